@@ -1,0 +1,33 @@
+import { dirname, resolve } from 'node:path';
+import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
+import { directorSchema, type DirectorConfig } from './schema.ts';
+
+export const DEFAULT_CONFIG_FILE = '/etc/dcvix/dcvix-director.conf';
+
+/** read file -> fill defaults -> validate -> freeze. A missing default file means all defaults. */
+export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = false): Promise<DirectorConfig> {
+  const raw = await readToml(file, !explicit);
+  const cfg = applySchema(directorSchema, raw, file);
+  if (cfg.token_key && !parseTokenKey(cfg.token_key)) {
+    throw new ConfigError(`${file}: key "token_key" must be 32 bytes as 64 hex characters or base64`);
+  }
+  const policyDir = cfg.policy_dir ? resolve(dirname(file), cfg.policy_dir) : dirname(resolve(file));
+  return Object.freeze({
+    ...cfg,
+    data_dir: resolve(dirname(resolve(file)), cfg.data_dir),
+    configFile: resolve(file),
+    policyDir,
+  });
+}
+
+/** 32 key bytes from hex or base64, or undefined when the text is neither. */
+export function parseTokenKey(text: string): Uint8Array | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return new Uint8Array(Buffer.from(text, 'hex'));
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (bytes.length === 32) return new Uint8Array(bytes);
+  }
+  return undefined;
+}
+
+export { ConfigError };

@@ -1,0 +1,46 @@
+import { bool, duration, field, int, list, port, section, str, type ConfigOf } from '../../shared/config-schema.ts';
+import { authSchema, otpSchema } from './auth-schema.ts';
+
+/** Every key of dcvix-director.conf with its default. */
+export const directorSchema = {
+  director_host: field('0.0.0.0', str),
+  director_port: field(8445, port),
+  data_dir: field('/var/lib/dcvix-director', str),
+  /** Directory of the policy JSON files; default: the config file's directory. */
+  policy_dir: field('', str),
+  /** 32-byte PASETO v4.local key, hex (64 chars) or base64; empty = ephemeral (tokens die on restart). */
+  token_key: field('', str),
+  /** Extra DNS names or IPv4 addresses for the director's server certificate. */
+  hostnames: field<string[]>([], list(str)),
+  /** Name clients use to reach the director (links in the web app); default: the host's FQDN. */
+  public_url: field('', str),
+  max_body_bytes: field(64 * 1024, int(1024, 16 * 1024 * 1024)),
+  session_token_ttl: field(2 * 3_600_000, duration(60_000)),
+  connection_token_ttl: field(5 * 60_000, duration(10_000)),
+  /** Pending registrations older than this are removed by the housekeeper. */
+  pending_max_age: field(7 * 86_400_000, duration(60_000)),
+  pending_cleanup_interval: field(3_600_000, duration(1_000)),
+  housekeeper_interval: field(10_000, duration(100)),
+  /** Sessions not refreshed by an agent update within this are dropped (seed: 40 s). */
+  session_stale_after: field(40_000, duration(1_000)),
+  /** Servers silent for longer are shown offline. */
+  server_offline_after: field(90_000, duration(1_000)),
+  /** Port the director reaches agents on when an update does not say. */
+  agent_port: field(8446, port),
+  agent_request_timeout: field(15_000, duration(100)),
+  /** CIDRs allowed to call POST /resolveSession (the DCV Connection Gateway). */
+  gateway_allow: field<string[]>(['127.0.0.1/32', '::1/128'], list(str)),
+  /** DCV server port written into .dcv files and web-client URLs. */
+  dcv_port: field(8443, port),
+  dcv_web_url_path: field('', str),
+  log_level: field('info', str),
+  auth: authSchema,
+  otp: otpSchema,
+  throttle: section({
+    enabled: field(true, bool),
+    max_failures: field(5, int(1, 1000)),
+    window: field(15 * 60_000, duration(1_000)),
+  }),
+};
+
+export type DirectorConfig = ConfigOf<typeof directorSchema> & { readonly configFile: string; readonly policyDir: string };

@@ -1,0 +1,162 @@
+import http2 from 'node:http2';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { ApiError, envelope } from '../errors.ts';
+import { attachConnectionInfo, type PeerCertificate } from './connection-info.ts';
+
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+  /** CA bundle client certificates are verified against. */
+  ca: string;
+}
+
+export interface SecureServerOptions {
+  host: string;
+  port: number;
+  tls: TlsMaterial;
+  /** Bodies larger than this are refused with 413 before anything parses them. */
+  maxBodyBytes: number;
+  handle: (request: Request) => Promise<Response> | Response;
+  onError?: (err: unknown) => void;
+}
+
+export interface SecureServer {
+  port: number;
+  /** Swaps certificate, key or CA for new connections; existing listeners keep running. */
+  setTls(tls: TlsMaterial): void;
+  close(): Promise<void>;
+}
+
+/**
+ * HTTPS with optional client certificates on one port. Bun.serve cannot tell which certificate a
+ * client presented (BUN-NOTES), so this uses node:http2's secure server with HTTP/1.1 fallback,
+ * requests a certificate without requiring one, and hands each request to a fetch-style handler with
+ * the verified peer attached (see connection-info.ts).
+ */
+export function startSecureServer(opts: SecureServerOptions): Promise<SecureServer> {
+  const server = http2.createSecureServer({
+    allowHTTP1: true,
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+    ...opts.tls,
+  });
+
+  server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    serve(req, res, opts).catch((err) => {
+      opts.onError?.(err);
+      if (!res.headersSent) writeError(res, new ApiError(500, 'INTERNAL', 'internal error'));
+      else res.end();
+    });
+  });
+  server.on('tlsClientError', () => {});
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve({
+        port: typeof address === 'object' && address ? address.port : opts.port,
+        setTls: (tls) => server.setSecureContext({ ...tls, minVersion: 'TLSv1.2' } as never),
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Idle keep-alive connections would hold close() open.
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            setTimeout(done, 500).unref();
+          }),
+      });
+    });
+  });
+}
+
+async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, opts: SecureServerOptions) {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > opts.maxBodyBytes) return tooLarge(req, res, opts.maxBodyBytes);
+  const body = await readBody(req, opts.maxBodyBytes);
+  if (body === 'too-large') return tooLarge(req, res, opts.maxBodyBytes);
+
+  const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost');
+  const url = new URL(req.url, `https://${/^[\w.\-:[\]]+$/.test(host) ? host : 'localhost'}`);
+  const method = req.method ?? 'GET';
+  const request = new Request(url, {
+    method,
+    headers: toHeaders(req.headers),
+    body: method === 'GET' || method === 'HEAD' || body.byteLength === 0 ? undefined : body,
+  });
+  const socket = req.socket as TLSSocket;
+  attachConnectionInfo(request, {
+    remoteAddress: normaliseAddress(socket.remoteAddress ?? ''),
+    peer: peerOf(socket),
+  });
+
+  const response = await opts.handle(request);
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name === 'set-cookie') return;
+    if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') return;
+    headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) headers['set-cookie'] = cookies;
+  const payload = method === 'HEAD' ? new Uint8Array() : new Uint8Array(await response.arrayBuffer());
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
+function peerOf(socket: TLSSocket): PeerCertificate {
+  const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+  const present = !!cert && Object.keys(cert).length > 0;
+  return {
+    authorized: present && socket.authorized === true,
+    subjectCn: present ? (Array.isArray(cert.subject?.CN) ? cert.subject.CN[0] : cert.subject?.CN) : undefined,
+    raw: present && cert.raw ? new Uint8Array(cert.raw) : undefined,
+  };
+}
+
+function readBody(req: http2.Http2ServerRequest, limit: number): Promise<Uint8Array | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => !done && resolve(new Uint8Array(Buffer.concat(chunks))));
+    req.on('error', (err) => !done && reject(err));
+  });
+}
+
+function tooLarge(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, limit: number) {
+  writeError(res, new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`));
+  req.resume();
+}
+
+function writeError(res: http2.Http2ServerResponse, err: ApiError) {
+  res.writeHead(err.status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(envelope(err)));
+}
+
+function toHeaders(incoming: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming)) {
+    if (name.startsWith(':') || value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  return headers;
+}
+
+/** "::ffff:127.0.0.1" -> "127.0.0.1", so allow-lists and throttles see one form. */
+export function normaliseAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}

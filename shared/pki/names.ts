@@ -1,0 +1,40 @@
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+
+const CN_OID = '2.5.4.3';
+
+/** A Name with a single common name. */
+export function nameWithCn(cn: string): pkijs.RelativeDistinguishedNames {
+  return new pkijs.RelativeDistinguishedNames({
+    typesAndValues: [new pkijs.AttributeTypeAndValue({ type: CN_OID, value: new asn1js.Utf8String({ value: cn }) })],
+  });
+}
+
+/** The first common name of a Name, or undefined. */
+export function commonName(name: pkijs.RelativeDistinguishedNames): string | undefined {
+  const cn = name.typesAndValues.find((tv) => tv.type === CN_OID);
+  return cn ? String(cn.value.valueBlock.value) : undefined;
+}
+
+/** Agent certificates and CSRs name the agent as `dcvix-agent-{guid}`. */
+export const AGENT_CN_PREFIX = 'dcvix-agent-';
+export const DIRECTOR_CN = 'dcvix-director';
+export const CA_CN = 'dcvix CA';
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** A UUIDv4 in lower-case canonical form. */
+export function isGuid(s: unknown): s is string {
+  return typeof s === 'string' && GUID_RE.test(s);
+}
+
+export function agentCn(guid: string): string {
+  return AGENT_CN_PREFIX + guid;
+}
+
+/** The GUID named by an agent CN, or undefined when the CN is not an agent's. */
+export function guidFromCn(cn: string | undefined): string | undefined {
+  if (!cn?.startsWith(AGENT_CN_PREFIX)) return undefined;
+  const guid = cn.slice(AGENT_CN_PREFIX.length);
+  return isGuid(guid) ? guid : undefined;
+}
