@@ -22,12 +22,18 @@ export type AuthResult =
   | { kind: 'unknown'; backend: string }
   | { kind: 'reject'; backend: string; reason: string };
 
+/** Result of a health probe; never thrown, always returned. */
+export interface HealthStatus {
+  ok: boolean;
+  detail?: string;
+}
+
 export interface Authenticator {
   /** Backend name as used in config and audit events ("ldap", "radius", ...). */
   readonly name: string;
   authenticate(credentials: Credentials): Promise<AuthResult>;
   /** Reachability check for /v1/auth-health; never throws. */
-  health?(): Promise<{ ok: boolean; detail?: string }>;
+  health?(): Promise<HealthStatus>;
   close?(): Promise<void>;
 }
 
@@ -35,4 +41,10 @@ export interface Authenticator {
 export interface OtpVerifier {
   readonly name: string;
   verify(username: string, otp: string, clientAddress?: string): Promise<boolean>;
+  /**
+   * True when the user has no second factor yet and must enrol first (built-in TOTP). Verifiers whose
+   * enrolment lives elsewhere (PrivacyIDEA, external) leave this out.
+   */
+  needsEnrolment?(username: string): Promise<boolean>;
+  health?(): Promise<HealthStatus>;
 }

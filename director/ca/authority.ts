@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type * as pkijs from 'pkijs';
 import type { Clock } from '../../shared/clock.ts';
 import { writeFileAtomic } from '../../shared/fs-atomic.ts';
-import { isSignedBy, parseCertPem, type CertInfo } from '../../shared/pki/cert-info.ts';
+import { isSignedBy, parseCertDer, parseCertPem, type CertInfo } from '../../shared/pki/cert-info.ts';
 import { generateP256, keyPairFromPem, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { agentCn, CA_CN, DIRECTOR_CN } from '../../shared/pki/names.ts';
 import { toPem } from '../../shared/pki/pem.ts';
@@ -32,7 +32,7 @@ export interface CertificateAuthority {
   /** SHA-256 fingerprint of the CA certificate, logged at start-up for out-of-band checks. */
   fingerprint: string;
   /** Signs an agent certificate for an already checked CSR; returns PEM. */
-  issueAgentCertificate(request: pkijs.CertificationRequest, guid: string): Promise<{ pem: string; notAfter: Date }>;
+  issueAgentCertificate(request: pkijs.CertificationRequest, guid: string): Promise<{ pem: string; notAfter: Date; serialHex: string }>;
 }
 
 export interface AuthorityOptions {
@@ -129,7 +129,7 @@ export async function openAuthority(opts: AuthorityOptions): Promise<Certificate
         },
         caKeys.privateKey,
       );
-      return { pem: toPem(der, 'CERTIFICATE'), notAfter };
+      return { pem: toPem(der, 'CERTIFICATE'), notAfter, serialHex: parseCertDer(der).serialHex };
     },
   };
 }

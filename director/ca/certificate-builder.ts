@@ -109,7 +109,7 @@ function keyUsageBits(bits: number[]): asn1js.BitString {
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bit string. */
 async function keyIdentifier(spki: pkijs.PublicKeyInfo): Promise<ArrayBuffer> {
-  return crypto.subtle.digest('SHA-1', spki.subjectPublicKey.valueBlock.valueHexView);
+  return crypto.subtle.digest('SHA-1', new Uint8Array(spki.subjectPublicKey.valueBlock.valueHexView));
 }
 
 /** 16 random bytes, positive (high bit clear), never zero-led into a shorter integer. */

@@ -5,7 +5,7 @@ import { migrations } from './migrations/index.ts';
 
 /**
  * The director's persistent database, {data_dir}/agents.db (the seed's name; it also holds audit events
-; and TOTP secrets): WAL, foreign keys on, numbered migrations applied in order inside one transaction each.
+ * and TOTP secrets): WAL, foreign keys on, numbered migrations applied in order, one transaction each.
  */
 export function openDatabase(path: string): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });

@@ -84,7 +84,7 @@ async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerRespon
   const request = new Request(url, {
     method,
     headers: toHeaders(req.headers),
-    body: method === 'GET' || method === 'HEAD' || body.byteLength === 0 ? undefined : body,
+    body: method === 'GET' || method === 'HEAD' || body.byteLength === 0 ? undefined : (body as Uint8Array<ArrayBuffer>),
   });
   const socket = req.socket as TLSSocket;
   attachConnectionInfo(request, {

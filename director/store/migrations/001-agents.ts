@@ -6,7 +6,6 @@ export const agents: Migration = {
   sql: `
     CREATE TABLE agents (
       guid             TEXT PRIMARY KEY,
-      agent_id         TEXT NOT NULL UNIQUE,
       hostname         TEXT NOT NULL,
       state            TEXT NOT NULL CHECK (state IN ('pending', 'registered', 'revoked')),
       public_key       BLOB NOT NULL,

@@ -1,4 +1,6 @@
 import { agents } from './001-agents.ts';
+import { audit } from './002-audit.ts';
+import { totp } from './003-totp.ts';
 
 /** Numbered migrations, applied in order; never edit one that has shipped, add the next. */
 export interface Migration {
@@ -7,4 +9,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [agents];
+export const migrations: Migration[] = [agents, audit, totp];

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages the integration tests start for real: slapd and freeradius on loopback, a PAM user,
+# Chromium for the web app. Idempotent; skips apt when everything is already there.
+set -euo pipefail
+need=()
+for pkg in slapd ldap-utils freeradius freeradius-utils chromium fonts-liberation openssl curl libpam0g passwd; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The system slapd/freeradius services are not used: tests start private instances on 127.0.0.1.
+systemctl disable --now slapd freeradius >/dev/null 2>&1 || true

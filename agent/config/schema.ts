@@ -1,0 +1,29 @@
+import { bool, duration, field, list, port, str, type ConfigOf } from '../../shared/config-schema.ts';
+
+/** Every key of dcvix-agent.conf with its default. */
+export const agentSchema = {
+  director_url: field('https://dcvix-director:8445', str),
+  data_dir: field('/var/lib/dcvix-agent', str),
+  listen_host: field('0.0.0.0', str),
+  listen_port: field(8446, port),
+  /** Port the director should call back on, when it differs from listen_port (NAT, port 0 in tests). */
+  advertise_port: field(0, port),
+  /** Host name reported to the director; default: this machine's. */
+  hostname: field('', str),
+  update_interval: field(30_000, duration(100)),
+  register_interval: field(30_000, duration(100)),
+  renew_interval: field(12 * 3_600_000, duration(100)),
+  renew_retry_interval: field(5 * 60_000, duration(100)),
+  tags: field<string[]>([], list(str)),
+  dcv_path: field('/usr/bin/dcv', str),
+  dcv_timeout: field(30_000, duration(100)),
+  /** Pre-deployed director CA (PEM): strict verification from the first connection, no TOFU. */
+  ca_file: field('', str),
+  reaper_interval: field(60_000, duration(100)),
+  /** Sessions without connections idle longer than this are closed; 0 disables the reaper. */
+  idle_timeout: field(4 * 3_600_000, duration(0)),
+  reap_console_sessions: field(false, bool),
+  log_level: field('info', str),
+};
+
+export type AgentConfig = ConfigOf<typeof agentSchema> & { readonly configFile: string };

@@ -1,0 +1,116 @@
+import { hostname as osHostname } from 'node:os';
+import { systemClock, type Clock } from '../shared/clock.ts';
+import { errorHandler } from '../shared/http/error-handler.ts';
+import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
+import type { Logger } from '../shared/log.ts';
+import { Elysia } from 'elysia';
+import type { AgentConfig } from './config/schema.ts';
+import { DcvClient } from './dcv/commands.ts';
+import { SpawnDcvRunner } from './dcv/runner.ts';
+import { DirectorClient } from './director-client.ts';
+import { registerUntilApproved } from './enroll/registrator.ts';
+import { agentApi } from './http/routes.ts';
+import { ensureDataDir, ensureIdentity, loadCertificate, type StoredCertificate } from './identity/identity.ts';
+import { Reaper } from './reaper.ts';
+import { Renewer } from './renew/renewer.ts';
+import { CpuSampler, collectStats } from './stats/collect.ts';
+import { Updater } from './updater.ts';
+
+const MAX_BODY = 64 * 1024;
+
+/**
+ * The agent's life (agent.txt): identity -> (valid certificate? else register until approved) ->
+ * mTLS server + renewer + updater + reaper. An expired certificate sends it back to registration.
+ */
+export async function startAgent(config: AgentConfig, deps: { log: Logger; clock?: Clock }) {
+  const log = deps.log;
+  const clock = deps.clock ?? systemClock;
+  ensureDataDir(config.data_dir);
+  const identity = await ensureIdentity(config.data_dir);
+  log.info('agent identity', { guid: identity.guid, newKey: identity.created });
+
+  const client = new DirectorClient(config.director_url);
+  const dcv = new DcvClient(new SpawnDcvRunner({ binary: config.dcv_path, timeoutMs: config.dcv_timeout }));
+  const sampler = new CpuSampler();
+  const stats = () => collectStats(sampler);
+  const hostname = config.hostname || osHostname();
+  const abort = new AbortController();
+
+  let cert: StoredCertificate | undefined;
+  let server: SecureServer | undefined;
+  let reRegistering = false;
+
+  const usable = (c: StoredCertificate | undefined) => c && c.info.notAfter.getTime() > clock.now();
+  const enrol = async () => {
+    await registerUntilApproved({ identity, client, hostname, caFile: config.ca_file, intervalMs: config.register_interval, log, signal: abort.signal });
+    cert = loadCertificate(identity);
+    if (!cert) throw new Error('stored certificate could not be read back');
+  };
+  const tlsOf = (c: StoredCertificate) => ({ cert: c.pem, key: identity.keyPem, ca: c.caPem });
+
+  cert = loadCertificate(identity);
+  if (!usable(cert)) await enrol();
+
+  const updater = new Updater({
+    client,
+    credentials: () => (cert ? { certPem: cert.pem, keyPem: identity.keyPem, caPem: cert.caPem } : undefined),
+    listSessions: () => dcv.listSessions(),
+    stats,
+    tags: config.tags,
+    agentPort: config.advertise_port || config.listen_port,
+    hostname,
+    intervalMs: config.update_interval,
+    log,
+  });
+  const renewer: Renewer = new Renewer({
+    identity,
+    client,
+    clock,
+    log,
+    intervalMs: config.renew_interval,
+    retryMs: config.renew_retry_interval,
+    onRenewed: (c) => {
+      cert = c;
+      server?.setTls(tlsOf(c));
+    },
+    onExpired: () => {
+      if (reRegistering) return;
+      reRegistering = true;
+      void enrol()
+        .then(() => {
+          server?.setTls(tlsOf(cert!));
+          renewer.start();
+        })
+        .catch((err) => log.error('re-registration failed', { error: (err as Error).message }))
+        .finally(() => (reRegistering = false));
+    },
+  });
+  const reaper = new Reaper({ dcv, clock, idleTimeoutMs: config.idle_timeout, includeConsole: config.reap_console_sessions, log });
+
+  const app = new Elysia().use(errorHandler(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
+  server = await startSecureServer({
+    host: config.listen_host,
+    port: config.listen_port,
+    tls: tlsOf(cert!),
+    maxBodyBytes: MAX_BODY,
+    handle: (r) => app.handle(r),
+    onError: (error) => log.error('request bridge failed', { error }),
+  });
+  log.info('agent listening', { port: server.port, guid: identity.guid, certNotAfter: cert!.info.notAfter.toISOString() });
+
+  renewer.start();
+  updater.start();
+  if (config.idle_timeout > 0) reaper.start(config.reaper_interval);
+
+  return {
+    port: server.port,
+    guid: identity.guid,
+    async stop() {
+      abort.abort();
+      renewer.stop();
+      updater.stop();
+      reaper.stop();
+      await server?.close();
+    },
+  };
+}

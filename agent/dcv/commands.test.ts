@@ -1,0 +1,95 @@
+import { describe, expect, test } from 'bun:test';
+import { ApiError } from '../../shared/errors.ts';
+import { DcvClient, DcvError } from './commands.ts';
+import type { DcvResult, DcvRunner } from './runner.ts';
+
+/** Records argv and answers with canned results. */
+class FakeRunner implements DcvRunner {
+  calls: string[][] = [];
+  constructor(private readonly reply: (args: string[]) => DcvResult = () => ({ code: 0, stdout: '', stderr: '' })) {}
+  async run(args: string[]): Promise<DcvResult> {
+    this.calls.push(args);
+    return this.reply(args);
+  }
+}
+
+async function rejection(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    return err as ApiError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('DcvClient argv', () => {
+  test('ok: create-session, minimal and full', async () => {
+    const r = new FakeRunner();
+    const dcv = new DcvClient(r);
+    await dcv.createSession({ id: 'test', owner: 'john', type: 'console' });
+    await dcv.createSession({ id: 'v1', owner: 'alice', type: 'virtual', name: 'My desk', permissionsFile: '/etc/dcv/a.perm' });
+    expect(r.calls).toEqual([
+      ['create-session', '--type', 'console', '--owner', 'john', 'test'],
+      ['create-session', '--type', 'virtual', '--owner', 'alice', '--name', 'My desk', '--permissions-file', '/etc/dcv/a.perm', 'v1'],
+    ]);
+  });
+
+  test('ok: list, close, set-config', async () => {
+    const r = new FakeRunner((a) => ({ code: 0, stdout: a[0] === 'list-sessions' ? '[{"id":"s1","owner":"a","type":"virtual"}]' : '', stderr: '' }));
+    const dcv = new DcvClient(r);
+    expect((await dcv.listSessions()).map((s) => s.id)).toEqual(['s1']);
+    await dcv.closeSession('s1');
+    await dcv.setConfig('display', 'quality', '(30,80)');
+    await dcv.setConfig('log', 'level', "'debug'");
+    expect(r.calls).toEqual([
+      ['list-sessions', '--json'],
+      ['close-session', 's1'],
+      ['set-config', '--section', 'display', '--key', 'quality', '(30,80)'],
+      ['set-config', '--section', 'log', '--key', 'level', "'debug'"],
+    ]);
+  });
+
+  test('rejects: unsafe arguments before anything is spawned', async () => {
+    const r = new FakeRunner();
+    const dcv = new DcvClient(r);
+    const ok = { id: 's', owner: 'john', type: 'virtual' as const };
+    expect((await rejection(dcv.createSession({ ...ok, id: '--help' }))).code).toBe('INVALID_SESSION_ID');
+    expect((await rejection(dcv.createSession({ ...ok, id: 'a;rm -rf /' }))).code).toBe('INVALID_SESSION_ID');
+    expect((await rejection(dcv.createSession({ ...ok, owner: '-root' }))).code).toBe('INVALID_USER');
+    expect((await rejection(dcv.createSession({ ...ok, type: 'shell' as 'virtual' }))).code).toBe('INVALID_SESSION_TYPE');
+    expect((await rejection(dcv.createSession({ ...ok, name: '--gl=off' }))).code).toBe('INVALID_SESSION_NAME');
+    expect((await rejection(dcv.createSession({ ...ok, name: 'a\nb' }))).code).toBe('INVALID_SESSION_NAME');
+    expect((await rejection(dcv.createSession({ ...ok, permissionsFile: 'rel.perm' }))).code).toBe('INVALID_PERMISSIONS_FILE');
+    expect((await rejection(dcv.closeSession('../x'))).code).toBe('INVALID_SESSION_ID');
+    expect((await rejection(dcv.setConfig('display', 'quality', '--x'))).code).toBe('INVALID_CONFIG');
+    expect((await rejection(dcv.setConfig('display\n', 'quality', '1'))).code).toBe('INVALID_CONFIG');
+    expect(r.calls).toEqual([]);
+  });
+
+  test('rejects: non-zero exit becomes DcvError 502 DCV_FAILED with dcv text', async () => {
+    const dcv = new DcvClient(new FakeRunner(() => ({ code: 1, stdout: '', stderr: 'All licenses in use\n' })));
+    const err = await rejection(dcv.createSession({ id: 's', owner: 'john', type: 'virtual' }));
+    expect(err).toBeInstanceOf(DcvError);
+    expect(err.status).toBe(502);
+    expect(err.code).toBe('DCV_FAILED');
+    expect(err.message).toContain('All licenses in use');
+  });
+
+  test('rejects: error text is one bounded line', async () => {
+    const noisy = `first\nsecond\u001b[31m\n${'x'.repeat(5000)}`;
+    const dcv = new DcvClient(new FakeRunner(() => ({ code: 3, stdout: noisy, stderr: 'tail' })));
+    const err = await rejection(dcv.closeSession('s'));
+    expect(err.message).not.toContain('\n');
+    expect(err.message).not.toContain('\u001b');
+    expect(err.message.length).toBeLessThan(600);
+    expect(err.message).toContain('first | second');
+  });
+
+  test('rejects: list-sessions output that is not JSON', async () => {
+    const dcv = new DcvClient(new FakeRunner(() => ({ code: 0, stdout: "Session: 'x' (owner:a)", stderr: '' })));
+    const err = await rejection(dcv.listSessions());
+    expect(err.status).toBe(502);
+    expect(err.code).toBe('DCV_BAD_OUTPUT');
+  });
+});

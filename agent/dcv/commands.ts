@@ -1,0 +1,121 @@
+/**
+ * The `dcv` commands the agent uses, as argv arrays over a DcvRunner. Every argument is validated again
+ * here, right before spawning, even though the HTTP layer already did: dcv runs as root.
+ */
+import { ApiError, badRequest } from '../../shared/errors.ts';
+import {
+  CONFIG_KEY_RE,
+  CONFIG_SECTION_RE,
+  SESSION_NAME_MAX,
+  isConfigValue,
+  isSafeArg,
+  isSessionId,
+  isSessionType,
+  isUserName,
+  type DcvSession,
+  type SessionType,
+} from '../../shared/api/agent-wire.ts';
+import type { DcvRunner } from './runner.ts';
+import { parseSessionsJson } from './parse-sessions.ts';
+
+/** Longest dcv output quoted in an error message. */
+export const DCV_ERROR_TEXT_MAX = 500;
+
+/** dcv exited non-zero; the message is dcv's own stdout+stderr (e.g. "All licenses in use"). */
+export class DcvError extends ApiError {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number,
+    readonly output: string,
+  ) {
+    super(502, 'DCV_FAILED', `dcv ${command} failed (exit ${exitCode}): ${output || 'no output'}`);
+    this.name = 'DcvError';
+  }
+}
+
+export interface CreateSessionOptions {
+  id: string;
+  owner: string;
+  type: SessionType;
+  name?: string;
+  /** Absolute path of a DCV permissions file. */
+  permissionsFile?: string;
+}
+
+/** The DCV operations an agent needs; the reaper and HTTP routes depend on this shape only. */
+export interface DcvSessions {
+  listSessions(): Promise<DcvSession[]>;
+  closeSession(id: string): Promise<void>;
+}
+
+/** Typed wrapper over the dcv CLI. */
+export class DcvClient implements DcvSessions {
+  constructor(private readonly runner: DcvRunner) {}
+
+  /** `dcv create-session --type <t> --owner <u> [--name <n>] [--permissions-file <f>] <id>` */
+  async createSession(o: CreateSessionOptions): Promise<void> {
+    checkId(o.id);
+    if (!isUserName(o.owner)) throw badRequest('INVALID_USER', 'invalid session owner');
+    if (!isSessionType(o.type)) throw badRequest('INVALID_SESSION_TYPE', 'session type must be console or virtual');
+    if (o.name !== undefined && !isSafeArg(o.name, SESSION_NAME_MAX)) {
+      throw badRequest('INVALID_SESSION_NAME', 'invalid session name');
+    }
+    if (o.permissionsFile !== undefined && !(isSafeArg(o.permissionsFile, 4096) && o.permissionsFile.startsWith('/'))) {
+      throw badRequest('INVALID_PERMISSIONS_FILE', 'permissions file must be an absolute path');
+    }
+    await this.exec([
+      'create-session',
+      '--type',
+      o.type,
+      '--owner',
+      o.owner,
+      ...(o.name !== undefined ? ['--name', o.name] : []),
+      ...(o.permissionsFile !== undefined ? ['--permissions-file', o.permissionsFile] : []),
+      o.id,
+    ]);
+  }
+
+  /** `dcv list-sessions --json`, parsed tolerantly. Unparseable output -> ApiError 502 DCV_BAD_OUTPUT. */
+  async listSessions(): Promise<DcvSession[]> {
+    const stdout = await this.exec(['list-sessions', '--json']);
+    try {
+      return parseSessionsJson(stdout);
+    } catch {
+      throw new ApiError(502, 'DCV_BAD_OUTPUT', `dcv list-sessions printed no JSON: ${clip(stdout)}`);
+    }
+  }
+
+  /** `dcv close-session <id>` */
+  async closeSession(id: string): Promise<void> {
+    checkId(id);
+    await this.exec(['close-session', id]);
+  }
+
+  /** `dcv set-config --section <s> --key <k> <value>`; value is a typed literal (see config-literal.ts). */
+  async setConfig(section: string, key: string, value: string): Promise<void> {
+    if (!CONFIG_SECTION_RE.test(section) || !CONFIG_KEY_RE.test(key) || !isConfigValue(value)) {
+      throw badRequest('INVALID_CONFIG', 'invalid config section, key or value');
+    }
+    await this.exec(['set-config', '--section', section, '--key', key, value]);
+  }
+
+  /** Runs dcv and returns stdout; a non-zero exit becomes a DcvError. */
+  private async exec(args: string[]): Promise<string> {
+    const r = await this.runner.run(args);
+    if (r.code !== 0) throw new DcvError(args[0] ?? '', r.code, clip(`${r.stdout.trim()}\n${r.stderr.trim()}`.trim()));
+    return r.stdout;
+  }
+}
+
+function checkId(id: string): void {
+  if (!isSessionId(id)) throw badRequest('INVALID_SESSION_ID', 'invalid session id');
+}
+
+/** Bounds text quoted in an error and folds it onto one line. */
+function clip(text: string): string {
+  const one = text
+    .replace(/\s*\n\s*/g, ' | ')
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .trim();
+  return one.length > DCV_ERROR_TEXT_MAX ? `${one.slice(0, DCV_ERROR_TEXT_MAX)}...` : one;
+}

@@ -1,0 +1,37 @@
+import { describe, expect, test } from 'bun:test';
+import { ApiError } from '../../shared/errors.ts';
+import { SpawnDcvRunner } from './runner.ts';
+
+// Stand-in binaries from coreutils: the runner does not care what it runs.
+describe('SpawnDcvRunner', () => {
+  test('ok: argv is passed verbatim, no shell expansion', async () => {
+    const r = await new SpawnDcvRunner({ binary: 'echo' }).run(['$(id)', 'a;b', '*', "'x'"]);
+    expect(r).toEqual({ code: 0, stdout: "$(id) a;b * 'x'\n", stderr: '' });
+  });
+
+  test('ok: non-zero exit and stderr are returned, not thrown', async () => {
+    const r = await new SpawnDcvRunner({ binary: 'ls' }).run(['/definitely/not/here']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('/definitely/not/here');
+  });
+
+  test('ok: output beyond the cap is drained and dropped', async () => {
+    const r = await new SpawnDcvRunner({ binary: 'head', maxOutputBytes: 10 }).run(['-c', '200000', '/dev/zero']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBe(10);
+  });
+
+  test('rejects: missing binary -> 502 DCV_UNAVAILABLE', async () => {
+    const err = await new SpawnDcvRunner({ binary: '/nonexistent/dcv' }).run(['list-sessions']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(502);
+    expect((err as ApiError).code).toBe('DCV_UNAVAILABLE');
+  });
+
+  test('rejects: a hung dcv is killed -> 504 DCV_TIMEOUT', async () => {
+    const started = Date.now();
+    const err = await new SpawnDcvRunner({ binary: 'sleep', timeoutMs: 100 }).run(['10']).catch((e: unknown) => e);
+    expect((err as ApiError).code).toBe('DCV_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

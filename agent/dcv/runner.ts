@@ -1,0 +1,89 @@
+/**
+ * Runs the `dcv` binary: always an argv array through Bun.spawn (never a shell), with a timeout and
+ * bounded output capture. Behind the DcvRunner interface so tests can substitute a fake.
+ */
+import { ApiError } from '../../shared/errors.ts';
+
+/** What one `dcv` invocation produced. A non-zero code is not an error at this layer. */
+export interface DcvResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `dcv <args...>`. */
+export interface DcvRunner {
+  run(args: string[]): Promise<DcvResult>;
+}
+
+export interface SpawnRunnerOptions {
+  /** Path or name of the dcv binary (resolved through PATH by Bun.spawn). */
+  binary: string;
+  /** Kill the process after this long (default 30 s). */
+  timeoutMs?: number;
+  /** Environment for the child; defaults to the agent's own. */
+  env?: Record<string, string | undefined>;
+  /** Cap on captured bytes per stream; the rest is drained and dropped (default 4 MiB). */
+  maxOutputBytes?: number;
+}
+
+/** The real runner. ENOENT/EACCES -> ApiError 502 DCV_UNAVAILABLE; timeout -> ApiError 504 DCV_TIMEOUT. */
+export class SpawnDcvRunner implements DcvRunner {
+  private readonly timeoutMs: number;
+  private readonly maxBytes: number;
+
+  constructor(private readonly opts: SpawnRunnerOptions) {
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxBytes = opts.maxOutputBytes ?? 4 * 1024 * 1024;
+  }
+
+  async run(args: string[]): Promise<DcvResult> {
+    let proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
+    try {
+      proc = Bun.spawn([this.opts.binary, ...args], {
+        stdin: 'ignore',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        env: this.opts.env ?? process.env,
+      });
+    } catch (err) {
+      throw unavailable(this.opts.binary, err);
+    }
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      proc.kill('SIGKILL');
+    }, this.timeoutMs);
+    try {
+      const [stdout, stderr, code] = await Promise.all([
+        readBounded(proc.stdout, this.maxBytes),
+        readBounded(proc.stderr, this.maxBytes),
+        proc.exited,
+      ]);
+      if (timedOut) {
+        throw new ApiError(504, 'DCV_TIMEOUT', `dcv ${args[0] ?? ''} did not finish within ${this.timeoutMs} ms`);
+      }
+      return { code, stdout, stderr };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function unavailable(binary: string, err: unknown): ApiError {
+  const code = (err as { code?: string } | null)?.code ?? 'spawn failed';
+  return new ApiError(502, 'DCV_UNAVAILABLE', `dcv binary "${binary}" could not be started (${code})`);
+}
+
+/** Reads a stream to text, keeping at most `max` bytes but draining the rest so the child never blocks. */
+async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let kept = 0;
+  for await (const chunk of stream) {
+    if (kept >= max) continue;
+    const part = chunk.byteLength > max - kept ? chunk.subarray(0, max - kept) : chunk;
+    chunks.push(part);
+    kept += part.byteLength;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,65 @@
+import { hostname as osHostname } from 'node:os';
+import type { Logger } from '../../shared/log.ts';
+import { createCsr } from '../../shared/pki/csr.ts';
+import { agentCn } from '../../shared/pki/names.ts';
+import { DirectorClient, DirectorError, type IssuedCertificate, type TrustMode } from '../director-client.ts';
+import { readCaIfPresent, storeCertificate, type AgentIdentity } from '../identity/identity.ts';
+
+export interface RegistratorOptions {
+  identity: AgentIdentity;
+  client: DirectorClient;
+  hostname?: string;
+  /** Pre-deployed CA file from config (strict from the first connection). */
+  caFile: string;
+  intervalMs: number;
+  log: Logger;
+  sleep?: (ms: number) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Which CA to trust when registering: the pre-deployed ca_file, else a ca.pem stored by an earlier
+ * registration, else none: TOFU for this first contact only.
+ */
+export function trustFor(identity: AgentIdentity, caFile: string): TrustMode {
+  const caPem = readCaIfPresent(caFile) ?? readCaIfPresent(identity.paths.ca);
+  return caPem ? { kind: 'pinned', caPem } : { kind: 'tofu' };
+}
+
+/** One registration attempt; stores the certificate and CA on success. */
+export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertificate> {
+  const csr = await createCsr(o.identity.keys, agentCn(o.identity.guid));
+  const trust = trustFor(o.identity, o.caFile);
+  const issued = await o.client.register(
+    { guid: o.identity.guid, hostname: o.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') },
+    trust,
+  );
+  // With a pinned CA the director must answer with that same CA; TOFU stores what it got.
+  if (trust.kind === 'pinned' && normalise(issued.caCertificate) !== normalise(trust.caPem)) {
+    throw new Error('director answered with a CA other than the pinned one');
+  }
+  storeCertificate(o.identity, issued.certificate, issued.caCertificate);
+  return issued;
+}
+
+/** Registers every intervalMs until approved (seed: 30 s). Resolves with the issued certificate. */
+export async function registerUntilApproved(o: RegistratorOptions): Promise<IssuedCertificate> {
+  const sleep = o.sleep ?? ((ms: number) => Bun.sleep(ms));
+  for (;;) {
+    try {
+      const issued = await registerOnce(o);
+      o.log.info('registered with the director', { guid: o.identity.guid, notAfter: issued.notAfter });
+      return issued;
+    } catch (err) {
+      if (err instanceof DirectorError && err.code === 'AGENT_PENDING') {
+        o.log.info('registration pending approval', { guid: o.identity.guid });
+      } else {
+        o.log.warn('registration failed; retrying', { guid: o.identity.guid, error: err instanceof DirectorError ? `${err.code}: ${err.message}` : (err as Error).message });
+      }
+    }
+    if (o.signal?.aborted) throw new Error('registration aborted');
+    await sleep(o.intervalMs);
+  }
+}
+
+const normalise = (pem: string) => pem.replace(/\s+/g, '');

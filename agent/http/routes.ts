@@ -1,0 +1,68 @@
+import { Elysia } from 'elysia';
+import { parseConfigRequest, parseCreateSessionRequest } from '../../shared/api/agent-wire.ts';
+import { forbidden, unauthorized } from '../../shared/errors.ts';
+import { connectionInfo } from '../../shared/http/connection-info.ts';
+import { DIRECTOR_CN } from '../../shared/pki/names.ts';
+import type { DcvClient } from '../dcv/commands.ts';
+import type { AgentStats } from '../../shared/api/agent-wire.ts';
+
+/** Only the director may call: a certificate from our CA (checked in TLS) whose CN is dcvix-director. */
+export const requireDirector = new Elysia({ name: 'agent.guard.director' }).resolve({ as: 'scoped' }, ({ request }) => {
+  const { peer } = connectionInfo(request);
+  if (!peer.raw) throw unauthorized('CLIENT_CERT_REQUIRED', 'this route requires the director client certificate');
+  if (!peer.authorized) throw unauthorized('CLIENT_CERT_UNTRUSTED', 'client certificate is not from the director CA');
+  if (peer.subjectCn !== DIRECTOR_CN) throw forbidden('NOT_DIRECTOR', 'only the director may call the agent');
+  return { caller: DIRECTOR_CN };
+});
+
+export interface AgentApiDeps {
+  dcv: DcvClient;
+  stats: () => Promise<AgentStats>;
+  /** After a session changes, push an update to the director at once. */
+  onSessionsChanged: () => void;
+}
+
+const parseJson = (body: unknown): unknown => {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The agent's API on 8446 (agent.txt): health without a certificate, the rest mTLS director-only. */
+export const agentApi = (d: AgentApiDeps) =>
+  new Elysia({ name: 'agent.api', prefix: '/v1' })
+    .get('/health', () => ({ status: 'ok' }))
+    .use(requireDirector)
+    .get('/sessions', async () => ({ sessions: await d.dcv.listSessions() }))
+    .post(
+      '/sessions',
+      async ({ body }) => {
+        const req = parseCreateSessionRequest(parseJson(body));
+        await d.dcv.createSession({ id: req.sessionId, owner: req.userId, type: req.sessionType });
+        const session = (await d.dcv.listSessions()).find((s) => s.id === req.sessionId);
+        d.onSessionsChanged();
+        return { session: session ?? { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 } };
+      },
+      { parse: 'text' },
+    )
+    .delete('/sessions/:id', async ({ params }) => {
+      await d.dcv.closeSession(params.id);
+      d.onSessionsChanged();
+      return { ok: true, sessionId: params.id };
+    })
+    .post(
+      '/config',
+      async ({ body }) => {
+        const req = parseConfigRequest(parseJson(body));
+        for (const e of req.config) await d.dcv.setConfig(e.section, e.key, e.value);
+        return { ok: true, applied: req.config.length };
+      },
+      { parse: 'text' },
+    )
+    .get('/stats', async () => {
+      const [stats, sessions] = await Promise.all([d.stats(), d.dcv.listSessions().catch(() => [])]);
+      return { stats, sessions };
+    });

@@ -1,0 +1,86 @@
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/log.ts';
+import { createCsr } from '../../shared/pki/csr.ts';
+import { parseCertPem } from '../../shared/pki/cert-info.ts';
+import { agentCn } from '../../shared/pki/names.ts';
+import type { DirectorClient } from '../director-client.ts';
+import { loadCertificate, storeCertificate, type AgentIdentity, type StoredCertificate } from '../identity/identity.ts';
+import { decideRenewal } from './schedule.ts';
+
+export interface RenewerOptions {
+  identity: AgentIdentity;
+  client: DirectorClient;
+  clock: Clock;
+  log: Logger;
+  intervalMs: number;
+  retryMs: number;
+  /** Called with the new certificate after it is stored (hot reload of the mTLS server). */
+  onRenewed: (cert: StoredCertificate) => void;
+  /** Called when the certificate expired: the daemon falls back to registration. */
+  onExpired: () => void;
+  random?: () => number;
+}
+
+/** Renews the agent certificate over mTLS on schedule; retries every retryMs on failure. */
+export class Renewer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private readonly jitter: number;
+
+  constructor(private readonly o: RenewerOptions) {
+    this.jitter = (o.random ?? Math.random)();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** One step: renew if due; returns the delay until the next step. */
+  async tick(): Promise<number> {
+    const current = loadCertificate(this.o.identity);
+    if (!current) {
+      this.o.onExpired();
+      return -1;
+    }
+    const times = { obtainedAt: current.obtainedAt, notBefore: current.info.notBefore.getTime(), notAfter: current.info.notAfter.getTime() };
+    const decision = decideRenewal(this.o.clock.now(), times, this.o.intervalMs, this.jitter);
+    if (decision.action === 'register') {
+      this.o.log.warn('certificate expired; registering again with the same GUID and key');
+      this.o.onExpired();
+      return -1;
+    }
+    if (decision.action === 'wait') return decision.dueAt - this.o.clock.now();
+    try {
+      const csr = await createCsr(this.o.identity.keys, agentCn(this.o.identity.guid));
+      const issued = await this.o.client.renew(Buffer.from(csr).toString('base64'), {
+        certPem: current.pem,
+        keyPem: this.o.identity.keyPem,
+        caPem: current.caPem,
+      });
+      const info = parseCertPem(issued.certificate);
+      storeCertificate(this.o.identity, issued.certificate);
+      this.o.log.info('certificate renewed', { serial: info.serialHex, notAfter: info.notAfter.toISOString() });
+      this.o.onRenewed({ pem: issued.certificate, info, caPem: current.caPem, obtainedAt: this.o.clock.now() });
+      return 1;
+    } catch (err) {
+      this.o.log.warn('renewal failed; will retry', { error: (err as Error).message, retryInMs: this.o.retryMs });
+      return this.o.retryMs;
+    }
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    // setTimeout caps at ~24.8 days; renewal is always due well before that.
+    this.timer = setTimeout(async () => {
+      const next = await this.tick();
+      if (next >= 0) this.schedule(Math.min(Math.max(next, 1), 2 ** 31 - 1));
+    }, delay);
+    this.timer.unref?.();
+  }
+}

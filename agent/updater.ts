@@ -1,0 +1,101 @@
+import type { AgentStats, AgentUpdate, DcvSession } from '../shared/api/agent-wire.ts';
+import type { Logger } from '../shared/log.ts';
+import { VERSION } from '../shared/version.ts';
+import type { ClientCredentials, DirectorClient } from './director-client.ts';
+
+export interface UpdaterOptions {
+  client: DirectorClient;
+  credentials: () => ClientCredentials | undefined;
+  listSessions: () => Promise<DcvSession[]>;
+  stats: () => Promise<AgentStats>;
+  tags: string[];
+  agentPort: number;
+  hostname: string;
+  intervalMs: number;
+  /** Longest wait between attempts while the director is unreachable. */
+  maxBackoffMs?: number;
+  log: Logger;
+}
+
+/**
+ * POST /v1/agent/update every interval (seed: 30 s) with sessions, stats and tags. When dcv fails the
+ * last known sessions are sent, so stats keep flowing and the director does not forget sessions.
+ * While the director is unreachable the delay doubles up to maxBackoffMs, then resets on success.
+ */
+export class Updater {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastSessions: DcvSession[] = [];
+  private failures = 0;
+  private stopped = true;
+  private inFlight: Promise<boolean> | undefined;
+
+  constructor(private readonly o: UpdaterOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Sends an update now (after a session change) without disturbing the schedule's back-off. */
+  nudge(): void {
+    void this.sendOnce();
+  }
+
+  /** Builds the update body; exposed for tests. */
+  async body(): Promise<AgentUpdate> {
+    let dcvError: string | undefined;
+    try {
+      this.lastSessions = await this.o.listSessions();
+    } catch (err) {
+      dcvError = (err as Error).message;
+    }
+    const stats = await this.o.stats();
+    return {
+      sessions: this.lastSessions,
+      stats: { ...stats, hostname: this.o.hostname || stats.hostname },
+      tags: this.o.tags,
+      agentPort: this.o.agentPort,
+      version: VERSION,
+      ...(dcvError ? { dcvError: dcvError.slice(0, 500) } : {}),
+    } as AgentUpdate;
+  }
+
+  /** One update; true when the director took it. */
+  sendOnce(): Promise<boolean> {
+    this.inFlight ??= this.send().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async send(): Promise<boolean> {
+    const creds = this.o.credentials();
+    if (!creds) return false;
+    try {
+      await this.o.client.update(await this.body(), creds);
+      if (this.failures) this.o.log.info('director reachable again', { after: this.failures });
+      this.failures = 0;
+      return true;
+    } catch (err) {
+      this.failures++;
+      this.o.log.warn('update failed', { error: (err as Error).message, failures: this.failures });
+      return false;
+    }
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      await this.sendOnce();
+      const max = this.o.maxBackoffMs ?? 5 * 60_000;
+      const backoff = this.failures ? Math.min(this.o.intervalMs * 2 ** Math.min(this.failures - 1, 10), max) : this.o.intervalMs;
+      this.schedule(backoff * (0.9 + Math.random() * 0.2));
+    }, delay);
+    this.timer.unref?.();
+  }
+}

@@ -1,0 +1,150 @@
+import type { Clock } from '../../shared/clock.ts';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
+import { bytesEqual, parseCertDer } from '../../shared/pki/cert-info.ts';
+import { guidFromCn, isGuid } from '../../shared/pki/names.ts';
+import type { AuditLog } from '../audit/types.ts';
+import type { CertificateAuthority } from '../ca/authority.ts';
+import type { AgentIdentity } from '../http/guards.ts';
+import { checkAgentCsr } from './csr-checks.ts';
+import type { AgentRecord, AgentState, AgentStore } from './store.ts';
+
+export interface IssuedCertificate {
+  certificate: string;
+  caCertificate: string;
+  agentId: string;
+  notAfter: string;
+}
+
+const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
+
+/** Enrolment, renewal and the admin's approve / deny / revoke, over agents.db and the CA. */
+export class AgentService {
+  constructor(
+    private readonly store: AgentStore,
+    private readonly ca: CertificateAuthority,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * POST /v1/agent/register. Unknown GUID -> pending (403); pending -> newest CSR kept (403);
+   * registered with the same key -> a fresh certificate; a different key never takes over a
+   * registered identity: it is parked for the admin (409); revoked -> refused.
+   */
+  async register(input: { guid: string; hostname: string; csr: string; remoteAddress: string }): Promise<IssuedCertificate> {
+    if (!isGuid(input.guid)) throw badRequest('INVALID_GUID', 'guid must be a lower-case UUIDv4');
+    if (!HOSTNAME_RE.test(input.hostname) || input.hostname.length > 253) throw badRequest('INVALID_HOSTNAME', 'hostname is not a valid host name');
+    const csr = await checkAgentCsr(input.csr, input.guid);
+    const now = this.clock.now();
+    const known = this.store.get(input.guid);
+    const row = { guid: input.guid, hostname: input.hostname, publicKey: csr.parsed.publicKeySpki, csr: csr.der, csrFingerprint: csr.fingerprint, remoteAddress: input.remoteAddress, now };
+
+    if (!known) {
+      this.store.insertPending(row);
+      this.log.info('agent registration pending', { guid: input.guid, hostname: input.hostname, csrFingerprint: csr.fingerprint });
+      throw pending();
+    }
+    if (known.state === 'revoked') throw forbidden('AGENT_REVOKED', 'this agent has been revoked');
+    if (known.state === 'pending') {
+      this.store.updatePending(row);
+      throw pending();
+    }
+    if (!bytesEqual(known.publicKey, csr.parsed.publicKeySpki)) {
+      this.store.recordKeyConflict(input.guid, csr.parsed.publicKeySpki, csr.der, csr.fingerprint, now);
+      this.log.warn('registered agent presented a different key', { guid: input.guid, csrFingerprint: csr.fingerprint });
+      throw conflict('AGENT_KEY_MISMATCH', 'this GUID is registered with another key; an administrator must approve the new key');
+    }
+    return this.issue(known, csr.parsed.request, input.hostname);
+  }
+
+  /** POST /v1/agent/renew: same GUID as the mTLS identity, state registered, same key. */
+  async renew(identity: AgentIdentity, csrBase64: string): Promise<IssuedCertificate> {
+    const csr = await checkAgentCsr(csrBase64, identity.guid);
+    const record = this.store.get(identity.guid);
+    if (!record || record.state !== 'registered') throw forbidden('AGENT_NOT_REGISTERED', 'agent is not registered');
+    if (!bytesEqual(record.publicKey, csr.parsed.publicKeySpki)) throw forbidden('AGENT_KEY_MISMATCH', 'renewal must keep the registered key');
+    return this.issue(record, csr.parsed.request, record.hostname);
+  }
+
+  /** The mTLS check behind every agent route; see requireAgent. */
+  authenticateAgent(certDer: Uint8Array, subjectCn: string | undefined): AgentIdentity {
+    const guid = guidFromCn(subjectCn);
+    if (!guid) throw forbidden('NOT_AN_AGENT', 'client certificate does not name an agent');
+    const record = this.store.get(guid);
+    if (!record) throw forbidden('AGENT_UNKNOWN', 'agent is not known');
+    if (record.state === 'revoked') throw forbidden('AGENT_REVOKED', 'this agent has been revoked');
+    if (record.state !== 'registered') throw forbidden('AGENT_NOT_REGISTERED', 'agent is not registered');
+    if (!bytesEqual(parseCertDer(certDer).publicKeySpki, record.publicKey)) {
+      throw forbidden('AGENT_KEY_MISMATCH', 'client certificate key is not the registered key');
+    }
+    return { guid, hostname: record.hostname };
+  }
+
+  list(state?: AgentState): AgentRecord[] {
+    return this.store.list(state);
+  }
+
+  get(guid: string): AgentRecord | undefined {
+    return this.store.get(guid);
+  }
+
+  /** Approve a pending agent, or a registered agent's parked new key. Optional fingerprint pinning. */
+  approve(guid: string, admin: string, expectedFingerprint?: string): AgentRecord {
+    const record = this.mustGet(guid);
+    if (expectedFingerprint && expectedFingerprint.toUpperCase() !== record.csrFingerprint) {
+      throw conflict('FINGERPRINT_MISMATCH', 'the CSR changed since it was reviewed');
+    }
+    const now = this.clock.now();
+    const done =
+      record.state === 'pending' ? this.store.approve(guid, admin, now)
+      : record.state === 'registered' && record.conflictPublicKey ? this.store.adoptConflictingKey(guid, admin, now)
+      : false;
+    if (!done) throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to approve`);
+    this.audit.record({ type: 'agent.approve', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
+    return this.mustGet(guid);
+  }
+
+  /** Deny a pending agent (its row goes) or a registered agent's parked key (the key is dropped). */
+  deny(guid: string, admin: string): void {
+    const record = this.mustGet(guid);
+    if (record.state === 'pending') this.store.remove(guid);
+    else if (record.state === 'registered' && record.conflictPublicKey) this.store.clearConflict(guid, this.clock.now());
+    else throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to deny`);
+    this.audit.record({ type: 'agent.deny', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
+  }
+
+  revoke(guid: string, admin: string): AgentRecord {
+    const record = this.mustGet(guid);
+    if (record.state !== 'registered') throw conflict('INVALID_STATE', `agent is ${record.state}; only registered agents can be revoked`);
+    this.store.revoke(guid, this.clock.now());
+    this.audit.record({ type: 'agent.revoke', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
+    this.log.info('agent revoked', { guid, by: admin });
+    return this.mustGet(guid);
+  }
+
+  markSeen(guid: string): void {
+    this.store.markSeen(guid, this.clock.now());
+  }
+
+  purgeStalePending(maxAgeMs: number): number {
+    return this.store.purgePendingBefore(this.clock.now() - maxAgeMs);
+  }
+
+  private async issue(record: AgentRecord, request: Parameters<CertificateAuthority['issueAgentCertificate']>[0], hostname: string): Promise<IssuedCertificate> {
+    const { pem, notAfter, serialHex } = await this.ca.issueAgentCertificate(request, record.guid);
+    this.store.recordIssued(record.guid, serialHex, notAfter.getTime(), hostname, this.clock.now());
+    this.log.info('agent certificate issued', { guid: record.guid, serial: serialHex, notAfter: notAfter.toISOString() });
+    return { certificate: pem, caCertificate: this.ca.caCertPem, agentId: record.guid, notAfter: notAfter.toISOString() };
+  }
+
+  private mustGet(guid: string): AgentRecord {
+    if (!isGuid(guid)) throw badRequest('INVALID_GUID', 'guid must be a lower-case UUIDv4');
+    const record = this.store.get(guid);
+    if (!record) throw notFound('AGENT_NOT_FOUND', 'no such agent');
+    return record;
+  }
+}
+
+const pending = () => new ApiError(403, 'AGENT_PENDING', 'pending approval');

@@ -1,0 +1,105 @@
+import { Elysia } from 'elysia';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../shared/clock.ts';
+import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
+import type { Logger } from '../shared/log.ts';
+import { AgentService } from './agents/service.ts';
+import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
+import { AgentStore } from './agents/store.ts';
+import { openAuthority } from './ca/authority.ts';
+import { parseTokenKey } from './config/load.ts';
+import type { DirectorConfig } from './config/schema.ts';
+import { Housekeeper } from './housekeeper.ts';
+import { errorHandler } from '../shared/http/error-handler.ts';
+import { buildLogin } from './login/build.ts';
+import { loginRoutes } from './login/routes.ts';
+import { PolicyHolder } from './policy/holder.ts';
+import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
+import { RuntimeState } from './servers/runtime-state.ts';
+import { openDatabase } from './store/db.ts';
+import { generateTokenKey, TokenService } from './tokens/token-service.ts';
+
+export interface DirectorDeps {
+  log: Logger;
+  clock?: Clock;
+}
+
+/** Composition only: builds every service from config and mounts the route plugins. */
+export async function createDirector(config: DirectorConfig, deps: DirectorDeps) {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log;
+
+  const ca = await openAuthority({
+    dataDir: config.data_dir,
+    hostnames: config.hostnames,
+    clock,
+    onEvent: (msg, fields) => log.info(msg, fields),
+  });
+  log.info('CA ready', { fingerprintSha256: ca.fingerprint });
+
+  const db = openDatabase(join(config.data_dir, 'agents.db'));
+  const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
+  const first = policy.reload();
+  if (!first.ok) throw new Error(`policy: ${first.error}`);
+
+  let tokenKey = config.token_key ? parseTokenKey(config.token_key)! : undefined;
+  if (!tokenKey) {
+    tokenKey = generateTokenKey();
+    log.warn('token_key is not set: using an ephemeral key; every session token dies with this process');
+  }
+  const tokens = new TokenService({ key: tokenKey, clock });
+  const { login, audit } = buildLogin({ config, db, policy, clock, log });
+  const agents = new AgentService(new AgentStore(db), ca, clock, audit, log);
+  const state = new RuntimeState(clock);
+  const housekeeper = new Housekeeper({
+    agents,
+    state,
+    log,
+    intervalMs: config.housekeeper_interval,
+    sessionStaleAfterMs: config.session_stale_after,
+    pendingCleanupIntervalMs: config.pending_cleanup_interval,
+    pendingMaxAgeMs: config.pending_max_age,
+  });
+
+  const app = new Elysia()
+    .use(errorHandler(log))
+    .get('/v1/health', () => ({ status: 'ok' }))
+    .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl }))
+    .use(agentEnrolmentRoutes(agents))
+    .use(agentUpdateRoutes({ agents, state, defaultAgentPort: config.agent_port }))
+    .use(agentAdminRoutes(agents, tokens));
+
+  let server: SecureServer | undefined;
+  return {
+    app,
+    ca,
+    policy,
+    state,
+    agents,
+    tokens,
+    /** Listens on director_host:director_port (0 = any free port, printed in the log). */
+    async start(): Promise<number> {
+      server = await startSecureServer({
+        host: config.director_host,
+        port: config.director_port,
+        tls: { cert: ca.serverCertPem, key: ca.serverKeyPem, ca: ca.caCertPem },
+        maxBodyBytes: config.max_body_bytes,
+        handle: (request) => app.handle(request),
+        onError: (error) => log.error('request bridge failed', { error }),
+      });
+      housekeeper.start();
+      log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/` });
+      return server.port;
+    },
+    reloadPolicy(): void {
+      policy.reload();
+    },
+    async stop(): Promise<void> {
+      housekeeper.stop();
+      await server?.close();
+      db.close();
+    },
+  };
+}
+
+export type Director = Awaited<ReturnType<typeof createDirector>>;

@@ -1,0 +1,38 @@
+/**
+ * The audit trail: who did what, from where, with which outcome. Event types in use: "login",
+ * "agent.approve", "agent.deny", "agent.revoke", "session.create", "session.close" (any string is
+ * stored). Never put secrets (passwords, OTPs, tokens) into any field.
+ */
+export interface AuditEvent {
+  type: string;
+  /** Who acted (user or admin name). */
+  actor?: string;
+  /** What was acted on (agent GUID, session id, ...). */
+  target?: string;
+  clientAddress?: string;
+  /** Login backend that decided. */
+  backend?: string;
+  outcome: 'success' | 'failure';
+  detail?: string;
+}
+
+/** A stored event: the recorded fields plus an id and the time in epoch milliseconds. */
+export interface AuditRecord extends AuditEvent {
+  id: number;
+  at: number;
+}
+
+export interface AuditFilter {
+  type?: string;
+  actor?: string;
+  outcome?: 'success' | 'failure';
+  /** Epoch milliseconds; events at or after. */
+  since?: number;
+  /** Newest first; default 100, at most 1000. */
+  limit?: number;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): void;
+  list(filter?: AuditFilter): AuditRecord[];
+}

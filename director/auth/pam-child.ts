@@ -1,0 +1,102 @@
+/**
+ * The PAM conversation, run in a short-lived child process (see pam.ts for why). `pamChild` is shipped
+ * to the child as source text (`PAM_CHILD_SCRIPT`), so it must stay self-contained: no references to
+ * anything outside its body. Input on stdin as JSON; one JSON line on stdout.
+ */
+export interface PamChildInput {
+  service: string;
+  user: string;
+  password: string;
+  otp?: string;
+  confdir?: string;
+  accountCheck: boolean;
+}
+
+export interface PamChildOutput {
+  rc: number;
+  step: 'start' | 'authenticate' | 'account' | 'done';
+  error?: string;
+  groups?: string[];
+}
+
+async function pamChild(): Promise<void> {
+  const { dlopen, JSCallback, read, toArrayBuffer, CString } = await import('bun:ffi');
+  const input = JSON.parse(await Bun.stdin.text()) as PamChildInput;
+  const z = (s: string) => Buffer.from(`${s}\0`, 'utf8');
+  const libc = dlopen('libc.so.6', {
+    calloc: { args: ['u64', 'u64'], returns: 'ptr' },
+    strdup: { args: ['ptr'], returns: 'ptr' },
+    getpwnam: { args: ['ptr'], returns: 'ptr' },
+    getgrouplist: { args: ['ptr', 'u32', 'ptr', 'ptr'], returns: 'i32' },
+    getgrgid: { args: ['u32'], returns: 'ptr' },
+  }).symbols;
+  const common = {
+    pam_start: { args: ['ptr', 'ptr', 'ptr', 'ptr'], returns: 'i32' },
+    pam_authenticate: { args: ['ptr', 'i32'], returns: 'i32' },
+    pam_acct_mgmt: { args: ['ptr', 'i32'], returns: 'i32' },
+    pam_end: { args: ['ptr', 'i32'], returns: 'i32' },
+    pam_strerror: { args: ['ptr', 'i32'], returns: 'ptr' },
+  } as const;
+  const confdirSym = { pam_start_confdir: { args: ['ptr', 'ptr', 'ptr', 'ptr', 'ptr'], returns: 'i32' } } as const;
+  const pam = dlopen('libpam.so.0', input.confdir ? { ...common, ...confdirSym } : common).symbols as Record<string, (...a: unknown[]) => number>;
+  const out = (o: PamChildOutput) => console.log(JSON.stringify(o));
+
+  // Echo-off prompts get the password, then the OTP (pam_oath and friends); echo-on prompts the user name.
+  const secrets = [z(input.password), ...(input.otp ? [z(input.otp)] : [])];
+  let asked = 0;
+  const conv = new JSCallback(
+    (n: number, msgs: number, resp: number) => {
+      const arr = libc.calloc(n, 16);
+      if (!arr) return 5; // PAM_BUF_ERR
+      const view = new DataView(toArrayBuffer(arr, 0, n * 16));
+      for (let i = 0; i < n; i++) {
+        const style = read.i32(read.ptr(msgs, i * 8), 0);
+        const answer = style === 1 ? secrets[Math.min(asked++, secrets.length - 1)] : style === 2 ? z(input.user) : undefined;
+        if (answer) view.setBigUint64(i * 16, BigInt(libc.strdup(answer) ?? 0), true);
+      }
+      new DataView(toArrayBuffer(resp, 0, 8)).setBigUint64(0, BigInt(arr), true);
+      return 0;
+    },
+    { args: ['i32', 'ptr', 'ptr', 'ptr'], returns: 'i32' },
+  );
+  const convStruct = new BigUint64Array([BigInt(conv.ptr ?? 0), 0n]);
+  const handleOut = new BigUint64Array(1);
+  const rc0 = input.confdir
+    ? pam.pam_start_confdir!(z(input.service), z(input.user), convStruct, z(input.confdir), handleOut)
+    : pam.pam_start!(z(input.service), z(input.user), convStruct, handleOut);
+  if (rc0 !== 0) return out({ rc: rc0, step: 'start' });
+  const h = Number(handleOut[0]);
+  const fail = (rc: number, step: PamChildOutput['step']) => {
+    const error = new CString(pam.pam_strerror!(h, rc) as never).toString();
+    pam.pam_end!(h, rc);
+    out({ rc, step, error });
+  };
+  const PAM_SILENT = 0x8000;
+  const PAM_DISALLOW_NULL_AUTHTOK = 0x1;
+  let rc = pam.pam_authenticate!(h, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+  if (rc !== 0) return fail(rc, 'authenticate');
+  if (input.accountCheck) {
+    rc = pam.pam_acct_mgmt!(h, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+    if (rc !== 0) return fail(rc, 'account');
+  }
+  pam.pam_end!(h, 0);
+  conv.close();
+
+  const groups: string[] = [];
+  const pw = libc.getpwnam(z(input.user));
+  if (pw) {
+    const gid = read.u32(pw, 20); // struct passwd: name, passwd, uid (u32), gid (u32)
+    const list = new Uint32Array(1024);
+    const count = new Int32Array([list.length]);
+    if (libc.getgrouplist(z(input.user), gid, list, count) >= 0) {
+      for (const g of list.subarray(0, count[0])) {
+        const gr = libc.getgrgid(g);
+        if (gr) groups.push(new CString(read.ptr(gr, 0) as never).toString());
+      }
+    }
+  }
+  out({ rc: 0, step: 'done', groups });
+}
+
+/** Source text the PAM child runs (`bun -e`); minification keeps it self-contained. */
+export const PAM_CHILD_SCRIPT = `(${pamChild.toString()})().catch((e) => { console.log(JSON.stringify({ rc: -1, step: 'start', error: String(e) })); })`;

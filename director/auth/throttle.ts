@@ -1,0 +1,80 @@
+/**
+ * Login throttling: a sliding window of failures per user name (case-folded, so "Alice" and "alice"
+ * share a budget) and per client address. After `maxFailures` failures inside `windowMs` the key is
+ * locked until the oldest of those failures leaves the window. Addresses get a larger budget
+ * (addressFactor x maxFailures) because many users may share one (NAT). A success clears the user's
+ * failures, not the address's. State is in memory: a restart forgets it, which is acceptable for a
+ * rate limit. The number of tracked keys is capped so a flood of names cannot exhaust memory.
+ */
+import type { Clock } from '../../shared/clock.ts';
+import { ApiError } from '../../shared/errors.ts';
+
+export interface ThrottleConfig {
+  readonly enabled: boolean;
+  readonly max_failures: number;
+  /** Milliseconds. */
+  readonly window: number;
+}
+
+export interface Throttle {
+  /** Throws ApiError 429 TOO_MANY_ATTEMPTS with a retry-after header when either key is locked. */
+  check(username: string, clientAddress: string): void;
+  failure(username: string, clientAddress: string): void;
+  success(username: string): void;
+}
+
+const MAX_KEYS = 100_000;
+
+/** The in-memory sliding-window throttle. */
+export function createThrottle(cfg: ThrottleConfig, clock: Clock, addressFactor = 4): Throttle {
+  const failures = new Map<string, number[]>();
+  const limitOf = (key: string) => (key.startsWith('a:') ? cfg.max_failures * addressFactor : cfg.max_failures);
+  const keys = (user: string, addr: string) => [`u:${user.toLowerCase()}`, `a:${addr}`];
+
+  function recent(key: string, now: number): number[] {
+    const list = (failures.get(key) ?? []).filter((t) => t > now - cfg.window);
+    if (list.length === 0) failures.delete(key);
+    else failures.set(key, list);
+    return list;
+  }
+
+  function prune(now: number): void {
+    for (const key of failures.keys()) recent(key, now);
+    // Still full of live keys: drop the oldest entries (Map keeps insertion order).
+    for (const key of failures.keys()) {
+      if (failures.size < MAX_KEYS) break;
+      failures.delete(key);
+    }
+  }
+
+  return {
+    check(username, clientAddress) {
+      if (!cfg.enabled) return;
+      const now = clock.now();
+      let retryAfterMs = 0;
+      for (const key of keys(username, clientAddress)) {
+        const list = recent(key, now);
+        const limit = limitOf(key);
+        if (list.length >= limit) retryAfterMs = Math.max(retryAfterMs, list[list.length - limit]! + cfg.window - now);
+      }
+      if (retryAfterMs > 0) {
+        const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+        throw new ApiError(429, 'TOO_MANY_ATTEMPTS', `too many failed logins; try again in ${seconds} s`, undefined, { 'retry-after': String(seconds) });
+      }
+    },
+    failure(username, clientAddress) {
+      if (!cfg.enabled) return;
+      const now = clock.now();
+      if (failures.size >= MAX_KEYS) prune(now);
+      for (const key of keys(username, clientAddress)) {
+        const list = recent(key, now);
+        list.push(now);
+        // Keep only what the limit needs.
+        failures.set(key, list.slice(-limitOf(key)));
+      }
+    },
+    success(username) {
+      failures.delete(`u:${username.toLowerCase()}`);
+    },
+  };
+}

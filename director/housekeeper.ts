@@ -1,0 +1,45 @@
+import type { Logger } from '../shared/log.ts';
+import type { AgentService } from './agents/service.ts';
+import type { RuntimeState } from './servers/runtime-state.ts';
+
+export interface HousekeeperOptions {
+  agents: AgentService;
+  state: RuntimeState;
+  log: Logger;
+  /** How often stale sessions are dropped (seconds-scale). */
+  intervalMs: number;
+  sessionStaleAfterMs: number;
+  /** How often (seed: hourly) pending registrations older than pendingMaxAgeMs are removed. */
+  pendingCleanupIntervalMs: number;
+  pendingMaxAgeMs: number;
+}
+
+/** Periodic cleanup: runtime sessions not refreshed by agents, and stale pending registrations. */
+export class Housekeeper {
+  private timers: ReturnType<typeof setInterval>[] = [];
+
+  constructor(private readonly o: HousekeeperOptions) {}
+
+  start(): void {
+    this.timers.push(setInterval(() => this.sweepSessions(), this.o.intervalMs));
+    this.timers.push(setInterval(() => this.sweepPending(), this.o.pendingCleanupIntervalMs));
+    for (const t of this.timers) t.unref?.();
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  sweepSessions(): string[] {
+    const dropped = this.o.state.dropStaleSessions(this.o.sessionStaleAfterMs);
+    if (dropped.length) this.o.log.info('dropped stale sessions', { count: dropped.length });
+    return dropped;
+  }
+
+  sweepPending(): number {
+    const removed = this.o.agents.purgeStalePending(this.o.pendingMaxAgeMs);
+    if (removed) this.o.log.info('removed stale pending registrations', { count: removed });
+    return removed;
+  }
+}

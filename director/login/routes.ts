@@ -1,0 +1,64 @@
+import { Elysia } from 'elysia';
+import { ApiError } from '../../shared/errors.ts';
+import { connectionInfo } from '../../shared/http/connection-info.ts';
+import { clearedSessionCookie, sessionCookie } from '../http/cookies.ts';
+import { authenticateSession } from '../http/guards.ts';
+import { firstOf, jsonObject, optionalString } from '../http/json-body.ts';
+import type { TokenService } from '../tokens/token-service.ts';
+
+/** The part of the login service these routes need (director/auth/login-service.ts). */
+export interface LoginPort {
+  login(input: { username: string; password: string; otp?: string; state?: string; clientAddress: string; role: 'user' | 'admin' }): Promise<{ username: string; groups: string[]; backend: string }>;
+  health(): Promise<{ ok: boolean; backends: { name: string; ok: boolean; detail?: string }[] }>;
+}
+
+export interface LoginDeps {
+  login: LoginPort;
+  tokens: TokenService;
+  sessionTtlMs: number;
+}
+
+/**
+ * POST /v1/user/login and /v1/admin/login (body: userID | userId | username, password, otp?, state?),
+ * POST /v1/logout, GET /v1/auth-health, GET /v1/me. Login answers the token in a dcvix_session cookie
+ * and, for API clients, in the body.
+ */
+export const loginRoutes = ({ login, tokens, sessionTtlMs }: LoginDeps) => {
+  const handle = (role: 'user' | 'admin') => async ({ body, request, set }: { body: unknown; request: Request; set: { headers: Record<string, unknown> } }) => {
+    const b = jsonObject(body);
+    const username = firstOf(b, ['userID', 'userId', 'username', 'user']);
+    const password = b.password;
+    if (typeof username !== 'string' || username.length === 0 || username.length > 256) {
+      throw new ApiError(400, 'INVALID_BODY', 'field "userID" is required');
+    }
+    if (typeof password !== 'string' || password.length > 1024) throw new ApiError(400, 'INVALID_BODY', 'field "password" is required');
+    const result = await login.login({
+      username,
+      password,
+      otp: optionalString(b, 'otp', 64),
+      state: optionalString(b, 'state', 1024),
+      clientAddress: connectionInfo(request).remoteAddress,
+      role,
+    });
+    const { token, expiresAt } = await tokens.issueSession({ sub: result.username, role, groups: result.groups, ttlMs: sessionTtlMs });
+    set.headers['set-cookie'] = sessionCookie(token, sessionTtlMs);
+    set.headers['cache-control'] = 'no-store';
+    return { user: result.username, role, groups: result.groups, expiresAt: new Date(expiresAt).toISOString(), token };
+  };
+
+  return new Elysia({ name: 'director.login' })
+    .post('/v1/user/login', handle('user'), { parse: 'text' })
+    .post('/v1/admin/login', handle('admin'), { parse: 'text' })
+    .post('/v1/logout', ({ set }) => {
+      set.headers['set-cookie'] = clearedSessionCookie();
+      return { ok: true };
+    })
+    .get('/v1/me', async ({ request }) => {
+      const s = await authenticateSession(request, tokens, 'user');
+      return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: s.exp };
+    })
+    .get('/v1/auth-health', async ({ request }) => {
+      const s = await authenticateSession(request, tokens, 'user');
+      return { status: 'ok', user: s.sub, role: s.role, auth: await login.health() };
+    });
+};

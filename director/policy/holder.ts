@@ -1,0 +1,70 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../shared/log.ts';
+import { emptyPolicy, parsePolicy, PolicyError, type Policy } from './schema.ts';
+
+export const POLICY_FILES = { users: 'users.json', pools: 'pools.json' } as const;
+
+export interface PolicyStatus {
+  loadedAt: string | null;
+  lastAttemptAt: string | null;
+  lastError: string | null;
+  files: string[];
+}
+
+/**
+ * The current policy. Loaded at start (a broken file then fails start-up) and on SIGHUP, where a
+ * broken file keeps the last good policy and records why (seed failure mode).
+ */
+export class PolicyHolder {
+  private policy: Policy = emptyPolicy();
+  private status: PolicyStatus;
+  private raw: { users: unknown; pools: unknown } = { users: {}, pools: {} };
+
+  constructor(private readonly dir: string, private readonly log: Logger, private readonly now: () => number = Date.now) {
+    this.status = { loadedAt: null, lastAttemptAt: null, lastError: null, files: Object.values(POLICY_FILES).map((f) => join(dir, f)) };
+  }
+
+  get current(): Policy {
+    return this.policy;
+  }
+
+  get state(): PolicyStatus {
+    return { ...this.status };
+  }
+
+  /** The policy documents as loaded (for the read-only admin view). */
+  get documents(): { users: unknown; pools: unknown } {
+    return this.raw;
+  }
+
+  /** Reads both files; on success swaps the policy in, on failure keeps the old one and returns the error. */
+  reload(): { ok: true } | { ok: false; error: string } {
+    this.status.lastAttemptAt = new Date(this.now()).toISOString();
+    try {
+      const users = this.readJson(POLICY_FILES.users);
+      const pools = this.readJson(POLICY_FILES.pools);
+      this.policy = parsePolicy(users, pools);
+      this.raw = { users: users ?? {}, pools: pools ?? {} };
+      this.status.loadedAt = this.status.lastAttemptAt;
+      this.status.lastError = null;
+      this.log.info('policy loaded', { dir: this.dir, users: this.policy.users.size, groups: this.policy.groups.size, pools: this.policy.pools.size });
+      return { ok: true };
+    } catch (err) {
+      const error = err instanceof PolicyError || err instanceof SyntaxError ? err.message : String(err);
+      this.status.lastError = error;
+      this.log.error('policy reload failed; keeping the last good policy', { dir: this.dir, error });
+      return { ok: false, error };
+    }
+  }
+
+  private readJson(file: string): unknown {
+    const path = join(this.dir, file);
+    if (!existsSync(path)) return undefined;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new PolicyError(`${file}: not valid JSON: ${(err as Error).message}`);
+    }
+  }
+}

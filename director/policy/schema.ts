@@ -1,0 +1,88 @@
+/**
+ * The access policy, from two JSON files in the policy directory:
+ *
+ * users.json  { "admins": ["root"], "adminGroups": ["dcv-admins"],
+ *               "users":  { "alice": { "servers": ["ws01"], "pools": ["eng"] } },
+ *               "groups": { "engineers": { "members": ["bob"], "servers": [], "pools": ["eng"] } } }
+ * pools.json  { "pools": { "eng": { "description": "Engineering", "servers": ["ws01", "ws02"] } } }
+ *
+ * Servers are named by the host name their agent reports; "*" in a servers list means every server.
+ * A group's members come from the login backend when it knows groups (LDAP), else from "members".
+ */
+export interface Grant {
+  servers: string[];
+  pools: string[];
+}
+
+export interface Policy {
+  admins: Set<string>;
+  adminGroups: Set<string>;
+  users: Map<string, Grant>;
+  groups: Map<string, Grant & { members: string[] }>;
+  pools: Map<string, { description: string; servers: string[] }>;
+}
+
+export class PolicyError extends Error {}
+
+const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.@\\-]{0,127}$/;
+const SERVER_RE = /^(\*|[A-Za-z0-9][A-Za-z0-9.-]{0,252})$/;
+
+/** Validates parsed JSON into a Policy; throws PolicyError naming the file and the path of the bad value. */
+export function parsePolicy(users: unknown, pools: unknown): Policy {
+  const u = object(users ?? {}, 'users.json');
+  const p = object(pools ?? {}, 'pools.json');
+  return {
+    admins: new Set(names(u.admins ?? [], 'users.json: admins')),
+    adminGroups: new Set(names(u.adminGroups ?? [], 'users.json: adminGroups')),
+    users: grants(u.users ?? {}, 'users.json: users', false) as Map<string, Grant>,
+    groups: grants(u.groups ?? {}, 'users.json: groups', true) as Map<string, Grant & { members: string[] }>,
+    pools: new Map(
+      Object.entries(object(p.pools ?? {}, 'pools.json: pools')).map(([name, v]) => {
+        const where = `pools.json: pools.${name}`;
+        checkName(name, where);
+        const pool = object(v, where);
+        const description = pool.description ?? '';
+        if (typeof description !== 'string') throw new PolicyError(`${where}.description must be a string`);
+        return [name, { description, servers: serverList(pool.servers ?? [], `${where}.servers`) }];
+      }),
+    ),
+  };
+}
+
+function grants(value: unknown, where: string, withMembers: boolean): Map<string, Grant & { members?: string[] }> {
+  const out = new Map<string, Grant & { members?: string[] }>();
+  for (const [name, v] of Object.entries(object(value, where))) {
+    checkName(name, `${where}.${name}`);
+    const g = object(v, `${where}.${name}`);
+    out.set(name, {
+      servers: serverList(g.servers ?? [], `${where}.${name}.servers`),
+      pools: names(g.pools ?? [], `${where}.${name}.pools`),
+      ...(withMembers ? { members: names(g.members ?? [], `${where}.${name}.members`) } : {}),
+    });
+  }
+  return out;
+}
+
+function object(v: unknown, where: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new PolicyError(`${where} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function names(v: unknown, where: string): string[] {
+  if (!Array.isArray(v)) throw new PolicyError(`${where} must be a list of names`);
+  for (const n of v) checkName(n, where);
+  return v as string[];
+}
+
+function serverList(v: unknown, where: string): string[] {
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !SERVER_RE.test(s))) {
+    throw new PolicyError(`${where} must be a list of host names or "*"`);
+  }
+  return v as string[];
+}
+
+function checkName(n: unknown, where: string): void {
+  if (typeof n !== 'string' || !NAME_RE.test(n)) throw new PolicyError(`${where}: "${String(n).slice(0, 40)}" is not a valid name`);
+}
+
+export const emptyPolicy = (): Policy => parsePolicy({}, {});

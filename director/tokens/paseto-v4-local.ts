@@ -1,0 +1,155 @@
+/**
+ * PASETO v4.local (XChaCha20 + keyed BLAKE2b) for the `paseto` package. paseto 4.x frames tokens,
+ * footers, implicit assertions and claims itself but leaves the v4.local cryptography to an extension:
+ * `LocalEncrypt` / `LocalDecrypt` bind our `run` functions (noble primitives) into a `LocalProtocol`.
+ */
+import { xchacha20 } from '@noble/ciphers/chacha.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { blake2b } from '@noble/hashes/blake2.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import {
+  type Claims,
+  InvalidKeyError,
+  InvalidTokenError,
+  LocalDecrypt,
+  LocalEncrypt,
+  LocalProtocol,
+  PAE,
+} from 'paseto';
+import type { LocalKey } from 'paseto/v4/local';
+
+const encoder = new TextEncoder();
+const HEADER = encoder.encode('v4.local.');
+const ENCRYPTION_LABEL = encoder.encode('paseto-encryption-key');
+const AUTH_LABEL = encoder.encode('paseto-auth-key-for-aead');
+
+/** Raw key bytes live here, not on the key object, so a logged key object shows no secret. */
+const keyMaterial = new WeakMap<LocalKey, Uint8Array>();
+
+/** Wraps 32 raw key bytes as the opaque key object the paseto protocol passes to our `run`. */
+export function v4LocalKey(bytes: Uint8Array): LocalKey {
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength !== 32) {
+    throw new InvalidKeyError('v4.local keys are exactly 32 bytes');
+  }
+  const key: LocalKey = Object.freeze({
+    algorithm: Object.freeze({ name: 'PASETO v4.local' as const }),
+    extractable: false,
+    type: 'secret' as const,
+    version: 4 as const,
+    kind: 'local' as const,
+  });
+  keyMaterial.set(key, Uint8Array.from(bytes));
+  return key;
+}
+
+function material(key: LocalKey): Uint8Array {
+  const bytes = keyMaterial.get(key);
+  if (!bytes) throw new InvalidKeyError('key was not created by v4LocalKey');
+  return bytes;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/** Ek || n2 (56 bytes) and Ak (32 bytes), both derived from the key and the per-token nonce. */
+function subkeys(key: Uint8Array, nonce: Uint8Array) {
+  const tmp = blake2b(concat(ENCRYPTION_LABEL, nonce), { key, dkLen: 56 });
+  const ak = blake2b(concat(AUTH_LABEL, nonce), { key, dkLen: 32 });
+  return { ek: tmp.subarray(0, 32), n2: tmp.subarray(32), ak };
+}
+
+function tag(ak: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, footer: Uint8Array, implicit: Uint8Array) {
+  return blake2b(PAE([HEADER, nonce, ciphertext, footer, implicit]), { key: ak, dkLen: 32 });
+}
+
+/**
+ * Builds a v4.local protocol (Encrypt + Decrypt) through paseto's extension API. `nonce` exists only so
+ * the official test vectors can be reproduced; production code uses the random default.
+ */
+export function createV4Local(nonce: () => Uint8Array = () => randomBytes(32)) {
+  const encrypt = LocalEncrypt<4, LocalKey>({
+    version: 4,
+    run: async (key, message, footer, implicit) => {
+      const k = material(key);
+      const n = nonce();
+      if (n.byteLength !== 32) throw new TypeError('v4.local nonce must be 32 bytes');
+      const { ek, n2, ak } = subkeys(k, n);
+      const c = xchacha20(ek, n2, message);
+      return concat(n, c, tag(ak, n, c, footer, implicit));
+    },
+  });
+  const decrypt = LocalDecrypt<4, LocalKey>({
+    version: 4,
+    run: async (key, payload, footer, implicit) => {
+      if (payload.byteLength < 64) throw new InvalidTokenError('truncated v4.local payload');
+      const k = material(key);
+      const n = payload.subarray(0, 32);
+      const c = payload.subarray(32, -32);
+      const { ek, n2, ak } = subkeys(k, n);
+      // Constant-time compare before any decryption (encrypt-then-MAC).
+      if (!equalBytes(payload.subarray(-32), tag(ak, n, c, footer, implicit))) {
+        throw new InvalidTokenError('token authentication failed');
+      }
+      return xchacha20(ek, n2, c);
+    },
+  });
+  return new LocalProtocol(encrypt, decrypt);
+}
+
+/** The production v4.local protocol (random nonces); takes keys from `v4LocalKey`. */
+export const v4Local = createV4Local();
+
+const bytes = (v: Uint8Array | string | undefined) => (typeof v === 'string' ? encoder.encode(v) : v);
+
+/** Options shared by encryption and decryption. */
+export interface V4LocalOptions {
+  /** Footer: written into the token on encrypt; when given on decrypt, the token's must match exactly. */
+  footer?: Uint8Array | string;
+  /** Implicit assertion: authenticated but never stored in the token. */
+  implicit?: Uint8Array | string;
+}
+
+/**
+ * Encrypts `claims` exactly as given (no `iat`/`exp` added: callers set their own registered claims).
+ * `nonceForTests` pins the 32-byte nonce for test vectors; never pass it in production.
+ */
+export async function encryptV4Local(
+  key: Uint8Array,
+  claims: Claims,
+  opts: V4LocalOptions & { nonceForTests?: Uint8Array } = {},
+): Promise<string> {
+  const fixed = opts.nonceForTests;
+  const protocol = fixed ? createV4Local(() => fixed) : v4Local;
+  return protocol.Encrypt(v4LocalKey(key), claims, {
+    addIssuedAt: false,
+    // paseto adds a 1 h `exp` unless one is present or nonExpiring is set.
+    nonExpiring: claims.exp === undefined,
+    footer: bytes(opts.footer),
+    implicitAssertion: bytes(opts.implicit),
+  });
+}
+
+/**
+ * Authenticates and decrypts a v4.local token and returns its claims. Throws a paseto `PasetoError` on
+ * any failure: malformed or other-version token, wrong key, tampering, footer or implicit-assertion
+ * mismatch, a missing `exp`, or `exp`/`nbf`/`iat` out of range at `now` (default: the system clock).
+ */
+export async function decryptV4Local(
+  key: Uint8Array,
+  token: string,
+  opts: V4LocalOptions & { now?: Date } = {},
+): Promise<Claims> {
+  const { claims } = await v4Local.Decrypt(v4LocalKey(key), token, {
+    footer: bytes(opts.footer),
+    implicitAssertion: bytes(opts.implicit),
+    now: opts.now,
+  });
+  return claims;
+}

@@ -1,0 +1,133 @@
+import { describe, expect, test } from 'bun:test';
+import { FakeClock } from '../../shared/clock.ts';
+import { ApiError } from '../../shared/errors.ts';
+import { encryptV4Local } from './paseto-v4-local.ts';
+import { generateTokenKey, TokenService } from './token-service.ts';
+
+const MIN = 60_000;
+
+function setup() {
+  const clock = new FakeClock();
+  const key = generateTokenKey();
+  return { clock, key, tokens: new TokenService({ key, clock }) };
+}
+
+/** Asserts an ApiError 401 with `code` whose message does not echo the token. */
+async function rejects(p: Promise<unknown>, code: string, token: string) {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ApiError);
+  const api = err as ApiError;
+  expect(api.status).toBe(401);
+  expect(api.code).toBe(code);
+  for (const piece of [token, token.slice(9, 40)]) if (piece) expect(api.message).not.toContain(piece);
+}
+
+/** Flips one character in the middle of the token's payload. */
+function tamper(token: string): string {
+  const i = 9 + 20;
+  return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
+}
+
+describe('TokenService', () => {
+  test('ok: generateTokenKey returns 32 fresh random bytes', () => {
+    const a = generateTokenKey();
+    expect(a).toBeInstanceOf(Uint8Array);
+    expect(a.byteLength).toBe(32);
+    expect(a).not.toEqual(generateTokenKey());
+  });
+
+  test('ok: session token issue and verify', async () => {
+    const { clock, tokens } = setup();
+    const { token, expiresAt } = await tokens.issueSession({ sub: 'alice', role: 'admin', groups: ['ops'], ttlMs: 30 * MIN });
+    expect(token.startsWith('v4.local.')).toBe(true);
+    expect(expiresAt).toBe(clock.now() + 30 * MIN);
+    const claims = await tokens.verifySession(token);
+    expect(claims).toMatchObject({ sub: 'alice', role: 'admin', groups: ['ops'] });
+    expect(claims.iat).toBe(new Date(clock.now()).toISOString());
+    expect(claims.exp).toBe(new Date(expiresAt).toISOString());
+    expect(claims.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect((await tokens.verifySession((await tokens.issueSession({ sub: 'bob', role: 'user', ttlMs: MIN })).token)).groups).toEqual([]);
+  });
+
+  test('ok: connection token issue and verify, with distinct jti per token', async () => {
+    const { tokens } = setup();
+    const input = { sub: 'alice', sessionId: 's-1', serverId: 'srv-1', ttlMs: MIN };
+    const a = await tokens.issueConnection(input);
+    const b = await tokens.issueConnection(input);
+    expect(a.jti).not.toBe(b.jti);
+    expect(await tokens.verifyConnection(a.token)).toMatchObject({ sub: 'alice', sessionId: 's-1', serverId: 'srv-1', jti: a.jti });
+  });
+
+  test('ok: still valid one millisecond before expiry', async () => {
+    const { clock, tokens } = setup();
+    const { token } = await tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: MIN });
+    clock.advance(MIN - 1);
+    expect((await tokens.verifySession(token)).sub).toBe('alice');
+  });
+
+  test('rejects: tampered token (one character flipped)', async () => {
+    const { tokens } = setup();
+    const { token } = await tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: MIN });
+    await rejects(tokens.verifySession(tamper(token)), 'TOKEN_INVALID', token);
+    const conn = await tokens.issueConnection({ sub: 'alice', sessionId: 's', serverId: 'v', ttlMs: MIN });
+    await rejects(tokens.verifyConnection(tamper(conn.token)), 'TOKEN_INVALID', conn.token);
+  });
+
+  test('rejects: token made under another key', async () => {
+    const { clock, tokens } = setup();
+    const other = new TokenService({ key: generateTokenKey(), clock });
+    const { token } = await other.issueSession({ sub: 'alice', role: 'admin', ttlMs: MIN });
+    await rejects(tokens.verifySession(token), 'TOKEN_INVALID', token);
+  });
+
+  test('rejects: expired once the fake clock passes the ttl', async () => {
+    const { clock, tokens } = setup();
+    const s = await tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: MIN });
+    const c = await tokens.issueConnection({ sub: 'alice', sessionId: 's', serverId: 'v', ttlMs: MIN });
+    clock.advance(MIN + 1);
+    await rejects(tokens.verifySession(s.token), 'TOKEN_EXPIRED', s.token);
+    await rejects(tokens.verifyConnection(c.token), 'TOKEN_EXPIRED', c.token);
+  });
+
+  test('rejects: not yet valid when the clock is behind the issue time', async () => {
+    const { clock, tokens } = setup();
+    const { token } = await tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: MIN });
+    clock.advance(-MIN);
+    await rejects(tokens.verifySession(token), 'TOKEN_INVALID', token);
+  });
+
+  test('rejects: session token used as a connection token', async () => {
+    const { tokens } = setup();
+    const { token } = await tokens.issueSession({ sub: 'alice', role: 'admin', ttlMs: MIN });
+    await rejects(tokens.verifyConnection(token), 'TOKEN_INVALID', token);
+  });
+
+  test('rejects: connection token used as a session token', async () => {
+    const { tokens } = setup();
+    const { token } = await tokens.issueConnection({ sub: 'alice', sessionId: 's', serverId: 'v', ttlMs: MIN });
+    await rejects(tokens.verifySession(token), 'TOKEN_INVALID', token);
+  });
+
+  test('rejects: right key and implicit assertion but wrong purpose claim', async () => {
+    const { clock, key, tokens } = setup();
+    const iso = new Date(clock.now()).toISOString();
+    const exp = new Date(clock.now() + MIN).toISOString();
+    const claims = { purpose: 'connection', sub: 'alice', role: 'admin', groups: [], iat: iso, exp, jti: 'x' };
+    const token = await encryptV4Local(key, claims, { implicit: 'dcvix-director/session-token/v1' });
+    await rejects(tokens.verifySession(token), 'TOKEN_INVALID', token);
+  });
+
+  test('rejects: garbage, empty and other-version tokens', async () => {
+    const { tokens } = setup();
+    for (const t of ['', 'nonsense', 'v4.local.', 'v3.local.AAAA', 'v4.public.AAAA']) {
+      await rejects(tokens.verifySession(t), 'TOKEN_INVALID', t);
+    }
+  });
+
+  test('rejects: bad construction and issue input', async () => {
+    const { tokens } = setup();
+    expect(() => new TokenService({ key: new Uint8Array(16), clock: new FakeClock() })).toThrow();
+    await expect(tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: 0 })).rejects.toThrow();
+    await expect(tokens.issueSession({ sub: '', role: 'user', ttlMs: MIN })).rejects.toThrow();
+  });
+});

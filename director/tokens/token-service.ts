@@ -1,0 +1,127 @@
+/**
+ * The director's bearer tokens: PASETO v4.local with registered claims (RFC 3339 exp/iat/nbf, random
+ * jti). Session tokens log a user in; connection tokens let DCV verify one connection to one server.
+ * Each kind carries a `purpose` claim AND its own implicit assertion, so one kind never decrypts as the
+ * other even if a claim check were forgotten.
+ */
+import { ClaimValidationError, type Claims } from 'paseto';
+import type { Clock } from '../../shared/clock.ts';
+import { ApiError } from '../../shared/errors.ts';
+import { decryptV4Local, encryptV4Local } from './paseto-v4-local.ts';
+
+type Purpose = 'session' | 'connection';
+const IMPLICIT: Record<Purpose, string> = {
+  session: 'dcvix-director/session-token/v1',
+  connection: 'dcvix-director/connection-token/v1',
+};
+
+/** Registered claims every director token carries (times are RFC 3339 strings). */
+export interface RegisteredClaims {
+  sub: string;
+  exp: string;
+  iat: string;
+  jti: string;
+}
+
+/** A verified login session. */
+export interface SessionClaims extends RegisteredClaims {
+  role: 'user' | 'admin';
+  groups: string[];
+}
+
+/** A verified permission to open one DCV session on one server. */
+export interface ConnectionClaims extends RegisteredClaims {
+  sessionId: string;
+  serverId: string;
+}
+
+/** A freshly issued token; `expiresAt` is epoch milliseconds on the service's clock. */
+export interface IssuedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** 32 random bytes: the ephemeral token key used when the config leaves `token_key` unset. */
+export function generateTokenKey(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(32));
+}
+
+const invalid = (message = 'token is not valid') => new ApiError(401, 'TOKEN_INVALID', message);
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** Issues and verifies session and connection tokens under one symmetric key and an injected clock. */
+export class TokenService {
+  private readonly key: Uint8Array;
+  private readonly clock: Clock;
+
+  constructor(opts: { key: Uint8Array; clock: Clock }) {
+    if (!(opts.key instanceof Uint8Array) || opts.key.byteLength !== 32) {
+      throw new TypeError('token key must be 32 bytes');
+    }
+    this.key = Uint8Array.from(opts.key);
+    this.clock = opts.clock;
+  }
+
+  /** Issues a session token for a logged-in user. */
+  async issueSession(input: { sub: string; role: 'user' | 'admin'; groups?: string[]; ttlMs: number }): Promise<IssuedToken> {
+    const { token, expiresAt } = await this.issue('session', input.ttlMs, {
+      sub: input.sub,
+      role: input.role,
+      groups: [...(input.groups ?? [])],
+    });
+    return { token, expiresAt };
+  }
+
+  /** Verifies a session token; throws ApiError 401 TOKEN_INVALID or TOKEN_EXPIRED. */
+  async verifySession(token: string): Promise<SessionClaims> {
+    const c = await this.verify('session', token);
+    const groups = c.groups;
+    if ((c.role !== 'user' && c.role !== 'admin') || !Array.isArray(groups) || !groups.every(isString)) throw invalid();
+    return { sub: c.sub, role: c.role, groups: [...groups], exp: c.exp, iat: c.iat, jti: c.jti };
+  }
+
+  /** Issues a connection token DCV presents back to the director's auth-token verifier. */
+  async issueConnection(input: { sub: string; sessionId: string; serverId: string; ttlMs: number }): Promise<IssuedToken & { jti: string }> {
+    return this.issue('connection', input.ttlMs, { sub: input.sub, sessionId: input.sessionId, serverId: input.serverId });
+  }
+
+  /** Verifies a connection token; throws ApiError 401 TOKEN_INVALID or TOKEN_EXPIRED. */
+  async verifyConnection(token: string): Promise<ConnectionClaims> {
+    const c = await this.verify('connection', token);
+    if (!isString(c.sessionId) || !isString(c.serverId)) throw invalid();
+    return { sub: c.sub, sessionId: c.sessionId, serverId: c.serverId, exp: c.exp, iat: c.iat, jti: c.jti };
+  }
+
+  private async issue(purpose: Purpose, ttlMs: number, claims: Claims & { sub: string }) {
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
+    if (!isString(claims.sub)) throw new TypeError('sub must be a non-empty string');
+    const now = this.clock.now();
+    const expiresAt = now + ttlMs;
+    const jti = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const token = await encryptV4Local(
+      this.key,
+      { ...claims, purpose, iat: iso(now), nbf: iso(now), exp: iso(expiresAt), jti },
+      { implicit: IMPLICIT[purpose] },
+    );
+    return { token, expiresAt, jti };
+  }
+
+  private async verify(purpose: Purpose, token: string): Promise<Claims & RegisteredClaims> {
+    let claims: Claims;
+    try {
+      if (typeof token !== 'string' || token.length === 0) throw invalid();
+      claims = await decryptV4Local(this.key, token, { implicit: IMPLICIT[purpose], now: new Date(this.clock.now()) });
+    } catch (err) {
+      // Our own wording only: library messages are safe, but nothing token-derived reaches the caller.
+      if (err instanceof ClaimValidationError && err.claim === 'exp') throw new ApiError(401, 'TOKEN_EXPIRED', 'token has expired');
+      if (err instanceof ClaimValidationError && err.claim === 'nbf') throw invalid('token is not valid yet');
+      throw invalid();
+    }
+    // Unreachable across purposes thanks to the implicit assertion; checked anyway as defence in depth.
+    if (claims.purpose !== purpose) throw invalid('wrong token purpose');
+    const { sub, exp, iat, jti } = claims;
+    if (!isString(sub) || !isString(exp) || !isString(iat) || !isString(jti)) throw invalid();
+    return { ...claims, sub, exp, iat, jti };
+  }
+}

@@ -1,0 +1,132 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LoggedProcess } from './process.ts';
+import { repoRoot, tempDir } from './temp.ts';
+
+/**
+ * Starts the real director and agent processes on port 0 in temp dirs. With DCVIX_BIN_DIR set (e.g.
+ * "dist"), the compiled single-file binaries run instead of the sources.
+ */
+function command(program: 'director' | 'agent'): string[] {
+  const bin = process.env.DCVIX_BIN_DIR;
+  if (bin) return [join(repoRoot, bin, `dcvix-${program}`)];
+  return [process.execPath, join(repoRoot, program, 'main.ts')];
+}
+
+/** Minimal TOML writer for test configs: scalars, arrays and nested tables. */
+export const toml = (o: Record<string, unknown>, prefix = ''): string => {
+  const top: string[] = [];
+  const sections: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) sections.push(`[${prefix}${k}]\n${toml(v as Record<string, unknown>, `${prefix}${k}.`)}`);
+    else top.push(`${k} = ${JSON.stringify(v)}`);
+  }
+  return [...top, ...sections].join('\n') + '\n';
+};
+
+export const TEST_USERS: Record<string, string> = { admin: 'admin-pw', alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' };
+
+export const DEFAULT_POLICY = {
+  users: {
+    admins: ['admin'],
+    users: { alice: { servers: [], pools: ['workstations'] }, bob: { servers: [], pools: [] } },
+    groups: {},
+  },
+  pools: { pools: { workstations: { description: 'All workstations', servers: ['*'] } } },
+};
+
+export interface DirectorHandle {
+  url: string;
+  port: number;
+  dir: string;
+  dataDir: string;
+  caPem: string;
+  caFile: string;
+  proc: LoggedProcess;
+  configFile: string;
+  writePolicy(p: { users?: unknown; pools?: unknown }): void;
+  stop(): Promise<void>;
+}
+
+export async function startDirector(opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string } = {}): Promise<DirectorHandle> {
+  const dir = opts.dir ?? tempDir('dcvix-director-');
+  const dataDir = join(dir, 'data');
+  const usersFile = join(dir, 'passwords.txt');
+  writeFileSync(usersFile, Object.entries(TEST_USERS).map(([u, p]) => `${u}:${p}`).join('\n') + '\n');
+  const writePolicy = (p: { users?: unknown; pools?: unknown }) => {
+    if (p.users !== undefined) writeFileSync(join(dir, 'users.json'), JSON.stringify(p.users, null, 2));
+    if (p.pools !== undefined) writeFileSync(join(dir, 'pools.json'), JSON.stringify(p.pools, null, 2));
+  };
+  writePolicy(opts.policy ?? DEFAULT_POLICY);
+  const configFile = join(dir, 'dcvix-director.conf');
+  const config = {
+    director_host: '127.0.0.1',
+    director_port: 0,
+    data_dir: dataDir,
+    housekeeper_interval: '1s',
+    ...opts.config,
+    auth: { backends: ['external'], external: { command: [join(repoRoot, 'tests/fixtures/external-auth.sh'), usersFile] }, ...(opts.config?.auth as object) },
+  };
+  writeFileSync(configFile, toml(config));
+  const proc = new LoggedProcess('director', Bun.spawn([...command('director'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
+  const listening = await proc.waitForMsg('director listening', 20_000);
+  const caFile = join(dataDir, 'ca.pem');
+  return {
+    url: `https://127.0.0.1:${listening.port}`,
+    port: listening.port,
+    dir,
+    dataDir,
+    caFile,
+    caPem: readFileSync(caFile, 'utf8'),
+    proc,
+    configFile,
+    writePolicy,
+    stop: () => proc.stop(),
+  };
+}
+
+export interface AgentHandle {
+  dir: string;
+  dataDir: string;
+  proc: LoggedProcess;
+  port(): Promise<number>;
+  stop(): Promise<void>;
+  env: Record<string, string>;
+}
+
+/** An agent whose dcv binary is the simulator (state and argv log in its temp dir). */
+export async function startAgent(directorUrl: string, opts: { config?: Record<string, unknown>; dir?: string } = {}): Promise<AgentHandle> {
+  const dir = opts.dir ?? tempDir('dcvix-agent-');
+  const dataDir = join(dir, 'data');
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'dcvix-agent.conf');
+  writeFileSync(
+    configFile,
+    toml({
+      director_url: directorUrl,
+      data_dir: dataDir,
+      listen_host: '127.0.0.1',
+      listen_port: 0,
+      register_interval: '200ms',
+      update_interval: '1s',
+      dcv_path: join(repoRoot, 'tests/fixtures/dcv-simulator.ts'),
+      tags: ['test'],
+      ...opts.config,
+    }),
+  );
+  const env = {
+    ...process.env,
+    PATH: `${join(repoRoot, 'node_modules/.bin')}:${process.env.PATH}`,
+    DCV_SIM_STATE: join(dir, 'dcv-state.json'),
+    DCV_SIM_ARGV_LOG: join(dir, 'dcv-argv.log'),
+  } as Record<string, string>;
+  const proc = new LoggedProcess('agent', Bun.spawn([...command('agent'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env }));
+  return {
+    dir,
+    dataDir,
+    proc,
+    env,
+    port: async () => (await proc.waitForMsg('agent listening', 30_000)).port,
+    stop: () => proc.stop(),
+  };
+}
