@@ -57,7 +57,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     listSessions: () => dcv.listSessions(),
     stats,
     tags: config.tags,
-    agentPort: config.advertise_port || config.listen_port,
+    agentPort: () => config.advertise_port || server?.port || config.listen_port,
     hostname,
     intervalMs: config.update_interval,
     log,

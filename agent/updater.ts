@@ -9,7 +9,8 @@ export interface UpdaterOptions {
   listSessions: () => Promise<DcvSession[]>;
   stats: () => Promise<AgentStats>;
   tags: string[];
-  agentPort: number;
+  /** Port the director calls back on (known only once the server listens). */
+  agentPort: () => number;
   hostname: string;
   intervalMs: number;
   /** Longest wait between attempts while the director is unreachable. */
@@ -59,7 +60,7 @@ export class Updater {
       sessions: this.lastSessions,
       stats: { ...stats, hostname: this.o.hostname || stats.hostname },
       tags: this.o.tags,
-      agentPort: this.o.agentPort,
+      agentPort: this.o.agentPort(),
       version: VERSION,
       ...(dcvError ? { dcvError: dcvError.slice(0, 500) } : {}),
     } as AgentUpdate;

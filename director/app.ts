@@ -10,6 +10,14 @@ import { openAuthority } from './ca/authority.ts';
 import { parseTokenKey } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { Housekeeper } from './housekeeper.ts';
+import { AgentClient } from './agent-client/client.ts';
+import { ConnectionTokens } from './dcv/connection-tokens.ts';
+import { dcvEndpoint } from './dcv/connection.ts';
+import { dcvRoutes } from './dcv/routes.ts';
+import { adminInsightRoutes } from './policy/admin-routes.ts';
+import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
+import { SessionService } from './sessions/service.ts';
+import type { ServerEntry } from './servers/runtime-state.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
 import { buildLogin } from './login/build.ts';
 import { loginRoutes } from './login/routes.ts';
@@ -51,6 +59,21 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const { login, audit } = buildLogin({ config, db, policy, clock, log });
   const agents = new AgentService(new AgentStore(db), ca, clock, audit, log);
   const state = new RuntimeState(clock);
+  const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
+  const sessions = new SessionService({ state, policy, agents: agentClient, audit, log, offlineAfterMs: config.server_offline_after });
+  const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses);
+  const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
+  const sessionDeps = {
+    sessions,
+    state,
+    policy,
+    tokens,
+    connections,
+    agents: agentClient,
+    endpoint,
+    offlineAfterMs: config.server_offline_after,
+    certificateValidationPolicy: config.dcv_certificate_validation,
+  };
   const housekeeper = new Housekeeper({
     agents,
     state,
@@ -67,7 +90,11 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl }))
     .use(agentEnrolmentRoutes(agents))
     .use(agentUpdateRoutes({ agents, state, defaultAgentPort: config.agent_port }))
-    .use(agentAdminRoutes(agents, tokens));
+    .use(agentAdminRoutes(agents, tokens))
+    .use(dcvRoutes({ tokens: connections, state, log, gatewayAllow: config.gateway_allow, endpoint }))
+    .use(userSessionRoutes(sessionDeps))
+    .use(adminSessionRoutes(sessionDeps))
+    .use(adminInsightRoutes({ tokens, policy, audit }));
 
   let server: SecureServer | undefined;
   return {

@@ -1,6 +1,7 @@
 /**
  * Runs a configured credential-checking command: argv without a shell, the user name in $DCVIX_USER,
- * secrets as lines on stdin (never argv or env), a minimal environment, and a hard time limit (SIGKILL).
+ * secrets as lines on stdin (never argv or env), a minimal environment, and a hard time limit: SIGKILL
+ * to the command's own process group, so helpers it started (a shell's children, pam_exec) die too.
  * Output is captured only for debug logging, truncated, and never shown to clients.
  */
 export interface CommandRun {
@@ -29,6 +30,7 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
       stdout: 'pipe',
       stderr: 'pipe',
       env: { PATH: SAFE_PATH, LANG: 'C.UTF-8', ...run.env },
+      detached: true, // own process group (setsid), killed as a whole on timeout
     });
   } catch (err) {
     return { kind: 'error', message: (err as Error).message };
@@ -36,7 +38,11 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    proc.kill('SIGKILL');
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      proc.kill('SIGKILL');
+    }
   }, run.timeoutMs);
   try {
     proc.stdin.write(run.stdinLines.map((l) => `${l}\n`).join(''));

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
 import { directorSchema, type DirectorConfig } from './schema.ts';
+import { parseCidr } from '../dcv/cidr.ts';
 
 export const DEFAULT_CONFIG_FILE = '/etc/dcvix/dcvix-director.conf';
 
@@ -10,6 +11,13 @@ export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
   const cfg = applySchema(directorSchema, raw, file);
   if (cfg.token_key && !parseTokenKey(cfg.token_key)) {
     throw new ConfigError(`${file}: key "token_key" must be 32 bytes as 64 hex characters or base64`);
+  }
+  for (const cidr of cfg.gateway_allow) {
+    try {
+      parseCidr(cidr);
+    } catch {
+      throw new ConfigError(`${file}: key "gateway_allow" has "${cidr}", which is not an IP address or CIDR block`);
+    }
   }
   const policyDir = cfg.policy_dir ? resolve(dirname(file), cfg.policy_dir) : dirname(resolve(file));
   return Object.freeze({

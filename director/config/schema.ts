@@ -1,4 +1,4 @@
-import { bool, duration, field, int, list, port, section, str, type ConfigOf } from '../../shared/config-schema.ts';
+import { bool, duration, field, int, list, oneOf, port, section, str, type ConfigOf } from '../../shared/config-schema.ts';
 import { authSchema, otpSchema } from './auth-schema.ts';
 
 /** Every key of dcvix-director.conf with its default. */
@@ -33,6 +33,12 @@ export const directorSchema = {
   /** DCV server port written into .dcv files and web-client URLs. */
   dcv_port: field(8443, port),
   dcv_web_url_path: field('', str),
+  /** What .dcv files and the gateway resolver name as the DCV host: the agent's host name or its address. */
+  dcv_host_source: field<'hostname' | 'address'>('hostname', oneOf('hostname', 'address')),
+  /** certificatevalidationpolicy in .dcv files: strict, accept-untrusted or ask-user. */
+  dcv_certificate_validation: field<'strict' | 'accept-untrusted' | 'ask-user'>('ask-user', oneOf('strict', 'accept-untrusted', 'ask-user')),
+  /** How many DCV connections one connection token may open within its lifetime. */
+  connection_token_max_uses: field(3, int(1, 100)),
   log_level: field('info', str),
   auth: authSchema,
   otp: otpSchema,

@@ -20,8 +20,7 @@ export interface LoginDeps {
 
 /**
  * POST /v1/user/login and /v1/admin/login (body: userID | userId | username, password, otp?, state?),
- * POST /v1/logout, GET /v1/auth-health, GET /v1/me. Login answers the token in a dcvix_session cookie
- * and, for API clients, in the body.
+ * POST /v1/logout, GET /v1/auth-health, GET /v1/me. The session token travels in the dcvix_session cookie.
  */
 export const loginRoutes = ({ login, tokens, sessionTtlMs }: LoginDeps) => {
   const handle = (role: 'user' | 'admin') => async ({ body, request, set }: { body: unknown; request: Request; set: { headers: Record<string, unknown> } }) => {
@@ -43,7 +42,8 @@ export const loginRoutes = ({ login, tokens, sessionTtlMs }: LoginDeps) => {
     const { token, expiresAt } = await tokens.issueSession({ sub: result.username, role, groups: result.groups, ttlMs: sessionTtlMs });
     set.headers['set-cookie'] = sessionCookie(token, sessionTtlMs);
     set.headers['cache-control'] = 'no-store';
-    return { user: result.username, role, groups: result.groups, expiresAt: new Date(expiresAt).toISOString(), token };
+    // The token travels only in the HttpOnly cookie: never in a body script could read.
+    return { user: result.username, role, groups: result.groups, expiresAt: new Date(expiresAt).toISOString() };
   };
 
   return new Elysia({ name: 'director.login' })

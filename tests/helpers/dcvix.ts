@@ -130,3 +130,28 @@ export async function startAgent(directorUrl: string, opts: { config?: Record<st
     stop: () => proc.stop(),
   };
 }
+
+/** Admin logs in, approves the agent's pending registration and waits until its first update lands. */
+export async function approveAgent(director: DirectorHandle, agent: AgentHandle): Promise<{ guid: string; adminCookie: string; serverId: string }> {
+  const { call, eventually, login } = await import('./https.ts');
+  await agent.proc.waitForMsg('registration pending approval', 30_000);
+  const guid = readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim();
+  const adminCookie = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
+  const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
+  if (r.status !== 200) throw new Error(`approve failed: ${r.status} ${r.text}`);
+  await agent.port();
+  const serverId = await eventually(async () => {
+    const s = await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: adminCookie });
+    return s.json?.servers?.find((x: { guid: string }) => x.guid === guid)?.id as string | undefined;
+  }, 15_000, 'first agent update');
+  return { guid, adminCookie, serverId };
+}
+
+/** The argv lines the dcv simulator recorded for this agent. */
+export function dcvArgvLog(agent: AgentHandle): string[][] {
+  try {
+    return readFileSync(agent.env.DCV_SIM_ARGV_LOG!, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The login flow shared by /v1/user/login and /v1/admin/login:
+ * validate -> throttle check -> first factor (the chain: the first backend not answering "unknown"
+ * decides; a backend that fails counts as a rejection, never as "unknown", so an outage cannot hand a
+ * user name to the next backend) -> second factor when required -> admin flag -> audit.
+ * Unknown user and wrong password get the same 401 INVALID_CREDENTIALS. A RADIUS Access-Challenge or a
+ * missing OTP is a ChallengeError (401 INSUFFICIENT_CREDENTIALS, `expected`, `state`). When the deciding
+ * backend ran its own challenge step (state given), that step was the second factor and the separate
+ * OTP verifier is not asked again. Every attempt is one audit event; secrets never go into it.
+ */
+import type { Clock } from '../../shared/clock.ts';
+import { ApiError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
+import type { AuditLog } from '../audit/types.ts';
+import { ChallengeError } from './challenge-error.ts';
+import { unwrapState, validateLoginInput, wrapState, type LoginInput } from './login-input.ts';
+import type { Throttle } from './throttle.ts';
+import type { AuthResult, Authenticator, Credentials, HealthStatus, OtpVerifier } from './types.ts';
+
+export type { LoginInput } from './login-input.ts';
+
+export interface LoginResult {
+  username: string;
+  groups: string[];
+  backend: string;
+}
+
+export interface AuthHealth {
+  ok: boolean;
+  backends: { name: string; ok: boolean; detail?: string }[];
+}
+
+export interface LoginService {
+  login(input: LoginInput): Promise<LoginResult>;
+  health(): Promise<AuthHealth>;
+}
+
+export interface LoginServiceDeps {
+  authenticators: readonly Authenticator[];
+  otp?: OtpVerifier;
+  otpRequired: boolean;
+  throttle: Throttle;
+  audit: AuditLog;
+  isAdmin: (username: string, groups: readonly string[]) => boolean;
+  clock: Clock;
+  log: Logger;
+}
+
+const BAD_CREDENTIALS = 'invalid user name or password';
+const HEALTH_TIMEOUT_MS = 5_000;
+
+/** Builds the login service; throws when OTP is required but no verifier is configured. */
+export function createLoginService(deps: LoginServiceDeps): LoginService {
+  const { authenticators, otp, throttle, audit, clock, log } = deps;
+  if (deps.otpRequired && !otp) throw new Error('login: otpRequired needs an OTP verifier');
+  if (authenticators.length === 0) log.warn('no login backends configured: every login fails');
+  const byName = new Map(authenticators.map((a) => [a.name, a]));
+
+  async function run(a: Authenticator, c: Credentials): Promise<AuthResult> {
+    try {
+      return await a.authenticate(c);
+    } catch (err) {
+      log.error('login backend failed', { backend: a.name, error: err });
+      return { kind: 'reject', backend: a.name, reason: 'backend error' };
+    }
+  }
+
+  async function firstFactor(i: LoginInput): Promise<AuthResult> {
+    const c: Credentials = { username: i.username, password: i.password, otp: i.otp, clientAddress: i.clientAddress };
+    if (i.state) {
+      const { backend, inner } = unwrapState(i.state);
+      const a = byName.get(backend);
+      if (!a) throw new ApiError(400, 'INVALID_BODY', 'field "state" is not valid');
+      return run(a, { ...c, challengeState: inner });
+    }
+    let last: AuthResult = { kind: 'unknown', backend: authenticators[0]?.name ?? 'none' };
+    for (const a of authenticators) {
+      last = await run(a, c);
+      if (last.kind !== 'unknown') break;
+    }
+    return last;
+  }
+
+  return {
+    async login(i) {
+      validateLoginInput(i);
+      const started = clock.now();
+      const event = { type: 'login', actor: i.username, clientAddress: i.clientAddress, detail: `role=${i.role}` };
+      const fail = (backend: string, reason: string, countsAsFailure = true) => {
+        if (countsAsFailure) throttle.failure(i.username, i.clientAddress);
+        audit.record({ ...event, backend, outcome: 'failure', detail: `${event.detail}; ${reason}` });
+        log.info('login failed', { user: i.username, clientAddress: i.clientAddress, backend, reason, ms: clock.now() - started });
+      };
+      try {
+        throttle.check(i.username, i.clientAddress);
+      } catch (err) {
+        audit.record({ ...event, outcome: 'failure', detail: `${event.detail}; throttled` });
+        throw err;
+      }
+
+      const r = await firstFactor(i);
+      if (r.kind === 'unknown' || r.kind === 'reject') {
+        fail(r.backend, r.kind === 'unknown' ? 'unknown user' : r.reason);
+        throw new ApiError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS);
+      }
+      if (r.kind === 'challenge') {
+        fail(r.backend, `challenge: ${r.expected.join(',')}`, false);
+        throw new ChallengeError(r.expected, r.message ?? 'more credentials required', r.state ? wrapState(r.backend, r.state) : undefined);
+      }
+
+      if (deps.otpRequired && otp && !i.state) {
+        if (await otp.needsEnrolment?.(r.username)) {
+          fail(r.backend, 'otp enrolment required', false);
+          throw new ChallengeError(['otp'], 'a one-time password is required but none is enrolled for this user: enrol an authenticator app first', undefined, true);
+        }
+        if (!i.otp) {
+          fail(r.backend, 'otp missing', false);
+          throw new ChallengeError(['otp'], 'one-time password required');
+        }
+        if (!(await otp.verify(r.username, i.otp, i.clientAddress).catch(() => false))) {
+          fail(r.backend, `otp rejected by ${otp.name}`);
+          throw new ApiError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS);
+        }
+      }
+
+      const groups = r.groups ?? [];
+      if (i.role === 'admin' && !deps.isAdmin(r.username, groups)) {
+        fail(r.backend, 'not an admin', false);
+        throw new ApiError(403, 'NOT_ADMIN', 'this account may not use the admin interface');
+      }
+      throttle.success(i.username);
+      audit.record({ ...event, actor: r.username, backend: r.backend, outcome: 'success' });
+      log.info('login ok', { user: r.username, role: i.role, backend: r.backend, clientAddress: i.clientAddress, ms: clock.now() - started });
+      return { username: r.username, groups, backend: r.backend };
+    },
+
+    async health() {
+      const probes: { name: string; probe?: () => Promise<HealthStatus> }[] = [
+        ...authenticators.map((a) => ({ name: a.name, probe: a.health?.bind(a) })),
+        ...(otp ? [{ name: `otp:${otp.name}`, probe: otp.health?.bind(otp) }] : []),
+      ];
+      const backends = await Promise.all(probes.map(async ({ name, probe }) => ({ name, ...(await guardedHealth(probe)) })));
+      return { ok: backends.every((b) => b.ok), backends };
+    },
+  };
+}
+
+async function guardedHealth(probe?: () => Promise<HealthStatus>): Promise<HealthStatus> {
+  if (!probe) return { ok: true };
+  let timer: Timer | undefined;
+  const timeout = new Promise<HealthStatus>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, detail: 'health check timed out' }), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([probe().catch((err: Error) => ({ ok: false, detail: err.message })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,52 @@
+import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
+
+export interface DcvEndpoint {
+  host: string;
+  port: number;
+  webUrlPath: string;
+}
+
+/** Where clients reach a server's DCV: its host name, or the address the agent connects from. */
+export function dcvEndpoint(server: ServerEntry, o: { port: number; webUrlPath: string; hostSource: 'hostname' | 'address' }): DcvEndpoint {
+  return { host: o.hostSource === 'address' ? server.address : server.id, port: o.port, webUrlPath: o.webUrlPath };
+}
+
+const hostPort = (e: DcvEndpoint) => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
+
+/** PROTOCOLS.md 2: https://<host>:<port><weburlpath>/?authToken=<token>#<sessionId> */
+export function webClientUrl(e: DcvEndpoint, token: string, sessionId: string): string {
+  return `https://${hostPort(e)}${e.webUrlPath}/?authToken=${encodeURIComponent(token)}#${sessionId}`;
+}
+
+/** PROTOCOLS.md 2: dcv://<host>:<port><weburlpath>/?authToken=<token>#<sessionId> */
+export function dcvUri(e: DcvEndpoint, token: string, sessionId: string): string {
+  return `dcv://${hostPort(e)}${e.webUrlPath}/?authToken=${encodeURIComponent(token)}#${sessionId}`;
+}
+
+/**
+ * The .dcv connection file (PROTOCOLS.md 2): [version] first or DCV Viewer refuses it; values never
+ * quoted; never a password. Values are checked to be single-line so nothing can inject a key.
+ */
+export function dcvFile(e: DcvEndpoint, session: SessionEntry, token: string, certificateValidationPolicy: string): string {
+  const values = { host: e.host, port: String(e.port), weburlpath: e.webUrlPath, sessionid: session.id, user: session.owner, authtoken: token };
+  for (const [k, v] of Object.entries(values)) if (/[\r\n]/.test(v)) throw new Error(`.dcv value ${k} is not single-line`);
+  return [
+    '[version]',
+    'format=1.0',
+    '',
+    '[connect]',
+    `host=${values.host}`,
+    `port=${values.port}`,
+    `sessionid=${values.sessionid}`,
+    `user=${values.user}`,
+    `authtoken=${values.authtoken}`,
+    `weburlpath=${values.weburlpath}`,
+    `certificatevalidationpolicy=${certificateValidationPolicy}`,
+    '',
+    '[options]',
+    'fullscreen=false',
+    'useallmonitors=false',
+    'promptreconnect=true',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,50 @@
+import { describe, expect, test } from 'bun:test';
+import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
+import { chooseServer, existingSession, type Candidate } from './placement.ts';
+
+const server = (id: string, load1: number, cores: number, free: number): ServerEntry => ({
+  id,
+  guid: `g-${id}`,
+  address: '127.0.0.1',
+  agentPort: 8446,
+  tags: [],
+  version: null,
+  lastSeen: 0,
+  stats: { hostname: id, free_memory: free, total_memory: 64e9, cores, cpu_usage: 0, load1, load5: 0, load15: 0 },
+});
+const session = (id: string, serverId: string, owner: string, type: 'console' | 'virtual' = 'virtual'): SessionEntry => ({ id, serverId, owner, type, numOfConnections: 0, refreshedAt: 0 });
+const cand = (s: ServerEntry, sessions: SessionEntry[] = []): Candidate => ({ server: s, sessions });
+
+describe('placement', () => {
+  test('ok: fewest sessions wins over load', () => {
+    const busy = cand(server('a', 0, 8, 1e9), [session('x', 'a', 'u')]);
+    const loaded = cand(server('b', 7, 8, 1e9));
+    expect(chooseServer([busy, loaded], 'virtual')?.id).toBe('b');
+  });
+  test('ok: equal sessions -> lowest load per core', () => {
+    expect(chooseServer([cand(server('a', 4, 4, 1e9)), cand(server('b', 4, 16, 1e9))], 'virtual')?.id).toBe('b');
+  });
+  test('ok: equal load -> most free memory, then id', () => {
+    expect(chooseServer([cand(server('a', 1, 4, 1e9)), cand(server('b', 1, 4, 9e9))], 'virtual')?.id).toBe('b');
+    expect(chooseServer([cand(server('b', 1, 4, 1e9)), cand(server('a', 1, 4, 1e9))], 'virtual')?.id).toBe('a');
+  });
+  test('ok: console only on hosts without a console session', () => {
+    const withConsole = cand(server('a', 0, 8, 9e9), [session('c', 'a', 'other', 'console')]);
+    const busier = cand(server('b', 5, 8, 1e9), [session('v1', 'b', 'x'), session('v2', 'b', 'y')]);
+    expect(chooseServer([withConsole, busier], 'console')?.id).toBe('b');
+    expect(chooseServer([withConsole], 'console')).toBeUndefined();
+    expect(chooseServer([withConsole], 'virtual')?.id).toBe('a');
+  });
+  test('ok: a server without stats sorts after one with stats', () => {
+    const noStats = { ...server('a', 0, 1, 0), stats: null };
+    expect(chooseServer([cand(noStats), cand(server('b', 3, 1, 1e9))], 'virtual')?.id).toBe('b');
+  });
+  test('ok: reconnect finds the user\'s own session of the same type only', () => {
+    const c = [cand(server('a', 0, 1, 0), [session('s1', 'a', 'alice', 'console'), session('s2', 'a', 'bob')])];
+    expect(existingSession(c, 'alice', 'console')?.id).toBe('s1');
+    expect(existingSession(c, 'alice', 'virtual')).toBeUndefined();
+  });
+  test('rejects: no candidates -> undefined', () => {
+    expect(chooseServer([], 'virtual')).toBeUndefined();
+  });
+});

@@ -1,0 +1,37 @@
+import type { SessionType } from '../../shared/api/agent-wire.ts';
+import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
+
+export interface Candidate {
+  server: ServerEntry;
+  sessions: SessionEntry[];
+}
+
+/**
+ * Pool placement (README "How placement chooses"): among online members, skip hosts that already
+ * have a console session when a console session is wanted (one per host), then pick the host with
+ * the fewest sessions, then the lowest 1-minute load per core, then the most free memory, then the
+ * server id (so equal hosts give a stable answer).
+ */
+export function chooseServer(candidates: Candidate[], type: SessionType): ServerEntry | undefined {
+  const eligible = candidates.filter((c) => type !== 'console' || !c.sessions.some((s) => s.type === 'console'));
+  eligible.sort(
+    (a, b) =>
+      a.sessions.length - b.sessions.length ||
+      loadPerCore(a.server) - loadPerCore(b.server) ||
+      freeMemory(b.server) - freeMemory(a.server) ||
+      a.server.id.localeCompare(b.server.id),
+  );
+  return eligible[0]?.server;
+}
+
+/** A session this user already has among the candidates, of the wanted type (reconnect). */
+export function existingSession(candidates: Candidate[], user: string, type: SessionType): SessionEntry | undefined {
+  for (const c of candidates) {
+    const s = c.sessions.find((x) => x.owner === user && x.type === type);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+const loadPerCore = (s: ServerEntry) => (s.stats ? s.stats.load1 / Math.max(1, s.stats.cores) : Number.POSITIVE_INFINITY);
+const freeMemory = (s: ServerEntry) => s.stats?.free_memory ?? 0;

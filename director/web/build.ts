@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+
+/** One bundled file of the web app, served under /assets/. */
+export interface WebAsset {
+  /** URL path, e.g. "/assets/main-3f2a9c1d.js" (content-hashed, so cacheable forever). */
+  path: string;
+  /** Content-Type. */
+  type: string;
+  body: string;
+}
+
+/** index.html (with the hashed asset URLs filled in) plus the assets it names. */
+export interface WebBundle {
+  html: string;
+  assets: WebAsset[];
+}
+
+const repoRoot = join(import.meta.dir, '..', '..');
+
+/**
+ * Bundles web/main.ts (Preact + htm, CSS imported from it) with Bun.build in memory: minified, content-
+ * hashed names. web/index.html carries `{{js}}` and `{{css}}` placeholders for the hashed URLs.
+ */
+export async function buildWeb(root: string = repoRoot): Promise<WebBundle> {
+  const result = await Bun.build({
+    entrypoints: [join(root, 'web', 'main.ts')],
+    target: 'browser',
+    format: 'esm',
+    minify: true,
+    sourcemap: 'none',
+    naming: { entry: '[name]-[hash].[ext]', chunk: '[name]-[hash].[ext]', asset: '[name]-[hash].[ext]' },
+    // query-core keeps development warnings behind this check; the define drops them.
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  if (!result.success) {
+    throw new Error(`web build failed: ${result.logs.map((l) => l.message).join('; ')}`);
+  }
+  const assets: WebAsset[] = [];
+  for (const out of result.outputs) {
+    const name = out.path.replace(/^\.\//, '');
+    assets.push({ path: `/assets/${name}`, type: out.type, body: await out.text() });
+  }
+  const js = assets.find((a) => a.path.endsWith('.js'));
+  const css = assets.find((a) => a.path.endsWith('.css'));
+  if (!js || !css) throw new Error('web build produced no .js or no .css output');
+  const template = await Bun.file(join(root, 'web', 'index.html')).text();
+  const html = template.replaceAll('{{js}}', js.path).replaceAll('{{css}}', css.path);
+  return { html, assets };
+}
