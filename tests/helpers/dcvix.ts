@@ -65,7 +65,7 @@ export async function startDirector(opts: { config?: Record<string, unknown>; po
     data_dir: dataDir,
     housekeeper_interval: '1s',
     ...opts.config,
-    auth: { backends: ['external'], external: { command: [join(repoRoot, 'tests/fixtures/external-auth.sh'), usersFile] }, ...(opts.config?.auth as object) },
+    auth: { backends: ['external'], external: { command: [join(repoRoot, 'scripts/demo/passwd-file-auth.sh'), usersFile] }, ...(opts.config?.auth as object) },
   };
   writeFileSync(configFile, toml(config));
   const proc = new LoggedProcess('director', Bun.spawn([...command('director'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));

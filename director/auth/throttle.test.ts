@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'bun:test';
+import { FakeClock } from '../../shared/clock.ts';
+import { ApiError } from '../../shared/errors.ts';
+import { createThrottle } from './throttle.ts';
+
+const cfg = { enabled: true, max_failures: 3, window: 60_000 };
+
+function caught(fn: () => void): ApiError | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err as ApiError;
+  }
+  return undefined;
+}
+
+describe('throttle', () => {
+  test('rejects: after max_failures for a user, 429 with retry-after', () => {
+    const clock = new FakeClock();
+    const t = createThrottle(cfg, clock);
+    for (let i = 0; i < 3; i++) {
+      t.check('alice', '10.0.0.1');
+      t.failure('alice', '10.0.0.1');
+      clock.advance(1000);
+    }
+    const err = caught(() => t.check('alice', '10.0.0.9'));
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 429, code: 'TOO_MANY_ATTEMPTS' });
+    // Oldest failure at t0; now t0 + 3 s; the window frees it at t0 + 60 s.
+    expect(err?.headers).toEqual({ 'retry-after': '57' });
+  });
+
+  test('ok: the user is let back in once the window passes, and a success resets the count', () => {
+    const clock = new FakeClock();
+    const t = createThrottle(cfg, clock);
+    for (let i = 0; i < 3; i++) t.failure('Alice', '10.0.0.1');
+    expect(caught(() => t.check('alice', '10.0.0.2'))).toBeDefined(); // case-folded
+    clock.advance(60_001);
+    expect(caught(() => t.check('alice', '10.0.0.2'))).toBeUndefined();
+    t.failure('alice', '10.0.0.2');
+    t.failure('alice', '10.0.0.2');
+    t.success('alice');
+    t.failure('alice', '10.0.0.2');
+    expect(caught(() => t.check('alice', '10.0.0.2'))).toBeUndefined();
+  });
+
+  test('rejects: an address spraying many names is limited at 4x max_failures', () => {
+    const clock = new FakeClock();
+    const t = createThrottle(cfg, clock);
+    for (let i = 0; i < 12; i++) t.failure(`user${i}`, '203.0.113.5');
+    expect(caught(() => t.check('fresh-user', '203.0.113.5'))?.status).toBe(429);
+    expect(caught(() => t.check('fresh-user', '203.0.113.6'))).toBeUndefined();
+  });
+
+  test('ok: disabled throttle never blocks', () => {
+    const t = createThrottle({ ...cfg, enabled: false }, new FakeClock());
+    for (let i = 0; i < 10; i++) t.failure('alice', '10.0.0.1');
+    expect(caught(() => t.check('alice', '10.0.0.1'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,42 @@
+import { html } from 'htm/preact';
+import type { ComponentChildren } from 'preact';
+import { describeError } from '../api.ts';
+
+/** An error in words, announced to screen readers; optional retry. */
+export function ErrorNote({ error, onRetry, title }: { error: unknown; onRetry?: () => void; title?: string }) {
+  if (!error) return null;
+  return html`<div class="note note-error" role="alert">
+    ${title ? html`<strong class="note-title">${title}</strong>` : null}
+    <p>${describeError(error)}</p>
+    ${onRetry ? html`<button type="button" class="btn btn-quiet btn-small" onClick=${onRetry}>Try again</button>` : null}
+  </div>`;
+}
+
+/** A calm notice (info, success or warning). */
+export function Note({ tone = 'info', children }: { tone?: 'info' | 'success' | 'warning'; children: ComponentChildren }) {
+  return html`<div class=${`note note-${tone}`} role=${tone === 'warning' ? 'alert' : 'status'}>${children}</div>`;
+}
+
+/** Grey placeholder blocks that hold the layout while data loads. */
+export function Skeleton({ lines = 3, class: cls = '' }: { lines?: number; class?: string }) {
+  return html`<div class=${`skeleton ${cls}`} aria-hidden="true">
+    ${Array.from({ length: lines }, (_, i) => html`<span class=${`skeleton-line w${(i % 3) + 1}`}></span>`)}
+  </div>`;
+}
+
+/** Nothing to show, said kindly, with what to do next. */
+export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
+  return html`<div class="empty"><h3>${title}</h3>${children ? html`<p>${children}</p>` : null}</div>`;
+}
+
+export function Spinner({ label }: { label?: string }) {
+  return html`<span class="spinner" role=${label ? 'status' : undefined} aria-label=${label}></span>`;
+}
+
+/** "Updated just now" with a refresh spinner that takes no extra space. */
+export function Freshness({ fetching, updatedAt }: { fetching: boolean; updatedAt: number }) {
+  const secs = updatedAt ? Math.max(0, Math.round((Date.now() - updatedAt) / 1000)) : 0;
+  return html`<span class="freshness" aria-live="off">
+    <span class=${`dot ${fetching ? 'dot-busy' : ''}`}></span>${updatedAt ? (secs < 5 ? 'Up to date' : `Updated ${secs} s ago`) : 'Loading…'}
+  </span>`;
+}

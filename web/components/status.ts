@@ -1,0 +1,38 @@
+import { html } from 'htm/preact';
+import { bytes, percent } from '../format.ts';
+import type { ServerStats } from '../types.ts';
+
+export type Tone = 'ok' | 'off' | 'warn' | 'bad' | 'info' | 'neutral';
+
+/** A small coloured label; the text carries the meaning, colour only helps. */
+export function Badge({ tone = 'neutral', label }: { tone?: Tone; label: string }) {
+  return html`<span class=${`badge badge-${tone}`}>${label}</span>`;
+}
+
+export const OnlineBadge = ({ online }: { online: boolean }) => html`<${Badge} tone=${online ? 'ok' : 'off'} label=${online ? 'Online' : 'Offline'} />`;
+
+export function Tags({ tags }: { tags: readonly string[] }) {
+  if (!tags.length) return null;
+  return html`<ul class="tags" aria-label="Tags">${tags.map((t) => html`<li key=${t}>${t}</li>`)}</ul>`;
+}
+
+/** A labelled meter (memory, CPU). */
+export function Meter({ label, value, text }: { label: string; value: number; text: string }) {
+  const v = Math.max(0, Math.min(100, value));
+  return html`<div class="meter">
+    <span class="meter-label">${label}</span>
+    <meter min="0" max="100" low="70" high="90" optimum="0" value=${v} aria-label=${`${label} ${text}`}></meter>
+    <span class="meter-text">${text}</span>
+  </div>`;
+}
+
+/** CPU, memory and load of a server. */
+export function StatsSummary({ stats }: { stats: ServerStats | null }) {
+  if (!stats) return html`<p class="muted small">No statistics yet.</p>`;
+  const usedMem = stats.total_memory > 0 ? ((stats.total_memory - stats.free_memory) / stats.total_memory) * 100 : 0;
+  return html`<div class="stats">
+    <${Meter} label="CPU" value=${stats.cpu_usage} text=${`${percent(stats.cpu_usage)} of ${stats.cores} cores`} />
+    <${Meter} label="Memory" value=${usedMem} text=${`${bytes(stats.total_memory - stats.free_memory)} of ${bytes(stats.total_memory)}`} />
+    <p class="muted small">Load ${stats.load1.toFixed(2)} · ${stats.load5.toFixed(2)} · ${stats.load15.toFixed(2)}</p>
+  </div>`;
+}

@@ -1,0 +1,125 @@
+/** Wire shapes of the director's API as the web app reads them (fields it does not use are omitted). */
+export type Role = 'user' | 'admin';
+
+export interface Me {
+  user: string;
+  role: Role;
+  groups: string[];
+  expiresAt: string | number;
+}
+
+export type SessionType = 'console' | 'virtual';
+
+export interface Session {
+  id: string;
+  serverId: string;
+  owner: string;
+  type: SessionType;
+  numOfConnections: number;
+  creationTime?: string | null;
+  lastDisconnectionTime?: string | null;
+  status?: string;
+  pool?: string | null;
+}
+
+export interface ServerStats {
+  free_memory: number;
+  total_memory: number;
+  cores: number;
+  cpu_usage: number;
+  load1: number;
+  load5: number;
+  load15: number;
+}
+
+export interface UserServer {
+  id: string;
+  online: boolean;
+  tags: string[];
+  stats: ServerStats | null;
+  lastSeen: string | null;
+  sessions: Session[];
+}
+
+export interface UserPool {
+  id: string;
+  description: string;
+  members: number;
+  online: number;
+  sessions: Session[];
+}
+
+export interface UserServers {
+  servers: UserServer[];
+  pools: UserPool[];
+}
+
+export interface StartResult {
+  session: Session;
+  reconnected: boolean;
+}
+
+export interface Connection {
+  sessionId: string;
+  serverId: string;
+  host: string;
+  port: number;
+  authToken: string;
+  expiresAt: string;
+  webUrl: string;
+  dcvUri: string;
+  dcvFileUrl: string;
+}
+
+export type AgentState = 'pending' | 'registered' | 'revoked';
+
+export interface Agent {
+  guid: string;
+  hostname: string;
+  state: AgentState;
+  csrFingerprint: string | null;
+  certSerial: string | null;
+  certNotAfter: string | null;
+  remoteAddress: string | null;
+  createdAt: string;
+  approvedAt: string | null;
+  approvedBy: string | null;
+  revokedAt: string | null;
+  lastSeen: string | null;
+  keyChangePending: boolean;
+}
+
+export interface AdminServer {
+  id: string;
+  guid: string;
+  online: boolean;
+  address: string;
+  agentPort: number;
+  tags: string[];
+  stats: ServerStats | null;
+  lastSeen: string | null;
+  version: string | null;
+  sessions: Session[];
+}
+
+export interface PolicyView {
+  status: { loadedAt: string | null; lastAttemptAt: string | null; lastError: string | null; files: unknown };
+  documents: { users: unknown; pools: unknown };
+}
+
+export interface AuditEvent {
+  id: number | string;
+  time: string;
+  type: string;
+  actor: string | null;
+  target: string | null;
+  clientAddress: string | null;
+  backend: string | null;
+  outcome: string;
+  detail: unknown;
+}
+
+export interface TotpStatus {
+  enabled: boolean;
+  enrolled: boolean;
+}
