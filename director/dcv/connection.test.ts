@@ -3,7 +3,7 @@ import type { SessionEntry } from '../servers/runtime-state.ts';
 import { dcvFile, dcvUri, webClientUrl } from './connection.ts';
 
 const e = { host: 'ws01.example.com', port: 8443, webUrlPath: '' };
-const s = { id: 'alice-3f2a', owner: 'alice', serverId: 'ws01.example.com', type: 'virtual', numOfConnections: 0, refreshedAt: 0 } as SessionEntry;
+const s = { id: 'alice-3f2a', owner: 'alice', serverId: 'ws01.example.com', type: 'virtual', numOfConnections: 0, refreshedAt: 0, confirmed: true } as SessionEntry;
 
 test('ok: the .dcv file starts with [version] and holds exactly the documented keys', () => {
   const text = dcvFile(e, s, 'v4.local.abc', 'ask-user');

@@ -21,6 +21,8 @@ export interface SessionEntry extends DcvSession {
   refreshedAt: number;
   /** Pool it was placed through, if any. */
   pool?: string;
+  /** False until an agent update lists it: an update that raced the create must not drop it. */
+  confirmed: boolean;
 }
 
 /**
@@ -52,11 +54,12 @@ export class RuntimeState {
     for (const s of u.sessions) {
       reported.add(s.id);
       const prior = this.sessions.get(s.id);
-      this.sessions.set(s.id, { ...s, serverId: u.hostname, refreshedAt: now, ...(prior?.pool ? { pool: prior.pool } : {}) });
+      this.sessions.set(s.id, { ...s, serverId: u.hostname, refreshedAt: now, confirmed: true, ...(prior?.pool ? { pool: prior.pool } : {}) });
     }
-    // A session the agent no longer lists is gone (closed on the host or reaped).
+    // A confirmed session the agent no longer lists is gone (closed on the host or reaped). One the
+    // director just created may be missing from an update the agent built before the create.
     for (const [id, s] of this.sessions) {
-      if (s.serverId === u.hostname && !reported.has(id) && s.refreshedAt < now) this.sessions.delete(id);
+      if (s.serverId === u.hostname && s.confirmed && !reported.has(id)) this.sessions.delete(id);
     }
   }
 
@@ -96,8 +99,8 @@ export class RuntimeState {
   }
 
   /** Records a session the director just created, before the agent's next update confirms it. */
-  addSession(s: Omit<SessionEntry, 'refreshedAt'>): SessionEntry {
-    const entry = { ...s, refreshedAt: this.clock.now() };
+  addSession(s: Omit<SessionEntry, 'refreshedAt' | 'confirmed'>): SessionEntry {
+    const entry = { ...s, refreshedAt: this.clock.now(), confirmed: false };
     this.sessions.set(s.id, entry);
     return entry;
   }

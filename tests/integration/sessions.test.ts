@@ -167,6 +167,15 @@ describe('sessions end to end', () => {
     expect(status.json.status.lastError).toContain('users.json');
   });
 
+  test('ok: a user entitled to a server sets DCV config through its agent (typed literal)', async () => {
+    const bob = await login(director.url, director.caPem, 'bob', TEST_USERS.bob!);
+    const r = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: bob, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
+    expect([r.status, r.json.applied]).toEqual([200, 1]);
+    expect(dcvArgvLog(agent)).toContainEqual(['set-config', '--section', 'display', '--key', 'quality', '(30,80)']);
+    const bad = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: bob, json: { config: [{ section: 'display', key: 'quality', value: '-x\nrm' }] } });
+    expect([bad.status, bad.json.error.code]).toEqual([400, 'INVALID_CONFIG']);
+  });
+
   test('ok: deleting the session closes it through the agent', async () => {
     const r = await api(`/v1/user/sessions/${sessionId}`, { method: 'DELETE', cookie: alice });
     expect(r.status).toBe(200);

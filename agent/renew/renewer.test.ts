@@ -1,0 +1,44 @@
+import { expect, test } from 'bun:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '../../shared/clock.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { createCsr, parseCsr } from '../../shared/pki/csr.ts';
+import { agentCn } from '../../shared/pki/names.ts';
+import { openAuthority } from '../../director/ca/authority.ts';
+import type { DirectorClient } from '../director-client.ts';
+import { ensureIdentity, storeCertificate } from '../identity/identity.ts';
+import { Renewer } from './renewer.ts';
+
+async function agentWithCert(clock: FakeClock) {
+  const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-ca-')), hostnames: [], clock });
+  const identity = await ensureIdentity(mkdtempSync(join(tmpdir(), 'dcvix-agent-')));
+  const issue = async (der: Uint8Array) => (await ca.issueAgentCertificate((await parseCsr(der)).request, identity.guid)).pem;
+  storeCertificate(identity, await issue(await createCsr(identity.keys, agentCn(identity.guid))), ca.caCertPem);
+  const client = {
+    renew: async (csr: string) => ({ certificate: await issue(new Uint8Array(Buffer.from(csr, 'base64'))), caCertificate: ca.caCertPem }),
+  } as unknown as DirectorClient;
+  return { identity, client };
+}
+
+test('ok: a due certificate is renewed with the same key and handed to the server', async () => {
+  const clock = new FakeClock(Date.now());
+  const { identity, client } = await agentWithCert(clock);
+  const renewed: string[] = [];
+  const r = new Renewer({ identity, client, clock, log: silentLogger, intervalMs: 1000, retryMs: 50, random: () => 0, onRenewed: (c) => renewed.push(c.info.serialHex), onExpired: () => {} });
+  expect(await r.tick()).toBeGreaterThan(0);
+  clock.advance(2000);
+  expect(await r.tick()).toBe(1);
+  expect(renewed).toHaveLength(1);
+});
+
+test('ok: an expired certificate falls back to registration (same GUID and key)', async () => {
+  const clock = new FakeClock(Date.now());
+  const { identity, client } = await agentWithCert(clock);
+  let expired = 0;
+  const r = new Renewer({ identity, client, clock, log: silentLogger, intervalMs: 12 * 3_600_000, retryMs: 50, onRenewed: () => {}, onExpired: () => expired++ });
+  clock.advance(15 * 86_400_000);
+  expect(await r.tick()).toBe(-1);
+  expect(expired).toBe(1);
+});

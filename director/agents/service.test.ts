@@ -1,0 +1,63 @@
+import { expect, test } from 'bun:test';
+import { FakeClock } from '../../shared/clock.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { createCsr } from '../../shared/pki/csr.ts';
+import { generateEd25519 } from '../../shared/pki/keys.ts';
+import { agentCn } from '../../shared/pki/names.ts';
+import type { AuditEvent } from '../audit/types.ts';
+import { openAuthority } from '../ca/authority.ts';
+import { openDatabase } from '../store/db.ts';
+import { AgentService } from './service.ts';
+import { AgentStore } from './store.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+async function setup() {
+  const clock = new FakeClock(Date.now());
+  const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-ca-')), hostnames: [], clock });
+  const events: AuditEvent[] = [];
+  const audit = { record: (e: AuditEvent) => events.push(e), list: () => [] };
+  const service = new AgentService(new AgentStore(openDatabase(':memory:')), ca, clock, audit, silentLogger);
+  return { clock, service, events };
+}
+
+async function registration(guid = crypto.randomUUID()) {
+  const keys = await generateEd25519();
+  const csr = Buffer.from(await createCsr(keys, agentCn(guid))).toString('base64');
+  return { guid, hostname: 'ws1', csr, remoteAddress: '127.0.0.1' };
+}
+
+test('ok: housekeeper removes pending registrations older than the limit, keeps the rest', async () => {
+  const { clock, service } = await setup();
+  const old = await registration();
+  await service.register(old).catch(() => {});
+  clock.advance(8 * 86_400_000);
+  const fresh = await registration();
+  await service.register(fresh).catch(() => {});
+  expect(service.purgeStalePending(7 * 86_400_000)).toBe(1);
+  expect(service.list('pending').map((a) => a.guid)).toEqual([fresh.guid]);
+});
+
+test('ok: approval can pin the CSR fingerprint the admin reviewed; audit records it', async () => {
+  const { service, events } = await setup();
+  const r = await registration();
+  await service.register(r).catch(() => {});
+  const pending = service.get(r.guid)!;
+  expect(() => service.approve(r.guid, 'admin', 'AA:BB')).toThrow(expect.objectContaining({ code: 'FINGERPRINT_MISMATCH' }));
+  expect(service.approve(r.guid, 'admin', pending.csrFingerprint).state).toBe('registered');
+  expect(events.map((e) => e.type)).toEqual(['agent.approve']);
+  const issued = await service.register(r);
+  expect(issued.certificate).toContain('BEGIN CERTIFICATE');
+  expect(issued.agentId).toBe(r.guid);
+});
+
+test('rejects: deny and revoke only from the right states', async () => {
+  const { service } = await setup();
+  const r = await registration();
+  await service.register(r).catch(() => {});
+  expect(() => service.revoke(r.guid, 'admin')).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
+  service.deny(r.guid, 'admin');
+  expect(service.get(r.guid)).toBeUndefined();
+  expect(() => service.approve('not-a-guid', 'admin')).toThrow(expect.objectContaining({ code: 'INVALID_GUID' }));
+});

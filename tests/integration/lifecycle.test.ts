@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { approveAgent, startAgent, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
+import { call, login } from '../helpers/https.ts';
+import { run } from '../helpers/run.ts';
+import { cleanupTempDirs, repoRoot, tempDir } from '../helpers/temp.ts';
+
+/** Start-up checks and the agent failure modes of agent.txt, with real processes. */
+let director: DirectorHandle;
+let admin: string;
+const bun = process.execPath;
+
+beforeAll(async () => {
+  director = await startDirector();
+  admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
+}, 60_000);
+
+afterAll(async () => {
+  await director?.stop();
+  cleanupTempDirs();
+});
+
+const agentsIn = async (state: string) => (await call(`${director.url}/v1/admin/agents?state=${state}`, { ca: director.caPem, cookie: admin })).json.agents as { guid: string }[];
+
+describe('start-up', () => {
+  test('ok: --help and --version answer without starting', async () => {
+    for (const program of ['director', 'agent']) {
+      const help = await run([bun, join(repoRoot, program, 'main.ts'), '--help']);
+      expect(help.stdout).toContain('--config');
+      const version = await run([bun, join(repoRoot, program, 'main.ts'), '--version']);
+      expect(version.stdout).toMatch(new RegExp(`^dcvix-${program} \\S+ \\(commit \\S+\\)`));
+    }
+  });
+
+  test('rejects: a bad director config value names the file and the key', async () => {
+    const dir = tempDir();
+    const cases: [string, string][] = [
+      ['director_port = "abc"\n', 'key "director_port" must be an integer'],
+      ['director_prot = 1\n', 'unknown key "director_prot"'],
+      ['token_key = "short"\n', 'key "token_key"'],
+      ['gateway_allow = ["10.0.0.0/99"]\n', 'key "gateway_allow"'],
+      ['session_token_ttl = "soon"\n', 'key "session_token_ttl"'],
+      ['[throttle]\nmax_failures = -1\n', 'key "throttle.max_failures"'],
+    ];
+    for (const [text, message] of cases) {
+      const file = join(dir, 'bad.conf');
+      writeFileSync(file, `data_dir = "${join(dir, 'data')}"\n${text}`);
+      const r = await run([bun, join(repoRoot, 'director/main.ts'), '--config', file], { allowFail: true });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(file);
+      expect(r.stderr).toContain(message);
+    }
+  });
+
+  test('rejects: an agent whose data_dir cannot be written stops with a clear message', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const file = join(dir, 'agent.conf');
+    writeFileSync(file, `director_url = "${director.url}"\ndata_dir = "${join(dir, 'not-a-dir', 'data')}"\n`);
+    const r = await run([bun, join(repoRoot, 'agent/main.ts'), '--config', file], { allowFail: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('data_dir');
+    expect(r.stderr).toContain('cannot be created or written');
+  });
+});
+
+describe('agent failure modes', () => {
+  test('ok: a pinned CA file registers with strict verification from the first connection', async () => {
+    const agent = await startAgent(director.url, { config: { ca_file: director.caFile } });
+    await agent.proc.waitForMsg('registration pending approval', 20_000);
+    await agent.stop();
+  });
+
+  test('rejects: a pinned CA that is not the director\'s never falls back to TOFU', async () => {
+    const dir = tempDir();
+    await run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k'), '-subj', '/CN=other CA', '-days', '1', '-out', join(dir, 'other-ca.pem')]);
+    const before = (await agentsIn('pending')).length;
+    const agent = await startAgent(director.url, { config: { ca_file: join(dir, 'other-ca.pem') } });
+    const failed = await agent.proc.waitForMsg('registration failed; retrying', 20_000);
+    expect(failed.error).toMatch(/certificate|verify|self.signed|issuer/i);
+    expect((await agentsIn('pending')).length).toBe(before);
+    await agent.stop();
+  });
+
+  test('ok: agent.crt lost -> same GUID registers again and gets a certificate for its key', async () => {
+    const agent = await startAgent(director.url);
+    const { guid } = await approveAgent(director, agent);
+    await agent.stop();
+    rmSync(join(agent.dataDir, 'agent.crt'));
+    const again = await startAgent(director.url, { dir: agent.dir });
+    await again.port();
+    expect(readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim()).toBe(guid);
+    expect((await agentsIn('registered')).map((a) => a.guid)).toContain(guid);
+    await again.stop();
+  });
+
+  test('ok: agent.key lost -> a new key and a new GUID register as a new agent', async () => {
+    const agent = await startAgent(director.url);
+    await agent.proc.waitForMsg('registration pending approval', 20_000);
+    await agent.stop();
+    const oldGuid = readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim();
+    rmSync(join(agent.dataDir, 'agent.key'));
+    const again = await startAgent(director.url, { dir: agent.dir });
+    await again.proc.waitForMsg('registration pending approval', 20_000);
+    const newGuid = readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim();
+    expect(newGuid).not.toBe(oldGuid);
+    expect((await agentsIn('pending')).map((a) => a.guid)).toEqual(expect.arrayContaining([oldGuid, newGuid]));
+    await again.stop();
+  });
+});
