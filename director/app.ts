@@ -21,6 +21,7 @@ import type { ServerEntry } from './servers/runtime-state.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
 import { buildLogin } from './login/build.ts';
 import { loginRoutes } from './login/routes.ts';
+import { totpRoutes } from './login/totp-routes.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
@@ -56,7 +57,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     log.warn('token_key is not set: using an ephemeral key; every session token dies with this process');
   }
   const tokens = new TokenService({ key: tokenKey, clock });
-  const { login, audit } = buildLogin({ config, db, policy, clock, log });
+  const { login, audit, totp } = buildLogin({ config, db, policy, clock, log });
   const agents = new AgentService(new AgentStore(db), ca, clock, audit, log);
   const state = new RuntimeState(clock);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
@@ -88,6 +89,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(errorHandler(log))
     .get('/v1/health', () => ({ status: 'ok' }))
     .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl }))
+    .use(totpRoutes({ tokens, totp }))
     .use(agentEnrolmentRoutes(agents))
     .use(agentUpdateRoutes({ agents, state, defaultAgentPort: config.agent_port }))
     .use(agentAdminRoutes(agents, tokens))

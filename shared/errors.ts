@@ -9,6 +9,8 @@ export class ApiError extends Error {
     message: string,
     readonly expected?: readonly string[],
     readonly headers?: Readonly<Record<string, string>>,
+    /** Extra envelope fields a client needs (a challenge's state), never internals. */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -23,12 +25,13 @@ export const conflict = (code: string, message: string) => new ApiError(409, cod
 
 /** The JSON envelope every error response carries. */
 export interface ErrorEnvelope {
-  error: { code: string; message: string; expected?: readonly string[]; requestId?: string };
+  error: { code: string; message: string; expected?: readonly string[]; requestId?: string; [extra: string]: unknown };
 }
 
 export function envelope(err: ApiError, requestId?: string): ErrorEnvelope {
   return {
     error: {
+      ...err.details,
       code: err.code,
       message: err.message,
       ...(err.expected ? { expected: err.expected } : {}),

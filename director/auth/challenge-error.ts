@@ -12,8 +12,13 @@ export class ChallengeError extends ApiError {
     message: string,
     readonly state?: string,
     readonly enrolmentRequired = false,
+    /** The verified user name (canonical form) when enrolment is required; not sent to the client. */
+    readonly subject?: string,
   ) {
-    super(401, 'INSUFFICIENT_CREDENTIALS', message, expected);
+    super(401, 'INSUFFICIENT_CREDENTIALS', message, expected, undefined, {
+      ...(state ? { state } : {}),
+      ...(enrolmentRequired ? { enrolmentRequired } : {}),
+    });
     this.name = 'ChallengeError';
   }
 }

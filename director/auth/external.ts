@@ -36,7 +36,9 @@ export async function runCredentialCommand(
   if (outcome.kind === 'timeout') return { ok: false, reason: `timed out after ${cfg.timeout} ms` };
   if (outcome.kind === 'error') return { ok: false, reason: `could not start: ${outcome.message}` };
   if (outcome.stdout || outcome.stderr) {
-    log.debug('external command output', { command: argv[0], code: outcome.code, stdout: outcome.stdout.slice(0, 512), stderr: outcome.stderr.slice(0, 512) });
+    // A script may echo what it read: the secrets are cut out before anything is logged.
+    const clean = (text: string) => secrets.reduce((t, s) => (s ? t.replaceAll(s, '***') : t), text).slice(0, 512);
+    log.debug('external command output', { command: argv[0], code: outcome.code, stdout: clean(outcome.stdout), stderr: clean(outcome.stderr) });
   }
   if (outcome.code === 0) return { ok: true, stdout: outcome.stdout };
   if (outcome.code === 1) return { ok: false, reason: 'rejected' };

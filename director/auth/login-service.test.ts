@@ -156,3 +156,13 @@ describe('login service', () => {
     });
   });
 });
+
+describe('login service: second factor cannot be skipped', () => {
+  test('rejects: a forged challenge state does not bypass a required OTP', async () => {
+    // A RADIUS server that accepts the password whatever State it gets.
+    const lax: Authenticator = { name: 'radius', authenticate: async (c) => ((c.otp ?? c.password) === 'pw' ? { kind: 'ok', backend: 'radius', username: c.username } : { kind: 'reject', backend: 'radius', reason: 'x' }) };
+    const { service } = setup([lax], { otp: otpVerifier(), otpRequired: true });
+    expect(await failure(service.login(input({ password: '', otp: 'pw', state: 'radius:Zm9v' })))).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect(await failure(service.login(input({ password: 'pw' })))).toMatchObject({ code: 'INSUFFICIENT_CREDENTIALS' });
+  });
+});

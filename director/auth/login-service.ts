@@ -4,9 +4,11 @@
  * decides; a backend that fails counts as a rejection, never as "unknown", so an outage cannot hand a
  * user name to the next backend) -> second factor when required -> admin flag -> audit.
  * Unknown user and wrong password get the same 401 INVALID_CREDENTIALS. A RADIUS Access-Challenge or a
- * missing OTP is a ChallengeError (401 INSUFFICIENT_CREDENTIALS, `expected`, `state`). When the deciding
- * backend ran its own challenge step (state given), that step was the second factor and the separate
- * OTP verifier is not asked again. Every attempt is one audit event; secrets never go into it.
+ * missing OTP is a ChallengeError (401 INSUFFICIENT_CREDENTIALS, `expected`, `state`). The OTP verifier
+ * is asked whenever it is required, even after a backend's own challenge step: the state comes from the
+ * client, and a RADIUS server may accept a password with any State, so skipping would be a bypass.
+ * (When RADIUS does the OTP itself, leave otp.backend empty.) Every attempt is one audit event; secrets
+ * never go into it.
  */
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
@@ -108,10 +110,10 @@ export function createLoginService(deps: LoginServiceDeps): LoginService {
         throw new ChallengeError(r.expected, r.message ?? 'more credentials required', r.state ? wrapState(r.backend, r.state) : undefined);
       }
 
-      if (deps.otpRequired && otp && !i.state) {
+      if (deps.otpRequired && otp) {
         if (await otp.needsEnrolment?.(r.username)) {
           fail(r.backend, 'otp enrolment required', false);
-          throw new ChallengeError(['otp'], 'a one-time password is required but none is enrolled for this user: enrol an authenticator app first', undefined, true);
+          throw new ChallengeError(['otp'], 'a one-time password is required but none is enrolled for this user: enrol an authenticator app first', undefined, true, r.username);
         }
         if (!i.otp) {
           fail(r.backend, 'otp missing', false);

@@ -45,6 +45,7 @@ export function createPamAuthenticator(cfg: PamConfig, log: Logger): Authenticat
     const outcome = await runCommand({
       argv: [process.execPath, '-e', PAM_CHILD_SCRIPT],
       env: { BUN_BE_BUN: '1' },
+      cwd: '/', // so no bunfig.toml or .env of the director's directory applies to the child
       stdinLines: [JSON.stringify(input)],
       timeoutMs: cfg.timeout,
       outputCap: 64 * 1024,

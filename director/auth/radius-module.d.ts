@@ -11,6 +11,7 @@ declare module 'radius' {
   const radius: {
     encode(args: { code: string; secret: string; identifier?: number; attributes?: Attribute[]; add_message_authenticator?: boolean }): Buffer;
     decode(args: { packet: Buffer; secret: string }): DecodedPacket;
+    encode_response(args: { packet: DecodedPacket; code: string; secret: string; attributes?: Attribute[] }): Buffer;
     verify_response(args: { request: Buffer; response: Buffer; secret: string }): boolean;
     load_dictionaries(): void;
     _load_dictionary(content: string): string[];

@@ -9,6 +9,8 @@ export interface CommandRun {
   env: Record<string, string>;
   stdinLines: readonly string[];
   timeoutMs: number;
+  /** Working directory (default: the director's). */
+  cwd?: string;
   /** Characters of stdout/stderr kept (default 4096). */
   outputCap?: number;
 }
@@ -30,6 +32,7 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
       stdout: 'pipe',
       stderr: 'pipe',
       env: { PATH: SAFE_PATH, LANG: 'C.UTF-8', ...run.env },
+      cwd: run.cwd,
       detached: true, // own process group (setsid), killed as a whole on timeout
     });
   } catch (err) {
@@ -44,15 +47,16 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
       proc.kill('SIGKILL');
     }
   }, run.timeoutMs);
+  // Read before writing, so a command that talks first cannot fill its pipe and stall us.
+  const cap = run.outputCap ?? OUTPUT_CAP;
+  const stdout = readCapped(proc.stdout, cap);
+  const stderr = readCapped(proc.stderr, cap);
   try {
     proc.stdin.write(run.stdinLines.map((l) => `${l}\n`).join(''));
     await proc.stdin.end();
   } catch {
     // The command may exit without reading stdin (EPIPE); its exit code still decides.
   }
-  const cap = run.outputCap ?? OUTPUT_CAP;
-  const stdout = readCapped(proc.stdout, cap);
-  const stderr = readCapped(proc.stderr, cap);
   const code = await proc.exited;
   clearTimeout(timer);
   if (timedOut) return { kind: 'timeout' };

@@ -5,16 +5,25 @@ export function sessionCookie(token: string, maxAgeMs: number): string {
   return `${SESSION_COOKIE}=${token}; Path=/; Max-Age=${Math.floor(maxAgeMs / 1000)}; HttpOnly; Secure; SameSite=Strict`;
 }
 
+/** Proof of a right password while TOTP is not enrolled; only the TOTP enrolment routes read it. */
+export const ENROLMENT_COOKIE = 'dcvix_enrol';
+
+export function enrolmentCookie(token: string, maxAgeMs: number): string {
+  return `${ENROLMENT_COOKIE}=${token}; Path=/v1/user/totp; Max-Age=${Math.floor(maxAgeMs / 1000)}; HttpOnly; Secure; SameSite=Strict`;
+}
+
 export function clearedSessionCookie(): string {
   return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict`;
 }
 
-/** The session token from the Cookie header, or undefined. */
-export function readSessionCookie(header: string | null): string | undefined {
+/** A cookie's value from the Cookie header, or undefined. */
+export function readCookie(header: string | null, cookie: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return rest.join('=') || undefined;
+    if (name === cookie) return rest.join('=') || undefined;
   }
   return undefined;
 }
+
+export const readSessionCookie = (header: string | null) => readCookie(header, SESSION_COOKIE);

@@ -1,28 +1,41 @@
-/** Login wiring: the external-command backend and the policy admin flag (full chain in login-service). */
 import type { Database } from 'bun:sqlite';
 import type { Clock } from '../../shared/clock.ts';
-import { ApiError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
-import { createExternalAuthenticator } from '../auth/external.ts';
+import { createSqliteAuditLog } from '../audit/sqlite.ts';
+import { createLoginService } from '../auth/login-service.ts';
+import { createAuthenticators } from '../auth/registry.ts';
+import { createThrottle } from '../auth/throttle.ts';
 import type { DirectorConfig } from '../config/schema.ts';
+import { createOtpVerifier } from '../otp/registry.ts';
+import type { TotpVerifier } from '../otp/totp.ts';
 import { groupsOf, isAdmin } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import type { LoginPort } from './routes.ts';
 
+/**
+ * Login wiring from config: the backend chain, the optional second factor, throttling and the audit
+ * log. Groups for the policy are the backend's when it knows them (LDAP), else the policy's own.
+ */
 export function buildLogin(d: { config: DirectorConfig; db: Database; policy: PolicyHolder; clock: Clock; log: Logger }) {
-  const ext = createExternalAuthenticator(d.config.auth.external, d.log);
+  const audit = createSqliteAuditLog(d.db, d.clock);
+  const otp = createOtpVerifier(d.config.otp, { db: d.db, clock: d.clock, log: d.log });
+  const service = createLoginService({
+    authenticators: createAuthenticators(d.config.auth, { log: d.log }),
+    otp,
+    otpRequired: !!otp,
+    throttle: createThrottle(d.config.throttle, d.clock),
+    audit,
+    isAdmin: (user, groups) => isAdmin(d.policy.current, user, groupsOf(d.policy.current, user, groups)),
+    clock: d.clock,
+    log: d.log,
+  });
   const login: LoginPort = {
-    async login(i) {
-      const r = await ext.authenticate({ username: i.username, password: i.password });
-      if (r.kind !== 'ok') throw new ApiError(401, 'INVALID_CREDENTIALS', 'wrong user name or password');
-      const groups = groupsOf(d.policy.current, r.username, r.groups);
-      if (i.role === 'admin' && !isAdmin(d.policy.current, r.username, groups)) throw new ApiError(403, 'NOT_ADMIN', 'not an administrator');
-      return { username: r.username, groups, backend: 'external' };
+    async login(input) {
+      const r = await service.login(input);
+      return { ...r, groups: groupsOf(d.policy.current, r.username, r.groups) };
     },
-    async health() {
-      return { ok: true, backends: [] };
-    },
+    health: () => service.health(),
   };
-  const audit = { record: (e: unknown) => d.log.info('audit', { e }), list: () => [] };
-  return { login, audit };
+  const totp = d.config.otp.backend === 'totp' ? (otp as TotpVerifier) : undefined;
+  return { login, audit, totp };
 }

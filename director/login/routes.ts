@@ -1,7 +1,8 @@
 import { Elysia } from 'elysia';
 import { ApiError } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
-import { clearedSessionCookie, sessionCookie } from '../http/cookies.ts';
+import { ChallengeError } from '../auth/challenge-error.ts';
+import { clearedSessionCookie, enrolmentCookie, sessionCookie } from '../http/cookies.ts';
 import { authenticateSession } from '../http/guards.ts';
 import { firstOf, jsonObject, optionalString } from '../http/json-body.ts';
 import type { TokenService } from '../tokens/token-service.ts';
@@ -11,6 +12,8 @@ export interface LoginPort {
   login(input: { username: string; password: string; otp?: string; state?: string; clientAddress: string; role: 'user' | 'admin' }): Promise<{ username: string; groups: string[]; backend: string }>;
   health(): Promise<{ ok: boolean; backends: { name: string; ok: boolean; detail?: string }[] }>;
 }
+
+const ENROLMENT_TTL_MS = 10 * 60_000;
 
 export interface LoginDeps {
   login: LoginPort;
@@ -31,14 +34,24 @@ export const loginRoutes = ({ login, tokens, sessionTtlMs }: LoginDeps) => {
       throw new ApiError(400, 'INVALID_BODY', 'field "userID" is required');
     }
     if (typeof password !== 'string' || password.length > 1024) throw new ApiError(400, 'INVALID_BODY', 'field "password" is required');
-    const result = await login.login({
-      username,
-      password,
-      otp: optionalString(b, 'otp', 64),
-      state: optionalString(b, 'state', 1024),
-      clientAddress: connectionInfo(request).remoteAddress,
-      role,
-    });
+    let result;
+    try {
+      result = await login.login({
+        username,
+        password,
+        otp: optionalString(b, 'otp', 64),
+        state: optionalString(b, 'state', 1024),
+        clientAddress: connectionInfo(request).remoteAddress,
+        role,
+      });
+    } catch (err) {
+      // Right password, no second factor yet: a short-lived cookie lets this user enrol TOTP, nothing else.
+      if (err instanceof ChallengeError && err.enrolmentRequired && err.subject) {
+        const { token } = await tokens.issueEnrolment({ sub: err.subject, ttlMs: ENROLMENT_TTL_MS });
+        throw new ApiError(err.status, err.code, err.message, err.expected, { 'set-cookie': enrolmentCookie(token, ENROLMENT_TTL_MS) }, err.details);
+      }
+      throw err;
+    }
     const { token, expiresAt } = await tokens.issueSession({ sub: result.username, role, groups: result.groups, ttlMs: sessionTtlMs });
     set.headers['set-cookie'] = sessionCookie(token, sessionTtlMs);
     set.headers['cache-control'] = 'no-store';

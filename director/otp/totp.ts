@@ -29,6 +29,8 @@ export interface TotpVerifier extends OtpVerifier {
   beginEnrolment(username: string): Promise<{ secret: string; otpauthUri: string }>;
   /** True when the code matches the pending secret; the secret is then active. */
   confirmEnrolment(username: string, code: string): Promise<boolean>;
+  /** True until the user has a confirmed secret. */
+  needsEnrolment(username: string): Promise<boolean>;
   /** Removes the user's secret (admin action); the user must enrol again. */
   reset(username: string): void;
 }

@@ -9,10 +9,12 @@ import type { Clock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { decryptV4Local, encryptV4Local } from './paseto-v4-local.ts';
 
-type Purpose = 'session' | 'connection';
+type Purpose = 'session' | 'connection' | 'enrolment';
 const IMPLICIT: Record<Purpose, string> = {
   session: 'dcvix-director/session-token/v1',
   connection: 'dcvix-director/connection-token/v1',
+  // Proof that a user's password was right while their second factor is not enrolled yet.
+  enrolment: 'dcvix-director/totp-enrolment-token/v1',
 };
 
 /** Registered claims every director token carries (times are RFC 3339 strings). */
@@ -90,6 +92,17 @@ export class TokenService {
     const c = await this.verify('connection', token);
     if (!isString(c.sessionId) || !isString(c.serverId)) throw invalid();
     return { sub: c.sub, sessionId: c.sessionId, serverId: c.serverId, exp: c.exp, iat: c.iat, jti: c.jti };
+  }
+
+  /** Issues a short-lived token that only allows TOTP enrolment for `sub`. */
+  async issueEnrolment(input: { sub: string; ttlMs: number }): Promise<IssuedToken> {
+    const { token, expiresAt } = await this.issue('enrolment', input.ttlMs, { sub: input.sub });
+    return { token, expiresAt };
+  }
+
+  /** Verifies an enrolment token; returns the user it was issued to. */
+  async verifyEnrolment(token: string): Promise<string> {
+    return (await this.verify('enrolment', token)).sub;
   }
 
   private async issue(purpose: Purpose, ttlMs: number, claims: Claims & { sub: string }) {

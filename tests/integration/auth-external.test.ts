@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../shared/log.ts';
+import { createLogger, silentLogger } from '../../shared/log.ts';
 import { createExternalAuthenticator } from '../../director/auth/external.ts';
 import { createExternalOtpVerifier } from '../../director/otp/external.ts';
 
@@ -50,9 +50,13 @@ describe('external command backend', () => {
     expect(await ext([script]).authenticate({ username: 'alice', password: 'nope' })).toEqual({ kind: 'reject', backend: 'external', reason: 'rejected' });
   });
 
-  test('rejects: other exit codes, with a reason that carries no output', async () => {
-    const r = await ext([script]).authenticate({ username: 'weird', password: 'secret-pw' });
+  test('rejects: other exit codes, with a reason that carries no output; the debug log has no password', async () => {
+    const lines: string[] = [];
+    const a = createExternalAuthenticator({ command: [script], timeout: 5000 }, createLogger({}, 'debug', (l) => lines.push(l)));
+    const r = await a.authenticate({ username: 'weird', password: 'secret-pw' });
     expect(r).toEqual({ kind: 'reject', backend: 'external', reason: 'exit code 3' });
+    expect(lines.join('\n')).toContain('stack trace with ***');
+    expect(lines.join('\n')).not.toContain('secret-pw');
   });
 
   test('rejects: killed at the time limit', async () => {
