@@ -10,6 +10,12 @@ import { openAuthority } from './ca/authority.ts';
 import { parseTokenKey } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { Housekeeper } from './housekeeper.ts';
+import { forbidden } from '../shared/errors.ts';
+import { connectionInfo } from '../shared/http/connection-info.ts';
+import { inAllowList, parseCidr } from './dcv/cidr.ts';
+import { requestLog } from './http/request-log.ts';
+import { openApiDocument } from './http/openapi.ts';
+import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { AgentClient } from './agent-client/client.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
@@ -57,7 +63,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     log.warn('token_key is not set: using an ephemeral key; every session token dies with this process');
   }
   const tokens = new TokenService({ key: tokenKey, clock });
-  const { login, audit, totp } = buildLogin({ config, db, policy, clock, log });
+  const metrics = createDirectorMetrics();
+  const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit });
   const agents = new AgentService(new AgentStore(db), ca, clock, audit, log);
   const state = new RuntimeState(clock);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
@@ -85,9 +92,18 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     pendingMaxAgeMs: config.pending_max_age,
   });
 
+  metrics.addStateGauges({ agents, state, ca, offlineAfterMs: config.server_offline_after });
+  const metricsAllow = config.metrics_allow.map(parseCidr);
+
   const app = new Elysia()
     .use(errorHandler(log))
+    .use(requestLog(log, metrics.countRequest, (r) => connectionInfo(r).remoteAddress))
     .get('/v1/health', () => ({ status: 'ok' }))
+    .get('/metrics', ({ request }) => {
+      if (!inAllowList(connectionInfo(request).remoteAddress, metricsAllow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
+      return new Response(metrics.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
+    })
+    .get('/v1/openapi.json', () => openApiDocument())
     .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl }))
     .use(totpRoutes({ tokens, totp }))
     .use(agentEnrolmentRoutes(agents))

@@ -39,7 +39,7 @@ const STATES = new Set<AgentState>(['pending', 'registered', 'revoked']);
 export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
   new Elysia({ name: 'director.agents.admin', prefix: '/v1/admin/agents' })
     .use(requireAdmin(tokens))
-    .get('/', ({ query }) => {
+    .get('', ({ query }) => {
       const state = typeof query.state === 'string' && STATES.has(query.state as AgentState) ? (query.state as AgentState) : undefined;
       if (query.state !== undefined && !state) {
         throw badRequest('INVALID_STATE_FILTER', 'state must be pending, registered or revoked');

@@ -20,6 +20,8 @@ const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]
 
 /** Enrolment, renewal and the admin's approve / deny / revoke, over agents.db and the CA. */
 export class AgentService {
+  private readonly lastSeenWritten = new Map<string, number>();
+
   constructor(
     private readonly store: AgentStore,
     private readonly ca: CertificateAuthority,
@@ -124,8 +126,20 @@ export class AgentService {
     return this.mustGet(guid);
   }
 
+  countByState() {
+    return this.store.countByState();
+  }
+
+  soonestCertificateExpiry(): number | undefined {
+    return this.store.soonestCertificateExpiry();
+  }
+
+  /** Records an agent's last contact; written at most once a minute per agent (updates come every 30 s). */
   markSeen(guid: string): void {
-    this.store.markSeen(guid, this.clock.now());
+    const now = this.clock.now();
+    if (now - (this.lastSeenWritten.get(guid) ?? 0) < 60_000) return;
+    this.lastSeenWritten.set(guid, now);
+    this.store.markSeen(guid, now);
   }
 
   purgeStalePending(maxAgeMs: number): number {

@@ -94,6 +94,7 @@ export class AgentStore {
       seen: db.query('UPDATE agents SET last_seen = $now WHERE guid = $guid'),
       purgePending: db.query("DELETE FROM agents WHERE state = 'pending' AND updated_at < ?"),
       counts: db.query<{ state: AgentState; n: number }, []>('SELECT state, COUNT(*) AS n FROM agents GROUP BY state'),
+      soonest: db.query<{ t: number | null }, []>("SELECT MIN(cert_not_after) AS t FROM agents WHERE state = 'registered'"),
     };
   }
 
@@ -149,6 +150,11 @@ export class AgentStore {
   /** Removes pending registrations not refreshed since `before`; returns how many. */
   purgePendingBefore(before: number): number {
     return this.q.purgePending.run(before).changes;
+  }
+
+  /** Earliest certificate expiry (ms) among registered agents, if any. */
+  soonestCertificateExpiry(): number | undefined {
+    return this.q.soonest.get()?.t ?? undefined;
   }
 
   countByState(): Record<AgentState, number> {

@@ -12,11 +12,13 @@ export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
   if (cfg.token_key && !parseTokenKey(cfg.token_key)) {
     throw new ConfigError(`${file}: key "token_key" must be 32 bytes as 64 hex characters or base64`);
   }
-  for (const cidr of cfg.gateway_allow) {
-    try {
-      parseCidr(cidr);
-    } catch {
-      throw new ConfigError(`${file}: key "gateway_allow" has "${cidr}", which is not an IP address or CIDR block`);
+  for (const key of ['gateway_allow', 'metrics_allow'] as const) {
+    for (const cidr of cfg[key]) {
+      try {
+        parseCidr(cidr);
+      } catch {
+        throw new ConfigError(`${file}: key "${key}" has "${cidr}", which is not an IP address or CIDR block`);
+      }
     }
   }
   const policyDir = cfg.policy_dir ? resolve(dirname(file), cfg.policy_dir) : dirname(resolve(file));

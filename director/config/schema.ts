@@ -30,6 +30,8 @@ export const directorSchema = {
   agent_request_timeout: field(15_000, duration(100)),
   /** CIDRs allowed to call POST /resolveSession (the DCV Connection Gateway). */
   gateway_allow: field<string[]>(['127.0.0.1/32', '::1/128'], list(str)),
+  /** CIDRs allowed to scrape GET /metrics. */
+  metrics_allow: field<string[]>(['127.0.0.1/32', '::1/128'], list(str)),
   /** DCV server port written into .dcv files and web-client URLs. */
   dcv_port: field(8443, port),
   dcv_web_url_path: field('', str),

@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
 import { createSqliteAuditLog } from '../audit/sqlite.ts';
+import type { AuditLog } from '../audit/types.ts';
 import { createLoginService } from '../auth/login-service.ts';
 import { createAuthenticators } from '../auth/registry.ts';
 import { createThrottle } from '../auth/throttle.ts';
@@ -16,8 +17,8 @@ import type { LoginPort } from './routes.ts';
  * Login wiring from config: the backend chain, the optional second factor, throttling and the audit
  * log. Groups for the policy are the backend's when it knows them (LDAP), else the policy's own.
  */
-export function buildLogin(d: { config: DirectorConfig; db: Database; policy: PolicyHolder; clock: Clock; log: Logger }) {
-  const audit = createSqliteAuditLog(d.db, d.clock);
+export function buildLogin(d: { config: DirectorConfig; db: Database; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog }) {
+  const audit = (d.wrapAudit ?? ((a: AuditLog) => a))(createSqliteAuditLog(d.db, d.clock));
   const otp = createOtpVerifier(d.config.otp, { db: d.db, clock: d.clock, log: d.log });
   const service = createLoginService({
     authenticators: createAuthenticators(d.config.auth, { log: d.log }),

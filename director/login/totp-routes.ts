@@ -29,7 +29,7 @@ export const totpRoutes = (d: { tokens: TokenService; totp?: TotpVerifier }) => 
     return d.totp;
   };
   return new Elysia({ name: 'director.totp', prefix: '/v1/user/totp' })
-    .get('/', async ({ request }) => {
+    .get('', async ({ request }) => {
       const user = await who(request);
       return { enabled: !!d.totp, enrolled: d.totp ? !(await d.totp.needsEnrolment(user)) : false };
     })

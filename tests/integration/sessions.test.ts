@@ -176,6 +176,18 @@ describe('sessions end to end', () => {
     expect([bad.status, bad.json.error.code]).toEqual([400, 'INVALID_CONFIG']);
   });
 
+  test('ok: /metrics speaks Prometheus text with requests, agents, sessions, logins and expiry', async () => {
+    const r = await api('/metrics');
+    expect(r.headers.get('content-type')).toStartWith('text/plain');
+    expect(r.text).toContain('dcvix_agents{state="registered"} 1');
+    expect(r.text).toContain('dcvix_sessions 1');
+    expect(r.text).toMatch(/dcvix_logins_total\{outcome="success",backend="external"\} \d+/);
+    expect(r.text).toMatch(/dcvix_http_requests_total\{route="\/v1\/user\/sessions",method="POST",status="200"\} \d+/);
+    expect(r.text).toMatch(/dcvix_certificate_not_after_seconds\{certificate="agent_soonest"\} \d+/);
+    const doc = await api('/v1/openapi.json');
+    expect(doc.json.paths['/resolveSession'].post.summary).toContain('Gateway');
+  });
+
   test('ok: deleting the session closes it through the agent', async () => {
     const r = await api(`/v1/user/sessions/${sessionId}`, { method: 'DELETE', cookie: alice });
     expect(r.status).toBe(200);
