@@ -16,6 +16,7 @@ import { inAllowList, parseCidr } from './dcv/cidr.ts';
 import { requestLog } from './http/request-log.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { createDirectorMetrics } from './metrics/director-metrics.ts';
+import { webRoutes } from './web/routes.ts';
 import { AgentClient } from './agent-client/client.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
@@ -112,7 +113,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(dcvRoutes({ tokens: connections, state, log, gatewayAllow: config.gateway_allow, endpoint }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
-    .use(adminInsightRoutes({ tokens, policy, audit }));
+    .use(adminInsightRoutes({ tokens, policy, audit }))
+    .use(webRoutes({ log }));
 
   let server: SecureServer | undefined;
   return {

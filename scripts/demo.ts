@@ -4,16 +4,21 @@
  * automatically, the dcv simulator standing in for DCV, a demo policy with a demo user. Prints the URL
  * and the credentials; Ctrl-C stops everything. Re-running keeps the CA, the agent and the key.
  *
- *   npm run demo [-- --port 8445] [-- --fresh]
+ *   npm run demo [-- --port 8445] [-- --data DIR] [-- --fresh]
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LoggedProcess } from '../tests/helpers/process.ts';
+import { LoggedProcess } from './lib/logged-process.ts';
 
 const root = resolve(import.meta.dir, '..');
 const args = process.argv.slice(2);
-const port = Number(args[args.indexOf('--port') + 1] || 0) || 8445;
-const base = join(root, '.data', 'demo');
+const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const port = option('--port') !== undefined ? Number(option('--port')) : 8445;
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error('--port must be a port number (0 = any free port)');
+  process.exit(2);
+}
+const base = resolve(option('--data') ?? join(root, '.data', 'demo'));
 if (args.includes('--fresh')) rmSync(base, { recursive: true, force: true });
 mkdirSync(base, { recursive: true, mode: 0o700 });
 
@@ -40,21 +45,6 @@ writeFileSync(
   ].join('\n') + '\n',
   { mode: 0o600 },
 );
-writeFileSync(
-  file('dcvix-agent.conf'),
-  [
-    `director_url = "https://127.0.0.1:${port}"`,
-    `data_dir = "agent"`,
-    `listen_host = "127.0.0.1"`,
-    `listen_port = 0`,
-    `hostname = "demo-workstation"`,
-    `register_interval = "1s"`,
-    `update_interval = "5s"`,
-    `tags = ["demo", "simulated-dcv"]`,
-    `# The dcv simulator is a stand-in for Amazon DCV's CLI, for this demo only.`,
-    `dcv_path = "${join(root, 'tests/fixtures/dcv-simulator.ts')}"`,
-  ].join('\n') + '\n',
-);
 
 const bun = process.execPath;
 const env = { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}`, DCV_SIM_STATE: file('dcv-simulator-state.json') };
@@ -74,17 +64,39 @@ try {
   const fingerprint = (await director.waitForMsg('CA ready')).fingerprintSha256;
   const url = `https://localhost:${ready.port}`;
   const ca = readFileSync(join(base, 'director', 'ca.pem'), 'utf8');
+  writeFileSync(
+    file('dcvix-agent.conf'),
+    [
+      `director_url = "https://127.0.0.1:${ready.port}"`,
+      `data_dir = "agent"`,
+      `listen_host = "127.0.0.1"`,
+      `listen_port = 0`,
+      `hostname = "demo-workstation"`,
+      `register_interval = "1s"`,
+      `update_interval = "5s"`,
+      `tags = ["demo", "simulated-dcv"]`,
+      `# The dcv simulator is a stand-in for Amazon DCV's CLI, for this demo only.`,
+      `dcv_path = "${join(root, 'tests/fixtures/dcv-simulator.ts')}"`,
+    ].join('\n') + '\n',
+  );
   const agent = spawn('agent', [bun, join(root, 'agent/main.ts'), '--config', file('dcvix-agent.conf')]);
   children.push(agent);
+  const tls = { ca };
+  const login = await fetch(`${url}/v1/admin/login`, { method: 'POST', body: JSON.stringify({ userID: 'admin', password: USERS.admin }), tls } as RequestInit);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
   const first = await Promise.race([agent.waitForMsg('agent listening', 30_000), agent.waitForMsg('registration pending approval', 30_000)]);
   if (first.msg !== 'agent listening') {
-    const tls = { ca };
-    const login = await fetch(`${url}/v1/admin/login`, { method: 'POST', body: JSON.stringify({ userID: 'admin', password: USERS.admin }), tls } as RequestInit);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
     const guid = readFileSync(join(base, 'agent', 'agent.guid'), 'utf8').trim();
     const approved = await fetch(`${url}/v1/admin/agents/${guid}/approve`, { method: 'POST', headers: { cookie }, tls } as RequestInit);
     if (!approved.ok) throw new Error(`approving the demo agent failed: ${approved.status} ${await approved.text()}`);
     await agent.waitForMsg('agent listening', 30_000);
+  }
+  // Ready when the director has the workstation's first update.
+  for (let i = 0; ; i++) {
+    const servers = await (await fetch(`${url}/v1/servers`, { headers: { cookie }, tls } as RequestInit)).json();
+    if (servers.servers?.some((s: { online: boolean }) => s.online)) break;
+    if (i > 300) throw new Error('the demo agent never reported to the director');
+    await Bun.sleep(100);
   }
   console.log(`
   dcvix demo is running (Ctrl-C stops it)
