@@ -6,7 +6,7 @@ import type { Logger } from '../shared/log.ts';
 import { AgentService } from './agents/service.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentStore } from './agents/store.ts';
-import { openAuthority } from './ca/authority.ts';
+import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
 import { parseTokenKey } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { Housekeeper } from './housekeeper.ts';
@@ -63,7 +63,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     tokenKey = generateTokenKey();
     log.warn('token_key is not set: using an ephemeral key; every session token dies with this process');
   }
-  const tokens = new TokenService({ key: tokenKey, clock });
+  const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous.map((k) => parseTokenKey(k)!) });
   const metrics = createDirectorMetrics();
   const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit });
   const agents = new AgentService(new AgentStore(db), ca, clock, audit, log);
@@ -117,6 +117,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(webRoutes({ log }));
 
   let server: SecureServer | undefined;
+  let tlsInUse = { cert: ca.serverCertPem, key: ca.serverKeyPem };
   return {
     app,
     ca,
@@ -138,8 +139,19 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/` });
       return server.port;
     },
-    reloadPolicy(): void {
+    /** SIGHUP: reload the policy files, and the server certificate if it was replaced on disk. */
+    reload(): void {
       policy.reload();
+      const fresh = readServerTls(config.data_dir);
+      if (server && fresh && (fresh.cert !== tlsInUse.cert || fresh.key !== tlsInUse.key)) {
+        try {
+          server.setTls({ ...fresh, ca: ca.caCertPem });
+          tlsInUse = fresh;
+          log.info('server certificate reloaded', { file: join(config.data_dir, CA_FILES.serverCert) });
+        } catch (error) {
+          log.error('server certificate reload failed; keeping the old one', { error });
+        }
+      }
     },
     async stop(): Promise<void> {
       housekeeper.stop();

@@ -13,7 +13,7 @@ Usage: dcvix-director [--config FILE] [--help] [--version]
   --help          this text
   --version       version and git commit
 
-Signals: SIGHUP reloads the policy files; SIGINT/SIGTERM stop.`;
+Signals: SIGHUP reloads the policy files (and a replaced server certificate); SIGINT/SIGTERM stop.`;
 
 /** argv -> config -> createDirector -> listen -> signals. */
 async function main(argv: string[]): Promise<number> {
@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   await director.start();
-  process.on('SIGHUP', () => director.reloadPolicy());
+  process.on('SIGHUP', () => director.reload());
   const stop = async () => {
     await director.stop();
     process.exit(0);

@@ -154,3 +154,15 @@ function fqdn(): string {
     return '';
   }
 }
+
+/** The server certificate and key as they are on disk now (after an operator replaced them), if readable. */
+export function readServerTls(dataDir: string): { cert: string; key: string } | undefined {
+  try {
+    const cert = readFileSync(join(dataDir, CA_FILES.serverCert), 'utf8');
+    const key = readFileSync(join(dataDir, CA_FILES.serverKey), 'utf8');
+    parseCertPem(cert);
+    return { cert, key };
+  } catch {
+    return undefined;
+  }
+}

@@ -12,6 +12,9 @@ export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
   if (cfg.token_key && !parseTokenKey(cfg.token_key)) {
     throw new ConfigError(`${file}: key "token_key" must be 32 bytes as 64 hex characters or base64`);
   }
+  if (cfg.token_key_previous.some((k) => !parseTokenKey(k))) {
+    throw new ConfigError(`${file}: key "token_key_previous" must list 32-byte keys as 64 hex characters or base64`);
+  }
   for (const key of ['gateway_allow', 'metrics_allow'] as const) {
     for (const cidr of cfg[key]) {
       try {

@@ -10,6 +10,8 @@ export const directorSchema = {
   policy_dir: field('', str),
   /** 32-byte PASETO v4.local key, hex (64 chars) or base64; empty = ephemeral (tokens die on restart). */
   token_key: field('', str),
+  /** Earlier token keys, still accepted for verification after a rotation (never used to issue). */
+  token_key_previous: field<string[]>([], list(str)),
   /** Extra DNS names or IPv4 addresses for the director's server certificate. */
   hostnames: field<string[]>([], list(str)),
   /** Name clients use to reach the director (links in the web app); default: the host's FQDN. */

@@ -131,3 +131,17 @@ describe('TokenService', () => {
     await expect(tokens.issueSession({ sub: '', role: 'user', ttlMs: MIN })).rejects.toThrow();
   });
 });
+
+test('ok: after a key rotation, tokens under the previous key verify until they expire; new ones use the new key', async () => {
+  const clock = new FakeClock();
+  const oldKey = generateTokenKey();
+  const newKey = generateTokenKey();
+  const before = await new TokenService({ key: oldKey, clock }).issueSession({ sub: 'alice', role: 'user', ttlMs: 60_000 });
+  const rotated = new TokenService({ key: newKey, previousKeys: [oldKey], clock });
+  expect((await rotated.verifySession(before.token)).sub).toBe('alice');
+  const after = await rotated.issueSession({ sub: 'bob', role: 'user', ttlMs: 60_000 });
+  await expect(new TokenService({ key: oldKey, clock }).verifySession(after.token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  await expect(new TokenService({ key: newKey, clock }).verifySession(before.token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  clock.advance(61_000);
+  await expect(rotated.verifySession(before.token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+});

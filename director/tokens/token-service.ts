@@ -54,13 +54,16 @@ const isString = (v: unknown): v is string => typeof v === 'string' && v.length 
 /** Issues and verifies session and connection tokens under one symmetric key and an injected clock. */
 export class TokenService {
   private readonly key: Uint8Array;
+  /** Keys tokens are still accepted under after a rotation (never used to issue). */
+  private readonly previousKeys: Uint8Array[];
   private readonly clock: Clock;
 
-  constructor(opts: { key: Uint8Array; clock: Clock }) {
-    if (!(opts.key instanceof Uint8Array) || opts.key.byteLength !== 32) {
-      throw new TypeError('token key must be 32 bytes');
+  constructor(opts: { key: Uint8Array; clock: Clock; previousKeys?: Uint8Array[] }) {
+    for (const k of [opts.key, ...(opts.previousKeys ?? [])]) {
+      if (!(k instanceof Uint8Array) || k.byteLength !== 32) throw new TypeError('token key must be 32 bytes');
     }
     this.key = Uint8Array.from(opts.key);
+    this.previousKeys = (opts.previousKeys ?? []).map((k) => Uint8Array.from(k));
     this.clock = opts.clock;
   }
 
@@ -120,11 +123,29 @@ export class TokenService {
     return { token, expiresAt, jti };
   }
 
+  /** Current key first; after a rotation, tokens under a previous key stay valid until they expire. */
+  private async decrypt(purpose: Purpose, token: string): Promise<Claims> {
+    const options = { implicit: IMPLICIT[purpose], now: new Date(this.clock.now()) };
+    try {
+      return await decryptV4Local(this.key, token, options);
+    } catch (err) {
+      if (err instanceof ClaimValidationError) throw err;
+      for (const key of this.previousKeys) {
+        try {
+          return await decryptV4Local(key, token, options);
+        } catch (e) {
+          if (e instanceof ClaimValidationError) throw e;
+        }
+      }
+      throw err;
+    }
+  }
+
   private async verify(purpose: Purpose, token: string): Promise<Claims & RegisteredClaims> {
     let claims: Claims;
     try {
       if (typeof token !== 'string' || token.length === 0) throw invalid();
-      claims = await decryptV4Local(this.key, token, { implicit: IMPLICIT[purpose], now: new Date(this.clock.now()) });
+      claims = await this.decrypt(purpose, token);
     } catch (err) {
       // Our own wording only: library messages are safe, but nothing token-derived reaches the caller.
       if (err instanceof ClaimValidationError && err.claim === 'exp') throw new ApiError(401, 'TOKEN_EXPIRED', 'token has expired');

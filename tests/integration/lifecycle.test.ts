@@ -65,6 +65,23 @@ describe('start-up', () => {
   });
 });
 
+describe('director certificate', () => {
+  test('ok: a replaced server certificate is served after SIGHUP, without restarting the listener', async () => {
+    const dir = tempDir();
+    const key = join(director.dataDir, 'dcvix-director.key');
+    const ext = join(dir, 'ext.cnf');
+    writeFileSync(ext, 'subjectAltName=DNS:dcvix-director,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\n');
+    await run(['openssl', 'req', '-new', '-key', key, '-subj', '/CN=dcvix-director', '-out', join(dir, 'd.csr')]);
+    await run(['openssl', 'x509', '-req', '-in', join(dir, 'd.csr'), '-CA', director.caFile, '-CAkey', join(director.dataDir, 'ca.key'), '-set_serial', '0x5eed', '-days', '30', '-extfile', ext, '-out', join(dir, 'd.crt')]);
+    writeFileSync(join(director.dataDir, 'dcvix-director.crt'), readFileSync(join(dir, 'd.crt')));
+    director.proc.proc.kill('SIGHUP');
+    await director.proc.waitForMsg('server certificate reloaded', 5000);
+    const served = await run(['sh', '-c', `openssl s_client -connect 127.0.0.1:${director.port} -CAfile ${director.caFile} </dev/null 2>/dev/null | openssl x509 -noout -serial`]);
+    expect(served.stdout.trim()).toBe('serial=5EED');
+    expect((await call(`${director.url}/v1/health`, { ca: director.caPem })).status).toBe(200);
+  });
+});
+
 describe('agent failure modes', () => {
   test('ok: a pinned CA file registers with strict verification from the first connection', async () => {
     const agent = await startAgent(director.url, { config: { ca_file: director.caFile } });
