@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
+import { parseProgramArgs } from '../shared/cli.ts';
 import { ConfigError } from '../shared/config-schema.ts';
 import { createLogger } from '../shared/log.ts';
-import { VERSION_TEXT } from '../shared/version.ts';
 import { DEFAULT_AGENT_CONFIG_FILE, loadAgentConfig } from './config/load.ts';
 import { startAgent } from './daemon.ts';
 import { DataDirError } from './identity/identity.ts';
@@ -10,29 +10,17 @@ const USAGE = `dcvix-agent: enrols this DCV host with the dcvix director and dri
 
 Usage: dcvix-agent [--config FILE] [--help] [--version]
 
-  --config FILE   TOML config (default ${DEFAULT_AGENT_CONFIG_FILE}; missing default file = all defaults)`;
+  --config FILE   TOML config (default ${DEFAULT_AGENT_CONFIG_FILE}; missing default file = all defaults)
+  --help          this text
+  --version       version and git commit`;
 
+/** argv -> config -> startAgent -> signals. Returns an exit code, or -1 to keep running. */
 async function main(argv: string[]): Promise<number> {
-  let file = DEFAULT_AGENT_CONFIG_FILE;
-  let explicit = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--help' || a === '-h') return console.log(USAGE), 0;
-    if (a === '--version') return console.log(`dcvix-agent ${VERSION_TEXT}`), 0;
-    if (a === '--config' || a === '-c') {
-      const v = argv[++i];
-      if (!v) return console.error('--config needs a file'), 2;
-      file = v;
-      explicit = true;
-    } else if (a.startsWith('--config=')) {
-      file = a.slice('--config='.length);
-      explicit = true;
-    } else return console.error(`unknown argument: ${a}\n\n${USAGE}`), 2;
-  }
+  const action = parseProgramArgs(argv, 'dcvix-agent', DEFAULT_AGENT_CONFIG_FILE, USAGE);
+  if (action.kind === 'exit') return action.code;
   try {
-    const config = await loadAgentConfig(file, explicit);
-    const log = createLogger({ program: 'dcvix-agent' }, config.log_level as never);
-    const agent = await startAgent(config, { log });
+    const config = await loadAgentConfig(action.configFile, action.explicit);
+    const agent = await startAgent(config, { log: createLogger({ program: 'dcvix-agent' }, config.log_level) });
     const stop = async () => {
       await agent.stop();
       process.exit(0);

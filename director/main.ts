@@ -1,9 +1,9 @@
 #!/usr/bin/env bun
+import { parseProgramArgs } from '../shared/cli.ts';
 import { ConfigError } from '../shared/config-schema.ts';
 import { createLogger } from '../shared/log.ts';
 import { createDirector } from './app.ts';
 import { DEFAULT_CONFIG_FILE, loadDirectorConfig } from './config/load.ts';
-import { VERSION_TEXT } from '../shared/version.ts';
 
 const USAGE = `dcvix-director: session broker and CA for Amazon DCV hosts
 
@@ -15,28 +15,14 @@ Usage: dcvix-director [--config FILE] [--help] [--version]
 
 Signals: SIGHUP reloads the policy files (and a replaced server certificate); SIGINT/SIGTERM stop.`;
 
-/** argv -> config -> createDirector -> listen -> signals. */
+/** argv -> config -> createDirector -> listen -> signals. Returns an exit code, or -1 to keep running. */
 async function main(argv: string[]): Promise<number> {
-  let configFile = DEFAULT_CONFIG_FILE;
-  let explicit = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--help' || a === '-h') return console.log(USAGE), 0;
-    if (a === '--version') return console.log(`dcvix-director ${VERSION_TEXT}`), 0;
-    if (a === '--config' || a === '-c') {
-      const v = argv[++i];
-      if (!v) return console.error('--config needs a file'), 2;
-      configFile = v;
-      explicit = true;
-    } else if (a.startsWith('--config=')) {
-      configFile = a.slice('--config='.length);
-      explicit = true;
-    } else return console.error(`unknown argument: ${a}\n\n${USAGE}`), 2;
-  }
+  const action = parseProgramArgs(argv, 'dcvix-director', DEFAULT_CONFIG_FILE, USAGE);
+  if (action.kind === 'exit') return action.code;
   let director;
   try {
-    const config = await loadDirectorConfig(configFile, explicit);
-    director = await createDirector(config, { log: createLogger({ program: 'dcvix-director' }, config.log_level as never) });
+    const config = await loadDirectorConfig(action.configFile, action.explicit);
+    director = await createDirector(config, { log: createLogger({ program: 'dcvix-director' }, config.log_level) });
   } catch (err) {
     if (err instanceof ConfigError) return console.error(`dcvix-director: ${err.message}`), 2;
     console.error(`dcvix-director: start-up failed: ${(err as Error).message}`);

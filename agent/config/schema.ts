@@ -1,4 +1,4 @@
-import { bool, duration, field, list, port, str, type ConfigOf } from '../../shared/config-schema.ts';
+import { bool, duration, field, list, oneOf, port, str, type ConfigOf } from '../../shared/config-schema.ts';
 
 /** Every key of dcvix-agent.conf with its default. */
 export const agentSchema = {
@@ -23,7 +23,7 @@ export const agentSchema = {
   /** Sessions without connections idle longer than this are closed; 0 disables the reaper. */
   idle_timeout: field(4 * 3_600_000, duration(0)),
   reap_console_sessions: field(false, bool),
-  log_level: field('info', str),
+  log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
 };
 
 export type AgentConfig = ConfigOf<typeof agentSchema> & { readonly configFile: string };

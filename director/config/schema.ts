@@ -43,7 +43,7 @@ export const directorSchema = {
   dcv_certificate_validation: field<'strict' | 'accept-untrusted' | 'ask-user'>('ask-user', oneOf('strict', 'accept-untrusted', 'ask-user')),
   /** How many DCV connections one connection token may open within its lifetime. */
   connection_token_max_uses: field(3, int(1, 100)),
-  log_level: field('info', str),
+  log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
   auth: authSchema,
   otp: otpSchema,
   throttle: section({
