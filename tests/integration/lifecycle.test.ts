@@ -65,6 +65,17 @@ describe('start-up', () => {
   });
 });
 
+describe('allow-lists', () => {
+  test('rejects: a gateway or metrics scraper outside the configured CIDRs gets 403', async () => {
+    const locked = await startDirector({ config: { gateway_allow: ['10.0.0.0/8'], metrics_allow: ['192.0.2.0/24'] } });
+    const gw = await call(`${locked.url}/resolveSession?sessionId=s1&transport=HTTP`, { method: 'POST', ca: locked.caPem });
+    expect([gw.status, gw.json.error.code]).toEqual([403, 'GATEWAY_NOT_ALLOWED']);
+    const m = await call(`${locked.url}/metrics`, { ca: locked.caPem });
+    expect([m.status, m.json.error.code]).toEqual([403, 'METRICS_NOT_ALLOWED']);
+    await locked.stop();
+  });
+});
+
 describe('director certificate', () => {
   test('ok: a replaced server certificate is served after SIGHUP, without restarting the listener', async () => {
     const dir = tempDir();
