@@ -28,7 +28,7 @@ import type { ServerEntry } from './servers/runtime-state.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
 import { buildLogin } from './login/build.ts';
 import { loginRoutes } from './login/routes.ts';
-import { totpRoutes } from './login/totp-routes.ts';
+import { totpAdminRoutes, totpRoutes } from './login/totp-routes.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
@@ -107,6 +107,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .get('/v1/openapi.json', () => openApiDocument())
     .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl }))
     .use(totpRoutes({ tokens, totp }))
+    .use(totpAdminRoutes({ tokens, totp, audit }))
     .use(agentEnrolmentRoutes(agents))
     .use(agentUpdateRoutes({ agents, state, defaultAgentPort: config.agent_port }))
     .use(agentAdminRoutes(agents, tokens))

@@ -4,20 +4,29 @@
  * show words, never raw JSON.
  */
 export class ApiError extends Error {
+  /** Fields a multi-step login still needs (e.g. ["otp"]). */
+  readonly expected: readonly string[];
+  /** Opaque login state to echo back with the next step. */
+  readonly state?: string;
+  /** Seconds to wait (429 Retry-After). */
+  readonly retryAfter?: number;
+  /** The password was right but no second factor is enrolled yet: enrol first (built-in TOTP). */
+  readonly enrolmentRequired: boolean;
+  readonly requestId?: string;
+
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    /** Fields a multi-step login still needs (e.g. ["otp"]). */
-    readonly expected: readonly string[] = [],
-    /** Opaque login state to echo back with the next step. */
-    readonly state?: string,
-    /** Seconds to wait (429 Retry-After). */
-    readonly retryAfter?: number,
-    readonly requestId?: string,
+    extra: { expected?: readonly string[]; state?: string; retryAfter?: number; enrolmentRequired?: boolean; requestId?: string } = {},
   ) {
     super(message);
     this.name = 'ApiError';
+    this.expected = extra.expected ?? [];
+    this.state = extra.state;
+    this.retryAfter = extra.retryAfter;
+    this.enrolmentRequired = extra.enrolmentRequired ?? false;
+    this.requestId = extra.requestId;
   }
 }
 
@@ -74,15 +83,13 @@ function toApiError(res: Response, data: unknown): ApiError {
     return new ApiError(res.status, `HTTP_${res.status}`, `The server answered ${res.status} ${res.statusText}`.trim());
   }
   const retry = Number(res.headers.get('retry-after'));
-  return new ApiError(
-    res.status,
-    e.code,
-    typeof e.message === 'string' ? e.message : e.code,
-    Array.isArray(e.expected) ? e.expected.filter((x): x is string => typeof x === 'string') : [],
-    typeof e.state === 'string' ? e.state : undefined,
-    Number.isFinite(retry) && retry > 0 ? retry : undefined,
-    typeof e.requestId === 'string' ? e.requestId : undefined,
-  );
+  return new ApiError(res.status, e.code, typeof e.message === 'string' ? e.message : e.code, {
+    expected: Array.isArray(e.expected) ? e.expected.filter((x): x is string => typeof x === 'string') : [],
+    state: typeof e.state === 'string' ? e.state : undefined,
+    retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined,
+    enrolmentRequired: e.enrolmentRequired === true,
+    requestId: typeof e.requestId === 'string' ? e.requestId : undefined,
+  });
 }
 
 const FRIENDLY: Record<string, string> = {
@@ -96,6 +103,12 @@ const FRIENDLY: Record<string, string> = {
   POOL_NOT_FOUND: 'That pool is no longer available.',
   SESSION_NOT_FOUND: 'That session no longer exists.',
   NO_SERVER_AVAILABLE: 'No server in this pool can take a new session right now. Try again in a few minutes.',
+  FINGERPRINT_MISMATCH: 'The agent’s request changed after you opened it. Look at it again before you approve.',
+  CODE_REJECTED: 'That code does not match. Check the time on your phone and try the next code.',
+  INVALID_CODE: 'Enter the six-digit code from your authenticator app.',
+  ENROLMENT_EXPIRED: 'The time to set up your authenticator app ran out. Sign in again to start over.',
+  ALREADY_ENROLLED: 'An authenticator app is already set up for you. To replace it, ask an administrator to reset it.',
+  TOTP_DISABLED: 'Authenticator apps are not used on this server.',
   CSRF_REJECTED: 'The request was refused for security reasons. Reload the page and try again.',
   INTERNAL: 'Something went wrong on the server. If it keeps happening, tell your administrator.',
 };

@@ -46,12 +46,4 @@ export function percent(v: number): string {
   return `${Math.round(Math.max(0, Math.min(100, Number.isFinite(v) ? v : 0)))}%`;
 }
 
-/** Long hex fingerprints, grouped so people can compare them aloud: "ab12 cd34 …". */
-export function groupHex(s: string | null | undefined, size = 4): string {
-  if (!s) return '—';
-  const clean = s.replace(/^sha256:/i, '').replace(/[^0-9a-f]/gi, '');
-  if (clean.length < 8) return s;
-  return clean.match(new RegExp(`.{1,${size}}`, 'g'))!.join(' ');
-}
-
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -42,7 +42,7 @@ export function useQuery<T, K extends QueryKey = QueryKey>(options: QueryObserve
   return observer.getOptimisticResult(defaulted);
 }
 
-export type MutationResult<T, V> = MutationObserverResult<T, ApiError, V> & {
+export type MutationResult<T, V> = Omit<MutationObserverResult<T, ApiError, V>, 'mutate'> & {
   /** Fire and forget: errors land in `error`, never as an unhandled rejection. */
   mutate: (variables: V, opts?: MutateOptions<T, ApiError, V>) => void;
 };

@@ -110,6 +110,8 @@ export interface PolicyView {
 export interface AuditEvent {
   id: number | string;
   time: string;
+  /** Epoch ms; older directors send this instead of `time`. */
+  at?: number;
   type: string;
   actor: string | null;
   target: string | null;

@@ -1,5 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from '../../shared/log.ts';
+import { sha256Fingerprint } from '../../shared/pki/cert-info.ts';
 import { createCsr } from '../../shared/pki/csr.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { DirectorClient, DirectorError, type IssuedCertificate, type TrustMode } from '../director-client.ts';
@@ -26,9 +27,18 @@ export function trustFor(identity: AgentIdentity, caFile: string): TrustMode {
   return caPem ? { kind: 'pinned', caPem } : { kind: 'tofu' };
 }
 
+/**
+ * The CSR this agent registers with. Ed25519 signatures are deterministic, so it (and its fingerprint,
+ * which the admin sees before approving) stays the same across attempts.
+ */
+export async function registrationCsr(identity: AgentIdentity): Promise<{ der: Uint8Array; fingerprint: string }> {
+  const der = await createCsr(identity.keys, agentCn(identity.guid));
+  return { der, fingerprint: sha256Fingerprint(der) };
+}
+
 /** One registration attempt; stores the certificate and CA on success. */
 export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertificate> {
-  const csr = await createCsr(o.identity.keys, agentCn(o.identity.guid));
+  const csr = (await registrationCsr(o.identity)).der;
   const trust = trustFor(o.identity, o.caFile);
   const issued = await o.client.register(
     { guid: o.identity.guid, hostname: o.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') },
@@ -52,7 +62,8 @@ export async function registerUntilApproved(o: RegistratorOptions): Promise<Issu
       return issued;
     } catch (err) {
       if (err instanceof DirectorError && err.code === 'AGENT_PENDING') {
-        o.log.info('registration pending approval', { guid: o.identity.guid });
+        // The fingerprint lets an admin check out of band that the request they approve is this host's.
+        o.log.info('registration pending approval', { guid: o.identity.guid, csrFingerprint: (await registrationCsr(o.identity)).fingerprint });
       } else {
         o.log.warn('registration failed; retrying', { guid: o.identity.guid, error: err instanceof DirectorError ? `${err.code}: ${err.message}` : (err as Error).message });
       }

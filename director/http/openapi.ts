@@ -32,6 +32,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/v1/user/totp': { get: { summary: 'Built-in TOTP status for the caller', auth: 'cookie' } },
   '/v1/user/totp/enrol': { post: { summary: 'Start TOTP enrolment: otpauth URI and secret', auth: 'cookie' } },
   '/v1/user/totp/confirm': { post: { summary: 'Confirm TOTP enrolment with a code', auth: 'cookie', body: { code: 'string' } } },
+  '/v1/admin/users/{user}/totp/reset': { post: { summary: 'Remove a user’s TOTP secret so they enrol again', auth: 'admin' } },
   '/v1/agent/register': { post: { summary: 'Agent registration (TOFU or pinned CA): 403 AGENT_PENDING until approved, then the certificate', auth: 'none', body: { guid: 'string', hostname: 'string', csr: 'string' } } },
   '/v1/agent/renew': { post: { summary: 'Certificate renewal with the same key', auth: 'mtls', body: { csr: 'string' } } },
   '/v1/agent/update': { post: { summary: 'Sessions, stats (snake_case) and tags from an agent', auth: 'mtls', body: { sessions: 'array', stats: 'object', 'tags?': 'array' } } },

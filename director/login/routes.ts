@@ -68,7 +68,7 @@ export const loginRoutes = ({ login, tokens, sessionTtlMs }: LoginDeps) => {
     })
     .get('/v1/me', async ({ request }) => {
       const s = await authenticateSession(request, tokens, 'user');
-      return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: s.exp };
+      return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(s.exp).toISOString() };
     })
     .get('/v1/auth-health', async ({ request }) => {
       const s = await authenticateSession(request, tokens, 'user');

@@ -2,7 +2,9 @@ import { Elysia } from 'elysia';
 import { ApiError, badRequest, notFound, unauthorized } from '../../shared/errors.ts';
 import type { TotpVerifier } from '../otp/totp.ts';
 import { ENROLMENT_COOKIE, readCookie } from '../http/cookies.ts';
-import { authenticateSession, checkSameOrigin } from '../http/guards.ts';
+import { authenticateSession, checkSameOrigin, requireAdmin } from '../http/guards.ts';
+import { isUserName } from '../../shared/api/agent-wire.ts';
+import type { AuditLog } from '../audit/types.ts';
 import { jsonObject } from '../http/json-body.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
@@ -50,3 +52,15 @@ export const totpRoutes = (d: { tokens: TokenService; totp?: TotpVerifier }) => 
       { parse: 'text' },
     );
 };
+
+/** POST /v1/admin/users/{user}/totp/reset: an admin removes a user's TOTP secret (lost phone). */
+export const totpAdminRoutes = (d: { tokens: TokenService; totp?: TotpVerifier; audit: AuditLog }) =>
+  new Elysia({ name: 'director.totp.admin', prefix: '/v1/admin/users' })
+    .use(requireAdmin(d.tokens))
+    .post('/:user/totp/reset', ({ params, session }) => {
+      if (!d.totp) throw notFound('TOTP_DISABLED', 'built-in TOTP is not enabled on this director');
+      if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');
+      d.totp.reset(params.user);
+      d.audit.record({ type: 'totp.reset', actor: session.sub, target: params.user, outcome: 'success' });
+      return { ok: true };
+    });

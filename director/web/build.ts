@@ -27,6 +27,8 @@ export async function buildWeb(root: string = repoRoot): Promise<WebBundle> {
     target: 'browser',
     format: 'esm',
     minify: true,
+    // The QR encoder (TOTP enrolment only) becomes its own chunk, loaded when that page opens.
+    splitting: true,
     sourcemap: 'none',
     naming: { entry: '[name]-[hash].[ext]', chunk: '[name]-[hash].[ext]', asset: '[name]-[hash].[ext]' },
     // query-core keeps development warnings behind this check; the define drops them.
@@ -36,11 +38,12 @@ export async function buildWeb(root: string = repoRoot): Promise<WebBundle> {
     throw new Error(`web build failed: ${result.logs.map((l) => l.message).join('; ')}`);
   }
   const assets: WebAsset[] = [];
+  let js: WebAsset | undefined;
   for (const out of result.outputs) {
-    const name = out.path.replace(/^\.\//, '');
-    assets.push({ path: `/assets/${name}`, type: out.type, body: await out.text() });
+    const asset = { path: `/assets/${out.path.replace(/^\.\//, '')}`, type: out.type, body: await out.text() };
+    assets.push(asset);
+    if (out.kind === 'entry-point') js = asset;
   }
-  const js = assets.find((a) => a.path.endsWith('.js'));
   const css = assets.find((a) => a.path.endsWith('.css'));
   if (!js || !css) throw new Error('web build produced no .js or no .css output');
   const template = await Bun.file(join(root, 'web', 'index.html')).text();

@@ -48,11 +48,15 @@ export interface DirectorHandle {
   stop(): Promise<void>;
 }
 
-export async function startDirector(opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string } = {}): Promise<DirectorHandle> {
+/**
+ * Starts a director. `users` adds password-file users beside TEST_USERS (the policy still decides what
+ * they may do); `dir` reuses a directory, e.g. to restart on the same data dir.
+ */
+export async function startDirector(opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string; users?: Record<string, string> } = {}): Promise<DirectorHandle> {
   const dir = opts.dir ?? tempDir('dcvix-director-');
   const dataDir = join(dir, 'data');
   const usersFile = join(dir, 'passwords.txt');
-  writeFileSync(usersFile, Object.entries(TEST_USERS).map(([u, p]) => `${u}:${p}`).join('\n') + '\n');
+  writeFileSync(usersFile, Object.entries({ ...TEST_USERS, ...opts.users }).map(([u, p]) => `${u}:${p}`).join('\n') + '\n');
   const writePolicy = (p: { users?: unknown; pools?: unknown }) => {
     if (p.users !== undefined) writeFileSync(join(dir, 'users.json'), JSON.stringify(p.users, null, 2));
     if (p.pools !== undefined) writeFileSync(join(dir, 'pools.json'), JSON.stringify(p.pools, null, 2));

@@ -56,7 +56,7 @@ describe('enrolment', () => {
   });
 
   test('ok: the agent registers and waits pending; admin login works with the seed curl example', async () => {
-    await agent.proc.waitForMsg('registration pending approval');
+    const pendingLog = await agent.proc.waitForMsg('registration pending approval');
     const jar = join(director.dir, 'cookies.txt');
     const r = await run([
       'curl', '-s', '--cacert', director.caFile, '--cookie-jar', jar, '-X', 'POST', `${director.url}/v1/admin/login`,
@@ -71,6 +71,8 @@ describe('enrolment', () => {
     guid = pending.json.agents[0].guid;
     expect(readFileSync(agentFile('agent.guid'), 'utf8').trim()).toBe(guid);
     expect(pending.json.agents[0].hostname).toBe('ws-enrol');
+    // The admin can compare the fingerprint with the one the agent logged on its host.
+    expect(pending.json.agents[0].csrFingerprint).toBe(pendingLog.csrFingerprint);
   });
 
   test('rejects: a non-admin cannot list or approve agents', async () => {

@@ -58,6 +58,20 @@ describe('login with built-in TOTP', () => {
     const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice, otp: '123456' } });
     expect([r.status, r.json.error.code]).toEqual([401, 'INVALID_CREDENTIALS']);
   });
+  test('ok: an admin resets a user\'s TOTP (lost phone); the user must enrol again', async () => {
+    const adminLogin = await api('/v1/admin/login', { method: 'POST', json: { userID: 'admin', password: TEST_USERS.admin } });
+    const enrol = cookieOf(adminLogin, 'dcvix_enrol')!;
+    const start = await api('/v1/user/totp/enrol', { method: 'POST', cookie: enrol });
+    await api('/v1/user/totp/confirm', { method: 'POST', cookie: enrol, json: { code: await generate({ secret: start.json.secret }) } });
+    const next = await generate({ secret: start.json.secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const ok = await api('/v1/admin/login', { method: 'POST', json: { userID: 'admin', password: TEST_USERS.admin, otp: next } });
+    const admin = cookieOf(ok, 'dcvix_session')!;
+    expect((await api('/v1/admin/users/bob;x/totp/reset', { method: 'POST', cookie: admin })).status).toBe(400);
+    expect((await api('/v1/admin/users/alice/totp/reset', { method: 'POST', cookie: admin })).status).toBe(200);
+    const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice } });
+    expect(r.json.error.enrolmentRequired).toBe(true);
+  });
+
 });
 
 describe('throttling over HTTP', () => {

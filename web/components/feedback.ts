@@ -1,5 +1,6 @@
 import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { describeError } from '../api.ts';
 
 /** An error in words, announced to screen readers; optional retry. */
@@ -39,4 +40,15 @@ export function Freshness({ fetching, updatedAt }: { fetching: boolean; updatedA
   return html`<span class="freshness" aria-live="off">
     <span class=${`dot ${fetching ? 'dot-busy' : ''}`}></span>${updatedAt ? (secs < 5 ? 'Up to date' : `Updated ${secs} s ago`) : 'Loading…'}
   </span>`;
+}
+
+/** A short-lived message ("ws01 approved."): shown in the floating live region, gone after `ms`. */
+export function useFlash(ms = 6000): [string, (message: string) => void] {
+  const [message, setMessage] = useState('');
+  useEffect(() => {
+    if (!message) return;
+    const t = setTimeout(() => setMessage(''), ms);
+    return () => clearTimeout(t);
+  }, [message]);
+  return [message, setMessage];
 }

@@ -36,3 +36,10 @@ export function StatsSummary({ stats }: { stats: ServerStats | null }) {
     <p class="muted small">Load ${stats.load1.toFixed(2)} · ${stats.load5.toFixed(2)} · ${stats.load15.toFixed(2)}</p>
   </div>`;
 }
+
+/** A colon-separated fingerprint that wraps only between bytes (<wbr>, so copying stays exact). */
+export function Fingerprint({ value }: { value: string | null }) {
+  if (!value) return html`<span>—</span>`;
+  const parts = value.split(':');
+  return html`<span class="fingerprint">${parts.map((p, i) => (i < parts.length - 1 ? html`${p}:<wbr />` : p))}</span>`;
+}

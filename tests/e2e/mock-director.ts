@@ -1,0 +1,173 @@
+/**
+ * A stand-in for the director's HTTP API, for browser tests of UI states the real director rarely shows
+ * on demand (RADIUS-style OTP challenge, 429 with Retry-After, server down, rich fleet data for
+ * screenshots). It serves the real web app through webRoutes() and answers /v1/* from memory following
+ * the contract in the web app's types. Plain HTTP on 127.0.0.1 (a secure context for Chromium).
+ *
+ * Users: alice/alice-pw (user), admin/admin-pw (admin), otto/otto-pw (needs otp 123456 after a
+ * challenge), locked/* (429, Retry-After 42), down/* (502 without an envelope). Starting a console
+ * session fails with DCV's "All licenses in use"; `state.expired` makes every call a 401 SESSION_EXPIRED.
+ */
+import { Elysia } from 'elysia';
+import { errorHandler } from '../../shared/http/error-handler.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { webRoutes } from '../../director/web/routes.ts';
+import type { Agent, AdminServer, Session, UserServers } from '../../web/types.ts';
+
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+const err = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+  Response.json({ error: { code, message, requestId: crypto.randomUUID(), ...extra } }, { status, headers });
+
+const stats = (cpu: number, freeGb: number, totalGb: number, cores: number) => ({
+  free_memory: freeGb * 1e9, total_memory: totalGb * 1e9, cores, cpu_usage: cpu, load1: cpu / 25, load5: cpu / 30, load15: cpu / 35,
+});
+
+export interface MockDirector {
+  url: string;
+  state: {
+    sessions: Session[];
+    agents: Agent[];
+    calls: { method: string; path: string }[];
+    logins: Record<string, unknown>[];
+    /** When set, every authenticated call answers 401 SESSION_EXPIRED. */
+    expired: boolean;
+  };
+  stop(): void;
+}
+
+export function startMockDirector(): MockDirector {
+  const state: MockDirector['state'] = {
+    sessions: [{ id: 'alice-7c1e', serverId: 'ws02.example.com', owner: 'alice', type: 'virtual', numOfConnections: 0, creationTime: ago(3 * 3_600_000), pool: 'workstations' }],
+    agents: [
+      agent('0f6c2d1e-8d4b-4b7a-9a51-7d1c3b2a9e10', 'ws04.example.com', 'pending', '10.0.4.14'),
+      agent('5b0e7a92-1c3d-4e5f-8a9b-0c1d2e3f4a5b', 'ws01.example.com', 'registered', '10.0.4.11'),
+      agent('9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d', 'ws02.example.com', 'registered', '10.0.4.12'),
+      agent('1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', 'old-ws.example.com', 'revoked', '10.0.9.3'),
+    ],
+    calls: [],
+    logins: [],
+    expired: false,
+  };
+  const servers = (): AdminServer[] => [
+    { id: 'ws01.example.com', guid: state.agents[1]!.guid, online: true, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats(34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', sessions: [] },
+    { id: 'ws02.example.com', guid: state.agents[2]!.guid, online: true, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats(12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com') },
+    { id: 'ws03.example.com', guid: crypto.randomUUID(), online: false, address: '10.0.4.13', agentPort: 8446, tags: ['general'], stats: null, lastSeen: ago(2 * 3_600_000), version: '0.1.0', sessions: [] },
+  ];
+  const mine = (user: string, s: Session[]) => s.filter((x) => x.owner === user);
+  const userServers = (user: string): UserServers => ({
+    servers: servers().filter((s) => s.id !== 'ws02.example.com').map((s) => ({ id: s.id, online: s.online, tags: s.tags, stats: s.stats, lastSeen: s.lastSeen, sessions: mine(user, state.sessions.filter((x) => x.serverId === s.id && !x.pool)) })),
+    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: 3, online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
+  });
+
+  const api = new Elysia()
+    .onRequest(({ request }) => {
+      const path = new URL(request.url).pathname;
+      state.calls.push({ method: request.method, path });
+      if (state.expired && !path.endsWith('/login')) return err(401, 'SESSION_EXPIRED', 'session is not valid; log in again');
+    })
+    .post('/v1/:role/login', async ({ params, request }) => {
+      const b = (await request.json()) as { userID: string; password: string; otp?: string; state?: string };
+      state.logins.push(b);
+      if (b.userID === 'down') return new Response('<html>Bad gateway</html>', { status: 502 });
+      if (b.userID === 'locked') return err(429, 'TOO_MANY_ATTEMPTS', 'too many failed logins; try again in 42 s', {}, { 'retry-after': '42' });
+      const ok = { alice: 'alice-pw', admin: 'admin-pw', otto: 'otto-pw' }[b.userID];
+      if (!ok || ok !== b.password) return err(401, 'INVALID_CREDENTIALS', 'invalid user name or password');
+      if (b.userID === 'otto' && !(b.otp === '123456' && b.state === 'radius-state-1')) {
+        if (b.otp) return err(401, 'INVALID_CREDENTIALS', 'invalid user name or password');
+        return err(401, 'INSUFFICIENT_CREDENTIALS', 'Enter the code shown on your hardware token', { expected: ['otp'], state: 'radius-state-1' });
+      }
+      const role = params.role === 'admin' ? 'admin' : b.userID === 'admin' ? 'admin' : 'user';
+      if (params.role === 'admin' && b.userID !== 'admin') return err(403, 'NOT_ADMIN', 'this account may not use the admin interface');
+      return new Response(JSON.stringify({ user: b.userID, role, groups: ['engineering'], expiresAt: ago(-7_200_000) }), {
+        headers: { 'content-type': 'application/json', 'set-cookie': `mock=${b.userID}:${role}; Path=/; HttpOnly; SameSite=Strict` },
+      });
+    })
+    .post('/v1/logout', () => new Response('{"ok":true}', { headers: { 'content-type': 'application/json', 'set-cookie': 'mock=; Path=/; Max-Age=0' } }))
+    .get('/v1/me', ({ request }) => {
+      const who = whoIs(request);
+      return who ? { user: who.user, role: who.role, groups: ['engineering'], expiresAt: ago(-7_200_000) } : err(401, 'UNAUTHENTICATED', 'not logged in');
+    })
+    .get('/v1/user/servers', ({ request }) => withUser(request, (u) => Response.json(userServers(u.user))))
+    .get('/v1/user/totp', () => ({ enabled: true, enrolled: false }))
+    .post('/v1/user/totp/enrol', () => ({ otpauthUri: 'otpauth://totp/dcvix:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=dcvix', secret: 'JBSWY3DPEHPK3PXPJBSWY3DP' }))
+    .post('/v1/user/totp/confirm', async ({ request }) => ({ ok: ((await request.json()) as { code: string }).code === '123456' }))
+    .post('/v1/user/sessions', async ({ request }) =>
+      withUser(request, async (u) => {
+        const b = (await request.json()) as { poolId?: string; serverId?: string; sessionType: 'virtual' | 'console' };
+        await Bun.sleep(1200);
+        if (b.sessionType === 'console') return err(502, 'DCV_FAILED', 'All licenses in use');
+        const s: Session = { id: `${u.user}-${crypto.randomUUID().slice(0, 4)}`, serverId: b.serverId ?? 'ws01.example.com', owner: u.user, type: b.sessionType, numOfConnections: 0, creationTime: new Date().toISOString(), pool: b.poolId ?? null };
+        state.sessions.push(s);
+        return Response.json({ session: s, reconnected: false });
+      }),
+    )
+    .get('/v1/user/sessions/:id/connection', ({ params }) => {
+      const s = state.sessions.find((x) => x.id === params.id);
+      if (!s) return err(404, 'SESSION_NOT_FOUND', 'no such session');
+      const token = 'tok-' + s.id;
+      return { sessionId: s.id, serverId: s.serverId, host: s.serverId, port: 8443, authToken: token, expiresAt: ago(-300_000), webUrl: `https://${s.serverId}:8443/?authToken=${token}#${s.id}`, dcvUri: `dcv://${s.serverId}:8443/?authToken=${token}#${s.id}`, dcvFileUrl: `/v1/user/sessions/${s.id}/connection.dcv` };
+    })
+    .get('/v1/user/sessions/:id/connection.dcv', ({ params }) => {
+      const id = params.id;
+      return new Response(`[version]\nformat=1.0\n\n[connect]\nhost=ws01.example.com\nport=8443\nsessionid=${id}\nuser=alice\nauthtoken=tok-${id}\n`, { headers: { 'content-type': 'application/x-dcv', 'content-disposition': `attachment; filename="ws01-${id}.dcv"` } });
+    })
+    .delete('/v1/user/sessions/:id', ({ params }) => ((state.sessions = state.sessions.filter((s) => s.id !== params.id)), { ok: true }))
+    .get('/v1/admin/agents', () => ({ agents: state.agents }))
+    .post('/v1/admin/agents/:guid/:action', ({ params }) => {
+      const a = state.agents.find((x) => x.guid === params.guid);
+      if (!a) return err(404, 'AGENT_NOT_FOUND', 'no such agent');
+      if (params.action === 'approve') Object.assign(a, { state: 'registered', approvedAt: new Date().toISOString(), approvedBy: 'admin', certNotAfter: ago(-14 * 86_400_000) });
+      if (params.action === 'revoke') Object.assign(a, { state: 'revoked', revokedAt: new Date().toISOString() });
+      if (params.action === 'deny') state.agents = state.agents.filter((x) => x !== a);
+      return { agent: a };
+    })
+    .get('/v1/servers', () => ({ servers: servers() }))
+    .get('/v1/sessions', () => ({ sessions: state.sessions.map((s) => ({ ...s, status: 'running', lastDisconnectionTime: ago(600_000) })) }))
+    .delete('/v1/sessions/:id', ({ params }) => ((state.sessions = state.sessions.filter((s) => s.id !== params.id)), { ok: true }))
+    .get('/v1/admin/policy', () => ({
+      status: { loadedAt: ago(3_600_000), lastAttemptAt: ago(60_000), lastError: 'users.json: users.bob.pools must be a list of names', files: ['/etc/dcvix/users.json', '/etc/dcvix/pools.json'] },
+      documents: { users: { admins: ['admin'], users: { alice: { servers: ['ws01.example.com'], pools: ['workstations'] } }, groups: { engineering: { members: ['alice', 'bob'], servers: [], pools: ['workstations'] } } }, pools: { pools: { workstations: { description: 'Shared Linux workstations', servers: ['*'] } } } },
+    }))
+    .get('/v1/admin/audit', () => ({
+      events: [
+        { id: 3, time: ago(60_000), type: 'agent.approve', actor: 'admin', target: state.agents[1]!.guid, clientAddress: '10.0.0.5', backend: null, outcome: 'success', detail: 'ws01.example.com' },
+        { id: 2, time: ago(300_000), type: 'login', actor: 'mallory', target: null, clientAddress: '10.0.0.66', backend: 'ldap', outcome: 'failure', detail: 'rejected' },
+        { id: 1, time: ago(900_000), type: 'login', actor: 'alice', target: null, clientAddress: '10.0.0.7', backend: 'ldap', outcome: 'success', detail: null },
+      ],
+    }));
+
+  const web = new Elysia().use(errorHandler(silentLogger)).use(webRoutes());
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => (new URL(req.url).pathname.startsWith('/v1/') ? api.handle(req) : web.handle(req)) });
+  return { url: `http://127.0.0.1:${server.port}`, state, stop: () => void server.stop(true) };
+}
+
+function whoIs(request: Request): { user: string; role: string } | undefined {
+  const m = request.headers.get('cookie')?.match(/(?:^|; )mock=([^:;]+):(\w+)/);
+  return m ? { user: m[1]!, role: m[2]! } : undefined;
+}
+
+function withUser(request: Request, fn: (u: { user: string; role: string }) => Response | Promise<Response>) {
+  const who = whoIs(request);
+  return who ? fn(who) : err(401, 'UNAUTHENTICATED', 'not logged in');
+}
+
+function agent(guid: string, hostname: string, state: Agent['state'], remoteAddress: string): Agent {
+  const registered = state !== 'pending';
+  return {
+    guid, hostname, state, remoteAddress,
+    csrFingerprint: new Bun.CryptoHasher('sha256').update(guid).digest('hex'),
+    certSerial: registered ? '4f2a9c' : null,
+    certNotAfter: registered ? ago(-12 * 86_400_000) : null,
+    createdAt: ago(registered ? 30 * 86_400_000 : 120_000),
+    approvedAt: registered ? ago(29 * 86_400_000) : null,
+    approvedBy: registered ? 'admin' : null,
+    revokedAt: state === 'revoked' ? ago(2 * 86_400_000) : null,
+    lastSeen: state === 'revoked' ? ago(3 * 86_400_000) : ago(5000),
+    keyChangePending: false,
+  };
+}
+
+if (import.meta.main) {
+  const m = startMockDirector();
+  console.log(`mock director with the web app: ${m.url}/`);
+}

@@ -1,0 +1,2 @@
+/** CSS imported from TypeScript is bundled by Bun.build into its own hashed .css file. */
+declare module '*.css';

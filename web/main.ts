@@ -1,0 +1,81 @@
+import './styles.css';
+import { html } from 'htm/preact';
+import { render } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { api, isSignedOut, setSignedOutHandler } from './api.ts';
+import { ErrorNote, Skeleton } from './components/feedback.ts';
+import { PageHeader, Shell } from './components/shell.ts';
+import { AgentsPage } from './pages/admin/agents.ts';
+import { AuditPage } from './pages/admin/audit.ts';
+import { PolicyPage } from './pages/admin/policy.ts';
+import { ServersPage } from './pages/admin/servers.ts';
+import { SessionsPage } from './pages/admin/sessions.ts';
+import { LauncherPage } from './pages/launcher.ts';
+import { LoginPage } from './pages/login.ts';
+import { TotpPage } from './pages/totp.ts';
+import { queryClient, useQuery } from './query.ts';
+import { href, navigate, useRoute, type Route } from './router.ts';
+import type { Me } from './types.ts';
+
+const isLogin = (path: string) => path === '/login' || path === '/admin/login';
+
+/** Any 401 SESSION_EXPIRED / UNAUTHENTICATED: forget everything and go back to the login page. */
+setSignedOutHandler((err) => {
+  const here = location.hash.replace(/^#/, '') || '/';
+  if (isLogin(here.split('?')[0]!)) return;
+  queryClient.clear();
+  const params = new URLSearchParams({ next: here });
+  if (err.code === 'SESSION_EXPIRED') params.set('expired', '1');
+  navigate(`${here.startsWith('/admin') ? '/admin/login' : '/login'}?${params}`, true);
+});
+
+function NotFound() {
+  return html`<div class="page"><${PageHeader} title="Page not found">There is nothing at this address. <a href=${href('/')}>Go to your desktops</a>.<//></div>`;
+}
+
+function NeedsAdmin() {
+  return html`<div class="page"><${PageHeader} title="Administrators only">
+    You are signed in as a regular user. <a href=${href('/admin/login')}>Sign in as an administrator</a> to see this page.
+  <//></div>`;
+}
+
+function page(route: Route, me: Me) {
+  const p = route.path;
+  if (p === '/') return html`<${LauncherPage} />`;
+  if (p === '/totp') return html`<${TotpPage} />`;
+  if (p.startsWith('/admin/') && me.role !== 'admin') return html`<${NeedsAdmin} />`;
+  if (p === '/admin' || p === '/admin/agents') return html`<${AgentsPage} route=${route} />`;
+  if (p === '/admin/servers') return html`<${ServersPage} />`;
+  if (p === '/admin/sessions') return html`<${SessionsPage} />`;
+  if (p === '/admin/policy') return html`<${PolicyPage} />`;
+  if (p === '/admin/audit') return html`<${AuditPage} route=${route} />`;
+  return html`<${NotFound} />`;
+}
+
+function SignedIn({ route }: { route: Route }) {
+  const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/v1/me'), staleTime: 60_000 });
+  const signedOut = me.isError && isSignedOut(me.error);
+  useEffect(() => {
+    // The signed-out handler already navigated for API calls; this covers a cached 401.
+    if (signedOut) navigate(`/login?next=${encodeURIComponent(route.path)}`, true);
+  }, [signedOut]);
+  useEffect(() => {
+    const title = route.path.startsWith('/admin') ? 'Administration' : route.path === '/totp' ? 'Authenticator app' : 'Your desktops';
+    document.title = `${title} · Remote desktops`;
+  }, [route.path]);
+  if (me.data) return html`<${Shell} me=${me.data} path=${route.path}>${page(route, me.data)}<//>`;
+  if (me.isError && !signedOut) return html`<main class="page page-narrow" id="main"><${ErrorNote} error=${me.error} onRetry=${() => me.refetch()} /></main>`;
+  return html`<div class="boot" aria-busy="true"><${Skeleton} lines=${3} /></div>`;
+}
+
+function App() {
+  const route = useRoute();
+  useEffect(() => {
+    if (isLogin(route.path)) document.title = 'Sign in · Remote desktops';
+  }, [route.path]);
+  return isLogin(route.path) ? html`<${LoginPage} route=${route} />` : html`<${SignedIn} route=${route} />`;
+}
+
+const root = document.getElementById('app')!;
+root.textContent = '';
+render(html`<${App} />`, root);

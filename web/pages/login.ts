@@ -1,0 +1,153 @@
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, describeError, formatWait } from '../api.ts';
+import { Note } from '../components/feedback.ts';
+import { TotpEnrolment } from '../components/totp-enrolment.ts';
+import { queryClient, useMutation } from '../query.ts';
+import { href, navigate, type Route } from '../router.ts';
+import type { Me } from '../types.ts';
+
+interface LoginBody {
+  userID: string;
+  password: string;
+  otp?: string;
+  state?: string;
+}
+
+const FIELD_LABELS: Record<string, string> = { otp: 'One-time code' };
+const DEFAULT_CHALLENGE = 'Enter the one-time code from your authenticator app.';
+
+/** Counts a Retry-After down to zero, one second at a time. */
+function useCountdown(): [number, (s: number) => void] {
+  const [left, setLeft] = useState(0);
+  useEffect(() => {
+    if (left <= 0) return;
+    const t = setTimeout(() => setLeft((n) => n - 1), 1000);
+    return () => clearTimeout(t);
+  }, [left]);
+  return [left, setLeft];
+}
+
+/**
+ * Sign-in for users and (at #/admin/login) administrators. A multi-step login (RADIUS challenge, OTP)
+ * answers INSUFFICIENT_CREDENTIALS with the fields still needed; the second step shows just those.
+ */
+export function LoginPage({ route }: { route: Route }) {
+  const admin = route.path === '/admin/login';
+  const next = route.params.get('next') ?? '';
+  const [userID, setUser] = useState('');
+  const [password, setPassword] = useState('');
+  const [extra, setExtra] = useState<Record<string, string>>({});
+  const [challenge, setChallenge] = useState<{ expected: readonly string[]; message: string; state?: string } | null>(null);
+  const [enrolling, setEnrolling] = useState(false);
+  const [wait, setWait] = useCountdown();
+  const [problem, setProblem] = useState<unknown>(null);
+  const firstField = useRef<HTMLInputElement>(null);
+
+  useEffect(() => firstField.current?.focus(), [challenge, admin]);
+
+  const login = useMutation({
+    mutationFn: (body: LoginBody) => api<Me>(`/v1/${admin ? 'admin' : 'user'}/login`, { method: 'POST', body, noSignOut: true }),
+    onSuccess: (me) => {
+      queryClient.clear();
+      queryClient.setQueryData(['me'], { user: me.user, role: me.role, groups: me.groups ?? [], expiresAt: me.expiresAt });
+      navigate(next.startsWith('/') && !next.startsWith('/login') ? next : admin ? '/admin/agents' : '/', true);
+    },
+    onError: (err) => {
+      if (err.code === 'INSUFFICIENT_CREDENTIALS' && err.enrolmentRequired) {
+        setProblem(null);
+        setEnrolling(true);
+        return;
+      }
+      if (err.code === 'INSUFFICIENT_CREDENTIALS') {
+        const generic = !err.message || /^(more credentials|one-time password|otp) (is )?required\.?$/i.test(err.message);
+        setChallenge({ expected: err.expected.length ? err.expected : ['otp'], message: generic ? DEFAULT_CHALLENGE : err.message, state: err.state });
+        setExtra({});
+        setProblem(challenge ? err : null); // a second challenge means the code was not accepted
+        return;
+      }
+      setProblem(err);
+      if (err.code === 'TOO_MANY_ATTEMPTS') setWait(err.retryAfter ?? 30);
+      if (err.code === 'INVALID_CREDENTIALS') {
+        setPassword('');
+        setChallenge(null);
+      }
+    },
+  });
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setProblem(null);
+    login.mutate({ userID: userID.trim(), password, ...extra, ...(challenge?.state ? { state: challenge.state } : {}) });
+  };
+  const restart = () => (setChallenge(null), setEnrolling(false), setExtra({}), setPassword(''), setProblem(null));
+  const enrolled = () => {
+    setEnrolling(false);
+    setChallenge({ expected: ['otp'], message: 'Your authenticator app is set up. Enter the next code it shows to finish signing in.' });
+  };
+
+  if (enrolling) {
+    return html`<main class="login" id="main">
+      <div class="login-card login-card-wide">
+        <div class="login-brand"><span class="brand-mark" aria-hidden="true"></span>Remote desktops</div>
+        <h1>Set up your authenticator app</h1>
+        <p class="muted">Your password was right. This server also asks for a code from an app on your phone; set that up once now.</p>
+        <${TotpEnrolment} onConfirmed=${enrolled} />
+        <p class="login-switch"><button type="button" class="link" onClick=${restart}>Start over</button></p>
+      </div>
+    </main>`;
+  }
+  const expired = route.params.get('expired') === '1' && !problem && !challenge;
+  const busy = login.isPending || wait > 0;
+
+  return html`<main class="login" id="main">
+    <form class="login-card" onSubmit=${submit} aria-describedby="login-status" novalidate>
+      <div class="login-brand"><span class="brand-mark" aria-hidden="true"></span>Remote desktops</div>
+      <h1>${admin ? 'Administrator sign-in' : 'Sign in'}</h1>
+      <div id="login-status" class="login-status">
+        ${expired ? html`<${Note} tone="info">Your sign-in has expired. Please sign in again.<//>` : null}
+        ${problem ? html`<div class="note note-error" role="alert"><p>${problemText(problem, wait)}</p></div>` : null}
+        ${challenge && !problem ? html`<${Note} tone="info">${challenge.message}<//>` : null}
+      </div>
+      ${challenge
+        ? html`<p class="muted">Signing in as <strong>${userID}</strong>.</p>
+            ${challenge.expected.map(
+              (f, i) => html`<label class="field" key=${f}>
+                <span>${FIELD_LABELS[f] ?? f}</span>
+                <input ref=${i === 0 ? firstField : undefined} name=${f} value=${extra[f] ?? ''} required
+                  inputmode=${f === 'otp' ? 'numeric' : undefined} autocomplete=${f === 'otp' ? 'one-time-code' : 'off'}
+                  onInput=${(e: Event) => setExtra({ ...extra, [f]: (e.currentTarget as HTMLInputElement).value.trim() })} />
+              </label>`,
+            )}`
+        : html`<label class="field">
+              <span>User name</span>
+              <input ref=${firstField} name="username" autocomplete="username" autocapitalize="none" spellcheck=${false} required value=${userID}
+                onInput=${(e: Event) => setUser((e.currentTarget as HTMLInputElement).value)} />
+            </label>
+            <label class="field">
+              <span>Password</span>
+              <input name="password" type="password" autocomplete="current-password" required value=${password}
+                onInput=${(e: Event) => setPassword((e.currentTarget as HTMLInputElement).value)} />
+            </label>`}
+      <button type="submit" class="btn btn-primary btn-block" disabled=${busy || !userID.trim() || !password} aria-busy=${login.isPending}>
+        ${login.isPending ? 'Signing in…' : wait > 0 ? `Try again in ${formatWait(wait)}` : challenge ? 'Verify' : 'Sign in'}
+      </button>
+      <p class="login-switch">
+        ${challenge
+          ? html`<button type="button" class="link" onClick=${restart}>Start over</button>`
+          : admin
+            ? html`<a href=${href('/login')}>Back to regular sign-in</a>`
+            : html`<a href=${href('/admin/login')}>Administrator sign-in</a>`}
+      </p>
+    </form>
+  </main>`;
+}
+
+function problemText(err: unknown, wait: number): string {
+  if (err instanceof ApiError && err.code === 'TOO_MANY_ATTEMPTS') {
+    return wait > 0 ? `Too many attempts. Try again in ${formatWait(wait)}.` : 'You can try again now.';
+  }
+  if (err instanceof ApiError && err.code === 'INSUFFICIENT_CREDENTIALS') return 'That code was not accepted. Enter the current code.';
+  if (err instanceof ApiError && err.code === 'NOT_ADMIN') return 'This account is not an administrator. Use the regular sign-in.';
+  return describeError(err);
+}
