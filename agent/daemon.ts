@@ -32,8 +32,8 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   const client = new DirectorClient(config.director_url);
   const dcv = new DcvClient(new SpawnDcvRunner({ binary: config.dcv_path, timeoutMs: config.dcv_timeout }));
   const sampler = new CpuSampler();
-  const stats = () => collectStats(sampler);
   const hostname = config.hostname || osHostname();
+  const stats = async () => ({ ...(await collectStats(sampler)), hostname });
   const abort = new AbortController();
 
   let cert: StoredCertificate | undefined;
@@ -61,6 +61,8 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     hostname,
     intervalMs: config.update_interval,
     log,
+    // Seed failure mode "agents.db lost": the director forgot us; register again (same GUID and key).
+    onUnknownAgent: () => renewer.onExpiredOrForgotten('the director does not know this agent any more'),
   });
   const renewer: Renewer = new Renewer({
     identity,
@@ -76,6 +78,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     onExpired: () => {
       if (reRegistering) return;
       reRegistering = true;
+      renewer.stop();
       void enrol()
         .then(() => {
           server?.setTls(tlsOf(cert!));

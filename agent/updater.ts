@@ -1,7 +1,7 @@
 import type { AgentStats, AgentUpdate, DcvSession } from '../shared/api/agent-wire.ts';
 import type { Logger } from '../shared/log.ts';
 import { VERSION } from '../shared/version.ts';
-import type { ClientCredentials, DirectorClient } from './director-client.ts';
+import { DirectorError, type ClientCredentials, type DirectorClient } from './director-client.ts';
 
 export interface UpdaterOptions {
   client: DirectorClient;
@@ -15,6 +15,8 @@ export interface UpdaterOptions {
   intervalMs: number;
   /** Longest wait between attempts while the director is unreachable. */
   maxBackoffMs?: number;
+  /** The director refused this agent's identity as unknown (agents.db lost): register again. */
+  onUnknownAgent?: () => void;
   log: Logger;
 }
 
@@ -63,7 +65,7 @@ export class Updater {
       agentPort: this.o.agentPort(),
       version: VERSION,
       ...(dcvError ? { dcvError: dcvError.slice(0, 500) } : {}),
-    } as AgentUpdate;
+    };
   }
 
   /** One update; true when the director took it. */
@@ -84,7 +86,9 @@ export class Updater {
       return true;
     } catch (err) {
       this.failures++;
-      this.o.log.warn('update failed', { error: (err as Error).message, failures: this.failures });
+      const code = err instanceof DirectorError ? err.code : undefined;
+      this.o.log.warn('update failed', { error: (err as Error).message, code, failures: this.failures });
+      if (code === 'AGENT_UNKNOWN') this.o.onUnknownAgent?.();
       return false;
     }
   }

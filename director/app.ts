@@ -68,6 +68,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit });
   const agents = new AgentService(new AgentStore(db), ca, clock, audit, log);
   const state = new RuntimeState(clock);
+  agents.onRevoked = (guid) => state.removeAgent(guid);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
   const sessions = new SessionService({ state, policy, agents: agentClient, audit, log, offlineAfterMs: config.server_offline_after });
   const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses);

@@ -28,7 +28,14 @@ async function main(argv: string[]): Promise<number> {
     console.error(`dcvix-director: start-up failed: ${(err as Error).message}`);
     return 1;
   }
-  await director.start();
+  try {
+    await director.start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    console.error(`dcvix-director: cannot listen: ${e.code === 'EADDRINUSE' ? 'the port is already in use' : e.message}`);
+    await director.stop();
+    return 1;
+  }
   process.on('SIGHUP', () => director.reload());
   const stop = async () => {
     await director.stop();

@@ -41,6 +41,12 @@ export class Renewer {
     if (this.timer) clearTimeout(this.timer);
   }
 
+  /** The certificate is no use any more (expired, or the director forgot the agent): register again. */
+  onExpiredOrForgotten(why: string): void {
+    this.o.log.warn('registering again with the same GUID and key', { why });
+    this.o.onExpired();
+  }
+
   /** One step: renew if due; returns the delay until the next step. */
   async tick(): Promise<number> {
     const current = loadCertificate(this.o.identity);

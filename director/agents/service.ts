@@ -21,6 +21,8 @@ const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]
 /** Enrolment, renewal and the admin's approve / deny / revoke, over agents.db and the CA. */
 export class AgentService {
   private readonly lastSeenWritten = new Map<string, number>();
+  /** Called after a revocation, so live state forgets the agent's server at once. */
+  onRevoked?: (guid: string) => void;
 
   constructor(
     private readonly store: AgentStore,
@@ -121,6 +123,7 @@ export class AgentService {
     const record = this.mustGet(guid);
     if (record.state !== 'registered') throw conflict('INVALID_STATE', `agent is ${record.state}; only registered agents can be revoked`);
     this.store.revoke(guid, this.clock.now());
+    this.onRevoked?.(guid);
     this.audit.record({ type: 'agent.revoke', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
     this.log.info('agent revoked', { guid, by: admin });
     return this.mustGet(guid);

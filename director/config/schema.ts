@@ -14,8 +14,6 @@ export const directorSchema = {
   token_key_previous: field<string[]>([], list(str)),
   /** Extra DNS names or IPv4 addresses for the director's server certificate. */
   hostnames: field<string[]>([], list(str)),
-  /** Name clients use to reach the director (links in the web app); default: the host's FQDN. */
-  public_url: field('', str),
   max_body_bytes: field(64 * 1024, int(1024, 16 * 1024 * 1024)),
   session_token_ttl: field(2 * 3_600_000, duration(60_000)),
   connection_token_ttl: field(5 * 60_000, duration(10_000)),

@@ -53,7 +53,8 @@ export class PolicyHolder {
     } catch (err) {
       const error = err instanceof PolicyError || err instanceof SyntaxError ? err.message : String(err);
       this.status.lastError = error;
-      this.log.error('policy reload failed; keeping the last good policy', { dir: this.dir, error });
+      if (this.status.loadedAt) this.log.error('policy reload failed; keeping the last good policy', { dir: this.dir, error });
+      else this.log.error('policy could not be loaded', { dir: this.dir, error });
       return { ok: false, error };
     }
   }

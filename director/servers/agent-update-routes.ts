@@ -23,6 +23,7 @@ export const agentUpdateRoutes = (deps: { agents: AgentService; state: RuntimeSt
           stats: update.stats,
           tags: update.tags,
           version: update.version,
+          dcvError: update.dcvError,
           sessions: update.sessions,
         });
         deps.agents.markSeen(agent.guid);

@@ -12,6 +12,8 @@ export interface ServerEntry {
   tags: string[];
   version: string | null;
   lastSeen: number;
+  /** The agent's last dcv failure (e.g. dcv missing), shown to admins; null when dcv works. */
+  dcvError: string | null;
 }
 
 /** A session the director knows: reported by an agent or just created through the director. */
@@ -36,7 +38,7 @@ export class RuntimeState {
   constructor(private readonly clock: Clock) {}
 
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
-  applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; sessions: DcvSession[] }): void {
+  applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; sessions: DcvSession[] }): void {
     const now = this.clock.now();
     // The same GUID may come back under a new host name: drop the old entry.
     for (const [id, s] of this.servers) if (s.guid === u.guid && id !== u.hostname) this.removeServer(id);
@@ -49,6 +51,7 @@ export class RuntimeState {
       tags: u.tags,
       version: u.version ?? null,
       lastSeen: now,
+      dcvError: u.dcvError ?? null,
     });
     const reported = new Set<string>();
     for (const s of u.sessions) {
@@ -107,6 +110,12 @@ export class RuntimeState {
 
   removeSession(id: string): void {
     this.sessions.delete(id);
+  }
+
+  /** Forgets the server of an agent (revoked): no placement on it, its sessions gone from view. */
+  removeAgent(guid: string): void {
+    const server = this.serverByGuid(guid);
+    if (server) this.removeServer(server.id);
   }
 
   removeServer(id: string): void {

@@ -23,7 +23,15 @@ export function parseAgentUpdate(body: Record<string, unknown>): AgentUpdate {
     throw badRequest('INVALID_UPDATE', 'agentPort must be a port number');
   }
   const version = typeof body.version === 'string' ? body.version.slice(0, 64) : undefined;
-  return { sessions: sessions.map(parseSession), stats: parseStats(stats), tags: tagList as string[], ...(agentPort ? { agentPort: agentPort as number } : {}), ...(version ? { version } : {}) };
+  const dcvError = typeof body.dcvError === 'string' ? body.dcvError.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500) : undefined;
+  return {
+    sessions: sessions.map(parseSession),
+    stats: parseStats(stats),
+    tags: tagList as string[],
+    ...(agentPort ? { agentPort: agentPort as number } : {}),
+    ...(version ? { version } : {}),
+    ...(dcvError ? { dcvError } : {}),
+  };
 }
 
 function parseStats(s: Record<string, unknown>): AgentStats {

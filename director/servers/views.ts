@@ -59,6 +59,7 @@ export function adminServersView(state: RuntimeState, offlineAfterMs: number) {
       stats: s.stats,
       lastSeen: new Date(s.lastSeen).toISOString(),
       version: s.version,
+      dcvError: s.dcvError,
       sessions: state.sessionsOn(s.id).map(sessionView),
     }));
 }

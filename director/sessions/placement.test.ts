@@ -10,6 +10,7 @@ const server = (id: string, load1: number, cores: number, free: number): ServerE
   tags: [],
   version: null,
   lastSeen: 0,
+  dcvError: null,
   stats: { hostname: id, free_memory: free, total_memory: 64e9, cores, cpu_usage: 0, load1, load5: 0, load15: 0 },
 });
 const session = (id: string, serverId: string, owner: string, type: 'console' | 'virtual' = 'virtual'): SessionEntry => ({ id, serverId, owner, type, numOfConnections: 0, refreshedAt: 0, confirmed: true });

@@ -42,6 +42,8 @@ export interface AgentUpdate {
   tags: string[];
   agentPort?: number;
   version?: string;
+  /** Set when `dcv list-sessions` failed: the sessions are the last known list. */
+  dcvError?: string;
 }
 
 /** Body of POST /v1/sessions (director -> agent). */

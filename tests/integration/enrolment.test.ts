@@ -202,6 +202,9 @@ describe('enrolment', () => {
   test('ok: revoke refuses the next mTLS request, registration and renewal at once', async () => {
     const r = await call(`${director.url}/v1/admin/agents/${guid}/revoke`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
     expect(r.json.agent.state).toBe('revoked');
+    // Its server leaves the live state at once: no session can be placed on it.
+    const servers = await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: adminCookie });
+    expect(servers.json.servers.find((s: { guid: string }) => s.guid === guid)).toBeUndefined();
     const creds = { ca: readFileSync(agentFile('ca.pem'), 'utf8'), cert: readFileSync(agentFile('agent.crt'), 'utf8'), key: readFileSync(agentFile('agent.key'), 'utf8') };
     const upd = await call(`${director.url}/v1/agent/update`, { method: 'POST', ...creds, json: {} });
     expect([upd.status, upd.json.error.code]).toEqual([403, 'AGENT_REVOKED']);

@@ -21,6 +21,13 @@ afterAll(async () => {
   cleanupTempDirs();
 });
 
+async function freePort(): Promise<number> {
+  const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
 const agentsIn = async (state: string) => (await call(`${director.url}/v1/admin/agents?state=${state}`, { ca: director.caPem, cookie: admin })).json.agents as { guid: string }[];
 
 describe('start-up', () => {
@@ -121,6 +128,24 @@ describe('agent failure modes', () => {
     expect(readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim()).toBe(guid);
     expect((await agentsIn('registered')).map((a) => a.guid)).toContain(guid);
     await again.stop();
+  });
+
+  test('ok: agents.db lost -> the agent notices it is unknown and registers again with the same GUID', async () => {
+    const port = await freePort();
+    const dir = tempDir('dcvix-dblost-');
+    const first = await startDirector({ dir, config: { director_port: port } });
+    const agent = await startAgent(first.url, { config: { update_interval: '300ms' } });
+    const { guid } = await approveAgent(first, agent);
+    await first.stop();
+    for (const f of ['agents.db', 'agents.db-wal', 'agents.db-shm']) rmSync(join(first.dataDir, f), { force: true });
+    const second = await startDirector({ dir, config: { director_port: port } });
+    const since = agent.proc.lines.length;
+    await agent.proc.waitForMsg('registration pending approval', 20_000, since);
+    const cookie = await login(second.url, second.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    const pending = await call(`${second.url}/v1/admin/agents?state=pending`, { ca: second.caPem, cookie });
+    expect(pending.json.agents.map((a: { guid: string }) => a.guid)).toEqual([guid]);
+    await agent.stop();
+    await second.stop();
   });
 
   test('ok: agent.key lost -> a new key and a new GUID register as a new agent', async () => {

@@ -98,7 +98,7 @@ function ActionFacts({ agent, action }: { agent: Agent; action: Action }) {
   const what: Record<Action, string> = {
     approve: 'The agent gets a certificate from this director and can then host sessions. Approve only a host you expect: its agent ID is in agent.guid in the agent’s data directory. The approval is pinned to this request; if the request changes before you confirm, the director refuses it.',
     deny: 'The request is refused and removed. If the agent asks again it shows up here again.',
-    revoke: 'The agent is cut off at once: the director refuses its certificate and places no more sessions on it. To come back it must register again and be approved.',
+    revoke: 'The agent is cut off at once: the director refuses its certificate and places no more sessions on it. A revoked agent cannot register again under the same identity: to bring the host back, delete agent.key on it so it registers as a new agent, then approve that.',
   };
   return html`<p>${what[action]}</p>
     <dl class="facts">
