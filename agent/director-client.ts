@@ -1,4 +1,6 @@
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { AgentUpdate } from '../shared/api/agent-wire.ts';
+import { DIRECTOR_CN } from '../shared/pki/names.ts';
 
 /** What the director answers to register and renew. */
 export interface IssuedCertificate {
@@ -14,6 +16,14 @@ export class DirectorError extends Error {
     super(message);
     this.name = 'DirectorError';
   }
+}
+
+/**
+ * The usual host-name check, plus: the peer must be the director (CN dcvix-director), so a certificate
+ * the same CA gave another agent can never stand in for the director.
+ */
+function directorIdentity(host: string, cert: PeerCertificate): Error | undefined {
+  return checkServerIdentity(host, cert) ?? (cert.subject?.CN === DIRECTOR_CN ? undefined : new Error(`peer is not ${DIRECTOR_CN}`));
 }
 
 export type TrustMode = { kind: 'tofu' } | { kind: 'pinned'; caPem: string };
@@ -32,7 +42,7 @@ export class DirectorClient {
   constructor(private readonly baseUrl: string, private readonly timeoutMs = 15_000) {}
 
   register(body: { guid: string; hostname: string; csr: string }, trust: TrustMode): Promise<IssuedCertificate> {
-    const tls = trust.kind === 'tofu' ? { rejectUnauthorized: false } : { ca: trust.caPem, rejectUnauthorized: true };
+    const tls = trust.kind === 'tofu' ? { rejectUnauthorized: false } : { ca: trust.caPem, rejectUnauthorized: true, checkServerIdentity: directorIdentity };
     return this.post('/v1/agent/register', body, tls);
   }
 
@@ -45,7 +55,7 @@ export class DirectorClient {
   }
 
   private mtls(c: ClientCredentials) {
-    return { ca: c.caPem, cert: c.certPem, key: c.keyPem, rejectUnauthorized: true };
+    return { ca: c.caPem, cert: c.certPem, key: c.keyPem, rejectUnauthorized: true, checkServerIdentity: directorIdentity };
   }
 
   private async post<T>(path: string, body: unknown, tls: Record<string, unknown>): Promise<T> {

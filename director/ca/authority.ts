@@ -125,7 +125,10 @@ export async function openAuthority(opts: AuthorityOptions): Promise<Certificate
           isCa: false,
           keyUsage: [KeyUsage.digitalSignature],
           extendedKeyUsage: ['serverAuth', 'clientAuth'],
+          // 127.0.0.1 lets an admin on the host run the seed's curl examples against :8446 as written.
+          // No host names: the agent's claimed name is unverified and must never become a SAN.
           dnsNames: [agentCn(guid)],
+          ipAddresses: ['127.0.0.1'],
         },
         caKeys.privateKey,
       );

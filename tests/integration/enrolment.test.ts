@@ -102,6 +102,22 @@ describe('enrolment', () => {
     expect((readFileSync(agentFile('agent.key')) && (await Bun.file(agentFile('agent.key')).stat()).mode & 0o777)).toBe(0o600);
   });
 
+  test('ok: the seed curl examples against the agent work as written (director certificate, CA file)', async () => {
+    const port = await agent.port();
+    const base = `https://127.0.0.1:${port}`;
+    const curl = (...args: string[]) => run(['curl', '-s', '--cert', join(director.dataDir, 'dcvix-director.crt'), '--key', join(director.dataDir, 'dcvix-director.key'), '--cacert', director.caFile, ...args]);
+    expect(JSON.parse((await curl(`${base}/v1/health`)).stdout)).toEqual({ status: 'ok' });
+    expect(JSON.parse((await curl(`${base}/v1/sessions`)).stdout)).toEqual({ sessions: [] });
+    const created = await curl('-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"userId": "john", "sessionType": "console", "sessionId": "test"}', `${base}/v1/sessions`);
+    expect(JSON.parse(created.stdout).session.id).toBe('test');
+    const quality = await curl('-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"config": [{"section": "display", "key": "quality", "value": "(30,80)"}]}', `${base}/v1/config`);
+    expect(JSON.parse(quality.stdout).ok).toBe(true);
+    expect(JSON.parse((await curl('-X', 'DELETE', `${base}/v1/sessions/test`)).stdout).ok).toBe(true);
+    // Another agent's certificate (same CA) is not the director.
+    const asAgent = await run(['curl', '-s', '--cert', agentFile('agent.crt'), '--key', agentFile('agent.key'), '--cacert', director.caFile, `${base}/v1/sessions`]);
+    expect(JSON.parse(asAgent.stdout).error.code).toBe('NOT_DIRECTOR');
+  });
+
   test('ok: openssl accepts the issued certificate and shows the seed profile', async () => {
     const verify = await run(['openssl', 'verify', '-CAfile', agentFile('ca.pem'), agentFile('agent.crt')]);
     expect(verify.stdout).toContain('OK');
