@@ -66,7 +66,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous.map((k) => parseTokenKey(k)!) });
   const metrics = createDirectorMetrics();
   const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit });
-  const agents = new AgentService(new AgentStore(db), ca, clock, audit, log);
+  const agents = new AgentService(new AgentStore(db), ca, clock, audit, log, config.max_pending_agents);
   const state = new RuntimeState(clock);
   agents.onRevoked = (guid) => state.removeAgent(guid);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });

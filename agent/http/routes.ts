@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia';
-import { parseConfigRequest, parseCreateSessionRequest } from '../../shared/api/agent-wire.ts';
-import { forbidden, unauthorized } from '../../shared/errors.ts';
+import { isSessionId, parseConfigRequest, parseCreateSessionRequest } from '../../shared/api/agent-wire.ts';
+import { badRequest, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { DIRECTOR_CN } from '../../shared/pki/names.ts';
 import type { DcvClient } from '../dcv/commands.ts';
@@ -49,6 +49,8 @@ export const agentApi = (d: AgentApiDeps) =>
       { parse: 'text' },
     )
     .delete('/sessions/:id', async ({ params }) => {
+      if (!isSessionId(params.id)) throw badRequest('INVALID_SESSION_ID', 'invalid session id');
+      if (!(await d.dcv.listSessions()).some((s) => s.id === params.id)) throw notFound('SESSION_NOT_FOUND', 'no such session on this host');
       await d.dcv.closeSession(params.id);
       d.onSessionsChanged();
       return { ok: true, sessionId: params.id };

@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { writeFileAtomic } from '../../shared/fs-atomic.ts';
+import { removeStaleTempFiles, writeFileAtomic } from '../../shared/fs-atomic.ts';
 import { bytesEqual, parseCertPem, type CertInfo } from '../../shared/pki/cert-info.ts';
 import { generateEd25519, keyPairFromPem, privateKeyToPem, publicKeySpki } from '../../shared/pki/keys.ts';
 import { agentCn, isGuid } from '../../shared/pki/names.ts';
@@ -20,6 +20,7 @@ export function ensureDataDir(dataDir: string): void {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     accessSync(dataDir, constants.W_OK | constants.R_OK);
+    removeStaleTempFiles(dataDir);
   } catch (err) {
     throw new DataDirError(`data_dir ${dataDir} cannot be created or written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -13,12 +13,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-async function setup() {
+async function setup(maxPending?: number) {
   const clock = new FakeClock(Date.now());
   const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-ca-')), hostnames: [], clock });
   const events: AuditEvent[] = [];
   const audit = { record: (e: AuditEvent) => events.push(e), list: () => [] };
-  const service = new AgentService(new AgentStore(openDatabase(':memory:')), ca, clock, audit, silentLogger);
+  const service = new AgentService(new AgentStore(openDatabase(':memory:')), ca, clock, audit, silentLogger, maxPending);
   return { clock, service, events };
 }
 
@@ -60,4 +60,23 @@ test('rejects: deny and revoke only from the right states', async () => {
   service.deny(r.guid, 'admin');
   expect(service.get(r.guid)).toBeUndefined();
   expect(() => service.approve('not-a-guid', 'admin')).toThrow(expect.objectContaining({ code: 'INVALID_GUID' }));
+});
+
+test('rejects: registrations beyond max_pending_agents get 429 and write nothing', async () => {
+  const { service: limited } = await setup(2);
+  for (let i = 0; i < 2; i++) await limited.register(await registration()).catch(() => {});
+  await expect(limited.register(await registration())).rejects.toMatchObject({ status: 429, code: 'TOO_MANY_PENDING' });
+  expect(limited.list('pending')).toHaveLength(2);
+});
+
+test('rejects: a second agent cannot be approved under a registered agent\'s host name', async () => {
+  const { service } = await setup();
+  const first = await registration();
+  await service.register(first).catch(() => {});
+  service.approve(first.guid, 'admin');
+  const twin = await registration();
+  await expect(service.register(twin)).rejects.toMatchObject({ status: 409, code: 'HOSTNAME_TAKEN' });
+  expect(service.get(twin.guid)).toBeUndefined();
+  service.revoke(first.guid, 'admin');
+  await service.register(twin).catch((e) => expect(e.code).toBe('AGENT_PENDING'));
 });

@@ -30,6 +30,8 @@ export class AgentService {
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly log: Logger,
+    /** Pending registrations accepted at most (unauthenticated callers must not grow agents.db forever). */
+    private readonly maxPending = 1000,
   ) {}
 
   /**
@@ -43,9 +45,13 @@ export class AgentService {
     const csr = await checkAgentCsr(input.csr, input.guid);
     const now = this.clock.now();
     const known = this.store.get(input.guid);
+    this.checkHostnameFree(input.hostname, input.guid);
     const row = { guid: input.guid, hostname: input.hostname, publicKey: csr.parsed.publicKeySpki, csr: csr.der, csrFingerprint: csr.fingerprint, remoteAddress: input.remoteAddress, now };
 
     if (!known) {
+      if (this.store.pendingCount() >= this.maxPending) {
+        throw new ApiError(429, 'TOO_MANY_PENDING', 'too many registrations are waiting for approval; try later', undefined, { 'retry-after': '300' });
+      }
       this.store.insertPending(row);
       this.log.info('agent registration pending', { guid: input.guid, hostname: input.hostname, csrFingerprint: csr.fingerprint });
       throw pending();
@@ -100,6 +106,7 @@ export class AgentService {
     if (expectedFingerprint && expectedFingerprint.toUpperCase() !== record.csrFingerprint) {
       throw conflict('FINGERPRINT_MISMATCH', 'the CSR changed since it was reviewed');
     }
+    if (record.state === 'pending') this.checkHostnameFree(record.hostname, guid);
     const now = this.clock.now();
     const done =
       record.state === 'pending' ? this.store.approve(guid, admin, now)
@@ -154,6 +161,15 @@ export class AgentService {
     this.store.recordIssued(record.guid, serialHex, notAfter.getTime(), hostname, this.clock.now());
     this.log.info('agent certificate issued', { guid: record.guid, serial: serialHex, notAfter: notAfter.toISOString() });
     return { certificate: pem, caCertificate: this.ca.caCertPem, agentId: record.guid, notAfter: notAfter.toISOString() };
+  }
+
+  /**
+   * Servers are named by host name, so two live agents may not share one: a re-imaged host (new key
+   * and GUID) can take its name only after the admin revoked the old registration.
+   */
+  private checkHostnameFree(hostname: string, guid: string): void {
+    const holder = this.store.registeredHolderOf(hostname, guid);
+    if (holder) throw conflict('HOSTNAME_TAKEN', `host name ${hostname} belongs to registered agent ${holder}; revoke that one first`);
   }
 
   private mustGet(guid: string): AgentRecord {

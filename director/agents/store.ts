@@ -94,6 +94,8 @@ export class AgentStore {
       seen: db.query('UPDATE agents SET last_seen = $now WHERE guid = $guid'),
       purgePending: db.query("DELETE FROM agents WHERE state = 'pending' AND updated_at < ?"),
       counts: db.query<{ state: AgentState; n: number }, []>('SELECT state, COUNT(*) AS n FROM agents GROUP BY state'),
+      holderOfHostname: db.query<{ guid: string }, [string, string]>("SELECT guid FROM agents WHERE hostname = ? AND guid != ? AND state = 'registered' LIMIT 1"),
+      pendingCount: db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM agents WHERE state = 'pending'"),
       soonest: db.query<{ t: number | null }, []>("SELECT MIN(cert_not_after) AS t FROM agents WHERE state = 'registered'"),
     };
   }
@@ -150,6 +152,15 @@ export class AgentStore {
   /** Removes pending registrations not refreshed since `before`; returns how many. */
   purgePendingBefore(before: number): number {
     return this.q.purgePending.run(before).changes;
+  }
+
+  /** Another registered agent's GUID using this host name, if any (server ids are host names). */
+  registeredHolderOf(hostname: string, exceptGuid: string): string | undefined {
+    return this.q.holderOfHostname.get(hostname, exceptGuid)?.guid;
+  }
+
+  pendingCount(): number {
+    return this.q.pendingCount.get()?.n ?? 0;
   }
 
   /** Earliest certificate expiry (ms) among registered agents, if any. */

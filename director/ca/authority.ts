@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type * as pkijs from 'pkijs';
 import type { Clock } from '../../shared/clock.ts';
-import { writeFileAtomic } from '../../shared/fs-atomic.ts';
+import { removeStaleTempFiles, writeFileAtomic } from '../../shared/fs-atomic.ts';
 import { isSignedBy, parseCertDer, parseCertPem, type CertInfo } from '../../shared/pki/cert-info.ts';
 import { generateP256, keyPairFromPem, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { agentCn, CA_CN, DIRECTOR_CN } from '../../shared/pki/names.ts';
@@ -46,6 +46,7 @@ export interface AuthorityOptions {
 /** Loads the CA from the data dir, creating the CA and the director's server certificate on first start. */
 export async function openAuthority(opts: AuthorityOptions): Promise<CertificateAuthority> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  removeStaleTempFiles(opts.dataDir);
   const path = (f: string) => join(opts.dataDir, f);
   const now = () => new Date(opts.clock.now());
 

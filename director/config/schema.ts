@@ -20,6 +20,8 @@ export const directorSchema = {
   /** Pending registrations older than this are removed by the housekeeper. */
   pending_max_age: field(7 * 86_400_000, duration(60_000)),
   pending_cleanup_interval: field(3_600_000, duration(1_000)),
+  /** Registrations waiting for approval at most; further new agents get 429 until some are handled. */
+  max_pending_agents: field(1000, int(1, 1_000_000)),
   housekeeper_interval: field(10_000, duration(100)),
   /** Sessions not refreshed by an agent update within this are dropped (seed: 40 s). */
   session_stale_after: field(40_000, duration(1_000)),

@@ -1,5 +1,6 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import type { Clock } from '../../shared/clock.ts';
+import { conflict } from '../../shared/errors.ts';
 
 /** A DCV host as the director knows it from its agent's updates. */
 export interface ServerEntry {
@@ -40,6 +41,8 @@ export class RuntimeState {
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
   applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; sessions: DcvSession[] }): void {
     const now = this.clock.now();
+    const holder = this.servers.get(u.hostname);
+    if (holder && holder.guid !== u.guid) throw conflict('HOSTNAME_TAKEN', `host name ${u.hostname} is held by another agent`);
     // The same GUID may come back under a new host name: drop the old entry.
     for (const [id, s] of this.servers) if (s.guid === u.guid && id !== u.hostname) this.removeServer(id);
     this.servers.set(u.hostname, {

@@ -90,6 +90,13 @@ export class SessionService {
     try {
       await this.d.agents.closeSession(server, sessionId);
     } catch (err) {
+      // The host no longer has it (closed there, or reaped): the goal is reached, forget it.
+      const gone = err instanceof ApiError && err.code === 'SESSION_NOT_FOUND';
+      if (gone) {
+        this.d.state.removeSession(sessionId);
+        this.d.audit.record({ type: 'session.close', actor: by.user, target: sessionId, outcome: 'success', detail: `${server.id} (already gone on the host)` });
+        return;
+      }
       this.d.audit.record({ type: 'session.close', actor: by.user, target: sessionId, outcome: 'failure', detail: (err as Error).message.slice(0, 200) });
       throw err;
     }
@@ -104,7 +111,18 @@ export class SessionService {
     return s;
   }
 
-  private async create(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, pool?: string): Promise<SessionEntry> {
+  private create(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, pool?: string): Promise<SessionEntry> {
+    if (type !== 'console') return this.createNow(server, owner, type, id, actor, pool);
+    // DCV allows one console session per host: serialise console creates per server and re-check.
+    return this.locked(`console:${server.id}`, async () => {
+      if (this.d.state.sessionsOn(server.id).some((s) => s.type === 'console')) {
+        throw new ApiError(409, 'CONSOLE_IN_USE', 'this server already has a console session');
+      }
+      return this.createNow(server, owner, type, id, actor, pool);
+    });
+  }
+
+  private async createNow(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, pool?: string): Promise<SessionEntry> {
     try {
       const res = await this.d.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id });
       const reported = res.session;

@@ -51,6 +51,7 @@ export function startSecureServer(opts: SecureServerOptions): Promise<SecureServ
     });
   });
   server.on('tlsClientError', () => {});
+  server.on('clientError' as 'tlsClientError', refuseMalformed as never);
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -136,14 +137,30 @@ function readBody(req: http2.Http2ServerRequest, limit: number): Promise<Uint8Ar
   });
 }
 
+/** 413 without reading the rest: the connection is closed, so an oversized body is never drained. */
 function tooLarge(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, limit: number) {
-  writeError(res, new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`));
-  req.resume();
+  writeError(res, new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`), true);
+  res.once('finish', () => (req.httpVersionMajor === 1 ? req.socket.destroy() : req.stream?.close()));
 }
 
-function writeError(res: http2.Http2ServerResponse, err: ApiError) {
-  res.writeHead(err.status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(envelope(err)));
+function writeError(res: http2.Http2ServerResponse, err: ApiError, close = false) {
+  const requestId = crypto.randomUUID();
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+  if (close && res.req.httpVersionMajor === 1) headers.connection = 'close';
+  res.writeHead(err.status, headers);
+  res.end(JSON.stringify(envelope(err, requestId)));
+}
+
+/** Requests the HTTP parser refuses (a huge header, garbage) still get the JSON envelope. */
+function refuseMalformed(err: NodeJS.ErrnoException & { code?: string }, socket: import('node:stream').Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooBig = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooBig ? 431 : 400;
+  const body = JSON.stringify(envelope(new ApiError(status, tooBig ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooBig ? 'request headers are too large' : 'malformed HTTP request'), crypto.randomUUID()));
+  socket.end(`HTTP/1.1 ${status} ${tooBig ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 function toHeaders(incoming: IncomingHttpHeaders): Headers {
