@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
-import { bytesEqual, parseCertDer } from '../../shared/pki/cert-info.ts';
+import { bytesEqual, certificateSpki } from '../../shared/pki/cert-info.ts';
 import { guidFromCn, isGuid } from '../../shared/pki/names.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { CertificateAuthority } from '../ca/authority.ts';
@@ -86,7 +86,7 @@ export class AgentService {
     if (!record) throw forbidden('AGENT_UNKNOWN', 'agent is not known');
     if (record.state === 'revoked') throw forbidden('AGENT_REVOKED', 'this agent has been revoked');
     if (record.state !== 'registered') throw forbidden('AGENT_NOT_REGISTERED', 'agent is not registered');
-    if (!bytesEqual(parseCertDer(certDer).publicKeySpki, record.publicKey)) {
+    if (!bytesEqual(certificateSpki(certDer), record.publicKey)) {
       throw forbidden('AGENT_KEY_MISMATCH', 'client certificate key is not the registered key');
     }
     return { guid, hostname: record.hostname };

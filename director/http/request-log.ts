@@ -1,8 +1,8 @@
 import { Elysia } from 'elysia';
 import type { Logger } from '../../shared/log.ts';
 
-/** Routes too frequent to log at info: agents update every 30 s each, health checks poll. */
-const QUIET = new Set(['/v1/agent/update', '/v1/health', '/metrics']);
+/** Routes too frequent to log at info (agents update every 30 s each, health checks poll) or that log their own line. */
+const QUIET = new Set(['/v1/agent/update', '/v1/health', '/metrics', '/v1/user/authtokenverify']);
 
 /**
  * One structured log line per request (method, route, status, duration, request id, client address)

@@ -31,10 +31,15 @@ export interface SessionEntry extends DcvSession {
 /**
  * In-memory runtime state (seed: the runtime session DB is in memory): servers from agent updates and
  * the sessions on them. Rebuilt from agent updates after a director restart within one update interval.
+ * Indexed by GUID, by server and by owner, so an update or a user's server list costs what it touches,
+ * not the size of the fleet.
  */
 export class RuntimeState {
   private readonly servers = new Map<string, ServerEntry>();
+  private readonly serverIdByGuid = new Map<string, string>();
   private readonly sessions = new Map<string, SessionEntry>();
+  private readonly sessionsByServer = new Map<string, Map<string, SessionEntry>>();
+  private readonly sessionsByOwner = new Map<string, Map<string, SessionEntry>>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -44,7 +49,8 @@ export class RuntimeState {
     const holder = this.servers.get(u.hostname);
     if (holder && holder.guid !== u.guid) throw conflict('HOSTNAME_TAKEN', `host name ${u.hostname} is held by another agent`);
     // The same GUID may come back under a new host name: drop the old entry.
-    for (const [id, s] of this.servers) if (s.guid === u.guid && id !== u.hostname) this.removeServer(id);
+    const previousId = this.serverIdByGuid.get(u.guid);
+    if (previousId !== undefined && previousId !== u.hostname) this.removeServer(previousId);
     this.servers.set(u.hostname, {
       id: u.hostname,
       guid: u.guid,
@@ -56,16 +62,17 @@ export class RuntimeState {
       lastSeen: now,
       dcvError: u.dcvError ?? null,
     });
+    this.serverIdByGuid.set(u.guid, u.hostname);
     const reported = new Set<string>();
     for (const s of u.sessions) {
       reported.add(s.id);
       const prior = this.sessions.get(s.id);
-      this.sessions.set(s.id, { ...s, serverId: u.hostname, refreshedAt: now, confirmed: true, ...(prior?.pool ? { pool: prior.pool } : {}) });
+      this.putSession({ ...s, serverId: u.hostname, refreshedAt: now, confirmed: true, ...(prior?.pool ? { pool: prior.pool } : {}) });
     }
     // A confirmed session the agent no longer lists is gone (closed on the host or reaped). One the
     // director just created may be missing from an update the agent built before the create.
-    for (const [id, s] of this.sessions) {
-      if (s.serverId === u.hostname && s.confirmed && !reported.has(id)) this.sessions.delete(id);
+    for (const [id, s] of this.sessionsByServer.get(u.hostname) ?? []) {
+      if (s.confirmed && !reported.has(id)) this.removeSession(id);
     }
   }
 
@@ -74,8 +81,8 @@ export class RuntimeState {
   }
 
   serverByGuid(guid: string): ServerEntry | undefined {
-    for (const s of this.servers.values()) if (s.guid === guid) return s;
-    return undefined;
+    const id = this.serverIdByGuid.get(guid);
+    return id === undefined ? undefined : this.servers.get(id);
   }
 
   allServers(): IterableIterator<ServerEntry> {
@@ -99,20 +106,26 @@ export class RuntimeState {
   }
 
   sessionsOn(serverId: string): SessionEntry[] {
-    const out: SessionEntry[] = [];
-    for (const s of this.sessions.values()) if (s.serverId === serverId) out.push(s);
-    return out;
+    return [...(this.sessionsByServer.get(serverId)?.values() ?? [])];
+  }
+
+  sessionsOf(owner: string): SessionEntry[] {
+    return [...(this.sessionsByOwner.get(owner)?.values() ?? [])];
   }
 
   /** Records a session the director just created, before the agent's next update confirms it. */
   addSession(s: Omit<SessionEntry, 'refreshedAt' | 'confirmed'>): SessionEntry {
     const entry = { ...s, refreshedAt: this.clock.now(), confirmed: false };
-    this.sessions.set(s.id, entry);
+    this.putSession(entry);
     return entry;
   }
 
   removeSession(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
     this.sessions.delete(id);
+    this.indexDelete(this.sessionsByServer, s.serverId, id);
+    this.indexDelete(this.sessionsByOwner, s.owner, id);
   }
 
   /** Forgets the server of an agent (revoked): no placement on it, its sessions gone from view. */
@@ -122,24 +135,44 @@ export class RuntimeState {
   }
 
   removeServer(id: string): void {
+    const server = this.servers.get(id);
+    if (server) this.serverIdByGuid.delete(server.guid);
     this.servers.delete(id);
-    for (const [sid, s] of this.sessions) if (s.serverId === id) this.sessions.delete(sid);
+    for (const sid of [...(this.sessionsByServer.get(id)?.keys() ?? [])]) this.removeSession(sid);
   }
 
   /** Housekeeping: drops sessions no update confirmed within `staleAfterMs`; returns their ids. */
   dropStaleSessions(staleAfterMs: number): string[] {
     const cutoff = this.clock.now() - staleAfterMs;
     const dropped: string[] = [];
-    for (const [id, s] of this.sessions) {
-      if (s.refreshedAt < cutoff) {
-        this.sessions.delete(id);
-        dropped.push(id);
-      }
-    }
+    for (const [id, s] of this.sessions) if (s.refreshedAt < cutoff) dropped.push(id);
+    for (const id of dropped) this.removeSession(id);
     return dropped;
   }
 
   counts(): { servers: number; sessions: number } {
     return { servers: this.servers.size, sessions: this.sessions.size };
+  }
+
+  private putSession(entry: SessionEntry): void {
+    const prior = this.sessions.get(entry.id);
+    // A session id moving host or owner (a new session reusing an id) leaves its old index entries.
+    if (prior && (prior.serverId !== entry.serverId || prior.owner !== entry.owner)) this.removeSession(entry.id);
+    this.sessions.set(entry.id, entry);
+    this.indexSet(this.sessionsByServer, entry.serverId, entry);
+    this.indexSet(this.sessionsByOwner, entry.owner, entry);
+  }
+
+  private indexSet(index: Map<string, Map<string, SessionEntry>>, key: string, entry: SessionEntry): void {
+    let bucket = index.get(key);
+    if (!bucket) index.set(key, (bucket = new Map()));
+    bucket.set(entry.id, entry);
+  }
+
+  private indexDelete(index: Map<string, Map<string, SessionEntry>>, key: string, id: string): void {
+    const bucket = index.get(key);
+    if (!bucket) return;
+    bucket.delete(id);
+    if (bucket.size === 0) index.delete(key);
   }
 }

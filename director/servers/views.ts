@@ -20,7 +20,8 @@ export function sessionView(s: SessionEntry) {
 /** GET /v1/user/servers: the servers and pools this user may use, live state, and their own sessions. */
 export function userServersView(state: RuntimeState, policy: Policy, user: string, groups: readonly string[], offlineAfterMs: number) {
   const e = entitlements(policy, user, groups);
-  const mine = (serverId: string) => state.sessionsOn(serverId).filter((s) => s.owner === user).map(sessionView);
+  const own = state.sessionsOf(user);
+  const mine = (serverId: string) => own.filter((s) => s.serverId === serverId).map(sessionView);
   const servers = [];
   for (const s of state.allServers()) {
     if (!mayUseServer(e, s.id)) continue;
@@ -33,13 +34,14 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
   servers.sort((a, b) => a.id.localeCompare(b.id));
   const pools = [...e.pools].sort().map((id) => {
     const members = poolMembers(policy, id, state.serverIds());
+    const memberSet = new Set(members);
     const live = members.map((m) => state.server(m)).filter((s): s is ServerEntry => !!s && state.isOnline(s, offlineAfterMs));
     return {
       id,
       description: policy.pools.get(id)?.description ?? '',
       members: members.length,
       online: live.length,
-      sessions: [...state.allSessions()].filter((s) => s.owner === user && members.includes(s.serverId)).map(sessionView),
+      sessions: state.sessionsOf(user).filter((s) => memberSet.has(s.serverId)).map(sessionView),
     };
   });
   return { servers, pools };

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { installPkiEngine } from './engine.ts';
@@ -54,3 +55,11 @@ export async function isSignedBy(cert: CertInfo, issuer: CertInfo): Promise<bool
 }
 
 export const bytesEqual = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && Buffer.from(a).equals(Buffer.from(b));
+
+/**
+ * The SubjectPublicKeyInfo DER of a certificate via the runtime's native X.509 parser: ~5 µs against
+ * ~1 ms for a pkijs parse. For the per-request mTLS check; parseCertDer stays for everything else.
+ */
+export function certificateSpki(der: Uint8Array): Uint8Array {
+  return new Uint8Array(new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' }));
+}

@@ -1,0 +1,56 @@
+/**
+ * Benchmark sizes. Every knob has a full-run default and a small BENCH_QUICK=1 default, and can be set
+ * on its own through the environment (e.g. BENCH_AGENTS=500 npm run bench -- updates).
+ */
+const quick = process.env.BENCH_QUICK === '1';
+
+function num(name: string, full: number, small: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return quick ? small : full;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
+  return n;
+}
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Part 1: simulated agents sending updates. */
+  agents: number;
+  /** Seconds of each measured load phase. */
+  durationS: number;
+  /** Requests in flight in the closed-loop update phases. */
+  concurrency: number;
+  /** Sessions each simulated agent reports. */
+  sessionsPerAgent: number;
+  /** Part 5 (and the RSS figure of part 1): servers = enrolled agents in state. */
+  scaleServers: number;
+  scalePools: number;
+  scaleUsers: number;
+  /** Requests per user kind when timing GET /v1/user/servers at scale. */
+  scaleRequests: number;
+  /** Part 2: fixed request rate and duration. */
+  rate: number;
+  rateDurationS: number;
+  /** Part 3: user flows. */
+  flowIterations: number;
+  /** Part 4: start-ups per flavour. */
+  starts: number;
+}
+
+export function benchConfig(): BenchConfig {
+  return {
+    quick,
+    agents: num('BENCH_AGENTS', 2000, 200),
+    durationS: num('BENCH_DURATION_S', 8, 3),
+    concurrency: num('BENCH_CONCURRENCY', 32, 16),
+    sessionsPerAgent: num('BENCH_SESSIONS_PER_AGENT', 2, 2),
+    scaleServers: num('BENCH_SCALE_SERVERS', 10_000, 1000),
+    scalePools: num('BENCH_SCALE_POOLS', 500, 50),
+    scaleUsers: num('BENCH_SCALE_USERS', 50_000, 5000),
+    scaleRequests: num('BENCH_SCALE_REQUESTS', 100, 20),
+    rate: num('BENCH_RATE', 1000, 1000),
+    rateDurationS: num('BENCH_RATE_DURATION_S', 10, 3),
+    flowIterations: num('BENCH_FLOW_ITERATIONS', 40, 8),
+    starts: num('BENCH_STARTS', 5, 3),
+  };
+}

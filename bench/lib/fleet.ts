@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Identity } from '../load/enrol.ts';
+import { ADMIN, startDirector } from './director.ts';
+import { runLoad } from './proc.ts';
+
+/**
+ * A director data dir with `count` agents enrolled through the real API (register -> admin approve ->
+ * certificate), and the agents' identities in a JSON file. Built once per run and shared: part 1 uses
+ * the first K agents, part 5 all of them. Later parts restart the director on this dir, so runtime
+ * state starts empty each time while the registrations persist.
+ */
+export interface Fleet {
+  dir: string;
+  identitiesFile: string;
+  count: number;
+  enrol: { count: number; totalS: number; keygenS: number; registerPerS: number; approvePerS: number; issuePerS: number };
+}
+
+export async function buildFleet(count: number, log: (s: string) => void): Promise<Fleet> {
+  // BENCH_FLEET_DIR keeps the enrolled fleet between runs (it is never deleted): for iterating on one
+  // part without enrolling 10,000 agents each time. Enrolment figures then come from the first run.
+  const keep = process.env.BENCH_FLEET_DIR;
+  const meta = keep ? join(keep, 'fleet.json') : '';
+  if (keep && existsSync(meta)) {
+    const f = JSON.parse(readFileSync(meta, 'utf8')) as Fleet;
+    if (f.count >= count) {
+      log(`reusing the fleet of ${f.count} agents in ${keep} (BENCH_FLEET_DIR)`);
+      return f;
+    }
+  }
+  if (keep) mkdirSync(keep, { recursive: true });
+  const fleet = await enrolFleet(count, log, keep);
+  if (keep) writeFileSync(meta, JSON.stringify(fleet));
+  return fleet;
+}
+
+async function enrolFleet(count: number, log: (s: string) => void, dir: string | undefined): Promise<Fleet> {
+  const director = await startDirector(dir ? { dir } : {});
+  try {
+    const adminCookie = await director.login(ADMIN.user, ADMIN.password, 'admin');
+    const identitiesFile = join(director.dir, 'identities.json');
+    log(`enrolling ${count} agents through the API`);
+    const enrol = await runLoad<Fleet['enrol']>(join(import.meta.dir, '..', 'load', 'enrol.ts'), {
+      url: director.url,
+      caPem: director.caPem,
+      adminCookie,
+      count,
+      hostPrefix: 'ws',
+      concurrency: 16,
+      out: identitiesFile,
+    });
+    log(`enrolled ${count} agents in ${enrol.totalS} s (certificates issued at ${enrol.issuePerS}/s)`);
+    return { dir: director.dir, identitiesFile, count, enrol };
+  } finally {
+    await director.stop();
+  }
+}
+
+export type { Identity };

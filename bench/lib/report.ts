@@ -1,0 +1,34 @@
+/** One line of the results table. */
+export interface Row {
+  part: string;
+  metric: string;
+  value: number | string;
+  unit?: string;
+  /** Human-readable target, e.g. "< 5 ms". */
+  target?: string;
+  /** Whether the target was met; undefined when there is no target. */
+  pass?: boolean;
+}
+
+export interface PartResult {
+  rows: Row[];
+  /** Everything measured, for the JSON file. */
+  raw: unknown;
+}
+
+export const row = (part: string, metric: string, value: number | string, unit = '', target?: { text: string; ok: boolean }): Row => ({
+  part,
+  metric,
+  value,
+  unit,
+  ...(target ? { target: target.text, pass: target.ok } : {}),
+});
+
+/** Prints rows as an aligned text table (also valid Markdown). */
+export function table(rows: Row[]): string {
+  const cells = rows.map((r) => [r.part, r.metric, `${r.value}${r.unit ? ' ' + r.unit : ''}`, r.target ?? '', r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED']);
+  const head = ['part', 'metric', 'value', 'target', ''];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => '| ' + c.map((x, i) => x.padEnd(widths[i]!)).join(' | ') + ' |';
+  return [line(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...cells.map(line)].join('\n');
+}

@@ -1,0 +1,102 @@
+/**
+ * Load process: open-loop requests at a fixed rate over a few keep-alive HTTPS connections (no client
+ * certificate: DCV server and the gateway call like this). Request k is due at t0 + k/rate; latency is
+ * measured from when it was due, so a slow server cannot hide its queue by slowing the generator
+ * (no coordinated omission). The service time from the actual send is reported too.
+ */
+import { H1Connection } from '../lib/h1-client.ts';
+import { round, summarise } from '../lib/http.ts';
+import { cpuSeconds, loadArgs, reply } from '../lib/proc.ts';
+
+interface Req {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+interface Args {
+  port: number;
+  caPem: string;
+  rate: number;
+  durationS: number;
+  connections: number;
+  /** Cycled through in order. */
+  requests: Req[];
+  /** Every answer must be 200 and contain this. */
+  expectText: string;
+  targetPid: number;
+  /** Seconds at the same rate before the measured window (JIT, caches); not counted. */
+  warmupS?: number;
+}
+
+const a = loadArgs<Args>();
+const total = Math.round(a.rate * a.durationS);
+const interval = 1000 / a.rate;
+const conns = Array.from({ length: a.connections }, () => new H1Connection({ host: '127.0.0.1', port: a.port, ca: a.caPem, rejectUnauthorized: true }));
+// Open every connection before the clock starts.
+await Promise.all(conns.map((c) => c.request('GET', '/v1/health', {})));
+
+let fromDue: number[] = [];
+let service: number[] = [];
+let errors = 0;
+let firstError = '';
+
+/** `count` requests at the rate, starting at request number `first` of the cycle. */
+async function phase(count: number, first: number): Promise<void> {
+  let next = 0;
+  const t0 = performance.now() + 5;
+  await Promise.all(conns.map(async (conn) => {
+    for (;;) {
+      const k = next++;
+      if (k >= count) return;
+      await one(conn, t0 + k * interval, first + k);
+    }
+  }));
+}
+
+async function one(conn: H1Connection, due: number, k: number): Promise<void> {
+  // Timers have millisecond granularity: sleep whole milliseconds and send up to 1 ms early rather
+  // than spin (spinning would stall the other connections' answers). Latency counts from the earlier
+  // of due and sent, so an early send is never flattered and a late one is charged.
+  const wait = Math.floor(due - performance.now());
+  if (wait >= 1) await Bun.sleep(wait);
+  const req = a.requests[k % a.requests.length]!;
+  const sent = performance.now();
+  try {
+    const r = await conn.request(req.method, req.path, req.headers, req.body);
+    if (r.status !== 200 || !r.body.includes(a.expectText)) {
+      errors++;
+      firstError ||= `${r.status} ${r.body.slice(0, 200)}`;
+    }
+  } catch (err) {
+    errors++;
+    firstError ||= (err as Error).message;
+  }
+  const done = performance.now();
+  fromDue.push(done - Math.min(due, sent));
+  service.push(done - sent);
+}
+
+const warm = Math.round(a.rate * (a.warmupS ?? 1));
+await phase(warm, 0);
+fromDue = [];
+service = [];
+errors = 0;
+const cpu0 = cpuSeconds(a.targetPid);
+const tStart = performance.now();
+await phase(total, warm);
+const seconds = (performance.now() - tStart) / 1000;
+const cpu = cpuSeconds(a.targetPid) - cpu0;
+for (const c of conns) c.close();
+await reply({
+  rate: a.rate,
+  requests: fromDue.length,
+  seconds: round(seconds, 2),
+  perS: round(fromDue.length / seconds, 1),
+  errors,
+  firstError,
+  latencyMs: summarise(fromDue),
+  serviceMs: summarise(service),
+  targetCpuCores: round(cpu / seconds, 2),
+});

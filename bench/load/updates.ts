@@ -1,0 +1,149 @@
+/**
+ * Load process: K simulated agents POST /v1/agent/update over mTLS with their own enrolled Ed25519
+ * certificates, closed loop with `concurrency` requests in flight, round-robin over the agents.
+ * keepalive: one persistent TLS connection per agent (opened in the warm-up, not measured).
+ * fresh: a new TLS connection (full handshake, no session resumption) for every update.
+ */
+import { readFileSync } from 'node:fs';
+import { H1Connection, handshakeMs, handshakes } from '../lib/h1-client.ts';
+import { round, summarise } from '../lib/http.ts';
+import { cpuSeconds, loadArgs, memoryMb, reply } from '../lib/proc.ts';
+import type { Identity } from './enrol.ts';
+
+interface Args {
+  port: number;
+  caPem: string;
+  identitiesFile: string;
+  agents: number;
+  /** Skip the first `offset` identities (another phase uses them). */
+  offset?: number;
+  mode: 'keepalive' | 'fresh';
+  durationS: number;
+  concurrency: number;
+  sessionsPerAgent: number;
+  /** Process to measure CPU and memory of during the measured window. */
+  targetPid: number;
+  path?: string;
+  /** Send each agent exactly once (populate state), instead of a timed run. */
+  once?: boolean;
+}
+
+const a = loadArgs<Args>();
+const all: Identity[] = JSON.parse(readFileSync(a.identitiesFile, 'utf8'));
+const ids = all.slice(a.offset ?? 0, (a.offset ?? 0) + a.agents);
+if (ids.length < a.agents) throw new Error(`only ${ids.length} identities for ${a.agents} agents`);
+const path = a.path ?? '/v1/agent/update';
+
+/** A realistic update body (shape of agent/updater.ts): sessions as `dcv list-sessions` shows them. */
+function updateBody(id: Identity, index: number, sessions: number, tick: number): string {
+  const owner = (k: number) => `user${String((index * sessions + k) % 50_000).padStart(5, '0')}`;
+  return JSON.stringify({
+    sessions: Array.from({ length: sessions }, (_, k) => ({
+      id: `${id.hostname}-s${k}`,
+      owner: owner(k),
+      user: owner(k),
+      name: `${owner(k)} desktop`,
+      type: k === 0 ? 'virtual' : 'console',
+      status: 'RUNNING',
+      numOfConnections: (tick + k) % 2,
+      creationTime: '2026-01-05T08:00:00.000Z',
+      lastDisconnectionTime: null,
+    })),
+    stats: { hostname: id.hostname, free_memory: 54545088512 - tick, total_memory: 66996871168, cores: 8, cpu_usage: 1.16, load1: 0.11, load5: 0.13, load15: 0.15 },
+    tags: ['bench', 'gpu', `rack=${index % 40}`],
+    // Nothing listens on port 1: a placement that reaches for this agent fails fast (502), never
+    // touching a real agent another process runs on 8446.
+    agentPort: 1,
+    version: '0.1.0',
+  });
+}
+
+const conns = ids.map((id) => new H1Connection({ host: '127.0.0.1', port: a.port, ca: a.caPem, cert: id.certPem, key: id.keyPem, rejectUnauthorized: true }));
+const busy = new Uint8Array(ids.length);
+// At most one request per agent at a time, so never more in flight than there are agents.
+const concurrency = Math.min(a.concurrency, ids.length);
+const headers = { 'content-type': 'application/json' };
+let errors = 0;
+let firstError = '';
+
+async function send(i: number, tick: number): Promise<number> {
+  const t = performance.now();
+  const conn = conns[i]!;
+  try {
+    const r = await conn.request('POST', path, headers, updateBody(ids[i]!, i + (a.offset ?? 0), a.sessionsPerAgent, tick));
+    if (r.status !== 200) {
+      errors++;
+      firstError ||= `${r.status} ${r.body.slice(0, 200)}`;
+    }
+  } catch (err) {
+    errors++;
+    firstError ||= (err as Error).message;
+  } finally {
+    if (a.mode === 'fresh') conn.close();
+  }
+  return performance.now() - t;
+}
+
+/** Every agent once, `concurrency` at a time: the warm-up (keep-alive connections) or the populate run. */
+async function everyAgentOnce(): Promise<number> {
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < ids.length) await send(next++, 0);
+  }));
+  return (performance.now() - t) / 1000;
+}
+
+const tStart = performance.now();
+// Keep-alive: open every agent's connection before the clock starts. Fresh connections need no
+// warm-up (the process under test is already warm from the keep-alive phase).
+const warmS = a.mode === 'keepalive' || a.once ? await everyAgentOnce() : 0;
+if (a.once) {
+  await reply({ agents: ids.length, seconds: round(warmS, 3), perS: round(ids.length / warmS, 1), errors, firstError, handshakes });
+}
+
+// Measured window.
+const latencies: number[] = [];
+const hs0 = { ...handshakes };
+handshakeMs.length = 0;
+errors = 0;
+let cursor = 0;
+let tick = 1;
+const cpu0 = cpuSeconds(a.targetPid);
+const t0 = performance.now();
+const end = t0 + a.durationS * 1000;
+await Promise.all(Array.from({ length: concurrency }, async () => {
+  while (performance.now() < end) {
+    let i = cursor;
+    // Never two requests at once on one agent's connection.
+    while (busy[i]) i = (i + 1) % ids.length;
+    cursor = (i + 1) % ids.length;
+    if (cursor === 0) tick++;
+    busy[i] = 1;
+    latencies.push(await send(i, tick));
+    busy[i] = 0;
+  }
+}));
+const seconds = (performance.now() - t0) / 1000;
+const cpu = cpuSeconds(a.targetPid) - cpu0;
+const mem = memoryMb(a.targetPid);
+for (const c of conns) c.close();
+
+await reply({
+  mode: a.mode,
+  agents: ids.length,
+  concurrency,
+  warmupS: round(warmS, 2),
+  seconds: round(seconds, 2),
+  requests: latencies.length,
+  perS: round(latencies.length / seconds, 1),
+  errors,
+  firstError,
+  latencyMs: summarise(latencies),
+  targetCpuCores: round(cpu / seconds, 2),
+  targetRssMb: round(mem.rss, 1),
+  targetPeakRssMb: round(mem.peak, 1),
+  handshakes: { full: handshakes.full - hs0.full, resumed: handshakes.resumed - hs0.resumed },
+  handshakeMs: summarise(handshakeMs),
+  clientCpuCores: round((process.cpuUsage().user + process.cpuUsage().system) / 1e6 / ((performance.now() - tStart) / 1000), 2),
+});

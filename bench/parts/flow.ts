@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import type { BenchConfig } from '../lib/config.ts';
+import { ADMIN, approveAgent, startAgent, startDirector, type BenchAgent } from '../lib/director.ts';
+import { https, type Summary } from '../lib/http.ts';
+import { runLoad } from '../lib/proc.ts';
+import { row, type PartResult } from '../lib/report.ts';
+
+const load = (f: string) => join(import.meta.dir, '..', 'load', f);
+
+/**
+ * Part 3: the user flow end to end through a real agent whose `dcv` is the simulator (a Bun script,
+ * so each create includes starting it, as a real `dcv create-session` is a process too).
+ */
+export async function flowPart(cfg: BenchConfig, log: (s: string) => void): Promise<PartResult> {
+  const users = Array.from({ length: cfg.flowIterations }, (_, i) => `flow${String(i).padStart(3, '0')}`);
+  const host = 'bench-ws';
+  const director = await startDirector({
+    passwords: Object.fromEntries(users.map((u) => [u, 'flow-pw'])),
+    policy: {
+      users: { admins: [ADMIN.user], users: Object.fromEntries(users.map((u) => [u, { servers: [], pools: ['workstations'] }])), groups: {} },
+      pools: { pools: { workstations: { description: 'Workstations', servers: [host] } } },
+    },
+  });
+  let agent: BenchAgent | undefined;
+  try {
+    const admin = await director.login(ADMIN.user, ADMIN.password, 'admin');
+    agent = startAgent(director.url, { hostname: host, config: { update_interval: '2s' } });
+    await approveAgent(director, agent, admin);
+    const end = Date.now() + 20_000;
+    while (!(await https(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.length) {
+      if (Date.now() > end) throw new Error('the agent never reported');
+      await Bun.sleep(100);
+    }
+    log(`flow: ${users.length} users log in, list servers, start a session, fetch the .dcv file`);
+    const r = await runLoad<Record<string, Summary>>(load('user-flow.ts'), { url: director.url, caPem: director.caPem, users, password: 'flow-pw', poolId: 'workstations' });
+    const rows = Object.entries(r).map(([step, s]) => row('3 flow', `${step === 'total' ? 'whole flow' : step} p50 / p99 (n=${s.n})`, `${s.p50} / ${s.p99}`, 'ms'));
+    return { rows, raw: r };
+  } finally {
+    await agent?.proc.stop();
+    await director.stop();
+  }
+}

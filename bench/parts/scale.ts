@@ -1,0 +1,174 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchConfig } from '../lib/config.ts';
+import { ADMIN, startDirector, type BenchDirector } from '../lib/director.ts';
+import type { Fleet, Identity } from '../lib/fleet.ts';
+import { https, round, summarise, type Summary } from '../lib/http.ts';
+import { memoryMb, runLoad } from '../lib/proc.ts';
+import { row, type PartResult, type Row } from '../lib/report.ts';
+
+const load = (f: string) => join(import.meta.dir, '..', 'load', f);
+const userName = (u: number) => `user${String(u).padStart(5, '0')}`;
+const poolName = (p: number) => `pool-${String(p).padStart(3, '0')}`;
+
+/** The users we log in as (the external-command backend reads a password file, so only these). */
+export const TYPICAL_USER = 42;
+
+/**
+ * The scale policy: P pools splitting the servers evenly, plus "everything" = "*"; U users with two
+ * servers and three pools each (one of them the pool holding the host their simulated session is
+ * on), G groups of U/G members granting one more pool; "starpool" (pool "everything") and
+ * "starserver" (servers "*") are the worst cases.
+ */
+export function scalePolicy(hostnames: string[], pools: number, users: number, groups: number) {
+  const per = Math.ceil(hostnames.length / pools);
+  const poolOfHost = (h: number) => Math.floor(h / per);
+  const S = hostnames.length;
+  const u: Record<string, { servers: string[]; pools: string[] }> = {};
+  for (let i = 0; i < users; i++) {
+    // updates.ts: the session sN of host index h is owned by user (h * sessionsPerAgent + N); 2 per host.
+    const ownHost = Math.floor(i / 2) % S;
+    u[userName(i)] = {
+      servers: [hostnames[i % S]!, hostnames[(i * 7 + 3) % S]!],
+      pools: [...new Set([poolName(poolOfHost(ownHost)), poolName((i * 7) % pools), poolName((i * 13) % pools)])],
+    };
+  }
+  u.starpool = { servers: [], pools: ['everything'] };
+  u.starserver = { servers: ['*'], pools: [] };
+  const g: Record<string, { members: string[]; servers: string[]; pools: string[] }> = {};
+  for (let k = 0; k < groups; k++) g[`group-${k}`] = { members: [], servers: [], pools: [poolName(k % pools)] };
+  for (let i = 0; i < users; i++) g[`group-${i % groups}`]!.members.push(userName(i));
+  const p: Record<string, { description: string; servers: string[] }> = {};
+  for (let k = 0; k < pools; k++) p[poolName(k)] = { description: `Pool ${k}`, servers: hostnames.slice(k * per, (k + 1) * per) };
+  p.everything = { description: 'Every server', servers: ['*'] };
+  return {
+    policy: { users: { admins: [ADMIN.user], users: u, groups: g }, pools: { pools: p } },
+    ownPool: (user: number) => poolName(poolOfHost(Math.floor(user / 2) % S)),
+  };
+}
+
+interface Once {
+  agents: number;
+  seconds: number;
+  perS: number;
+  errors: number;
+  firstError: string;
+}
+
+/**
+ * Part 5 (and part 1's state-size RSS): all enrolled agents report, giving N servers and 2N sessions;
+ * then the user server list, pool reconnect and policy reload are timed against that state.
+ */
+export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string) => void): Promise<PartResult> {
+  const identities: Identity[] = JSON.parse(readFileSync(fleet.identitiesFile, 'utf8'));
+  const hostnames = identities.slice(0, cfg.scaleServers).map((i) => i.hostname);
+  const groups = Math.max(1, Math.round(cfg.scaleUsers / 500));
+  const { policy, ownPool } = scalePolicy(hostnames, cfg.scalePools, cfg.scaleUsers, groups);
+  const typical = userName(TYPICAL_USER);
+  const passwords = { [typical]: 'pw', starpool: 'pw', starserver: 'pw' };
+  const director = await startDirector({ dir: fleet.dir, policy, passwords });
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = { servers: hostnames.length, pools: cfg.scalePools + 1, users: cfg.scaleUsers + 2, groups };
+  try {
+    raw.policyFileMb = round(statSync(join(director.dir, 'users.json')).size / 1e6, 2);
+    raw.idleRssMb = round(memoryMb(director.proc.pid).rss, 1);
+
+    log(`scale: ${hostnames.length} agents report ${cfg.sessionsPerAgent} sessions each (new connection per update)`);
+    const populate = await runLoad<Once>(load('updates.ts'), {
+      port: director.port,
+      caPem: director.caPem,
+      identitiesFile: fleet.identitiesFile,
+      agents: hostnames.length,
+      mode: 'fresh',
+      once: true,
+      durationS: 0,
+      concurrency: 16,
+      sessionsPerAgent: cfg.sessionsPerAgent,
+      targetPid: director.proc.pid,
+    });
+    if (populate.errors) throw new Error(`populate: ${populate.errors} failed updates, first: ${populate.firstError}`);
+    raw.populate = populate;
+    const admin = await director.login(ADMIN.user, ADMIN.password, 'admin');
+    const sessions = await https(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin });
+    const sessionCount = sessions.json.sessions.length as number;
+    raw.sessions = sessionCount;
+    await Bun.sleep(2000);
+    const mem = memoryMb(director.proc.pid);
+    raw.stateRssMb = round(mem.rss, 1);
+    raw.statePeakRssMb = round(mem.peak, 1);
+    const label = `${hostnames.length} agents, ${sessionCount} sessions`;
+    rows.push(
+      row('5 scale', `populate: first update from each of ${hostnames.length} agents`, populate.perS, 'updates/s'),
+      row('1 updates', `RSS, ${hostnames.length} agents registered, empty state (just restarted)`, raw.idleRssMb as number, 'MB'),
+      row('1 updates', `RSS with ${label} (peak ${round(mem.peak, 0)} MB)`, round(mem.rss, 1), 'MB', { text: '< 200 MB', ok: mem.rss < 200 }),
+    );
+
+    const t = performance.now();
+    const adminServers = await https(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin });
+    raw.adminServersMs = round(performance.now() - t, 1);
+    if (adminServers.json?.servers?.length !== hostnames.length) throw new Error(`admin server list has ${adminServers.json?.servers?.length} servers`);
+
+    const cookie = async (u: string) => director.login(u, 'pw');
+    const kinds = [
+      { name: `GET /v1/user/servers (${typical}: 2 servers, 4 pools)`, path: '/v1/user/servers', cookie: await cookie(typical) },
+      { name: `POST /v1/user/sessions (${typical}: pool reconnect)`, method: 'POST', path: '/v1/user/sessions', cookie: await cookie(typical), json: { poolId: ownPool(TYPICAL_USER), sessionType: 'virtual' }, expectText: '"reconnected":true' },
+      { name: 'GET /v1/user/servers (starpool: pool "*")', path: '/v1/user/servers', cookie: await cookie('starpool') },
+      { name: 'GET /v1/user/servers (starserver: servers "*")', path: '/v1/user/servers', cookie: await cookie('starserver') },
+      // Placement over every server; the chosen agent's port (1) refuses, so nothing is created.
+      { name: 'POST /v1/user/sessions (starpool: placement on pool "*", agent refuses)', method: 'POST', path: '/v1/user/sessions', cookie: await cookie('starpool'), json: { poolId: 'everything', sessionType: 'virtual' }, expectStatus: 502, expectText: 'AGENT_UNREACHABLE' },
+    ];
+    log(`scale: timing the user server list and placement (${cfg.scaleRequests} requests per kind, at most 12 s each)`);
+    const timings = await runLoad<Record<string, Summary & { responseKb: number }>>(load('sequential.ts'), {
+      url: director.url,
+      caPem: director.caPem,
+      kinds,
+      count: cfg.scaleRequests,
+      maxSeconds: 12,
+      warmup: 1,
+    });
+    raw.timings = timings;
+    for (const [name, s] of Object.entries(timings)) {
+      rows.push(row('5 scale', `${name} p50 / p99 (n=${s.n})`, `${s.p50} / ${s.p99}`, 'ms', name.startsWith('GET') ? { text: 'p99 < 20 ms', ok: s.p99 < 20 } : undefined));
+    }
+    rows.push(row('5 scale', `GET /v1/servers (admin, all ${hostnames.length} servers), once`, raw.adminServersMs as number, 'ms'));
+
+    log('scale: policy reload on SIGHUP');
+    raw.reloadMs = summarise(await reloads(director, cfg.quick ? 3 : 5));
+    const r = raw.reloadMs as Summary;
+    rows.push(row('5 scale', `policy reload (SIGHUP -> "policy loaded"), ${raw.policyFileMb} MB users.json, p50 / max`, `${r.p50} / ${r.max}`, 'ms'));
+
+    // Fewer agents than part 1: each must first connect, at the slow rate this state allows.
+    const busyAgents = Math.min(500, cfg.agents, hostnames.length);
+    log(`scale: keep-alive updates from ${busyAgents} agents with this state`);
+    const busy = await runLoad<{ perS: number; latencyMs: Summary; targetCpuCores: number; errors: number; firstError: string }>(load('updates.ts'), {
+      port: director.port,
+      caPem: director.caPem,
+      identitiesFile: fleet.identitiesFile,
+      agents: busyAgents,
+      mode: 'keepalive',
+      durationS: Math.min(cfg.durationS, 5),
+      concurrency: cfg.concurrency,
+      sessionsPerAgent: cfg.sessionsPerAgent,
+      targetPid: director.proc.pid,
+    });
+    if (busy.errors) throw new Error(`updates at scale: ${busy.errors} failed, first: ${busy.firstError}`);
+    raw.updatesAtScale = busy;
+    rows.push(row('5 scale', `keep-alive updates/s, ${busyAgents} agents, with ${label} in state (p99 ${busy.latencyMs.p99} ms, ${busy.targetCpuCores} cores)`, busy.perS, '/s'));
+  } finally {
+    await director.stop();
+  }
+  return { rows, raw };
+}
+
+async function reloads(director: BenchDirector, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const loaded = director.proc.next('policy loaded', 30_000);
+    const t = performance.now();
+    director.proc.proc.kill('SIGHUP');
+    await loaded;
+    out.push(performance.now() - t);
+    await Bun.sleep(200);
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+/**
+ * Summarises a Bun/V8 .cpuprofile (from BENCH_PROFILE_DIR or `bun --cpu-prof`): the functions with the
+ * most self time, then the most inclusive time (self + callees).
+ * Usage: bun bench/profile-top.ts FILE.cpuprofile [N]
+ */
+export {};
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+const file = process.argv[2];
+if (!file) throw new Error('usage: bun bench/profile-top.ts FILE.cpuprofile [N]');
+const top = Number(process.argv[3] ?? 25);
+const p = JSON.parse(await Bun.file(file).text()) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const byId = new Map(p.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const key = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}`;
+const self = new Map<string, number>();
+const incl = new Map<string, number>();
+let total = 0;
+p.samples.forEach((id, i) => {
+  const us = p.timeDeltas[i] ?? 0;
+  total += us;
+  const n = byId.get(id)!;
+  if (n.callFrame.functionName === '(idle)' || n.callFrame.functionName === '(program)') return;
+  self.set(key(n), (self.get(key(n)) ?? 0) + us);
+  // Each function counted once per sample even when it recurses.
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const k = key(byId.get(at)!);
+    if (!seen.has(k)) incl.set(k, (incl.get(k) ?? 0) + us), seen.add(k);
+  }
+});
+const show = (title: string, m: Map<string, number>) => {
+  console.log(`\n${title} (of ${(total / 1000).toFixed(0)} ms sampled)`);
+  for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${(us / 1000).toFixed(1).padStart(9)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+  }
+};
+show('self time', self);
+show('inclusive time', incl);
