@@ -8,10 +8,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { ForeignCpu } from '../scripts/lib/cpu.ts';
 import { benchConfig } from './lib/config.ts';
 import { cleanupTempDirs, repoRoot } from './lib/director.ts';
 import { buildFleet, type Fleet } from './lib/fleet.ts';
-import { NoiseMeter } from './lib/noise.ts';
+import { round } from './lib/http.ts';
 import { row, table, type PartResult, type Row } from './lib/report.ts';
 import { flowPart } from './parts/flow.ts';
 import { scalePart } from './parts/scale.ts';
@@ -55,7 +56,9 @@ try {
   if (fleetSize > 0) fleet = await buildFleet(fleetSize, log);
   for (const part of parts) {
     log(`part ${part}`);
-    const noise = new NoiseMeter();
+    // Other work on the machine meanwhile: on a shared 2-core box a neighbour's test run moves every
+    // figure, so each part reports how busy the rest of the machine was (sampled twice a second).
+    const noise = new ForeignCpu({ sampleEveryMs: 500 });
     noise.start();
     const partName = (r: Row[]) => r[0]?.part ?? part;
     try {
@@ -65,7 +68,7 @@ try {
         : part === 'tokens' ? await tokensPart(cfg, log)
         : part === 'flow' ? await flowPart(cfg, log)
         : await scalePart(cfg, fleet!, log);
-      const n = noise.stop();
+      const n = { foreignCores: round(noise.stop()), foreignPeakCores: round(noise.peak) };
       results[part] = { ...r, noise: n } as PartResult;
       rows.push(...r.rows, row(partName(r.rows), 'other load on the machine meanwhile (avg / peak)', `${n.foreignCores} / ${n.foreignPeakCores}`, 'cores'));
     } catch (err) {
@@ -77,7 +80,7 @@ try {
     }
   }
 } finally {
-  cleanupTempDirs();
+  cleanupTempDirs('BENCH_KEEP_TEMP');
 }
 
 const order = (r: Row) => r.part;

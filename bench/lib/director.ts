@@ -1,10 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { https } from './http.ts';
-import { WatchedProcess } from './proc.ts';
+import { login } from '../../scripts/lib/https.ts';
+import type { LoggedProcess } from '../../scripts/lib/logged-process.ts';
+import { repoRoot, tempDir } from '../../scripts/lib/temp.ts';
+import { toml } from '../../scripts/lib/toml.ts';
+import { approveAgent, startAgent as startTestAgent, type AgentHandle } from '../../tests/helpers/dcvix.ts';
+import { BENCH_LOG, watch } from './proc.ts';
 
-export const repoRoot = join(import.meta.dir, '..', '..');
+export { cleanupTempDirs, repoRoot, tempDir } from '../../scripts/lib/temp.ts';
+export { login, toml, approveAgent };
 
 /** Which director/agent program to run: the sources under Bun, or the compiled binaries in dist/. */
 export type Flavour = 'source' | 'binary';
@@ -17,30 +21,6 @@ export function command(program: 'director' | 'agent', flavour: Flavour = 'sourc
 }
 
 export const binaryExists = (program: 'director' | 'agent') => existsSync(join(repoRoot, 'dist', `dcvix-${program}`));
-
-const made: string[] = [];
-
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-export function cleanupTempDirs(): void {
-  if (process.env.BENCH_KEEP_TEMP) return;
-  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-
-/** Minimal TOML writer for configs: scalars, arrays and nested tables. */
-export const toml = (o: Record<string, unknown>, prefix = ''): string => {
-  const top: string[] = [];
-  const sections: string[] = [];
-  for (const [k, v] of Object.entries(o)) {
-    if (v && typeof v === 'object' && !Array.isArray(v)) sections.push(`[${prefix}${k}]\n${toml(v as Record<string, unknown>, `${prefix}${k}.`)}`);
-    else top.push(`${k} = ${JSON.stringify(v)}`);
-  }
-  return [...top, ...sections].join('\n') + '\n';
-};
 
 export const ADMIN = { user: 'admin', password: 'admin-pw' };
 
@@ -61,7 +41,7 @@ export interface BenchDirector {
   dir: string;
   dataDir: string;
   caPem: string;
-  proc: WatchedProcess;
+  proc: LoggedProcess;
   /** Logs in (external command backend) and returns the cookie header value. */
   login(user: string, password: string, role?: 'user' | 'admin'): Promise<string>;
   writePolicy(p: { users?: unknown; pools?: unknown }): void;
@@ -100,7 +80,7 @@ export function prepareDirectorDir(opts: DirectorOptions = {}): { dir: string; c
 /** Starts the real director process on a free port and waits for "director listening". */
 export async function startDirector(opts: DirectorOptions = {}): Promise<BenchDirector> {
   const { dir, configFile, dataDir } = prepareDirectorDir(opts);
-  const proc = new WatchedProcess('director', Bun.spawn([...command('director', opts.flavour), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
+  const proc = watch('director', Bun.spawn([...command('director', opts.flavour), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
   const listening = await proc.next('director listening', 30_000);
   const port = listening.port as number;
   const url = `https://127.0.0.1:${port}`;
@@ -121,53 +101,17 @@ export async function startDirector(opts: DirectorOptions = {}): Promise<BenchDi
   };
 }
 
-export async function login(url: string, caPem: string, user: string, password: string, role: 'user' | 'admin' = 'user'): Promise<string> {
-  const r = await https(`${url}/v1/${role}/login`, { method: 'POST', ca: caPem, json: { userID: user, password } });
-  if (r.status !== 200) throw new Error(`login ${user} failed: ${r.status} ${r.text}`);
-  return (r.headers.get('set-cookie') ?? '').split(';')[0]!;
-}
+export type BenchAgent = AgentHandle;
 
-export interface BenchAgent {
-  dir: string;
-  dataDir: string;
-  proc: WatchedProcess;
-  env: Record<string, string>;
-}
-
-/** A real agent process whose `dcv` is the simulator; call approveAgent next. */
-export function startAgent(directorUrl: string, opts: { hostname: string; config?: Record<string, unknown>; flavour?: Flavour }): BenchAgent {
-  const dir = tempDir('dcvix-bench-agent-');
-  const dataDir = join(dir, 'data');
-  const configFile = join(dir, 'dcvix-agent.conf');
-  writeFileSync(
-    configFile,
-    toml({
-      director_url: directorUrl,
-      data_dir: dataDir,
-      listen_host: '127.0.0.1',
-      listen_port: 0,
-      register_interval: '200ms',
-      hostname: opts.hostname,
-      dcv_path: join(repoRoot, 'tests/fixtures/dcv-simulator.ts'),
-      tags: ['bench'],
-      ...opts.config,
-    }),
-  );
-  const env = {
-    ...process.env,
-    PATH: `${join(repoRoot, 'node_modules/.bin')}:${process.env.PATH}`,
-    DCV_SIM_STATE: join(dir, 'dcv-state.json'),
-  } as Record<string, string>;
-  const proc = new WatchedProcess('agent', Bun.spawn([...command('agent', opts.flavour), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env }));
-  return { dir, dataDir, proc, env };
-}
-
-/** Approves a started agent's pending registration and waits until it listens. */
-export async function approveAgent(director: BenchDirector, agent: BenchAgent, adminCookie: string): Promise<{ guid: string; port: number }> {
-  const listening = agent.proc.next('agent listening', 30_000);
-  // Logged on every registration attempt (register_interval), with the GUID.
-  const { guid } = await agent.proc.next('registration pending approval', 30_000);
-  const r = await https(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
-  if (r.status !== 200) throw new Error(`approve failed: ${r.status} ${r.text}`);
-  return { guid, port: (await listening).port };
+/**
+ * A real agent process whose `dcv` is the simulator (tests/helpers/dcvix.ts), with the default update
+ * interval unless `config` says otherwise; call approveAgent next.
+ */
+export function startAgent(directorUrl: string, opts: { hostname: string; config?: Record<string, unknown>; flavour?: Flavour }): Promise<BenchAgent> {
+  return startTestAgent(directorUrl, {
+    dir: tempDir('dcvix-bench-agent-'),
+    command: command('agent', opts.flavour),
+    log: BENCH_LOG,
+    config: { hostname: opts.hostname, update_interval: '30s', tags: ['bench'], ...opts.config },
+  });
 }

@@ -36,7 +36,10 @@ export async function buildFleet(count: number, log: (s: string) => void): Promi
 }
 
 async function enrolFleet(count: number, log: (s: string) => void, dir: string | undefined): Promise<Fleet> {
-  const director = await startDirector(dir ? { dir } : {});
+  // The whole fleet registers (pending) before the admin approves it: lift the cap on pending
+  // registrations (max_pending_agents, default 1,000) for this director only.
+  const config = { max_pending_agents: Math.max(1000, count) };
+  const director = await startDirector(dir ? { dir, config } : { config });
   try {
     const adminCookie = await director.login(ADMIN.user, ADMIN.password, 'admin');
     const identitiesFile = join(director.dir, 'identities.json');

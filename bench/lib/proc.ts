@@ -1,17 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Subprocess } from 'bun';
-
-/** Clock ticks per second for /proc/<pid>/stat utime/stime (USER_HZ; 100 on every Linux we run on). */
-const HZ = 100;
+import { HZ, procStat } from '../../scripts/lib/cpu.ts';
+import { LoggedProcess, type LoggedProcessOptions } from '../../scripts/lib/logged-process.ts';
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may contain spaces.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  return (utime + stime) / HZ;
+  const rest = procStat(pid);
+  return (Number(rest[11]) + Number(rest[12])) / HZ;
 }
 
 /** Resident set size and its peak (VmHWM), in MB, from /proc/<pid>/status. */
@@ -21,88 +16,14 @@ export function memoryMb(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-/** Samples CPU use of a process between start() and stop(): cores used on average (1.0 = one core). */
-export class CpuMeter {
-  private cpu0 = 0;
-  private t0 = 0;
-  constructor(private readonly pid: number) {}
-  start(): void {
-    this.cpu0 = cpuSeconds(this.pid);
-    this.t0 = performance.now();
-  }
-  stop(): { cpuSeconds: number; cores: number } {
-    const cpu = cpuSeconds(this.pid) - this.cpu0;
-    const wall = (performance.now() - this.t0) / 1000;
-    return { cpuSeconds: cpu, cores: wall > 0 ? cpu / wall : 0 };
-  }
-}
-
 /**
- * A child process whose JSON log lines (stdout and stderr) are watched: callers wait for a `msg`.
- * Only the last lines are kept, so a chatty director under load costs the harness no memory.
+ * How the benchmarks watch a child's JSON log lines (stdout and stderr): only the last 100 lines are
+ * kept, so a chatty director under load costs the harness no memory; BENCH_VERBOSE echoes them.
  */
-export class WatchedProcess {
-  private readonly recent: string[] = [];
-  private waiters: { test: (rec: Record<string, any>, line: string) => boolean; resolve: (rec: Record<string, any>) => void }[] = [];
-  readonly exited: Promise<number>;
+export const BENCH_LOG: LoggedProcessOptions = { keepLines: 100, verboseEnv: 'BENCH_VERBOSE' };
 
-  constructor(readonly name: string, readonly proc: Subprocess<'ignore', 'pipe', 'pipe'>) {
-    void this.pump(proc.stderr);
-    void this.pump(proc.stdout);
-    this.exited = proc.exited;
-  }
-
-  get pid(): number {
-    return this.proc.pid;
-  }
-
-  private async pump(stream: ReadableStream<Uint8Array>) {
-    const decoder = new TextDecoder();
-    let buf = '';
-    for await (const chunk of stream) {
-      buf += decoder.decode(chunk, { stream: true });
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (process.env.BENCH_VERBOSE) console.error(`[${this.name}] ${line}`);
-        this.recent.push(line);
-        if (this.recent.length > 100) this.recent.shift();
-        if (this.waiters.length === 0) continue;
-        let rec: Record<string, any>;
-        try {
-          rec = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        this.waiters = this.waiters.filter((w) => (w.test(rec, line) ? (w.resolve(rec), false) : true));
-      }
-    }
-  }
-
-  /** Resolves with the next log record (from now on) whose msg is `msg`. */
-  next(msg: string, timeoutMs = 30_000): Promise<Record<string, any>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: timed out waiting for "${msg}"\n${this.recent.slice(-20).join('\n')}`)), timeoutMs);
-      void this.exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${this.name}: exited with ${code} waiting for "${msg}"\n${this.recent.slice(-20).join('\n')}`));
-      });
-      this.waiters.push({ test: (r) => r.msg === msg, resolve: (r) => (clearTimeout(timer), resolve(r)) });
-    });
-  }
-
-  tail(n = 20): string {
-    return this.recent.slice(-n).join('\n');
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    this.proc.kill('SIGTERM');
-    const t = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
-    await this.proc.exited;
-    clearTimeout(t);
-  }
+export function watch(name: string, proc: Subprocess<'ignore', 'pipe', 'pipe'>): LoggedProcess {
+  return new LoggedProcess(name, proc, BENCH_LOG);
 }
 
 /**

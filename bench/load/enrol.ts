@@ -8,7 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { createCsr } from '../../shared/pki/csr.ts';
 import { generateEd25519, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';
-import { https, pool, round } from '../lib/http.ts';
+import { call } from '../../scripts/lib/https.ts';
+import { pool } from '../../scripts/lib/pool.ts';
+import { round } from '../lib/http.ts';
 import { loadArgs, reply } from '../lib/proc.ts';
 
 export interface Identity {
@@ -44,7 +46,7 @@ const pending = await pool(Array.from({ length: a.count }, (_, i) => i), 4, asyn
 const keygenS = phase(t);
 
 const register = (p: (typeof pending)[number]) =>
-  https(`${a.url}/v1/agent/register`, { method: 'POST', ca: a.caPem, json: { guid: p.guid, hostname: p.hostname, csr: p.csr } });
+  call(`${a.url}/v1/agent/register`, { method: 'POST', ca: a.caPem, json: { guid: p.guid, hostname: p.hostname, csr: p.csr } });
 
 t = performance.now();
 await pool(pending, a.concurrency, async (p) => {
@@ -55,7 +57,7 @@ const registerS = phase(t);
 
 t = performance.now();
 await pool(pending, a.concurrency, async (p) => {
-  const r = await https(`${a.url}/v1/admin/agents/${p.guid}/approve`, { method: 'POST', ca: a.caPem, cookie: a.adminCookie });
+  const r = await call(`${a.url}/v1/admin/agents/${p.guid}/approve`, { method: 'POST', ca: a.caPem, cookie: a.adminCookie });
   if (r.status !== 200) throw new Error(`approve ${p.hostname}: ${r.status} ${r.text}`);
 });
 const approveS = phase(t);

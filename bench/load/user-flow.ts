@@ -4,7 +4,8 @@
  * pool (placement + create through the agent + dcv) -> GET the .dcv file. Each user is new, so every
  * flow creates a new session.
  */
-import { https, summarise } from '../lib/http.ts';
+import { call } from '../../scripts/lib/https.ts';
+import { summarise } from '../lib/http.ts';
 import { loadArgs, reply } from '../lib/proc.ts';
 
 interface Args {
@@ -31,15 +32,15 @@ function expect(ok: boolean, what: string, r: { status: number; text: string }) 
 
 for (const user of a.users) {
   const t = performance.now();
-  const login = await timed(steps.login, () => https(`${a.url}/v1/user/login`, { method: 'POST', ca: a.caPem, json: { userID: user, password: a.password } }));
+  const login = await timed(steps.login, () => call(`${a.url}/v1/user/login`, { method: 'POST', ca: a.caPem, json: { userID: user, password: a.password } }));
   expect(login.status === 200, 'login', login);
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const servers = await timed(steps.servers, () => https(`${a.url}/v1/user/servers`, { ca: a.caPem, cookie }));
+  const servers = await timed(steps.servers, () => call(`${a.url}/v1/user/servers`, { ca: a.caPem, cookie }));
   expect(servers.status === 200 && servers.json.pools.some((p: { id: string; online: number }) => p.id === a.poolId && p.online > 0), 'servers', servers);
-  const created = await timed(steps.createSession, () => https(`${a.url}/v1/user/sessions`, { method: 'POST', ca: a.caPem, cookie, json: { poolId: a.poolId, sessionType: 'virtual' } }));
+  const created = await timed(steps.createSession, () => call(`${a.url}/v1/user/sessions`, { method: 'POST', ca: a.caPem, cookie, json: { poolId: a.poolId, sessionType: 'virtual' } }));
   expect(created.status === 200 && created.json.reconnected === false, 'create session', created);
   const id = created.json.session.id as string;
-  const dcv = await timed(steps.dcvFile, () => https(`${a.url}/v1/user/sessions/${encodeURIComponent(id)}/connection.dcv`, { ca: a.caPem, cookie }));
+  const dcv = await timed(steps.dcvFile, () => call(`${a.url}/v1/user/sessions/${encodeURIComponent(id)}/connection.dcv`, { ca: a.caPem, cookie }));
   expect(dcv.status === 200 && dcv.text.startsWith('[version]') && dcv.text.includes(`sessionid=${id}`), '.dcv file', dcv);
   steps.total.push(performance.now() - t);
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { BenchConfig } from '../lib/config.ts';
 import { ADMIN, approveAgent, startAgent, startDirector, type BenchAgent } from '../lib/director.ts';
-import { https, type Summary } from '../lib/http.ts';
+import type { Summary } from '../lib/http.ts';
 import { runLoad } from '../lib/proc.ts';
 import { row, type PartResult } from '../lib/report.ts';
 
@@ -24,13 +24,9 @@ export async function flowPart(cfg: BenchConfig, log: (s: string) => void): Prom
   let agent: BenchAgent | undefined;
   try {
     const admin = await director.login(ADMIN.user, ADMIN.password, 'admin');
-    agent = startAgent(director.url, { hostname: host, config: { update_interval: '2s' } });
-    await approveAgent(director, agent, admin);
-    const end = Date.now() + 20_000;
-    while (!(await https(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.length) {
-      if (Date.now() > end) throw new Error('the agent never reported');
-      await Bun.sleep(100);
-    }
+    agent = await startAgent(director.url, { hostname: host, config: { update_interval: '2s' } });
+    // Returns once the agent's first update is in the director's state.
+    await approveAgent(director, agent, { adminCookie: admin });
     log(`flow: ${users.length} users log in, list servers, start a session, fetch the .dcv file`);
     const r = await runLoad<Record<string, Summary>>(load('user-flow.ts'), { url: director.url, caPem: director.caPem, users, password: 'flow-pw', poolId: 'workstations' });
     const rows = Object.entries(r).map(([step, s]) => row('3 flow', `${step === 'total' ? 'whole flow' : step} p50 / p99 (n=${s.n})`, `${s.p50} / ${s.p99}`, 'ms'));

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { BenchConfig } from '../lib/config.ts';
 import { ADMIN, startDirector, type BenchDirector } from '../lib/director.ts';
 import type { Fleet, Identity } from '../lib/fleet.ts';
-import { https, round, summarise, type Summary } from '../lib/http.ts';
+import { call } from '../../scripts/lib/https.ts';
+import { round, summarise, type Summary } from '../lib/http.ts';
 import { memoryMb, runLoad } from '../lib/proc.ts';
 import { row, type PartResult, type Row } from '../lib/report.ts';
 
@@ -89,7 +90,7 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
     if (populate.errors) throw new Error(`populate: ${populate.errors} failed updates, first: ${populate.firstError}`);
     raw.populate = populate;
     const admin = await director.login(ADMIN.user, ADMIN.password, 'admin');
-    const sessions = await https(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin });
+    const sessions = await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin });
     const sessionCount = sessions.json.sessions.length as number;
     raw.sessions = sessionCount;
     await Bun.sleep(2000);
@@ -104,7 +105,7 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
     );
 
     const t = performance.now();
-    const adminServers = await https(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin });
+    const adminServers = await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin });
     raw.adminServersMs = round(performance.now() - t, 1);
     if (adminServers.json?.servers?.length !== hostnames.length) throw new Error(`admin server list has ${adminServers.json?.servers?.length} servers`);
 

@@ -1,29 +1,19 @@
 import { statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../scripts/lib/free-port.ts';
+import type { LoggedProcess } from '../../scripts/lib/logged-process.ts';
 import type { BenchConfig } from '../lib/config.ts';
-import { ADMIN, approveAgent, binaryExists, command, login, prepareDirectorDir, repoRoot, startAgent, startDirector, type BenchDirector, type Flavour } from '../lib/director.ts';
+import { ADMIN, approveAgent, binaryExists, command, login, prepareDirectorDir, repoRoot, startAgent, startDirector, type Flavour } from '../lib/director.ts';
 import { round, summarise } from '../lib/http.ts';
-import { memoryMb, WatchedProcess } from '../lib/proc.ts';
+import { memoryMb, watch } from '../lib/proc.ts';
 import { row, type PartResult, type Row } from '../lib/report.ts';
 
 const IDLE_MS = 3000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** Spawns the director and polls GET /v1/health every 2 ms: exec -> log line, exec -> first 200. */
-async function timeStart(flavour: Flavour, configFile: string, url: string, caPem: string): Promise<{ listeningMs: number; answeredMs: number; proc: WatchedProcess }> {
+async function timeStart(flavour: Flavour, configFile: string, url: string, caPem: string): Promise<{ listeningMs: number; answeredMs: number; proc: LoggedProcess }> {
   const t0 = performance.now();
-  const proc = new WatchedProcess('director', Bun.spawn([...command('director', flavour), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
+  const proc = watch('director', Bun.spawn([...command('director', flavour), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
   let listeningMs = NaN;
   void proc.next('director listening', 30_000).then(() => (listeningMs = performance.now() - t0), () => {});
   const end = t0 + 30_000;
@@ -61,7 +51,7 @@ export async function startupPart(cfg: BenchConfig, log: (s: string) => void): P
     await first.stop();
     log(`startup: ${cfg.starts} starts (${flavour})`);
     const runs = [];
-    let last: WatchedProcess | undefined;
+    let last: LoggedProcess | undefined;
     for (let i = 0; i < cfg.starts; i++) {
       const r = await timeStart(flavour, configFile, `https://127.0.0.1:${port}`, caPem);
       runs.push({ listeningMs: round(r.listeningMs, 1), answeredMs: round(r.answeredMs, 1) });
@@ -79,9 +69,10 @@ export async function startupPart(cfg: BenchConfig, log: (s: string) => void): P
     const directorRss = memoryMb(last!.pid).rss;
     const admin = await login(url, caPem, ADMIN.user, ADMIN.password, 'admin');
     // Default update interval (30 s): the first update goes out at once, then the agent is idle.
-    const agent = startAgent(url, { hostname: `idle-${flavour}`, flavour });
+    const agent = await startAgent(url, { hostname: `idle-${flavour}`, flavour });
     try {
-      await approveAgent({ url, caPem } as BenchDirector, agent, admin);
+      // Returns once the agent's first update is in the director's state.
+      await approveAgent({ url, caPem }, agent, { adminCookie: admin });
       await Bun.sleep(IDLE_MS);
       const agentRss = memoryMb(agent.proc.pid).rss;
       raw[`idle-${flavour}`] = { directorRssMb: round(directorRss, 1), agentRssMb: round(agentRss, 1) };

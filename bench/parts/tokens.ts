@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { BenchConfig } from '../lib/config.ts';
 import { ADMIN, startDirector } from '../lib/director.ts';
-import { https, type Summary } from '../lib/http.ts';
+import { call } from '../../scripts/lib/https.ts';
+import type { Summary } from '../lib/http.ts';
 import { runLoad } from '../lib/proc.ts';
 import { row, type PartResult, type Row } from '../lib/report.ts';
 
@@ -49,7 +50,7 @@ export async function tokensPart(cfg: BenchConfig, log: (s: string) => void): Pr
     const tokenCount = Math.ceil(total / (USES - 5));
     const tokens: string[] = [];
     for (let i = 0; i < tokenCount; i++) {
-      const r = await https(`${director.url}/v1/user/connectiontoken?sessionId=${sessionId}`, { ca: director.caPem, cookie });
+      const r = await call(`${director.url}/v1/user/connectiontoken?sessionId=${sessionId}`, { ca: director.caPem, cookie });
       if (r.status !== 200) throw new Error(`connection token: ${r.status} ${r.text}`);
       tokens.push(r.json.token);
     }

@@ -3,7 +3,7 @@ import type { BenchConfig } from '../lib/config.ts';
 import { startDirector } from '../lib/director.ts';
 import type { Fleet } from '../lib/fleet.ts';
 import { round } from '../lib/http.ts';
-import { runLoad, WatchedProcess } from '../lib/proc.ts';
+import { runLoad, watch } from '../lib/proc.ts';
 import { row, type PartResult, type Row } from '../lib/report.ts';
 
 const load = (f: string) => join(import.meta.dir, '..', 'load', f);
@@ -25,7 +25,7 @@ interface UpdateRun {
  */
 export async function updatesPart(cfg: BenchConfig, fleet: Fleet, log: (s: string) => void): Promise<PartResult> {
   const director = await startDirector({ dir: fleet.dir });
-  const serve = (name: string) => new WatchedProcess(name, Bun.spawn([process.execPath, load(`${name}-server.ts`), director.dataDir], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
+  const serve = (name: string) => watch(name, Bun.spawn([process.execPath, load(`${name}-server.ts`), director.dataDir], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
   const ceiling = serve('ceiling');
   const bridge = serve('bridge');
   const raw: Record<string, UpdateRun> = {};

@@ -75,8 +75,9 @@ test('rejects: a second agent cannot be approved under a registered agent\'s hos
   await service.register(first).catch(() => {});
   service.approve(first.guid, 'admin');
   const twin = await registration();
-  await expect(service.register(twin)).rejects.toMatchObject({ status: 409, code: 'HOSTNAME_TAKEN' });
-  expect(service.get(twin.guid)).toBeUndefined();
+  await expect(service.register(twin)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
+  expect(() => service.approve(twin.guid, 'admin')).toThrow(expect.objectContaining({ status: 409, code: 'HOSTNAME_TAKEN' }));
+  expect(service.get(twin.guid)?.state).toBe('pending');
   service.revoke(first.guid, 'admin');
-  await service.register(twin).catch((e) => expect(e.code).toBe('AGENT_PENDING'));
+  expect(service.approve(twin.guid, 'admin').state).toBe('registered');
 });

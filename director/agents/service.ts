@@ -21,6 +21,8 @@ const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]
 /** Enrolment, renewal and the admin's approve / deny / revoke, over agents.db and the CA. */
 export class AgentService {
   private readonly lastSeenWritten = new Map<string, number>();
+  /** guid -> the certificate last accepted for it; see authenticateAgent. */
+  private readonly accepted = new Map<string, { der: Uint8Array; identity: AgentIdentity }>();
   /** Called after a revocation, so live state forgets the agent's server at once. */
   onRevoked?: (guid: string) => void;
 
@@ -44,8 +46,8 @@ export class AgentService {
     if (!HOSTNAME_RE.test(input.hostname) || input.hostname.length > 253) throw badRequest('INVALID_HOSTNAME', 'hostname is not a valid host name');
     const csr = await checkAgentCsr(input.csr, input.guid);
     const now = this.clock.now();
+    this.accepted.delete(input.guid);
     const known = this.store.get(input.guid);
-    this.checkHostnameFree(input.hostname, input.guid);
     const row = { guid: input.guid, hostname: input.hostname, publicKey: csr.parsed.publicKeySpki, csr: csr.der, csrFingerprint: csr.fingerprint, remoteAddress: input.remoteAddress, now };
 
     if (!known) {
@@ -66,6 +68,7 @@ export class AgentService {
       this.log.warn('registered agent presented a different key', { guid: input.guid, csrFingerprint: csr.fingerprint });
       throw conflict('AGENT_KEY_MISMATCH', 'this GUID is registered with another key; an administrator must approve the new key');
     }
+    this.checkHostnameFree(input.hostname, input.guid);
     return this.issue(known, csr.parsed.request, input.hostname);
   }
 
@@ -78,10 +81,16 @@ export class AgentService {
     return this.issue(record, csr.parsed.request, record.hostname);
   }
 
-  /** The mTLS check behind every agent route; see requireAgent. */
+  /**
+   * The mTLS check behind every agent route; see requireAgent. The last certificate accepted per agent
+   * is remembered (every agent updates every 30 s); any change to the agent's row forgets it, so a
+   * revoke or a key change still bites on the very next request.
+   */
   authenticateAgent(certDer: Uint8Array, subjectCn: string | undefined): AgentIdentity {
     const guid = guidFromCn(subjectCn);
     if (!guid) throw forbidden('NOT_AN_AGENT', 'client certificate does not name an agent');
+    const cached = this.accepted.get(guid);
+    if (cached && bytesEqual(cached.der, certDer)) return cached.identity;
     const record = this.store.get(guid);
     if (!record) throw forbidden('AGENT_UNKNOWN', 'agent is not known');
     if (record.state === 'revoked') throw forbidden('AGENT_REVOKED', 'this agent has been revoked');
@@ -89,7 +98,9 @@ export class AgentService {
     if (!bytesEqual(certificateSpki(certDer), record.publicKey)) {
       throw forbidden('AGENT_KEY_MISMATCH', 'client certificate key is not the registered key');
     }
-    return { guid, hostname: record.hostname };
+    const identity = { guid, hostname: record.hostname };
+    this.accepted.set(guid, { der: certDer, identity });
+    return identity;
   }
 
   list(state?: AgentState): AgentRecord[] {
@@ -106,6 +117,7 @@ export class AgentService {
     if (expectedFingerprint && expectedFingerprint.toUpperCase() !== record.csrFingerprint) {
       throw conflict('FINGERPRINT_MISMATCH', 'the CSR changed since it was reviewed');
     }
+    this.accepted.delete(guid);
     if (record.state === 'pending') this.checkHostnameFree(record.hostname, guid);
     const now = this.clock.now();
     const done =
@@ -120,6 +132,7 @@ export class AgentService {
   /** Deny a pending agent (its row goes) or a registered agent's parked key (the key is dropped). */
   deny(guid: string, admin: string): void {
     const record = this.mustGet(guid);
+    this.accepted.delete(guid);
     if (record.state === 'pending') this.store.remove(guid);
     else if (record.state === 'registered' && record.conflictPublicKey) this.store.clearConflict(guid, this.clock.now());
     else throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to deny`);
@@ -130,6 +143,7 @@ export class AgentService {
     const record = this.mustGet(guid);
     if (record.state !== 'registered') throw conflict('INVALID_STATE', `agent is ${record.state}; only registered agents can be revoked`);
     this.store.revoke(guid, this.clock.now());
+    this.accepted.delete(guid);
     this.onRevoked?.(guid);
     this.audit.record({ type: 'agent.revoke', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
     this.log.info('agent revoked', { guid, by: admin });
@@ -157,6 +171,7 @@ export class AgentService {
   }
 
   private async issue(record: AgentRecord, request: Parameters<CertificateAuthority['issueAgentCertificate']>[0], hostname: string): Promise<IssuedCertificate> {
+    this.accepted.delete(record.guid);
     const { pem, notAfter, serialHex } = await this.ca.issueAgentCertificate(request, record.guid);
     this.store.recordIssued(record.guid, serialHex, notAfter.getTime(), hostname, this.clock.now());
     this.log.info('agent certificate issued', { guid: record.guid, serial: serialHex, notAfter: notAfter.toISOString() });
@@ -164,8 +179,8 @@ export class AgentService {
   }
 
   /**
-   * Servers are named by host name, so two live agents may not share one: a re-imaged host (new key
-   * and GUID) can take its name only after the admin revoked the old registration.
+   * Servers are named by host name, so two registered agents may not share one. A re-imaged host (new
+   * key and GUID) still shows up as pending; it can be approved once the old registration is revoked.
    */
   private checkHostnameFree(hostname: string, guid: string): void {
     const holder = this.store.registeredHolderOf(hostname, guid);

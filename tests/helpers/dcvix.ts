@@ -1,7 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LoggedProcessOptions } from '../../scripts/lib/logged-process.ts';
+import { toml } from '../../scripts/lib/toml.ts';
 import { LoggedProcess } from './process.ts';
 import { repoRoot, tempDir } from './temp.ts';
+
+export { toml };
 
 /**
  * Starts the real director and agent processes on port 0 in temp dirs. With DCVIX_BIN_DIR set (e.g.
@@ -12,17 +16,6 @@ function command(program: 'director' | 'agent'): string[] {
   if (bin) return [join(repoRoot, bin, `dcvix-${program}`)];
   return [process.execPath, join(repoRoot, program, 'main.ts')];
 }
-
-/** Minimal TOML writer for test configs: scalars, arrays and nested tables. */
-export const toml = (o: Record<string, unknown>, prefix = ''): string => {
-  const top: string[] = [];
-  const sections: string[] = [];
-  for (const [k, v] of Object.entries(o)) {
-    if (v && typeof v === 'object' && !Array.isArray(v)) sections.push(`[${prefix}${k}]\n${toml(v as Record<string, unknown>, `${prefix}${k}.`)}`);
-    else top.push(`${k} = ${JSON.stringify(v)}`);
-  }
-  return [...top, ...sections].join('\n') + '\n';
-};
 
 export const TEST_USERS: Record<string, string> = { admin: 'admin-pw', alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' };
 
@@ -98,8 +91,11 @@ export interface AgentHandle {
   env: Record<string, string>;
 }
 
-/** An agent whose dcv binary is the simulator (state and argv log in its temp dir). */
-export async function startAgent(directorUrl: string, opts: { config?: Record<string, unknown>; dir?: string } = {}): Promise<AgentHandle> {
+/**
+ * An agent whose dcv binary is the simulator (state and argv log in its temp dir). `command` replaces
+ * the program to run (the config file arguments follow it); `log` tunes how its output is kept.
+ */
+export async function startAgent(directorUrl: string, opts: { config?: Record<string, unknown>; dir?: string; command?: string[]; log?: LoggedProcessOptions } = {}): Promise<AgentHandle> {
   const dir = opts.dir ?? tempDir('dcvix-agent-');
   const dataDir = join(dir, 'data');
   mkdirSync(dir, { recursive: true });
@@ -124,7 +120,7 @@ export async function startAgent(directorUrl: string, opts: { config?: Record<st
     DCV_SIM_STATE: join(dir, 'dcv-state.json'),
     DCV_SIM_ARGV_LOG: join(dir, 'dcv-argv.log'),
   } as Record<string, string>;
-  const proc = new LoggedProcess('agent', Bun.spawn([...command('agent'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env }));
+  const proc = new LoggedProcess('agent', Bun.spawn([...(opts.command ?? command('agent')), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env }), opts.log);
   return {
     dir,
     dataDir,
@@ -135,12 +131,15 @@ export async function startAgent(directorUrl: string, opts: { config?: Record<st
   };
 }
 
-/** Admin logs in, approves the agent's pending registration and waits until its first update lands. */
-export async function approveAgent(director: DirectorHandle, agent: AgentHandle): Promise<{ guid: string; adminCookie: string; serverId: string }> {
+/**
+ * Admin logs in (unless `adminCookie` is given), approves the agent's pending registration and waits
+ * until its first update lands.
+ */
+export async function approveAgent(director: Pick<DirectorHandle, 'url' | 'caPem'>, agent: AgentHandle, opts: { adminCookie?: string } = {}): Promise<{ guid: string; adminCookie: string; serverId: string }> {
   const { call, eventually, login } = await import('./https.ts');
   await agent.proc.waitForMsg('registration pending approval', 30_000);
   const guid = readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim();
-  const adminCookie = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
+  const adminCookie = opts.adminCookie ?? (await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin'));
   const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
   if (r.status !== 200) throw new Error(`approve failed: ${r.status} ${r.text}`);
   await agent.port();

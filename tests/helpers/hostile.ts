@@ -1,6 +1,5 @@
 import { expect } from 'bun:test';
-import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { buildCertificate, KeyUsage, publicKeyInfoOf } from '../../director/ca/certificate-builder.ts';
@@ -11,6 +10,10 @@ import { agentCn } from '../../shared/pki/names.ts';
 import { toPem } from '../../shared/pki/pem.ts';
 import type { DirectorHandle } from './dcvix.ts';
 import { call, type Call } from './https.ts';
+
+export { ForeignCpu } from '../../scripts/lib/cpu.ts';
+export { freePort } from '../../scripts/lib/free-port.ts';
+export { pool } from '../../scripts/lib/pool.ts';
 
 /**
  * Helpers for tests/hostile: a seeded random generator, the error-envelope invariant, raw TLS
@@ -40,18 +43,6 @@ export function expectClientError(r: Call, what: string, opts: { requestId?: boo
   expect(String(r.json.error.code), summary).toMatch(SCREAMING_SNAKE);
   expect(typeof r.json.error.message, summary).toBe('string');
   if (opts.requestId !== false) expect(typeof r.json.error.requestId === 'string' && r.json.error.requestId.length > 0, `${summary} (requestId)`).toBe(true);
-}
-
-/** A free TCP port on 127.0.0.1 (for programs that must come back on the same port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RawResponse {
@@ -247,21 +238,6 @@ export class SimAgent {
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return out;
-}
-
 /** The rows hostile input must never change: agents (minus lastSeen, which updates touch) and sessions. */
 export async function rowSnapshot(d: DirectorHandle, adminCookie: string): Promise<{ agents: unknown[]; sessions: unknown[] }> {
   const agents = await call(`${d.url}/v1/admin/agents`, { ca: d.caPem, cookie: adminCookie });
@@ -289,54 +265,4 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-/**
- * CPU used on this machine by processes outside this test's process tree (other jobs on a shared CI
- * box), in cores, averaged over the time between start() and stop(). Our tree's CPU includes children
- * already reaped (cutime/cstime), so short-lived dcv simulator processes count as ours.
- */
-export class ForeignCpu {
-  private first: { busy: number; ours: number; at: number } | undefined;
-
-  start(): void {
-    this.first = cpuSample();
-  }
-
-  stop(): number {
-    const now = cpuSample();
-    const then = this.first!;
-    const seconds = (now.at - then.at) / 1000;
-    const foreignTicks = now.busy - then.busy - (now.ours - then.ours);
-    return seconds > 0 ? Math.max(0, foreignTicks / 100 / seconds) : 0;
-  }
-}
-
-function cpuSample(): { busy: number; ours: number; at: number } {
-  const at = performance.now();
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal
-  const busy = cpu.reduce((a, b) => a + b, 0) - cpu[3]! - (cpu[4] ?? 0);
-  const procs = new Map<number, { ppid: number; ticks: number }>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // After "pid (comm) ": state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based from pid.
-      procs.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
-    } catch {
-      // The process exited while we looked.
-    }
-  }
-  const mine = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
-      if (p === process.pid) return true;
-      p = procs.get(p)?.ppid ?? 0;
-    }
-    return false;
-  };
-  let ours = 0;
-  for (const [pid, p] of procs) if (mine(pid)) ours += p.ticks;
-  return { busy, ours, at };
 }
