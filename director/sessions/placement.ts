@@ -13,15 +13,22 @@ export interface Candidate {
  * server id (so equal hosts give a stable answer).
  */
 export function chooseServer(candidates: Candidate[], type: SessionType): ServerEntry | undefined {
-  const eligible = candidates.filter((c) => type !== 'console' || !c.sessions.some((s) => s.type === 'console'));
-  eligible.sort(
-    (a, b) =>
-      a.sessions.length - b.sessions.length ||
-      loadPerCore(a.server) - loadPerCore(b.server) ||
-      freeMemory(b.server) - freeMemory(a.server) ||
-      a.server.id.localeCompare(b.server.id),
-  );
-  return eligible[0]?.server;
+  let best: Candidate | undefined;
+  for (const c of candidates) {
+    if (type === 'console' && c.sessions.some((s) => s.type === 'console')) continue;
+    if (!best || better(c, best)) best = c;
+  }
+  return best?.server;
+}
+
+/** One pass instead of a sort: a pool of "*" may hold every server of a large fleet. */
+function better(a: Candidate, b: Candidate): boolean {
+  const order =
+    a.sessions.length - b.sessions.length ||
+    loadPerCore(a.server) - loadPerCore(b.server) ||
+    freeMemory(b.server) - freeMemory(a.server) ||
+    a.server.id.localeCompare(b.server.id);
+  return order < 0;
 }
 
 /** A session this user already has among the candidates, of the wanted type (reconnect). */
