@@ -1,4 +1,5 @@
 /** Wire shapes of the director's API as the web app reads them (fields it does not use are omitted). */
+import type { AgentStats } from '../shared/api/agent-wire.ts';
 export type Role = 'user' | 'admin';
 
 export interface Me {
@@ -22,15 +23,8 @@ export interface Session {
   pool?: string | null;
 }
 
-export interface ServerStats {
-  free_memory: number;
-  total_memory: number;
-  cores: number;
-  cpu_usage: number;
-  load1: number;
-  load5: number;
-  load15: number;
-}
+/** The agent's stats as the director passes them on (shared wire type, snake_case). */
+export type ServerStats = Omit<AgentStats, 'hostname'>;
 
 export interface UserServer {
   id: string;

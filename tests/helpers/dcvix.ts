@@ -38,6 +38,8 @@ export interface DirectorHandle {
   proc: LoggedProcess;
   configFile: string;
   writePolicy(p: { users?: unknown; pools?: unknown }): void;
+  /** The director's own certificate, key and CA (PEM): what it presents to agents. */
+  clientCredentials(): { cert: string; key: string; ca: string };
   stop(): Promise<void>;
 }
 
@@ -78,6 +80,11 @@ export async function startDirector(opts: { config?: Record<string, unknown>; po
     proc,
     configFile,
     writePolicy,
+    clientCredentials: () => ({
+      cert: readFileSync(join(dataDir, 'dcvix-director.crt'), 'utf8'),
+      key: readFileSync(join(dataDir, 'dcvix-director.key'), 'utf8'),
+      ca: readFileSync(caFile, 'utf8'),
+    }),
     stop: () => proc.stop(),
   };
 }

@@ -38,11 +38,7 @@ beforeAll(async () => {
   if (created.status !== 200) throw new Error(`session: ${created.status} ${created.text}`);
   sim = await SimAgent.create('sim-hostile');
   await sim.enrol(director, admin);
-  directorCreds = {
-    cert: readFileSync(join(director.dataDir, 'dcvix-director.crt'), 'utf8'),
-    key: readFileSync(join(director.dataDir, 'dcvix-director.key'), 'utf8'),
-    ca: director.caPem,
-  };
+  directorCreds = director.clientCredentials();
   logStart.director = director.proc.lines.length;
 }, 60_000);
 

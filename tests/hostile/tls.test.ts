@@ -38,11 +38,7 @@ beforeAll(async () => {
   if (r.status !== 200) throw new Error(`revoke: ${r.text}`);
   ca = await directorCaSigner(director.dataDir);
   stranger = await strangerCa();
-  directorCreds = {
-    cert: readFileSync(join(director.dataDir, 'dcvix-director.crt'), 'utf8'),
-    key: readFileSync(join(director.dataDir, 'dcvix-director.key'), 'utf8'),
-    ca: director.caPem,
-  };
+  directorCreds = director.clientCredentials();
 }, 60_000);
 
 afterAll(async () => {

@@ -34,11 +34,7 @@ function servedSerial(port: number): Promise<string> {
 
 beforeAll(async () => {
   director = await startDirector();
-  directorCreds = {
-    cert: readFileSync(join(director.dataDir, 'dcvix-director.crt'), 'utf8'),
-    key: readFileSync(join(director.dataDir, 'dcvix-director.key'), 'utf8'),
-    ca: director.caPem,
-  };
+  directorCreds = director.clientCredentials();
   agent = await startAgent(director.url, { config: { renew_interval: '3s', renew_retry_interval: '1s', hostname: 'ws-enrol' } });
 }, 60_000);
 
