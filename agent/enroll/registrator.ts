@@ -1,7 +1,7 @@
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from '../../shared/log.ts';
-import { sha256Fingerprint } from '../../shared/pki/cert-info.ts';
-import { createCsr } from '../../shared/pki/csr.ts';
+import { createCsr } from '../../shared/pki/ed25519-csr.ts';
+import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { DirectorClient, DirectorError, type IssuedCertificate, type TrustMode } from '../director-client.ts';
 import { readCaIfPresent, storeCertificate, type AgentIdentity } from '../identity/identity.ts';

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { removeStaleTempFiles, writeFileAtomic } from '../../shared/fs-atomic.ts';
-import { bytesEqual, parseCertPem, type CertInfo } from '../../shared/pki/cert-info.ts';
+import { bytesEqual, certFacts, type CertFacts } from '../../shared/pki/native-cert.ts';
 import { generateEd25519, keyPairFromPem, privateKeyToPem, publicKeySpki } from '../../shared/pki/keys.ts';
 import { agentCn, isGuid } from '../../shared/pki/names.ts';
 import { identityPaths, type IdentityPaths } from './files.ts';
@@ -54,7 +54,7 @@ export async function ensureIdentity(dataDir: string): Promise<AgentIdentity & {
 
 export interface StoredCertificate {
   pem: string;
-  info: CertInfo;
+  info: CertFacts;
   caPem: string;
   /** When the certificate was stored here (file mtime): renewal intervals count from it. */
   obtainedAt: number;
@@ -65,7 +65,7 @@ export function loadCertificate(id: AgentIdentity): StoredCertificate | undefine
   if (!existsSync(id.paths.cert) || !existsSync(id.paths.ca)) return undefined;
   try {
     const pem = readFileSync(id.paths.cert, 'utf8');
-    const info = parseCertPem(pem);
+    const info = certFacts(pem);
     if (info.subjectCn !== agentCn(id.guid) || !bytesEqual(info.publicKeySpki, id.spki)) return undefined;
     return { pem, info, caPem: readFileSync(id.paths.ca, 'utf8'), obtainedAt: statSync(id.paths.cert).mtimeMs };
   } catch {

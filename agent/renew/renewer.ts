@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
-import { createCsr } from '../../shared/pki/csr.ts';
-import { parseCertPem } from '../../shared/pki/cert-info.ts';
+import { certFacts } from '../../shared/pki/native-cert.ts';
+import { createCsr } from '../../shared/pki/ed25519-csr.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { DirectorClient } from '../director-client.ts';
 import { loadCertificate, storeCertificate, type AgentIdentity, type StoredCertificate } from '../identity/identity.ts';
@@ -69,7 +69,7 @@ export class Renewer {
         keyPem: this.o.identity.keyPem,
         caPem: current.caPem,
       });
-      const info = parseCertPem(issued.certificate);
+      const info = certFacts(issued.certificate);
       storeCertificate(this.o.identity, issued.certificate);
       this.o.log.info('certificate renewed', { serial: info.serialHex, notAfter: info.notAfter.toISOString() });
       this.o.onRenewed({ pem: issued.certificate, info, caPem: current.caPem, obtainedAt: this.o.clock.now() });

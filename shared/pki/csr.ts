@@ -1,19 +1,8 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ED25519_OID, installPkiEngine } from './engine.ts';
-import { commonName, nameWithCn } from './names.ts';
 import { toArrayBuffer } from './pem.ts';
-
-/** Builds and signs a PKCS#10 request for `cn`; returns its DER. */
-export async function createCsr(keys: CryptoKeyPair, cn: string): Promise<Uint8Array> {
-  installPkiEngine();
-  const csr = new pkijs.CertificationRequest();
-  csr.version = 0;
-  csr.subject = nameWithCn(cn);
-  await csr.subjectPublicKeyInfo.importKey(keys.publicKey);
-  await csr.sign(keys.privateKey, 'SHA-256');
-  return new Uint8Array(csr.toSchema().toBER(false));
-}
+import { commonName } from './x500.ts';
 
 /** What a parsed, signature-checked CSR tells. */
 export interface ParsedCsr {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { buildCertificate, KeyUsage, publicKeyInfoOf } from '../../director/ca/certificate-builder.ts';
-import { createCsr } from '../../shared/pki/csr.ts';
+import { createCsr } from '../../shared/pki/ed25519-csr.ts';
 import { installPkiEngine } from '../../shared/pki/engine.ts';
 import { generateEd25519, generateP256, keyPairFromPem, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';
