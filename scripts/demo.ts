@@ -103,7 +103,7 @@ try {
 
     Open:   ${url}/
     User:   demo  / ${USERS.demo}
-    Admin:  admin / ${USERS.admin}   (tick "Administrator")
+    Admin:  admin / ${USERS.admin}   (link "Administrator sign-in", or ${url}/#/admin/login)
 
     The director's certificate comes from its own CA; the browser will warn once.
     CA file:        ${join(base, 'director', 'ca.pem')}
