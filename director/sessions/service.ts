@@ -60,14 +60,23 @@ export class SessionService {
       }
       const existing = existingSession(candidates, who.user, type);
       if (existing) return { session: existing, reconnected: true };
-      const server = chooseServer(candidates, type);
-      if (!server) {
-        throw target.poolId !== undefined
-          ? new ApiError(503, 'NO_SERVER_AVAILABLE', 'no server in this pool can take a session now')
-          : new ApiError(409, 'CONSOLE_IN_USE', 'this server already has a console session');
+      // A console race lost on one pool member (another user got there first) moves on to the next.
+      for (;;) {
+        const server = chooseServer(candidates, type);
+        if (!server) {
+          throw target.poolId !== undefined
+            ? new ApiError(503, 'NO_SERVER_AVAILABLE', 'no server in this pool can take a session now')
+            : new ApiError(409, 'CONSOLE_IN_USE', 'this server already has a console session');
+        }
+        try {
+          const session = await this.create(server, who.user, type, newSessionId(who.user), who.user, target.poolId);
+          return { session, reconnected: false };
+        } catch (err) {
+          const lostRace = err instanceof ApiError && err.code === 'CONSOLE_IN_USE' && target.poolId !== undefined;
+          if (!lostRace) throw err;
+          candidates = candidates.filter((c) => c.server.id !== server.id);
+        }
       }
-      const session = await this.create(server, who.user, type, newSessionId(who.user), who.user, target.poolId);
-      return { session, reconnected: false };
     });
   }
 
