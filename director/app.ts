@@ -5,7 +5,6 @@ import { startSecureServer, type SecureServer } from '../shared/http/secure-serv
 import type { Logger } from '../shared/log.ts';
 import { AgentService } from './agents/service.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
-import { AgentStore } from './agents/store.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
 import { parseTokenKey } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
@@ -32,7 +31,7 @@ import { totpAdminRoutes, totpRoutes } from './login/totp-routes.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
-import { openDatabase } from './store/db.ts';
+import { openStores } from './store/open-stores.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 
 export interface DirectorDeps {
@@ -53,7 +52,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   });
   log.info('CA ready', { fingerprintSha256: ca.fingerprint });
 
-  const db = openDatabase(join(config.data_dir, 'agents.db'));
+  const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
   const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
   const first = policy.reload();
   if (!first.ok) throw new Error(`policy: ${first.error}`);
@@ -65,8 +64,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   }
   const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous.map((k) => parseTokenKey(k)!) });
   const metrics = createDirectorMetrics();
-  const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit });
-  const agents = new AgentService(new AgentStore(db), ca, clock, audit, log, config.max_pending_agents);
+  const { login, audit, totp } = buildLogin({ config, stores, policy, clock, log, wrapAudit: metrics.countingAudit });
+  const agents = new AgentService(stores.agents, ca, clock, audit, log, config.max_pending_agents);
   const state = new RuntimeState(clock);
   agents.onRevoked = (guid) => state.removeAgent(guid);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
@@ -101,8 +100,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(errorHandler(log))
     .use(requestLog(log, metrics.countRequest, (r) => connectionInfo(r).remoteAddress))
     .get('/v1/health', () => ({ status: 'ok' }))
-    .get('/metrics', ({ request }) => {
+    .get('/metrics', async ({ request }) => {
       if (!inAllowList(connectionInfo(request).remoteAddress, metricsAllow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
+      await agents.refreshSummary();
       return new Response(metrics.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
     })
     .get('/v1/openapi.json', () => openApiDocument())
@@ -158,7 +158,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     async stop(): Promise<void> {
       housekeeper.stop();
       await server?.close();
-      db.close();
+      await stores.close();
     },
   };
 }

@@ -22,7 +22,7 @@ export class Housekeeper {
 
   start(): void {
     this.timers.push(setInterval(() => this.sweepSessions(), this.o.intervalMs));
-    this.timers.push(setInterval(() => this.sweepPending(), this.o.pendingCleanupIntervalMs));
+    this.timers.push(setInterval(() => void this.sweepPending().catch((error) => this.o.log.warn('pending clean-up failed', { error })), this.o.pendingCleanupIntervalMs));
     for (const t of this.timers) t.unref?.();
   }
 
@@ -37,8 +37,8 @@ export class Housekeeper {
     return dropped;
   }
 
-  sweepPending(): number {
-    const removed = this.o.agents.purgeStalePending(this.o.pendingMaxAgeMs);
+  async sweepPending(): Promise<number> {
+    const removed = await this.o.agents.purgeStalePending(this.o.pendingMaxAgeMs);
     if (removed) this.o.log.info('removed stale pending registrations', { count: removed });
     return removed;
   }

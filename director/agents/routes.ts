@@ -39,22 +39,22 @@ const STATES = new Set<AgentState>(['pending', 'registered', 'revoked']);
 export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
   new Elysia({ name: 'director.agents.admin', prefix: '/v1/admin/agents' })
     .use(requireAdmin(tokens))
-    .get('', ({ query }) => {
+    .get('', async ({ query }) => {
       const state = typeof query.state === 'string' && STATES.has(query.state as AgentState) ? (query.state as AgentState) : undefined;
       if (query.state !== undefined && !state) {
         throw badRequest('INVALID_STATE_FILTER', 'state must be pending, registered or revoked');
       }
-      return { agents: agents.list(state).map(agentView) };
+      return { agents: (await agents.list(state)).map(agentView) };
     })
-    .post('/:guid/approve', ({ params, session, body }) => {
+    .post('/:guid/approve', async ({ params, session, body }) => {
       const fingerprint = typeof body === 'string' && body.trim() ? optionalString(jsonObject(body), 'csrFingerprint', 200) : undefined;
-      return { agent: agentView(agents.approve(params.guid, session.sub, fingerprint)) };
+      return { agent: agentView(await agents.approve(params.guid, session.sub, fingerprint)) };
     }, { parse: 'text' })
-    .post('/:guid/deny', ({ params, session }) => {
-      agents.deny(params.guid, session.sub);
+    .post('/:guid/deny', async ({ params, session }) => {
+      await agents.deny(params.guid, session.sub);
       return { ok: true };
     })
-    .post('/:guid/revoke', ({ params, session }) => ({ agent: agentView(agents.revoke(params.guid, session.sub)) }));
+    .post('/:guid/revoke', async ({ params, session }) => ({ agent: agentView(await agents.revoke(params.guid, session.sub)) }));
 
 /** What admins see of a registration: never key material beyond fingerprints. */
 export function agentView(a: AgentRecord) {

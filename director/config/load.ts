@@ -15,7 +15,7 @@ export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
   if (cfg.token_key_previous.some((k) => !parseTokenKey(k))) {
     throw new ConfigError(`${file}: key "token_key_previous" must list 32-byte keys as 64 hex characters or base64`);
   }
-  for (const key of ['gateway_allow', 'metrics_allow'] as const) {
+  for (const key of ['gateway_allow', 'metrics_allow', 'trusted_proxies'] as const) {
     for (const cidr of cfg[key]) {
       try {
         parseCidr(cidr);
@@ -25,12 +25,43 @@ export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
     }
   }
   const policyDir = cfg.policy_dir ? resolve(dirname(file), cfg.policy_dir) : dirname(resolve(file));
-  return Object.freeze({
+  const storePassword = await storePasswordOf(cfg, file);
+  const out = {
     ...cfg,
     data_dir: resolve(dirname(resolve(file)), cfg.data_dir),
     configFile: resolve(file),
     policyDir,
-  });
+  };
+  // Not enumerable: a config dumped for debugging never shows it.
+  Object.defineProperty(out, 'storePassword', { value: storePassword, enumerable: false });
+  return Object.freeze(out) as DirectorConfig;
+}
+
+/**
+ * store_url must be empty or a postgres:// URL without a password in it (a config file is often
+ * readable by more people than a secret file). The password comes from store_password_file (first
+ * line, relative to the config file) or DCVIX_STORE_PASSWORD.
+ */
+async function storePasswordOf(cfg: { store_url: string; store_password_file: string }, file: string): Promise<string | undefined> {
+  if (!cfg.store_url) return undefined;
+  let url: URL;
+  try {
+    url = new URL(cfg.store_url);
+  } catch {
+    throw new ConfigError(`${file}: key "store_url" is not a URL (expected postgres://user@host:5432/database)`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError(`${file}: key "store_url" must be a postgres:// URL or empty`);
+  if (url.password) throw new ConfigError(`${file}: key "store_url" must not contain a password; use store_password_file or DCVIX_STORE_PASSWORD`);
+  if (cfg.store_password_file) {
+    const path = resolve(dirname(resolve(file)), cfg.store_password_file);
+    const text = await Bun.file(path).text().catch(() => {
+      throw new ConfigError(`${file}: store_password_file ${path} cannot be read`);
+    });
+    const pw = text.split('\n')[0]!.trim();
+    if (!pw) throw new ConfigError(`${file}: store_password_file ${path} is empty`);
+    return pw;
+  }
+  return process.env.DCVIX_STORE_PASSWORD || undefined;
 }
 
 /** 32 key bytes from hex or base64, or undefined when the text is neither. */

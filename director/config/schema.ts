@@ -43,6 +43,12 @@ export const directorSchema = {
   dcv_certificate_validation: field<'strict' | 'accept-untrusted' | 'ask-user'>('ask-user', oneOf('strict', 'accept-untrusted', 'ask-user')),
   /** How many DCV connections one connection token may open within its lifetime. */
   connection_token_max_uses: field(3, int(1, 100)),
+  /** "" = the embedded bun:sqlite database in data_dir; "postgres://user@host:5432/db" = PostgreSQL (several directors). */
+  store_url: field('', str),
+  /** File holding the PostgreSQL password (else the environment variable DCVIX_STORE_PASSWORD). */
+  store_password_file: field('', str),
+  /** CIDRs of load balancers that send a PROXY protocol v2 header; from them the header is required. */
+  trusted_proxies: field<string[]>([], list(str)),
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
   auth: authSchema,
   otp: otpSchema,
@@ -53,4 +59,9 @@ export const directorSchema = {
   }),
 };
 
-export type DirectorConfig = ConfigOf<typeof directorSchema> & { readonly configFile: string; readonly policyDir: string };
+export type DirectorConfig = ConfigOf<typeof directorSchema> & {
+  readonly configFile: string;
+  readonly policyDir: string;
+  /** The store password (store_password_file or DCVIX_STORE_PASSWORD), never logged. */
+  readonly storePassword?: string;
+};

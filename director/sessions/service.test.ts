@@ -29,7 +29,7 @@ function setup() {
       return { session: { id: req.sessionId, owner: req.userId, type: 'console', numOfConnections: 0 } };
     },
   } as unknown as AgentClient;
-  const audit = { record: () => {}, list: () => [] };
+  const audit = { record: () => {}, list: async () => [] };
   return { service: new SessionService({ state, policy, agents, audit, log: silentLogger, offlineAfterMs: 60_000 }), created };
 }
 

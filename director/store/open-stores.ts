@@ -1,0 +1,56 @@
+import type { SQL } from 'bun';
+import { join } from 'node:path';
+import type { Logger } from '../../shared/log.ts';
+import { createPostgresAuditStore } from '../audit/postgres.ts';
+import { createSqliteAuditStore } from '../audit/sqlite.ts';
+import type { AuditStore } from '../audit/types.ts';
+import { SqliteAgentStore, type AgentStore } from '../agents/store.ts';
+import { PostgresAgentStore } from '../agents/store-postgres.ts';
+import { createSqliteTotpStore, type TotpSecretStore } from '../otp/totp-store.ts';
+import { createPostgresTotpStore } from '../otp/totp-store-postgres.ts';
+import { openDatabase } from './db.ts';
+import { connectPostgres, migratePostgres, redactUrl } from './postgres.ts';
+
+/** The durable aggregates, each behind its own async interface, on one backing store. */
+export interface DirectorStores {
+  kind: 'sqlite' | 'postgres';
+  agents: AgentStore;
+  audit: AuditStore;
+  totp: TotpSecretStore;
+  /** The PostgreSQL client, for features that need locks or notifications (absent on sqlite). */
+  sql?: SQL;
+  close(): Promise<void>;
+}
+
+export interface StoreSettings {
+  /** "" = bun:sqlite in dataDir; "postgres://..." = PostgreSQL. */
+  url: string;
+  /** Password for PostgreSQL, from store_password_file or DCVIX_STORE_PASSWORD (never in the URL in config files). */
+  password?: string;
+  dataDir: string;
+}
+
+/** Opens the configured store; PostgreSQL is migrated under an advisory lock before use. */
+export async function openStores(s: StoreSettings, log: Logger): Promise<DirectorStores> {
+  if (!s.url) {
+    const db = openDatabase(join(s.dataDir, 'agents.db'));
+    return {
+      kind: 'sqlite',
+      agents: new SqliteAgentStore(db),
+      audit: createSqliteAuditStore(db),
+      totp: createSqliteTotpStore(db),
+      close: async () => db.close(),
+    };
+  }
+  const sql = await connectPostgres(s.url, s.password);
+  await migratePostgres(sql, log);
+  log.info('store ready', { store: redactUrl(s.url) });
+  return {
+    kind: 'postgres',
+    agents: new PostgresAgentStore(sql),
+    audit: createPostgresAuditStore(sql),
+    totp: createPostgresTotpStore(sql),
+    sql,
+    close: () => sql.close(),
+  };
+}

@@ -1,0 +1,14 @@
+import { base } from './001-base.ts';
+
+/**
+ * PostgreSQL schema migrations, numbered on their own (the bun:sqlite list in ../migrations is separate).
+ * Applied in order, each in its own transaction, under an advisory lock; never edit one that has
+ * shipped, add the next.
+ */
+export interface PgMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const pgMigrations: PgMigration[] = [base];
