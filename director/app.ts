@@ -95,6 +95,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
 
   metrics.addStateGauges({ agents, state, ca, offlineAfterMs: config.server_offline_after });
   const metricsAllow = config.metrics_allow.map(parseCidr);
+  const trustedProxies = config.trusted_proxies.map(parseCidr);
 
   const app = new Elysia()
     .use(errorHandler(log))
@@ -136,6 +137,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         maxBodyBytes: config.max_body_bytes,
         handle: (request) => app.handle(request),
         onError: (error) => log.error('request bridge failed', { error }),
+        proxy: trustedProxies.length
+          ? { isTrusted: (a) => inAllowList(a, trustedProxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) }
+          : undefined,
       });
       housekeeper.start();
       log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/` });
