@@ -1,0 +1,92 @@
+/**
+ * Two directors on one PostgreSQL behind the shipped HAProxy config (TCP mode, TLS health checks,
+ * PROXY protocol v2): real processes on loopback. Clients connect from 127.0.0.3/127.0.0.4 so the
+ * directors must learn the address from the PROXY header (HAProxy itself connects from 127.0.0.1).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
+import { checkHaproxyConfig, startHaproxy, type Haproxy } from '../helpers/haproxy.ts';
+import { eventually } from '../helpers/https.ts';
+import { startPostgres, type Postgres } from '../helpers/postgres.ts';
+import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
+
+let pg: Postgres;
+let a: DirectorHandle;
+let b: DirectorHandle;
+let lb: Haproxy;
+let caFile: string;
+
+/** curl from a chosen loopback source address (Bun's fetch cannot bind one). */
+async function curl(from: string, path: string, opts: { json?: unknown; cookie?: string } = {}): Promise<{ status: number; body: string; cookie?: string }> {
+  const argv = ['curl', '-s', '--max-time', '10', '--cacert', caFile, '--interface', from, '-o', '-', '-w', '\n%{http_code}', '-D', '-'];
+  if (opts.json !== undefined) argv.push('-H', 'content-type: application/json', '--data-binary', JSON.stringify(opts.json));
+  if (opts.cookie) argv.push('-H', `cookie: ${opts.cookie}`);
+  argv.push(`https://localhost:${lb.port}${path}`);
+  const p = Bun.spawn(argv, { stdout: 'pipe', stderr: 'pipe' });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  const status = Number(out.slice(out.lastIndexOf('\n') + 1));
+  const [head = '', body = ''] = out.slice(0, out.lastIndexOf('\n')).split('\r\n\r\n');
+  const cookie = /^set-cookie: ([^;]+)/im.exec(head)?.[1];
+  return { status, body, cookie };
+}
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  const config = { store_url: pg.urlWithoutPassword, token_key: 'cd'.repeat(32), trusted_proxies: ['127.0.0.1/32'], gateway_allow: ['127.0.0.3/32'] };
+  [a, b] = await Promise.all([0, 1].map(() => startDirector({ config, env: { DCVIX_STORE_PASSWORD: pg.password } }))) as [DirectorHandle, DirectorHandle];
+  // Until the CA is shared through the store, each director has its own: HAProxy and curl trust both.
+  caFile = join(tempDir('dcvix-lb-'), 'cas.pem');
+  writeFileSync(caFile, a.caPem + b.caPem);
+  lb = await startHaproxy({ directorPorts: [a.port, b.port], caFile });
+});
+afterAll(async () => {
+  await lb?.stop();
+  await Promise.all([a?.stop(), b?.stop()]);
+  await pg?.stop();
+  cleanupTempDirs();
+});
+
+describe('HAProxy in front of two directors', () => {
+  test('ok: the shipped haproxy.cfg passes haproxy -c', async () => {
+    const r = await checkHaproxyConfig({ DCVIX_CA_FILE: caFile });
+    expect([r.code, r.output]).toEqual([0, expect.stringContaining('Configuration file is valid')]);
+  });
+
+  test('ok: TLS health checks with PROXY LOCAL mark both directors UP, and no director logs a refusal', async () => {
+    await lb.waitForStatus('director-a', 'UP');
+    await lb.waitForStatus('director-b', 'UP');
+    for (const d of [a, b]) expect(d.proc.count('connection refused')).toBe(0);
+  });
+
+  test('ok: audit and the gateway allow-list see the real client address from the PROXY header', async () => {
+    const user = await curl('127.0.0.3', '/v1/user/login', { json: { userID: 'alice', password: TEST_USERS.alice } });
+    expect(user.status).toBe(200);
+    const admin = await curl('127.0.0.4', '/v1/admin/login', { json: { userID: 'admin', password: TEST_USERS.admin } });
+    expect(admin.status).toBe(200);
+    const events = await eventually(async () => {
+      const r = await curl('127.0.0.4', '/v1/admin/audit?type=login', { cookie: admin.cookie });
+      const list = JSON.parse(r.body).events as { actor: string; clientAddress: string }[];
+      return list.length >= 2 && list;
+    }, 5000, 'both logins audited');
+    expect(events.map((e) => [e.actor, e.clientAddress]).sort()).toEqual([['admin', '127.0.0.4'], ['alice', '127.0.0.3']]);
+    // gateway_allow lists only 127.0.0.3: its call gets past the allow-list (to "unknown session"), 127.0.0.4's does not.
+    const allowed = await curl('127.0.0.3', '/resolveSession?sessionId=no-such-session', { json: {} });
+    const refused = await curl('127.0.0.4', '/resolveSession?sessionId=no-such-session', { json: {} });
+    expect([allowed.status, JSON.parse(allowed.body).error.code]).toEqual([404, 'SESSION_NOT_FOUND']);
+    expect([refused.status, JSON.parse(refused.body).error.code]).toEqual([403, 'GATEWAY_NOT_ALLOWED']);
+  });
+
+  test('ok: kill -9 of one director: requests keep succeeding through HAProxy with the same cookie', async () => {
+    const login = await curl('127.0.0.3', '/v1/user/login', { json: { userID: 'bob', password: TEST_USERS.bob } });
+    expect(login.status).toBe(200);
+    a.proc.proc.kill('SIGKILL');
+    await a.proc.exited;
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await curl('127.0.0.3', '/v1/user/servers', { cookie: login.cookie })).status);
+    expect(statuses).toEqual(Array(10).fill(200));
+    await lb.waitForStatus('director-a', 'DOWN');
+  });
+});
