@@ -6,6 +6,7 @@ import type { Logger } from '../shared/log.ts';
 import { AgentService } from './agents/service.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
+import { openSharedAuthority } from './ca/shared-authority.ts';
 import { parseTokenKey } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { Housekeeper } from './housekeeper.ts';
@@ -44,15 +45,15 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
 
-  const ca = await openAuthority({
-    dataDir: config.data_dir,
-    hostnames: config.hostnames,
-    clock,
-    onEvent: (msg, fields) => log.info(msg, fields),
-  });
-  log.info('CA ready', { fingerprintSha256: ca.fingerprint });
-
   const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
+  const caOptions = { dataDir: config.data_dir, hostnames: config.hostnames, clock, onEvent: (msg: string, fields: Record<string, unknown>) => log.info(msg, fields) };
+  const ca = stores.sql
+    ? await openSharedAuthority({ ...caOptions, sql: stores.sql, sealKey: config.storeCaKey!, tokenKey: parseTokenKey(config.token_key)! }).catch(async (err) => {
+        await stores.close();
+        throw err;
+      })
+    : await openAuthority(caOptions);
+  log.info('CA ready', { fingerprintSha256: ca.fingerprint });
   const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
   const first = policy.reload();
   if (!first.ok) throw new Error(`policy: ${first.error}`);

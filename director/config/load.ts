@@ -26,6 +26,7 @@ export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
   }
   const policyDir = cfg.policy_dir ? resolve(dirname(file), cfg.policy_dir) : dirname(resolve(file));
   const storePassword = await storePasswordOf(cfg, file);
+  const storeCaKey = await storeCaKeyOf(cfg, file);
   const out = {
     ...cfg,
     data_dir: resolve(dirname(resolve(file)), cfg.data_dir),
@@ -34,6 +35,7 @@ export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
   };
   // Not enumerable: a config dumped for debugging never shows it.
   Object.defineProperty(out, 'storePassword', { value: storePassword, enumerable: false });
+  Object.defineProperty(out, 'storeCaKey', { value: storeCaKey, enumerable: false });
   return Object.freeze(out) as DirectorConfig;
 }
 
@@ -54,14 +56,31 @@ async function storePasswordOf(cfg: { store_url: string; store_password_file: st
   if (url.password) throw new ConfigError(`${file}: key "store_url" must not contain a password; use store_password_file or DCVIX_STORE_PASSWORD`);
   if (cfg.store_password_file) {
     const path = resolve(dirname(resolve(file)), cfg.store_password_file);
-    const text = await Bun.file(path).text().catch(() => {
-      throw new ConfigError(`${file}: store_password_file ${path} cannot be read`);
-    });
-    const pw = text.split('\n')[0]!.trim();
-    if (!pw) throw new ConfigError(`${file}: store_password_file ${path} is empty`);
+    const pw = (await readSecretFile(file, 'store_password_file', cfg.store_password_file)).split('\n')[0]!.trim();
+    if (!pw) throw new ConfigError(`${file}: store_password_file is empty`);
     return pw;
   }
   return process.env.DCVIX_STORE_PASSWORD || undefined;
+}
+
+/**
+ * With a PostgreSQL store: the key sealing the shared CA key (store_ca_key_file, else
+ * DCVIX_STORE_CA_KEY), and a token_key (directors sharing a store must verify each other's tokens).
+ */
+async function storeCaKeyOf(cfg: { store_url: string; store_ca_key_file: string; token_key: string }, file: string): Promise<Uint8Array | undefined> {
+  if (!cfg.store_url) return undefined;
+  if (!cfg.token_key) throw new ConfigError(`${file}: key "token_key" is required with store_url: every director sharing a store must use the same token key`);
+  const text = cfg.store_ca_key_file ? (await readSecretFile(file, 'store_ca_key_file', cfg.store_ca_key_file)).trim() : (process.env.DCVIX_STORE_CA_KEY ?? '');
+  const key = parseTokenKey(text);
+  if (!key) throw new ConfigError(`${file}: a PostgreSQL store needs the store CA key (32 bytes, 64 hex characters) in store_ca_key_file or DCVIX_STORE_CA_KEY`);
+  return key;
+}
+
+async function readSecretFile(configFile: string, key: string, value: string): Promise<string> {
+  const path = resolve(dirname(resolve(configFile)), value);
+  return Bun.file(path).text().catch(() => {
+    throw new ConfigError(`${configFile}: ${key} ${path} cannot be read`);
+  });
 }
 
 /** 32 key bytes from hex or base64, or undefined when the text is neither. */

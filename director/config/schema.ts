@@ -47,6 +47,11 @@ export const directorSchema = {
   store_url: field('', str),
   /** File holding the PostgreSQL password (else the environment variable DCVIX_STORE_PASSWORD). */
   store_password_file: field('', str),
+  /**
+   * File holding the store CA key (32 bytes as 64 hex characters) that seals the shared CA's private
+   * key in PostgreSQL (else DCVIX_STORE_CA_KEY). Required with a PostgreSQL store; same on every director.
+   */
+  store_ca_key_file: field('', str),
   /** CIDRs of load balancers that send a PROXY protocol v2 header; from them the header is required. */
   trusted_proxies: field<string[]>([], list(str)),
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
@@ -64,4 +69,6 @@ export type DirectorConfig = ConfigOf<typeof directorSchema> & {
   readonly policyDir: string;
   /** The store password (store_password_file or DCVIX_STORE_PASSWORD), never logged. */
   readonly storePassword?: string;
+  /** The store CA key (store_ca_key_file or DCVIX_STORE_CA_KEY), never logged. */
+  readonly storeCaKey?: Uint8Array;
 };

@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/log.ts';
 import { pgMigrations, type PgMigration } from './pg-migrations/index.ts';
 
 /** Advisory lock keys (one namespace per purpose); the migration lock is held only while migrating. */
-export const ADVISORY_LOCKS = { migrate: 0x64637601 } as const;
+export const ADVISORY_LOCKS = { migrate: 0x64637601, identity: 0x64637602, leader: 0x64637603 } as const;
 
 /** "postgres://user:secret@host/db" -> "postgres://user:***@host/db": the only form a URL may be logged in. */
 export function redactUrl(url: string): string {

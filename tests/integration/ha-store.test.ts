@@ -2,12 +2,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pgMigrations } from '../../director/store/pg-migrations/index.ts';
 import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
 
 const TOKEN_KEY = 'ab'.repeat(32);
+const CA_KEY = '5e'.repeat(32);
 let pg: Postgres;
 const directors: DirectorHandle[] = [];
 
@@ -28,17 +30,20 @@ describe('directors on PostgreSQL', () => {
       startDirector({
         config: { store_url: pg.urlWithoutPassword, token_key: TOKEN_KEY, ...(i === 2 ? {} : { store_password_file: pwFile }) },
         // The third takes the password from the environment instead of a file.
-        env: i === 2 ? { DCVIX_STORE_PASSWORD: pg.password } : {},
+        env: { DCVIX_STORE_CA_KEY: CA_KEY, ...(i === 2 ? { DCVIX_STORE_PASSWORD: pg.password } : {}) },
       }),
     ));
     directors.push(...started);
     const applied = started.map((d) => d.proc.count('store migration applied'));
-    expect(applied.reduce((a, b) => a + b, 0)).toBe(1);
+    // Exactly one director applied every migration; the others found nothing left to do.
+    expect(applied.filter((n) => n > 0)).toEqual([pgMigrations.length]);
     for (const d of started) {
       expect(d.proc.lines.some((l) => l.includes(pg.password))).toBe(false);
       expect(d.proc.lines.some((l) => l.includes('"store ready"') && l.includes(`127.0.0.1:${pg.port}`))).toBe(true);
     }
 
+    // One CA for all: the first initialised it in the store under the lock, the others installed it.
+    expect(new Set(started.map((d) => d.caPem)).size).toBe(1);
     const [a, b] = started as [DirectorHandle, DirectorHandle];
     await login(a.url, a.caPem, 'alice', TEST_USERS.alice!);
     const admin = await login(b.url, b.caPem, 'admin', TEST_USERS.admin!, 'admin');
@@ -49,6 +54,21 @@ describe('directors on PostgreSQL', () => {
     }, 5000, 'alice\'s login in the audit seen through another director');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor: 'alice', outcome: 'success' });
+  });
+
+  test('rejects: a director with another token key, another CA, or the wrong store CA key refuses to start, saying why', async () => {
+    const env = { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: CA_KEY };
+    const store = { store_url: pg.urlWithoutPassword, token_key: TOKEN_KEY };
+    const otherKey = await startDirector({ config: { ...store, token_key: 'ef'.repeat(32) }, env }).catch((e: Error) => e);
+    expect(String(otherKey)).toContain('token_key differs from the token key the other directors on this store use');
+    const wrongSeal = await startDirector({ config: store, env: { ...env, DCVIX_STORE_CA_KEY: '77'.repeat(32) } }).catch((e: Error) => e);
+    expect(String(wrongSeal)).toContain('cannot open the CA key in the store');
+    // A director that made its own CA (embedded store) cannot then join the shared store with it.
+    const solo = await startDirector({ config: { token_key: TOKEN_KEY } });
+    await solo.stop();
+    const joined = await startDirector({ dir: solo.dir, config: store, env }).catch((e: Error) => e);
+    expect(String(joined)).toContain("this director's CA");
+    expect(String(joined)).toContain('differs from the CA in the store');
   });
 
   test('rejects: a store_url carrying a password, with a message that does not echo it', async () => {

@@ -36,10 +36,10 @@ async function curl(from: string, path: string, opts: { json?: unknown; cookie?:
 beforeAll(async () => {
   pg = await startPostgres();
   const config = { store_url: pg.urlWithoutPassword, token_key: 'cd'.repeat(32), trusted_proxies: ['127.0.0.1/32'], gateway_allow: ['127.0.0.3/32'] };
-  [a, b] = await Promise.all([0, 1].map(() => startDirector({ config, env: { DCVIX_STORE_PASSWORD: pg.password } }))) as [DirectorHandle, DirectorHandle];
-  // Until the CA is shared through the store, each director has its own: HAProxy and curl trust both.
-  caFile = join(tempDir('dcvix-lb-'), 'cas.pem');
-  writeFileSync(caFile, a.caPem + b.caPem);
+  [a, b] = await Promise.all([0, 1].map(() => startDirector({ config, env: { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '5e'.repeat(32) } }))) as [DirectorHandle, DirectorHandle];
+  // The directors share one CA through the store: HAProxy's checks and curl trust just that.
+  caFile = join(tempDir('dcvix-lb-'), 'ca.pem');
+  writeFileSync(caFile, a.caPem);
   lb = await startHaproxy({ directorPorts: [a.port, b.port], caFile });
 });
 afterAll(async () => {

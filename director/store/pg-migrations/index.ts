@@ -1,4 +1,5 @@
 import { base } from './001-base.ts';
+import { clusterIdentity } from './002-cluster-identity.ts';
 
 /**
  * PostgreSQL schema migrations, numbered on their own (the bun:sqlite list in ../migrations is separate).
@@ -11,4 +12,4 @@ export interface PgMigration {
   sql: string;
 }
 
-export const pgMigrations: PgMigration[] = [base];
+export const pgMigrations: PgMigration[] = [base, clusterIdentity];
