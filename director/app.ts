@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../shared/clock.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
 import type { Logger } from '../shared/log.ts';
 import { AgentService } from './agents/service.ts';
+import { AGENT_TOPIC } from './agents/notifying-store.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
 import { openSharedAuthority } from './ca/shared-authority.ts';
@@ -69,6 +70,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const agents = new AgentService(stores.agents, ca, clock, audit, log, config.max_pending_agents);
   const state = new RuntimeState(clock);
   agents.onRevoked = (guid) => state.removeAgent(guid);
+  stores.feed.subscribe(AGENT_TOPIC, (guid) => void agents.onStoreChange(guid).catch((error) => log.warn('agent change not applied', { guid, error })));
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
   const sessions = new SessionService({ state, policy, agents: agentClient, audit, log, offlineAfterMs: config.server_offline_after });
   const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses);

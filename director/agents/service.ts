@@ -152,6 +152,15 @@ export class AgentService {
   }
 
   /** Counts and the soonest expiry as of the last refreshSummary() (metrics read them synchronously). */
+  /**
+   * Another director changed this agent's registration: forget the cached certificate so the next
+   * request re-reads the store, and drop a revoked agent's server from live state at once.
+   */
+  async onStoreChange(guid: string): Promise<void> {
+    this.accepted.delete(guid);
+    if ((await this.store.get(guid))?.state === 'revoked') this.onRevoked?.(guid);
+  }
+
   countByState(): Record<AgentState, number> {
     return this.summary.counts;
   }

@@ -8,7 +8,9 @@ import { SqliteAgentStore, type AgentStore } from '../agents/store.ts';
 import { PostgresAgentStore } from '../agents/store-postgres.ts';
 import { createSqliteTotpStore, type TotpSecretStore } from '../otp/totp-store.ts';
 import { createPostgresTotpStore } from '../otp/totp-store-postgres.ts';
+import { postgresFeed, silentFeed, type ChangeFeed } from './change-feed.ts';
 import { openDatabase } from './db.ts';
+import { notifyingAgentStore } from '../agents/notifying-store.ts';
 import { connectPostgres, migratePostgres, redactUrl } from './postgres.ts';
 
 /** The durable aggregates, each behind its own async interface, on one backing store. */
@@ -17,6 +19,8 @@ export interface DirectorStores {
   agents: AgentStore;
   audit: AuditStore;
   totp: TotpSecretStore;
+  /** Changes other directors must hear of (silent on the embedded store). */
+  feed: ChangeFeed;
   /** The PostgreSQL client, for features that need locks or notifications (absent on sqlite). */
   sql?: SQL;
   close(): Promise<void>;
@@ -39,18 +43,24 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
       agents: new SqliteAgentStore(db),
       audit: createSqliteAuditStore(db),
       totp: createSqliteTotpStore(db),
+      feed: silentFeed,
       close: async () => db.close(),
     };
   }
   const sql = await connectPostgres(s.url, s.password);
   await migratePostgres(sql, log);
   log.info('store ready', { store: redactUrl(s.url) });
+  const feed = await postgresFeed(sql, log);
   return {
     kind: 'postgres',
-    agents: new PostgresAgentStore(sql),
+    agents: notifyingAgentStore(new PostgresAgentStore(sql), feed),
     audit: createPostgresAuditStore(sql),
     totp: createPostgresTotpStore(sql),
     sql,
-    close: () => sql.close(),
+    feed,
+    close: async () => {
+      await feed.close().catch(() => {});
+      await sql.close();
+    },
   };
 }

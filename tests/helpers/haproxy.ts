@@ -88,3 +88,30 @@ export async function startHaproxy(opts: { directorPorts: [number, number]; caFi
     stop: () => proc.stop(),
   };
 }
+
+/**
+ * An HTTPS request with curl from a chosen loopback source address (Bun's fetch cannot bind one), so
+ * tests can be a client other than the proxy; optional client certificate (files).
+ */
+export async function curlFrom(from: string, url: string, opts: { caFile: string; json?: unknown; cookie?: string; method?: string; cert?: string; key?: string }): Promise<{ status: number; body: string; json: any; cookie?: string }> {
+  const argv = ['curl', '-s', '--max-time', '10', '--cacert', opts.caFile, '--interface', from, '-o', '-', '-w', '\n%{http_code}', '-D', '-'];
+  if (opts.method) argv.push('-X', opts.method);
+  if (opts.json !== undefined) argv.push('-H', 'content-type: application/json', '--data-binary', JSON.stringify(opts.json));
+  if (opts.cookie) argv.push('-H', `cookie: ${opts.cookie}`);
+  if (opts.cert && opts.key) argv.push('--cert', opts.cert, '--key', opts.key);
+  argv.push(url);
+  const p = Bun.spawn(argv, { stdout: 'pipe', stderr: 'pipe' });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  const cut = out.lastIndexOf('\n');
+  const status = Number(out.slice(cut + 1));
+  const [head = '', body = ''] = out.slice(0, cut).split('\r\n\r\n');
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  return { status, body, json, cookie: /^set-cookie: ([^;]+)/im.exec(head)?.[1] };
+}
+

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
-import { checkHaproxyConfig, startHaproxy, type Haproxy } from '../helpers/haproxy.ts';
+import { checkHaproxyConfig, curlFrom, startHaproxy, type Haproxy } from '../helpers/haproxy.ts';
 import { eventually } from '../helpers/https.ts';
 import { startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
@@ -18,20 +18,8 @@ let b: DirectorHandle;
 let lb: Haproxy;
 let caFile: string;
 
-/** curl from a chosen loopback source address (Bun's fetch cannot bind one). */
-async function curl(from: string, path: string, opts: { json?: unknown; cookie?: string } = {}): Promise<{ status: number; body: string; cookie?: string }> {
-  const argv = ['curl', '-s', '--max-time', '10', '--cacert', caFile, '--interface', from, '-o', '-', '-w', '\n%{http_code}', '-D', '-'];
-  if (opts.json !== undefined) argv.push('-H', 'content-type: application/json', '--data-binary', JSON.stringify(opts.json));
-  if (opts.cookie) argv.push('-H', `cookie: ${opts.cookie}`);
-  argv.push(`https://localhost:${lb.port}${path}`);
-  const p = Bun.spawn(argv, { stdout: 'pipe', stderr: 'pipe' });
-  const out = await new Response(p.stdout).text();
-  await p.exited;
-  const status = Number(out.slice(out.lastIndexOf('\n') + 1));
-  const [head = '', body = ''] = out.slice(0, out.lastIndexOf('\n')).split('\r\n\r\n');
-  const cookie = /^set-cookie: ([^;]+)/im.exec(head)?.[1];
-  return { status, body, cookie };
-}
+/** A request through HAProxy from a chosen client address. */
+const curl = (from: string, path: string, opts: { json?: unknown; cookie?: string } = {}) => curlFrom(from, `https://localhost:${lb.port}${path}`, { ...opts, caFile });
 
 beforeAll(async () => {
   pg = await startPostgres();
@@ -68,15 +56,15 @@ describe('HAProxy in front of two directors', () => {
     expect(admin.status).toBe(200);
     const events = await eventually(async () => {
       const r = await curl('127.0.0.4', '/v1/admin/audit?type=login', { cookie: admin.cookie });
-      const list = JSON.parse(r.body).events as { actor: string; clientAddress: string }[];
+      const list = r.json.events as { actor: string; clientAddress: string }[];
       return list.length >= 2 && list;
     }, 5000, 'both logins audited');
     expect(events.map((e) => [e.actor, e.clientAddress]).sort()).toEqual([['admin', '127.0.0.4'], ['alice', '127.0.0.3']]);
     // gateway_allow lists only 127.0.0.3: its call gets past the allow-list (to "unknown session"), 127.0.0.4's does not.
     const allowed = await curl('127.0.0.3', '/resolveSession?sessionId=no-such-session', { json: {} });
     const refused = await curl('127.0.0.4', '/resolveSession?sessionId=no-such-session', { json: {} });
-    expect([allowed.status, JSON.parse(allowed.body).error.code]).toEqual([404, 'SESSION_NOT_FOUND']);
-    expect([refused.status, JSON.parse(refused.body).error.code]).toEqual([403, 'GATEWAY_NOT_ALLOWED']);
+    expect([allowed.status, allowed.json.error.code]).toEqual([404, 'SESSION_NOT_FOUND']);
+    expect([refused.status, refused.json.error.code]).toEqual([403, 'GATEWAY_NOT_ALLOWED']);
   });
 
   test('ok: kill -9 of one director: requests keep succeeding through HAProxy with the same cookie', async () => {
