@@ -34,6 +34,7 @@ import { PolicyHolder } from './policy/holder.ts';
 import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
 import { openStores } from './store/open-stores.ts';
+import { postgresLeadership, soleLeader } from './store/leader.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 
 export interface DirectorDeps {
@@ -86,7 +87,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     offlineAfterMs: config.server_offline_after,
     certificateValidationPolicy: config.dcv_certificate_validation,
   };
+  const leadership = stores.sql ? postgresLeadership(stores.sql, log) : soleLeader;
   const housekeeper = new Housekeeper({
+    isLeader: () => leadership.isLeader(),
     agents,
     state,
     log,
@@ -144,6 +147,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
           ? { isTrusted: (a) => inAllowList(a, trustedProxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) }
           : undefined,
       });
+      leadership.start();
       housekeeper.start();
       log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/` });
       return server.port;
@@ -164,6 +168,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     async stop(): Promise<void> {
       housekeeper.stop();
+      await leadership.stop();
       await server?.close();
       await stores.close();
     },

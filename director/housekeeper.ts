@@ -12,6 +12,8 @@ export interface HousekeeperOptions {
   /** How often (seed: hourly) pending registrations older than pendingMaxAgeMs are removed. */
   pendingCleanupIntervalMs: number;
   pendingMaxAgeMs: number;
+  /** Store-wide work runs on one director at a time (several directors on one store); default: always. */
+  isLeader?: () => boolean;
 }
 
 /** Periodic cleanup: runtime sessions not refreshed by agents, and stale pending registrations. */
@@ -38,6 +40,7 @@ export class Housekeeper {
   }
 
   async sweepPending(): Promise<number> {
+    if (this.o.isLeader && !this.o.isLeader()) return 0;
     const removed = await this.o.agents.purgeStalePending(this.o.pendingMaxAgeMs);
     if (removed) this.o.log.info('removed stale pending registrations', { count: removed });
     return removed;

@@ -56,6 +56,22 @@ describe('directors on PostgreSQL', () => {
     expect(events[0]).toMatchObject({ actor: 'alice', outcome: 'success' });
   });
 
+  test('ok: one director leads background work; when it is killed another takes over within seconds', async () => {
+    const live = directors.filter((d) => d.proc.proc.exitCode === null);
+    const leaders = await eventually(() => {
+      const l = live.filter((d) => d.proc.count('became leader for background work') > 0);
+      return l.length > 0 && l;
+    }, 5000, 'a leader');
+    expect(leaders).toHaveLength(1);
+    const old = leaders[0]!;
+    old.proc.proc.kill('SIGKILL');
+    await old.proc.exited;
+    const killedAt = Date.now();
+    const next = await Promise.any(live.filter((d) => d !== old).map((d) => d.proc.next('became leader for background work', 10_000).then(() => d)));
+    expect(next).not.toBe(old);
+    console.log(`leader takeover after kill -9: ${Date.now() - killedAt} ms`);
+  });
+
   test('rejects: a director with another token key, another CA, or the wrong store CA key refuses to start, saying why', async () => {
     const env = { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: CA_KEY };
     const store = { store_url: pg.urlWithoutPassword, token_key: TOKEN_KEY };
