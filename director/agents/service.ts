@@ -154,9 +154,11 @@ export class AgentService {
   /** Counts and the soonest expiry as of the last refreshSummary() (metrics read them synchronously). */
   /**
    * Another director changed this agent's registration: forget the cached certificate so the next
-   * request re-reads the store, and drop a revoked agent's server from live state at once.
+   * request re-reads the store, and drop a revoked agent's server from live state at once. "*" (the
+   * store was away, notifications may be lost): forget every cached certificate.
    */
   async onStoreChange(guid: string): Promise<void> {
+    if (guid === '*') return this.accepted.clear();
     this.accepted.delete(guid);
     if ((await this.store.get(guid))?.state === 'revoked') this.onRevoked?.(guid);
   }

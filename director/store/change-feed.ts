@@ -10,12 +10,14 @@ import type { Logger } from '../../shared/log.ts';
 export interface ChangeFeed {
   publish(topic: string, key: string): void;
   subscribe(topic: string, onChange: (key: string) => void): void;
+  /** Tells every local subscriber "anything may have changed" (key "*"), e.g. after the store was away. */
+  resync(): void;
   close(): Promise<void>;
 }
 
 const CHANNEL = 'dcvix_changes';
 
-export const silentFeed: ChangeFeed = { publish() {}, subscribe() {}, close: async () => {} };
+export const silentFeed: ChangeFeed = { publish() {}, subscribe() {}, resync() {}, close: async () => {} };
 
 /** The feed on PostgreSQL; this director's own notifications are ignored (it already acted). */
 export async function postgresFeed(sql: SQL, log: Logger): Promise<ChangeFeed> {
@@ -37,6 +39,9 @@ export async function postgresFeed(sql: SQL, log: Logger): Promise<ChangeFeed> {
     },
     subscribe(topic, onChange) {
       handlers.set(topic, [...(handlers.get(topic) ?? []), onChange]);
+    },
+    resync() {
+      for (const list of handlers.values()) for (const h of list) h('*');
     },
     async close() {
       await (unlisten as unknown as (() => Promise<void>) | undefined)?.();

@@ -8,6 +8,7 @@ import { SqliteAgentStore, type AgentStore } from '../agents/store.ts';
 import { PostgresAgentStore } from '../agents/store-postgres.ts';
 import { createSqliteTotpStore, type TotpSecretStore } from '../otp/totp-store.ts';
 import { createPostgresTotpStore } from '../otp/totp-store-postgres.ts';
+import { guardStore, StoreMonitor } from './availability.ts';
 import { postgresFeed, silentFeed, type ChangeFeed } from './change-feed.ts';
 import { openDatabase } from './db.ts';
 import { notifyingAgentStore } from '../agents/notifying-store.ts';
@@ -21,6 +22,8 @@ export interface DirectorStores {
   totp: TotpSecretStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
+  /** False while PostgreSQL cannot be reached (always true on the embedded store). */
+  available(): boolean;
   /** The PostgreSQL client, for features that need locks or notifications (absent on sqlite). */
   sql?: SQL;
   close(): Promise<void>;
@@ -44,6 +47,7 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
       audit: createSqliteAuditStore(db),
       totp: createSqliteTotpStore(db),
       feed: silentFeed,
+      available: () => true,
       close: async () => db.close(),
     };
   }
@@ -51,14 +55,19 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
   await migratePostgres(sql, log);
   log.info('store ready', { store: redactUrl(s.url) });
   const feed = await postgresFeed(sql, log);
+  const monitor = new StoreMonitor(sql, log, () => feed.resync());
+  monitor.start();
+  const down = () => monitor.reportDown();
   return {
     kind: 'postgres',
-    agents: notifyingAgentStore(new PostgresAgentStore(sql), feed),
-    audit: createPostgresAuditStore(sql),
-    totp: createPostgresTotpStore(sql),
+    agents: guardStore(notifyingAgentStore(new PostgresAgentStore(sql), feed), down),
+    audit: guardStore(createPostgresAuditStore(sql), down),
+    totp: guardStore(createPostgresTotpStore(sql), down),
     sql,
     feed,
+    available: () => monitor.available,
     close: async () => {
+      monitor.stop();
       await feed.close().catch(() => {});
       await sql.close();
     },
