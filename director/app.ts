@@ -35,6 +35,10 @@ import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
 import { openStores } from './store/open-stores.ts';
 import { postgresLeadership, soleLeader } from './store/leader.ts';
+import { postgresDirectorRegistry, soleDirectorRegistry } from './store/director-registry.ts';
+import { adminDirectorsRoute } from './policy/directors-route.ts';
+import { policyHash } from './policy/hash.ts';
+import { hostname } from 'node:os';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 
 export interface DirectorDeps {
@@ -87,6 +91,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     offlineAfterMs: config.server_offline_after,
     certificateValidationPolicy: config.dcv_certificate_validation,
   };
+  const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
+  const selfId = crypto.randomUUID();
+  const startedAt = clock.now();
   const leadership = stores.sql ? postgresLeadership(stores.sql, log) : soleLeader;
   const housekeeper = new Housekeeper({
     isLeader: () => leadership.isLeader(),
@@ -123,6 +130,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(adminInsightRoutes({ tokens, policy, audit }))
+    .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
     .use(webRoutes({ log }));
 
   let server: SecureServer | undefined;
@@ -148,6 +156,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
           : undefined,
       });
       leadership.start();
+      directors.start(() => ({ id: selfId, name: `${hostname()}:${server!.port}`, policyHash: policyHash(policy.documents), startedAt }));
       housekeeper.start();
       log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/` });
       return server.port;
@@ -169,6 +178,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     async stop(): Promise<void> {
       housekeeper.stop();
       await leadership.stop();
+      await directors.stop();
       await server?.close();
       await stores.close();
     },

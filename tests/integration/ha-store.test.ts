@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pgMigrations } from '../../director/store/pg-migrations/index.ts';
-import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
+import { DEFAULT_POLICY, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
@@ -54,6 +54,29 @@ describe('directors on PostgreSQL', () => {
     }, 5000, 'alice\'s login in the audit seen through another director');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor: 'alice', outcome: 'success' });
+  });
+
+  test('ok: each director reports its policy hash; admins see a warning while one runs another policy', async () => {
+    const [a, , c] = directors as [DirectorHandle, DirectorHandle, DirectorHandle];
+    const admin = await login(a.url, a.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    const view = () => call(`${a.url}/v1/admin/directors`, { ca: a.caPem, cookie: admin }).then((r) => r.json);
+    const agreed = await eventually(async () => ((await view()).directors.length === 3 ? view() : undefined), 5000, 'three directors listed');
+    expect(agreed.policyConsistent).toBe(true);
+    expect(new Set(agreed.directors.map((x: { policyHash: string }) => x.policyHash)).size).toBe(1);
+    expect(agreed.directors.filter((x: { self: boolean }) => x.self)).toHaveLength(1);
+
+    c.writePolicy({ users: { ...DEFAULT_POLICY.users, admins: ['admin', 'carol'] } });
+    c.proc.proc.kill('SIGHUP');
+    const split = await eventually(async () => {
+      const v = await view();
+      return v.policyConsistent === false && v;
+    }, 5000, 'the policy split seen');
+    expect(split.warning).toContain('different policies');
+    await eventually(() => directors.some((d) => d.proc.count('directors disagree on the policy') > 0), 5000, 'a warning in the log');
+
+    c.writePolicy(DEFAULT_POLICY);
+    c.proc.proc.kill('SIGHUP');
+    await eventually(async () => (await view()).policyConsistent === true, 5000, 'agreement again');
   });
 
   test('ok: one director leads background work; when it is killed another takes over within seconds', async () => {

@@ -1,5 +1,6 @@
 import { base } from './001-base.ts';
 import { clusterIdentity } from './002-cluster-identity.ts';
+import { directorInstances } from './003-director-instances.ts';
 
 /**
  * PostgreSQL schema migrations, numbered on their own (the bun:sqlite list in ../migrations is separate).
@@ -12,4 +13,4 @@ export interface PgMigration {
   sql: string;
 }
 
-export const pgMigrations: PgMigration[] = [base, clusterIdentity];
+export const pgMigrations: PgMigration[] = [base, clusterIdentity, directorInstances];
