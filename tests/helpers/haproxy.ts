@@ -93,10 +93,11 @@ export async function startHaproxy(opts: { directorPorts: [number, number]; caFi
  * An HTTPS request with curl from a chosen loopback source address (Bun's fetch cannot bind one), so
  * tests can be a client other than the proxy; optional client certificate (files).
  */
-export async function curlFrom(from: string, url: string, opts: { caFile: string; json?: unknown; cookie?: string; method?: string; cert?: string; key?: string }): Promise<{ status: number; body: string; json: any; cookie?: string }> {
+export async function curlFrom(from: string, url: string, opts: { caFile: string; json?: unknown; form?: Record<string, string>; cookie?: string; method?: string; cert?: string; key?: string }): Promise<{ status: number; body: string; json: any; cookie?: string }> {
   const argv = ['curl', '-s', '--max-time', '10', '--cacert', opts.caFile, '--interface', from, '-o', '-', '-w', '\n%{http_code}', '-D', '-'];
   if (opts.method) argv.push('-X', opts.method);
   if (opts.json !== undefined) argv.push('-H', 'content-type: application/json', '--data-binary', JSON.stringify(opts.json));
+  for (const [k, v] of Object.entries(opts.form ?? {})) argv.push('--data-urlencode', `${k}=${v}`);
   if (opts.cookie) argv.push('-H', `cookie: ${opts.cookie}`);
   if (opts.cert && opts.key) argv.push('--cert', opts.cert, '--key', opts.key);
   argv.push(url);

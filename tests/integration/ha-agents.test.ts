@@ -71,4 +71,33 @@ describe('agents behind HAProxy and two directors', () => {
     expect(refused.json.error.code).toBe('AGENT_REVOKED');
     expect((await asAgent(agents[1]!, a)).status).toBe(400);
   });
+
+  test('ok: kill -9 of the director that served a user: the same cookie and connection token work through HAProxy', async () => {
+    const withServers = async (d: DirectorHandle) => ((await on(d, '/v1/servers')).json?.servers ?? []).filter((x: { online: boolean }) => x.online).length;
+    // Updates reach whichever director HAProxy picked: serve the user from one that knows servers.
+    const [x, survivor] = (await eventually(async () => ((await withServers(a)) > 0 ? [a, b] : (await withServers(b)) > 0 ? [b, a] : undefined), 10_000, 'a director with servers')) as [DirectorHandle, DirectorHandle];
+    const alice = (await curlFrom(ADMIN_FROM, `https://127.0.0.1:${x.port}/v1/user/login`, { caFile, json: { userID: 'alice', password: TEST_USERS.alice } })).cookie!;
+    const asAlice = (d: DirectorHandle | 'lb', path: string, opts: { method?: string; json?: unknown } = {}) =>
+      curlFrom(ADMIN_FROM, d === 'lb' ? `https://127.0.0.1:${lb.port}${path}` : `https://127.0.0.1:${d.port}${path}`, { ...opts, caFile, cookie: alice });
+    const created = await asAlice(x, '/v1/user/sessions', { method: 'POST', json: { poolId: 'workstations', sessionType: 'virtual' } });
+    expect(created.status).toBe(200);
+    const { id: sessionId, serverId } = created.json.session;
+    const token = (await asAlice(x, `/v1/user/connectiontoken?sessionId=${sessionId}&serverId=${serverId}`)).json.token as string;
+    const verify = async () =>
+      (await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/authtokenverify`, { caFile, form: { sessionId, authenticationToken: token, clientAddress: '192.0.2.10' } })).body;
+
+    x.proc.proc.kill('SIGKILL');
+    const killedAt = Date.now();
+    await x.proc.exited;
+    const servers = await asAlice('lb', '/v1/user/servers');
+    expect(servers.status).toBe(200);
+    const firstOk = Date.now() - killedAt;
+    // The survivor learns the session from the agent's next update (every second here), then says yes.
+    const yes = await eventually(async () => {
+      const answer = await verify();
+      return answer.startsWith('<auth result="yes">') && answer;
+    }, 10_000, 'the verifier through HAProxy accepting the token');
+    expect(yes).toBe('<auth result="yes"><username>alice</username></auth>');
+    console.log(`failover: first user request ok ${firstOk} ms, verifier yes ${Date.now() - killedAt} ms after kill -9 (survivor ${survivor.port})`);
+  });
 });
