@@ -178,7 +178,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       const written = await Promise.allSettled([stateWriter.stop(), throttleState.stop()]);
       const failed = written.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
       if (failed.length) log.error('runtime state not fully written at stop', { errors: failed });
-      audit.record({ type: 'director.stop', outcome: failed.length ? 'failure' : 'success', detail: `graceful stop; ${counts.servers} servers, ${counts.sessions} sessions written` });
+      if (server) audit.record({ type: 'director.stop', outcome: failed.length ? 'failure' : 'success', detail: `graceful stop; ${counts.servers} servers, ${counts.sessions} sessions written` });
       db.close();
     },
   };
