@@ -1,5 +1,6 @@
 import type { Logger } from '../../shared/log.ts';
 import type { ThrottleStore } from '../store/runtime-stores.ts';
+import { WriteBehind } from '../store/write-behind.ts';
 
 /** A Map that remembers which keys were set or deleted since the last `takeChanged`. */
 export class TrackedMap<V> extends Map<string, V> {
@@ -35,15 +36,16 @@ export class TrackedMap<V> extends Map<string, V> {
  */
 export class ThrottlePersistence {
   readonly failures = new TrackedMap<number[]>();
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private flushing: Promise<void> = Promise.resolve();
   private readonly written = new Map<string, string>();
+  private readonly behind: WriteBehind;
 
   constructor(
     private readonly store: ThrottleStore,
-    private readonly log: Logger,
-    private readonly intervalMs = 1000,
-  ) {}
+    log: Logger,
+    intervalMs = 1000,
+  ) {
+    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('login throttle write failed', { error }));
+  }
 
   /** Loads failures newer than `since` (older ones are outside the window); resolves with how many keys. */
   async load(since: number): Promise<number> {
@@ -58,19 +60,16 @@ export class ThrottlePersistence {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush().catch((error) => this.log.error('login throttle write failed', { error })), this.intervalMs);
-    this.timer.unref?.();
+    this.behind.start();
   }
 
   flush(): Promise<void> {
-    this.flushing = this.flushing.catch(() => {}).then(() => this.write());
-    return this.flushing;
+    return this.behind.flush();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
+  /** Graceful stop: no more timer, everything pending written. */
+  stop(): Promise<void> {
+    return this.behind.stop();
   }
 
   private async write(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { ServerSnapshot, ServerStateStore } from '../store/runtime-stores.ts';
+import { WriteBehind } from '../store/write-behind.ts';
 import type { RuntimeState } from './runtime-state.ts';
 
 /** A server whose only change is lastSeen is written again after this long (offline display after a restart). */
@@ -17,16 +18,17 @@ export class RuntimeStateWriter {
   private readonly dirty = new Set<string>();
   /** server id -> what was last written, without lastSeen, and when. */
   private readonly written = new Map<string, { body: string; at: number }>();
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly behind: WriteBehind;
 
   constructor(
     private readonly state: RuntimeState,
     private readonly store: ServerStateStore,
     private readonly clock: Clock,
-    private readonly log: Logger,
-    private readonly intervalMs = 1000,
-  ) {}
+    log: Logger,
+    intervalMs = 1000,
+  ) {
+    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('runtime state write failed', { error }));
+  }
 
   /**
    * Start-up: puts the stored servers back into the state (stale), skipping those whose agent is no
@@ -52,8 +54,7 @@ export class RuntimeStateWriter {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush().catch((error) => this.log.error('runtime state write failed', { error })), this.intervalMs);
-    this.timer.unref?.();
+    this.behind.start();
   }
 
   /** Writes one server now and resolves once it is stored (a new session must survive a crash). */
@@ -64,15 +65,12 @@ export class RuntimeStateWriter {
 
   /** Writes every changed server in one transaction; flushes never overlap. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.catch(() => {}).then(() => this.write());
-    return this.flushing;
+    return this.behind.flush();
   }
 
   /** Graceful stop: no more timer, everything pending written. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
+  stop(): Promise<void> {
+    return this.behind.stop();
   }
 
   private async write(): Promise<void> {
