@@ -67,10 +67,21 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const metrics = createDirectorMetrics();
   const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit });
   const agents = new AgentService(new AgentStore(db), ca, clock, audit, log, config.max_pending_agents);
-  const state = new RuntimeState(clock);
+  const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
   agents.onRevoked = (guid) => state.removeAgent(guid);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
-  const sessions = new SessionService({ state, policy, agents: agentClient, audit, log, offlineAfterMs: config.server_offline_after });
+  const sessions = new SessionService({
+    state,
+    policy,
+    agents: agentClient,
+    audit,
+    log,
+    offlineAfterMs: config.server_offline_after,
+    clock,
+    agentRequestTimeoutMs: config.agent_request_timeout,
+    cooldownMs: config.placement_cooldown,
+    onPlacementFailure: metrics.countPlacementFailure,
+  });
   const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses);
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
   const sessionDeps = {
