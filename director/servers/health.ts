@@ -4,8 +4,8 @@
  *   - `dcvError`: the agent's last update says dcv does not answer -> DCV_UNAVAILABLE, until an update
  *     without it;
  *   - `placementFailure`: a create failed there for a host-side reason -> that reason, until the
- *     cool-down ends, a create there succeeds, or (for DCV_UNAVAILABLE and DCV_TIMEOUT, which an update
- *     can disprove) an update shows dcv answering again;
+ *     cool-down ends, a create there succeeds, or (for DCV_UNAVAILABLE, the one reason an update can
+ *     disprove) an update shows dcv answering again;
  *   - `dcvTimeoutMs`: the agent's dcv time limit -> MISCONFIGURED_TIMEOUTS when an agent create (two dcv
  *     commands in a row) could outlast the director's request to the agent.
  */
@@ -48,8 +48,12 @@ export interface HealthRules {
 /** Margin for TLS, spawning and the agent's own work beside its two dcv commands. */
 const CREATE_OVERHEAD_MS = 2_000;
 
-/** Reasons an agent update can disprove: it ran `dcv list-sessions` and got an answer in time. */
-const CLEARED_BY_UPDATE: ReadonlySet<HealthReason> = new Set(['DCV_UNAVAILABLE', 'DCV_TIMEOUT']);
+/**
+ * Reasons an agent update can disprove: it ran `dcv list-sessions` and got an answer, so dcv starts and
+ * answers. It says nothing about a `create-session` that hangs or fails, licences, or whether the
+ * director can reach the agent: those wait for the cool-down or a successful create.
+ */
+const CLEARED_BY_UPDATE: ReadonlySet<HealthReason> = new Set(['DCV_UNAVAILABLE']);
 
 /** True when a hung dcv could make the director give up before the agent answers DCV_TIMEOUT. */
 export function timeoutsMisconfigured(dcvTimeoutMs: number | null, rules: HealthRules): boolean {
