@@ -65,8 +65,10 @@ export async function createWithFailover(i: FailoverInput): Promise<SessionEntry
 }
 
 function nothingLeft(i: FailoverInput, last: UnusableMember | undefined): ApiError {
-  const latest = last ?? [...i.unhealthy].sort((a, b) => b.at - a.at)[0];
-  if (latest) return noHealthyServer(i.pool, latest, last ? 'no other member is left' : 'every online member is unhealthy');
+  if (last) return noHealthyServer(i.pool, last, 'no other member is left');
+  // Healthy members that are merely busy (a console each) are not a health problem.
+  const latest = i.candidates.length === 0 ? [...i.unhealthy].sort((a, b) => b.at - a.at)[0] : undefined;
+  if (latest) return noHealthyServer(i.pool, latest, 'every online member is unhealthy');
   return new ApiError(503, 'NO_SERVER_AVAILABLE', 'no server in this pool can take a session now');
 }
 

@@ -150,6 +150,16 @@ describe('placement routes around broken hosts', () => {
     expect(t.calls.length).toBe(before);
   });
 
+  test('rejects: healthy members that are only busy (a console each) give NO_SERVER_AVAILABLE, not a health reason', async () => {
+    const t = setup(['ws1', 'ws2']);
+    t.behaviour.set('ws2', { fail: licences() });
+    await t.service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'console');
+    const err = await t.service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'console').then(() => undefined, (e: ApiError) => e);
+    expect([err?.status, err?.code]).toEqual([503, 'NO_HEALTHY_SERVER']);
+    const busy = await t.service.createForUser({ user: 'carol', groups: [] }, { poolId: 'p' }, 'console').then(() => undefined, (e: ApiError) => e);
+    expect([busy?.status, busy?.code]).toEqual([503, 'NO_SERVER_AVAILABLE']);
+  });
+
   test('ok: each attempt gets what is left of agent_request_timeout + 5 s, and none starts after it', async () => {
     const t = setup(['ws1', 'ws2', 'ws3']);
     t.behaviour.set('ws1', { fail: unreachable(), takesMs: AGENT_TIMEOUT });
