@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { approveAgent, dcvArgvLog, startAgent, startDirector, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
+import { approveAgent, dcvArgvLog, dcvSim, startAgent, startDirector, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually, login } from '../helpers/https.ts';
-import { run } from '../helpers/run.ts';
-import { cleanupTempDirs, repoRoot } from '../helpers/temp.ts';
+import { cleanupTempDirs } from '../helpers/temp.ts';
 
 /**
  * Issue 11, placement around broken hosts, through real processes: a director, a pool of two agents
@@ -29,7 +28,6 @@ const cookies = new Map<string, string>();
 const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${director.url}${path}`, { ca: director.caPem, ...init });
 const createOnPool = (user: string) => api('/v1/user/sessions', { method: 'POST', cookie: cookies.get(user), json: { poolId: 'workstations', sessionType: 'virtual' } });
 const createDirect = (serverId: string, userId: string) => api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId, userId, sessionType: 'virtual' } });
-const sim = (agent: AgentHandle, ...args: string[]) => run([join(repoRoot, 'tests/fixtures/dcv-simulator.ts'), ...args], { env: agent.env });
 const adminServer = async (id: string) => (await api('/v1/servers', { cookie: admin })).json.servers.find((s: { id: string }) => s.id === id);
 const creates = (agent: AgentHandle) => dcvArgvLog(agent).filter((a) => a[0] === 'create-session');
 
@@ -59,7 +57,7 @@ afterAll(async () => {
 
 describe('placement routes around broken hosts', () => {
   test('ok: 20 users at once on a pool whose other member fails create-session all land on the healthy one', async () => {
-    await sim(bad, 'sim-fail', 'create-session=licenses');
+    await dcvSim(bad, 'sim-fail', 'create-session=licenses');
     const results = await Promise.all(USERS.slice(0, 20).map((u) => createOnPool(u)));
     expect(results.map((r) => [r.status, r.json?.session?.serverId])).toEqual(USERS.slice(0, 20).map(() => [200, 'ws-good']));
     // ws-bad was tried (it had the fewest sessions), failed, and was skipped from then on.
@@ -86,7 +84,7 @@ describe('placement routes around broken hosts', () => {
   }, 60_000);
 
   test('ok: the cooling-down host is back at once when a create on it succeeds (admin test session)', async () => {
-    await sim(bad, 'sim-fail', '--clear');
+    await dcvSim(bad, 'sim-fail', '--clear');
     const r = await createDirect('ws-bad', 'u24');
     expect([r.status, r.json.session?.serverId]).toEqual([200, 'ws-bad']);
     expect((await adminServer('ws-bad')).health.status).toBe('healthy');
@@ -94,7 +92,7 @@ describe('placement routes around broken hosts', () => {
   }, 30_000);
 
   test('ok: a host whose update reports dcv unavailable is skipped, says why, and is back after an update shows dcv healthy', async () => {
-    await sim(bad, 'sim-fail', 'list-sessions=error');
+    await dcvSim(bad, 'sim-fail', 'list-sessions=error');
     const down = await eventually(async () => {
       const h = (await adminServer('ws-bad')).health;
       return h.reason === 'DCV_UNAVAILABLE' ? h : undefined;
@@ -107,14 +105,14 @@ describe('placement routes around broken hosts', () => {
     const direct = await createDirect('ws-bad', 'u24');
     expect([direct.status, direct.json.error.code, direct.json.error.reason]).toEqual([503, 'SERVER_UNHEALTHY', 'DCV_UNAVAILABLE']);
     expect(direct.json.error.message).toContain('Could not connect to the DCV server');
-    await sim(bad, 'sim-fail', '--clear');
+    await dcvSim(bad, 'sim-fail', '--clear');
     await eventually(async () => (await adminServer('ws-bad')).health.status === 'healthy', 10_000, 'ws-bad healthy again');
     const back = await createOnPool('u22');
     expect([back.status, back.json.session?.serverId]).toEqual([200, 'ws-bad']);
   }, 40_000);
 
   test('rejects: a hung dcv is DCV_TIMEOUT; with both members hung the user gets 503 with the reason within the deadline', async () => {
-    await Promise.all([sim(good, 'sim-fail', 'create-session=hang'), sim(bad, 'sim-fail', 'create-session=hang')]);
+    await Promise.all([dcvSim(good, 'sim-fail', 'create-session=hang'), dcvSim(bad, 'sim-fail', 'create-session=hang')]);
     const started = Date.now();
     const r = await createOnPool('u23');
     const took = Date.now() - started;
@@ -131,7 +129,7 @@ describe('placement routes around broken hosts', () => {
     // Picked by name, a cooling-down server is still tried; the hung dcv surfaces as DCV_TIMEOUT, not AGENT_UNREACHABLE.
     const direct = await createDirect('ws-good', 'u24');
     expect([direct.status, direct.json.error.code]).toEqual([502, 'DCV_TIMEOUT']);
-    await Promise.all([sim(good, 'sim-fail', '--clear'), sim(bad, 'sim-fail', '--clear')]);
+    await Promise.all([dcvSim(good, 'sim-fail', '--clear'), dcvSim(bad, 'sim-fail', '--clear')]);
   }, 60_000);
 
   test('ok: an agent whose dcv_timeout does not fit agent_request_timeout shows MISCONFIGURED_TIMEOUTS; updates without dcvTimeoutMs are still taken', async () => {
