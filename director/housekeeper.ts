@@ -14,22 +14,33 @@ export interface HousekeeperOptions {
   pendingMaxAgeMs: number;
   /** Store-wide work runs on one director at a time (several directors on one store); default: always. */
   isLeader?: () => boolean;
+  /** Timer functions; tests pass fakes to fire the timers by hand. */
+  timers?: { setInterval: (fn: () => void, ms: number) => unknown; clearInterval: (t: unknown) => void };
 }
+
+const realTimers = {
+  setInterval: (fn: () => void, ms: number) => {
+    const t = setInterval(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearInterval: (t: unknown) => clearInterval(t as ReturnType<typeof setInterval>),
+};
 
 /** Periodic cleanup: runtime sessions not refreshed by agents, and stale pending registrations. */
 export class Housekeeper {
-  private timers: ReturnType<typeof setInterval>[] = [];
+  private timers: unknown[] = [];
 
   constructor(private readonly o: HousekeeperOptions) {}
 
   start(): void {
-    this.timers.push(setInterval(() => this.sweepSessions(), this.o.intervalMs));
-    this.timers.push(setInterval(() => void this.sweepPending().catch((error) => this.o.log.warn('pending clean-up failed', { error })), this.o.pendingCleanupIntervalMs));
-    for (const t of this.timers) t.unref?.();
+    const timers = this.o.timers ?? realTimers;
+    this.timers.push(timers.setInterval(() => this.sweepSessions(), this.o.intervalMs));
+    this.timers.push(timers.setInterval(() => void this.sweepPending().catch((error) => this.o.log.warn('pending clean-up failed', { error })), this.o.pendingCleanupIntervalMs));
   }
 
   stop(): void {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) (this.o.timers ?? realTimers).clearInterval(t);
     this.timers = [];
   }
 

@@ -4,7 +4,7 @@ import type { AgentStore } from './store.ts';
 export const AGENT_TOPIC = 'agent';
 
 /** Writes that change who may call as an agent; after each, other directors forget what they cached. */
-const NOTIFYING = ['approve', 'adoptConflictingKey', 'clearConflict', 'recordKeyConflict', 'revoke', 'remove', 'updatePending', 'recordIssued'] as const;
+const NOTIFYING = ['markReturning', 'approve', 'adoptConflictingKey', 'clearConflict', 'recordKeyConflict', 'revoke', 'remove', 'updatePending', 'recordIssued'] as const;
 
 /** Wraps an AgentStore so registration changes are published on the change feed (by GUID). */
 export function notifyingAgentStore(store: AgentStore, feed: ChangeFeed): AgentStore {

@@ -47,18 +47,25 @@ export class PostgresAgentStore implements AgentStore {
       remote_address = ${a.remoteAddress}, updated_at = ${a.now} WHERE guid = ${a.guid} AND state = 'pending'`;
   }
 
+  async markReturning(a: Registration): Promise<boolean> {
+    const r = await this.sql`UPDATE agents SET state = 'pending', is_returning = 1, hostname = ${a.hostname}, csr = ${a.csr}, csr_fingerprint = ${a.csrFingerprint},
+      remote_address = ${a.remoteAddress}, updated_at = ${a.now} WHERE guid = ${a.guid} AND state = 'registered' AND public_key = ${a.publicKey}`;
+    return r.count === 1;
+  }
+
   async recordKeyConflict(guid: string, key: Uint8Array, csr: Uint8Array, csrFingerprint: string, now: number): Promise<void> {
     await this.sql`UPDATE agents SET conflict_public_key = ${key}, conflict_at = ${now}, csr = ${csr}, csr_fingerprint = ${csrFingerprint}, updated_at = ${now} WHERE guid = ${guid}`;
   }
 
   async approve(guid: string, by: string, now: number): Promise<boolean> {
-    const r = await this.sql`UPDATE agents SET state = 'registered', approved_at = ${now}, approved_by = ${by}, updated_at = ${now} WHERE guid = ${guid} AND state = 'pending'`;
+    const r = await this.sql`UPDATE agents SET state = 'registered', approved_at = ${now}, approved_by = ${by}, updated_at = ${now}, may_collect = 1, is_returning = 0
+      WHERE guid = ${guid} AND state = 'pending'`;
     return r.count === 1;
   }
 
   async adoptConflictingKey(guid: string, by: string, now: number): Promise<boolean> {
     const r = await this.sql`UPDATE agents SET public_key = conflict_public_key, conflict_public_key = NULL, conflict_at = NULL,
-      approved_at = ${now}, approved_by = ${by}, updated_at = ${now} WHERE guid = ${guid} AND state = 'registered' AND conflict_public_key IS NOT NULL`;
+      approved_at = ${now}, approved_by = ${by}, updated_at = ${now}, may_collect = 1 WHERE guid = ${guid} AND state = 'registered' AND conflict_public_key IS NOT NULL`;
     return r.count === 1;
   }
 
@@ -76,7 +83,7 @@ export class PostgresAgentStore implements AgentStore {
   }
 
   async recordIssued(guid: string, serial: string, notAfter: number, hostname: string, now: number): Promise<void> {
-    await this.sql`UPDATE agents SET cert_serial = ${serial}, cert_not_after = ${notAfter}, hostname = ${hostname}, updated_at = ${now} WHERE guid = ${guid}`;
+    await this.sql`UPDATE agents SET cert_serial = ${serial}, cert_not_after = ${notAfter}, hostname = ${hostname}, updated_at = ${now}, may_collect = 0 WHERE guid = ${guid}`;
   }
 
   async markSeen(guid: string, now: number): Promise<void> {
@@ -84,7 +91,8 @@ export class PostgresAgentStore implements AgentStore {
   }
 
   async purgePendingBefore(before: number): Promise<number> {
-    return (await this.sql`DELETE FROM agents WHERE state = 'pending' AND updated_at < ${before}`).count;
+    // A returning agent proved it holds a once-approved key: not purged like an unknown newcomer.
+    return (await this.sql`DELETE FROM agents WHERE state = 'pending' AND is_returning = 0 AND updated_at < ${before}`).count;
   }
 
   async registeredHolderOf(hostname: string, exceptGuid: string): Promise<string | undefined> {

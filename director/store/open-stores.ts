@@ -1,4 +1,5 @@
 import type { SQL } from 'bun';
+import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/log.ts';
 import { createPostgresAuditStore } from '../audit/postgres.ts';
@@ -24,6 +25,12 @@ export interface DirectorStores {
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
   available(): boolean;
+  /**
+   * The embedded database for per-director runtime state (servers, sessions, token use counts,
+   * throttles): agents.db itself on the embedded store; data_dir/runtime.db beside PostgreSQL until
+   * that state has a PostgreSQL implementation.
+   */
+  runtimeDb: Database;
   /** The PostgreSQL client, for features that need locks or notifications (absent on sqlite). */
   sql?: SQL;
   close(): Promise<void>;
@@ -48,6 +55,7 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
       totp: createSqliteTotpStore(db),
       feed: silentFeed,
       available: () => true,
+      runtimeDb: db,
       close: async () => db.close(),
     };
   }
@@ -55,6 +63,7 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
   await migratePostgres(sql, log);
   log.info('store ready', { store: redactUrl(s.url) });
   const feed = await postgresFeed(sql, log);
+  const runtimeDb = openDatabase(join(s.dataDir, 'runtime.db'));
   const monitor = new StoreMonitor(sql, log, () => feed.resync());
   monitor.start();
   const down = () => monitor.reportDown();
@@ -66,8 +75,10 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
     sql,
     feed,
     available: () => monitor.available,
+    runtimeDb,
     close: async () => {
       monitor.stop();
+      runtimeDb.close();
       await feed.close().catch(() => {});
       await sql.close();
     },
