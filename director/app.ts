@@ -40,6 +40,7 @@ import { adminDirectorsRoute } from './policy/directors-route.ts';
 import { policyHash } from './policy/hash.ts';
 import { hostname } from 'node:os';
 import { createSqliteRuntimeStores } from './store/sqlite-runtime-stores.ts';
+import { createPostgresTokenUses, fallbackTokenUses } from './store/token-uses-postgres.ts';
 import { RuntimeStateWriter } from './servers/state-writer.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
@@ -80,6 +81,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const { login, audit, totp } = buildLogin({ config, stores, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
   const agents = new AgentService(stores.agents, ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
   const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
+  const tokenUses = stores.sql ? fallbackTokenUses(createPostgresTokenUses(stores.sql), runtimeStores, log, metrics.countLocalTokenUse) : runtimeStores;
   const stateWriter = new RuntimeStateWriter(state, runtimeStores, clock, log);
   const registered = new Set((await agents.list('registered')).map((a) => a.guid));
   const loaded = {
@@ -102,7 +104,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     onPlacementFailure: metrics.countPlacementFailure,
     persist: (id) => stateWriter.persistNow(id),
   });
-  const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, runtimeStores);
+  const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, tokenUses);
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
   const sessionDeps = {
     sessions,

@@ -13,11 +13,13 @@ export function createDirectorMetrics() {
   const registry = new MetricsRegistry();
   const requests = registry.counter('dcvix_http_requests_total', 'HTTP requests by route, method and status');
   const logins = registry.counter('dcvix_logins_total', 'Login attempts by outcome and backend');
+  const localTokenUses = registry.counter('dcvix_connection_token_uses_local_total', 'Connection-token uses counted on this director only because the shared store was unreachable');
   const placementFailures = registry.counter('dcvix_placement_failures_total', 'Session creates that failed on a host for a host-side reason, by health reason');
   return {
     registry,
     countRequest: (route: string, method: string, status: number) => requests.inc({ route, method, status: String(status) }),
     countPlacementFailure: (reason: string) => placementFailures.inc({ reason }),
+    countLocalTokenUse: () => localTokenUses.inc({}),
     /** Wraps the audit log so login events are counted as they are recorded. */
     countingAudit(audit: AuditLog): AuditLog {
       return {

@@ -2,6 +2,7 @@ import { base } from './001-base.ts';
 import { clusterIdentity } from './002-cluster-identity.ts';
 import { directorInstances } from './003-director-instances.ts';
 import { agentReturning } from './004-agent-returning.ts';
+import { connectionTokenUses } from './005-connection-token-uses.ts';
 
 /**
  * PostgreSQL schema migrations, numbered on their own (the bun:sqlite list in ../migrations is separate).
@@ -14,4 +15,4 @@ export interface PgMigration {
   sql: string;
 }
 
-export const pgMigrations: PgMigration[] = [base, clusterIdentity, directorInstances, agentReturning];
+export const pgMigrations: PgMigration[] = [base, clusterIdentity, directorInstances, agentReturning, connectionTokenUses];
