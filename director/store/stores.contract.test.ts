@@ -89,6 +89,20 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await s.agents.soonestCertificateExpiry()).toBeUndefined();
   });
 
+  test('ok: agents: an approval is good for one certificate; a returning agent is pending again and not purged', async () => {
+    await s.agents.insertPending(reg('g1', 'ws1', 1000));
+    await s.agents.approve('g1', 'admin', 1100);
+    expect(await s.agents.get('g1')).toMatchObject({ mayCollect: true, returning: false });
+    await s.agents.recordIssued('g1', 'S1', 9_000, 'ws1', 1200);
+    expect((await s.agents.get('g1'))!.mayCollect).toBe(false);
+    expect(await s.agents.markReturning({ ...reg('g1', 'ws1', 2000), publicKey: new Uint8Array([9]) })).toBe(false);
+    expect(await s.agents.markReturning(reg('g1', 'ws1', 2000))).toBe(true);
+    expect(await s.agents.get('g1')).toMatchObject({ state: 'pending', returning: true });
+    expect(await s.agents.purgePendingBefore(10_000)).toBe(0);
+    await s.agents.approve('g1', 'admin', 3000);
+    expect(await s.agents.get('g1')).toMatchObject({ state: 'registered', returning: false, mayCollect: true });
+  });
+
   test('ok: audit: appends and lists newest first with filters', async () => {
     await s.audit.append(1_000_000, { type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'failure', detail: 'invalid credentials' });
     await s.audit.append(1_001_000, { type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'success' });
