@@ -142,7 +142,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .get('/v1/health', () => ({ status: 'ok' }))
     .get('/metrics', async ({ request }) => {
       if (!inAllowList(connectionInfo(request).remoteAddress, metricsAllow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
-      await agents.refreshSummary();
+      // Store unreachable: the last known counts are served.
+      await agents.refreshSummary().catch(() => {});
       return new Response(metrics.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
     })
     .get('/v1/openapi.json', () => openApiDocument())

@@ -81,9 +81,12 @@ export function startProxyFront(target: net.Server, opts: ProxyFrontOptions): Pr
     const timer = setTimeout(() => refuse(trusted ? 'no complete PROXY header in time' : 'no data in time'), timeoutMs);
     raw.on('data', onData);
   });
-  front.on('close', () => {
+  // Closing the front also ends its connections (a server's close waits for them otherwise).
+  const closeServer = front.close.bind(front);
+  front.close = (cb?: (err?: Error) => void) => {
     for (const s of open) s.destroy();
-  });
+    return closeServer(cb);
+  };
   return new Promise((resolve, reject) => {
     front.once('error', reject);
     front.listen(opts.port, opts.host, () => {
