@@ -26,6 +26,7 @@ import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
 import type { ServerEntry } from './servers/runtime-state.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
+import { allowedMethodsIndex } from '../shared/http/allowed-methods.ts';
 import { buildLogin } from './login/build.ts';
 import { loginRoutes } from './login/routes.ts';
 import { totpAdminRoutes, totpRoutes } from './login/totp-routes.ts';
@@ -34,6 +35,11 @@ import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
 import { openDatabase } from './store/db.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
+import { createSqliteRevocationStore } from './tokens/revocation-store.ts';
+import { Revocations } from './tokens/revocations.ts';
+import { signoutRoutes } from './tokens/signout-routes.ts';
+import { createSqliteAuditRetention } from './audit/retention.ts';
+import { currentGroups, isAdmin } from './policy/evaluate.ts';
 
 export interface DirectorDeps {
   log: Logger;
@@ -64,6 +70,11 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     log.warn('token_key is not set: using an ephemeral key; every session token dies with this process');
   }
   const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous.map((k) => parseTokenKey(k)!) });
+  const revocations = await Revocations.open(createSqliteRevocationStore(db), clock);
+  tokens.sessionChecks = {
+    isRevoked: (claims) => revocations.isRevoked(claims),
+    isAdmin: (user, groups) => isAdmin(policy.current, user, currentGroups(policy.current, user, groups)),
+  };
   const metrics = createDirectorMetrics();
   const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit });
   const agents = new AgentService(new AgentStore(db), ca, clock, audit, log, config.max_pending_agents);
@@ -92,13 +103,18 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     sessionStaleAfterMs: config.session_stale_after,
     pendingCleanupIntervalMs: config.pending_cleanup_interval,
     pendingMaxAgeMs: config.pending_max_age,
+    audit: createSqliteAuditRetention(db),
+    auditMaxAgeMs: config.audit_retention,
+    revocations,
+    now: () => clock.now(),
   });
 
   metrics.addStateGauges({ agents, state, ca, offlineAfterMs: config.server_offline_after });
   const metricsAllow = config.metrics_allow.map(parseCidr);
 
+  const allowedMethods = allowedMethodsIndex(() => app.routes);
   const app = new Elysia()
-    .use(errorHandler(log))
+    .use(errorHandler(log, (path) => allowedMethods(path)))
     .use(requestLog(log, metrics.countRequest, (r) => connectionInfo(r).remoteAddress))
     .get('/v1/health', () => ({ status: 'ok' }))
     .get('/metrics', ({ request }) => {
@@ -106,7 +122,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       return new Response(metrics.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
     })
     .get('/v1/openapi.json', () => openApiDocument())
-    .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl }))
+    .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl }))
+    .use(signoutRoutes({ tokens, revocations, audit }))
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
     .use(agentEnrolmentRoutes(agents))

@@ -23,6 +23,10 @@ export const directorSchema = {
   /** Registrations waiting for approval at most; further new agents get 429 until some are handled. */
   max_pending_agents: field(1000, int(1, 1_000_000)),
   housekeeper_interval: field(10_000, duration(100)),
+  /** Audit events older than this are deleted by the housekeeper. */
+  audit_retention: field(400 * 86_400_000, duration(60_000)),
+  /** New registrations (unknown GUIDs) accepted per client address per minute; more get 429 with Retry-After. */
+  register_rate_per_minute: field(30, int(1, 1_000_000)),
   /** Sessions not refreshed by an agent update within this are dropped (seed: 40 s). */
   session_stale_after: field(40_000, duration(1_000)),
   /** Servers silent for longer are shown offline. */
