@@ -74,7 +74,7 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs }: LoginD
     })
     .get('/v1/me', async ({ request }) => {
       const s = await authenticateSession(request, tokens, 'user');
-      return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(s.exp).toISOString() };
+      return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(s.exp).toISOString(), authTime: s.authTime };
     })
     .get('/v1/auth-health', async ({ request }) => {
       const s = await authenticateSession(request, tokens, 'user');
