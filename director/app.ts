@@ -6,6 +6,7 @@ import type { Logger } from '../shared/log.ts';
 import { AgentService } from './agents/service.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentStore } from './agents/store.ts';
+import { createRegisterRate } from './agents/register-rate.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
 import { parseTokenKey } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
@@ -27,6 +28,7 @@ import { SessionService } from './sessions/service.ts';
 import type { ServerEntry } from './servers/runtime-state.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
 import { allowedMethodsIndex } from '../shared/http/allowed-methods.ts';
+import { withRequestId } from '../shared/http/request-context.ts';
 import { buildLogin } from './login/build.ts';
 import { loginRoutes } from './login/routes.ts';
 import { totpAdminRoutes, totpRoutes } from './login/totp-routes.ts';
@@ -79,7 +81,13 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit });
   const agents = new AgentService(new AgentStore(db), ca, clock, audit, log, config.max_pending_agents);
   const state = new RuntimeState(clock);
-  agents.onRevoked = (guid) => state.removeAgent(guid);
+  // A revoked agent's sessions stay visible as orphaned (a revoke with live sessions needs force).
+  agents.onRevoked = (guid) => state.orphanAgent(guid);
+  agents.liveSessions = (guid) => {
+    const server = state.serverByGuid(guid);
+    return server ? state.sessionsOn(server.id).length : 0;
+  };
+  agents.admitNewRegistration = createRegisterRate(config.register_rate_per_minute, clock);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
   const sessions = new SessionService({ state, policy, agents: agentClient, audit, log, offlineAfterMs: config.server_offline_after });
   const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses);
@@ -94,6 +102,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     endpoint,
     offlineAfterMs: config.server_offline_after,
     certificateValidationPolicy: config.dcv_certificate_validation,
+    audit,
   };
   const housekeeper = new Housekeeper({
     agents,
@@ -151,7 +160,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         port: config.director_port,
         tls: { cert: ca.serverCertPem, key: ca.serverKeyPem, ca: ca.caCertPem },
         maxBodyBytes: config.max_body_bytes,
-        handle: (request) => app.handle(request),
+        handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
       });
       housekeeper.start();
@@ -160,7 +169,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     /** SIGHUP: reload the policy files, and the server certificate if it was replaced on disk. */
     reload(): void {
-      policy.reload();
+      const result = policy.reload();
+      audit.record({ type: 'policy.reload', actor: 'SIGHUP', outcome: result.ok ? 'success' : 'failure', ...(result.ok ? {} : { detail: result.error }) });
       const fresh = readServerTls(config.data_dir);
       if (server && fresh && (fresh.cert !== tlsInUse.cert || fresh.key !== tlsInUse.key)) {
         try {

@@ -13,6 +13,7 @@ export function createDirectorMetrics() {
   const registry = new MetricsRegistry();
   const requests = registry.counter('dcvix_http_requests_total', 'HTTP requests by route, method and status');
   const logins = registry.counter('dcvix_logins_total', 'Login attempts by outcome and backend');
+  const policyReloads = registry.counter('dcvix_policy_reloads_total', 'Policy reloads (SIGHUP) by outcome');
   return {
     registry,
     countRequest: (route: string, method: string, status: number) => requests.inc({ route, method, status: String(status) }),
@@ -21,6 +22,7 @@ export function createDirectorMetrics() {
       return {
         record(e: AuditEvent) {
           if (e.type === 'login') logins.inc({ outcome: e.outcome, backend: e.backend ?? 'none' });
+          if (e.type === 'policy.reload') policyReloads.inc({ outcome: e.outcome });
           audit.record(e);
         },
         list: (f) => audit.list(f),

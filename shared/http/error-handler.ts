@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import { ApiError, envelope } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { currentRequestId } from './request-context.ts';
 
 /**
  * The one error handler: ApiError -> its status and envelope; Elysia's own errors -> stable codes;
@@ -8,7 +9,7 @@ import type { Logger } from '../log.ts';
  */
 export function errorHandler(log: Logger, allowedMethods?: (path: string) => string[]) {
   return new Elysia({ name: 'dcvix.errors' })
-    .derive({ as: 'global' }, () => ({ requestId: crypto.randomUUID() }))
+    .derive({ as: 'global' }, () => ({ requestId: currentRequestId() ?? crypto.randomUUID() }))
     .onAfterHandle({ as: 'global' }, ({ set, requestId }) => {
       set.headers['x-request-id'] = requestId;
     })
