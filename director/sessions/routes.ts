@@ -72,7 +72,10 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       await d.sessions.close(params.id, { user: session.sub, admin: false });
       return { ok: true };
     })
-    .get('/sessions/:id/connection', ({ params, session }) => connectionInfo(d, d.sessions.ownSession(params.id, session.sub, session.groups)))
+    .get('/sessions/:id/connection', ({ params, session, set }) => {
+      set.headers['cache-control'] = 'no-store';
+      return connectionInfo(d, d.sessions.ownSession(params.id, session.sub, session.groups));
+    })
     .get('/sessions/:id/connection.dcv', async ({ params, session }) => {
       const s = d.sessions.ownSession(params.id, session.sub, session.groups);
       const server = d.sessions.onlineServer(s.serverId);
@@ -85,7 +88,8 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
         },
       });
     })
-    .get('/connectiontoken', async ({ query, session }) => {
+    .get('/connectiontoken', async ({ query, session, set }) => {
+      set.headers['cache-control'] = 'no-store';
       const sessionId = typeof query.sessionId === 'string' ? query.sessionId : '';
       const s = d.sessions.ownSession(sessionId, session.sub, session.groups);
       if (query.serverId !== undefined && query.serverId !== s.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');

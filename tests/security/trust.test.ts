@@ -56,7 +56,13 @@ describe('sessions an agent reports', () => {
     expect(audit.json.events[0]).toMatchObject({ actor: 'admin', target: 'bob-forced', outcome: 'success' });
     // Created through the director: managed, and bob can open it.
     expect((await sessionsAsAdmin()).find((s) => s.id === 'bob-forced').unmanaged).toBeUndefined();
-    expect((await api('/v1/user/sessions/bob-forced/connection', { cookie: await as('bob') })).status).toBe(200);
+    const bob = await as('bob');
+    const conn = await api('/v1/user/sessions/bob-forced/connection', { cookie: bob });
+    expect(conn.status).toBe(200);
+    // Every answer carrying a token is never cached: connection info, connection token, .dcv file.
+    expect(conn.headers.get('cache-control')).toBe('no-store');
+    expect((await api('/v1/user/connectiontoken?sessionId=bob-forced', { cookie: bob })).headers.get('cache-control')).toBe('no-store');
+    expect((await api('/v1/user/sessions/bob-forced/connection.dcv', { cookie: bob })).headers.get('cache-control')).toBe('no-store');
   });
 });
 
