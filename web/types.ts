@@ -81,6 +81,8 @@ export interface Agent {
   revokedAt: string | null;
   lastSeen: string | null;
   keyChangePending: boolean;
+  /** Live sessions on this agent's server. */
+  sessionCount?: number;
 }
 
 export interface AdminServer {
