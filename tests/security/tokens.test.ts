@@ -56,6 +56,9 @@ describe('session tokens', () => {
     const admin = await as('admin', 'admin');
     const denied = await api('/v1/admin/users/alice/signout', { method: 'POST', cookie: bob });
     expect(denied.status).toBe(403);
+    // A name neither the policy nor a past login knows is a typo, not a success.
+    const typo = await api('/v1/admin/users/alcie/signout', { method: 'POST', cookie: admin });
+    expect([typo.status, typo.json.error.code]).toEqual([404, 'USER_NOT_FOUND']);
     const r = await api('/v1/admin/users/alice/signout', { method: 'POST', cookie: admin });
     expect(r.status).toBe(200);
     expect(r.json.user).toBe('alice');
