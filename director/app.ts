@@ -160,6 +160,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         port: config.director_port,
         tls: { cert: ca.serverCertPem, key: ca.serverKeyPem, ca: ca.caCertPem },
         maxBodyBytes: config.max_body_bytes,
+        headersTimeoutMs: config.http_headers_timeout,
+        idleTimeoutMs: config.http_idle_timeout,
         handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
       });

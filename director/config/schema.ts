@@ -15,6 +15,10 @@ export const directorSchema = {
   /** Extra DNS names or IPv4 addresses for the director's server certificate. */
   hostnames: field<string[]>([], list(str)),
   max_body_bytes: field(64 * 1024, int(1024, 16 * 1024 * 1024)),
+  /** HTTP/1.1: time a connection gets to send each complete request head (slow-header clients are cut). */
+  http_headers_timeout: field(20_000, duration(1_000)),
+  /** HTTP/2: a connection without traffic for this long is closed. */
+  http_idle_timeout: field(120_000, duration(1_000)),
   session_token_ttl: field(2 * 3_600_000, duration(60_000)),
   connection_token_ttl: field(5 * 60_000, duration(10_000)),
   /** Pending registrations older than this are removed by the housekeeper. */

@@ -17,6 +17,10 @@ export interface SecureServerOptions {
   tls: TlsMaterial;
   /** Bodies larger than this are refused with 413 before anything parses them. */
   maxBodyBytes: number;
+  /** HTTP/1.1: a connection must send a complete request head within this, first and between requests. */
+  headersTimeoutMs?: number;
+  /** HTTP/2: a session with no traffic for this long is closed. */
+  idleTimeoutMs?: number;
   handle: (request: Request) => Promise<Response> | Response;
   onError?: (err: unknown) => void;
 }
@@ -47,7 +51,8 @@ export const TLS_POLICY = {
 
 /** Largest request header block, the same for HTTP/1.1 (maxHeaderSize) and HTTP/2 (maxHeaderListSize). */
 export const MAX_HEADER_BYTES = 16 * 1024;
-/** A connection with no traffic for this long is closed. */
+/** Defaults of SecureServerOptions.headersTimeoutMs and idleTimeoutMs. */
+export const HEADERS_TIMEOUT_MS = 20_000;
 export const IDLE_TIMEOUT_MS = 120_000;
 
 /**
@@ -60,8 +65,6 @@ const HTTP2_LIMITS = {
   maxSessionMemory: 8,
   maxHeaderListPairs: 128,
   maxHeaderSize: MAX_HEADER_BYTES,
-  headersTimeout: 20_000,
-  requestTimeout: 60_000,
 } as const;
 
 /** Sent on every answer: HTTPS only from now on (a year), and no content sniffing. */
@@ -85,8 +88,7 @@ export function startSecureServer(opts: SecureServerOptions): Promise<SecureServ
     ...HTTP2_LIMITS,
     ...opts.tls,
   });
-  // Idle connections (either protocol, also one that never finishes its headers) are closed.
-  server.setTimeout(IDLE_TIMEOUT_MS, (conn?: { destroy?: () => void }) => conn?.destroy?.());
+  enforceTimeouts(server, opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS);
 
   server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     serve(req, res, opts).catch((err) => {
@@ -116,6 +118,37 @@ export function startSecureServer(opts: SecureServerOptions): Promise<SecureServ
       });
     });
   });
+}
+
+/**
+ * Slow or silent clients do not keep connections: HTTP/1.1 sockets get `headersMs` to deliver each
+ * complete request head (the runtime's own headersTimeout is not applied on this server), HTTP/2
+ * sessions are closed after `idleMs` without traffic.
+ */
+function enforceTimeouts(server: http2.Http2SecureServer, headersMs: number, idleMs: number): void {
+  const waiting = new WeakMap<object, { timer?: ReturnType<typeof setTimeout>; inFlight: number }>();
+  const arm = (socket: TLSSocket, state: { timer?: ReturnType<typeof setTimeout>; inFlight: number }) => {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => socket.destroy(), headersMs);
+    state.timer.unref?.();
+  };
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (socket.alpnProtocol === 'h2') return;
+    const state = { inFlight: 0 } as { timer?: ReturnType<typeof setTimeout>; inFlight: number };
+    waiting.set(socket, state);
+    arm(socket, state);
+    socket.once('close', () => clearTimeout(state.timer));
+  });
+  server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    const state = waiting.get(req.socket);
+    if (!state) return;
+    state.inFlight++;
+    clearTimeout(state.timer);
+    res.once('close', () => {
+      if (--state.inFlight === 0 && !req.socket.destroyed) arm(req.socket as TLSSocket, state);
+    });
+  });
+  server.on('session', (session: http2.ServerHttp2Session) => session.setTimeout(idleMs, () => session.destroy()));
 }
 
 async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, opts: SecureServerOptions) {

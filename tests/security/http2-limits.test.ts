@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import http2 from 'node:http2';
+import { connect } from 'node:tls';
 import { startDirector, type DirectorHandle } from '../helpers/dcvix.ts';
 import { h2StreamFlood, rssOf } from '../helpers/h2-flood.ts';
 import { call } from '../helpers/https.ts';
@@ -28,6 +29,22 @@ test('ok: the server announces SETTINGS_MAX_CONCURRENT_STREAMS 100 and the HTTP/
   expect(settings.maxHeaderListSize).toBe(16 * 1024);
 });
 
+test('rejects: a 20 KB request header over HTTP/1.1 (431) and HTTP/2 (stream refused); 8 KB passes both', async () => {
+  const viaH2 = (size: number) =>
+    new Promise<string>((resolve) => {
+      const session = http2.connect(director.url, { ca: director.caPem });
+      session.on('error', () => {});
+      const stream = session.request({ ':path': '/v1/health', 'x-big': 'a'.repeat(size) });
+      stream.on('response', (h) => resolve(String(h[':status'])));
+      stream.on('error', () => resolve('refused'));
+      stream.on('close', () => (session.close(), resolve('refused')));
+      stream.resume();
+    });
+  const viaH1 = async (size: number) => (await call(`${director.url}/v1/health`, { ca: director.caPem, headers: { 'x-big': 'a'.repeat(size) } })).status;
+  expect([await viaH1(8000), await viaH2(8000)]).toEqual([200, '200']);
+  expect([await viaH1(20_000), await viaH2(20_000)]).toEqual([431, 'refused']);
+});
+
 test('rejects: one connection opening 10,000 streams; RSS stays under 300 MB and another client is served', async () => {
   let peak = rssOf(director.proc.pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(director.proc.pid))), 20);
@@ -48,3 +65,35 @@ test('rejects: one connection opening 10,000 streams; RSS stays under 300 MB and
   expect(peak).toBeLessThan(300 * 1024 * 1024);
   expect((await call(`${director.url}/v1/health`, { ca: director.caPem })).status).toBe(200);
 }, 60_000);
+
+describe('time-outs', () => {
+  let quick: DirectorHandle;
+  beforeAll(async () => {
+    quick = await startDirector({ config: { http_headers_timeout: '1s', http_idle_timeout: '1s' } });
+  }, 60_000);
+  afterAll(() => quick?.stop());
+
+  test('rejects: an HTTP/1.1 client that never finishes its headers is cut off after http_headers_timeout', async () => {
+    const closedAfter = await new Promise<number>((resolve) => {
+      const started = Date.now();
+      const s = connect({ host: '127.0.0.1', port: quick.port, ALPNProtocols: ['http/1.1'], rejectUnauthorized: false });
+      s.on('secureConnect', () => s.write('GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+      s.on('error', () => {});
+      s.on('close', () => resolve(Date.now() - started));
+      setTimeout(() => (s.destroy(), resolve(-1)), 15_000);
+    });
+    expect(closedAfter).toBeGreaterThan(0);
+  }, 30_000);
+
+  test('rejects: an idle HTTP/2 connection is closed after http_idle_timeout; a busy one is served', async () => {
+    const session = http2.connect(quick.url, { ca: quick.caPem });
+    const ok = await new Promise<number>((resolve) => session.request({ ':path': '/v1/health' }).on('response', (h) => resolve(Number(h[':status']))).resume());
+    expect(ok).toBe(200);
+    const closed = await new Promise<boolean>((resolve) => {
+      session.on('close', () => resolve(true));
+      session.on('error', () => {});
+      setTimeout(() => resolve(false), 15_000);
+    });
+    expect(closed).toBe(true);
+  }, 30_000);
+});
