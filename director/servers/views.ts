@@ -54,7 +54,7 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
 }
 
 /** GET /v1/servers (admin): every known server with its sessions. */
-export function adminServersView(state: RuntimeState, offlineAfterMs: number) {
+export function adminServersView(state: RuntimeState, offlineAfterMs: number, managed: (s: SessionEntry) => boolean = () => true) {
   return [...state.allServers()]
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((s) => ({
@@ -68,6 +68,6 @@ export function adminServersView(state: RuntimeState, offlineAfterMs: number) {
       lastSeen: new Date(s.lastSeen).toISOString(),
       version: s.version,
       dcvError: s.dcvError,
-      sessions: state.sessionsOn(s.id).map(sessionView),
+      sessions: state.sessionsOn(s.id).map((x) => adminSessionView(x, managed)),
     }));
 }

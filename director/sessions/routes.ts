@@ -121,7 +121,7 @@ export const adminSessionRoutes = (d: SessionRouteDeps) =>
   new Elysia({ name: 'director.sessions.admin', prefix: '/v1' })
     .use(requireAdmin(d.tokens))
     .get('/sessions', () => ({ sessions: [...d.state.allSessions()].map((s) => adminSessionView(s, (x) => d.sessions.managed(x))) }))
-    .get('/servers', () => ({ servers: adminServersView(d.state, d.offlineAfterMs) }))
+    .get('/servers', () => ({ servers: adminServersView(d.state, d.offlineAfterMs, (x) => d.sessions.managed(x)) }))
     .post(
       '/sessions',
       async ({ body, session }) => {

@@ -38,6 +38,8 @@ describe('sessions an agent reports', () => {
     expect(sim.exitCode).toBe(0);
     const rogue = await eventually(async () => (await sessionsAsAdmin()).find((s) => s.id === 'rogue-1'), 10_000, 'rogue session reported');
     expect(rogue.unmanaged).toBe(true);
+    const onServer = (await api('/v1/servers', { cookie: admin })).json.servers[0].sessions.find((s: any) => s.id === 'rogue-1');
+    expect(onServer.unmanaged).toBe(true);
     const bob = await as('bob');
     const servers = (await api('/v1/user/servers', { cookie: bob })).json;
     expect(JSON.stringify(servers)).not.toContain('rogue-1');
