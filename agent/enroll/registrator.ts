@@ -55,8 +55,8 @@ export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertifi
 /** Registers every intervalMs until approved (seed: 30 s). Resolves with the issued certificate. */
 export async function registerUntilApproved(o: RegistratorOptions): Promise<IssuedCertificate> {
   const sleep = o.sleep ?? ((ms: number) => Bun.sleep(ms));
-  let lastError: unknown;
   for (;;) {
+    let delay = o.intervalMs;
     try {
       const issued = await registerOnce(o);
       o.log.info('registered with the director', { guid: o.identity.guid, notAfter: issued.notAfter });
@@ -66,13 +66,12 @@ export async function registerUntilApproved(o: RegistratorOptions): Promise<Issu
         // The fingerprint lets an admin check out of band that the request they approve is this host's.
         o.log.info('registration pending approval', { guid: o.identity.guid, csrFingerprint: (await registrationCsr(o.identity)).fingerprint });
       } else {
-        lastError = err;
-        o.log.warn('registration failed; retrying', { guid: o.identity.guid, error: err instanceof DirectorError ? `${err.code}: ${err.message}` : (err as Error).message });
+        delay = nextDelay(o.intervalMs, err);
+        o.log.warn('registration failed; retrying', { guid: o.identity.guid, error: err instanceof DirectorError ? `${err.code}: ${err.message}` : (err as Error).message, retryInMs: delay });
       }
     }
     if (o.signal?.aborted) throw new Error('registration aborted');
-    await sleep(nextDelay(o.intervalMs, lastError));
-    lastError = undefined;
+    await sleep(delay);
   }
 }
 
