@@ -32,7 +32,7 @@ export interface SpawnRunnerOptions {
 }
 
 /** Flags whose value is a secret: the value is masked in logs. */
-const SECRET_FLAGS = new Set(['--password', '--auth-token', '--token', '--secret', '--init']);
+const SECRET_FLAGS = new Set(['--password', '--auth-token', '--token', '--secret']);
 
 /** argv as it may be logged. */
 export function loggableArgv(args: readonly string[]): string[] {
