@@ -19,24 +19,35 @@ export interface HousekeeperOptions {
   /** Revoked token ids whose tokens expired are forgotten on the same tick. */
   revocations?: { prune(): Promise<number> };
   now?: () => number;
+  /** Timer functions; tests pass fakes to fire the timers by hand. */
+  timers?: { setInterval: (fn: () => void, ms: number) => unknown; clearInterval: (t: unknown) => void };
 }
+
+const realTimers = {
+  setInterval: (fn: () => void, ms: number) => {
+    const t = setInterval(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearInterval: (t: unknown) => clearInterval(t as ReturnType<typeof setInterval>),
+};
 
 /** Periodic cleanup: runtime sessions not refreshed by agents, and stale pending registrations. */
 export class Housekeeper {
-  private timers: ReturnType<typeof setInterval>[] = [];
+  private timers: unknown[] = [];
 
   constructor(private readonly o: HousekeeperOptions) {}
 
   start(): void {
-    this.timers.push(setInterval(() => this.sweepSessions(), this.o.intervalMs));
-    this.timers.push(setInterval(() => this.sweepPending(), this.o.pendingCleanupIntervalMs));
-    this.timers.push(setInterval(() => void this.sweepStores(), this.o.pendingCleanupIntervalMs));
+    const timers = this.o.timers ?? realTimers;
+    this.timers.push(timers.setInterval(() => this.sweepSessions(), this.o.intervalMs));
+    this.timers.push(timers.setInterval(() => this.sweepPending(), this.o.pendingCleanupIntervalMs));
+    this.timers.push(timers.setInterval(() => void this.sweepStores(), this.o.pendingCleanupIntervalMs));
     void this.sweepStores();
-    for (const t of this.timers) t.unref?.();
   }
 
   stop(): void {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) (this.o.timers ?? realTimers).clearInterval(t);
     this.timers = [];
   }
 

@@ -5,8 +5,9 @@
  * The user key includes the address so that failures from one address never lock the right password
  * out from another (anyone could otherwise lock out anyone, the admin included). Addresses get a larger
  * budget (addressFactor x maxFailures) because many users may share one (NAT). A success clears that
- * (user, address) pair's failures, not the address's. State is in memory: a restart forgets it, which is acceptable for a
- * rate limit. The number of tracked keys is capped so a flood of names cannot exhaust memory.
+ * (user, address) pair's failures, not the address's. State is served from memory; the caller may pass
+ * in the failures map (auth/throttle-persistence.ts writes it behind to the store so a restart keeps it).
+ * The number of tracked keys is capped so a flood of names cannot exhaust memory.
  */
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
@@ -28,8 +29,7 @@ export interface Throttle {
 const MAX_KEYS = 100_000;
 
 /** The in-memory sliding-window throttle. */
-export function createThrottle(cfg: ThrottleConfig, clock: Clock, addressFactor = 4): Throttle {
-  const failures = new Map<string, number[]>();
+export function createThrottle(cfg: ThrottleConfig, clock: Clock, addressFactor = 4, failures = new Map<string, number[]>()): Throttle {
   const limitOf = (key: string) => (key.startsWith('a:') ? cfg.max_failures * addressFactor : cfg.max_failures);
   const userKey = (user: string, addr: string) => `u:${user.toLowerCase()}|${addr}`;
   const keys = (user: string, addr: string) => [userKey(user, addr), `a:${addr}`];
