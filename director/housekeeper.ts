@@ -42,8 +42,10 @@ export class Housekeeper {
     const timers = this.o.timers ?? realTimers;
     this.timers.push(timers.setInterval(() => this.sweepSessions(), this.o.intervalMs));
     this.timers.push(timers.setInterval(() => this.sweepPending(), this.o.pendingCleanupIntervalMs));
-    this.timers.push(timers.setInterval(() => void this.sweepStores(), this.o.pendingCleanupIntervalMs));
-    void this.sweepStores();
+    if (this.o.audit || this.o.revocations) {
+      this.timers.push(timers.setInterval(() => void this.sweepStores(), this.o.pendingCleanupIntervalMs));
+      void this.sweepStores();
+    }
   }
 
   stop(): void {

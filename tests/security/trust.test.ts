@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { unlinkSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { approveAgent, dcvArgvLog, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
+import { dcvArgvLog, startDirectorWithAgent, TEST_USERS, type AgentHandle, type DirectorHandle, type DirectorWithAgent } from '../helpers/dcvix.ts';
 import { registrationBody } from '../helpers/agent-csr.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { cleanupTempDirs, repoRoot } from '../helpers/temp.ts';
@@ -19,15 +19,16 @@ const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${dir
 const as = (user: string) => login(director.url, director.caPem, user, TEST_USERS[user]!);
 const sessionsAsAdmin = async () => (await api('/v1/sessions', { cookie: admin })).json.sessions as any[];
 
+let stack: DirectorWithAgent;
+
 beforeAll(async () => {
-  director = await startDirector();
-  agent = await startAgent(director.url);
-  ({ adminCookie: admin, serverId, guid } = await approveAgent(director, agent));
+  stack = await startDirectorWithAgent();
+  ({ director, agent, admin, serverId } = stack);
+  guid = readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim();
 }, 90_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await director?.stop();
+  await stack?.stop();
   cleanupTempDirs();
 });
 
