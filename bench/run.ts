@@ -20,6 +20,11 @@ import { startupPart } from './parts/startup.ts';
 import { tokensPart } from './parts/tokens.ts';
 import { updatesPart } from './parts/updates.ts';
 import { haPart } from './parts/ha.ts';
+import { exitOnHelp } from '../scripts/lib/help.ts';
+
+exitOnHelp(`Usage: npm run bench [-- PART...]
+  Benchmarks against real director/agent processes on 127.0.0.1. Parts: startup updates tokens flow
+  scale ha (default: all). BENCH_QUICK=1 for a quick run. Writes bench/results/<timestamp>.json.`);
 
 const ALL = ['startup', 'updates', 'tokens', 'flow', 'scale', 'ha'] as const;
 type Part = (typeof ALL)[number];

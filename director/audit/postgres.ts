@@ -1,5 +1,6 @@
 import type { SQL } from 'bun';
 import { auditRecordFromRow } from './log.ts';
+import type { AuditRetention } from './retention.ts';
 import type { AuditEvent, AuditStore } from './types.ts';
 
 const orNull = (v: string | undefined) => v ?? null;
@@ -17,6 +18,15 @@ export function createPostgresAuditStore(sql: SQL): AuditStore {
           AND (${f.outcome ?? null}::text IS NULL OR outcome = ${f.outcome ?? null}) AND (${f.since ?? null}::bigint IS NULL OR at >= ${f.since ?? null})
         ORDER BY id DESC LIMIT ${f.limit}`;
       return rows.map(auditRecordFromRow);
+    },
+  };
+}
+
+/** AuditRetention on PostgreSQL. */
+export function createPostgresAuditRetention(sql: SQL): AuditRetention {
+  return {
+    async pruneBefore(at) {
+      return (await sql`DELETE FROM audit_events WHERE at < ${at}`).count;
     },
   };
 }

@@ -2,7 +2,10 @@ import type { SQL } from 'bun';
 import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/log.ts';
-import { createPostgresAuditStore } from '../audit/postgres.ts';
+import { createPostgresAuditRetention, createPostgresAuditStore } from '../audit/postgres.ts';
+import { createSqliteAuditRetention, type AuditRetention } from '../audit/retention.ts';
+import { createSqliteRevocationStore, type RevocationStore } from '../tokens/revocation-store.ts';
+import { createPostgresRevocationStore } from '../tokens/revocation-store-postgres.ts';
 import { createSqliteAuditStore } from '../audit/sqlite.ts';
 import type { AuditStore } from '../audit/types.ts';
 import { SqliteAgentStore, type AgentStore } from '../agents/store.ts';
@@ -21,6 +24,9 @@ export interface DirectorStores {
   agents: AgentStore;
   audit: AuditStore;
   totp: TotpSecretStore;
+  auditRetention: AuditRetention;
+  /** Logouts and sign-outs; with PostgreSQL shared by every director (each re-reads it every second). */
+  revocations: RevocationStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -53,6 +59,8 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
       agents: new SqliteAgentStore(db),
       audit: createSqliteAuditStore(db),
       totp: createSqliteTotpStore(db),
+      auditRetention: createSqliteAuditRetention(db),
+      revocations: createSqliteRevocationStore(db),
       feed: silentFeed,
       available: () => true,
       runtimeDb: db,
@@ -72,6 +80,8 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
     agents: guardStore(notifyingAgentStore(new PostgresAgentStore(sql), feed), down),
     audit: guardStore(createPostgresAuditStore(sql), down),
     totp: guardStore(createPostgresTotpStore(sql), down),
+    auditRetention: guardStore(createPostgresAuditRetention(sql), down),
+    revocations: guardStore(createPostgresRevocationStore(sql), down),
     sql,
     feed,
     available: () => monitor.available,

@@ -20,7 +20,7 @@ const backends: Backend[] = [
     name: 'PostgreSQL',
     async open() {
       const stores = await openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger);
-      await stores.sql!`TRUNCATE agents, audit_events, totp_secrets RESTART IDENTITY`;
+      await stores.sql!`TRUNCATE agents, audit_events, totp_secrets, revoked_tokens, user_valid_after RESTART IDENTITY`;
       return stores;
     },
   },
@@ -132,5 +132,21 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await s.totp.putPending('carol', 'SECRET3', 1400)).toBe(false);
     await s.totp.remove('carol');
     expect(await s.totp.get('carol')).toBeUndefined();
+  });
+
+  test('ok: audit retention deletes only events before the cut', async () => {
+    for (const at of [1000, 2000, 3000]) await s.audit.append(at, { type: 'login', outcome: 'success' });
+    expect(await s.auditRetention.pruneBefore(2500)).toBe(2);
+    expect((await s.audit.list({ limit: 10 })).map((e) => e.at)).toEqual([3000]);
+  });
+
+  test('ok: revocations: tokens until they expire, validAfter only moves forward', async () => {
+    await s.revocations.revokeToken('j1', 5000);
+    await s.revocations.revokeToken('j2', 1000);
+    await s.revocations.setValidAfter('alice', 4000);
+    await s.revocations.setValidAfter('alice', 3000);
+    expect(await s.revocations.load(2000)).toEqual({ tokens: [{ jti: 'j1', expiresAt: 5000 }], validAfter: [{ user: 'alice', at: 4000 }] });
+    expect(await s.revocations.pruneExpired(2000)).toBe(1);
+    expect(await s.revocations.pruneExpired(2000)).toBe(0);
   });
 });

@@ -56,6 +56,18 @@ describe('directors on PostgreSQL', () => {
     expect(events[0]).toMatchObject({ actor: 'alice', outcome: 'success' });
   });
 
+  test('ok: a logout on one director is refused on the others within 2 s', async () => {
+    const [a, b] = directors as [DirectorHandle, DirectorHandle];
+    const cookie = await login(a.url, a.caPem, 'bob', TEST_USERS.bob!);
+    expect((await call(`${b.url}/v1/user/servers`, { ca: b.caPem, cookie })).status).toBe(200);
+    expect((await call(`${a.url}/v1/logout`, { method: 'POST', ca: a.caPem, cookie })).status).toBe(200);
+    const refused = await eventually(async () => {
+      const r = await call(`${b.url}/v1/user/servers`, { ca: b.caPem, cookie });
+      return r.status === 401 && r;
+    }, 2000, 'director B refusing the logged-out cookie');
+    expect(refused.json.error.code).toBe('SESSION_REVOKED');
+  });
+
   test('ok: each director reports its policy hash; admins see a warning while one runs another policy', async () => {
     const [a, , c] = directors as [DirectorHandle, DirectorHandle, DirectorHandle];
     const admin = await login(a.url, a.caPem, 'admin', TEST_USERS.admin!, 'admin');

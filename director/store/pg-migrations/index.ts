@@ -3,6 +3,7 @@ import { clusterIdentity } from './002-cluster-identity.ts';
 import { directorInstances } from './003-director-instances.ts';
 import { agentReturning } from './004-agent-returning.ts';
 import { connectionTokenUses } from './005-connection-token-uses.ts';
+import { revocations } from './006-revocations.ts';
 
 /**
  * PostgreSQL schema migrations, numbered on their own (the bun:sqlite list in ../migrations is separate).
@@ -15,4 +16,4 @@ export interface PgMigration {
   sql: string;
 }
 
-export const pgMigrations: PgMigration[] = [base, clusterIdentity, directorInstances, agentReturning, connectionTokenUses];
+export const pgMigrations: PgMigration[] = [base, clusterIdentity, directorInstances, agentReturning, connectionTokenUses, revocations];
