@@ -20,6 +20,8 @@ let lb: Haproxy;
 let caFile: string;
 let admin: string;
 const agents: AgentHandle[] = [];
+/** The user's session and connection token from the failover case, checked again after the restart. */
+let kept: { sessionId: string; token: string; cookie: string } | undefined;
 
 const on = (d: DirectorHandle, path: string, opts: { method?: string; json?: unknown; cert?: string; key?: string } = {}) =>
   curlFrom(ADMIN_FROM, `https://127.0.0.1:${d.port}${path}`, { ...opts, caFile, cookie: admin });
@@ -83,6 +85,7 @@ describe('agents behind HAProxy and two directors', () => {
     expect(created.status).toBe(200);
     const { id: sessionId, serverId } = created.json.session;
     const token = (await asAlice(x, `/v1/user/connectiontoken?sessionId=${sessionId}&serverId=${serverId}`)).json.token as string;
+    kept = { sessionId, token, cookie: alice };
     const verify = async () =>
       (await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/authtokenverify`, { caFile, form: { sessionId, authenticationToken: token, clientAddress: '192.0.2.10' } })).body;
 
@@ -99,5 +102,29 @@ describe('agents behind HAProxy and two directors', () => {
     }, 10_000, 'the verifier through HAProxy accepting the token');
     expect(yes).toBe('<auth result="yes"><username>alice</username></auth>');
     console.log(`failover: first user request ok ${firstOk} ms, verifier yes ${Date.now() - killedAt} ms after kill -9 (survivor ${survivor.port})`);
+  });
+
+  test('ok: restart everything: registrations, revocations, audit, the session and its token survive', async () => {
+    expect(kept).toBeDefined();
+    const config = { store_url: pg.urlWithoutPassword, token_key: '1f'.repeat(32), trusted_proxies: ['127.0.0.1/32'] };
+    const env = { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '2e'.repeat(32) };
+    await Promise.all([a.stop(), b.stop()]);
+    // Same directories and ports: HAProxy and the agents keep their addresses.
+    [a, b] = (await Promise.all([a, b].map((d) => startDirector({ dir: d.dir, config: { ...config, director_port: d.port }, env })))) as [DirectorHandle, DirectorHandle];
+    await lb.waitForStatus('director-a', 'UP');
+    await lb.waitForStatus('director-b', 'UP');
+    const list = (await on(a, '/v1/admin/agents')).json.agents as { guid: string; state: string }[];
+    expect(list.map((x) => [x.guid, x.state]).sort()).toEqual(agents.map((x, i) => [guidOf(x), i === 0 ? 'revoked' : 'registered']).sort());
+    expect((await asAgent(agents[0]!, b)).json.error.code).toBe('AGENT_REVOKED');
+    const audit = (await on(b, '/v1/admin/audit?limit=1000')).json.events as { type: string }[];
+    expect(audit.filter((e) => e.type === 'agent.approve')).toHaveLength(3);
+    expect(audit.filter((e) => e.type === 'agent.revoke')).toHaveLength(1);
+    const { sessionId, token, cookie } = kept!;
+    expect((await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/servers`, { caFile, cookie })).status).toBe(200);
+    const yes = await eventually(async () => {
+      const r = await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/authtokenverify`, { caFile, form: { sessionId, authenticationToken: token, clientAddress: '192.0.2.10' } });
+      return r.body.startsWith('<auth result="yes">') && r.body;
+    }, 10_000, 'the connection token accepted after the restart');
+    expect(yes).toContain('<username>alice</username>');
   });
 });
