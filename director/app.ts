@@ -2,7 +2,8 @@ import { Elysia } from 'elysia';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
-import type { Logger } from '../shared/log.ts';
+import { withLogContext, type Logger } from '../shared/log.ts';
+import { scrapeResponse } from '../shared/metrics/base-registry.ts';
 import { AgentService } from './agents/service.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentStore } from './agents/store.ts';
@@ -70,7 +71,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const state = new RuntimeState(clock);
   agents.onRevoked = (guid) => state.removeAgent(guid);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
-  const sessions = new SessionService({ state, policy, agents: agentClient, audit, log, offlineAfterMs: config.server_offline_after });
+  const sessions = new SessionService({ state, policy, agents: agentClient, audit, log, offlineAfterMs: config.server_offline_after, placementMetrics: metrics.placement });
   const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses);
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
   const sessionDeps = {
@@ -94,16 +95,23 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     pendingMaxAgeMs: config.pending_max_age,
   });
 
-  metrics.addStateGauges({ agents, state, ca, offlineAfterMs: config.server_offline_after });
+  let tlsInUse = { cert: ca.serverCertPem, key: ca.serverKeyPem };
+  metrics.addStateGauges({
+    agents,
+    state,
+    serverHealth: (s) => (state.isOnline(s, config.server_offline_after) ? 'online' : 'offline'),
+    caCertPem: ca.caCertPem,
+    directorCertPem: () => tlsInUse.cert,
+  });
   const metricsAllow = config.metrics_allow.map(parseCidr);
 
   const app = new Elysia()
     .use(errorHandler(log))
-    .use(requestLog(log, metrics.countRequest, (r) => connectionInfo(r).remoteAddress))
+    .use(requestLog(log, metrics.observeRequest, (r) => connectionInfo(r).remoteAddress))
     .get('/v1/health', () => ({ status: 'ok' }))
     .get('/metrics', ({ request }) => {
       if (!inAllowList(connectionInfo(request).remoteAddress, metricsAllow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
-      return new Response(metrics.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
+      return scrapeResponse(metrics.registry);
     })
     .get('/v1/openapi.json', () => openApiDocument())
     .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl }))
@@ -112,14 +120,13 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(agentEnrolmentRoutes(agents))
     .use(agentUpdateRoutes({ agents, state, defaultAgentPort: config.agent_port }))
     .use(agentAdminRoutes(agents, tokens))
-    .use(dcvRoutes({ tokens: connections, state, log, gatewayAllow: config.gateway_allow, endpoint }))
+    .use(dcvRoutes({ tokens: connections, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(adminInsightRoutes({ tokens, policy, audit }))
     .use(webRoutes({ log }));
 
   let server: SecureServer | undefined;
-  let tlsInUse = { cert: ca.serverCertPem, key: ca.serverKeyPem };
   return {
     app,
     ca,
@@ -134,7 +141,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         port: config.director_port,
         tls: { cert: ca.serverCertPem, key: ca.serverKeyPem, ca: ca.caCertPem },
         maxBodyBytes: config.max_body_bytes,
-        handle: (request) => app.handle(request),
+        // Every log line written while handling a request carries its request id (shared/log.ts).
+        handle: (request) => withLogContext(() => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
       });
       housekeeper.start();

@@ -1,4 +1,6 @@
 /** Structured JSON logs, one object a line on stderr. Never pass secrets in fields. */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -10,6 +12,24 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
+/**
+ * Fields every log line carries while one request is handled (its request id), whichever logger writes
+ * the line: the context follows the request through awaits, timers and callbacks it starts.
+ */
+const requestContext = new AsyncLocalStorage<Record<string, unknown>>();
+
+/** Runs `fn` with a fresh, empty log context; fill it with `addLogContext` once the request id is known. */
+export function withLogContext<T>(fn: () => T): T {
+  return requestContext.run({}, fn);
+}
+
+/** Adds fields to the current request's log context (no-op outside `withLogContext`). */
+export function addLogContext(fields: Record<string, unknown>): void {
+  const store = requestContext.getStore();
+  if (store) Object.assign(store, fields);
+}
+
+/** A JSON-lines logger; `base` fields go on every line, then the request context, then the call's fields. */
 export function createLogger(
   base: Record<string, unknown> = {},
   level: LogLevel = 'info',
@@ -17,7 +37,7 @@ export function createLogger(
 ): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < order[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer));
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...requestContext.getStore(), ...fields }, errorReplacer));
   };
   return {
     debug: (m, f) => emit('debug', m, f),

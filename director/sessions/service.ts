@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/types.ts';
 import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
+import type { PlacementMetrics } from '../metrics/director-metrics.ts';
 import { chooseServer, existingSession, type Candidate } from './placement.ts';
 import { newSessionId } from './session-ids.ts';
 
@@ -16,6 +17,8 @@ export interface SessionServiceDeps {
   audit: AuditLog;
   log: Logger;
   offlineAfterMs: number;
+  /** Times pool placements and counts their failures for /metrics. */
+  placementMetrics?: PlacementMetrics;
 }
 
 export interface UserRef {
@@ -40,7 +43,7 @@ export class SessionService {
 
   /** POST /v1/user/sessions: a server the user may use directly, or a pool (placement + reconnect). */
   createForUser(who: UserRef, target: { serverId?: string; poolId?: string }, type: SessionType): Promise<{ session: SessionEntry; reconnected: boolean }> {
-    return this.locked(who.user, async () => {
+    const placing = this.locked(who.user, async () => {
       const policy = this.d.policy.current;
       const e = entitlements(policy, who.user, who.groups);
       let candidates: Candidate[];
@@ -78,6 +81,7 @@ export class SessionService {
         }
       }
     });
+    return target.poolId !== undefined && this.d.placementMetrics ? this.d.placementMetrics.track(placing) : placing;
   }
 
   /** POST /v1/sessions (admin): any server, any user, optional session id. */

@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia';
 import { ApiError, envelope } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { addLogContext, type Logger } from '../log.ts';
 
 /**
  * The one error handler: ApiError -> its status and envelope; Elysia's own errors -> stable codes;
@@ -8,12 +8,17 @@ import type { Logger } from '../log.ts';
  */
 export function errorHandler(log: Logger) {
   return new Elysia({ name: 'dcvix.errors' })
-    .derive({ as: 'global' }, () => ({ requestId: crypto.randomUUID() }))
+    .derive({ as: 'global' }, () => {
+      const requestId = crypto.randomUUID();
+      addLogContext({ requestId });
+      return { requestId };
+    })
     .onAfterHandle({ as: 'global' }, ({ set, requestId }) => {
       set.headers['x-request-id'] = requestId;
     })
     .onError({ as: 'global' }, ({ error, code, set, request, ...ctx }) => {
-      const requestId = (ctx as { requestId?: string }).requestId ?? crypto.randomUUID();
+      let requestId = (ctx as { requestId?: string }).requestId;
+      if (!requestId) addLogContext({ requestId: (requestId = crypto.randomUUID()) });
       const err = toApiError(error, String(code));
       if (err.status >= 500) {
         log.error('request failed', { requestId, method: request.method, path: new URL(request.url).pathname, error });
