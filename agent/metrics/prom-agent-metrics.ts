@@ -1,13 +1,16 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
+import Counter from 'prom-client/lib/counter.js';
+import Gauge from 'prom-client/lib/gauge.js';
+import Histogram from 'prom-client/lib/histogram.js';
 import { createBaseRegistry, DURATION_BUCKETS, scrapeResponse } from '../../shared/metrics/base-registry.ts';
 import type { AgentMetrics } from './agent-metrics.ts';
+import { addProcessMetrics } from './process-metrics.ts';
 
 /**
  * The agent's metrics on prom-client (listed in docs/metrics.md) and the handler of its listener:
  * GET /metrics answers the exposition text, anything else 404.
  */
 export function createPromAgentMetrics(certNotAfter: () => Date | undefined): Omit<AgentMetrics, 'stop'> & { handle: (request: Request) => Promise<Response> | Response } {
-  const registry = createBaseRegistry();
+  const registry = createBaseRegistry(addProcessMetrics);
   const registers = [registry];
   const updates = new Counter({ name: 'dcvix_agent_updates_total', help: 'Updates sent to the director by outcome (success/failure)', labelNames: ['outcome'], registers });
   const dcvDuration = new Histogram({ name: 'dcvix_agent_dcv_command_duration_seconds', help: 'Duration of dcv command-line invocations by command', labelNames: ['command'], buckets: DURATION_BUCKETS, registers });

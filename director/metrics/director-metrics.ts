@@ -1,4 +1,7 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import Counter from 'prom-client/lib/counter.js';
+import Histogram from 'prom-client/lib/histogram.js';
+import { addDefaultMetrics } from './default-metrics.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { createBaseRegistry, DURATION_BUCKETS } from '../../shared/metrics/base-registry.ts';
 import type { AuditEvent, AuditLog } from '../audit/types.ts';
@@ -19,7 +22,7 @@ export interface PlacementMetrics {
  * Every metric is listed in docs/metrics.md.
  */
 export function createDirectorMetrics() {
-  const registry: Registry = createBaseRegistry();
+  const registry: Registry = createBaseRegistry(addDefaultMetrics);
   const registers = [registry];
   const requestDuration = new Histogram({
     name: 'http_request_duration_seconds',

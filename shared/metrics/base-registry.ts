@@ -1,20 +1,15 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import Gauge from 'prom-client/lib/gauge.js';
+import Registry from 'prom-client/lib/registry.js';
 import { COMMIT, VERSION } from '../version.ts';
 
 /**
- * prom-client's default metrics include three gauges named `*_total`, which `promtool check metrics`
- * rejects (only counters may end in _total); their per-type siblings without the suffix stay.
- */
-const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
-
-/**
  * A registry of its own (never prom-client's global one, so two programs or test instances in one
- * process do not collide) with the default process metrics and `dcvix_build_info{version,revision}`.
+ * process do not collide) with `dcvix_build_info{version,revision}` and the process metrics that
+ * `addProcessMetrics` registers (the director: prom-client's full defaults; the agent: a light set).
  */
-export function createBaseRegistry(): Registry {
+export function createBaseRegistry(addProcessMetrics: (registry: Registry) => void): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
+  addProcessMetrics(registry);
   const buildInfo = new Gauge({
     name: 'dcvix_build_info',
     help: 'Always 1; the labels name the running version and source revision',
