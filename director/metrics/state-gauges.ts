@@ -54,16 +54,17 @@ export function addStateGauges(registry: Registry, src: StateGaugeSources): void
     registers,
     collect() {
       this.reset();
-      const counts = new Map<string, { pool: string; type: string; state: string; count: number }>();
+      // Per pool, four counters (type x state): no string building per session.
+      const byPool = new Map<string, number[]>();
       for (const s of src.state.allSessions()) {
         const pool = s.pool ?? 'none';
-        const state = s.confirmed ? 'confirmed' : 'unconfirmed';
-        const key = `${pool}\n${s.type}\n${state}`;
-        const bucket = counts.get(key);
-        if (bucket) bucket.count++;
-        else counts.set(key, { pool, type: s.type, state, count: 1 });
+        let counts = byPool.get(pool);
+        if (!counts) byPool.set(pool, (counts = [0, 0, 0, 0]));
+        counts[(s.type === 'console' ? 0 : 2) + (s.confirmed ? 0 : 1)]!++;
       }
-      for (const { count, ...labels } of counts.values()) this.set(labels, count);
+      for (const [pool, counts] of byPool) {
+        counts.forEach((count, i) => this.set({ pool, type: i < 2 ? 'console' : 'virtual', state: i % 2 ? 'unconfirmed' : 'confirmed' }, count));
+      }
     },
   });
   const caNotAfter = parseCertPem(src.caCertPem).notAfter.getTime() / 1000;
