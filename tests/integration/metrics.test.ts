@@ -139,4 +139,16 @@ describe('metrics', () => {
       await quiet.stop();
     }
   });
+
+  test('ok: an agent whose metrics port is taken logs it and still registers', async () => {
+    const taken = Number(new URL(agentMetricsUrl).port);
+    const second = await startAgent(director.url, { config: { hostname: 'ws-port-taken', metrics_port: taken } });
+    try {
+      const failed = await second.proc.waitForMsg('agent metrics listener failed; running without it', 30_000);
+      expect(failed.port).toBe(taken);
+      await second.proc.waitForMsg('registration pending approval', 30_000);
+    } finally {
+      await second.stop();
+    }
+  });
 });
