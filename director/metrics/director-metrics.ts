@@ -8,11 +8,11 @@ import type { AuditEvent, AuditLog } from '../audit/types.ts';
 import type { DcvOutcome } from './dcv-outcome.ts';
 import { addStateGauges, type StateGaugeSources } from './state-gauges.ts';
 
-/** What session placement reports: how long a pool placement took and how it ended. */
+/** What session placement reports: pool placements by outcome, failed creates on hosts by reason. */
 export interface PlacementMetrics {
-  /** Times a pool placement; a server-side error (5xx) counts as a failure with the error's code as reason. */
+  /** Times a pool placement by outcome: placed, reconnected, refused (the user's error, 4xx) or failed. */
   track<T extends { reconnected: boolean }>(placing: Promise<T>): Promise<T>;
-  /** Counts one placement failure by reason (NO_SERVER_AVAILABLE, DCV_UNAVAILABLE, ...). */
+  /** Counts one create that failed on a host, by health reason (DCV_TIMEOUT, LICENSES_EXHAUSTED, ...). */
   placementFailed(reason: string): void;
 }
 
@@ -42,11 +42,15 @@ export function createDirectorMetrics() {
     buckets: DURATION_BUCKETS,
     registers,
   });
-  const placementFailures = new Counter({ name: 'dcvix_placement_failures_total', help: 'Pool placements that failed, by reason', labelNames: ['reason'], registers });
+  const placementFailures = new Counter({
+    name: 'dcvix_placement_failures_total',
+    help: 'Session creates that failed on a host for a host-side reason, by health reason',
+    labelNames: ['reason'],
+    registers,
+  });
 
-  const placementFailed = (reason: string) => placementFailures.inc({ reason });
   const placement: PlacementMetrics = {
-    placementFailed,
+    placementFailed: (reason) => placementFailures.inc({ reason }),
     async track(placing) {
       const stop = placementDuration.startTimer();
       try {
@@ -55,9 +59,7 @@ export function createDirectorMetrics() {
         return result;
       } catch (err) {
         // A refused request (no such pool, not permitted) is the user's, not a placement failure.
-        const refused = err instanceof ApiError && err.status < 500;
-        stop({ outcome: refused ? 'refused' : 'failed' });
-        if (!refused) placementFailed(err instanceof ApiError ? err.code : 'INTERNAL');
+        stop({ outcome: err instanceof ApiError && err.status < 500 ? 'refused' : 'failed' });
         throw err;
       }
     },

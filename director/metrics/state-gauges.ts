@@ -8,8 +8,10 @@ import type { RuntimeState, ServerEntry } from '../servers/runtime-state.ts';
 export interface StateGaugeSources {
   agents: Pick<AgentService, 'countByState' | 'soonestCertificateExpiry'>;
   state: RuntimeState;
-  /** The `health` label of a server (online/offline until health checks give healthy/unhealthy). */
+  /** The `health` label of a server (healthy, unhealthy, offline). */
   serverHealth: (server: ServerEntry) => string;
+  /** Health values reported even at zero, so every series exists from the first scrape. */
+  healthValues: readonly string[];
   caCertPem: string;
   /** The certificate served now: it changes when SIGHUP reloads a replaced one. */
   directorCertPem: () => string;
@@ -39,7 +41,7 @@ export function addStateGauges(registry: Registry, src: StateGaugeSources): void
     registers,
     collect() {
       this.reset();
-      const counts = new Map<string, number>([['online', 0], ['offline', 0]]);
+      const counts = new Map<string, number>(src.healthValues.map((health) => [health, 0]));
       for (const s of src.state.allServers()) {
         const health = src.serverHealth(s);
         counts.set(health, (counts.get(health) ?? 0) + 1);

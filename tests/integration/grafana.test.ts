@@ -10,9 +10,9 @@ describe('grafana packaging', () => {
   test('ok: promtool check rules passes on the alert rules', async () => {
     const r = await run(['promtool', 'check', 'rules', join(repoRoot, 'packaging/grafana/dcvix-alerts.yml')], { allowFail: true });
     expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 0, stderr: '' });
-    expect(r.stdout).toContain('SUCCESS: 6 rules found');
+    expect(r.stdout).toContain('SUCCESS: 7 rules found');
     const rules = readFileSync(join(repoRoot, 'packaging/grafana/dcvix-alerts.yml'), 'utf8');
-    for (const alert of ['DcvixDirectorDown', 'DcvixAgentCertificateExpiring', 'DcvixVerifierFailures', 'DcvixPlacementFailures']) expect(rules).toContain(`alert: ${alert}`);
+    for (const alert of ['DcvixDirectorDown', 'DcvixAgentCertificateExpiring', 'DcvixVerifierFailures', 'DcvixPlacementFailures', 'DcvixPlacementsFailing']) expect(rules).toContain(`alert: ${alert}`);
   });
 
   test('ok: the dashboard is valid JSON, every panel has a query and unique id', () => {

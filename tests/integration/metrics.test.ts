@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { approveAgent, DEFAULT_POLICY, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
+import { approveAgent, dcvSim, DEFAULT_POLICY, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { metricNamesIn, promtoolCheckMetrics, sampleNames } from '../helpers/prometheus.ts';
 import { cleanupTempDirs, repoRoot } from '../helpers/temp.ts';
@@ -46,6 +46,10 @@ beforeAll(async () => {
   const creds = director.clientCredentials();
   const clash = await call(`https://127.0.0.1:${port}/v1/sessions`, { method: 'POST', ...creds, json: { sessionId: created.sessionId, userId: 'alice', sessionType: 'virtual' }, checkServerIdentity: () => undefined });
   expect(clash.status).toBeGreaterThanOrEqual(400);
+  // A create that fails on the host (licenses): a host-side placement failure, the server unhealthy.
+  await dcvSim(agent, 'sim-fail', 'create-session=licenses');
+  expect((await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations', sessionType: 'console' } })).status).toBe(503);
+  await dcvSim(agent, 'sim-fail', '--clear');
   directorText = (await api('/metrics')).text;
   agentText = await eventually(async () => {
     const text = await (await fetch(agentMetricsUrl)).text();
@@ -81,11 +85,12 @@ describe('metrics', () => {
     expect(directorText).toContain('# TYPE dcvix_placement_duration_seconds histogram');
     expect(directorText).toMatch(/dcvix_placement_duration_seconds_count\{outcome="placed"\} 1/);
     expect(directorText).toMatch(/dcvix_placement_duration_seconds_count\{outcome="refused"\} 1/);
-    expect(directorText).toMatch(/dcvix_placement_duration_seconds_count\{outcome="failed"\} 1/);
-    expect(directorText).toContain('dcvix_placement_failures_total{reason="NO_SERVER_AVAILABLE"} 1');
+    expect(directorText).toMatch(/dcvix_placement_duration_seconds_count\{outcome="failed"\} 2/);
+    expect(directorText).toContain('dcvix_placement_failures_total{reason="LICENSES_EXHAUSTED"} 1');
     expect(directorText).toMatch(/dcvix_sessions\{pool="workstations",type="virtual",state="(un)?confirmed"\} 1/);
     expect(directorText).toContain('dcvix_agents{state="registered"} 1');
-    expect(directorText).toContain('dcvix_servers{health="online"} 1');
+    expect(directorText).toContain('dcvix_servers{health="unhealthy"} 1');
+    expect(directorText).toContain('dcvix_servers{health="healthy"} 0');
     expect(directorText).toContain('dcvix_servers{health="offline"} 0');
     expect(directorText).toMatch(/dcvix_certificate_not_after_seconds\{certificate="director"\} \d+/);
     expect(directorText).toMatch(/dcvix_certificate_not_after_seconds\{certificate="ca"\} \d+/);
@@ -95,8 +100,8 @@ describe('metrics', () => {
     expect(await promtoolCheckMetrics(agentText)).toEqual({ code: 0, problems: '' });
     expect(agentText).toContain('# TYPE dcvix_agent_dcv_command_duration_seconds histogram');
     expect(agentText).toMatch(/dcvix_agent_dcv_command_duration_seconds_count\{command="list-sessions"\} [1-9]/);
-    expect(agentText).toMatch(/dcvix_agent_dcv_command_duration_seconds_count\{command="create-session"\} 2/);
-    expect(agentText).toContain('dcvix_agent_dcv_command_failures_total{command="create-session",reason="exit_status"} 1');
+    expect(agentText).toMatch(/dcvix_agent_dcv_command_duration_seconds_count\{command="create-session"\} 3/);
+    expect(agentText).toContain('dcvix_agent_dcv_command_failures_total{command="create-session",reason="exit_status"} 2');
     expect(agentText).toContain('dcvix_agent_sessions{type="virtual"} 1');
     const expiry = Number(agentText.match(/^dcvix_agent_certificate_expiry_seconds ([\d.e+]+)$/m)?.[1]);
     expect(expiry).toBeGreaterThan(13 * 86400);
