@@ -2,7 +2,7 @@ import { hostname as osHostname } from 'node:os';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
-import { withLogContext, type Logger } from '../shared/log.ts';
+import type { Logger } from '../shared/log.ts';
 import { Elysia } from 'elysia';
 import type { AgentConfig } from './config/schema.ts';
 import { DcvClient } from './dcv/commands.ts';
@@ -10,6 +10,8 @@ import { SpawnDcvRunner } from './dcv/runner.ts';
 import { DirectorClient } from './director-client.ts';
 import { registerUntilApproved } from './enroll/registrator.ts';
 import { agentApi } from './http/routes.ts';
+import { agentRequestLog } from './http/request-log.ts';
+import { withRequestId } from '../shared/http/request-context.ts';
 import { ensureDataDir, ensureIdentity, loadCertificate, type StoredCertificate } from './identity/identity.ts';
 import { startAgentMetrics } from './metrics/agent-metrics.ts';
 import { MeasuredDcvRunner } from './metrics/measured-runner.ts';
@@ -34,7 +36,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   let cert: StoredCertificate | undefined;
   const metrics = await startAgentMetrics({ enabled: config.metrics_enabled, host: config.metrics_host, port: config.metrics_port, certNotAfter: () => cert?.info.notAfter, log });
   const client = new DirectorClient(config.director_url);
-  const runner = new SpawnDcvRunner({ binary: config.dcv_path, timeoutMs: config.dcv_timeout });
+  const runner = new SpawnDcvRunner({ binary: config.dcv_path, timeoutMs: config.dcv_timeout, log });
   const dcv = new DcvClient(config.metrics_enabled ? new MeasuredDcvRunner(runner, metrics.dcvCommand) : runner);
   const sampler = new CpuSampler();
   const hostname = config.hostname || osHostname();
@@ -100,13 +102,13 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   });
   const reaper = new Reaper({ dcv, clock, idleTimeoutMs: config.idle_timeout, includeConsole: config.reap_console_sessions, log });
 
-  const app = new Elysia().use(errorHandler(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
+  const app = new Elysia().use(errorHandler(log)).use(agentRequestLog(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
   server = await startSecureServer({
     host: config.listen_host,
     port: config.listen_port,
     tls: tlsOf(cert!),
     maxBodyBytes: MAX_BODY,
-    handle: (r) => withLogContext(() => app.handle(r)),
+    handle: (r) => withRequestId(r, true, () => app.handle(r)),
     onError: (error) => log.error('request bridge failed', { error }),
   });
   log.info('agent listening', { port: server.port, guid: identity.guid, certNotAfter: cert!.info.notAfter.toISOString() });

@@ -1,5 +1,5 @@
 /** Structured JSON logs, one object a line on stderr. Never pass secrets in fields. */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentRequestId } from './http/request-context.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -13,23 +13,10 @@ export interface Logger {
 }
 
 /**
- * Fields every log line carries while one request is handled (its request id), whichever logger writes
- * the line: the context follows the request through awaits, timers and callbacks it starts.
+ * A JSON-lines logger; `base` fields go on every line, then the id of the request being handled
+ * (request-context.ts: it follows the request through awaits, timers and callbacks it starts), then
+ * the call's fields.
  */
-const requestContext = new AsyncLocalStorage<Record<string, unknown>>();
-
-/** Runs `fn` with a fresh, empty log context; fill it with `addLogContext` once the request id is known. */
-export function withLogContext<T>(fn: () => T): T {
-  return requestContext.run({}, fn);
-}
-
-/** Adds fields to the current request's log context (no-op outside `withLogContext`). */
-export function addLogContext(fields: Record<string, unknown>): void {
-  const store = requestContext.getStore();
-  if (store) Object.assign(store, fields);
-}
-
-/** A JSON-lines logger; `base` fields go on every line, then the request context, then the call's fields. */
 export function createLogger(
   base: Record<string, unknown> = {},
   level: LogLevel = 'info',
@@ -37,7 +24,7 @@ export function createLogger(
 ): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < order[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...requestContext.getStore(), ...fields }, errorReplacer));
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...requestIdField(), ...fields }, errorReplacer));
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -46,6 +33,11 @@ export function createLogger(
     error: (m, f) => emit('error', m, f),
     child: (f) => createLogger({ ...base, ...f }, level, write),
   };
+}
+
+function requestIdField(): { requestId?: string } {
+  const requestId = currentRequestId();
+  return requestId ? { requestId } : {};
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {

@@ -33,6 +33,7 @@ export function createDirectorMetrics() {
   });
   const requests = new Counter({ name: 'dcvix_http_requests_total', help: 'HTTP requests by route template, method and status', labelNames: ['route', 'method', 'status'], registers });
   const logins = new Counter({ name: 'dcvix_logins_total', help: 'Login attempts by outcome and backend', labelNames: ['outcome', 'backend'], registers });
+  const policyReloads = new Counter({ name: 'dcvix_policy_reloads_total', help: 'Policy reloads (SIGHUP) by outcome', labelNames: ['outcome'], registers });
   const verifier = new Counter({ name: 'dcvix_verifier_requests_total', help: 'DCV auth-token verifications by result (yes/no) and reason', labelNames: ['result', 'reason'], registers });
   const resolver = new Counter({ name: 'dcvix_resolver_requests_total', help: 'DCV Connection Gateway session resolutions by result (yes/no) and reason', labelNames: ['result', 'reason'], registers });
   const placementDuration = new Histogram({
@@ -80,6 +81,7 @@ export function createDirectorMetrics() {
       return {
         record(e: AuditEvent) {
           if (e.type === 'login') logins.inc({ outcome: e.outcome, backend: e.backend ?? 'none' });
+          if (e.type === 'policy.reload') policyReloads.inc({ outcome: e.outcome });
           audit.record(e);
         },
         list: (f) => audit.list(f),
