@@ -13,9 +13,13 @@ export function createDirectorMetrics() {
   const registry = new MetricsRegistry();
   const requests = registry.counter('dcvix_http_requests_total', 'HTTP requests by route, method and status');
   const logins = registry.counter('dcvix_logins_total', 'Login attempts by outcome and backend');
+  const skipped = registry.counter('dcvix_agent_update_items_skipped_total', 'Sessions and tags left out of agent updates because they were malformed');
   return {
     registry,
     countRequest: (route: string, method: string, status: number) => requests.inc({ route, method, status: String(status) }),
+    countSkippedUpdateItems: (items: { kind: string }[]) => {
+      for (const i of items) skipped.inc({ kind: i.kind });
+    },
     /** Wraps the audit log so login events are counted as they are recorded. */
     countingAudit(audit: AuditLog): AuditLog {
       return {
