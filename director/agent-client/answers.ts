@@ -7,7 +7,7 @@ import { readReportedSession } from '../../shared/api/read-session.ts';
 import { ApiError } from '../../shared/errors.ts';
 
 /** dcv's own words for a session that is not there (Go agents pass dcv's text on in a 500). */
-const GONE_RE = /not found|does not exist|doesn't exist|no such session|unknown session/i;
+const GONE_RE = /not found|could not find|does not exist|doesn't exist|no such session|unknown session/i;
 
 const parse = (text: string): unknown => {
   try {
