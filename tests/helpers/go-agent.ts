@@ -40,6 +40,8 @@ export class GoStyleAgent {
   failNextCreate: string | undefined;
   /** While true the update loop sends nothing (a test changes the host between two updates). */
   pauseUpdates = false;
+  /** The last raw 200 answer to register and to renew, for tests that check the exact keys. */
+  readonly rawAnswers: { register?: string; renew?: string } = {};
   /** Every update status the director answered. */
   readonly updateStatuses: number[] = [];
   private server: GoServer | undefined;
@@ -70,6 +72,7 @@ export class GoStyleAgent {
       if (this.stopped) return;
       const r = await goCall(`${this.o.directorUrl}/v1/agent/register`, { json: wire.registerRequest(csr, this.guid, this.o.hostname), tls: { rejectUnauthorized: false } }).catch((e: Error) => ({ status: 0, text: e.message }));
       if (r.status === 200) {
+        this.rawAnswers.register = r.text;
         const answer = goDecode(r.text, { struct: { certificate: 'string', ca: 'string', agentId: 'string', renewalIntervalSeconds: 'int' } }) as { certificate: string; ca: string };
         // GA main.go:85-88 via client.go:26-29: no CA, no mTLS client: the agent exits.
         if (!answer.ca) {
@@ -117,6 +120,7 @@ export class GoStyleAgent {
   async renew(): Promise<{ status: number; certificate?: string }> {
     const r = await goCall(`${this.o.directorUrl}/v1/agent/renew`, { json: wire.renewRequest(await this.csrBase64()), tls: this.mtls });
     if (r.status !== 200) return { status: r.status };
+    this.rawAnswers.renew = r.text;
     const answer = goDecode(r.text, { struct: { certificate: 'string', renewalIntervalSeconds: 'int' } }) as { certificate: string };
     this.certPem = answer.certificate;
     this.server?.setTls({ cert: this.certPem, key: this.keyPem, ca: this.caPem });

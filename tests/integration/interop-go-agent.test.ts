@@ -50,6 +50,10 @@ describe('a Go dcvix agent under our director', () => {
     await started;
     expect(agent.events).toContain('registered');
     expect(agent.events).not.toContain('fatal: CA certificate not available');
+    const answer = JSON.parse(agent.rawAnswers.register!);
+    expect(answer).toMatchObject({ agentId: agent.guid, renewalIntervalSeconds: 43200 });
+    expect(answer.ca).toStartWith('-----BEGIN CERTIFICATE-----');
+    expect(answer.caCertificate).toBe(answer.ca);
   });
 
   test('ok: its updates land: no agentPort means the configured agent_port at its address; a Windows owner and a zero time are read', async () => {
@@ -120,6 +124,7 @@ describe('a Go dcvix agent under our director', () => {
     const r = await agent.renew();
     expect(r.status).toBe(200);
     expect(r.certificate).toStartWith('-----BEGIN CERTIFICATE-----');
+    expect(JSON.parse(agent.rawAnswers.renew!).renewalIntervalSeconds).toBe(43200);
     expect(await agent.sendUpdate()).toBe(200);
   });
 });
