@@ -8,7 +8,10 @@ import { ApiError, badRequest } from '../errors.ts';
 export type SessionType = 'console' | 'virtual';
 export const SESSION_TYPES: readonly SessionType[] = ['console', 'virtual'];
 
-/** A DCV session as the agent reports it to the director (normalised from `dcv list-sessions --json`). */
+/**
+ * A DCV session as both programs hold it in memory (normalised from `dcv list-sessions --json`). On the
+ * wire it travels in the kebab-case form, WireSession.
+ */
 export interface DcvSession {
   id: string;
   owner: string;
