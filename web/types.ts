@@ -81,6 +81,8 @@ export interface Agent {
   revokedAt: string | null;
   lastSeen: string | null;
   keyChangePending: boolean;
+  /** Pending again after it was registered with this same key (certificate expired or lost). */
+  returning?: boolean;
 }
 
 export interface AdminServer {

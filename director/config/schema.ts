@@ -43,6 +43,12 @@ export const directorSchema = {
   dcv_certificate_validation: field<'strict' | 'accept-untrusted' | 'ask-user'>('ask-user', oneOf('strict', 'accept-untrusted', 'ask-user')),
   /** How many DCV connections one connection token may open within its lifetime. */
   connection_token_max_uses: field(3, int(1, 100)),
+  /**
+   * Today's-behaviour switch: an agent registered before that registers again with the same key
+   * (certificate expired or agent.crt lost) gets a certificate at once instead of waiting for approval.
+   * Risk: whoever holds a copy of agent.key can then mint certificates until the agent is revoked.
+   */
+  reissue_to_known_key: field(false, bool),
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
   auth: authSchema,
   otp: otpSchema,

@@ -15,6 +15,8 @@ export interface ServerEntry {
   lastSeen: number;
   /** The agent's last dcv failure (e.g. dcv missing), shown to admins; null when dcv works. */
   dcvError: string | null;
+  /** Loaded from the store after a director restart and not updated by its agent since. */
+  stale?: boolean;
 }
 
 /** A session the director knows: reported by an agent or just created through the director. */
@@ -29,8 +31,9 @@ export interface SessionEntry extends DcvSession {
 }
 
 /**
- * In-memory runtime state (seed: the runtime session DB is in memory): servers from agent updates and
- * the sessions on them. Rebuilt from agent updates after a director restart within one update interval.
+ * Runtime state, served from memory: servers from agent updates and the sessions on them. Unlike the
+ * specification (in memory only), it is also written behind to the store (servers/state-writer.ts)
+ * and loaded at start-up, marked stale until each agent's next update; `onChange` names what changed.
  * Indexed by GUID, by server and by owner, so an update or a user's server list costs what it touches,
  * not the size of the fleet.
  */
@@ -41,7 +44,23 @@ export class RuntimeState {
   private readonly sessionsByServer = new Map<string, Map<string, SessionEntry>>();
   private readonly sessionsByOwner = new Map<string, Map<string, SessionEntry>>();
 
+  /** When state was loaded from the store; a stale server's silence before this says nothing. */
+  private restoredAt = 0;
+  /** Called with the id of every server whose entry or sessions changed (write-behind). */
+  onChange?: (serverId: string) => void;
+
   constructor(private readonly clock: Clock) {}
+
+  /** Start-up: puts back a server and its sessions from the store, stale until its agent updates. */
+  restore(server: ServerEntry, sessions: SessionEntry[]): void {
+    const now = this.clock.now();
+    this.restoredAt = now;
+    if (this.serverIdByGuid.has(server.guid) || this.servers.has(server.id)) return;
+    this.servers.set(server.id, { ...server, stale: true });
+    this.serverIdByGuid.set(server.guid, server.id);
+    // The session housekeeper counts from now: the director's downtime is not the agent's silence.
+    for (const s of sessions) if (s.serverId === server.id) this.putSession({ ...s, refreshedAt: Math.max(s.refreshedAt, now) });
+  }
 
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
   applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; sessions: DcvSession[] }): void {
@@ -63,6 +82,7 @@ export class RuntimeState {
       dcvError: u.dcvError ?? null,
     });
     this.serverIdByGuid.set(u.guid, u.hostname);
+    this.onChange?.(u.hostname);
     const reported = new Set<string>();
     for (const s of u.sessions) {
       reported.add(s.id);
@@ -94,7 +114,8 @@ export class RuntimeState {
   }
 
   isOnline(s: ServerEntry, offlineAfterMs: number): boolean {
-    return this.clock.now() - s.lastSeen <= offlineAfterMs;
+    const seen = s.stale ? Math.max(s.lastSeen, this.restoredAt) : s.lastSeen;
+    return this.clock.now() - seen <= offlineAfterMs;
   }
 
   session(id: string): SessionEntry | undefined {
@@ -126,6 +147,7 @@ export class RuntimeState {
     this.sessions.delete(id);
     this.indexDelete(this.sessionsByServer, s.serverId, id);
     this.indexDelete(this.sessionsByOwner, s.owner, id);
+    this.onChange?.(s.serverId);
   }
 
   /** Forgets the server of an agent (revoked): no placement on it, its sessions gone from view. */
@@ -138,6 +160,7 @@ export class RuntimeState {
     const server = this.servers.get(id);
     if (server) this.serverIdByGuid.delete(server.guid);
     this.servers.delete(id);
+    this.onChange?.(id);
     for (const sid of [...(this.sessionsByServer.get(id)?.keys() ?? [])]) this.removeSession(sid);
   }
 
@@ -161,6 +184,7 @@ export class RuntimeState {
     this.sessions.set(entry.id, entry);
     this.indexSet(this.sessionsByServer, entry.serverId, entry);
     this.indexSet(this.sessionsByOwner, entry.owner, entry);
+    this.onChange?.(entry.serverId);
   }
 
   private indexSet(index: Map<string, Map<string, SessionEntry>>, key: string, entry: SessionEntry): void {

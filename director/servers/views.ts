@@ -25,11 +25,11 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
   const servers = [];
   for (const s of state.allServers()) {
     if (!mayUseServer(e, s.id)) continue;
-    servers.push({ id: s.id, online: state.isOnline(s, offlineAfterMs), tags: s.tags, stats: s.stats, lastSeen: new Date(s.lastSeen).toISOString(), sessions: mine(s.id) });
+    servers.push({ id: s.id, online: state.isOnline(s, offlineAfterMs), stale: s.stale === true, tags: s.tags, stats: s.stats, lastSeen: new Date(s.lastSeen).toISOString(), sessions: mine(s.id) });
   }
   // Servers named in the policy but never heard from are shown offline, so users know they exist.
   if (!e.allServers) {
-    for (const id of e.servers) if (!state.server(id)) servers.push({ id, online: false, tags: [], stats: null, lastSeen: null, sessions: [] });
+    for (const id of e.servers) if (!state.server(id)) servers.push({ id, online: false, stale: false, tags: [], stats: null, lastSeen: null, sessions: [] });
   }
   servers.sort((a, b) => a.id.localeCompare(b.id));
   const pools = [...e.pools].sort().map((id) => {
@@ -55,6 +55,7 @@ export function adminServersView(state: RuntimeState, offlineAfterMs: number) {
       id: s.id,
       guid: s.guid,
       online: state.isOnline(s, offlineAfterMs),
+      stale: s.stale === true,
       address: s.address,
       agentPort: s.agentPort,
       tags: s.tags,

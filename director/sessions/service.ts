@@ -16,6 +16,8 @@ export interface SessionServiceDeps {
   audit: AuditLog;
   log: Logger;
   offlineAfterMs: number;
+  /** Makes a server's state durable (a new session must survive a director crash); see state-writer.ts. */
+  persist?: (serverId: string) => Promise<void>;
 }
 
 export interface UserRef {
@@ -60,6 +62,8 @@ export class SessionService {
       }
       const existing = existingSession(candidates, who.user, type);
       if (existing) return { session: existing, reconnected: true };
+      // Loaded after a director restart and not updated since: good for reconnects, not for placement.
+      if (target.poolId !== undefined) candidates = candidates.filter((c) => !c.server.stale);
       // A console race lost on one pool member (another user got there first) moves on to the next.
       for (;;) {
         const server = chooseServer(candidates, type);
@@ -138,6 +142,7 @@ export class SessionService {
       // The agent's id wins: a Go dcvix agent may answer with an existing session of this owner and type.
       const sid = reported.id;
       const entry = this.d.state.addSession({ ...reported, id: sid, owner, type, numOfConnections: reported.numOfConnections ?? 0, serverId: server.id, ...(pool ? { pool } : {}) });
+      await this.d.persist?.(server.id).catch((error) => this.d.log.error('new session not persisted', { sessionId: sid, error }));
       this.d.audit.record({ type: 'session.create', actor, target: sid, outcome: 'success', detail: `${server.id} ${type} for ${owner}${sid === id ? '' : ` (agent reused ${sid} instead of ${id})`}` });
       this.d.log.info('session created', { sessionId: sid, server: server.id, owner, type, pool });
       return entry;

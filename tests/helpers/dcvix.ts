@@ -45,9 +45,9 @@ export interface DirectorHandle {
 
 /**
  * Starts a director. `users` adds password-file users beside TEST_USERS (the policy still decides what
- * they may do); `dir` reuses a directory, e.g. to restart on the same data dir.
+ * they may do); `dir` reuses a directory, e.g. to restart on the same data dir; `env` adds to its environment.
  */
-export async function startDirector(opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string; users?: Record<string, string> } = {}): Promise<DirectorHandle> {
+export async function startDirector(opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string; users?: Record<string, string>; env?: Record<string, string> } = {}): Promise<DirectorHandle> {
   const dir = opts.dir ?? tempDir('dcvix-director-');
   const dataDir = join(dir, 'data');
   const usersFile = join(dir, 'passwords.txt');
@@ -67,7 +67,7 @@ export async function startDirector(opts: { config?: Record<string, unknown>; po
     auth: { backends: ['external'], external: { command: [join(repoRoot, 'scripts/demo/passwd-file-auth.sh'), usersFile] }, ...(opts.config?.auth as object) },
   };
   writeFileSync(configFile, toml(config));
-  const proc = new LoggedProcess('director', Bun.spawn([...command('director'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
+  const proc = new LoggedProcess('director', Bun.spawn([...command('director'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...opts.env } }));
   const listening = await proc.waitForMsg('director listening', 20_000);
   const caFile = join(dataDir, 'ca.pem');
   return {
