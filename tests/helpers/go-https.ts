@@ -41,8 +41,14 @@ export interface GoServer {
 export function startGoServer(o: { host: string; port: number; tls: { cert: string; key: string; ca: string }; requireClientCert: boolean; handle: (r: GoRequest) => Promise<GoAnswer> | GoAnswer }): Promise<GoServer> {
   const server = http2.createSecureServer({ allowHTTP1: true, requestCert: true, rejectUnauthorized: o.requireClientCert, minVersion: 'TLSv1.2', ...o.tls });
   server.on('request', async (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    // 'data'/'end' events, as the project's own server reads bodies (the compat request's async
+    // iterator is less dependable under Bun).
+    const body = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
     const socket = req.socket as unknown as TLSSocket;
     const cert = socket.getPeerCertificate?.();
     let answer: GoAnswer;
@@ -50,7 +56,7 @@ export function startGoServer(o: { host: string; port: number; tls: { cert: stri
       answer = await o.handle({
         method: req.method,
         path: req.url,
-        body: Buffer.concat(chunks).toString('utf8'),
+        body,
         remoteAddress: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
         peer: { authorized: socket.authorized === true && !!cert?.raw, cn: ([] as (string | undefined)[]).concat(cert?.subject?.CN)[0] },
       });

@@ -82,7 +82,7 @@ describe('our agent under a Go dcvix director', () => {
 
   test('ok: 401 "unknown agent" on renew (the Go director lost it) sends our agent back to registration', async () => {
     director.forget(guid);
-    await agent.proc.waitForMsg('registering again with the same GUID and key', 15_000);
+    await agent.proc.waitForMsg('registering again with the same GUID and key', 40_000);
     await eventually(() => director.agents.get(guid)?.state === 'pending', 15_000, 'pending again');
   });
 });
