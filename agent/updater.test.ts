@@ -22,6 +22,7 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
     tags: ['gpu'],
     agentPort: () => 8446,
     hostname: 'ws1',
+    dcvTimeoutMs: 10_000,
     intervalMs: 1000,
     log: silentLogger,
   });
@@ -29,7 +30,7 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
   fail = true;
   expect(await u.sendOnce()).toBe(true);
   const wire = { id: 's1', owner: 'alice', type: 'virtual', 'num-of-connections': 0, 'creation-time': null, 'last-disconnection-time': null };
-  expect(sent[1]).toMatchObject({ sessions: [wire], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use' });
+  expect(sent[1]).toMatchObject({ sessions: [wire], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use', dcvTimeoutMs: 10_000 });
 });
 
 test('ok: a director outage is reported as failure (the schedule backs off), and success resets it', async () => {

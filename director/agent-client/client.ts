@@ -31,10 +31,11 @@ export class AgentClient {
 
   /**
    * Asks the agent to create a session. The answer's id wins: a Go agent may hand back an existing
-   * session of that owner and type instead of the id asked for.
+   * session of that owner and type instead of the id asked for. `timeoutMs` shortens the call below
+   * agent_request_timeout (placement's overall deadline).
    */
-  async createSession(server: ServerEntry, req: CreateSessionRequest): Promise<{ session: DcvSession }> {
-    const res = await this.call(server, 'POST', '/v1/sessions', req);
+  async createSession(server: ServerEntry, req: CreateSessionRequest, opts: { timeoutMs?: number } = {}): Promise<{ session: DcvSession }> {
+    const res = await this.call(server, 'POST', '/v1/sessions', req, opts.timeoutMs);
     if (res.status !== 200 && res.status !== 201) throw agentError(server.id, res.status, res.text);
     return { session: readCreateAnswer(server.id, res.text, req) };
   }
@@ -57,15 +58,16 @@ export class AgentClient {
     return readSessionList(server.id, res.text);
   }
 
-  private async call(server: ServerEntry, method: string, path: string, body?: unknown): Promise<RawAnswer> {
+  private async call(server: ServerEntry, method: string, path: string, body?: unknown, timeoutMs = this.o.timeoutMs): Promise<RawAnswer> {
     const host = server.address.includes(':') ? `[${server.address}]` : server.address;
     const expected = agentCn(server.guid);
+    const limit = Math.max(1, Math.min(timeoutMs, this.o.timeoutMs));
     try {
       const res = await fetch(`https://${host}:${server.agentPort}${path}`, {
         method,
         headers: body ? { 'content-type': 'application/json' } : {},
         body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(this.o.timeoutMs),
+        signal: AbortSignal.timeout(limit),
         tls: {
           ca: this.o.caPem,
           cert: this.o.certPem,
@@ -77,7 +79,9 @@ export class AgentClient {
       } as RequestInit);
       return { status: res.status, text: await res.text() };
     } catch (err) {
-      throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} is unreachable: ${(err as Error).message}`);
+      const timedOut = (err as Error).name === 'TimeoutError';
+      const why = timedOut ? `did not answer within ${limit} ms` : `is unreachable: ${(err as Error).message}`;
+      throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} ${why}`);
     }
   }
 }

@@ -7,16 +7,18 @@ import { MetricsRegistry } from './registry.ts';
 
 /**
  * The director's metrics: requests by route and status, agents by state, servers and sessions,
- * login outcomes, and certificate expiry (CA, director, soonest agent).
+ * login outcomes, placement failures by reason, and certificate expiry (CA, director, soonest agent).
  */
 export function createDirectorMetrics() {
   const registry = new MetricsRegistry();
   const requests = registry.counter('dcvix_http_requests_total', 'HTTP requests by route, method and status');
   const logins = registry.counter('dcvix_logins_total', 'Login attempts by outcome and backend');
+  const placementFailures = registry.counter('dcvix_placement_failures_total', 'Session creates that failed on a host for a host-side reason, by health reason');
   const skipped = registry.counter('dcvix_agent_update_items_skipped_total', 'Sessions and tags left out of agent updates because they were malformed');
   return {
     registry,
     countRequest: (route: string, method: string, status: number) => requests.inc({ route, method, status: String(status) }),
+    countPlacementFailure: (reason: string) => placementFailures.inc({ reason }),
     countSkippedUpdateItems: (items: { kind: string }[]) => {
       for (const i of items) skipped.inc({ kind: i.kind });
     },

@@ -39,6 +39,7 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
           tags: update.tags,
           version: update.version,
           dcvError: update.dcvError,
+          dcvTimeoutMs: update.dcvTimeoutMs,
           sessions: update.sessions,
         });
         deps.agents.markSeen(agent.guid);
