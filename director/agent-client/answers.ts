@@ -21,21 +21,22 @@ const parse = (text: string): unknown => {
 const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 300);
 
 /**
- * The error for a non-2xx agent answer. Our agents' codes pass through (DCV_FAILED carries dcv's text,
- * e.g. "All licenses in use"); a text or `{"error": "..."}` answer keeps its text; a session the host
- * does not have becomes SESSION_NOT_FOUND whatever form it came in. Server errors become 502.
+ * The error for a non-2xx agent answer. Our agents' envelopes pass through with their status
+ * (DCV_FAILED carries dcv's text, e.g. "All licenses in use"). A text or `{"error": "..."}` answer (the
+ * Go agent's http.Error) keeps its words: a 500 there is always a failed dcv command, so DCV_FAILED;
+ * any other refusal (e.g. 403 to a caller that is not its director_host) is the host's problem, 502
+ * AGENT_ERROR. A session the host does not have is SESSION_NOT_FOUND whatever form it came in.
  */
 export function agentError(serverId: string, status: number, text: string): ApiError {
   const json = parse(text) as { error?: unknown } | undefined;
   const envelope = json && typeof json.error === 'object' && json.error !== null ? (json.error as { code?: unknown; message?: unknown }) : undefined;
-  const message = envelope && typeof envelope.message === 'string' ? envelope.message
-    : json && typeof json.error === 'string' ? json.error
-    : oneLine(text) || `agent on ${serverId} answered ${status}`;
-  const code = envelope && typeof envelope.code === 'string' ? envelope.code
-    : status === 404 || GONE_RE.test(message) ? 'SESSION_NOT_FOUND'
-    : 'AGENT_ERROR';
-  const outStatus = code === 'SESSION_NOT_FOUND' ? 404 : status >= 500 ? 502 : status;
-  return new ApiError(outStatus, code, message);
+  if (envelope && typeof envelope.code === 'string') {
+    const message = typeof envelope.message === 'string' ? envelope.message : `agent on ${serverId} answered ${status}`;
+    return new ApiError(status >= 500 ? 502 : status, envelope.code, message);
+  }
+  const message = json && typeof json.error === 'string' ? json.error : oneLine(text) || `agent on ${serverId} answered ${status}`;
+  if (status === 404 || GONE_RE.test(message)) return new ApiError(404, 'SESSION_NOT_FOUND', message);
+  return new ApiError(502, status === 500 ? 'DCV_FAILED' : 'AGENT_ERROR', `agent on ${serverId}: ${message}`);
 }
 
 const badAnswer = (serverId: string, what: string) => new ApiError(502, 'AGENT_BAD_RESPONSE', `agent on ${serverId} answered ${what}`);
