@@ -19,7 +19,7 @@ export const issuedCa = (i: IssuedCertificate): string | undefined => (i.caCerti
 
 /** A director answer that is not 2xx, with its stable code. */
 export class DirectorError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, /** Seconds from a Retry-After header. */ readonly retryAfter?: number) {
     super(message);
     this.name = 'DirectorError';
   }
@@ -74,7 +74,10 @@ export class DirectorClient {
       signal: AbortSignal.timeout(this.timeoutMs),
     } as RequestInit);
     const text = await res.text();
-    if (!res.ok) throw directorError(path, res.status, text);
+    if (!res.ok) {
+      const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
+      throw directorError(path, res.status, text, Number.isFinite(retryAfter) ? retryAfter : undefined);
+    }
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};
@@ -91,7 +94,7 @@ export class DirectorClient {
  * text bodies ("unknown agent", "agent revoked" with 401). Text forms map onto our codes so the agent
  * reacts the same way under either director.
  */
-export function directorError(path: string, status: number, text: string): DirectorError {
+export function directorError(path: string, status: number, text: string, retryAfter?: number): DirectorError {
   let json: { error?: unknown } | undefined;
   try {
     json = text ? JSON.parse(text) : undefined;
@@ -101,7 +104,7 @@ export function directorError(path: string, status: number, text: string): Direc
   const err = json?.error;
   if (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string') {
     const e = err as { code: string; message?: unknown };
-    return new DirectorError(status, e.code, typeof e.message === 'string' ? e.message : `HTTP ${status}`);
+    return new DirectorError(status, e.code, typeof e.message === 'string' ? e.message : `HTTP ${status}`, retryAfter);
   }
   const message = (typeof err === 'string' ? err : text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 300) || `HTTP ${status}`;
   const code =
@@ -109,5 +112,5 @@ export function directorError(path: string, status: number, text: string): Direc
     : /unknown agent/i.test(message) ? 'AGENT_UNKNOWN'
     : /revoked/i.test(message) ? 'AGENT_REVOKED'
     : `HTTP_${status}`;
-  return new DirectorError(status, code, message);
+  return new DirectorError(status, code, message, retryAfter);
 }
