@@ -92,7 +92,7 @@ describe('a Go dcvix agent under our director', () => {
 
   test('ok: when the Go agent answers with an existing session id, the director records that id', async () => {
     agent.sessions.push(goSession('bob-existing', 'bob', 'virtual'));
-    const r = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId: 'go-ws1', userId: 'bob', sessionType: 'virtual', sessionId: 'asked-for-1' } });
+    const r = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId: 'go-ws1', userId: 'bob', sessionType: 'virtual', sessionId: 'asked-for-1', override: true } });
     expect(r.status).toBe(200);
     expect(r.json.session.id).toBe('bob-existing');
     expect(await adminSession('bob-existing')).toMatchObject({ owner: 'bob', serverId: 'go-ws1' });
@@ -114,7 +114,7 @@ describe('a Go dcvix agent under our director', () => {
 
   test('rejects: a dcv failure in Go text form reaches the user as dcv said it, not as a bad response', async () => {
     agent.failNextCreate = 'All licenses in use';
-    const r = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId: 'go-ws1', userId: 'carol', sessionType: 'virtual' } });
+    const r = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId: 'go-ws1', userId: 'carol', sessionType: 'virtual', override: true } });
     expect(r.status).toBeGreaterThanOrEqual(500);
     expect(r.json.error.code).not.toBe('AGENT_BAD_RESPONSE');
     expect(r.json.error.message).toContain('All licenses in use');
