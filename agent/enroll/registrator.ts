@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from '../../shared/log.ts';
-import { createCsr } from '../../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../identity/ed25519-csr.ts';
 import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { DirectorClient, DirectorError, type IssuedCertificate, type TrustMode } from '../director-client.ts';

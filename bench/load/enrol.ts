@@ -5,7 +5,7 @@
  * Writes the identities (guid, hostname, key, certificate) as JSON to `out`.
  */
 import { writeFileSync } from 'node:fs';
-import { createCsr } from '../../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../../agent/identity/ed25519-csr.ts';
 import { generateEd25519, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { call } from '../../scripts/lib/https.ts';

@@ -1,6 +1,6 @@
 import { badRequest } from '../../shared/errors.ts';
-import { sha256Fingerprint } from '../../shared/pki/cert-info.ts';
-import { isEd25519Key, parseCsr, type ParsedCsr } from '../../shared/pki/csr.ts';
+import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
+import { isEd25519Key, parseCsr, type ParsedCsr } from '../ca/csr.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 
 /** A CSR that passed every check, with what the director keeps of it. */

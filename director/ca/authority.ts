@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type * as pkijs from 'pkijs';
 import type { Clock } from '../../shared/clock.ts';
 import { removeStaleTempFiles, writeFileAtomic } from '../../shared/fs-atomic.ts';
-import { isSignedBy, parseCertDer, parseCertPem, type CertInfo } from '../../shared/pki/cert-info.ts';
+import { isSignedBy, parseCertDer, parseCertPem, type CertInfo } from './cert-info.ts';
 import { generateP256, keyPairFromPem, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { agentCn, CA_CN, DIRECTOR_CN } from '../../shared/pki/names.ts';
 import { toPem } from '../../shared/pki/pem.ts';

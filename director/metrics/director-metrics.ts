@@ -2,7 +2,7 @@ import type { AgentService } from '../agents/service.ts';
 import type { AuditEvent, AuditLog } from '../audit/types.ts';
 import type { CertificateAuthority } from '../ca/authority.ts';
 import type { RuntimeState } from '../servers/runtime-state.ts';
-import { parseCertPem } from '../../shared/pki/cert-info.ts';
+import { parseCertPem } from '../ca/cert-info.ts';
 import { MetricsRegistry } from './registry.ts';
 
 /**
