@@ -49,6 +49,8 @@ export const directorSchema = {
    * Risk: whoever holds a copy of agent.key can then mint certificates until the agent is revoked.
    */
   reissue_to_known_key: field(false, bool),
+  /** Serve the web app from this directory (built by scripts/build-web.ts --out DIR) instead of the embedded copy. */
+  web_dir: field('', str),
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
   auth: authSchema,
   otp: otpSchema,
