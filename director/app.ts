@@ -74,7 +74,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const throttleState = new ThrottlePersistence(runtimeStores, log);
   const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
   const agents = new AgentService(new AgentStore(db), ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
-  const state = new RuntimeState(clock);
+  const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
   const stateWriter = new RuntimeStateWriter(state, runtimeStores, clock, log);
   const loaded = {
     ...(await stateWriter.load((guid) => agents.get(guid)?.state === 'registered')),
@@ -82,7 +82,19 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   };
   agents.onRevoked = (guid) => state.removeAgent(guid);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
-  const sessions = new SessionService({ state, policy, agents: agentClient, audit, log, offlineAfterMs: config.server_offline_after, persist: (id) => stateWriter.persistNow(id) });
+  const sessions = new SessionService({
+    state,
+    policy,
+    agents: agentClient,
+    audit,
+    log,
+    offlineAfterMs: config.server_offline_after,
+    clock,
+    agentRequestTimeoutMs: config.agent_request_timeout,
+    cooldownMs: config.placement_cooldown,
+    onPlacementFailure: metrics.countPlacementFailure,
+    persist: (id) => stateWriter.persistNow(id),
+  });
   const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, runtimeStores);
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
   const sessionDeps = {

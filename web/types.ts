@@ -26,19 +26,36 @@ export interface Session {
 /** The agent's stats as the director passes them on (shared wire type, snake_case). */
 export type ServerStats = Omit<AgentStats, 'hostname'>;
 
+/** Whether placement may use a server, and why not (reason/message only when unhealthy). */
+export interface ServerHealth {
+  status: 'healthy' | 'unhealthy';
+  reason?: string;
+  message?: string;
+  since: string;
+}
+
 export interface UserServer {
   id: string;
   online: boolean;
+  /** null for a server the director has never heard from. */
+  health: ServerHealth | null;
   tags: string[];
   stats: ServerStats | null;
   lastSeen: string | null;
   sessions: Session[];
 }
 
+export interface PoolMember {
+  id: string;
+  online: boolean;
+  health: ServerHealth | null;
+  sessionCount: number;
+}
+
 export interface UserPool {
   id: string;
   description: string;
-  members: number;
+  members: PoolMember[];
   online: number;
   sessions: Session[];
 }
@@ -95,6 +112,7 @@ export interface AdminServer {
   stats: ServerStats | null;
   lastSeen: string | null;
   version: string | null;
+  health: ServerHealth;
   sessions: Session[];
 }
 

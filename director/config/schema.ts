@@ -29,7 +29,10 @@ export const directorSchema = {
   server_offline_after: field(90_000, duration(1_000)),
   /** Port the director reaches agents on when an update does not say. */
   agent_port: field(8446, port),
-  agent_request_timeout: field(15_000, duration(100)),
+  /** Time limit of one call to an agent; must exceed 2 x the agents' dcv_timeout + 2 s (health check). */
+  agent_request_timeout: field(30_000, duration(100)),
+  /** How long pool placement skips a server after a create failed there for a host-side reason. */
+  placement_cooldown: field(5 * 60_000, duration(0)),
   /** CIDRs allowed to call POST /resolveSession (the DCV Connection Gateway). */
   gateway_allow: field<string[]>(['127.0.0.1/32', '::1/128'], list(str)),
   /** CIDRs allowed to scrape GET /metrics. */

@@ -1,9 +1,10 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { conflict } from '../../shared/errors.ts';
+import { clearedByHealthyUpdate, serverHealth, type HealthFacts, type HealthReason, type HealthRules, type ServerHealth } from './health.ts';
 
 /** A DCV host as the director knows it from its agent's updates. */
-export interface ServerEntry {
+export interface ServerEntry extends HealthFacts {
   /** Server id = the host name the agent reports (policy files name servers by it). */
   id: string;
   guid: string;
@@ -13,8 +14,8 @@ export interface ServerEntry {
   tags: string[];
   version: string | null;
   lastSeen: number;
-  /** The agent's last dcv failure (e.g. dcv missing), shown to admins; null when dcv works. */
-  dcvError: string | null;
+  // Health facts (HealthFacts): dcvError (the agent's last dcv failure, null when dcv works),
+  // dcvTimeoutMs (as the agent reports it), placementFailure (a failed create), healthSince.
   /** Loaded from the store after a director restart and not updated by its agent since. */
   stale?: boolean;
 }
@@ -49,7 +50,10 @@ export class RuntimeState {
   /** Called with the id of every server whose entry or sessions changed (write-behind). */
   onChange?: (serverId: string) => void;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly healthRules: HealthRules = { agentRequestTimeoutMs: 30_000 },
+  ) {}
 
   /** Start-up: puts back a server and its sessions from the store, stale until its agent updates. */
   restore(server: ServerEntry, sessions: SessionEntry[]): void {
@@ -63,14 +67,18 @@ export class RuntimeState {
   }
 
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
-  applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; sessions: DcvSession[] }): void {
+  applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; dcvTimeoutMs?: number; sessions: DcvSession[] }): void {
     const now = this.clock.now();
     const holder = this.servers.get(u.hostname);
     if (holder && holder.guid !== u.guid) throw conflict('HOSTNAME_TAKEN', `host name ${u.hostname} is held by another agent`);
     // The same GUID may come back under a new host name: drop the old entry.
     const previousId = this.serverIdByGuid.get(u.guid);
     if (previousId !== undefined && previousId !== u.hostname) this.removeServer(previousId);
-    this.servers.set(u.hostname, {
+    const dcvError = u.dcvError ?? null;
+    // A remembered create failure ends when this update shows dcv answering, if it can show that.
+    const failure = holder?.placementFailure ?? null;
+    const keptFailure = failure && !(dcvError === null && clearedByHealthyUpdate(failure)) && now < failure.until ? failure : null;
+    const entry: ServerEntry = {
       id: u.hostname,
       guid: u.guid,
       address: u.address,
@@ -79,8 +87,13 @@ export class RuntimeState {
       tags: u.tags,
       version: u.version ?? null,
       lastSeen: now,
-      dcvError: u.dcvError ?? null,
-    });
+      dcvError,
+      dcvTimeoutMs: u.dcvTimeoutMs ?? null,
+      placementFailure: keptFailure,
+      healthSince: now,
+    };
+    this.keepHealthSince(holder, entry);
+    this.servers.set(u.hostname, entry);
     this.serverIdByGuid.set(u.guid, u.hostname);
     this.onChange?.(u.hostname);
     const reported = new Set<string>();
@@ -116,6 +129,31 @@ export class RuntimeState {
   isOnline(s: ServerEntry, offlineAfterMs: number): boolean {
     const seen = s.stale ? Math.max(s.lastSeen, this.restoredAt) : s.lastSeen;
     return this.clock.now() - seen <= offlineAfterMs;
+  }
+
+  /** The server's health now (see health.ts). */
+  health(s: ServerEntry): ServerHealth {
+    return serverHealth(s, this.clock.now(), this.healthRules);
+  }
+
+  /** A create failed on this server for a host-side reason: placement skips it until `until`. */
+  markFailed(id: string, reason: HealthReason, message: string, until: number): void {
+    const server = this.servers.get(id);
+    if (!server) return;
+    const next = { ...server, placementFailure: { reason, message: message.slice(0, 500), at: this.clock.now(), until } };
+    this.keepHealthSince(server, next);
+    this.servers.set(id, next);
+    this.onChange?.(id);
+  }
+
+  /** A create succeeded on this server: whatever failed there before is over. */
+  markSucceeded(id: string): void {
+    const server = this.servers.get(id);
+    if (!server?.placementFailure) return;
+    const next = { ...server, placementFailure: null };
+    this.keepHealthSince(server, next);
+    this.servers.set(id, next);
+    this.onChange?.(id);
   }
 
   session(id: string): SessionEntry | undefined {
@@ -175,6 +213,14 @@ export class RuntimeState {
 
   counts(): { servers: number; sessions: number } {
     return { servers: this.servers.size, sessions: this.sessions.size };
+  }
+
+  /** `healthSince` moves only when the status or reason changes. */
+  private keepHealthSince(prior: ServerEntry | undefined, next: ServerEntry): void {
+    const now = this.clock.now();
+    const before = prior && serverHealth(prior, now, this.healthRules);
+    const after = serverHealth({ ...next, healthSince: now }, now, this.healthRules);
+    next.healthSince = before && before.status === after.status && before.reason === after.reason ? before.since : now;
   }
 
   private putSession(entry: SessionEntry): void {

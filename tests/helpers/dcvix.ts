@@ -165,3 +165,34 @@ export function dcvArgvLog(agent: AgentHandle): string[][] {
     return [];
   }
 }
+
+/** Runs the dcv simulator as this agent's dcv (same state file), e.g. `sim-set` or `sim-fail`. */
+export async function dcvSim(agent: AgentHandle, ...args: string[]) {
+  const { run } = await import('./run.ts');
+  return run([join(repoRoot, 'tests/fixtures/dcv-simulator.ts'), ...args], { env: agent.env });
+}
+
+export interface DirectorWithAgent {
+  director: DirectorHandle;
+  agent: AgentHandle;
+  admin: string;
+  serverId: string;
+  stop(): Promise<void>;
+}
+
+/** A director and one approved agent (the usual set-up of a test file); `stop` ends both. */
+export async function startDirectorWithAgent(opts: { director?: Parameters<typeof startDirector>[0]; agent?: Parameters<typeof startAgent>[1] } = {}): Promise<DirectorWithAgent> {
+  const director = await startDirector(opts.director);
+  const agent = await startAgent(director.url, opts.agent);
+  const { adminCookie: admin, serverId } = await approveAgent(director, agent);
+  return {
+    director,
+    agent,
+    admin,
+    serverId,
+    async stop() {
+      await agent.stop();
+      await director.stop();
+    },
+  };
+}

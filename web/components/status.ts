@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { bytes, percent } from '../format.ts';
-import type { ServerStats } from '../types.ts';
+import type { ServerHealth, ServerStats } from '../types.ts';
 
 export type Tone = 'ok' | 'off' | 'warn' | 'bad' | 'info' | 'neutral';
 
@@ -10,6 +10,14 @@ export function Badge({ tone = 'neutral', label }: { tone?: Tone; label: string 
 }
 
 export const OnlineBadge = ({ online }: { online: boolean }) => html`<${Badge} tone=${online ? 'ok' : 'off'} label=${online ? 'Online' : 'Offline'} />`;
+
+/** Healthy, or the reason placement skips the server (message and since in the tooltip). */
+export function HealthBadge({ health }: { health: ServerHealth | null }) {
+  if (!health) return html`<span>—</span>`;
+  if (health.status === 'healthy') return html`<${Badge} tone="ok" label="Healthy" />`;
+  const title = `${health.message ?? ''} (since ${new Date(health.since).toLocaleString()})`;
+  return html`<span title=${title}><${Badge} tone=${health.reason === 'MISCONFIGURED_TIMEOUTS' ? 'warn' : 'bad'} label=${health.reason ?? 'Unhealthy'} /></span>`;
+}
 
 export function Tags({ tags }: { tags: readonly string[] }) {
   if (!tags.length) return null;

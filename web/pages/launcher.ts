@@ -18,7 +18,7 @@ const SkeletonCards = () =>
   </div>`;
 
 function PoolCard({ pool, onReady }: { pool: UserPool; onReady: (r: ReadySession) => void }) {
-  const status = html`<${Badge} tone=${pool.online > 0 ? 'ok' : 'off'} label=${`${pool.online} of ${pool.members} online`} />`;
+  const status = html`<${Badge} tone=${pool.online > 0 ? 'ok' : 'off'} label=${`${pool.online} of ${pool.members.length} online`} />`;
   return html`<${DesktopCard} kind="pool" id=${pool.id} title=${pool.id} status=${status} sessions=${pool.sessions}
     canStart=${pool.online > 0} cannotStartReason="No server in this pool is online right now." onReady=${onReady}>
     ${pool.description ? html`<p>${pool.description}</p>` : null}

@@ -2,7 +2,7 @@ import { html } from 'htm/preact';
 import { api } from '../../api.ts';
 import { ErrorNote, Freshness } from '../../components/feedback.ts';
 import { AdminNav, PageHeader } from '../../components/shell.ts';
-import { OnlineBadge, Tags } from '../../components/status.ts';
+import { HealthBadge, OnlineBadge, Tags } from '../../components/status.ts';
 import { Table, TableSkeleton, type Column } from '../../components/table.ts';
 import { bytes, dateTime, percent, plural, relativeTime } from '../../format.ts';
 import { useQuery } from '../../query.ts';
@@ -11,6 +11,7 @@ import type { AdminServer } from '../../types.ts';
 const columns: Column<AdminServer>[] = [
   { label: 'Server', cell: (s) => html`<strong>${s.id}</strong><div class="muted small mono">${s.guid}</div>` },
   { label: 'State', cell: (s) => html`<${OnlineBadge} online=${s.online} />` },
+  { label: 'Health', cell: (s) => html`<${HealthBadge} health=${s.health} />` },
   { label: 'Agent', cell: (s) => `${s.address}:${s.agentPort}`, class: 'mono' },
   { label: 'Tags', cell: (s) => (s.tags.length ? html`<${Tags} tags=${s.tags} />` : '—') },
   { label: 'CPU', cell: (s) => (s.stats ? `${percent(s.stats.cpu_usage)} · ${s.stats.cores} cores` : '—'), class: 'num' },
