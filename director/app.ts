@@ -196,5 +196,3 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
   };
 }
-
-export type Director = Awaited<ReturnType<typeof createDirector>>;

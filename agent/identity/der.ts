@@ -9,7 +9,7 @@ function length(n: number): Uint8Array {
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
-export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
+function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
   const body = Buffer.concat(parts);
   return new Uint8Array(Buffer.concat([Uint8Array.of(tag), length(body.length), body]));
 }

@@ -13,7 +13,7 @@ const userName = (u: number) => `user${String(u).padStart(5, '0')}`;
 const poolName = (p: number) => `pool-${String(p).padStart(3, '0')}`;
 
 /** The users we log in as (the external-command backend reads a password file, so only these). */
-export const TYPICAL_USER = 42;
+const TYPICAL_USER = 42;
 
 /**
  * The scale policy: P pools splitting the servers evenly, plus "everything" = "*"; U users with two
@@ -21,7 +21,7 @@ export const TYPICAL_USER = 42;
  * on), G groups of U/G members granting one more pool; "starpool" (pool "everything") and
  * "starserver" (servers "*") are the worst cases.
  */
-export function scalePolicy(hostnames: string[], pools: number, users: number, groups: number) {
+function scalePolicy(hostnames: string[], pools: number, users: number, groups: number) {
   const per = Math.ceil(hostnames.length / pools);
   const poolOfHost = (h: number) => Math.floor(h / per);
   const S = hostnames.length;

@@ -2,8 +2,6 @@ import * as pkijs from 'pkijs';
 
 /** RFC 8410 algorithm identifier for Ed25519 (no parameters). */
 export const ED25519_OID = '1.3.101.112';
-export const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1';
-export const ECDSA_SHA256_OID = '1.2.840.10045.4.3.2';
 
 const isEd25519 = (key: CryptoKey) => key.algorithm.name.toUpperCase() === 'ED25519';
 

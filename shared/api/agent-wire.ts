@@ -6,7 +6,6 @@
 import { ApiError, badRequest } from '../errors.ts';
 
 export type SessionType = 'console' | 'virtual';
-export const SESSION_TYPES: readonly SessionType[] = ['console', 'virtual'];
 
 /** A DCV session as the agent reports it to the director (normalised from `dcv list-sessions --json`). */
 export interface DcvSession {

@@ -1,5 +1,5 @@
 /** Agent certificates and CSRs name the agent as `dcvix-agent-{guid}`. */
-export const AGENT_CN_PREFIX = 'dcvix-agent-';
+const AGENT_CN_PREFIX = 'dcvix-agent-';
 export const DIRECTOR_CN = 'dcvix-director';
 export const CA_CN = 'dcvix CA';
 

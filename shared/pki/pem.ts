@@ -13,12 +13,6 @@ export function fromPem(pem: string, label: string): Uint8Array {
   return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
 }
 
-/** Every PEM block with the given label, in order (certificate chains). */
-export function allPem(pem: string, label: string): Uint8Array[] {
-  const re = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`, 'g');
-  return [...pem.matchAll(re)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
-}
-
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
