@@ -52,7 +52,7 @@ export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertifi
   return issued;
 }
 
-/** Registers every intervalMs until approved (seed: 30 s). Resolves with the issued certificate. */
+/** Registers every intervalMs until approved (the specification: 30 s). Resolves with the issued certificate. */
 export async function registerUntilApproved(o: RegistratorOptions): Promise<IssuedCertificate> {
   const sleep = o.sleep ?? ((ms: number) => Bun.sleep(ms));
   for (;;) {

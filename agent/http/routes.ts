@@ -31,7 +31,7 @@ const parseJson = (body: unknown): unknown => {
   }
 };
 
-/** The agent's API on 8446 (agent.txt): health without a certificate, the rest mTLS director-only. */
+/** The agent's API on 8446 (docs/api.md): health without a certificate, the rest mTLS director-only. */
 export const agentApi = (d: AgentApiDeps) =>
   new Elysia({ name: 'agent.api', prefix: '/v1' })
     .get('/health', () => ({ status: 'ok' }))

@@ -72,7 +72,7 @@ describe('CpuSampler / collectStats', () => {
     expect(src.slept).toEqual([100]);
   });
 
-  test('ok: snapshot has the seed fields with sane values', async () => {
+  test('ok: snapshot has the fields the specification lists, with sane values', async () => {
     const src = fakeSource([STAT_A, STAT_B]);
     const s = await collectStats(new CpuSampler(src), src);
     expect(Object.keys(s).sort()).toEqual(['cores', 'cpu_usage', 'free_memory', 'hostname', 'load1', 'load15', 'load5', 'total_memory']);

@@ -6,7 +6,7 @@ export const ED25519_OID = '1.3.101.112';
 const isEd25519 = (key: CryptoKey) => key.algorithm.name.toUpperCase() === 'ED25519';
 
 /**
- * pkijs knows ECDSA and RSA; Ed25519 needs three overrides (checked in BUN-NOTES): export SPKI straight
+ * pkijs knows ECDSA and RSA; Ed25519 needs three overrides (checked with pkijs 4 on Bun 1.4): export SPKI straight
  * from WebCrypto, sign with an RFC 8410 algorithm identifier, and verify by importing the SPKI as Ed25519.
  */
 class Ed25519AwareEngine extends pkijs.CryptoEngine {

@@ -23,7 +23,7 @@ export const directorSchema = {
   /** Registrations waiting for approval at most; further new agents get 429 until some are handled. */
   max_pending_agents: field(1000, int(1, 1_000_000)),
   housekeeper_interval: field(10_000, duration(100)),
-  /** Sessions not refreshed by an agent update within this are dropped (seed: 40 s). */
+  /** Sessions not refreshed by an agent update within this are dropped (the specification: 40 s). */
   session_stale_after: field(40_000, duration(1_000)),
   /** Servers silent for longer are shown offline. */
   server_offline_after: field(90_000, duration(1_000)),

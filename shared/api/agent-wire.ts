@@ -22,7 +22,7 @@ export interface DcvSession {
   lastDisconnectionTime?: string | null;
 }
 
-/** System statistics, snake_case exactly as the seed's update example. Memory in bytes, cpu in percent. */
+/** System statistics, snake_case exactly as the specification's update example. Memory in bytes, cpu in percent. */
 export interface AgentStats {
   hostname: string;
   free_memory: number;
