@@ -42,7 +42,7 @@ for (const folder of FOLDERS) {
   }
 }
 
-const countWord = (text: string, name: string) => text.match(new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'))?.length ?? 0;
+const countWord = (text: string, name: string) => text.match(new RegExp(`(?<![\\w$])(?<![^.]\\.)${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'))?.length ?? 0;
 
 const findings: string[] = [];
 for (const [path, text] of files) {
