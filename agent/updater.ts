@@ -19,6 +19,8 @@ export interface UpdaterOptions {
   maxBackoffMs?: number;
   /** The director refused this agent's identity as unknown (agents.db lost): register again. */
   onUnknownAgent?: () => void;
+  /** Each update's outcome (the director took it, or not), for metrics. */
+  onSent?: (ok: boolean) => void;
   log: Logger;
 }
 
@@ -86,12 +88,14 @@ export class Updater {
       await this.o.client.update(await this.body(), creds);
       if (this.failures) this.o.log.info('director reachable again', { after: this.failures });
       this.failures = 0;
+      this.o.onSent?.(true);
       return true;
     } catch (err) {
       this.failures++;
       const code = err instanceof DirectorError ? err.code : undefined;
       this.o.log.warn('update failed', { error: (err as Error).message, code, failures: this.failures });
       if (code === 'AGENT_UNKNOWN') this.o.onUnknownAgent?.();
+      this.o.onSent?.(false);
       return false;
     }
   }
