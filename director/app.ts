@@ -20,6 +20,7 @@ import { requestLog } from './http/request-log.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { webRoutes } from './web/routes.ts';
+import { diskWebRoutes } from './web/disk-routes.ts';
 import { AgentClient } from './agent-client/client.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
@@ -195,7 +196,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(adminSessionRoutes(sessionDeps))
     .use(adminInsightRoutes({ tokens, policy, audit }))
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
-    .use(webRoutes({ log }));
+    .use(config.web_dir ? await diskWebRoutes(config.web_dir) : webRoutes({ log }));
 
   let server: SecureServer | undefined;
   return {
@@ -262,5 +263,3 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
   };
 }
-
-export type Director = Awaited<ReturnType<typeof createDirector>>;

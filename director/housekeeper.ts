@@ -10,7 +10,7 @@ export interface HousekeeperOptions {
   /** How often stale sessions are dropped (seconds-scale). */
   intervalMs: number;
   sessionStaleAfterMs: number;
-  /** How often (seed: hourly) pending registrations older than pendingMaxAgeMs are removed. */
+  /** How often (the specification: hourly) pending registrations older than pendingMaxAgeMs are removed. */
   pendingCleanupIntervalMs: number;
   pendingMaxAgeMs: number;
   /** Store-wide work runs on one director at a time (several directors on one store); default: always. */

@@ -44,29 +44,29 @@ export async function haPart(cfg: BenchConfig, log: (s: string) => void): Promis
     const sqliteRun = await updates(one.port, solo.identitiesFile, one.caPem, one.proc.pid);
     await one.stop();
 
-    const a = await startDirector({ dir: shared.dir, config: proxied });
-    stops.unshift(() => a.stop());
-    const b = await startDirector({ config: proxied });
-    stops.unshift(() => b.stop());
+    const first = await startDirector({ dir: shared.dir, config: proxied });
+    stops.unshift(() => first.stop());
+    const second = await startDirector({ config: proxied });
+    stops.unshift(() => second.stop());
     const caFile = join(secrets, 'ca.pem');
-    writeFileSync(caFile, a.caPem);
-    const lb = await startHaproxy({ directorPorts: [a.port, b.port], caFile });
+    writeFileSync(caFile, first.caPem);
+    const lb = await startHaproxy({ directorPorts: [first.port, second.port], caFile });
     stops.unshift(() => lb.stop());
     await lb.waitForStatus('director-a', 'UP');
     await lb.waitForStatus('director-b', 'UP');
     log('ha: updates through HAProxy to two directors on PostgreSQL');
-    const haRun = await updates(lb.port, shared.identitiesFile, a.caPem, a.proc.pid);
-    for (const [name, r] of [['sqlite', sqliteRun], ['ha', haRun]] as const) if (r.errors) throw new Error(`${name}: ${r.errors} failed updates, first: ${r.firstError}`);
+    const haRun = await updates(lb.port, shared.identitiesFile, first.caPem, first.proc.pid);
+    for (const [name, run] of [['sqlite', sqliteRun], ['ha', haRun]] as const) if (run.errors) throw new Error(`${name}: ${run.errors} failed updates, first: ${run.firstError}`);
 
     // Failover: a user's cookie, then kill -9 of director A and requests until one succeeds.
     const lbUrl = `https://127.0.0.1:${lb.port}`;
-    const cookie = await login(lbUrl, a.caPem, ADMIN.user, ADMIN.password, 'admin');
-    a.proc.proc.kill('SIGKILL');
+    const cookie = await login(lbUrl, first.caPem, ADMIN.user, ADMIN.password, 'admin');
+    first.proc.proc.kill('SIGKILL');
     const killed = performance.now();
     let failoverMs = -1;
     let failed = 0;
     while (performance.now() - killed < 10_000) {
-      const ok = await fetch(`${lbUrl}/v1/admin/agents?state=pending`, { headers: { cookie }, tls: { ca: a.caPem } } as RequestInit).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${lbUrl}/v1/admin/agents?state=pending`, { headers: { cookie }, tls: { ca: first.caPem } } as RequestInit).then((res) => res.status === 200, () => false);
       if (ok) {
         failoverMs = Math.round(performance.now() - killed);
         break;

@@ -12,7 +12,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/fs-atomic.ts';
-import { parseCertPem } from '../../shared/pki/cert-info.ts';
+import { parseCertPem } from './cert-info.ts';
 import { ADVISORY_LOCKS } from '../store/postgres.ts';
 import { CA_FILES, openAuthority, type AuthorityOptions, type CertificateAuthority } from './authority.ts';
 
