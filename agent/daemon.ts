@@ -62,8 +62,11 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     dcvTimeoutMs: config.dcv_timeout,
     intervalMs: config.update_interval,
     log,
-    // Seed failure mode "agents.db lost": the director forgot us; register again (same GUID and key).
-    onUnknownAgent: () => renewer.onExpiredOrForgotten('the director does not know this agent any more'),
+    // The director forgot us (agents.db lost) or made us pending again (our GUID and key registered
+    // again): register again with the same GUID and key, and wait for approval if it asks for one.
+    onNotRegistered: (code) => {
+      if (!reRegistering) renewer.onExpiredOrForgotten(`the director refused this agent's certificate: ${code}`);
+    },
   });
   const renewer: Renewer = new Renewer({
     identity,
@@ -84,6 +87,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
         .then(() => {
           server?.setTls(tlsOf(cert!));
           renewer.start();
+          updater.resume();
         })
         .catch((err) => log.error('re-registration failed', { error: (err as Error).message }))
         .finally(() => (reRegistering = false));

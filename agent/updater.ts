@@ -17,10 +17,20 @@ export interface UpdaterOptions {
   intervalMs: number;
   /** Longest wait between attempts while the director is unreachable. */
   maxBackoffMs?: number;
-  /** The director refused this agent's identity as unknown (agents.db lost): register again. */
-  onUnknownAgent?: () => void;
+  /**
+   * The director refused this agent's certificate for good: it does not know the agent (agents.db lost)
+   * or no longer counts it as registered (its GUID and key registered again elsewhere, so it waits for
+   * the admin's approval again). The daemon then registers again. Called with the director's code.
+   */
+  onNotRegistered?: (code: string) => void;
   log: Logger;
 }
+
+/**
+ * Refusals of a still-valid certificate that only a new registration can end. AGENT_REVOKED is not one
+ * (registration is refused too), nor AGENT_KEY_MISMATCH (another key was approved for this GUID).
+ */
+const REGISTER_AGAIN: ReadonlySet<string> = new Set(['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED']);
 
 /**
  * POST /v1/agent/update every interval (seed: 30 s) with sessions, stats and tags. When dcv fails the
@@ -33,6 +43,8 @@ export class Updater {
   private failures = 0;
   private stopped = true;
   private inFlight: Promise<boolean> | undefined;
+  /** Bumped by resume(), so a timer already running does not keep a second schedule going. */
+  private generation = 0;
 
   constructor(private readonly o: UpdaterOptions) {}
 
@@ -44,6 +56,18 @@ export class Updater {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+  }
+
+  /**
+   * New credentials (registered again after a refusal): the failures were not the director being
+   * down, so drop the back-off and send now instead of up to maxBackoffMs later.
+   */
+  resume(): void {
+    if (this.stopped) return;
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
+    this.failures = 0;
+    this.schedule(0);
   }
 
   /** Sends an update now (after a session change) without disturbing the schedule's back-off. */
@@ -91,15 +115,17 @@ export class Updater {
       this.failures++;
       const code = err instanceof DirectorError ? err.code : undefined;
       this.o.log.warn('update failed', { error: (err as Error).message, code, failures: this.failures });
-      if (code === 'AGENT_UNKNOWN') this.o.onUnknownAgent?.();
+      if (code && REGISTER_AGAIN.has(code)) this.o.onNotRegistered?.(code);
       return false;
     }
   }
 
   private schedule(delay: number): void {
     if (this.stopped) return;
+    const generation = this.generation;
     this.timer = setTimeout(async () => {
       await this.sendOnce();
+      if (generation !== this.generation) return;
       const max = this.o.maxBackoffMs ?? 5 * 60_000;
       const backoff = this.failures ? Math.min(this.o.intervalMs * 2 ** Math.min(this.failures - 1, 10), max) : this.o.intervalMs;
       this.schedule(backoff * (0.9 + Math.random() * 0.2));
