@@ -58,12 +58,17 @@ afterAll(async () => {
 describe('placement routes around broken hosts', () => {
   test('ok: 20 users at once on a pool whose other member fails create-session all land on the healthy one', async () => {
     await dcvSim(bad, 'sim-fail', 'create-session=licenses');
+    // One session on ws-good first, so placement prefers ws-bad (fewer sessions) whatever the hosts'
+    // load and free memory: every create below goes to the failing member first.
+    const first = await createDirect('ws-good', 'u24');
+    expect([first.status, first.json.session?.serverId]).toEqual([200, 'ws-good']);
     const results = await Promise.all(USERS.slice(0, 20).map((u) => createOnPool(u)));
     expect(results.map((r) => [r.status, r.json?.session?.serverId])).toEqual(USERS.slice(0, 20).map(() => [200, 'ws-good']));
-    // ws-bad was tried (it had the fewest sessions), failed, and was skipped from then on.
+    // ws-bad was tried, failed, and every create moved on to ws-good.
     const tried = creates(bad).length;
     expect(tried).toBeGreaterThanOrEqual(1);
-    expect(creates(good)).toHaveLength(20);
+    expect(creates(good)).toHaveLength(21);
+    expect((await api(`/v1/sessions/${first.json.session.id}`, { method: 'DELETE', cookie: admin })).status).toBe(200);
     const health = (await adminServer('ws-bad')).health;
     expect(health).toMatchObject({ status: 'unhealthy', reason: 'LICENSES_EXHAUSTED' });
     expect(health.message).toContain('All licenses in use');
