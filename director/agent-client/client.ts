@@ -10,6 +10,13 @@ export interface AgentClientOptions {
   timeoutMs: number;
 }
 
+/** The director stopped waiting for an agent after `limitMs`: AGENT_UNREACHABLE on the wire. */
+export class AgentTimeoutError extends ApiError {
+  constructor(serverId: string, readonly limitMs: number) {
+    super(502, 'AGENT_UNREACHABLE', `agent on ${serverId} did not answer within ${limitMs} ms`);
+  }
+}
+
 /**
  * Director -> agent calls over mTLS. The director presents its own certificate and accepts only the
  * agent it meant to reach: a certificate from our CA whose CN is dcvix-agent-{that server's GUID}
@@ -56,9 +63,8 @@ export class AgentClient {
         },
       } as RequestInit);
     } catch (err) {
-      const timedOut = (err as Error).name === 'TimeoutError';
-      const why = timedOut ? `did not answer within ${limit} ms` : `is unreachable: ${(err as Error).message}`;
-      throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} ${why}`);
+      if ((err as Error).name === 'TimeoutError') throw new AgentTimeoutError(server.id, limit);
+      throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} is unreachable: ${(err as Error).message}`);
     }
     const text = await res.text();
     let json: any;
