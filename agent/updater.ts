@@ -43,8 +43,6 @@ export class Updater {
   private failures = 0;
   private stopped = true;
   private inFlight: Promise<boolean> | undefined;
-  /** Bumped by resume(), so a timer already running does not keep a second schedule going. */
-  private generation = 0;
 
   constructor(private readonly o: UpdaterOptions) {}
 
@@ -64,8 +62,6 @@ export class Updater {
    */
   resume(): void {
     if (this.stopped) return;
-    this.generation++;
-    if (this.timer) clearTimeout(this.timer);
     this.failures = 0;
     this.schedule(0);
   }
@@ -122,10 +118,10 @@ export class Updater {
 
   private schedule(delay: number): void {
     if (this.stopped) return;
-    const generation = this.generation;
+    // One pending timer at most, also when resume() comes while a timed update is in flight.
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(async () => {
       await this.sendOnce();
-      if (generation !== this.generation) return;
       const max = this.o.maxBackoffMs ?? 5 * 60_000;
       const backoff = this.failures ? Math.min(this.o.intervalMs * 2 ** Math.min(this.failures - 1, 10), max) : this.o.intervalMs;
       this.schedule(backoff * (0.9 + Math.random() * 0.2));

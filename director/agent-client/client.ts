@@ -1,5 +1,6 @@
 import type { ConfigEntry, CreateSessionRequest, DcvSession } from '../../shared/api/agent-wire.ts';
 import { ApiError } from '../../shared/errors.ts';
+import { AgentTimeoutError } from './agent-timeout.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';
 
@@ -8,13 +9,6 @@ export interface AgentClientOptions {
   keyPem: string;
   caPem: string;
   timeoutMs: number;
-}
-
-/** The director stopped waiting for an agent after `limitMs`: AGENT_UNREACHABLE on the wire. */
-export class AgentTimeoutError extends ApiError {
-  constructor(serverId: string, readonly limitMs: number) {
-    super(502, 'AGENT_UNREACHABLE', `agent on ${serverId} did not answer within ${limitMs} ms`);
-  }
 }
 
 /**

@@ -2,7 +2,8 @@ import { isSessionId, isUserName, type SessionType } from '../../shared/api/agen
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
-import { AgentTimeoutError, type AgentClient } from '../agent-client/client.ts';
+import { AgentTimeoutError } from '../agent-client/agent-timeout.ts';
+import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
