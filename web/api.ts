@@ -31,7 +31,7 @@ export class ApiError extends Error {
 }
 
 /** Codes that mean "your sign-in is gone": the app goes back to the login page. */
-export const SIGNED_OUT_CODES = new Set(['SESSION_EXPIRED', 'UNAUTHENTICATED']);
+export const SIGNED_OUT_CODES = new Set(['SESSION_EXPIRED', 'SESSION_REVOKED', 'UNAUTHENTICATED']);
 
 export const isSignedOut = (err: unknown): boolean => err instanceof ApiError && err.status === 401 && SIGNED_OUT_CODES.has(err.code);
 

@@ -100,6 +100,8 @@ export interface Agent {
   keyChangePending: boolean;
   /** Pending again after it was registered with this same key (certificate expired or lost). */
   returning?: boolean;
+  /** Live sessions on this agent's server. */
+  sessionCount?: number;
 }
 
 export interface AdminServer {

@@ -29,6 +29,8 @@ export interface RegisteredClaims {
 export interface SessionClaims extends RegisteredClaims {
   role: 'user' | 'admin';
   groups: string[];
+  /** RFC 3339: when the password login this token descends from happened (a renewal keeps it). */
+  authTime: string;
 }
 
 /** A verified permission to open one DCV session on one server. */
@@ -51,8 +53,19 @@ export function generateTokenKey(): Uint8Array {
 const invalid = (message = 'token is not valid') => new ApiError(401, 'TOKEN_INVALID', message);
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
+/** Checks every authenticated request makes beyond the token's own validity (see http/guards.ts). */
+export interface SessionChecks {
+  /** Logged out, or signed out everywhere after this token's login. */
+  isRevoked(claims: SessionClaims): boolean;
+  /** Admin under the current policy (the token's groups are the login backend's). */
+  isAdmin(user: string, groups: readonly string[]): boolean;
+}
+
 /** Issues and verifies session and connection tokens under one symmetric key and an injected clock. */
 export class TokenService {
+  /** Set by the composition root; guards consult it on every request. */
+  sessionChecks?: SessionChecks;
+
   private readonly key: Uint8Array;
   /** Keys tokens are still accepted under after a rotation (never used to issue). */
   private readonly previousKeys: Uint8Array[];
@@ -67,12 +80,13 @@ export class TokenService {
     this.clock = opts.clock;
   }
 
-  /** Issues a session token for a logged-in user. */
-  async issueSession(input: { sub: string; role: 'user' | 'admin'; groups?: string[]; ttlMs: number }): Promise<IssuedToken> {
+  /** Issues a session token for a logged-in user; `authTime` (RFC 3339) defaults to now (a fresh login). */
+  async issueSession(input: { sub: string; role: 'user' | 'admin'; groups?: string[]; ttlMs: number; authTime?: string }): Promise<IssuedToken> {
     const { token, expiresAt } = await this.issue('session', input.ttlMs, {
       sub: input.sub,
       role: input.role,
       groups: [...(input.groups ?? [])],
+      authTime: input.authTime ?? new Date(this.clock.now()).toISOString(),
     });
     return { token, expiresAt };
   }
@@ -82,7 +96,9 @@ export class TokenService {
     const c = await this.verify('session', token);
     const groups = c.groups;
     if ((c.role !== 'user' && c.role !== 'admin') || !Array.isArray(groups) || !groups.every(isString)) throw invalid();
-    return { sub: c.sub, role: c.role, groups: [...groups], exp: c.exp, iat: c.iat, jti: c.jti };
+    // Tokens from before authTime existed count as logged in when issued.
+    const authTime = isString(c.authTime) && !Number.isNaN(Date.parse(c.authTime)) ? c.authTime : c.iat;
+    return { sub: c.sub, role: c.role, groups: [...groups], exp: c.exp, iat: c.iat, jti: c.jti, authTime };
   }
 
   /** Issues a connection token DCV presents back to the director's auth-token verifier. */

@@ -10,6 +10,7 @@ import { dateTime, relativeTime } from '../../format.ts';
 import { queryClient, useMutation, useQuery } from '../../query.ts';
 import { href, type Route } from '../../router.ts';
 import type { Agent, AgentState } from '../../types.ts';
+import { AgentsBulkBar } from './agents-bulk.ts';
 
 type Action = 'approve' | 'deny' | 'revoke';
 const STATES: { state: AgentState; label: string; empty: string }[] = [
@@ -30,7 +31,10 @@ export function AgentsPage({ route }: { route: Route }) {
       api(`/v1/admin/agents/${encodeURIComponent(agent.guid)}/${action}`, {
         method: 'POST',
         // Pin what the admin saw: the director refuses the approval if the request changed since.
-        body: action === 'approve' && agent.csrFingerprint ? { csrFingerprint: agent.csrFingerprint } : undefined,
+        body: action === 'approve' && agent.csrFingerprint ? { csrFingerprint: agent.csrFingerprint }
+          // The dialog named the live sessions (they stay listed as orphaned): confirming it is the force.
+          : action === 'revoke' && agent.sessionCount ? { force: true }
+          : undefined,
       }),
     onSuccess: async (_r, { agent, action }) => {
       setPending(null);
@@ -77,6 +81,7 @@ export function AgentsPage({ route }: { route: Route }) {
       })}
     </nav>
     <div class="live" aria-live="polite">${done ? html`<${Note} tone="success">${done}<//>` : null}</div>
+    <${AgentsBulkBar} state=${current.state} agents=${rows} onDone=${setDone} />
     ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
     ${q.isPending ? html`<${TableSkeleton} />` : html`<${Table} caption=${`Agents: ${current.label}`} columns=${columns} rows=${rows} rowKey=${(a: Agent) => a.guid} empty=${current.empty} />`}
     <${ConfirmDialog}
@@ -101,6 +106,7 @@ function ActionFacts({ agent, action }: { agent: Agent; action: Action }) {
     revoke: 'The agent is cut off at once: the director refuses its certificate and places no more sessions on it. A revoked agent cannot register again under the same identity: to bring the host back, delete agent.key on it so it registers as a new agent, then approve that.',
   };
   return html`<p>${what[action]}</p>
+    ${action === 'revoke' && agent.sessionCount ? html`<p><strong>${agent.sessionCount} live session${agent.sessionCount === 1 ? '' : 's'}</strong> on this host will be shown as orphaned until you close them.</p>` : null}
     <dl class="facts">
       <dt>Host</dt><dd>${agent.hostname}</dd>
       <dt>Agent ID</dt><dd class="mono">${agent.guid}</dd>
