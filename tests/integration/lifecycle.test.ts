@@ -159,7 +159,9 @@ describe('agent failure modes', () => {
     // Let the refusals build up the update back-off (9.6 s after the sixth), which a new certificate must cut short.
     await agent.proc.waitFor((l) => l.includes('"msg":"update failed"') && (JSON.parse(l).failures as number) >= 6, 20_000, 'six refused updates');
     const approvedAt = Date.now();
-    expect((await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin })).status).toBe(200);
+    // Approved in bulk, as an admin would after a batch of returning agents.
+    const bulk = await call(`${director.url}/v1/admin/agents/bulk`, { method: 'POST', ca: director.caPem, cookie: admin, json: { action: 'approve', guids: [guid] } });
+    expect(bulk.json).toEqual({ done: [guid], failed: [] });
     await agent.proc.waitForMsg('registered with the director', 10_000, since);
     expect(readFileSync(join(agent.dataDir, 'agent.crt'), 'utf8')).not.toBe(oldCert);
     // Updates flow again at once with the new certificate, not after the back-off the refusals built up.
