@@ -23,6 +23,8 @@ export interface UpdaterOptions {
    * the admin's approval again). The daemon then registers again. Called with the director's code.
    */
   onNotRegistered?: (code: string) => void;
+  /** Each update's outcome (the director took it, or not), for metrics. */
+  onSent?: (ok: boolean) => void;
   log: Logger;
 }
 
@@ -106,12 +108,14 @@ export class Updater {
       await this.o.client.update(await this.body(), creds);
       if (this.failures) this.o.log.info('director reachable again', { after: this.failures });
       this.failures = 0;
+      this.o.onSent?.(true);
       return true;
     } catch (err) {
       this.failures++;
       const code = err instanceof DirectorError ? err.code : undefined;
       this.o.log.warn('update failed', { error: (err as Error).message, code, failures: this.failures });
       if (code && REGISTER_AGAIN.has(code)) this.o.onNotRegistered?.(code);
+      this.o.onSent?.(false);
       return false;
     }
   }

@@ -9,6 +9,7 @@ import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import { excludedFromPlacement, hostFailureReason, type HealthReason } from '../servers/health.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
+import type { PlacementMetrics } from '../metrics/director-metrics.ts';
 import { createWithFailover, PLACEMENT_DEADLINE_SLACK_MS, type UnusableMember } from './failover.ts';
 import { existingSession, type Candidate } from './placement.ts';
 import { newSessionId } from './session-ids.ts';
@@ -28,6 +29,8 @@ export interface SessionServiceDeps {
   cooldownMs: number;
   /** Counts each failed create attempt by health reason (metrics). */
   onPlacementFailure?: (reason: HealthReason) => void;
+  /** Times pool placements by outcome (metrics). */
+  placementMetrics?: PlacementMetrics;
   /** Makes a server's state durable (a new session must survive a director crash); see state-writer.ts. */
   persist?: (serverId: string) => Promise<void>;
 }
@@ -54,7 +57,7 @@ export class SessionService {
 
   /** POST /v1/user/sessions: a server the user may use directly, or a pool (placement + reconnect). */
   createForUser(who: UserRef, target: { serverId?: string; poolId?: string }, type: SessionType): Promise<{ session: SessionEntry; reconnected: boolean }> {
-    return this.locked(who.user, async () => {
+    const placing = this.locked(who.user, async () => {
       const policy = this.d.policy.current;
       const e = entitlements(policy, who.user, who.groups);
       if (target.poolId === undefined) {
@@ -97,6 +100,7 @@ export class SessionService {
       });
       return { session, reconnected: false };
     });
+    return target.poolId !== undefined && this.d.placementMetrics ? this.d.placementMetrics.track(placing) : placing;
   }
 
   /**
