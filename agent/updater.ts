@@ -1,7 +1,26 @@
-import type { AgentStats, AgentUpdate, DcvSession } from '../shared/api/agent-wire.ts';
+import { toWireSession, type AgentStats, type DcvSession, type WireSession } from '../shared/api/agent-wire.ts';
 import type { Logger } from '../shared/log.ts';
 import { VERSION } from '../shared/version.ts';
 import { DirectorError, type ClientCredentials, type DirectorClient } from './director-client.ts';
+
+/** POST /v1/agent/update as this agent sends it. */
+export interface UpdateBody {
+  sessions: WireSession[];
+  stats: AgentStats;
+  tags: string[];
+  agentPort: number;
+  version: string;
+  dcvError?: string;
+}
+
+/**
+ * The wait before the next update: up to 10 % EARLIER than planned, never later. Directors drop a
+ * server that stays silent a little past the update interval (the Go dcvix director after 30 s), so
+ * jitter that spreads agents out must not push an update past it.
+ */
+export function nextDelay(plannedMs: number, random: () => number = Math.random): number {
+  return plannedMs * (1 - 0.1 * random());
+}
 
 export interface UpdaterOptions {
   client: DirectorClient;
@@ -73,8 +92,8 @@ export class Updater {
     void this.sendOnce();
   }
 
-  /** Builds the update body; exposed for tests. */
-  async body(): Promise<AgentUpdate> {
+  /** Builds the update body (sessions in the kebab-case wire form); exposed for tests. */
+  async body(): Promise<UpdateBody> {
     let dcvError: string | undefined;
     try {
       this.lastSessions = await this.o.listSessions();
@@ -83,7 +102,7 @@ export class Updater {
     }
     const stats = await this.o.stats();
     return {
-      sessions: this.lastSessions,
+      sessions: this.lastSessions.map(toWireSession),
       stats: { ...stats, hostname: this.o.hostname || stats.hostname },
       tags: this.o.tags,
       agentPort: this.o.agentPort(),
@@ -128,7 +147,7 @@ export class Updater {
       await this.sendOnce();
       const max = this.o.maxBackoffMs ?? 5 * 60_000;
       const backoff = this.failures ? Math.min(this.o.intervalMs * 2 ** Math.min(this.failures - 1, 10), max) : this.o.intervalMs;
-      this.schedule(backoff * (0.9 + Math.random() * 0.2));
+      this.schedule(nextDelay(backoff));
     }, delay);
     this.timer.unref?.();
   }

@@ -43,6 +43,12 @@ export function createDirectorMetrics() {
     buckets: DURATION_BUCKETS,
     registers,
   });
+  const skippedUpdateItems = new Counter({
+    name: 'dcvix_agent_update_items_skipped_total',
+    help: 'Sessions and tags left out of agent updates because they were malformed',
+    labelNames: ['kind'],
+    registers,
+  });
   const placementFailures = new Counter({
     name: 'dcvix_placement_failures_total',
     help: 'Session creates that failed on a host for a host-side reason, by health reason',
@@ -76,6 +82,9 @@ export function createDirectorMetrics() {
     },
     dcvOutcome: ((endpoint, result, reason) => (endpoint === 'verifier' ? verifier : resolver).inc({ result, reason })) as DcvOutcome,
     placement,
+    countSkippedUpdateItems(items: { kind: string }[]): void {
+      for (const item of items) skippedUpdateItems.inc({ kind: item.kind });
+    },
     /** Wraps the audit log so login events are counted as they are recorded. */
     countingAudit(audit: AuditLog): AuditLog {
       return {

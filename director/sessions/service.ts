@@ -191,10 +191,12 @@ export class SessionService {
       const res = await this.d.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id }, { timeoutMs });
       this.d.state.markSucceeded(server.id);
       const reported = res.session;
-      const entry = this.d.state.addSession({ ...reported, id, owner, type, numOfConnections: reported?.numOfConnections ?? 0, serverId: server.id, createdByDirector: true, ...(pool ? { pool } : {}) });
-      await this.d.persist?.(server.id).catch((error) => this.d.log.error('new session not persisted', { sessionId: id, error }));
-      this.d.audit.record({ type: 'session.create', actor, target: id, outcome: 'success', detail: `${server.id} ${type} for ${owner}` });
-      this.d.log.info('session created', { sessionId: id, server: server.id, owner, type, pool });
+      // The agent's id wins: a Go dcvix agent may answer with an existing session of this owner and type.
+      const sid = reported.id;
+      const entry = this.d.state.addSession({ ...reported, id: sid, owner, type, numOfConnections: reported.numOfConnections ?? 0, serverId: server.id, createdByDirector: true, ...(pool ? { pool } : {}) });
+      await this.d.persist?.(server.id).catch((error) => this.d.log.error('new session not persisted', { sessionId: sid, error }));
+      this.d.audit.record({ type: 'session.create', actor, target: sid, outcome: 'success', detail: `${server.id} ${type} for ${owner}${sid === id ? '' : ` (agent reused ${sid} instead of ${id})`}` });
+      this.d.log.info('session created', { sessionId: sid, server: server.id, owner, type, pool });
       return entry;
     } catch (err) {
       this.d.audit.record({ type: 'session.create', actor, target: id, outcome: 'failure', detail: `${server.id}: ${(err as Error).message.slice(0, 200)}` });
