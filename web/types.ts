@@ -116,6 +116,9 @@ export interface AdminServer {
   version: string | null;
   health: ServerHealth;
   sessions: Session[];
+  /** Loaded from the store after a director restart and not updated by its agent since. */
+  stale?: boolean;
+  dcvError?: string | null;
 }
 
 export interface PolicyView {

@@ -11,7 +11,7 @@ import type { AdminServer } from '../../types.ts';
 const columns: Column<AdminServer>[] = [
   { label: 'Server', cell: (s) => html`<strong>${s.id}</strong><div class="muted small mono">${s.guid}</div>` },
   { label: 'State', cell: (s) => html`<${OnlineBadge} online=${s.online} />` },
-  { label: 'Health', cell: (s) => html`<${HealthBadge} health=${s.health} />` },
+  { label: 'Health', cell: (s) => html`<${HealthBadge} health=${s.health} stale=${s.stale} />${s.dcvError ? html`<div class="small">DCV: ${s.dcvError}</div>` : null}` },
   { label: 'Agent', cell: (s) => `${s.address}:${s.agentPort}`, class: 'mono' },
   { label: 'Tags', cell: (s) => (s.tags.length ? html`<${Tags} tags=${s.tags} />` : '—') },
   { label: 'CPU', cell: (s) => (s.stats ? `${percent(s.stats.cpu_usage)} · ${s.stats.cores} cores` : '—'), class: 'num' },
