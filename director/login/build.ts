@@ -2,8 +2,8 @@ import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
 import { createAuditLog } from '../audit/log.ts';
 import type { AuditLog } from '../audit/types.ts';
+import type { Authenticator } from '../auth/types.ts';
 import { createLoginService } from '../auth/login-service.ts';
-import { createAuthenticators } from '../auth/registry.ts';
 import { createThrottle } from '../auth/throttle.ts';
 import type { DirectorConfig } from '../config/schema.ts';
 import { createOtpVerifier } from '../otp/registry.ts';
@@ -14,14 +14,14 @@ import type { DirectorStores } from '../store/open-stores.ts';
 import type { LoginPort } from './routes.ts';
 
 /**
- * Login wiring from config: the backend chain, the optional second factor, throttling and the audit
+ * Login wiring from config: the backend chain (built by the caller before the store opens), the optional second factor, throttling and the audit
  * log. Groups for the policy are the backend's when it knows them (LDAP), else the policy's own.
  */
-export function buildLogin(d: { config: DirectorConfig; stores: Pick<DirectorStores, 'audit' | 'totp'>; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog; throttleFailures?: Map<string, number[]> }) {
+export function buildLogin(d: { config: DirectorConfig; authenticators: Authenticator[]; stores: Pick<DirectorStores, 'audit' | 'totp'>; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog; throttleFailures?: Map<string, number[]> }) {
   const audit = (d.wrapAudit ?? ((a: AuditLog) => a))(createAuditLog(d.stores.audit, d.clock, (error) => d.log.error('audit write failed', { error })));
   const otp = createOtpVerifier(d.config.otp, { totpStore: d.stores.totp, clock: d.clock, log: d.log });
   const service = createLoginService({
-    authenticators: createAuthenticators(d.config.auth, { log: d.log }),
+    authenticators: d.authenticators,
     otp,
     otpRequired: !!otp,
     throttle: createThrottle(d.config.throttle, d.clock, undefined, d.throttleFailures),
