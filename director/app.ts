@@ -31,8 +31,7 @@ import type { ServerEntry } from './servers/runtime-state.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
 import { allowedMethodsIndex } from '../shared/http/allowed-methods.ts';
 import { withRequestId } from '../shared/http/request-context.ts';
-import { buildLogin } from './login/build.ts';
-import { createAuthenticators } from './auth/registry.ts';
+import { buildLogin, prepareLogin } from './login/build.ts';
 import { namingConfigFile } from './config/load.ts';
 import { loginRoutes } from './login/routes.ts';
 import { totpAdminRoutes, totpRoutes } from './login/totp-routes.ts';
@@ -65,10 +64,10 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const log = deps.log;
 
   // The config arrives parsed and checked, policy included; whatever else can reject it (login
-  // backends) runs here too, before the store, the CA or anything else is written to data_dir.
+  // backends, second factor) runs here too, before the store, the CA or anything else is written.
   const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
   policy.adopt(config.policy);
-  const authenticators = namingConfigFile(config.configFile, () => createAuthenticators(config.auth, { log }));
+  const preparedLogin = namingConfigFile(config.configFile, () => prepareLogin(config, { clock, log }));
   const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
   const caOptions = { dataDir: config.data_dir, hostnames: config.hostnames, clock, onEvent: (msg: string, fields: Record<string, unknown>) => log.info(msg, fields) };
   const ca = stores.sql
@@ -97,7 +96,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   // Runtime state, token use counts and throttles survive restarts (the specification keeps them in memory only).
   const runtimeStores = createSqliteRuntimeStores(stores.runtimeDb);
   const throttleState = new ThrottlePersistence(runtimeStores, log);
-  const { login, audit, totp } = buildLogin({ config, authenticators, stores, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
+  const { login, audit, totp } = buildLogin({ config, prepared: preparedLogin, stores, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
   const agents = new AgentService(stores.agents, ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
   const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
   const tokenUses = stores.sql ? fallbackTokenUses(createPostgresTokenUses(stores.sql), runtimeStores, log, metrics.countLocalTokenUse) : runtimeStores;

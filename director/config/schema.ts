@@ -1,6 +1,6 @@
 import { bool, duration, field, int, list, oneOf, port, section, str, type ConfigOf } from '../../shared/config-schema.ts';
 import { authSchema, otpSchema } from './auth-schema.ts';
-import { cidr, cidrs, keyBytes, requiredKeyBytes } from './typed-fields.ts';
+import { certificateName, cidr, cidrs, keyBytes, requiredKeyBytes } from './typed-fields.ts';
 import type { CidrBlock } from '../dcv/cidr.ts';
 import type { LoadedPolicy } from '../policy/holder.ts';
 
@@ -16,7 +16,7 @@ export const directorSchema = {
   /** Earlier token keys, still accepted for verification after a rotation (never used to issue). */
   token_key_previous: field<Uint8Array[]>([], list(requiredKeyBytes)),
   /** Extra DNS names or IPv4 addresses for the director's server certificate. */
-  hostnames: field<string[]>([], list(str)),
+  hostnames: field<string[]>([], list(certificateName)),
   max_body_bytes: field(64 * 1024, int(1024, 16 * 1024 * 1024)),
   /** HTTP/1.1: time a connection gets to send each complete request head (slow-header clients are cut). */
   http_headers_timeout: field(20_000, duration(1_000)),

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { FieldParser } from '../../shared/config-schema.ts';
 import { parseCidr, type CidrBlock } from '../dcv/cidr.ts';
 
@@ -38,3 +39,13 @@ export const cidr: FieldParser<CidrBlock> = (value) => {
 
 /** Defaults written as text, parsed like configured values. */
 export const cidrs = (...texts: string[]): CidrBlock[] => texts.map(parseCidr);
+
+const DNS_NAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** A name for the director's certificate: a DNS name or an IPv4 address (not "999.1.1.1", not "a b"). */
+export const certificateName: FieldParser<string> = (value) => {
+  if (typeof value !== 'string') throw new Error('must be a string');
+  const looksNumeric = /^[\d.]+$/.test(value);
+  if (looksNumeric ? isIP(value) !== 4 : !DNS_NAME.test(value)) throw new Error(`"${value}" is not a DNS name or an IPv4 address`);
+  return value;
+};

@@ -71,6 +71,8 @@ describe('start-up', () => {
       { conf: `token_key_previous = ["${'ab'.repeat(32)}", "nope"]\n`, names: ['key "token_key_previous" item 2'] },
       { conf: 'trusted_proxies = ["10.0.0.0/8", "10.1.2.3/40"]\n', names: ['key "trusted_proxies" item 2', '"10.1.2.3/40" is not an IP address or CIDR block'] },
       { conf: 'metrics_allow = ["banana"]\n', names: ['key "metrics_allow" item 1'] },
+      { conf: 'hostnames = ["director.example.com", "10.0.0.5", "not a name"]\n', names: ['key "hostnames" item 3', 'not a DNS name or an IPv4 address'] },
+      { conf: '[otp]\nbackend = "privacyidea"\n[otp.privacyidea]\nurl = "ftp://pi.example.com"\n', names: ['otp.privacyidea.url'] },
       { conf: '[auth]\nbackends = ["ldap"]\n[auth.ldap]\nurl = "ldaps://127.0.0.1"\nuser_base = "dc=x"\nca_file = "missing-ca.pem"\n', names: ['key "auth.ldap.ca_file"', 'missing-ca.pem cannot be read'] },
       { conf: '[auth]\nbackends = ["ldap"]\n[auth.ldap]\nurl = "ldap://127.0.0.1"\nuser_base = "dc=x"\nuser_filter = "((("\n', names: ['auth.ldap.user_filter'] },
     ];
