@@ -106,7 +106,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       return new Response(metrics.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
     })
     .get('/v1/openapi.json', () => openApiDocument())
-    .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl }))
+    .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
     .use(agentEnrolmentRoutes(agents))

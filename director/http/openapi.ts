@@ -27,6 +27,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/v1/user/login': { post: { summary: 'User login; sets the dcvix_session cookie', auth: 'none', body: { userID: 'string', password: 'string', 'otp?': 'string', 'state?': 'string' } } },
   '/v1/admin/login': { post: { summary: 'Admin login (policy admin flag required)', auth: 'none', body: { userID: 'string', password: 'string', 'otp?': 'string', 'state?': 'string' } } },
   '/v1/logout': { post: { summary: 'Clears the session cookie', auth: 'none' } },
+  '/v1/renew': { post: { summary: 'A fresh session token keeping authTime, up to session_absolute_max', auth: 'cookie' } },
   '/v1/me': { get: { summary: 'Who is logged in', auth: 'cookie' } },
   '/v1/auth-health': { get: { summary: 'Health of the login backends', auth: 'cookie' } },
   '/v1/user/totp': { get: { summary: 'Built-in TOTP status for the caller', auth: 'cookie' } },

@@ -29,6 +29,8 @@ export interface RegisteredClaims {
 export interface SessionClaims extends RegisteredClaims {
   role: 'user' | 'admin';
   groups: string[];
+  /** RFC 3339 time of the password login; renewed tokens keep it (tokens from before it existed: iat). */
+  authTime: string;
 }
 
 /** A verified permission to open one DCV session on one server. */
@@ -68,13 +70,27 @@ export class TokenService {
   }
 
   /** Issues a session token for a logged-in user. */
-  async issueSession(input: { sub: string; role: 'user' | 'admin'; groups?: string[]; ttlMs: number }): Promise<IssuedToken> {
+  async issueSession(input: { sub: string; role: 'user' | 'admin'; groups?: string[]; ttlMs: number; authTime?: string }): Promise<IssuedToken> {
     const { token, expiresAt } = await this.issue('session', input.ttlMs, {
       sub: input.sub,
       role: input.role,
       groups: [...(input.groups ?? [])],
+      authTime: input.authTime ?? new Date(this.clock.now()).toISOString(),
     });
     return { token, expiresAt };
+  }
+
+  /**
+   * A fresh session token for a still-valid one, keeping its authTime. Refused with 401 SESSION_EXPIRED
+   * once `absoluteMaxMs` has passed since the password login; the new token never outlives that limit.
+   */
+  async renewSession(current: SessionClaims, input: { ttlMs: number; absoluteMaxMs: number }): Promise<IssuedToken & { ttlMs: number }> {
+    const now = this.clock.now();
+    const deadline = Date.parse(current.authTime) + input.absoluteMaxMs;
+    if (!Number.isFinite(deadline) || deadline <= now) throw new ApiError(401, 'SESSION_EXPIRED', 'sign-in is too old to renew; log in again');
+    const ttlMs = Math.min(input.ttlMs, deadline - now);
+    const issued = await this.issueSession({ sub: current.sub, role: current.role, groups: current.groups, ttlMs, authTime: current.authTime });
+    return { ...issued, ttlMs };
   }
 
   /** Verifies a session token; throws ApiError 401 TOKEN_INVALID or TOKEN_EXPIRED. */
@@ -82,7 +98,9 @@ export class TokenService {
     const c = await this.verify('session', token);
     const groups = c.groups;
     if ((c.role !== 'user' && c.role !== 'admin') || !Array.isArray(groups) || !groups.every(isString)) throw invalid();
-    return { sub: c.sub, role: c.role, groups: [...groups], exp: c.exp, iat: c.iat, jti: c.jti };
+    if (c.authTime !== undefined && !(isString(c.authTime) && Number.isFinite(Date.parse(c.authTime)))) throw invalid();
+    const authTime = isString(c.authTime) ? c.authTime : c.iat;
+    return { sub: c.sub, role: c.role, groups: [...groups], exp: c.exp, iat: c.iat, jti: c.jti, authTime };
   }
 
   /** Issues a connection token DCV presents back to the director's auth-token verifier. */
