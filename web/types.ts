@@ -21,6 +21,24 @@ export interface Session {
   lastDisconnectionTime?: string | null;
   status?: string;
   pool?: string | null;
+  /** Admin lists: the agent of its server was revoked. */
+  orphaned?: boolean;
+  /** Admin lists: the owner may not use that server under the policy and the director did not create it. */
+  unmanaged?: boolean;
+}
+
+/** A server's health as the director judges it (reason and message only when unhealthy). */
+export interface Health {
+  status: 'healthy' | 'unhealthy';
+  reason?: string;
+  message?: string;
+  since?: string;
+}
+
+export interface PoolMember {
+  id: string;
+  online: boolean;
+  health?: Health;
 }
 
 /** The agent's stats as the director passes them on (shared wire type, snake_case). */
@@ -33,12 +51,15 @@ export interface UserServer {
   stats: ServerStats | null;
   lastSeen: string | null;
   sessions: Session[];
+  health?: Health;
+  stale?: boolean;
 }
 
 export interface UserPool {
   id: string;
   description: string;
-  members: number;
+  /** A count (older directors) or the members the user may see. */
+  members: number | PoolMember[];
   online: number;
   sessions: Session[];
 }
@@ -81,6 +102,10 @@ export interface Agent {
   revokedAt: string | null;
   lastSeen: string | null;
   keyChangePending: boolean;
+  /** Live sessions on this agent's server. */
+  sessionCount?: number;
+  /** A pending registration of a GUID registered before with the same key. */
+  returning?: boolean;
 }
 
 export interface AdminServer {
@@ -94,6 +119,9 @@ export interface AdminServer {
   lastSeen: string | null;
   version: string | null;
   sessions: Session[];
+  health?: Health;
+  stale?: boolean;
+  dcvError?: string | null;
 }
 
 export interface PolicyView {

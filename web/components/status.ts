@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { bytes, percent } from '../format.ts';
-import type { ServerStats } from '../types.ts';
+import type { Health, ServerStats } from '../types.ts';
 
 export type Tone = 'ok' | 'off' | 'warn' | 'bad' | 'info' | 'neutral';
 
@@ -10,6 +10,19 @@ export function Badge({ tone = 'neutral', label }: { tone?: Tone; label: string 
 }
 
 export const OnlineBadge = ({ online }: { online: boolean }) => html`<${Badge} tone=${online ? 'ok' : 'off'} label=${online ? 'Online' : 'Offline'} />`;
+
+/** Healthy or not, with the director's reason in words; nothing when the director does not judge health. */
+export function HealthBadge({ health, stale }: { health?: Health; stale?: boolean }) {
+  if (!health) return stale ? html`<${Badge} tone="warn" label="Not updated since restart" />` : html`<span class="muted">—</span>`;
+  return html`<${Badge} tone=${health.status === 'healthy' ? 'ok' : 'bad'} label=${health.status === 'healthy' ? 'Healthy' : 'Unhealthy'} />${stale ? html` <${Badge} tone="warn" label="Not updated since restart" />` : null}
+    ${health.status !== 'healthy' && (health.message || health.reason) ? html`<div class="small">${health.message ?? health.reason}</div>` : null}`;
+}
+
+/** An unhealthy server's reason on a launcher card (healthy says nothing). */
+export function HealthNote({ health }: { health?: Health }) {
+  if (!health || health.status === 'healthy') return null;
+  return html`<p class="small health-note">${health.message ?? 'This server has a problem and may not start sessions.'}</p>`;
+}
 
 export function Tags({ tags }: { tags: readonly string[] }) {
   if (!tags.length) return null;
