@@ -67,11 +67,14 @@ export function startMockDirector(): MockDirector {
     down: false,
     sessionTtlMs: 7_200_000,
   };
+  const fixedGuids = new Map(state.agents.map((a) => [a.hostname, a.guid]));
+  /** Stable across approve / revoke / clear (entries leave state.agents). */
+  const guidOf = (host: string) => fixedGuids.get(host)!;
   const sessionCount = (serverId: string) => state.sessions.filter((s) => s.serverId === serverId).length;
   const healthy = { status: 'healthy' as const, since: ago(86_400_000) };
   const servers = (): AdminServer[] => [
-    { id: 'ws01.example.com', guid: state.agents[1]!.guid, online: true, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats(34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', sessions: state.sessions.filter((s) => s.serverId === 'ws01.example.com'), health: healthy, stale: false },
-    { id: 'ws02.example.com', guid: state.agents[2]!.guid, online: true, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats(12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com'), health: { status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: 'All DCV licences are in use', since: ago(600_000) }, stale: false },
+    { id: 'ws01.example.com', guid: guidOf('ws01.example.com'), online: true, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats(34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', sessions: state.sessions.filter((s) => s.serverId === 'ws01.example.com'), health: healthy, stale: false },
+    { id: 'ws02.example.com', guid: guidOf('ws02.example.com'), online: true, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats(12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com'), health: { status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: 'All DCV licences are in use', since: ago(600_000) }, stale: false },
     { id: 'ws03.example.com', guid: crypto.randomUUID(), online: false, address: '10.0.4.13', agentPort: 8446, tags: ['general'], stats: null, lastSeen: ago(2 * 3_600_000), version: '0.1.0', sessions: [], health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'The agent has not reported for 2 hours', since: ago(2 * 3_600_000) }, stale: true },
   ];
   const mine = (user: string, s: Session[]) => s.filter((x) => x.owner === user);
@@ -173,7 +176,7 @@ export function startMockDirector(): MockDirector {
     }))
     .get('/v1/admin/audit', () => ({
       events: [
-        { id: 3, time: ago(60_000), type: 'agent.approve', actor: 'admin', target: state.agents[1]!.guid, clientAddress: '10.0.0.5', backend: null, outcome: 'success', detail: 'ws01.example.com' },
+        { id: 3, time: ago(60_000), type: 'agent.approve', actor: 'admin', target: guidOf('ws01.example.com'), clientAddress: '10.0.0.5', backend: null, outcome: 'success', detail: 'ws01.example.com' },
         { id: 2, time: ago(300_000), type: 'login', actor: 'mallory', target: null, clientAddress: '10.0.0.66', backend: 'ldap', outcome: 'failure', detail: 'rejected' },
         { id: 1, time: ago(900_000), type: 'login', actor: 'alice', target: null, clientAddress: '10.0.0.7', backend: 'ldap', outcome: 'success', detail: null },
       ],
