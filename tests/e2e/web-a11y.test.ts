@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
+import { gzipSync } from 'node:zlib';
 import { axeViolations, describeViolations, hasChromium, launchBrowser, mustRun, newContext, requireChromium, signInAs } from './browser.ts';
 import { startMockDirector, type MockDirector } from './mock-director.ts';
 
@@ -67,4 +68,62 @@ describe.skipIf(!hasChromium && !mustRun)('accessibility (axe-core, keyboard)', 
       }, 90_000);
     }
   }
+
+  test('ok: axe finds no violation in the failure states (outage banner, expiry warning, open dialogs, 409 warning)', async () => {
+    const found: string[] = [];
+    for (const colorScheme of ['light', 'dark'] as const) {
+      mock.state.sessionTtlMs = 4 * 60_000; // inside the 5-minute warning
+      try {
+        const p = await signedIn(false, { width: 1280, colorScheme });
+        await p.waitForSelector('[data-testid="expiry-warning"]');
+        await p.locator('[data-testid="pool-workstations"] .session button:has-text("Connect")').first().click();
+        await p.waitForSelector('dialog[open] [data-testid="download-dcv"]');
+        found.push(...describeViolations(await axeViolations(p)).map((v) => `${colorScheme} expiry + connection dialog: ${v}`));
+        await p.keyboard.press('Escape');
+        mock.state.down = true;
+        await p.waitForSelector('[data-testid="outage-banner"]', { timeout: 10_000 });
+        found.push(...describeViolations(await axeViolations(p)).map((v) => `${colorScheme} outage: ${v}`));
+        await p.context().close();
+      } finally {
+        mock.state.down = false;
+        mock.state.sessionTtlMs = 7_200_000;
+      }
+      const a = await signedIn(true, { width: 375, colorScheme });
+      await a.goto(`${mock.url}/#/admin/agents?state=registered`);
+      await a.locator('tbody tr', { hasText: 'ws01.example.com' }).locator('button:has-text("Revoke")').click();
+      await a.click('dialog[open] button:has-text("Revoke agent")');
+      await a.waitForSelector('dialog[open] [data-testid="has-sessions"]');
+      found.push(...describeViolations(await axeViolations(a)).map((v) => `${colorScheme} revoke 409: ${v}`));
+      await a.context().close();
+    }
+    expect(found).toEqual([]);
+  }, 90_000);
+
+  test('ok: the first load of the launcher stays under 50 KB compressed', async () => {
+    const p = await (await newContext(browser)).newPage();
+    await signInAs(p, mock.url, 'alice', 'alice-pw');
+    await p.waitForSelector('[data-testid="pool-workstations"]');
+    // A fresh context: nothing cached, the launcher as a signed-in user first opens it.
+    const first = await (await browser.newContext({ storageState: await p.context().storageState() })).newPage();
+    const loaded: { url: string; type: string; wire: number; gzip9: number }[] = [];
+    first.on('requestfinished', async (req) => {
+      const res = await req.response();
+      if (!res || req.url().includes('/v1/')) return;
+      const body = await res.body();
+      // What went over the wire (the director gzips), and the build script's measure (gzip -9).
+      loaded.push({ url: req.url(), type: req.resourceType(), wire: (await req.sizes()).responseBodySize, gzip9: gzipSync(body, { level: 9 }).length });
+    });
+    await first.goto(`${mock.url}/#/`);
+    await first.waitForSelector('[data-testid="pool-workstations"]');
+    await first.waitForLoadState('networkidle');
+    const wire = loaded.reduce((n, f) => n + f.wire, 0);
+    const gzip9 = loaded.reduce((n, f) => n + f.gzip9, 0);
+    console.log(`launcher first load: ${loaded.length} files, ${(wire / 1024).toFixed(1)} KiB on the wire, ${(gzip9 / 1024).toFixed(1)} KiB gzip -9: ${loaded.map((f) => `${f.url.replace(mock.url, '')} ${f.wire}`).join(', ')}`);
+    expect(loaded.map((f) => f.type).sort()).toEqual(['document', 'script', 'stylesheet']);
+    expect(loaded.every((f) => f.wire > 0 && f.wire < f.gzip9 * 1.2)).toBe(true); // really compressed
+    expect(wire).toBeLessThan(50 * 1000);
+    expect(gzip9).toBeLessThan(50 * 1000);
+    await p.context().close();
+    await first.context().close();
+  }, 30_000);
 });
