@@ -59,6 +59,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     tags: config.tags,
     agentPort: () => config.advertise_port || server?.port || config.listen_port,
     hostname,
+    dcvTimeoutMs: config.dcv_timeout,
     intervalMs: config.update_interval,
     log,
     // Seed failure mode "agents.db lost": the director forgot us; register again (same GUID and key).

@@ -22,13 +22,14 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
     tags: ['gpu'],
     agentPort: () => 8446,
     hostname: 'ws1',
+    dcvTimeoutMs: 10_000,
     intervalMs: 1000,
     log: silentLogger,
   });
   expect(await u.sendOnce()).toBe(true);
   fail = true;
   expect(await u.sendOnce()).toBe(true);
-  expect(sent[1]).toMatchObject({ sessions: [session], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use' });
+  expect(sent[1]).toMatchObject({ sessions: [session], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use', dcvTimeoutMs: 10_000 });
 });
 
 test('ok: a director outage is reported as failure (the schedule backs off), and success resets it', async () => {

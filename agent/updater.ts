@@ -12,6 +12,8 @@ export interface UpdaterOptions {
   /** Port the director calls back on (known only once the server listens). */
   agentPort: () => number;
   hostname: string;
+  /** The agent's dcv_timeout, reported so the director can check its own time limit against it. */
+  dcvTimeoutMs?: number;
   intervalMs: number;
   /** Longest wait between attempts while the director is unreachable. */
   maxBackoffMs?: number;
@@ -65,6 +67,7 @@ export class Updater {
       agentPort: this.o.agentPort(),
       version: VERSION,
       ...(dcvError ? { dcvError: dcvError.slice(0, 500) } : {}),
+      ...(this.o.dcvTimeoutMs !== undefined ? { dcvTimeoutMs: this.o.dcvTimeoutMs } : {}),
     };
   }
 

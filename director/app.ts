@@ -33,6 +33,9 @@ import { PolicyHolder } from './policy/holder.ts';
 import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
 import { openDatabase } from './store/db.ts';
+import { createSqliteRuntimeStores } from './store/sqlite-runtime-stores.ts';
+import { RuntimeStateWriter } from './servers/state-writer.ts';
+import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 
 export interface DirectorDeps {
@@ -65,13 +68,33 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   }
   const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous.map((k) => parseTokenKey(k)!) });
   const metrics = createDirectorMetrics();
-  const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit });
-  const agents = new AgentService(new AgentStore(db), ca, clock, audit, log, config.max_pending_agents);
-  const state = new RuntimeState(clock);
+  // Runtime state, token use counts and throttles survive restarts (the specification keeps them in memory only).
+  const runtimeStores = createSqliteRuntimeStores(db);
+  const throttleState = new ThrottlePersistence(runtimeStores, log);
+  const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
+  const agents = new AgentService(new AgentStore(db), ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
+  const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
+  const stateWriter = new RuntimeStateWriter(state, runtimeStores, clock, log);
+  const loaded = {
+    ...(await stateWriter.load((guid) => agents.get(guid)?.state === 'registered')),
+    throttleKeys: await throttleState.load(clock.now() - config.throttle.window),
+  };
   agents.onRevoked = (guid) => state.removeAgent(guid);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
-  const sessions = new SessionService({ state, policy, agents: agentClient, audit, log, offlineAfterMs: config.server_offline_after });
-  const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses);
+  const sessions = new SessionService({
+    state,
+    policy,
+    agents: agentClient,
+    audit,
+    log,
+    offlineAfterMs: config.server_offline_after,
+    clock,
+    agentRequestTimeoutMs: config.agent_request_timeout,
+    cooldownMs: config.placement_cooldown,
+    onPlacementFailure: metrics.countPlacementFailure,
+    persist: (id) => stateWriter.persistNow(id),
+  });
+  const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, runtimeStores);
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
   const sessionDeps = {
     sessions,
@@ -138,6 +161,11 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         onError: (error) => log.error('request bridge failed', { error }),
       });
       housekeeper.start();
+      stateWriter.start();
+      throttleState.start();
+      const what = `loaded ${loaded.servers} servers (stale until their agents update), ${loaded.sessions} sessions, ${loaded.throttleKeys} login throttle keys`;
+      audit.record({ type: 'director.start', outcome: 'success', detail: loaded.skipped ? `${what}; dropped ${loaded.skipped} servers of agents no longer registered` : what });
+      log.info('runtime state loaded', loaded);
       log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/` });
       return server.port;
     },
@@ -158,6 +186,11 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     async stop(): Promise<void> {
       housekeeper.stop();
       await server?.close();
+      const counts = state.counts();
+      const written = await Promise.allSettled([stateWriter.stop(), throttleState.stop()]);
+      const failed = written.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+      if (failed.length) log.error('runtime state not fully written at stop', { errors: failed });
+      if (server) audit.record({ type: 'director.stop', outcome: failed.length ? 'failure' : 'success', detail: `graceful stop; ${counts.servers} servers, ${counts.sessions} sessions written` });
       db.close();
     },
   };

@@ -12,22 +12,33 @@ export interface HousekeeperOptions {
   /** How often (seed: hourly) pending registrations older than pendingMaxAgeMs are removed. */
   pendingCleanupIntervalMs: number;
   pendingMaxAgeMs: number;
+  /** Timer functions; tests pass fakes to fire the timers by hand. */
+  timers?: { setInterval: (fn: () => void, ms: number) => unknown; clearInterval: (t: unknown) => void };
 }
+
+const realTimers = {
+  setInterval: (fn: () => void, ms: number) => {
+    const t = setInterval(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearInterval: (t: unknown) => clearInterval(t as ReturnType<typeof setInterval>),
+};
 
 /** Periodic cleanup: runtime sessions not refreshed by agents, and stale pending registrations. */
 export class Housekeeper {
-  private timers: ReturnType<typeof setInterval>[] = [];
+  private timers: unknown[] = [];
 
   constructor(private readonly o: HousekeeperOptions) {}
 
   start(): void {
-    this.timers.push(setInterval(() => this.sweepSessions(), this.o.intervalMs));
-    this.timers.push(setInterval(() => this.sweepPending(), this.o.pendingCleanupIntervalMs));
-    for (const t of this.timers) t.unref?.();
+    const timers = this.o.timers ?? realTimers;
+    this.timers.push(timers.setInterval(() => this.sweepSessions(), this.o.intervalMs));
+    this.timers.push(timers.setInterval(() => this.sweepPending(), this.o.pendingCleanupIntervalMs));
   }
 
   stop(): void {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) (this.o.timers ?? realTimers).clearInterval(t);
     this.timers = [];
   }
 

@@ -3,8 +3,8 @@ import { assignSessions, favouritesFirst, loadFavourites, matches, saveFavourite
 import type { Session, UserServers } from './types.ts';
 
 const session = (id: string, serverId: string, pool: string | null = null): Session => ({ id, serverId, owner: 'alice', type: 'virtual', numOfConnections: 0, pool });
-const server = (id: string, sessions: Session[]) => ({ id, online: true, tags: [], stats: null, lastSeen: null, sessions });
-const pool = (id: string, sessions: Session[]) => ({ id, description: '', members: 2, online: 2, sessions });
+const server = (id: string, sessions: Session[]) => ({ id, online: true, health: null, tags: [], stats: null, lastSeen: null, sessions });
+const pool = (id: string, sessions: Session[]) => ({ id, description: '', members: [], online: 2, sessions });
 
 describe('launcher model', () => {
   test('ok: a session listed under its server and its pool is shown once, under the pool it came from', () => {

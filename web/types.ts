@@ -27,39 +27,40 @@ export interface Session {
   unmanaged?: boolean;
 }
 
-/** A server's health as the director judges it (reason and message only when unhealthy). */
-export interface Health {
+/** The agent's stats as the director passes them on (shared wire type, snake_case). */
+export type ServerStats = Omit<AgentStats, 'hostname'>;
+
+/** Whether placement may use a server, and why not (reason/message only when unhealthy). */
+export interface ServerHealth {
   status: 'healthy' | 'unhealthy';
   reason?: string;
   message?: string;
-  since?: string;
+  since: string;
+}
+
+export interface UserServer {
+  id: string;
+  online: boolean;
+  /** null for a server the director has never heard from. */
+  health: ServerHealth | null;
+  tags: string[];
+  stats: ServerStats | null;
+  lastSeen: string | null;
+  sessions: Session[];
+  stale?: boolean;
 }
 
 export interface PoolMember {
   id: string;
   online: boolean;
-  health?: Health;
-}
-
-/** The agent's stats as the director passes them on (shared wire type, snake_case). */
-export type ServerStats = Omit<AgentStats, 'hostname'>;
-
-export interface UserServer {
-  id: string;
-  online: boolean;
-  tags: string[];
-  stats: ServerStats | null;
-  lastSeen: string | null;
-  sessions: Session[];
-  health?: Health;
-  stale?: boolean;
+  health: ServerHealth | null;
+  sessionCount: number;
 }
 
 export interface UserPool {
   id: string;
   description: string;
-  /** A count (older directors) or the members the user may see. */
-  members: number | PoolMember[];
+  members: PoolMember[];
   online: number;
   sessions: Session[];
 }
@@ -104,7 +105,7 @@ export interface Agent {
   keyChangePending: boolean;
   /** Live sessions on this agent's server. */
   sessionCount?: number;
-  /** A pending registration of a GUID registered before with the same key. */
+  /** Pending again after it was registered with this same key (certificate expired or lost). */
   returning?: boolean;
 }
 
@@ -118,8 +119,9 @@ export interface AdminServer {
   stats: ServerStats | null;
   lastSeen: string | null;
   version: string | null;
+  health: ServerHealth;
   sessions: Session[];
-  health?: Health;
+  /** Loaded from the store after a director restart and not updated by its agent since. */
   stale?: boolean;
   dcvError?: string | null;
 }

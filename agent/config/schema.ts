@@ -16,7 +16,8 @@ export const agentSchema = {
   renew_retry_interval: field(5 * 60_000, duration(100)),
   tags: field<string[]>([], list(str)),
   dcv_path: field('/usr/bin/dcv', str),
-  dcv_timeout: field(30_000, duration(100)),
+  /** Time limit of one dcv command; a create runs two, so 2 x this + 2 s must stay below the director's agent_request_timeout. */
+  dcv_timeout: field(10_000, duration(100)),
   /** Pre-deployed director CA (PEM): strict verification from the first connection, no TOFU. */
   ca_file: field('', str),
   reaper_interval: field(60_000, duration(100)),

@@ -35,3 +35,19 @@ describe('SpawnDcvRunner', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
+
+describe('SpawnDcvRunner time-out with a child holding the output open', () => {
+  test('rejects: DCV_TIMEOUT at the time limit even when a grandchild keeps stdout open', async () => {
+    const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'dcvix-runner-'));
+    // A wrapper script like the real dcv: killing the shell leaves `sleep` holding the pipe.
+    const script = join(dir, 'dcv');
+    writeFileSync(script, '#!/bin/sh\nsleep 30\necho never\n');
+    chmodSync(script, 0o755);
+    const err = await new SpawnDcvRunner({ binary: script, timeoutMs: 200 }).run(['create-session']).catch((e: unknown) => e);
+    expect((err as ApiError).code).toBe('DCV_TIMEOUT');
+    expect((err as ApiError).message).toBe('dcv create-session did not finish within 200 ms');
+  }, 10_000);
+});

@@ -19,7 +19,7 @@ export interface DcvRunner {
 export interface SpawnRunnerOptions {
   /** Path or name of the dcv binary (resolved through PATH by Bun.spawn). */
   binary: string;
-  /** Kill the process after this long (default 30 s). */
+  /** Kill the process after this long (default 10 s). */
   timeoutMs?: number;
   /** Environment for the child; defaults to the agent's own. */
   env?: Record<string, string | undefined>;
@@ -33,7 +33,7 @@ export class SpawnDcvRunner implements DcvRunner {
   private readonly maxBytes: number;
 
   constructor(private readonly opts: SpawnRunnerOptions) {
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxBytes = opts.maxOutputBytes ?? 4 * 1024 * 1024;
   }
 
@@ -49,20 +49,22 @@ export class SpawnDcvRunner implements DcvRunner {
     } catch (err) {
       throw unavailable(this.opts.binary, err);
     }
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      proc.kill('SIGKILL');
-    }, this.timeoutMs);
+    // On time-out the process is killed and the call ends at once, without waiting for its output to
+    // close: a child of dcv (the real one is a wrapper script) may keep the pipes open long after.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        void proc.stdout.cancel().catch(() => {});
+        void proc.stderr.cancel().catch(() => {});
+        reject(new ApiError(504, 'DCV_TIMEOUT', `dcv ${args[0] ?? ''} did not finish within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+    });
     try {
-      const [stdout, stderr, code] = await Promise.all([
-        readBounded(proc.stdout, this.maxBytes),
-        readBounded(proc.stderr, this.maxBytes),
-        proc.exited,
+      const [stdout, stderr, code] = await Promise.race([
+        Promise.all([readBounded(proc.stdout, this.maxBytes), readBounded(proc.stderr, this.maxBytes), proc.exited]),
+        timedOut,
       ]);
-      if (timedOut) {
-        throw new ApiError(504, 'DCV_TIMEOUT', `dcv ${args[0] ?? ''} did not finish within ${this.timeoutMs} ms`);
-      }
       return { code, stdout, stderr };
     } finally {
       clearTimeout(timer);

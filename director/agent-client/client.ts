@@ -18,8 +18,9 @@ export interface AgentClientOptions {
 export class AgentClient {
   constructor(private readonly o: AgentClientOptions) {}
 
-  createSession(server: ServerEntry, req: CreateSessionRequest): Promise<{ session: DcvSession }> {
-    return this.call(server, 'POST', '/v1/sessions', req);
+  /** `timeoutMs` shortens the call below agent_request_timeout (placement's overall deadline). */
+  createSession(server: ServerEntry, req: CreateSessionRequest, opts: { timeoutMs?: number } = {}): Promise<{ session: DcvSession }> {
+    return this.call(server, 'POST', '/v1/sessions', req, opts.timeoutMs);
   }
 
   closeSession(server: ServerEntry, sessionId: string): Promise<unknown> {
@@ -34,16 +35,17 @@ export class AgentClient {
     return this.call(server, 'GET', '/v1/sessions');
   }
 
-  private async call<T>(server: ServerEntry, method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(server: ServerEntry, method: string, path: string, body?: unknown, timeoutMs = this.o.timeoutMs): Promise<T> {
     const host = server.address.includes(':') ? `[${server.address}]` : server.address;
     const expected = agentCn(server.guid);
+    const limit = Math.max(1, Math.min(timeoutMs, this.o.timeoutMs));
     let res: Response;
     try {
       res = await fetch(`https://${host}:${server.agentPort}${path}`, {
         method,
         headers: body ? { 'content-type': 'application/json' } : {},
         body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(this.o.timeoutMs),
+        signal: AbortSignal.timeout(limit),
         tls: {
           ca: this.o.caPem,
           cert: this.o.certPem,
@@ -54,7 +56,9 @@ export class AgentClient {
         },
       } as RequestInit);
     } catch (err) {
-      throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} is unreachable: ${(err as Error).message}`);
+      const timedOut = (err as Error).name === 'TimeoutError';
+      const why = timedOut ? `did not answer within ${limit} ms` : `is unreachable: ${(err as Error).message}`;
+      throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} ${why}`);
     }
     const text = await res.text();
     let json: any;

@@ -72,5 +72,7 @@ export function agentView(a: AgentRecord) {
     revokedAt: a.revokedAt ? new Date(a.revokedAt).toISOString() : null,
     lastSeen: a.lastSeen ? new Date(a.lastSeen).toISOString() : null,
     keyChangePending: a.conflictPublicKey !== null,
+    /** Pending again after it was registered with this same key (certificate expired or lost). */
+    returning: a.state === 'pending' && a.returning,
   };
 }

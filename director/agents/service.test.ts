@@ -13,17 +13,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-async function setup(maxPending?: number) {
+async function setup(maxPending?: number, reissueToKnownKey?: boolean) {
   const clock = new FakeClock(Date.now());
   const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-ca-')), hostnames: [], clock });
   const events: AuditEvent[] = [];
   const audit = { record: (e: AuditEvent) => events.push(e), list: () => [] };
-  const service = new AgentService(new AgentStore(openDatabase(':memory:')), ca, clock, audit, silentLogger, maxPending);
+  const service = new AgentService(new AgentStore(openDatabase(':memory:')), ca, clock, audit, silentLogger, maxPending, reissueToKnownKey);
   return { clock, service, events };
 }
 
-async function registration(guid = crypto.randomUUID()) {
-  const keys = await generateEd25519();
+async function registration(guid = crypto.randomUUID(), keys?: Awaited<ReturnType<typeof generateEd25519>>) {
+  keys ??= await generateEd25519();
   const csr = Buffer.from(await createCsr(keys, agentCn(guid))).toString('base64');
   return { guid, hostname: 'ws1', csr, remoteAddress: '127.0.0.1' };
 }
@@ -80,4 +80,47 @@ test('rejects: a second agent cannot be approved under a registered agent\'s hos
   expect(service.get(twin.guid)?.state).toBe('pending');
   service.revoke(first.guid, 'admin');
   expect(service.approve(twin.guid, 'admin').state).toBe('registered');
+});
+
+/** Registered and collected its certificate; returns the registration (same key) to send again. */
+async function registeredAgent(service: AgentService) {
+  const keys = await generateEd25519();
+  const r = await registration(crypto.randomUUID(), keys);
+  await service.register(r).catch(() => {});
+  service.approve(r.guid, 'admin');
+  await service.register(r);
+  return { r: await registration(r.guid, keys), keys };
+}
+
+test('ok: a registered agent registering again with the same key is pending again, shown as returning, until approved', async () => {
+  const { service, events, clock } = await setup();
+  const { r } = await registeredAgent(service);
+  clock.advance(15 * 86_400_000);
+  await expect(service.register(r)).rejects.toMatchObject({ status: 403, code: 'AGENT_PENDING' });
+  expect(service.get(r.guid)).toMatchObject({ state: 'pending', returning: true });
+  expect(events.map((e) => e.type)).toEqual(['agent.approve', 'agent.returning']);
+  // Asking again changes nothing; the hourly cleanup does not forget a returning agent.
+  await expect(service.register(r)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
+  clock.advance(8 * 86_400_000);
+  expect(service.purgeStalePending(7 * 86_400_000)).toBe(0);
+  service.approve(r.guid, 'admin');
+  expect(service.get(r.guid)).toMatchObject({ state: 'registered', returning: false });
+  expect((await service.register(r)).agentId).toBe(r.guid);
+  // The approval was good for one certificate.
+  await expect(service.register(r)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
+});
+
+test('ok: with reissue_to_known_key the same key gets a certificate at once (the old behaviour)', async () => {
+  const { service } = await setup(undefined, true);
+  const { r } = await registeredAgent(service);
+  expect((await service.register(r)).certificate).toContain('BEGIN CERTIFICATE');
+  expect((await service.register(r)).certificate).toContain('BEGIN CERTIFICATE');
+  expect(service.get(r.guid)).toMatchObject({ state: 'registered', returning: false });
+});
+
+test('rejects: a returning agent\'s old certificate no longer authenticates while it waits', async () => {
+  const { service } = await setup();
+  const { r } = await registeredAgent(service);
+  await service.register(r).catch(() => {});
+  expect(() => service.authenticateAgent(new Uint8Array([1]), `dcvix-agent-${r.guid}`)).toThrow(expect.objectContaining({ code: 'AGENT_NOT_REGISTERED' }));
 });

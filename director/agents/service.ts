@@ -34,12 +34,16 @@ export class AgentService {
     private readonly log: Logger,
     /** Pending registrations accepted at most (unauthenticated callers must not grow agents.db forever). */
     private readonly maxPending = 1000,
+    /** Config reissue_to_known_key: a registered key registering again gets a certificate without approval. */
+    private readonly reissueToKnownKey = false,
   ) {}
 
   /**
    * POST /v1/agent/register. Unknown GUID -> pending (403); pending -> newest CSR kept (403);
-   * registered with the same key -> a fresh certificate; a different key never takes over a
-   * registered identity: it is parked for the admin (409); revoked -> refused.
+   * registered and just approved -> its certificate; registered with the same key again (certificate
+   * expired or lost) -> pending again, shown as returning (403), unless reissue_to_known_key; a
+   * different key never takes over a registered identity: it is parked for the admin (409);
+   * revoked -> refused.
    */
   async register(input: { guid: string; hostname: string; csr: string; remoteAddress: string }): Promise<IssuedCertificate> {
     if (!isGuid(input.guid)) throw badRequest('INVALID_GUID', 'guid must be a lower-case UUIDv4');
@@ -69,6 +73,14 @@ export class AgentService {
       throw conflict('AGENT_KEY_MISMATCH', 'this GUID is registered with another key; an administrator must approve the new key');
     }
     this.checkHostnameFree(input.hostname, input.guid);
+    if (!known.mayCollect && !this.reissueToKnownKey) {
+      // The agent.key alone must not mint certificates: an admin approves the returning agent again.
+      this.store.markReturning(row);
+      this.accepted.delete(input.guid);
+      this.audit.record({ type: 'agent.returning', target: input.guid, clientAddress: input.remoteAddress, outcome: 'success', detail: `${input.hostname}: registered before with the same key; pending approval again` });
+      this.log.warn('registered agent registers again with the same key; pending approval again', { guid: input.guid, hostname: input.hostname, csrFingerprint: csr.fingerprint });
+      throw pending();
+    }
     return this.issue(known, csr.parsed.request, input.hostname);
   }
 

@@ -20,6 +20,10 @@ export interface AgentRecord {
   lastSeen: number | null;
   conflictPublicKey: Uint8Array | null;
   conflictAt: number | null;
+  /** An approval allows one certificate to be collected by registering (cleared once issued). */
+  mayCollect: boolean;
+  /** Pending again after it was registered with this same key (certificate expired or lost). */
+  returning: boolean;
 }
 
 interface Row {
@@ -40,6 +44,8 @@ interface Row {
   last_seen: number | null;
   conflict_public_key: Uint8Array | null;
   conflict_at: number | null;
+  may_collect: number;
+  is_returning: number;
 }
 
 const fromRow = (r: Row): AgentRecord => ({
@@ -60,6 +66,8 @@ const fromRow = (r: Row): AgentRecord => ({
   lastSeen: r.last_seen,
   conflictPublicKey: r.conflict_public_key,
   conflictAt: r.conflict_at,
+  mayCollect: r.may_collect === 1,
+  returning: r.is_returning === 1,
 });
 
 /** agents.db access: every statement prepared once. */
@@ -81,18 +89,24 @@ export class AgentStore {
       ),
       setConflict: db.query('UPDATE agents SET conflict_public_key = $key, conflict_at = $now, csr = $csr, csr_fingerprint = $csrFingerprint, updated_at = $now WHERE guid = $guid'),
       approve: db.query(
-        `UPDATE agents SET state = 'registered', approved_at = $now, approved_by = $by, updated_at = $now WHERE guid = $guid AND state = 'pending'`,
+        `UPDATE agents SET state = 'registered', approved_at = $now, approved_by = $by, updated_at = $now, may_collect = 1, is_returning = 0
+         WHERE guid = $guid AND state = 'pending'`,
       ),
       adoptConflict: db.query(
         `UPDATE agents SET public_key = conflict_public_key, conflict_public_key = NULL, conflict_at = NULL,
-         approved_at = $now, approved_by = $by, updated_at = $now WHERE guid = $guid AND state = 'registered' AND conflict_public_key IS NOT NULL`,
+         approved_at = $now, approved_by = $by, updated_at = $now, may_collect = 1 WHERE guid = $guid AND state = 'registered' AND conflict_public_key IS NOT NULL`,
       ),
       clearConflict: db.query('UPDATE agents SET conflict_public_key = NULL, conflict_at = NULL, updated_at = $now WHERE guid = $guid'),
       revoke: db.query(`UPDATE agents SET state = 'revoked', revoked_at = $now, updated_at = $now WHERE guid = $guid AND state != 'revoked'`),
       remove: db.query('DELETE FROM agents WHERE guid = ?'),
-      issued: db.query('UPDATE agents SET cert_serial = $serial, cert_not_after = $notAfter, hostname = $hostname, updated_at = $now WHERE guid = $guid'),
+      issued: db.query('UPDATE agents SET cert_serial = $serial, cert_not_after = $notAfter, hostname = $hostname, updated_at = $now, may_collect = 0 WHERE guid = $guid'),
+      returning: db.query(
+        `UPDATE agents SET state = 'pending', is_returning = 1, hostname = $hostname, csr = $csr, csr_fingerprint = $csrFingerprint,
+         remote_address = $remoteAddress, updated_at = $now WHERE guid = $guid AND state = 'registered' AND public_key = $publicKey`,
+      ),
       seen: db.query('UPDATE agents SET last_seen = $now WHERE guid = $guid'),
-      purgePending: db.query("DELETE FROM agents WHERE state = 'pending' AND updated_at < ?"),
+      // A returning agent proved it holds a once-approved key: not purged like an unknown newcomer.
+      purgePending: db.query("DELETE FROM agents WHERE state = 'pending' AND is_returning = 0 AND updated_at < ?"),
       counts: db.query<{ state: AgentState; n: number }, []>('SELECT state, COUNT(*) AS n FROM agents GROUP BY state'),
       holderOfHostname: db.query<{ guid: string }, [string, string]>("SELECT guid FROM agents WHERE hostname = ? AND guid != ? AND state = 'registered' LIMIT 1"),
       pendingCount: db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM agents WHERE state = 'pending'"),
@@ -115,6 +129,11 @@ export class AgentStore {
 
   updatePending(a: { guid: string; hostname: string; publicKey: Uint8Array; csr: Uint8Array; csrFingerprint: string; remoteAddress: string; now: number }): void {
     this.q.updatePending.run(a);
+  }
+
+  /** A registered agent asks again with its registered key: pending again until an admin approves. */
+  markReturning(a: { guid: string; hostname: string; publicKey: Uint8Array; csr: Uint8Array; csrFingerprint: string; remoteAddress: string; now: number }): boolean {
+    return this.q.returning.run(a).changes === 1;
   }
 
   recordKeyConflict(guid: string, key: Uint8Array, csr: Uint8Array, csrFingerprint: string, now: number): void {

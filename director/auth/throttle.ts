@@ -3,8 +3,9 @@
  * share a budget) and per client address. After `maxFailures` failures inside `windowMs` the key is
  * locked until the oldest of those failures leaves the window. Addresses get a larger budget
  * (addressFactor x maxFailures) because many users may share one (NAT). A success clears the user's
- * failures, not the address's. State is in memory: a restart forgets it, which is acceptable for a
- * rate limit. The number of tracked keys is capped so a flood of names cannot exhaust memory.
+ * failures, not the address's. State is served from memory; the caller may pass in the failures map
+ * (auth/throttle-persistence.ts writes it behind to the store so a restart keeps it).
+ * The number of tracked keys is capped so a flood of names cannot exhaust memory.
  */
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
@@ -26,8 +27,7 @@ export interface Throttle {
 const MAX_KEYS = 100_000;
 
 /** The in-memory sliding-window throttle. */
-export function createThrottle(cfg: ThrottleConfig, clock: Clock, addressFactor = 4): Throttle {
-  const failures = new Map<string, number[]>();
+export function createThrottle(cfg: ThrottleConfig, clock: Clock, addressFactor = 4, failures = new Map<string, number[]>()): Throttle {
   const limitOf = (key: string) => (key.startsWith('a:') ? cfg.max_failures * addressFactor : cfg.max_failures);
   const keys = (user: string, addr: string) => [`u:${user.toLowerCase()}`, `a:${addr}`];
 

@@ -31,7 +31,10 @@ export const directorSchema = {
   server_offline_after: field(90_000, duration(1_000)),
   /** Port the director reaches agents on when an update does not say. */
   agent_port: field(8446, port),
-  agent_request_timeout: field(15_000, duration(100)),
+  /** Time limit of one call to an agent; must exceed 2 x the agents' dcv_timeout + 2 s (health check). */
+  agent_request_timeout: field(30_000, duration(100)),
+  /** How long pool placement skips a server after a create failed there for a host-side reason. */
+  placement_cooldown: field(5 * 60_000, duration(0)),
   /** CIDRs allowed to call POST /resolveSession (the DCV Connection Gateway). */
   gateway_allow: field<string[]>(['127.0.0.1/32', '::1/128'], list(str)),
   /** CIDRs allowed to scrape GET /metrics. */
@@ -45,6 +48,12 @@ export const directorSchema = {
   dcv_certificate_validation: field<'strict' | 'accept-untrusted' | 'ask-user'>('ask-user', oneOf('strict', 'accept-untrusted', 'ask-user')),
   /** How many DCV connections one connection token may open within its lifetime. */
   connection_token_max_uses: field(3, int(1, 100)),
+  /**
+   * Today's-behaviour switch: an agent registered before that registers again with the same key
+   * (certificate expired or agent.crt lost) gets a certificate at once instead of waiting for approval.
+   * Risk: whoever holds a copy of agent.key can then mint certificates until the agent is revoked.
+   */
+  reissue_to_known_key: field(false, bool),
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
   auth: authSchema,
   otp: otpSchema,

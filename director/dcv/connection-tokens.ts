@@ -1,11 +1,15 @@
 import { ApiError } from '../../shared/errors.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { RuntimeState, SessionEntry } from '../servers/runtime-state.ts';
+import type { TokenUseStore } from '../store/runtime-stores.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
 /**
  * Connection tokens: PASETO bound to user, server and session, valid a few minutes, and limited-use
  * (PROTOCOLS.md 1: ideally single- or limited-use). DCV server checks each through authtokenverify.
+ * With a TokenUseStore every accepted use is counted in the store before DCV hears "yes" (write-through:
+ * one row per DCV connection, not per request), so a restart, even kill -9, never grants a used-up
+ * token more uses; the in-memory count only turns away what is already known to be used up.
  */
 export class ConnectionTokens {
   /** jti -> { uses so far, expiry }: counts uses; entries go once their token expired. */
@@ -17,7 +21,10 @@ export class ConnectionTokens {
     private readonly clock: Clock,
     private readonly ttlMs: number,
     private readonly maxUses: number,
+    private readonly store?: TokenUseStore,
   ) {}
+
+  private lastPurge = 0;
 
   issue(session: SessionEntry) {
     return this.tokens.issueConnection({ sub: session.owner, sessionId: session.id, serverId: session.serverId, ttlMs: this.ttlMs });
@@ -43,11 +50,21 @@ export class ConnectionTokens {
     if (used.count >= this.maxUses) return undefined;
     used.count++;
     this.uses.set(claims.jti, used);
+    if (this.store) {
+      // Fail closed: a use that cannot be counted is refused.
+      const stored = await this.store.addUse(claims.jti, used.expiresAt).catch(() => Number.POSITIVE_INFINITY);
+      used.count = Math.max(used.count, stored);
+      if (stored > this.maxUses) return undefined;
+    }
     return claims.sub;
   }
 
   private sweep(): void {
     const now = this.clock.now();
     for (const [jti, u] of this.uses) if (u.expiresAt < now) this.uses.delete(jti);
+    if (this.store && now - this.lastPurge > 60_000) {
+      this.lastPurge = now;
+      void this.store.purgeExpired(now).catch(() => {});
+    }
   }
 }

@@ -45,7 +45,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/v1/admin/audit': { get: { summary: 'Audit events', auth: 'admin', query: ['type', 'actor', 'outcome', 'since', 'limit'] } },
   '/v1/user/authtokenverify': { post: { summary: 'DCV server auth-token verifier (form: sessionId, authenticationToken, clientAddress); XML answer', auth: 'none', produces: 'text/xml' } },
   '/resolveSession': { post: { summary: 'DCV Connection Gateway session resolver', auth: 'gateway', query: ['sessionId', 'transport', 'clientIpAddress'] } },
-  '/v1/user/servers': { get: { summary: 'Servers and pools the caller may use, with live state and own sessions', auth: 'cookie' } },
+  '/v1/user/servers': { get: { summary: 'Servers and pools (with their members) the caller may use: live state, health, own sessions', auth: 'cookie' } },
   '/v1/user/sessions': { post: { summary: 'Start (or reconnect to) a session on a server or pool', auth: 'cookie', body: { 'serverId?': 'string', 'poolId?': 'string', sessionType: 'string' } } },
   '/v1/user/sessions/{id}': { delete: { summary: 'Close one of the caller’s sessions', auth: 'cookie' } },
   '/v1/user/sessions/{id}/connection': { get: { summary: 'Connection token, web-client URL, dcv:// URI, .dcv link', auth: 'cookie' } },
@@ -57,7 +57,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
     post: { summary: 'Create a session for a user', auth: 'admin', body: { serverId: 'string', userId: 'string', sessionType: 'string', 'sessionId?': 'string' } },
   },
   '/v1/sessions/{id}': { delete: { summary: 'Close any session', auth: 'admin' } },
-  '/v1/servers': { get: { summary: 'Every known server with its sessions', auth: 'admin' } },
+  '/v1/servers': { get: { summary: 'Every known server with its health and sessions', auth: 'admin' } },
 };
 
 const SECURITY: Record<Auth, object[]> = { none: [], cookie: [{ session: [] }], admin: [{ session: [] }], mtls: [{ agentCertificate: [] }], gateway: [] };

@@ -17,14 +17,14 @@ import type { LoginPort } from './routes.ts';
  * Login wiring from config: the backend chain, the optional second factor, throttling and the audit
  * log. Groups for the policy are the backend's when it knows them (LDAP), else the policy's own.
  */
-export function buildLogin(d: { config: DirectorConfig; db: Database; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog }) {
+export function buildLogin(d: { config: DirectorConfig; db: Database; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog; throttleFailures?: Map<string, number[]> }) {
   const audit = (d.wrapAudit ?? ((a: AuditLog) => a))(createSqliteAuditLog(d.db, d.clock));
   const otp = createOtpVerifier(d.config.otp, { db: d.db, clock: d.clock, log: d.log });
   const service = createLoginService({
     authenticators: createAuthenticators(d.config.auth, { log: d.log }),
     otp,
     otpRequired: !!otp,
-    throttle: createThrottle(d.config.throttle, d.clock),
+    throttle: createThrottle(d.config.throttle, d.clock, undefined, d.throttleFailures),
     audit,
     isAdmin: (user, groups) => isAdmin(d.policy.current, user, groupsOf(d.policy.current, user, groups)),
     clock: d.clock,

@@ -7,15 +7,17 @@ import { MetricsRegistry } from './registry.ts';
 
 /**
  * The director's metrics: requests by route and status, agents by state, servers and sessions,
- * login outcomes, and certificate expiry (CA, director, soonest agent).
+ * login outcomes, placement failures by reason, and certificate expiry (CA, director, soonest agent).
  */
 export function createDirectorMetrics() {
   const registry = new MetricsRegistry();
   const requests = registry.counter('dcvix_http_requests_total', 'HTTP requests by route, method and status');
   const logins = registry.counter('dcvix_logins_total', 'Login attempts by outcome and backend');
+  const placementFailures = registry.counter('dcvix_placement_failures_total', 'Session creates that failed on a host for a host-side reason, by health reason');
   return {
     registry,
     countRequest: (route: string, method: string, status: number) => requests.inc({ route, method, status: String(status) }),
+    countPlacementFailure: (reason: string) => placementFailures.inc({ reason }),
     /** Wraps the audit log so login events are counted as they are recorded. */
     countingAudit(audit: AuditLog): AuditLog {
       return {

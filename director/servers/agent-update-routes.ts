@@ -24,6 +24,7 @@ export const agentUpdateRoutes = (deps: { agents: AgentService; state: RuntimeSt
           tags: update.tags,
           version: update.version,
           dcvError: update.dcvError,
+          dcvTimeoutMs: update.dcvTimeoutMs,
           sessions: update.sessions,
         });
         deps.agents.markSeen(agent.guid);

@@ -1,9 +1,10 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { conflict } from '../../shared/errors.ts';
+import { clearedByHealthyUpdate, serverHealth, type HealthFacts, type HealthReason, type HealthRules, type ServerHealth } from './health.ts';
 
 /** A DCV host as the director knows it from its agent's updates. */
-export interface ServerEntry {
+export interface ServerEntry extends HealthFacts {
   /** Server id = the host name the agent reports (policy files name servers by it). */
   id: string;
   guid: string;
@@ -13,8 +14,10 @@ export interface ServerEntry {
   tags: string[];
   version: string | null;
   lastSeen: number;
-  /** The agent's last dcv failure (e.g. dcv missing), shown to admins; null when dcv works. */
-  dcvError: string | null;
+  // Health facts (HealthFacts): dcvError (the agent's last dcv failure, null when dcv works),
+  // dcvTimeoutMs (as the agent reports it), placementFailure (a failed create), healthSince.
+  /** Loaded from the store after a director restart and not updated by its agent since. */
+  stale?: boolean;
 }
 
 /** A session the director knows: reported by an agent or just created through the director. */
@@ -29,8 +32,9 @@ export interface SessionEntry extends DcvSession {
 }
 
 /**
- * In-memory runtime state (seed: the runtime session DB is in memory): servers from agent updates and
- * the sessions on them. Rebuilt from agent updates after a director restart within one update interval.
+ * Runtime state, served from memory: servers from agent updates and the sessions on them. Unlike the
+ * specification (in memory only), it is also written behind to the store (servers/state-writer.ts)
+ * and loaded at start-up, marked stale until each agent's next update; `onChange` names what changed.
  * Indexed by GUID, by server and by owner, so an update or a user's server list costs what it touches,
  * not the size of the fleet.
  */
@@ -41,17 +45,40 @@ export class RuntimeState {
   private readonly sessionsByServer = new Map<string, Map<string, SessionEntry>>();
   private readonly sessionsByOwner = new Map<string, Map<string, SessionEntry>>();
 
-  constructor(private readonly clock: Clock) {}
+  /** When state was loaded from the store; a stale server's silence before this says nothing. */
+  private restoredAt = 0;
+  /** Called with the id of every server whose entry or sessions changed (write-behind). */
+  onChange?: (serverId: string) => void;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly healthRules: HealthRules = { agentRequestTimeoutMs: 30_000 },
+  ) {}
+
+  /** Start-up: puts back a server and its sessions from the store, stale until its agent updates. */
+  restore(server: ServerEntry, sessions: SessionEntry[]): void {
+    const now = this.clock.now();
+    this.restoredAt = now;
+    if (this.serverIdByGuid.has(server.guid) || this.servers.has(server.id)) return;
+    this.servers.set(server.id, { ...server, stale: true });
+    this.serverIdByGuid.set(server.guid, server.id);
+    // The session housekeeper counts from now: the director's downtime is not the agent's silence.
+    for (const s of sessions) if (s.serverId === server.id) this.putSession({ ...s, refreshedAt: Math.max(s.refreshedAt, now) });
+  }
 
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
-  applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; sessions: DcvSession[] }): void {
+  applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; dcvTimeoutMs?: number; sessions: DcvSession[] }): void {
     const now = this.clock.now();
     const holder = this.servers.get(u.hostname);
     if (holder && holder.guid !== u.guid) throw conflict('HOSTNAME_TAKEN', `host name ${u.hostname} is held by another agent`);
     // The same GUID may come back under a new host name: drop the old entry.
     const previousId = this.serverIdByGuid.get(u.guid);
     if (previousId !== undefined && previousId !== u.hostname) this.removeServer(previousId);
-    this.servers.set(u.hostname, {
+    const dcvError = u.dcvError ?? null;
+    // A remembered create failure ends when this update shows dcv answering, if it can show that.
+    const failure = holder?.placementFailure ?? null;
+    const keptFailure = failure && !(dcvError === null && clearedByHealthyUpdate(failure)) && now < failure.until ? failure : null;
+    const entry: ServerEntry = {
       id: u.hostname,
       guid: u.guid,
       address: u.address,
@@ -60,9 +87,15 @@ export class RuntimeState {
       tags: u.tags,
       version: u.version ?? null,
       lastSeen: now,
-      dcvError: u.dcvError ?? null,
-    });
+      dcvError,
+      dcvTimeoutMs: u.dcvTimeoutMs ?? null,
+      placementFailure: keptFailure,
+      healthSince: now,
+    };
+    this.keepHealthSince(holder, entry);
+    this.servers.set(u.hostname, entry);
     this.serverIdByGuid.set(u.guid, u.hostname);
+    this.onChange?.(u.hostname);
     const reported = new Set<string>();
     for (const s of u.sessions) {
       reported.add(s.id);
@@ -94,7 +127,33 @@ export class RuntimeState {
   }
 
   isOnline(s: ServerEntry, offlineAfterMs: number): boolean {
-    return this.clock.now() - s.lastSeen <= offlineAfterMs;
+    const seen = s.stale ? Math.max(s.lastSeen, this.restoredAt) : s.lastSeen;
+    return this.clock.now() - seen <= offlineAfterMs;
+  }
+
+  /** The server's health now (see health.ts). */
+  health(s: ServerEntry): ServerHealth {
+    return serverHealth(s, this.clock.now(), this.healthRules);
+  }
+
+  /** A create failed on this server for a host-side reason: placement skips it until `until`. */
+  markFailed(id: string, reason: HealthReason, message: string, until: number): void {
+    const server = this.servers.get(id);
+    if (!server) return;
+    const next = { ...server, placementFailure: { reason, message: message.slice(0, 500), at: this.clock.now(), until } };
+    this.keepHealthSince(server, next);
+    this.servers.set(id, next);
+    this.onChange?.(id);
+  }
+
+  /** A create succeeded on this server: whatever failed there before is over. */
+  markSucceeded(id: string): void {
+    const server = this.servers.get(id);
+    if (!server?.placementFailure) return;
+    const next = { ...server, placementFailure: null };
+    this.keepHealthSince(server, next);
+    this.servers.set(id, next);
+    this.onChange?.(id);
   }
 
   session(id: string): SessionEntry | undefined {
@@ -126,6 +185,7 @@ export class RuntimeState {
     this.sessions.delete(id);
     this.indexDelete(this.sessionsByServer, s.serverId, id);
     this.indexDelete(this.sessionsByOwner, s.owner, id);
+    this.onChange?.(s.serverId);
   }
 
   /** Forgets the server of an agent (revoked): no placement on it, its sessions gone from view. */
@@ -138,6 +198,7 @@ export class RuntimeState {
     const server = this.servers.get(id);
     if (server) this.serverIdByGuid.delete(server.guid);
     this.servers.delete(id);
+    this.onChange?.(id);
     for (const sid of [...(this.sessionsByServer.get(id)?.keys() ?? [])]) this.removeSession(sid);
   }
 
@@ -154,6 +215,14 @@ export class RuntimeState {
     return { servers: this.servers.size, sessions: this.sessions.size };
   }
 
+  /** `healthSince` moves only when the status or reason changes. */
+  private keepHealthSince(prior: ServerEntry | undefined, next: ServerEntry): void {
+    const now = this.clock.now();
+    const before = prior && serverHealth(prior, now, this.healthRules);
+    const after = serverHealth({ ...next, healthSince: now }, now, this.healthRules);
+    next.healthSince = before && before.status === after.status && before.reason === after.reason ? before.since : now;
+  }
+
   private putSession(entry: SessionEntry): void {
     const prior = this.sessions.get(entry.id);
     // A session id moving host or owner (a new session reusing an id) leaves its old index entries.
@@ -161,6 +230,7 @@ export class RuntimeState {
     this.sessions.set(entry.id, entry);
     this.indexSet(this.sessionsByServer, entry.serverId, entry);
     this.indexSet(this.sessionsByOwner, entry.owner, entry);
+    this.onChange?.(entry.serverId);
   }
 
   private indexSet(index: Map<string, Map<string, SessionEntry>>, key: string, entry: SessionEntry): void {

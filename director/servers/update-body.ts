@@ -3,6 +3,7 @@ import { badRequest } from '../../shared/errors.ts';
 
 const MAX_SESSIONS = 2000;
 const MAX_TAGS = 64;
+const MAX_DCV_TIMEOUT_MS = 86_400_000;
 const TAG_RE = /^[A-Za-z0-9][A-Za-z0-9_.:=/-]{0,63}$/;
 const HOST_RE = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
 
@@ -22,6 +23,10 @@ export function parseAgentUpdate(body: Record<string, unknown>): AgentUpdate {
   if (agentPort !== undefined && !(Number.isInteger(agentPort) && (agentPort as number) > 0 && (agentPort as number) < 65536)) {
     throw badRequest('INVALID_UPDATE', 'agentPort must be a port number');
   }
+  const dcvTimeoutMs = body.dcvTimeoutMs;
+  if (dcvTimeoutMs !== undefined && !(Number.isInteger(dcvTimeoutMs) && (dcvTimeoutMs as number) > 0 && (dcvTimeoutMs as number) <= MAX_DCV_TIMEOUT_MS)) {
+    throw badRequest('INVALID_UPDATE', `dcvTimeoutMs must be a whole number of milliseconds from 1 to ${MAX_DCV_TIMEOUT_MS}`);
+  }
   const version = typeof body.version === 'string' ? body.version.slice(0, 64) : undefined;
   const dcvError = typeof body.dcvError === 'string' ? body.dcvError.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500) : undefined;
   return {
@@ -31,6 +36,7 @@ export function parseAgentUpdate(body: Record<string, unknown>): AgentUpdate {
     ...(agentPort ? { agentPort: agentPort as number } : {}),
     ...(version ? { version } : {}),
     ...(dcvError ? { dcvError } : {}),
+    ...(dcvTimeoutMs !== undefined ? { dcvTimeoutMs: dcvTimeoutMs as number } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { Policy } from '../policy/schema.ts';
+import { healthView } from './health.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from './runtime-state.ts';
 
 /** A session as the API shows it. */
@@ -25,26 +26,36 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
   const servers = [];
   for (const s of state.allServers()) {
     if (!mayUseServer(e, s.id)) continue;
-    servers.push({ id: s.id, online: state.isOnline(s, offlineAfterMs), tags: s.tags, stats: s.stats, lastSeen: new Date(s.lastSeen).toISOString(), sessions: mine(s.id) });
+    servers.push({ id: s.id, online: state.isOnline(s, offlineAfterMs), stale: s.stale === true, health: healthView(state.health(s)), tags: s.tags, stats: s.stats, lastSeen: new Date(s.lastSeen).toISOString(), sessions: mine(s.id) });
   }
   // Servers named in the policy but never heard from are shown offline, so users know they exist.
   if (!e.allServers) {
-    for (const id of e.servers) if (!state.server(id)) servers.push({ id, online: false, tags: [], stats: null, lastSeen: null, sessions: [] });
+    for (const id of e.servers) if (!state.server(id)) servers.push({ id, online: false, stale: false, health: null, tags: [], stats: null, lastSeen: null, sessions: [] });
   }
   servers.sort((a, b) => a.id.localeCompare(b.id));
   const pools = [...e.pools].sort().map((id) => {
     const members = poolMembers(policy, id, state.serverIds());
     const memberSet = new Set(members);
-    const live = members.map((m) => state.server(m)).filter((s): s is ServerEntry => !!s && state.isOnline(s, offlineAfterMs));
+    const memberViews = [...members].sort().map((m) => memberView(state, m, offlineAfterMs));
     return {
       id,
       description: policy.pools.get(id)?.description ?? '',
-      members: members.length,
-      online: live.length,
+      members: memberViews,
+      online: memberViews.filter((m) => m.online).length,
       sessions: state.sessionsOf(user).filter((s) => memberSet.has(s.serverId)).map(sessionView),
     };
   });
   return { servers, pools };
+}
+
+/**
+ * A pool member as a user of the pool sees it: its id, whether it is online, its health (null when the
+ * director has never heard from it) and how many sessions it holds (anyone's; no details of others').
+ */
+function memberView(state: RuntimeState, id: string, offlineAfterMs: number) {
+  const s: ServerEntry | undefined = state.server(id);
+  if (!s) return { id, online: false, health: null, sessionCount: 0 };
+  return { id, online: state.isOnline(s, offlineAfterMs), health: healthView(state.health(s)), sessionCount: state.sessionsOn(id).length };
 }
 
 /** GET /v1/servers (admin): every known server with its sessions. */
@@ -55,13 +66,16 @@ export function adminServersView(state: RuntimeState, offlineAfterMs: number) {
       id: s.id,
       guid: s.guid,
       online: state.isOnline(s, offlineAfterMs),
+      stale: s.stale === true,
       address: s.address,
       agentPort: s.agentPort,
       tags: s.tags,
       stats: s.stats,
       lastSeen: new Date(s.lastSeen).toISOString(),
       version: s.version,
+      health: healthView(state.health(s)),
       dcvError: s.dcvError,
+      dcvTimeoutMs: s.dcvTimeoutMs,
       sessions: state.sessionsOn(s.id).map(sessionView),
     }));
 }

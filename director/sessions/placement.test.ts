@@ -11,6 +11,9 @@ const server = (id: string, load1: number, cores: number, free: number): ServerE
   version: null,
   lastSeen: 0,
   dcvError: null,
+  dcvTimeoutMs: null,
+  placementFailure: null,
+  healthSince: 0,
   stats: { hostname: id, free_memory: free, total_memory: 64e9, cores, cpu_usage: 0, load1, load5: 0, load15: 0 },
 });
 const session = (id: string, serverId: string, owner: string, type: 'console' | 'virtual' = 'virtual'): SessionEntry => ({ id, serverId, owner, type, numOfConnections: 0, refreshedAt: 0, confirmed: true });
@@ -44,6 +47,12 @@ describe('placement', () => {
     const c = [cand(server('a', 0, 1, 0), [session('s1', 'a', 'alice', 'console'), session('s2', 'a', 'bob')])];
     expect(existingSession(c, 'alice', 'console')?.id).toBe('s1');
     expect(existingSession(c, 'alice', 'virtual')).toBeUndefined();
+  });
+  test('ok: a last-resort host (misconfigured timeouts) is chosen only when no healthy one is left', () => {
+    const idle = { ...cand(server('a', 0, 8, 9e9)), lastResort: true };
+    const busy = cand(server('b', 7, 8, 1e9), [session('x', 'b', 'u'), session('y', 'b', 'v')]);
+    expect(chooseServer([idle, busy], 'virtual')?.id).toBe('b');
+    expect(chooseServer([idle], 'virtual')?.id).toBe('a');
   });
   test('rejects: no candidates -> undefined', () => {
     expect(chooseServer([], 'virtual')).toBeUndefined();

@@ -4,11 +4,14 @@ import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
 export interface Candidate {
   server: ServerEntry;
   sessions: SessionEntry[];
+  /** Works but is not healthy (MISCONFIGURED_TIMEOUTS): chosen only when no healthy host is left. */
+  lastResort?: boolean;
 }
 
 /**
- * Pool placement (README "How placement chooses"): among online members, skip hosts that already
- * have a console session when a console session is wanted (one per host), then pick the host with
+ * Pool placement (README "How placement chooses"): among online, not excluded members, skip hosts that
+ * already have a console session when a console session is wanted (one per host), prefer healthy hosts
+ * to last-resort ones, then pick the host with
  * the fewest sessions, then the lowest 1-minute load per core, then the most free memory, then the
  * server id (so equal hosts give a stable answer).
  */
@@ -24,6 +27,7 @@ export function chooseServer(candidates: Candidate[], type: SessionType): Server
 /** One pass instead of a sort: a pool of "*" may hold every server of a large fleet. */
 function better(a: Candidate, b: Candidate): boolean {
   const order =
+    Number(!!a.lastResort) - Number(!!b.lastResort) ||
     a.sessions.length - b.sessions.length ||
     loadPerCore(a.server) - loadPerCore(b.server) ||
     freeMemory(b.server) - freeMemory(a.server) ||

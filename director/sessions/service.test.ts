@@ -1,8 +1,10 @@
-import { expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
+import { ApiError } from '../../shared/errors.ts';
 import { silentLogger } from '../../shared/log.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import { PolicyHolder } from '../policy/holder.ts';
+import type { HealthReason } from '../servers/health.ts';
 import { RuntimeState, type ServerEntry } from '../servers/runtime-state.ts';
 import { SessionService } from './service.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,35 +12,200 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const stats = { hostname: 'x', free_memory: 1e9, total_memory: 2e9, cores: 4, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
+const AGENT_TIMEOUT = 30_000;
+const COOLDOWN = 300_000;
 
-/** Two pool members; the agent of each is slow, so concurrent console starts really overlap. */
-function setup() {
+/** What a fake agent does for one create: answer (after `takesMs` on the fake clock) or fail. */
+type Behaviour = { takesMs?: number; fail?: ApiError };
+
+/**
+ * A pool `p` of `members` (equal stats, so placement tries them in id order), a fake clock, and fake
+ * agents whose behaviour per server the test sets; every call is recorded with the time limit it got.
+ */
+function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dcvix-svc-'));
-  writeFileSync(join(dir, 'users.json'), JSON.stringify({ users: { alice: { pools: ['p'] }, bob: { pools: ['p'] }, carol: { pools: ['p'] } } }));
-  writeFileSync(join(dir, 'pools.json'), JSON.stringify({ pools: { p: { servers: ['ws1', 'ws2'] } } }));
+  writeFileSync(join(dir, 'users.json'), JSON.stringify({ users: { alice: { pools: ['p'], servers: ['ws1'] }, bob: { pools: ['p'] }, carol: { pools: ['p'] } } }));
+  writeFileSync(join(dir, 'pools.json'), JSON.stringify({ pools: { p: { servers: members } } }));
   const policy = new PolicyHolder(dir, silentLogger);
   policy.reload();
   const clock = new FakeClock(Date.now());
-  const state = new RuntimeState(clock);
-  for (const [i, id] of ['ws1', 'ws2'].entries()) state.applyUpdate({ guid: `g${i}`, hostname: id, address: '127.0.0.1', agentPort: 1, stats, tags: [], sessions: [] });
-  const created: string[] = [];
+  const state = new RuntimeState(clock, { agentRequestTimeoutMs: AGENT_TIMEOUT });
+  const update = (id: string, extra: { dcvError?: string; dcvTimeoutMs?: number } = {}) =>
+    state.applyUpdate({ guid: `g-${id}`, hostname: id, address: '127.0.0.1', agentPort: 1, stats, tags: [], sessions: [], ...extra });
+  for (const id of members) update(id);
+  const behaviour = new Map<string, Behaviour>();
+  const calls: { server: string; timeoutMs: number | undefined }[] = [];
   const agents = {
-    createSession: async (server: ServerEntry, req: { sessionId: string; userId: string }) => {
-      await Bun.sleep(20);
-      created.push(`${server.id}:${req.userId}`);
-      return { session: { id: req.sessionId, owner: req.userId, type: 'console', numOfConnections: 0 } };
+    createSession: async (server: ServerEntry, req: { sessionId: string; userId: string; sessionType: string }, o: { timeoutMs?: number } = {}) => {
+      calls.push({ server: server.id, timeoutMs: o.timeoutMs });
+      if (opts.slowMs) await Bun.sleep(opts.slowMs);
+      const b = behaviour.get(server.id) ?? {};
+      clock.advance(b.takesMs ?? 10);
+      if (b.fail) throw b.fail;
+      return { session: { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 } };
     },
   } as unknown as AgentClient;
   const audit = { record: () => {}, list: () => [] };
-  return { service: new SessionService({ state, policy, agents, audit, log: silentLogger, offlineAfterMs: 60_000 }), created };
+  const failures: HealthReason[] = [];
+  const service = new SessionService({
+    state,
+    policy,
+    agents,
+    audit,
+    log: silentLogger,
+    offlineAfterMs: 600_000,
+    clock,
+    agentRequestTimeoutMs: AGENT_TIMEOUT,
+    cooldownMs: COOLDOWN,
+    onPlacementFailure: (r) => failures.push(r),
+  });
+  const create = (user = 'alice', target: { poolId?: string; serverId?: string } = { poolId: 'p' }) => service.createForUser({ user, groups: [] }, target, 'virtual');
+  const createErr = (user = 'alice', target?: { poolId?: string; serverId?: string }) => create(user, target).then(() => undefined, (e: ApiError) => e);
+  const health = (id: string) => state.health(state.server(id)!);
+  return { service, state, clock, behaviour, calls, failures, update, create, createErr, health };
 }
 
+const dcvError = (msg = 'dcv create-session failed (exit 1): Could not create session') => new ApiError(502, 'DCV_FAILED', msg);
+const licences = () => new ApiError(502, 'DCV_FAILED', 'dcv create-session failed (exit 1): All licenses in use');
+const timeout = () => new ApiError(502, 'DCV_TIMEOUT', 'dcv create-session did not finish within 10000 ms');
+const unreachable = () => new ApiError(502, 'AGENT_UNREACHABLE', 'agent on ws1 did not answer within 30000 ms');
+
 test('ok: users racing for console sessions in a pool are spread over its hosts; the one too many gets 503', async () => {
-  const { service, created } = setup();
+  const { service, calls } = setup(['ws1', 'ws2'], { slowMs: 20 });
   const results = await Promise.allSettled(['alice', 'bob', 'carol'].map((user) => service.createForUser({ user, groups: [] }, { poolId: 'p' }, 'console')));
   const ok = results.filter((r) => r.status === 'fulfilled');
   expect(ok).toHaveLength(2);
-  expect(created.map((c) => c.split(':')[0]).sort()).toEqual(['ws1', 'ws2']);
+  expect(calls.map((c) => c.server).sort()).toEqual(['ws1', 'ws2']);
   const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
   expect(failed.reason.code).toBe('NO_SERVER_AVAILABLE');
+});
+
+describe('placement routes around broken hosts', () => {
+  test('ok: a host-side failure is retried on the next member; the host is marked unhealthy and skipped until the cool-down ends', async () => {
+    const t = setup(['ws1', 'ws2']);
+    t.behaviour.set('ws1', { fail: licences() });
+    const r = await t.create('alice');
+    expect(r.session.serverId).toBe('ws2');
+    expect(t.calls.map((c) => c.server)).toEqual(['ws1', 'ws2']);
+    expect(t.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: expect.stringContaining('All licenses in use') });
+    expect(t.failures).toEqual(['LICENSES_EXHAUSTED']);
+    // bob: ws1 is cooling down, so it is not tried at all, even though an update came in meanwhile.
+    t.update('ws1');
+    expect((await t.create('bob')).session.serverId).toBe('ws2');
+    expect(t.calls.map((c) => c.server)).toEqual(['ws1', 'ws2', 'ws2']);
+    t.clock.advance(COOLDOWN);
+    expect(t.health('ws1').status).toBe('healthy');
+    t.behaviour.delete('ws1');
+    expect((await t.create('carol')).session.serverId).toBe('ws1');
+  });
+
+  test('ok: an update showing dcv answering ends a dcv-unavailable mark before the cool-down, not a DCV_TIMEOUT one', async () => {
+    const t = setup(['ws1', 'ws2', 'ws3']);
+    t.behaviour.set('ws1', { fail: new ApiError(502, 'DCV_UNAVAILABLE', 'dcv binary "/usr/bin/dcv" could not be started (ENOENT)') });
+    t.behaviour.set('ws2', { fail: timeout() });
+    expect((await t.create('alice')).session.serverId).toBe('ws3');
+    expect([t.health('ws1').reason, t.health('ws2').reason]).toEqual(['DCV_UNAVAILABLE', 'DCV_TIMEOUT']);
+    t.clock.advance(1000);
+    t.update('ws1');
+    t.update('ws2');
+    const h = t.health('ws1');
+    expect([h.status, h.since]).toEqual(['healthy', t.clock.now()]);
+    // list-sessions answering says nothing about a create-session that hangs.
+    expect(t.health('ws2').reason).toBe('DCV_TIMEOUT');
+  });
+
+  test('ok: a successful create on a cooling-down server (direct, e.g. an admin test) ends its mark', async () => {
+    const t = setup(['ws1', 'ws2']);
+    t.behaviour.set('ws1', { fail: unreachable() });
+    await t.create('bob');
+    expect(t.health('ws1').reason).toBe('AGENT_UNREACHABLE');
+    t.behaviour.delete('ws1');
+    expect((await t.create('alice', { serverId: 'ws1' })).session.serverId).toBe('ws1');
+    expect(t.health('ws1').status).toBe('healthy');
+  });
+
+  test('rejects: at most 3 members are tried; 503 NO_HEALTHY_SERVER carries the last reason', async () => {
+    const t = setup(['ws1', 'ws2', 'ws3', 'ws4']);
+    t.behaviour.set('ws1', { fail: dcvError() });
+    t.behaviour.set('ws2', { fail: licences() });
+    t.behaviour.set('ws3', { fail: timeout() });
+    const err = await t.createErr('alice');
+    expect([err?.status, err?.code, err?.details?.reason, err?.details?.serverId]).toEqual([503, 'NO_HEALTHY_SERVER', 'DCV_TIMEOUT', 'ws3']);
+    expect(err?.message).toContain('3 servers failed');
+    expect(t.calls.map((c) => c.server)).toEqual(['ws1', 'ws2', 'ws3']);
+    expect(t.failures).toEqual(['DCV_FAILED', 'LICENSES_EXHAUSTED', 'DCV_TIMEOUT']);
+    // The next user goes straight to the one member left.
+    expect((await t.create('bob')).session.serverId).toBe('ws4');
+  });
+
+  test('rejects: with every member unhealthy no agent is called; the 503 names the latest reason', async () => {
+    const t = setup(['ws1', 'ws2']);
+    t.behaviour.set('ws1', { fail: licences() });
+    t.behaviour.set('ws2', { fail: timeout() });
+    expect((await t.createErr('alice'))?.details?.reason).toBe('DCV_TIMEOUT');
+    const before = t.calls.length;
+    const err = await t.createErr('bob');
+    expect([err?.status, err?.code, err?.details?.reason]).toEqual([503, 'NO_HEALTHY_SERVER', 'DCV_TIMEOUT']);
+    expect(err?.message).toContain('every online member is unhealthy');
+    expect(t.calls.length).toBe(before);
+  });
+
+  test('rejects: healthy members that are only busy (a console each) give NO_SERVER_AVAILABLE, not a health reason', async () => {
+    const t = setup(['ws1', 'ws2']);
+    t.behaviour.set('ws2', { fail: licences() });
+    await t.service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'console');
+    const err = await t.service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'console').then(() => undefined, (e: ApiError) => e);
+    expect([err?.status, err?.code]).toEqual([503, 'NO_HEALTHY_SERVER']);
+    const busy = await t.service.createForUser({ user: 'carol', groups: [] }, { poolId: 'p' }, 'console').then(() => undefined, (e: ApiError) => e);
+    expect([busy?.status, busy?.code]).toEqual([503, 'NO_SERVER_AVAILABLE']);
+  });
+
+  test('ok: each attempt gets what is left of agent_request_timeout + 5 s, and none starts after it', async () => {
+    const t = setup(['ws1', 'ws2', 'ws3']);
+    t.behaviour.set('ws1', { fail: unreachable(), takesMs: AGENT_TIMEOUT });
+    t.behaviour.set('ws2', { fail: timeout(), takesMs: 5_000 });
+    const err = await t.createErr('alice');
+    expect(t.calls).toEqual([
+      { server: 'ws1', timeoutMs: 35_000 },
+      { server: 'ws2', timeoutMs: 5_000 },
+    ]);
+    expect([err?.code, err?.details?.reason]).toEqual(['NO_HEALTHY_SERVER', 'DCV_TIMEOUT']);
+    expect(err?.message).toContain('time for this request ran out');
+  });
+
+  test('rejects: a user error is never retried and marks nothing', async () => {
+    const t = setup(['ws1', 'ws2']);
+    t.behaviour.set('ws1', { fail: new ApiError(400, 'INVALID_USER', 'userId must be a valid login name') });
+    const err = await t.createErr('alice');
+    expect([err?.status, err?.code]).toEqual([400, 'INVALID_USER']);
+    expect(t.calls.map((c) => c.server)).toEqual(['ws1']);
+    expect(t.health('ws1').status).toBe('healthy');
+    expect((await t.createErr('alice', { poolId: 'nope' }))?.code).toBe('POOL_NOT_FOUND');
+    expect((await t.createErr('bob', { serverId: 'ws1' }))?.code).toBe('NOT_PERMITTED');
+    expect(t.calls).toHaveLength(1);
+    expect(t.failures).toEqual([]);
+  });
+
+  test('ok: a host whose update reports a dcv error is not placed on; a direct create there says why', async () => {
+    const t = setup(['ws1', 'ws2']);
+    t.update('ws1', { dcvError: 'dcv binary "/usr/bin/dcv" could not be started (ENOENT)' });
+    expect((await t.create('bob')).session.serverId).toBe('ws2');
+    expect(t.calls.map((c) => c.server)).toEqual(['ws2']);
+    const err = await t.createErr('alice', { serverId: 'ws1' });
+    expect([err?.status, err?.code, err?.details?.reason]).toEqual([503, 'SERVER_UNHEALTHY', 'DCV_UNAVAILABLE']);
+    expect(err?.message).toContain('ENOENT');
+    t.update('ws1');
+    expect((await t.create('alice', { serverId: 'ws1' })).session.serverId).toBe('ws1');
+  });
+
+  test('ok: misconfigured timeouts are a health reason; such a host is used only when no healthy one is left', async () => {
+    const t = setup(['ws1', 'ws2']);
+    t.update('ws1', { dcvTimeoutMs: 14_000 }); // 2 x 14 s + 2 s >= 30 s
+    t.update('ws2', { dcvTimeoutMs: 13_999 });
+    expect(t.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'MISCONFIGURED_TIMEOUTS' });
+    expect(t.health('ws2').status).toBe('healthy');
+    expect((await t.create('alice')).session.serverId).toBe('ws2');
+    t.behaviour.set('ws2', { fail: licences() });
+    expect((await t.create('bob')).session.serverId).toBe('ws1');
+  });
 });

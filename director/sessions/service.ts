@@ -1,12 +1,15 @@
 import { isSessionId, isUserName, type SessionType } from '../../shared/api/agent-wire.ts';
+import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
+import { excludedFromPlacement, hostFailureReason, type HealthReason } from '../servers/health.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
-import { chooseServer, existingSession, type Candidate } from './placement.ts';
+import { createWithFailover, PLACEMENT_DEADLINE_SLACK_MS, type UnusableMember } from './failover.ts';
+import { existingSession, type Candidate } from './placement.ts';
 import { newSessionId } from './session-ids.ts';
 
 export interface SessionServiceDeps {
@@ -16,6 +19,15 @@ export interface SessionServiceDeps {
   audit: AuditLog;
   log: Logger;
   offlineAfterMs: number;
+  clock: Clock;
+  /** The director's agent_request_timeout; a pool create may take this + 5 s over all its attempts. */
+  agentRequestTimeoutMs: number;
+  /** How long placement skips a server after a create failed there for a host-side reason. */
+  cooldownMs: number;
+  /** Counts each failed create attempt by health reason (metrics). */
+  onPlacementFailure?: (reason: HealthReason) => void;
+  /** Makes a server's state durable (a new session must survive a director crash); see state-writer.ts. */
+  persist?: (serverId: string) => Promise<void>;
 }
 
 export interface UserRef {
@@ -43,40 +55,45 @@ export class SessionService {
     return this.locked(who.user, async () => {
       const policy = this.d.policy.current;
       const e = entitlements(policy, who.user, who.groups);
-      let candidates: Candidate[];
-      if (target.poolId !== undefined) {
-        if (!e.pools.has(target.poolId)) {
-          throw policy.pools.has(target.poolId) ? forbidden('NOT_PERMITTED', 'you may not use this pool') : notFound('POOL_NOT_FOUND', 'no such pool');
-        }
-        candidates = poolMembers(policy, target.poolId, this.d.state.serverIds())
-          .map((id) => this.d.state.server(id))
-          .filter((s): s is ServerEntry => !!s && this.d.state.isOnline(s, this.d.offlineAfterMs))
-          .map((server) => ({ server, sessions: this.d.state.sessionsOn(server.id) }));
-      } else {
+      if (target.poolId === undefined) {
         const id = target.serverId!;
         if (!mayUseServer(e, id)) throw forbidden('NOT_PERMITTED', 'you may not use this server');
-        const server = this.onlineServer(id);
-        candidates = [{ server, sessions: this.d.state.sessionsOn(server.id) }];
+        const server = this.usableServer(id);
+        const existing = existingSession([{ server, sessions: this.d.state.sessionsOn(server.id) }], who.user, type);
+        if (existing) return { session: existing, reconnected: true };
+        return { session: await this.create(server, who.user, type, newSessionId(who.user), who.user), reconnected: false };
       }
-      const existing = existingSession(candidates, who.user, type);
+      const poolId = target.poolId;
+      if (!e.pools.has(poolId)) {
+        throw policy.pools.has(poolId) ? forbidden('NOT_PERMITTED', 'you may not use this pool') : notFound('POOL_NOT_FOUND', 'no such pool');
+      }
+      const online = poolMembers(policy, poolId, this.d.state.serverIds())
+        .map((id) => this.d.state.server(id))
+        .filter((s): s is ServerEntry => !!s && this.d.state.isOnline(s, this.d.offlineAfterMs));
+      // Reconnect looks at every online member: a session on a host that turned unhealthy still exists.
+      const all: Candidate[] = online.map((server) => ({ server, sessions: this.d.state.sessionsOn(server.id) }));
+      const existing = existingSession(all, who.user, type);
       if (existing) return { session: existing, reconnected: true };
-      // A console race lost on one pool member (another user got there first) moves on to the next.
-      for (;;) {
-        const server = chooseServer(candidates, type);
-        if (!server) {
-          throw target.poolId !== undefined
-            ? new ApiError(503, 'NO_SERVER_AVAILABLE', 'no server in this pool can take a session now')
-            : new ApiError(409, 'CONSOLE_IN_USE', 'this server already has a console session');
-        }
-        try {
-          const session = await this.create(server, who.user, type, newSessionId(who.user), who.user, target.poolId);
-          return { session, reconnected: false };
-        } catch (err) {
-          const lostRace = err instanceof ApiError && err.code === 'CONSOLE_IN_USE' && target.poolId !== undefined;
-          if (!lostRace) throw err;
-          candidates = candidates.filter((c) => c.server.id !== server.id);
-        }
+      const candidates: Candidate[] = [];
+      const unhealthy: UnusableMember[] = [];
+      for (const c of all) {
+        // Loaded after a director restart and not updated since: good for reconnects, not for placement.
+        if (c.server.stale) continue;
+        const h = this.d.state.health(c.server);
+        if (excludedFromPlacement(h)) unhealthy.push({ serverId: c.server.id, reason: h.reason!, message: h.message ?? '', at: h.since });
+        else candidates.push({ ...c, lastResort: h.status === 'unhealthy' });
       }
+      const session = await createWithFailover({
+        pool: poolId,
+        type,
+        candidates,
+        unhealthy,
+        now: () => this.d.clock.now(),
+        deadline: this.d.clock.now() + this.d.agentRequestTimeoutMs + PLACEMENT_DEADLINE_SLACK_MS,
+        // A fresh id per attempt: an attempt the director gave up on may still finish on its host.
+        attempt: (server, timeoutMs) => this.create(server, who.user, type, newSessionId(who.user), who.user, poolId, timeoutMs),
+      });
+      return { session, reconnected: false };
     });
   }
 
@@ -86,7 +103,19 @@ export class SessionService {
     const id = sessionId ?? newSessionId(userId);
     if (!isSessionId(id)) throw badRequest('INVALID_SESSION_ID', 'sessionId is not a valid DCV session id');
     if (this.d.state.session(id)) throw new ApiError(409, 'SESSION_EXISTS', 'a session with this id exists');
-    return this.create(this.onlineServer(serverId), userId, type, id, admin);
+    return this.create(this.usableServer(serverId), userId, type, id, admin);
+  }
+
+  /**
+   * A server picked by name (not through a pool): online, and not known to have a broken dcv. A server
+   * cooling down after a failed create is still tried: the caller has no other host to go to.
+   */
+  private usableServer(id: string): ServerEntry {
+    const server = this.onlineServer(id);
+    if (server.dcvError !== null) {
+      throw new ApiError(503, 'SERVER_UNHEALTHY', `${id} cannot start sessions now: DCV_UNAVAILABLE: ${server.dcvError}`, undefined, undefined, { reason: 'DCV_UNAVAILABLE' });
+    }
+    return server;
   }
 
   /** Closes a session through its agent; users may close only their own. */
@@ -120,27 +149,35 @@ export class SessionService {
     return s;
   }
 
-  private create(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, pool?: string): Promise<SessionEntry> {
-    if (type !== 'console') return this.createNow(server, owner, type, id, actor, pool);
+  private create(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, pool?: string, timeoutMs?: number): Promise<SessionEntry> {
+    if (type !== 'console') return this.createNow(server, owner, type, id, actor, pool, timeoutMs);
     // DCV allows one console session per host: serialise console creates per server and re-check.
     return this.locked(`console:${server.id}`, async () => {
       if (this.d.state.sessionsOn(server.id).some((s) => s.type === 'console')) {
         throw new ApiError(409, 'CONSOLE_IN_USE', 'this server already has a console session');
       }
-      return this.createNow(server, owner, type, id, actor, pool);
+      return this.createNow(server, owner, type, id, actor, pool, timeoutMs);
     });
   }
 
-  private async createNow(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, pool?: string): Promise<SessionEntry> {
+  private async createNow(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, pool?: string, timeoutMs?: number): Promise<SessionEntry> {
     try {
-      const res = await this.d.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id });
+      const res = await this.d.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id }, { timeoutMs });
+      this.d.state.markSucceeded(server.id);
       const reported = res.session;
       const entry = this.d.state.addSession({ ...reported, id, owner, type, numOfConnections: reported?.numOfConnections ?? 0, serverId: server.id, ...(pool ? { pool } : {}) });
+      await this.d.persist?.(server.id).catch((error) => this.d.log.error('new session not persisted', { sessionId: id, error }));
       this.d.audit.record({ type: 'session.create', actor, target: id, outcome: 'success', detail: `${server.id} ${type} for ${owner}` });
       this.d.log.info('session created', { sessionId: id, server: server.id, owner, type, pool });
       return entry;
     } catch (err) {
       this.d.audit.record({ type: 'session.create', actor, target: id, outcome: 'failure', detail: `${server.id}: ${(err as Error).message.slice(0, 200)}` });
+      const reason = hostFailureReason(err);
+      if (reason) {
+        this.d.state.markFailed(server.id, reason, (err as Error).message, this.d.clock.now() + this.d.cooldownMs);
+        this.d.onPlacementFailure?.(reason);
+        this.d.log.warn('session create failed on the host; skipping it for placement', { server: server.id, reason, error: (err as Error).message, cooldownMs: this.d.cooldownMs });
+      }
       throw err;
     }
   }

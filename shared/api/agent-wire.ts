@@ -44,6 +44,8 @@ export interface AgentUpdate {
   version?: string;
   /** Set when `dcv list-sessions` failed: the sessions are the last known list. */
   dcvError?: string;
+  /** The agent's dcv_timeout (ms), so the director can check it against its own time limit. */
+  dcvTimeoutMs?: number;
 }
 
 /** Body of POST /v1/sessions (director -> agent). */

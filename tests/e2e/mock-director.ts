@@ -73,14 +73,14 @@ export function startMockDirector(): MockDirector {
   const sessionCount = (serverId: string) => state.sessions.filter((s) => s.serverId === serverId).length;
   const healthy = { status: 'healthy' as const, since: ago(86_400_000) };
   const servers = (): AdminServer[] => [
-    { id: 'ws01.example.com', guid: guidOf('ws01.example.com'), online: true, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats(34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', sessions: state.sessions.filter((s) => s.serverId === 'ws01.example.com'), health: healthy, stale: false },
-    { id: 'ws02.example.com', guid: guidOf('ws02.example.com'), online: true, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats(12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com'), health: { status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: 'All DCV licences are in use', since: ago(600_000) }, stale: false },
-    { id: 'ws03.example.com', guid: crypto.randomUUID(), online: false, address: '10.0.4.13', agentPort: 8446, tags: ['general'], stats: null, lastSeen: ago(2 * 3_600_000), version: '0.1.0', sessions: [], health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'The agent has not reported for 2 hours', since: ago(2 * 3_600_000) }, stale: true },
+    { id: 'ws01.example.com', guid: guidOf('ws01.example.com'), online: true, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats(34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', health: healthy, stale: false, sessions: state.sessions.filter((s) => s.serverId === 'ws01.example.com') },
+    { id: 'ws02.example.com', guid: guidOf('ws02.example.com'), online: true, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats(12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', health: { status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: 'All DCV licences are in use', since: ago(600_000) }, stale: false, sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com') },
+    { id: 'ws03.example.com', guid: crypto.randomUUID(), online: false, address: '10.0.4.13', agentPort: 8446, tags: ['general'], stats: null, lastSeen: ago(2 * 3_600_000), version: '0.1.0', health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'agent on ws03.example.com did not answer within 30000 ms', since: ago(2 * 3_600_000) }, stale: true, sessions: [] },
   ];
   const mine = (user: string, s: Session[]) => s.filter((x) => x.owner === user);
   const userServers = (user: string): UserServers => ({
-    servers: servers().filter((s) => s.id !== 'ws02.example.com').map((s) => ({ id: s.id, online: s.online, tags: s.tags, stats: s.stats, lastSeen: s.lastSeen, health: s.health, stale: s.stale, sessions: mine(user, state.sessions.filter((x) => x.serverId === s.id)) })),
-    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: 3, online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
+    servers: servers().filter((s) => s.id !== 'ws02.example.com').map((s) => ({ id: s.id, online: s.online, health: s.health, stale: s.stale, tags: s.tags, stats: s.stats, lastSeen: s.lastSeen, sessions: mine(user, state.sessions.filter((x) => x.serverId === s.id)) })),
+    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: servers().map((s) => ({ id: s.id, online: s.online, health: s.health, sessionCount: s.sessions.length })), online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
   });
 
   const api = new Elysia()

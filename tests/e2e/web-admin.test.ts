@@ -83,7 +83,7 @@ describe.skipIf(!hasChromium && !mustRun)('admin pages (mock API)', () => {
     const p = await admin(1280, '/#/admin/servers');
     await p.waitForSelector('tbody tr');
     const ws02 = rowOf(p, 'ws02.example.com');
-    expect(await ws02.textContent()).toContain('Unhealthy');
+    expect(await ws02.textContent()).toContain('LICENSES_EXHAUSTED');
     expect(await ws02.textContent()).toContain('All DCV licences are in use');
     expect(await rowOf(p, 'ws03.example.com').textContent()).toContain('Not updated since restart');
     expect(await rowOf(p, 'ws01.example.com').textContent()).toContain('Healthy');

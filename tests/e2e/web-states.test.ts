@@ -96,4 +96,18 @@ describe.skipIf(!hasChromium && !mustRun)('web app states (mock API)', () => {
     await saveScreenshot(p, 'launcher-phone');
     await p.context().close();
   }, 20_000);
+
+  test('ok: the admin servers page shows each server\'s health; the reason\'s message is in the tooltip', async () => {
+    const p = await page();
+    await submitLogin(p, 'admin', 'admin-pw', '/#/admin/login');
+    await p.waitForSelector('h1:has-text("Agents")');
+    await p.goto(`${mock.url}/#/admin/servers`);
+    const broken = p.locator('tr', { hasText: 'ws03.example.com' }).locator('.badge', { hasText: 'AGENT_UNREACHABLE' });
+    await broken.waitFor({ timeout: 10_000 });
+    expect(await p.locator('tr', { hasText: 'ws01.example.com' }).locator('.badge', { hasText: 'Healthy' }).count()).toBe(1);
+    expect(await broken.locator('xpath=..').getAttribute('title')).toContain('did not answer within 30000 ms');
+    await p.goto(`${mock.url}/#/`);
+    await p.waitForSelector('[data-testid="pool-workstations"] >> text=2 of 3 online');
+    await p.context().close();
+  }, 20_000);
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
@@ -125,6 +125,20 @@ describe.skipIf(!hasChromium && !mustRun)('web app in Chromium against the real 
     expect(page.url()).toContain('next=%2Fadmin%2Fservers');
     await page.context().close();
   }, 20_000);
+
+  test('ok: an agent that lost its certificate is back under Waiting for approval, labelled as returning', async () => {
+    await agent.stop();
+    rmSync(join(agent.dataDir, 'agent.crt'));
+    agent = await startAgent(director.url, { dir: agent.dir, config: { hostname: 'ws-e2e', update_interval: '500ms' } });
+    await agent.proc.waitForMsg('registration pending approval', 30_000);
+    const page = await openPage();
+    await signIn(page, 'admin', { admin: true });
+    await page.waitForSelector('h1:has-text("Agents")');
+    const row = page.locator('tr', { hasText: 'ws-e2e' });
+    await row.locator('text=returning: same key as before').waitFor({ timeout: 10_000 });
+    expect(await row.locator('button:has-text("Approve")').count()).toBe(1);
+    await page.context().close();
+  }, 45_000);
 
   test('ok: no Content-Security-Policy violation on any page', () => {
     expect(cspViolations).toEqual([]);

@@ -45,9 +45,9 @@ export interface DirectorHandle {
 
 /**
  * Starts a director. `users` adds password-file users beside TEST_USERS (the policy still decides what
- * they may do); `dir` reuses a directory, e.g. to restart on the same data dir.
+ * they may do); `dir` reuses a directory, e.g. to restart on the same data dir; `env` adds to its environment.
  */
-export async function startDirector(opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string; users?: Record<string, string> } = {}): Promise<DirectorHandle> {
+export async function startDirector(opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string; users?: Record<string, string>; env?: Record<string, string> } = {}): Promise<DirectorHandle> {
   const dir = opts.dir ?? tempDir('dcvix-director-');
   const dataDir = join(dir, 'data');
   const usersFile = join(dir, 'passwords.txt');
@@ -67,7 +67,7 @@ export async function startDirector(opts: { config?: Record<string, unknown>; po
     auth: { backends: ['external'], external: { command: [join(repoRoot, 'scripts/demo/passwd-file-auth.sh'), usersFile] }, ...(opts.config?.auth as object) },
   };
   writeFileSync(configFile, toml(config));
-  const proc = new LoggedProcess('director', Bun.spawn([...command('director'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
+  const proc = new LoggedProcess('director', Bun.spawn([...command('director'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...opts.env } }));
   const listening = await proc.waitForMsg('director listening', 20_000);
   const caFile = join(dataDir, 'ca.pem');
   return {
@@ -164,4 +164,35 @@ export function dcvArgvLog(agent: AgentHandle): string[][] {
   } catch {
     return [];
   }
+}
+
+/** Runs the dcv simulator as this agent's dcv (same state file), e.g. `sim-set` or `sim-fail`. */
+export async function dcvSim(agent: AgentHandle, ...args: string[]) {
+  const { run } = await import('./run.ts');
+  return run([join(repoRoot, 'tests/fixtures/dcv-simulator.ts'), ...args], { env: agent.env });
+}
+
+export interface DirectorWithAgent {
+  director: DirectorHandle;
+  agent: AgentHandle;
+  admin: string;
+  serverId: string;
+  stop(): Promise<void>;
+}
+
+/** A director and one approved agent (the usual set-up of a test file); `stop` ends both. */
+export async function startDirectorWithAgent(opts: { director?: Parameters<typeof startDirector>[0]; agent?: Parameters<typeof startAgent>[1] } = {}): Promise<DirectorWithAgent> {
+  const director = await startDirector(opts.director);
+  const agent = await startAgent(director.url, opts.agent);
+  const { adminCookie: admin, serverId } = await approveAgent(director, agent);
+  return {
+    director,
+    agent,
+    admin,
+    serverId,
+    async stop() {
+      await agent.stop();
+      await director.stop();
+    },
+  };
 }

@@ -14,7 +14,8 @@ import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
  * The director goes away for a while: the agent keeps its sessions (dcv is not touched), backs off
  * between update attempts, and resumes when the director returns on the same data dir and port. An
  * agent whose certificate expired (while the director was away) registers again with the same GUID
- * and key and gets a new certificate without a new approval, at start-up and while running.
+ * and key, is pending again (shown as returning) and gets a new certificate once an admin approves,
+ * at start-up and while running.
  */
 const TOKEN_KEY = 'c3'.repeat(32);
 const DAY = 86_400_000;
@@ -100,6 +101,13 @@ describe('certificate expired while the director was away', () => {
     return ca.sign({ cn: agentCn(guid), publicKey: keys.publicKey, notBefore: new Date(Date.now() - 15 * DAY), notAfter: new Date(Date.now() - DAY) });
   }
 
+  /** The admin sees the agent as returning and approves it again. */
+  async function approveReturning(): Promise<void> {
+    await eventually(async () => (await call(`${director.url}/v1/admin/agents?state=pending`, { ca: director.caPem, cookie: admin })).json.agents.some((a: { guid: string; returning: boolean }) => a.guid === guid && a.returning), 15_000, 'returning agent pending');
+    const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin });
+    expect(r.status).toBe(200);
+  }
+
   async function expectFreshCertificate(before: string): Promise<void> {
     const crt = join(agent.dataDir, 'agent.crt');
     const info = parseCertPem(readFileSync(crt, 'utf8'));
@@ -120,10 +128,11 @@ describe('certificate expired while the director was away', () => {
     writeFileSync(join(agent.dataDir, 'agent.crt'), expired);
     const serial = parseCertPem(expired).serialHex;
     agent = await startAgent(director.url, { dir: agent.dir, config: agentConfig });
+    await agent.proc.waitForMsg('registration pending approval', 15_000);
+    await approveReturning();
     const registered = await agent.proc.waitForMsg('registered with the director', 15_000);
     expect(registered.guid).toBe(guid);
     await agent.port();
-    expect(agent.proc.count('registration pending approval')).toBe(0);
     await expectFreshCertificate(serial);
     await agent.proc.waitForMsg('agent listening', 5000);
   }, 30_000);
@@ -135,6 +144,8 @@ describe('certificate expired while the director was away', () => {
     writeFileSync(join(agent.dataDir, 'agent.crt.test-tmp'), expired);
     renameSync(join(agent.dataDir, 'agent.crt.test-tmp'), join(agent.dataDir, 'agent.crt'));
     await agent.proc.waitForMsg('certificate expired; registering again with the same GUID and key', 10_000, since);
+    await agent.proc.waitForMsg('registration pending approval', 10_000, since);
+    await approveReturning();
     const registered = await agent.proc.waitForMsg('registered with the director', 15_000, since);
     expect(registered.guid).toBe(guid);
     await expectFreshCertificate(parseCertPem(expired).serialHex);

@@ -118,16 +118,35 @@ describe('agent failure modes', () => {
     await agent.stop();
   });
 
-  test('ok: agent.crt lost -> same GUID registers again and gets a certificate for its key', async () => {
+  test('ok: agent.crt lost -> same GUID is pending again, shown as returning; approved again, it gets a certificate for its key', async () => {
     const agent = await startAgent(director.url);
     const { guid } = await approveAgent(director, agent);
     await agent.stop();
     rmSync(join(agent.dataDir, 'agent.crt'));
     const again = await startAgent(director.url, { dir: agent.dir });
-    await again.port();
+    // It keeps asking (every register_interval) while it waits.
+    await again.proc.waitForMsg('registration pending approval', 20_000);
+    await again.proc.next('registration pending approval', 5000);
     expect(readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim()).toBe(guid);
+    expect((await agentsIn('pending')).find((a) => a.guid === guid)).toMatchObject({ returning: true });
+    const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin });
+    expect(r.json.agent).toMatchObject({ state: 'registered', returning: false });
+    await again.port();
     expect((await agentsIn('registered')).map((a) => a.guid)).toContain(guid);
     await again.stop();
+  });
+
+  test('ok: with reissue_to_known_key = true, agent.crt lost -> a certificate at once, no approval', async () => {
+    const lenient = await startDirector({ config: { reissue_to_known_key: true } });
+    const agent = await startAgent(lenient.url);
+    await approveAgent(lenient, agent);
+    await agent.stop();
+    rmSync(join(agent.dataDir, 'agent.crt'));
+    const again = await startAgent(lenient.url, { dir: agent.dir });
+    await again.port();
+    expect(again.proc.count('registration pending approval')).toBe(0);
+    await again.stop();
+    await lenient.stop();
   });
 
   test('ok: agents.db lost -> the agent notices it is unknown and registers again with the same GUID', async () => {

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { bytes, percent } from '../format.ts';
-import type { Health, ServerStats } from '../types.ts';
+import type { ServerHealth, ServerStats } from '../types.ts';
 
 export type Tone = 'ok' | 'off' | 'warn' | 'bad' | 'info' | 'neutral';
 
@@ -11,15 +11,22 @@ export function Badge({ tone = 'neutral', label }: { tone?: Tone; label: string 
 
 export const OnlineBadge = ({ online }: { online: boolean }) => html`<${Badge} tone=${online ? 'ok' : 'off'} label=${online ? 'Online' : 'Offline'} />`;
 
-/** Healthy or not, with the director's reason in words; nothing when the director does not judge health. */
-export function HealthBadge({ health, stale }: { health?: Health; stale?: boolean }) {
-  if (!health) return stale ? html`<${Badge} tone="warn" label="Not updated since restart" />` : html`<span class="muted">—</span>`;
-  return html`<${Badge} tone=${health.status === 'healthy' ? 'ok' : 'bad'} label=${health.status === 'healthy' ? 'Healthy' : 'Unhealthy'} />${stale ? html` <${Badge} tone="warn" label="Not updated since restart" />` : null}
-    ${health.status !== 'healthy' && (health.message || health.reason) ? html`<div class="small">${health.message ?? health.reason}</div>` : null}`;
+/**
+ * Healthy, or the reason placement skips the server, with the director's message in words (visible,
+ * not only in the tooltip, so keyboard and screen-reader users get it too); `stale`: not updated since
+ * the director restarted.
+ */
+export function HealthBadge({ health, stale }: { health: ServerHealth | null | undefined; stale?: boolean }) {
+  const staleBadge = stale ? html` <${Badge} tone="warn" label="Not updated since restart" />` : null;
+  if (!health) return html`<span>—</span>${staleBadge}`;
+  if (health.status === 'healthy') return html`<${Badge} tone="ok" label="Healthy" />${staleBadge}`;
+  const title = `${health.message ?? ''} (since ${new Date(health.since).toLocaleString()})`;
+  return html`<span title=${title}><${Badge} tone=${health.reason === 'MISCONFIGURED_TIMEOUTS' ? 'warn' : 'bad'} label=${health.reason ?? 'Unhealthy'} /></span>${staleBadge}
+    ${health.message ? html`<div class="small">${health.message}</div>` : null}`;
 }
 
 /** An unhealthy server's reason on a launcher card (healthy says nothing). */
-export function HealthNote({ health }: { health?: Health }) {
+export function HealthNote({ health }: { health: ServerHealth | null | undefined }) {
   if (!health || health.status === 'healthy') return null;
   return html`<p class="small health-note">${health.message ?? 'This server has a problem and may not start sessions.'}</p>`;
 }

@@ -33,7 +33,7 @@ const LastKnown = ({ online, asOf }: { online: boolean; asOf: number }) =>
   html`<${Badge} tone="neutral" label=${`${online ? 'Online' : 'Offline'} as of ${clockTime(asOf)}`} />`;
 
 function PoolCard({ pool, shown, ...c }: CardCommon & { pool: UserPool; shown: Session[] }) {
-  const total = Array.isArray(pool.members) ? pool.members.length : pool.members;
+  const total = pool.members.length;
   const status = c.asOf
     ? html`<${LastKnown} online=${pool.online > 0} asOf=${c.asOf} />`
     : html`<${Badge} tone=${pool.online > 0 ? 'ok' : 'off'} label=${`${pool.online} of ${total} online`} />`;

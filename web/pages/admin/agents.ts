@@ -66,7 +66,7 @@ export function AgentsPage({ route }: { route: Route }) {
       aria-label=${`${TITLE[action]} ${a.hostname}`} onClick=${() => offlineReason || open([a], action)}>${TITLE[action]}</button>`;
 
   const columns: Column<Agent>[] = [
-    { label: 'Host', cell: (a) => html`<strong>${a.hostname}</strong>${a.keyChangePending ? html` <${Badge} tone="warn" label="New key waiting" />` : null}${a.returning ? html` <${Badge} tone="info" label="Returning" />` : null}<div class="muted small mono">${a.guid}</div>` },
+    { label: 'Host', cell: (a) => html`<strong>${a.hostname}</strong>${a.keyChangePending ? html` <${Badge} tone="warn" label="New key waiting" />` : null}${a.returning ? html` <${Badge} tone="neutral" label="returning: same key as before" />` : null}<div class="muted small mono">${a.guid}</div>` },
     { label: 'Address', cell: (a) => a.remoteAddress ?? '—', class: 'mono' },
     { label: 'CSR fingerprint (SHA-256)', cell: (a) => html`<${Fingerprint} value=${a.csrFingerprint} />`, class: 'mono' },
     current.state === 'pending'

@@ -1,0 +1,36 @@
+import { expect, test } from 'bun:test';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applySchema } from '../../shared/config-schema.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { agentSchema } from '../config/schema.ts';
+import { DirectorError, type DirectorClient } from '../director-client.ts';
+import { ensureIdentity } from '../identity/identity.ts';
+import { registerUntilApproved } from './registrator.ts';
+
+test('ok: a pending (or returning) agent asks again every register_interval, 30 s by default, until approved', async () => {
+  const config = applySchema(agentSchema, {}, 'defaults');
+  expect(config.register_interval).toBe(30_000);
+  const identity = await ensureIdentity(mkdtempSync(join(tmpdir(), 'dcvix-reg-')));
+  const answers = [
+    new DirectorError(403, 'AGENT_PENDING', 'pending approval'),
+    new Error('connect ECONNREFUSED'),
+    new DirectorError(403, 'AGENT_PENDING', 'pending approval'),
+  ];
+  const asked: string[] = [];
+  const client = {
+    register: async (body: { guid: string }) => {
+      asked.push(body.guid);
+      const next = answers.shift();
+      if (next) throw next;
+      return { certificate: 'CERT', caCertificate: 'CA', agentId: body.guid, notAfter: new Date().toISOString() };
+    },
+  } as unknown as DirectorClient;
+  const slept: number[] = [];
+  const issued = await registerUntilApproved({ identity, client, hostname: 'ws1', caFile: '', intervalMs: config.register_interval, log: silentLogger, sleep: async (ms) => void slept.push(ms) });
+  expect(issued.agentId).toBe(identity.guid);
+  expect(asked).toEqual([identity.guid, identity.guid, identity.guid, identity.guid]);
+  expect(slept).toEqual([30_000, 30_000, 30_000]);
+  expect(readFileSync(identity.paths.cert, 'utf8')).toContain('CERT');
+});

@@ -1,0 +1,53 @@
+import { expect, test } from 'bun:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '../../shared/clock.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { openDatabase } from '../store/db.ts';
+import { createSqliteRuntimeStores } from '../store/sqlite-runtime-stores.ts';
+import { ThrottlePersistence } from './throttle-persistence.ts';
+import { createThrottle } from './throttle.ts';
+
+const cfg = { enabled: true, max_failures: 3, window: 60_000 };
+
+/** A director "start": the throttle over failures loaded from the database at `path`. */
+async function started(path: string, clock: FakeClock) {
+  const persistence = new ThrottlePersistence(createSqliteRuntimeStores(openDatabase(path)), silentLogger);
+  const loaded = await persistence.load(clock.now() - cfg.window);
+  return { persistence, loaded, throttle: createThrottle(cfg, clock, undefined, persistence.failures) };
+}
+
+test('rejects: a user locked out before a restart is still locked out after it, until the window passes', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'dcvix-th-')), 'agents.db');
+  const clock = new FakeClock();
+  const first = await started(path, clock);
+  for (let i = 0; i < 3; i++) first.throttle.failure('Alice', '10.0.0.1');
+  expect(() => first.throttle.check('alice', '10.0.0.9')).toThrow(expect.objectContaining({ code: 'TOO_MANY_ATTEMPTS' }));
+  await first.persistence.stop();
+
+  clock.advance(10_000);
+  const second = await started(path, clock);
+  expect(second.loaded).toBe(2); // the user key and the address key, whatever their form
+  expect(() => second.throttle.check('alice', '10.0.0.9')).toThrow(expect.objectContaining({ status: 429 }));
+  clock.advance(cfg.window);
+  expect(() => second.throttle.check('alice', '10.0.0.9')).not.toThrow();
+  await second.persistence.stop();
+  // The pruned keys were deleted from the store, not only from memory.
+  expect((await started(path, clock)).loaded).toBe(0);
+});
+
+test('ok: a success that clears a user\'s failures is written too', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'dcvix-th-')), 'agents.db');
+  const clock = new FakeClock();
+  const first = await started(path, clock);
+  for (let i = 0; i < 2; i++) first.throttle.failure('bob', '10.0.0.2');
+  await first.persistence.flush();
+  first.throttle.success('bob');
+  await first.persistence.flush();
+  const second = await started(path, clock);
+  second.throttle.failure('bob', '10.0.0.3');
+  // Only one failure counts now: two more are allowed before the lock.
+  second.throttle.failure('bob', '10.0.0.3');
+  expect(() => second.throttle.check('bob', '10.0.0.3')).not.toThrow();
+});

@@ -1,0 +1,98 @@
+import type { Logger } from '../../shared/log.ts';
+import type { ThrottleStore } from '../store/runtime-stores.ts';
+import { WriteBehind } from '../store/write-behind.ts';
+
+/** A Map that remembers which keys were set or deleted since the last `takeChanged`. */
+export class TrackedMap<V> extends Map<string, V> {
+  private changed = new Set<string>();
+
+  override set(key: string, value: V): this {
+    this.changed?.add(key); // undefined while Map's constructor runs
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.changed.add(key);
+    return super.delete(key);
+  }
+
+  /** Marks keys changed again (a write that failed is retried with the next flush). */
+  markChanged(keys: string[]): void {
+    for (const key of keys) this.changed.add(key);
+  }
+
+  takeChanged(): string[] {
+    const keys = [...this.changed];
+    this.changed = new Set();
+    return keys;
+  }
+}
+
+/**
+ * Login throttle failures that survive a restart: the throttle works on a TrackedMap in memory, and
+ * every `intervalMs` (1 s) the keys it touched are written in one transaction. Keys are opaque
+ * strings, whatever the throttle makes of user and address. A kill -9 can lose the last interval's
+ * failures (at most one second); a graceful stop writes everything.
+ */
+export class ThrottlePersistence {
+  readonly failures = new TrackedMap<number[]>();
+  private readonly written = new Map<string, string>();
+  private readonly behind: WriteBehind;
+
+  constructor(
+    private readonly store: ThrottleStore,
+    log: Logger,
+    intervalMs = 1000,
+  ) {
+    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('login throttle write failed', { error }));
+  }
+
+  /** Loads failures newer than `since` (older ones are outside the window); resolves with how many keys. */
+  async load(since: number): Promise<number> {
+    const entries = await this.store.loadThrottle(since);
+    for (const e of entries) {
+      const recent = e.failures.filter((t) => t >= since);
+      this.failures.set(e.key, recent);
+      this.written.set(e.key, JSON.stringify(recent));
+    }
+    this.failures.takeChanged();
+    return entries.length;
+  }
+
+  start(): void {
+    this.behind.start();
+  }
+
+  flush(): Promise<void> {
+    return this.behind.flush();
+  }
+
+  /** Graceful stop: no more timer, everything pending written. */
+  stop(): Promise<void> {
+    return this.behind.stop();
+  }
+
+  private async write(): Promise<void> {
+    const keys = this.failures.takeChanged();
+    const put = [];
+    const removed = [];
+    for (const key of keys) {
+      const list = this.failures.get(key);
+      if (!list) {
+        if (this.written.has(key)) removed.push(key);
+        continue;
+      }
+      const body = JSON.stringify(list);
+      if (this.written.get(key) !== body) put.push({ key, failures: list.slice() });
+    }
+    if (put.length === 0 && removed.length === 0) return;
+    try {
+      await this.store.saveThrottle(put, removed);
+    } catch (err) {
+      this.failures.markChanged(keys);
+      throw err;
+    }
+    for (const key of removed) this.written.delete(key);
+    for (const e of put) this.written.set(e.key, JSON.stringify(e.failures));
+  }
+}

@@ -1,0 +1,75 @@
+import { expect, test } from 'bun:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applySchema } from '../shared/config-schema.ts';
+import { FakeClock } from '../shared/clock.ts';
+import { silentLogger } from '../shared/log.ts';
+import { createCsr } from '../shared/pki/ed25519-csr.ts';
+import { generateEd25519 } from '../shared/pki/keys.ts';
+import { agentCn } from '../shared/pki/names.ts';
+import { AgentService } from './agents/service.ts';
+import { AgentStore } from './agents/store.ts';
+import { openAuthority } from './ca/authority.ts';
+import { directorSchema } from './config/schema.ts';
+import { Housekeeper } from './housekeeper.ts';
+import { RuntimeState } from './servers/runtime-state.ts';
+import { openDatabase } from './store/db.ts';
+
+/** Timers that fire only when the test says so, after moving the fake clock. */
+function fakeTimers(clock: FakeClock) {
+  const intervals: { fn: () => void; ms: number; next: number }[] = [];
+  return {
+    intervals,
+    timers: {
+      setInterval: (fn: () => void, ms: number) => intervals.push({ fn, ms, next: clock.now() + ms }),
+      clearInterval: () => {},
+    },
+    /** Moves the clock by `ms` in one-second steps, firing every interval that comes due. */
+    advance(ms: number) {
+      for (let left = ms; left > 0; left -= 1000) {
+        clock.advance(Math.min(1000, left));
+        for (const t of intervals) while (t.next <= clock.now()) (t.next += t.ms), t.fn();
+      }
+    },
+  };
+}
+
+test('ok: with the default config, sessions no update confirmed for 40 s go and pending registrations go after the hourly sweep', async () => {
+  const config = applySchema(directorSchema, {}, 'defaults');
+  expect([config.session_stale_after, config.pending_cleanup_interval]).toEqual([40_000, 3_600_000]);
+  const clock = new FakeClock(Date.now());
+  const state = new RuntimeState(clock);
+  const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-hk-')), hostnames: [], clock });
+  const agents = new AgentService(new AgentStore(openDatabase(':memory:')), ca, clock, { record: () => {}, list: () => [] }, silentLogger);
+  const fake = fakeTimers(clock);
+  const keeper = new Housekeeper({
+    agents,
+    state,
+    log: silentLogger,
+    intervalMs: config.housekeeper_interval,
+    sessionStaleAfterMs: config.session_stale_after,
+    pendingCleanupIntervalMs: config.pending_cleanup_interval,
+    pendingMaxAgeMs: config.pending_max_age,
+    timers: fake.timers,
+  });
+  keeper.start();
+  expect(fake.intervals.map((t) => t.ms)).toEqual([config.housekeeper_interval, 3_600_000]);
+
+  const stats = { hostname: 'ws1', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
+  state.applyUpdate({ guid: 'g1', hostname: 'ws1', address: '127.0.0.1', agentPort: 1, stats, tags: [], sessions: [{ id: 's1', owner: 'alice', type: 'virtual', numOfConnections: 0 }] });
+  fake.advance(39_000);
+  expect(state.session('s1')).toBeDefined();
+  fake.advance(11_000); // 50 s: the 10 s sweep after the 40 s mark has run
+  expect(state.session('s1')).toBeUndefined();
+
+  const guid = crypto.randomUUID();
+  const csr = Buffer.from(await createCsr(await generateEd25519(), agentCn(guid))).toString('base64');
+  await agents.register({ guid, hostname: 'ws2', csr, remoteAddress: '127.0.0.1' }).catch(() => {});
+  fake.advance(7 * 86_400_000 - 60_000);
+  expect(agents.get(guid)?.state).toBe('pending');
+  // Past the 7-day age, gone by the next hourly sweep at the latest, not before the age.
+  fake.advance(3_600_000 + 60_000);
+  expect(agents.get(guid)).toBeUndefined();
+  keeper.stop();
+});

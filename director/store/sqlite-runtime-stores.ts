@@ -1,0 +1,52 @@
+import type { Database } from 'bun:sqlite';
+import type { RuntimeStores, ServerSnapshot, ThrottleEntry } from './runtime-stores.ts';
+
+/**
+ * RuntimeStores on agents.db (migration 004). Statements are prepared once; every save is one
+ * transaction, so a flush of a thousand servers costs one commit.
+ */
+export function createSqliteRuntimeStores(db: Database): RuntimeStores {
+  const q = {
+    servers: db.query<{ entry: string; sessions: string }, []>('SELECT entry, sessions FROM runtime_servers'),
+    putServer: db.query('INSERT OR REPLACE INTO runtime_servers (id, guid, entry, sessions, written_at) VALUES (?, ?, ?, ?, ?)'),
+    dropServer: db.query('DELETE FROM runtime_servers WHERE id = ?'),
+    addUse: db.query<{ uses: number }, [string, number]>(
+      'INSERT INTO connection_token_uses (jti, uses, expires_at) VALUES (?1, 1, ?2) ON CONFLICT (jti) DO UPDATE SET uses = uses + 1 RETURNING uses',
+    ),
+    purgeUses: db.query('DELETE FROM connection_token_uses WHERE expires_at < ?'),
+    throttle: db.query<{ key: string; failures: string }, [number]>('SELECT key, failures FROM login_throttle WHERE newest >= ?'),
+    purgeThrottle: db.query('DELETE FROM login_throttle WHERE newest < ?'),
+    putThrottle: db.query('INSERT OR REPLACE INTO login_throttle (key, failures, newest) VALUES (?, ?, ?)'),
+    dropThrottle: db.query('DELETE FROM login_throttle WHERE key = ?'),
+  };
+  const saveServers = db.transaction((put: ServerSnapshot[], removed: string[]) => {
+    const now = Date.now();
+    for (const id of removed) q.dropServer.run(id);
+    for (const s of put) q.putServer.run(s.server.id, s.server.guid, JSON.stringify(s.server), JSON.stringify(s.sessions), now);
+  });
+  const saveThrottle = db.transaction((put: ThrottleEntry[], removed: string[]) => {
+    for (const key of removed) q.dropThrottle.run(key);
+    for (const e of put) q.putThrottle.run(e.key, JSON.stringify(e.failures), e.failures.at(-1) ?? 0);
+  });
+  return {
+    async loadServers() {
+      return q.servers.all().map((r) => ({ server: JSON.parse(r.entry), sessions: JSON.parse(r.sessions) }));
+    },
+    async saveServers(put, removed) {
+      saveServers(put, removed);
+    },
+    async addUse(jti, expiresAt) {
+      return q.addUse.get(jti, expiresAt)!.uses;
+    },
+    async purgeExpired(before) {
+      return q.purgeUses.run(before).changes;
+    },
+    async loadThrottle(since) {
+      q.purgeThrottle.run(since);
+      return q.throttle.all(since).map((r) => ({ key: r.key, failures: JSON.parse(r.failures) }));
+    },
+    async saveThrottle(put, removed) {
+      saveThrottle(put, removed);
+    },
+  };
+}

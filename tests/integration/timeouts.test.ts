@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { dcvSim, startDirectorWithAgent, type DirectorWithAgent } from '../helpers/dcvix.ts';
+import { call } from '../helpers/https.ts';
+import { cleanupTempDirs } from '../helpers/temp.ts';
+
+/**
+ * Issue 11, "timeouts agree", with the shipped defaults (no timeout in either config): the agent's
+ * dcv_timeout (10 s) fits the director's agent_request_timeout (30 s) twice over plus margin, so a hung
+ * dcv reaches the caller as DCV_TIMEOUT from the agent, not as the director giving up (AGENT_UNREACHABLE).
+ */
+let t: DirectorWithAgent;
+const servers = async () => (await call(`${t.director.url}/v1/servers`, { ca: t.director.caPem, cookie: t.admin })).json.servers;
+
+beforeAll(async () => {
+  t = await startDirectorWithAgent({ agent: { config: { hostname: 'ws-defaults' } } });
+}, 60_000);
+
+afterAll(async () => {
+  await t?.stop();
+  cleanupTempDirs();
+});
+
+test('ok: with default timeouts the agent reports dcv_timeout 10 s and the server is healthy', async () => {
+  const [s] = await servers();
+  expect([s.id, s.dcvTimeoutMs, s.health.status]).toEqual([t.serverId, 10_000, 'healthy']);
+});
+
+test('rejects: with default timeouts a hung dcv create-session is 502 DCV_TIMEOUT after dcv_timeout, not AGENT_UNREACHABLE', async () => {
+  await dcvSim(t.agent, 'sim-fail', 'create-session=hang');
+  const started = Date.now();
+  const r = await call(`${t.director.url}/v1/sessions`, { method: 'POST', ca: t.director.caPem, cookie: t.admin, json: { serverId: t.serverId, userId: 'alice', sessionType: 'virtual' } });
+  expect([r.status, r.json.error.code]).toEqual([502, 'DCV_TIMEOUT']);
+  expect(r.json.error.message).toBe('dcv create-session did not finish within 10000 ms');
+  // Well before the director's own 30 s limit would have turned it into AGENT_UNREACHABLE.
+  expect(Date.now() - started).toBeLessThan(25_000);
+  expect((await servers())[0].health).toMatchObject({ status: 'unhealthy', reason: 'DCV_TIMEOUT' });
+}, 45_000);
