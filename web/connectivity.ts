@@ -22,6 +22,7 @@ export function reportReachable(reachable: boolean): void {
   if (changed) for (const l of listeners) l(current);
 }
 
+/** The current state, outside components (tests, event handlers). */
 export const connectivity = (): Connectivity => current;
 
 /** Re-renders when the director becomes reachable or unreachable. */

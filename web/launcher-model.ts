@@ -44,6 +44,7 @@ export function favouritesFirst<T extends { id: string }>(list: T[], kind: 'pool
   return list.map((x, i) => ({ x, i })).sort((a, b) => fav(a.x) - fav(b.x) || a.i - b.i).map(({ x }) => x);
 }
 
+/** How a favourite is stored: "pool:eng", "server:ws01". */
 export const favouriteKey = (kind: 'pool' | 'server', id: string) => `${kind}:${id}`;
 
 const STORAGE_KEY = 'dcvix.favourites';
@@ -58,6 +59,7 @@ export function loadFavourites(storage: Pick<Storage, 'getItem'> | undefined = g
   }
 }
 
+/** Keeps the favourites on this browser; a full or blocked storage is ignored. */
 export function saveFavourites(favs: ReadonlySet<string>, storage: Pick<Storage, 'setItem'> | undefined = globalThis.localStorage): void {
   try {
     storage?.setItem(STORAGE_KEY, JSON.stringify([...favs].sort()));
