@@ -10,6 +10,8 @@ import { SpawnDcvRunner } from './dcv/runner.ts';
 import { DirectorClient } from './director-client.ts';
 import { registerUntilApproved } from './enroll/registrator.ts';
 import { agentApi } from './http/routes.ts';
+import { agentRequestLog } from './http/request-log.ts';
+import { withRequestId } from '../shared/http/request-context.ts';
 import { ensureDataDir, ensureIdentity, loadCertificate, type StoredCertificate } from './identity/identity.ts';
 import { Reaper } from './reaper.ts';
 import { Renewer } from './renew/renewer.ts';
@@ -30,7 +32,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   log.info('agent identity', { guid: identity.guid, newKey: identity.created });
 
   const client = new DirectorClient(config.director_url);
-  const dcv = new DcvClient(new SpawnDcvRunner({ binary: config.dcv_path, timeoutMs: config.dcv_timeout }));
+  const dcv = new DcvClient(new SpawnDcvRunner({ binary: config.dcv_path, timeoutMs: config.dcv_timeout, log }));
   const sampler = new CpuSampler();
   const hostname = config.hostname || osHostname();
   const stats = async () => ({ ...(await collectStats(sampler)), hostname });
@@ -91,13 +93,13 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   });
   const reaper = new Reaper({ dcv, clock, idleTimeoutMs: config.idle_timeout, includeConsole: config.reap_console_sessions, log });
 
-  const app = new Elysia().use(errorHandler(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
+  const app = new Elysia().use(errorHandler(log)).use(agentRequestLog(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
   server = await startSecureServer({
     host: config.listen_host,
     port: config.listen_port,
     tls: tlsOf(cert!),
     maxBodyBytes: MAX_BODY,
-    handle: (r) => app.handle(r),
+    handle: (r) => withRequestId(r, true, () => app.handle(r)),
     onError: (error) => log.error('request bridge failed', { error }),
   });
   log.info('agent listening', { port: server.port, guid: identity.guid, certNotAfter: cert!.info.notAfter.toISOString() });

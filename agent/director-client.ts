@@ -12,7 +12,7 @@ export interface IssuedCertificate {
 
 /** A director answer that is not 2xx, with its stable code. */
 export class DirectorError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, /** Seconds from a Retry-After header. */ readonly retryAfter?: number) {
     super(message);
     this.name = 'DirectorError';
   }
@@ -73,7 +73,10 @@ export class DirectorClient {
     } catch {
       json = {};
     }
-    if (!res.ok) throw new DirectorError(res.status, json?.error?.code ?? `HTTP_${res.status}`, json?.error?.message ?? res.statusText);
+    if (!res.ok) {
+      const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
+      throw new DirectorError(res.status, json?.error?.code ?? `HTTP_${res.status}`, json?.error?.message ?? res.statusText, Number.isFinite(retryAfter) ? retryAfter : undefined);
+    }
     return json as T;
   }
 }

@@ -3,7 +3,10 @@
  * most self time, then the most inclusive time (self + callees).
  * Usage: bun bench/profile-top.ts FILE.cpuprofile [N]
  */
-export {};
+import { exitOnHelp } from '../scripts/lib/help.ts';
+
+exitOnHelp(`Usage: bun bench/profile-top.ts FILE.cpuprofile [N]
+  Prints the N functions with the most self and inclusive time in a .cpuprofile.`);
 
 interface Node {
   id: number;

@@ -19,6 +19,11 @@ import { scalePart } from './parts/scale.ts';
 import { startupPart } from './parts/startup.ts';
 import { tokensPart } from './parts/tokens.ts';
 import { updatesPart } from './parts/updates.ts';
+import { exitOnHelp } from '../scripts/lib/help.ts';
+
+exitOnHelp(`Usage: npm run bench [-- PART...]
+  Benchmarks against real director/agent processes on 127.0.0.1. Parts: startup updates tokens flow
+  scale (default: all). BENCH_QUICK=1 for a quick run. Writes bench/results/<timestamp>.json.`);
 
 const ALL = ['startup', 'updates', 'tokens', 'flow', 'scale'] as const;
 type Part = (typeof ALL)[number];

@@ -6,6 +6,7 @@ import type { Logger } from '../shared/log.ts';
 import { AgentService } from './agents/service.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentStore } from './agents/store.ts';
+import { createRegisterRate } from './agents/register-rate.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
 import { parseTokenKey } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
@@ -26,6 +27,8 @@ import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
 import type { ServerEntry } from './servers/runtime-state.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
+import { allowedMethodsIndex } from '../shared/http/allowed-methods.ts';
+import { withRequestId } from '../shared/http/request-context.ts';
 import { buildLogin } from './login/build.ts';
 import { loginRoutes } from './login/routes.ts';
 import { totpAdminRoutes, totpRoutes } from './login/totp-routes.ts';
@@ -37,6 +40,11 @@ import { createSqliteRuntimeStores } from './store/sqlite-runtime-stores.ts';
 import { RuntimeStateWriter } from './servers/state-writer.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
+import { createSqliteRevocationStore } from './tokens/revocation-store.ts';
+import { Revocations } from './tokens/revocations.ts';
+import { signoutRoutes } from './tokens/signout-routes.ts';
+import { createSqliteAuditRetention } from './audit/retention.ts';
+import { currentGroups, isAdmin } from './policy/evaluate.ts';
 
 export interface DirectorDeps {
   log: Logger;
@@ -67,6 +75,11 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     log.warn('token_key is not set: using an ephemeral key; every session token dies with this process');
   }
   const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous.map((k) => parseTokenKey(k)!) });
+  const revocations = await Revocations.open(createSqliteRevocationStore(db), clock);
+  tokens.sessionChecks = {
+    isRevoked: (claims) => revocations.isRevoked(claims),
+    isAdmin: (user, groups) => isAdmin(policy.current, user, currentGroups(policy.current, user, groups)),
+  };
   const metrics = createDirectorMetrics();
   // Runtime state, token use counts and throttles survive restarts (the specification keeps them in memory only).
   const runtimeStores = createSqliteRuntimeStores(db);
@@ -79,7 +92,13 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     ...(await stateWriter.load((guid) => agents.get(guid)?.state === 'registered')),
     throttleKeys: await throttleState.load(clock.now() - config.throttle.window),
   };
-  agents.onRevoked = (guid) => state.removeAgent(guid);
+  // A revoked agent's sessions stay visible as orphaned (a revoke with live sessions needs force).
+  agents.onRevoked = (guid) => state.orphanAgent(guid);
+  agents.liveSessions = (guid) => {
+    const server = state.serverByGuid(guid);
+    return server ? state.sessionsOn(server.id).length : 0;
+  };
+  agents.admitNewRegistration = createRegisterRate(config.register_rate_per_minute, clock);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
   const sessions = new SessionService({
     state,
@@ -106,6 +125,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     endpoint,
     offlineAfterMs: config.server_offline_after,
     certificateValidationPolicy: config.dcv_certificate_validation,
+    audit,
   };
   const housekeeper = new Housekeeper({
     agents,
@@ -115,13 +135,18 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     sessionStaleAfterMs: config.session_stale_after,
     pendingCleanupIntervalMs: config.pending_cleanup_interval,
     pendingMaxAgeMs: config.pending_max_age,
+    audit: createSqliteAuditRetention(db),
+    auditMaxAgeMs: config.audit_retention,
+    revocations,
+    now: () => clock.now(),
   });
 
   metrics.addStateGauges({ agents, state, ca, offlineAfterMs: config.server_offline_after });
   const metricsAllow = config.metrics_allow.map(parseCidr);
 
+  const allowedMethods = allowedMethodsIndex(() => app.routes);
   const app = new Elysia()
-    .use(errorHandler(log))
+    .use(errorHandler(log, (path) => allowedMethods(path)))
     .use(requestLog(log, metrics.countRequest, (r) => connectionInfo(r).remoteAddress))
     .get('/v1/health', () => ({ status: 'ok' }))
     .get('/metrics', ({ request }) => {
@@ -129,7 +154,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       return new Response(metrics.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
     })
     .get('/v1/openapi.json', () => openApiDocument())
-    .use(loginRoutes({ login, tokens, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
+    .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
+    .use(signoutRoutes({ tokens, revocations, audit, policy: () => policy.current }))
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
     .use(agentEnrolmentRoutes(agents))
@@ -157,7 +183,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         port: config.director_port,
         tls: { cert: ca.serverCertPem, key: ca.serverKeyPem, ca: ca.caCertPem },
         maxBodyBytes: config.max_body_bytes,
-        handle: (request) => app.handle(request),
+        headersTimeoutMs: config.http_headers_timeout,
+        idleTimeoutMs: config.http_idle_timeout,
+        handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
       });
       housekeeper.start();
@@ -171,7 +199,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     /** SIGHUP: reload the policy files, and the server certificate if it was replaced on disk. */
     reload(): void {
-      policy.reload();
+      const result = policy.reload();
+      audit.record({ type: 'policy.reload', actor: 'SIGHUP', outcome: result.ok ? 'success' : 'failure', ...(result.ok ? {} : { detail: result.error }) });
       const fresh = readServerTls(config.data_dir);
       if (server && fresh && (fresh.cert !== tlsInUse.cert || fresh.key !== tlsInUse.key)) {
         try {

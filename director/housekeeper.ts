@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/log.ts';
 import type { AgentService } from './agents/service.ts';
+import type { AuditRetention } from './audit/retention.ts';
 import type { RuntimeState } from './servers/runtime-state.ts';
 
 export interface HousekeeperOptions {
@@ -12,6 +13,12 @@ export interface HousekeeperOptions {
   /** How often (seed: hourly) pending registrations older than pendingMaxAgeMs are removed. */
   pendingCleanupIntervalMs: number;
   pendingMaxAgeMs: number;
+  /** Audit events older than auditMaxAgeMs are deleted on the pending-cleanup tick. */
+  audit?: AuditRetention;
+  auditMaxAgeMs?: number;
+  /** Revoked token ids whose tokens expired are forgotten on the same tick. */
+  revocations?: { prune(): Promise<number> };
+  now?: () => number;
   /** Timer functions; tests pass fakes to fire the timers by hand. */
   timers?: { setInterval: (fn: () => void, ms: number) => unknown; clearInterval: (t: unknown) => void };
 }
@@ -35,6 +42,10 @@ export class Housekeeper {
     const timers = this.o.timers ?? realTimers;
     this.timers.push(timers.setInterval(() => this.sweepSessions(), this.o.intervalMs));
     this.timers.push(timers.setInterval(() => this.sweepPending(), this.o.pendingCleanupIntervalMs));
+    if (this.o.audit || this.o.revocations) {
+      this.timers.push(timers.setInterval(() => void this.sweepStores(), this.o.pendingCleanupIntervalMs));
+      void this.sweepStores();
+    }
   }
 
   stop(): void {
@@ -46,6 +57,19 @@ export class Housekeeper {
     const dropped = this.o.state.dropStaleSessions(this.o.sessionStaleAfterMs);
     if (dropped.length) this.o.log.info('dropped stale sessions', { count: dropped.length });
     return dropped;
+  }
+
+  /** Audit retention and expired token revocations; failures are logged, the next tick retries. */
+  async sweepStores(): Promise<{ audit: number; revocations: number }> {
+    const out = { audit: 0, revocations: 0 };
+    try {
+      if (this.o.audit && this.o.auditMaxAgeMs) out.audit = await this.o.audit.pruneBefore((this.o.now ?? Date.now)() - this.o.auditMaxAgeMs);
+      if (this.o.revocations) out.revocations = await this.o.revocations.prune();
+      if (out.audit) this.o.log.info('pruned audit events past retention', { count: out.audit });
+    } catch (error) {
+      this.o.log.error('store housekeeping failed', { error });
+    }
+    return out;
   }
 
   sweepPending(): number {

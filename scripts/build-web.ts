@@ -7,6 +7,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildWeb, type WebBundle } from '../director/web/build.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(`Usage: bun scripts/build-web.ts [--json] [--out DIR]
+  Bundles the web app into dist/web (or DIR); --json prints the bundle as JSON instead.`);
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`.padStart(10);
 

@@ -6,6 +6,10 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(`Usage: npm run build
+  Builds dist/dcvix-director and dist/dcvix-agent as single-file executables (web app embedded).`);
 
 const root = resolve(import.meta.dir, '..');
 const pkg = await Bun.file(join(root, 'package.json')).json();

@@ -9,6 +9,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LoggedProcess } from './lib/logged-process.ts';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(`Usage: npm run demo [-- --port PORT] [-- --data DIR] [-- --fresh]
+  Starts a director with its own CA, one agent approved automatically (the dcv simulator stands in for
+  DCV) and a demo policy; prints the URL and the logins. Ctrl-C stops everything.
+  --port PORT   director port (default 8445; 0 = any free port)
+  --data DIR    state directory (default .data/demo); --fresh wipes it first`);
 
 const root = resolve(import.meta.dir, '..');
 const args = process.argv.slice(2);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../../shared/errors.ts';
-import { SpawnDcvRunner } from './runner.ts';
+import { loggableArgv, SpawnDcvRunner } from './runner.ts';
 
 // Stand-in binaries from coreutils: the runner does not care what it runs.
 describe('SpawnDcvRunner', () => {
@@ -50,4 +50,8 @@ describe('SpawnDcvRunner time-out with a child holding the output open', () => {
     expect((err as ApiError).code).toBe('DCV_TIMEOUT');
     expect((err as ApiError).message).toBe('dcv create-session did not finish within 200 ms');
   }, 10_000);
+});
+
+test('ok: logged argv masks the value after a secret-bearing flag, nothing else', () => {
+  expect(loggableArgv(['create-session', '--owner', 'alice', '--auth-token', 's3cret', 'id-1'])).toEqual(['create-session', '--owner', 'alice', '--auth-token', '***', 'id-1']);
 });

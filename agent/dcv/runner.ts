@@ -3,6 +3,8 @@
  * bounded output capture. Behind the DcvRunner interface so tests can substitute a fake.
  */
 import { ApiError } from '../../shared/errors.ts';
+import { currentRequestId } from '../../shared/http/request-context.ts';
+import type { Logger } from '../../shared/log.ts';
 
 /** What one `dcv` invocation produced. A non-zero code is not an error at this layer. */
 export interface DcvResult {
@@ -25,6 +27,16 @@ export interface SpawnRunnerOptions {
   env?: Record<string, string | undefined>;
   /** Cap on captured bytes per stream; the rest is drained and dropped (default 4 MiB). */
   maxOutputBytes?: number;
+  /** Every command is logged: argv (secret-bearing values masked), exit code, ms, request id. */
+  log?: Logger;
+}
+
+/** Flags whose value is a secret: the value is masked in logs. */
+const SECRET_FLAGS = new Set(['--password', '--auth-token', '--token', '--secret']);
+
+/** argv as it may be logged. */
+export function loggableArgv(args: readonly string[]): string[] {
+  return args.map((a, i) => (i > 0 && SECRET_FLAGS.has(args[i - 1]!) ? '***' : a));
 }
 
 /** The real runner. ENOENT/EACCES -> ApiError 502 DCV_UNAVAILABLE; timeout -> ApiError 504 DCV_TIMEOUT. */
@@ -38,6 +50,20 @@ export class SpawnDcvRunner implements DcvRunner {
   }
 
   async run(args: string[]): Promise<DcvResult> {
+    const started = performance.now();
+    const logged = (code: number | string) =>
+      this.opts.log?.info('dcv command', { argv: loggableArgv(args), exitCode: code, ms: Math.round(performance.now() - started), requestId: currentRequestId() });
+    try {
+      const r = await this.spawn(args);
+      logged(r.code);
+      return r;
+    } catch (err) {
+      logged(err instanceof ApiError ? err.code : 'ERROR');
+      throw err;
+    }
+  }
+
+  private async spawn(args: string[]): Promise<DcvResult> {
     let proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
     try {
       proc = Bun.spawn([this.opts.binary, ...args], {

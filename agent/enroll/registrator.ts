@@ -56,6 +56,7 @@ export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertifi
 export async function registerUntilApproved(o: RegistratorOptions): Promise<IssuedCertificate> {
   const sleep = o.sleep ?? ((ms: number) => Bun.sleep(ms));
   for (;;) {
+    let delay = o.intervalMs;
     try {
       const issued = await registerOnce(o);
       o.log.info('registered with the director', { guid: o.identity.guid, notAfter: issued.notAfter });
@@ -65,12 +66,26 @@ export async function registerUntilApproved(o: RegistratorOptions): Promise<Issu
         // The fingerprint lets an admin check out of band that the request they approve is this host's.
         o.log.info('registration pending approval', { guid: o.identity.guid, csrFingerprint: (await registrationCsr(o.identity)).fingerprint });
       } else {
-        o.log.warn('registration failed; retrying', { guid: o.identity.guid, error: err instanceof DirectorError ? `${err.code}: ${err.message}` : (err as Error).message });
+        delay = nextDelay(o.intervalMs, err);
+        o.log.warn('registration failed; retrying', { guid: o.identity.guid, error: err instanceof DirectorError ? `${err.code}: ${err.message}` : (err as Error).message, retryInMs: delay });
       }
     }
     if (o.signal?.aborted) throw new Error('registration aborted');
-    await sleep(o.intervalMs);
+    await sleep(delay);
   }
+}
+
+/** Longest wait between registration attempts, whatever the director asks for. */
+export const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * After a 429 the director's Retry-After (or the interval when it sent none) plus up to 50% random
+ * jitter, capped at 5 min, so agents refused together do not all come back in the same second.
+ */
+export function nextDelay(intervalMs: number, err: unknown, random = Math.random): number {
+  if (!(err instanceof DirectorError) || err.status !== 429) return intervalMs;
+  const base = Math.max(intervalMs, (err.retryAfter ?? 0) * 1000);
+  return Math.min(MAX_BACKOFF_MS, Math.round(base * (1 + 0.5 * random())));
 }
 
 const normalise = (pem: string) => pem.replace(/\s+/g, '');

@@ -12,6 +12,9 @@ import { call } from '../../scripts/lib/https.ts';
 import { pool } from '../../scripts/lib/pool.ts';
 import { round } from '../lib/http.ts';
 import { loadArgs, reply } from '../lib/proc.ts';
+import { exitOnHelp } from '../../scripts/lib/help.ts';
+
+exitOnHelp(`Usage: bun bench/load/enrol.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: enrols count simulated agents through the real API, the way an agent does`);
 
 export interface Identity {
   guid: string;

@@ -7,6 +7,9 @@
 import { H1Connection } from '../lib/h1-client.ts';
 import { round, summarise } from '../lib/http.ts';
 import { cpuSeconds, loadArgs, reply } from '../lib/proc.ts';
+import { exitOnHelp } from '../../scripts/lib/help.ts';
+
+exitOnHelp(`Usage: bun bench/load/fixed-rate.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: open-loop requests at a fixed rate over a few keep-alive HTTPS connections (no client certificate: DCV server and the gateway call like this)`);
 
 interface Req {
   method: string;

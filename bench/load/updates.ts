@@ -9,6 +9,9 @@ import { H1Connection, handshakeMs, handshakes } from '../lib/h1-client.ts';
 import { round, summarise } from '../lib/http.ts';
 import { cpuSeconds, loadArgs, memoryMb, reply } from '../lib/proc.ts';
 import type { Identity } from './enrol.ts';
+import { exitOnHelp } from '../../scripts/lib/help.ts';
+
+exitOnHelp(`Usage: bun bench/load/updates.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: K simulated agents POST /v1/agent/update over mTLS with their own enrolled Ed25519 certificates, closed loop with concurrency requests in flight, round-robin over the agents`);
 
 interface Args {
   port: number;

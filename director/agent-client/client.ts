@@ -2,6 +2,12 @@ import type { ConfigEntry, CreateSessionRequest, DcvSession } from '../../shared
 import { ApiError } from '../../shared/errors.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';
+import { currentRequestId } from '../../shared/http/request-context.ts';
+
+const requestIdHeader = (): Record<string, string> => {
+  const id = currentRequestId();
+  return id ? { 'x-request-id': id } : {};
+};
 
 export interface AgentClientOptions {
   certPem: string;
@@ -43,7 +49,8 @@ export class AgentClient {
     try {
       res = await fetch(`https://${host}:${server.agentPort}${path}`, {
         method,
-        headers: body ? { 'content-type': 'application/json' } : {},
+        // The agent logs under the same id: one id traces a create through both logs.
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...requestIdHeader() },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(limit),
         tls: {

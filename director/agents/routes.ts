@@ -4,6 +4,7 @@ import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { requireAdmin, requireAgent } from '../http/guards.ts';
 import { jsonObject, optionalString, requireString } from '../http/json-body.ts';
 import type { TokenService } from '../tokens/token-service.ts';
+import { parseBulk, runBulk } from './bulk.ts';
 import type { AgentService } from './service.ts';
 import type { AgentRecord, AgentState } from './store.ts';
 
@@ -44,8 +45,12 @@ export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
       if (query.state !== undefined && !state) {
         throw badRequest('INVALID_STATE_FILTER', 'state must be pending, registered or revoked');
       }
-      return { agents: agents.list(state).map(agentView) };
+      return { agents: agents.list(state).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions?.(a.guid) ?? 0 })) };
     })
+    .post('/bulk', ({ body, session }) => {
+      const { action, guids } = parseBulk(jsonObject(body));
+      return runBulk(agents, session.sub, action, guids);
+    }, { parse: 'text' })
     .post('/:guid/approve', ({ params, session, body }) => {
       const fingerprint = typeof body === 'string' && body.trim() ? optionalString(jsonObject(body), 'csrFingerprint', 200) : undefined;
       return { agent: agentView(agents.approve(params.guid, session.sub, fingerprint)) };
@@ -54,7 +59,10 @@ export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
       agents.deny(params.guid, session.sub);
       return { ok: true };
     })
-    .post('/:guid/revoke', ({ params, session }) => ({ agent: agentView(agents.revoke(params.guid, session.sub)) }));
+    .post('/:guid/revoke', ({ params, session, body }) => {
+      const force = typeof body === 'string' && body.trim() ? jsonObject(body).force === true : false;
+      return { agent: agentView(agents.revoke(params.guid, session.sub, force)) };
+    }, { parse: 'text' });
 
 /** What admins see of a registration: never key material beyond fingerprints. */
 export function agentView(a: AgentRecord) {

@@ -25,6 +25,10 @@ export class AgentService {
   private readonly accepted = new Map<string, { der: Uint8Array; identity: AgentIdentity }>();
   /** Called after a revocation, so live state forgets the agent's server at once. */
   onRevoked?: (guid: string) => void;
+  /** Live sessions on this agent's server (revoking such an agent needs `force`). */
+  liveSessions?: (guid: string) => number;
+  /** Throws 429 when this address may not start another new registration now (register-rate.ts). */
+  admitNewRegistration?: (address: string) => void;
 
   constructor(
     private readonly store: AgentStore,
@@ -48,10 +52,12 @@ export class AgentService {
   async register(input: { guid: string; hostname: string; csr: string; remoteAddress: string }): Promise<IssuedCertificate> {
     if (!isGuid(input.guid)) throw badRequest('INVALID_GUID', 'guid must be a lower-case UUIDv4');
     if (!HOSTNAME_RE.test(input.hostname) || input.hostname.length > 253) throw badRequest('INVALID_HOSTNAME', 'hostname is not a valid host name');
+    // Rate-limit unknown GUIDs per address before any CSR work: a flood must stay cheap to refuse.
+    const known = this.store.get(input.guid);
+    if (!known) this.admitNewRegistration?.(input.remoteAddress);
     const csr = await checkAgentCsr(input.csr, input.guid);
     const now = this.clock.now();
     this.accepted.delete(input.guid);
-    const known = this.store.get(input.guid);
     const row = { guid: input.guid, hostname: input.hostname, publicKey: csr.parsed.publicKeySpki, csr: csr.der, csrFingerprint: csr.fingerprint, remoteAddress: input.remoteAddress, now };
 
     if (!known) {
@@ -151,15 +157,29 @@ export class AgentService {
     this.audit.record({ type: 'agent.deny', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
   }
 
-  revoke(guid: string, admin: string): AgentRecord {
+  /** Revokes a registered agent; with live sessions only when `force` (they are then shown orphaned). */
+  revoke(guid: string, admin: string, force = false): AgentRecord {
     const record = this.mustGet(guid);
     if (record.state !== 'registered') throw conflict('INVALID_STATE', `agent is ${record.state}; only registered agents can be revoked`);
+    const live = this.liveSessions?.(guid) ?? 0;
+    if (live > 0 && !force) {
+      throw conflict('AGENT_HAS_SESSIONS', `${record.hostname} has ${live} live session${live === 1 ? '' : 's'}; send {"force": true} to revoke anyway (they will be shown as orphaned)`);
+    }
     this.store.revoke(guid, this.clock.now());
     this.accepted.delete(guid);
     this.onRevoked?.(guid);
-    this.audit.record({ type: 'agent.revoke', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
+    this.audit.record({ type: 'agent.revoke', actor: admin, target: guid, outcome: 'success', detail: live ? `${record.hostname}; forced with ${live} live sessions` : record.hostname });
     this.log.info('agent revoked', { guid, by: admin });
     return this.mustGet(guid);
+  }
+
+  /** Removes a pending or revoked registration (the bulk "clear"); a revoked GUID may then register anew. */
+  clear(guid: string, admin: string): void {
+    const record = this.mustGet(guid);
+    if (record.state === 'registered') throw conflict('INVALID_STATE', 'agent is registered; revoke it first');
+    this.accepted.delete(guid);
+    this.store.remove(guid);
+    this.audit.record({ type: 'agent.clear', actor: admin, target: guid, outcome: 'success', detail: `${record.hostname} (${record.state})` });
   }
 
   countByState() {

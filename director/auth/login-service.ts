@@ -130,7 +130,7 @@ export function createLoginService(deps: LoginServiceDeps): LoginService {
         fail(r.backend, 'not an admin', false);
         throw new ApiError(403, 'NOT_ADMIN', 'this account may not use the admin interface');
       }
-      throttle.success(i.username);
+      throttle.success(i.username, i.clientAddress);
       audit.record({ ...event, actor: r.username, backend: r.backend, outcome: 'success' });
       log.info('login ok', { user: r.username, role: i.role, backend: r.backend, clientAddress: i.clientAddress, ms: clock.now() - started });
       return { username: r.username, groups, backend: r.backend };

@@ -23,7 +23,8 @@ describe('throttle', () => {
       t.failure('alice', '10.0.0.1');
       clock.advance(1000);
     }
-    const err = caught(() => t.check('alice', '10.0.0.9'));
+    expect(caught(() => t.check('alice', '10.0.0.9'))).toBeUndefined();
+    const err = caught(() => t.check('alice', '10.0.0.1'));
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 429, code: 'TOO_MANY_ATTEMPTS' });
     // Oldest failure at t0; now t0 + 3 s; the window frees it at t0 + 60 s.
@@ -34,12 +35,13 @@ describe('throttle', () => {
     const clock = new FakeClock();
     const t = createThrottle(cfg, clock);
     for (let i = 0; i < 3; i++) t.failure('Alice', '10.0.0.1');
-    expect(caught(() => t.check('alice', '10.0.0.2'))).toBeDefined(); // case-folded
+    expect(caught(() => t.check('alice', '10.0.0.1'))).toBeDefined(); // case-folded
+    expect(caught(() => t.check('alice', '10.0.0.2'))).toBeUndefined(); // another address is not locked out
     clock.advance(60_001);
     expect(caught(() => t.check('alice', '10.0.0.2'))).toBeUndefined();
     t.failure('alice', '10.0.0.2');
     t.failure('alice', '10.0.0.2');
-    t.success('alice');
+    t.success('alice', '10.0.0.2');
     t.failure('alice', '10.0.0.2');
     expect(caught(() => t.check('alice', '10.0.0.2'))).toBeUndefined();
   });

@@ -1,10 +1,12 @@
 /**
- * Login throttling: a sliding window of failures per user name (case-folded, so "Alice" and "alice"
- * share a budget) and per client address. After `maxFailures` failures inside `windowMs` the key is
- * locked until the oldest of those failures leaves the window. Addresses get a larger budget
- * (addressFactor x maxFailures) because many users may share one (NAT). A success clears the user's
- * failures, not the address's. State is served from memory; the caller may pass in the failures map
- * (auth/throttle-persistence.ts writes it behind to the store so a restart keeps it).
+ * Login throttling: a sliding window of failures per (user name, client address) pair (the name
+ * case-folded, so "Alice" and "alice" share a budget) and per client address. After `maxFailures`
+ * failures inside `windowMs` the key is locked until the oldest of those failures leaves the window.
+ * The user key includes the address so that failures from one address never lock the right password
+ * out from another (anyone could otherwise lock out anyone, the admin included). Addresses get a larger
+ * budget (addressFactor x maxFailures) because many users may share one (NAT). A success clears that
+ * (user, address) pair's failures, not the address's. State is served from memory; the caller may pass
+ * in the failures map (auth/throttle-persistence.ts writes it behind to the store so a restart keeps it).
  * The number of tracked keys is capped so a flood of names cannot exhaust memory.
  */
 import type { Clock } from '../../shared/clock.ts';
@@ -21,7 +23,7 @@ export interface Throttle {
   /** Throws ApiError 429 TOO_MANY_ATTEMPTS with a retry-after header when either key is locked. */
   check(username: string, clientAddress: string): void;
   failure(username: string, clientAddress: string): void;
-  success(username: string): void;
+  success(username: string, clientAddress: string): void;
 }
 
 const MAX_KEYS = 100_000;
@@ -29,7 +31,8 @@ const MAX_KEYS = 100_000;
 /** The in-memory sliding-window throttle. */
 export function createThrottle(cfg: ThrottleConfig, clock: Clock, addressFactor = 4, failures = new Map<string, number[]>()): Throttle {
   const limitOf = (key: string) => (key.startsWith('a:') ? cfg.max_failures * addressFactor : cfg.max_failures);
-  const keys = (user: string, addr: string) => [`u:${user.toLowerCase()}`, `a:${addr}`];
+  const userKey = (user: string, addr: string) => `u:${user.toLowerCase()}|${addr}`;
+  const keys = (user: string, addr: string) => [userKey(user, addr), `a:${addr}`];
 
   function recent(key: string, now: number): number[] {
     const list = (failures.get(key) ?? []).filter((t) => t > now - cfg.window);
@@ -59,7 +62,8 @@ export function createThrottle(cfg: ThrottleConfig, clock: Clock, addressFactor 
       }
       if (retryAfterMs > 0) {
         const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-        throw new ApiError(429, 'TOO_MANY_ATTEMPTS', `too many failed logins; try again in ${seconds} s`, undefined, { 'retry-after': String(seconds) });
+        const at = new Date(now + seconds * 1000).toISOString();
+        throw new ApiError(429, 'TOO_MANY_ATTEMPTS', `too many failed logins from this address; try again in ${seconds} s (at ${at})`, undefined, { 'retry-after': String(seconds) });
       }
     },
     failure(username, clientAddress) {
@@ -73,8 +77,8 @@ export function createThrottle(cfg: ThrottleConfig, clock: Clock, addressFactor 
         failures.set(key, list.slice(-limitOf(key)));
       }
     },
-    success(username) {
-      failures.delete(`u:${username.toLowerCase()}`);
+    success(username, clientAddress) {
+      failures.delete(userKey(username, clientAddress));
     },
   };
 }

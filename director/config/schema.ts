@@ -15,6 +15,10 @@ export const directorSchema = {
   /** Extra DNS names or IPv4 addresses for the director's server certificate. */
   hostnames: field<string[]>([], list(str)),
   max_body_bytes: field(64 * 1024, int(1024, 16 * 1024 * 1024)),
+  /** HTTP/1.1: time a connection gets to send each complete request head (slow-header clients are cut). */
+  http_headers_timeout: field(20_000, duration(1_000)),
+  /** HTTP/2: a connection without traffic for this long is closed. */
+  http_idle_timeout: field(120_000, duration(1_000)),
   session_token_ttl: field(2 * 3_600_000, duration(60_000)),
   /** POST /v1/renew extends a sign-in at most this long after the password login (authTime). */
   session_absolute_max: field(12 * 3_600_000, duration(60_000)),
@@ -25,6 +29,10 @@ export const directorSchema = {
   /** Registrations waiting for approval at most; further new agents get 429 until some are handled. */
   max_pending_agents: field(1000, int(1, 1_000_000)),
   housekeeper_interval: field(10_000, duration(100)),
+  /** Audit events older than this are deleted by the housekeeper. */
+  audit_retention: field(400 * 86_400_000, duration(60_000)),
+  /** New registrations (unknown GUIDs) accepted per client address per minute; more get 429 with Retry-After. */
+  register_rate_per_minute: field(30, int(1, 1_000_000)),
   /** Sessions not refreshed by an agent update within this are dropped (seed: 40 s). */
   session_stale_after: field(40_000, duration(1_000)),
   /** Servers silent for longer are shown offline. */

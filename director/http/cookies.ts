@@ -1,8 +1,15 @@
 /** The session cookie: HttpOnly, Secure, SameSite=Strict (DESIGN.md security rules). */
 export const SESSION_COOKIE = 'dcvix_session';
 
-export function sessionCookie(token: string, maxAgeMs: number): string {
-  return `${SESSION_COOKIE}=${token}; Path=/; Max-Age=${Math.floor(maxAgeMs / 1000)}; HttpOnly; Secure; SameSite=Strict`;
+/**
+ * The cookie outlives its token by this much, so the browser still sends an expired token and the web
+ * app hears SESSION_EXPIRED (not a bare "not logged in") and can tell expiry from revocation.
+ */
+export const SESSION_COOKIE_GRACE_MS = 3_600_000;
+
+/** The session cookie for a token living `tokenTtlMs`; Max-Age = token lifetime + SESSION_COOKIE_GRACE_MS. */
+export function sessionCookie(token: string, tokenTtlMs: number): string {
+  return `${SESSION_COOKIE}=${token}; Path=/; Max-Age=${Math.floor((tokenTtlMs + SESSION_COOKIE_GRACE_MS) / 1000)}; HttpOnly; Secure; SameSite=Strict`;
 }
 
 /** Proof of a right password while TOTP is not enrolled; only the TOTP enrolment routes read it. */

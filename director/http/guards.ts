@@ -41,7 +41,12 @@ export async function authenticateSession(request: Request, tokens: TokenService
     if (err instanceof ApiError) throw new ApiError(401, err.code === 'TOKEN_EXPIRED' ? 'SESSION_EXPIRED' : 'UNAUTHENTICATED', 'session is not valid; log in again');
     throw err;
   }
-  if (role === 'admin' && claims.role !== 'admin') throw forbidden('NOT_ADMIN', 'administrator login required');
+  const checks = tokens.sessionChecks;
+  if (checks?.isRevoked(claims)) throw unauthorized('SESSION_REVOKED', 'this session was signed out; log in again');
+  // The current policy decides, not only the token's claim: a demoted admin loses the rights at once.
+  if (role === 'admin' && (claims.role !== 'admin' || (checks && !checks.isAdmin(claims.sub, claims.groups)))) {
+    throw forbidden('NOT_ADMIN', 'administrator login required');
+  }
   return claims;
 }
 

@@ -2,9 +2,10 @@ import { Elysia } from 'elysia';
 import { ApiError } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { ChallengeError } from '../auth/challenge-error.ts';
-import { clearedSessionCookie, enrolmentCookie, sessionCookie } from '../http/cookies.ts';
+import { clearedSessionCookie, enrolmentCookie, readSessionCookie, sessionCookie } from '../http/cookies.ts';
 import { authenticateSession } from '../http/guards.ts';
 import { firstOf, jsonObject, optionalString } from '../http/json-body.ts';
+import type { Revocations } from '../tokens/revocations.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
 /** The part of the login service these routes need (director/auth/login-service.ts). */
@@ -18,6 +19,7 @@ const ENROLMENT_TTL_MS = 10 * 60_000;
 export interface LoginDeps {
   login: LoginPort;
   tokens: TokenService;
+  revocations: Revocations;
   sessionTtlMs: number;
   /** How long after the password login a sign-in may be renewed (session_absolute_max). */
   sessionAbsoluteMaxMs?: number;
@@ -29,7 +31,7 @@ const DEFAULT_ABSOLUTE_MAX_MS = 12 * 3_600_000;
  * POST /v1/user/login and /v1/admin/login (body: userID | userId | username, password, otp?, state?),
  * POST /v1/logout, POST /v1/renew, GET /v1/auth-health, GET /v1/me. The session token travels in the dcvix_session cookie.
  */
-export const loginRoutes = ({ login, tokens, sessionTtlMs, sessionAbsoluteMaxMs = DEFAULT_ABSOLUTE_MAX_MS }: LoginDeps) => {
+export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionAbsoluteMaxMs = DEFAULT_ABSOLUTE_MAX_MS }: LoginDeps) => {
   const handle = (role: 'user' | 'admin') => async ({ body, request, set }: { body: unknown; request: Request; set: { headers: Record<string, unknown> } }) => {
     const b = jsonObject(body);
     const username = firstOf(b, ['userID', 'userId', 'username', 'user']);
@@ -66,7 +68,11 @@ export const loginRoutes = ({ login, tokens, sessionTtlMs, sessionAbsoluteMaxMs 
   return new Elysia({ name: 'director.login' })
     .post('/v1/user/login', handle('user'), { parse: 'text' })
     .post('/v1/admin/login', handle('admin'), { parse: 'text' })
-    .post('/v1/logout', ({ set }) => {
+    .post('/v1/logout', async ({ request, set }) => {
+      // Revoke the token itself, not only the cookie: a copied cookie must stop working too.
+      const token = readSessionCookie(request.headers.get('cookie'));
+      const claims = token ? await tokens.verifySession(token).catch(() => undefined) : undefined;
+      if (claims) await revocations.revoke(claims);
       set.headers['set-cookie'] = clearedSessionCookie();
       return { ok: true };
     })
@@ -80,7 +86,7 @@ export const loginRoutes = ({ login, tokens, sessionTtlMs, sessionAbsoluteMaxMs 
     })
     .get('/v1/me', async ({ request }) => {
       const s = await authenticateSession(request, tokens, 'user');
-      return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(s.exp).toISOString() };
+      return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(s.exp).toISOString(), authTime: s.authTime };
     })
     .get('/v1/auth-health', async ({ request }) => {
       const s = await authenticateSession(request, tokens, 'user');

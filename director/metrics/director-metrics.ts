@@ -13,6 +13,7 @@ export function createDirectorMetrics() {
   const registry = new MetricsRegistry();
   const requests = registry.counter('dcvix_http_requests_total', 'HTTP requests by route, method and status');
   const logins = registry.counter('dcvix_logins_total', 'Login attempts by outcome and backend');
+  const policyReloads = registry.counter('dcvix_policy_reloads_total', 'Policy reloads (SIGHUP) by outcome');
   const placementFailures = registry.counter('dcvix_placement_failures_total', 'Session creates that failed on a host for a host-side reason, by health reason');
   return {
     registry,
@@ -23,6 +24,7 @@ export function createDirectorMetrics() {
       return {
         record(e: AuditEvent) {
           if (e.type === 'login') logins.inc({ outcome: e.outcome, backend: e.backend ?? 'none' });
+          if (e.type === 'policy.reload') policyReloads.inc({ outcome: e.outcome });
           audit.record(e);
         },
         list: (f) => audit.list(f),

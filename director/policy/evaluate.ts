@@ -18,6 +18,21 @@ export function groupsOf(policy: Policy, user: string, backendGroups?: readonly 
   return out;
 }
 
+/**
+ * The groups a token's holder is in now: groups the policy defines by member list count only while the
+ * user is still listed (the token may predate an edit), other groups (from the login backend) as given,
+ * plus policy groups the user was added to since.
+ */
+export function currentGroups(policy: Policy, user: string, tokenGroups: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const g of tokenGroups) {
+    const def = policy.groups.get(g);
+    if (!def || def.members.length === 0 || def.members.includes(user)) out.add(g);
+  }
+  for (const [name, g] of policy.groups) if (g.members.includes(user)) out.add(name);
+  return [...out];
+}
+
 export function isAdmin(policy: Policy, user: string, groups: readonly string[]): boolean {
   return policy.admins.has(user) || groups.some((g) => policy.adminGroups.has(g));
 }

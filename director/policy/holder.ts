@@ -42,7 +42,8 @@ export class PolicyHolder {
   reload(): { ok: true } | { ok: false; error: string } {
     this.status.lastAttemptAt = new Date(this.now()).toISOString();
     try {
-      const users = this.readJson(POLICY_FILES.users);
+      // Once a policy is in force, a vanished users.json is a failed reload, never "nobody may do anything".
+      const users = this.readJson(POLICY_FILES.users, this.status.loadedAt !== null);
       const pools = this.readJson(POLICY_FILES.pools);
       this.policy = parsePolicy(users, pools);
       this.raw = { users: users ?? {}, pools: pools ?? {} };
@@ -59,9 +60,12 @@ export class PolicyHolder {
     }
   }
 
-  private readJson(file: string): unknown {
+  private readJson(file: string, required = false): unknown {
     const path = join(this.dir, file);
-    if (!existsSync(path)) return undefined;
+    if (!existsSync(path)) {
+      if (required) throw new PolicyError(`${file}: missing (${path})`);
+      return undefined;
+    }
     try {
       return JSON.parse(readFileSync(path, 'utf8'));
     } catch (err) {

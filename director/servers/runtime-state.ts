@@ -29,6 +29,10 @@ export interface SessionEntry extends DcvSession {
   pool?: string;
   /** False until an agent update lists it: an update that raced the create must not drop it. */
   confirmed: boolean;
+  /** Created through the director (not only reported by an agent): trusted whatever the policy says. */
+  createdByDirector?: boolean;
+  /** Its agent was revoked: kept visible to admins (not hidden) until an admin closes it. */
+  orphaned?: boolean;
 }
 
 /**
@@ -100,7 +104,7 @@ export class RuntimeState {
     for (const s of u.sessions) {
       reported.add(s.id);
       const prior = this.sessions.get(s.id);
-      this.putSession({ ...s, serverId: u.hostname, refreshedAt: now, confirmed: true, ...(prior?.pool ? { pool: prior.pool } : {}) });
+      this.putSession({ ...s, serverId: u.hostname, refreshedAt: now, confirmed: true, ...(prior?.pool ? { pool: prior.pool } : {}), ...(prior?.createdByDirector ? { createdByDirector: true } : {}) });
     }
     // A confirmed session the agent no longer lists is gone (closed on the host or reaped). One the
     // director just created may be missing from an update the agent built before the create.
@@ -194,6 +198,22 @@ export class RuntimeState {
     if (server) this.removeServer(server.id);
   }
 
+  /**
+   * A revoked agent with live sessions: its server leaves placement, its sessions stay, marked orphaned
+   * (the director can no longer ask that host anything). Returns how many.
+   */
+  orphanAgent(guid: string): number {
+    const server = this.serverByGuid(guid);
+    if (!server) return 0;
+    this.servers.delete(server.id);
+    this.serverIdByGuid.delete(guid);
+    const sessions = this.sessionsOn(server.id);
+    for (const s of sessions) s.orphaned = true;
+    // The store forgets the server (and so its sessions: a restart drops orphans along with the agent).
+    this.onChange?.(server.id);
+    return sessions.length;
+  }
+
   removeServer(id: string): void {
     const server = this.servers.get(id);
     if (server) this.serverIdByGuid.delete(server.guid);
@@ -206,7 +226,7 @@ export class RuntimeState {
   dropStaleSessions(staleAfterMs: number): string[] {
     const cutoff = this.clock.now() - staleAfterMs;
     const dropped: string[] = [];
-    for (const [id, s] of this.sessions) if (s.refreshedAt < cutoff) dropped.push(id);
+    for (const [id, s] of this.sessions) if (s.refreshedAt < cutoff && !s.orphaned) dropped.push(id);
     for (const id of dropped) this.removeSession(id);
     return dropped;
   }

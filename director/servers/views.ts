@@ -15,13 +15,19 @@ export function sessionView(s: SessionEntry) {
     creationTime: s.creationTime ?? null,
     lastDisconnectionTime: s.lastDisconnectionTime ?? null,
     pool: s.pool ?? null,
+    ...(s.orphaned ? { orphaned: true } : {}),
   };
 }
 
+/** A session as admins see it: also flagged `unmanaged` when only an agent vouches for it (sessions/trust.ts). */
+export function adminSessionView(s: SessionEntry, managed: (s: SessionEntry) => boolean) {
+  return { ...sessionView(s), ...(managed(s) ? {} : { unmanaged: true }) };
+}
+
 /** GET /v1/user/servers: the servers and pools this user may use, live state, and their own sessions. */
-export function userServersView(state: RuntimeState, policy: Policy, user: string, groups: readonly string[], offlineAfterMs: number) {
+export function userServersView(state: RuntimeState, policy: Policy, user: string, groups: readonly string[], offlineAfterMs: number, managed: (s: SessionEntry) => boolean = () => true) {
   const e = entitlements(policy, user, groups);
-  const own = state.sessionsOf(user);
+  const own = state.sessionsOf(user).filter((s) => !s.orphaned && managed(s));
   const mine = (serverId: string) => own.filter((s) => s.serverId === serverId).map(sessionView);
   const servers = [];
   for (const s of state.allServers()) {
@@ -42,7 +48,7 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
       description: policy.pools.get(id)?.description ?? '',
       members: memberViews,
       online: memberViews.filter((m) => m.online).length,
-      sessions: state.sessionsOf(user).filter((s) => memberSet.has(s.serverId)).map(sessionView),
+      sessions: own.filter((s) => memberSet.has(s.serverId)).map(sessionView),
     };
   });
   return { servers, pools };
@@ -59,7 +65,7 @@ function memberView(state: RuntimeState, id: string, offlineAfterMs: number) {
 }
 
 /** GET /v1/servers (admin): every known server with its sessions. */
-export function adminServersView(state: RuntimeState, offlineAfterMs: number) {
+export function adminServersView(state: RuntimeState, offlineAfterMs: number, managed: (s: SessionEntry) => boolean = () => true) {
   return [...state.allServers()]
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((s) => ({
@@ -76,6 +82,6 @@ export function adminServersView(state: RuntimeState, offlineAfterMs: number) {
       health: healthView(state.health(s)),
       dcvError: s.dcvError,
       dcvTimeoutMs: s.dcvTimeoutMs,
-      sessions: state.sessionsOn(s.id).map(sessionView),
+      sessions: state.sessionsOn(s.id).map((x) => adminSessionView(x, managed)),
     }));
 }

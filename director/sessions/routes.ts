@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import { isSessionType, parseConfigRequest } from '../../shared/api/agent-wire.ts';
 import { badRequest, forbidden } from '../../shared/errors.ts';
 import type { AgentClient } from '../agent-client/client.ts';
+import type { AuditLog } from '../audit/types.ts';
 import type { ConnectionTokens } from '../dcv/connection-tokens.ts';
 import { dcvFile, dcvUri, webClientUrl, type DcvEndpoint } from '../dcv/connection.ts';
 import { requireAdmin, requireUser } from '../http/guards.ts';
@@ -9,7 +10,7 @@ import { firstOf, jsonObject, optionalString, requireString } from '../http/json
 import { entitlements, mayUseServer } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
-import { adminServersView, sessionView, userServersView } from '../servers/views.ts';
+import { adminServersView, adminSessionView, sessionView, userServersView } from '../servers/views.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 import type { SessionService } from './service.ts';
 
@@ -23,6 +24,7 @@ export interface SessionRouteDeps {
   endpoint: (server: ServerEntry) => DcvEndpoint;
   offlineAfterMs: number;
   certificateValidationPolicy: string;
+  audit: AuditLog;
 }
 
 function sessionType(v: unknown) {
@@ -52,7 +54,7 @@ async function connectionInfo(d: SessionRouteDeps, s: SessionEntry) {
 export const userSessionRoutes = (d: SessionRouteDeps) =>
   new Elysia({ name: 'director.sessions.user', prefix: '/v1/user' })
     .use(requireUser(d.tokens))
-    .get('/servers', ({ session }) => userServersView(d.state, d.policy.current, session.sub, session.groups, d.offlineAfterMs))
+    .get('/servers', ({ session }) => userServersView(d.state, d.policy.current, session.sub, session.groups, d.offlineAfterMs, (s) => d.sessions.managed(s, session.groups)))
     .post(
       '/sessions',
       async ({ body, session }) => {
@@ -70,9 +72,12 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       await d.sessions.close(params.id, { user: session.sub, admin: false });
       return { ok: true };
     })
-    .get('/sessions/:id/connection', ({ params, session }) => connectionInfo(d, d.sessions.ownSession(params.id, session.sub)))
+    .get('/sessions/:id/connection', ({ params, session, set }) => {
+      set.headers['cache-control'] = 'no-store';
+      return connectionInfo(d, d.sessions.ownSession(params.id, session.sub, session.groups));
+    })
     .get('/sessions/:id/connection.dcv', async ({ params, session }) => {
-      const s = d.sessions.ownSession(params.id, session.sub);
+      const s = d.sessions.ownSession(params.id, session.sub, session.groups);
       const server = d.sessions.onlineServer(s.serverId);
       const { token } = await d.connections.issue(s);
       return new Response(dcvFile(d.endpoint(server), s, token, d.certificateValidationPolicy), {
@@ -83,9 +88,10 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
         },
       });
     })
-    .get('/connectiontoken', async ({ query, session }) => {
+    .get('/connectiontoken', async ({ query, session, set }) => {
+      set.headers['cache-control'] = 'no-store';
       const sessionId = typeof query.sessionId === 'string' ? query.sessionId : '';
-      const s = d.sessions.ownSession(sessionId, session.sub);
+      const s = d.sessions.ownSession(sessionId, session.sub, session.groups);
       if (query.serverId !== undefined && query.serverId !== s.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');
       const info = await connectionInfo(d, s);
       return { token: info.authToken, expiresAt: info.expiresAt, sessionId: s.id, serverId: s.serverId };
@@ -96,7 +102,15 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
         const e = entitlements(d.policy.current, session.sub, session.groups);
         if (!mayUseServer(e, params.server) && session.role !== 'admin') throw forbidden('NOT_PERMITTED', 'you may not configure this server');
         const req = parseConfigRequest(jsonObject(body));
-        await d.agents.setConfig(d.sessions.onlineServer(params.server), req.config);
+        // Audited with section/key only: values are the user's and may be anything.
+        const detail = `${params.server}: ${req.config.map((c) => `${c.section}.${c.key}`).join(', ')}`.slice(0, 500);
+        try {
+          await d.agents.setConfig(d.sessions.onlineServer(params.server), req.config);
+        } catch (err) {
+          d.audit.record({ type: 'server.config', actor: session.sub, target: params.server, outcome: 'failure', detail });
+          throw err;
+        }
+        d.audit.record({ type: 'server.config', actor: session.sub, target: params.server, outcome: 'success', detail });
         return { ok: true, applied: req.config.length };
       },
       { parse: 'text' },
@@ -106,8 +120,8 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
 export const adminSessionRoutes = (d: SessionRouteDeps) =>
   new Elysia({ name: 'director.sessions.admin', prefix: '/v1' })
     .use(requireAdmin(d.tokens))
-    .get('/sessions', () => ({ sessions: [...d.state.allSessions()].map(sessionView) }))
-    .get('/servers', () => ({ servers: adminServersView(d.state, d.offlineAfterMs) }))
+    .get('/sessions', () => ({ sessions: [...d.state.allSessions()].map((s) => adminSessionView(s, (x) => d.sessions.managed(x))) }))
+    .get('/servers', () => ({ servers: adminServersView(d.state, d.offlineAfterMs, (x) => d.sessions.managed(x)) }))
     .post(
       '/sessions',
       async ({ body, session }) => {
@@ -118,6 +132,7 @@ export const adminSessionRoutes = (d: SessionRouteDeps) =>
           requireString(b, 'userId', 128, 'INVALID_USER'),
           sessionType(firstOf(b, ['sessionType', 'type']) ?? 'virtual'),
           optionalString(b, 'sessionId', 64),
+          b.override === true,
         );
         return { session: sessionView(created) };
       },

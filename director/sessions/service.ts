@@ -11,6 +11,7 @@ import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime
 import { createWithFailover, PLACEMENT_DEADLINE_SLACK_MS, type UnusableMember } from './failover.ts';
 import { existingSession, type Candidate } from './placement.ts';
 import { newSessionId } from './session-ids.ts';
+import { isManaged, policyAllows } from './trust.ts';
 
 export interface SessionServiceDeps {
   state: RuntimeState;
@@ -97,13 +98,26 @@ export class SessionService {
     });
   }
 
-  /** POST /v1/sessions (admin): any server, any user, optional session id. */
-  async createAsAdmin(admin: string, serverId: string, userId: string, type: SessionType, sessionId?: string): Promise<SessionEntry> {
+  /**
+   * POST /v1/sessions (admin): any server, optional session id. For a user the policy does not allow on
+   * that server: 403 NOT_PERMITTED unless `override`, which is audited on its own.
+   */
+  async createAsAdmin(admin: string, serverId: string, userId: string, type: SessionType, sessionId?: string, override = false): Promise<SessionEntry> {
     if (!isUserName(userId)) throw badRequest('INVALID_USER', 'userId is not a valid user name');
     const id = sessionId ?? newSessionId(userId);
     if (!isSessionId(id)) throw badRequest('INVALID_SESSION_ID', 'sessionId is not a valid DCV session id');
     if (this.d.state.session(id)) throw new ApiError(409, 'SESSION_EXISTS', 'a session with this id exists');
-    return this.create(this.usableServer(serverId), userId, type, id, admin);
+    const server = this.usableServer(serverId);
+    if (!policyAllows(this.d.policy.current, userId, server.id, () => this.d.state.serverIds())) {
+      if (!override) throw forbidden('NOT_PERMITTED', `the policy does not allow ${userId} on ${server.id}; send "override": true to create it anyway`);
+      this.d.audit.record({ type: 'session.create.override', actor: admin, target: id, outcome: 'success', detail: `${server.id} for ${userId}: not allowed by the policy` });
+    }
+    return this.create(server, userId, type, id, admin);
+  }
+
+  /** Whether a session is managed (created here, or its owner may use its server): see trust.ts. */
+  managed(s: SessionEntry, ownerGroups?: readonly string[]): boolean {
+    return isManaged(this.d.policy.current, s, () => this.d.state.serverIds(), ownerGroups);
   }
 
   /**
@@ -122,7 +136,14 @@ export class SessionService {
   async close(sessionId: string, by: { user: string; admin: boolean }): Promise<void> {
     if (!isSessionId(sessionId)) throw badRequest('INVALID_SESSION_ID', 'not a valid session id');
     const session = this.d.state.session(sessionId);
-    if (!session || (!by.admin && session.owner !== by.user)) throw notFound('SESSION_NOT_FOUND', 'no such session');
+    if (!session || (!by.admin && (session.owner !== by.user || !this.managed(session)))) throw notFound('SESSION_NOT_FOUND', 'no such session');
+    if (session.orphaned) {
+      // Its agent is revoked: the director will not talk to that host again, so it forgets the session
+      // (closing it on the host, if it still runs there, is the host owner's job).
+      this.d.state.removeSession(sessionId);
+      this.d.audit.record({ type: 'session.close', actor: by.user, target: sessionId, outcome: 'success', detail: `${session.serverId} (orphaned: agent revoked, host not contacted)` });
+      return;
+    }
     const server = this.d.state.server(session.serverId);
     if (!server) throw notFound('SERVER_NOT_FOUND', 'the session’s server is gone');
     try {
@@ -143,9 +164,9 @@ export class SessionService {
   }
 
   /** A session the user owns (404 otherwise: do not reveal others' sessions). */
-  ownSession(sessionId: string, user: string): SessionEntry {
+  ownSession(sessionId: string, user: string, groups?: readonly string[]): SessionEntry {
     const s = isSessionId(sessionId) ? this.d.state.session(sessionId) : undefined;
-    if (!s || s.owner !== user) throw notFound('SESSION_NOT_FOUND', 'no such session');
+    if (!s || s.owner !== user || s.orphaned || !this.managed(s, groups)) throw notFound('SESSION_NOT_FOUND', 'no such session');
     return s;
   }
 
@@ -165,7 +186,7 @@ export class SessionService {
       const res = await this.d.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id }, { timeoutMs });
       this.d.state.markSucceeded(server.id);
       const reported = res.session;
-      const entry = this.d.state.addSession({ ...reported, id, owner, type, numOfConnections: reported?.numOfConnections ?? 0, serverId: server.id, ...(pool ? { pool } : {}) });
+      const entry = this.d.state.addSession({ ...reported, id, owner, type, numOfConnections: reported?.numOfConnections ?? 0, serverId: server.id, createdByDirector: true, ...(pool ? { pool } : {}) });
       await this.d.persist?.(server.id).catch((error) => this.d.log.error('new session not persisted', { sessionId: id, error }));
       this.d.audit.record({ type: 'session.create', actor, target: id, outcome: 'success', detail: `${server.id} ${type} for ${owner}` });
       this.d.log.info('session created', { sessionId: id, server: server.id, owner, type, pool });

@@ -29,7 +29,7 @@ export interface RegisteredClaims {
 export interface SessionClaims extends RegisteredClaims {
   role: 'user' | 'admin';
   groups: string[];
-  /** RFC 3339 time of the password login; renewed tokens keep it (tokens from before it existed: iat). */
+  /** RFC 3339: when the password login this token descends from happened (a renewal keeps it). */
   authTime: string;
 }
 
@@ -53,8 +53,19 @@ export function generateTokenKey(): Uint8Array {
 const invalid = (message = 'token is not valid') => new ApiError(401, 'TOKEN_INVALID', message);
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
+/** Checks every authenticated request makes beyond the token's own validity (see http/guards.ts). */
+export interface SessionChecks {
+  /** Logged out, or signed out everywhere after this token's login. */
+  isRevoked(claims: SessionClaims): boolean;
+  /** Admin under the current policy (the token's groups are the login backend's). */
+  isAdmin(user: string, groups: readonly string[]): boolean;
+}
+
 /** Issues and verifies session and connection tokens under one symmetric key and an injected clock. */
 export class TokenService {
+  /** Set by the composition root; guards consult it on every request. */
+  sessionChecks?: SessionChecks;
+
   private readonly key: Uint8Array;
   /** Keys tokens are still accepted under after a rotation (never used to issue). */
   private readonly previousKeys: Uint8Array[];
@@ -69,7 +80,7 @@ export class TokenService {
     this.clock = opts.clock;
   }
 
-  /** Issues a session token for a logged-in user. */
+  /** Issues a session token for a logged-in user; `authTime` (RFC 3339) defaults to now (a fresh login). */
   async issueSession(input: { sub: string; role: 'user' | 'admin'; groups?: string[]; ttlMs: number; authTime?: string }): Promise<IssuedToken> {
     const { token, expiresAt } = await this.issue('session', input.ttlMs, {
       sub: input.sub,
@@ -98,8 +109,8 @@ export class TokenService {
     const c = await this.verify('session', token);
     const groups = c.groups;
     if ((c.role !== 'user' && c.role !== 'admin') || !Array.isArray(groups) || !groups.every(isString)) throw invalid();
-    if (c.authTime !== undefined && !(isString(c.authTime) && Number.isFinite(Date.parse(c.authTime)))) throw invalid();
-    const authTime = isString(c.authTime) ? c.authTime : c.iat;
+    // Tokens from before authTime existed count as logged in when issued.
+    const authTime = isString(c.authTime) && !Number.isNaN(Date.parse(c.authTime)) ? c.authTime : c.iat;
     return { sub: c.sub, role: c.role, groups: [...groups], exp: c.exp, iat: c.iat, jti: c.jti, authTime };
   }
 

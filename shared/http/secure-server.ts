@@ -17,6 +17,10 @@ export interface SecureServerOptions {
   tls: TlsMaterial;
   /** Bodies larger than this are refused with 413 before anything parses them. */
   maxBodyBytes: number;
+  /** HTTP/1.1: a connection must send a complete request head within this, first and between requests. */
+  headersTimeoutMs?: number;
+  /** HTTP/2: a session with no traffic for this long is closed. */
+  idleTimeoutMs?: number;
   handle: (request: Request) => Promise<Response> | Response;
   onError?: (err: unknown) => void;
 }
@@ -29,6 +33,47 @@ export interface SecureServer {
 }
 
 /**
+ * TLS 1.2 offers only forward-secret AEAD suites (ECDHE with AES-GCM or ChaCha20-Poly1305: no CBC,
+ * no SHA-1 MACs, no static RSA); TLS 1.3 suites are all AEAD and stay as OpenSSL ships them.
+ */
+export const TLS_POLICY = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;
+
+/** Largest request header block, the same for HTTP/1.1 (maxHeaderSize) and HTTP/2 (maxHeaderListSize). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** Defaults of SecureServerOptions.headersTimeoutMs and idleTimeoutMs. */
+export const HEADERS_TIMEOUT_MS = 20_000;
+export const IDLE_TIMEOUT_MS = 120_000;
+
+/**
+ * HTTP/2 limits: one connection may not open more than 100 streams at once nor hold more than a few MB
+ * of session state (a stream flood is refused with RST_STREAM / ENHANCE_YOUR_CALM instead of growing
+ * the heap); headers are capped like HTTP/1.1's, which also get a time limit.
+ */
+const HTTP2_LIMITS = {
+  settings: { maxConcurrentStreams: 100, maxHeaderListSize: MAX_HEADER_BYTES },
+  maxSessionMemory: 8,
+  maxHeaderListPairs: 128,
+  maxHeaderSize: MAX_HEADER_BYTES,
+} as const;
+
+/** Sent on every answer: HTTPS only from now on (a year), and no content sniffing. */
+export const HARDENING_HEADERS: Readonly<Record<string, string>> = {
+  'strict-transport-security': 'max-age=31536000',
+  'x-content-type-options': 'nosniff',
+};
+
+/**
  * HTTPS with optional client certificates on one port. Bun.serve cannot tell which certificate a
  * client presented (BUN-NOTES), so this uses node:http2's secure server with HTTP/1.1 fallback,
  * requests a certificate without requiring one, and hands each request to a fetch-style handler with
@@ -39,9 +84,11 @@ export function startSecureServer(opts: SecureServerOptions): Promise<SecureServ
     allowHTTP1: true,
     requestCert: true,
     rejectUnauthorized: false,
-    minVersion: 'TLSv1.2',
+    ...TLS_POLICY,
+    ...HTTP2_LIMITS,
     ...opts.tls,
   });
+  enforceTimeouts(server, opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS);
 
   server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     serve(req, res, opts).catch((err) => {
@@ -60,7 +107,7 @@ export function startSecureServer(opts: SecureServerOptions): Promise<SecureServ
       const address = server.address();
       resolve({
         port: typeof address === 'object' && address ? address.port : opts.port,
-        setTls: (tls) => server.setSecureContext({ ...tls, minVersion: 'TLSv1.2' } as never),
+        setTls: (tls) => server.setSecureContext({ ...tls, ...TLS_POLICY } as never),
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
@@ -71,6 +118,37 @@ export function startSecureServer(opts: SecureServerOptions): Promise<SecureServ
       });
     });
   });
+}
+
+/**
+ * Slow or silent clients do not keep connections: HTTP/1.1 sockets get `headersMs` to deliver each
+ * complete request head (the runtime's own headersTimeout is not applied on this server), HTTP/2
+ * sessions are closed after `idleMs` without traffic.
+ */
+function enforceTimeouts(server: http2.Http2SecureServer, headersMs: number, idleMs: number): void {
+  const waiting = new WeakMap<object, { timer?: ReturnType<typeof setTimeout>; inFlight: number }>();
+  const arm = (socket: TLSSocket, state: { timer?: ReturnType<typeof setTimeout>; inFlight: number }) => {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => socket.destroy(), headersMs);
+    state.timer.unref?.();
+  };
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (socket.alpnProtocol === 'h2') return;
+    const state = { inFlight: 0 } as { timer?: ReturnType<typeof setTimeout>; inFlight: number };
+    waiting.set(socket, state);
+    arm(socket, state);
+    socket.once('close', () => clearTimeout(state.timer));
+  });
+  server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    const state = waiting.get(req.socket);
+    if (!state) return;
+    state.inFlight++;
+    clearTimeout(state.timer);
+    res.once('close', () => {
+      if (--state.inFlight === 0 && !req.socket.destroyed) arm(req.socket as TLSSocket, state);
+    });
+  });
+  server.on('session', (session: http2.ServerHttp2Session) => session.setTimeout(idleMs, () => session.destroy()));
 }
 
 async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, opts: SecureServerOptions) {
@@ -94,7 +172,7 @@ async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerRespon
   });
 
   const response = await opts.handle(request);
-  const headers: Record<string, string | string[]> = {};
+  const headers: Record<string, string | string[]> = { ...HARDENING_HEADERS };
   response.headers.forEach((value, name) => {
     if (name === 'set-cookie') return;
     if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') return;
@@ -145,7 +223,7 @@ function tooLarge(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse,
 
 function writeError(res: http2.Http2ServerResponse, err: ApiError, close = false) {
   const requestId = crypto.randomUUID();
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+  const headers: Record<string, string> = { ...HARDENING_HEADERS, 'content-type': 'application/json', 'x-request-id': requestId };
   if (close && res.req.httpVersionMajor === 1) headers.connection = 'close';
   res.writeHead(err.status, headers);
   res.end(JSON.stringify(envelope(err, requestId)));
@@ -160,7 +238,7 @@ function refuseMalformed(err: NodeJS.ErrnoException & { code?: string }, socket:
   const tooBig = err.code === 'HPE_HEADER_OVERFLOW';
   const status = tooBig ? 431 : 400;
   const body = JSON.stringify(envelope(new ApiError(status, tooBig ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooBig ? 'request headers are too large' : 'malformed HTTP request'), crypto.randomUUID()));
-  socket.end(`HTTP/1.1 ${status} ${tooBig ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${tooBig ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\nstrict-transport-security: ${HARDENING_HEADERS['strict-transport-security']}\r\nx-content-type-options: nosniff\r\n\r\n${body}`);
 }
 
 function toHeaders(incoming: IncomingHttpHeaders): Headers {

@@ -41,6 +41,8 @@ export interface MockDirector {
     down: boolean;
     /** Lifetime of a sign-in (expiresAt in login, /v1/me and /v1/renew). */
     sessionTtlMs: number;
+    /** Whether GET /v1/admin/agents carries sessionCount (off: the list is older than the sessions). */
+    reportSessionCount: boolean;
   };
   stop(): void;
 }
@@ -66,6 +68,7 @@ export function startMockDirector(): MockDirector {
     bodies: [],
     down: false,
     sessionTtlMs: 7_200_000,
+    reportSessionCount: true,
   };
   const fixedGuids = new Map(state.agents.map((a) => [a.hostname, a.guid]));
   /** Stable across approve / revoke / clear (entries leave state.agents). */
@@ -140,7 +143,7 @@ export function startMockDirector(): MockDirector {
       return new Response(`[version]\nformat=1.0\n\n[connect]\nhost=ws01.example.com\nport=8443\nsessionid=${id}\nuser=alice\nauthtoken=tok-${id}\n`, { headers: { 'content-type': 'application/x-dcv', 'content-disposition': `attachment; filename="ws01-${id}.dcv"` } });
     })
     .delete('/v1/user/sessions/:id', ({ params }) => ((state.sessions = state.sessions.filter((s) => s.id !== params.id)), { ok: true }))
-    .get('/v1/admin/agents', () => ({ agents: state.agents.map((a) => ({ ...a, sessionCount: a.state === 'registered' ? sessionCount(a.hostname) : 0 })) }))
+    .get('/v1/admin/agents', () => ({ agents: state.agents.map((a) => (state.reportSessionCount ? { ...a, sessionCount: a.state === 'registered' ? sessionCount(a.hostname) : 0 } : a)) }))
     .post('/v1/admin/agents/bulk', async ({ request }) => {
       const b = (await request.json()) as { action: string; guids: string[] };
       state.bodies.push({ path: '/v1/admin/agents/bulk', body: b });

@@ -47,35 +47,54 @@ describe.skipIf(!hasChromium && !mustRun)('admin pages (mock API)', () => {
     await p.context().close();
   }, 20_000);
 
-  test('ok: revoking an agent with live sessions: 409 names the count, "Revoke anyway" forces it', async () => {
+  test('ok: revoking an agent with live sessions: the dialog names the count and confirming forces it', async () => {
     const p = await admin(1280, '/#/admin/agents?state=registered');
-    await rowOf(p, 'ws01.example.com').locator('button:has-text("Revoke")').click();
-    await p.waitForSelector('dialog[open] dd:text("2")'); // live sessions from sessionCount
+    await rowOf(p, 'ws02.example.com').locator('button:has-text("Revoke")').click();
+    await p.waitForSelector('dialog[open] :text("1 live session on this host will be shown as orphaned")');
     await p.click('dialog[open] button:has-text("Revoke agent")');
-    const warning = p.locator('dialog[open] [data-testid="has-sessions"]');
-    await warning.waitFor();
-    expect(await warning.textContent()).toContain('ws01.example.com has 2 live sessions');
-    await saveScreenshot(p, 'admin-revoke-with-sessions');
-    await p.click('dialog[open] button:has-text("Revoke anyway")');
-    await p.waitForSelector('.live :text("ws01.example.com revoked.")');
-    const revokes = mock.state.bodies.filter((b) => b.path.endsWith('/revoke')).map((b) => b.body);
-    expect(revokes).toEqual([null, { force: true }]);
-    // Its sessions are now orphaned; the sessions page says so and filters on it.
-    await p.goto(`${mock.url}/#/admin/sessions?state=orphaned`);
-    await p.waitForSelector('text=2 of 3 sessions shown');
-    expect(await p.locator('tbody tr:has-text("Orphaned")').count()).toBe(2);
+    await p.waitForSelector('.live :text("ws02.example.com revoked.")');
+    expect(mock.state.bodies.filter((b) => b.path.endsWith('/revoke')).map((b) => b.body)).toEqual([{ force: true }]);
     await p.context().close();
   }, 20_000);
 
-  test('ok: revoked agents can be cleared from the list (bulk "clear")', async () => {
+  test('ok: sessions the list did not know of yet: 409 AGENT_HAS_SESSIONS names the count, "Revoke anyway" forces it', async () => {
+    mock.state.reportSessionCount = false; // the agent list is older than ws01's sessions
+    mock.state.bodies = [];
+    try {
+      const p = await admin(1280, '/#/admin/agents?state=registered');
+      await rowOf(p, 'ws01.example.com').locator('button:has-text("Revoke")').click();
+      await p.click('dialog[open] button:has-text("Revoke agent")');
+      const warning = p.locator('dialog[open] [data-testid="has-sessions"]');
+      await warning.waitFor();
+      expect(await warning.textContent()).toContain('ws01.example.com has 2 live sessions');
+      await saveScreenshot(p, 'admin-revoke-with-sessions');
+      await p.click('dialog[open] button:has-text("Revoke anyway")');
+      await p.waitForSelector('.live :text("ws01.example.com revoked.")');
+      expect(mock.state.bodies.filter((b) => b.path.endsWith('/revoke')).map((b) => b.body)).toEqual([null, { force: true }]);
+      // Its sessions are now orphaned; the sessions page says so and filters on it.
+      await p.goto(`${mock.url}/#/admin/sessions?state=orphaned`);
+      await p.waitForSelector('tbody tr');
+      expect(await p.locator('select[name=state]').inputValue()).toBe('orphaned');
+      expect(await p.locator('tbody tr').count()).toBe(3); // ws01's two and ws02's one
+      expect(await p.locator('tbody tr:has-text("Orphaned")').count()).toBe(3);
+      await p.context().close();
+    } finally {
+      mock.state.reportSessionCount = true;
+    }
+  }, 20_000);
+
+  test('ok: revoked agents can be cleared from the list, one (Clear) or all (bulk "clear")', async () => {
+    mock.state.bodies = [];
     const p = await admin(1280, '/#/admin/agents?state=revoked');
-    await p.click('button:has-text("revoked agents")');
+    await rowOf(p, 'old-ws.example.com').locator('button:has-text("Clear")').click();
     await p.click('dialog[open] button:has-text("Clear from list")');
-    await p.waitForSelector('.live :text("cleared from the list")');
-    const bulk = mock.state.bodies.find((b) => b.path === '/v1/admin/agents/bulk')!.body as { action: string; guids: string[] };
-    expect(bulk.action).toBe('clear');
-    expect(bulk.guids.length).toBeGreaterThanOrEqual(2);
+    await p.waitForSelector('.live :text("old-ws.example.com cleared from the list.")');
+    expect(mock.state.bodies.at(-1)!.body).toEqual({ action: 'clear', guids: ['1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d'] });
+    const rest = await p.locator('tbody tr').count();
+    await p.click(`button:has-text("Clear all ${rest} revoked")`);
+    await p.click(`dialog[open] button:has-text("Clear all ${rest} revoked")`);
     await p.waitForSelector('text=No agent has been revoked.');
+    expect((mock.state.bodies.at(-1)!.body as { guids: string[] }).guids.length).toBe(rest);
     await p.context().close();
   }, 20_000);
 

@@ -64,6 +64,8 @@ beforeAll(async () => {
   const policyUsers = Object.fromEntries(users.map((u) => [u, { servers: [], pools: ['real'] }]));
   director = await startDirector({
     users: passwords,
+    // Every simulated agent enrols from 127.0.0.1: lift the per-address registration limit.
+    config: { register_rate_per_minute: 100_000 },
     policy: { users: { admins: ['admin'], users: policyUsers, groups: {} }, pools: { pools: { real: { description: 'load pool', servers: REAL_AGENTS } } } },
   });
   for (const hostname of REAL_AGENTS) {

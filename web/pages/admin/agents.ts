@@ -11,6 +11,7 @@ import { dateTime, plural, relativeTime } from '../../format.ts';
 import { queryClient, useMutation, useQuery } from '../../query.ts';
 import { href, type Route } from '../../router.ts';
 import type { Agent, AgentState } from '../../types.ts';
+import { AgentsBulkBar, type BulkResult } from './agents-bulk.ts';
 
 type Action = 'approve' | 'deny' | 'revoke' | 'clear';
 const STATES: { state: AgentState; label: string; empty: string }[] = [
@@ -22,11 +23,6 @@ const DONE: Record<Action, string> = { approve: 'approved', deny: 'denied', revo
 const TITLE: Record<Action, string> = { approve: 'Approve', deny: 'Deny', revoke: 'Revoke', clear: 'Clear' };
 const CONFIRM: Record<Action, string> = { approve: 'Approve agent', deny: 'Deny request', revoke: 'Revoke agent', clear: 'Clear from list' };
 
-interface BulkResult {
-  done: string[];
-  failed: { guid: string; code: string }[];
-}
-
 /** One agent's action; "clear" goes through the bulk route (POST /v1/admin/agents/bulk), which holds it. */
 async function runAction({ agents, action, force }: { agents: Agent[]; action: Action; force?: boolean }): Promise<BulkResult> {
   if (action === 'clear') return api<BulkResult>('/v1/admin/agents/bulk', { method: 'POST', body: { action, guids: agents.map((a) => a.guid) } });
@@ -34,7 +30,11 @@ async function runAction({ agents, action, force }: { agents: Agent[]; action: A
   await api(`/v1/admin/agents/${encodeURIComponent(agent.guid)}/${action}`, {
     method: 'POST',
     // Pin what the admin saw: the director refuses the approval if the request changed since.
-    body: action === 'approve' && agent.csrFingerprint ? { csrFingerprint: agent.csrFingerprint } : action === 'revoke' && force ? { force: true } : undefined,
+    body: action === 'approve' && agent.csrFingerprint ? { csrFingerprint: agent.csrFingerprint }
+      // The dialog named the live sessions (from sessionCount, or from a 409 AGENT_HAS_SESSIONS when the
+      // list was older than they are): confirming it is the force.
+      : action === 'revoke' && (force || agent.sessionCount) ? { force: true }
+      : undefined,
   });
   return { done: [agent.guid], failed: [] };
 }
@@ -100,10 +100,8 @@ export function AgentsPage({ route }: { route: Route }) {
         </a>`;
       })}
     </nav>
-    ${current.state === 'revoked' && rows.length > 1
-      ? html`<p><button type="button" class="btn btn-quiet" aria-disabled=${!!offlineReason} title=${offlineReason} onClick=${() => offlineReason || open(rows, 'clear')}>Clear all ${rows.length} revoked agents</button></p>`
-      : null}
     <div class="live" aria-live="polite">${done ? html`<${Note} tone="success">${done}<//>` : null}</div>
+    <${AgentsBulkBar} state=${current.state} agents=${rows} onDone=${setDone} />
     ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
     ${q.isPending ? html`<${TableSkeleton} />` : html`<${Table} caption=${`Agents: ${current.label}`} columns=${columns} rows=${rows} rowKey=${(a: Agent) => a.guid} empty=${current.empty} />`}
     <${ConfirmDialog}
@@ -134,12 +132,12 @@ function ActionFacts({ agents, action }: { agents: Agent[]; action: Action }) {
   };
   if (agents.length > 1) return html`<p>${what[action]}</p><ul class="small">${agents.map((a) => html`<li key=${a.guid}>${a.hostname} <span class="mono muted">${a.guid}</span></li>`)}</ul>`;
   return html`<p>${what[action]}</p>
+    ${action === 'revoke' && agent.sessionCount ? html`<p><strong>${agent.sessionCount} live session${agent.sessionCount === 1 ? '' : 's'}</strong> on this host will be shown as orphaned until you close them.</p>` : null}
     <dl class="facts">
       <dt>Host</dt><dd>${agent.hostname}</dd>
       <dt>Agent ID</dt><dd class="mono">${agent.guid}</dd>
       <dt>Address</dt><dd class="mono">${agent.remoteAddress ?? '—'}</dd>
       <dt>CSR fingerprint</dt><dd class="mono" data-testid="confirm-fingerprint"><${Fingerprint} value=${agent.csrFingerprint} /></dd>
-      ${action === 'revoke' && agent.sessionCount !== undefined ? html`<dt>Live sessions</dt><dd>${agent.sessionCount}</dd>` : null}
       ${agent.approvedBy ? html`<dt>Approved by</dt><dd>${agent.approvedBy}, ${dateTime(agent.approvedAt)}</dd>` : null}
     </dl>`;
 }

@@ -1,0 +1,23 @@
+import { entitlements, groupsOf, mayUseServer, poolMembers } from '../policy/evaluate.ts';
+import type { Policy } from '../policy/schema.ts';
+import type { SessionEntry } from '../servers/runtime-state.ts';
+
+/**
+ * May `user` use `serverId` under this policy, directly or through a pool? `backendGroups` are the
+ * login backend's groups when the user is the caller (from the token); else the policy's own.
+ */
+export function policyAllows(policy: Policy, user: string, serverId: string, knownServers: () => Iterable<string>, backendGroups?: readonly string[]): boolean {
+  const e = entitlements(policy, user, groupsOf(policy, user, backendGroups));
+  if (mayUseServer(e, serverId)) return true;
+  for (const pool of e.pools) if (poolMembers(policy, pool, knownServers()).includes(serverId)) return true;
+  return false;
+}
+
+/**
+ * A session is managed when the director created it or its owner may use its server under the current
+ * policy. Anything else was only reported by an agent (a compromised host can report any owner): it
+ * never enters the owner's list nor gets a connection token; admins see it as `unmanaged`.
+ */
+export function isManaged(policy: Policy, s: SessionEntry, knownServers: () => Iterable<string>, ownerGroups?: readonly string[]): boolean {
+  return s.createdByDirector === true || policyAllows(policy, s.owner, s.serverId, knownServers, ownerGroups);
+}

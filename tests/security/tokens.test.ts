@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { Database } from 'bun:sqlite';
+import { DEFAULT_POLICY, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
+import { callFrom } from '../helpers/bound-client.ts';
+import { call, eventually, login } from '../helpers/https.ts';
+import { cleanupTempDirs } from '../helpers/temp.ts';
+
+/** Sign-out that signs out, policy-checked admin rights, lock-outs only per (user, address), wire hygiene. */
+let director: DirectorHandle;
+const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${director.url}${path}`, { ca: director.caPem, ...init });
+const as = (user: string, role: 'user' | 'admin' = 'user') => login(director.url, director.caPem, user, TEST_USERS[user]!, role);
+
+beforeAll(async () => {
+  const users = structuredClone(DEFAULT_POLICY.users) as any;
+  users.admins = ['admin', 'carol'];
+  director = await startDirector({ policy: { ...DEFAULT_POLICY, users }, config: { throttle: { max_failures: 3, window: '10m' } } });
+}, 60_000);
+
+afterAll(async () => {
+  await director?.stop();
+  cleanupTempDirs();
+});
+
+describe('session tokens', () => {
+  test('rejects: a copied cookie after logout answers 401 SESSION_REVOKED', async () => {
+    const alice = await as('alice');
+    const copy = alice;
+    expect((await api('/v1/me', { cookie: copy })).status).toBe(200);
+    const out = await api('/v1/logout', { method: 'POST', cookie: alice });
+    expect(out.status).toBe(200);
+    expect(out.headers.getSetCookie()[0]).toContain('Max-Age=0');
+    const r = await api('/v1/me', { cookie: copy });
+    expect([r.status, r.json.error.code]).toEqual([401, 'SESSION_REVOKED']);
+    // Kept until the token's own expiry, in the store.
+    const db = new Database(`${director.dataDir}/agents.db`, { readonly: true });
+    expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM revoked_tokens WHERE expires_at > unixepoch() * 1000').get()!.n).toBeGreaterThanOrEqual(1);
+    db.close();
+    expect((await api('/v1/me', { cookie: await as('alice') })).status).toBe(200);
+  });
+
+  test('ok: tokens carry authTime; the cookie outlives the token by an hour', async () => {
+    const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: TEST_USERS.bob } });
+    expect(r.headers.get('cache-control')).toBe('no-store');
+    const maxAge = Number(r.headers.get('set-cookie')!.match(/Max-Age=(\d+)/)![1]);
+    const lifetime = (Date.parse(r.json.expiresAt) - Date.now()) / 1000;
+    expect(maxAge - lifetime).toBeGreaterThan(3590);
+    expect(maxAge - lifetime).toBeLessThan(3610);
+    const me = await api('/v1/me', { cookie: r.headers.get('set-cookie')!.split(';')[0] });
+    expect(Math.abs(Date.parse(me.json.authTime) - Date.now())).toBeLessThan(60_000);
+  });
+
+  test('ok: an admin signs a user out everywhere (audited); tokens from earlier logins are refused', async () => {
+    const a1 = await as('alice');
+    const a2 = await as('alice');
+    const bob = await as('bob');
+    const admin = await as('admin', 'admin');
+    const denied = await api('/v1/admin/users/alice/signout', { method: 'POST', cookie: bob });
+    expect(denied.status).toBe(403);
+    // A name neither the policy nor a past login knows is a typo, not a success.
+    const typo = await api('/v1/admin/users/alcie/signout', { method: 'POST', cookie: admin });
+    expect([typo.status, typo.json.error.code]).toEqual([404, 'USER_NOT_FOUND']);
+    const r = await api('/v1/admin/users/alice/signout', { method: 'POST', cookie: admin });
+    expect(r.status).toBe(200);
+    expect(r.json.user).toBe('alice');
+    await Bun.sleep(5);
+    for (const c of [a1, a2]) expect((await api('/v1/user/servers', { cookie: c })).json.error.code).toBe('SESSION_REVOKED');
+    expect((await api('/v1/user/servers', { cookie: bob })).status).toBe(200);
+    expect((await api('/v1/user/servers', { cookie: await as('alice') })).status).toBe(200);
+    const audit = await api('/v1/admin/audit?type=user.signout', { cookie: admin });
+    expect(audit.json.events[0]).toMatchObject({ type: 'user.signout', actor: 'admin', target: 'alice', outcome: 'success' });
+  });
+
+  test('rejects: an admin demoted in the policy loses admin rights at SIGHUP, with the same token', async () => {
+    const carol = await as('carol', 'admin');
+    expect((await api('/v1/admin/agents', { cookie: carol })).status).toBe(200);
+    director.writePolicy({ users: DEFAULT_POLICY.users });
+    director.proc.proc.kill('SIGHUP');
+    const r = await eventually(async () => {
+      const x = await api('/v1/admin/agents', { cookie: carol });
+      return x.status === 403 ? x : undefined;
+    }, 5000, 'carol loses admin');
+    expect(r.json.error.code).toBe('NOT_ADMIN');
+    expect((await api('/v1/admin/agents', { cookie: await as('admin', 'admin') })).status).toBe(200);
+  });
+});
+
+describe('login throttling per (user, address)', () => {
+  test('ok: failures from 127.0.0.2 do not block the right password from 127.0.0.1; the lock-out says when to retry', async () => {
+    const url = `${director.url}/v1/admin/login`;
+    let last;
+    for (let i = 0; i < 4; i++) last = await callFrom('127.0.0.2', url, director.caPem, { method: 'POST', json: { userID: 'admin', password: 'wrong' } });
+    expect(last!.status).toBe(429);
+    expect(last!.json.error.code).toBe('TOO_MANY_ATTEMPTS');
+    const retry = Number(last!.headers['retry-after']);
+    expect(retry).toBeGreaterThan(500);
+    expect(last!.json.error.message).toMatch(/try again in \d+ s \(at \d{4}-\d\d-\d\dT/);
+    const ok = await callFrom('127.0.0.1', url, director.caPem, { method: 'POST', json: { userID: 'admin', password: TEST_USERS.admin } });
+    expect(ok.status).toBe(200);
+    // The attacker's own address stays locked, even with the right password.
+    const still = await callFrom('127.0.0.2', url, director.caPem, { method: 'POST', json: { userID: 'admin', password: TEST_USERS.admin } });
+    expect(still.status).toBe(429);
+  });
+});
+
+describe('wire hygiene', () => {
+  test('ok: HSTS and nosniff on every answer (success, API error, web page, unknown path)', async () => {
+    for (const r of [await api('/v1/health'), await api('/v1/user/servers'), await api('/'), await api('/nope')]) {
+      expect(r.headers.get('strict-transport-security')).toStartWith('max-age=');
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  test('rejects: TLS 1.2 CBC / SHA-1 suites; ok: ECDHE-ECDSA AES-GCM and ChaCha20 (openssl s_client)', () => {
+    const handshake = (cipher: string) =>
+      Bun.spawnSync(['openssl', 's_client', '-connect', `127.0.0.1:${director.port}`, '-tls1_2', '-cipher', cipher], { stdin: new TextEncoder().encode('Q\n'), stdout: 'pipe', stderr: 'pipe' });
+    for (const weak of ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384', 'AES128-SHA', 'AES128-GCM-SHA256']) {
+      const r = handshake(weak);
+      expect(r.stdout.toString()).not.toContain(`Cipher is ${weak}`);
+    }
+    for (const good of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305']) {
+      expect(handshake(good).stdout.toString()).toContain(`Cipher is ${good}`);
+    }
+  });
+
+  test('rejects: a known path with a wrong method answers 405 with Allow; an unknown path stays 404', async () => {
+    const r = await api('/v1/user/login');
+    expect([r.status, r.json.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    expect(r.headers.get('allow')).toBe('POST');
+    const s = await api('/v1/user/sessions/abc', { method: 'PUT' });
+    expect(s.status).toBe(405);
+    expect(s.headers.get('allow')).toContain('DELETE');
+    expect((await api('/v1/no-such-thing')).status).toBe(404);
+  });
+});
