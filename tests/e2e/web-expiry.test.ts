@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
+import { call, login } from '../helpers/https.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
 import { fillSignIn, hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
 
@@ -67,4 +68,22 @@ describe.skipIf(!hasChromium && !mustRun)('sign-in expiry (real director, 1-minu
     await admin.context().close();
     await alice.context().close();
   }, 120_000);
+
+  test('ok: signed out everywhere by an admin (401 SESSION_REVOKED): "You were signed out", then back to the same page', async () => {
+    const alice = await signedIn('alice');
+    await alice.goto(`${director.url}/#/totp`);
+    await alice.waitForSelector('h1:has-text("Authenticator app")');
+    await alice.goto(`${director.url}/#/`);
+    await alice.waitForSelector('h1:has-text("Your desktops")');
+    const admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    const r = await call(`${director.url}/v1/admin/users/alice/signout`, { method: 'POST', ca: director.caPem, cookie: admin });
+    expect(r.status).toBe(200);
+    // The launcher polls every 5 s; its next call is refused and the form says why.
+    await alice.waitForSelector('text=You were signed out.', { timeout: 10_000 });
+    expect(decodeURIComponent(alice.url())).toContain('#/login?next=/&reason=revoked');
+    await alice.waitForTimeout(1_100); // a login in a later second than the sign-out
+    await fillSignIn(alice, 'alice', TEST_USERS.alice!);
+    await alice.waitForSelector('h1:has-text("Your desktops")');
+    await alice.context().close();
+  }, 30_000);
 });
