@@ -53,8 +53,9 @@ export function AgentsPage({ route }: { route: Route }) {
     onSuccess: async (r, { agents, action }) => {
       await queryClient.invalidateQueries({ queryKey: ['admin'] });
       setPending(null);
-      const name = agents.length === 1 ? agents[0]!.hostname : plural(r.done.length, 'agent');
-      setDone(`${name} ${DONE[action]}.${r.failed.length ? ` ${plural(r.failed.length, 'agent')} could not be changed (${[...new Set(r.failed.map((f) => f.code))].join(', ')}).` : ''}`);
+      const codes = [...new Set(r.failed.map((f) => f.code))].join(', ');
+      if (agents.length === 1) setDone(r.done.length ? `${agents[0]!.hostname} ${DONE[action]}.` : `${agents[0]!.hostname} was not changed (${codes}).`);
+      else setDone(`${plural(r.done.length, 'agent')} ${DONE[action]}.${r.failed.length ? ` ${plural(r.failed.length, 'agent')} could not be changed (${codes}).` : ''}`);
     },
   });
   const open = (agents: Agent[], action: Action) => (act.reset(), setDone(''), setPending({ agents, action }));
