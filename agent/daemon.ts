@@ -13,6 +13,8 @@ import { agentApi } from './http/routes.ts';
 import { agentRequestLog } from './http/request-log.ts';
 import { withRequestId } from '../shared/http/request-context.ts';
 import { ensureDataDir, ensureIdentity, loadCertificate, type StoredCertificate } from './identity/identity.ts';
+import { startAgentMetrics } from './metrics/agent-metrics.ts';
+import { MeasuredDcvRunner } from './metrics/measured-runner.ts';
 import { Reaper } from './reaper.ts';
 import { Renewer } from './renew/renewer.ts';
 import { CpuSampler, collectStats } from './stats/collect.ts';
@@ -31,14 +33,16 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   const identity = await ensureIdentity(config.data_dir);
   log.info('agent identity', { guid: identity.guid, newKey: identity.created });
 
+  let cert: StoredCertificate | undefined;
+  const metrics = await startAgentMetrics({ enabled: config.metrics_enabled, host: config.metrics_host, port: config.metrics_port, certNotAfter: () => cert?.info.notAfter, log });
   const client = new DirectorClient(config.director_url);
-  const dcv = new DcvClient(new SpawnDcvRunner({ binary: config.dcv_path, timeoutMs: config.dcv_timeout, log }));
+  const runner = new SpawnDcvRunner({ binary: config.dcv_path, timeoutMs: config.dcv_timeout, log });
+  const dcv = new DcvClient(config.metrics_enabled ? new MeasuredDcvRunner(runner, metrics.dcvCommand) : runner);
   const sampler = new CpuSampler();
   const hostname = config.hostname || osHostname();
   const stats = async () => ({ ...(await collectStats(sampler)), hostname });
   const abort = new AbortController();
 
-  let cert: StoredCertificate | undefined;
   let server: SecureServer | undefined;
   let reRegistering = false;
 
@@ -56,7 +60,11 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   const updater = new Updater({
     client,
     credentials: () => (cert ? { certPem: cert.pem, keyPem: identity.keyPem, caPem: cert.caPem } : undefined),
-    listSessions: () => dcv.listSessions(),
+    listSessions: async () => {
+      const sessions = await dcv.listSessions();
+      metrics.sessionsListed(sessions);
+      return sessions;
+    },
     stats,
     tags: config.tags,
     agentPort: () => config.advertise_port || server?.port || config.listen_port,
@@ -66,6 +74,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     log,
     // Seed failure mode "agents.db lost": the director forgot us; register again (same GUID and key).
     onUnknownAgent: () => renewer.onExpiredOrForgotten('the director does not know this agent any more'),
+    onSent: metrics.updateSent,
   });
   const renewer: Renewer = new Renewer({
     identity,
@@ -117,6 +126,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
       updater.stop();
       reaper.stop();
       await server?.close();
+      await metrics.stop();
     },
   };
 }

@@ -1,14 +1,21 @@
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import type { AgentUpdate } from '../shared/api/agent-wire.ts';
 import { DIRECTOR_CN } from '../shared/pki/names.ts';
 
-/** What the director answers to register and renew. */
+/**
+ * What a director answers to register and renew. Ours sends `caCertificate` and `notAfter`; the public Go
+ * dcvix director sends `ca` and `renewalIntervalSeconds` (and no CA at all on renew).
+ */
 export interface IssuedCertificate {
   certificate: string;
-  caCertificate: string;
+  caCertificate?: string;
+  ca?: string;
   agentId?: string;
   notAfter?: string;
+  renewalIntervalSeconds?: number;
 }
+
+/** The CA PEM of a register answer, under either name; undefined when absent or empty. */
+export const issuedCa = (i: IssuedCertificate): string | undefined => (i.caCertificate || i.ca || undefined);
 
 /** A director answer that is not 2xx, with its stable code. */
 export class DirectorError extends Error {
@@ -50,7 +57,7 @@ export class DirectorClient {
     return this.post('/v1/agent/renew', { csr }, this.mtls(creds));
   }
 
-  update(body: AgentUpdate, creds: ClientCredentials): Promise<unknown> {
+  update(body: object, creds: ClientCredentials): Promise<unknown> {
     return this.post('/v1/agent/update', body, this.mtls(creds));
   }
 
@@ -67,16 +74,43 @@ export class DirectorClient {
       signal: AbortSignal.timeout(this.timeoutMs),
     } as RequestInit);
     const text = await res.text();
-    let json: any;
+    if (!res.ok) {
+      const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
+      throw directorError(path, res.status, text, Number.isFinite(retryAfter) ? retryAfter : undefined);
+    }
+    let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};
     } catch {
-      json = {};
-    }
-    if (!res.ok) {
-      const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
-      throw new DirectorError(res.status, json?.error?.code ?? `HTTP_${res.status}`, json?.error?.message ?? res.statusText, Number.isFinite(retryAfter) ? retryAfter : undefined);
+      throw new DirectorError(res.status, 'BAD_RESPONSE', `director answered ${path} with something that is not JSON`);
     }
     return json as T;
   }
+}
+
+/**
+ * A refusal in any of the forms directors use: our envelope `{"error": {"code", "message"}}`, the Go
+ * dcvix director's `{"error": "pending approval"}` (any 403 to register means pending there) or its
+ * text bodies ("unknown agent", "agent revoked" with 401). Text forms map onto our codes so the agent
+ * reacts the same way under either director.
+ */
+export function directorError(path: string, status: number, text: string, retryAfter?: number): DirectorError {
+  let json: { error?: unknown } | undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const err = json?.error;
+  if (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string') {
+    const e = err as { code: string; message?: unknown };
+    return new DirectorError(status, e.code, typeof e.message === 'string' ? e.message : `HTTP ${status}`, retryAfter);
+  }
+  const message = (typeof err === 'string' ? err : text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 300) || `HTTP ${status}`;
+  const code =
+    status === 403 && path.endsWith('/register') ? 'AGENT_PENDING'
+    : /unknown agent/i.test(message) ? 'AGENT_UNKNOWN'
+    : /revoked/i.test(message) ? 'AGENT_REVOKED'
+    : `HTTP_${status}`;
+  return new DirectorError(status, code, message, retryAfter);
 }

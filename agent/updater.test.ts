@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test';
 import type { DcvSession } from '../shared/api/agent-wire.ts';
 import { silentLogger } from '../shared/log.ts';
 import type { DirectorClient } from './director-client.ts';
-import { Updater } from './updater.ts';
+import { nextDelay, Updater } from './updater.ts';
 
 const stats = { hostname: 'h', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
 const session: DcvSession = { id: 's1', owner: 'alice', type: 'virtual', numOfConnections: 0 };
@@ -29,7 +29,8 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
   expect(await u.sendOnce()).toBe(true);
   fail = true;
   expect(await u.sendOnce()).toBe(true);
-  expect(sent[1]).toMatchObject({ sessions: [session], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use', dcvTimeoutMs: 10_000 });
+  const wire = { id: 's1', owner: 'alice', type: 'virtual', 'num-of-connections': 0, 'creation-time': null, 'last-disconnection-time': null };
+  expect(sent[1]).toMatchObject({ sessions: [wire], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use', dcvTimeoutMs: 10_000 });
 });
 
 test('ok: a director outage is reported as failure (the schedule backs off), and success resets it', async () => {
@@ -39,4 +40,21 @@ test('ok: a director outage is reported as failure (the schedule backs off), and
   expect(await u.sendOnce()).toBe(false);
   down = false;
   expect(await u.sendOnce()).toBe(true);
+});
+
+test('ok: update sessions use the kebab-case wire keys, never camelCase, times RFC 3339 or null', async () => {
+  const sent: Record<string, unknown>[] = [];
+  const client = { update: async (body: Record<string, unknown>) => sent.push(body) } as unknown as DirectorClient;
+  const full: DcvSession = { ...session, numOfConnections: 2, creationTime: '2026-01-02T03:04:05.123Z', lastDisconnectionTime: null, status: 'RUNNING' };
+  const u = new Updater({ client, credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }), listSessions: async () => [full], stats: async () => stats, tags: [], agentPort: () => 1, hostname: '', intervalMs: 10, log: silentLogger });
+  await u.sendOnce();
+  const [s] = sent[0]!.sessions as Record<string, unknown>[];
+  expect(s).toEqual({ id: 's1', owner: 'alice', type: 'virtual', status: 'RUNNING', 'num-of-connections': 2, 'creation-time': '2026-01-02T03:04:05.123Z', 'last-disconnection-time': null });
+  expect(Object.keys(s!).some((k) => /[A-Z]/.test(k))).toBe(false);
+});
+
+test('ok: update jitter only ever brings the next update forward (at most 10 %), never past the interval', () => {
+  expect(nextDelay(30_000, () => 0)).toBe(30_000);
+  expect(nextDelay(30_000, () => 0.999999)).toBeGreaterThan(27_000);
+  for (let i = 0; i < 1000; i++) expect(nextDelay(30_000)).toBeLessThanOrEqual(30_000);
 });

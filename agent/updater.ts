@@ -1,7 +1,26 @@
-import type { AgentStats, AgentUpdate, DcvSession } from '../shared/api/agent-wire.ts';
+import { toWireSession, type AgentStats, type DcvSession, type WireSession } from '../shared/api/agent-wire.ts';
 import type { Logger } from '../shared/log.ts';
 import { VERSION } from '../shared/version.ts';
 import { DirectorError, type ClientCredentials, type DirectorClient } from './director-client.ts';
+
+/** POST /v1/agent/update as this agent sends it. */
+export interface UpdateBody {
+  sessions: WireSession[];
+  stats: AgentStats;
+  tags: string[];
+  agentPort: number;
+  version: string;
+  dcvError?: string;
+}
+
+/**
+ * The wait before the next update: up to 10 % EARLIER than planned, never later. Directors drop a
+ * server that stays silent a little past the update interval (the Go dcvix director after 30 s), so
+ * jitter that spreads agents out must not push an update past it.
+ */
+export function nextDelay(plannedMs: number, random: () => number = Math.random): number {
+  return plannedMs * (1 - 0.1 * random());
+}
 
 export interface UpdaterOptions {
   client: DirectorClient;
@@ -19,6 +38,8 @@ export interface UpdaterOptions {
   maxBackoffMs?: number;
   /** The director refused this agent's identity as unknown (agents.db lost): register again. */
   onUnknownAgent?: () => void;
+  /** Each update's outcome (the director took it, or not), for metrics. */
+  onSent?: (ok: boolean) => void;
   log: Logger;
 }
 
@@ -51,8 +72,8 @@ export class Updater {
     void this.sendOnce();
   }
 
-  /** Builds the update body; exposed for tests. */
-  async body(): Promise<AgentUpdate> {
+  /** Builds the update body (sessions in the kebab-case wire form); exposed for tests. */
+  async body(): Promise<UpdateBody> {
     let dcvError: string | undefined;
     try {
       this.lastSessions = await this.o.listSessions();
@@ -61,7 +82,7 @@ export class Updater {
     }
     const stats = await this.o.stats();
     return {
-      sessions: this.lastSessions,
+      sessions: this.lastSessions.map(toWireSession),
       stats: { ...stats, hostname: this.o.hostname || stats.hostname },
       tags: this.o.tags,
       agentPort: this.o.agentPort(),
@@ -86,12 +107,14 @@ export class Updater {
       await this.o.client.update(await this.body(), creds);
       if (this.failures) this.o.log.info('director reachable again', { after: this.failures });
       this.failures = 0;
+      this.o.onSent?.(true);
       return true;
     } catch (err) {
       this.failures++;
       const code = err instanceof DirectorError ? err.code : undefined;
       this.o.log.warn('update failed', { error: (err as Error).message, code, failures: this.failures });
       if (code === 'AGENT_UNKNOWN') this.o.onUnknownAgent?.();
+      this.o.onSent?.(false);
       return false;
     }
   }
@@ -102,7 +125,7 @@ export class Updater {
       await this.sendOnce();
       const max = this.o.maxBackoffMs ?? 5 * 60_000;
       const backoff = this.failures ? Math.min(this.o.intervalMs * 2 ** Math.min(this.failures - 1, 10), max) : this.o.intervalMs;
-      this.schedule(backoff * (0.9 + Math.random() * 0.2));
+      this.schedule(nextDelay(backoff));
     }, delay);
     this.timer.unref?.();
   }

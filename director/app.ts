@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
 import type { Logger } from '../shared/log.ts';
+import { scrapeResponse } from '../shared/metrics/base-registry.ts';
 import { AgentService } from './agents/service.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentStore } from './agents/store.ts';
@@ -110,7 +111,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     clock,
     agentRequestTimeoutMs: config.agent_request_timeout,
     cooldownMs: config.placement_cooldown,
-    onPlacementFailure: metrics.countPlacementFailure,
+    onPlacementFailure: metrics.placement.placementFailed,
+    placementMetrics: metrics.placement,
     persist: (id) => stateWriter.persistNow(id),
   });
   const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, runtimeStores);
@@ -141,17 +143,25 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     now: () => clock.now(),
   });
 
-  metrics.addStateGauges({ agents, state, ca, offlineAfterMs: config.server_offline_after });
+  let tlsInUse = { cert: ca.serverCertPem, key: ca.serverKeyPem };
+  metrics.addStateGauges({
+    agents,
+    state,
+    serverHealth: (s) => (state.isOnline(s, config.server_offline_after) ? state.health(s).status : 'offline'),
+    healthValues: ['healthy', 'unhealthy', 'offline'],
+    caCertPem: ca.caCertPem,
+    directorCertPem: () => tlsInUse.cert,
+  });
   const metricsAllow = config.metrics_allow.map(parseCidr);
 
   const allowedMethods = allowedMethodsIndex(() => app.routes);
   const app = new Elysia()
     .use(errorHandler(log, (path) => allowedMethods(path)))
-    .use(requestLog(log, metrics.countRequest, (r) => connectionInfo(r).remoteAddress))
+    .use(requestLog(log, metrics.observeRequest, (r) => connectionInfo(r).remoteAddress))
     .get('/v1/health', () => ({ status: 'ok' }))
     .get('/metrics', ({ request }) => {
       if (!inAllowList(connectionInfo(request).remoteAddress, metricsAllow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
-      return new Response(metrics.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
+      return scrapeResponse(metrics.registry);
     })
     .get('/v1/openapi.json', () => openApiDocument())
     .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
@@ -159,16 +169,15 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
     .use(agentEnrolmentRoutes(agents))
-    .use(agentUpdateRoutes({ agents, state, defaultAgentPort: config.agent_port }))
+    .use(agentUpdateRoutes({ agents, state, defaultAgentPort: config.agent_port, log, onSkipped: metrics.countSkippedUpdateItems }))
     .use(agentAdminRoutes(agents, tokens))
-    .use(dcvRoutes({ tokens: connections, state, log, gatewayAllow: config.gateway_allow, endpoint }))
+    .use(dcvRoutes({ tokens: connections, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(adminInsightRoutes({ tokens, policy, audit }))
     .use(webRoutes({ log }));
 
   let server: SecureServer | undefined;
-  let tlsInUse = { cert: ca.serverCertPem, key: ca.serverKeyPem };
   return {
     app,
     ca,
@@ -185,6 +194,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         maxBodyBytes: config.max_body_bytes,
         headersTimeoutMs: config.http_headers_timeout,
         idleTimeoutMs: config.http_idle_timeout,
+        // Every log line written while handling a request carries its request id (shared/log.ts).
         handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
       });

@@ -1,4 +1,6 @@
 /** Structured JSON logs, one object a line on stderr. Never pass secrets in fields. */
+import { currentRequestId } from './http/request-context.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -10,6 +12,11 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
+/**
+ * A JSON-lines logger; `base` fields go on every line, then the id of the request being handled
+ * (request-context.ts: it follows the request through awaits, timers and callbacks it starts), then
+ * the call's fields.
+ */
 export function createLogger(
   base: Record<string, unknown> = {},
   level: LogLevel = 'info',
@@ -17,7 +24,7 @@ export function createLogger(
 ): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < order[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer));
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...requestIdField(), ...fields }, errorReplacer));
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -26,6 +33,11 @@ export function createLogger(
     error: (m, f) => emit('error', m, f),
     child: (f) => createLogger({ ...base, ...f }, level, write),
   };
+}
+
+function requestIdField(): { requestId?: string } {
+  const requestId = currentRequestId();
+  return requestId ? { requestId } : {};
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {

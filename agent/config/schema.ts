@@ -24,6 +24,12 @@ export const agentSchema = {
   /** Sessions without connections idle longer than this are closed; 0 disables the reaper. */
   idle_timeout: field(4 * 3_600_000, duration(0)),
   reap_console_sessions: field(false, bool),
+  /** Prometheus metrics on a plain-HTTP listener of their own (GET /metrics); false: no listener, prom-client not loaded. */
+  metrics_enabled: field(true, bool),
+  /** Address of the metrics listener; loopback by default, so only a local scraper (or a proxy) reads it. */
+  metrics_host: field('127.0.0.1', str),
+  /** Port of the metrics listener (0 = any free port, printed in the log). */
+  metrics_port: field(8447, port),
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
 };
 

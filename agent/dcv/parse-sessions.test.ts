@@ -97,7 +97,8 @@ describe('parseDcvTime', () => {
   });
 
   test('rejects: empty, null, garbage, impossible dates', () => {
-    for (const v of ['', '   ', null, undefined, 'never', '2026-13-45T99:00:00Z', {}, 0, -5, Number.NaN]) {
+    // 0001-01-01T00:00:00Z is Go's zero time.Time: "never" when a Go-built tool printed it.
+    for (const v of ['', '   ', null, undefined, 'never', '2026-13-45T99:00:00Z', '0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000000Z', {}, 0, -5, Number.NaN]) {
       expect(parseDcvTime(v)).toBeUndefined();
     }
   });

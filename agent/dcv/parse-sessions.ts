@@ -85,5 +85,6 @@ export function parseDcvTime(v: unknown): string | undefined {
   } else {
     return undefined;
   }
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+  // Year 1 is Go's zero time.Time, which Go-built tools print for "never".
+  return Number.isFinite(ms) && new Date(ms).getUTCFullYear() > 1 ? new Date(ms).toISOString() : undefined;
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/log.ts';
 import { createCsr } from '../../shared/pki/ed25519-csr.ts';
 import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
 import { agentCn } from '../../shared/pki/names.ts';
-import { DirectorClient, DirectorError, type IssuedCertificate, type TrustMode } from '../director-client.ts';
+import { DirectorClient, DirectorError, issuedCa, type IssuedCertificate, type TrustMode } from '../director-client.ts';
 import { readCaIfPresent, storeCertificate, type AgentIdentity } from '../identity/identity.ts';
 
 export interface RegistratorOptions {
@@ -44,11 +44,14 @@ export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertifi
     { guid: o.identity.guid, hostname: o.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') },
     trust,
   );
+  // Our director names the CA `caCertificate`, the Go dcvix director `ca`; without one there is nothing to trust.
+  const caPem = issuedCa(issued);
+  if (!caPem || typeof issued.certificate !== 'string' || !issued.certificate) throw new Error('director answered without a certificate and CA');
   // With a pinned CA the director must answer with that same CA; TOFU stores what it got.
-  if (trust.kind === 'pinned' && normalise(issued.caCertificate) !== normalise(trust.caPem)) {
+  if (trust.kind === 'pinned' && normalise(caPem) !== normalise(trust.caPem)) {
     throw new Error('director answered with a CA other than the pinned one');
   }
-  storeCertificate(o.identity, issued.certificate, issued.caCertificate);
+  storeCertificate(o.identity, issued.certificate, caPem);
   return issued;
 }
 

@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia';
-import { isSessionId, parseConfigRequest, parseCreateSessionRequest } from '../../shared/api/agent-wire.ts';
+import { isSessionId, parseConfigRequest, parseCreateSessionRequest, toWireSession, type DcvSession } from '../../shared/api/agent-wire.ts';
 import { badRequest, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { DIRECTOR_CN } from '../../shared/pki/names.ts';
@@ -31,20 +31,37 @@ const parseJson = (body: unknown): unknown => {
   }
 };
 
-/** The agent's API on 8446 (agent.txt): health without a certificate, the rest mTLS director-only. */
+/**
+ * The create answer: `sessionID` (what a Go dcvix director reads; it decodes the body as a map of
+ * strings, so every value here is a string and nothing is nested) plus the session's string facts.
+ */
+function createAnswer(s: DcvSession): Record<string, string> {
+  const wire = toWireSession(s);
+  const out: Record<string, string> = { sessionID: s.id, id: s.id, owner: s.owner, type: s.type };
+  if (wire.status) out.status = wire.status;
+  if (wire['creation-time']) out['creation-time'] = wire['creation-time'];
+  return out;
+}
+
+/**
+ * The agent's API on 8446 (agent.txt): health without a certificate, the rest mTLS director-only.
+ * Answers follow the wire both directors read: create is 201 with a flat string map, the list is a bare
+ * kebab-case array, close is 200 with an empty body.
+ */
 export const agentApi = (d: AgentApiDeps) =>
   new Elysia({ name: 'agent.api', prefix: '/v1' })
     .get('/health', () => ({ status: 'ok' }))
     .use(requireDirector)
-    .get('/sessions', async () => ({ sessions: await d.dcv.listSessions() }))
+    .get('/sessions', async () => (await d.dcv.listSessions()).map(toWireSession))
     .post(
       '/sessions',
-      async ({ body }) => {
+      async ({ body, set }) => {
         const req = parseCreateSessionRequest(parseJson(body));
         await d.dcv.createSession({ id: req.sessionId, owner: req.userId, type: req.sessionType });
         const session = (await d.dcv.listSessions()).find((s) => s.id === req.sessionId);
         d.onSessionsChanged();
-        return { session: session ?? { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 } };
+        set.status = 201;
+        return createAnswer(session ?? { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 });
       },
       { parse: 'text' },
     )
@@ -53,7 +70,7 @@ export const agentApi = (d: AgentApiDeps) =>
       if (!(await d.dcv.listSessions()).some((s) => s.id === params.id)) throw notFound('SESSION_NOT_FOUND', 'no such session on this host');
       await d.dcv.closeSession(params.id);
       d.onSessionsChanged();
-      return { ok: true, sessionId: params.id };
+      return new Response(null, { status: 200 });
     })
     .post(
       '/config',
@@ -66,5 +83,5 @@ export const agentApi = (d: AgentApiDeps) =>
     )
     .get('/stats', async () => {
       const [stats, sessions] = await Promise.all([d.stats(), d.dcv.listSessions().catch(() => [])]);
-      return { stats, sessions };
+      return { stats, sessions: sessions.map(toWireSession) };
     });

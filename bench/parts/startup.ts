@@ -75,10 +75,18 @@ export async function startupPart(cfg: BenchConfig, log: (s: string) => void): P
       await approveAgent({ url, caPem }, agent, { adminCookie: admin });
       await Bun.sleep(IDLE_MS);
       const agentRss = memoryMb(agent.proc.pid).rss;
-      raw[`idle-${flavour}`] = { directorRssMb: round(directorRss, 1), agentRssMb: round(agentRss, 1) };
+      // The same agent without its metrics listener (prom-client then never loads): what metrics cost.
+      await agent.proc.stop();
+      const bare = await startAgent(url, { hostname: `idle-${flavour}-bare`, flavour, config: { metrics_enabled: false } });
+      await approveAgent({ url, caPem }, bare, { adminCookie: admin });
+      await Bun.sleep(IDLE_MS);
+      const bareRss = memoryMb(bare.proc.pid).rss;
+      await bare.proc.stop();
+      raw[`idle-${flavour}`] = { directorRssMb: round(directorRss, 1), agentRssMb: round(agentRss, 1), agentNoMetricsRssMb: round(bareRss, 1) };
       rows.push(
         row('4 startup', `director (${flavour}) idle RSS`, round(directorRss, 1), 'MB'),
-        row('4 startup', `agent (${flavour}) idle RSS, enrolled, sending updates`, round(agentRss, 1), 'MB', { text: '< 60 MB', ok: agentRss < 60 }),
+        row('4 startup', `agent (${flavour}) idle RSS, enrolled, sending updates, metrics on`, round(agentRss, 1), 'MB', { text: '< 60 MB', ok: agentRss < 60 }),
+        row('4 startup', `agent (${flavour}) idle RSS, metrics_enabled = false`, round(bareRss, 1), 'MB', { text: '< 60 MB', ok: bareRss < 60 }),
       );
     } finally {
       await agent.proc.stop();

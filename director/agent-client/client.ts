@@ -3,6 +3,7 @@ import { ApiError } from '../../shared/errors.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';
 import { currentRequestId } from '../../shared/http/request-context.ts';
+import { agentError, readCreateAnswer, readSessionList } from './answers.ts';
 
 const requestIdHeader = (): Record<string, string> => {
   const id = currentRequestId();
@@ -16,38 +17,59 @@ export interface AgentClientOptions {
   timeoutMs: number;
 }
 
+/** A raw agent answer: status and body text, read before any parsing. */
+interface RawAnswer {
+  status: number;
+  text: string;
+}
+
 /**
  * Director -> agent calls over mTLS. The director presents its own certificate and accepts only the
  * agent it meant to reach: a certificate from our CA whose CN is dcvix-agent-{that server's GUID}
  * (agents are reached by address, so a host-name check would prove nothing).
+ *
+ * Both kinds of agent are understood: ours (200, `{session}`, `{sessions}`, JSON error envelope) and the
+ * public Go dcvix agent (201 `{"sessionID"}`, a bare kebab-case array, empty 200 on close, text errors).
+ * The status is always checked before the body is parsed.
  */
 export class AgentClient {
   constructor(private readonly o: AgentClientOptions) {}
 
-  /** `timeoutMs` shortens the call below agent_request_timeout (placement's overall deadline). */
-  createSession(server: ServerEntry, req: CreateSessionRequest, opts: { timeoutMs?: number } = {}): Promise<{ session: DcvSession }> {
-    return this.call(server, 'POST', '/v1/sessions', req, opts.timeoutMs);
+  /**
+   * Asks the agent to create a session. The answer's id wins: a Go agent may hand back an existing
+   * session of that owner and type instead of the id asked for. `timeoutMs` shortens the call below
+   * agent_request_timeout (placement's overall deadline).
+   */
+  async createSession(server: ServerEntry, req: CreateSessionRequest, opts: { timeoutMs?: number } = {}): Promise<{ session: DcvSession }> {
+    const res = await this.call(server, 'POST', '/v1/sessions', req, opts.timeoutMs);
+    if (res.status !== 200 && res.status !== 201) throw agentError(server.id, res.status, res.text);
+    return { session: readCreateAnswer(server.id, res.text, req) };
   }
 
-  closeSession(server: ServerEntry, sessionId: string): Promise<unknown> {
-    return this.call(server, 'DELETE', `/v1/sessions/${encodeURIComponent(sessionId)}`);
+  /** Closes a session; "already gone" (404, or a dcv error saying so) becomes SESSION_NOT_FOUND. */
+  async closeSession(server: ServerEntry, sessionId: string): Promise<void> {
+    const res = await this.call(server, 'DELETE', `/v1/sessions/${encodeURIComponent(sessionId)}`);
+    if (res.status < 200 || res.status > 299) throw agentError(server.id, res.status, res.text);
   }
 
-  setConfig(server: ServerEntry, config: ConfigEntry[]): Promise<unknown> {
-    return this.call(server, 'POST', '/v1/config', { config });
+  async setConfig(server: ServerEntry, config: ConfigEntry[]): Promise<void> {
+    const res = await this.call(server, 'POST', '/v1/config', { config });
+    if (res.status < 200 || res.status > 299) throw agentError(server.id, res.status, res.text);
   }
 
-  listSessions(server: ServerEntry): Promise<{ sessions: DcvSession[] }> {
-    return this.call(server, 'GET', '/v1/sessions');
+  /** The agent's sessions (bare array or `{sessions}`, either key form); malformed entries are left out. */
+  async listSessions(server: ServerEntry): Promise<{ sessions: DcvSession[]; skipped: number }> {
+    const res = await this.call(server, 'GET', '/v1/sessions');
+    if (res.status !== 200) throw agentError(server.id, res.status, res.text);
+    return readSessionList(server.id, res.text);
   }
 
-  private async call<T>(server: ServerEntry, method: string, path: string, body?: unknown, timeoutMs = this.o.timeoutMs): Promise<T> {
+  private async call(server: ServerEntry, method: string, path: string, body?: unknown, timeoutMs = this.o.timeoutMs): Promise<RawAnswer> {
     const host = server.address.includes(':') ? `[${server.address}]` : server.address;
     const expected = agentCn(server.guid);
     const limit = Math.max(1, Math.min(timeoutMs, this.o.timeoutMs));
-    let res: Response;
     try {
-      res = await fetch(`https://${host}:${server.agentPort}${path}`, {
+      const res = await fetch(`https://${host}:${server.agentPort}${path}`, {
         method,
         // The agent logs under the same id: one id traces a create through both logs.
         headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...requestIdHeader() },
@@ -62,23 +84,12 @@ export class AgentClient {
             cert?.subject?.CN === expected ? undefined : new Error(`agent certificate is not ${expected}`),
         },
       } as RequestInit);
+      return { status: res.status, text: await res.text() };
     } catch (err) {
       const timedOut = (err as Error).name === 'TimeoutError';
       const why = timedOut ? `did not answer within ${limit} ms` : `is unreachable: ${(err as Error).message}`;
       throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} ${why}`);
     }
-    const text = await res.text();
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : {};
-    } catch {
-      throw new ApiError(502, 'AGENT_BAD_RESPONSE', `agent on ${server.id} answered something that is not JSON`);
-    }
-    if (!res.ok) {
-      // Pass the agent's own code on (DCV_FAILED carries dcv's text, e.g. "All licenses in use").
-      const status = res.status >= 500 ? 502 : res.status;
-      throw new ApiError(status, json?.error?.code ?? 'AGENT_ERROR', json?.error?.message ?? `agent answered ${res.status}`);
-    }
-    return json as T;
   }
 }
+

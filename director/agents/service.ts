@@ -9,12 +9,21 @@ import type { AgentIdentity } from '../http/guards.ts';
 import { checkAgentCsr } from './csr-checks.ts';
 import type { AgentRecord, AgentState, AgentStore } from './store.ts';
 
+/**
+ * Answer to register and renew. `ca` and `renewalIntervalSeconds` are the names the public Go dcvix
+ * agent reads (it exits on an empty `ca`); `caCertificate` and `notAfter` are what our agents read.
+ */
 export interface IssuedCertificate {
   certificate: string;
   caCertificate: string;
+  ca: string;
   agentId: string;
   notAfter: string;
+  renewalIntervalSeconds: number;
 }
+
+/** How often an agent should try to renew (12 h, as the Go dcvix director says); certificates live 14 days. */
+const RENEWAL_INTERVAL_SECONDS = 43_200;
 
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 
@@ -207,7 +216,8 @@ export class AgentService {
     const { pem, notAfter, serialHex } = await this.ca.issueAgentCertificate(request, record.guid);
     this.store.recordIssued(record.guid, serialHex, notAfter.getTime(), hostname, this.clock.now());
     this.log.info('agent certificate issued', { guid: record.guid, serial: serialHex, notAfter: notAfter.toISOString() });
-    return { certificate: pem, caCertificate: this.ca.caCertPem, agentId: record.guid, notAfter: notAfter.toISOString() };
+    const ca = this.ca.caCertPem;
+    return { certificate: pem, caCertificate: ca, ca, agentId: record.guid, notAfter: notAfter.toISOString(), renewalIntervalSeconds: RENEWAL_INTERVAL_SECONDS };
   }
 
   /**

@@ -4,6 +4,7 @@ import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.t
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { RuntimeState } from '../servers/runtime-state.ts';
+import { countedResolver, verifierReason, type DcvOutcome } from '../metrics/dcv-outcome.ts';
 import { inAllowList, parseCidr } from './cidr.ts';
 import type { ConnectionTokens } from './connection-tokens.ts';
 import { dcvEndpoint, type DcvEndpoint } from './connection.ts';
@@ -25,6 +26,8 @@ export interface DcvRouteDeps {
   log: Logger;
   gatewayAllow: readonly string[];
   endpoint: (server: ServerEntry) => DcvEndpoint;
+  /** Counts verifier and resolver outcomes for /metrics. */
+  onOutcome?: DcvOutcome;
 }
 
 /**
@@ -40,7 +43,9 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
         const f = formFields(body, request.url);
         const sessionId = f.get('sessionId') ?? '';
         const token = f.get('authenticationToken') ?? '';
-        const user = isSessionId(sessionId) && token.length > 0 && token.length < 4096 ? await d.tokens.verify(token, sessionId) : undefined;
+        const wellFormed = isSessionId(sessionId) && token.length > 0 && token.length < 4096;
+        const user = wellFormed ? await d.tokens.verify(token, sessionId) : undefined;
+        d.onOutcome?.('verifier', user ? 'yes' : 'no', verifierReason(wellFormed, user));
         d.log.info('auth token verification', { sessionId: sessionId.slice(0, 64), clientAddress: (f.get('clientAddress') ?? '').slice(0, 64), result: user ? 'yes' : 'no' });
         return user ? xml(`<auth result="yes"><username>${escapeXml(user)}</username></auth>`) : xml('<auth result="no"><message>token not valid for this session</message></auth>');
       },
@@ -48,7 +53,7 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
     )
     .post(
       '/resolveSession',
-      ({ body, request }) => {
+      countedResolver(d.onOutcome, ({ body, request }: { body: unknown; request: Request }) => {
         const caller = connectionInfo(request).remoteAddress;
         if (!inAllowList(caller, allow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
         const q = new URL(request.url).searchParams;
@@ -70,7 +75,7 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
         if (!session || !server) throw notFound('SESSION_NOT_FOUND', 'unknown session');
         const e = d.endpoint(server);
         return { SessionId: session.id, TransportProtocol: transport, DcvServerEndpoint: e.host, Port: e.port, WebUrlPath: e.webUrlPath || '/' };
-      },
+      }),
       { parse: 'text' },
     );
 };

@@ -1,24 +1,90 @@
-import type { AgentService } from '../agents/service.ts';
+import type { Registry } from 'prom-client';
+import Counter from 'prom-client/lib/counter.js';
+import Histogram from 'prom-client/lib/histogram.js';
+import { addDefaultMetrics } from './default-metrics.ts';
+import { ApiError } from '../../shared/errors.ts';
+import { createBaseRegistry, DURATION_BUCKETS } from '../../shared/metrics/base-registry.ts';
 import type { AuditEvent, AuditLog } from '../audit/types.ts';
-import type { CertificateAuthority } from '../ca/authority.ts';
-import type { RuntimeState } from '../servers/runtime-state.ts';
-import { parseCertPem } from '../../shared/pki/cert-info.ts';
-import { MetricsRegistry } from './registry.ts';
+import type { DcvOutcome } from './dcv-outcome.ts';
+import { addStateGauges, type StateGaugeSources } from './state-gauges.ts';
+
+/** What session placement reports: pool placements by outcome, failed creates on hosts by reason. */
+export interface PlacementMetrics {
+  /** Times a pool placement by outcome: placed, reconnected, refused (the user's error, 4xx) or failed. */
+  track<T extends { reconnected: boolean }>(placing: Promise<T>): Promise<T>;
+  /** Counts one create that failed on a host, by health reason (DCV_TIMEOUT, LICENSES_EXHAUSTED, ...). */
+  placementFailed(reason: string): void;
+}
 
 /**
- * The director's metrics: requests by route and status, agents by state, servers and sessions,
- * login outcomes, placement failures by reason, and certificate expiry (CA, director, soonest agent).
+ * The director's metrics on prom-client: request durations by route template, logins, verifier and
+ * resolver outcomes, placement, and gauges read at scrape time from the live state (state-gauges.ts).
+ * Every metric is listed in docs/metrics.md.
  */
 export function createDirectorMetrics() {
-  const registry = new MetricsRegistry();
-  const requests = registry.counter('dcvix_http_requests_total', 'HTTP requests by route, method and status');
-  const logins = registry.counter('dcvix_logins_total', 'Login attempts by outcome and backend');
-  const policyReloads = registry.counter('dcvix_policy_reloads_total', 'Policy reloads (SIGHUP) by outcome');
-  const placementFailures = registry.counter('dcvix_placement_failures_total', 'Session creates that failed on a host for a host-side reason, by health reason');
+  const registry: Registry = createBaseRegistry(addDefaultMetrics);
+  const registers = [registry];
+  const requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route template, method and status',
+    labelNames: ['route', 'method', 'status'],
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const requests = new Counter({ name: 'dcvix_http_requests_total', help: 'HTTP requests by route template, method and status', labelNames: ['route', 'method', 'status'], registers });
+  const logins = new Counter({ name: 'dcvix_logins_total', help: 'Login attempts by outcome and backend', labelNames: ['outcome', 'backend'], registers });
+  const policyReloads = new Counter({ name: 'dcvix_policy_reloads_total', help: 'Policy reloads (SIGHUP) by outcome', labelNames: ['outcome'], registers });
+  const verifier = new Counter({ name: 'dcvix_verifier_requests_total', help: 'DCV auth-token verifications by result (yes/no) and reason', labelNames: ['result', 'reason'], registers });
+  const resolver = new Counter({ name: 'dcvix_resolver_requests_total', help: 'DCV Connection Gateway session resolutions by result (yes/no) and reason', labelNames: ['result', 'reason'], registers });
+  const placementDuration = new Histogram({
+    name: 'dcvix_placement_duration_seconds',
+    help: 'Pool placement duration (choice plus the agent creating the session) by outcome',
+    labelNames: ['outcome'],
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const skippedUpdateItems = new Counter({
+    name: 'dcvix_agent_update_items_skipped_total',
+    help: 'Sessions and tags left out of agent updates because they were malformed',
+    labelNames: ['kind'],
+    registers,
+  });
+  const placementFailures = new Counter({
+    name: 'dcvix_placement_failures_total',
+    help: 'Session creates that failed on a host for a host-side reason, by health reason',
+    labelNames: ['reason'],
+    registers,
+  });
+
+  const placement: PlacementMetrics = {
+    placementFailed: (reason) => placementFailures.inc({ reason }),
+    async track(placing) {
+      const stop = placementDuration.startTimer();
+      try {
+        const result = await placing;
+        stop({ outcome: result.reconnected ? 'reconnected' : 'placed' });
+        return result;
+      } catch (err) {
+        // A refused request (no such pool, not permitted) is the user's, not a placement failure.
+        stop({ outcome: err instanceof ApiError && err.status < 500 ? 'refused' : 'failed' });
+        throw err;
+      }
+    },
+  };
+
   return {
     registry,
-    countRequest: (route: string, method: string, status: number) => requests.inc({ route, method, status: String(status) }),
-    countPlacementFailure: (reason: string) => placementFailures.inc({ reason }),
+    /** One finished request (request-log.ts). */
+    observeRequest(route: string, method: string, status: number, seconds: number): void {
+      const labels = { route, method, status: String(status) };
+      requestDuration.observe(labels, seconds);
+      requests.inc(labels);
+    },
+    dcvOutcome: ((endpoint, result, reason) => (endpoint === 'verifier' ? verifier : resolver).inc({ result, reason })) as DcvOutcome,
+    placement,
+    countSkippedUpdateItems(items: { kind: string }[]): void {
+      for (const item of items) skippedUpdateItems.inc({ kind: item.kind });
+    },
     /** Wraps the audit log so login events are counted as they are recorded. */
     countingAudit(audit: AuditLog): AuditLog {
       return {
@@ -31,29 +97,8 @@ export function createDirectorMetrics() {
       };
     },
     /** Gauges read at scrape time from the live services. */
-    addStateGauges: (d: { agents: AgentService; state: RuntimeState; ca: CertificateAuthority; offlineAfterMs: number }) => addStateGauges(registry, d),
+    addStateGauges: (sources: StateGaugeSources) => addStateGauges(registry, sources),
   };
 }
 
-function addStateGauges(registry: MetricsRegistry, d: { agents: AgentService; state: RuntimeState; ca: CertificateAuthority; offlineAfterMs: number }): void {
-  registry.gauge('dcvix_agents', 'Agent registrations by state', () =>
-    Object.entries(d.agents.countByState()).map(([state, value]) => ({ labels: { state }, value })),
-  );
-  registry.gauge('dcvix_servers', 'Known DCV servers by liveness', () => {
-    let online = 0;
-    let offline = 0;
-    for (const s of d.state.allServers()) d.state.isOnline(s, d.offlineAfterMs) ? online++ : offline++;
-    return [{ labels: { state: 'online' }, value: online }, { labels: { state: 'offline' }, value: offline }];
-  });
-  registry.gauge('dcvix_sessions', 'DCV sessions known to the director', () => [{ value: d.state.counts().sessions }]);
-  const caNotAfter = d.ca.ca.notAfter.getTime() / 1000;
-  const serverNotAfter = parseCertPem(d.ca.serverCertPem).notAfter.getTime() / 1000;
-  registry.gauge('dcvix_certificate_not_after_seconds', 'Expiry (unix seconds) of the CA, the director certificate and the soonest-expiring registered agent certificate', () => {
-    const soonest = d.agents.soonestCertificateExpiry();
-    return [
-      { labels: { certificate: 'ca' }, value: caNotAfter },
-      { labels: { certificate: 'director' }, value: serverNotAfter },
-      ...(soonest ? [{ labels: { certificate: 'agent_soonest' }, value: soonest / 1000 }] : []),
-    ];
-  });
-}
+export type DirectorMetrics = ReturnType<typeof createDirectorMetrics>;

@@ -1,19 +1,34 @@
 import { Elysia } from 'elysia';
+import type { Logger } from '../../shared/log.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { requireAgent } from '../http/guards.ts';
 import { jsonObject } from '../http/json-body.ts';
 import type { AgentService } from '../agents/service.ts';
 import type { RuntimeState } from './runtime-state.ts';
-import { parseAgentUpdate } from './update-body.ts';
+import { parseAgentUpdate, type SkippedItem } from './update-body.ts';
+
+export interface AgentUpdateDeps {
+  agents: AgentService;
+  state: RuntimeState;
+  /** Port to call an agent on when its updates name none (the public Go dcvix agent sends no agentPort). */
+  defaultAgentPort: number;
+  log?: Logger;
+  /** Counts skipped items (metrics). */
+  onSkipped?: (items: SkippedItem[]) => void;
+}
 
 /** POST /v1/agent/update (mTLS): an agent reports its sessions, stats and tags. */
-export const agentUpdateRoutes = (deps: { agents: AgentService; state: RuntimeState; defaultAgentPort: number }) =>
+export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
   new Elysia({ name: 'director.agents.update', prefix: '/v1/agent' })
     .use(requireAgent(deps.agents))
     .post(
       '/update',
       ({ body, agent, request }) => {
-        const update = parseAgentUpdate(jsonObject(body));
+        const { update, skipped } = parseAgentUpdate(jsonObject(body));
+        if (skipped.length) {
+          deps.log?.warn('agent update items skipped', { guid: agent.guid, hostname: agent.hostname, skipped: skipped.length, reasons: skipped.slice(0, 5).map((s) => s.reason) });
+          deps.onSkipped?.(skipped);
+        }
         deps.state.applyUpdate({
           guid: agent.guid,
           // The registered host name, not whatever the body claims: policy names servers by it.
@@ -28,7 +43,7 @@ export const agentUpdateRoutes = (deps: { agents: AgentService; state: RuntimeSt
           sessions: update.sessions,
         });
         deps.agents.markSeen(agent.guid);
-        return { ok: true, sessions: update.sessions.length };
+        return { ok: true, sessions: update.sessions.length, skipped: skipped.length };
       },
       { parse: 'text' },
     );

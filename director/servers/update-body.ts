@@ -1,4 +1,5 @@
-import { isSessionId, isSessionType, isUserName, type AgentStats, type AgentUpdate, type DcvSession } from '../../shared/api/agent-wire.ts';
+import type { AgentStats, AgentUpdate } from '../../shared/api/agent-wire.ts';
+import { readReportedSession } from '../../shared/api/read-session.ts';
 import { badRequest } from '../../shared/errors.ts';
 
 const MAX_SESSIONS = 2000;
@@ -10,15 +11,30 @@ const HOST_RE = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
-/** Validates POST /v1/agent/update; sessions that fail the DCV-safe checks are a 400, not ignored. */
-export function parseAgentUpdate(body: Record<string, unknown>): AgentUpdate {
+/** One item of an update that was left out, and why. */
+export interface SkippedItem {
+  kind: 'session' | 'tag';
+  reason: string;
+}
+
+/** A parsed update plus what was skipped of it. */
+export interface ParsedUpdate {
+  update: AgentUpdate;
+  skipped: SkippedItem[];
+}
+
+/**
+ * Validates POST /v1/agent/update. The envelope (sessions list, stats, tags list) must be right or the
+ * whole update is a 400. One bad session or one odd tag is skipped and reported back to the caller (who
+ * logs and counts it), so a host whose agent reports one strange session does not vanish. Sessions are
+ * read in the kebab-case form or the older camelCase form.
+ */
+export function parseAgentUpdate(body: Record<string, unknown>): ParsedUpdate {
   const { sessions, stats, tags } = body;
   if (!Array.isArray(sessions) || sessions.length > MAX_SESSIONS) throw badRequest('INVALID_UPDATE', `sessions must be a list of at most ${MAX_SESSIONS}`);
   if (!isObject(stats)) throw badRequest('INVALID_UPDATE', 'stats must be an object');
   const tagList = tags ?? [];
-  if (!Array.isArray(tagList) || tagList.length > MAX_TAGS || tagList.some((t) => typeof t !== 'string' || !TAG_RE.test(t))) {
-    throw badRequest('INVALID_UPDATE', `tags must be a list of at most ${MAX_TAGS} short tags`);
-  }
+  if (!Array.isArray(tagList) || tagList.length > MAX_TAGS) throw badRequest('INVALID_UPDATE', `tags must be a list of at most ${MAX_TAGS} short tags`);
   const agentPort = body.agentPort;
   if (agentPort !== undefined && !(Number.isInteger(agentPort) && (agentPort as number) > 0 && (agentPort as number) < 65536)) {
     throw badRequest('INVALID_UPDATE', 'agentPort must be a port number');
@@ -29,14 +45,29 @@ export function parseAgentUpdate(body: Record<string, unknown>): AgentUpdate {
   }
   const version = typeof body.version === 'string' ? body.version.slice(0, 64) : undefined;
   const dcvError = typeof body.dcvError === 'string' ? body.dcvError.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500) : undefined;
+  const skipped: SkippedItem[] = [];
+  const goodTags: string[] = [];
+  for (const [i, t] of tagList.entries()) {
+    if (typeof t === 'string' && TAG_RE.test(t)) goodTags.push(t);
+    else skipped.push({ kind: 'tag', reason: `tags[${i}] is not a short tag` });
+  }
+  const goodSessions = [];
+  for (const [i, s] of sessions.entries()) {
+    const read = readReportedSession(s);
+    if (read.ok) goodSessions.push(read.session);
+    else skipped.push({ kind: 'session', reason: `sessions[${i}]: ${read.reason}` });
+  }
   return {
-    sessions: sessions.map(parseSession),
-    stats: parseStats(stats),
-    tags: tagList as string[],
-    ...(agentPort ? { agentPort: agentPort as number } : {}),
-    ...(version ? { version } : {}),
-    ...(dcvError ? { dcvError } : {}),
-    ...(dcvTimeoutMs !== undefined ? { dcvTimeoutMs: dcvTimeoutMs as number } : {}),
+    update: {
+      sessions: goodSessions,
+      stats: parseStats(stats),
+      tags: goodTags,
+      ...(agentPort ? { agentPort: agentPort as number } : {}),
+      ...(version ? { version } : {}),
+      ...(dcvError ? { dcvError } : {}),
+      ...(dcvTimeoutMs !== undefined ? { dcvTimeoutMs: dcvTimeoutMs as number } : {}),
+    },
+    skipped,
   };
 }
 
@@ -53,25 +84,5 @@ function parseStats(s: Record<string, unknown>): AgentStats {
     load1: s.load1 as number,
     load5: s.load5 as number,
     load15: s.load15 as number,
-  };
-}
-
-function parseSession(v: unknown, i: number): DcvSession {
-  if (!isObject(v)) throw badRequest('INVALID_UPDATE', `sessions[${i}] must be an object`);
-  if (!isSessionId(v.id)) throw badRequest('INVALID_UPDATE', `sessions[${i}].id is not a valid session id`);
-  if (!isUserName(v.owner)) throw badRequest('INVALID_UPDATE', `sessions[${i}].owner is not a valid user name`);
-  const type = isSessionType(v.type) ? v.type : 'virtual';
-  const str = (x: unknown, max = 64) => (typeof x === 'string' && x.length <= max ? x : undefined);
-  const n = v.numOfConnections;
-  return {
-    id: v.id,
-    owner: v.owner,
-    type,
-    numOfConnections: Number.isInteger(n) && (n as number) >= 0 ? (n as number) : 0,
-    ...(str(v.user) ? { user: str(v.user) } : {}),
-    ...(str(v.name, 256) ? { name: str(v.name, 256) } : {}),
-    ...(str(v.status) ? { status: str(v.status) } : {}),
-    ...(str(v.creationTime) ? { creationTime: str(v.creationTime) } : {}),
-    lastDisconnectionTime: str(v.lastDisconnectionTime) ?? null,
   };
 }

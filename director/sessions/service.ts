@@ -8,6 +8,7 @@ import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import { excludedFromPlacement, hostFailureReason, type HealthReason } from '../servers/health.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
+import type { PlacementMetrics } from '../metrics/director-metrics.ts';
 import { createWithFailover, PLACEMENT_DEADLINE_SLACK_MS, type UnusableMember } from './failover.ts';
 import { existingSession, type Candidate } from './placement.ts';
 import { newSessionId } from './session-ids.ts';
@@ -27,6 +28,8 @@ export interface SessionServiceDeps {
   cooldownMs: number;
   /** Counts each failed create attempt by health reason (metrics). */
   onPlacementFailure?: (reason: HealthReason) => void;
+  /** Times pool placements by outcome (metrics). */
+  placementMetrics?: PlacementMetrics;
   /** Makes a server's state durable (a new session must survive a director crash); see state-writer.ts. */
   persist?: (serverId: string) => Promise<void>;
 }
@@ -53,7 +56,7 @@ export class SessionService {
 
   /** POST /v1/user/sessions: a server the user may use directly, or a pool (placement + reconnect). */
   createForUser(who: UserRef, target: { serverId?: string; poolId?: string }, type: SessionType): Promise<{ session: SessionEntry; reconnected: boolean }> {
-    return this.locked(who.user, async () => {
+    const placing = this.locked(who.user, async () => {
       const policy = this.d.policy.current;
       const e = entitlements(policy, who.user, who.groups);
       if (target.poolId === undefined) {
@@ -96,6 +99,7 @@ export class SessionService {
       });
       return { session, reconnected: false };
     });
+    return target.poolId !== undefined && this.d.placementMetrics ? this.d.placementMetrics.track(placing) : placing;
   }
 
   /**
@@ -186,10 +190,12 @@ export class SessionService {
       const res = await this.d.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id }, { timeoutMs });
       this.d.state.markSucceeded(server.id);
       const reported = res.session;
-      const entry = this.d.state.addSession({ ...reported, id, owner, type, numOfConnections: reported?.numOfConnections ?? 0, serverId: server.id, createdByDirector: true, ...(pool ? { pool } : {}) });
-      await this.d.persist?.(server.id).catch((error) => this.d.log.error('new session not persisted', { sessionId: id, error }));
-      this.d.audit.record({ type: 'session.create', actor, target: id, outcome: 'success', detail: `${server.id} ${type} for ${owner}` });
-      this.d.log.info('session created', { sessionId: id, server: server.id, owner, type, pool });
+      // The agent's id wins: a Go dcvix agent may answer with an existing session of this owner and type.
+      const sid = reported.id;
+      const entry = this.d.state.addSession({ ...reported, id: sid, owner, type, numOfConnections: reported.numOfConnections ?? 0, serverId: server.id, createdByDirector: true, ...(pool ? { pool } : {}) });
+      await this.d.persist?.(server.id).catch((error) => this.d.log.error('new session not persisted', { sessionId: sid, error }));
+      this.d.audit.record({ type: 'session.create', actor, target: sid, outcome: 'success', detail: `${server.id} ${type} for ${owner}${sid === id ? '' : ` (agent reused ${sid} instead of ${id})`}` });
+      this.d.log.info('session created', { sessionId: sid, server: server.id, owner, type, pool });
       return entry;
     } catch (err) {
       this.d.audit.record({ type: 'session.create', actor, target: id, outcome: 'failure', detail: `${server.id}: ${(err as Error).message.slice(0, 200)}` });

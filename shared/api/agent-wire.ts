@@ -8,7 +8,10 @@ import { ApiError, badRequest } from '../errors.ts';
 export type SessionType = 'console' | 'virtual';
 export const SESSION_TYPES: readonly SessionType[] = ['console', 'virtual'];
 
-/** A DCV session as the agent reports it to the director (normalised from `dcv list-sessions --json`). */
+/**
+ * A DCV session as both programs hold it in memory (normalised from `dcv list-sessions --json`). On the
+ * wire it travels in the kebab-case form, WireSession.
+ */
 export interface DcvSession {
   id: string;
   owner: string;
@@ -23,6 +26,38 @@ export interface DcvSession {
   lastDisconnectionTime?: string | null;
 }
 
+/**
+ * A session on the agent wire (updates, GET /v1/sessions): the kebab-case keys `dcv list-sessions --json`
+ * prints, as the specification and the public Go dcvix agent send them. Times are RFC 3339 or null,
+ * never "" (Go's time decoding refuses an empty string).
+ */
+export interface WireSession {
+  id: string;
+  owner: string;
+  user?: string;
+  name?: string;
+  type: SessionType;
+  status?: string;
+  'num-of-connections': number;
+  'creation-time': string | null;
+  'last-disconnection-time': string | null;
+}
+
+/** The kebab-case wire form of a session. */
+export function toWireSession(s: DcvSession): WireSession {
+  return {
+    id: s.id,
+    owner: s.owner,
+    ...(s.user ? { user: s.user } : {}),
+    ...(s.name ? { name: s.name } : {}),
+    type: s.type,
+    ...(s.status ? { status: s.status } : {}),
+    'num-of-connections': s.numOfConnections,
+    'creation-time': s.creationTime ?? null,
+    'last-disconnection-time': s.lastDisconnectionTime ?? null,
+  };
+}
+
 /** System statistics, snake_case exactly as the seed's update example. Memory in bytes, cpu in percent. */
 export interface AgentStats {
   hostname: string;
@@ -35,7 +70,7 @@ export interface AgentStats {
   load15: number;
 }
 
-/** Body of POST /v1/agent/update (agent -> director). */
+/** POST /v1/agent/update as the director holds it once read (sessions normalised from the wire form). */
 export interface AgentUpdate {
   sessions: DcvSession[];
   stats: AgentStats;
@@ -68,6 +103,8 @@ export interface ConfigRequest {
 
 /** DCV-safe session id; never starts with '-' so it can not be read as an option. */
 export const SESSION_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Windows owner as DCV on Windows reports it: `DOMAIN\\user` (NetBIOS domain, then the account name). */
+export const WINDOWS_OWNER_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\\[A-Za-z0-9_][A-Za-z0-9_. -]{0,63}$/;
 /** POSIX-ish login name with an optional `@domain` (SSSD/AD style); ASCII only, no leading '-'. */
 export const USER_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}(@[A-Za-z0-9][A-Za-z0-9.-]{0,127})?$/;
 /** dcv.conf section, e.g. `display` or `session-management/automatic-console-session`. */
@@ -85,6 +122,11 @@ const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 export const isSessionId = (v: unknown): v is string => typeof v === 'string' && SESSION_ID_RE.test(v);
 /** True if `v` is a safe login name. */
 export const isUserName = (v: unknown): v is string => typeof v === 'string' && USER_NAME_RE.test(v);
+/**
+ * True if `v` may be a session owner reported by a host: a login name, or `DOMAIN\\user` from a Windows
+ * host. Owners from updates only label sessions; they never reach a `dcv` argv on the director side.
+ */
+export const isSessionOwner = (v: unknown): v is string => isUserName(v) || (typeof v === 'string' && WINDOWS_OWNER_RE.test(v));
 /** True if `v` is 'console' or 'virtual'. */
 export const isSessionType = (v: unknown): v is SessionType => v === 'console' || v === 'virtual';
 

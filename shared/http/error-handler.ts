@@ -14,7 +14,7 @@ export function errorHandler(log: Logger, allowedMethods?: (path: string) => str
       set.headers['x-request-id'] = requestId;
     })
     .onError({ as: 'global' }, ({ error, code, set, request, ...ctx }) => {
-      const requestId = (ctx as { requestId?: string }).requestId ?? crypto.randomUUID();
+      const requestId = (ctx as { requestId?: string }).requestId ?? currentRequestId() ?? crypto.randomUUID();
       let err = toApiError(error, String(code));
       if (String(code) === 'NOT_FOUND' && !(error instanceof ApiError) && allowedMethods) {
         const allow = allowedMethods(new URL(request.url).pathname);

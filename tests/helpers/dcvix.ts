@@ -114,6 +114,7 @@ export async function startAgent(directorUrl: string, opts: { config?: Record<st
       data_dir: dataDir,
       listen_host: '127.0.0.1',
       listen_port: 0,
+      metrics_port: 0,
       register_interval: '200ms',
       update_interval: '1s',
       dcv_path: join(repoRoot, 'tests/fixtures/dcv-simulator.ts'),

@@ -177,7 +177,8 @@ describe('agent refuses callers that are not its director', () => {
 
   test('ok: nothing reached dcv', async () => {
     const sessions = await agentCall(directorCreds);
-    expect(sessions.json.sessions.map((s: { id: string }) => s.id)).not.toEqual(expect.arrayContaining(['evil-1']));
-    expect(sessions.json.sessions.map((s: { id: string }) => s.id)).not.toEqual(expect.arrayContaining(['evil-2']));
+    expect(sessions.status).toBe(200);
+    expect(sessions.json.map((s: { id: string }) => s.id)).not.toEqual(expect.arrayContaining(['evil-1']));
+    expect(sessions.json.map((s: { id: string }) => s.id)).not.toEqual(expect.arrayContaining(['evil-2']));
   }, 30_000);
 });

@@ -57,13 +57,17 @@ afterAll(async () => {
 
 describe('placement routes around broken hosts', () => {
   test('ok: 20 users at once on a pool whose other member fails create-session all land on the healthy one', async () => {
+    // One session on ws-good first, so ws-bad (fewest sessions) is every placement's first choice and
+    // the failover path is taken for sure (with both empty, live load would decide).
+    const warmup = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId: 'ws-good', userId: 'warmup', sessionType: 'virtual', override: true } });
+    expect(warmup.status).toBe(200);
     await dcvSim(bad, 'sim-fail', 'create-session=licenses');
     const results = await Promise.all(USERS.slice(0, 20).map((u) => createOnPool(u)));
     expect(results.map((r) => [r.status, r.json?.session?.serverId])).toEqual(USERS.slice(0, 20).map(() => [200, 'ws-good']));
     // ws-bad was tried (it had the fewest sessions), failed, and was skipped from then on.
     const tried = creates(bad).length;
     expect(tried).toBeGreaterThanOrEqual(1);
-    expect(creates(good)).toHaveLength(20);
+    expect(creates(good)).toHaveLength(21);
     const health = (await adminServer('ws-bad')).health;
     expect(health).toMatchObject({ status: 'unhealthy', reason: 'LICENSES_EXHAUSTED' });
     expect(health.message).toContain('All licenses in use');
@@ -78,7 +82,7 @@ describe('placement routes around broken hosts', () => {
       ['ws-bad', true, 'unhealthy', 'LICENSES_EXHAUSTED'],
       ['ws-good', true, 'healthy', undefined],
     ]);
-    expect(pool.members.find((m: { id: string }) => m.id === 'ws-good').sessionCount).toBe(20);
+    expect(pool.members.find((m: { id: string }) => m.id === 'ws-good').sessionCount).toBe(21);
     expect(pool.online).toBe(2);
     expect(JSON.stringify(mine.json)).not.toContain('ws-slow');
   }, 60_000);

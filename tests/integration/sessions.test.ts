@@ -180,7 +180,7 @@ describe('sessions end to end', () => {
     const r = await api('/metrics');
     expect(r.headers.get('content-type')).toStartWith('text/plain');
     expect(r.text).toContain('dcvix_agents{state="registered"} 1');
-    expect(r.text).toContain('dcvix_sessions 1');
+    expect(r.text).toMatch(/dcvix_sessions\{pool="workstations",type="virtual",state="(un)?confirmed"\} 1/);
     expect(r.text).toMatch(/dcvix_logins_total\{outcome="success",backend="external"\} \d+/);
     expect(r.text).toMatch(/dcvix_http_requests_total\{route="\/v1\/user\/sessions",method="POST",status="200"\} \d+/);
     expect(r.text).toMatch(/dcvix_certificate_not_after_seconds\{certificate="agent_soonest"\} \d+/);

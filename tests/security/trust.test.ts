@@ -77,7 +77,7 @@ describe('request ids, agent logs, config audit', () => {
     const id = r.headers.get('x-request-id')!;
     await director.proc.waitFor((l) => l.includes(id) && l.includes('"msg":"request"'), 5000, 'director request line');
     const served = JSON.parse(await agent.proc.waitFor((l) => l.includes(id) && l.includes('"msg":"request"'), 5000, 'agent request line'));
-    expect(served).toMatchObject({ method: 'POST', route: '/v1/sessions', status: 200 });
+    expect(served).toMatchObject({ method: 'POST', route: '/v1/sessions', status: 201 });
     const cmd = JSON.parse(await agent.proc.waitFor((l) => l.includes(id) && l.includes('"msg":"dcv command"'), 5000, 'agent dcv line'));
     expect(cmd.argv[0]).toBe('create-session');
     expect(cmd.exitCode).toBe(0);

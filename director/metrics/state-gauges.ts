@@ -1,0 +1,89 @@
+import type { Registry } from 'prom-client';
+import Gauge from 'prom-client/lib/gauge.js';
+import { parseCertPem } from '../../shared/pki/cert-info.ts';
+import type { AgentService } from '../agents/service.ts';
+import type { RuntimeState, ServerEntry } from '../servers/runtime-state.ts';
+
+/** Where the scrape-time gauges read from. */
+export interface StateGaugeSources {
+  agents: Pick<AgentService, 'countByState' | 'soonestCertificateExpiry'>;
+  state: RuntimeState;
+  /** The `health` label of a server (healthy, unhealthy, offline). */
+  serverHealth: (server: ServerEntry) => string;
+  /** Health values reported even at zero, so every series exists from the first scrape. */
+  healthValues: readonly string[];
+  caCertPem: string;
+  /** The certificate served now: it changes when SIGHUP reloads a replaced one. */
+  directorCertPem: () => string;
+}
+
+/**
+ * Gauges computed when scraped, each one pass over in-memory maps (servers, sessions) or one indexed
+ * SQL aggregate (agents), never a per-series store query. Label values come from bounded sets: pool
+ * names from the policy, session types, agent and health states.
+ */
+export function addStateGauges(registry: Registry, src: StateGaugeSources): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'dcvix_agents',
+    help: 'Agent registrations by state',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [state, count] of Object.entries(src.agents.countByState())) this.set({ state }, count);
+    },
+  });
+  new Gauge({
+    name: 'dcvix_servers',
+    help: 'Known DCV servers by health',
+    labelNames: ['health'],
+    registers,
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>(src.healthValues.map((health) => [health, 0]));
+      for (const s of src.state.allServers()) {
+        const health = src.serverHealth(s);
+        counts.set(health, (counts.get(health) ?? 0) + 1);
+      }
+      for (const [health, count] of counts) this.set({ health }, count);
+    },
+  });
+  new Gauge({
+    name: 'dcvix_sessions',
+    help: 'DCV sessions known to the director by pool (none: created on a server directly), type and state (confirmed by an agent update, or not yet)',
+    labelNames: ['pool', 'type', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      // Per pool, four counters (type x state): no string building per session.
+      const byPool = new Map<string, number[]>();
+      for (const s of src.state.allSessions()) {
+        const pool = s.pool ?? 'none';
+        let counts = byPool.get(pool);
+        if (!counts) byPool.set(pool, (counts = [0, 0, 0, 0]));
+        counts[(s.type === 'console' ? 0 : 2) + (s.confirmed ? 0 : 1)]!++;
+      }
+      for (const [pool, counts] of byPool) {
+        counts.forEach((count, i) => this.set({ pool, type: i < 2 ? 'console' : 'virtual', state: i % 2 ? 'unconfirmed' : 'confirmed' }, count));
+      }
+    },
+  });
+  const caNotAfter = parseCertPem(src.caCertPem).notAfter.getTime() / 1000;
+  let director = { pem: '', notAfter: 0 };
+  new Gauge({
+    name: 'dcvix_certificate_not_after_seconds',
+    help: 'Expiry (unix seconds) of the CA, the director certificate and the soonest-expiring registered agent certificate',
+    labelNames: ['certificate'],
+    registers,
+    collect() {
+      const pem = src.directorCertPem();
+      if (pem !== director.pem) director = { pem, notAfter: parseCertPem(pem).notAfter.getTime() / 1000 };
+      this.reset();
+      this.set({ certificate: 'ca' }, caNotAfter);
+      this.set({ certificate: 'director' }, director.notAfter);
+      const soonest = src.agents.soonestCertificateExpiry();
+      if (soonest) this.set({ certificate: 'agent_soonest' }, soonest / 1000);
+    },
+  });
+}

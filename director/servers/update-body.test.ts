@@ -1,0 +1,38 @@
+import { describe, expect, test } from 'bun:test';
+import { parseAgentUpdate } from './update-body.ts';
+
+const stats = { hostname: 'h', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
+const kebab = { id: 's1', owner: 'alice', type: 'virtual', 'num-of-connections': 3, 'creation-time': '2026-01-02T03:04:05.123456Z', 'last-disconnection-time': '0001-01-01T00:00:00Z' };
+const camel = { id: 's2', owner: 'bob', type: 'console', numOfConnections: 1, creationTime: '2026-01-02T03:04:05.000Z', lastDisconnectionTime: null };
+
+describe('parseAgentUpdate', () => {
+  test('ok: kebab-case sessions (the specification, the Go agent) and camelCase ones (agents already deployed)', () => {
+    const { update, skipped } = parseAgentUpdate({ sessions: [kebab, camel], stats, tags: [] });
+    expect(skipped).toEqual([]);
+    expect(update.sessions).toEqual([
+      { id: 's1', owner: 'alice', type: 'virtual', numOfConnections: 3, creationTime: '2026-01-02T03:04:05.123Z', lastDisconnectionTime: null },
+      { id: 's2', owner: 'bob', type: 'console', numOfConnections: 1, creationTime: '2026-01-02T03:04:05.000Z', lastDisconnectionTime: null },
+    ]);
+  });
+
+  test('ok: a Windows owner DOMAIN\\user is a valid owner', () => {
+    expect(parseAgentUpdate({ sessions: [{ ...kebab, owner: 'CORP\\alice' }], stats }).update.sessions[0]!.owner).toBe('CORP\\alice');
+  });
+
+  test('rejects: unknown shapes and bad items are skipped with a reason, the rest kept', () => {
+    const { update, skipped } = parseAgentUpdate({
+      sessions: [kebab, { id: 's3', owner: 'carol', type: 'virtual', connections: 1 }, { ...kebab, id: 's4', owner: 'a\nb' }, { ...kebab, id: 's5', 'creation-time': 'soon' }, 'x'],
+      stats,
+      tags: ['gpu', 'bad tag!', 7],
+    });
+    expect(update.sessions.map((s) => s.id)).toEqual(['s1']);
+    expect(update.tags).toEqual(['gpu']);
+    expect(skipped.map((s) => s.kind)).toEqual(['tag', 'tag', 'session', 'session', 'session', 'session']);
+    expect(skipped[2]!.reason).toContain('neither num-of-connections nor numOfConnections');
+  });
+
+  test('rejects: a broken envelope is still a 400', () => {
+    expect(() => parseAgentUpdate({ sessions: {}, stats })).toThrow('sessions must be a list');
+    expect(() => parseAgentUpdate({ sessions: [], stats: { ...stats, cores: 'x' } })).toThrow('stats.cores');
+  });
+});
