@@ -23,7 +23,7 @@ import { Updater } from './updater.ts';
 const MAX_BODY = 64 * 1024;
 
 /**
- * The agent's life (agent.txt): identity -> (valid certificate? else register until approved) ->
+ * The agent's life (docs/agents.md): identity -> (valid certificate? else register until approved) ->
  * mTLS server + renewer + updater + reaper. An expired certificate sends it back to registration.
  */
 export async function startAgent(config: AgentConfig, deps: { log: Logger; clock?: Clock }) {
@@ -72,7 +72,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     dcvTimeoutMs: config.dcv_timeout,
     intervalMs: config.update_interval,
     log,
-    // Seed failure mode "agents.db lost": the director forgot us; register again (same GUID and key).
+    // Failure mode "agents.db lost" (docs/failure-modes.md): the director forgot us; register again (same GUID and key).
     onUnknownAgent: () => renewer.onExpiredOrForgotten('the director does not know this agent any more'),
     onSent: metrics.updateSent,
   });

@@ -44,7 +44,7 @@ export interface UpdaterOptions {
 }
 
 /**
- * POST /v1/agent/update every interval (seed: 30 s) with sessions, stats and tags. When dcv fails the
+ * POST /v1/agent/update every interval (the specification: 30 s) with sessions, stats and tags. When dcv fails the
  * last known sessions are sent, so stats keep flowing and the director does not forget sessions.
  * While the director is unreachable the delay doubles up to maxBackoffMs, then resets on success.
  */

@@ -19,6 +19,7 @@ import { requestLog } from './http/request-log.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { webRoutes } from './web/routes.ts';
+import { diskWebRoutes } from './web/disk-routes.ts';
 import { AgentClient } from './agent-client/client.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
@@ -175,7 +176,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(adminInsightRoutes({ tokens, policy, audit }))
-    .use(webRoutes({ log }));
+    .use(config.web_dir ? await diskWebRoutes(config.web_dir) : webRoutes({ log }));
 
   let server: SecureServer | undefined;
   return {
@@ -234,5 +235,3 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
   };
 }
-
-export type Director = Awaited<ReturnType<typeof createDirector>>;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { applySchema } from '../shared/config-schema.ts';
 import { FakeClock } from '../shared/clock.ts';
 import { silentLogger } from '../shared/log.ts';
-import { createCsr } from '../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../agent/identity/ed25519-csr.ts';
 import { generateEd25519 } from '../shared/pki/keys.ts';
 import { agentCn } from '../shared/pki/names.ts';
 import { AgentService } from './agents/service.ts';

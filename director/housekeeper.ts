@@ -10,7 +10,7 @@ export interface HousekeeperOptions {
   /** How often stale sessions are dropped (seconds-scale). */
   intervalMs: number;
   sessionStaleAfterMs: number;
-  /** How often (seed: hourly) pending registrations older than pendingMaxAgeMs are removed. */
+  /** How often (the specification: hourly) pending registrations older than pendingMaxAgeMs are removed. */
   pendingCleanupIntervalMs: number;
   pendingMaxAgeMs: number;
   /** Audit events older than auditMaxAgeMs are deleted on the pending-cleanup tick. */

@@ -23,10 +23,10 @@ export async function buildFleet(count: number, log: (s: string) => void): Promi
   const keep = process.env.BENCH_FLEET_DIR;
   const meta = keep ? join(keep, 'fleet.json') : '';
   if (keep && existsSync(meta)) {
-    const f = JSON.parse(readFileSync(meta, 'utf8')) as Fleet;
-    if (f.count >= count) {
-      log(`reusing the fleet of ${f.count} agents in ${keep} (BENCH_FLEET_DIR)`);
-      return f;
+    const kept = JSON.parse(readFileSync(meta, 'utf8')) as Fleet;
+    if (kept.count >= count) {
+      log(`reusing the fleet of ${kept.count} agents in ${keep} (BENCH_FLEET_DIR)`);
+      return kept;
     }
   }
   if (keep) mkdirSync(keep, { recursive: true });

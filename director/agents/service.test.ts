@@ -1,7 +1,7 @@
 import { expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
-import { createCsr } from '../../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../../agent/identity/ed25519-csr.ts';
 import { generateEd25519 } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { AuditEvent } from '../audit/types.ts';

@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
-import { bytesEqual, certificateSpki } from '../../shared/pki/cert-info.ts';
+import { bytesEqual, certificateSpki } from '../../shared/pki/native-cert.ts';
 import { guidFromCn, isGuid } from '../../shared/pki/names.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { CertificateAuthority } from '../ca/authority.ts';

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
 import { directorSchema, type DirectorConfig } from './schema.ts';
 import { parseCidr } from '../dcv/cidr.ts';
+import { builtWebAppProblem } from '../web/disk-routes.ts';
 
 export const DEFAULT_CONFIG_FILE = '/etc/dcvix/dcvix-director.conf';
 
@@ -24,10 +25,14 @@ export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
       }
     }
   }
+  const webDir = cfg.web_dir ? resolve(dirname(resolve(file)), cfg.web_dir) : '';
+  const webDirProblem = webDir ? builtWebAppProblem(webDir) : undefined;
+  if (webDirProblem) throw new ConfigError(`${file}: key "web_dir" ${webDirProblem}`);
   const policyDir = cfg.policy_dir ? resolve(dirname(file), cfg.policy_dir) : dirname(resolve(file));
   return Object.freeze({
     ...cfg,
     data_dir: resolve(dirname(resolve(file)), cfg.data_dir),
+    web_dir: webDir,
     configFile: resolve(file),
     policyDir,
   });

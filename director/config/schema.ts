@@ -33,7 +33,7 @@ export const directorSchema = {
   audit_retention: field(400 * 86_400_000, duration(60_000)),
   /** New registrations (unknown GUIDs) accepted per client address per minute; more get 429 with Retry-After. */
   register_rate_per_minute: field(30, int(1, 1_000_000)),
-  /** Sessions not refreshed by an agent update within this are dropped (seed: 40 s). */
+  /** Sessions not refreshed by an agent update within this are dropped (the specification: 40 s). */
   session_stale_after: field(40_000, duration(1_000)),
   /** Servers silent for longer are shown offline. */
   server_offline_after: field(90_000, duration(1_000)),
@@ -62,6 +62,8 @@ export const directorSchema = {
    * Risk: whoever holds a copy of agent.key can then mint certificates until the agent is revoked.
    */
   reissue_to_known_key: field(false, bool),
+  /** Serve the web app from this directory (built by scripts/build-web.ts --out DIR) instead of the embedded copy. */
+  web_dir: field('', str),
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
   auth: authSchema,
   otp: otpSchema,

@@ -1,7 +1,7 @@
 import { ApiError, badRequest } from '../../shared/errors.ts';
 
 /**
- * Parses a JSON object body whatever its Content-Type: the seed's curl examples send JSON with
+ * Parses a JSON object body whatever its Content-Type: the specification's curl examples send JSON with
  * curl's default form Content-Type. Routes use `parse: 'text'` and call this.
  */
 export function jsonObject(body: unknown): Record<string, unknown> {

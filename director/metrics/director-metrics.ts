@@ -100,5 +100,3 @@ export function createDirectorMetrics() {
     addStateGauges: (sources: StateGaugeSources) => addStateGauges(registry, sources),
   };
 }
-
-export type DirectorMetrics = ReturnType<typeof createDirectorMetrics>;

@@ -75,7 +75,8 @@ export const HARDENING_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * HTTPS with optional client certificates on one port. Bun.serve cannot tell which certificate a
- * client presented (BUN-NOTES), so this uses node:http2's secure server with HTTP/1.1 fallback,
+ * client presented (on Bun 1.4 its fetch handler sees no peer certificate; node:https under Bun has no
+ * getPeerCertificate), so this uses node:http2's secure server with HTTP/1.1 fallback,
  * requests a certificate without requiring one, and hands each request to a fetch-style handler with
  * the verified peer attached (see connection-info.ts).
  */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from '../helpers/temp.ts';
 
-/** Debian's chromium (TEST-RECIPES.md); the binary, not the /usr/bin wrapper. */
+/** Debian's chromium package; the binary, not the /usr/bin wrapper. */
 export const CHROMIUM = process.env.DCVIX_CHROMIUM ?? '/usr/lib/chromium/chromium';
 
 /**

@@ -6,7 +6,7 @@ import { call, login } from '../helpers/https.ts';
 import { run } from '../helpers/run.ts';
 import { cleanupTempDirs, repoRoot, tempDir } from '../helpers/temp.ts';
 
-/** Start-up checks and the agent failure modes of agent.txt, with real processes. */
+/** Start-up checks and the agent failure modes of docs/failure-modes.md, with real processes. */
 let director: DirectorHandle;
 let admin: string;
 const bun = process.execPath;

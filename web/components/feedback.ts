@@ -31,10 +31,6 @@ export function Empty({ title, children }: { title: string; children?: Component
   return html`<div class="empty"><h3>${title}</h3>${children ? html`<p>${children}</p>` : null}</div>`;
 }
 
-export function Spinner({ label }: { label?: string }) {
-  return html`<span class="spinner" role=${label ? 'status' : undefined} aria-label=${label}></span>`;
-}
-
 /** "Updated just now" with a refresh spinner that takes no extra space; `stale`: the director is unreachable. */
 export function Freshness({ fetching, updatedAt, stale }: { fetching: boolean; updatedAt: number; stale?: boolean }) {
   const secs = updatedAt ? Math.max(0, Math.round((Date.now() - updatedAt) / 1000)) : 0;
