@@ -26,6 +26,12 @@ export function HealthBadge({ health, stale }: { health: ServerHealth | null | u
     ${health.message ? html`<div class="small">${health.message}</div>` : null}${since}`;
 }
 
+/** An unhealthy server's reason on a launcher card (healthy says nothing). */
+export function HealthNote({ health }: { health: ServerHealth | null | undefined }) {
+  if (!health || health.status === 'healthy') return null;
+  return html`<p class="small health-note">${health.message ?? 'This server has a problem and may not start sessions.'}</p>`;
+}
+
 export function Tags({ tags }: { tags: readonly string[] }) {
   if (!tags.length) return null;
   return html`<ul class="tags" aria-label="Tags">${tags.map((t) => html`<li key=${t}>${t}</li>`)}</ul>`;
