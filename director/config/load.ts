@@ -137,4 +137,4 @@ async function readSecretFile(configFile: string, key: string, value: string): P
   });
 }
 
-export { ConfigError, parseTokenKey };
+export { ConfigError };

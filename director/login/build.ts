@@ -17,7 +17,7 @@ import type { DirectorStores } from '../store/open-stores.ts';
 import type { LoginPort } from './routes.ts';
 
 /** What of the login wiring can be built without the store: building it checks the backends' settings. */
-export interface PreparedLogin {
+interface PreparedLogin {
   authenticators: Authenticator[];
   otp: (totpStore: TotpSecretStore) => OtpVerifier | undefined;
 }
