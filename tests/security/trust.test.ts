@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { dcvArgvLog, startDirectorWithAgent, TEST_USERS, type AgentHandle, type DirectorHandle, type DirectorWithAgent } from '../helpers/dcvix.ts';
+import { dcvArgvLog, startDirector, startDirectorWithAgent, TEST_USERS, type AgentHandle, type DirectorHandle, type DirectorWithAgent } from '../helpers/dcvix.ts';
 import { registrationBody } from '../helpers/agent-csr.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { cleanupTempDirs, repoRoot } from '../helpers/temp.ts';
@@ -29,6 +29,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  // The orphan test restarts the director.
+  await director?.stop();
   cleanupTempDirs();
 });
 
@@ -107,7 +109,7 @@ describe('policy reload', () => {
 });
 
 describe('revoking an agent with live sessions', () => {
-  test('rejects: revoke without force -> 409 AGENT_HAS_SESSIONS naming the count; ok with force: sessions shown orphaned and closable', async () => {
+  test('rejects: revoke without force -> 409 AGENT_HAS_SESSIONS naming the count; ok with force: sessions shown orphaned, kept over a restart, closable', async () => {
     const count = (await sessionsAsAdmin()).filter((s) => s.serverId === serverId).length;
     expect(count).toBeGreaterThan(0);
     const listed = (await api('/v1/admin/agents', { cookie: admin })).json.agents.find((a: any) => a.guid === guid);
@@ -123,6 +125,13 @@ describe('revoking an agent with live sessions', () => {
     // Still there after the stale-session sweep (1 s in tests) would have dropped an unconfirmed one.
     await Bun.sleep(2500);
     expect((await sessionsAsAdmin()).filter((s) => s.orphaned)).toHaveLength(count);
+    // A director restart keeps them listed (the revoked server itself stays out of the server list).
+    await director.stop();
+    director = await startDirector({ dir: director.dir });
+    admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    const restored = (await sessionsAsAdmin()).filter((s) => s.serverId === serverId);
+    expect(restored.map((s) => [s.id, s.orphaned]).sort()).toEqual(orphans.map((s) => [s.id, true]).sort());
+    expect((await api('/v1/servers', { cookie: admin })).json.servers.map((s: any) => s.id)).not.toContain(serverId);
     const closesBefore = dcvArgvLog(agent).filter((a) => a[0] === 'close-session').length;
     const del = await api(`/v1/sessions/${orphans[0].id}`, { method: 'DELETE', cookie: admin });
     expect(del.status).toBe(200);
