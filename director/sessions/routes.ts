@@ -69,7 +69,7 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       { parse: 'text' },
     )
     .delete('/sessions/:id', async ({ params, session }) => {
-      await d.sessions.close(params.id, { user: session.sub, admin: false });
+      await d.sessions.close(params.id, { user: session.sub, admin: false, groups: session.groups });
       return { ok: true };
     })
     .get('/sessions/:id/connection', ({ params, session, set }) => {
