@@ -9,7 +9,7 @@ import { DcvClient } from './dcv/commands.ts';
 import { SpawnDcvRunner } from './dcv/runner.ts';
 import { DirectorClient } from './director-client.ts';
 import { registerUntilApproved } from './enroll/registrator.ts';
-import { agentApi } from './http/routes.ts';
+import { agentApi, fromDirector } from './http/routes.ts';
 import { agentRequestLog } from './http/request-log.ts';
 import { withRequestId } from '../shared/http/request-context.ts';
 import { ensureDataDir, ensureIdentity, loadCertificate, type StoredCertificate } from './identity/identity.ts';
@@ -108,7 +108,8 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     port: config.listen_port,
     tls: tlsOf(cert!),
     maxBodyBytes: MAX_BODY,
-    handle: (r) => withRequestId(r, true, () => app.handle(r)),
+    // Only the director's X-Request-Id is kept: anyone else could plant an id to blur the director's trail.
+    handle: (r) => withRequestId(r, fromDirector(r), () => app.handle(r)),
     onError: (error) => log.error('request bridge failed', { error }),
   });
   log.info('agent listening', { port: server.port, guid: identity.guid, certNotAfter: cert!.info.notAfter.toISOString() });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { dcvArgvLog, startDirector, startDirectorWithAgent, TEST_USERS, type AgentHandle, type DirectorHandle, type DirectorWithAgent } from '../helpers/dcvix.ts';
 import { registrationBody } from '../helpers/agent-csr.ts';
 import { call, eventually, login } from '../helpers/https.ts';
+import { run } from '../helpers/run.ts';
 import { cleanupTempDirs, repoRoot } from '../helpers/temp.ts';
 
 /**
@@ -84,6 +85,23 @@ describe('request ids, agent logs, config audit', () => {
     expect(cmd.argv[0]).toBe('create-session');
     expect(cmd.exitCode).toBe(0);
     expect(typeof cmd.ms).toBe('number');
+  });
+
+  test('rejects: the agent keeps an X-Request-Id only from the director: a caller without its certificate gets a fresh id', async () => {
+    const base = `https://127.0.0.1:${await agent.port()}/v1/sessions`;
+    const callers = {
+      'planted-no-cert': [],
+      // A certificate from the same CA that is not the director's (the agent's own).
+      'planted-agent-cert': ['--cert', join(agent.dataDir, 'agent.crt'), '--key', join(agent.dataDir, 'agent.key')],
+    };
+    for (const [planted, certArgs] of Object.entries(callers)) {
+      const r = await run(['curl', '-sk', ...certArgs, '-H', `X-Request-Id: ${planted}`, '-D', '-', '-o', '/dev/null', base]);
+      expect(r.stdout).not.toContain(planted);
+      const fresh = r.stdout.match(/^x-request-id: (\S+)/im)![1]!;
+      const line = JSON.parse(await agent.proc.waitFor((l) => l.includes(fresh) && l.includes('"msg":"request"'), 5000, 'agent request line'));
+      expect([line.route, line.status]).toEqual(['/v1/sessions', planted === 'planted-no-cert' ? 401 : 403]);
+      expect(agent.proc.lines.some((l) => l.includes(planted))).toBe(false);
+    }
   });
 
   test('ok: a DCV config change is audited (keys, not values)', async () => {
