@@ -75,9 +75,11 @@ describe('sessions an agent reports', () => {
 describe('request ids, agent logs, config audit', () => {
   test('ok: one request id traces a create through the director and the agent logs (request and dcv command lines)', async () => {
     const alice = await as('alice');
-    const r = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations' } });
+    // A client's own X-Request-Id is not taken: the director makes its own.
+    const r = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations' }, headers: { 'x-request-id': 'planted-at-director' } });
     expect(r.status).toBe(200);
     const id = r.headers.get('x-request-id')!;
+    expect(id).not.toBe('planted-at-director');
     await director.proc.waitFor((l) => l.includes(id) && l.includes('"msg":"request"'), 5000, 'director request line');
     const served = JSON.parse(await agent.proc.waitFor((l) => l.includes(id) && l.includes('"msg":"request"'), 5000, 'agent request line'));
     expect(served).toMatchObject({ method: 'POST', route: '/v1/sessions', status: 201 });
@@ -85,6 +87,7 @@ describe('request ids, agent logs, config audit', () => {
     expect(cmd.argv[0]).toBe('create-session');
     expect(cmd.exitCode).toBe(0);
     expect(typeof cmd.ms).toBe('number');
+    expect([...director.proc.lines, ...agent.proc.lines].some((l) => l.includes('planted-at-director'))).toBe(false);
   });
 
   test('rejects: the agent keeps an X-Request-Id only from the director: a caller without its certificate gets a fresh id', async () => {
