@@ -50,7 +50,7 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs }: LoginD
       // Right password, no second factor yet: a short-lived cookie lets this user enrol TOTP, nothing else.
       if (err instanceof ChallengeError && err.enrolmentRequired && err.subject) {
         const { token } = await tokens.issueEnrolment({ sub: err.subject, ttlMs: ENROLMENT_TTL_MS });
-        throw new ApiError(err.status, err.code, err.message, err.expected, { 'set-cookie': enrolmentCookie(token, ENROLMENT_TTL_MS) }, err.details);
+        throw new ApiError(err.status, err.code, err.message, err.expected, { 'set-cookie': enrolmentCookie(token, ENROLMENT_TTL_MS), 'cache-control': 'no-store' }, err.details);
       }
       throw err;
     }

@@ -103,8 +103,14 @@ describe('login throttling per (user, address)', () => {
 });
 
 describe('wire hygiene', () => {
-  test('ok: HSTS and nosniff on every answer (success, API error, web page, unknown path)', async () => {
-    for (const r of [await api('/v1/health'), await api('/v1/user/servers'), await api('/'), await api('/nope')]) {
+  test('ok: HSTS and nosniff on every answer (success, API error, web page, unknown path, 405, oversized header and body)', async () => {
+    const refused = [
+      await api('/v1/user/login'),
+      await api('/v1/health', { headers: { 'x-big': 'a'.repeat(20_000) } }),
+      await api('/v1/user/login', { method: 'POST', body: 'a'.repeat(5 * 1024 * 1024) }),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([405, 431, 413]);
+    for (const r of [await api('/v1/health'), await api('/v1/user/servers'), await api('/'), await api('/nope'), ...refused]) {
       expect(r.headers.get('strict-transport-security')).toStartWith('max-age=');
       expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     }

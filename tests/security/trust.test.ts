@@ -100,6 +100,9 @@ describe('request ids, agent logs, config audit', () => {
     for (const [planted, certArgs] of Object.entries(callers)) {
       const r = await run(['curl', '-sk', ...certArgs, '-H', `X-Request-Id: ${planted}`, '-D', '-', '-o', '/dev/null', base]);
       expect(r.stdout).not.toContain(planted);
+      // The agent's answers carry the same hardening headers as the director's.
+      expect(r.stdout).toMatch(/^strict-transport-security: max-age=\d+/im);
+      expect(r.stdout).toMatch(/^x-content-type-options: nosniff/im);
       const fresh = r.stdout.match(/^x-request-id: (\S+)/im)![1]!;
       const line = JSON.parse(await agent.proc.waitFor((l) => l.includes(fresh) && l.includes('"msg":"request"'), 5000, 'agent request line'));
       expect([line.route, line.status]).toEqual(['/v1/sessions', planted === 'planted-no-cert' ? 401 : 403]);
