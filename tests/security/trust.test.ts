@@ -138,6 +138,10 @@ describe('revoking an agent with live sessions', () => {
     expect(count).toBeGreaterThan(0);
     const listed = (await api('/v1/admin/agents', { cookie: admin })).json.agents.find((a: any) => a.guid === guid);
     expect(listed.sessionCount).toBe(count);
+    // A connection token bob got before the revoke stops verifying once his session is orphaned.
+    const bobToken = (await api('/v1/user/connectiontoken?sessionId=bob-forced', { cookie: await as('bob') })).json.token as string;
+    const verify = async () => (await api('/v1/user/authtokenverify', { method: 'POST', body: new URLSearchParams({ sessionId: 'bob-forced', authenticationToken: bobToken }) })).text;
+    expect(await verify()).toContain('result="yes"');
     const refused = await api(`/v1/admin/agents/${guid}/revoke`, { method: 'POST', cookie: admin });
     expect([refused.status, refused.json.error.code]).toEqual([409, 'AGENT_HAS_SESSIONS']);
     expect(refused.json.error.message).toContain(`${count} live session`);
@@ -146,6 +150,7 @@ describe('revoking an agent with live sessions', () => {
     const orphans = (await sessionsAsAdmin()).filter((s) => s.serverId === serverId);
     expect(orphans).toHaveLength(count);
     expect(orphans.every((s) => s.orphaned === true)).toBe(true);
+    expect(await verify()).toContain('result="no"');
     // Still there after the stale-session sweep (1 s in tests) would have dropped an unconfirmed one.
     await Bun.sleep(2500);
     expect((await sessionsAsAdmin()).filter((s) => s.orphaned)).toHaveLength(count);
