@@ -73,6 +73,10 @@ describe('session tokens', () => {
   test('rejects: an admin demoted in the policy loses admin rights at SIGHUP, with the same token', async () => {
     const carol = await as('carol', 'admin');
     expect((await api('/v1/admin/agents', { cookie: carol })).status).toBe(200);
+    // Admin rights on user routes too: configuring a server carol has no entitlement to gets past the
+    // permission check (the server does not exist) while she is an admin, and is refused after.
+    const configure = () => api('/v1/user/servers/ws-none/config', { method: 'POST', cookie: carol, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
+    expect((await configure()).json.error.code).not.toBe('NOT_PERMITTED');
     director.writePolicy({ users: DEFAULT_POLICY.users });
     director.proc.proc.kill('SIGHUP');
     const r = await eventually(async () => {
@@ -80,6 +84,7 @@ describe('session tokens', () => {
       return x.status === 403 ? x : undefined;
     }, 5000, 'carol loses admin');
     expect(r.json.error.code).toBe('NOT_ADMIN');
+    expect([(await configure()).status, (await configure()).json.error.code]).toEqual([403, 'NOT_PERMITTED']);
     expect((await api('/v1/admin/agents', { cookie: await as('admin', 'admin') })).status).toBe(200);
   });
 });

@@ -111,10 +111,12 @@ describe('request ids, agent logs, config audit', () => {
   });
 
   test('ok: a DCV config change is audited (keys, not values)', async () => {
+    // Through the user route (/v1/user/servers/{id}/config); the admin audit shows who and which keys.
     const r = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: admin, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
     expect(r.status).toBe(200);
     const audit = await api('/v1/admin/audit?type=server.config', { cookie: admin });
     expect(audit.json.events[0]).toMatchObject({ actor: 'admin', target: serverId, outcome: 'success', detail: `${serverId}: display.quality` });
+    expect(JSON.stringify(audit.json)).not.toContain('(30,80)');
   });
 });
 
