@@ -35,10 +35,11 @@ export async function buildFleet(count: number, log: (s: string) => void): Promi
   return fleet;
 }
 
-async function enrolFleet(count: number, log: (s: string) => void, dir: string | undefined): Promise<Fleet> {
+/** Enrols `count` agents on a fresh director (in `dir` when given); `config` adds director keys (e.g. a store). */
+export async function enrolFleet(count: number, log: (s: string) => void, dir: string | undefined, extra: Record<string, unknown> = {}): Promise<Fleet> {
   // The whole fleet registers (pending) before the admin approves it: lift the cap on pending
   // registrations (max_pending_agents, default 1,000) for this director only.
-  const config = { max_pending_agents: Math.max(1000, count) };
+  const config = { max_pending_agents: Math.max(1000, count), ...extra };
   const director = await startDirector(dir ? { dir, config } : { config });
   try {
     const adminCookie = await director.login(ADMIN.user, ADMIN.password, 'admin');

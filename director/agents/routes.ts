@@ -40,28 +40,28 @@ const STATES = new Set<AgentState>(['pending', 'registered', 'revoked']);
 export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
   new Elysia({ name: 'director.agents.admin', prefix: '/v1/admin/agents' })
     .use(requireAdmin(tokens))
-    .get('', ({ query }) => {
+    .get('', async ({ query }) => {
       const state = typeof query.state === 'string' && STATES.has(query.state as AgentState) ? (query.state as AgentState) : undefined;
       if (query.state !== undefined && !state) {
         throw badRequest('INVALID_STATE_FILTER', 'state must be pending, registered or revoked');
       }
-      return { agents: agents.list(state).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions?.(a.guid) ?? 0 })) };
+      return { agents: (await agents.list(state)).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions?.(a.guid) ?? 0 })) };
     })
-    .post('/bulk', ({ body, session }) => {
+    .post('/bulk', async ({ body, session }) => {
       const { action, guids } = parseBulk(jsonObject(body));
       return runBulk(agents, session.sub, action, guids);
     }, { parse: 'text' })
-    .post('/:guid/approve', ({ params, session, body }) => {
+    .post('/:guid/approve', async ({ params, session, body }) => {
       const fingerprint = typeof body === 'string' && body.trim() ? optionalString(jsonObject(body), 'csrFingerprint', 200) : undefined;
-      return { agent: agentView(agents.approve(params.guid, session.sub, fingerprint)) };
+      return { agent: agentView(await agents.approve(params.guid, session.sub, fingerprint)) };
     }, { parse: 'text' })
-    .post('/:guid/deny', ({ params, session }) => {
-      agents.deny(params.guid, session.sub);
+    .post('/:guid/deny', async ({ params, session }) => {
+      await agents.deny(params.guid, session.sub);
       return { ok: true };
     })
-    .post('/:guid/revoke', ({ params, session, body }) => {
+    .post('/:guid/revoke', async ({ params, session, body }) => {
       const force = typeof body === 'string' && body.trim() ? jsonObject(body).force === true : false;
-      return { agent: agentView(agents.revoke(params.guid, session.sub, force)) };
+      return { agent: agentView(await agents.revoke(params.guid, session.sub, force)) };
     }, { parse: 'text' });
 
 /** What admins see of a registration: never key material beyond fingerprints. */

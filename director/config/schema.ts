@@ -54,6 +54,17 @@ export const directorSchema = {
   dcv_certificate_validation: field<'strict' | 'accept-untrusted' | 'ask-user'>('ask-user', oneOf('strict', 'accept-untrusted', 'ask-user')),
   /** How many DCV connections one connection token may open within its lifetime. */
   connection_token_max_uses: field(3, int(1, 100)),
+  /** "" = the embedded bun:sqlite database in data_dir; "postgres://user@host:5432/db" = PostgreSQL (several directors). */
+  store_url: field('', str),
+  /** File holding the PostgreSQL password (else the environment variable DCVIX_STORE_PASSWORD). */
+  store_password_file: field('', str),
+  /**
+   * File holding the store CA key (32 bytes as 64 hex characters) that seals the shared CA's private
+   * key in PostgreSQL (else DCVIX_STORE_CA_KEY). Required with a PostgreSQL store; same on every director.
+   */
+  store_ca_key_file: field('', str),
+  /** CIDRs of load balancers that send a PROXY protocol v2 header; from them the header is required. */
+  trusted_proxies: field<string[]>([], list(str)),
   /**
    * Today's-behaviour switch: an agent registered before that registers again with the same key
    * (certificate expired or agent.crt lost) gets a certificate at once instead of waiting for approval.
@@ -72,4 +83,11 @@ export const directorSchema = {
   }),
 };
 
-export type DirectorConfig = ConfigOf<typeof directorSchema> & { readonly configFile: string; readonly policyDir: string };
+export type DirectorConfig = ConfigOf<typeof directorSchema> & {
+  readonly configFile: string;
+  readonly policyDir: string;
+  /** The store password (store_password_file or DCVIX_STORE_PASSWORD), never logged. */
+  readonly storePassword?: string;
+  /** The store CA key (store_ca_key_file or DCVIX_STORE_CA_KEY), never logged. */
+  readonly storeCaKey?: Uint8Array;
+};

@@ -22,6 +22,7 @@ const S = (props: Record<string, string>) => ({
 
 const ROUTES: Record<string, Record<string, Op>> = {
   '/v1/health': { get: { summary: 'Liveness', auth: 'none' } },
+  '/v1/admin/directors': { get: { summary: 'Directors sharing the store, with the hash of the policy each loaded and a warning when they disagree', auth: 'admin' } },
   '/metrics': { get: { summary: 'Prometheus metrics (metrics_allow CIDRs)', auth: 'none', produces: 'text/plain' } },
   '/v1/openapi.json': { get: { summary: 'This document', auth: 'none' } },
   '/v1/user/login': { post: { summary: 'User login; sets the dcvix_session cookie', auth: 'none', body: { userID: 'string', password: 'string', 'otp?': 'string', 'state?': 'string' } } },

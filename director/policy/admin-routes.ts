@@ -12,7 +12,7 @@ export const adminInsightRoutes = (d: { tokens: TokenService; policy: PolicyHold
   new Elysia({ name: 'director.admin.insight', prefix: '/v1/admin' })
     .use(requireAdmin(d.tokens))
     .get('/policy', () => ({ status: d.policy.state, documents: d.policy.documents }))
-    .get('/audit', ({ query }) => {
+    .get('/audit', async ({ query }) => {
       const str = (k: string) => (typeof query[k] === 'string' && query[k] !== '' ? (query[k] as string).slice(0, 128) : undefined);
       const outcome = str('outcome');
       if (outcome && !OUTCOMES.has(outcome)) throw badRequest('INVALID_FILTER', 'outcome must be success or failure');
@@ -20,5 +20,5 @@ export const adminInsightRoutes = (d: { tokens: TokenService; policy: PolicyHold
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('INVALID_FILTER', 'limit must be 1 to 1000');
       const since = str('since') ? Date.parse(str('since')!) : undefined;
       if (since !== undefined && Number.isNaN(since)) throw badRequest('INVALID_FILTER', 'since must be an ISO time');
-      return { events: d.audit.list({ type: str('type'), actor: str('actor'), outcome: outcome as 'success' | 'failure' | undefined, since, limit }) };
+      return { events: await d.audit.list({ type: str('type'), actor: str('actor'), outcome: outcome as 'success' | 'failure' | undefined, since, limit }) };
     });

@@ -111,7 +111,7 @@ test('ok: a stale pool member answers reconnects but is not chosen for a new ses
   const { state } = await restarted(path, clock);
   const created: string[] = [];
   const agents = { createSession: async (_s: unknown, req: { sessionId: string; userId: string }) => (created.push(req.userId), { session: { id: req.sessionId, owner: req.userId, type: 'virtual', numOfConnections: 0 } }) } as unknown as AgentClient;
-  const service = new SessionService({ state, policy, agents, audit: { record: () => {}, list: () => [] }, log: silentLogger, offlineAfterMs: 90_000, clock, agentRequestTimeoutMs: 30_000, cooldownMs: 300_000 });
+  const service = new SessionService({ state, policy, agents, audit: { record: () => {}, list: async () => [] }, log: silentLogger, offlineAfterMs: 90_000, clock, agentRequestTimeoutMs: 30_000, cooldownMs: 300_000 });
   const again = await service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'virtual');
   expect(again).toMatchObject({ reconnected: true, session: { id: 'alice-1' } });
   await expect(service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'virtual')).rejects.toMatchObject({ status: 503, code: 'NO_SERVER_AVAILABLE' });

@@ -45,7 +45,7 @@ function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
       return { session: { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 } };
     },
   } as unknown as AgentClient;
-  const audit = { record: () => {}, list: () => [] };
+  const audit = { record: () => {}, list: async () => [] };
   const failures: HealthReason[] = [];
   const service = new SessionService({
     state,
