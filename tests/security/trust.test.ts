@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { dcvArgvLog, startDirector, startDirectorWithAgent, TEST_USERS, type AgentHandle, type DirectorHandle, type DirectorWithAgent } from '../helpers/dcvix.ts';
 import { registrationBody } from '../helpers/agent-csr.ts';
@@ -121,7 +121,7 @@ describe('request ids, agent logs, config audit', () => {
 });
 
 describe('policy reload', () => {
-  test('rejects: users.json gone at SIGHUP is a failed reload: last good policy kept, logged, audited, counted', async () => {
+  test('rejects: users.json gone or unreadable at SIGHUP is a failed reload: last good policy kept, logged, audited, counted', async () => {
     const alice = await as('alice');
     unlinkSync(join(director.dir, 'users.json'));
     director.proc.proc.kill('SIGHUP');
@@ -131,6 +131,14 @@ describe('policy reload', () => {
     expect(audit.json.events[0]).toMatchObject({ outcome: 'failure' });
     expect(audit.json.events[0].detail).toContain('users.json');
     expect((await api('/metrics')).text).toContain('dcvix_policy_reloads_total{outcome="failure"} 1');
+    // Present but unreadable (a directory where the file should be): failed the same way.
+    mkdirSync(join(director.dir, 'users.json'));
+    const since = director.proc.lines.length;
+    director.proc.proc.kill('SIGHUP');
+    await director.proc.waitForMsg('policy reload failed; keeping the last good policy', 5000, since);
+    rmdirSync(join(director.dir, 'users.json'));
+    expect((await api('/v1/user/servers', { cookie: alice })).json.pools).toHaveLength(1);
+    expect((await api('/metrics')).text).toContain('dcvix_policy_reloads_total{outcome="failure"} 2');
   });
 });
 
