@@ -117,6 +117,10 @@ describe('request ids, agent logs, config audit', () => {
     const audit = await api('/v1/admin/audit?type=server.config', { cookie: admin });
     expect(audit.json.events[0]).toMatchObject({ actor: 'admin', target: serverId, outcome: 'success', detail: `${serverId}: display.quality` });
     expect(JSON.stringify(audit.json)).not.toContain('(30,80)');
+    // Nor in the agent's log of the dcv command it ran.
+    const cmd = JSON.parse(await agent.proc.waitFor((l) => l.includes('"msg":"dcv command"') && l.includes('set-config'), 5000, 'agent set-config line'));
+    expect(cmd.argv).toEqual(['set-config', '--section', 'display', '--key', 'quality', '***']);
+    expect(agent.proc.lines.some((l) => l.includes('(30,80)'))).toBe(false);
   });
 });
 
