@@ -165,6 +165,8 @@ describe('revoking an agent with live sessions', () => {
     expect(orphans).toHaveLength(count);
     expect(orphans.every((s) => s.orphaned === true)).toBe(true);
     expect(await verify()).toContain('result="no"');
+    // Its owner no longer sees it (nothing to connect to); admins do.
+    expect(JSON.stringify((await api('/v1/user/servers', { cookie: await as('bob') })).json)).not.toContain('bob-forced');
     // Still there after the stale-session sweep (1 s in tests) would have dropped an unconfirmed one.
     await Bun.sleep(2500);
     expect((await sessionsAsAdmin()).filter((s) => s.orphaned)).toHaveLength(count);
