@@ -1,5 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import { systemClock, type Clock } from '../shared/clock.ts';
+import { allowedMethodsIndex } from '../shared/http/allowed-methods.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
 import type { Logger } from '../shared/log.ts';
@@ -102,7 +103,9 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   });
   const reaper = new Reaper({ dcv, clock, idleTimeoutMs: config.idle_timeout, includeConsole: config.reap_console_sessions, log });
 
-  const app = new Elysia().use(errorHandler(log)).use(agentRequestLog(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
+  // A known path asked with a wrong method answers 405 with Allow, as on the director.
+  const allowedMethods = allowedMethodsIndex(() => app.routes);
+  const app = new Elysia().use(errorHandler(log, (path) => allowedMethods(path))).use(agentRequestLog(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
   server = await startSecureServer({
     host: config.listen_host,
     port: config.listen_port,

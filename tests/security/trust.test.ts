@@ -110,6 +110,15 @@ describe('request ids, agent logs, config audit', () => {
     }
   });
 
+  test('rejects: a known agent path with a wrong method answers 405 with Allow; an unknown path stays 404', async () => {
+    const base = `https://127.0.0.1:${await agent.port()}`;
+    const put = await run(['curl', '-sk', '-X', 'PUT', '-D', '-', `${base}/v1/sessions`]);
+    expect(put.stdout).toMatch(/^HTTP\/\S+ 405/);
+    expect(put.stdout).toMatch(/^allow: GET, HEAD, POST/im);
+    expect(put.stdout).toContain('METHOD_NOT_ALLOWED');
+    expect((await run(['curl', '-sk', '-o', '/dev/null', '-w', '%{http_code}', `${base}/v1/nothing`])).stdout).toBe('404');
+  });
+
   test('ok: a DCV config change is audited (keys, not values)', async () => {
     // Through the user route (/v1/user/servers/{id}/config); the admin audit shows who and which keys.
     const r = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: admin, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
