@@ -38,6 +38,23 @@ describe('session tokens', () => {
     expect((await api('/v1/me', { cookie: await as('alice') })).status).toBe(200);
   });
 
+  test('rejects: a cookie copied before a renewal, after logout with the renewed one; other logins stay', async () => {
+    const copied = await as('alice');
+    const other = await as('alice');
+    const renewed = await api('/v1/renew', { method: 'POST', cookie: copied });
+    expect(renewed.status).toBe(200);
+    const fresh = renewed.headers.get('set-cookie')!.split(';')[0]!;
+    expect(fresh).not.toBe(copied);
+    expect((await api('/v1/logout', { method: 'POST', cookie: fresh })).status).toBe(200);
+    for (const cookie of [fresh, copied]) {
+      const r = await api('/v1/me', { cookie });
+      expect([r.status, r.json.error.code]).toEqual([401, 'SESSION_REVOKED']);
+    }
+    // Nor can the copied cookie renew itself back to life; another browser's login is untouched.
+    expect((await api('/v1/renew', { method: 'POST', cookie: copied })).json.error.code).toBe('SESSION_REVOKED');
+    expect((await api('/v1/me', { cookie: other })).status).toBe(200);
+  });
+
   test('ok: tokens carry authTime; the cookie outlives the token by an hour', async () => {
     const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: TEST_USERS.bob } });
     expect(r.headers.get('cache-control')).toBe('no-store');
