@@ -109,7 +109,10 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
 
   // A known path asked with a wrong method answers 405 with Allow, as on the director.
   const allowedMethods = allowedMethodsIndex(() => app.routes);
-  const app = new Elysia().use(errorHandler(log, (path) => allowedMethods(path))).use(agentRequestLog(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
+  const app = new Elysia()
+    .use(errorHandler(log, (path) => allowedMethods(path)))
+    .use(agentRequestLog(log))
+    .use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
   server = await startSecureServer({
     host: config.listen_host,
     port: config.listen_port,

@@ -15,11 +15,16 @@ export interface IssuedCertificate {
 }
 
 /** The CA PEM of a register answer, under either name; undefined when absent or empty. */
-export const issuedCa = (i: IssuedCertificate): string | undefined => (i.caCertificate || i.ca || undefined);
+export const issuedCa = (i: IssuedCertificate): string | undefined => i.caCertificate || i.ca || undefined;
 
 /** A director answer that is not 2xx, with its stable code. */
 export class DirectorError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, /** Seconds from a Retry-After header. */ readonly retryAfter?: number) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Seconds from a Retry-After header. */ readonly retryAfter?: number,
+  ) {
     super(message);
     this.name = 'DirectorError';
   }
@@ -46,7 +51,10 @@ export interface ClientCredentials {
  * everything else verifies the director against the CA and presents the agent certificate (mTLS).
  */
 export class DirectorClient {
-  constructor(private readonly baseUrl: string, private readonly timeoutMs = 15_000) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 15_000,
+  ) {}
 
   register(body: { guid: string; hostname: string; csr: string }, trust: TrustMode): Promise<IssuedCertificate> {
     const tls = trust.kind === 'tofu' ? { rejectUnauthorized: false } : { ca: trust.caPem, rejectUnauthorized: true, checkServerIdentity: directorIdentity };
@@ -106,11 +114,11 @@ export function directorError(path: string, status: number, text: string, retryA
     const e = err as { code: string; message?: unknown };
     return new DirectorError(status, e.code, typeof e.message === 'string' ? e.message : `HTTP ${status}`, retryAfter);
   }
-  const message = (typeof err === 'string' ? err : text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 300) || `HTTP ${status}`;
-  const code =
-    status === 403 && path.endsWith('/register') ? 'AGENT_PENDING'
-    : /unknown agent/i.test(message) ? 'AGENT_UNKNOWN'
-    : /revoked/i.test(message) ? 'AGENT_REVOKED'
-    : `HTTP_${status}`;
+  const message =
+    (typeof err === 'string' ? err : text)
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .trim()
+      .slice(0, 300) || `HTTP ${status}`;
+  const code = status === 403 && path.endsWith('/register') ? 'AGENT_PENDING' : /unknown agent/i.test(message) ? 'AGENT_UNKNOWN' : /revoked/i.test(message) ? 'AGENT_REVOKED' : `HTTP_${status}`;
   return new DirectorError(status, code, message, retryAfter);
 }

@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
     return -1;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof DataDirError) return console.error(`dcvix-agent: ${err.message}`), 2;
+    if (err instanceof ConfigError || err instanceof DataDirError) return (console.error(`dcvix-agent: ${err.message}`), 2);
     console.error(`dcvix-agent: start-up failed: ${(err as Error).message}`);
     return 1;
   }

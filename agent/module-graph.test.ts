@@ -17,7 +17,7 @@ const packageOf = (input: string) => /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(
 
 // pkijs and asn1js alone cost the agent about 16 MB of resident memory; the agent builds its Ed25519 CSR
 // with its own DER writer (agent/identity/ed25519-csr.ts) and reads certificates natively instead.
-describe('the agent\'s module graph', () => {
+describe("the agent's module graph", () => {
   test('ok: agent/main.ts pulls in neither pkijs nor asn1js, nor any director module', async () => {
     const inputs = await moduleGraph('agent/main.ts');
     const packages = new Set(inputs.map(packageOf).filter(Boolean));
@@ -26,7 +26,7 @@ describe('the agent\'s module graph', () => {
     expect(inputs.filter((input) => input.startsWith('director/'))).toEqual([]);
   });
 
-  test('ok: the check can fail: the director\'s graph does hold pkijs through director/ca', async () => {
+  test("ok: the check can fail: the director's graph does hold pkijs through director/ca", async () => {
     const inputs = await moduleGraph('director/main.ts');
     expect(inputs.some((input) => packageOf(input) === 'pkijs')).toBe(true);
     expect(inputs).toContain('director/ca/engine.ts');

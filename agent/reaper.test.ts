@@ -40,11 +40,7 @@ describe('selectIdleSessions', () => {
   });
 
   test('rejects: sessions with no usable timestamp, future timestamps, disabled timeout', () => {
-    const list = [
-      session('no-times', { creationTime: undefined }),
-      session('garbage', { creationTime: 'yesterday' }),
-      session('future', { creationTime: ago(-60 * MIN) }),
-    ];
+    const list = [session('no-times', { creationTime: undefined }), session('garbage', { creationTime: 'yesterday' }), session('future', { creationTime: ago(-60 * MIN) })];
     expect(selectIdleSessions(list, NOW, MIN, true)).toEqual([]);
     expect(selectIdleSessions([session('x')], NOW, 0, true)).toEqual([]);
     expect(selectIdleSessions([session('x')], NOW, -1, true)).toEqual([]);
@@ -74,8 +70,7 @@ class FakeDcv {
 }
 
 describe('Reaper', () => {
-  const make = (dcv: FakeDcv, clock: FakeClock) =>
-    new Reaper({ dcv, clock, idleTimeoutMs: 30 * MIN, includeConsole: false, log: silentLogger });
+  const make = (dcv: FakeDcv, clock: FakeClock) => new Reaper({ dcv, clock, idleTimeoutMs: 30 * MIN, includeConsole: false, log: silentLogger });
 
   test('ok: runOnce closes what becomes idle as the fake clock moves', async () => {
     const clock = new FakeClock(NOW);

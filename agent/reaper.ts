@@ -18,12 +18,7 @@ const parseTime = (iso: string | null | undefined): number | undefined => {
  * two when both are known). Never selected: a session with a connection, a session with no usable
  * timestamp, console sessions unless `includeConsole`, and anything when `idleTimeoutMs <= 0` (disabled).
  */
-export function selectIdleSessions(
-  sessions: readonly DcvSession[],
-  now: number,
-  idleTimeoutMs: number,
-  includeConsole: boolean,
-): string[] {
+export function selectIdleSessions(sessions: readonly DcvSession[], now: number, idleTimeoutMs: number, includeConsole: boolean): string[] {
   if (!(idleTimeoutMs > 0)) return [];
   return sessions
     .filter((s) => {

@@ -8,9 +8,24 @@ const stats = { hostname: 'h', free_memory: 1, total_memory: 2, cores: 1, cpu_us
 
 test('ok: a certificate the director no longer accepts (unknown, or pending again) asks for a new registration; revoked or another key does not', async () => {
   let answer: Error | undefined;
-  const client = { update: async () => { if (answer) throw answer; } } as unknown as DirectorClient;
+  const client = {
+    update: async () => {
+      if (answer) throw answer;
+    },
+  } as unknown as DirectorClient;
   const refused: string[] = [];
-  const u = new Updater({ client, credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }), listSessions: async () => [], stats: async () => stats, tags: [], agentPort: () => 1, hostname: '', intervalMs: 10, log: silentLogger, onNotRegistered: (code) => refused.push(code) });
+  const u = new Updater({
+    client,
+    credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
+    listSessions: async () => [],
+    stats: async () => stats,
+    tags: [],
+    agentPort: () => 1,
+    hostname: '',
+    intervalMs: 10,
+    log: silentLogger,
+    onNotRegistered: (code) => refused.push(code),
+  });
   for (const code of ['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED', 'AGENT_REVOKED', 'AGENT_KEY_MISMATCH', 'HTTP_502']) {
     answer = new DirectorError(403, code, 'refused');
     expect(await u.sendOnce()).toBe(false);
@@ -23,9 +38,24 @@ test('ok: a certificate the director no longer accepts (unknown, or pending agai
 test('ok: resume() after a new registration sends at once instead of waiting out the back-off', async () => {
   let fail = true;
   let sent = 0;
-  const client = { update: async () => { sent++; if (fail) throw new Error('refused'); } } as unknown as DirectorClient;
+  const client = {
+    update: async () => {
+      sent++;
+      if (fail) throw new Error('refused');
+    },
+  } as unknown as DirectorClient;
   // A back-off of an hour after the first failure: only resume() can bring the next update sooner.
-  const u = new Updater({ client, credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }), listSessions: async () => [], stats: async () => stats, tags: [], agentPort: () => 1, hostname: '', intervalMs: 3_600_000, log: silentLogger });
+  const u = new Updater({
+    client,
+    credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
+    listSessions: async () => [],
+    stats: async () => stats,
+    tags: [],
+    agentPort: () => 1,
+    hostname: '',
+    intervalMs: 3_600_000,
+    log: silentLogger,
+  });
   u.start();
   while (sent < 1) await Bun.sleep(5);
   await Bun.sleep(20);

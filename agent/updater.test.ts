@@ -35,8 +35,22 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
 
 test('ok: a director outage is reported as failure (the schedule backs off), and success resets it', async () => {
   let down = true;
-  const client = { update: async () => { if (down) throw new Error('ECONNREFUSED'); } } as unknown as DirectorClient;
-  const u = new Updater({ client, credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }), listSessions: async () => [], stats: async () => stats, tags: [], agentPort: () => 1, hostname: '', intervalMs: 10, log: silentLogger });
+  const client = {
+    update: async () => {
+      if (down) throw new Error('ECONNREFUSED');
+    },
+  } as unknown as DirectorClient;
+  const u = new Updater({
+    client,
+    credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
+    listSessions: async () => [],
+    stats: async () => stats,
+    tags: [],
+    agentPort: () => 1,
+    hostname: '',
+    intervalMs: 10,
+    log: silentLogger,
+  });
   expect(await u.sendOnce()).toBe(false);
   down = false;
   expect(await u.sendOnce()).toBe(true);
@@ -46,7 +60,17 @@ test('ok: update sessions use the kebab-case wire keys, never camelCase, times R
   const sent: Record<string, unknown>[] = [];
   const client = { update: async (body: Record<string, unknown>) => sent.push(body) } as unknown as DirectorClient;
   const full: DcvSession = { ...session, numOfConnections: 2, creationTime: '2026-01-02T03:04:05.123Z', lastDisconnectionTime: null, status: 'RUNNING' };
-  const u = new Updater({ client, credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }), listSessions: async () => [full], stats: async () => stats, tags: [], agentPort: () => 1, hostname: '', intervalMs: 10, log: silentLogger });
+  const u = new Updater({
+    client,
+    credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
+    listSessions: async () => [full],
+    stats: async () => stats,
+    tags: [],
+    agentPort: () => 1,
+    hostname: '',
+    intervalMs: 10,
+    log: silentLogger,
+  });
   await u.sendOnce();
   const [s] = sent[0]!.sessions as Record<string, unknown>[];
   expect(s).toEqual({ id: 's1', owner: 'alice', type: 'virtual', status: 'RUNNING', 'num-of-connections': 2, 'creation-time': '2026-01-02T03:04:05.123Z', 'last-disconnection-time': null });

@@ -39,7 +39,10 @@ const log = (s: string) => console.error(`[bench ${((Date.now() - started) / 100
 
 function machine() {
   const model = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  const git = (args: string[]) => Bun.spawnSync(['git', ...args], { cwd: repoRoot }).stdout.toString().trim();
+  const git = (args: string[]) =>
+    Bun.spawnSync(['git', ...args], { cwd: repoRoot })
+      .stdout.toString()
+      .trim();
   return {
     nproc: cpus().length,
     cpuModel: model,
@@ -69,12 +72,17 @@ try {
     const partName = (r: Row[]) => r[0]?.part ?? part;
     try {
       const result =
-        part === 'startup' ? await startupPart(cfg, log)
-        : part === 'updates' ? await updatesPart(cfg, fleet!, log)
-        : part === 'tokens' ? await tokensPart(cfg, log)
-        : part === 'flow' ? await flowPart(cfg, log)
-        : part === 'ha' ? await haPart(cfg, log)
-        : await scalePart(cfg, fleet!, log);
+        part === 'startup'
+          ? await startupPart(cfg, log)
+          : part === 'updates'
+            ? await updatesPart(cfg, fleet!, log)
+            : part === 'tokens'
+              ? await tokensPart(cfg, log)
+              : part === 'flow'
+                ? await flowPart(cfg, log)
+                : part === 'ha'
+                  ? await haPart(cfg, log)
+                  : await scalePart(cfg, fleet!, log);
       const noiseFigures = { foreignCores: round(noise.stop()), foreignPeakCores: round(noise.peak) };
       results[part] = { ...result, noise: noiseFigures } as PartResult;
       rows.push(...result.rows, row(partName(result.rows), 'other load on the machine meanwhile (avg / peak)', `${noiseFigures.foreignCores} / ${noiseFigures.foreignPeakCores}`, 'cores'));
@@ -83,7 +91,13 @@ try {
       noise.stop();
       log(`part ${part} FAILED: ${(err as Error).stack ?? err}`);
       results[part] = { error: String((err as Error).message ?? err) };
-      rows.push({ part, metric: 'FAILED', value: String((err as Error).message ?? err).split('\n')[0]!.slice(0, 120) });
+      rows.push({
+        part,
+        metric: 'FAILED',
+        value: String((err as Error).message ?? err)
+          .split('\n')[0]!
+          .slice(0, 120),
+      });
     }
   }
 } finally {
@@ -107,8 +121,13 @@ const file = join(dir, `${new Date(started).toISOString().replace(/[:.]/g, '-')}
 writeFileSync(file, JSON.stringify(out, null, 2));
 
 const host = out.machine;
-console.log(`\ndcvix benchmarks (${cfg.quick ? 'quick' : 'full'} run, ${out.seconds} s): ${host.nproc} x ${host.cpuModel}, ${host.memoryGb} GB, Bun ${host.bun}, commit ${host.commit}${host.dirtyFiles ? ` + ${host.dirtyFiles} changed files` : ''}, load average at start ${host.loadAverageAtStart}`);
-if (fleet) console.log(`fleet: ${fleet.count} agents enrolled through the API in ${fleet.enrol.totalS} s (register ${fleet.enrol.registerPerS}/s, approve ${fleet.enrol.approvePerS}/s, certificate ${fleet.enrol.issuePerS}/s)`);
+console.log(
+  `\ndcvix benchmarks (${cfg.quick ? 'quick' : 'full'} run, ${out.seconds} s): ${host.nproc} x ${host.cpuModel}, ${host.memoryGb} GB, Bun ${host.bun}, commit ${host.commit}${host.dirtyFiles ? ` + ${host.dirtyFiles} changed files` : ''}, load average at start ${host.loadAverageAtStart}`,
+);
+if (fleet)
+  console.log(
+    `fleet: ${fleet.count} agents enrolled through the API in ${fleet.enrol.totalS} s (register ${fleet.enrol.registerPerS}/s, approve ${fleet.enrol.approvePerS}/s, certificate ${fleet.enrol.issuePerS}/s)`,
+  );
 console.log(table(rows));
 console.log(`\nJSON: ${file}`);
 process.exit(rows.some((r) => r.metric === 'FAILED') ? 1 : 0);

@@ -218,9 +218,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         // Every log line written while handling a request carries its request id (shared/log.ts).
         handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
-        proxy: config.trusted_proxies.length
-          ? { isTrusted: (a) => inAllowList(a, config.trusted_proxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) }
-          : undefined,
+        proxy: config.trusted_proxies.length ? { isTrusted: (a) => inAllowList(a, config.trusted_proxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) } : undefined,
       });
       leadership.start();
       directors.start(() => ({ id: selfId, name: `${hostname()}:${server!.port}`, policyHash: policyHash(policy.documents), startedAt }));

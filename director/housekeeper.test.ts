@@ -78,7 +78,16 @@ test('ok: the pending clean-up runs on the leader only (several directors on one
   const keeper = (isLeader: () => boolean) => {
     const purged: number[] = [];
     const agents = { purgeStalePending: async (age: number) => (purged.push(age), 2) } as unknown as AgentService;
-    const h = new Housekeeper({ agents, state: new RuntimeState(new FakeClock(0)), log: silentLogger, intervalMs: 1000, sessionStaleAfterMs: 1000, pendingCleanupIntervalMs: 1000, pendingMaxAgeMs: 5000, isLeader });
+    const h = new Housekeeper({
+      agents,
+      state: new RuntimeState(new FakeClock(0)),
+      log: silentLogger,
+      intervalMs: 1000,
+      sessionStaleAfterMs: 1000,
+      pendingCleanupIntervalMs: 1000,
+      pendingMaxAgeMs: 5000,
+      isLeader,
+    });
     return { h, purged };
   };
   const follower = keeper(() => false);

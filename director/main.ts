@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
     const config = await loadDirectorConfig(action.configFile, action.explicit);
     director = await createDirector(config, { log: createLogger({ program: 'dcvix-director' }, config.log_level) });
   } catch (err) {
-    if (err instanceof ConfigError) return console.error(`dcvix-director: ${err.message}`), 2;
+    if (err instanceof ConfigError) return (console.error(`dcvix-director: ${err.message}`), 2);
     console.error(`dcvix-director: start-up failed: ${(err as Error).message}`);
     return 1;
   }

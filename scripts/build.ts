@@ -25,10 +25,18 @@ for (const program of ['director', 'agent']) {
   const started = performance.now();
   const proc = Bun.spawnSync(
     [
-      process.execPath, 'build', '--compile', '--minify', '--sourcemap=none',
-      `--define`, `DCVIX_VERSION=${JSON.stringify(pkg.version)}`,
-      `--define`, `DCVIX_COMMIT=${JSON.stringify(commit + dirty)}`,
-      join(root, program, 'main.ts'), '--outfile', outfile,
+      process.execPath,
+      'build',
+      '--compile',
+      '--minify',
+      '--sourcemap=none',
+      `--define`,
+      `DCVIX_VERSION=${JSON.stringify(pkg.version)}`,
+      `--define`,
+      `DCVIX_COMMIT=${JSON.stringify(commit + dirty)}`,
+      join(root, program, 'main.ts'),
+      '--outfile',
+      outfile,
     ],
     { cwd: root, stdout: 'pipe', stderr: 'pipe' },
   );

@@ -31,12 +31,15 @@ mkdirSync(base, { recursive: true, mode: 0o700 });
 
 const USERS = { demo: 'demo-password', admin: 'admin-password' };
 const file = (name: string) => join(base, name);
-writeFileSync(file('passwords.txt'), Object.entries(USERS).map(([u, p]) => `${u}:${p}`).join('\n') + '\n', { mode: 0o600 });
-if (!existsSync(file('token.key'))) writeFileSync(file('token.key'), Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex'), { mode: 0o600 });
 writeFileSync(
-  file('users.json'),
-  JSON.stringify({ admins: ['admin'], users: { demo: { servers: ['*'], pools: ['workstations'] }, admin: { servers: ['*'], pools: ['workstations'] } } }, null, 2),
+  file('passwords.txt'),
+  Object.entries(USERS)
+    .map(([u, p]) => `${u}:${p}`)
+    .join('\n') + '\n',
+  { mode: 0o600 },
 );
+if (!existsSync(file('token.key'))) writeFileSync(file('token.key'), Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex'), { mode: 0o600 });
+writeFileSync(file('users.json'), JSON.stringify({ admins: ['admin'], users: { demo: { servers: ['*'], pools: ['workstations'] }, admin: { servers: ['*'], pools: ['workstations'] } } }, null, 2));
 writeFileSync(file('pools.json'), JSON.stringify({ pools: { workstations: { description: 'Every demo workstation', servers: ['*'] } } }, null, 2));
 writeFileSync(
   file('dcvix-director.conf'),

@@ -22,7 +22,11 @@ const ONE_LETTER = /^[A-Za-z]$/;
 function oneLetterNames(line: string): string[] {
   const names = new Set<string>();
   const add = (name: string | undefined) => {
-    const trimmed = name?.trim().replace(/^(?:private|readonly|public|protected)\s+/g, '').split(/[:=?]/)[0]!.trim();
+    const trimmed = name
+      ?.trim()
+      .replace(/^(?:private|readonly|public|protected)\s+/g, '')
+      .split(/[:=?]/)[0]!
+      .trim();
     if (trimmed && ONE_LETTER.test(trimmed)) names.add(trimmed);
   };
   for (const match of line.matchAll(/\b(?:const|let|var)\s+([A-Za-z_])\b(?![\w$])/g)) add(match[1]);

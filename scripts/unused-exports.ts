@@ -28,7 +28,12 @@ function exportedNames(text: string): string[] {
   for (const match of text.matchAll(declaration)) names.add(match[1]!);
   for (const match of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}/gm)) {
     for (const item of match[1]!.split(',')) {
-      const name = item.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()!.trim();
+      const name = item
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop()!
+        .trim();
       if (name && name !== 'default') names.add(name);
     }
   }

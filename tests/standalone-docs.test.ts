@@ -18,7 +18,10 @@ const OUTSIDE_REFERENCES: [string, RegExp][] = [
 
 test('ok: no comment, doc or test names a document outside the repository', async () => {
   const listed = Bun.spawnSync(['git', 'ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, stdout: 'pipe' });
-  const files = listed.stdout.toString().split('\n').filter((file) => /\.(?:ts|md|conf|toml|json|html|css|sh|service|yml|yaml)$|Dockerfile$/.test(file) && file !== SELF && !file.includes('fixtures/paseto'));
+  const files = listed.stdout
+    .toString()
+    .split('\n')
+    .filter((file) => /\.(?:ts|md|conf|toml|json|html|css|sh|service|yml|yaml)$|Dockerfile$/.test(file) && file !== SELF && !file.includes('fixtures/paseto'));
   expect(files.length).toBeGreaterThan(100);
   const hits: string[] = [];
   for (const file of files) {

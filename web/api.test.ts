@@ -6,7 +6,13 @@ import { parseHash } from './router.ts';
 
 const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   (async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers })) as unknown as typeof fetch;
-const fail = async (p: Promise<unknown>) => p.then(() => { throw new Error('expected a rejection'); }, (e: unknown) => e as ApiError);
+const fail = async (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e as ApiError,
+  );
 
 describe('api', () => {
   test('ok: sends JSON with credentials and returns the parsed body', async () => {
@@ -18,7 +24,9 @@ describe('api', () => {
   });
 
   test('ok: the error envelope becomes an ApiError with expected, state, enrolment and Retry-After', async () => {
-    const e = await fail(api('/v1/user/login', { noSignOut: true }, reply(401, { error: { code: 'INSUFFICIENT_CREDENTIALS', message: 'Enter OTP', expected: ['otp'], state: 's1', enrolmentRequired: true } })));
+    const e = await fail(
+      api('/v1/user/login', { noSignOut: true }, reply(401, { error: { code: 'INSUFFICIENT_CREDENTIALS', message: 'Enter OTP', expected: ['otp'], state: 's1', enrolmentRequired: true } })),
+    );
     expect(e).toBeInstanceOf(ApiError);
     expect([e.status, e.code, e.message, e.expected, e.state, e.enrolmentRequired]).toEqual([401, 'INSUFFICIENT_CREDENTIALS', 'Enter OTP', ['otp'], 's1', true]);
     const t = await fail(api('/x', {}, reply(429, { error: { code: 'TOO_MANY_ATTEMPTS', message: 'slow down' } }, { 'retry-after': '90' })));
@@ -27,7 +35,9 @@ describe('api', () => {
   });
 
   test('rejects: network failures and 5xx without an envelope read as "server unavailable"', async () => {
-    const down = (async () => { throw new TypeError('fetch failed'); }) as unknown as typeof fetch;
+    const down = (async () => {
+      throw new TypeError('fetch failed');
+    }) as unknown as typeof fetch;
     expect((await fail(api('/x', {}, down))).code).toBe('SERVER_UNAVAILABLE');
     expect((await fail(api('/x', {}, reply(502, '<html>bad gateway</html>')))).code).toBe('SERVER_UNAVAILABLE');
   });
@@ -56,7 +66,9 @@ describe('api', () => {
     expect([r.path, r.params.get('state')]).toEqual(['/admin/agents', 'pending']);
   });
   test('ok: the director counts as unreachable only on a failed fetch or a bare 5xx; any answer brings it back', async () => {
-    const down = (async () => { throw new TypeError('Failed to fetch'); }) as unknown as typeof fetch;
+    const down = (async () => {
+      throw new TypeError('Failed to fetch');
+    }) as unknown as typeof fetch;
     await fail(api('/v1/user/servers', {}, down));
     expect(connectivity().reachable).toBe(false);
     await fail(api('/v1/user/servers', {}, reply(502, '<html>Bad gateway</html>')));

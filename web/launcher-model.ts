@@ -41,7 +41,10 @@ export function matches(query: string, parts: (string | undefined)[]): boolean {
 /** Favourites first, then the director's order. */
 export function favouritesFirst<T extends { id: string }>(list: T[], kind: 'pool' | 'server', favs: ReadonlySet<string>): T[] {
   const fav = (x: T) => (favs.has(favouriteKey(kind, x.id)) ? 0 : 1);
-  return list.map((x, i) => ({ x, i })).sort((a, b) => fav(a.x) - fav(b.x) || a.i - b.i).map(({ x }) => x);
+  return list
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => fav(a.x) - fav(b.x) || a.i - b.i)
+    .map(({ x }) => x);
 }
 
 /** How a favourite is stored: "pool:eng", "server:ws01". */

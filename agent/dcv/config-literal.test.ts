@@ -18,7 +18,7 @@ describe('typedConfigValue', () => {
   });
 
   test('ok: looksTyped recognises the literal forms', () => {
-    expect(['\'debug\'', '(30,80)', '8443', '0.5', 'true', 'false'].every(looksTyped)).toBe(true);
+    expect(["'debug'", '(30,80)', '8443', '0.5', 'true', 'false'].every(looksTyped)).toBe(true);
     expect(['debug', "'open", '1e3'].some(looksTyped)).toBe(false);
   });
 });

@@ -53,9 +53,7 @@ describe('parseSessionsJson', () => {
   });
 
   test('ok: missing fields get safe defaults', () => {
-    expect(parseSessions([{ id: 'm' }])).toEqual([
-      { id: 'm', owner: '', type: 'console', numOfConnections: 0, lastDisconnectionTime: null },
-    ]);
+    expect(parseSessions([{ id: 'm' }])).toEqual([{ id: 'm', owner: '', type: 'console', numOfConnections: 0, lastDisconnectionTime: null }]);
     // owner falls back to user; an unknown type is reported as console so the reaper leaves it alone.
     const [s] = parseSessions([{ id: 'n', user: 'bob', type: 'weird', 'creation-time': null }]);
     expect(s?.owner).toBe('bob');

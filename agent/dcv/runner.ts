@@ -91,10 +91,7 @@ export class SpawnDcvRunner implements DcvRunner {
       }, this.timeoutMs);
     });
     try {
-      const [stdout, stderr, code] = await Promise.race([
-        Promise.all([readBounded(proc.stdout, this.maxBytes), readBounded(proc.stderr, this.maxBytes), proc.exited]),
-        timedOut,
-      ]);
+      const [stdout, stderr, code] = await Promise.race([Promise.all([readBounded(proc.stdout, this.maxBytes), readBounded(proc.stderr, this.maxBytes), proc.exited]), timedOut]);
       return { code, stdout, stderr };
     } finally {
       clearTimeout(timer);

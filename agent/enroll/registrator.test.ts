@@ -13,11 +13,7 @@ test('ok: a pending (or returning) agent asks again every register_interval, 30 
   const config = applySchema(agentSchema, {}, 'defaults');
   expect(config.register_interval).toBe(30_000);
   const identity = await ensureIdentity(mkdtempSync(join(tmpdir(), 'dcvix-reg-')));
-  const answers = [
-    new DirectorError(403, 'AGENT_PENDING', 'pending approval'),
-    new Error('connect ECONNREFUSED'),
-    new DirectorError(403, 'AGENT_PENDING', 'pending approval'),
-  ];
+  const answers = [new DirectorError(403, 'AGENT_PENDING', 'pending approval'), new Error('connect ECONNREFUSED'), new DirectorError(403, 'AGENT_PENDING', 'pending approval')];
   const asked: string[] = [];
   const client = {
     register: async (body: { guid: string }) => {
@@ -34,7 +30,6 @@ test('ok: a pending (or returning) agent asks again every register_interval, 30 
   expect(slept).toEqual([30_000, 30_000, 30_000]);
   expect(readFileSync(identity.paths.cert, 'utf8')).toContain('CERT');
 });
-
 
 test('ok: after a 429 the agent waits Retry-After plus jitter, capped at 5 min', () => {
   const busy = (s?: number) => new DirectorError(429, 'TOO_MANY_REGISTRATIONS', 'slow down', s);

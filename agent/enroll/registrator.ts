@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/log.ts';
 import { createCsr } from '../identity/ed25519-csr.ts';
 import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
 import { agentCn } from '../../shared/pki/names.ts';
-import { DirectorClient, DirectorError, issuedCa, type IssuedCertificate, type TrustMode } from '../director-client.ts';
+import { type DirectorClient, DirectorError, issuedCa, type IssuedCertificate, type TrustMode } from '../director-client.ts';
 import { readCaIfPresent, storeCertificate, type AgentIdentity } from '../identity/identity.ts';
 
 export interface RegistratorOptions {
@@ -40,10 +40,7 @@ export async function registrationCsr(identity: AgentIdentity): Promise<{ der: U
 export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertificate> {
   const csr = (await registrationCsr(o.identity)).der;
   const trust = trustFor(o.identity, o.caPem);
-  const issued = await o.client.register(
-    { guid: o.identity.guid, hostname: o.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') },
-    trust,
-  );
+  const issued = await o.client.register({ guid: o.identity.guid, hostname: o.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') }, trust);
   // Our director names the CA `caCertificate`, the Go dcvix director `ca`; without one there is nothing to trust.
   const caPem = issuedCa(issued);
   if (!caPem || typeof issued.certificate !== 'string' || !issued.certificate) throw new Error('director answered without a certificate and CA');

@@ -26,7 +26,7 @@ function openssl(args: string[]) {
   return { exitCode: result.exitCode, output: result.stdout.toString() + result.stderr.toString() };
 }
 
-describe('the agent\'s hand-built Ed25519 CSR (no pkijs)', () => {
+describe("the agent's hand-built Ed25519 CSR (no pkijs)", () => {
   test('ok: parses, verifies (pkijs and openssl req -verify) and is deterministic', async () => {
     const keys = await generateEd25519();
     const cn = `dcvix-agent-${crypto.randomUUID()}`;

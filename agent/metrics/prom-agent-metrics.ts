@@ -13,8 +13,19 @@ export function createPromAgentMetrics(certNotAfter: () => Date | undefined): Om
   const registry = createBaseRegistry(addProcessMetrics);
   const registers = [registry];
   const updates = new Counter({ name: 'dcvix_agent_updates_total', help: 'Updates sent to the director by outcome (success/failure)', labelNames: ['outcome'], registers });
-  const dcvDuration = new Histogram({ name: 'dcvix_agent_dcv_command_duration_seconds', help: 'Duration of dcv command-line invocations by command', labelNames: ['command'], buckets: DURATION_BUCKETS, registers });
-  const dcvFailures = new Counter({ name: 'dcvix_agent_dcv_command_failures_total', help: 'Failed dcv invocations by command and reason (exit_status, DCV_TIMEOUT, DCV_UNAVAILABLE)', labelNames: ['command', 'reason'], registers });
+  const dcvDuration = new Histogram({
+    name: 'dcvix_agent_dcv_command_duration_seconds',
+    help: 'Duration of dcv command-line invocations by command',
+    labelNames: ['command'],
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const dcvFailures = new Counter({
+    name: 'dcvix_agent_dcv_command_failures_total',
+    help: 'Failed dcv invocations by command and reason (exit_status, DCV_TIMEOUT, DCV_UNAVAILABLE)',
+    labelNames: ['command', 'reason'],
+    registers,
+  });
   const sessions = new Gauge({ name: 'dcvix_agent_sessions', help: 'DCV sessions on this host by type, as the last dcv list-sessions showed', labelNames: ['type'], registers });
   new Gauge({
     name: 'dcvix_agent_certificate_expiry_seconds',

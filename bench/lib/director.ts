@@ -55,7 +55,12 @@ export function prepareDirectorDir(opts: DirectorOptions = {}): { dir: string; c
   const dataDir = join(dir, 'data');
   const passwords = { [ADMIN.user]: ADMIN.password, ...opts.passwords };
   const usersFile = join(dir, 'passwords.txt');
-  writeFileSync(usersFile, Object.entries(passwords).map(([u, p]) => `${u}:${p}`).join('\n') + '\n');
+  writeFileSync(
+    usersFile,
+    Object.entries(passwords)
+      .map(([u, p]) => `${u}:${p}`)
+      .join('\n') + '\n',
+  );
   const policy = opts.policy ?? { users: { admins: [ADMIN.user], users: {}, groups: {} }, pools: { pools: {} } };
   writeFileSync(join(dir, 'users.json'), JSON.stringify(policy.users));
   writeFileSync(join(dir, 'pools.json'), JSON.stringify(policy.pools));

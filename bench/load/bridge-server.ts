@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { startSecureServer } from '../../shared/http/secure-server.ts';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
-exitOnHelp(`Usage: bun bench/load/bridge-server.ts ...  (a load process the benchmark runner starts: npm run bench)\n  The director's TLS bridge alone: shared/http/secure-server.ts (node:http2 with HTTP/1.1 fallback, client certificate requested, Request built per call, peer attached) in front of a handler that only r`);
+exitOnHelp(
+  `Usage: bun bench/load/bridge-server.ts ...  (a load process the benchmark runner starts: npm run bench)\n  The director's TLS bridge alone: shared/http/secure-server.ts (node:http2 with HTTP/1.1 fallback, client certificate requested, Request built per call, peer attached) in front of a handler that only r`,
+);
 
 const dataDir = process.argv[2]!;
 const pem = (f: string) => readFileSync(join(dataDir, f), 'utf8');

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
-exitOnHelp(`Usage: bun bench/load/ceiling-server.ts ...  (a load process the benchmark runner starts: npm run bench)\n  The runtime's ceiling: a bare Bun.serve HTTPS endpoint that requires and verifies a client certificate against the same CA and only reads the request body`);
+exitOnHelp(
+  `Usage: bun bench/load/ceiling-server.ts ...  (a load process the benchmark runner starts: npm run bench)\n  The runtime's ceiling: a bare Bun.serve HTTPS endpoint that requires and verifies a client certificate against the same CA and only reads the request body`,
+);
 
 const dataDir = process.argv[2]!;
 const pem = (f: string) => readFileSync(join(dataDir, f), 'utf8');

@@ -14,7 +14,9 @@ import { round } from '../lib/http.ts';
 import { loadArgs, reply } from '../lib/proc.ts';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
-exitOnHelp(`Usage: bun bench/load/enrol.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: enrols count simulated agents through the real API, the way an agent does`);
+exitOnHelp(
+  `Usage: bun bench/load/enrol.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: enrols count simulated agents through the real API, the way an agent does`,
+);
 
 export interface Identity {
   guid: string;
@@ -40,16 +42,19 @@ const t0 = performance.now();
 const phase = (since: number) => round((performance.now() - since) / 1000, 3);
 
 let phaseStart = performance.now();
-const pending = await pool(Array.from({ length: args.count }, (_, index) => index), 4, async (index) => {
-  const keys = await generateEd25519();
-  const guid = crypto.randomUUID();
-  const csr = Buffer.from(await createCsr(keys, agentCn(guid))).toString('base64');
-  return { guid, hostname: `${args.hostPrefix}${String(index).padStart(pad, '0')}`, keyPem: await privateKeyToPem(keys.privateKey), csr };
-});
+const pending = await pool(
+  Array.from({ length: args.count }, (_, index) => index),
+  4,
+  async (index) => {
+    const keys = await generateEd25519();
+    const guid = crypto.randomUUID();
+    const csr = Buffer.from(await createCsr(keys, agentCn(guid))).toString('base64');
+    return { guid, hostname: `${args.hostPrefix}${String(index).padStart(pad, '0')}`, keyPem: await privateKeyToPem(keys.privateKey), csr };
+  },
+);
 const keygenS = phase(phaseStart);
 
-const register = (agent: (typeof pending)[number]) =>
-  call(`${args.url}/v1/agent/register`, { method: 'POST', ca: args.caPem, json: { guid: agent.guid, hostname: agent.hostname, csr: agent.csr } });
+const register = (agent: (typeof pending)[number]) => call(`${args.url}/v1/agent/register`, { method: 'POST', ca: args.caPem, json: { guid: agent.guid, hostname: agent.hostname, csr: agent.csr } });
 
 phaseStart = performance.now();
 await pool(pending, args.concurrency, async (agent) => {

@@ -9,7 +9,9 @@ import { round, summarise } from '../lib/http.ts';
 import { cpuSeconds, loadArgs, reply } from '../lib/proc.ts';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
-exitOnHelp(`Usage: bun bench/load/fixed-rate.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: open-loop requests at a fixed rate over a few keep-alive HTTPS connections (no client certificate: DCV server and the gateway call like this)`);
+exitOnHelp(
+  `Usage: bun bench/load/fixed-rate.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: open-loop requests at a fixed rate over a few keep-alive HTTPS connections (no client certificate: DCV server and the gateway call like this)`,
+);
 
 interface Req {
   method: string;
@@ -49,13 +51,15 @@ let firstError = '';
 async function phase(count: number, first: number): Promise<void> {
   let next = 0;
   const t0 = performance.now() + 5;
-  await Promise.all(conns.map(async (conn) => {
-    for (;;) {
-      const sequence = next++;
-      if (sequence >= count) return;
-      await one(conn, t0 + sequence * interval, first + sequence);
-    }
-  }));
+  await Promise.all(
+    conns.map(async (conn) => {
+      for (;;) {
+        const sequence = next++;
+        if (sequence >= count) return;
+        await one(conn, t0 + sequence * interval, first + sequence);
+      }
+    }),
+  );
 }
 
 async function one(conn: H1Connection, due: number, sequence: number): Promise<void> {

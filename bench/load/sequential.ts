@@ -7,7 +7,9 @@ import { round, summarise } from '../lib/http.ts';
 import { loadArgs, reply } from '../lib/proc.ts';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
-exitOnHelp(`Usage: bun bench/load/sequential.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: times requests one at a time (no queueing: the figure is the service time) over one keep-alive HTTPS connection per request kind`);
+exitOnHelp(
+  `Usage: bun bench/load/sequential.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: times requests one at a time (no queueing: the figure is the service time) over one keep-alive HTTPS connection per request kind`,
+);
 
 interface Kind {
   name: string;

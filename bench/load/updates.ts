@@ -11,7 +11,9 @@ import { cpuSeconds, loadArgs, memoryMb, reply } from '../lib/proc.ts';
 import type { Identity } from './enrol.ts';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
-exitOnHelp(`Usage: bun bench/load/updates.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: K simulated agents POST /v1/agent/update over mTLS with their own enrolled Ed25519 certificates, closed loop with concurrency requests in flight, round-robin over the agents`);
+exitOnHelp(
+  `Usage: bun bench/load/updates.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: K simulated agents POST /v1/agent/update over mTLS with their own enrolled Ed25519 certificates, closed loop with concurrency requests in flight, round-robin over the agents`,
+);
 
 interface Args {
   port: number;
@@ -91,9 +93,11 @@ async function send(agentIndex: number, tick: number): Promise<number> {
 async function everyAgentOnce(): Promise<number> {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < ids.length) await send(next++, 0);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < ids.length) await send(next++, 0);
+    }),
+  );
   return (performance.now() - started) / 1000;
 }
 
@@ -115,18 +119,20 @@ let tick = 1;
 const cpu0 = cpuSeconds(args.targetPid);
 const t0 = performance.now();
 const end = t0 + args.durationS * 1000;
-await Promise.all(Array.from({ length: concurrency }, async () => {
-  while (performance.now() < end) {
-    let agentIndex = cursor;
-    // Never two requests at once on one agent's connection.
-    while (busy[agentIndex]) agentIndex = (agentIndex + 1) % ids.length;
-    cursor = (agentIndex + 1) % ids.length;
-    if (cursor === 0) tick++;
-    busy[agentIndex] = 1;
-    latencies.push(await send(agentIndex, tick));
-    busy[agentIndex] = 0;
-  }
-}));
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (performance.now() < end) {
+      let agentIndex = cursor;
+      // Never two requests at once on one agent's connection.
+      while (busy[agentIndex]) agentIndex = (agentIndex + 1) % ids.length;
+      cursor = (agentIndex + 1) % ids.length;
+      if (cursor === 0) tick++;
+      busy[agentIndex] = 1;
+      latencies.push(await send(agentIndex, tick));
+      busy[agentIndex] = 0;
+    }
+  }),
+);
 const seconds = (performance.now() - t0) / 1000;
 const cpu = cpuSeconds(args.targetPid) - cpu0;
 const mem = memoryMb(args.targetPid);

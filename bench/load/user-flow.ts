@@ -9,7 +9,9 @@ import { summarise } from '../lib/http.ts';
 import { loadArgs, reply } from '../lib/proc.ts';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
-exitOnHelp(`Usage: bun bench/load/user-flow.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: the user's path through the launcher, one user after another (latency, not throughput): login (external-command backend) -> GET /v1/user/servers -> POST /v1/user/sessions on a pool (plac`);
+exitOnHelp(
+  `Usage: bun bench/load/user-flow.ts ...  (a load process the benchmark runner starts: npm run bench)\n  Load process: the user's path through the launcher, one user after another (latency, not throughput): login (external-command backend) -> GET /v1/user/servers -> POST /v1/user/sessions on a pool (plac`,
+);
 
 interface Args {
   url: string;

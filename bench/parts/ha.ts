@@ -31,7 +31,15 @@ export async function haPart(cfg: BenchConfig, log: (s: string) => void): Promis
   const proxied = { ...store, trusted_proxies: ['127.0.0.1/32'] };
   const updates = (port: number, identitiesFile: string, caPem: string, targetPid: number) =>
     runLoad<UpdateRun>(join(import.meta.dir, '..', 'load', 'updates.ts'), {
-      port, caPem, identitiesFile, agents, mode: 'keepalive', durationS: cfg.durationS, concurrency: cfg.concurrency, sessionsPerAgent: cfg.sessionsPerAgent, targetPid,
+      port,
+      caPem,
+      identitiesFile,
+      agents,
+      mode: 'keepalive',
+      durationS: cfg.durationS,
+      concurrency: cfg.concurrency,
+      sessionsPerAgent: cfg.sessionsPerAgent,
+      targetPid,
     });
   const stops: (() => Promise<unknown>)[] = [() => pg.stop()];
   try {
@@ -56,7 +64,11 @@ export async function haPart(cfg: BenchConfig, log: (s: string) => void): Promis
     await lb.waitForStatus('director-b', 'UP');
     log('ha: updates through HAProxy to two directors on PostgreSQL');
     const haRun = await updates(lb.port, shared.identitiesFile, first.caPem, first.proc.pid);
-    for (const [name, run] of [['sqlite', sqliteRun], ['ha', haRun]] as const) if (run.errors) throw new Error(`${name}: ${run.errors} failed updates, first: ${run.firstError}`);
+    for (const [name, run] of [
+      ['sqlite', sqliteRun],
+      ['ha', haRun],
+    ] as const)
+      if (run.errors) throw new Error(`${name}: ${run.errors} failed updates, first: ${run.firstError}`);
 
     // Failover: a user's cookie, then kill -9 of director A and requests until one succeeds.
     const lbUrl = `https://127.0.0.1:${lb.port}`;
@@ -66,7 +78,10 @@ export async function haPart(cfg: BenchConfig, log: (s: string) => void): Promis
     let failoverMs = -1;
     let failed = 0;
     while (performance.now() - killed < 10_000) {
-      const ok = await fetch(`${lbUrl}/v1/admin/agents?state=pending`, { headers: { cookie }, tls: { ca: first.caPem } } as RequestInit).then((res) => res.status === 200, () => false);
+      const ok = await fetch(`${lbUrl}/v1/admin/agents?state=pending`, { headers: { cookie }, tls: { ca: first.caPem } } as RequestInit).then(
+        (res) => res.status === 200,
+        () => false,
+      );
       if (ok) {
         failoverMs = Math.round(performance.now() - killed);
         break;

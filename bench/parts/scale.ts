@@ -112,13 +112,28 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
     const cookie = async (u: string) => director.login(u, 'pw');
     const kinds = [
       { name: `GET /v1/user/servers (${typical}: 2 servers, 4 pools)`, path: '/v1/user/servers', cookie: await cookie(typical) },
-      { name: `POST /v1/user/sessions (${typical}: pool reconnect)`, method: 'POST', path: '/v1/user/sessions', cookie: await cookie(typical), json: { poolId: ownPool(TYPICAL_USER), sessionType: 'virtual' }, expectText: '"reconnected":true' },
+      {
+        name: `POST /v1/user/sessions (${typical}: pool reconnect)`,
+        method: 'POST',
+        path: '/v1/user/sessions',
+        cookie: await cookie(typical),
+        json: { poolId: ownPool(TYPICAL_USER), sessionType: 'virtual' },
+        expectText: '"reconnected":true',
+      },
       { name: 'GET /v1/user/servers (starpool: pool "*")', path: '/v1/user/servers', cookie: await cookie('starpool') },
       { name: 'GET /v1/user/servers (starserver: servers "*")', path: '/v1/user/servers', cookie: await cookie('starserver') },
       // Scrape cost: the state gauges count every server and session on each scrape.
       { name: `GET /metrics (${hostnames.length} servers, ${sessionCount} sessions)`, path: '/metrics' },
       // Placement over every server; the chosen agent's port (1) refuses, so nothing is created.
-      { name: 'POST /v1/user/sessions (starpool: placement on pool "*", agent refuses)', method: 'POST', path: '/v1/user/sessions', cookie: await cookie('starpool'), json: { poolId: 'everything', sessionType: 'virtual' }, expectStatus: 502, expectText: 'AGENT_UNREACHABLE' },
+      {
+        name: 'POST /v1/user/sessions (starpool: placement on pool "*", agent refuses)',
+        method: 'POST',
+        path: '/v1/user/sessions',
+        cookie: await cookie('starpool'),
+        json: { poolId: 'everything', sessionType: 'virtual' },
+        expectStatus: 502,
+        expectText: 'AGENT_UNREACHABLE',
+      },
     ];
     log(`scale: timing the user server list and placement (${cfg.scaleRequests} requests per kind, at most 12 s each)`);
     const timings = await runLoad<Record<string, Summary & { responseKb: number }>>(load('sequential.ts'), {

@@ -15,7 +15,10 @@ async function timeStart(flavour: Flavour, configFile: string, url: string, caPe
   const t0 = performance.now();
   const proc = watch('director', Bun.spawn([...command('director', flavour), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
   let listeningMs = NaN;
-  void proc.next('director listening', 30_000).then(() => (listeningMs = performance.now() - t0), () => {});
+  void proc.next('director listening', 30_000).then(
+    () => (listeningMs = performance.now() - t0),
+    () => {},
+  );
   const end = t0 + 30_000;
   for (;;) {
     try {

@@ -40,7 +40,16 @@ export async function tokensPart(cfg: BenchConfig, log: (s: string) => void): Pr
     const identitiesFile = join(director.dir, 'identities.json');
     await runLoad(load('enrol.ts'), { url: director.url, caPem: director.caPem, adminCookie: admin, count: 1, hostPrefix: 'ws', concurrency: 1, out: identitiesFile });
     const sent = await runLoad<{ errors: number; firstError: string }>(load('updates.ts'), {
-      port: director.port, caPem: director.caPem, identitiesFile, agents: 1, mode: 'fresh', once: true, durationS: 0, concurrency: 1, sessionsPerAgent: 2, targetPid: director.proc.pid,
+      port: director.port,
+      caPem: director.caPem,
+      identitiesFile,
+      agents: 1,
+      mode: 'fresh',
+      once: true,
+      durationS: 0,
+      concurrency: 1,
+      sessionsPerAgent: 2,
+      targetPid: director.proc.pid,
     });
     if (sent.errors) throw new Error(`update: ${sent.firstError}`);
     const sessionId = 'ws0-s0';
@@ -58,7 +67,12 @@ export async function tokensPart(cfg: BenchConfig, log: (s: string) => void): Pr
     const kinds = {
       authtokenverify: {
         expectText: '<auth result="yes"><username>user00000</username></auth>',
-        requests: tokens.map((t) => ({ method: 'POST', path: '/v1/user/authtokenverify', headers: form, body: new URLSearchParams({ sessionId, authenticationToken: t, clientAddress: '192.0.2.10' }).toString() })),
+        requests: tokens.map((t) => ({
+          method: 'POST',
+          path: '/v1/user/authtokenverify',
+          headers: form,
+          body: new URLSearchParams({ sessionId, authenticationToken: t, clientAddress: '192.0.2.10' }).toString(),
+        })),
       },
       resolveSession: {
         expectText: '"DcvServerEndpoint":"ws0"',
@@ -68,7 +82,13 @@ export async function tokensPart(cfg: BenchConfig, log: (s: string) => void): Pr
     for (const [name, kind] of Object.entries(kinds)) {
       log(`tokens: ${name} at ${cfg.rate}/s for ${cfg.rateDurationS} s`);
       const run = await runLoad<RateRun>(load('fixed-rate.ts'), {
-        port: director.port, caPem: director.caPem, rate: cfg.rate, durationS: cfg.rateDurationS, connections: 8, ...kind, targetPid: director.proc.pid,
+        port: director.port,
+        caPem: director.caPem,
+        rate: cfg.rate,
+        durationS: cfg.rateDurationS,
+        connections: 8,
+        ...kind,
+        targetPid: director.proc.pid,
       });
       if (run.errors) throw new Error(`${name}: ${run.errors} bad answers, first: ${run.firstError}`);
       raw[name] = run;

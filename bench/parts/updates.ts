@@ -33,7 +33,11 @@ export async function updatesPart(cfg: BenchConfig, fleet: Fleet, log: (s: strin
   try {
     const ceilingPort = (await ceiling.next('ceiling listening')).port as number;
     const bridgePort = (await bridge.next('bridge listening')).port as number;
-    const targets = [['director', director.port, director.proc.pid], ['bridge', bridgePort, bridge.pid], ['ceiling', ceilingPort, ceiling.pid]] as const;
+    const targets = [
+      ['director', director.port, director.proc.pid],
+      ['bridge', bridgePort, bridge.pid],
+      ['ceiling', ceilingPort, ceiling.pid],
+    ] as const;
     for (const mode of ['keepalive', 'fresh'] as const) {
       for (const [name, port, pid] of targets) {
         log(`updates: ${cfg.agents} agents, ${mode}, against the ${name}`);

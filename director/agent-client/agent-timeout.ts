@@ -5,7 +5,10 @@ import { ApiError } from '../../shared/errors.ts';
  * tells a time-out at the full agent_request_timeout from one its own deadline cut short.
  */
 export class AgentTimeoutError extends ApiError {
-  constructor(serverId: string, readonly limitMs: number) {
+  constructor(
+    serverId: string,
+    readonly limitMs: number,
+  ) {
     super(502, 'AGENT_UNREACHABLE', `agent on ${serverId} did not answer within ${limitMs} ms`);
   }
 }

@@ -18,7 +18,11 @@ const parse = (text: string): unknown => {
 };
 
 /** One line of an agent's error text, safe for our envelope. */
-const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 300);
+const oneLine = (text: string) =>
+  text
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+    .slice(0, 300);
 
 /**
  * The error for a non-2xx agent answer. Our agents' envelopes pass through with their status

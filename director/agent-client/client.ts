@@ -81,8 +81,7 @@ export class AgentClient {
           cert: this.o.certPem,
           key: this.o.keyPem,
           rejectUnauthorized: true,
-          checkServerIdentity: (_host: string, cert: { subject?: { CN?: string } }) =>
-            cert?.subject?.CN === expected ? undefined : new Error(`agent certificate is not ${expected}`),
+          checkServerIdentity: (_host: string, cert: { subject?: { CN?: string } }) => (cert?.subject?.CN === expected ? undefined : new Error(`agent certificate is not ${expected}`)),
         },
       } as RequestInit);
       return { status: res.status, text: await res.text() };
@@ -92,4 +91,3 @@ export class AgentClient {
     }
   }
 }
-

@@ -47,22 +47,34 @@ export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
       }
       return { agents: (await agents.list(state)).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions?.(a.guid) ?? 0 })) };
     })
-    .post('/bulk', async ({ body, session }) => {
-      const { action, guids } = parseBulk(jsonObject(body));
-      return runBulk(agents, session.sub, action, guids);
-    }, { parse: 'text' })
-    .post('/:guid/approve', async ({ params, session, body }) => {
-      const fingerprint = typeof body === 'string' && body.trim() ? optionalString(jsonObject(body), 'csrFingerprint', 200) : undefined;
-      return { agent: agentView(await agents.approve(params.guid, session.sub, fingerprint)) };
-    }, { parse: 'text' })
+    .post(
+      '/bulk',
+      async ({ body, session }) => {
+        const { action, guids } = parseBulk(jsonObject(body));
+        return runBulk(agents, session.sub, action, guids);
+      },
+      { parse: 'text' },
+    )
+    .post(
+      '/:guid/approve',
+      async ({ params, session, body }) => {
+        const fingerprint = typeof body === 'string' && body.trim() ? optionalString(jsonObject(body), 'csrFingerprint', 200) : undefined;
+        return { agent: agentView(await agents.approve(params.guid, session.sub, fingerprint)) };
+      },
+      { parse: 'text' },
+    )
     .post('/:guid/deny', async ({ params, session }) => {
       await agents.deny(params.guid, session.sub);
       return { ok: true };
     })
-    .post('/:guid/revoke', async ({ params, session, body }) => {
-      const force = typeof body === 'string' && body.trim() ? jsonObject(body).force === true : false;
-      return { agent: agentView(await agents.revoke(params.guid, session.sub, force)) };
-    }, { parse: 'text' });
+    .post(
+      '/:guid/revoke',
+      async ({ params, session, body }) => {
+        const force = typeof body === 'string' && body.trim() ? jsonObject(body).force === true : false;
+        return { agent: agentView(await agents.revoke(params.guid, session.sub, force)) };
+      },
+      { parse: 'text' },
+    );
 
 /** What admins see of a registration: never key material beyond fingerprints. */
 export function agentView(a: AgentRecord) {

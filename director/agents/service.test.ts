@@ -69,7 +69,7 @@ test('rejects: registrations beyond max_pending_agents get 429 and write nothing
   expect(await limited.list('pending')).toHaveLength(2);
 });
 
-test('rejects: a second agent cannot be approved under a registered agent\'s host name', async () => {
+test("rejects: a second agent cannot be approved under a registered agent's host name", async () => {
   const { service } = await setup();
   const first = await registration();
   await service.register(first).catch(() => {});
@@ -118,7 +118,7 @@ test('ok: with reissue_to_known_key the same key gets a certificate at once (the
   expect(await service.get(r.guid)).toMatchObject({ state: 'registered', returning: false });
 });
 
-test('rejects: a returning agent\'s old certificate no longer authenticates while it waits', async () => {
+test("rejects: a returning agent's old certificate no longer authenticates while it waits", async () => {
   const { service } = await setup();
   const { r } = await registeredAgent(service);
   await service.register(r).catch(() => {});

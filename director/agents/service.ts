@@ -94,7 +94,13 @@ export class AgentService {
       // The agent.key alone must not mint certificates: an admin approves the returning agent again.
       await this.store.markReturning(row);
       this.accepted.delete(input.guid);
-      this.audit.record({ type: 'agent.returning', target: input.guid, clientAddress: input.remoteAddress, outcome: 'success', detail: `${input.hostname}: registered before with the same key; pending approval again` });
+      this.audit.record({
+        type: 'agent.returning',
+        target: input.guid,
+        clientAddress: input.remoteAddress,
+        outcome: 'success',
+        detail: `${input.hostname}: registered before with the same key; pending approval again`,
+      });
       this.log.warn('registered agent registers again with the same key; pending approval again', { guid: input.guid, hostname: input.hostname, csrFingerprint: csr.fingerprint });
       throw pending();
     }
@@ -150,9 +156,11 @@ export class AgentService {
     if (record.state === 'pending') await this.checkHostnameFree(record.hostname, guid);
     const now = this.clock.now();
     const done =
-      record.state === 'pending' ? await this.store.approve(guid, admin, now)
-      : record.state === 'registered' && record.conflictPublicKey ? await this.store.adoptConflictingKey(guid, admin, now)
-      : false;
+      record.state === 'pending'
+        ? await this.store.approve(guid, admin, now)
+        : record.state === 'registered' && record.conflictPublicKey
+          ? await this.store.adoptConflictingKey(guid, admin, now)
+          : false;
     if (!done) throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to approve`);
     this.audit.record({ type: 'agent.approve', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
     return await this.mustGet(guid);

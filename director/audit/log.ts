@@ -22,7 +22,17 @@ export function createAuditLog(store: AuditStore, clock: Clock, onError: (err: u
 }
 
 /** Builds an AuditRecord from a row of table audit_events (same columns in both stores). */
-export function auditRecordFromRow(r: { id: unknown; at: unknown; type: string; outcome: 'success' | 'failure'; actor: string | null; target: string | null; client_address: string | null; backend: string | null; detail: string | null }): AuditRecord {
+export function auditRecordFromRow(r: {
+  id: unknown;
+  at: unknown;
+  type: string;
+  outcome: 'success' | 'failure';
+  actor: string | null;
+  target: string | null;
+  client_address: string | null;
+  backend: string | null;
+  detail: string | null;
+}): AuditRecord {
   const rec: AuditRecord = { id: Number(r.id), at: Number(r.at), type: r.type, outcome: r.outcome };
   if (r.actor !== null) rec.actor = r.actor;
   if (r.target !== null) rec.target = r.target;

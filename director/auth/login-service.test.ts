@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
-import { ApiError } from '../../shared/errors.ts';
+import type { ApiError } from '../../shared/errors.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { createSqliteAuditLog } from '../audit/sqlite.ts';
 import { openDatabase } from '../store/db.ts';
@@ -26,7 +26,8 @@ function fakeBackend(name: string, users: Record<string, string>, groups: string
 const challenger: Authenticator = {
   name: 'radius',
   async authenticate(c) {
-    if (c.challengeState) return c.challengeState === 'c3RhdGU=' && c.otp === '424242' ? { kind: 'ok', backend: 'radius', username: c.username } : { kind: 'reject', backend: 'radius', reason: 'rejected' };
+    if (c.challengeState)
+      return c.challengeState === 'c3RhdGU=' && c.otp === '424242' ? { kind: 'ok', backend: 'radius', username: c.username } : { kind: 'reject', backend: 'radius', reason: 'rejected' };
     return c.password === 'carol-pw' ? { kind: 'challenge', backend: 'radius', expected: ['otp'], message: 'Enter OTP', state: 'c3RhdGU=' } : { kind: 'reject', backend: 'radius', reason: 'rejected' };
   },
 };
@@ -152,7 +153,11 @@ describe('login service', () => {
     const { service } = setup([fakeBackend('a', {}), fakeBackend('down', {})], { otp: otpVerifier(), otpRequired: true });
     expect(await service.health()).toEqual({
       ok: false,
-      backends: [{ name: 'a', ok: true, detail: 'a' }, { name: 'down', ok: false, detail: 'down' }, { name: 'otp:fake-otp', ok: true }],
+      backends: [
+        { name: 'a', ok: true, detail: 'a' },
+        { name: 'down', ok: false, detail: 'down' },
+        { name: 'otp:fake-otp', ok: true },
+      ],
     });
   });
 });
@@ -160,7 +165,10 @@ describe('login service', () => {
 describe('login service: second factor cannot be skipped', () => {
   test('rejects: a forged challenge state does not bypass a required OTP', async () => {
     // A RADIUS server that accepts the password whatever State it gets.
-    const lax: Authenticator = { name: 'radius', authenticate: async (c) => ((c.otp ?? c.password) === 'pw' ? { kind: 'ok', backend: 'radius', username: c.username } : { kind: 'reject', backend: 'radius', reason: 'x' }) };
+    const lax: Authenticator = {
+      name: 'radius',
+      authenticate: async (c) => ((c.otp ?? c.password) === 'pw' ? { kind: 'ok', backend: 'radius', username: c.username } : { kind: 'reject', backend: 'radius', reason: 'x' }),
+    };
     const { service } = setup([lax], { otp: otpVerifier(), otpRequired: true });
     expect(await failure(service.login(input({ password: '', otp: 'pw', state: 'radius:Zm9v' })))).toMatchObject({ code: 'INVALID_CREDENTIALS' });
     expect(await failure(service.login(input({ password: 'pw' })))).toMatchObject({ code: 'INSUFFICIENT_CREDENTIALS' });

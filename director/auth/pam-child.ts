@@ -61,9 +61,7 @@ async function pamChild(): Promise<void> {
   );
   const convStruct = new BigUint64Array([BigInt(conv.ptr ?? 0), 0n]);
   const handleOut = new BigUint64Array(1);
-  const rc0 = input.confdir
-    ? pam.pam_start_confdir!(z(input.service), z(input.user), convStruct, z(input.confdir), handleOut)
-    : pam.pam_start!(z(input.service), z(input.user), convStruct, handleOut);
+  const rc0 = input.confdir ? pam.pam_start_confdir!(z(input.service), z(input.user), convStruct, z(input.confdir), handleOut) : pam.pam_start!(z(input.service), z(input.user), convStruct, handleOut);
   if (rc0 !== 0) return out({ rc: rc0, step: 'start' });
   const h = Number(handleOut[0]);
   const fail = (rc: number, step: PamChildOutput['step']) => {

@@ -15,10 +15,7 @@ export interface CommandRun {
   outputCap?: number;
 }
 
-export type CommandOutcome =
-  | { kind: 'exit'; code: number; stdout: string; stderr: string }
-  | { kind: 'timeout' }
-  | { kind: 'error'; message: string };
+export type CommandOutcome = { kind: 'exit'; code: number; stdout: string; stderr: string } | { kind: 'timeout' } | { kind: 'error'; message: string };
 
 const OUTPUT_CAP = 4096;
 export const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

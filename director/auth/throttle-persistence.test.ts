@@ -37,7 +37,7 @@ test('rejects: a user locked out before a restart is still locked out after it, 
   expect((await started(path, clock)).loaded).toBe(0);
 });
 
-test('ok: a success that clears a user\'s failures is written too', async () => {
+test("ok: a success that clears a user's failures is written too", async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'dcvix-th-')), 'agents.db');
   const clock = new FakeClock();
   const first = await started(path, clock);

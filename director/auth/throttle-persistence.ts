@@ -44,7 +44,11 @@ export class ThrottlePersistence {
     log: Logger,
     intervalMs = 1000,
   ) {
-    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('login throttle write failed', { error }));
+    this.behind = new WriteBehind(
+      () => this.write(),
+      intervalMs,
+      (error) => log.error('login throttle write failed', { error }),
+    );
   }
 
   /** Loads failures newer than `since` (older ones are outside the window); resolves with how many keys. */

@@ -39,7 +39,6 @@ export function parseCertPem(pem: string): CertInfo {
   return parseCertDer(fromPem(pem, 'CERTIFICATE'));
 }
 
-
 /** Checks that `cert` was signed by `issuer` (signature only; validity is the caller's). */
 export async function isSignedBy(cert: CertInfo, issuer: CertInfo): Promise<boolean> {
   try {
@@ -48,5 +47,3 @@ export async function isSignedBy(cert: CertInfo, issuer: CertInfo): Promise<bool
     return false;
   }
 }
-
-

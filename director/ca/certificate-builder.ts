@@ -67,7 +67,9 @@ export async function buildCertificate(profile: CertProfile, signingKey: CryptoK
         critical: false,
         extnValue: new pkijs.AuthorityKeyIdentifier({
           keyIdentifier: new asn1js.OctetString({ valueHex: issuerKeyId }),
-        }).toSchema().toBER(false),
+        })
+          .toSchema()
+          .toBER(false),
       }),
     );
   }
@@ -82,9 +84,7 @@ export async function buildCertificate(profile: CertProfile, signingKey: CryptoK
   }
   const altNames = [
     ...(profile.dnsNames ?? []).map((value) => new pkijs.GeneralName({ type: 2, value })),
-    ...(profile.ipAddresses ?? []).map(
-      (ip) => new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: ipv4Bytes(ip) }) }),
-    ),
+    ...(profile.ipAddresses ?? []).map((ip) => new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: ipv4Bytes(ip) }) })),
   ];
   if (altNames.length) {
     extensions.push(

@@ -28,13 +28,7 @@ class Ed25519AwareEngine extends pkijs.CryptoEngine {
     return this.subtle.sign('Ed25519', privateKey, data);
   }
 
-  override async verifyWithPublicKey(
-    data: BufferSource,
-    signature: any,
-    publicKeyInfo: pkijs.PublicKeyInfo,
-    signatureAlgorithm: pkijs.AlgorithmIdentifier,
-    shaAlgorithm?: string,
-  ): Promise<boolean> {
+  override async verifyWithPublicKey(data: BufferSource, signature: any, publicKeyInfo: pkijs.PublicKeyInfo, signatureAlgorithm: pkijs.AlgorithmIdentifier, shaAlgorithm?: string): Promise<boolean> {
     if (signatureAlgorithm.algorithmId !== ED25519_OID) {
       return super.verifyWithPublicKey(data, signature, publicKeyInfo, signatureAlgorithm, shaAlgorithm);
     }

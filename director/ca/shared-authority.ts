@@ -79,7 +79,7 @@ function installStoreCa(dataDir: string, certPem: string, sealed: Uint8Array, se
     if (mine === theirs) return;
     throw new ClusterMismatchError(
       `this director's CA (${certFile}, SHA-256 ${mine}) differs from the CA in the store (SHA-256 ${theirs}); ` +
-        'move its data_dir CA files away to join the store\'s CA, or point it at its own store',
+        "move its data_dir CA files away to join the store's CA, or point it at its own store",
     );
   }
   let keyPem: string;

@@ -16,4 +16,3 @@ export function commonName(name: pkijs.RelativeDistinguishedNames): string | und
   const cn = name.typesAndValues.find((tv) => tv.type === CN_OID);
   return cn ? String(cn.value.valueBlock.value) : undefined;
 }
-

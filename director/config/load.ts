@@ -132,9 +132,11 @@ export function namingConfigFile<T>(file: string, check: () => T): T {
 
 async function readSecretFile(configFile: string, key: string, value: string): Promise<string> {
   const path = resolve(dirname(resolve(configFile)), value);
-  return Bun.file(path).text().catch(() => {
-    throw new ConfigError(`${configFile}: ${key} ${path} cannot be read`);
-  });
+  return Bun.file(path)
+    .text()
+    .catch(() => {
+      throw new ConfigError(`${configFile}: ${key} ${path} cannot be read`);
+    });
 }
 
 export { ConfigError };

@@ -34,7 +34,16 @@ export function prepareLogin(config: DirectorConfig, deps: { clock: Clock; log: 
  * Login wiring from config: the backend chain and second factor (prepareLogin), the optional second factor, throttling and the audit
  * log. Groups for the policy are the backend's when it knows them (LDAP), else the policy's own.
  */
-export function buildLogin(d: { config: DirectorConfig; prepared: PreparedLogin; stores: Pick<DirectorStores, 'audit' | 'totp'>; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog; throttleFailures?: Map<string, number[]> }) {
+export function buildLogin(d: {
+  config: DirectorConfig;
+  prepared: PreparedLogin;
+  stores: Pick<DirectorStores, 'audit' | 'totp'>;
+  policy: PolicyHolder;
+  clock: Clock;
+  log: Logger;
+  wrapAudit?: (a: AuditLog) => AuditLog;
+  throttleFailures?: Map<string, number[]>;
+}) {
   const audit = (d.wrapAudit ?? ((a: AuditLog) => a))(createAuditLog(d.stores.audit, d.clock, (error) => d.log.error('audit write failed', { error })));
   const otp = d.prepared.otp(d.stores.totp);
   const service = createLoginService({

@@ -55,12 +55,10 @@ export const totpRoutes = (d: { tokens: TokenService; totp?: TotpVerifier }) => 
 
 /** POST /v1/admin/users/{user}/totp/reset: an admin removes a user's TOTP secret (lost phone). */
 export const totpAdminRoutes = (d: { tokens: TokenService; totp?: TotpVerifier; audit: AuditLog }) =>
-  new Elysia({ name: 'director.totp.admin', prefix: '/v1/admin/users' })
-    .use(requireAdmin(d.tokens))
-    .post('/:user/totp/reset', async ({ params, session }) => {
-      if (!d.totp) throw notFound('TOTP_DISABLED', 'built-in TOTP is not enabled on this director');
-      if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');
-      await d.totp.reset(params.user);
-      d.audit.record({ type: 'totp.reset', actor: session.sub, target: params.user, outcome: 'success' });
-      return { ok: true };
-    });
+  new Elysia({ name: 'director.totp.admin', prefix: '/v1/admin/users' }).use(requireAdmin(d.tokens)).post('/:user/totp/reset', async ({ params, session }) => {
+    if (!d.totp) throw notFound('TOTP_DISABLED', 'built-in TOTP is not enabled on this director');
+    if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');
+    await d.totp.reset(params.user);
+    d.audit.record({ type: 'totp.reset', actor: session.sub, target: params.user, outcome: 'success' });
+    return { ok: true };
+  });

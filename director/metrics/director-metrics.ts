@@ -35,7 +35,12 @@ export function createDirectorMetrics() {
   const logins = new Counter({ name: 'dcvix_logins_total', help: 'Login attempts by outcome and backend', labelNames: ['outcome', 'backend'], registers });
   const policyReloads = new Counter({ name: 'dcvix_policy_reloads_total', help: 'Policy reloads (SIGHUP) by outcome', labelNames: ['outcome'], registers });
   const verifier = new Counter({ name: 'dcvix_verifier_requests_total', help: 'DCV auth-token verifications by result (yes/no) and reason', labelNames: ['result', 'reason'], registers });
-  const resolver = new Counter({ name: 'dcvix_resolver_requests_total', help: 'DCV Connection Gateway session resolutions by result (yes/no) and reason', labelNames: ['result', 'reason'], registers });
+  const resolver = new Counter({
+    name: 'dcvix_resolver_requests_total',
+    help: 'DCV Connection Gateway session resolutions by result (yes/no) and reason',
+    labelNames: ['result', 'reason'],
+    registers,
+  });
   const placementDuration = new Histogram({
     name: 'dcvix_placement_duration_seconds',
     help: 'Pool placement duration (choice plus the agent creating the session) by outcome',

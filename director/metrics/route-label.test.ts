@@ -28,7 +28,14 @@ describe('route labels', () => {
       '/assets/main-abc.js',
       '/v1/health',
     ]);
-    expect(labels).toEqual(['/v1/admin/agents/:guid/approve', '/v1/admin/agents/:guid/approve', '/v1/user/sessions/:id/connection.dcv', '/v1/user/sessions/:id/connection.dcv', '/assets/:file', '/v1/health']);
+    expect(labels).toEqual([
+      '/v1/admin/agents/:guid/approve',
+      '/v1/admin/agents/:guid/approve',
+      '/v1/user/sessions/:id/connection.dcv',
+      '/v1/user/sessions/:id/connection.dcv',
+      '/assets/:file',
+      '/v1/health',
+    ]);
   });
 
   test('ok: every unmatched path (scanners, typos) shares one "unmatched" label', async () => {

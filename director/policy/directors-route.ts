@@ -8,14 +8,19 @@ import type { TokenService } from '../tokens/token-service.ts';
  * loaded, and a warning when they disagree (policy files differ between hosts, or a SIGHUP was missed).
  */
 export const adminDirectorsRoute = (d: { tokens: TokenService; registry: DirectorRegistry; selfId: string }) =>
-  new Elysia({ name: 'director.admin.directors', prefix: '/v1/admin' })
-    .use(requireAdmin(d.tokens))
-    .get('/directors', async () => {
-      const list = await d.registry.list(DIRECTOR_ALIVE_MS);
-      const disagree = policyDisagreement(list);
-      return {
-        directors: list.map((x) => ({ id: x.id, name: x.name, policyHash: x.policyHash, startedAt: new Date(x.startedAt).toISOString(), lastSeen: new Date(x.lastSeen).toISOString(), self: x.id === d.selfId })),
-        policyConsistent: !disagree,
-        ...(disagree ? { warning: 'directors run with different policies: make the policy files equal on every director and send SIGHUP' } : {}),
-      };
-    });
+  new Elysia({ name: 'director.admin.directors', prefix: '/v1/admin' }).use(requireAdmin(d.tokens)).get('/directors', async () => {
+    const list = await d.registry.list(DIRECTOR_ALIVE_MS);
+    const disagree = policyDisagreement(list);
+    return {
+      directors: list.map((x) => ({
+        id: x.id,
+        name: x.name,
+        policyHash: x.policyHash,
+        startedAt: new Date(x.startedAt).toISOString(),
+        lastSeen: new Date(x.lastSeen).toISOString(),
+        self: x.id === d.selfId,
+      })),
+      policyConsistent: !disagree,
+      ...(disagree ? { warning: 'directors run with different policies: make the policy files equal on every director and send SIGHUP' } : {}),
+    };
+  });

@@ -50,7 +50,11 @@ export class PolicyHolder {
   private status: PolicyStatus;
   private raw: { users: unknown; pools: unknown } = { users: {}, pools: {} };
 
-  constructor(private readonly dir: string, private readonly log: Logger, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly dir: string,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
     this.status = { loadedAt: null, lastAttemptAt: null, lastError: null, files: Object.values(POLICY_FILES).map((f) => join(dir, f)) };
   }
 

@@ -19,31 +19,29 @@ export interface AgentUpdateDeps {
 
 /** POST /v1/agent/update (mTLS): an agent reports its sessions, stats and tags. */
 export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
-  new Elysia({ name: 'director.agents.update', prefix: '/v1/agent' })
-    .use(requireAgent(deps.agents))
-    .post(
-      '/update',
-      ({ body, agent, request }) => {
-        const { update, skipped } = parseAgentUpdate(jsonObject(body));
-        if (skipped.length) {
-          deps.log?.warn('agent update items skipped', { guid: agent.guid, hostname: agent.hostname, skipped: skipped.length, reasons: skipped.slice(0, 5).map((s) => s.reason) });
-          deps.onSkipped?.(skipped);
-        }
-        deps.state.applyUpdate({
-          guid: agent.guid,
-          // The registered host name, not whatever the body claims: policy names servers by it.
-          hostname: agent.hostname,
-          address: connectionInfo(request).remoteAddress,
-          agentPort: update.agentPort ?? deps.defaultAgentPort,
-          stats: update.stats,
-          tags: update.tags,
-          version: update.version,
-          dcvError: update.dcvError,
-          dcvTimeoutMs: update.dcvTimeoutMs,
-          sessions: update.sessions,
-        });
-        deps.agents.markSeen(agent.guid);
-        return { ok: true, sessions: update.sessions.length, skipped: skipped.length };
-      },
-      { parse: 'text' },
-    );
+  new Elysia({ name: 'director.agents.update', prefix: '/v1/agent' }).use(requireAgent(deps.agents)).post(
+    '/update',
+    ({ body, agent, request }) => {
+      const { update, skipped } = parseAgentUpdate(jsonObject(body));
+      if (skipped.length) {
+        deps.log?.warn('agent update items skipped', { guid: agent.guid, hostname: agent.hostname, skipped: skipped.length, reasons: skipped.slice(0, 5).map((s) => s.reason) });
+        deps.onSkipped?.(skipped);
+      }
+      deps.state.applyUpdate({
+        guid: agent.guid,
+        // The registered host name, not whatever the body claims: policy names servers by it.
+        hostname: agent.hostname,
+        address: connectionInfo(request).remoteAddress,
+        agentPort: update.agentPort ?? deps.defaultAgentPort,
+        stats: update.stats,
+        tags: update.tags,
+        version: update.version,
+        dcvError: update.dcvError,
+        dcvTimeoutMs: update.dcvTimeoutMs,
+        sessions: update.sessions,
+      });
+      deps.agents.markSeen(agent.guid);
+      return { ok: true, sessions: update.sessions.length, skipped: skipped.length };
+    },
+    { parse: 'text' },
+  );

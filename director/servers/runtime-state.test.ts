@@ -13,7 +13,7 @@ const update = (sessions: { id: string }[]) => ({
   sessions: sessions.map((s) => ({ id: s.id, owner: 'alice', type: 'virtual' as const, numOfConnections: 0 })),
 });
 
-test('ok: updates replace a server\'s sessions; silent servers go offline', () => {
+test("ok: updates replace a server's sessions; silent servers go offline", () => {
   const clock = new FakeClock();
   const state = new RuntimeState(clock);
   state.applyUpdate(update([{ id: 'a' }, { id: 'b' }]));

@@ -83,7 +83,18 @@ export class RuntimeState {
   }
 
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
-  applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; dcvTimeoutMs?: number; sessions: DcvSession[] }): void {
+  applyUpdate(u: {
+    guid: string;
+    hostname: string;
+    address: string;
+    agentPort: number;
+    stats: AgentStats;
+    tags: string[];
+    version?: string;
+    dcvError?: string;
+    dcvTimeoutMs?: number;
+    sessions: DcvSession[];
+  }): void {
     const now = this.clock.now();
     const holder = this.servers.get(u.hostname);
     if (holder && holder.guid !== u.guid) throw conflict('HOSTNAME_TAKEN', `host name ${u.hostname} is held by another agent`);
@@ -118,7 +129,14 @@ export class RuntimeState {
     for (const s of u.sessions) {
       reported.add(s.id);
       const prior = this.sessions.get(s.id);
-      this.putSession({ ...s, serverId: u.hostname, refreshedAt: now, confirmed: true, ...(prior?.pool ? { pool: prior.pool } : {}), ...(prior?.createdByDirector ? { createdByDirector: true } : {}) });
+      this.putSession({
+        ...s,
+        serverId: u.hostname,
+        refreshedAt: now,
+        confirmed: true,
+        ...(prior?.pool ? { pool: prior.pool } : {}),
+        ...(prior?.createdByDirector ? { createdByDirector: true } : {}),
+      });
     }
     // A confirmed session the agent no longer lists is gone (closed on the host or reaped). One the
     // director just created may be missing from an update the agent built before the create.

@@ -110,8 +110,22 @@ test('ok: a stale pool member answers reconnects but is not chosen for a new ses
   await before.writer.stop();
   const { state } = await restarted(path, clock);
   const created: string[] = [];
-  const agents = { createSession: async (_s: unknown, req: { sessionId: string; userId: string }) => (created.push(req.userId), { session: { id: req.sessionId, owner: req.userId, type: 'virtual', numOfConnections: 0 } }) } as unknown as AgentClient;
-  const service = new SessionService({ state, policy, agents, audit: { record: () => {}, list: async () => [] }, log: silentLogger, offlineAfterMs: 90_000, clock, agentRequestTimeoutMs: 30_000, cooldownMs: 300_000 });
+  const agents = {
+    createSession: async (_s: unknown, req: { sessionId: string; userId: string }) => (
+      created.push(req.userId), { session: { id: req.sessionId, owner: req.userId, type: 'virtual', numOfConnections: 0 } }
+    ),
+  } as unknown as AgentClient;
+  const service = new SessionService({
+    state,
+    policy,
+    agents,
+    audit: { record: () => {}, list: async () => [] },
+    log: silentLogger,
+    offlineAfterMs: 90_000,
+    clock,
+    agentRequestTimeoutMs: 30_000,
+    cooldownMs: 300_000,
+  });
   const again = await service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'virtual');
   expect(again).toMatchObject({ reconnected: true, session: { id: 'alice-1' } });
   await expect(service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'virtual')).rejects.toMatchObject({ status: 503, code: 'NO_SERVER_AVAILABLE' });
@@ -144,7 +158,10 @@ test('ok: orphaned sessions of a revoked agent survive restarts (out of placemen
 
   const after = await restarted(path, clock, revoked);
   expect(after.loaded).toEqual({ servers: 1, sessions: 2, skipped: 0 });
-  expect(after.state.sessionsOn('ws1').map((s) => [s.id, s.orphaned])).toEqual([['o1', true], ['o2', true]]);
+  expect(after.state.sessionsOn('ws1').map((s) => [s.id, s.orphaned])).toEqual([
+    ['o1', true],
+    ['o2', true],
+  ]);
   // Not a server anyone is placed on or sees in the server lists.
   expect([...after.state.serverIds()]).toEqual(['ws2']);
   expect(after.state.server('ws1')).toBeUndefined();

@@ -27,7 +27,11 @@ export class RuntimeStateWriter {
     log: Logger,
     intervalMs = 1000,
   ) {
-    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('runtime state write failed', { error }));
+    this.behind = new WriteBehind(
+      () => this.write(),
+      intervalMs,
+      (error) => log.error('runtime state write failed', { error }),
+    );
   }
 
   /**

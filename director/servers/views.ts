@@ -32,7 +32,16 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
   const servers = [];
   for (const s of state.allServers()) {
     if (!mayUseServer(e, s.id)) continue;
-    servers.push({ id: s.id, online: state.isOnline(s, offlineAfterMs), stale: s.stale === true, health: healthView(state.health(s)), tags: s.tags, stats: s.stats, lastSeen: new Date(s.lastSeen).toISOString(), sessions: mine(s.id) });
+    servers.push({
+      id: s.id,
+      online: state.isOnline(s, offlineAfterMs),
+      stale: s.stale === true,
+      health: healthView(state.health(s)),
+      tags: s.tags,
+      stats: s.stats,
+      lastSeen: new Date(s.lastSeen).toISOString(),
+      sessions: mine(s.id),
+    });
   }
   // Servers named in the policy but never heard from are shown offline, so users know they exist.
   if (!e.allServers) {

@@ -16,7 +16,15 @@ const server = (id: string, load1: number, cores: number, free: number): ServerE
   healthSince: 0,
   stats: { hostname: id, free_memory: free, total_memory: 64e9, cores, cpu_usage: 0, load1, load5: 0, load15: 0 },
 });
-const session = (id: string, serverId: string, owner: string, type: 'console' | 'virtual' = 'virtual'): SessionEntry => ({ id, serverId, owner, type, numOfConnections: 0, refreshedAt: 0, confirmed: true });
+const session = (id: string, serverId: string, owner: string, type: 'console' | 'virtual' = 'virtual'): SessionEntry => ({
+  id,
+  serverId,
+  owner,
+  type,
+  numOfConnections: 0,
+  refreshedAt: 0,
+  confirmed: true,
+});
 const cand = (s: ServerEntry, sessions: SessionEntry[] = []): Candidate => ({ server: s, sessions });
 
 describe('placement', () => {
@@ -43,7 +51,7 @@ describe('placement', () => {
     const noStats = { ...server('a', 0, 1, 0), stats: null };
     expect(chooseServer([cand(noStats), cand(server('b', 3, 1, 1e9))], 'virtual')?.id).toBe('b');
   });
-  test('ok: reconnect finds the user\'s own session of the same type only', () => {
+  test("ok: reconnect finds the user's own session of the same type only", () => {
     const c = [cand(server('a', 0, 1, 0), [session('s1', 'a', 'alice', 'console'), session('s2', 'a', 'bob')])];
     expect(existingSession(c, 'alice', 'console')?.id).toBe('s1');
     expect(existingSession(c, 'alice', 'virtual')).toBeUndefined();

@@ -67,7 +67,11 @@ function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
     onPlacementFailure: (r) => failures.push(r),
   });
   const create = (user = 'alice', target: { poolId?: string; serverId?: string } = { poolId: 'p' }) => service.createForUser({ user, groups: [] }, target, 'virtual');
-  const createErr = (user = 'alice', target?: { poolId?: string; serverId?: string }) => create(user, target).then(() => undefined, (e: ApiError) => e);
+  const createErr = (user = 'alice', target?: { poolId?: string; serverId?: string }) =>
+    create(user, target).then(
+      () => undefined,
+      (e: ApiError) => e,
+    );
   const health = (id: string) => state.health(state.server(id)!);
   return { service, state, clock, behaviour, calls, failures, update, create, createErr, health };
 }
@@ -161,9 +165,15 @@ describe('placement routes around broken hosts', () => {
     const t = setup(['ws1', 'ws2']);
     t.behaviour.set('ws2', { fail: licences() });
     await t.service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'console');
-    const err = await t.service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'console').then(() => undefined, (e: ApiError) => e);
+    const err = await t.service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'console').then(
+      () => undefined,
+      (e: ApiError) => e,
+    );
     expect([err?.status, err?.code]).toEqual([503, 'NO_HEALTHY_SERVER']);
-    const busy = await t.service.createForUser({ user: 'carol', groups: [] }, { poolId: 'p' }, 'console').then(() => undefined, (e: ApiError) => e);
+    const busy = await t.service.createForUser({ user: 'carol', groups: [] }, { poolId: 'p' }, 'console').then(
+      () => undefined,
+      (e: ApiError) => e,
+    );
     expect([busy?.status, busy?.code]).toEqual([503, 'NO_SERVER_AVAILABLE']);
   });
 

@@ -196,9 +196,24 @@ export class SessionService {
       const reported = res.session;
       // The agent's id wins: a Go dcvix agent may answer with an existing session of this owner and type.
       const sid = reported.id;
-      const entry = this.d.state.addSession({ ...reported, id: sid, owner, type, numOfConnections: reported.numOfConnections ?? 0, serverId: server.id, createdByDirector: true, ...(pool ? { pool } : {}) });
+      const entry = this.d.state.addSession({
+        ...reported,
+        id: sid,
+        owner,
+        type,
+        numOfConnections: reported.numOfConnections ?? 0,
+        serverId: server.id,
+        createdByDirector: true,
+        ...(pool ? { pool } : {}),
+      });
       await this.d.persist?.(server.id).catch((error) => this.d.log.error('new session not persisted', { sessionId: sid, error }));
-      this.d.audit.record({ type: 'session.create', actor, target: sid, outcome: 'success', detail: `${server.id} ${type} for ${owner}${sid === id ? '' : ` (agent reused ${sid} instead of ${id})`}` });
+      this.d.audit.record({
+        type: 'session.create',
+        actor,
+        target: sid,
+        outcome: 'success',
+        detail: `${server.id} ${type} for ${owner}${sid === id ? '' : ` (agent reused ${sid} instead of ${id})`}`,
+      });
       this.d.log.info('session created', { sessionId: sid, server: server.id, owner, type, pool });
       return entry;
     } catch (err) {
@@ -221,9 +236,11 @@ export class SessionService {
     const prior = this.userLocks.get(key) ?? Promise.resolve();
     const next = prior.catch(() => {}).then(fn);
     this.userLocks.set(key, next);
-    void next.catch(() => {}).finally(() => {
-      if (this.userLocks.get(key) === next) this.userLocks.delete(key);
-    });
+    void next
+      .catch(() => {})
+      .finally(() => {
+        if (this.userLocks.get(key) === next) this.userLocks.delete(key);
+      });
     return next;
   }
 }

@@ -5,7 +5,12 @@ import { SESSION_ID_RE } from '../../shared/api/agent-wire.ts';
  * plus 8 random hex digits, e.g. "alice-3f2a9c1d". Always matches SESSION_ID_RE.
  */
 export function newSessionId(owner: string): string {
-  const prefix = owner.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 40) || 's';
+  const prefix =
+    owner
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '')
+      .slice(0, 40) || 's';
   const suffix = Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex');
   const id = `${prefix}-${suffix}`;
   return SESSION_ID_RE.test(id) ? id : `s-${suffix}`;

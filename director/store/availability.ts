@@ -47,7 +47,12 @@ export class StoreMonitor {
   private timer: ReturnType<typeof setInterval> | undefined;
   private probing = false;
 
-  constructor(private readonly sql: SQL, private readonly log: Logger, private readonly onRecovered: () => void, private readonly intervalMs = 1000) {}
+  constructor(
+    private readonly sql: SQL,
+    private readonly log: Logger,
+    private readonly onRecovered: () => void,
+    private readonly intervalMs = 1000,
+  ) {}
 
   get available(): boolean {
     return this.up;

@@ -26,7 +26,13 @@ export const sampleSession = (id: string, serverId: string, pool?: string): Sess
 export function runtimeStoresContract(name: string, open: () => Promise<{ store: RuntimeStores; reopen: () => Promise<RuntimeStores> }>) {
   test(`ok: ${name}: servers and their sessions (pool included) come back after a reopen, unknown fields too`, async () => {
     const { store, reopen } = await open();
-    await store.saveServers([{ server: sampleServer('ws1', { health: { status: 'healthy' } }), sessions: [sampleSession('s1', 'ws1', 'eng')] }, { server: sampleServer('ws2'), sessions: [] }], []);
+    await store.saveServers(
+      [
+        { server: sampleServer('ws1', { health: { status: 'healthy' } }), sessions: [sampleSession('s1', 'ws1', 'eng')] },
+        { server: sampleServer('ws2'), sessions: [] },
+      ],
+      [],
+    );
     await store.saveServers([{ server: sampleServer('ws2', { tags: ['new'] }), sessions: [] }], []);
     const loaded = (await (await reopen()).loadServers()).sort((a, b) => a.server.id.localeCompare(b.server.id));
     expect(loaded).toEqual([
@@ -37,7 +43,13 @@ export function runtimeStoresContract(name: string, open: () => Promise<{ store:
 
   test(`ok: ${name}: removed servers go, in the same call as puts`, async () => {
     const { store } = await open();
-    await store.saveServers([{ server: sampleServer('ws1'), sessions: [] }, { server: sampleServer('ws2'), sessions: [] }], []);
+    await store.saveServers(
+      [
+        { server: sampleServer('ws1'), sessions: [] },
+        { server: sampleServer('ws2'), sessions: [] },
+      ],
+      [],
+    );
     await store.saveServers([{ server: sampleServer('ws3'), sessions: [] }], ['ws1', 'never-there']);
     expect((await store.loadServers()).map((s) => s.server.id).sort()).toEqual(['ws2', 'ws3']);
   });
@@ -54,7 +66,14 @@ export function runtimeStoresContract(name: string, open: () => Promise<{ store:
 
   test(`ok: ${name}: throttle entries by opaque key survive a reopen; those older than the window do not load`, async () => {
     const { store, reopen } = await open();
-    await store.saveThrottle([{ key: 'u:alice', failures: [100, 200] }, { key: 'a:10.0.0.1|u:bob', failures: [900] }, { key: 'gone', failures: [950] }], []);
+    await store.saveThrottle(
+      [
+        { key: 'u:alice', failures: [100, 200] },
+        { key: 'a:10.0.0.1|u:bob', failures: [900] },
+        { key: 'gone', failures: [950] },
+      ],
+      [],
+    );
     await store.saveThrottle([], ['gone']);
     const again = await reopen();
     expect((await again.loadThrottle(0)).sort((a, b) => a.key.localeCompare(b.key))).toEqual([

@@ -10,9 +10,7 @@ export function createSqliteRuntimeStores(db: Database): RuntimeStores {
     servers: db.query<{ entry: string; sessions: string }, []>('SELECT entry, sessions FROM runtime_servers'),
     putServer: db.query('INSERT OR REPLACE INTO runtime_servers (id, guid, entry, sessions, written_at) VALUES (?, ?, ?, ?, ?)'),
     dropServer: db.query('DELETE FROM runtime_servers WHERE id = ?'),
-    addUse: db.query<{ uses: number }, [string, number]>(
-      'INSERT INTO connection_token_uses (jti, uses, expires_at) VALUES (?1, 1, ?2) ON CONFLICT (jti) DO UPDATE SET uses = uses + 1 RETURNING uses',
-    ),
+    addUse: db.query<{ uses: number }, [string, number]>('INSERT INTO connection_token_uses (jti, uses, expires_at) VALUES (?1, 1, ?2) ON CONFLICT (jti) DO UPDATE SET uses = uses + 1 RETURNING uses'),
     purgeUses: db.query('DELETE FROM connection_token_uses WHERE expires_at < ?'),
     throttle: db.query<{ key: string; failures: string }, [number]>('SELECT key, failures FROM login_throttle WHERE newest >= ?'),
     purgeThrottle: db.query('DELETE FROM login_throttle WHERE newest < ?'),

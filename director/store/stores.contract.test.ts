@@ -36,7 +36,13 @@ afterAll(async () => {
 });
 
 const reg = (guid: string, hostname: string, now: number, key = 1) => ({
-  guid, hostname, publicKey: new Uint8Array([key, 2, 3]), csr: new Uint8Array([9, 9]), csrFingerprint: `FP${key}`, remoteAddress: '10.0.0.9', now,
+  guid,
+  hostname,
+  publicKey: new Uint8Array([key, 2, 3]),
+  csr: new Uint8Array([9, 9]),
+  csrFingerprint: `FP${key}`,
+  remoteAddress: '10.0.0.9',
+  now,
 });
 
 describe.each(backends)('store contract on $name', (backend) => {

@@ -7,15 +7,7 @@ import { xchacha20 } from '@noble/ciphers/chacha.js';
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import {
-  type Claims,
-  InvalidKeyError,
-  InvalidTokenError,
-  LocalDecrypt,
-  LocalEncrypt,
-  LocalProtocol,
-  PAE,
-} from 'paseto';
+import { type Claims, InvalidKeyError, InvalidTokenError, LocalDecrypt, LocalEncrypt, LocalProtocol, PAE } from 'paseto';
 import type { LocalKey } from 'paseto/v4/local';
 
 const encoder = new TextEncoder();
@@ -120,11 +112,7 @@ export interface V4LocalOptions {
  * Encrypts `claims` exactly as given (no `iat`/`exp` added: callers set their own registered claims).
  * `nonceForTests` pins the 32-byte nonce for test vectors; never pass it in production.
  */
-export async function encryptV4Local(
-  key: Uint8Array,
-  claims: Claims,
-  opts: V4LocalOptions & { nonceForTests?: Uint8Array } = {},
-): Promise<string> {
+export async function encryptV4Local(key: Uint8Array, claims: Claims, opts: V4LocalOptions & { nonceForTests?: Uint8Array } = {}): Promise<string> {
   const fixed = opts.nonceForTests;
   const protocol = fixed ? createV4Local(() => fixed) : v4Local;
   return protocol.Encrypt(v4LocalKey(key), claims, {
@@ -141,11 +129,7 @@ export async function encryptV4Local(
  * any failure: malformed or other-version token, wrong key, tampering, footer or implicit-assertion
  * mismatch, a missing `exp`, or `exp`/`nbf`/`iat` out of range at `now` (default: the system clock).
  */
-export async function decryptV4Local(
-  key: Uint8Array,
-  token: string,
-  opts: V4LocalOptions & { now?: Date } = {},
-): Promise<Claims> {
+export async function decryptV4Local(key: Uint8Array, token: string, opts: V4LocalOptions & { now?: Date } = {}): Promise<Claims> {
   const { claims } = await v4Local.Decrypt(v4LocalKey(key), token, {
     footer: bytes(opts.footer),
     implicitAssertion: bytes(opts.implicit),

@@ -12,7 +12,7 @@ const claims = (over: Partial<{ sub: string; jti: string; exp: string; iat: stri
   ...over,
 });
 
-test('ok: a logged-out token and its login\'s renewals are refused until they expire, then forgotten (memory and store)', async () => {
+test("ok: a logged-out token and its login's renewals are refused until they expire, then forgotten (memory and store)", async () => {
   const clock = new FakeClock(1_000_000);
   const db = openDatabase(':memory:');
   const r = await Revocations.open(createSqliteRevocationStore(db), clock);
@@ -29,7 +29,7 @@ test('ok: a logged-out token and its login\'s renewals are refused until they ex
   expect((await Revocations.open(createSqliteRevocationStore(db), clock)).isRevoked(claims())).toBe(false);
 });
 
-test('rejects: tokens whose authTime is before the user\'s validAfter, renewed or not; later logins pass', async () => {
+test("rejects: tokens whose authTime is before the user's validAfter, renewed or not; later logins pass", async () => {
   const clock = new FakeClock(2_000_000);
   const r = await Revocations.open(createSqliteRevocationStore(openDatabase(':memory:')), clock);
   await r.signOutEverywhere('alice');

@@ -20,7 +20,10 @@ export class Revocations {
   private readonly revoked = new Map<string, number>();
   private readonly validAfter = new Map<string, number>();
 
-  private constructor(private readonly store: RevocationStore, private readonly clock: Clock) {}
+  private constructor(
+    private readonly store: RevocationStore,
+    private readonly clock: Clock,
+  ) {}
 
   /** Loads the revocations in force from the store. */
   static async open(store: RevocationStore, clock: Clock): Promise<Revocations> {

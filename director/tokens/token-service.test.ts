@@ -14,7 +14,10 @@ function setup() {
 
 /** Asserts an ApiError 401 with `code` whose message does not echo the token. */
 async function rejects(p: Promise<unknown>, code: string, token: string) {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApiError);
   const api = err as ApiError;
   expect(api.status).toBe(401);

@@ -144,11 +144,7 @@ export class TokenService {
     const expiresAt = now + ttlMs;
     const jti = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
     const iso = (ms: number) => new Date(ms).toISOString();
-    const token = await encryptV4Local(
-      this.key,
-      { ...claims, purpose, iat: iso(now), nbf: iso(now), exp: iso(expiresAt), jti },
-      { implicit: IMPLICIT[purpose] },
-    );
+    const token = await encryptV4Local(this.key, { ...claims, purpose, iat: iso(now), nbf: iso(now), exp: iso(expiresAt), jti }, { implicit: IMPLICIT[purpose] });
     return { token, expiresAt, jti };
   }
 

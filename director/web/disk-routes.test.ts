@@ -38,7 +38,7 @@ describe('web app from web_dir (@elysiajs/static)', () => {
   });
 
   test('ok: every asset the build wrote is served from disk as written, immutable', async () => {
-    const manifest = await Bun.file(join(webDir, 'manifest.json')).json() as { files: { path: string }[] };
+    const manifest = (await Bun.file(join(webDir, 'manifest.json')).json()) as { files: { path: string }[] };
     const assets = manifest.files.map((file) => file.path).filter((path) => path.startsWith('/assets/'));
     expect(assets.some((path) => /\/assets\/main-[a-z0-9]+\.js$/.test(path))).toBe(true);
     for (const path of assets) {

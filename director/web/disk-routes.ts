@@ -51,10 +51,13 @@ export async function diskWebRoutes(webDir: string): Promise<Elysia<any, any, an
   return new Elysia({ name: 'director.web-dir' })
     .get('/', index)
     .get('/index.html', index)
-    .guard({
-      beforeHandle({ request }) {
-        const name = decodeURIComponent(new URL(request.url).pathname.slice('/assets/'.length));
-        if (!ASSET_NAME.test(name) || !existsSync(join(assetsDir, name))) throw missingAsset();
+    .guard(
+      {
+        beforeHandle({ request }) {
+          const name = decodeURIComponent(new URL(request.url).pathname.slice('/assets/'.length));
+          if (!ASSET_NAME.test(name) || !existsSync(join(assetsDir, name))) throw missingAsset();
+        },
       },
-    }, (guarded) => guarded.use(assets));
+      (guarded) => guarded.use(assets),
+    );
 }

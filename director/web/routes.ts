@@ -36,8 +36,7 @@ function respond(request: Request, file: ServedFile, headers: Record<string, str
   return new Response(gzip ? file.gzip : file.body, { headers: gzip ? { ...base, 'content-encoding': 'gzip' } : base });
 }
 
-const unavailable = () =>
-  new ApiError(503, 'WEB_APP_UNAVAILABLE', 'the web app is not available right now; the server log has the details', undefined, { 'retry-after': '5' });
+const unavailable = () => new ApiError(503, 'WEB_APP_UNAVAILABLE', 'the web app is not available right now; the server log has the details', undefined, { 'retry-after': '5' });
 
 export interface WebRoutesOptions {
   log?: Logger;

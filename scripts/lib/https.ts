@@ -6,7 +6,10 @@ export interface Call {
   headers: Headers;
 }
 
-export async function call(url: string, init: RequestInit & { ca?: string; cert?: string; key?: string; cookie?: string; json?: unknown; checkServerIdentity?: (host: string, cert: any) => Error | undefined } = {}): Promise<Call> {
+export async function call(
+  url: string,
+  init: RequestInit & { ca?: string; cert?: string; key?: string; cookie?: string; json?: unknown; checkServerIdentity?: (host: string, cert: any) => Error | undefined } = {},
+): Promise<Call> {
   const headers = new Headers(init.headers);
   if (init.cookie) headers.set('cookie', init.cookie);
   let body = init.body;

@@ -1,12 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../errors.ts';
-import {
-  isConfigValue,
-  isSessionId,
-  isUserName,
-  parseConfigRequest,
-  parseCreateSessionRequest,
-} from './agent-wire.ts';
+import { isConfigValue, isSessionId, isUserName, parseConfigRequest, parseCreateSessionRequest } from './agent-wire.ts';
 
 const INJECTIONS = ['--foo', '-x', 'a;rm -rf /', '../x', 'a/b', 'a b', 'sé', 'ß', 'a\nb', 'a\u0000', '$(id)', '`id`', 'x'.repeat(200), ''];
 
@@ -53,7 +47,7 @@ describe('validators', () => {
 });
 
 describe('parseCreateSessionRequest', () => {
-  test('ok: the specification\'s example', () => {
+  test("ok: the specification's example", () => {
     expect(parseCreateSessionRequest({ userId: 'john', sessionType: 'console', sessionId: 'test' })).toEqual({
       userId: 'john',
       sessionType: 'console',
@@ -77,7 +71,7 @@ describe('parseCreateSessionRequest', () => {
 });
 
 describe('parseConfigRequest', () => {
-  test('ok: the specification\'s example, and numbers/booleans become bare literals', () => {
+  test("ok: the specification's example, and numbers/booleans become bare literals", () => {
     expect(parseConfigRequest({ config: [{ section: 'display', key: 'quality', value: '(30,80)' }] })).toEqual({
       config: [{ section: 'display', key: 'quality', value: '(30,80)' }],
     });

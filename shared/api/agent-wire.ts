@@ -3,7 +3,7 @@
  * ends up in a `dcv` argv. The agent runs `dcv` as root, so every id, user name and config value is
  * checked against a strict charset here and again just before spawning (defence in depth).
  */
-import { ApiError, badRequest } from '../errors.ts';
+import { type ApiError, badRequest } from '../errors.ts';
 
 export type SessionType = 'console' | 'virtual';
 

@@ -16,7 +16,12 @@ export function allowedMethodsIndex(routes: () => readonly RouteRef[]): (path: s
       .filter((r) => !r.path.includes('*') && r.method !== 'ALL')
       .map((r) => ({
         method: r.method,
-        re: new RegExp(`^${r.path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('/')}/?$`),
+        re: new RegExp(
+          `^${r.path
+            .split('/')
+            .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+            .join('/')}/?$`,
+        ),
       }));
   return (path) => {
     compiled ??= compile();

@@ -82,7 +82,7 @@ async function askHttp2(from: string, pieces: Buffer[]): Promise<string> {
 const header = (address: string) => buildProxyV2({ address, port: 40_000 });
 
 describe('PROXY protocol v2 front', () => {
-  test('ok: a trusted proxy\'s header gives the real client address, over HTTP/1.1 and HTTP/2', async () => {
+  test("ok: a trusted proxy's header gives the real client address, over HTTP/1.1 and HTTP/2", async () => {
     expect(await askHttp1(TRUSTED, [header('192.0.2.10')])).toBe('192.0.2.10');
     expect(await askHttp2(TRUSTED, [header('192.0.2.11')])).toBe('192.0.2.11');
   });
@@ -92,7 +92,7 @@ describe('PROXY protocol v2 front', () => {
     expect(await askHttp1(TRUSTED, [h.subarray(0, 5), h.subarray(5, 14), h.subarray(14)])).toBe('192.0.2.12');
   });
 
-  test('ok: LOCAL (health checks) is served with the proxy\'s own address and no refusal', async () => {
+  test("ok: LOCAL (health checks) is served with the proxy's own address and no refusal", async () => {
     const before = refused.length;
     expect(await askHttp1(TRUSTED, [buildProxyV2('local')])).toBe(TRUSTED);
     expect(refused.length).toBe(before);

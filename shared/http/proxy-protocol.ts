@@ -76,7 +76,10 @@ function compressIpv6(groups: string[]): string {
   // Longest run of zero groups becomes "::".
   let best = [-1, 0];
   for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') { i++; continue; }
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === '0') j++;
     if (j - i > best[1]! && j - i > 1) best = [i, j - i];

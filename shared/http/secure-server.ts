@@ -244,8 +244,12 @@ function refuseMalformed(err: NodeJS.ErrnoException & { code?: string }, socket:
   }
   const tooBig = err.code === 'HPE_HEADER_OVERFLOW';
   const status = tooBig ? 431 : 400;
-  const body = JSON.stringify(envelope(new ApiError(status, tooBig ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooBig ? 'request headers are too large' : 'malformed HTTP request'), crypto.randomUUID()));
-  socket.end(`HTTP/1.1 ${status} ${tooBig ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\nstrict-transport-security: ${HARDENING_HEADERS['strict-transport-security']}\r\nx-content-type-options: nosniff\r\n\r\n${body}`);
+  const body = JSON.stringify(
+    envelope(new ApiError(status, tooBig ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooBig ? 'request headers are too large' : 'malformed HTTP request'), crypto.randomUUID()),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${tooBig ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\nstrict-transport-security: ${HARDENING_HEADERS['strict-transport-security']}\r\nx-content-type-options: nosniff\r\n\r\n${body}`,
+  );
 }
 
 function toHeaders(incoming: IncomingHttpHeaders): Headers {

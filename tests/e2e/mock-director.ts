@@ -22,7 +22,13 @@ const err = (status: number, code: string, message: string, extra: Record<string
   Response.json({ error: { code, message, requestId: crypto.randomUUID(), ...extra } }, { status, headers });
 
 const stats = (cpu: number, freeGb: number, totalGb: number, cores: number) => ({
-  free_memory: freeGb * 1e9, total_memory: totalGb * 1e9, cores, cpu_usage: cpu, load1: cpu / 25, load5: cpu / 30, load15: cpu / 35,
+  free_memory: freeGb * 1e9,
+  total_memory: totalGb * 1e9,
+  cores,
+  cpu_usage: cpu,
+  load1: cpu / 25,
+  load5: cpu / 30,
+  load15: cpu / 35,
 });
 
 export interface MockDirector {
@@ -76,14 +82,78 @@ export function startMockDirector(): MockDirector {
   const sessionCount = (serverId: string) => state.sessions.filter((s) => s.serverId === serverId).length;
   const healthy = { status: 'healthy' as const, since: ago(86_400_000) };
   const servers = (): AdminServer[] => [
-    { id: 'ws01.example.com', guid: guidOf('ws01.example.com'), online: true, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats(34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', health: healthy, stale: false, sessions: state.sessions.filter((s) => s.serverId === 'ws01.example.com') },
-    { id: 'ws02.example.com', guid: guidOf('ws02.example.com'), online: true, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats(12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', health: { status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: 'All DCV licences are in use', since: ago(600_000) }, stale: false, sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com') },
-    { id: 'ws03.example.com', guid: crypto.randomUUID(), online: false, address: '10.0.4.13', agentPort: 8446, tags: ['general'], stats: null, lastSeen: ago(2 * 3_600_000), version: '0.1.0', health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'agent on ws03.example.com did not answer within 30000 ms', since: ago(2 * 3_600_000) }, stale: true, sessions: [] },
+    {
+      id: 'ws01.example.com',
+      guid: guidOf('ws01.example.com'),
+      online: true,
+      address: '10.0.4.11',
+      agentPort: 8446,
+      tags: ['gpu', 'a10', 'cad'],
+      stats: stats(34, 41, 64, 16),
+      lastSeen: ago(4000),
+      version: '0.1.0',
+      health: healthy,
+      stale: false,
+      sessions: state.sessions.filter((s) => s.serverId === 'ws01.example.com'),
+    },
+    {
+      id: 'ws02.example.com',
+      guid: guidOf('ws02.example.com'),
+      online: true,
+      address: '10.0.4.12',
+      agentPort: 8446,
+      tags: ['general'],
+      stats: stats(12, 22, 32, 8),
+      lastSeen: ago(2000),
+      version: '0.1.0',
+      health: { status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: 'All DCV licences are in use', since: ago(600_000) },
+      stale: false,
+      sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com'),
+    },
+    {
+      id: 'ws03.example.com',
+      guid: crypto.randomUUID(),
+      online: false,
+      address: '10.0.4.13',
+      agentPort: 8446,
+      tags: ['general'],
+      stats: null,
+      lastSeen: ago(2 * 3_600_000),
+      version: '0.1.0',
+      health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'agent on ws03.example.com did not answer within 30000 ms', since: ago(2 * 3_600_000) },
+      stale: true,
+      sessions: [],
+    },
   ];
   const mine = (user: string, s: Session[]) => s.filter((x) => x.owner === user);
   const userServers = (user: string): UserServers => ({
-    servers: servers().filter((s) => s.id !== 'ws02.example.com').map((s) => ({ id: s.id, online: s.online, health: s.health, stale: s.stale, tags: s.tags, stats: s.stats, lastSeen: s.lastSeen, sessions: mine(user, state.sessions.filter((x) => x.serverId === s.id)) })),
-    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: servers().map((s) => ({ id: s.id, online: s.online, health: s.health, sessionCount: s.sessions.length })), online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
+    servers: servers()
+      .filter((s) => s.id !== 'ws02.example.com')
+      .map((s) => ({
+        id: s.id,
+        online: s.online,
+        health: s.health,
+        stale: s.stale,
+        tags: s.tags,
+        stats: s.stats,
+        lastSeen: s.lastSeen,
+        sessions: mine(
+          user,
+          state.sessions.filter((x) => x.serverId === s.id),
+        ),
+      })),
+    pools: [
+      {
+        id: 'workstations',
+        description: 'Shared Linux workstations for day-to-day engineering',
+        members: servers().map((s) => ({ id: s.id, online: s.online, health: s.health, sessionCount: s.sessions.length })),
+        online: 2,
+        sessions: mine(
+          user,
+          state.sessions.filter((x) => x.pool === 'workstations'),
+        ),
+      },
+    ],
   });
 
   const api = new Elysia()
@@ -127,7 +197,15 @@ export function startMockDirector(): MockDirector {
         const b = (await request.json()) as { poolId?: string; serverId?: string; sessionType: 'virtual' | 'console' };
         await Bun.sleep(1200);
         if (b.sessionType === 'console') return err(502, 'DCV_FAILED', 'All licenses in use');
-        const s: Session = { id: `${u.user}-${crypto.randomUUID().slice(0, 4)}`, serverId: b.serverId ?? 'ws01.example.com', owner: u.user, type: b.sessionType, numOfConnections: 0, creationTime: new Date().toISOString(), pool: b.poolId ?? null };
+        const s: Session = {
+          id: `${u.user}-${crypto.randomUUID().slice(0, 4)}`,
+          serverId: b.serverId ?? 'ws01.example.com',
+          owner: u.user,
+          type: b.sessionType,
+          numOfConnections: 0,
+          creationTime: new Date().toISOString(),
+          pool: b.poolId ?? null,
+        };
         state.sessions.push(s);
         return Response.json({ session: s, reconnected: false });
       }),
@@ -136,11 +214,23 @@ export function startMockDirector(): MockDirector {
       const s = state.sessions.find((x) => x.id === params.id);
       if (!s) return err(404, 'SESSION_NOT_FOUND', 'no such session');
       const token = 'tok-' + s.id;
-      return { sessionId: s.id, serverId: s.serverId, host: s.serverId, port: 8443, authToken: token, expiresAt: ago(-300_000), webUrl: `https://${s.serverId}:8443/?authToken=${token}#${s.id}`, dcvUri: `dcv://${s.serverId}:8443/?authToken=${token}#${s.id}`, dcvFileUrl: `/v1/user/sessions/${s.id}/connection.dcv` };
+      return {
+        sessionId: s.id,
+        serverId: s.serverId,
+        host: s.serverId,
+        port: 8443,
+        authToken: token,
+        expiresAt: ago(-300_000),
+        webUrl: `https://${s.serverId}:8443/?authToken=${token}#${s.id}`,
+        dcvUri: `dcv://${s.serverId}:8443/?authToken=${token}#${s.id}`,
+        dcvFileUrl: `/v1/user/sessions/${s.id}/connection.dcv`,
+      };
     })
     .get('/v1/user/sessions/:id/connection.dcv', ({ params }) => {
       const id = params.id;
-      return new Response(`[version]\nformat=1.0\n\n[connect]\nhost=ws01.example.com\nport=8443\nsessionid=${id}\nuser=alice\nauthtoken=tok-${id}\n`, { headers: { 'content-type': 'application/x-dcv', 'content-disposition': `attachment; filename="ws01-${id}.dcv"` } });
+      return new Response(`[version]\nformat=1.0\n\n[connect]\nhost=ws01.example.com\nport=8443\nsessionid=${id}\nuser=alice\nauthtoken=tok-${id}\n`, {
+        headers: { 'content-type': 'application/x-dcv', 'content-disposition': `attachment; filename="ws01-${id}.dcv"` },
+      });
     })
     .delete('/v1/user/sessions/:id', ({ params }) => ((state.sessions = state.sessions.filter((s) => s.id !== params.id)), { ok: true }))
     .get('/v1/admin/agents', () => ({ agents: state.agents.map((a) => (state.reportSessionCount ? { ...a, sessionCount: a.state === 'registered' ? sessionCount(a.hostname) : 0 } : a)) }))
@@ -171,15 +261,34 @@ export function startMockDirector(): MockDirector {
       return { agent: a };
     })
     .get('/v1/servers', () => ({ servers: servers() }))
-    .get('/v1/sessions', () => ({ sessions: state.sessions.map((s) => ({ ...s, status: 'running', lastDisconnectionTime: ago(600_000), orphaned: state.agents.find((a) => a.hostname === s.serverId)?.state === 'revoked' })) }))
+    .get('/v1/sessions', () => ({
+      sessions: state.sessions.map((s) => ({ ...s, status: 'running', lastDisconnectionTime: ago(600_000), orphaned: state.agents.find((a) => a.hostname === s.serverId)?.state === 'revoked' })),
+    }))
     .delete('/v1/sessions/:id', ({ params }) => ((state.sessions = state.sessions.filter((s) => s.id !== params.id)), { ok: true }))
     .get('/v1/admin/policy', () => ({
       status: { loadedAt: ago(3_600_000), lastAttemptAt: ago(60_000), lastError: 'users.json: users.bob.pools must be a list of names', files: ['/etc/dcvix/users.json', '/etc/dcvix/pools.json'] },
-      documents: { users: { admins: ['admin'], users: { alice: { servers: ['ws01.example.com'], pools: ['workstations'] } }, groups: { engineering: { members: ['alice', 'bob'], servers: [], pools: ['workstations'] } } }, pools: { pools: { workstations: { description: 'Shared Linux workstations', servers: ['*'] } } } },
+      documents: {
+        users: {
+          admins: ['admin'],
+          users: { alice: { servers: ['ws01.example.com'], pools: ['workstations'] } },
+          groups: { engineering: { members: ['alice', 'bob'], servers: [], pools: ['workstations'] } },
+        },
+        pools: { pools: { workstations: { description: 'Shared Linux workstations', servers: ['*'] } } },
+      },
     }))
     .get('/v1/admin/audit', () => ({
       events: [
-        { id: 3, time: ago(60_000), type: 'agent.approve', actor: 'admin', target: guidOf('ws01.example.com'), clientAddress: '10.0.0.5', backend: null, outcome: 'success', detail: 'ws01.example.com' },
+        {
+          id: 3,
+          time: ago(60_000),
+          type: 'agent.approve',
+          actor: 'admin',
+          target: guidOf('ws01.example.com'),
+          clientAddress: '10.0.0.5',
+          backend: null,
+          outcome: 'success',
+          detail: 'ws01.example.com',
+        },
         { id: 2, time: ago(300_000), type: 'login', actor: 'mallory', target: null, clientAddress: '10.0.0.66', backend: 'ldap', outcome: 'failure', detail: 'rejected' },
         { id: 1, time: ago(900_000), type: 'login', actor: 'alice', target: null, clientAddress: '10.0.0.7', backend: 'ldap', outcome: 'success', detail: null },
       ],
@@ -203,7 +312,10 @@ function withUser(request: Request, fn: (u: { user: string; role: string }) => R
 function agent(guid: string, hostname: string, state: Agent['state'], remoteAddress: string): Agent {
   const registered = state !== 'pending';
   return {
-    guid, hostname, state, remoteAddress,
+    guid,
+    hostname,
+    state,
+    remoteAddress,
     csrFingerprint: new Bun.CryptoHasher('sha256').update(guid).digest('hex'),
     certSerial: registered ? '4f2a9c' : null,
     certNotAfter: registered ? ago(-12 * 86_400_000) : null,

@@ -123,7 +123,9 @@ describe.skipIf(!hasChromium && !mustRun)('accessibility (axe-core, keyboard)', 
     await first.waitForLoadState('networkidle');
     const wire = loaded.reduce((n, f) => n + f.wire, 0);
     const gzip9 = loaded.reduce((n, f) => n + f.gzip9, 0);
-    console.log(`launcher first load: ${loaded.length} files, ${(wire / 1024).toFixed(1)} KiB on the wire, ${(gzip9 / 1024).toFixed(1)} KiB gzip -9: ${loaded.map((f) => `${f.url.replace(mock.url, '')} ${f.wire}`).join(', ')}`);
+    console.log(
+      `launcher first load: ${loaded.length} files, ${(wire / 1024).toFixed(1)} KiB on the wire, ${(gzip9 / 1024).toFixed(1)} KiB gzip -9: ${loaded.map((f) => `${f.url.replace(mock.url, '')} ${f.wire}`).join(', ')}`,
+    );
     expect(loaded.map((f) => f.type).sort()).toEqual(['document', 'script', 'stylesheet']);
     expect(loaded.every((f) => f.wire > 0 && f.wire < f.gzip9 * 1.2)).toBe(true); // really compressed
     expect(wire).toBeLessThan(50 * 1000);

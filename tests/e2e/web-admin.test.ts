@@ -145,7 +145,12 @@ describe.skipIf(!hasChromium && !mustRun)('admin pages (mock API)', () => {
     // Every tab wholly inside the screen, none hidden in a sideways scroll.
     const boxes = await p.locator('.tabs a, .topbar .nav a').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right]));
     for (const [left, right] of boxes) expect(left! >= 0 && right! <= 375).toBe(true);
-    for (const [tab, heading] of [['Audit log', 'Audit log'], ['Sessions', 'Sessions'], ['Policy', 'Access policy'], ['Servers', 'Servers']]) {
+    for (const [tab, heading] of [
+      ['Audit log', 'Audit log'],
+      ['Sessions', 'Sessions'],
+      ['Policy', 'Access policy'],
+      ['Servers', 'Servers'],
+    ]) {
       await p.click(`.tabs a:has-text("${tab}")`);
       await p.waitForSelector(`h1:has-text("${heading}")`);
       expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);

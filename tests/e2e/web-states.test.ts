@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium && !mustRun)('web app states (mock API)', () => {
     await p.context().close();
   }, 20_000);
 
-  test('ok: the admin servers page shows each server\'s health; the reason\'s message is in the tooltip', async () => {
+  test("ok: the admin servers page shows each server's health; the reason's message is in the tooltip", async () => {
     const p = await page();
     await submitLogin(p, 'admin', 'admin-pw', '/#/admin/login');
     await p.waitForSelector('h1:has-text("Agents")');

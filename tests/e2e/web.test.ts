@@ -133,7 +133,14 @@ describe.skipIf(!hasChromium && !mustRun)('web app in Chromium against the real 
       const { adminCookie, serverId } = await approveAgent(director, other);
       const created = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: adminCookie, json: { serverId, userId: 'alice', sessionType: 'virtual' } });
       expect(created.status).toBe(200);
-      await eventually(async () => (await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: adminCookie })).json.agents.find((a: { hostname: string; sessionCount?: number }) => a.hostname === 'ws-revoke' && a.sessionCount === 1), 15_000, 'session counted');
+      await eventually(
+        async () =>
+          (await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: adminCookie })).json.agents.find(
+            (a: { hostname: string; sessionCount?: number }) => a.hostname === 'ws-revoke' && a.sessionCount === 1,
+          ),
+        15_000,
+        'session counted',
+      );
       const page = await openPage();
       await signIn(page, 'admin', { admin: true });
       await page.waitForSelector('h1:has-text("Agents")');

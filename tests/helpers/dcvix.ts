@@ -47,11 +47,18 @@ export interface DirectorHandle {
  * Starts a director. `users` adds password-file users beside TEST_USERS (the policy still decides what
  * they may do); `dir` reuses a directory, e.g. to restart on the same data dir; `env` adds to its environment.
  */
-export async function startDirector(opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string; users?: Record<string, string>; env?: Record<string, string> } = {}): Promise<DirectorHandle> {
+export async function startDirector(
+  opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string; users?: Record<string, string>; env?: Record<string, string> } = {},
+): Promise<DirectorHandle> {
   const dir = opts.dir ?? tempDir('dcvix-director-');
   const dataDir = join(dir, 'data');
   const usersFile = join(dir, 'passwords.txt');
-  writeFileSync(usersFile, Object.entries({ ...TEST_USERS, ...opts.users }).map(([u, p]) => `${u}:${p}`).join('\n') + '\n');
+  writeFileSync(
+    usersFile,
+    Object.entries({ ...TEST_USERS, ...opts.users })
+      .map(([u, p]) => `${u}:${p}`)
+      .join('\n') + '\n',
+  );
   const writePolicy = (p: { users?: unknown; pools?: unknown }) => {
     if (p.users !== undefined) writeFileSync(join(dir, 'users.json'), JSON.stringify(p.users, null, 2));
     if (p.pools !== undefined) writeFileSync(join(dir, 'pools.json'), JSON.stringify(p.pools, null, 2));
@@ -143,7 +150,11 @@ export async function startAgent(directorUrl: string, opts: { config?: Record<st
  * Admin logs in (unless `adminCookie` is given), approves the agent's pending registration and waits
  * until its first update lands.
  */
-export async function approveAgent(director: Pick<DirectorHandle, 'url' | 'caPem'>, agent: AgentHandle, opts: { adminCookie?: string } = {}): Promise<{ guid: string; adminCookie: string; serverId: string }> {
+export async function approveAgent(
+  director: Pick<DirectorHandle, 'url' | 'caPem'>,
+  agent: AgentHandle,
+  opts: { adminCookie?: string } = {},
+): Promise<{ guid: string; adminCookie: string; serverId: string }> {
   const { call, eventually, login } = await import('./https.ts');
   await agent.proc.waitForMsg('registration pending approval', 30_000);
   const guid = readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim();
@@ -151,17 +162,25 @@ export async function approveAgent(director: Pick<DirectorHandle, 'url' | 'caPem
   const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
   if (r.status !== 200) throw new Error(`approve failed: ${r.status} ${r.text}`);
   await agent.port();
-  const serverId = await eventually(async () => {
-    const s = await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: adminCookie });
-    return s.json?.servers?.find((x: { guid: string }) => x.guid === guid)?.id as string | undefined;
-  }, 15_000, 'first agent update');
+  const serverId = await eventually(
+    async () => {
+      const s = await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: adminCookie });
+      return s.json?.servers?.find((x: { guid: string }) => x.guid === guid)?.id as string | undefined;
+    },
+    15_000,
+    'first agent update',
+  );
   return { guid, adminCookie, serverId };
 }
 
 /** The argv lines the dcv simulator recorded for this agent. */
 export function dcvArgvLog(agent: AgentHandle): string[][] {
   try {
-    return readFileSync(agent.env.DCV_SIM_ARGV_LOG!, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return readFileSync(agent.env.DCV_SIM_ARGV_LOG!, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   } catch {
     return [];
   }

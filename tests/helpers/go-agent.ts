@@ -70,7 +70,10 @@ export class GoStyleAgent {
     const csr = await this.csrBase64();
     for (;;) {
       if (this.stopped) return;
-      const r = await goCall(`${this.o.directorUrl}/v1/agent/register`, { json: wire.registerRequest(csr, this.guid, this.o.hostname), tls: { rejectUnauthorized: false } }).catch((e: Error) => ({ status: 0, text: e.message }));
+      const r = await goCall(`${this.o.directorUrl}/v1/agent/register`, { json: wire.registerRequest(csr, this.guid, this.o.hostname), tls: { rejectUnauthorized: false } }).catch((e: Error) => ({
+        status: 0,
+        text: e.message,
+      }));
       if (r.status === 200) {
         this.rawAnswers.register = r.text;
         const answer = goDecode(r.text, { struct: { certificate: 'string', ca: 'string', agentId: 'string', renewalIntervalSeconds: 'int' } }) as { certificate: string; ca: string };
@@ -99,7 +102,13 @@ export class GoStyleAgent {
       }
       await Bun.sleep(this.o.registerIntervalMs ?? 200);
     }
-    this.server = await startGoServer({ host: '127.0.0.1', port: this.o.listenPort, tls: { cert: this.certPem, key: this.keyPem, ca: this.caPem }, requireClientCert: true, handle: (r) => this.handle(r) });
+    this.server = await startGoServer({
+      host: '127.0.0.1',
+      port: this.o.listenPort,
+      tls: { cert: this.certPem, key: this.keyPem, ca: this.caPem },
+      requireClientCert: true,
+      handle: (r) => this.handle(r),
+    });
     this.events.push('listening');
     void this.updateLoop();
   }

@@ -60,7 +60,13 @@ export class GoStyleDirector {
 
   async start(): Promise<void> {
     this.ca = await openAuthority({ dataDir: this.dir, hostnames: [], clock: systemClock });
-    this.server = await startGoServer({ host: '127.0.0.1', port: 0, tls: { cert: this.ca.serverCertPem, key: this.ca.serverKeyPem, ca: this.ca.caCertPem }, requireClientCert: false, handle: (r) => this.handle(r) });
+    this.server = await startGoServer({
+      host: '127.0.0.1',
+      port: 0,
+      tls: { cert: this.ca.serverCertPem, key: this.ca.serverKeyPem, ca: this.ca.caCertPem },
+      requireClientCert: false,
+      handle: (r) => this.handle(r),
+    });
   }
 
   async stop(): Promise<void> {
@@ -157,7 +163,24 @@ export class GoStyleDirector {
     writeFileSync(`${base}.der`, Buffer.from(csrBase64, 'base64'));
     writeFileSync(`${base}.ext`, `subjectAltName=DNS:${hostname}\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature\n`);
     await run(['openssl', 'req', '-inform', 'DER', '-in', `${base}.der`, '-out', `${base}.csr`]);
-    await run(['openssl', 'x509', '-req', '-in', `${base}.csr`, '-CA', join(this.dir, 'ca.pem'), '-CAkey', join(this.dir, 'ca.key'), '-CAcreateserial', '-days', '14', '-extfile', `${base}.ext`, '-out', `${base}.pem`]);
+    await run([
+      'openssl',
+      'x509',
+      '-req',
+      '-in',
+      `${base}.csr`,
+      '-CA',
+      join(this.dir, 'ca.pem'),
+      '-CAkey',
+      join(this.dir, 'ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '14',
+      '-extfile',
+      `${base}.ext`,
+      '-out',
+      `${base}.pem`,
+    ]);
     return readFileSync(`${base}.pem`, 'utf8');
   }
 
@@ -171,7 +194,13 @@ export class GoStyleDirector {
     return goCall(`https://127.0.0.1:${this.o.agentPort}${path}`, {
       method,
       json,
-      tls: { ca: this.ca.caCertPem, cert: this.ca.serverCertPem, key: this.ca.serverKeyPem, rejectUnauthorized: true, checkServerIdentity: (_: string, cert: never) => checkServerIdentity(serverId, cert) },
+      tls: {
+        ca: this.ca.caCertPem,
+        cert: this.ca.serverCertPem,
+        key: this.ca.serverKeyPem,
+        rejectUnauthorized: true,
+        checkServerIdentity: (_: string, cert: never) => checkServerIdentity(serverId, cert),
+      },
     });
   }
 

@@ -38,7 +38,13 @@ export interface GoServer {
  * Listens with the given certificate. `requireClientCert` is Go's tls.RequireAndVerifyClientCert (the Go
  * agent); without it a certificate is requested and its verdict handed to the handler (the Go director).
  */
-export function startGoServer(o: { host: string; port: number; tls: { cert: string; key: string; ca: string }; requireClientCert: boolean; handle: (r: GoRequest) => Promise<GoAnswer> | GoAnswer }): Promise<GoServer> {
+export function startGoServer(o: {
+  host: string;
+  port: number;
+  tls: { cert: string; key: string; ca: string };
+  requireClientCert: boolean;
+  handle: (r: GoRequest) => Promise<GoAnswer> | GoAnswer;
+}): Promise<GoServer> {
   const server = http2.createSecureServer({ allowHTTP1: true, requestCert: true, rejectUnauthorized: o.requireClientCert, minVersion: 'TLSv1.2', ...o.tls });
   server.on('request', async (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     // 'data'/'end' events, as the project's own server reads bodies (the compat request's async

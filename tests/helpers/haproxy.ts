@@ -66,7 +66,13 @@ export async function startHaproxy(opts: { directorPorts: [number, number]; caFi
   };
   const until = Date.now() + 10_000;
   for (;;) {
-    if (await csv().then(() => true, () => false)) break;
+    if (
+      await csv().then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > until) throw new Error(`haproxy did not start: ${proc.tail()}`);
     await Bun.sleep(50);
   }
@@ -93,7 +99,11 @@ export async function startHaproxy(opts: { directorPorts: [number, number]; caFi
  * An HTTPS request with curl from a chosen loopback source address (Bun's fetch cannot bind one), so
  * tests can be a client other than the proxy; optional client certificate (files).
  */
-export async function curlFrom(from: string, url: string, opts: { caFile: string; json?: unknown; form?: Record<string, string>; cookie?: string; method?: string; cert?: string; key?: string }): Promise<{ status: number; body: string; json: any; cookie?: string }> {
+export async function curlFrom(
+  from: string,
+  url: string,
+  opts: { caFile: string; json?: unknown; form?: Record<string, string>; cookie?: string; method?: string; cert?: string; key?: string },
+): Promise<{ status: number; body: string; json: any; cookie?: string }> {
   const argv = ['curl', '-s', '--max-time', '10', '--cacert', opts.caFile, '--interface', from, '-o', '-', '-w', '\n%{http_code}', '-D', '-'];
   if (opts.method) argv.push('-X', opts.method);
   if (opts.json !== undefined) argv.push('-H', 'content-type: application/json', '--data-binary', JSON.stringify(opts.json));
@@ -115,4 +125,3 @@ export async function curlFrom(from: string, url: string, opts: { caFile: string
   }
   return { status, body, json, cookie: /^set-cookie: ([^;]+)/im.exec(head)?.[1] };
 }
-

@@ -57,22 +57,29 @@ export interface RawResponse {
  * Writes `head` (and then each of `chunks`, `gapMs` apart) on a fresh HTTP/1.1 TLS connection and
  * resolves with the first complete response, whether or not all chunks were sent by then.
  */
-export function rawRequest(port: number, head: string, o: { ca: string; chunks?: (string | Uint8Array)[]; gapMs?: number; timeoutMs?: number; cert?: string; key?: string; anyServerName?: boolean } = { ca: '' }): Promise<RawResponse & { chunksSent: number }> {
+export function rawRequest(
+  port: number,
+  head: string,
+  o: { ca: string; chunks?: (string | Uint8Array)[]; gapMs?: number; timeoutMs?: number; cert?: string; key?: string; anyServerName?: boolean } = { ca: '' },
+): Promise<RawResponse & { chunksSent: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let buf = Buffer.alloc(0);
     let sent = 0;
     let done = false;
-    const socket = connect({ host: '127.0.0.1', port, ca: o.ca, cert: o.cert, key: o.key, servername: 'localhost', ALPNProtocols: ['http/1.1'], ...(o.anyServerName ? { checkServerIdentity: () => undefined } : {}) }, async () => {
-      socket.write(head);
-      for (const c of o.chunks ?? []) {
-        if (done) break;
-        await Bun.sleep(o.gapMs ?? 0);
-        if (done || socket.destroyed) break;
-        socket.write(c);
-        sent++;
-      }
-    });
+    const socket = connect(
+      { host: '127.0.0.1', port, ca: o.ca, cert: o.cert, key: o.key, servername: 'localhost', ALPNProtocols: ['http/1.1'], ...(o.anyServerName ? { checkServerIdentity: () => undefined } : {}) },
+      async () => {
+        socket.write(head);
+        for (const c of o.chunks ?? []) {
+          if (done) break;
+          await Bun.sleep(o.gapMs ?? 0);
+          if (done || socket.destroyed) break;
+          socket.write(c);
+          sent++;
+        }
+      },
+    );
     const timer = setTimeout(() => finish(new Error(`no complete response within ${o.timeoutMs ?? 5000} ms (got ${buf.length} bytes)`)), o.timeoutMs ?? 5000);
     const finish = (err?: Error, res?: RawResponse) => {
       if (done) return;
@@ -91,7 +98,8 @@ export function rawRequest(port: number, head: string, o: { ca: string; chunks?:
       const headers: Record<string, string> = {};
       for (const l of lines.slice(1)) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
       const rest = buf.subarray(end + 4);
-      const body = headers['transfer-encoding'] === 'chunked' ? dechunk(rest) : Number(headers['content-length'] ?? NaN) <= rest.length ? rest.subarray(0, Number(headers['content-length'])) : undefined;
+      const body =
+        headers['transfer-encoding'] === 'chunked' ? dechunk(rest) : Number(headers['content-length'] ?? NaN) <= rest.length ? rest.subarray(0, Number(headers['content-length'])) : undefined;
       if (body) finish(undefined, { status, headers, body: body.toString('utf8'), ms: performance.now() - started });
     });
     socket.on('error', (e) => finish(e));
@@ -162,7 +170,15 @@ export async function strangerCa(cn = 'dcvix CA'): Promise<Signer> {
   const keys = await generateP256();
   const now = Date.now();
   const der = await buildCertificate(
-    { subjectCn: cn, subjectPublicKey: await publicKeyInfoOf(keys.publicKey), issuer: 'self', notBefore: new Date(now - 60_000), notAfter: new Date(now + 86_400_000), isCa: true, keyUsage: [KeyUsage.digitalSignature, KeyUsage.keyCertSign, KeyUsage.cRLSign] },
+    {
+      subjectCn: cn,
+      subjectPublicKey: await publicKeyInfoOf(keys.publicKey),
+      issuer: 'self',
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(now + 86_400_000),
+      isCa: true,
+      keyUsage: [KeyUsage.digitalSignature, KeyUsage.keyCertSign, KeyUsage.cRLSign],
+    },
     keys.privateKey,
   );
   return signerFrom(keys, toPem(der, 'CERTIFICATE'), cn);
@@ -245,7 +261,9 @@ export async function rowSnapshot(d: DirectorHandle, adminCookie: string): Promi
   if (agents.status !== 200 || sessions.status !== 200) throw new Error(`snapshot failed: ${agents.status} ${sessions.status}`);
   return {
     agents: (agents.json.agents as Record<string, unknown>[]).map(({ lastSeen: _seen, ...rest }) => rest),
-    sessions: (sessions.json.sessions as Record<string, unknown>[]).map((s) => ({ id: s.id, owner: s.owner, serverId: s.serverId, type: s.type })).sort((a, b) => String(a.id).localeCompare(String(b.id))),
+    sessions: (sessions.json.sessions as Record<string, unknown>[])
+      .map((s) => ({ id: s.id, owner: s.owner, serverId: s.serverId, type: s.type }))
+      .sort((a, b) => String(a.id).localeCompare(String(b.id))),
   };
 }
 

@@ -55,8 +55,19 @@ export async function startPostgres(): Promise<Postgres> {
   const port = await freeTcpPort();
   await runAsPostgres([join(BIN, 'initdb'), '-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${join(dir, 'pw')}`, '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
   const start = () =>
-    runAsPostgres([join(BIN, 'pg_ctl'), '-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o',
-      `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`, 'start']);
+    runAsPostgres([
+      join(BIN, 'pg_ctl'),
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      'start',
+    ]);
   const halt = () => runAsPostgres([join(BIN, 'pg_ctl'), '-D', data, '-w', '-m', 'fast', 'stop']);
   await start();
   const psql = (sql: string, db = 'postgres') =>

@@ -48,8 +48,26 @@ async function run(argv: string[]): Promise<void> {
 export async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  await run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  await run([
+    'openssl',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
   return { cert, key };
 }
 
@@ -57,7 +75,10 @@ async function waitForPort(port: number, deadlineMs: number, proc: Bun.Subproces
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
     if (proc.exitCode !== null) throw new Error(`slapd exited with ${proc.exitCode}`);
-    const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then((s) => (s.end(), true), () => false);
+    const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
+      (s) => (s.end(), true),
+      () => false,
+    );
     if (ok) return;
     await Bun.sleep(50);
   }

@@ -127,7 +127,15 @@ export const MALFORMED: (string | Uint8Array)[] = [
   '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
 ];
 
-const CONTENT_TYPES: (string | undefined)[] = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=zz', undefined, 'application/json; charset=utf-16', 'application/octet-stream'];
+const CONTENT_TYPES: (string | undefined)[] = [
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=zz',
+  undefined,
+  'application/json; charset=utf-16',
+  'application/octet-stream',
+];
 
 /** Which credentials a documented operation needs. */
 export function authOf(op: OpenApiOperation): Auth {
@@ -153,7 +161,8 @@ export function buildBattery(method: string, docPath: string, op: OpenApiOperati
   const hasBody = method !== 'GET';
 
   for (const id of HOSTILE_IDS) {
-    for (const p of params) add({ path: docPath.replace(p, id).replace(/\{\w+\}/g, 'no-such-id'), body: hasBody ? '{}' : undefined, contentType: hasBody ? 'application/json' : undefined, label: `id ${id.slice(0, 40)}` });
+    for (const p of params)
+      add({ path: docPath.replace(p, id).replace(/\{\w+\}/g, 'no-such-id'), body: hasBody ? '{}' : undefined, contentType: hasBody ? 'application/json' : undefined, label: `id ${id.slice(0, 40)}` });
   }
   if (hasBody) {
     MALFORMED.forEach((b, i) => {
@@ -165,7 +174,16 @@ export function buildBattery(method: string, docPath: string, op: OpenApiOperati
     if (names.length) {
       // Every field hostile but of the documented type: nothing valid can slip through.
       const baseline = (i: number): Record<string, unknown> =>
-        Object.fromEntries(names.map((n, k) => [n, fields[n] === 'array' ? [HOSTILE_STRINGS[(i + k) % HOSTILE_STRINGS.length]] : fields[n] === 'object' ? { x: HOSTILE_STRINGS[(i + k) % HOSTILE_STRINGS.length] } : HOSTILE_STRINGS[(i + k + 1) % HOSTILE_STRINGS.length]]));
+        Object.fromEntries(
+          names.map((n, k) => [
+            n,
+            fields[n] === 'array'
+              ? [HOSTILE_STRINGS[(i + k) % HOSTILE_STRINGS.length]]
+              : fields[n] === 'object'
+                ? { x: HOSTILE_STRINGS[(i + k) % HOSTILE_STRINGS.length] }
+                : HOSTILE_STRINGS[(i + k + 1) % HOSTILE_STRINGS.length],
+          ]),
+        );
       const json = (o: unknown, label: string) => add({ path, body: JSON.stringify(o), contentType: 'application/json', label });
       json({}, 'no fields');
       names.forEach((n, i) => {

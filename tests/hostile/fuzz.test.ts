@@ -33,7 +33,12 @@ beforeAll(async () => {
   admin = approved.adminCookie;
   alice = await login(director.url, director.caPem, 'alice', TEST_USERS.alice!);
   agentPort = await agent.port();
-  const created = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: admin, json: { serverId: approved.serverId, userId: 'alice', sessionType: 'virtual', sessionId: 'fuzz-keep' } });
+  const created = await call(`${director.url}/v1/sessions`, {
+    method: 'POST',
+    ca: director.caPem,
+    cookie: admin,
+    json: { serverId: approved.serverId, userId: 'alice', sessionType: 'virtual', sessionId: 'fuzz-keep' },
+  });
   if (created.status !== 200) throw new Error(`session: ${created.status} ${created.text}`);
   sim = await SimAgent.create('sim-fuzz');
   await sim.enrol(director, admin);
@@ -117,7 +122,8 @@ function generator(rnd: () => number) {
     return r < 0.3 ? mutate(text) : text;
   };
   const id = (): string => (rnd() < 0.5 ? pick(HOSTILE_IDS) : enc(randomString().slice(0, 80)) || 'x');
-  const contentType = () => pick(['application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=b', undefined, 'application/json; charset=latin1']);
+  const contentType = () =>
+    pick(['application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=b', undefined, 'application/json; charset=latin1']);
   return { int, pick, rnd, body, id, contentType, randomString };
 }
 
@@ -156,7 +162,14 @@ describe('fuzz', () => {
       }
       // Logging out with the test's own cookie would (rightly) revoke it for the rest of the run.
       const auth: Auth | 'director' = t.path === '/v1/logout' ? 'none' : g.rnd() < 0.85 ? t.auth : g.pick(['none', 'user', 'admin', 'agent'] as const);
-      const req: HostileRequest = { method: t.method, path: path + (query.length ? `?${query.join('&')}` : ''), auth: auth === 'director' ? 'none' : auth, body, contentType: g.contentType(), label: `case ${n} (seed ${SEED + n}) ${t.program} ${t.method} ${t.path}` };
+      const req: HostileRequest = {
+        method: t.method,
+        path: path + (query.length ? `?${query.join('&')}` : ''),
+        auth: auth === 'director' ? 'none' : auth,
+        body,
+        contentType: g.contentType(),
+        label: `case ${n} (seed ${SEED + n}) ${t.program} ${t.method} ${t.path}`,
+      };
       let res: Call;
       try {
         res = await send(t.program, req, auth);

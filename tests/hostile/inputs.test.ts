@@ -34,7 +34,12 @@ beforeAll(async () => {
   serverId = approved.serverId;
   alice = await login(director.url, director.caPem, 'alice', TEST_USERS.alice!);
   agentPort = await agent.port();
-  const created = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: admin, json: { serverId: approved.serverId, userId: 'alice', sessionType: 'virtual', sessionId: 'keep-me' } });
+  const created = await call(`${director.url}/v1/sessions`, {
+    method: 'POST',
+    ca: director.caPem,
+    cookie: admin,
+    json: { serverId: approved.serverId, userId: 'alice', sessionType: 'virtual', sessionId: 'keep-me' },
+  });
   if (created.status !== 200) throw new Error(`session: ${created.status} ${created.text}`);
   sim = await SimAgent.create('sim-hostile');
   await sim.enrol(director, admin);
@@ -106,9 +111,16 @@ describe('hostile input, director', () => {
 
   test('rejects: a Content-Length over the limit gets 413 before any body byte is sent', async () => {
     const doc = await call(`${director.url}/v1/openapi.json`, { ca: director.caPem });
-    const posts = Object.entries(doc.json.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).filter((m) => m !== 'get').map((m) => ({ m: m.toUpperCase(), p: p.replace(/\{\w+\}/g, 'x') })));
+    const posts = Object.entries(doc.json.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+      Object.keys(ops)
+        .filter((m) => m !== 'get')
+        .map((m) => ({ m: m.toUpperCase(), p: p.replace(/\{\w+\}/g, 'x') })),
+    );
     for (const { m, p } of posts) {
-      const r = await rawRequest(director.port, `${m} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nCookie: ${admin}\r\nContent-Length: 1000000000\r\n\r\n`, { ca: director.caPem, timeoutMs: 3000 });
+      const r = await rawRequest(director.port, `${m} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nCookie: ${admin}\r\nContent-Length: 1000000000\r\n\r\n`, {
+        ca: director.caPem,
+        timeoutMs: 3000,
+      });
       expect([`${m} ${p}`, r.status]).toEqual([`${m} ${p}`, 413]);
       const body = JSON.parse(r.body);
       expect(body.error.code).toBe('PAYLOAD_TOO_LARGE');
@@ -120,7 +132,12 @@ describe('hostile input, director', () => {
   test('rejects: a chunked body is cut off at the limit, not read to the end', async () => {
     const chunk = (n: number) => `${n.toString(16)}\r\n${'x'.repeat(n)}\r\n`;
     const chunks = Array.from({ length: 64 }, () => chunk(8192));
-    const r = await rawRequest(director.port, 'POST /v1/agent/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', { ca: director.caPem, chunks, gapMs: 15, timeoutMs: 5000 });
+    const r = await rawRequest(director.port, 'POST /v1/agent/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', {
+      ca: director.caPem,
+      chunks,
+      gapMs: 15,
+      timeoutMs: 5000,
+    });
     expect(r.status).toBe(413);
     expect(JSON.parse(r.body).error.code).toBe('PAYLOAD_TOO_LARGE');
     // 64 KiB limit: the answer comes after about 8 of the 64 chunks.
@@ -171,22 +188,50 @@ describe('hostile input, agent API', () => {
 
   test('rejects: the agent refuses malformed bodies and ids; dcv never runs', async () => {
     const argvLog = join(agent.dir, 'dcv-argv.log');
-    const argvBefore = readFileSync(argvLog, 'utf8').split('\n').filter((l) => l && !l.includes('list-sessions')).length;
+    const argvBefore = readFileSync(argvLog, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.includes('list-sessions')).length;
     const stateBefore = readFileSync(join(agent.dir, 'dcv-state.json'), 'utf8');
     const bodies: (string | Uint8Array)[] = [
-      '', '{', 'null', '[]', '"x"', '123', '{"userId":', new Uint8Array([0xff, 0xfe, 0x00, 0x7b]), '\ufeff{}', '['.repeat(20_000) + ']'.repeat(20_000),
-      '{}', '{"userId":"alice"}', '{"userId":"alice","sessionType":"virtual"}', '{"userId":"-rf","sessionType":"virtual","sessionId":"x"}',
-      '{"userId":"alice","sessionType":"virtual","sessionId":"../../etc"}', '{"userId":"alice\\u0000","sessionType":"virtual","sessionId":"ok-id"}',
-      '{"userId":"alice","sessionType":"VIRTUAL","sessionId":"ok-id"}', '{"userId":["alice"],"sessionType":"virtual","sessionId":"ok-id"}',
-      '{"userId":"alice","sessionType":"virtual","sessionId":"ok\\nid"}', '{"userId":"alice","sessionType":"virtual","sessionId":"\\u202eok"}',
-      '{"userId":"alice","sessionType":"virtual","sessionId":1}', '{"__proto__":{"sessionType":"virtual"},"userId":"alice","sessionId":"ok-id"}',
+      '',
+      '{',
+      'null',
+      '[]',
+      '"x"',
+      '123',
+      '{"userId":',
+      new Uint8Array([0xff, 0xfe, 0x00, 0x7b]),
+      '\ufeff{}',
+      '['.repeat(20_000) + ']'.repeat(20_000),
+      '{}',
+      '{"userId":"alice"}',
+      '{"userId":"alice","sessionType":"virtual"}',
+      '{"userId":"-rf","sessionType":"virtual","sessionId":"x"}',
+      '{"userId":"alice","sessionType":"virtual","sessionId":"../../etc"}',
+      '{"userId":"alice\\u0000","sessionType":"virtual","sessionId":"ok-id"}',
+      '{"userId":"alice","sessionType":"VIRTUAL","sessionId":"ok-id"}',
+      '{"userId":["alice"],"sessionType":"virtual","sessionId":"ok-id"}',
+      '{"userId":"alice","sessionType":"virtual","sessionId":"ok\\nid"}',
+      '{"userId":"alice","sessionType":"virtual","sessionId":"\\u202eok"}',
+      '{"userId":"alice","sessionType":"virtual","sessionId":1}',
+      '{"__proto__":{"sessionType":"virtual"},"userId":"alice","sessionId":"ok-id"}',
     ];
     const configBodies: string[] = [
-      '{}', '{"config":null}', '{"config":{}}', '{"config":[]}', '{"config":[null]}', '{"config":[{}]}', `{"config":[${Array(65).fill('{"section":"display","key":"quality","value":"1"}').join(',')}]}`,
-      '{"config":[{"section":"Display","key":"quality","value":"1"}]}', '{"config":[{"section":"display","key":"../x","value":"1"}]}',
-      '{"config":[{"section":"display","key":"quality","value":"-x"}]}', '{"config":[{"section":"display","key":"quality","value":"a\\nb"}]}',
-      '{"config":[{"section":"display","key":"quality","value":"\\u0085"}]}', `{"config":[{"section":"display","key":"quality","value":"${'x'.repeat(1025)}"}]}`,
-      '{"config":[{"section":"display","key":"quality","value":{"a":1}}]}', '{"config":[{"section":"display","key":"quality","value":null}]}',
+      '{}',
+      '{"config":null}',
+      '{"config":{}}',
+      '{"config":[]}',
+      '{"config":[null]}',
+      '{"config":[{}]}',
+      `{"config":[${Array(65).fill('{"section":"display","key":"quality","value":"1"}').join(',')}]}`,
+      '{"config":[{"section":"Display","key":"quality","value":"1"}]}',
+      '{"config":[{"section":"display","key":"../x","value":"1"}]}',
+      '{"config":[{"section":"display","key":"quality","value":"-x"}]}',
+      '{"config":[{"section":"display","key":"quality","value":"a\\nb"}]}',
+      '{"config":[{"section":"display","key":"quality","value":"\\u0085"}]}',
+      `{"config":[{"section":"display","key":"quality","value":"${'x'.repeat(1025)}"}]}`,
+      '{"config":[{"section":"display","key":"quality","value":{"a":1}}]}',
+      '{"config":[{"section":"display","key":"quality","value":null}]}',
     ];
     const requests: [string, string, string | Uint8Array | undefined, string | undefined][] = [
       ...bodies.map((b): [string, string, string | Uint8Array, string] => ['POST', '/v1/sessions', b, 'application/json']),
@@ -203,7 +248,9 @@ describe('hostile input, agent API', () => {
     }
     // GET routes ignore bodies and answer.
     for (const path of ['/v1/sessions', '/v1/stats', '/v1/health']) expect((await agentCall('GET', path)).status).toBe(200);
-    const argvAfter = readFileSync(argvLog, 'utf8').split('\n').filter((l) => l && !l.includes('list-sessions')).length;
+    const argvAfter = readFileSync(argvLog, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.includes('list-sessions')).length;
     expect(argvAfter).toBe(argvBefore);
     expect(readFileSync(join(agent.dir, 'dcv-state.json'), 'utf8')).toBe(stateBefore);
     expect(errorLines(agent.proc.lines)).toEqual([]);
@@ -211,7 +258,13 @@ describe('hostile input, agent API', () => {
 
   test('rejects: oversized bodies to the agent get 413 before they are read', async () => {
     for (const p of ['/v1/sessions', '/v1/config']) {
-      const r = await rawRequest(agentPort, `POST ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n`, { ca: director.caPem, cert: directorCreds.cert, key: directorCreds.key, timeoutMs: 3000, anyServerName: true });
+      const r = await rawRequest(agentPort, `POST ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n`, {
+        ca: director.caPem,
+        cert: directorCreds.cert,
+        key: directorCreds.key,
+        timeoutMs: 3000,
+        anyServerName: true,
+      });
       expect(r.status).toBe(413);
       expect(JSON.parse(r.body).error.code).toBe('PAYLOAD_TOO_LARGE');
     }

@@ -32,7 +32,7 @@ const users = Array.from({ length: USERS }, (_, i) => `u${String(i).padStart(2, 
 const passwords = Object.fromEntries(users.map((u) => [u, `pw-${u}`]));
 
 let director: DirectorHandle;
-let reals: AgentHandle[] = [];
+const reals: AgentHandle[] = [];
 let admin: string;
 let fleet: SimAgent[] = [];
 
@@ -114,7 +114,11 @@ describe('load', () => {
         }
         for (let k = 0; k < 4; k++) {
           const t = await idle.time('token', () => call(`${url}/v1/user/connectiontoken?sessionId=${userSession.get(u)!.id}`, { ca, cookie }));
-          await idle.time('verify', () => call(`${url}/v1/user/authtokenverify`, { method: 'POST', ca, body: new URLSearchParams({ sessionId: userSession.get(u)!.id, authenticationToken: t!.json.token }) }), (r) => r.text.startsWith('<auth result="yes"'));
+          await idle.time(
+            'verify',
+            () => call(`${url}/v1/user/authtokenverify`, { method: 'POST', ca, body: new URLSearchParams({ sessionId: userSession.get(u)!.id, authenticationToken: t!.json.token }) }),
+            (r) => r.text.startsWith('<auth result="yes"'),
+          );
         }
       }
     };
@@ -180,7 +184,12 @@ describe('load', () => {
         if (pick < 0.45) await load.time('servers', () => call(`${url}/v1/user/servers`, { ca, cookie }));
         else if (pick < 0.8) {
           const t = await load.time('token', () => call(`${url}/v1/user/connectiontoken?sessionId=${mine.id}&serverId=${mine.serverId}`, { ca, cookie }));
-          if (t?.status === 200) await load.time('verify', () => call(`${url}/v1/user/authtokenverify`, { method: 'POST', ca, body: new URLSearchParams({ sessionId: mine.id, authenticationToken: t.json.token }) }), (r) => r.text.startsWith('<auth result="yes"'));
+          if (t?.status === 200)
+            await load.time(
+              'verify',
+              () => call(`${url}/v1/user/authtokenverify`, { method: 'POST', ca, body: new URLSearchParams({ sessionId: mine.id, authenticationToken: t.json.token }) }),
+              (r) => r.text.startsWith('<auth result="yes"'),
+            );
         } else if (pick < 0.9) {
           const again = await load.time('create', () => call(`${url}/v1/user/sessions`, { method: 'POST', ca, cookie, json: { poolId: 'real', sessionType: 'virtual' } }));
           if (again?.status === 200 && (again.json.session.id !== mine.id || !again.json.reconnected)) load.errors.push(`${u}: second start did not reconnect to ${mine.id}`);
@@ -207,19 +216,24 @@ describe('load', () => {
       n: load.ms.get(op)?.length ?? 0,
     }));
     // The test's own event-loop lag tells whether the load generator, not the director, was the bottleneck.
-    if (process.env.DCVIX_HOSTILE_DEBUG) console.error(JSON.stringify(report), `foreign CPU ${foreignCores.toFixed(2)} cores; test event-loop lag p99 ${percentile(lags, 99).toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms`);
+    if (process.env.DCVIX_HOSTILE_DEBUG)
+      console.error(JSON.stringify(report), `foreign CPU ${foreignCores.toFixed(2)} cores; test event-loop lag p99 ${percentile(lags, 99).toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms`);
 
     // No error, and real work was done.
     expect(load.errors.slice(0, 20)).toEqual([]);
     expect(userSession.size).toBe(USERS);
-    expect(load.ms.get('update')!.length).toBeGreaterThanOrEqual(Math.floor(AGENTS * (SECONDS * 1000 / UPDATE_MS) * 0.7));
+    expect(load.ms.get('update')!.length).toBeGreaterThanOrEqual(Math.floor(AGENTS * ((SECONDS * 1000) / UPDATE_MS) * 0.7));
 
     // No lost session: every user's and every agent's session is listed, on the right server.
-    const listed = await eventually(async () => {
-      const r = await call(`${url}/v1/sessions`, { ca, cookie: admin });
-      const byId = new Map((r.json.sessions as { id: string; serverId: string; owner: string }[]).map((s) => [s.id, s]));
-      return [...userSession.values()].every((s) => byId.get(s.id)?.serverId === s.serverId) ? byId : undefined;
-    }, 5000, 'every user session listed');
+    const listed = await eventually(
+      async () => {
+        const r = await call(`${url}/v1/sessions`, { ca, cookie: admin });
+        const byId = new Map((r.json.sessions as { id: string; serverId: string; owner: string }[]).map((s) => [s.id, s]));
+        return [...userSession.values()].every((s) => byId.get(s.id)?.serverId === s.serverId) ? byId : undefined;
+      },
+      5000,
+      'every user session listed',
+    );
     const lost = fleet.map((a, i) => (listed.get(simSession(i).id)?.serverId === a.hostname ? undefined : a.hostname)).filter(Boolean);
     expect(lost).toEqual([]);
     const onHosts = reals.flatMap((a) => JSON.parse(readFileSync(join(a.dir, 'dcv-state.json'), 'utf8')).sessions.map((s: { id: string }) => s.id));

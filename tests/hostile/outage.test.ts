@@ -47,7 +47,11 @@ beforeAll(async () => {
   const s = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: admin, json: { serverId, userId: 'alice', sessionType: 'virtual', sessionId: 'survivor' } });
   if (s.status !== 200) throw new Error(`session: ${s.status} ${s.text}`);
   // Wait until an update confirms it, so the director's view comes from the agent.
-  await eventually(async () => (await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin })).json.sessions.some((x: { id: string }) => x.id === 'survivor'), 10_000, 'session confirmed');
+  await eventually(
+    async () => (await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin })).json.sessions.some((x: { id: string }) => x.id === 'survivor'),
+    10_000,
+    'session confirmed',
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -65,7 +69,10 @@ describe('director down for a while', () => {
 
     // About 5 s down: with a 300 ms interval, doubling gives gaps of ~0.3, 0.6, 1.2, 2.4 s.
     await Bun.sleep(5000);
-    const failures = agent.proc.lines.slice(since).map(parse).filter((l) => l?.msg === 'update failed');
+    const failures = agent.proc.lines
+      .slice(since)
+      .map(parse)
+      .filter((l) => l?.msg === 'update failed');
     expect(failures.length).toBeGreaterThanOrEqual(3);
     expect(failures.length).toBeLessThan(8);
     const gaps = failures.slice(1).map((l, i) => logTime(l!) - logTime(failures[i]!));
@@ -85,7 +92,11 @@ describe('director down for a while', () => {
     const resumed = await agent.proc.waitForMsg('director reachable again', 15_000, back);
     expect(resumed.after).toBeGreaterThanOrEqual(failures.length);
     // The old admin cookie still works (fixed token_key), and the director relearned the session.
-    const seen = await eventually(async () => (await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin })).json.sessions.find((x: { id: string }) => x.id === 'survivor'), 5000, 'session relearned');
+    const seen = await eventually(
+      async () => (await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin })).json.sessions.find((x: { id: string }) => x.id === 'survivor'),
+      5000,
+      'session relearned',
+    );
     expect(seen).toMatchObject({ owner: 'alice', serverId });
     const row = (await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: admin })).json.agents.find((a: { guid: string }) => a.guid === guid);
     expect(row.state).toBe('registered');
@@ -103,7 +114,14 @@ describe('certificate expired while the director was away', () => {
 
   /** The admin sees the agent as returning and approves it again. */
   async function approveReturning(): Promise<void> {
-    await eventually(async () => (await call(`${director.url}/v1/admin/agents?state=pending`, { ca: director.caPem, cookie: admin })).json.agents.some((a: { guid: string; returning: boolean }) => a.guid === guid && a.returning), 15_000, 'returning agent pending');
+    await eventually(
+      async () =>
+        (await call(`${director.url}/v1/admin/agents?state=pending`, { ca: director.caPem, cookie: admin })).json.agents.some(
+          (a: { guid: string; returning: boolean }) => a.guid === guid && a.returning,
+        ),
+      15_000,
+      'returning agent pending',
+    );
     const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin });
     expect(r.status).toBe(200);
   }
@@ -152,7 +170,12 @@ describe('certificate expired while the director was away', () => {
     // The agent goes on: updates keep landing and the session is still there.
     const after = agent.proc.lines.length;
     await Bun.sleep(1000);
-    expect(agent.proc.lines.slice(after).map(parse).filter((l) => l?.msg === 'update failed')).toEqual([]);
+    expect(
+      agent.proc.lines
+        .slice(after)
+        .map(parse)
+        .filter((l) => l?.msg === 'update failed'),
+    ).toEqual([]);
     const alice = await login(director.url, director.caPem, 'alice', TEST_USERS.alice!);
     const servers = await call(`${director.url}/v1/user/servers`, { ca: director.caPem, cookie: alice });
     expect(JSON.stringify(servers.json)).toContain('survivor');

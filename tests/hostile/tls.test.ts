@@ -47,22 +47,24 @@ afterAll(async () => {
   cleanupTempDirs();
 });
 
-const agentRow = async (guid: string) =>
-  (await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: admin })).json.agents.find((x: { guid: string }) => x.guid === guid);
+const agentRow = async (guid: string) => (await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: admin })).json.agents.find((x: { guid: string }) => x.guid === guid);
 
 /** The update and renew routes with these credentials; both must refuse with `status` and `code`. */
 async function expectRefused(creds: { cert?: string; key?: string }, status: number, code: string, what: string, sim: SimAgent = b): Promise<void> {
   const tls = { ca: director.caPem, ...creds };
   const update = await call(`${director.url}/v1/agent/update`, { method: 'POST', ...tls, json: sim.updateBody([]) });
   const renew = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...tls, json: { csr: await sim.csr() } });
-  for (const [route, r] of [['update', update], ['renew', renew]] as [string, Call][]) {
+  for (const [route, r] of [
+    ['update', update],
+    ['renew', renew],
+  ] as [string, Call][]) {
     expectClientError(r, `${what} (${route})`);
     expect([what, route, r.status, r.json.error.code]).toEqual([what, route, status, code]);
   }
 }
 
 describe('director refuses agent certificates it must not trust', () => {
-  test('ok: the control case: b\'s own certificate updates and renews', async () => {
+  test("ok: the control case: b's own certificate updates and renews", async () => {
     expect((await b.update(director.url)).status).toBe(200);
     const r = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...b.creds, json: { csr: await b.csr() } });
     expect(r.status).toBe(200);
@@ -92,7 +94,7 @@ describe('director refuses agent certificates it must not trust', () => {
     await expectRefused({ cert, key: b.keyPem }, 401, 'CLIENT_CERT_UNTRUSTED', 'serverAuth only');
   }, 30_000);
 
-  test('rejects: a revoked agent\'s still-unexpired certificate', async () => {
+  test("rejects: a revoked agent's still-unexpired certificate", async () => {
     await expectRefused({ cert: revoked.certPem, key: revoked.keyPem }, 403, 'AGENT_REVOKED', 'revoked', revoked);
   }, 30_000);
 
@@ -102,24 +104,24 @@ describe('director refuses agent certificates it must not trust', () => {
     await expectRefused({ cert, key: ghost.keyPem }, 403, 'AGENT_UNKNOWN', 'unknown GUID', ghost);
   }, 30_000);
 
-  test('rejects: b\'s name on another key, even signed by the right CA', async () => {
+  test("rejects: b's name on another key, even signed by the right CA", async () => {
     const other = await newKey();
     const cert = await ca.sign({ cn: agentCn(b.guid), publicKey: other.keys.publicKey });
     await expectRefused({ cert, key: other.pem }, 403, 'AGENT_KEY_MISMATCH', 'other key');
   }, 30_000);
 
-  test('rejects: the director\'s own certificate is not an agent', async () => {
+  test("rejects: the director's own certificate is not an agent", async () => {
     await expectRefused({ cert: directorCreds.cert, key: directorCreds.key }, 403, 'NOT_AN_AGENT', 'director cert');
   }, 30_000);
 
   test('rejects: agent a renewing for agent b (CSR names b) gets nothing; both rows unchanged', async () => {
     const before = [await agentRow(a.guid), await agentRow(b.guid)];
     const withAKey = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...a.creds, json: { csr: await a.csr(agentCn(b.guid)) } });
-    expectClientError(withAKey, 'a renews for b with a\'s key');
+    expectClientError(withAKey, "a renews for b with a's key");
     expect(withAKey.json.error.code).toBe('CSR_CN_MISMATCH');
     // Even holding b's key (stolen), a's mTLS identity cannot renew b.
     const withBKey = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...a.creds, json: { csr: await b.csr() } });
-    expectClientError(withBKey, 'a renews for b with b\'s key');
+    expectClientError(withBKey, "a renews for b with b's key");
     expect(withBKey.json.error.code).toBe('CSR_CN_MISMATCH');
     // And a's name on b's key (a's identity, foreign key) keeps a's registered key.
     const swapKey = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...a.creds, json: { csr: await a.csr(agentCn(a.guid), b.keys) } });
@@ -143,7 +145,13 @@ describe('agent refuses callers that are not its director', () => {
   }, 30_000);
 
   test('rejects: no certificate, on every director-only route', async () => {
-    for (const [m, p] of [['GET', '/v1/sessions'], ['POST', '/v1/sessions'], ['DELETE', '/v1/sessions/x'], ['POST', '/v1/config'], ['GET', '/v1/stats']] as const) {
+    for (const [m, p] of [
+      ['GET', '/v1/sessions'],
+      ['POST', '/v1/sessions'],
+      ['DELETE', '/v1/sessions/x'],
+      ['POST', '/v1/config'],
+      ['GET', '/v1/stats'],
+    ] as const) {
       const r = await agentCall({}, m, p, m === 'POST' ? {} : undefined);
       expectClientError(r, `agent ${m} ${p} without certificate`);
       expect([p, r.status, r.json.error.code]).toEqual([p, 401, 'CLIENT_CERT_REQUIRED']);
@@ -152,19 +160,23 @@ describe('agent refuses callers that are not its director', () => {
 
   test('rejects: a look-alike dcvix-director certificate from another CA', async () => {
     const k = await newKey('P-256');
-    const r = await agentCall({ cert: await stranger.sign({ cn: DIRECTOR_CN, publicKey: k.keys.publicKey }), key: k.pem }, 'POST', '/v1/sessions', { userId: 'alice', sessionType: 'virtual', sessionId: 'evil-1' });
+    const r = await agentCall({ cert: await stranger.sign({ cn: DIRECTOR_CN, publicKey: k.keys.publicKey }), key: k.pem }, 'POST', '/v1/sessions', {
+      userId: 'alice',
+      sessionType: 'virtual',
+      sessionId: 'evil-1',
+    });
     expectClientError(r, 'foreign director cert');
     expect([r.status, r.json.error.code]).toEqual([401, 'CLIENT_CERT_UNTRUSTED']);
   }, 30_000);
 
-  test('rejects: the director\'s name and key in an expired certificate from the right CA', async () => {
+  test("rejects: the director's name and key in an expired certificate from the right CA", async () => {
     const keys = await keyPairFromPem(directorCreds.key, 'P-256');
     const cert = await ca.sign({ cn: DIRECTOR_CN, publicKey: keys.publicKey, notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) });
     const r = await agentCall({ cert, key: directorCreds.key });
     expect([r.status, r.json.error.code]).toEqual([401, 'CLIENT_CERT_UNTRUSTED']);
   }, 30_000);
 
-  test('rejects: another agent\'s valid certificate is not the director', async () => {
+  test("rejects: another agent's valid certificate is not the director", async () => {
     expect(parseCertPem(a.certPem).subjectCn).toBe(agentCn(a.guid));
     const r = await agentCall({ cert: a.certPem, key: a.keyPem }, 'POST', '/v1/sessions', { userId: 'alice', sessionType: 'virtual', sessionId: 'evil-2' });
     expectClientError(r, 'agent cert at agent');

@@ -50,10 +50,7 @@ async function freshConnectionToken(): Promise<string> {
 }
 
 beforeAll(async () => {
-  [d1, d2] = await Promise.all([
-    startDirector({ config: { token_key: KEY_1, connection_token_ttl: '10s', connection_token_max_uses: 3 } }),
-    startDirector({ config: { token_key: KEY_2 } }),
-  ]);
+  [d1, d2] = await Promise.all([startDirector({ config: { token_key: KEY_1, connection_token_ttl: '10s', connection_token_max_uses: 3 } }), startDirector({ config: { token_key: KEY_2 } })]);
   agent = await startAgent(d1.url, { config: { hostname: 'ws-tokens', update_interval: '500ms', idle_timeout: 0 } });
   ({ adminCookie: admin, serverId } = await approveAgent(d1, agent));
   alice = await login(d1.url, d1.caPem, 'alice', TEST_USERS.alice!);
@@ -71,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('session tokens', () => {
-  test('ok: the control case: alice\'s cookie and the same token as Bearer', async () => {
+  test("ok: the control case: alice's cookie and the same token as Bearer", async () => {
     expect((await me(d1, { cookie: alice })).json.user).toBe('alice');
     expect((await me(d1, { headers: { authorization: `Bearer ${aliceToken}` } })).json.user).toBe('alice');
   }, 30_000);
@@ -119,7 +116,7 @@ describe('session tokens', () => {
     expect(r.status).toBe(401);
   }, 30_000);
 
-  test('rejects: another director\'s tokens (different token_key), both ways', async () => {
+  test("rejects: another director's tokens (different token_key), both ways", async () => {
     const onD2 = await me(d2, { cookie: alice });
     expectClientError(onD2, 'd1 cookie at d2');
     expect(onD2.status).toBe(401);
@@ -152,12 +149,12 @@ describe('connection tokens at the DCV verifier', () => {
     expect(await verify(d1, sessionId, await freshConnectionToken())).toBe(YES);
   }, 30_000);
 
-  test('rejects: the session token, a tampered token and another key\'s token', async () => {
+  test("rejects: the session token, a tampered token and another key's token", async () => {
     expectNo(await verify(d1, sessionId, aliceToken), 'session token as connection token');
     const conn = await freshConnectionToken();
     expectNo(await verify(d1, sessionId, conn.slice(0, -2) + (conn.endsWith('AA') ? 'BB' : 'AA')), 'tampered');
     const other = await forge(KEY_2).issueConnection({ sub: 'alice', sessionId, serverId, ttlMs: 60_000 });
-    expectNo(await verify(d1, sessionId, other.token), 'another director\'s key');
+    expectNo(await verify(d1, sessionId, other.token), "another director's key");
     // Control for the forger: the right key and claims say yes, so the key is what refused it.
     const right = await forge(KEY_1).issueConnection({ sub: 'alice', sessionId, serverId, ttlMs: 60_000 });
     expect(await verify(d1, sessionId, right.token)).toBe(YES);

@@ -85,7 +85,10 @@ describe.skipIf(missing.length > 0)('login chain from a TOML config: ldap, then 
     expect(err).toMatchObject({ expected: ['otp'], message: 'Enter OTP' });
     const state = (err as ChallengeError).state;
     expect(await service.login(input({ username: 'carol', password: '', otp: '123456', state }))).toMatchObject({ username: 'carol', backend: 'radius' });
-    expect((await audit.list({ actor: 'carol' })).map((r) => [r.backend, r.outcome])).toEqual([['radius', 'success'], ['radius', 'failure']]);
+    expect((await audit.list({ actor: 'carol' })).map((r) => [r.backend, r.outcome])).toEqual([
+      ['radius', 'success'],
+      ['radius', 'failure'],
+    ]);
   });
 
   test('rejects: wrong LDAP password is final (RADIUS is not asked) and throttles', async () => {

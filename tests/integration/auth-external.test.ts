@@ -52,7 +52,10 @@ describe('external command backend', () => {
 
   test('rejects: other exit codes, with a reason that carries no output; the debug log has no password', async () => {
     const lines: string[] = [];
-    const a = createExternalAuthenticator({ command: [script], timeout: 5000 }, createLogger({}, 'debug', (l) => lines.push(l)));
+    const a = createExternalAuthenticator(
+      { command: [script], timeout: 5000 },
+      createLogger({}, 'debug', (l) => lines.push(l)),
+    );
     const r = await a.authenticate({ username: 'weird', password: 'secret-pw' });
     expect(r).toEqual({ kind: 'reject', backend: 'external', reason: 'exit code 3' });
     expect(lines.join('\n')).toContain('stack trace with ***');

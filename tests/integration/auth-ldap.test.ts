@@ -18,8 +18,17 @@ describe.skipIf(missing.length > 0)('ldap backend against a real slapd', () => {
     slapd = await startSlapd();
     search = (over = {}) =>
       createLdapAuthenticator(
-        ldapConfig({ url: slapd.url, bind_dn: slapd.serviceDn, bind_password: slapd.servicePassword, user_base: `ou=people,${slapd.baseDn}`,
-          user_filter: '(objectClass=inetOrgPerson)', group_base: `ou=groups,${slapd.baseDn}`, timeout: 2, connect_timeout: 2, ...over }),
+        ldapConfig({
+          url: slapd.url,
+          bind_dn: slapd.serviceDn,
+          bind_password: slapd.servicePassword,
+          user_base: `ou=people,${slapd.baseDn}`,
+          user_filter: '(objectClass=inetOrgPerson)',
+          group_base: `ou=groups,${slapd.baseDn}`,
+          timeout: 2,
+          connect_timeout: 2,
+          ...over,
+        }),
         silentLogger,
       );
   }, 30_000);

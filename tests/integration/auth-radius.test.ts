@@ -16,8 +16,7 @@ describe.skipIf(missing.length > 0)('radius backend against a real freeradius', 
   let radius: (over?: Record<string, unknown>) => ReturnType<typeof createRadiusAuthenticator>;
   beforeAll(async () => {
     fr = await startFreeRadius();
-    radius = (over = {}) =>
-      createRadiusAuthenticator(radiusConfig({ servers: [`127.0.0.1:${fr.port}`], secret: fr.secret, timeout: '300ms', retries: 1, ...over }), silentLogger);
+    radius = (over = {}) => createRadiusAuthenticator(radiusConfig({ servers: [`127.0.0.1:${fr.port}`], secret: fr.secret, timeout: '300ms', retries: 1, ...over }), silentLogger);
   }, 30_000);
   afterAll(async () => {
     await fr?.stop();

@@ -55,8 +55,17 @@ describe('enrolment', () => {
     const pendingLog = await agent.proc.waitForMsg('registration pending approval');
     const jar = join(director.dir, 'cookies.txt');
     const r = await run([
-      'curl', '-s', '--cacert', director.caFile, '--cookie-jar', jar, '-X', 'POST', `${director.url}/v1/admin/login`,
-      '-d', `{"userID": "admin", "password": "${TEST_USERS.admin}"}`,
+      'curl',
+      '-s',
+      '--cacert',
+      director.caFile,
+      '--cookie-jar',
+      jar,
+      '-X',
+      'POST',
+      `${director.url}/v1/admin/login`,
+      '-d',
+      `{"userID": "admin", "password": "${TEST_USERS.admin}"}`,
     ]);
     expect(JSON.parse(r.stdout).role).toBe('admin');
     expect(readFileSync(jar, 'utf8')).toContain('dcvix_session');
@@ -95,13 +104,14 @@ describe('enrolment', () => {
     expect(sessions.json).toEqual([]);
     const noCert = await call(`https://127.0.0.1:${port}/v1/sessions`, { ca: director.caPem, checkServerIdentity: asDirector.checkServerIdentity });
     expect(noCert.status).toBe(401);
-    expect((readFileSync(agentFile('agent.key')) && (await Bun.file(agentFile('agent.key')).stat()).mode & 0o777)).toBe(0o600);
+    expect(readFileSync(agentFile('agent.key')) && (await Bun.file(agentFile('agent.key')).stat()).mode & 0o777).toBe(0o600);
   });
 
   test('ok: the documented curl examples against the agent work as written (director certificate, CA file)', async () => {
     const port = await agent.port();
     const base = `https://127.0.0.1:${port}`;
-    const curl = (...args: string[]) => run(['curl', '-s', '--cert', join(director.dataDir, 'dcvix-director.crt'), '--key', join(director.dataDir, 'dcvix-director.key'), '--cacert', director.caFile, ...args]);
+    const curl = (...args: string[]) =>
+      run(['curl', '-s', '--cert', join(director.dataDir, 'dcvix-director.crt'), '--key', join(director.dataDir, 'dcvix-director.key'), '--cacert', director.caFile, ...args]);
     expect(JSON.parse((await curl(`${base}/v1/health`)).stdout)).toEqual({ status: 'ok' });
     expect(JSON.parse((await curl(`${base}/v1/sessions`)).stdout)).toEqual([]);
     const created = await curl('-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"userId": "john", "sessionType": "console", "sessionId": "test"}', `${base}/v1/sessions`);
@@ -123,7 +133,10 @@ describe('enrolment', () => {
     expect(text).toContain('Digital Signature');
     expect(text).toContain('TLS Web Server Authentication, TLS Web Client Authentication');
     const dates = (await run(['openssl', 'x509', '-in', agentFile('agent.crt'), '-noout', '-startdate', '-enddate'])).stdout;
-    const [nb, na] = dates.trim().split('\n').map((l) => Date.parse(l.split('=')[1]!));
+    const [nb, na] = dates
+      .trim()
+      .split('\n')
+      .map((l) => Date.parse(l.split('=')[1]!));
     expect(Math.round((na! - nb!) / 86_400_000)).toBe(14);
     const server = (await run(['openssl', 'x509', '-in', join(director.dataDir, 'dcvix-director.crt'), '-noout', '-text'])).stdout;
     expect(server).toContain('DNS:dcvix-director');
@@ -136,8 +149,30 @@ describe('enrolment', () => {
   });
 
   test('ok: the documented curl agent update works with the Ed25519 client key', async () => {
-    const body = JSON.stringify({ sessions: [], stats: { hostname: 'server.domain.com', free_memory: 54545088512, total_memory: 66996871168, cores: 8, cpu_usage: 1.16, load1: 0.11, load5: 0.13, load15: 0.15 }, tags: ['tag1', 'tag2'] });
-    const r = await run(['curl', '-s', '-w', '\\n%{http_code}', '--cert', agentFile('agent.crt'), '--key', agentFile('agent.key'), '--cacert', agentFile('ca.pem'), '-X', 'POST', '-H', 'Content-Type: application/json', '-d', body, `${director.url}/v1/agent/update`]);
+    const body = JSON.stringify({
+      sessions: [],
+      stats: { hostname: 'server.domain.com', free_memory: 54545088512, total_memory: 66996871168, cores: 8, cpu_usage: 1.16, load1: 0.11, load5: 0.13, load15: 0.15 },
+      tags: ['tag1', 'tag2'],
+    });
+    const r = await run([
+      'curl',
+      '-s',
+      '-w',
+      '\\n%{http_code}',
+      '--cert',
+      agentFile('agent.crt'),
+      '--key',
+      agentFile('agent.key'),
+      '--cacert',
+      agentFile('ca.pem'),
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      body,
+      `${director.url}/v1/agent/update`,
+    ]);
     expect(r.stdout.trim().split('\n').pop()).toBe('200');
   });
 
@@ -178,7 +213,12 @@ describe('enrolment', () => {
       ['{"guid": ', 400, 'INVALID_JSON'],
     ];
     for (const [body, status, code] of cases) {
-      const r = await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      const r = await call(`${director.url}/v1/agent/register`, {
+        method: 'POST',
+        ca: director.caPem,
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
       expect([r.status, r.json?.error?.code]).toEqual([status, code]);
     }
     const huge = await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, body: 'x'.repeat(200_000) });
@@ -186,7 +226,13 @@ describe('enrolment', () => {
     // A certificate from another CA is refused on mTLS routes.
     const otherCa = join(dir, 'other-ca.key');
     await run(['openssl', 'req', '-x509', '-newkey', 'ed25519', '-nodes', '-keyout', otherCa, '-subj', `/CN=dcvix-agent-${guid}`, '-days', '1', '-out', join(dir, 'other.crt')]);
-    const foreign = await call(`${director.url}/v1/agent/update`, { method: 'POST', ca: director.caPem, cert: readFileSync(join(dir, 'other.crt'), 'utf8'), key: readFileSync(otherCa, 'utf8'), json: {} });
+    const foreign = await call(`${director.url}/v1/agent/update`, {
+      method: 'POST',
+      ca: director.caPem,
+      cert: readFileSync(join(dir, 'other.crt'), 'utf8'),
+      key: readFileSync(otherCa, 'utf8'),
+      json: {},
+    });
     expect([foreign.status, foreign.json.error.code]).toEqual([401, 'CLIENT_CERT_UNTRUSTED']);
     const none = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ca: director.caPem, json: {} });
     expect([none.status, none.json.error.code]).toEqual([401, 'CLIENT_CERT_REQUIRED']);
@@ -205,7 +251,25 @@ describe('enrolment', () => {
     expect(me.hostname).toBe('ws-enrol');
     expect(me.keyChangePending).toBe(true);
     // The real agent keeps working with its own key.
-    const upd = await run(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--cert', agentFile('agent.crt'), '--key', agentFile('agent.key'), '--cacert', agentFile('ca.pem'), '-X', 'POST', '-d', '{"sessions":[],"stats":{"hostname":"x","free_memory":1,"total_memory":2,"cores":1,"cpu_usage":0,"load1":0,"load5":0,"load15":0},"tags":[]}', `${director.url}/v1/agent/update`]);
+    const upd = await run([
+      'curl',
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--cert',
+      agentFile('agent.crt'),
+      '--key',
+      agentFile('agent.key'),
+      '--cacert',
+      agentFile('ca.pem'),
+      '-X',
+      'POST',
+      '-d',
+      '{"sessions":[],"stats":{"hostname":"x","free_memory":1,"total_memory":2,"cores":1,"cpu_usage":0,"load1":0,"load5":0,"load15":0},"tags":[]}',
+      `${director.url}/v1/agent/update`,
+    ]);
     expect(upd.stdout).toBe('200');
     const deny = await call(`${director.url}/v1/admin/agents/${guid}/deny`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
     expect(deny.status).toBe(200);

@@ -27,8 +27,7 @@ const on = (d: DirectorHandle, path: string, opts: { method?: string; json?: unk
   curlFrom(ADMIN_FROM, `https://127.0.0.1:${d.port}${path}`, { ...opts, caFile, cookie: admin });
 const guidOf = (agent: AgentHandle) => readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim();
 /** An mTLS call as the agent, straight to one director: 403 = refused as an agent, 400 = let in (the body is empty). */
-const asAgent = (agent: AgentHandle, d: DirectorHandle) =>
-  on(d, '/v1/agent/update', { method: 'POST', json: {}, cert: join(agent.dataDir, 'agent.crt'), key: join(agent.dataDir, 'agent.key') });
+const asAgent = (agent: AgentHandle, d: DirectorHandle) => on(d, '/v1/agent/update', { method: 'POST', json: {}, cert: join(agent.dataDir, 'agent.crt'), key: join(agent.dataDir, 'agent.key') });
 
 beforeAll(async () => {
   pg = await startPostgres();
@@ -61,15 +60,19 @@ describe('agents behind HAProxy and two directors', () => {
     for (const agent of agents) expect((await asAgent(agent, b)).status).toBe(400);
   });
 
-  test('ok: a revocation on B is refused on A at the agent\'s next request', async () => {
+  test("ok: a revocation on B is refused on A at the agent's next request", async () => {
     const agent = agents[0]!;
     // A has accepted (and cached) this agent's certificate.
     expect((await asAgent(agent, a)).status).toBe(400);
     expect((await on(b, `/v1/admin/agents/${guidOf(agent)}/revoke`, { method: 'POST' })).status).toBe(200);
-    const refused = await eventually(async () => {
-      const r = await asAgent(agent, a);
-      return r.status === 403 && r;
-    }, 2000, 'director A refusing the agent revoked on B');
+    const refused = await eventually(
+      async () => {
+        const r = await asAgent(agent, a);
+        return r.status === 403 && r;
+      },
+      2000,
+      'director A refusing the agent revoked on B',
+    );
     expect(refused.json.error.code).toBe('AGENT_REVOKED');
     expect((await asAgent(agents[1]!, a)).status).toBe(400);
   });
@@ -77,7 +80,10 @@ describe('agents behind HAProxy and two directors', () => {
   test('ok: kill -9 of the director that served a user: the same cookie and connection token work through HAProxy', async () => {
     const withServers = async (d: DirectorHandle) => ((await on(d, '/v1/servers')).json?.servers ?? []).filter((x: { online: boolean }) => x.online).length;
     // Updates reach whichever director HAProxy picked: serve the user from one that knows servers.
-    const [x, survivor] = (await eventually(async () => ((await withServers(a)) > 0 ? [a, b] : (await withServers(b)) > 0 ? [b, a] : undefined), 10_000, 'a director with servers')) as [DirectorHandle, DirectorHandle];
+    const [x, survivor] = (await eventually(async () => ((await withServers(a)) > 0 ? [a, b] : (await withServers(b)) > 0 ? [b, a] : undefined), 10_000, 'a director with servers')) as [
+      DirectorHandle,
+      DirectorHandle,
+    ];
     const alice = (await curlFrom(ADMIN_FROM, `https://127.0.0.1:${x.port}/v1/user/login`, { caFile, json: { userID: 'alice', password: TEST_USERS.alice } })).cookie!;
     const asAlice = (d: DirectorHandle | 'lb', path: string, opts: { method?: string; json?: unknown } = {}) =>
       curlFrom(ADMIN_FROM, d === 'lb' ? `https://127.0.0.1:${lb.port}${path}` : `https://127.0.0.1:${d.port}${path}`, { ...opts, caFile, cookie: alice });
@@ -96,10 +102,14 @@ describe('agents behind HAProxy and two directors', () => {
     expect(servers.status).toBe(200);
     const firstOk = Date.now() - killedAt;
     // The survivor learns the session from the agent's next update (every second here), then says yes.
-    const yes = await eventually(async () => {
-      const answer = await verify();
-      return answer.startsWith('<auth result="yes">') && answer;
-    }, 10_000, 'the verifier through HAProxy accepting the token');
+    const yes = await eventually(
+      async () => {
+        const answer = await verify();
+        return answer.startsWith('<auth result="yes">') && answer;
+      },
+      10_000,
+      'the verifier through HAProxy accepting the token',
+    );
     expect(yes).toBe('<auth result="yes"><username>alice</username></auth>');
     console.log(`failover: first user request ok ${firstOk} ms, verifier yes ${Date.now() - killedAt} ms after kill -9 (survivor ${survivor.port})`);
   });
@@ -121,10 +131,14 @@ describe('agents behind HAProxy and two directors', () => {
     expect(audit.filter((e) => e.type === 'agent.revoke')).toHaveLength(1);
     const { sessionId, token, cookie } = kept!;
     expect((await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/servers`, { caFile, cookie })).status).toBe(200);
-    const yes = await eventually(async () => {
-      const r = await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/authtokenverify`, { caFile, form: { sessionId, authenticationToken: token, clientAddress: '192.0.2.10' } });
-      return r.body.startsWith('<auth result="yes">') && r.body;
-    }, 10_000, 'the connection token accepted after the restart');
+    const yes = await eventually(
+      async () => {
+        const r = await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/authtokenverify`, { caFile, form: { sessionId, authenticationToken: token, clientAddress: '192.0.2.10' } });
+        return r.body.startsWith('<auth result="yes">') && r.body;
+      },
+      10_000,
+      'the connection token accepted after the restart',
+    );
     expect(yes).toContain('<username>alice</username>');
   });
 });

@@ -26,13 +26,15 @@ describe('directors on PostgreSQL', () => {
   test('ok: three directors starting at once migrate once, all serve, and share the audit trail', async () => {
     const pwFile = join(tempDir('dcvix-pw-'), 'store-password');
     writeFileSync(pwFile, `${pg.password}\n`, { mode: 0o600 });
-    const started = await Promise.all([0, 1, 2].map((i) =>
-      startDirector({
-        config: { store_url: pg.urlWithoutPassword, token_key: TOKEN_KEY, ...(i === 2 ? {} : { store_password_file: pwFile }) },
-        // The third takes the password from the environment instead of a file.
-        env: { DCVIX_STORE_CA_KEY: CA_KEY, ...(i === 2 ? { DCVIX_STORE_PASSWORD: pg.password } : {}) },
-      }),
-    ));
+    const started = await Promise.all(
+      [0, 1, 2].map((i) =>
+        startDirector({
+          config: { store_url: pg.urlWithoutPassword, token_key: TOKEN_KEY, ...(i === 2 ? {} : { store_password_file: pwFile }) },
+          // The third takes the password from the environment instead of a file.
+          env: { DCVIX_STORE_CA_KEY: CA_KEY, ...(i === 2 ? { DCVIX_STORE_PASSWORD: pg.password } : {}) },
+        }),
+      ),
+    );
     directors.push(...started);
     const applied = started.map((d) => d.proc.count('store migration applied'));
     // Exactly one director applied every migration; the others found nothing left to do.
@@ -48,10 +50,14 @@ describe('directors on PostgreSQL', () => {
     await login(a.url, a.caPem, 'alice', TEST_USERS.alice!);
     const admin = await login(b.url, b.caPem, 'admin', TEST_USERS.admin!, 'admin');
     // Audit writes do not hold up the login answer: wait for the row to land.
-    const events = await eventually(async () => {
-      const r = await call(`${b.url}/v1/admin/audit?type=login&actor=alice`, { ca: b.caPem, cookie: admin });
-      return r.status === 200 && r.json.events.length > 0 && r.json.events;
-    }, 5000, 'alice\'s login in the audit seen through another director');
+    const events = await eventually(
+      async () => {
+        const r = await call(`${b.url}/v1/admin/audit?type=login&actor=alice`, { ca: b.caPem, cookie: admin });
+        return r.status === 200 && r.json.events.length > 0 && r.json.events;
+      },
+      5000,
+      "alice's login in the audit seen through another director",
+    );
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor: 'alice', outcome: 'success' });
   });
@@ -61,10 +67,14 @@ describe('directors on PostgreSQL', () => {
     const cookie = await login(a.url, a.caPem, 'bob', TEST_USERS.bob!);
     expect((await call(`${b.url}/v1/user/servers`, { ca: b.caPem, cookie })).status).toBe(200);
     expect((await call(`${a.url}/v1/logout`, { method: 'POST', ca: a.caPem, cookie })).status).toBe(200);
-    const refused = await eventually(async () => {
-      const r = await call(`${b.url}/v1/user/servers`, { ca: b.caPem, cookie });
-      return r.status === 401 && r;
-    }, 2000, 'director B refusing the logged-out cookie');
+    const refused = await eventually(
+      async () => {
+        const r = await call(`${b.url}/v1/user/servers`, { ca: b.caPem, cookie });
+        return r.status === 401 && r;
+      },
+      2000,
+      'director B refusing the logged-out cookie',
+    );
     expect(refused.json.error.code).toBe('SESSION_REVOKED');
   });
 
@@ -79,10 +89,14 @@ describe('directors on PostgreSQL', () => {
 
     c.writePolicy({ users: { ...DEFAULT_POLICY.users, admins: ['admin', 'carol'] } });
     c.proc.proc.kill('SIGHUP');
-    const split = await eventually(async () => {
-      const v = await view();
-      return v.policyConsistent === false && v;
-    }, 5000, 'the policy split seen');
+    const split = await eventually(
+      async () => {
+        const v = await view();
+        return v.policyConsistent === false && v;
+      },
+      5000,
+      'the policy split seen',
+    );
     expect(split.warning).toContain('different policies');
     await eventually(() => directors.some((d) => d.proc.count('directors disagree on the policy') > 0), 5000, 'a warning in the log');
 
@@ -93,10 +107,14 @@ describe('directors on PostgreSQL', () => {
 
   test('ok: one director leads background work; when it is killed another takes over within seconds', async () => {
     const live = directors.filter((d) => d.proc.proc.exitCode === null);
-    const leaders = await eventually(() => {
-      const l = live.filter((d) => d.proc.count('became leader for background work') > 0);
-      return l.length > 0 && l;
-    }, 5000, 'a leader');
+    const leaders = await eventually(
+      () => {
+        const l = live.filter((d) => d.proc.count('became leader for background work') > 0);
+        return l.length > 0 && l;
+      },
+      5000,
+      'a leader',
+    );
     expect(leaders).toHaveLength(1);
     const old = leaders[0]!;
     old.proc.proc.kill('SIGKILL');

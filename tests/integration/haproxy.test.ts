@@ -24,7 +24,7 @@ const curl = (from: string, path: string, opts: { json?: unknown; cookie?: strin
 beforeAll(async () => {
   pg = await startPostgres();
   const config = { store_url: pg.urlWithoutPassword, token_key: 'cd'.repeat(32), trusted_proxies: ['127.0.0.1/32'], gateway_allow: ['127.0.0.3/32'] };
-  [a, b] = await Promise.all([0, 1].map(() => startDirector({ config, env: { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '5e'.repeat(32) } }))) as [DirectorHandle, DirectorHandle];
+  [a, b] = (await Promise.all([0, 1].map(() => startDirector({ config, env: { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '5e'.repeat(32) } })))) as [DirectorHandle, DirectorHandle];
   // The directors share one CA through the store: HAProxy's checks and curl trust just that.
   caFile = join(tempDir('dcvix-lb-'), 'ca.pem');
   writeFileSync(caFile, a.caPem);
@@ -54,12 +54,19 @@ describe('HAProxy in front of two directors', () => {
     expect(user.status).toBe(200);
     const admin = await curl('127.0.0.4', '/v1/admin/login', { json: { userID: 'admin', password: TEST_USERS.admin } });
     expect(admin.status).toBe(200);
-    const events = await eventually(async () => {
-      const r = await curl('127.0.0.4', '/v1/admin/audit?type=login', { cookie: admin.cookie });
-      const list = r.json.events as { actor: string; clientAddress: string }[];
-      return list.length >= 2 && list;
-    }, 5000, 'both logins audited');
-    expect(events.map((e) => [e.actor, e.clientAddress]).sort()).toEqual([['admin', '127.0.0.4'], ['alice', '127.0.0.3']]);
+    const events = await eventually(
+      async () => {
+        const r = await curl('127.0.0.4', '/v1/admin/audit?type=login', { cookie: admin.cookie });
+        const list = r.json.events as { actor: string; clientAddress: string }[];
+        return list.length >= 2 && list;
+      },
+      5000,
+      'both logins audited',
+    );
+    expect(events.map((e) => [e.actor, e.clientAddress]).sort()).toEqual([
+      ['admin', '127.0.0.4'],
+      ['alice', '127.0.0.3'],
+    ]);
     // gateway_allow lists only 127.0.0.3: its call gets past the allow-list (to "unknown session"), 127.0.0.4's does not.
     const allowed = await curl('127.0.0.3', '/resolveSession?sessionId=no-such-session', { json: {} });
     const refused = await curl('127.0.0.4', '/resolveSession?sessionId=no-such-session', { json: {} });

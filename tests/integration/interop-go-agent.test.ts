@@ -26,10 +26,10 @@ beforeAll(async () => {
   agentPort = await freePort();
   director = await startDirector({ config: { agent_port: agentPort } });
   agent = new GoStyleAgent({ directorUrl: director.url, directorAddress: '127.0.0.1', listenPort: agentPort, hostname: 'go-ws1', tags: ['gpu', 'bad tag!'] });
-  agent.sessions.push(
-    goSession('win-console', 'CORP\\dana', 'console', { connections: 1, lastDisconnection: GO_ZERO_TIME }),
-    { ...goSession('broken-1', 'alice', 'virtual'), 'creation-time': 'yesterday' },
-  );
+  agent.sessions.push(goSession('win-console', 'CORP\\dana', 'console', { connections: 1, lastDisconnection: GO_ZERO_TIME }), {
+    ...goSession('broken-1', 'alice', 'virtual'),
+    'creation-time': 'yesterday',
+  });
   started = agent.start();
   admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
   alice = await login(director.url, director.caPem, 'alice', TEST_USERS.alice!);
@@ -104,7 +104,10 @@ describe('a Go dcvix agent under our director', () => {
     await eventually(() => adminSession('gone-1'), 10_000, 'gone-1 reported');
     agent.pauseUpdates = true;
     await Bun.sleep(100); // let an update already on the wire land
-    agent.sessions.splice(agent.sessions.findIndex((s) => s.id === 'gone-1'), 1);
+    agent.sessions.splice(
+      agent.sessions.findIndex((s) => s.id === 'gone-1'),
+      1,
+    );
     expect(await adminSession('gone-1')).toBeDefined();
     const r = await api('/v1/sessions/gone-1', { method: 'DELETE', cookie: admin });
     agent.pauseUpdates = false;

@@ -42,7 +42,7 @@ describe('our agent under a Go dcvix director', () => {
     expect(readFileSync(join(agent.dataDir, 'ca.pem'), 'utf8')).toBe(director.caPem);
   });
 
-  test('ok: updates decode strictly into the Go director\'s structs (no error, kebab-case, RFC 3339 or null)', async () => {
+  test("ok: updates decode strictly into the Go director's structs (no error, kebab-case, RFC 3339 or null)", async () => {
     const server = await eventually(() => director.servers.get(SERVER), 15_000, 'first update');
     expect(server.tags).toContain('test');
     expect(director.decodeErrors).toEqual([]);

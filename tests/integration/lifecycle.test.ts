@@ -73,7 +73,10 @@ describe('start-up', () => {
       { conf: 'metrics_allow = ["banana"]\n', names: ['key "metrics_allow" item 1'] },
       { conf: 'hostnames = ["director.example.com", "10.0.0.5", "not a name"]\n', names: ['key "hostnames" item 3', 'not a DNS name or an IPv4 address'] },
       { conf: '[otp]\nbackend = "privacyidea"\n[otp.privacyidea]\nurl = "ftp://pi.example.com"\n', names: ['otp.privacyidea.url'] },
-      { conf: '[auth]\nbackends = ["ldap"]\n[auth.ldap]\nurl = "ldaps://127.0.0.1"\nuser_base = "dc=x"\nca_file = "missing-ca.pem"\n', names: ['key "auth.ldap.ca_file"', 'missing-ca.pem cannot be read'] },
+      {
+        conf: '[auth]\nbackends = ["ldap"]\n[auth.ldap]\nurl = "ldaps://127.0.0.1"\nuser_base = "dc=x"\nca_file = "missing-ca.pem"\n',
+        names: ['key "auth.ldap.ca_file"', 'missing-ca.pem cannot be read'],
+      },
       { conf: '[auth]\nbackends = ["ldap"]\n[auth.ldap]\nurl = "ldap://127.0.0.1"\nuser_base = "dc=x"\nuser_filter = "((("\n', names: ['auth.ldap.user_filter'] },
     ];
     for (const { conf, files = {}, names } of cases) {
@@ -144,7 +147,25 @@ describe('director certificate', () => {
     const ext = join(dir, 'ext.cnf');
     writeFileSync(ext, 'subjectAltName=DNS:dcvix-director,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\n');
     await run(['openssl', 'req', '-new', '-key', key, '-subj', '/CN=dcvix-director', '-out', join(dir, 'd.csr')]);
-    await run(['openssl', 'x509', '-req', '-in', join(dir, 'd.csr'), '-CA', director.caFile, '-CAkey', join(director.dataDir, 'ca.key'), '-set_serial', '0x5eed', '-days', '30', '-extfile', ext, '-out', join(dir, 'd.crt')]);
+    await run([
+      'openssl',
+      'x509',
+      '-req',
+      '-in',
+      join(dir, 'd.csr'),
+      '-CA',
+      director.caFile,
+      '-CAkey',
+      join(director.dataDir, 'ca.key'),
+      '-set_serial',
+      '0x5eed',
+      '-days',
+      '30',
+      '-extfile',
+      ext,
+      '-out',
+      join(dir, 'd.crt'),
+    ]);
     writeFileSync(join(director.dataDir, 'dcvix-director.crt'), readFileSync(join(dir, 'd.crt')));
     director.proc.proc.kill('SIGHUP');
     await director.proc.waitForMsg('server certificate reloaded', 5000);
@@ -161,9 +182,26 @@ describe('agent failure modes', () => {
     await agent.stop();
   });
 
-  test('rejects: a pinned CA that is not the director\'s never falls back to TOFU', async () => {
+  test("rejects: a pinned CA that is not the director's never falls back to TOFU", async () => {
     const dir = tempDir();
-    await run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k'), '-subj', '/CN=other CA', '-days', '1', '-out', join(dir, 'other-ca.pem')]);
+    await run([
+      'openssl',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'k'),
+      '-subj',
+      '/CN=other CA',
+      '-days',
+      '1',
+      '-out',
+      join(dir, 'other-ca.pem'),
+    ]);
     const before = (await agentsIn('pending')).length;
     const agent = await startAgent(director.url, { config: { ca_file: join(dir, 'other-ca.pem') } });
     const failed = await agent.proc.waitForMsg('registration failed; retrying', 20_000);
@@ -217,10 +255,14 @@ describe('agent failure modes', () => {
     await agent.proc.waitForMsg('registered with the director', 10_000, since);
     expect(readFileSync(join(agent.dataDir, 'agent.crt'), 'utf8')).not.toBe(oldCert);
     // Updates flow again at once with the new certificate, not after the back-off the refusals built up.
-    await eventually(async () => {
-      const s = (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.find((x: { id: string }) => x.id === serverId);
-      return s && Date.parse(s.lastSeen) > approvedAt + 500;
-    }, 4000, 'updates after the approval');
+    await eventually(
+      async () => {
+        const s = (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.find((x: { id: string }) => x.id === serverId);
+        return s && Date.parse(s.lastSeen) > approvedAt + 500;
+      },
+      4000,
+      'updates after the approval',
+    );
     expect(agent.proc.count('re-registration failed')).toBe(0);
     await agent.stop();
   }, 60_000);

@@ -7,7 +7,11 @@ import { cleanupTempDirs } from '../helpers/temp.ts';
 /** Login over HTTP with built-in TOTP and throttling: the envelope, cookies and audit trail. */
 let director: DirectorHandle;
 const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${director.url}${path}`, { ca: director.caPem, ...init });
-const cookieOf = (r: { headers: Headers }, name: string) => r.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(';')[0];
+const cookieOf = (r: { headers: Headers }, name: string) =>
+  r.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0];
 
 beforeAll(async () => {
   director = await startDirector({ config: { otp: { backend: 'totp' }, throttle: { max_failures: 3, window: '2s' } } });
@@ -61,7 +65,7 @@ describe('login with built-in TOTP', () => {
     const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice, otp: '123456' } });
     expect([r.status, r.json.error.code]).toEqual([401, 'INVALID_CREDENTIALS']);
   });
-  test('ok: an admin resets a user\'s TOTP (lost phone); the user must enrol again', async () => {
+  test("ok: an admin resets a user's TOTP (lost phone); the user must enrol again", async () => {
     const adminLogin = await api('/v1/admin/login', { method: 'POST', json: { userID: 'admin', password: TEST_USERS.admin } });
     const enrol = cookieOf(adminLogin, 'dcvix_enrol')!;
     const start = await api('/v1/user/totp/enrol', { method: 'POST', cookie: enrol });
@@ -74,7 +78,6 @@ describe('login with built-in TOTP', () => {
     const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice } });
     expect(r.json.error.enrolmentRequired).toBe(true);
   });
-
 });
 
 describe('throttling over HTTP', () => {

@@ -44,17 +44,26 @@ beforeAll(async () => {
   // A dcv invocation that fails for real: create-session of an id the host already has.
   const port = await agent.port();
   const creds = director.clientCredentials();
-  const clash = await call(`https://127.0.0.1:${port}/v1/sessions`, { method: 'POST', ...creds, json: { sessionId: created.sessionId, userId: 'alice', sessionType: 'virtual' }, checkServerIdentity: () => undefined });
+  const clash = await call(`https://127.0.0.1:${port}/v1/sessions`, {
+    method: 'POST',
+    ...creds,
+    json: { sessionId: created.sessionId, userId: 'alice', sessionType: 'virtual' },
+    checkServerIdentity: () => undefined,
+  });
   expect(clash.status).toBeGreaterThanOrEqual(400);
   // A create that fails on the host (licenses): a host-side placement failure, the server unhealthy.
   await dcvSim(agent, 'sim-fail', 'create-session=licenses');
   expect((await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations', sessionType: 'console' } })).status).toBe(503);
   await dcvSim(agent, 'sim-fail', '--clear');
   directorText = (await api('/metrics')).text;
-  agentText = await eventually(async () => {
-    const text = await (await fetch(agentMetricsUrl)).text();
-    return /dcvix_agent_updates_total\{outcome="success"\} [1-9]/.test(text) && text;
-  }, 15_000, 'a counted update');
+  agentText = await eventually(
+    async () => {
+      const text = await (await fetch(agentMetricsUrl)).text();
+      return /dcvix_agent_updates_total\{outcome="success"\} [1-9]/.test(text) && text;
+    },
+    15_000,
+    'a counted update',
+  );
 }, 90_000);
 
 afterAll(async () => {

@@ -97,10 +97,14 @@ describe('placement routes around broken hosts', () => {
 
   test('ok: a host whose update reports dcv unavailable is skipped, says why, and is back after an update shows dcv healthy', async () => {
     await dcvSim(bad, 'sim-fail', 'list-sessions=error');
-    const down = await eventually(async () => {
-      const h = (await adminServer('ws-bad')).health;
-      return h.reason === 'DCV_UNAVAILABLE' ? h : undefined;
-    }, 10_000, 'ws-bad unhealthy from its update');
+    const down = await eventually(
+      async () => {
+        const h = (await adminServer('ws-bad')).health;
+        return h.reason === 'DCV_UNAVAILABLE' ? h : undefined;
+      },
+      10_000,
+      'ws-bad unhealthy from its update',
+    );
     expect(down.message).toContain('Could not connect to the DCV server');
     const before = creates(bad).length;
     const r = await createOnPool('u21');

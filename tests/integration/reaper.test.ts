@@ -38,10 +38,14 @@ test('ok: an idle session is closed; one with a connection is never touched', as
   await eventually(() => dcvArgvLog(agent).some((a) => a[0] === 'close-session' && a[1] === 'idle-1'), 10_000, 'reaper closes idle-1');
   await Bun.sleep(3000);
   expect(dcvArgvLog(agent).some((a) => a[0] === 'close-session' && a[1] === 'busy-1')).toBe(false);
-  const sessions = await eventually(async () => {
-    const s = await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin });
-    const ids = s.json.sessions.map((x: { id: string }) => x.id);
-    return ids.includes('idle-1') ? undefined : ids;
-  }, 5000, 'director drops the reaped session');
+  const sessions = await eventually(
+    async () => {
+      const s = await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin });
+      const ids = s.json.sessions.map((x: { id: string }) => x.id);
+      return ids.includes('idle-1') ? undefined : ids;
+    },
+    5000,
+    'director drops the reaped session',
+  );
   expect(sessions).toContain('busy-1');
 });

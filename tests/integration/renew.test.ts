@@ -10,7 +10,11 @@ const KEY = 'c3'.repeat(32);
 const tokens = new TokenService({ key: new Uint8Array(Buffer.from(KEY, 'hex')), clock: systemClock });
 let director: DirectorHandle;
 const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${director.url}${path}`, { ca: director.caPem, ...init });
-const sessionOf = (r: { headers: Headers }) => r.headers.getSetCookie().find((c) => c.startsWith('dcvix_session='))?.split(';')[0];
+const sessionOf = (r: { headers: Headers }) =>
+  r.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('dcvix_session='))
+    ?.split(';')[0];
 
 beforeAll(async () => {
   director = await startDirector({ config: { token_key: KEY, session_token_ttl: '10m', session_absolute_max: '1h' } });
@@ -23,7 +27,10 @@ afterAll(async () => {
 
 describe('POST /v1/renew', () => {
   test('ok: a signed-in user and an admin get a fresh token that keeps authTime', async () => {
-    for (const [user, role] of [['alice', 'user'], ['admin', 'admin']] as const) {
+    for (const [user, role] of [
+      ['alice', 'user'],
+      ['admin', 'admin'],
+    ] as const) {
       const login = await api(`/v1/${role}/login`, { method: 'POST', json: { userID: user, password: TEST_USERS[user] } });
       expect(login.status).toBe(200);
       const first = sessionOf(login)!;

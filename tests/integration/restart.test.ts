@@ -90,7 +90,10 @@ describe('director restart', () => {
     await expectSameSessionWithoutUpdate();
     const admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
     const events = (await api('/v1/admin/audit?limit=1000', { cookie: admin })).json.events as { type: string; detail?: string }[];
-    const lifecycle = events.filter((e) => e.type.startsWith('director.')).map((e) => `${e.type}: ${e.detail}`).reverse();
+    const lifecycle = events
+      .filter((e) => e.type.startsWith('director.'))
+      .map((e) => `${e.type}: ${e.detail}`)
+      .reverse();
     expect(lifecycle).toEqual([
       'director.start: loaded 0 servers (stale until their agents update), 0 sessions, 0 login throttle keys',
       'director.start: loaded 1 servers (stale until their agents update), 1 sessions, 0 login throttle keys',
@@ -123,7 +126,10 @@ describe('director restart', () => {
     for (let i = 0; i < 5; i++) expect(await wrongPassword('carol')).toBe(401);
     await Bun.sleep(1500);
     await restart('kill -9');
-    for (const [user, pw] of [['erin', 'erin-pw'], ['carol', TEST_USERS.carol!]] as const) {
+    for (const [user, pw] of [
+      ['erin', 'erin-pw'],
+      ['carol', TEST_USERS.carol!],
+    ] as const) {
       const r = await api('/v1/user/login', { method: 'POST', json: { userID: user, password: pw } });
       expect([user, r.status]).toEqual([user, 429]);
     }

@@ -62,11 +62,15 @@ describe('sessions end to end', () => {
   test('ok: the next agent update shows the session with DCV fields', async () => {
     // A viewer connects on the host (simulated): only an agent update can tell the director.
     await run([join(repoRoot, 'tests/fixtures/dcv-simulator.ts'), 'sim-set', sessionId, 'connections=1'], { env: agent.env });
-    const seen = await eventually(async () => {
-      const s = await api('/v1/sessions', { cookie: admin });
-      const mine = s.json.sessions.find((x: { id: string }) => x.id === sessionId);
-      return mine?.numOfConnections === 1 ? mine : undefined;
-    }, 10_000, 'session in update');
+    const seen = await eventually(
+      async () => {
+        const s = await api('/v1/sessions', { cookie: admin });
+        const mine = s.json.sessions.find((x: { id: string }) => x.id === sessionId);
+        return mine?.numOfConnections === 1 ? mine : undefined;
+      },
+      10_000,
+      'session in update',
+    );
     expect(seen).toMatchObject({ owner: 'alice', type: 'virtual', serverId, status: 'RUNNING' });
     expect(seen.creationTime).toMatch(/^\d{4}-\d\d-\d\dT/);
     const servers = await api('/v1/user/servers', { cookie: alice });
@@ -78,7 +82,21 @@ describe('sessions end to end', () => {
     expect(t.status).toBe(200);
     token = t.json.token;
     const verify = (sid: string, tok: string) =>
-      run(['curl', '-s', '--cacert', director.caFile, '-H', 'Content-Type: application/x-www-form-urlencoded', '--data-urlencode', `sessionId=${sid}`, '--data-urlencode', `authenticationToken=${tok}`, '--data-urlencode', 'clientAddress=192.0.2.10', `${director.url}/v1/user/authtokenverify`]);
+      run([
+        'curl',
+        '-s',
+        '--cacert',
+        director.caFile,
+        '-H',
+        'Content-Type: application/x-www-form-urlencoded',
+        '--data-urlencode',
+        `sessionId=${sid}`,
+        '--data-urlencode',
+        `authenticationToken=${tok}`,
+        '--data-urlencode',
+        'clientAddress=192.0.2.10',
+        `${director.url}/v1/user/authtokenverify`,
+      ]);
     expect((await verify(sessionId, token)).stdout).toBe('<auth result="yes"><username>alice</username></auth>');
     expect((await verify('someone-else', token)).stdout).toStartWith('<auth result="no"');
     const tampered = token.slice(0, -3) + (token.endsWith('A') ? 'BBB' : 'AAA');
@@ -106,7 +124,21 @@ describe('sessions end to end', () => {
     const q = await api(`/resolveSession?sessionId=${sessionId}&transport=HTTP&clientIpAddress=192.0.2.1`, { method: 'POST' });
     expect(q.status).toBe(200);
     expect(q.json).toEqual({ SessionId: sessionId, TransportProtocol: 'HTTP', DcvServerEndpoint: serverId, Port: 8443, WebUrlPath: '/' });
-    const seed = await run(['curl', '-s', '--noproxy', '*', '--cacert', director.caFile, '-X', 'POST', '-H', 'Content-Type: application/json', '-d', `{"sessionId": "${sessionId}", "transport": "QUIC", "clientIpAddress": "127.0.0.1"}`, `${director.url}/resolveSession`]);
+    const seed = await run([
+      'curl',
+      '-s',
+      '--noproxy',
+      '*',
+      '--cacert',
+      director.caFile,
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      `{"sessionId": "${sessionId}", "transport": "QUIC", "clientIpAddress": "127.0.0.1"}`,
+      `${director.url}/resolveSession`,
+    ]);
     expect(JSON.parse(seed.stdout).TransportProtocol).toBe('QUIC');
     expect((await api('/resolveSession?sessionId=nope&transport=HTTP', { method: 'POST' })).status).toBe(404);
     expect((await api(`/resolveSession?sessionId=${sessionId}&transport=FTP`, { method: 'POST' })).status).toBe(400);
@@ -154,10 +186,14 @@ describe('sessions end to end', () => {
     users.users.bob = { servers: [serverId], pools: ['workstations'] };
     director.writePolicy({ users });
     director.proc.proc.kill('SIGHUP');
-    const seen = await eventually(async () => {
-      const r = await api('/v1/user/servers', { cookie: bob });
-      return r.json.pools.length === 1 ? r.json : undefined;
-    }, 5000, 'bob sees the pool');
+    const seen = await eventually(
+      async () => {
+        const r = await api('/v1/user/servers', { cookie: bob });
+        return r.json.pools.length === 1 ? r.json : undefined;
+      },
+      5000,
+      'bob sees the pool',
+    );
     expect(seen.servers.map((s: { id: string }) => s.id)).toEqual([serverId]);
     writeFileSync(join(director.dir, 'users.json'), '{ "users": { broken');
     director.proc.proc.kill('SIGHUP');

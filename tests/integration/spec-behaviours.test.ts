@@ -41,7 +41,7 @@ describe('director certificates', () => {
 });
 
 describe('login endpoints', () => {
-  test('ok: /v1/auth-health answers a logged-in user with the backends\' state; /v1/logout clears the cookie', async () => {
+  test("ok: /v1/auth-health answers a logged-in user with the backends' state; /v1/logout clears the cookie", async () => {
     const director = await startDirector();
     const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${director.url}${path}`, { ca: director.caPem, ...init });
     const cookie = await login(director.url, director.caPem, 'alice', TEST_USERS.alice!);
@@ -119,7 +119,14 @@ describe('CA lost', () => {
     expect((await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin })).status).toBe(200);
     await back.port();
     expect(readFileSync(join(back.dataDir, 'ca.pem'), 'utf8')).toBe(director.caPem);
-    await eventually(async () => (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.some((s: { guid: string; stale: boolean; online: boolean }) => s.guid === guid && !s.stale && s.online), 10_000, 'agent updates again');
+    await eventually(
+      async () =>
+        (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.some(
+          (s: { guid: string; stale: boolean; online: boolean }) => s.guid === guid && !s.stale && s.online,
+        ),
+      10_000,
+      'agent updates again',
+    );
     await back.stop();
     await director.stop();
   }, 60_000);

@@ -7,7 +7,9 @@ import { repoRoot } from '../helpers/temp.ts';
 const programs = [
   'director/main.ts',
   'agent/main.ts',
-  ...readdirSync(join(repoRoot, 'scripts')).filter((f) => f.endsWith('.ts')).map((f) => `scripts/${f}`),
+  ...readdirSync(join(repoRoot, 'scripts'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `scripts/${f}`),
   'bench/run.ts',
   'bench/profile-top.ts',
   ...readdirSync(join(repoRoot, 'bench/load')).map((f) => `bench/load/${f}`),

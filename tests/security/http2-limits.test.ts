@@ -90,7 +90,12 @@ describe('time-outs', () => {
 
   test('rejects: an idle HTTP/2 connection is closed after http_idle_timeout; a busy one is served', async () => {
     const session = http2.connect(quick.url, { ca: quick.caPem });
-    const ok = await new Promise<number>((resolve) => session.request({ ':path': '/v1/health' }).on('response', (h) => resolve(Number(h[':status']))).resume());
+    const ok = await new Promise<number>((resolve) =>
+      session
+        .request({ ':path': '/v1/health' })
+        .on('response', (h) => resolve(Number(h[':status'])))
+        .resume(),
+    );
     expect(ok).toBe(200);
     const closed = await new Promise<boolean>((resolve) => {
       session.on('close', () => resolve(true));

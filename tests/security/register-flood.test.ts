@@ -47,6 +47,7 @@ test('ok: 5,000 new GUIDs from 127.0.0.2 are rate-limited (429 + Retry-After) wh
   expect(statuses.get(429)).toBeGreaterThan(4900);
   expect(retryAfter).toBeGreaterThan(0);
   // The flood left at most a minute or two's budget of pending rows (default 30 per address and minute).
-  const pending = (await call(`${director.url}/v1/admin/agents?state=pending`, { ca: director.caPem, cookie: await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin') })).json.agents;
+  const pending = (await call(`${director.url}/v1/admin/agents?state=pending`, { ca: director.caPem, cookie: await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin') })).json
+    .agents;
   expect(pending.length).toBeLessThanOrEqual(60);
 }, 120_000);

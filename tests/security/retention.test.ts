@@ -23,10 +23,17 @@ test('ok: audit rows older than audit_retention are pruned; newer ones stay', as
   db.close();
   director = await startDirector({ dir: director.dir, config: { audit_retention: '2d' } });
   const read = new Database(`${director.dataDir}/agents.db`, { readonly: true });
-  const actors = await eventually(() => {
-    const rows = read.query<{ actor: string }, []>("SELECT actor FROM audit_events WHERE type = 'login'").all().map((r) => r.actor);
-    return rows.includes('old') ? undefined : rows;
-  }, 10_000, 'old audit row pruned');
+  const actors = await eventually(
+    () => {
+      const rows = read
+        .query<{ actor: string }, []>("SELECT actor FROM audit_events WHERE type = 'login'")
+        .all()
+        .map((r) => r.actor);
+      return rows.includes('old') ? undefined : rows;
+    },
+    10_000,
+    'old audit row pruned',
+  );
   read.close();
   expect(actors).toContain('recent');
   expect(actors).toContain('bob');

@@ -96,10 +96,14 @@ describe('session tokens', () => {
     expect((await configure()).json.error.code).not.toBe('NOT_PERMITTED');
     director.writePolicy({ users: DEFAULT_POLICY.users });
     director.proc.proc.kill('SIGHUP');
-    const r = await eventually(async () => {
-      const x = await api('/v1/admin/agents', { cookie: carol });
-      return x.status === 403 ? x : undefined;
-    }, 5000, 'carol loses admin');
+    const r = await eventually(
+      async () => {
+        const x = await api('/v1/admin/agents', { cookie: carol });
+        return x.status === 403 ? x : undefined;
+      },
+      5000,
+      'carol loses admin',
+    );
     expect(r.json.error.code).toBe('NOT_ADMIN');
     expect([(await configure()).status, (await configure()).json.error.code]).toEqual([403, 'NOT_PERMITTED']);
     expect((await api('/v1/admin/agents', { cookie: await as('admin', 'admin') })).status).toBe(200);

@@ -57,7 +57,7 @@ export function ConnectionDialog({ ready, onClose }: { ready: ReadySession | nul
       ${ready ? html`Session <code>${ready.sessionId}</code> on <strong>${ready.serverId}</strong>. ` : null}
       ${ready?.reconnected ? 'You can pick up where you left off.' : 'Choose how to open it.'}
     </p>
-    ${q.isPending && !!ready ? html`<${Skeleton} lines=${3} class="skeleton-connect" />` : null}
+    ${q.isPending && ready ? html`<${Skeleton} lines=${3} class="skeleton-connect" />` : null}
     <${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />
     ${q.data && !expired ? html`<${ConnectionActions} c=${q.data} />` : null}
     <p class="muted small dialog-foot">

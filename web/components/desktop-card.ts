@@ -45,8 +45,7 @@ export function DesktopCard(p: DesktopCardProps) {
   const reasonId = useId();
   const startButton = useRef<HTMLButtonElement>(null);
   const start = useMutation({
-    mutationFn: (sessionType: SessionType) =>
-      api<StartResult>('/v1/user/sessions', { method: 'POST', body: p.kind === 'pool' ? { poolId: p.id, sessionType } : { serverId: p.id, sessionType } }),
+    mutationFn: (sessionType: SessionType) => api<StartResult>('/v1/user/sessions', { method: 'POST', body: p.kind === 'pool' ? { poolId: p.id, sessionType } : { serverId: p.id, sessionType } }),
     onSuccess: (r) => {
       p.onReady({ sessionId: r.session.id, serverId: r.session.serverId, reconnected: r.reconnected, returnFocus: () => startButton.current });
       void queryClient.invalidateQueries({ queryKey: ['user-servers'] });
@@ -66,8 +65,9 @@ export function DesktopCard(p: DesktopCardProps) {
     <div class="card-body">${p.children}</div>
     <${SessionList} sessions=${p.sessions} onConnect=${connect} showServer=${p.kind === 'pool'} offlineReason=${p.offlineReason} />
     <footer class="card-actions">
-      ${p.canStart || start.isPending
-        ? html`<label class="visually-hidden" for=${selectId}>Session type</label>
+      ${
+        p.canStart || start.isPending
+          ? html`<label class="visually-hidden" for=${selectId}>Session type</label>
             <select id=${selectId} class="select" value=${type} disabled=${start.isPending} onChange=${(e: Event) => setType((e.currentTarget as HTMLSelectElement).value as SessionType)}>
               <option value="virtual">Virtual desktop</option>
               <option value="console">Console (physical screen)</option>
@@ -76,14 +76,17 @@ export function DesktopCard(p: DesktopCardProps) {
               onClick=${() => held || start.isPending || start.mutate(type)}>
               ${p.sessions.length ? 'Start another' : 'Start session'}
             </button>
-            ${start.isPending
-              ? html`<div class="progress" role="status">
+            ${
+              start.isPending
+                ? html`<div class="progress" role="status">
                   <span class="progress-bar" aria-hidden="true"></span>
                   <span>Starting your ${type} session… ${elapsed > 0 ? `${elapsed} s` : ''}</span>
                 </div>`
-              : null}
+                : null
+            }
             ${held ? html`<p id=${reasonId} class="muted small held-reason">${p.offlineReason}</p>` : null}`
-        : html`<p class="muted small">${p.cannotStartReason ?? 'Not available right now.'}</p>`}
+          : html`<p class="muted small">${p.cannotStartReason ?? 'Not available right now.'}</p>`
+      }
     </footer>
     <${ErrorNote} error=${start.error} title="The session did not start" />
   </article>`;

@@ -24,7 +24,21 @@ function restoreFocus(opener: Element | null, scope: Element | null, returnFocus
 /**
  * A modal on the native <dialog>: the browser traps focus, Esc closes it and the page behind is inert.
  */
-export function Modal({ open, title, onClose, children, wide, returnFocus }: { open: boolean; title: string; onClose: () => void; children: ComponentChildren; wide?: boolean; returnFocus?: () => Element | null | undefined }) {
+export function Modal({
+  open,
+  title,
+  onClose,
+  children,
+  wide,
+  returnFocus,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  wide?: boolean;
+  returnFocus?: () => Element | null | undefined;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const opener = useRef<{ el: Element | null; scope: Element | null }>({ el: null, scope: null });
   const titleId = useId();
@@ -46,15 +60,17 @@ export function Modal({ open, title, onClose, children, wide, returnFocus }: { o
     onClose();
     restoreFocus(opener.current.el, opener.current.scope, returnFocus);
   }}>
-    ${open
-      ? html`<div class="dialog-body">
+    ${
+      open
+        ? html`<div class="dialog-body">
           <header class="dialog-header">
             <h2 id=${titleId}>${title}</h2>
             <button type="button" class="btn-icon" aria-label="Close" onClick=${onClose}>×</button>
           </header>
           ${children}
         </div>`
-      : null}
+        : null
+    }
   </dialog>`;
 }
 

@@ -40,18 +40,24 @@ export function ExpiryWatch({ me }: { me: Me }) {
   const refused = renew.error instanceof ApiError && renew.error.code === 'SESSION_EXPIRED';
   const warn = Number.isFinite(exp) && now >= exp - WARN_BEFORE_MS && !ended;
   return html`<div class="expiry-live" aria-live="assertive">
-    ${warn
-      ? html`<div class="expiry" role="region" aria-label="Sign-in ending" data-testid="expiry-warning">
-          <p><strong>Your sign-in ends at ${clockTime(exp)}.</strong> ${refused
-            ? 'It cannot be extended any further; save your work and sign in again after it ends.'
-            : 'Stay signed in to keep working without interruption.'}</p>
-          ${refused ? null : html`<button type="button" class="btn btn-primary btn-small" aria-disabled=${renew.isPending} onClick=${() => renew.isPending || renew.mutate()}>
+    ${
+      warn
+        ? html`<div class="expiry" role="region" aria-label="Sign-in ending" data-testid="expiry-warning">
+          <p><strong>Your sign-in ends at ${clockTime(exp)}.</strong> ${
+            refused ? 'It cannot be extended any further; save your work and sign in again after it ends.' : 'Stay signed in to keep working without interruption.'
+          }</p>
+          ${
+            refused
+              ? null
+              : html`<button type="button" class="btn btn-primary btn-small" aria-disabled=${renew.isPending} onClick=${() => renew.isPending || renew.mutate()}>
             ${renew.isPending ? 'Renewing…' : 'Stay signed in'}
-          </button>`}
+          </button>`
+          }
           ${renew.error && !refused ? html`<p class="small" role="alert">${describeError(renew.error)}</p>` : null}
         </div>`
-      : renew.isSuccess
-        ? html`<p class="visually-hidden">You stay signed in until ${clockTime(exp)}.</p>`
-        : null}
+        : renew.isSuccess
+          ? html`<p class="visually-hidden">You stay signed in until ${clockTime(exp)}.</p>`
+          : null
+    }
   </div>`;
 }

@@ -16,15 +16,24 @@ export function OutageBanner() {
   const c = useConnectivity();
   useEffect(() => {
     if (c.reachable) return;
-    const t = setInterval(() => void api('/v1/health').then(() => queryClient.invalidateQueries(), () => {}), RETRY_MS);
+    const t = setInterval(
+      () =>
+        void api('/v1/health').then(
+          () => queryClient.invalidateQueries(),
+          () => {},
+        ),
+      RETRY_MS,
+    );
     return () => clearInterval(t);
   }, [c.reachable]);
   return html`<div class="outage-live" role="status" aria-live="polite">
-    ${c.reachable
-      ? null
-      : html`<div class="outage" data-testid="outage-banner">
+    ${
+      c.reachable
+        ? null
+        : html`<div class="outage" data-testid="outage-banner">
           <strong>Can’t reach the broker; retrying…</strong>
           <span>${c.lastAnswer ? `What you see is as of ${clockTime(c.lastAnswer, true)}.` : 'Nothing could be loaded yet.'} Starting and ending sessions waits until it is back.</span>
-        </div>`}
+        </div>`
+    }
   </div>`;
 }

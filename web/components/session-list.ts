@@ -10,7 +10,17 @@ import { useFlash } from './feedback.ts';
 const typeName = (t: Session['type']) => (t === 'console' ? 'Console session' : 'Virtual session');
 
 /** The user's running sessions on one server or pool: connect again, or end one (after a question). */
-export function SessionList({ sessions, onConnect, showServer, offlineReason }: { sessions: Session[]; onConnect: (s: Session, opener: HTMLElement | null) => void; showServer?: boolean; offlineReason?: string }) {
+export function SessionList({
+  sessions,
+  onConnect,
+  showServer,
+  offlineReason,
+}: {
+  sessions: Session[];
+  onConnect: (s: Session, opener: HTMLElement | null) => void;
+  showServer?: boolean;
+  offlineReason?: string;
+}) {
   const [ending, setEnding] = useState<Session | null>(null);
   const [done, setDone] = useFlash();
   const end = useMutation({
@@ -41,7 +51,7 @@ export function SessionList({ sessions, onConnect, showServer, offlineReason }: 
             <button type="button" class="btn btn-primary btn-small" aria-disabled=${held} title=${offlineReason}
               onClick=${(e: Event) => held || onConnect(s, e.currentTarget as HTMLElement)}>Connect</button>
             <button type="button" class="btn btn-quiet btn-small" aria-disabled=${held} title=${offlineReason}
-              onClick=${() => held || (end.reset(), setEnding(s))} aria-label=${`End session ${s.id}`}>End</button>
+              onClick=${() => held || ((end.reset(), setEnding(s)))} aria-label=${`End session ${s.id}`}>End</button>
           </div>
         </li>`,
       )}

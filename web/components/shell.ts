@@ -40,8 +40,7 @@ const PendingBadge = ({ n }: { n: number | undefined }) =>
   n ? html` <span class="count count-alert" data-testid="pending-badge"><span aria-hidden="true">${n}</span><span class="visually-hidden">, ${n} waiting for approval</span></span>` : null;
 
 /** Built-in TOTP status; a director without it answers 404 and the link simply does not show. */
-export const useTotpStatus = () =>
-  useQuery({ queryKey: ['totp'], queryFn: () => api<TotpStatus>('/v1/user/totp'), retry: false, staleTime: 60_000, refetchOnWindowFocus: false });
+export const useTotpStatus = () => useQuery({ queryKey: ['totp'], queryFn: () => api<TotpStatus>('/v1/user/totp'), retry: false, staleTime: 60_000, refetchOnWindowFocus: false });
 
 const NavLink = ({ to, current, children }: { to: string; current: boolean; children: ComponentChildren }) =>
   html`<a href=${href(to)} class="nav-link" aria-current=${current ? 'page' : undefined}>${children}</a>`;
@@ -71,12 +70,14 @@ export function Shell({ me, path, children }: { me: Me; path: string; children: 
       </div>
     </header>
     <div id="signout-status" class="signout-live" aria-live="assertive">
-      ${signOut.isError
-        ? html`<div class="outage" role="alert" data-testid="signout-failed">
+      ${
+        signOut.isError
+          ? html`<div class="outage" role="alert" data-testid="signout-failed">
             <strong>You are still signed in.</strong>
             <span>${signOut.unreachable ? 'Sign-out did not reach the broker; retrying…' : 'Sign-out did not go through; retrying…'}</span>
           </div>`
-        : null}
+          : null
+      }
     </div>
     <${OutageBanner} />
     <${ExpiryWatch} me=${me} />

@@ -29,14 +29,11 @@ interface CardCommon {
 }
 
 /** While the director is unreachable, a badge says what it was, when, never "Online" as if live. */
-const LastKnown = ({ online, asOf }: { online: boolean; asOf: number }) =>
-  html`<${Badge} tone="neutral" label=${`${online ? 'Online' : 'Offline'} as of ${clockTime(asOf)}`} />`;
+const LastKnown = ({ online, asOf }: { online: boolean; asOf: number }) => html`<${Badge} tone="neutral" label=${`${online ? 'Online' : 'Offline'} as of ${clockTime(asOf)}`} />`;
 
 function PoolCard({ pool, shown, ...c }: CardCommon & { pool: UserPool; shown: Session[] }) {
   const total = pool.members.length;
-  const status = c.asOf
-    ? html`<${LastKnown} online=${pool.online > 0} asOf=${c.asOf} />`
-    : html`<${Badge} tone=${pool.online > 0 ? 'ok' : 'off'} label=${`${pool.online} of ${total} online`} />`;
+  const status = c.asOf ? html`<${LastKnown} online=${pool.online > 0} asOf=${c.asOf} />` : html`<${Badge} tone=${pool.online > 0 ? 'ok' : 'off'} label=${`${pool.online} of ${total} online`} />`;
   return html`<${DesktopCard} kind="pool" id=${pool.id} title=${pool.id} status=${status} sessions=${shown} ...${c}
     canStart=${pool.online > 0} cannotStartReason="No server in this pool is online right now.">
     ${pool.description ? html`<p>${pool.description}</p>` : null}
@@ -63,8 +60,16 @@ export function LauncherPage() {
   const [search, setSearch] = useState('');
   const [favs, setFavs] = useState(loadFavourites);
   const view = q.data ? assignSessions(q.data) : { pools: [], servers: [] };
-  const pools = favouritesFirst(view.pools.filter((p) => matches(search, [p.id, p.description])), 'pool', favs);
-  const servers = favouritesFirst(view.servers.filter((s) => matches(search, [s.id, ...s.tags])), 'server', favs);
+  const pools = favouritesFirst(
+    view.pools.filter((p) => matches(search, [p.id, p.description])),
+    'pool',
+    favs,
+  );
+  const servers = favouritesFirst(
+    view.servers.filter((s) => matches(search, [s.id, ...s.tags])),
+    'server',
+    favs,
+  );
   const total = view.pools.length + view.servers.length;
   const asOf = conn.reachable ? undefined : q.dataUpdatedAt;
   const toggle = (key: string) => () => {
@@ -81,31 +86,35 @@ export function LauncherPage() {
     <//>
     ${q.isPending ? html`<${SkeletonCards} />` : null}
     ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
-    ${q.data && !total
-      ? html`<${Empty} title="No desktops yet">No server or pool is assigned to you. Ask your administrator for access.<//>`
-      : null}
-    ${total > 1
-      ? html`<div class="launcher-tools" role="search">
+    ${q.data && !total ? html`<${Empty} title="No desktops yet">No server or pool is assigned to you. Ask your administrator for access.<//>` : null}
+    ${
+      total > 1
+        ? html`<div class="launcher-tools" role="search">
           <label class="field field-inline"><span>Find a desktop</span>
             <input type="search" name="search" value=${search} placeholder="Name, tag or description" autocomplete="off"
               onInput=${(e: Event) => setSearch((e.currentTarget as HTMLInputElement).value)} />
           </label>
           <p class="muted small" role="status">${search.trim() ? `${pools.length + servers.length} of ${total} shown` : ''}</p>
         </div>`
-      : null}
+        : null
+    }
     ${q.data && total && !pools.length && !servers.length ? html`<${Empty} title="Nothing matches">No pool or server matches “${search.trim()}”.<//>` : null}
-    ${pools.length
-      ? html`<section aria-labelledby="pools-h">
+    ${
+      pools.length
+        ? html`<section aria-labelledby="pools-h">
           <h2 id="pools-h" class="section-title">Pools</h2>
           <div class="grid">${pools.map((p) => html`<${PoolCard} key=${p.id} pool=${p} shown=${p.shown} ...${common('pool', p.id)} />`)}</div>
         </section>`
-      : null}
-    ${servers.length
-      ? html`<section aria-labelledby="servers-h">
+        : null
+    }
+    ${
+      servers.length
+        ? html`<section aria-labelledby="servers-h">
           <h2 id="servers-h" class="section-title">Servers</h2>
           <div class="grid">${servers.map((s) => html`<${ServerCard} key=${s.id} server=${s} shown=${s.shown} ...${common('server', s.id)} />`)}</div>
         </section>`
-      : null}
+        : null
+    }
     <aside class="hint">
       <strong>First time?</strong> Install <a href="https://www.amazondcv.com/" target="_blank" rel="noopener noreferrer">Amazon DCV Viewer</a> for the best
       experience, or use “Open in browser”, which needs nothing installed.

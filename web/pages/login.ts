@@ -117,8 +117,9 @@ export function LoginPage({ route }: { route: Route }) {
         ${problem ? html`<div class="note note-error" role="alert"><p>${problemText(problem, wait)}</p></div>` : null}
         ${challenge && !problem ? html`<${Note} tone="info">${challenge.message}<//>` : null}
       </div>
-      ${challenge
-        ? html`<p class="muted">Signing in as <strong>${userID}</strong>.</p>
+      ${
+        challenge
+          ? html`<p class="muted">Signing in as <strong>${userID}</strong>.</p>
             ${challenge.expected.map(
               (f, i) => html`<label class="field" key=${f}>
                 <span>${FIELD_LABELS[f] ?? f}</span>
@@ -127,7 +128,7 @@ export function LoginPage({ route }: { route: Route }) {
                   onInput=${(e: Event) => setExtra({ ...extra, [f]: (e.currentTarget as HTMLInputElement).value.trim() })} />
               </label>`,
             )}`
-        : html`<label class="field">
+          : html`<label class="field">
               <span>User name</span>
               <input ref=${firstField} name="username" autocomplete="username" autocapitalize="none" spellcheck=${false} required value=${userID}
                 onInput=${(e: Event) => setUser((e.currentTarget as HTMLInputElement).value)} />
@@ -136,16 +137,19 @@ export function LoginPage({ route }: { route: Route }) {
               <span>Password</span>
               <input name="password" type="password" autocomplete="current-password" required value=${password}
                 onInput=${(e: Event) => setPassword((e.currentTarget as HTMLInputElement).value)} />
-            </label>`}
+            </label>`
+      }
       <button type="submit" class="btn btn-primary btn-block" disabled=${busy || !userID.trim() || !password} aria-busy=${login.isPending}>
         ${login.isPending ? 'Signing in…' : wait > 0 ? `Try again in ${formatWait(wait)}` : challenge ? 'Verify' : 'Sign in'}
       </button>
       <p class="login-switch">
-        ${challenge
-          ? html`<button type="button" class="link" onClick=${restart}>Start over</button>`
-          : admin
-            ? html`<a href=${href('/login')}>Back to regular sign-in</a>`
-            : html`<a href=${href('/admin/login')}>Administrator sign-in</a>`}
+        ${
+          challenge
+            ? html`<button type="button" class="link" onClick=${restart}>Start over</button>`
+            : admin
+              ? html`<a href=${href('/login')}>Back to regular sign-in</a>`
+              : html`<a href=${href('/admin/login')}>Administrator sign-in</a>`
+        }
       </p>
     </form>
   </main>`;

@@ -41,9 +41,11 @@ export function AgentsBulkBar({ state, agents, onDone }: { state: AgentState; ag
       onConfirm=${() => run.mutate(agents.map((a) => a.guid))}
       onCancel=${() => setOpen(false)}
     >
-      <p>${action === 'deny'
-        ? 'Every request now waiting is refused and removed. Agents that ask again show up here again.'
-        : 'Every revoked entry is removed from the list; those identities could then register again and wait for approval.'}</p>
+      <p>${
+        action === 'deny'
+          ? 'Every request now waiting is refused and removed. Agents that ask again show up here again.'
+          : 'Every revoked entry is removed from the list; those identities could then register again and wait for approval.'
+      }</p>
     <//>
   </div>`;
 }

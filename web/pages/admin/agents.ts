@@ -30,11 +30,14 @@ async function runAction({ agents, action, force }: { agents: Agent[]; action: A
   await api(`/v1/admin/agents/${encodeURIComponent(agent.guid)}/${action}`, {
     method: 'POST',
     // Pin what the admin saw: the director refuses the approval if the request changed since.
-    body: action === 'approve' && agent.csrFingerprint ? { csrFingerprint: agent.csrFingerprint }
-      // The dialog named the live sessions (from sessionCount, or from a 409 AGENT_HAS_SESSIONS when the
-      // list was older than they are): confirming it is the force.
-      : action === 'revoke' && (force || agent.sessionCount) ? { force: true }
-      : undefined,
+    body:
+      action === 'approve' && agent.csrFingerprint
+        ? { csrFingerprint: agent.csrFingerprint }
+        : // The dialog named the live sessions (from sessionCount, or from a 409 AGENT_HAS_SESSIONS when the
+          // list was older than they are): confirming it is the force.
+          action === 'revoke' && (force || agent.sessionCount)
+          ? { force: true }
+          : undefined,
   });
   return { done: [agent.guid], failed: [] };
 }
@@ -67,7 +70,11 @@ export function AgentsPage({ route }: { route: Route }) {
       aria-label=${`${TITLE[action]} ${a.hostname}`} onClick=${() => offlineReason || open([a], action)}>${TITLE[action]}</button>`;
 
   const columns: Column<Agent>[] = [
-    { label: 'Host', cell: (a) => html`<strong>${a.hostname}</strong>${a.keyChangePending ? html` <${Badge} tone="warn" label="New key waiting" />` : null}${a.returning ? html` <${Badge} tone="neutral" label="returning: same key as before" />` : null}<div class="muted small mono">${a.guid}</div>` },
+    {
+      label: 'Host',
+      cell: (a) =>
+        html`<strong>${a.hostname}</strong>${a.keyChangePending ? html` <${Badge} tone="warn" label="New key waiting" />` : null}${a.returning ? html` <${Badge} tone="neutral" label="returning: same key as before" />` : null}<div class="muted small mono">${a.guid}</div>`,
+    },
     { label: 'Address', cell: (a) => a.remoteAddress ?? '—', class: 'mono' },
     { label: 'CSR fingerprint (SHA-256)', cell: (a) => html`<${Fingerprint} value=${a.csrFingerprint} />`, class: 'mono' },
     current.state === 'pending'
@@ -115,9 +122,11 @@ export function AgentsPage({ route }: { route: Route }) {
       onConfirm=${() => pending && act.mutate({ ...pending, force: !!hasSessions })}
       onCancel=${() => setPending(null)}
     >
-      ${hasSessions
-        ? html`<div class="note note-warning" role="alert" data-testid="has-sessions"><p><strong>${hasSessions.message}</strong> Revoking now cuts those users off: their sessions lose the director and cannot be reconnected through it.</p></div>`
-        : null}
+      ${
+        hasSessions
+          ? html`<div class="note note-warning" role="alert" data-testid="has-sessions"><p><strong>${hasSessions.message}</strong> Revoking now cuts those users off: their sessions lose the director and cannot be reconnected through it.</p></div>`
+          : null
+      }
       ${pending ? html`<${ActionFacts} agents=${pending.agents} action=${pending.action} />` : null}
     <//>
   </div>`;
@@ -127,9 +136,11 @@ function ActionFacts({ agents, action }: { agents: Agent[]; action: Action }) {
   const agent = agents[0]!;
   const what: Record<Action, string> = {
     clear: 'Revoked agents stay listed for the record until you clear them. Clearing removes the entry only; the agent stays refused.',
-    approve: 'The agent gets a certificate from this director and can then host sessions. Approve only a host you expect: its agent ID is in agent.guid in the agent’s data directory. The approval is pinned to this request; if the request changes before you confirm, the director refuses it.',
+    approve:
+      'The agent gets a certificate from this director and can then host sessions. Approve only a host you expect: its agent ID is in agent.guid in the agent’s data directory. The approval is pinned to this request; if the request changes before you confirm, the director refuses it.',
     deny: 'The request is refused and removed. If the agent asks again it shows up here again.',
-    revoke: 'The agent is cut off at once: the director refuses its certificate and places no more sessions on it. A revoked agent cannot register again under the same identity: to bring the host back, delete agent.key on it so it registers as a new agent, then approve that.',
+    revoke:
+      'The agent is cut off at once: the director refuses its certificate and places no more sessions on it. A revoked agent cannot register again under the same identity: to bring the host back, delete agent.key on it so it registers as a new agent, then approve that.',
   };
   if (agents.length > 1) return html`<p>${what[action]}</p><ul class="small">${agents.map((a) => html`<li key=${a.guid}>${a.hostname} <span class="mono muted">${a.guid}</span></li>`)}</ul>`;
   return html`<p>${what[action]}</p>

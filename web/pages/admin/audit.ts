@@ -17,7 +17,10 @@ const TYPES = ['login', 'agent.approve', 'agent.deny', 'agent.revoke', 'session.
 const detailText = (d: unknown): string => {
   if (d === null || d === undefined || d === '') return '';
   if (typeof d === 'string') return d;
-  if (typeof d === 'object') return Object.entries(d as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' · ');
+  if (typeof d === 'object')
+    return Object.entries(d as Record<string, unknown>)
+      .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(' · ');
   return String(d);
 };
 

@@ -19,8 +19,7 @@ interface GrantRow {
   members?: string;
 }
 
-const grantRows = (v: unknown): GrantRow[] =>
-  Object.entries(obj(v)).map(([name, g]) => ({ name, servers: names(obj(g).servers), pools: names(obj(g).pools), members: names(obj(g).members) }));
+const grantRows = (v: unknown): GrantRow[] => Object.entries(obj(v)).map(([name, g]) => ({ name, servers: names(obj(g).servers), pools: names(obj(g).pools), members: names(obj(g).members) }));
 
 const grantColumns = (withMembers: boolean): Column<GrantRow>[] => [
   { label: 'Name', cell: (r) => html`<strong>${r.name}</strong>` },
@@ -31,12 +30,14 @@ const grantColumns = (withMembers: boolean): Column<GrantRow>[] => [
 
 function Status({ status }: { status: PolicyView['status'] }) {
   return html`<div class="card">
-    ${status.lastError
-      ? html`<div class="note note-error" role="alert">
+    ${
+      status.lastError
+        ? html`<div class="note note-error" role="alert">
           <strong class="note-title">The last reload failed; the previous policy is still in force.</strong>
           <p class="mono pre-wrap">${status.lastError}</p>
         </div>`
-      : html`<${Note} tone="success">The policy files are loaded.<//>`}
+        : html`<${Note} tone="success">The policy files are loaded.<//>`
+    }
     <dl class="facts">
       <dt>Loaded</dt><dd title=${dateTime(status.loadedAt)}>${dateTime(status.loadedAt)} (${relativeTime(status.loadedAt)})</dd>
       <dt>Last reload attempt</dt><dd>${dateTime(status.lastAttemptAt)}</dd>
@@ -57,8 +58,9 @@ export function PolicyPage() {
     <${PageHeader} title="Access policy">Who may use which servers and pools (users.json and pools.json).<//>
     ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
     ${q.isPending ? html`<div class="card"><${Skeleton} lines=${5} /></div>` : null}
-    ${q.data
-      ? html`<${Status} status=${q.data.status} />
+    ${
+      q.data
+        ? html`<${Status} status=${q.data.status} />
           <section class="stack">
             <h2 class="section-title">Administrators</h2>
             <p>${names(users.admins)}${list(users.adminGroups).length ? html` · groups: ${names(users.adminGroups)}` : null}</p>
@@ -78,6 +80,7 @@ export function PolicyPage() {
               <pre class="mono">${JSON.stringify(q.data.documents, null, 2)}</pre>
             </details>
           </section>`
-      : null}
+        : null
+    }
   </div>`;
 }

@@ -45,9 +45,11 @@ export function ServersPage() {
       ${q.data ? `${online} of ${plural(servers.length, 'server')} online${unhealthy ? `, ${unhealthy} unhealthy` : ''}.` : 'DCV hosts reported by their agents.'}
     <//>
     ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
-    ${q.isPending
-      ? html`<${TableSkeleton} />`
-      : html`<${Table} caption="Servers" columns=${columns} rows=${servers} rowKey=${(s: AdminServer) => s.id}
-          empty="No server has reported yet. Servers appear once their agent is approved and sends its first update." />`}
+    ${
+      q.isPending
+        ? html`<${TableSkeleton} />`
+        : html`<${Table} caption="Servers" columns=${columns} rows=${servers} rowKey=${(s: AdminServer) => s.id}
+          empty="No server has reported yet. Servers appear once their agent is approved and sends its first update." />`
+    }
   </div>`;
 }

@@ -6,7 +6,7 @@ export const FILTER_KEYS = ['user', 'server', 'pool', 'state'] as const;
 export type SessionFilters = Record<(typeof FILTER_KEYS)[number], string>;
 
 /** The session's state as the filter names it: orphaned, unmanaged, or the agent's status. */
-export const stateOf = (s: Session): string => (s.orphaned ? 'orphaned' : s.unmanaged ? 'unmanaged' : s.status ?? 'running');
+export const stateOf = (s: Session): string => (s.orphaned ? 'orphaned' : s.unmanaged ? 'unmanaged' : (s.status ?? 'running'));
 
 /** The filters in the address (#/admin/sessions?user=alice&state=orphaned), so a filtered view can be linked. */
 export const filtersOf = (route: Route): SessionFilters => Object.fromEntries(FILTER_KEYS.map((k) => [k, route.params.get(k) ?? ''])) as SessionFilters;
@@ -14,11 +14,7 @@ export const filtersOf = (route: Route): SessionFilters => Object.fromEntries(FI
 /** Sessions matching every filter set (exact match; "(none)" for a session not from a pool). */
 export function applyFilters(sessions: Session[], f: SessionFilters): Session[] {
   return sessions.filter(
-    (s) =>
-      (!f.user || s.owner === f.user) &&
-      (!f.server || s.serverId === f.server) &&
-      (!f.pool || (f.pool === '(none)' ? !s.pool : s.pool === f.pool)) &&
-      (!f.state || stateOf(s) === f.state),
+    (s) => (!f.user || s.owner === f.user) && (!f.server || s.serverId === f.server) && (!f.pool || (f.pool === '(none)' ? !s.pool : s.pool === f.pool)) && (!f.state || stateOf(s) === f.state),
   );
 }
 

@@ -32,14 +32,23 @@ export function SessionsPage({ route }: { route: Route }) {
   const filters = filtersOf(route);
   const sessions = applyFilters(all, filters);
   const columns: Column<Session>[] = [
-    { label: 'Session', cell: (s) => html`<span class="mono">${s.id}</span>${s.orphaned ? html` <${Badge} tone="bad" label="Orphaned" />` : null}${s.unmanaged ? html` <${Badge} tone="warn" label="Unmanaged" />` : null}` },
+    {
+      label: 'Session',
+      cell: (s) =>
+        html`<span class="mono">${s.id}</span>${s.orphaned ? html` <${Badge} tone="bad" label="Orphaned" />` : null}${s.unmanaged ? html` <${Badge} tone="warn" label="Unmanaged" />` : null}`,
+    },
     { label: 'Owner', cell: (s) => s.owner },
     { label: 'Server', cell: (s) => html`${s.serverId}${s.pool ? html`<div class="muted small">pool ${s.pool}</div>` : null}` },
     { label: 'Type', cell: (s) => (s.type === 'console' ? 'Console' : 'Virtual') },
     { label: 'Viewers', cell: (s) => html`<${Badge} tone=${s.numOfConnections > 0 ? 'ok' : 'neutral'} label=${String(s.numOfConnections)} />`, class: 'num' },
     { label: 'Started', cell: (s) => html`<span title=${dateTime(s.creationTime)}>${relativeTime(s.creationTime)}</span>` },
     { label: 'Last disconnect', cell: (s) => html`<span title=${dateTime(s.lastDisconnectionTime)}>${relativeTime(s.lastDisconnectionTime)}</span>` },
-    { label: 'Actions', class: 'actions', cell: (s) => html`<button type="button" class="btn btn-danger-quiet btn-small" aria-label=${`Close session ${s.id}`} aria-disabled=${!!offlineReason} title=${offlineReason} onClick=${() => offlineReason || (close.reset(), setDone(''), setClosing(s))}>Close</button>` },
+    {
+      label: 'Actions',
+      class: 'actions',
+      cell: (s) =>
+        html`<button type="button" class="btn btn-danger-quiet btn-small" aria-label=${`Close session ${s.id}`} aria-disabled=${!!offlineReason} title=${offlineReason} onClick=${() => offlineReason || ((close.reset(), setDone(''), setClosing(s)))}>Close</button>`,
+    },
   ];
 
   return html`<div class="page">
