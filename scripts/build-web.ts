@@ -24,7 +24,7 @@ function writeBundle(bundle: WebBundle, outDir: string): void {
     return { path: source.path, type: source.type, bytes: bytes.length, gzipBytes: Bun.gzipSync(bytes, { level: 9 }).length };
   });
   const manifest = { builtAt: new Date().toISOString(), html: '/index.html', files };
-  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
   console.log(`web app -> ${outDir}`);
   for (const file of files) console.log(`  ${file.path.padEnd(32)} ${kb(file.bytes)} ${kb(file.gzipBytes)} gzip`);

@@ -33,9 +33,9 @@ const USERS = { demo: 'demo-password', admin: 'admin-password' };
 const file = (name: string) => join(base, name);
 writeFileSync(
   file('passwords.txt'),
-  Object.entries(USERS)
+  `${Object.entries(USERS)
     .map(([u, p]) => `${u}:${p}`)
-    .join('\n') + '\n',
+    .join('\n')}\n`,
   { mode: 0o600 },
 );
 if (!existsSync(file('token.key'))) writeFileSync(file('token.key'), Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex'), { mode: 0o600 });
@@ -43,7 +43,7 @@ writeFileSync(file('users.json'), JSON.stringify({ admins: ['admin'], users: { d
 writeFileSync(file('pools.json'), JSON.stringify({ pools: { workstations: { description: 'Every demo workstation', servers: ['*'] } } }, null, 2));
 writeFileSync(
   file('dcvix-director.conf'),
-  [
+  `${[
     `director_host = "127.0.0.1"`,
     `director_port = ${port}`,
     `data_dir = "director"`,
@@ -52,7 +52,7 @@ writeFileSync(
     `backends = ["external"]`,
     `[auth.external]`,
     `command = ["${join(root, 'scripts/demo/passwd-file-auth.sh')}", "${file('passwords.txt')}"]`,
-  ].join('\n') + '\n',
+  ].join('\n')}\n`,
   { mode: 0o600 },
 );
 
@@ -76,7 +76,7 @@ try {
   const ca = readFileSync(join(base, 'director', 'ca.pem'), 'utf8');
   writeFileSync(
     file('dcvix-agent.conf'),
-    [
+    `${[
       `director_url = "https://127.0.0.1:${ready.port}"`,
       `data_dir = "agent"`,
       `listen_host = "127.0.0.1"`,
@@ -87,7 +87,7 @@ try {
       `tags = ["demo", "simulated-dcv"]`,
       `# The dcv simulator is a stand-in for Amazon DCV's CLI, for this demo only.`,
       `dcv_path = "${join(root, 'tests/fixtures/dcv-simulator.ts')}"`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
   const agent = spawn('agent', [bun, join(root, 'agent/main.ts'), '--config', file('dcvix-agent.conf')]);
   children.push(agent);

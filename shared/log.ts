@@ -17,7 +17,7 @@ export interface Logger {
  * (request-context.ts: it follows the request through awaits, timers and callbacks it starts), then
  * the call's fields.
  */
-export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line + '\n')): Logger {
+export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < order[level]) return;
     write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...requestIdField(), ...fields }, errorReplacer));

@@ -47,7 +47,7 @@ export async function ensureIdentity(dataDir: string): Promise<AgentIdentity & {
   let guid = existsSync(paths.guid) ? readFileSync(paths.guid, 'utf8').trim() : '';
   if (!isGuid(guid)) {
     guid = crypto.randomUUID();
-    writeFileAtomic(paths.guid, guid + '\n', 0o644);
+    writeFileAtomic(paths.guid, `${guid}\n`, 0o644);
   }
   return { guid, keys, keyPem, spki: await publicKeySpki(keys.publicKey), paths, created };
 }

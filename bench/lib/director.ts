@@ -57,9 +57,9 @@ export function prepareDirectorDir(opts: DirectorOptions = {}): { dir: string; c
   const usersFile = join(dir, 'passwords.txt');
   writeFileSync(
     usersFile,
-    Object.entries(passwords)
+    `${Object.entries(passwords)
       .map(([u, p]) => `${u}:${p}`)
-      .join('\n') + '\n',
+      .join('\n')}\n`,
   );
   const policy = opts.policy ?? { users: { admins: [ADMIN.user], users: {}, groups: {} }, pools: { pools: {} } };
   writeFileSync(join(dir, 'users.json'), JSON.stringify(policy.users));

@@ -68,7 +68,7 @@ export class H1Connection {
     let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.opts.host}:${this.opts.port}\r\ncontent-length: ${payload.length}\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
     const done = new Promise<H1Response>((resolve, reject) => (this.waiting = { resolve, reject }));
-    this.socket!.write(payload.length ? Buffer.concat([Buffer.from(head + '\r\n'), payload]) : head + '\r\n');
+    this.socket!.write(payload.length ? Buffer.concat([Buffer.from(`${head}\r\n`), payload]) : `${head}\r\n`);
     return done;
   }
 

@@ -48,6 +48,6 @@ export function loadArgs<T>(): T {
 
 /** In a load script: hands the result to the parent (last stdout line) and exits. */
 export async function reply(result: unknown): Promise<never> {
-  await Bun.write(Bun.stdout, JSON.stringify(result) + '\n');
+  await Bun.write(Bun.stdout, `${JSON.stringify(result)}\n`);
   process.exit(0);
 }

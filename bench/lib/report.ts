@@ -26,9 +26,9 @@ export const row = (part: string, metric: string, value: number | string, unit =
 
 /** Prints rows as an aligned text table (also valid Markdown). */
 export function table(rows: Row[]): string {
-  const cells = rows.map((r) => [r.part, r.metric, `${r.value}${r.unit ? ' ' + r.unit : ''}`, r.target ?? '', r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED']);
+  const cells = rows.map((r) => [r.part, r.metric, `${r.value}${r.unit ? ` ${r.unit}` : ''}`, r.target ?? '', r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED']);
   const head = ['part', 'metric', 'value', 'target', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => '| ' + c.map((x, i) => x.padEnd(widths[i]!)).join(' | ') + ' |';
-  return [line(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...cells.map(line)].join('\n');
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
 }

@@ -111,7 +111,7 @@ export class AgentService {
   async renew(identity: AgentIdentity, csrBase64: string): Promise<IssuedCertificate> {
     const csr = await checkAgentCsr(csrBase64, identity.guid);
     const record = await this.store.get(identity.guid);
-    if (!record || record.state !== 'registered') throw forbidden('AGENT_NOT_REGISTERED', 'agent is not registered');
+    if (record?.state !== 'registered') throw forbidden('AGENT_NOT_REGISTERED', 'agent is not registered');
     if (!bytesEqual(record.publicKey, csr.parsed.publicKeySpki)) throw forbidden('AGENT_KEY_MISMATCH', 'renewal must keep the registered key');
     return this.issue(record, csr.parsed.request, record.hostname);
   }

@@ -62,7 +62,7 @@ function strictResponseCheck(request: Buffer, response: Buffer, secret: string):
   const expected = createHash('md5').update(copy).update(secret).digest();
   if (!timingSafeEqual(expected, response.subarray(4, 20))) return false;
   const ma = findAttribute(response, 80);
-  if (!ma || ma.length !== 16) return false;
+  if (ma?.length !== 16) return false;
   copy.fill(0, ma.offset, ma.offset + 16);
   const hmac = createHmac('md5', secret).update(copy).digest();
   return timingSafeEqual(hmac, response.subarray(ma.offset, ma.offset + 16));

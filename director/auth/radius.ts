@@ -27,7 +27,7 @@ interface Server {
 export function parseServer(text: string): Server {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]+)(?::(\d+))?$/.exec(text);
   const port = Number(m?.[2] ?? 1812);
-  if (!m || !m[1] || !Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`auth.radius.servers: "${text}" is not host[:port]`);
+  if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`auth.radius.servers: "${text}" is not host[:port]`);
   return { host: m[1], port };
 }
 

@@ -10,5 +10,5 @@ export const toml = (values: Record<string, unknown>, prefix = ''): string => {
     if (value && typeof value === 'object' && !Array.isArray(value)) sections.push(`[${prefix}${key}]\n${toml(value as Record<string, unknown>, `${prefix}${key}.`)}`);
     else top.push(`${key} = ${JSON.stringify(value)}`);
   }
-  return [...top, ...sections].join('\n') + '\n';
+  return `${[...top, ...sections].join('\n')}\n`;
 };

@@ -213,7 +213,7 @@ export function startMockDirector(): MockDirector {
     .get('/v1/user/sessions/:id/connection', ({ params }) => {
       const s = state.sessions.find((x) => x.id === params.id);
       if (!s) return err(404, 'SESSION_NOT_FOUND', 'no such session');
-      const token = 'tok-' + s.id;
+      const token = `tok-${s.id}`;
       return {
         sessionId: s.id,
         serverId: s.serverId,

@@ -89,7 +89,7 @@ describe.skipIf(!hasChromium && !mustRun)('launcher (mock API)', () => {
       reached = await start.evaluate((el) => el === document.activeElement);
     }
     expect(reached).toBe(true);
-    const outline = await start.evaluate((el) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth);
+    const outline = await start.evaluate((el) => `${getComputedStyle(el).outlineStyle} ${getComputedStyle(el).outlineWidth}`);
     expect(outline).toMatch(/^solid [1-9]/);
     await p.keyboard.press('Enter');
     await p.waitForSelector('dialog[open] h2:has-text("Your session is ready")', { timeout: 10_000 });

@@ -55,9 +55,9 @@ export async function startDirector(
   const usersFile = join(dir, 'passwords.txt');
   writeFileSync(
     usersFile,
-    Object.entries({ ...TEST_USERS, ...opts.users })
+    `${Object.entries({ ...TEST_USERS, ...opts.users })
       .map(([u, p]) => `${u}:${p}`)
-      .join('\n') + '\n',
+      .join('\n')}\n`,
   );
   const writePolicy = (p: { users?: unknown; pools?: unknown }) => {
     if (p.users !== undefined) writeFileSync(join(dir, 'users.json'), JSON.stringify(p.users, null, 2));

@@ -119,7 +119,7 @@ export const MALFORMED: (string | Uint8Array)[] = [
   'null',
   'true',
   deep(10_000),
-  '{"a":' + deep(5_000) + '}',
+  `{"a":${deep(5_000)}}`,
   '{"__proto__":{"role":"admin","admin":true}}',
   '{"constructor":{"prototype":{"admin":true}}}',
   '{"a":"\\ud800"}',
@@ -214,7 +214,7 @@ export function buildBattery(method: string, docPath: string, op: OpenApiOperati
     add({ path, cookie: 'dcvix_session=garbage', label: 'garbage cookie' });
     add({ path, cookie: `dcvix_session=v4.local.${'A'.repeat(200)}`, label: 'forged v4.local cookie' });
     add({ path, cookie: `dcvix_session=v4.public.${'A'.repeat(200)}`, label: 'v4.public cookie' });
-    add({ path, cookie: 'dcvix_session=' + 'x'.repeat(8000), label: 'huge cookie' });
+    add({ path, cookie: `dcvix_session=${'x'.repeat(8000)}`, label: 'huge cookie' });
     add({ path, cookie: '', headers: { authorization: 'Bearer \u00ff\u00fe' }, label: 'bearer latin1' });
     add({ path, cookie: '', headers: { authorization: 'Basic YWRtaW46YWRtaW4tcHc=' }, label: 'basic auth' });
     if (hasBody) {

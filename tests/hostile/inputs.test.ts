@@ -167,7 +167,7 @@ describe('hostile input, director', () => {
       ['GET', '/v1/user/connectiontoken?sessionId=../../keep-me&serverId=%00'],
       ['GET', '/v1/user/sessions/%c0%ae%c0%ae%c0%af/connection'],
       ['GET', '//v1//user//servers'],
-      ['GET', '/v1/user/sessions/' + 'a'.repeat(6000) + '/connection'],
+      ['GET', `/v1/user/sessions/${'a'.repeat(6000)}/connection`],
     ];
     for (const [m, p] of cases) {
       const r = await rawRequest(director.port, `${m} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${alice}\r\nContent-Length: 0\r\n\r\n`, { ca: director.caPem });

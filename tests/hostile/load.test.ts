@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { approveAgent, startAgent, startDirector, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { errorLines, expectHealthy, ForeignCpu, mulberry32, percentile, pool, SimAgent } from '../helpers/hostile.ts';
-import { call, eventually, login, type Call } from '../helpers/https.ts';
+import { call, eventually, type Call } from '../helpers/https.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
 
 /**
@@ -172,7 +172,7 @@ describe('load', () => {
         if (!cookie) return;
       }
       const s = await load.time('create', () => call(`${url}/v1/user/sessions`, { method: 'POST', ca, cookie, json: { poolId: 'real', sessionType: 'virtual' } }));
-      if (!s || s.status !== 200) return;
+      if (s?.status !== 200) return;
       const mine = { id: s.json.session.id as string, serverId: s.json.session.serverId as string, cookie };
       const known = userSession.get(u);
       if (known && known.id !== mine.id) load.errors.push(`${u}: reconnect gave ${mine.id}, not ${known.id}`);

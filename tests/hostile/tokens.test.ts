@@ -19,7 +19,6 @@ const CONNECTION_TTL_MS = 10_000;
 let d1: DirectorHandle;
 let d2: DirectorHandle;
 let agent: AgentHandle;
-let admin: string;
 let alice: string;
 let aliceToken: string;
 let serverId: string;
@@ -52,7 +51,7 @@ async function freshConnectionToken(): Promise<string> {
 beforeAll(async () => {
   [d1, d2] = await Promise.all([startDirector({ config: { token_key: KEY_1, connection_token_ttl: '10s', connection_token_max_uses: 3 } }), startDirector({ config: { token_key: KEY_2 } })]);
   agent = await startAgent(d1.url, { config: { hostname: 'ws-tokens', update_interval: '500ms', idle_timeout: 0 } });
-  ({ adminCookie: admin, serverId } = await approveAgent(d1, agent));
+  ({ serverId } = await approveAgent(d1, agent));
   alice = await login(d1.url, d1.caPem, 'alice', TEST_USERS.alice!);
   aliceToken = alice.slice('dcvix_session='.length);
   const s = await call(`${d1.url}/v1/user/sessions`, { method: 'POST', ca: d1.caPem, cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual' } });

@@ -102,7 +102,7 @@ describe('start-up', () => {
     writeFileSync(join(dir, 'not-a-cert.pem'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     const cases: [string, string][] = [
       ['ca_file = "missing.pem"\n', `key "ca_file": ${join(dir, 'missing.pem')} cannot be read`],
-      ['ca_file = "not-a-cert.pem"\n', 'key "ca_file": ' + join(dir, 'not-a-cert.pem') + ' holds no PEM certificate'],
+      ['ca_file = "not-a-cert.pem"\n', `key "ca_file": ${join(dir, 'not-a-cert.pem')} holds no PEM certificate`],
       ['update_interval = "often"\n', 'key "update_interval"'],
       ['listen_port = 70000\n', 'key "listen_port"'],
     ];
