@@ -19,7 +19,7 @@ Signals: SIGHUP reloads the policy files (and a replaced server certificate); SI
 async function main(argv: string[]): Promise<number> {
   const action = parseProgramArgs(argv, 'dcvix-director', DEFAULT_CONFIG_FILE, USAGE);
   if (action.kind === 'exit') return action.code;
-  let director;
+  let director: Awaited<ReturnType<typeof createDirector>>;
   try {
     const config = await loadDirectorConfig(action.configFile, action.explicit);
     director = await createDirector(config, { log: createLogger({ program: 'dcvix-director' }, config.log_level) });

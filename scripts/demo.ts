@@ -121,7 +121,7 @@ try {
     Data:           ${base}
     Logs:           DCVIX_DEMO_VERBOSE=1 npm run demo
 `);
-  if (process.env.DCVIX_DEMO_VERBOSE) for (const child of children) child.lines.forEach((line) => console.error(`[${child.name}] ${line}`));
+  if (process.env.DCVIX_DEMO_VERBOSE) for (const child of children) for (const line of child.lines) console.error(`[${child.name}] ${line}`);
   await Promise.race(children.map((c) => c.exited));
   console.error('a demo process exited; stopping');
   await stop(1);

@@ -25,8 +25,8 @@ function oneLetterNames(line: string): string[] {
     const trimmed = name
       ?.trim()
       .replace(/^(?:private|readonly|public|protected)\s+/g, '')
-      .split(/[:=?]/)[0]!
-      .trim();
+      .split(/[:=?]/)[0]
+      ?.trim();
     if (trimmed && ONE_LETTER.test(trimmed)) names.add(trimmed);
   };
   for (const match of line.matchAll(/\b(?:const|let|var)\s+([A-Za-z_])\b(?![\w$])/g)) add(match[1]);

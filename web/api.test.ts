@@ -17,7 +17,10 @@ const fail = async (p: Promise<unknown>) =>
 describe('api', () => {
   test('ok: sends JSON with credentials and returns the parsed body', async () => {
     let seen: RequestInit | undefined;
-    const f = (async (_u: string, init: RequestInit) => ((seen = init), new Response('{"a":1}'))) as unknown as typeof fetch;
+    const f = (async (_u: string, init: RequestInit) => {
+      seen = init;
+      return new Response('{"a":1}');
+    }) as unknown as typeof fetch;
     expect(await api('/v1/x', { method: 'POST', body: { b: 2 } }, f)).toEqual({ a: 1 });
     expect(seen).toMatchObject({ method: 'POST', credentials: 'include', body: '{"b":2}' });
     expect((seen!.headers as Record<string, string>)['content-type']).toBe('application/json');

@@ -107,7 +107,7 @@ export interface AgentStore {
 export class SqliteAgentStore implements AgentStore {
   private readonly q;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     this.q = {
       get: db.query<AgentRow, [string]>('SELECT * FROM agents WHERE guid = ?'),
       all: db.query<AgentRow, []>('SELECT * FROM agents ORDER BY created_at'),

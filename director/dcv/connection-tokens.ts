@@ -36,7 +36,7 @@ export class ConnectionTokens {
    */
   async verify(token: string, sessionId: string): Promise<string | undefined> {
     this.sweep();
-    let claims;
+    let claims: Awaited<ReturnType<TokenService['verifyConnection']>>;
     try {
       claims = await this.tokens.verifyConnection(token);
     } catch (err) {

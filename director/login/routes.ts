@@ -42,7 +42,7 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionA
         throw new ApiError(400, 'INVALID_BODY', 'field "userID" is required');
       }
       if (typeof password !== 'string' || password.length > 1024) throw new ApiError(400, 'INVALID_BODY', 'field "password" is required');
-      let result;
+      let result: Awaited<ReturnType<LoginPort['login']>>;
       try {
         result = await login.login({
           username,

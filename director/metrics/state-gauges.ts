@@ -60,12 +60,14 @@ export function addStateGauges(registry: Registry, src: StateGaugeSources): void
       const byPool = new Map<string, number[]>();
       for (const s of src.state.allSessions()) {
         const pool = s.pool ?? 'none';
-        let counts = byPool.get(pool);
-        if (!counts) byPool.set(pool, (counts = [0, 0, 0, 0]));
+        const counts = byPool.get(pool) ?? [0, 0, 0, 0];
+        byPool.set(pool, counts);
         counts[(s.type === 'console' ? 0 : 2) + (s.confirmed ? 0 : 1)]!++;
       }
       for (const [pool, counts] of byPool) {
-        counts.forEach((count, i) => this.set({ pool, type: i < 2 ? 'console' : 'virtual', state: i % 2 ? 'unconfirmed' : 'confirmed' }, count));
+        counts.forEach((count, i) => {
+          this.set({ pool, type: i < 2 ? 'console' : 'virtual', state: i % 2 ? 'unconfirmed' : 'confirmed' }, count);
+        });
       }
     },
   });

@@ -294,8 +294,8 @@ export class RuntimeState {
   }
 
   private indexSet(index: Map<string, Map<string, SessionEntry>>, key: string, entry: SessionEntry): void {
-    let bucket = index.get(key);
-    if (!bucket) index.set(key, (bucket = new Map()));
+    const bucket = index.get(key) ?? new Map<string, SessionEntry>();
+    index.set(key, bucket);
     bucket.set(entry.id, entry);
   }
 

@@ -65,7 +65,12 @@ export const webRoutes = (options: WebRoutesOptions = {}) => {
     );
   }
   // After a failed build, each request retries (a fix in web/ then shows up without a restart).
-  const assets = async () => (await ready) ?? (await (ready = load()));
+  const assets = async () => {
+    const built = await ready;
+    if (built) return built;
+    ready = load();
+    return ready;
+  };
   const index = async ({ request }: { request: Request }) => {
     const a = await assets();
     if (!a) throw unavailable();

@@ -32,8 +32,7 @@ export class LoggedProcess {
     let buf = '';
     for await (const chunk of stream) {
       buf += decoder.decode(chunk, { stream: true });
-      let newlineAt;
-      while ((newlineAt = buf.indexOf('\n')) >= 0) {
+      for (let newlineAt = buf.indexOf('\n'); newlineAt >= 0; newlineAt = buf.indexOf('\n')) {
         const line = buf.slice(0, newlineAt);
         buf = buf.slice(newlineAt + 1);
         this.lines.push(line);

@@ -59,8 +59,8 @@ export function parseProxyV2(buf: Uint8Array): ProxyHeader {
 export function buildProxyV2(source: { address: string; port: number } | 'local', dest = { address: '127.0.0.1', port: 0 }): Buffer {
   if (source === 'local') return Buffer.concat([PROXY_V2_SIGNATURE, Buffer.from([0x20, 0x00, 0x00, 0x00])]);
   const body = Buffer.alloc(12);
-  source.address.split('.').forEach((o, i) => body.writeUInt8(Number(o), i));
-  dest.address.split('.').forEach((o, i) => body.writeUInt8(Number(o), 4 + i));
+  for (const [i, octet] of source.address.split('.').entries()) body.writeUInt8(Number(octet), i);
+  for (const [i, octet] of dest.address.split('.').entries()) body.writeUInt8(Number(octet), 4 + i);
   body.writeUInt16BE(source.port, 8);
   body.writeUInt16BE(dest.port, 10);
   return Buffer.concat([PROXY_V2_SIGNATURE, Buffer.from([0x21, 0x11, 0x00, 12]), body]);

@@ -232,7 +232,10 @@ export function startMockDirector(): MockDirector {
         headers: { 'content-type': 'application/x-dcv', 'content-disposition': `attachment; filename="ws01-${id}.dcv"` },
       });
     })
-    .delete('/v1/user/sessions/:id', ({ params }) => ((state.sessions = state.sessions.filter((s) => s.id !== params.id)), { ok: true }))
+    .delete('/v1/user/sessions/:id', ({ params }) => {
+      state.sessions = state.sessions.filter((s) => s.id !== params.id);
+      return { ok: true };
+    })
     .get('/v1/admin/agents', () => ({ agents: state.agents.map((a) => (state.reportSessionCount ? { ...a, sessionCount: a.state === 'registered' ? sessionCount(a.hostname) : 0 } : a)) }))
     .post('/v1/admin/agents/bulk', async ({ request }) => {
       const b = (await request.json()) as { action: string; guids: string[] };
@@ -264,7 +267,10 @@ export function startMockDirector(): MockDirector {
     .get('/v1/sessions', () => ({
       sessions: state.sessions.map((s) => ({ ...s, status: 'running', lastDisconnectionTime: ago(600_000), orphaned: state.agents.find((a) => a.hostname === s.serverId)?.state === 'revoked' })),
     }))
-    .delete('/v1/sessions/:id', ({ params }) => ((state.sessions = state.sessions.filter((s) => s.id !== params.id)), { ok: true }))
+    .delete('/v1/sessions/:id', ({ params }) => {
+      state.sessions = state.sessions.filter((s) => s.id !== params.id);
+      return { ok: true };
+    })
     .get('/v1/admin/policy', () => ({
       status: { loadedAt: ago(3_600_000), lastAttemptAt: ago(60_000), lastError: 'users.json: users.bob.pools must be a list of names', files: ['/etc/dcvix/users.json', '/etc/dcvix/pools.json'] },
       documents: {

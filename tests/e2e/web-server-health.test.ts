@@ -52,6 +52,8 @@ describe.skipIf(!hasChromium && !mustRun)('admin Servers page: health and stale 
     const health = row.locator('td').nth(2);
     await health.locator('text=DCV_FAILED').waitFor({ timeout: 10_000 });
     await saveScreenshot(page, 'admin-servers-health');
+    // innerText, not textContent: what the user sees, without hidden text.
+    // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node
     const text = await health.innerText();
     expect(text).toContain('Not updated since restart');
     expect(text).toMatch(/since (just now|\d+ minutes? ago)/);

@@ -189,8 +189,8 @@ export function buildBattery(method: string, docPath: string, op: OpenApiOperati
       names.forEach((n, i) => {
         const { [n]: _gone, ...rest } = baseline(i);
         json(rest, `missing ${n}`);
-        WRONG_TYPES.forEach((v, k) => json({ ...baseline(i + k), [n]: v }, `${n} = ${JSON.stringify(v)}`));
-        HOSTILE_STRINGS.forEach((s, k) => json({ ...baseline(i + k), [n]: s }, `${n} = ${JSON.stringify(s.slice(0, 30))}`));
+        for (const [k, v] of WRONG_TYPES.entries()) json({ ...baseline(i + k), [n]: v }, `${n} = ${JSON.stringify(v)}`);
+        for (const [k, s] of HOSTILE_STRINGS.entries()) json({ ...baseline(i + k), [n]: s }, `${n} = ${JSON.stringify(s.slice(0, 30))}`);
       });
       json(Object.fromEntries(names.map((n) => [n.toUpperCase(), 'x'])), 'fields in the wrong case');
     } else {

@@ -82,7 +82,7 @@ describe('login with built-in TOTP', () => {
 
 describe('throttling over HTTP', () => {
   test('ok: 429 with Retry-After after repeated failures; the right user gets back in after the window', async () => {
-    let last;
+    let last: Awaited<ReturnType<typeof api>> | undefined;
     for (let i = 0; i < 4; i++) last = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: 'wrong' } });
     expect(last!.status).toBe(429);
     expect(last!.json.error.code).toBe('TOO_MANY_ATTEMPTS');

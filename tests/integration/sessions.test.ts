@@ -246,8 +246,10 @@ function parseIni(text: string): Record<string, Record<string, string>> {
   let group = '';
   for (const line of text.split('\n')) {
     const g = /^\[(.+)\]$/.exec(line);
-    if (g) out[(group = g[1]!)] = {};
-    else if (line.includes('=')) out[group]![line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    if (g) {
+      group = g[1]!;
+      out[group] = {};
+    } else if (line.includes('=')) out[group]![line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
   }
   return out;
 }

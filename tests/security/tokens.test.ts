@@ -113,7 +113,7 @@ describe('session tokens', () => {
 describe('login throttling per (user, address)', () => {
   test('ok: failures from 127.0.0.2 do not block the right password from 127.0.0.1; the lock-out says when to retry', async () => {
     const url = `${director.url}/v1/admin/login`;
-    let last;
+    let last: Awaited<ReturnType<typeof callFrom>> | undefined;
     for (let i = 0; i < 4; i++) last = await callFrom('127.0.0.2', url, director.caPem, { method: 'POST', json: { userID: 'admin', password: 'wrong' } });
     expect(last!.status).toBe(429);
     expect(last!.json.error.code).toBe('TOO_MANY_ATTEMPTS');

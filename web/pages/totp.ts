@@ -10,7 +10,7 @@ const NotUsed = () => html`<${Note}>Authenticator apps are not used on this serv
 /** The signed-in user's authenticator app: set it up, or see that it is set up. */
 export function TotpPage() {
   const status = useTotpStatus();
-  let body;
+  let body: ReturnType<typeof html>;
   if (status.isPending) body = html`<${Skeleton} lines=${3} />`;
   else if (status.isError) body = status.error.status === 404 ? html`<${NotUsed} />` : html`<${ErrorNote} error=${status.error} onRetry=${() => status.refetch()} />`;
   else if (!status.data.enabled) body = html`<${NotUsed} />`;
