@@ -87,9 +87,9 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     log,
     intervalMs: config.renew_interval,
     retryMs: config.renew_retry_interval,
-    onRenewed: (c) => {
-      cert = c;
-      server?.setTls(tlsOf(c));
+    onRenewed: (certificate) => {
+      cert = certificate;
+      server?.setTls(tlsOf(certificate));
     },
     onExpired: () => {
       if (reRegistering) return;

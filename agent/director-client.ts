@@ -69,8 +69,8 @@ export class DirectorClient {
     return this.post('/v1/agent/update', body, this.mtls(creds));
   }
 
-  private mtls(c: ClientCredentials) {
-    return { ca: c.caPem, cert: c.certPem, key: c.keyPem, rejectUnauthorized: true, checkServerIdentity: directorIdentity };
+  private mtls(credentials: ClientCredentials) {
+    return { ca: credentials.caPem, cert: credentials.certPem, key: credentials.keyPem, rejectUnauthorized: true, checkServerIdentity: directorIdentity };
   }
 
   private async post<T>(path: string, body: unknown, tls: Record<string, unknown>): Promise<T> {
@@ -111,8 +111,8 @@ export function directorError(path: string, status: number, text: string, retryA
   }
   const err = json?.error;
   if (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string') {
-    const e = err as { code: string; message?: unknown };
-    return new DirectorError(status, e.code, typeof e.message === 'string' ? e.message : `HTTP ${status}`, retryAfter);
+    const failure = err as { code: string; message?: unknown };
+    return new DirectorError(status, failure.code, typeof failure.message === 'string' ? failure.message : `HTTP ${status}`, retryAfter);
   }
   const message =
     (typeof err === 'string' ? err : text)

@@ -48,8 +48,8 @@ describe('selectIdleSessions', () => {
 
   test('ok: the later of creation and last disconnection wins', () => {
     // A stale disconnection time older than creation must not make a new session look idle.
-    const s = session('reused', { creationTime: ago(2 * MIN), lastDisconnectionTime: ago(90 * MIN) });
-    expect(selectIdleSessions([s], NOW, 30 * MIN, false)).toEqual([]);
+    const reusedSession = session('reused', { creationTime: ago(2 * MIN), lastDisconnectionTime: ago(90 * MIN) });
+    expect(selectIdleSessions([reusedSession], NOW, 30 * MIN, false)).toEqual([]);
   });
 });
 
@@ -98,9 +98,9 @@ describe('Reaper', () => {
   test('ok: overlapping runs share one pass', async () => {
     const dcv = new FakeDcv([session('x')]);
     const reaper = make(dcv, new FakeClock(NOW));
-    const [a, b] = await Promise.all([reaper.runOnce(), reaper.runOnce()]);
-    expect(a).toEqual(['x']);
-    expect(b).toEqual(['x']);
+    const [firstRun, secondRun] = await Promise.all([reaper.runOnce(), reaper.runOnce()]);
+    expect(firstRun).toEqual(['x']);
+    expect(secondRun).toEqual(['x']);
     expect(dcv.closed).toEqual(['x']);
   });
 

@@ -21,10 +21,10 @@ const parseTime = (iso: string | null | undefined): number | undefined => {
 export function selectIdleSessions(sessions: readonly DcvSession[], now: number, idleTimeoutMs: number, includeConsole: boolean): string[] {
   if (!(idleTimeoutMs > 0)) return [];
   return sessions
-    .filter((s) => {
-      if (s.numOfConnections !== 0) return false;
-      if (s.type === 'console' && !includeConsole) return false;
-      const times = [parseTime(s.lastDisconnectionTime), parseTime(s.creationTime)].filter((t) => t !== undefined);
+    .filter((session) => {
+      if (session.numOfConnections !== 0) return false;
+      if (session.type === 'console' && !includeConsole) return false;
+      const times = [parseTime(session.lastDisconnectionTime), parseTime(session.creationTime)].filter((t) => t !== undefined);
       if (times.length === 0) return false;
       return now - Math.max(...times) >= idleTimeoutMs;
     })

@@ -14,7 +14,7 @@ test('ok: a certificate the director no longer accepts (unknown, or pending agai
     },
   } as unknown as DirectorClient;
   const refused: string[] = [];
-  const u = new Updater({
+  const updater = new Updater({
     client,
     credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
     listSessions: async () => [],
@@ -28,10 +28,10 @@ test('ok: a certificate the director no longer accepts (unknown, or pending agai
   });
   for (const code of ['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED', 'AGENT_REVOKED', 'AGENT_KEY_MISMATCH', 'HTTP_502']) {
     answer = new DirectorError(403, code, 'refused');
-    expect(await u.sendOnce()).toBe(false);
+    expect(await updater.sendOnce()).toBe(false);
   }
   answer = new Error('ECONNREFUSED');
-  expect(await u.sendOnce()).toBe(false);
+  expect(await updater.sendOnce()).toBe(false);
   expect(refused).toEqual(['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED']);
 });
 
@@ -45,7 +45,7 @@ test('ok: resume() after a new registration sends at once instead of waiting out
     },
   } as unknown as DirectorClient;
   // A back-off of an hour after the first failure: only resume() can bring the next update sooner.
-  const u = new Updater({
+  const updater = new Updater({
     client,
     credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
     listSessions: async () => [],
@@ -56,13 +56,13 @@ test('ok: resume() after a new registration sends at once instead of waiting out
     intervalMs: 3_600_000,
     log: silentLogger,
   });
-  u.start();
+  updater.start();
   while (sent < 1) await Bun.sleep(5);
   await Bun.sleep(20);
   fail = false;
-  u.resume();
+  updater.resume();
   while (sent < 2) await Bun.sleep(5);
   await Bun.sleep(20);
-  u.stop();
+  updater.stop();
   expect(sent).toBe(2);
 });

@@ -11,7 +11,7 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
   let fail = false;
   const sent: unknown[] = [];
   const client = { update: async (body: unknown) => sent.push(body) } as unknown as DirectorClient;
-  const u = new Updater({
+  const updater = new Updater({
     client,
     credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
     listSessions: async () => {
@@ -26,9 +26,9 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
     intervalMs: 1000,
     log: silentLogger,
   });
-  expect(await u.sendOnce()).toBe(true);
+  expect(await updater.sendOnce()).toBe(true);
   fail = true;
-  expect(await u.sendOnce()).toBe(true);
+  expect(await updater.sendOnce()).toBe(true);
   const wire = { id: 's1', owner: 'alice', type: 'virtual', 'num-of-connections': 0, 'creation-time': null, 'last-disconnection-time': null };
   expect(sent[1]).toMatchObject({ sessions: [wire], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use', dcvTimeoutMs: 10_000 });
 });
@@ -40,7 +40,7 @@ test('ok: a director outage is reported as failure (the schedule backs off), and
       if (down) throw new Error('ECONNREFUSED');
     },
   } as unknown as DirectorClient;
-  const u = new Updater({
+  const updater = new Updater({
     client,
     credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
     listSessions: async () => [],
@@ -51,16 +51,16 @@ test('ok: a director outage is reported as failure (the schedule backs off), and
     intervalMs: 10,
     log: silentLogger,
   });
-  expect(await u.sendOnce()).toBe(false);
+  expect(await updater.sendOnce()).toBe(false);
   down = false;
-  expect(await u.sendOnce()).toBe(true);
+  expect(await updater.sendOnce()).toBe(true);
 });
 
 test('ok: update sessions use the kebab-case wire keys, never camelCase, times RFC 3339 or null', async () => {
   const sent: Record<string, unknown>[] = [];
   const client = { update: async (body: Record<string, unknown>) => sent.push(body) } as unknown as DirectorClient;
   const full: DcvSession = { ...session, numOfConnections: 2, creationTime: '2026-01-02T03:04:05.123Z', lastDisconnectionTime: null, status: 'RUNNING' };
-  const u = new Updater({
+  const updater = new Updater({
     client,
     credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
     listSessions: async () => [full],
@@ -71,14 +71,14 @@ test('ok: update sessions use the kebab-case wire keys, never camelCase, times R
     intervalMs: 10,
     log: silentLogger,
   });
-  await u.sendOnce();
-  const [s] = sent[0]!.sessions as Record<string, unknown>[];
-  expect(s).toEqual({ id: 's1', owner: 'alice', type: 'virtual', status: 'RUNNING', 'num-of-connections': 2, 'creation-time': '2026-01-02T03:04:05.123Z', 'last-disconnection-time': null });
-  expect(Object.keys(s!).some((k) => /[A-Z]/.test(k))).toBe(false);
+  await updater.sendOnce();
+  const [reported] = sent[0]!.sessions as Record<string, unknown>[];
+  expect(reported).toEqual({ id: 's1', owner: 'alice', type: 'virtual', status: 'RUNNING', 'num-of-connections': 2, 'creation-time': '2026-01-02T03:04:05.123Z', 'last-disconnection-time': null });
+  expect(Object.keys(reported!).some((k) => /[A-Z]/.test(k))).toBe(false);
 });
 
 test('ok: update jitter only ever brings the next update forward (at most 10 %), never past the interval', () => {
   expect(nextDelay(30_000, () => 0)).toBe(30_000);
   expect(nextDelay(30_000, () => 0.999999)).toBeGreaterThan(27_000);
-  for (let i = 0; i < 1000; i++) expect(nextDelay(30_000)).toBeLessThanOrEqual(30_000);
+  for (let round = 0; round < 1000; round++) expect(nextDelay(30_000)).toBeLessThanOrEqual(30_000);
 });

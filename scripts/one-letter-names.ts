@@ -7,7 +7,7 @@
  * status 1 when anything is found. A line scanner, not a parser: check each hit by eye.
  */
 import { Glob } from 'bun';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { exitOnHelp } from './lib/help.ts';
 
 exitOnHelp(`Usage: bun run scripts/one-letter-names.ts [folder...]
@@ -29,11 +29,19 @@ function oneLetterNames(line: string): string[] {
       ?.trim();
     if (trimmed && ONE_LETTER.test(trimmed)) names.add(trimmed);
   };
-  for (const match of line.matchAll(/\b(?:const|let|var)\s+([A-Za-z_])\b(?![\w$])/g)) add(match[1]);
+  // `<const T extends ...>` is a type parameter, not a variable.
+  for (const match of line.matchAll(/(?<!<\s*)\b(?:const|let|var)\s+([A-Za-z_])\b(?![\w$])/g)) add(match[1]);
   for (const match of line.matchAll(/\b(?:const|let)\s+\[([^\]]*)\]/g)) match[1]!.split(',').forEach(add);
   for (const match of line.matchAll(/\b(?:const|let)\s+\{([^}]*)\}/g)) for (const part of match[1]!.split(',')) add(part.split(':').pop());
   const functionParams = /(?:function\s*\w*|^\s+(?:async\s+)?(?:(?:private|static|override)\s+)*\w+)\s*(?:<[^>]*>)?\(([^)]*)\)\s*(?::[^{=]*)?\{/g;
-  for (const match of line.matchAll(functionParams)) match[1]!.split(',').forEach(add);
+  // Commas inside type arguments (`Map<K, V>`) do not separate parameters; `for (...) {` is no function.
+  const withoutTypeArguments = (params: string) => {
+    let text = params;
+    while (/<[^<>]*>/.test(text)) text = text.replace(/<[^<>]*>/g, '');
+    return text;
+  };
+  for (const match of line.matchAll(functionParams))
+    if (!/^\s*(?:for|while|if|switch|catch)\s*\($/.test(match[0].slice(0, match[0].indexOf('(') + 1))) withoutTypeArguments(match[1]!).split(',').forEach(add);
   for (const match of line.matchAll(/\(([^()]*)\)\s*(?::\s*[^=]+)?=>\s*\{\s*$/g)) match[1]!.split(',').forEach(add);
   for (const match of line.matchAll(/(?:^|[\s(,])([A-Za-z])\s*=>\s*\{\s*$/g)) add(match[1]);
   return [...names];
@@ -41,9 +49,12 @@ function oneLetterNames(line: string): string[] {
 
 const report: string[] = [];
 for (const folder of folders) {
-  for await (const path of new Glob(`${folder}/**/*.ts`).scan({ cwd: root })) {
+  // A folder is relative to the repository, or absolute (the house-rules test scans a sample outside it).
+  const base = resolve(root, folder);
+  for await (const file of new Glob('**/*.ts').scan({ cwd: base })) {
+    const path = relative(root, join(base, file));
     const hits: string[] = [];
-    (await Bun.file(join(root, path)).text()).split('\n').forEach((line, index) => {
+    (await Bun.file(join(base, file)).text()).split('\n').forEach((line, index) => {
       if (/^\s*(?:\*|\/\/|\/\*)/.test(line)) return;
       const names = oneLetterNames(line);
       if (names.length) hits.push(`${index + 1}:${names.join(',')}`);

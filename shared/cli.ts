@@ -9,18 +9,18 @@ export type CliAction = { kind: 'run'; configFile: string; explicit: boolean } |
 export function parseProgramArgs(argv: string[], program: string, defaultConfig: string, usage: string): CliAction {
   let configFile = defaultConfig;
   let explicit = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--help' || a === '-h') {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--help' || arg === '-h') {
       console.log(usage);
       return { kind: 'exit', code: 0 };
     }
-    if (a === '--version') {
+    if (arg === '--version') {
       console.log(`${program} ${VERSION_TEXT}`);
       return { kind: 'exit', code: 0 };
     }
-    if (a === '--config' || a === '-c' || a.startsWith('--config=')) {
-      const value = a.startsWith('--config=') ? a.slice('--config='.length) : argv[++i];
+    if (arg === '--config' || arg === '-c' || arg.startsWith('--config=')) {
+      const value = arg.startsWith('--config=') ? arg.slice('--config='.length) : argv[++index];
       if (!value) {
         console.error(`${program}: --config needs a file`);
         return { kind: 'exit', code: 2 };
@@ -29,7 +29,7 @@ export function parseProgramArgs(argv: string[], program: string, defaultConfig:
       explicit = true;
       continue;
     }
-    console.error(`${program}: unknown argument: ${a}\n\n${usage}`);
+    console.error(`${program}: unknown argument: ${arg}\n\n${usage}`);
     return { kind: 'exit', code: 2 };
   }
   return { kind: 'run', configFile, explicit };

@@ -11,42 +11,42 @@ export class ConfigError extends Error {
   }
 }
 
-export const str: FieldParser<string> = (v) => {
-  if (typeof v !== 'string') throw new Error('must be a string');
-  return v;
+export const str: FieldParser<string> = (value) => {
+  if (typeof value !== 'string') throw new Error('must be a string');
+  return value;
 };
 
-export const bool: FieldParser<boolean> = (v) => {
-  if (typeof v !== 'boolean') throw new Error('must be true or false');
-  return v;
+export const bool: FieldParser<boolean> = (value) => {
+  if (typeof value !== 'boolean') throw new Error('must be true or false');
+  return value;
 };
 
 export function int(min: number, max: number): FieldParser<number> {
-  return (v) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+  return (value) => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new Error(`must be an integer from ${min} to ${max}`);
     }
-    return v;
+    return value;
   };
 }
 
 export const port = int(0, 65535);
 
 export function oneOf<const T extends string>(...values: T[]): FieldParser<T> {
-  return (v) => {
-    if (typeof v !== 'string' || !values.includes(v as T)) throw new Error(`must be one of ${values.join(', ')}`);
-    return v as T;
+  return (value) => {
+    if (typeof value !== 'string' || !values.includes(value as T)) throw new Error(`must be one of ${values.join(', ')}`);
+    return value as T;
   };
 }
 
 export function list<T>(item: FieldParser<T>): FieldParser<T[]> {
-  return (v) => {
-    if (!Array.isArray(v)) throw new Error('must be a list');
-    return v.map((x, i) => {
+  return (value) => {
+    if (!Array.isArray(value)) throw new Error('must be a list');
+    return value.map((element, index) => {
       try {
-        return item(x);
+        return item(element);
       } catch (err) {
-        throw new Error(`item ${i + 1} ${(err as Error).message}`);
+        throw new Error(`item ${index + 1} ${(err as Error).message}`);
       }
     });
   };
@@ -56,12 +56,12 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 
 /** A duration: a number of seconds or a string like "30s", "5m", "12h", "14d"; parsed to milliseconds. */
 export function duration(minMs = 0): FieldParser<number> {
-  return (v) => {
+  return (value) => {
     let ms: number;
-    if (typeof v === 'number' && v >= 0) ms = v * 1000;
-    else if (typeof v === 'string' && /^\d+(\.\d+)?(ms|s|m|h|d)$/.test(v)) {
-      const [, n, unit] = /^([\d.]+)(ms|s|m|h|d)$/.exec(v)!;
-      ms = Number(n) * UNITS[unit!]!;
+    if (typeof value === 'number' && value >= 0) ms = value * 1000;
+    else if (typeof value === 'string' && /^\d+(\.\d+)?(ms|s|m|h|d)$/.test(value)) {
+      const [, amount, unit] = /^([\d.]+)(ms|s|m|h|d)$/.exec(value)!;
+      ms = Number(amount) * UNITS[unit!]!;
     } else throw new Error('must be a duration like "30s", "5m", "12h" or a number of seconds');
     if (ms < minMs) throw new Error(`must be at least ${minMs / 1000}s`);
     return ms;

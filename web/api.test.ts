@@ -17,24 +17,24 @@ const fail = async (p: Promise<unknown>) =>
 describe('api', () => {
   test('ok: sends JSON with credentials and returns the parsed body', async () => {
     let seen: RequestInit | undefined;
-    const f = (async (_u: string, init: RequestInit) => {
+    const fakeFetch = (async (_u: string, init: RequestInit) => {
       seen = init;
       return new Response('{"a":1}');
     }) as unknown as typeof fetch;
-    expect(await api('/v1/x', { method: 'POST', body: { b: 2 } }, f)).toEqual({ a: 1 });
+    expect(await api('/v1/x', { method: 'POST', body: { b: 2 } }, fakeFetch)).toEqual({ a: 1 });
     expect(seen).toMatchObject({ method: 'POST', credentials: 'include', body: '{"b":2}' });
     expect((seen!.headers as Record<string, string>)['content-type']).toBe('application/json');
   });
 
   test('ok: the error envelope becomes an ApiError with expected, state, enrolment and Retry-After', async () => {
-    const e = await fail(
+    const failure = await fail(
       api('/v1/user/login', { noSignOut: true }, reply(401, { error: { code: 'INSUFFICIENT_CREDENTIALS', message: 'Enter OTP', expected: ['otp'], state: 's1', enrolmentRequired: true } })),
     );
-    expect(e).toBeInstanceOf(ApiError);
-    expect([e.status, e.code, e.message, e.expected, e.state, e.enrolmentRequired]).toEqual([401, 'INSUFFICIENT_CREDENTIALS', 'Enter OTP', ['otp'], 's1', true]);
-    const t = await fail(api('/x', {}, reply(429, { error: { code: 'TOO_MANY_ATTEMPTS', message: 'slow down' } }, { 'retry-after': '90' })));
-    expect(t.retryAfter).toBe(90);
-    expect(describeError(t)).toBe('Too many attempts. Try again in 2 minutes.');
+    expect(failure).toBeInstanceOf(ApiError);
+    expect([failure.status, failure.code, failure.message, failure.expected, failure.state, failure.enrolmentRequired]).toEqual([401, 'INSUFFICIENT_CREDENTIALS', 'Enter OTP', ['otp'], 's1', true]);
+    const throttled = await fail(api('/x', {}, reply(429, { error: { code: 'TOO_MANY_ATTEMPTS', message: 'slow down' } }, { 'retry-after': '90' })));
+    expect(throttled.retryAfter).toBe(90);
+    expect(describeError(throttled)).toBe('Too many attempts. Try again in 2 minutes.');
   });
 
   test('rejects: network failures and 5xx without an envelope read as "server unavailable"', async () => {
@@ -65,8 +65,8 @@ describe('api', () => {
 
   test('ok: hash routes parse into path and params', () => {
     expect(parseHash('')).toMatchObject({ path: '/' });
-    const r = parseHash('#/admin/agents?state=pending');
-    expect([r.path, r.params.get('state')]).toEqual(['/admin/agents', 'pending']);
+    const route = parseHash('#/admin/agents?state=pending');
+    expect([route.path, route.params.get('state')]).toEqual(['/admin/agents', 'pending']);
   });
   test('ok: the director counts as unreachable only on a failed fetch or a bare 5xx; any answer brings it back', async () => {
     const down = (async () => {

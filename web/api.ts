@@ -83,19 +83,19 @@ export async function api<T>(path: string, opts: RequestOptions = {}, fetchImpl:
 }
 
 function toApiError(res: Response, data: unknown): ApiError {
-  const e = (data as { error?: Record<string, unknown> } | undefined)?.error;
-  if (!e || typeof e.code !== 'string') {
+  const errorBody = (data as { error?: Record<string, unknown> } | undefined)?.error;
+  if (!errorBody || typeof errorBody.code !== 'string') {
     // A proxy's HTML error page or a 5xx without our envelope.
     if (res.status >= 500 || res.status === 0) return unavailable();
     return new ApiError(res.status, `HTTP_${res.status}`, `The server answered ${res.status} ${res.statusText}`.trim());
   }
   const retry = Number(res.headers.get('retry-after'));
-  return new ApiError(res.status, e.code, typeof e.message === 'string' ? e.message : e.code, {
-    expected: Array.isArray(e.expected) ? e.expected.filter((x): x is string => typeof x === 'string') : [],
-    state: typeof e.state === 'string' ? e.state : undefined,
+  return new ApiError(res.status, errorBody.code, typeof errorBody.message === 'string' ? errorBody.message : errorBody.code, {
+    expected: Array.isArray(errorBody.expected) ? errorBody.expected.filter((x): x is string => typeof x === 'string') : [],
+    state: typeof errorBody.state === 'string' ? errorBody.state : undefined,
     retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined,
-    enrolmentRequired: e.enrolmentRequired === true,
-    requestId: typeof e.requestId === 'string' ? e.requestId : undefined,
+    enrolmentRequired: errorBody.enrolmentRequired === true,
+    requestId: typeof errorBody.requestId === 'string' ? errorBody.requestId : undefined,
   });
 }
 
@@ -139,12 +139,12 @@ export function describeError(err: unknown): string {
 /** "90" -> "2 minutes", "20" -> "20 seconds". */
 export function formatWait(seconds: number): string {
   if (seconds < 60) return `${Math.ceil(seconds)} second${Math.ceil(seconds) === 1 ? '' : 's'}`;
-  const m = Math.ceil(seconds / 60);
-  return `${m} minute${m === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
 
-const sentence = (s: string) => {
-  const t = s.trim();
-  if (!t) return 'Something went wrong.';
-  return t[0]!.toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
+const sentence = (text: string) => {
+  const trimmed = text.trim();
+  if (!trimmed) return 'Something went wrong.';
+  return trimmed[0]!.toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.');
 };

@@ -19,7 +19,7 @@ export function reportReachable(reachable: boolean): void {
   const next = { reachable, lastAnswer: reachable ? Date.now() : current.lastAnswer };
   const changed = next.reachable !== current.reachable;
   current = next;
-  if (changed) for (const l of listeners) l(current);
+  if (changed) for (const listener of listeners) listener(current);
 }
 
 /** The current state, outside components (tests, event handlers). */
@@ -27,13 +27,13 @@ export const connectivity = (): Connectivity => current;
 
 /** Re-renders when the director becomes reachable or unreachable. */
 export function useConnectivity(): Connectivity {
-  const [c, setC] = useState(current);
+  const [connectivity, setC] = useState(current);
   useEffect(() => {
     listeners.add(setC);
     setC(current);
     return () => void listeners.delete(setC);
   }, []);
-  return c;
+  return connectivity;
 }
 
 /** The reason actions are held back while the director is unreachable, else undefined. */

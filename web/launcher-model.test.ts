@@ -11,17 +11,17 @@ describe('launcher model', () => {
     const viaPool = session('a', 'ws01', 'eng');
     const direct = session('b', 'ws01');
     const data: UserServers = { servers: [server('ws01', [viaPool, direct])], pools: [pool('eng', [viaPool, direct]), pool('all', [viaPool, direct])] };
-    const v = assignSessions(data);
-    expect(v.pools[0]!.shown.map((s) => s.id)).toEqual(['a']);
-    expect(v.servers[0]!.shown.map((s) => s.id)).toEqual(['b']);
-    expect(v.pools[1]!.shown).toEqual([]);
-    const all = [...v.pools, ...v.servers].flatMap((x) => x.shown.map((s) => s.id));
+    const view = assignSessions(data);
+    expect(view.pools[0]!.shown.map((s) => s.id)).toEqual(['a']);
+    expect(view.servers[0]!.shown.map((s) => s.id)).toEqual(['b']);
+    expect(view.pools[1]!.shown).toEqual([]);
+    const all = [...view.pools, ...view.servers].flatMap((x) => x.shown.map((s) => s.id));
     expect(new Set(all).size).toBe(all.length);
   });
 
   test('ok: a pool session on a server the user cannot pick directly stays under the pool', () => {
-    const s = session('c', 'ws09');
-    expect(assignSessions({ servers: [], pools: [pool('eng', [s])] }).pools[0]!.shown).toEqual([s]);
+    const extra = session('c', 'ws09');
+    expect(assignSessions({ servers: [], pools: [pool('eng', [extra])] }).pools[0]!.shown).toEqual([extra]);
   });
 
   test('ok: search matches every word against name, description and tags', () => {

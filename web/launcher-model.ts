@@ -17,9 +17,9 @@ export interface LauncherView {
 export function assignSessions(data: UserServers): LauncherView {
   const seen = new Set<string>();
   const take = (list: Session[], keep: (s: Session) => boolean) =>
-    list.filter((s) => {
-      if (seen.has(s.id) || !keep(s)) return false;
-      seen.add(s.id);
+    list.filter((session) => {
+      if (seen.has(session.id) || !keep(session)) return false;
+      seen.add(session.id);
       return true;
     });
   const fromPool = new Map(data.pools.map((p) => [p.id, take(p.sessions, (s) => s.pool === p.id)]));
@@ -55,8 +55,8 @@ const STORAGE_KEY = 'dcvix.favourites';
 /** The favourites kept on this browser (a broken or missing entry is an empty set). */
 export function loadFavourites(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): Set<string> {
   try {
-    const v: unknown = JSON.parse(storage?.getItem(STORAGE_KEY) ?? '[]');
-    return new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    const stored: unknown = JSON.parse(storage?.getItem(STORAGE_KEY) ?? '[]');
+    return new Set(Array.isArray(stored) ? stored.filter((x): x is string => typeof x === 'string') : []);
   } catch {
     return new Set();
   }

@@ -34,15 +34,15 @@ function NeedsAdmin() {
 }
 
 function page(route: Route, me: Me) {
-  const p = route.path;
-  if (p === '/') return html`<${LauncherPage} />`;
-  if (p === '/totp') return html`<${TotpPage} />`;
-  if (p.startsWith('/admin/') && me.role !== 'admin') return html`<${NeedsAdmin} />`;
-  if (p === '/admin' || p === '/admin/agents') return html`<${AgentsPage} route=${route} />`;
-  if (p === '/admin/servers') return html`<${ServersPage} />`;
-  if (p === '/admin/sessions') return html`<${SessionsPage} route=${route} />`;
-  if (p === '/admin/policy') return html`<${PolicyPage} />`;
-  if (p === '/admin/audit') return html`<${AuditPage} route=${route} />`;
+  const path = route.path;
+  if (path === '/') return html`<${LauncherPage} />`;
+  if (path === '/totp') return html`<${TotpPage} />`;
+  if (path.startsWith('/admin/') && me.role !== 'admin') return html`<${NeedsAdmin} />`;
+  if (path === '/admin' || path === '/admin/agents') return html`<${AgentsPage} route=${route} />`;
+  if (path === '/admin/servers') return html`<${ServersPage} />`;
+  if (path === '/admin/sessions') return html`<${SessionsPage} route=${route} />`;
+  if (path === '/admin/policy') return html`<${PolicyPage} />`;
+  if (path === '/admin/audit') return html`<${AuditPage} route=${route} />`;
   return html`<${NotFound} />`;
 }
 

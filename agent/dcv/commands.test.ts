@@ -13,9 +13,9 @@ class FakeRunner implements DcvRunner {
   }
 }
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
+async function rejection(promise: Promise<unknown>): Promise<ApiError> {
   try {
-    await p;
+    await promise;
   } catch (err) {
     expect(err).toBeInstanceOf(ApiError);
     return err as ApiError;
@@ -25,24 +25,24 @@ async function rejection(p: Promise<unknown>): Promise<ApiError> {
 
 describe('DcvClient argv', () => {
   test('ok: create-session, minimal and full', async () => {
-    const r = new FakeRunner();
-    const dcv = new DcvClient(r);
+    const runner = new FakeRunner();
+    const dcv = new DcvClient(runner);
     await dcv.createSession({ id: 'test', owner: 'john', type: 'console' });
     await dcv.createSession({ id: 'v1', owner: 'alice', type: 'virtual', name: 'My desk', permissionsFile: '/etc/dcv/a.perm' });
-    expect(r.calls).toEqual([
+    expect(runner.calls).toEqual([
       ['create-session', '--type', 'console', '--owner', 'john', 'test'],
       ['create-session', '--type', 'virtual', '--owner', 'alice', '--name', 'My desk', '--permissions-file', '/etc/dcv/a.perm', 'v1'],
     ]);
   });
 
   test('ok: list, close, set-config', async () => {
-    const r = new FakeRunner((a) => ({ code: 0, stdout: a[0] === 'list-sessions' ? '[{"id":"s1","owner":"a","type":"virtual"}]' : '', stderr: '' }));
-    const dcv = new DcvClient(r);
+    const runner = new FakeRunner((a) => ({ code: 0, stdout: a[0] === 'list-sessions' ? '[{"id":"s1","owner":"a","type":"virtual"}]' : '', stderr: '' }));
+    const dcv = new DcvClient(runner);
     expect((await dcv.listSessions()).map((s) => s.id)).toEqual(['s1']);
     await dcv.closeSession('s1');
     await dcv.setConfig('display', 'quality', '(30,80)');
     await dcv.setConfig('log', 'level', "'debug'");
-    expect(r.calls).toEqual([
+    expect(runner.calls).toEqual([
       ['list-sessions', '--json'],
       ['close-session', 's1'],
       ['set-config', '--section', 'display', '--key', 'quality', '(30,80)'],
@@ -51,8 +51,8 @@ describe('DcvClient argv', () => {
   });
 
   test('rejects: unsafe arguments before anything is spawned', async () => {
-    const r = new FakeRunner();
-    const dcv = new DcvClient(r);
+    const runner = new FakeRunner();
+    const dcv = new DcvClient(runner);
     const ok = { id: 's', owner: 'john', type: 'virtual' as const };
     expect((await rejection(dcv.createSession({ ...ok, id: '--help' }))).code).toBe('INVALID_SESSION_ID');
     expect((await rejection(dcv.createSession({ ...ok, id: 'a;rm -rf /' }))).code).toBe('INVALID_SESSION_ID');
@@ -64,7 +64,7 @@ describe('DcvClient argv', () => {
     expect((await rejection(dcv.closeSession('../x'))).code).toBe('INVALID_SESSION_ID');
     expect((await rejection(dcv.setConfig('display', 'quality', '--x'))).code).toBe('INVALID_CONFIG');
     expect((await rejection(dcv.setConfig('display\n', 'quality', '1'))).code).toBe('INVALID_CONFIG');
-    expect(r.calls).toEqual([]);
+    expect(runner.calls).toEqual([]);
   });
 
   test('rejects: non-zero exit becomes DcvError 502 DCV_FAILED with dcv text', async () => {

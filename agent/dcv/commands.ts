@@ -53,25 +53,25 @@ export class DcvClient implements DcvSessions {
   constructor(private readonly runner: DcvRunner) {}
 
   /** `dcv create-session --type <t> --owner <u> [--name <n>] [--permissions-file <f>] <id>` */
-  async createSession(o: CreateSessionOptions): Promise<void> {
-    checkId(o.id);
-    if (!isUserName(o.owner)) throw badRequest('INVALID_USER', 'invalid session owner');
-    if (!isSessionType(o.type)) throw badRequest('INVALID_SESSION_TYPE', 'session type must be console or virtual');
-    if (o.name !== undefined && !isSafeArg(o.name, SESSION_NAME_MAX)) {
+  async createSession(options: CreateSessionOptions): Promise<void> {
+    checkId(options.id);
+    if (!isUserName(options.owner)) throw badRequest('INVALID_USER', 'invalid session owner');
+    if (!isSessionType(options.type)) throw badRequest('INVALID_SESSION_TYPE', 'session type must be console or virtual');
+    if (options.name !== undefined && !isSafeArg(options.name, SESSION_NAME_MAX)) {
       throw badRequest('INVALID_SESSION_NAME', 'invalid session name');
     }
-    if (o.permissionsFile !== undefined && !(isSafeArg(o.permissionsFile, 4096) && o.permissionsFile.startsWith('/'))) {
+    if (options.permissionsFile !== undefined && !(isSafeArg(options.permissionsFile, 4096) && options.permissionsFile.startsWith('/'))) {
       throw badRequest('INVALID_PERMISSIONS_FILE', 'permissions file must be an absolute path');
     }
     await this.exec([
       'create-session',
       '--type',
-      o.type,
+      options.type,
       '--owner',
-      o.owner,
-      ...(o.name !== undefined ? ['--name', o.name] : []),
-      ...(o.permissionsFile !== undefined ? ['--permissions-file', o.permissionsFile] : []),
-      o.id,
+      options.owner,
+      ...(options.name !== undefined ? ['--name', options.name] : []),
+      ...(options.permissionsFile !== undefined ? ['--permissions-file', options.permissionsFile] : []),
+      options.id,
     ]);
   }
 
@@ -101,9 +101,9 @@ export class DcvClient implements DcvSessions {
 
   /** Runs dcv and returns stdout; a non-zero exit becomes a DcvError. */
   private async exec(args: string[]): Promise<string> {
-    const r = await this.runner.run(args);
-    if (r.code !== 0) throw new DcvError(args[0] ?? '', r.code, clip(`${r.stdout.trim()}\n${r.stderr.trim()}`.trim()));
-    return r.stdout;
+    const result = await this.runner.run(args);
+    if (result.code !== 0) throw new DcvError(args[0] ?? '', result.code, clip(`${result.stdout.trim()}\n${result.stderr.trim()}`.trim()));
+    return result.stdout;
   }
 }
 

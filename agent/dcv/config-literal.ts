@@ -21,18 +21,18 @@ export function typedConfigValue(value: ConfigScalar | readonly ConfigScalar[]):
   return literal;
 }
 
-function scalar(v: ConfigScalar): string {
-  if (typeof v === 'boolean') return String(v);
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw badRequest('INVALID_CONFIG', 'config number must be finite');
-    return String(v);
+function scalar(value: ConfigScalar): string {
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw badRequest('INVALID_CONFIG', 'config number must be finite');
+    return String(value);
   }
   // DCV's literal syntax has no escape we can rely on, so a quote inside a string is refused.
-  if (v.includes("'")) throw badRequest('INVALID_CONFIG', 'config string must not contain a single quote');
-  return `'${v}'`;
+  if (value.includes("'")) throw badRequest('INVALID_CONFIG', 'config string must not contain a single quote');
+  return `'${value}'`;
 }
 
 /** True if `v` already looks like a typed literal (quoted string, tuple, number or boolean). */
-export function looksTyped(v: string): boolean {
-  return /^'[^']*'$/.test(v) || /^\(.*\)$/.test(v) || /^\d+(\.\d+)?$/.test(v) || v === 'true' || v === 'false';
+export function looksTyped(value: string): boolean {
+  return /^'[^']*'$/.test(value) || /^\(.*\)$/.test(value) || /^\d+(\.\d+)?$/.test(value) || value === 'true' || value === 'false';
 }

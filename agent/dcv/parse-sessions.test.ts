@@ -42,23 +42,23 @@ describe('parseSessionsJson', () => {
   });
 
   test('ok: camelCase and snake_case keys, numeric strings', () => {
-    const [a, b] = parseSessions([
+    const [first, second] = parseSessions([
       { id: 'a', owner: 'x', type: 'virtual', numOfConnections: 2, creationTime: '2026-01-01T00:00:00Z' },
       { id: 'b', owner: 'x', type: 'virtual', num_of_connections: '3', last_disconnection_time: '2026-01-02T00:00:00.5Z' },
     ]);
-    expect(a?.numOfConnections).toBe(2);
-    expect(a?.creationTime).toBe('2026-01-01T00:00:00.000Z');
-    expect(b?.numOfConnections).toBe(3);
-    expect(b?.lastDisconnectionTime).toBe('2026-01-02T00:00:00.500Z');
+    expect(first?.numOfConnections).toBe(2);
+    expect(first?.creationTime).toBe('2026-01-01T00:00:00.000Z');
+    expect(second?.numOfConnections).toBe(3);
+    expect(second?.lastDisconnectionTime).toBe('2026-01-02T00:00:00.500Z');
   });
 
   test('ok: missing fields get safe defaults', () => {
     expect(parseSessions([{ id: 'm' }])).toEqual([{ id: 'm', owner: '', type: 'console', numOfConnections: 0, lastDisconnectionTime: null }]);
     // owner falls back to user; an unknown type is reported as console so the reaper leaves it alone.
-    const [s] = parseSessions([{ id: 'n', user: 'bob', type: 'weird', 'creation-time': null }]);
-    expect(s?.owner).toBe('bob');
-    expect(s?.type).toBe('console');
-    expect(s?.creationTime).toBeUndefined();
+    const [session] = parseSessions([{ id: 'n', user: 'bob', type: 'weird', 'creation-time': null }]);
+    expect(session?.owner).toBe('bob');
+    expect(session?.type).toBe('console');
+    expect(session?.creationTime).toBeUndefined();
   });
 
   test('ok: entries without an id, or not objects, are skipped', () => {
@@ -89,8 +89,8 @@ describe('parseDcvTime', () => {
 
   test('rejects: empty, null, garbage, impossible dates', () => {
     // 0001-01-01T00:00:00Z is Go's zero time.Time: "never" when a Go-built tool printed it.
-    for (const v of ['', '   ', null, undefined, 'never', '2026-13-45T99:00:00Z', '0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000000Z', {}, 0, -5, Number.NaN]) {
-      expect(parseDcvTime(v)).toBeUndefined();
+    for (const value of ['', '   ', null, undefined, 'never', '2026-13-45T99:00:00Z', '0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000000Z', {}, 0, -5, Number.NaN]) {
+      expect(parseDcvTime(value)).toBeUndefined();
     }
   });
 });

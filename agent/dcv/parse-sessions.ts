@@ -20,35 +20,35 @@ export function parseSessions(data: unknown): DcvSession[] {
   const list = Array.isArray(data) ? data : isRaw(data) && Array.isArray(data.sessions) ? data.sessions : isRaw(data) ? [data] : [];
   const out: DcvSession[] = [];
   for (const item of list) {
-    const s = isRaw(item) ? parseOne(item) : undefined;
-    if (s) out.push(s);
+    const session = isRaw(item) ? parseOne(item) : undefined;
+    if (session) out.push(session);
   }
   return out;
 }
 
-function parseOne(r: Raw): DcvSession | undefined {
-  const id = str(pick(r, 'id'));
+function parseOne(response: Raw): DcvSession | undefined {
+  const id = str(pick(response, 'id'));
   if (!id) return undefined;
-  const owner = str(pick(r, 'owner')) ?? str(pick(r, 'user')) ?? '';
-  const s: DcvSession = { id, owner, type: sessionType(pick(r, 'type')), numOfConnections: count(pick(r, 'num-of-connections')) };
-  const user = str(pick(r, 'user'));
-  if (user) s.user = user;
-  const name = str(pick(r, 'name'));
-  if (name) s.name = name;
-  const status = str(pick(r, 'status'));
-  if (status) s.status = status;
-  const created = parseDcvTime(pick(r, 'creation-time'));
-  if (created) s.creationTime = created;
-  s.lastDisconnectionTime = parseDcvTime(pick(r, 'last-disconnection-time')) ?? null;
-  return s;
+  const owner = str(pick(response, 'owner')) ?? str(pick(response, 'user')) ?? '';
+  const session: DcvSession = { id, owner, type: sessionType(pick(response, 'type')), numOfConnections: count(pick(response, 'num-of-connections')) };
+  const user = str(pick(response, 'user'));
+  if (user) session.user = user;
+  const name = str(pick(response, 'name'));
+  if (name) session.name = name;
+  const status = str(pick(response, 'status'));
+  if (status) session.status = status;
+  const created = parseDcvTime(pick(response, 'creation-time'));
+  if (created) session.creationTime = created;
+  session.lastDisconnectionTime = parseDcvTime(pick(response, 'last-disconnection-time')) ?? null;
+  return session;
 }
 
 /** Reads `kebab-key`, falling back to camelCase and snake_case spellings. */
-function pick(r: Raw, kebab: string): unknown {
-  if (kebab in r) return r[kebab];
+function pick(response: Raw, kebab: string): unknown {
+  if (kebab in response) return response[kebab];
   const camel = kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-  if (camel in r) return r[camel];
-  return r[kebab.replaceAll('-', '_')];
+  if (camel in response) return response[camel];
+  return response[kebab.replaceAll('-', '_')];
 }
 
 const isRaw = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -58,13 +58,13 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
  * An unknown or missing type is reported as 'console': the reaper leaves console sessions alone unless
  * told otherwise, so a session we can not classify is never closed by mistake.
  */
-function sessionType(v: unknown): SessionType {
-  return typeof v === 'string' && v.toLowerCase() === 'virtual' ? 'virtual' : 'console';
+function sessionType(value: unknown): SessionType {
+  return typeof value === 'string' && value.toLowerCase() === 'virtual' ? 'virtual' : 'console';
 }
 
-function count(v: unknown): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
-  return Number.isInteger(n) && n >= 0 ? n : 0;
+function count(value: unknown): number {
+  const parsed = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  return Number.isInteger(parsed) && parsed >= 0 ? parsed : 0;
 }
 
 /**
@@ -72,16 +72,16 @@ function count(v: unknown): number {
  * missing or unparseable values. Fractions of any length are cut to milliseconds; a timestamp without
  * a zone is taken as UTC; numbers are epoch seconds (or milliseconds when large).
  */
-export function parseDcvTime(v: unknown): string | undefined {
+export function parseDcvTime(value: unknown): string | undefined {
   let ms: number;
-  if (typeof v === 'number' && Number.isFinite(v) && v > 0) {
-    ms = v > 1e11 ? v : v * 1000;
-  } else if (typeof v === 'string' && v.trim() !== '') {
-    const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(v.trim());
-    if (!m) return undefined;
-    const frac = (m[3] ?? '').slice(0, 3).padEnd(3, '0');
-    const zone = !m[4] || m[4].toUpperCase() === 'Z' ? 'Z' : m[4].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
-    ms = Date.parse(`${m[1]}T${m[2]}.${frac}${zone}`);
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
+    ms = value > 1e11 ? value : value * 1000;
+  } else if (typeof value === 'string' && value.trim() !== '') {
+    const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(value.trim());
+    if (!match) return undefined;
+    const frac = (match[3] ?? '').slice(0, 3).padEnd(3, '0');
+    const zone = !match[4] || match[4].toUpperCase() === 'Z' ? 'Z' : match[4].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    ms = Date.parse(`${match[1]}T${match[2]}.${frac}${zone}`);
   } else {
     return undefined;
   }

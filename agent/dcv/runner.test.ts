@@ -5,20 +5,20 @@ import { loggableArgv, SpawnDcvRunner } from './runner.ts';
 // Stand-in binaries from coreutils: the runner does not care what it runs.
 describe('SpawnDcvRunner', () => {
   test('ok: argv is passed verbatim, no shell expansion', async () => {
-    const r = await new SpawnDcvRunner({ binary: 'echo' }).run(['$(id)', 'a;b', '*', "'x'"]);
-    expect(r).toEqual({ code: 0, stdout: "$(id) a;b * 'x'\n", stderr: '' });
+    const result = await new SpawnDcvRunner({ binary: 'echo' }).run(['$(id)', 'a;b', '*', "'x'"]);
+    expect(result).toEqual({ code: 0, stdout: "$(id) a;b * 'x'\n", stderr: '' });
   });
 
   test('ok: non-zero exit and stderr are returned, not thrown', async () => {
-    const r = await new SpawnDcvRunner({ binary: 'ls' }).run(['/definitely/not/here']);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('/definitely/not/here');
+    const result = await new SpawnDcvRunner({ binary: 'ls' }).run(['/definitely/not/here']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('/definitely/not/here');
   });
 
   test('ok: output beyond the cap is drained and dropped', async () => {
-    const r = await new SpawnDcvRunner({ binary: 'head', maxOutputBytes: 10 }).run(['-c', '200000', '/dev/zero']);
-    expect(r.code).toBe(0);
-    expect(r.stdout.length).toBe(10);
+    const result = await new SpawnDcvRunner({ binary: 'head', maxOutputBytes: 10 }).run(['-c', '200000', '/dev/zero']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.length).toBe(10);
   });
 
   test('rejects: missing binary -> 502 DCV_UNAVAILABLE', async () => {

@@ -58,9 +58,9 @@ export class SpawnDcvRunner implements DcvRunner {
     const logged = (code: number | string) =>
       this.opts.log?.info('dcv command', { argv: loggableArgv(args), exitCode: code, ms: Math.round(performance.now() - started), requestId: currentRequestId() });
     try {
-      const r = await this.spawn(args);
-      logged(r.code);
-      return r;
+      const result = await this.spawn(args);
+      logged(result.code);
+      return result;
     } catch (err) {
       logged(err instanceof ApiError ? err.code : 'ERROR');
       throw err;

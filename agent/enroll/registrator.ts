@@ -37,10 +37,10 @@ export async function registrationCsr(identity: AgentIdentity): Promise<{ der: U
 }
 
 /** One registration attempt; stores the certificate and CA on success. */
-export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertificate> {
-  const csr = (await registrationCsr(o.identity)).der;
-  const trust = trustFor(o.identity, o.caPem);
-  const issued = await o.client.register({ guid: o.identity.guid, hostname: o.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') }, trust);
+export async function registerOnce(options: RegistratorOptions): Promise<IssuedCertificate> {
+  const csr = (await registrationCsr(options.identity)).der;
+  const trust = trustFor(options.identity, options.caPem);
+  const issued = await options.client.register({ guid: options.identity.guid, hostname: options.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') }, trust);
   // Our director names the CA `caCertificate`, the Go dcvix director `ca`; without one there is nothing to trust.
   const caPem = issuedCa(issued);
   if (!caPem || typeof issued.certificate !== 'string' || !issued.certificate) throw new Error('director answered without a certificate and CA');
@@ -48,29 +48,33 @@ export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertifi
   if (trust.kind === 'pinned' && normalise(caPem) !== normalise(trust.caPem)) {
     throw new Error('director answered with a CA other than the pinned one');
   }
-  storeCertificate(o.identity, issued.certificate, caPem);
+  storeCertificate(options.identity, issued.certificate, caPem);
   return issued;
 }
 
 /** Registers every intervalMs until approved (the specification: 30 s). Resolves with the issued certificate. */
-export async function registerUntilApproved(o: RegistratorOptions): Promise<IssuedCertificate> {
-  const sleep = o.sleep ?? ((ms: number) => Bun.sleep(ms));
+export async function registerUntilApproved(options: RegistratorOptions): Promise<IssuedCertificate> {
+  const sleep = options.sleep ?? ((ms: number) => Bun.sleep(ms));
   for (;;) {
-    let delay = o.intervalMs;
+    let delay = options.intervalMs;
     try {
-      const issued = await registerOnce(o);
-      o.log.info('registered with the director', { guid: o.identity.guid, notAfter: issued.notAfter });
+      const issued = await registerOnce(options);
+      options.log.info('registered with the director', { guid: options.identity.guid, notAfter: issued.notAfter });
       return issued;
     } catch (err) {
       if (err instanceof DirectorError && err.code === 'AGENT_PENDING') {
         // The fingerprint lets an admin check out of band that the request they approve is this host's.
-        o.log.info('registration pending approval', { guid: o.identity.guid, csrFingerprint: (await registrationCsr(o.identity)).fingerprint });
+        options.log.info('registration pending approval', { guid: options.identity.guid, csrFingerprint: (await registrationCsr(options.identity)).fingerprint });
       } else {
-        delay = nextDelay(o.intervalMs, err);
-        o.log.warn('registration failed; retrying', { guid: o.identity.guid, error: err instanceof DirectorError ? `${err.code}: ${err.message}` : (err as Error).message, retryInMs: delay });
+        delay = nextDelay(options.intervalMs, err);
+        options.log.warn('registration failed; retrying', {
+          guid: options.identity.guid,
+          error: err instanceof DirectorError ? `${err.code}: ${err.message}` : (err as Error).message,
+          retryInMs: delay,
+        });
       }
     }
-    if (o.signal?.aborted) throw new Error('registration aborted');
+    if (options.signal?.aborted) throw new Error('registration aborted');
     await sleep(delay);
   }
 }

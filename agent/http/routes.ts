@@ -41,9 +41,9 @@ const parseJson = (body: unknown): unknown => {
  * The create answer: `sessionID` (what a Go dcvix director reads; it decodes the body as a map of
  * strings, so every value here is a string and nothing is nested) plus the session's string facts.
  */
-function createAnswer(s: DcvSession): Record<string, string> {
-  const wire = toWireSession(s);
-  const out: Record<string, string> = { sessionID: s.id, id: s.id, owner: s.owner, type: s.type };
+function createAnswer(session: DcvSession): Record<string, string> {
+  const wire = toWireSession(session);
+  const out: Record<string, string> = { sessionID: session.id, id: session.id, owner: session.owner, type: session.type };
   if (wire.status) out.status = wire.status;
   if (wire['creation-time']) out['creation-time'] = wire['creation-time'];
   return out;
@@ -82,7 +82,7 @@ export const agentApi = (d: AgentApiDeps) =>
       '/config',
       async ({ body }) => {
         const req = parseConfigRequest(parseJson(body));
-        for (const e of req.config) await d.dcv.setConfig(e.section, e.key, e.value);
+        for (const entry of req.config) await d.dcv.setConfig(entry.section, entry.key, entry.value);
         return { ok: true, applied: req.config.length };
       },
       { parse: 'text' },

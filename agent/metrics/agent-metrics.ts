@@ -34,16 +34,16 @@ export interface AgentMetricsOptions {
  * on, so an agent with metrics off does not pay for it in memory. A listener that cannot bind (port
  * taken) is logged and the agent carries on: metrics must never stop DCV sessions from working.
  */
-export async function startAgentMetrics(o: AgentMetricsOptions): Promise<AgentMetrics> {
-  if (!o.enabled) return noAgentMetrics;
+export async function startAgentMetrics(options: AgentMetricsOptions): Promise<AgentMetrics> {
+  if (!options.enabled) return noAgentMetrics;
   const { createPromAgentMetrics } = await import('./prom-agent-metrics.ts');
-  const metrics = createPromAgentMetrics(o.certNotAfter);
+  const metrics = createPromAgentMetrics(options.certNotAfter);
   let server: ReturnType<typeof Bun.serve> | undefined;
   try {
-    server = Bun.serve({ hostname: o.host, port: o.port, fetch: metrics.handle });
-    o.log.info('agent metrics listening', { host: o.host, port: server.port, url: `http://${o.host}:${server.port}/metrics` });
+    server = Bun.serve({ hostname: options.host, port: options.port, fetch: metrics.handle });
+    options.log.info('agent metrics listening', { host: options.host, port: server.port, url: `http://${options.host}:${server.port}/metrics` });
   } catch (error) {
-    o.log.error('agent metrics listener failed; running without it', { host: o.host, port: o.port, error });
+    options.log.error('agent metrics listener failed; running without it', { host: options.host, port: options.port, error });
   }
   return {
     ...metrics,

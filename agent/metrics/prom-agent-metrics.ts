@@ -50,7 +50,7 @@ export function createPromAgentMetrics(certNotAfter: () => Date | undefined): Om
     },
     sessionsListed(list) {
       const counts: Record<string, number> = { console: 0, virtual: 0 };
-      for (const s of list) counts[s.type] = (counts[s.type] ?? 0) + 1;
+      for (const session of list) counts[session.type] = (counts[session.type] ?? 0) + 1;
       for (const [type, count] of Object.entries(counts)) sessions.set({ type }, count);
     },
     handle: (request) => (new URL(request.url).pathname === '/metrics' && request.method === 'GET' ? scrapeResponse(registry) : new Response('not found\n', { status: 404 })),

@@ -27,10 +27,10 @@ test('ok: a due certificate is renewed with the same key and handed to the serve
   const clock = new FakeClock(Date.now());
   const { identity, client } = await agentWithCert(clock);
   const renewed: string[] = [];
-  const r = new Renewer({ identity, client, clock, log: silentLogger, intervalMs: 1000, retryMs: 50, random: () => 0, onRenewed: (c) => renewed.push(c.info.serialHex), onExpired: () => {} });
-  expect(await r.tick()).toBeGreaterThan(0);
+  const renewer = new Renewer({ identity, client, clock, log: silentLogger, intervalMs: 1000, retryMs: 50, random: () => 0, onRenewed: (c) => renewed.push(c.info.serialHex), onExpired: () => {} });
+  expect(await renewer.tick()).toBeGreaterThan(0);
   clock.advance(2000);
-  expect(await r.tick()).toBe(1);
+  expect(await renewer.tick()).toBe(1);
   expect(renewed).toHaveLength(1);
 });
 
@@ -38,8 +38,8 @@ test('ok: an expired certificate falls back to registration (same GUID and key)'
   const clock = new FakeClock(Date.now());
   const { identity, client } = await agentWithCert(clock);
   let expired = 0;
-  const r = new Renewer({ identity, client, clock, log: silentLogger, intervalMs: 12 * 3_600_000, retryMs: 50, onRenewed: () => {}, onExpired: () => expired++ });
+  const renewer = new Renewer({ identity, client, clock, log: silentLogger, intervalMs: 12 * 3_600_000, retryMs: 50, onRenewed: () => {}, onExpired: () => expired++ });
   clock.advance(15 * 86_400_000);
-  expect(await r.tick()).toBe(-1);
+  expect(await renewer.tick()).toBe(-1);
   expect(expired).toBe(1);
 });

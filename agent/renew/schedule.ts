@@ -12,15 +12,15 @@ export interface CertTimes {
   notAfter: number;
 }
 
-export function renewalDueAt(t: CertTimes, intervalMs: number, jitter: number): number {
-  const lifetime = t.notAfter - t.notBefore;
-  const latest = t.notBefore + (lifetime * 2) / 3;
-  const due = Math.min(t.obtainedAt + intervalMs, latest);
+export function renewalDueAt(times: CertTimes, intervalMs: number, jitter: number): number {
+  const lifetime = times.notAfter - times.notBefore;
+  const latest = times.notBefore + (lifetime * 2) / 3;
+  const due = Math.min(times.obtainedAt + intervalMs, latest);
   return due - Math.min(intervalMs, lifetime / 3) * 0.1 * Math.min(Math.max(jitter, 0), 1);
 }
 
-export function decideRenewal(now: number, t: CertTimes, intervalMs: number, jitter: number): RenewalDecision {
-  if (now >= t.notAfter) return { action: 'register' };
-  const dueAt = renewalDueAt(t, intervalMs, jitter);
+export function decideRenewal(now: number, times: CertTimes, intervalMs: number, jitter: number): RenewalDecision {
+  if (now >= times.notAfter) return { action: 'register' };
+  const dueAt = renewalDueAt(times, intervalMs, jitter);
   return now >= dueAt ? { action: 'renew' } : { action: 'wait', dueAt };
 }

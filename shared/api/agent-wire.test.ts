@@ -18,7 +18,7 @@ function codeOf(fn: () => unknown): string | undefined {
 describe('validators', () => {
   test('ok: ordinary session ids and user names', () => {
     for (const id of ['test', 'alice-3f2a', 'S1.x_y', '0', 'a'.repeat(64)]) expect(isSessionId(id)).toBe(true);
-    for (const u of ['john', 'alice.smith', '_svc', 'j-doe', 'alice@corp.example.com', 'Admin1']) expect(isUserName(u)).toBe(true);
+    for (const user of ['john', 'alice.smith', '_svc', 'j-doe', 'alice@corp.example.com', 'Admin1']) expect(isUserName(user)).toBe(true);
   });
 
   test('rejects: injection attempts as session id or user', () => {
@@ -34,14 +34,14 @@ describe('validators', () => {
   });
 
   test('ok: typed config literals', () => {
-    for (const v of ["'debug'", '(30,80)', '8443', 'true', "'https://d:8445/v1/user/authtokenverify'"]) {
-      expect(isConfigValue(v)).toBe(true);
+    for (const value of ["'debug'", '(30,80)', '8443', 'true', "'https://d:8445/v1/user/authtokenverify'"]) {
+      expect(isConfigValue(value)).toBe(true);
     }
   });
 
   test('rejects: config values with newlines, control chars, leading dash, too long', () => {
-    for (const v of ["'a'\n[security]", 'a\rb', '\u0007', '--help', '-1', 'x'.repeat(1025), '', 'a\u2028b']) {
-      expect(isConfigValue(v)).toBe(false);
+    for (const value of ["'a'\n[security]", 'a\rb', '\u0007', '--help', '-1', 'x'.repeat(1025), '', 'a\u2028b']) {
+      expect(isConfigValue(value)).toBe(false);
     }
   });
 });
@@ -75,14 +75,14 @@ describe('parseConfigRequest', () => {
     expect(parseConfigRequest({ config: [{ section: 'display', key: 'quality', value: '(30,80)' }] })).toEqual({
       config: [{ section: 'display', key: 'quality', value: '(30,80)' }],
     });
-    const r = parseConfigRequest({
+    const request = parseConfigRequest({
       config: [
         { section: 'connectivity', key: 'web-port', value: 8443 },
         { section: 'session-management/automatic-console-session', key: 'owner', value: "'alice'" },
         { section: 'clipboard', key: 'primary-selection-copy', value: true },
       ],
     });
-    expect(r.config.map((c) => c.value)).toEqual(['8443', "'alice'", 'true']);
+    expect(request.config.map((c) => c.value)).toEqual(['8443', "'alice'", 'true']);
   });
 
   test('rejects: malformed bodies and entries', () => {

@@ -41,17 +41,17 @@ export interface WireSession extends SessionBasics {
 }
 
 /** The kebab-case wire form of a session. */
-export function toWireSession(s: DcvSession): WireSession {
+export function toWireSession(session: DcvSession): WireSession {
   return {
-    id: s.id,
-    owner: s.owner,
-    ...(s.user ? { user: s.user } : {}),
-    ...(s.name ? { name: s.name } : {}),
-    type: s.type,
-    ...(s.status ? { status: s.status } : {}),
-    'num-of-connections': s.numOfConnections,
-    'creation-time': s.creationTime ?? null,
-    'last-disconnection-time': s.lastDisconnectionTime ?? null,
+    id: session.id,
+    owner: session.owner,
+    ...(session.user ? { user: session.user } : {}),
+    ...(session.name ? { name: session.name } : {}),
+    type: session.type,
+    ...(session.status ? { status: session.status } : {}),
+    'num-of-connections': session.numOfConnections,
+    'creation-time': session.creationTime ?? null,
+    'last-disconnection-time': session.lastDisconnectionTime ?? null,
   };
 }
 
@@ -131,8 +131,8 @@ export const isSessionType = (v: unknown): v is SessionType => v === 'console' |
  * True if `v` is a single-line argv token that can not be mistaken for an option: non-empty, at most
  * `max` characters, no control characters, no leading '-'.
  */
-export function isSafeArg(v: unknown, max: number): v is string {
-  return typeof v === 'string' && v.length > 0 && v.length <= max && !v.startsWith('-') && !CONTROL_RE.test(v);
+export function isSafeArg(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= max && !value.startsWith('-') && !CONTROL_RE.test(value);
 }
 
 /**
@@ -174,8 +174,8 @@ export function parseConfigRequest(body: unknown): ConfigRequest {
   return { config: list.map((entry, i) => parseConfigEntry(entry, i)) };
 }
 
-function parseConfigEntry(entry: unknown, i: number): ConfigEntry {
-  const bad = (what: string): ApiError => badRequest('INVALID_CONFIG', `config[${i}]: ${what}`);
+function parseConfigEntry(entry: unknown, index: number): ConfigEntry {
+  const bad = (what: string): ApiError => badRequest('INVALID_CONFIG', `config[${index}]: ${what}`);
   if (!isObject(entry)) throw bad('must be an object');
   const { section, key } = entry;
   let value = entry.value;

@@ -15,17 +15,17 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The value under the kebab-case key, else under its camelCase twin (agents deployed before kebab-case). */
-function field(r: Record<string, unknown>, kebab: string): unknown {
-  if (kebab in r) return r[kebab];
-  return r[kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+function field(record: Record<string, unknown>, kebab: string): unknown {
+  if (kebab in record) return record[kebab];
+  return record[kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
 }
 
 /** RFC 3339 -> ISO string; null/""/absent/Go zero time -> null; anything else -> undefined (bad). */
-export function readWireTime(v: unknown): string | null | undefined {
-  if (v === undefined || v === null || v === '') return null;
-  if (typeof v !== 'string' || !RFC3339.test(v)) return undefined;
-  if (GO_ZERO_TIME.test(v)) return null;
-  const ms = Date.parse(v);
+export function readWireTime(value: unknown): string | null | undefined {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string' || !RFC3339.test(value)) return undefined;
+  if (GO_ZERO_TIME.test(value)) return null;
+  const ms = Date.parse(value);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
@@ -33,23 +33,23 @@ const optionalString = (v: unknown, max: number): string | undefined | false =>
   v === undefined || v === null || v === '' ? undefined : typeof v === 'string' && v.length <= max && !/[\u0000-\u001f\u007f]/.test(v) ? v : false;
 
 /** Reads one reported session (either key form); a refusal names the first thing that is wrong. */
-export function readReportedSession(v: unknown): ReadSession {
-  if (!isObject(v)) return { ok: false, reason: 'not an object' };
-  if (!isSessionId(v.id)) return { ok: false, reason: 'id is not a valid session id' };
-  if (!isSessionOwner(v.owner)) return { ok: false, reason: `owner of ${v.id} is not a valid user name` };
-  const n = field(v, 'num-of-connections');
-  if (n === undefined) return { ok: false, reason: `${v.id} has neither num-of-connections nor numOfConnections` };
-  if (!Number.isInteger(n) || (n as number) < 0) return { ok: false, reason: `num-of-connections of ${v.id} is not a count` };
-  const type = typeof v.type === 'string' ? v.type.toLowerCase() : '';
-  if (type !== 'console' && type !== 'virtual') return { ok: false, reason: `type of ${v.id} is not console or virtual` };
-  const created = readWireTime(field(v, 'creation-time'));
-  const lastGone = readWireTime(field(v, 'last-disconnection-time'));
-  if (created === undefined || lastGone === undefined) return { ok: false, reason: `a time of ${v.id} is not RFC 3339` };
-  const user = optionalString(v.user, 64);
-  const name = optionalString(v.name, 256);
-  const status = optionalString(v.status, 64);
-  if (user === false || name === false || status === false) return { ok: false, reason: `user, name or status of ${v.id} is not a short string` };
-  const session: DcvSession = { id: v.id, owner: v.owner, type: type as SessionType, numOfConnections: n as number, lastDisconnectionTime: lastGone };
+export function readReportedSession(value: unknown): ReadSession {
+  if (!isObject(value)) return { ok: false, reason: 'not an object' };
+  if (!isSessionId(value.id)) return { ok: false, reason: 'id is not a valid session id' };
+  if (!isSessionOwner(value.owner)) return { ok: false, reason: `owner of ${value.id} is not a valid user name` };
+  const connectionCount = field(value, 'num-of-connections');
+  if (connectionCount === undefined) return { ok: false, reason: `${value.id} has neither num-of-connections nor numOfConnections` };
+  if (!Number.isInteger(connectionCount) || (connectionCount as number) < 0) return { ok: false, reason: `num-of-connections of ${value.id} is not a count` };
+  const type = typeof value.type === 'string' ? value.type.toLowerCase() : '';
+  if (type !== 'console' && type !== 'virtual') return { ok: false, reason: `type of ${value.id} is not console or virtual` };
+  const created = readWireTime(field(value, 'creation-time'));
+  const lastGone = readWireTime(field(value, 'last-disconnection-time'));
+  if (created === undefined || lastGone === undefined) return { ok: false, reason: `a time of ${value.id} is not RFC 3339` };
+  const user = optionalString(value.user, 64);
+  const name = optionalString(value.name, 256);
+  const status = optionalString(value.status, 64);
+  if (user === false || name === false || status === false) return { ok: false, reason: `user, name or status of ${value.id} is not a short string` };
+  const session: DcvSession = { id: value.id, owner: value.owner, type: type as SessionType, numOfConnections: connectionCount as number, lastDisconnectionTime: lastGone };
   if (user) session.user = user;
   if (name) session.name = name;
   if (status) session.status = status;

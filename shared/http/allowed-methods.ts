@@ -26,7 +26,7 @@ export function allowedMethodsIndex(routes: () => readonly RouteRef[]): (path: s
   return (path) => {
     compiled ??= compile();
     const methods = new Set<string>();
-    for (const r of compiled) if (r.re.test(path)) methods.add(r.method);
+    for (const route of compiled) if (route.re.test(path)) methods.add(route.method);
     if (methods.has('GET')) methods.add('HEAD');
     return [...methods].sort();
   };

@@ -28,7 +28,7 @@ export function errorHandler(log: Logger, allowedMethods?: (path: string) => str
       set.status = err.status;
       set.headers['content-type'] = 'application/json';
       set.headers['x-request-id'] = requestId;
-      for (const [k, v] of Object.entries(err.headers ?? {})) set.headers[k] = v;
+      for (const [name, value] of Object.entries(err.headers ?? {})) set.headers[name] = value;
       return envelope(err, requestId) as unknown as Record<string, unknown>;
     });
 }

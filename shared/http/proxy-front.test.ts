@@ -36,8 +36,8 @@ afterAll(async () => {
 function rawConnect(from: string, pieces: Buffer[]): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const raw = net.connect({ host: '127.0.0.1', port: server.port, localAddress: from }, async () => {
-      for (const p of pieces) {
-        raw.write(p);
+      for (const piece of pieces) {
+        raw.write(piece);
         await Bun.sleep(5);
       }
       resolve(raw);
@@ -52,11 +52,11 @@ async function askHttp1(from: string, pieces: Buffer[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
     // A refused connection may be gone before TLS starts: no answer within 2 s is a refusal too.
     setTimeout(() => reject(new Error('no answer')), 2000);
-    const s = tls.connect({ socket: raw, ca, checkServerIdentity: () => undefined }, () => s.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
+    const tlsSocket = tls.connect({ socket: raw, ca, checkServerIdentity: () => undefined }, () => tlsSocket.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
     let text = '';
-    s.on('data', (d) => (text += d));
-    s.on('end', () => (text ? resolve(text.split('\r\n\r\n')[1] ?? '') : reject(new Error('closed without an answer'))));
-    s.on('error', reject);
+    tlsSocket.on('data', (d) => (text += d));
+    tlsSocket.on('end', () => (text ? resolve(text.split('\r\n\r\n')[1] ?? '') : reject(new Error('closed without an answer'))));
+    tlsSocket.on('error', reject);
     raw.on('close', () => !text && reject(new Error('closed without an answer')));
   });
 }
@@ -88,8 +88,8 @@ describe('PROXY protocol v2 front', () => {
   });
 
   test('ok: a header split across writes, and TLS bytes in the same write as the header', async () => {
-    const h = header('192.0.2.12');
-    expect(await askHttp1(TRUSTED, [h.subarray(0, 5), h.subarray(5, 14), h.subarray(14)])).toBe('192.0.2.12');
+    const proxyHeader = header('192.0.2.12');
+    expect(await askHttp1(TRUSTED, [proxyHeader.subarray(0, 5), proxyHeader.subarray(5, 14), proxyHeader.subarray(14)])).toBe('192.0.2.12');
   });
 
   test("ok: LOCAL (health checks) is served with the proxy's own address and no refusal", async () => {

@@ -28,9 +28,9 @@ const byPeer = new Map<string, string>();
 
 /** The client address a trusted proxy reported for the connection under `socket`, if any. */
 export function proxiedClientAddress(socket: unknown): string | undefined {
-  const s = socket as { _parent?: object; remoteAddress?: string; remotePort?: number } | undefined;
-  if (!s) return undefined;
-  return byRawSocket.get(s) ?? (s._parent ? byRawSocket.get(s._parent) : undefined) ?? byPeer.get(`${s.remoteAddress}:${s.remotePort}`);
+  const tlsSocket = socket as { _parent?: object; remoteAddress?: string; remotePort?: number } | undefined;
+  if (!tlsSocket) return undefined;
+  return byRawSocket.get(tlsSocket) ?? (tlsSocket._parent ? byRawSocket.get(tlsSocket._parent) : undefined) ?? byPeer.get(`${tlsSocket.remoteAddress}:${tlsSocket.remotePort}`);
 }
 
 const strip = (a: string) => (a.startsWith('::ffff:') ? a.slice(7) : a);
@@ -73,10 +73,10 @@ export function startProxyFront(target: net.Server, opts: ProxyFrontOptions): Pr
         if (buf.length >= 6) return refuse('PROXY header from an address not in trusted_proxies');
         return;
       }
-      const h = parseProxyV2(buf);
-      if (h.kind === 'incomplete') return;
-      if (h.kind === 'invalid') return refuse(`${h.reason} from a trusted proxy`);
-      handOver(h.length, h.kind === 'proxy' ? strip(h.address) : undefined);
+      const parsed = parseProxyV2(buf);
+      if (parsed.kind === 'incomplete') return;
+      if (parsed.kind === 'invalid') return refuse(`${parsed.reason} from a trusted proxy`);
+      handOver(parsed.length, parsed.kind === 'proxy' ? strip(parsed.address) : undefined);
     };
     const timer = setTimeout(() => refuse(trusted ? 'no complete PROXY header in time' : 'no data in time'), timeoutMs);
     raw.on('data', onData);
@@ -84,7 +84,7 @@ export function startProxyFront(target: net.Server, opts: ProxyFrontOptions): Pr
   // Closing the front also ends its connections (a server's close waits for them otherwise).
   const closeServer = front.close.bind(front);
   front.close = (cb?: (err?: Error) => void) => {
-    for (const s of open) s.destroy();
+    for (const socket of open) socket.destroy();
     return closeServer(cb);
   };
   return new Promise((resolve, reject) => {

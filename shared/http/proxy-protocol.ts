@@ -18,38 +18,38 @@ export type ProxyHeader =
 
 /** True when the bytes seen so far could still be (or are) the start of a PROXY header of either version. */
 export function looksLikeProxyHeader(buf: Uint8Array): boolean {
-  const n = Math.min(buf.length, PROXY_V2_SIGNATURE.length);
-  if (n > 0 && Buffer.from(buf.subarray(0, n)).equals(PROXY_V2_SIGNATURE.subarray(0, n))) return true;
+  const prefix = Math.min(buf.length, PROXY_V2_SIGNATURE.length);
+  if (prefix > 0 && Buffer.from(buf.subarray(0, prefix)).equals(PROXY_V2_SIGNATURE.subarray(0, prefix))) return true;
   const v1 = Buffer.from('PROXY ');
-  const m = Math.min(buf.length, v1.length);
-  return m > 0 && Buffer.from(buf.subarray(0, m)).equals(v1.subarray(0, m));
+  const v1Prefix = Math.min(buf.length, v1.length);
+  return v1Prefix > 0 && Buffer.from(buf.subarray(0, v1Prefix)).equals(v1.subarray(0, v1Prefix));
 }
 
 /** Parses a header at the start of `buf`; `length` is how many bytes it took. */
 export function parseProxyV2(buf: Uint8Array): ProxyHeader {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const sigLen = Math.min(b.length, PROXY_V2_SIGNATURE.length);
-  if (!b.subarray(0, sigLen).equals(PROXY_V2_SIGNATURE.subarray(0, sigLen))) return { kind: 'invalid', reason: 'no PROXY v2 signature' };
-  if (b.length < HEADER_FIXED) return { kind: 'incomplete' };
-  const versionCommand = b[12]!;
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const sigLen = Math.min(bytes.length, PROXY_V2_SIGNATURE.length);
+  if (!bytes.subarray(0, sigLen).equals(PROXY_V2_SIGNATURE.subarray(0, sigLen))) return { kind: 'invalid', reason: 'no PROXY v2 signature' };
+  if (bytes.length < HEADER_FIXED) return { kind: 'incomplete' };
+  const versionCommand = bytes[12]!;
   if (versionCommand >> 4 !== 2) return { kind: 'invalid', reason: 'unsupported PROXY protocol version' };
   const command = versionCommand & 0x0f;
-  const block = b.readUInt16BE(14);
+  const block = bytes.readUInt16BE(14);
   if (block > PROXY_V2_MAX_BLOCK) return { kind: 'invalid', reason: 'PROXY header too long' };
   const length = HEADER_FIXED + block;
-  if (b.length < length) return { kind: 'incomplete' };
+  if (bytes.length < length) return { kind: 'incomplete' };
   if (command === 0) return { kind: 'local', length };
   if (command !== 1) return { kind: 'invalid', reason: 'unknown PROXY command' };
-  const family = b[13]!;
+  const family = bytes[13]!;
   if (family === 0x11 || family === 0x12) {
     if (block < 12) return { kind: 'invalid', reason: 'short IPv4 address block' };
-    return { kind: 'proxy', address: [...b.subarray(16, 20)].join('.'), port: b.readUInt16BE(24), length };
+    return { kind: 'proxy', address: [...bytes.subarray(16, 20)].join('.'), port: bytes.readUInt16BE(24), length };
   }
   if (family === 0x21 || family === 0x22) {
     if (block < 36) return { kind: 'invalid', reason: 'short IPv6 address block' };
     const groups = [];
-    for (let i = 0; i < 8; i++) groups.push(b.readUInt16BE(16 + i * 2).toString(16));
-    return { kind: 'proxy', address: compressIpv6(groups), port: b.readUInt16BE(48), length };
+    for (let index = 0; index < 8; index++) groups.push(bytes.readUInt16BE(16 + index * 2).toString(16));
+    return { kind: 'proxy', address: compressIpv6(groups), port: bytes.readUInt16BE(48), length };
   }
   // AF_UNSPEC or unix sockets: the proxy did not know a client address; treat like LOCAL.
   return { kind: 'local', length };
@@ -59,8 +59,8 @@ export function parseProxyV2(buf: Uint8Array): ProxyHeader {
 export function buildProxyV2(source: { address: string; port: number } | 'local', dest = { address: '127.0.0.1', port: 0 }): Buffer {
   if (source === 'local') return Buffer.concat([PROXY_V2_SIGNATURE, Buffer.from([0x20, 0x00, 0x00, 0x00])]);
   const body = Buffer.alloc(12);
-  for (const [i, octet] of source.address.split('.').entries()) body.writeUInt8(Number(octet), i);
-  for (const [i, octet] of dest.address.split('.').entries()) body.writeUInt8(Number(octet), 4 + i);
+  for (const [index, octet] of source.address.split('.').entries()) body.writeUInt8(Number(octet), index);
+  for (const [index, octet] of dest.address.split('.').entries()) body.writeUInt8(Number(octet), 4 + index);
   body.writeUInt16BE(source.port, 8);
   body.writeUInt16BE(dest.port, 10);
   return Buffer.concat([PROXY_V2_SIGNATURE, Buffer.from([0x21, 0x11, 0x00, 12]), body]);
@@ -75,15 +75,15 @@ function compressIpv6(groups: string[]): string {
   }
   // Longest run of zero groups becomes "::".
   let best = [-1, 0];
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
+  for (let index = 0; index < 8; ) {
+    if (groups[index] !== '0') {
+      index++;
       continue;
     }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > best[1]! && j - i > 1) best = [i, j - i];
-    i = j;
+    let runEnd = index;
+    while (runEnd < 8 && groups[runEnd] === '0') runEnd++;
+    if (runEnd - index > best[1]! && runEnd - index > 1) best = [index, runEnd - index];
+    index = runEnd;
   }
   if (best[0]! < 0) return text;
   return `${groups.slice(0, best[0]).join(':')}::${groups.slice(best[0]! + best[1]!).join(':')}`;

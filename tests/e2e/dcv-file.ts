@@ -9,10 +9,10 @@ export function parseDcvFile(text: string): { order: string[] } & Record<string,
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line) continue;
-    const g = line.match(/^\[(\w+)\]$/);
-    if (g) {
-      order.push(g[1]!);
-      group = out[g[1]!] = {};
+    const section = line.match(/^\[(\w+)\]$/);
+    if (section) {
+      order.push(section[1]!);
+      group = out[section[1]!] = {};
       continue;
     }
     const kv = line.match(/^([a-z]+)=(.*)$/);

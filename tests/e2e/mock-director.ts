@@ -166,20 +166,20 @@ export function startMockDirector(): MockDirector {
     })
     .get('/v1/health', () => ({ status: 'ok' }))
     .post('/v1/:role/login', async ({ params, request }) => {
-      const b = (await request.json()) as { userID: string; password: string; otp?: string; state?: string };
-      state.logins.push(b);
-      if (b.userID === 'down') return new Response('<html>Bad gateway</html>', { status: 502 });
-      if (b.userID === 'locked') return err(429, 'TOO_MANY_ATTEMPTS', 'too many failed logins; try again in 42 s', {}, { 'retry-after': '42' });
-      const ok = { alice: 'alice-pw', admin: 'admin-pw', otto: 'otto-pw' }[b.userID];
-      if (!ok || ok !== b.password) return err(401, 'INVALID_CREDENTIALS', 'invalid user name or password');
-      if (b.userID === 'otto' && !(b.otp === '123456' && b.state === 'radius-state-1')) {
-        if (b.otp) return err(401, 'INVALID_CREDENTIALS', 'invalid user name or password');
+      const body = (await request.json()) as { userID: string; password: string; otp?: string; state?: string };
+      state.logins.push(body);
+      if (body.userID === 'down') return new Response('<html>Bad gateway</html>', { status: 502 });
+      if (body.userID === 'locked') return err(429, 'TOO_MANY_ATTEMPTS', 'too many failed logins; try again in 42 s', {}, { 'retry-after': '42' });
+      const ok = { alice: 'alice-pw', admin: 'admin-pw', otto: 'otto-pw' }[body.userID];
+      if (!ok || ok !== body.password) return err(401, 'INVALID_CREDENTIALS', 'invalid user name or password');
+      if (body.userID === 'otto' && !(body.otp === '123456' && body.state === 'radius-state-1')) {
+        if (body.otp) return err(401, 'INVALID_CREDENTIALS', 'invalid user name or password');
         return err(401, 'INSUFFICIENT_CREDENTIALS', 'Enter the code shown on your hardware token', { expected: ['otp'], state: 'radius-state-1' });
       }
-      const role = params.role === 'admin' ? 'admin' : b.userID === 'admin' ? 'admin' : 'user';
-      if (params.role === 'admin' && b.userID !== 'admin') return err(403, 'NOT_ADMIN', 'this account may not use the admin interface');
-      return new Response(JSON.stringify({ user: b.userID, role, groups: ['engineering'], expiresAt: ago(-state.sessionTtlMs) }), {
-        headers: { 'content-type': 'application/json', 'set-cookie': `mock=${b.userID}:${role}; Path=/; HttpOnly; SameSite=Strict` },
+      const role = params.role === 'admin' ? 'admin' : body.userID === 'admin' ? 'admin' : 'user';
+      if (params.role === 'admin' && body.userID !== 'admin') return err(403, 'NOT_ADMIN', 'this account may not use the admin interface');
+      return new Response(JSON.stringify({ user: body.userID, role, groups: ['engineering'], expiresAt: ago(-state.sessionTtlMs) }), {
+        headers: { 'content-type': 'application/json', 'set-cookie': `mock=${body.userID}:${role}; Path=/; HttpOnly; SameSite=Strict` },
       });
     })
     .post('/v1/logout', () => new Response('{"ok":true}', { headers: { 'content-type': 'application/json', 'set-cookie': 'mock=; Path=/; Max-Age=0' } }))
@@ -193,37 +193,37 @@ export function startMockDirector(): MockDirector {
     .post('/v1/user/totp/enrol', () => ({ otpauthUri: 'otpauth://totp/dcvix:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=dcvix', secret: 'JBSWY3DPEHPK3PXPJBSWY3DP' }))
     .post('/v1/user/totp/confirm', async ({ request }) => ({ ok: ((await request.json()) as { code: string }).code === '123456' }))
     .post('/v1/user/sessions', async ({ request }) =>
-      withUser(request, async (u) => {
-        const b = (await request.json()) as { poolId?: string; serverId?: string; sessionType: 'virtual' | 'console' };
+      withUser(request, async (user) => {
+        const body = (await request.json()) as { poolId?: string; serverId?: string; sessionType: 'virtual' | 'console' };
         await Bun.sleep(1200);
-        if (b.sessionType === 'console') return err(502, 'DCV_FAILED', 'All licenses in use');
-        const s: Session = {
-          id: `${u.user}-${crypto.randomUUID().slice(0, 4)}`,
-          serverId: b.serverId ?? 'ws01.example.com',
-          owner: u.user,
-          type: b.sessionType,
+        if (body.sessionType === 'console') return err(502, 'DCV_FAILED', 'All licenses in use');
+        const created: Session = {
+          id: `${user.user}-${crypto.randomUUID().slice(0, 4)}`,
+          serverId: body.serverId ?? 'ws01.example.com',
+          owner: user.user,
+          type: body.sessionType,
           numOfConnections: 0,
           creationTime: new Date().toISOString(),
-          pool: b.poolId ?? null,
+          pool: body.poolId ?? null,
         };
-        state.sessions.push(s);
-        return Response.json({ session: s, reconnected: false });
+        state.sessions.push(created);
+        return Response.json({ session: created, reconnected: false });
       }),
     )
     .get('/v1/user/sessions/:id/connection', ({ params }) => {
-      const s = state.sessions.find((x) => x.id === params.id);
-      if (!s) return err(404, 'SESSION_NOT_FOUND', 'no such session');
-      const token = `tok-${s.id}`;
+      const found = state.sessions.find((x) => x.id === params.id);
+      if (!found) return err(404, 'SESSION_NOT_FOUND', 'no such session');
+      const token = `tok-${found.id}`;
       return {
-        sessionId: s.id,
-        serverId: s.serverId,
-        host: s.serverId,
+        sessionId: found.id,
+        serverId: found.serverId,
+        host: found.serverId,
         port: 8443,
         authToken: token,
         expiresAt: ago(-300_000),
-        webUrl: `https://${s.serverId}:8443/?authToken=${token}#${s.id}`,
-        dcvUri: `dcv://${s.serverId}:8443/?authToken=${token}#${s.id}`,
-        dcvFileUrl: `/v1/user/sessions/${s.id}/connection.dcv`,
+        webUrl: `https://${found.serverId}:8443/?authToken=${token}#${found.id}`,
+        dcvUri: `dcv://${found.serverId}:8443/?authToken=${token}#${found.id}`,
+        dcvFileUrl: `/v1/user/sessions/${found.id}/connection.dcv`,
       };
     })
     .get('/v1/user/sessions/:id/connection.dcv', ({ params }) => {
@@ -238,30 +238,30 @@ export function startMockDirector(): MockDirector {
     })
     .get('/v1/admin/agents', () => ({ agents: state.agents.map((a) => (state.reportSessionCount ? { ...a, sessionCount: a.state === 'registered' ? sessionCount(a.hostname) : 0 } : a)) }))
     .post('/v1/admin/agents/bulk', async ({ request }) => {
-      const b = (await request.json()) as { action: string; guids: string[] };
-      state.bodies.push({ path: '/v1/admin/agents/bulk', body: b });
+      const bulkBody = (await request.json()) as { action: string; guids: string[] };
+      state.bodies.push({ path: '/v1/admin/agents/bulk', body: bulkBody });
       const done: string[] = [];
       const failed: { guid: string; code: string }[] = [];
-      for (const guid of b.guids) {
-        const a = state.agents.find((x) => x.guid === guid);
-        if (b.action === 'clear' && a && a.state !== 'registered') (state.agents = state.agents.filter((x) => x !== a)), done.push(guid);
-        else failed.push({ guid, code: a ? 'AGENT_REGISTERED' : 'AGENT_NOT_FOUND' });
+      for (const guid of bulkBody.guids) {
+        const agent = state.agents.find((x) => x.guid === guid);
+        if (bulkBody.action === 'clear' && agent && agent.state !== 'registered') (state.agents = state.agents.filter((x) => x !== agent)), done.push(guid);
+        else failed.push({ guid, code: agent ? 'AGENT_REGISTERED' : 'AGENT_NOT_FOUND' });
       }
       return { done, failed };
     })
     .post('/v1/admin/agents/:guid/:action', async ({ params, request }) => {
-      const a = state.agents.find((x) => x.guid === params.guid);
-      if (!a) return err(404, 'AGENT_NOT_FOUND', 'no such agent');
+      const found = state.agents.find((x) => x.guid === params.guid);
+      if (!found) return err(404, 'AGENT_NOT_FOUND', 'no such agent');
       const body = (await request.text()) || null;
       state.bodies.push({ path: `/v1/admin/agents/${params.guid}/${params.action}`, body: body && JSON.parse(body) });
-      const n = sessionCount(a.hostname);
-      if (params.action === 'revoke' && n > 0 && !(body && JSON.parse(body).force === true)) {
-        return err(409, 'AGENT_HAS_SESSIONS', `${a.hostname} has ${n} live session${n === 1 ? '' : 's'}`);
+      const sessions = sessionCount(found.hostname);
+      if (params.action === 'revoke' && sessions > 0 && !(body && JSON.parse(body).force === true)) {
+        return err(409, 'AGENT_HAS_SESSIONS', `${found.hostname} has ${sessions} live session${sessions === 1 ? '' : 's'}`);
       }
-      if (params.action === 'approve') Object.assign(a, { state: 'registered', approvedAt: new Date().toISOString(), approvedBy: 'admin', certNotAfter: ago(-14 * 86_400_000) });
-      if (params.action === 'revoke') Object.assign(a, { state: 'revoked', revokedAt: new Date().toISOString() });
-      if (params.action === 'deny') state.agents = state.agents.filter((x) => x !== a);
-      return { agent: a };
+      if (params.action === 'approve') Object.assign(found, { state: 'registered', approvedAt: new Date().toISOString(), approvedBy: 'admin', certNotAfter: ago(-14 * 86_400_000) });
+      if (params.action === 'revoke') Object.assign(found, { state: 'revoked', revokedAt: new Date().toISOString() });
+      if (params.action === 'deny') state.agents = state.agents.filter((x) => x !== found);
+      return { agent: found };
     })
     .get('/v1/servers', () => ({ servers: servers() }))
     .get('/v1/sessions', () => ({
@@ -306,8 +306,8 @@ export function startMockDirector(): MockDirector {
 }
 
 function whoIs(request: Request): { user: string; role: string } | undefined {
-  const m = request.headers.get('cookie')?.match(/(?:^|; )mock=([^:;]+):(\w+)/);
-  return m ? { user: m[1]!, role: m[2]! } : undefined;
+  const match = request.headers.get('cookie')?.match(/(?:^|; )mock=([^:;]+):(\w+)/);
+  return match ? { user: match[1]!, role: match[2]! } : undefined;
 }
 
 function withUser(request: Request, fn: (u: { user: string; role: string }) => Response | Promise<Response>) {
@@ -335,6 +335,6 @@ function agent(guid: string, hostname: string, state: Agent['state'], remoteAddr
 }
 
 if (import.meta.main) {
-  const m = startMockDirector();
-  console.log(`mock director with the web app: ${m.url}/`);
+  const mockDirector = startMockDirector();
+  console.log(`mock director with the web app: ${mockDirector.url}/`);
 }

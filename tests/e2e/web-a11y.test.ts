@@ -24,10 +24,10 @@ const PAGES: { name: string; path: string; ready: string; admin?: boolean }[] = 
 ];
 
 async function signedIn(admin: boolean, opts: { width: number; colorScheme: 'light' | 'dark' }): Promise<Page> {
-  const p = await (await newContext(browser, { ...opts, height: 900 })).newPage();
-  await signInAs(p, mock.url, admin ? 'admin' : 'alice', admin ? 'admin-pw' : 'alice-pw', admin ? '/#/admin/login' : '/#/login');
-  await p.waitForSelector('h1:not(:has-text("Sign in"))');
-  return p;
+  const page = await (await newContext(browser, { ...opts, height: 900 })).newPage();
+  await signInAs(page, mock.url, admin ? 'admin' : 'alice', admin ? 'admin-pw' : 'alice-pw', admin ? '/#/admin/login' : '/#/login');
+  await page.waitForSelector('h1:not(:has-text("Sign in"))');
+  return page;
 }
 
 describe.skipIf(!hasChromium && !mustRun)('accessibility (axe-core, keyboard)', () => {
@@ -55,14 +55,14 @@ describe.skipIf(!hasChromium && !mustRun)('accessibility (axe-core, keyboard)', 
         }
         await login.context().close();
         for (const admin of [false, true]) {
-          const p = await signedIn(admin, { width, colorScheme });
+          const adminPage = await signedIn(admin, { width, colorScheme });
           for (const pg of PAGES.filter((x) => !!x.admin === admin)) {
-            await p.goto(`${mock.url}${pg.path}`);
-            await p.waitForSelector(pg.ready);
-            await p.waitForTimeout(150); // let the page settle (fonts, lazy chunk)
-            found.push(...describeViolations(await axeViolations(p)).map((v) => `${pg.name}: ${v}`));
+            await adminPage.goto(`${mock.url}${pg.path}`);
+            await adminPage.waitForSelector(pg.ready);
+            await adminPage.waitForTimeout(150); // let the page settle (fonts, lazy chunk)
+            found.push(...describeViolations(await axeViolations(adminPage)).map((v) => `${pg.name}: ${v}`));
           }
-          await p.context().close();
+          await adminPage.context().close();
         }
         expect(found).toEqual([]);
       }, 90_000);
@@ -74,29 +74,29 @@ describe.skipIf(!hasChromium && !mustRun)('accessibility (axe-core, keyboard)', 
     for (const colorScheme of ['light', 'dark'] as const) {
       mock.state.sessionTtlMs = 4 * 60_000; // inside the 5-minute warning
       try {
-        const p = await signedIn(false, { width: 1280, colorScheme });
-        await p.waitForSelector('[data-testid="expiry-warning"]');
-        await p.locator('[data-testid="pool-workstations"] .session button:has-text("Connect")').first().click();
-        await p.waitForSelector('dialog[open] [data-testid="download-dcv"]');
-        found.push(...describeViolations(await axeViolations(p)).map((v) => `${colorScheme} expiry + connection dialog: ${v}`));
-        await p.keyboard.press('Escape');
+        const page = await signedIn(false, { width: 1280, colorScheme });
+        await page.waitForSelector('[data-testid="expiry-warning"]');
+        await page.locator('[data-testid="pool-workstations"] .session button:has-text("Connect")').first().click();
+        await page.waitForSelector('dialog[open] [data-testid="download-dcv"]');
+        found.push(...describeViolations(await axeViolations(page)).map((v) => `${colorScheme} expiry + connection dialog: ${v}`));
+        await page.keyboard.press('Escape');
         mock.state.down = true;
-        await p.waitForSelector('[data-testid="outage-banner"]', { timeout: 10_000 });
-        found.push(...describeViolations(await axeViolations(p)).map((v) => `${colorScheme} outage: ${v}`));
-        await p.context().close();
+        await page.waitForSelector('[data-testid="outage-banner"]', { timeout: 10_000 });
+        found.push(...describeViolations(await axeViolations(page)).map((v) => `${colorScheme} outage: ${v}`));
+        await page.context().close();
       } finally {
         mock.state.down = false;
         mock.state.sessionTtlMs = 7_200_000;
       }
       mock.state.reportSessionCount = false; // so the revoke meets 409 AGENT_HAS_SESSIONS (and changes nothing)
       try {
-        const a = await signedIn(true, { width: 375, colorScheme });
-        await a.goto(`${mock.url}/#/admin/agents?state=registered`);
-        await a.locator('tbody tr', { hasText: 'ws01.example.com' }).locator('button:has-text("Revoke")').click();
-        await a.click('dialog[open] button:has-text("Revoke agent")');
-        await a.waitForSelector('dialog[open] [data-testid="has-sessions"]');
-        found.push(...describeViolations(await axeViolations(a)).map((v) => `${colorScheme} revoke 409: ${v}`));
-        await a.context().close();
+        const narrowPage = await signedIn(true, { width: 375, colorScheme });
+        await narrowPage.goto(`${mock.url}/#/admin/agents?state=registered`);
+        await narrowPage.locator('tbody tr', { hasText: 'ws01.example.com' }).locator('button:has-text("Revoke")').click();
+        await narrowPage.click('dialog[open] button:has-text("Revoke agent")');
+        await narrowPage.waitForSelector('dialog[open] [data-testid="has-sessions"]');
+        found.push(...describeViolations(await axeViolations(narrowPage)).map((v) => `${colorScheme} revoke 409: ${v}`));
+        await narrowPage.context().close();
       } finally {
         mock.state.reportSessionCount = true;
       }
@@ -105,11 +105,11 @@ describe.skipIf(!hasChromium && !mustRun)('accessibility (axe-core, keyboard)', 
   }, 90_000);
 
   test('ok: the first load of the launcher stays under 50 KB compressed', async () => {
-    const p = await (await newContext(browser)).newPage();
-    await signInAs(p, mock.url, 'alice', 'alice-pw');
-    await p.waitForSelector('[data-testid="pool-workstations"]');
+    const page = await (await newContext(browser)).newPage();
+    await signInAs(page, mock.url, 'alice', 'alice-pw');
+    await page.waitForSelector('[data-testid="pool-workstations"]');
     // A fresh context: nothing cached, the launcher as a signed-in user first opens it.
-    const first = await (await browser.newContext({ storageState: await p.context().storageState() })).newPage();
+    const first = await (await browser.newContext({ storageState: await page.context().storageState() })).newPage();
     const loaded: { url: string; type: string; wire: number; gzip9: number }[] = [];
     first.on('requestfinished', async (req) => {
       const res = await req.response();
@@ -130,7 +130,7 @@ describe.skipIf(!hasChromium && !mustRun)('accessibility (axe-core, keyboard)', 
     expect(loaded.every((f) => f.wire > 0 && f.wire < f.gzip9 * 1.2)).toBe(true); // really compressed
     expect(wire).toBeLessThan(50 * 1000);
     expect(gzip9).toBeLessThan(50 * 1000);
-    await p.context().close();
+    await page.context().close();
     await first.context().close();
   }, 30_000);
 });

@@ -24,9 +24,9 @@ describe.skipIf(!hasChromium && !mustRun)('bulk agent actions in the admin page'
   });
 
   test('ok: "Deny all 3 waiting" removes every pending registration', async () => {
-    for (let i = 0; i < 3; i++) {
-      const r = await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, json: await registrationBody(`bogus-${i}`) });
-      expect(r.json.error.code).toBe('AGENT_PENDING');
+    for (let index = 0; index < 3; index++) {
+      const response = await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, json: await registrationBody(`bogus-${index}`) });
+      expect(response.json.error.code).toBe('AGENT_PENDING');
     }
     const page = await (await newContext(browser)).newPage();
     await page.goto(`${director.url}/#/admin/login`);

@@ -16,10 +16,10 @@ let director: DirectorHandle;
 let browser: Browser;
 
 async function signedIn(user: 'alice' | 'admin'): Promise<Page> {
-  const p = await (await newContext(browser, { width: 1100, height: 700 })).newPage();
-  await signInAs(p, director.url, user, TEST_USERS[user]!, user === 'admin' ? '/#/admin/login' : '/#/login');
-  await p.waitForSelector('h1:not(:has-text("sign-in")):not(:has-text("Sign in"))');
-  return p;
+  const page = await (await newContext(browser, { width: 1100, height: 700 })).newPage();
+  await signInAs(page, director.url, user, TEST_USERS[user]!, user === 'admin' ? '/#/admin/login' : '/#/login');
+  await page.waitForSelector('h1:not(:has-text("sign-in")):not(:has-text("Sign in"))');
+  return page;
 }
 
 describe.skipIf(!hasChromium && !mustRun)('sign-in expiry (real director, 1-minute tokens)', () => {
@@ -76,8 +76,8 @@ describe.skipIf(!hasChromium && !mustRun)('sign-in expiry (real director, 1-minu
     await alice.goto(`${director.url}/#/`);
     await alice.waitForSelector('h1:has-text("Your desktops")');
     const admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
-    const r = await call(`${director.url}/v1/admin/users/alice/signout`, { method: 'POST', ca: director.caPem, cookie: admin });
-    expect(r.status).toBe(200);
+    const response = await call(`${director.url}/v1/admin/users/alice/signout`, { method: 'POST', ca: director.caPem, cookie: admin });
+    expect(response.status).toBe(200);
     // The launcher polls every 5 s; its next call is refused and the form says why.
     await alice.waitForSelector('text=You were signed out.', { timeout: 10_000 });
     expect(decodeURIComponent(alice.url())).toContain('#/login?next=/&reason=revoked');

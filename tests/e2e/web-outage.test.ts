@@ -24,12 +24,12 @@ async function restartDirector(): Promise<void> {
 }
 
 async function alice(): Promise<Page> {
-  const p = await (await newContext(browser, { width: 1100, height: 760 })).newPage();
-  await signInAs(p, director.url, 'alice', TEST_USERS.alice!);
-  await p.locator('[data-testid="pool-workstations"] :text("1 of 1 online")').waitFor({ timeout: 15_000 });
+  const browserPage = await (await newContext(browser, { width: 1100, height: 760 })).newPage();
+  await signInAs(browserPage, director.url, 'alice', TEST_USERS.alice!);
+  await browserPage.locator('[data-testid="pool-workstations"] :text("1 of 1 online")').waitFor({ timeout: 15_000 });
   // Survives only if the page is never reloaded.
-  await p.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
-  return p;
+  await browserPage.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  return browserPage;
 }
 
 const sameDocument = (p: Page) => p.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument === true);
@@ -51,14 +51,14 @@ describe.skipIf(!hasChromium && !mustRun)('web app while the director is down (r
   });
 
   test('ok: banner within one polling interval, data as of its last fetch, actions held with the reason, recovery without reload', async () => {
-    const p = await alice();
-    const pool = p.locator('[data-testid="pool-workstations"]');
+    const page = await alice();
+    const pool = page.locator('[data-testid="pool-workstations"]');
     await director.stop();
     const stoppedAt = Date.now();
-    await p.waitForSelector('[data-testid="outage-banner"]', { timeout: POLL_MS + 3_000 });
+    await page.waitForSelector('[data-testid="outage-banner"]', { timeout: POLL_MS + 3_000 });
     expect(Date.now() - stoppedAt).toBeLessThan(POLL_MS + 1_500);
-    expect(await p.textContent('[data-testid="outage-banner"]')).toContain('Can’t reach the broker; retrying…');
-    expect(await p.textContent('[data-testid="freshness"]')).toMatch(/^As of \d\d:\d\d:\d\d/);
+    expect(await page.textContent('[data-testid="outage-banner"]')).toContain('Can’t reach the broker; retrying…');
+    expect(await page.textContent('[data-testid="freshness"]')).toMatch(/^As of \d\d:\d\d:\d\d/);
     // Never "Online" as if live: the badge says what it was and when.
     expect(await pool.locator('.badge').textContent()).toMatch(/^Online as of \d\d:\d\d( [AP]M)?$/);
     const start = pool.locator('button:has-text("Start session")');
@@ -66,32 +66,32 @@ describe.skipIf(!hasChromium && !mustRun)('web app while the director is down (r
     expect(await pool.locator('.held-reason').textContent()).toContain('Can’t reach the broker');
     await start.click({ force: true }); // aria-disabled: it stays focusable but does nothing
     expect(await pool.locator('text=Starting your').count()).toBe(0);
-    await saveScreenshot(p, 'outage-banner', { docs: true });
+    await saveScreenshot(page, 'outage-banner', { docs: true });
 
     await restartDirector();
-    await p.waitForSelector('[data-testid="outage-banner"]', { state: 'detached', timeout: POLL_MS + 5_000 });
+    await page.waitForSelector('[data-testid="outage-banner"]', { state: 'detached', timeout: POLL_MS + 5_000 });
     await pool.locator(':text("1 of 1 online")').waitFor({ timeout: 15_000 });
     expect(await start.getAttribute('aria-disabled')).toBe('false');
-    expect(await sameDocument(p)).toBe(true);
-    await p.context().close();
+    expect(await sameDocument(page)).toBe(true);
+    await page.context().close();
   }, 60_000);
 
   test('ok: sign-out while the director is down says it did not reach the broker, retries, and signs out once it is back', async () => {
-    const p = await alice();
-    const hasCookie = async () => (await p.context().cookies()).some((c) => c.name === 'dcvix_session' && c.value);
+    const page = await alice();
+    const hasCookie = async () => (await page.context().cookies()).some((c) => c.name === 'dcvix_session' && c.value);
     await director.stop();
-    await p.click('button:has-text("Sign out")');
-    const failed = p.locator('[data-testid="signout-failed"]');
+    await page.click('button:has-text("Sign out")');
+    const failed = page.locator('[data-testid="signout-failed"]');
     await failed.waitFor({ timeout: 10_000 });
     expect(await failed.textContent()).toContain('Sign-out did not reach the broker; retrying…');
-    await p.waitForTimeout(1_000);
-    expect(p.url()).not.toContain('/login');
+    await page.waitForTimeout(1_000);
+    expect(page.url()).not.toContain('/login');
     expect(await hasCookie()).toBe(true);
-    await saveScreenshot(p, 'signout-unreachable');
+    await saveScreenshot(page, 'signout-unreachable');
 
     await restartDirector();
-    await p.waitForSelector('text=You are signed out.', { timeout: 20_000 });
+    await page.waitForSelector('text=You are signed out.', { timeout: 20_000 });
     expect(await hasCookie()).toBe(false);
-    await p.context().close();
+    await page.context().close();
   }, 60_000);
 });

@@ -26,8 +26,8 @@ describe.skipIf(!hasChromium && !mustRun)('admin Servers page: health and stale 
     agent = await startAgent(director.url, { config: { hostname: 'ws-health', update_interval: '1h', idle_timeout: 0 } });
     const { adminCookie } = await approveAgent(director, agent);
     await dcvSim(agent, 'sim-fail', 'create-session=error');
-    const r = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: adminCookie, json: { serverId: 'ws-health', userId: 'alice', sessionType: 'virtual' } });
-    expect([r.status, r.json.error.code]).toEqual([502, 'DCV_FAILED']);
+    const response = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: adminCookie, json: { serverId: 'ws-health', userId: 'alice', sessionType: 'virtual' } });
+    expect([response.status, response.json.error.code]).toEqual([502, 'DCV_FAILED']);
     await director.stop();
     director = await start();
     browser = await launchBrowser();

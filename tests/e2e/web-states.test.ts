@@ -32,82 +32,82 @@ describe.skipIf(!hasChromium && !mustRun)('web app states (mock API)', () => {
   });
 
   test('ok: a RADIUS challenge shows its own text and only the code field, and echoes the state', async () => {
-    const p = await page();
-    await submitLogin(p, 'otto', 'otto-pw');
-    await p.waitForSelector('text=Enter the code shown on your hardware token');
-    expect(await p.locator('input[name=password]').count()).toBe(0);
-    await p.fill('input[name=otp]', '123456');
-    await p.click('button:has-text("Verify")');
-    await p.waitForSelector('h1:has-text("Your desktops")');
+    const tab = await page();
+    await submitLogin(tab, 'otto', 'otto-pw');
+    await tab.waitForSelector('text=Enter the code shown on your hardware token');
+    expect(await tab.locator('input[name=password]').count()).toBe(0);
+    await tab.fill('input[name=otp]', '123456');
+    await tab.click('button:has-text("Verify")');
+    await tab.waitForSelector('h1:has-text("Your desktops")');
     expect(mock.state.logins.at(-1)).toEqual({ userID: 'otto', password: 'otto-pw', otp: '123456', state: 'radius-state-1' });
-    await p.context().close();
+    await tab.context().close();
   }, 20_000);
 
   test('rejects: wrong password, throttling and a dead server are said in words', async () => {
-    const p = await page();
-    await submitLogin(p, 'alice', 'nope');
-    expect(await alertText(p)).toBe('The user name or password is not right.');
-    await submitLogin(p, 'locked', 'x');
-    await p.waitForSelector('text=Too many attempts. Try again in 42 seconds.');
-    expect(await p.isDisabled('button[type=submit]')).toBe(true);
-    await submitLogin(p, 'down', 'x');
-    expect(await alertText(p)).toContain('The server is unavailable');
-    await submitLogin(p, 'alice', 'alice-pw', '/#/admin/login');
-    expect(await alertText(p)).toBe('This account is not an administrator. Use the regular sign-in.');
-    const body = (await p.textContent('body'))!;
+    const tab = await page();
+    await submitLogin(tab, 'alice', 'nope');
+    expect(await alertText(tab)).toBe('The user name or password is not right.');
+    await submitLogin(tab, 'locked', 'x');
+    await tab.waitForSelector('text=Too many attempts. Try again in 42 seconds.');
+    expect(await tab.isDisabled('button[type=submit]')).toBe(true);
+    await submitLogin(tab, 'down', 'x');
+    expect(await alertText(tab)).toContain('The server is unavailable');
+    await submitLogin(tab, 'alice', 'alice-pw', '/#/admin/login');
+    expect(await alertText(tab)).toBe('This account is not an administrator. Use the regular sign-in.');
+    const body = (await tab.textContent('body'))!;
     expect(body).not.toContain('{');
-    await p.context().close();
+    await tab.context().close();
   }, 20_000);
 
   test('rejects: a failed start shows DCV’s own reason', async () => {
-    const p = await page();
-    await submitLogin(p, 'alice', 'alice-pw');
-    const card = p.locator('[data-testid="server-ws01.example.com"]');
+    const tab = await page();
+    await submitLogin(tab, 'alice', 'alice-pw');
+    const card = tab.locator('[data-testid="server-ws01.example.com"]');
     await card.locator('select').selectOption('console');
     await card.locator('button:has-text("Start session")').click();
     await card.locator('text=Starting your console session').waitFor();
     await card.locator('text=DCV could not start the session: All licenses in use.').waitFor();
-    await p.context().close();
+    await tab.context().close();
   }, 20_000);
 
   test('ok: an expired sign-in returns to the login page and says why', async () => {
-    const p = await page();
-    await submitLogin(p, 'alice', 'alice-pw');
-    await p.waitForSelector('h1:has-text("Your desktops")');
+    const tab = await page();
+    await submitLogin(tab, 'alice', 'alice-pw');
+    await tab.waitForSelector('h1:has-text("Your desktops")');
     mock.state.expired = true;
     try {
-      await p.waitForSelector('text=Your sign-in expired.', { timeout: 10_000 });
-      expect(p.url()).toContain('#/login?next=%2F');
+      await tab.waitForSelector('text=Your sign-in expired.', { timeout: 10_000 });
+      expect(tab.url()).toContain('#/login?next=%2F');
     } finally {
       mock.state.expired = false;
     }
-    await p.context().close();
+    await tab.context().close();
   }, 20_000);
 
   test('ok: phone width: launcher and admin agents fit 390 px', async () => {
-    const p = await page(390, 844);
-    await submitLogin(p, 'admin', 'admin-pw', '/#/admin/login');
-    await p.waitForSelector('h1:has-text("Agents")');
-    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await saveScreenshot(p, 'admin-agents-phone');
-    await p.goto(`${mock.url}/#/`);
-    await p.waitForSelector('[data-testid="pool-workstations"]');
-    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await saveScreenshot(p, 'launcher-phone');
-    await p.context().close();
+    const tab = await page(390, 844);
+    await submitLogin(tab, 'admin', 'admin-pw', '/#/admin/login');
+    await tab.waitForSelector('h1:has-text("Agents")');
+    expect(await tab.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await saveScreenshot(tab, 'admin-agents-phone');
+    await tab.goto(`${mock.url}/#/`);
+    await tab.waitForSelector('[data-testid="pool-workstations"]');
+    expect(await tab.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await saveScreenshot(tab, 'launcher-phone');
+    await tab.context().close();
   }, 20_000);
 
   test("ok: the admin servers page shows each server's health; the reason's message is in the tooltip", async () => {
-    const p = await page();
-    await submitLogin(p, 'admin', 'admin-pw', '/#/admin/login');
-    await p.waitForSelector('h1:has-text("Agents")');
-    await p.goto(`${mock.url}/#/admin/servers`);
-    const broken = p.locator('tr', { hasText: 'ws03.example.com' }).locator('.badge', { hasText: 'AGENT_UNREACHABLE' });
+    const tab = await page();
+    await submitLogin(tab, 'admin', 'admin-pw', '/#/admin/login');
+    await tab.waitForSelector('h1:has-text("Agents")');
+    await tab.goto(`${mock.url}/#/admin/servers`);
+    const broken = tab.locator('tr', { hasText: 'ws03.example.com' }).locator('.badge', { hasText: 'AGENT_UNREACHABLE' });
     await broken.waitFor({ timeout: 10_000 });
-    expect(await p.locator('tr', { hasText: 'ws01.example.com' }).locator('.badge', { hasText: 'Healthy' }).count()).toBe(1);
+    expect(await tab.locator('tr', { hasText: 'ws01.example.com' }).locator('.badge', { hasText: 'Healthy' }).count()).toBe(1);
     expect(await broken.locator('xpath=..').getAttribute('title')).toContain('did not answer within 30000 ms');
-    await p.goto(`${mock.url}/#/`);
-    await p.waitForSelector('[data-testid="pool-workstations"] >> text=2 of 3 online');
-    await p.context().close();
+    await tab.goto(`${mock.url}/#/`);
+    await tab.waitForSelector('[data-testid="pool-workstations"] >> text=2 of 3 online');
+    await tab.context().close();
   }, 20_000);
 });

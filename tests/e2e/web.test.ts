@@ -47,10 +47,10 @@ describe.skipIf(!hasChromium && !mustRun)('web app in Chromium against the real 
   });
 
   test('ok: the director serves the app with its security headers', async () => {
-    const r = await call(`${director.url}/`, { ca: director.caPem });
-    expect(r.status).toBe(200);
-    expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
-    expect(r.text).toContain('/assets/main-');
+    const response = await call(`${director.url}/`, { ca: director.caPem });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(response.text).toContain('/assets/main-');
   });
 
   test('ok: an admin approves the pending agent, which then shows as registered', async () => {

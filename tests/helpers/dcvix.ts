@@ -59,9 +59,9 @@ export async function startDirector(
       .map(([u, p]) => `${u}:${p}`)
       .join('\n')}\n`,
   );
-  const writePolicy = (p: { users?: unknown; pools?: unknown }) => {
-    if (p.users !== undefined) writeFileSync(join(dir, 'users.json'), JSON.stringify(p.users, null, 2));
-    if (p.pools !== undefined) writeFileSync(join(dir, 'pools.json'), JSON.stringify(p.pools, null, 2));
+  const writePolicy = (policy: { users?: unknown; pools?: unknown }) => {
+    if (policy.users !== undefined) writeFileSync(join(dir, 'users.json'), JSON.stringify(policy.users, null, 2));
+    if (policy.pools !== undefined) writeFileSync(join(dir, 'pools.json'), JSON.stringify(policy.pools, null, 2));
   };
   writePolicy(opts.policy ?? DEFAULT_POLICY);
   const configFile = join(dir, 'dcvix-director.conf');
@@ -159,13 +159,13 @@ export async function approveAgent(
   await agent.proc.waitForMsg('registration pending approval', 30_000);
   const guid = readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim();
   const adminCookie = opts.adminCookie ?? (await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin'));
-  const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
-  if (r.status !== 200) throw new Error(`approve failed: ${r.status} ${r.text}`);
+  const response = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
+  if (response.status !== 200) throw new Error(`approve failed: ${response.status} ${response.text}`);
   await agent.port();
   const serverId = await eventually(
     async () => {
-      const s = await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: adminCookie });
-      return s.json?.servers?.find((x: { guid: string }) => x.guid === guid)?.id as string | undefined;
+      const response = await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: adminCookie });
+      return response.json?.servers?.find((x: { guid: string }) => x.guid === guid)?.id as string | undefined;
     },
     15_000,
     'first agent update',

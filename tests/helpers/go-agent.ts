@@ -70,13 +70,15 @@ export class GoStyleAgent {
     const csr = await this.csrBase64();
     for (;;) {
       if (this.stopped) return;
-      const r = await goCall(`${this.o.directorUrl}/v1/agent/register`, { json: wire.registerRequest(csr, this.guid, this.o.hostname), tls: { rejectUnauthorized: false } }).catch((e: Error) => ({
-        status: 0,
-        text: e.message,
-      }));
-      if (r.status === 200) {
-        this.rawAnswers.register = r.text;
-        const answer = goDecode(r.text, { struct: { certificate: 'string', ca: 'string', agentId: 'string', renewalIntervalSeconds: 'int' } }) as { certificate: string; ca: string };
+      const response = await goCall(`${this.o.directorUrl}/v1/agent/register`, { json: wire.registerRequest(csr, this.guid, this.o.hostname), tls: { rejectUnauthorized: false } }).catch(
+        (e: Error) => ({
+          status: 0,
+          text: e.message,
+        }),
+      );
+      if (response.status === 200) {
+        this.rawAnswers.register = response.text;
+        const answer = goDecode(response.text, { struct: { certificate: 'string', ca: 'string', agentId: 'string', renewalIntervalSeconds: 'int' } }) as { certificate: string; ca: string };
         // GA main.go:85-88 via client.go:26-29: no CA, no mTLS client: the agent exits.
         if (!answer.ca) {
           this.events.push('fatal: CA certificate not available');
@@ -89,16 +91,16 @@ export class GoStyleAgent {
         this.events.push('registered');
         break;
       }
-      if (r.status === 403) {
+      if (response.status === 403) {
         let reason = '';
         try {
-          reason = (goDecode(r.text, { struct: { error: 'string' } }) as { error: string }).error;
+          reason = (goDecode(response.text, { struct: { error: 'string' } }) as { error: string }).error;
         } catch {
           // GA ignores the decode error (registrator.go:127).
         }
         this.events.push(`pending approval: ${reason}`);
       } else {
-        this.events.push(`unexpected status ${r.status}`);
+        this.events.push(`unexpected status ${response.status}`);
       }
       await Bun.sleep(this.o.registerIntervalMs ?? 200);
     }
@@ -120,17 +122,17 @@ export class GoStyleAgent {
 
   /** One POST /v1/agent/update (GA updater.go:49-86). */
   async sendUpdate(): Promise<number> {
-    const r = await goCall(`${this.o.directorUrl}/v1/agent/update`, { json: wire.goUpdate(this.o.hostname, this.sessions, this.o.tags), tls: this.mtls }).catch(() => ({ status: 0, text: '' }));
-    this.updateStatuses.push(r.status);
-    return r.status;
+    const response = await goCall(`${this.o.directorUrl}/v1/agent/update`, { json: wire.goUpdate(this.o.hostname, this.sessions, this.o.tags), tls: this.mtls }).catch(() => ({ status: 0, text: '' }));
+    this.updateStatuses.push(response.status);
+    return response.status;
   }
 
   /** POST /v1/agent/renew (GA renewer.go:73-110); the answer decoded as renewResponse. */
   async renew(): Promise<{ status: number; certificate?: string }> {
-    const r = await goCall(`${this.o.directorUrl}/v1/agent/renew`, { json: wire.renewRequest(await this.csrBase64()), tls: this.mtls });
-    if (r.status !== 200) return { status: r.status };
-    this.rawAnswers.renew = r.text;
-    const answer = goDecode(r.text, { struct: { certificate: 'string', renewalIntervalSeconds: 'int' } }) as { certificate: string };
+    const response = await goCall(`${this.o.directorUrl}/v1/agent/renew`, { json: wire.renewRequest(await this.csrBase64()), tls: this.mtls });
+    if (response.status !== 200) return { status: response.status };
+    this.rawAnswers.renew = response.text;
+    const answer = goDecode(response.text, { struct: { certificate: 'string', renewalIntervalSeconds: 'int' } }) as { certificate: string };
     this.certPem = answer.certificate;
     this.server?.setTls({ cert: this.certPem, key: this.keyPem, ca: this.caPem });
     return { status: 200, certificate: answer.certificate };
@@ -144,16 +146,16 @@ export class GoStyleAgent {
   }
 
   /** The Go agent's mux (GA server.go:36-43) behind requireDirectorAddress (middleware.go:15-33). */
-  private handle(r: GoRequest): GoAnswer {
-    if (r.remoteAddress !== this.o.directorAddress) {
-      this.events.push(`access denied from ${r.remoteAddress}`);
+  private handle(response: GoRequest): GoAnswer {
+    if (response.remoteAddress !== this.o.directorAddress) {
+      this.events.push(`access denied from ${response.remoteAddress}`);
       return goText(403, 'Forbidden');
     }
-    const close = /^\/v1\/sessions\/([^/]+)$/.exec(r.path);
-    if (r.method === 'GET' && r.path === '/v1/sessions') return goJson(200, this.sessions);
-    if (r.method === 'POST' && r.path === '/v1/sessions') return this.create(r.body);
-    if (r.method === 'DELETE' && close) return this.close(decodeURIComponent(close[1]!));
-    if (r.method === 'GET' && r.path === '/v1/health') return goJson(200, { status: 'healthy' });
+    const close = /^\/v1\/sessions\/([^/]+)$/.exec(response.path);
+    if (response.method === 'GET' && response.path === '/v1/sessions') return goJson(200, this.sessions);
+    if (response.method === 'POST' && response.path === '/v1/sessions') return this.create(response.body);
+    if (response.method === 'DELETE' && close) return this.close(decodeURIComponent(close[1]!));
+    if (response.method === 'GET' && response.path === '/v1/health') return goJson(200, { status: 'healthy' });
     return goText(404, '404 page not found');
   }
 
@@ -179,9 +181,9 @@ export class GoStyleAgent {
 
   /** GA session.go:70-81: dcv close-session; its failure text comes back in a 500. */
   private close(id: string): GoAnswer {
-    const i = this.sessions.findIndex((s) => s.id === id);
-    if (i < 0) return goText(500, `failed to close session: Could not find session '${id}': exit status 1`);
-    this.sessions.splice(i, 1);
+    const index = this.sessions.findIndex((s) => s.id === id);
+    if (index < 0) return goText(500, `failed to close session: Could not find session '${id}': exit status 1`);
+    this.sessions.splice(index, 1);
     return goEmpty(200);
   }
 

@@ -131,18 +131,18 @@ export class GoStyleDirector {
   }
 
   /** GD update.go:17-69: the server is named by stats.hostname; the session rows are replaced. */
-  private update(r: GoRequest): GoAnswer {
-    if (!this.clientGuid(r)) return goText(401, 'Invalid client certificate');
-    const u = this.decode<{ sessions: GoSessionRow[] | null; stats: { hostname: string }; tags: string[] | null }>(r.body, UPDATE);
-    if ('status' in u) return u;
+  private update(response: GoRequest): GoAnswer {
+    if (!this.clientGuid(response)) return goText(401, 'Invalid client certificate');
+    const update = this.decode<{ sessions: GoSessionRow[] | null; stats: { hostname: string }; tags: string[] | null }>(response.body, UPDATE);
+    if ('status' in update) return update;
     this.updateTimes.push(Date.now());
-    this.servers.set(u.stats.hostname, { hostname: u.stats.hostname, agentIp: r.remoteAddress, lastSeen: Date.now(), tags: u.tags ?? [], sessions: u.sessions ?? [] });
+    this.servers.set(update.stats.hostname, { hostname: update.stats.hostname, agentIp: response.remoteAddress, lastSeen: Date.now(), tags: update.tags ?? [], sessions: update.sessions ?? [] });
     return goEmpty(200);
   }
 
-  private clientGuid(r: GoRequest): string | undefined {
-    if (!r.peer.authorized || !r.peer.cn?.startsWith('dcvix-agent-')) return undefined;
-    return r.peer.cn.slice('dcvix-agent-'.length);
+  private clientGuid(response: GoRequest): string | undefined {
+    if (!response.peer.authorized || !response.peer.cn?.startsWith('dcvix-agent-')) return undefined;
+    return response.peer.cn.slice('dcvix-agent-'.length);
   }
 
   /** x509.ParseCertificateRequest, subject CN only (the Go director does not check the signature). */
@@ -206,25 +206,25 @@ export class GoStyleDirector {
 
   /** GET /v1/sessions on an agent, decoded as []models.Session (GD user/sessions.go:61-77). */
   async agentSessions(serverId: string): Promise<GoSessionRow[]> {
-    const r = await this.toAgent(serverId, 'GET', '/v1/sessions');
-    if (r.status !== 200) throw new Error(`list answered ${r.status}`);
-    return (goDecode(r.text, { slice: SESSION }) as GoSessionRow[] | null) ?? [];
+    const response = await this.toAgent(serverId, 'GET', '/v1/sessions');
+    if (response.status !== 200) throw new Error(`list answered ${response.status}`);
+    return (goDecode(response.text, { slice: SESSION }) as GoSessionRow[] | null) ?? [];
   }
 
   /** POST /v1/user/sessions (GD user/sessions.go:20-139): reuse by owner+type, else create; 201 required. */
   async createForUser(user: string, serverId: string, sessionType: string): Promise<string> {
     const existing = (await this.agentSessions(serverId)).find((s) => s.owner === user && String(s.type).toLowerCase() === sessionType.toLowerCase());
     if (existing) return existing.id as string;
-    const r = await this.toAgent(serverId, 'POST', '/v1/sessions', wire.createRequest(serverId, user, `dcvix_${crypto.randomUUID()}`, sessionType));
-    if (r.status !== 201) throw new Error(`Request failed with status: ${r.status}`);
-    const answer = goDecode(r.text, 'map[string]string') as Record<string, string>;
+    const response = await this.toAgent(serverId, 'POST', '/v1/sessions', wire.createRequest(serverId, user, `dcvix_${crypto.randomUUID()}`, sessionType));
+    if (response.status !== 201) throw new Error(`Request failed with status: ${response.status}`);
+    const answer = goDecode(response.text, 'map[string]string') as Record<string, string>;
     return answer.sessionID!;
   }
 
   /** DELETE /v1/sessions/{id} (GD sessions/sessions.go:87-136): success only on 200. */
   async close(serverId: string, sessionId: string): Promise<{ status: string; code: number; body: string }> {
-    const r = await this.toAgent(serverId, 'DELETE', `/v1/sessions/${sessionId}`);
-    return { status: r.status === 200 ? 'success' : 'error', code: r.status, body: r.text };
+    const response = await this.toAgent(serverId, 'DELETE', `/v1/sessions/${sessionId}`);
+    return { status: response.status === 200 ? 'success' : 'error', code: response.status, body: response.text };
   }
 
   /** GET /v1/user/connectiontoken: a token bound to user and session (never sent to the agent). */
@@ -236,7 +236,7 @@ export class GoStyleDirector {
 
   /** POST /v1/user/authtokenverify as DCV calls it: the user when the token opens that session. */
   verify(sessionId: string, token: string): string | undefined {
-    const t = this.tokens.get(token);
-    return t && t.sessionId === sessionId ? t.user : undefined;
+    const bound = this.tokens.get(token);
+    return bound && bound.sessionId === sessionId ? bound.user : undefined;
   }
 }

@@ -92,12 +92,12 @@ export function startGoServer(o: {
 }
 
 /** An outgoing call as Go's http.Client makes it; returns the status and the raw body text. */
-export async function goCall(url: string, o: { method?: string; json?: unknown; tls: Record<string, unknown> }): Promise<{ status: number; text: string }> {
+export async function goCall(url: string, options: { method?: string; json?: unknown; tls: Record<string, unknown> }): Promise<{ status: number; text: string }> {
   const res = await fetch(url, {
-    method: o.method ?? (o.json === undefined ? 'GET' : 'POST'),
-    headers: o.json === undefined ? {} : { 'content-type': 'application/json' },
-    body: o.json === undefined ? undefined : JSON.stringify(o.json),
-    tls: o.tls,
+    method: options.method ?? (options.json === undefined ? 'GET' : 'POST'),
+    headers: options.json === undefined ? {} : { 'content-type': 'application/json' },
+    body: options.json === undefined ? undefined : JSON.stringify(options.json),
+    tls: options.tls,
     signal: AbortSignal.timeout(10_000),
   } as RequestInit);
   return { status: res.status, text: await res.text() };
@@ -105,8 +105,8 @@ export async function goCall(url: string, o: { method?: string; json?: unknown; 
 
 /** A port free right now on 127.0.0.1 (the Go director dials every agent on one configured port). */
 export async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
+  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
   return port;
 }

@@ -38,42 +38,43 @@ export function goZero(type: GoType): unknown {
   return Object.fromEntries(Object.entries(type.struct).map(([k, t]) => [k, goZero(t)]));
 }
 
-function decodeValue(v: unknown, type: GoType, at: string): unknown {
-  if (v === null) return goZero(type);
-  const fail = (goName: string) => new GoDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go ${at} of type ${goName}`);
+function decodeValue(raw: unknown, type: GoType, at: string): unknown {
+  if (raw === null) return goZero(type);
+  const fail = (goName: string) => new GoDecodeError(`json: cannot unmarshal ${jsonType(raw)} into Go ${at} of type ${goName}`);
   if (type === 'string') {
-    if (typeof v !== 'string') throw fail('string');
-    return v;
+    if (typeof raw !== 'string') throw fail('string');
+    return raw;
   }
   if (type === 'int') {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw fail('int');
-    return v;
+    if (typeof raw !== 'number' || !Number.isInteger(raw)) throw fail('int');
+    return raw;
   }
   if (type === 'float') {
-    if (typeof v !== 'number') throw fail('float64');
-    return v;
+    if (typeof raw !== 'number') throw fail('float64');
+    return raw;
   }
   if (type === 'time') {
-    if (typeof v !== 'string') throw fail('time.Time');
-    if (!RFC3339.test(v) || !Number.isFinite(Date.parse(v))) throw new GoDecodeError(`parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse`);
-    return v;
+    if (typeof raw !== 'string') throw fail('time.Time');
+    if (!RFC3339.test(raw) || !Number.isFinite(Date.parse(raw))) throw new GoDecodeError(`parsing time ${JSON.stringify(raw)} as "2006-01-02T15:04:05Z07:00": cannot parse`);
+    return raw;
   }
   if (type === 'map[string]string') {
-    if (jsonType(v) !== 'object') throw fail('map[string]string');
-    for (const [k, x] of Object.entries(v as object)) if (typeof x !== 'string' && x !== null) throw new GoDecodeError(`json: cannot unmarshal ${jsonType(x)} into Go value of type string (key ${k})`);
-    return v;
+    if (jsonType(raw) !== 'object') throw fail('map[string]string');
+    for (const [name, entry] of Object.entries(raw as object))
+      if (typeof entry !== 'string' && entry !== null) throw new GoDecodeError(`json: cannot unmarshal ${jsonType(entry)} into Go value of type string (key ${name})`);
+    return raw;
   }
   if ('slice' in type) {
-    if (!Array.isArray(v)) throw fail('slice');
-    return v.map((x, i) => decodeValue(x, type.slice, `${at}[${i}]`));
+    if (!Array.isArray(raw)) throw fail('slice');
+    return raw.map((x, i) => decodeValue(x, type.slice, `${at}[${i}]`));
   }
-  if (jsonType(v) !== 'object') throw fail('struct');
+  if (jsonType(raw) !== 'object') throw fail('struct');
   const out = goZero(type) as Record<string, unknown>;
   const fields = Object.entries(type.struct);
-  for (const [key, x] of Object.entries(v as Record<string, unknown>)) {
+  for (const [key, entry] of Object.entries(raw as Record<string, unknown>)) {
     // Go prefers an exact tag match, then a case-insensitive one; unknown keys are ignored.
     const match = fields.find(([name]) => name === key) ?? fields.find(([name]) => name.toLowerCase() === key.toLowerCase());
-    if (match) out[match[0]] = decodeValue(x, match[1], `struct field ${match[0]}`);
+    if (match) out[match[0]] = decodeValue(entry, match[1], `struct field ${match[0]}`);
   }
   return out;
 }

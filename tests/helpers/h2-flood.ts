@@ -51,7 +51,7 @@ export function h2StreamFlood(port: number, opts: StreamFloodOptions): Promise<{
       const copies = Buffer.alloc(opts.headerCopies, 0x80 | 62);
       const frames: Buffer[] = [Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(0x4, 0, 0, Buffer.alloc(0))];
       frames.push(frame(0x1, 0x4, 1, Buffer.concat([base, insert, copies.subarray(1)])));
-      for (let i = 1; i < opts.streams; i++) frames.push(frame(0x1, 0x4, 2 * i + 1, Buffer.concat([base, copies])));
+      for (let index = 1; index < opts.streams; index++) frames.push(frame(0x1, 0x4, 2 * index + 1, Buffer.concat([base, copies])));
       socket.write(Buffer.concat(frames));
     });
   });
@@ -74,6 +74,6 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer): 
 
 /** Resident set size of a process in bytes (Linux /proc). */
 export function rssOf(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return m ? Number(m[1]) * 1024 : 0;
+  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return match ? Number(match[1]) * 1024 : 0;
 }

@@ -23,12 +23,12 @@ export interface Haproxy {
 
 /** A free TCP port on 127.0.0.1 in 20000-32000. */
 export async function lowFreePort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
+  for (let attempt = 0; attempt < 50; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
     });
     if (free) return port;
   }
@@ -37,8 +37,8 @@ export async function lowFreePort(): Promise<number> {
 
 /** `haproxy -c`: returns the exit code and output. */
 export async function checkHaproxyConfig(env: Record<string, string>, cfg = HAPROXY_CFG): Promise<{ code: number; output: string }> {
-  const p = Bun.spawn(['haproxy', '-c', '-f', cfg], { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const proc = Bun.spawn(['haproxy', '-c', '-f', cfg], { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, output: out + err };
 }
 
@@ -107,13 +107,13 @@ export async function curlFrom(
   const argv = ['curl', '-s', '--max-time', '10', '--cacert', opts.caFile, '--interface', from, '-o', '-', '-w', '\n%{http_code}', '-D', '-'];
   if (opts.method) argv.push('-X', opts.method);
   if (opts.json !== undefined) argv.push('-H', 'content-type: application/json', '--data-binary', JSON.stringify(opts.json));
-  for (const [k, v] of Object.entries(opts.form ?? {})) argv.push('--data-urlencode', `${k}=${v}`);
+  for (const [name, value] of Object.entries(opts.form ?? {})) argv.push('--data-urlencode', `${name}=${value}`);
   if (opts.cookie) argv.push('-H', `cookie: ${opts.cookie}`);
   if (opts.cert && opts.key) argv.push('--cert', opts.cert, '--key', opts.key);
   argv.push(url);
-  const p = Bun.spawn(argv, { stdout: 'pipe', stderr: 'pipe' });
-  const out = await new Response(p.stdout).text();
-  await p.exited;
+  const proc = Bun.spawn(argv, { stdout: 'pipe', stderr: 'pipe' });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
   const cut = out.lastIndexOf('\n');
   const status = Number(out.slice(cut + 1));
   const [head = '', body = ''] = out.slice(0, cut).split('\r\n\r\n');

@@ -23,26 +23,26 @@ export { pool } from '../../scripts/lib/pool.ts';
 
 /** mulberry32: a tiny seeded PRNG, so a failing fuzz case can be replayed from its seed and index. */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
+  let state = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = state;
+    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
   };
 }
 
 export const SCREAMING_SNAKE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
 
 /** The error invariant: a 4xx whose JSON body is {error:{code,message,requestId}} with a stable code. */
-export function expectClientError(r: Call, what: string, opts: { requestId?: boolean } = {}): void {
-  const summary = `${what} -> ${r.status} ${r.text.slice(0, 300)}`;
-  expect(r.status >= 400 && r.status < 500, summary).toBe(true);
-  expect(r.json?.error, summary).toBeObject();
-  expect(String(r.json.error.code), summary).toMatch(SCREAMING_SNAKE);
-  expect(typeof r.json.error.message, summary).toBe('string');
-  if (opts.requestId !== false) expect(typeof r.json.error.requestId === 'string' && r.json.error.requestId.length > 0, `${summary} (requestId)`).toBe(true);
+export function expectClientError(response: Call, what: string, opts: { requestId?: boolean } = {}): void {
+  const summary = `${what} -> ${response.status} ${response.text.slice(0, 300)}`;
+  expect(response.status >= 400 && response.status < 500, summary).toBe(true);
+  expect(response.json?.error, summary).toBeObject();
+  expect(String(response.json.error.code), summary).toMatch(SCREAMING_SNAKE);
+  expect(typeof response.json.error.message, summary).toBe('string');
+  if (opts.requestId !== false) expect(typeof response.json.error.requestId === 'string' && response.json.error.requestId.length > 0, `${summary} (requestId)`).toBe(true);
 }
 
 export interface RawResponse {
@@ -71,11 +71,11 @@ export function rawRequest(
       { host: '127.0.0.1', port, ca: o.ca, cert: o.cert, key: o.key, servername: 'localhost', ALPNProtocols: ['http/1.1'], ...(o.anyServerName ? { checkServerIdentity: () => undefined } : {}) },
       async () => {
         socket.write(head);
-        for (const c of o.chunks ?? []) {
+        for (const chunk of o.chunks ?? []) {
           if (done) break;
           await Bun.sleep(o.gapMs ?? 0);
           if (done || socket.destroyed) break;
-          socket.write(c);
+          socket.write(chunk);
           sent++;
         }
       },
@@ -89,14 +89,14 @@ export function rawRequest(
       if (err) reject(err);
       else resolve({ ...res!, chunksSent: sent });
     };
-    socket.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) return;
       const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
       const status = Number(lines[0]!.split(' ')[1]);
       const headers: Record<string, string> = {};
-      for (const l of lines.slice(1)) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+      for (const headerLine of lines.slice(1)) headers[headerLine.slice(0, headerLine.indexOf(':')).toLowerCase()] = headerLine.slice(headerLine.indexOf(':') + 1).trim();
       const rest = buf.subarray(end + 4);
       const body =
         headers['transfer-encoding'] === 'chunked' ? dechunk(rest) : Number(headers['content-length'] ?? NaN) <= rest.length ? rest.subarray(0, Number(headers['content-length'])) : undefined;
@@ -137,19 +137,19 @@ async function signerFrom(caKeys: CryptoKeyPair, caPem: string, cn: string): Pro
   return {
     caPem,
     cn,
-    async sign(o) {
+    async sign(request) {
       const now = Date.now();
       const der = await buildCertificate(
         {
-          subjectCn: o.cn,
-          subjectPublicKey: await publicKeyInfoOf(o.publicKey),
+          subjectCn: request.cn,
+          subjectPublicKey: await publicKeyInfoOf(request.publicKey),
           issuer,
-          notBefore: o.notBefore ?? new Date(now - 60_000),
-          notAfter: o.notAfter ?? new Date(now + 86_400_000),
+          notBefore: request.notBefore ?? new Date(now - 60_000),
+          notAfter: request.notAfter ?? new Date(now + 86_400_000),
           isCa: false,
           keyUsage: [KeyUsage.digitalSignature],
-          extendedKeyUsage: o.eku ?? ['serverAuth', 'clientAuth'],
-          dnsNames: [o.cn],
+          extendedKeyUsage: request.eku ?? ['serverAuth', 'clientAuth'],
+          dnsNames: [request.cn],
         },
         caKeys.privateKey,
       );
@@ -215,13 +215,13 @@ export class SimAgent {
     return Buffer.from(await createCsr(keys, cn)).toString('base64');
   }
 
-  async register(d: { url: string; caPem: string }): Promise<Call> {
-    const r = await call(`${d.url}/v1/agent/register`, { method: 'POST', ca: d.caPem, json: { guid: this.guid, hostname: this.hostname, csr: await this.csr() } });
-    if (r.status === 200) {
-      this.certPem = r.json.certificate;
-      this.caPem = r.json.caCertificate;
+  async register(director: { url: string; caPem: string }): Promise<Call> {
+    const response = await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, json: { guid: this.guid, hostname: this.hostname, csr: await this.csr() } });
+    if (response.status === 200) {
+      this.certPem = response.json.certificate;
+      this.caPem = response.json.caCertificate;
     }
-    return r;
+    return response;
   }
 
   get creds(): { cert: string; key: string; ca: string } {
@@ -244,20 +244,20 @@ export class SimAgent {
   }
 
   /** Register (pending), approve as admin, register again for the certificate. */
-  async enrol(d: { url: string; caPem: string }, adminCookie: string): Promise<void> {
-    const first = await this.register(d);
+  async enrol(director: { url: string; caPem: string }, adminCookie: string): Promise<void> {
+    const first = await this.register(director);
     if (first.status !== 403 || first.json?.error?.code !== 'AGENT_PENDING') throw new Error(`register ${this.hostname}: ${first.status} ${first.text}`);
-    const ok = await call(`${d.url}/v1/admin/agents/${this.guid}/approve`, { method: 'POST', ca: d.caPem, cookie: adminCookie });
+    const ok = await call(`${director.url}/v1/admin/agents/${this.guid}/approve`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
     if (ok.status !== 200) throw new Error(`approve ${this.hostname}: ${ok.status} ${ok.text}`);
-    const second = await this.register(d);
+    const second = await this.register(director);
     if (second.status !== 200) throw new Error(`certificate ${this.hostname}: ${second.status} ${second.text}`);
   }
 }
 
 /** The rows hostile input must never change: agents (minus lastSeen, which updates touch) and sessions. */
-export async function rowSnapshot(d: DirectorHandle, adminCookie: string): Promise<{ agents: unknown[]; sessions: unknown[] }> {
-  const agents = await call(`${d.url}/v1/admin/agents`, { ca: d.caPem, cookie: adminCookie });
-  const sessions = await call(`${d.url}/v1/sessions`, { ca: d.caPem, cookie: adminCookie });
+export async function rowSnapshot(director: DirectorHandle, adminCookie: string): Promise<{ agents: unknown[]; sessions: unknown[] }> {
+  const agents = await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: adminCookie });
+  const sessions = await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: adminCookie });
   if (agents.status !== 200 || sessions.status !== 200) throw new Error(`snapshot failed: ${agents.status} ${sessions.status}`);
   return {
     agents: (agents.json.agents as Record<string, unknown>[]).map(({ lastSeen: _seen, ...rest }) => rest),
@@ -268,9 +268,9 @@ export async function rowSnapshot(d: DirectorHandle, adminCookie: string): Promi
 }
 
 /** GET /v1/health answers 200 {status:"ok"}: the director is still serving. */
-export async function expectHealthy(d: { url: string; caPem: string }, what: string): Promise<void> {
-  const r = await call(`${d.url}/v1/health`, { ca: d.caPem });
-  expect(`${what}: ${r.status} ${r.text}`).toBe(`${what}: 200 {"status":"ok"}`);
+export async function expectHealthy(director: { url: string; caPem: string }, what: string): Promise<void> {
+  const response = await call(`${director.url}/v1/health`, { ca: director.caPem });
+  expect(`${what}: ${response.status} ${response.text}`).toBe(`${what}: 200 {"status":"ok"}`);
 }
 
 /** Log lines at level error (a 5xx, a failed request bridge) since `since`. */
@@ -279,8 +279,8 @@ export function errorLines(lines: readonly string[], since = 0): string[] {
 }
 
 /** Percentile (0..100) of a list of numbers. */
-export function percentile(values: readonly number[], p: number): number {
+export function percentile(values: readonly number[], fraction: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((fraction / 100) * sorted.length) - 1))]!;
 }

@@ -28,8 +28,8 @@ export function pamUnavailableReason(): string | undefined {
 }
 
 async function run(argv: string[], stdin?: string): Promise<number> {
-  const p = Bun.spawn(argv, { stdin: stdin === undefined ? 'ignore' : new TextEncoder().encode(stdin), stdout: 'ignore', stderr: 'ignore' });
-  return p.exited;
+  const proc = Bun.spawn(argv, { stdin: stdin === undefined ? 'ignore' : new TextEncoder().encode(stdin), stdout: 'ignore', stderr: 'ignore' });
+  return proc.exited;
 }
 
 /** Ensures the test user exists with a fresh random password and writes a private PAM service. */

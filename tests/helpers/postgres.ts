@@ -33,8 +33,8 @@ export function postgresMissingTools(): string[] {
 }
 
 async function runAsPostgres(argv: string[], env: Record<string, string> = {}): Promise<string> {
-  const p = Bun.spawn(['runuser', '-u', 'postgres', '--', ...argv], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...env } });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const proc = Bun.spawn(['runuser', '-u', 'postgres', '--', ...argv], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...env } });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`${argv[0]} failed (${code}): ${err || out}`);
   return out;
 }

@@ -2,8 +2,8 @@ import { run } from './run.ts';
 
 /** `promtool check metrics` on exposition text; returns promtool's complaints ("" when clean). */
 export async function promtoolCheckMetrics(text: string): Promise<{ code: number; problems: string }> {
-  const r = await run(['promtool', 'check', 'metrics'], { stdin: text, allowFail: true });
-  return { code: r.code, problems: (r.stdout + r.stderr).trim() };
+  const result = await run(['promtool', 'check', 'metrics'], { stdin: text, allowFail: true });
+  return { code: result.code, problems: (result.stdout + result.stderr).trim() };
 }
 
 /** Names of the samples in exposition text (histograms give their _bucket, _sum and _count). */
@@ -29,10 +29,10 @@ export function metricNamesIn(expr: string): string[] {
     .replace(/\[[^\]]*\]/g, '')
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
   const names: string[] = [];
-  for (const m of bare.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
-    const after = bare.slice(m.index! + m[0].length).trimStart();
-    if (after.startsWith('(') || PROMQL_WORDS.has(m[0].toLowerCase())) continue;
-    names.push(m[0]);
+  for (const match of bare.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
+    const after = bare.slice(match.index! + match[0].length).trimStart();
+    if (after.startsWith('(') || PROMQL_WORDS.has(match[0].toLowerCase())) continue;
+    names.push(match[0]);
   }
   return names;
 }

@@ -40,8 +40,8 @@ export async function freeTcpPort(): Promise<number> {
 }
 
 async function run(argv: string[]): Promise<void> {
-  const p = Bun.spawn(argv, { stdout: 'pipe', stderr: 'pipe' });
-  if ((await p.exited) !== 0) throw new Error(`${argv[0]} failed: ${await new Response(p.stderr).text()}`);
+  const proc = Bun.spawn(argv, { stdout: 'pipe', stderr: 'pipe' });
+  if ((await proc.exited) !== 0) throw new Error(`${argv[0]} failed: ${await new Response(proc.stderr).text()}`);
 }
 
 /** Writes a self-signed P-256 certificate for 127.0.0.1 into dir (cert.pem, key.pem). */

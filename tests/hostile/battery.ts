@@ -86,11 +86,11 @@ export const HOSTILE_IDS: string[] = [
 ];
 
 /** encodeURIComponent, except that lone surrogates become the raw (invalid UTF-8) bytes a client could send. */
-export function enc(s: string): string {
+export function enc(text: string): string {
   try {
-    return encodeURIComponent(s);
+    return encodeURIComponent(text);
   } catch {
-    return [...s].map((c) => (/[\ud800-\udfff]/.test(c) ? '%ED%A0%80' : encodeURIComponent(c))).join('');
+    return [...text].map((c) => (/[\ud800-\udfff]/.test(c) ? '%ED%A0%80' : encodeURIComponent(c))).join('');
   }
 }
 
@@ -161,13 +161,18 @@ export function buildBattery(method: string, docPath: string, op: OpenApiOperati
   const hasBody = method !== 'GET';
 
   for (const id of HOSTILE_IDS) {
-    for (const p of params)
-      add({ path: docPath.replace(p, id).replace(/\{\w+\}/g, 'no-such-id'), body: hasBody ? '{}' : undefined, contentType: hasBody ? 'application/json' : undefined, label: `id ${id.slice(0, 40)}` });
+    for (const param of params)
+      add({
+        path: docPath.replace(param, id).replace(/\{\w+\}/g, 'no-such-id'),
+        body: hasBody ? '{}' : undefined,
+        contentType: hasBody ? 'application/json' : undefined,
+        label: `id ${id.slice(0, 40)}`,
+      });
   }
   if (hasBody) {
-    MALFORMED.forEach((b, i) => {
-      add({ path, body: b, contentType: 'application/json', label: `malformed #${i}` });
-      add({ path, body: b, contentType: CONTENT_TYPES[i % CONTENT_TYPES.length], label: `malformed #${i} as ${CONTENT_TYPES[i % CONTENT_TYPES.length]}` });
+    MALFORMED.forEach((bytes, index) => {
+      add({ path, body: bytes, contentType: 'application/json', label: `malformed #${index}` });
+      add({ path, body: bytes, contentType: CONTENT_TYPES[index % CONTENT_TYPES.length], label: `malformed #${index} as ${CONTENT_TYPES[index % CONTENT_TYPES.length]}` });
     });
     const fields = bodyFields(op);
     const names = Object.keys(fields);
@@ -186,22 +191,22 @@ export function buildBattery(method: string, docPath: string, op: OpenApiOperati
         );
       const json = (o: unknown, label: string) => add({ path, body: JSON.stringify(o), contentType: 'application/json', label });
       json({}, 'no fields');
-      names.forEach((n, i) => {
-        const { [n]: _gone, ...rest } = baseline(i);
-        json(rest, `missing ${n}`);
-        for (const [k, v] of WRONG_TYPES.entries()) json({ ...baseline(i + k), [n]: v }, `${n} = ${JSON.stringify(v)}`);
-        for (const [k, s] of HOSTILE_STRINGS.entries()) json({ ...baseline(i + k), [n]: s }, `${n} = ${JSON.stringify(s.slice(0, 30))}`);
+      names.forEach((field, index) => {
+        const { [field]: _gone, ...rest } = baseline(index);
+        json(rest, `missing ${field}`);
+        for (const [offset, wrong] of WRONG_TYPES.entries()) json({ ...baseline(index + offset), [field]: wrong }, `${field} = ${JSON.stringify(wrong)}`);
+        for (const [offset, hostile] of HOSTILE_STRINGS.entries()) json({ ...baseline(index + offset), [field]: hostile }, `${field} = ${JSON.stringify(hostile.slice(0, 30))}`);
       });
       json(Object.fromEntries(names.map((n) => [n.toUpperCase(), 'x'])), 'fields in the wrong case');
     } else {
       json0(add, path);
     }
   }
-  for (const q of (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name)) {
-    for (const s of HOSTILE_STRINGS) add({ path: `${path}?${q}=${enc(s)}`, body: hasBody ? '{}' : undefined, label: `?${q}=${JSON.stringify(s.slice(0, 30))}` });
-    add({ path: `${path}?${q}=a&${q}=b`, body: hasBody ? '{}' : undefined, label: `?${q} twice` });
-    add({ path: `${path}?${q}[]=a&${q}[x]=b`, body: hasBody ? '{}' : undefined, label: `?${q}[]` });
-    add({ path: `${path}?${q}=%zz%`, body: hasBody ? '{}' : undefined, label: `?${q} bad escape` });
+  for (const param of (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name)) {
+    for (const hostile of HOSTILE_STRINGS) add({ path: `${path}?${param}=${enc(hostile)}`, body: hasBody ? '{}' : undefined, label: `?${param}=${JSON.stringify(hostile.slice(0, 30))}` });
+    add({ path: `${path}?${param}=a&${param}=b`, body: hasBody ? '{}' : undefined, label: `?${param} twice` });
+    add({ path: `${path}?${param}[]=a&${param}[x]=b`, body: hasBody ? '{}' : undefined, label: `?${param}[]` });
+    add({ path: `${path}?${param}=%zz%`, body: hasBody ? '{}' : undefined, label: `?${param} bad escape` });
   }
   // Every route, even a bare GET: junk query strings and headers the route never asked for.
   const junk = hasBody ? { body: '{}', contentType: 'application/json' } : {};

@@ -23,7 +23,7 @@ beforeAll(async () => {
   // Slow updates: what the director knows between them comes from its own calls only.
   agent = await startAgent(director.url, { config: { hostname: 'ws-race', update_interval: '5s', idle_timeout: 0 } });
   ({ adminCookie: admin, serverId } = await approveAgent(director, agent));
-  for (const u of ['alice', 'bob', 'carol']) cookies[u] = await login(director.url, director.caPem, u, TEST_USERS[u]!);
+  for (const user of ['alice', 'bob', 'carol']) cookies[user] = await login(director.url, director.caPem, user, TEST_USERS[user]!);
 }, 60_000);
 
 afterAll(async () => {
@@ -49,15 +49,20 @@ describe('races and consistency', () => {
   test('rejects: users racing for the one console session: one wins, the others get 409, not 502', async () => {
     const rs = await Promise.all(['alice', 'bob', 'carol'].map((u) => start(u, 'console')));
     expect(rs.filter((r) => r.status === 200)).toHaveLength(1);
-    for (const r of rs.filter((x) => x.status !== 200)) {
-      expectClientError(r, 'losing console start');
-      expect(r.json.error.code).toBe('CONSOLE_IN_USE');
+    for (const response of rs.filter((x) => x.status !== 200)) {
+      expectClientError(response, 'losing console start');
+      expect(response.json.error.code).toBe('CONSOLE_IN_USE');
     }
   }, 30_000);
 
   test('ok: closing a session the host already lost succeeds and forgets it, not 502', async () => {
-    const c = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: admin, json: { serverId, userId: 'bob', sessionType: 'virtual', sessionId: 'lost-on-host' } });
-    expect(c.status).toBe(200);
+    const response = await call(`${director.url}/v1/sessions`, {
+      method: 'POST',
+      ca: director.caPem,
+      cookie: admin,
+      json: { serverId, userId: 'bob', sessionType: 'virtual', sessionId: 'lost-on-host' },
+    });
+    expect(response.status).toBe(200);
     // Closed on the host behind the director's back (a user logged out, dcv restarted...).
     await run([join(repoRoot, 'tests/fixtures/dcv-simulator.ts'), 'close-session', 'lost-on-host'], { env: agent.env });
     const del = await call(`${director.url}/v1/sessions/lost-on-host`, { method: 'DELETE', ca: director.caPem, cookie: admin });

@@ -43,16 +43,16 @@ async function start(): Promise<void> {
 }
 
 async function rows(): Promise<Record<string, any>[]> {
-  const r = await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: admin });
-  if (r.status !== 200) throw new Error(`agents: ${r.status} ${r.text}`);
-  return r.json.agents;
+  const response = await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: admin });
+  if (response.status !== 200) throw new Error(`agents: ${response.status} ${response.text}`);
+  return response.json.agents;
 }
 
 beforeAll(async () => {
   dir = tempDir('dcvix-crash-');
   await start();
   fingerprint = (await director.proc.waitForMsg('CA ready')).fingerprintSha256;
-  for (let i = 0; i < 8; i++) veterans.push(await SimAgent.create(`veteran-${i}`));
+  for (let number = 0; number < 8; number++) veterans.push(await SimAgent.create(`veteran-${number}`));
   await pool(veterans, 4, (a) => a.enrol(director, admin));
 }, 60_000);
 
@@ -79,23 +79,23 @@ describe('director killed with SIGKILL mid-burst', () => {
         if (++events >= target) kill();
       };
 
-      await pool(acked, 8, async (a, i) => {
+      await pool(acked, 8, async (ackedAgent, index) => {
         try {
-          const r1 = await a.agent.register({ url, caPem: ca });
+          const r1 = await ackedAgent.agent.register({ url, caPem: ca });
           if (r1.json?.error?.code !== 'AGENT_PENDING') return;
-          a.pending = true;
+          ackedAgent.pending = true;
           ack();
-          const ok = await call(`${url}/v1/admin/agents/${a.agent.guid}/approve`, { method: 'POST', ca, cookie });
+          const ok = await call(`${url}/v1/admin/agents/${ackedAgent.agent.guid}/approve`, { method: 'POST', ca, cookie });
           if (ok.status !== 200) return;
-          a.approved = true;
+          ackedAgent.approved = true;
           ack();
-          const r2 = await a.agent.register({ url, caPem: ca });
+          const r2 = await ackedAgent.agent.register({ url, caPem: ca });
           if (r2.status !== 200) return;
-          a.serial = parseCertPem(r2.json.certificate).serialHex;
+          ackedAgent.serial = parseCertPem(r2.json.certificate).serialHex;
           ack();
-          if (i % 5 === 0) {
-            const rv = await call(`${url}/v1/admin/agents/${a.agent.guid}/revoke`, { method: 'POST', ca, cookie });
-            if (rv.status === 200) a.revoked = true;
+          if (index % 5 === 0) {
+            const rv = await call(`${url}/v1/admin/agents/${ackedAgent.agent.guid}/revoke`, { method: 'POST', ca, cookie });
+            if (rv.status === 200) ackedAgent.revoked = true;
           }
         } catch {
           // The director died under this request: nothing was acknowledged.
@@ -110,26 +110,26 @@ describe('director killed with SIGKILL mid-burst', () => {
       const all = await rows();
       const byGuid = new Map(all.map((r) => [r.guid, r]));
 
-      for (const r of all) {
-        const what = `${r.hostname} ${r.state}`;
-        expect(['pending', 'registered', 'revoked'], what).toContain(r.state);
-        if (r.state !== 'pending') expect(typeof r.approvedAt === 'string' && typeof r.approvedBy === 'string', `${what}: approval recorded`).toBe(true);
-        if (r.state === 'revoked') expect(typeof r.revokedAt, `${what}: revocation time`).toBe('string');
-        expect(r.certSerial === null, `${what}: serial and expiry together`).toBe(r.certNotAfter === null);
-        if (r.certSerial) expect(r.state === 'pending', `${what}: a certificate only after approval`).toBe(false);
+      for (const row of all) {
+        const what = `${row.hostname} ${row.state}`;
+        expect(['pending', 'registered', 'revoked'], what).toContain(row.state);
+        if (row.state !== 'pending') expect(typeof row.approvedAt === 'string' && typeof row.approvedBy === 'string', `${what}: approval recorded`).toBe(true);
+        if (row.state === 'revoked') expect(typeof row.revokedAt, `${what}: revocation time`).toBe('string');
+        expect(row.certSerial === null, `${what}: serial and expiry together`).toBe(row.certNotAfter === null);
+        if (row.certSerial) expect(row.state === 'pending', `${what}: a certificate only after approval`).toBe(false);
       }
-      for (const a of acked) {
-        const row = byGuid.get(a.agent.guid);
-        const what = `${a.agent.hostname} acked ${JSON.stringify({ pending: a.pending, approved: a.approved, serial: !!a.serial, revoked: a.revoked })} row ${row?.state}`;
-        if (a.pending) expect(row, what).toBeDefined();
-        if (a.approved) expect(['registered', 'revoked'], what).toContain(row?.state);
-        if (a.serial) expect(row?.certSerial, what).toBe(a.serial);
-        if (a.revoked) expect(row?.state, what).toBe('revoked');
-        if (a.serial && !a.revoked && row?.state === 'registered') expect((await a.agent.update(director.url)).status, `${what}: its certificate still works`).toBe(200);
+      for (const ack of acked) {
+        const row = byGuid.get(ack.agent.guid);
+        const what = `${ack.agent.hostname} acked ${JSON.stringify({ pending: ack.pending, approved: ack.approved, serial: !!ack.serial, revoked: ack.revoked })} row ${row?.state}`;
+        if (ack.pending) expect(row, what).toBeDefined();
+        if (ack.approved) expect(['registered', 'revoked'], what).toContain(row?.state);
+        if (ack.serial) expect(row?.certSerial, what).toBe(ack.serial);
+        if (ack.revoked) expect(row?.state, what).toBe('revoked');
+        if (ack.serial && !ack.revoked && row?.state === 'registered') expect((await ack.agent.update(director.url)).status, `${what}: its certificate still works`).toBe(200);
       }
-      for (const v of veterans) {
-        expect(byGuid.get(v.guid)?.state).toBe('registered');
-        expect((await v.update(director.url)).status).toBe(200);
+      for (const agent of veterans) {
+        expect(byGuid.get(agent.guid)?.state).toBe('registered');
+        expect((await agent.update(director.url)).status).toBe(200);
       }
       // Not a no-op: the kill landed after some work and before all of it.
       expect(acked.some((a) => a.pending)).toBe(true);
@@ -169,7 +169,7 @@ describe('agent killed with SIGKILL while renewing', () => {
     const { guid } = await approveAgent(director, agent);
     const dataDir = agent.dataDir;
     let renewals = 0;
-    for (let i = 0; i < 6; i++) {
+    for (let round = 0; round < 6; round++) {
       await agent.proc.waitForMsg('certificate renewed', 10_000);
       await Bun.sleep(20 + Math.floor(seed() * 300));
       renewals += agent.proc.count('certificate renewed');

@@ -83,43 +83,45 @@ function generator(rnd: () => number) {
     '😀🔥💣🧨',
   ];
   const randomString = (): string => {
-    const r = rnd();
-    if (r < 0.3) return pick(HOSTILE_STRINGS);
-    const len = r < 0.95 ? int(40) : 500 + int(4000);
-    let s = '';
-    for (let i = 0; i < len; i++) s += pick([...pick(CHAR_POOLS)]);
-    return s;
+    const roll = rnd();
+    if (roll < 0.3) return pick(HOSTILE_STRINGS);
+    const len = roll < 0.95 ? int(40) : 500 + int(4000);
+    let text = '';
+    for (let index = 0; index < len; index++) text += pick([...pick(CHAR_POOLS)]);
+    return text;
   };
   const value = (depth: number): unknown => {
-    const r = rnd();
-    if (r < 0.45) return randomString();
-    if (r < 0.6) return pick([0, -1, 1, 2 ** 53, -(2 ** 63), 1.5, 1e308, -1e-308, 65536, 8446]);
-    if (r < 0.67) return pick([true, false, null]);
-    if (r < 0.8 && depth < 4) return Array.from({ length: int(5) }, () => value(depth + 1));
+    const roll = rnd();
+    if (roll < 0.45) return randomString();
+    if (roll < 0.6) return pick([0, -1, 1, 2 ** 53, -(2 ** 63), 1.5, 1e308, -1e-308, 65536, 8446]);
+    if (roll < 0.67) return pick([true, false, null]);
+    if (roll < 0.8 && depth < 4) return Array.from({ length: int(5) }, () => value(depth + 1));
     if (depth < 4) return object([], depth + 1);
     return randomString();
   };
   const object = (fields: string[], depth = 0): Record<string, unknown> => {
-    const o: Record<string, unknown> = {};
-    for (const f of fields) if (rnd() < 0.8) o[f] = value(depth);
-    for (let i = int(3); i > 0; i--) o[rnd() < 0.5 ? pick(['__proto__', 'constructor', 'toString', 'role', 'admin', 'state', 'guid']) : randomString().slice(0, 20)] = value(depth + 1);
-    return o;
+    const object: Record<string, unknown> = {};
+    for (const field of fields) if (rnd() < 0.8) object[field] = value(depth);
+    for (let index = int(3); index > 0; index--)
+      object[rnd() < 0.5 ? pick(['__proto__', 'constructor', 'toString', 'role', 'admin', 'state', 'guid']) : randomString().slice(0, 20)] = value(depth + 1);
+    return object;
   };
   const mutate = (text: string): string => {
     const at = int(text.length + 1);
-    const r = rnd();
-    if (r < 0.33) return text.slice(0, at);
-    if (r < 0.66) return text.slice(0, at) + pick(['"', '{', '}', ',', ':', '\\', '\u0000', '[', 'e9']) + text.slice(at);
+    const roll = rnd();
+    if (roll < 0.33) return text.slice(0, at);
+    if (roll < 0.66) return text.slice(0, at) + pick(['"', '{', '}', ',', ':', '\\', '\u0000', '[', 'e9']) + text.slice(at);
     return text.slice(0, at) + text.slice(at + 1 + int(4));
   };
-  const body = (t: Target): string | Uint8Array => {
-    const r = rnd();
-    if (r < 0.1) return Uint8Array.from({ length: int(200) }, () => int(256));
-    if (r < 0.2) return pick(MALFORMED);
+  const body = (target: Target): string | Uint8Array => {
+    const roll = rnd();
+    if (roll < 0.1) return Uint8Array.from({ length: int(200) }, () => int(256));
+    if (roll < 0.2) return pick(MALFORMED);
     let text: string;
-    if (t.path === '/v1/config' || t.path.endsWith('/config')) text = JSON.stringify({ config: Array.from({ length: int(4) }, () => (rnd() < 0.8 ? object(['section', 'key', 'value']) : value(1))) });
-    else text = JSON.stringify(object(t.fields));
-    return r < 0.3 ? mutate(text) : text;
+    if (target.path === '/v1/config' || target.path.endsWith('/config'))
+      text = JSON.stringify({ config: Array.from({ length: int(4) }, () => (rnd() < 0.8 ? object(['section', 'key', 'value']) : value(1))) });
+    else text = JSON.stringify(object(target.fields));
+    return roll < 0.3 ? mutate(text) : text;
   };
   const id = (): string => (rnd() < 0.5 ? pick(HOSTILE_IDS) : enc(randomString().slice(0, 80)) || 'x');
   const contentType = () =>
@@ -149,30 +151,30 @@ describe('fuzz', () => {
     const failures: string[] = [];
     let skippedValid = 0;
 
-    for (let n = 0; n < CASES; n++) {
-      const g = generator(mulberry32(SEED + n));
-      const t = g.pick(targets);
-      const path = t.path.replace(/\{\w+\}/g, () => g.id());
-      const query = t.query.filter(() => g.rnd() < 0.5).map((q) => `${q}=${enc(g.randomString().slice(0, 200))}`);
-      const body = t.method === 'GET' ? undefined : g.body(t);
+    for (let caseNumber = 0; caseNumber < CASES; caseNumber++) {
+      const gen = generator(mulberry32(SEED + caseNumber));
+      const target = gen.pick(targets);
+      const path = target.path.replace(/\{\w+\}/g, () => gen.id());
+      const query = target.query.filter(() => gen.rnd() < 0.5).map((q) => `${q}=${enc(gen.randomString().slice(0, 200))}`);
+      const body = target.method === 'GET' ? undefined : gen.body(target);
       // An agent request the shared validators accept would really run dcv: not a hostile case.
-      if (t.program === 'agent' && acceptedByAgent(t.method, path, body)) {
+      if (target.program === 'agent' && acceptedByAgent(target.method, path, body)) {
         skippedValid++;
         continue;
       }
       // Logging out with the test's own cookie would (rightly) revoke it for the rest of the run.
-      const auth: Auth | 'director' = t.path === '/v1/logout' ? 'none' : g.rnd() < 0.85 ? t.auth : g.pick(['none', 'user', 'admin', 'agent'] as const);
+      const auth: Auth | 'director' = target.path === '/v1/logout' ? 'none' : gen.rnd() < 0.85 ? target.auth : gen.pick(['none', 'user', 'admin', 'agent'] as const);
       const req: HostileRequest = {
-        method: t.method,
+        method: target.method,
         path: path + (query.length ? `?${query.join('&')}` : ''),
         auth: auth === 'director' ? 'none' : auth,
         body,
-        contentType: g.contentType(),
-        label: `case ${n} (seed ${SEED + n}) ${t.program} ${t.method} ${t.path}`,
+        contentType: gen.contentType(),
+        label: `case ${caseNumber} (seed ${SEED + caseNumber}) ${target.program} ${target.method} ${target.path}`,
       };
       let res: Call;
       try {
-        res = await send(t.program, req, auth);
+        res = await send(target.program, req, auth);
       } catch (err) {
         failures.push(`${req.label}: request failed: ${(err as Error).message}`);
         continue;
@@ -182,7 +184,7 @@ describe('fuzz', () => {
       } catch (err) {
         failures.push((err as Error).message.split('\n').slice(0, 2).join(' '));
       }
-      if (n % 50 === 49) await expectHealthy(director, `after fuzz case ${n}`);
+      if (caseNumber % 50 === 49) await expectHealthy(director, `after fuzz case ${caseNumber}`);
     }
     expect(failures).toEqual([]);
     expect(skippedValid).toBeLessThan(CASES / 10);
@@ -208,9 +210,15 @@ function acceptedByAgent(method: string, path: string, body: unknown): boolean {
   }
 }
 
-function send(program: 'director' | 'agent', r: HostileRequest, auth: Auth | 'director'): Promise<Call> {
+function send(program: 'director' | 'agent', request: HostileRequest, auth: Auth | 'director'): Promise<Call> {
   const creds = auth === 'admin' ? { cookie: admin } : auth === 'user' ? { cookie: alice } : auth === 'agent' ? sim.creds : auth === 'director' ? directorCreds : {};
   const base = program === 'director' ? director.url : `https://127.0.0.1:${agentPort}`;
   const tls = program === 'director' ? { ca: director.caPem } : { ca: director.caPem, checkServerIdentity: () => undefined };
-  return call(`${base}${r.path}`, { method: r.method, headers: r.contentType ? { 'content-type': r.contentType } : {}, body: r.body as BodyInit | undefined, ...tls, ...creds });
+  return call(`${base}${request.path}`, {
+    method: request.method,
+    headers: request.contentType ? { 'content-type': request.contentType } : {},
+    body: request.body as BodyInit | undefined,
+    ...tls,
+    ...creds,
+  });
 }

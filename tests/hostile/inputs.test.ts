@@ -53,20 +53,27 @@ afterAll(async () => {
   cleanupTempDirs();
 });
 
-const safeDecode = (s: string) => {
+const safeDecode = (text: string) => {
   try {
-    return decodeURIComponent(s);
+    return decodeURIComponent(text);
   } catch {
-    return s;
+    return text;
   }
 };
 
 /** Sends one hostile request to the director with the credentials its route family needs. */
-function send(r: HostileRequest): Promise<Call> {
-  const auth = r.auth === 'admin' ? { cookie: admin } : r.auth === 'user' ? { cookie: alice } : r.auth === 'agent' ? sim.creds : {};
-  const headers: Record<string, string> = { ...r.headers };
-  if (r.contentType) headers['content-type'] = r.contentType;
-  return call(`${director.url}${r.path}`, { method: r.method, ca: director.caPem, headers, body: r.body as BodyInit | undefined, ...auth, ...(r.cookie !== undefined ? { cookie: r.cookie } : {}) });
+function send(request: HostileRequest): Promise<Call> {
+  const auth = request.auth === 'admin' ? { cookie: admin } : request.auth === 'user' ? { cookie: alice } : request.auth === 'agent' ? sim.creds : {};
+  const headers: Record<string, string> = { ...request.headers };
+  if (request.contentType) headers['content-type'] = request.contentType;
+  return call(`${director.url}${request.path}`, {
+    method: request.method,
+    ca: director.caPem,
+    headers,
+    body: request.body as BodyInit | undefined,
+    ...auth,
+    ...(request.cookie !== undefined ? { cookie: request.cookie } : {}),
+  });
 }
 
 describe('hostile input, director', () => {
@@ -85,14 +92,14 @@ describe('hostile input, director', () => {
       const override = route.path === '/v1/user/servers/{server}/config' ? { auth: 'admin' as const, params: { server: serverId } } : {};
       const battery = buildBattery(route.method, route.path, route.op, override);
       // A few requests at once: the director must cope with interleaved garbage too.
-      for (let i = 0; i < battery.length; i += 8) {
-        const slice = battery.slice(i, i + 8);
+      for (let start = 0; start < battery.length; start += 8) {
+        const slice = battery.slice(start, start + 8);
         const answers = await Promise.all(slice.map(send));
-        slice.forEach((req, k) => {
-          const key = `${route.method} ${route.path} ${answers[k]!.status} ${answers[k]!.json?.error?.code ?? ''}`;
+        slice.forEach((req, index) => {
+          const key = `${route.method} ${route.path} ${answers[index]!.status} ${answers[index]!.json?.error?.code ?? ''}`;
           codes.set(key, (codes.get(key) ?? 0) + 1);
           try {
-            expectInvariant(req, answers[k]!);
+            expectInvariant(req, answers[index]!);
           } catch (err) {
             failures.push((err as Error).message.split('\n').slice(0, 3).join(' '));
           }
@@ -111,20 +118,20 @@ describe('hostile input, director', () => {
 
   test('rejects: a Content-Length over the limit gets 413 before any body byte is sent', async () => {
     const doc = await call(`${director.url}/v1/openapi.json`, { ca: director.caPem });
-    const posts = Object.entries(doc.json.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+    const posts = Object.entries(doc.json.paths as Record<string, Record<string, unknown>>).flatMap(([template, ops]) =>
       Object.keys(ops)
-        .filter((m) => m !== 'get')
-        .map((m) => ({ m: m.toUpperCase(), p: p.replace(/\{\w+\}/g, 'x') })),
+        .filter((method) => method !== 'get')
+        .map((method) => ({ method: method.toUpperCase(), path: template.replace(/\{\w+\}/g, 'x') })),
     );
-    for (const { m, p } of posts) {
-      const r = await rawRequest(director.port, `${m} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nCookie: ${admin}\r\nContent-Length: 1000000000\r\n\r\n`, {
+    for (const { method, path } of posts) {
+      const response = await rawRequest(director.port, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nCookie: ${admin}\r\nContent-Length: 1000000000\r\n\r\n`, {
         ca: director.caPem,
         timeoutMs: 3000,
       });
-      expect([`${m} ${p}`, r.status]).toEqual([`${m} ${p}`, 413]);
-      const body = JSON.parse(r.body);
+      expect([`${method} ${path}`, response.status]).toEqual([`${method} ${path}`, 413]);
+      const body = JSON.parse(response.body);
       expect(body.error.code).toBe('PAYLOAD_TOO_LARGE');
-      expect(r.ms).toBeLessThan(2000);
+      expect(response.ms).toBeLessThan(2000);
     }
     await expectHealthy(director, 'after oversized declarations');
   }, 30_000);
@@ -132,27 +139,27 @@ describe('hostile input, director', () => {
   test('rejects: a chunked body is cut off at the limit, not read to the end', async () => {
     const chunk = (n: number) => `${n.toString(16)}\r\n${'x'.repeat(n)}\r\n`;
     const chunks = Array.from({ length: 64 }, () => chunk(8192));
-    const r = await rawRequest(director.port, 'POST /v1/agent/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', {
+    const response = await rawRequest(director.port, 'POST /v1/agent/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', {
       ca: director.caPem,
       chunks,
       gapMs: 15,
       timeoutMs: 5000,
     });
-    expect(r.status).toBe(413);
-    expect(JSON.parse(r.body).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body).error.code).toBe('PAYLOAD_TOO_LARGE');
     // 64 KiB limit: the answer comes after about 8 of the 64 chunks.
-    expect(r.chunksSent).toBeLessThan(32);
+    expect(response.chunksSent).toBeLessThan(32);
     await expectHealthy(director, 'after a chunked flood');
   }, 30_000);
 
   test('rejects: the 413 envelope carries a requestId like every other error', async () => {
-    const r = await call(`${director.url}/v1/user/login`, { method: 'POST', ca: director.caPem, body: 'x'.repeat(70_000) });
-    expectClientError(r, 'oversized login');
+    const response = await call(`${director.url}/v1/user/login`, { method: 'POST', ca: director.caPem, body: 'x'.repeat(70_000) });
+    expectClientError(response, 'oversized login');
   }, 30_000);
 
   test('rejects: an over-long request line gets the JSON envelope too', async () => {
-    const r = await call(`${director.url}/v1/user/connectiontoken?sessionId=${'x'.repeat(20_000)}`, { ca: director.caPem, cookie: alice });
-    expectClientError(r, 'over-long URL');
+    const response = await call(`${director.url}/v1/user/connectiontoken?sessionId=${'x'.repeat(20_000)}`, { ca: director.caPem, cookie: alice });
+    expectClientError(response, 'over-long URL');
   }, 30_000);
 
   test('rejects: raw traversal and odd request lines are answered in the envelope', async () => {
@@ -169,10 +176,10 @@ describe('hostile input, director', () => {
       ['GET', '//v1//user//servers'],
       ['GET', `/v1/user/sessions/${'a'.repeat(6000)}/connection`],
     ];
-    for (const [m, p] of cases) {
-      const r = await rawRequest(director.port, `${m} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${alice}\r\nContent-Length: 0\r\n\r\n`, { ca: director.caPem });
-      const asCall = { status: r.status, text: r.body, json: JSON.parse(r.body), headers: new Headers() };
-      expectClientError(asCall, `${m} ${p}`);
+    for (const [method, path] of cases) {
+      const response = await rawRequest(director.port, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${alice}\r\nContent-Length: 0\r\n\r\n`, { ca: director.caPem });
+      const asCall = { status: response.status, text: response.body, json: JSON.parse(response.body), headers: new Headers() };
+      expectClientError(asCall, `${method} ${path}`);
     }
     const hostHeader = await rawRequest(director.port, 'GET /v1/me HTTP/1.1\r\nHost: evil<script>:99999\r\nContent-Length: 0\r\n\r\n', { ca: director.caPem });
     expect(hostHeader.status).toBe(401);
@@ -243,8 +250,8 @@ describe('hostile input, agent API', () => {
       ['GET', '/v1/nope', undefined, undefined],
     ];
     for (const [method, path, body, ct] of requests) {
-      const r = await agentCall(method, path, { body: body as BodyInit | undefined, headers: ct ? { 'content-type': ct } : {} });
-      expectClientError(r, `agent ${method} ${path} ${typeof body === 'string' ? body.slice(0, 60) : ''}`);
+      const response = await agentCall(method, path, { body: body as BodyInit | undefined, headers: ct ? { 'content-type': ct } : {} });
+      expectClientError(response, `agent ${method} ${path} ${typeof body === 'string' ? body.slice(0, 60) : ''}`);
     }
     // GET routes ignore bodies and answer.
     for (const path of ['/v1/sessions', '/v1/stats', '/v1/health']) expect((await agentCall('GET', path)).status).toBe(200);
@@ -257,23 +264,23 @@ describe('hostile input, agent API', () => {
   }, 30_000);
 
   test('rejects: oversized bodies to the agent get 413 before they are read', async () => {
-    for (const p of ['/v1/sessions', '/v1/config']) {
-      const r = await rawRequest(agentPort, `POST ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n`, {
+    for (const path of ['/v1/sessions', '/v1/config']) {
+      const response = await rawRequest(agentPort, `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n`, {
         ca: director.caPem,
         cert: directorCreds.cert,
         key: directorCreds.key,
         timeoutMs: 3000,
         anyServerName: true,
       });
-      expect(r.status).toBe(413);
-      expect(JSON.parse(r.body).error.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(response.status).toBe(413);
+      expect(JSON.parse(response.body).error.code).toBe('PAYLOAD_TOO_LARGE');
     }
     expect((await agentCall('GET', '/v1/health')).status).toBe(200);
   }, 30_000);
 
   test('rejects: closing a session the host does not have is a 404, not a 502', async () => {
-    const r = await agentCall('DELETE', '/v1/sessions/no-such-session');
-    expectClientError(r, 'agent DELETE unknown session');
-    expect(r.json.error.code).toBe('SESSION_NOT_FOUND');
+    const response = await agentCall('DELETE', '/v1/sessions/no-such-session');
+    expectClientError(response, 'agent DELETE unknown session');
+    expect(response.json.error.code).toBe('SESSION_NOT_FOUND');
   }, 30_000);
 });

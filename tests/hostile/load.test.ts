@@ -41,19 +41,19 @@ class Recorder {
   readonly ms = new Map<Op, number[]>();
   readonly errors: string[] = [];
   async time(op: Op, fn: () => Promise<Call>, ok: (r: Call) => boolean = (r) => r.status === 200): Promise<Call | undefined> {
-    const t = performance.now();
-    let r: Call;
+    const started = performance.now();
+    let response: Call;
     try {
-      r = await fn();
+      response = await fn();
     } catch (err) {
       this.errors.push(`${op}: ${(err as Error).message}`);
       return undefined;
     }
     const list = this.ms.get(op) ?? [];
-    list.push(performance.now() - t);
+    list.push(performance.now() - started);
     this.ms.set(op, list);
-    if (!ok(r)) this.errors.push(`${op}: ${r.status} ${r.text.slice(0, 200)}`);
-    return r;
+    if (!ok(response)) this.errors.push(`${op}: ${response.status} ${response.text.slice(0, 200)}`);
+    return response;
   }
   p99(op: Op): number {
     return percentile(this.ms.get(op) ?? [], 99);
@@ -69,9 +69,9 @@ beforeAll(async () => {
     policy: { users: { admins: ['admin'], users: policyUsers, groups: {} }, pools: { pools: { real: { description: 'load pool', servers: REAL_AGENTS } } } },
   });
   for (const hostname of REAL_AGENTS) {
-    const a = await startAgent(director.url, { config: { hostname, update_interval: '1s', idle_timeout: 0 } });
-    admin = (await approveAgent(director, a)).adminCookie;
-    reals.push(a);
+    const agent = await startAgent(director.url, { config: { hostname, update_interval: '1s', idle_timeout: 0 } });
+    admin = (await approveAgent(director, agent)).adminCookie;
+    reals.push(agent);
   }
   fleet = await Promise.all(Array.from({ length: AGENTS }, (_, i) => SimAgent.create(`sim-${String(i).padStart(4, '0')}`)));
   await pool(fleet, 16, (a) => a.enrol(director, admin));
@@ -94,29 +94,29 @@ describe('load', () => {
     const userSession = new Map<string, { id: string; serverId: string; cookie: string }>();
 
     // Every agent reports once first: the director knows the whole fleet before anything is measured.
-    await pool(fleet, 16, async (a, i) => {
-      const r = await a.update(url, a.updateBody([simSession(i)]));
-      if (r.status !== 200) throw new Error(`first update ${a.hostname}: ${r.status} ${r.text}`);
+    await pool(fleet, 16, async (agent, index) => {
+      const response = await agent.update(url, agent.updateBody([simSession(index)]));
+      if (response.status !== 200) throw new Error(`first update ${agent.hostname}: ${response.status} ${response.text}`);
     });
 
     // --- Idle: the same request classes, one at a time, nothing else running. Measured before and
     // after the load; the larger is the baseline, so a neighbour's burst on a shared CI machine moves
     // the baseline too instead of failing the test.
     const measureIdle = async (idle: Recorder, who: string[], create: boolean) => {
-      for (let i = 0; i < Math.min(60, fleet.length); i++) await idle.time('update', () => fleet[i]!.update(url, fleet[i]!.updateBody([simSession(i)])));
-      for (const u of who) {
-        const r = await idle.time('login', () => call(`${url}/v1/user/login`, { method: 'POST', ca, json: { userID: u, password: passwords[u] } }));
-        const cookie = r!.headers.get('set-cookie')!.split(';')[0]!;
-        for (let k = 0; k < 6; k++) await idle.time('servers', () => call(`${url}/v1/user/servers`, { ca, cookie }));
+      for (let index = 0; index < Math.min(60, fleet.length); index++) await idle.time('update', () => fleet[index]!.update(url, fleet[index]!.updateBody([simSession(index)])));
+      for (const userName of who) {
+        const response = await idle.time('login', () => call(`${url}/v1/user/login`, { method: 'POST', ca, json: { userID: userName, password: passwords[userName] } }));
+        const cookie = response!.headers.get('set-cookie')!.split(';')[0]!;
+        for (let index = 0; index < 6; index++) await idle.time('servers', () => call(`${url}/v1/user/servers`, { ca, cookie }));
         if (create) {
-          const s = await idle.time('create', () => call(`${url}/v1/user/sessions`, { method: 'POST', ca, cookie, json: { poolId: 'real', sessionType: 'virtual' } }));
-          userSession.set(u, { id: s!.json.session.id, serverId: s!.json.session.serverId, cookie });
+          const response = await idle.time('create', () => call(`${url}/v1/user/sessions`, { method: 'POST', ca, cookie, json: { poolId: 'real', sessionType: 'virtual' } }));
+          userSession.set(userName, { id: response!.json.session.id, serverId: response!.json.session.serverId, cookie });
         }
-        for (let k = 0; k < 4; k++) {
-          const t = await idle.time('token', () => call(`${url}/v1/user/connectiontoken?sessionId=${userSession.get(u)!.id}`, { ca, cookie }));
+        for (let index = 0; index < 4; index++) {
+          const response = await idle.time('token', () => call(`${url}/v1/user/connectiontoken?sessionId=${userSession.get(userName)!.id}`, { ca, cookie }));
           await idle.time(
             'verify',
-            () => call(`${url}/v1/user/authtokenverify`, { method: 'POST', ca, body: new URLSearchParams({ sessionId: userSession.get(u)!.id, authenticationToken: t!.json.token }) }),
+            () => call(`${url}/v1/user/authtokenverify`, { method: 'POST', ca, body: new URLSearchParams({ sessionId: userSession.get(userName)!.id, authenticationToken: response!.json.token }) }),
             (r) => r.text.startsWith('<auth result="yes"'),
           );
         }
@@ -138,10 +138,10 @@ describe('load', () => {
       lags.push(now - lastTick - 10);
       lastTick = now;
     }, 10);
-    const agentLoops = fleet.map(async (a, i) => {
+    const agentLoops = fleet.map(async (agent, index) => {
       await Bun.sleep(rnd() * UPDATE_MS);
       while (Date.now() < end) {
-        await load.time('update', () => a.update(url, a.updateBody([simSession(i)])));
+        await load.time('update', () => agent.update(url, agent.updateBody([simSession(index)])));
         await Bun.sleep(Math.min(UPDATE_MS * (0.9 + rnd() * 0.2), Math.max(0, end - Date.now())));
       }
     });
@@ -152,50 +152,50 @@ describe('load', () => {
         await Bun.sleep(3000);
         // What must be listed is fixed before asking, so a session created meanwhile is not "missing".
         const expected = [...fleet.map((_, i) => simSession(i).id), ...[...userSession.values()].map((x) => x.id)];
-        const r = await call(`${url}/v1/sessions`, { ca, cookie: admin });
-        if (r.status !== 200) {
-          load.errors.push(`sessions list: ${r.status}`);
+        const response = await call(`${url}/v1/sessions`, { ca, cookie: admin });
+        if (response.status !== 200) {
+          load.errors.push(`sessions list: ${response.status}`);
           continue;
         }
-        const ids = new Set((r.json.sessions as { id: string }[]).map((x) => x.id));
+        const ids = new Set((response.json.sessions as { id: string }[]).map((x) => x.id));
         const missing = expected.filter((id) => !ids.has(id));
         if (missing.length) load.errors.push(`sessions missing at ${Math.round(end - Date.now())} ms before the end: ${missing.slice(0, 5).join(' ')} (${missing.length})`);
       }
     })();
     // Users arrive over the first 80 % of the run, not all in the same second.
-    const userLoops = users.map(async (u) => {
+    const userLoops = users.map(async (userName) => {
       await Bun.sleep(rnd() * SECONDS * 800);
-      let cookie = userSession.get(u)?.cookie;
+      let cookie = userSession.get(userName)?.cookie;
       if (!cookie) {
-        const r = await load.time('login', () => call(`${url}/v1/user/login`, { method: 'POST', ca, json: { userID: u, password: passwords[u] } }));
-        cookie = r?.headers.get('set-cookie')?.split(';')[0];
+        const response = await load.time('login', () => call(`${url}/v1/user/login`, { method: 'POST', ca, json: { userID: userName, password: passwords[userName] } }));
+        cookie = response?.headers.get('set-cookie')?.split(';')[0];
         if (!cookie) return;
       }
-      const s = await load.time('create', () => call(`${url}/v1/user/sessions`, { method: 'POST', ca, cookie, json: { poolId: 'real', sessionType: 'virtual' } }));
-      if (s?.status !== 200) return;
-      const mine = { id: s.json.session.id as string, serverId: s.json.session.serverId as string, cookie };
-      const known = userSession.get(u);
-      if (known && known.id !== mine.id) load.errors.push(`${u}: reconnect gave ${mine.id}, not ${known.id}`);
-      userSession.set(u, mine);
+      const response = await load.time('create', () => call(`${url}/v1/user/sessions`, { method: 'POST', ca, cookie, json: { poolId: 'real', sessionType: 'virtual' } }));
+      if (response?.status !== 200) return;
+      const mine = { id: response.json.session.id as string, serverId: response.json.session.serverId as string, cookie };
+      const known = userSession.get(userName);
+      if (known && known.id !== mine.id) load.errors.push(`${userName}: reconnect gave ${mine.id}, not ${known.id}`);
+      userSession.set(userName, mine);
       while (Date.now() < end) {
         await Bun.sleep(Math.min(300 + rnd() * 400, Math.max(0, end - Date.now())));
         if (Date.now() >= end) break;
         const pick = rnd();
         if (pick < 0.45) await load.time('servers', () => call(`${url}/v1/user/servers`, { ca, cookie }));
         else if (pick < 0.8) {
-          const t = await load.time('token', () => call(`${url}/v1/user/connectiontoken?sessionId=${mine.id}&serverId=${mine.serverId}`, { ca, cookie }));
-          if (t?.status === 200)
+          const response = await load.time('token', () => call(`${url}/v1/user/connectiontoken?sessionId=${mine.id}&serverId=${mine.serverId}`, { ca, cookie }));
+          if (response?.status === 200)
             await load.time(
               'verify',
-              () => call(`${url}/v1/user/authtokenverify`, { method: 'POST', ca, body: new URLSearchParams({ sessionId: mine.id, authenticationToken: t.json.token }) }),
+              () => call(`${url}/v1/user/authtokenverify`, { method: 'POST', ca, body: new URLSearchParams({ sessionId: mine.id, authenticationToken: response.json.token }) }),
               (r) => r.text.startsWith('<auth result="yes"'),
             );
         } else if (pick < 0.9) {
           const again = await load.time('create', () => call(`${url}/v1/user/sessions`, { method: 'POST', ca, cookie, json: { poolId: 'real', sessionType: 'virtual' } }));
-          if (again?.status === 200 && (again.json.session.id !== mine.id || !again.json.reconnected)) load.errors.push(`${u}: second start did not reconnect to ${mine.id}`);
+          if (again?.status === 200 && (again.json.session.id !== mine.id || !again.json.reconnected)) load.errors.push(`${userName}: second start did not reconnect to ${mine.id}`);
         } else {
-          const r = await load.time('login', () => call(`${url}/v1/user/login`, { method: 'POST', ca, json: { userID: u, password: passwords[u] } }));
-          cookie = r?.headers.get('set-cookie')?.split(';')[0] ?? cookie;
+          const response = await load.time('login', () => call(`${url}/v1/user/login`, { method: 'POST', ca, json: { userID: userName, password: passwords[userName] } }));
+          cookie = response?.headers.get('set-cookie')?.split(';')[0] ?? cookie;
         }
       }
     });
@@ -227,8 +227,8 @@ describe('load', () => {
     // No lost session: every user's and every agent's session is listed, on the right server.
     const listed = await eventually(
       async () => {
-        const r = await call(`${url}/v1/sessions`, { ca, cookie: admin });
-        const byId = new Map((r.json.sessions as { id: string; serverId: string; owner: string }[]).map((s) => [s.id, s]));
+        const response = await call(`${url}/v1/sessions`, { ca, cookie: admin });
+        const byId = new Map((response.json.sessions as { id: string; serverId: string; owner: string }[]).map((s) => [s.id, s]));
         return [...userSession.values()].every((s) => byId.get(s.id)?.serverId === s.serverId) ? byId : undefined;
       },
       5000,
@@ -244,9 +244,9 @@ describe('load', () => {
     // seconds fails the test, and the figures are printed for whoever looks.
     const quiet = foreignCores <= FOREIGN_CPU_LIMIT;
     if (!quiet) console.warn(`load: other processes used ${foreignCores.toFixed(2)} cores during the run; p99 compared with a 5 s ceiling only: ${JSON.stringify(report)}`);
-    for (const r of report) {
-      const budget = quiet ? 3 * Math.max(r.idleP99, NOISE_FLOOR_MS) : 5000;
-      expect({ op: r.op, withinBudget: r.loadP99 <= budget }, `${JSON.stringify(r)} budget ${budget} ms`).toEqual({ op: r.op, withinBudget: true });
+    for (const row of report) {
+      const budget = quiet ? 3 * Math.max(row.idleP99, NOISE_FLOOR_MS) : 5000;
+      expect({ op: row.op, withinBudget: row.loadP99 <= budget }, `${JSON.stringify(row)} budget ${budget} ms`).toEqual({ op: row.op, withinBudget: true });
     }
 
     await expectHealthy(director, 'after load');

@@ -30,9 +30,9 @@ const agentConfig = { hostname: 'ws-outage', update_interval: '300ms', renew_int
 
 const startOnFixedPort = () => startDirector({ dir, config: { director_port: port, token_key: TOKEN_KEY } });
 const logTime = (line: Record<string, any>) => Date.parse(line.time);
-const parse = (l: string) => {
+const parse = (line: string) => {
   try {
-    return JSON.parse(l) as Record<string, any>;
+    return JSON.parse(line) as Record<string, any>;
   } catch {
     return undefined;
   }
@@ -44,8 +44,8 @@ beforeAll(async () => {
   director = await startOnFixedPort();
   agent = await startAgent(director.url, { config: agentConfig });
   ({ guid, serverId, adminCookie: admin } = await approveAgent(director, agent));
-  const s = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: admin, json: { serverId, userId: 'alice', sessionType: 'virtual', sessionId: 'survivor' } });
-  if (s.status !== 200) throw new Error(`session: ${s.status} ${s.text}`);
+  const response = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: admin, json: { serverId, userId: 'alice', sessionType: 'virtual', sessionId: 'survivor' } });
+  if (response.status !== 200) throw new Error(`session: ${response.status} ${response.text}`);
   // Wait until an update confirms it, so the director's view comes from the agent.
   await eventually(
     async () => (await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin })).json.sessions.some((x: { id: string }) => x.id === 'survivor'),
@@ -76,7 +76,7 @@ describe('director down for a while', () => {
     expect(failures.length).toBeGreaterThanOrEqual(3);
     expect(failures.length).toBeLessThan(8);
     const gaps = failures.slice(1).map((l, i) => logTime(l!) - logTime(failures[i]!));
-    for (let i = 1; i < gaps.length; i++) expect(gaps[i]!, `gaps ${gaps.join(', ')}`).toBeGreaterThan(gaps[i - 1]! * 1.4);
+    for (let index = 1; index < gaps.length; index++) expect(gaps[index]!, `gaps ${gaps.join(', ')}`).toBeGreaterThan(gaps[index - 1]! * 1.4);
     expect(failures.map((l) => l!.failures)).toEqual(failures.map((_, i) => i + 1));
 
     // Sessions untouched on the host; the agent's own API still answers the director's certificate.
@@ -122,8 +122,8 @@ describe('certificate expired while the director was away', () => {
       15_000,
       'returning agent pending',
     );
-    const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin });
-    expect(r.status).toBe(200);
+    const response = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin });
+    expect(response.status).toBe(200);
   }
 
   async function expectFreshCertificate(before: string): Promise<void> {

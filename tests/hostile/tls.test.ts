@@ -20,8 +20,8 @@ let agent: AgentHandle;
 let admin: string;
 let ca: Signer;
 let stranger: Signer;
-let a: SimAgent;
-let b: SimAgent;
+let agentA: SimAgent;
+let agentB: SimAgent;
 let revoked: SimAgent;
 let agentPort: number;
 let directorCreds: { cert: string; key: string; ca: string };
@@ -32,10 +32,10 @@ beforeAll(async () => {
   agent = await startAgent(director.url, { config: { hostname: 'ws-tls', idle_timeout: 0 } });
   admin = (await approveAgent(director, agent)).adminCookie;
   agentPort = await agent.port();
-  [a, b, revoked] = await Promise.all([SimAgent.create('sim-a'), SimAgent.create('sim-b'), SimAgent.create('sim-revoked')]);
-  for (const s of [a, b, revoked]) await s.enrol(director, admin);
-  const r = await call(`${director.url}/v1/admin/agents/${revoked.guid}/revoke`, { method: 'POST', ca: director.caPem, cookie: admin });
-  if (r.status !== 200) throw new Error(`revoke: ${r.text}`);
+  [agentA, agentB, revoked] = await Promise.all([SimAgent.create('sim-a'), SimAgent.create('sim-b'), SimAgent.create('sim-revoked')]);
+  for (const agent of [agentA, agentB, revoked]) await agent.enrol(director, admin);
+  const response = await call(`${director.url}/v1/admin/agents/${revoked.guid}/revoke`, { method: 'POST', ca: director.caPem, cookie: admin });
+  if (response.status !== 200) throw new Error(`revoke: ${response.text}`);
   ca = await directorCaSigner(director.dataDir);
   stranger = await strangerCa();
   directorCreds = director.clientCredentials();
@@ -50,24 +50,24 @@ afterAll(async () => {
 const agentRow = async (guid: string) => (await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: admin })).json.agents.find((x: { guid: string }) => x.guid === guid);
 
 /** The update and renew routes with these credentials; both must refuse with `status` and `code`. */
-async function expectRefused(creds: { cert?: string; key?: string }, status: number, code: string, what: string, sim: SimAgent = b): Promise<void> {
+async function expectRefused(creds: { cert?: string; key?: string }, status: number, code: string, what: string, sim: SimAgent = agentB): Promise<void> {
   const tls = { ca: director.caPem, ...creds };
   const update = await call(`${director.url}/v1/agent/update`, { method: 'POST', ...tls, json: sim.updateBody([]) });
   const renew = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...tls, json: { csr: await sim.csr() } });
-  for (const [route, r] of [
+  for (const [route, response] of [
     ['update', update],
     ['renew', renew],
   ] as [string, Call][]) {
-    expectClientError(r, `${what} (${route})`);
-    expect([what, route, r.status, r.json.error.code]).toEqual([what, route, status, code]);
+    expectClientError(response, `${what} (${route})`);
+    expect([what, route, response.status, response.json.error.code]).toEqual([what, route, status, code]);
   }
 }
 
 describe('director refuses agent certificates it must not trust', () => {
   test("ok: the control case: b's own certificate updates and renews", async () => {
-    expect((await b.update(director.url)).status).toBe(200);
-    const r = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...b.creds, json: { csr: await b.csr() } });
-    expect(r.status).toBe(200);
+    expect((await agentB.update(director.url)).status).toBe(200);
+    const response = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...agentB.creds, json: { csr: await agentB.csr() } });
+    expect(response.status).toBe(200);
   }, 30_000);
 
   test('rejects: no client certificate', async () => {
@@ -75,23 +75,23 @@ describe('director refuses agent certificates it must not trust', () => {
   }, 30_000);
 
   test('rejects: an expired certificate for a registered agent and key, from the right CA', async () => {
-    const cert = await ca.sign({ cn: agentCn(b.guid), publicKey: b.keys.publicKey, notBefore: new Date(Date.now() - 15 * DAY), notAfter: new Date(Date.now() - DAY) });
-    await expectRefused({ cert, key: b.keyPem }, 401, 'CLIENT_CERT_UNTRUSTED', 'expired');
+    const cert = await ca.sign({ cn: agentCn(agentB.guid), publicKey: agentB.keys.publicKey, notBefore: new Date(Date.now() - 15 * DAY), notAfter: new Date(Date.now() - DAY) });
+    await expectRefused({ cert, key: agentB.keyPem }, 401, 'CLIENT_CERT_UNTRUSTED', 'expired');
   }, 30_000);
 
   test('rejects: a certificate that is not valid yet', async () => {
-    const cert = await ca.sign({ cn: agentCn(b.guid), publicKey: b.keys.publicKey, notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 14 * DAY) });
-    await expectRefused({ cert, key: b.keyPem }, 401, 'CLIENT_CERT_UNTRUSTED', 'not yet valid');
+    const cert = await ca.sign({ cn: agentCn(agentB.guid), publicKey: agentB.keys.publicKey, notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 14 * DAY) });
+    await expectRefused({ cert, key: agentB.keyPem }, 401, 'CLIENT_CERT_UNTRUSTED', 'not yet valid');
   }, 30_000);
 
   test('rejects: the right name and key, signed by another CA (same CA name)', async () => {
-    const cert = await stranger.sign({ cn: agentCn(b.guid), publicKey: b.keys.publicKey });
-    await expectRefused({ cert, key: b.keyPem }, 401, 'CLIENT_CERT_UNTRUSTED', 'another CA');
+    const cert = await stranger.sign({ cn: agentCn(agentB.guid), publicKey: agentB.keys.publicKey });
+    await expectRefused({ cert, key: agentB.keyPem }, 401, 'CLIENT_CERT_UNTRUSTED', 'another CA');
   }, 30_000);
 
   test('rejects: a certificate only for servers (no clientAuth) from the right CA', async () => {
-    const cert = await ca.sign({ cn: agentCn(b.guid), publicKey: b.keys.publicKey, eku: ['serverAuth'] });
-    await expectRefused({ cert, key: b.keyPem }, 401, 'CLIENT_CERT_UNTRUSTED', 'serverAuth only');
+    const cert = await ca.sign({ cn: agentCn(agentB.guid), publicKey: agentB.keys.publicKey, eku: ['serverAuth'] });
+    await expectRefused({ cert, key: agentB.keyPem }, 401, 'CLIENT_CERT_UNTRUSTED', 'serverAuth only');
   }, 30_000);
 
   test("rejects: a revoked agent's still-unexpired certificate", async () => {
@@ -106,7 +106,7 @@ describe('director refuses agent certificates it must not trust', () => {
 
   test("rejects: b's name on another key, even signed by the right CA", async () => {
     const other = await newKey();
-    const cert = await ca.sign({ cn: agentCn(b.guid), publicKey: other.keys.publicKey });
+    const cert = await ca.sign({ cn: agentCn(agentB.guid), publicKey: other.keys.publicKey });
     await expectRefused({ cert, key: other.pem }, 403, 'AGENT_KEY_MISMATCH', 'other key');
   }, 30_000);
 
@@ -115,23 +115,23 @@ describe('director refuses agent certificates it must not trust', () => {
   }, 30_000);
 
   test('rejects: agent a renewing for agent b (CSR names b) gets nothing; both rows unchanged', async () => {
-    const before = [await agentRow(a.guid), await agentRow(b.guid)];
-    const withAKey = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...a.creds, json: { csr: await a.csr(agentCn(b.guid)) } });
+    const before = [await agentRow(agentA.guid), await agentRow(agentB.guid)];
+    const withAKey = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...agentA.creds, json: { csr: await agentA.csr(agentCn(agentB.guid)) } });
     expectClientError(withAKey, "a renews for b with a's key");
     expect(withAKey.json.error.code).toBe('CSR_CN_MISMATCH');
     // Even holding b's key (stolen), a's mTLS identity cannot renew b.
-    const withBKey = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...a.creds, json: { csr: await b.csr() } });
+    const withBKey = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...agentA.creds, json: { csr: await agentB.csr() } });
     expectClientError(withBKey, "a renews for b with b's key");
     expect(withBKey.json.error.code).toBe('CSR_CN_MISMATCH');
     // And a's name on b's key (a's identity, foreign key) keeps a's registered key.
-    const swapKey = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...a.creds, json: { csr: await a.csr(agentCn(a.guid), b.keys) } });
+    const swapKey = await call(`${director.url}/v1/agent/renew`, { method: 'POST', ...agentA.creds, json: { csr: await agentA.csr(agentCn(agentA.guid), agentB.keys) } });
     expect([swapKey.status, swapKey.json.error.code]).toEqual([403, 'AGENT_KEY_MISMATCH']);
-    expect([await agentRow(a.guid), await agentRow(b.guid)].map(({ lastSeen: _l, ...r }) => r)).toEqual(before.map(({ lastSeen: _l, ...r }) => r));
+    expect([await agentRow(agentA.guid), await agentRow(agentB.guid)].map(({ lastSeen: _l, ...r }) => r)).toEqual(before.map(({ lastSeen: _l, ...r }) => r));
   }, 30_000);
 
   test('ok: after all that the director still serves and b still works', async () => {
     await expectHealthy(director, 'after TLS refusals');
-    expect((await b.update(director.url)).status).toBe(200);
+    expect((await agentB.update(director.url)).status).toBe(200);
   }, 30_000);
 });
 
@@ -145,42 +145,42 @@ describe('agent refuses callers that are not its director', () => {
   }, 30_000);
 
   test('rejects: no certificate, on every director-only route', async () => {
-    for (const [m, p] of [
+    for (const [method, path] of [
       ['GET', '/v1/sessions'],
       ['POST', '/v1/sessions'],
       ['DELETE', '/v1/sessions/x'],
       ['POST', '/v1/config'],
       ['GET', '/v1/stats'],
     ] as const) {
-      const r = await agentCall({}, m, p, m === 'POST' ? {} : undefined);
-      expectClientError(r, `agent ${m} ${p} without certificate`);
-      expect([p, r.status, r.json.error.code]).toEqual([p, 401, 'CLIENT_CERT_REQUIRED']);
+      const response = await agentCall({}, method, path, method === 'POST' ? {} : undefined);
+      expectClientError(response, `agent ${method} ${path} without certificate`);
+      expect([path, response.status, response.json.error.code]).toEqual([path, 401, 'CLIENT_CERT_REQUIRED']);
     }
   }, 30_000);
 
   test('rejects: a look-alike dcvix-director certificate from another CA', async () => {
-    const k = await newKey('P-256');
-    const r = await agentCall({ cert: await stranger.sign({ cn: DIRECTOR_CN, publicKey: k.keys.publicKey }), key: k.pem }, 'POST', '/v1/sessions', {
+    const ecKey = await newKey('P-256');
+    const response = await agentCall({ cert: await stranger.sign({ cn: DIRECTOR_CN, publicKey: ecKey.keys.publicKey }), key: ecKey.pem }, 'POST', '/v1/sessions', {
       userId: 'alice',
       sessionType: 'virtual',
       sessionId: 'evil-1',
     });
-    expectClientError(r, 'foreign director cert');
-    expect([r.status, r.json.error.code]).toEqual([401, 'CLIENT_CERT_UNTRUSTED']);
+    expectClientError(response, 'foreign director cert');
+    expect([response.status, response.json.error.code]).toEqual([401, 'CLIENT_CERT_UNTRUSTED']);
   }, 30_000);
 
   test("rejects: the director's name and key in an expired certificate from the right CA", async () => {
     const keys = await keyPairFromPem(directorCreds.key, 'P-256');
     const cert = await ca.sign({ cn: DIRECTOR_CN, publicKey: keys.publicKey, notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) });
-    const r = await agentCall({ cert, key: directorCreds.key });
-    expect([r.status, r.json.error.code]).toEqual([401, 'CLIENT_CERT_UNTRUSTED']);
+    const response = await agentCall({ cert, key: directorCreds.key });
+    expect([response.status, response.json.error.code]).toEqual([401, 'CLIENT_CERT_UNTRUSTED']);
   }, 30_000);
 
   test("rejects: another agent's valid certificate is not the director", async () => {
-    expect(parseCertPem(a.certPem).subjectCn).toBe(agentCn(a.guid));
-    const r = await agentCall({ cert: a.certPem, key: a.keyPem }, 'POST', '/v1/sessions', { userId: 'alice', sessionType: 'virtual', sessionId: 'evil-2' });
-    expectClientError(r, 'agent cert at agent');
-    expect([r.status, r.json.error.code]).toEqual([403, 'NOT_DIRECTOR']);
+    expect(parseCertPem(agentA.certPem).subjectCn).toBe(agentCn(agentA.guid));
+    const response = await agentCall({ cert: agentA.certPem, key: agentA.keyPem }, 'POST', '/v1/sessions', { userId: 'alice', sessionType: 'virtual', sessionId: 'evil-2' });
+    expectClientError(response, 'agent cert at agent');
+    expect([response.status, response.json.error.code]).toEqual([403, 'NOT_DIRECTOR']);
     // And the agent's own certificate, presented back to it, is no better.
     const self = { cert: readFileSync(join(agent.dataDir, 'agent.crt'), 'utf8'), key: readFileSync(join(agent.dataDir, 'agent.key'), 'utf8') };
     const own = await agentCall(self);

@@ -29,23 +29,27 @@ let earlyToken: { token: string; fetchedAt: number };
 const forge = (key: string, clock = systemClock) => new TokenService({ key: new Uint8Array(Buffer.from(key, 'hex')), clock });
 const cookieOf = (token: string) => `dcvix_session=${token}`;
 
-async function verify(d: DirectorHandle, sid: string, token: string): Promise<string> {
-  const r = await call(`${d.url}/v1/user/authtokenverify`, { method: 'POST', ca: d.caPem, body: new URLSearchParams({ sessionId: sid, authenticationToken: token, clientAddress: '192.0.2.7' }) });
-  expect(r.status).toBe(200);
-  expect(r.headers.get('content-type')).toContain('text/xml');
-  return r.text;
+async function verify(director: DirectorHandle, sid: string, token: string): Promise<string> {
+  const response = await call(`${director.url}/v1/user/authtokenverify`, {
+    method: 'POST',
+    ca: director.caPem,
+    body: new URLSearchParams({ sessionId: sid, authenticationToken: token, clientAddress: '192.0.2.7' }),
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/xml');
+  return response.text;
 }
 const YES = '<auth result="yes"><username>alice</username></auth>';
 const expectNo = (xml: string, what: string) => expect(`${what}: ${xml}`).toStartWith(`${what}: <auth result="no"`);
 
-async function me(d: DirectorHandle, init: { cookie?: string; headers?: Record<string, string> }) {
-  return call(`${d.url}/v1/me`, { ca: d.caPem, ...init });
+async function me(director: DirectorHandle, init: { cookie?: string; headers?: Record<string, string> }) {
+  return call(`${director.url}/v1/me`, { ca: director.caPem, ...init });
 }
 
 async function freshConnectionToken(): Promise<string> {
-  const r = await call(`${d1.url}/v1/user/connectiontoken?sessionId=${sessionId}&serverId=${serverId}`, { ca: d1.caPem, cookie: alice });
-  if (r.status !== 200) throw new Error(`connection token: ${r.status} ${r.text}`);
-  return r.json.token;
+  const response = await call(`${d1.url}/v1/user/connectiontoken?sessionId=${sessionId}&serverId=${serverId}`, { ca: d1.caPem, cookie: alice });
+  if (response.status !== 200) throw new Error(`connection token: ${response.status} ${response.text}`);
+  return response.json.token;
 }
 
 beforeAll(async () => {
@@ -54,9 +58,9 @@ beforeAll(async () => {
   ({ serverId } = await approveAgent(d1, agent));
   alice = await login(d1.url, d1.caPem, 'alice', TEST_USERS.alice!);
   aliceToken = alice.slice('dcvix_session='.length);
-  const s = await call(`${d1.url}/v1/user/sessions`, { method: 'POST', ca: d1.caPem, cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual' } });
-  if (s.status !== 200) throw new Error(`session: ${s.status} ${s.text}`);
-  sessionId = s.json.session.id;
+  const response = await call(`${d1.url}/v1/user/sessions`, { method: 'POST', ca: d1.caPem, cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual' } });
+  if (response.status !== 200) throw new Error(`session: ${response.status} ${response.text}`);
+  sessionId = response.json.session.id;
   earlyToken = { token: await freshConnectionToken(), fetchedAt: Date.now() };
 }, 60_000);
 
@@ -88,11 +92,11 @@ describe('session tokens', () => {
       aliceToken.toUpperCase(),
       '',
     ];
-    for (const t of variants) {
-      for (const init of [{ cookie: cookieOf(t) }, { headers: { authorization: `Bearer ${t}` } }]) {
-        const r = await me(d1, init);
-        expectClientError(r, `tampered ${t.slice(0, 30)}`);
-        expect(r.status).toBe(401);
+    for (const variant of variants) {
+      for (const init of [{ cookie: cookieOf(variant) }, { headers: { authorization: `Bearer ${variant}` } }]) {
+        const response = await me(d1, init);
+        expectClientError(response, `tampered ${variant.slice(0, 30)}`);
+        expect(response.status).toBe(401);
       }
     }
   }, 30_000);
@@ -100,9 +104,9 @@ describe('session tokens', () => {
   test('rejects: an expired session token minted with the right key', async () => {
     const past = new FakeClock(Date.now() - 3 * 3_600_000);
     const { token } = await forge(KEY_1, past).issueSession({ sub: 'admin', role: 'admin', ttlMs: 2 * 3_600_000 });
-    const r = await call(`${d1.url}/v1/admin/agents`, { ca: d1.caPem, cookie: cookieOf(token) });
-    expectClientError(r, 'expired admin token');
-    expect([r.status, r.json.error.code]).toEqual([401, 'SESSION_EXPIRED']);
+    const response = await call(`${d1.url}/v1/admin/agents`, { ca: d1.caPem, cookie: cookieOf(token) });
+    expectClientError(response, 'expired admin token');
+    expect([response.status, response.json.error.code]).toEqual([401, 'SESSION_EXPIRED']);
     // Control: the same forger with the present clock is accepted, so only expiry refused it.
     const fresh = await forge(KEY_1).issueSession({ sub: 'admin', role: 'admin', ttlMs: 60_000 });
     expect((await call(`${d1.url}/v1/admin/agents`, { ca: d1.caPem, cookie: cookieOf(fresh.token) })).status).toBe(200);
@@ -111,8 +115,8 @@ describe('session tokens', () => {
   test('rejects: a token not valid yet (issued in the future)', async () => {
     const future = new FakeClock(Date.now() + 3_600_000);
     const { token } = await forge(KEY_1, future).issueSession({ sub: 'alice', role: 'user', ttlMs: 3_600_000 });
-    const r = await me(d1, { cookie: cookieOf(token) });
-    expect(r.status).toBe(401);
+    const response = await me(d1, { cookie: cookieOf(token) });
+    expect(response.status).toBe(401);
   }, 30_000);
 
   test("rejects: another director's tokens (different token_key), both ways", async () => {
@@ -129,8 +133,8 @@ describe('session tokens', () => {
   test('rejects: a connection token used as a session token', async () => {
     const conn = await freshConnectionToken();
     for (const init of [{ cookie: cookieOf(conn) }, { headers: { authorization: `Bearer ${conn}` } }]) {
-      const r = await me(d1, init);
-      expect([r.status, r.json.error.code]).toEqual([401, 'UNAUTHENTICATED']);
+      const response = await me(d1, init);
+      expect([response.status, response.json.error.code]).toEqual([401, 'UNAUTHENTICATED']);
     }
     const asUser = await call(`${d1.url}/v1/user/sessions`, { method: 'POST', ca: d1.caPem, cookie: cookieOf(conn), json: { poolId: 'workstations' } });
     expect(asUser.status).toBe(401);
@@ -138,8 +142,8 @@ describe('session tokens', () => {
 
   test('rejects: a role claim changed by re-minting under another key cannot reach admin routes', async () => {
     const forged = await forge(KEY_2).issueSession({ sub: 'alice', role: 'admin', ttlMs: 60_000 });
-    const r = await call(`${d1.url}/v1/admin/agents`, { ca: d1.caPem, cookie: cookieOf(forged.token) });
-    expect(r.status).toBe(401);
+    const response = await call(`${d1.url}/v1/admin/agents`, { ca: d1.caPem, cookie: cookieOf(forged.token) });
+    expect(response.status).toBe(401);
   }, 30_000);
 });
 
@@ -160,10 +164,10 @@ describe('connection tokens at the DCV verifier', () => {
   }, 30_000);
 
   test('rejects: a token for another session, another server or another user', async () => {
-    const f = forge(KEY_1);
-    expectNo(await verify(d1, 'alice-00000000', (await f.issueConnection({ sub: 'alice', sessionId, serverId, ttlMs: 60_000 })).token), 'other session id');
-    expectNo(await verify(d1, sessionId, (await f.issueConnection({ sub: 'alice', sessionId, serverId: 'other-host', ttlMs: 60_000 })).token), 'other server');
-    expectNo(await verify(d1, sessionId, (await f.issueConnection({ sub: 'bob', sessionId, serverId, ttlMs: 60_000 })).token), 'other user');
+    const forger = forge(KEY_1);
+    expectNo(await verify(d1, 'alice-00000000', (await forger.issueConnection({ sub: 'alice', sessionId, serverId, ttlMs: 60_000 })).token), 'other session id');
+    expectNo(await verify(d1, sessionId, (await forger.issueConnection({ sub: 'alice', sessionId, serverId: 'other-host', ttlMs: 60_000 })).token), 'other server');
+    expectNo(await verify(d1, sessionId, (await forger.issueConnection({ sub: 'bob', sessionId, serverId, ttlMs: 60_000 })).token), 'other user');
   }, 30_000);
 
   test('rejects: an expired connection token (minted in the past)', async () => {
@@ -174,7 +178,7 @@ describe('connection tokens at the DCV verifier', () => {
 
   test('rejects: replay past the use limit (connection_token_max_uses = 3)', async () => {
     const conn = await freshConnectionToken();
-    for (let i = 0; i < 3; i++) expect(await verify(d1, sessionId, conn)).toBe(YES);
+    for (let use = 0; use < 3; use++) expect(await verify(d1, sessionId, conn)).toBe(YES);
     expectNo(await verify(d1, sessionId, conn), 'fourth use');
   }, 30_000);
 

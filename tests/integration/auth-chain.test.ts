@@ -93,7 +93,7 @@ describe.skipIf(missing.length > 0)('login chain from a TOML config: ldap, then 
 
   test('rejects: wrong LDAP password is final (RADIUS is not asked) and throttles', async () => {
     const { service } = build();
-    for (let i = 0; i < 3; i++) await expect(service.login(input({ password: 'wrong' }))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    for (let attempt = 0; attempt < 3; attempt++) await expect(service.login(input({ password: 'wrong' }))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     await expect(service.login(input({}))).rejects.toMatchObject({ status: 429 });
   });
 

@@ -37,8 +37,8 @@ describe('external command backend', () => {
   const read = (name: string) => Bun.file(join(dir, name)).text();
 
   test('ok: exit 0, groups from stdout, password only on stdin', async () => {
-    const r = await ext([script, '--user', '{user}']).authenticate({ username: 'alice', password: 'alice-pw', clientAddress: '192.0.2.1' });
-    expect(r).toEqual({ kind: 'ok', backend: 'external', username: 'alice', groups: ['engineers', 'admins'] });
+    const result = await ext([script, '--user', '{user}']).authenticate({ username: 'alice', password: 'alice-pw', clientAddress: '192.0.2.1' });
+    expect(result).toEqual({ kind: 'ok', backend: 'external', username: 'alice', groups: ['engineers', 'admins'] });
     expect(await read('argv.txt')).toBe('--user\nalice\n');
     const env = await read('env.txt');
     expect(env).toContain('DCVIX_USER=alice');
@@ -52,20 +52,20 @@ describe('external command backend', () => {
 
   test('rejects: other exit codes, with a reason that carries no output; the debug log has no password', async () => {
     const lines: string[] = [];
-    const a = createExternalAuthenticator(
+    const authenticator = createExternalAuthenticator(
       { command: [script], timeout: 5000 },
       createLogger({}, 'debug', (l) => lines.push(l)),
     );
-    const r = await a.authenticate({ username: 'weird', password: 'secret-pw' });
-    expect(r).toEqual({ kind: 'reject', backend: 'external', reason: 'exit code 3' });
+    const result = await authenticator.authenticate({ username: 'weird', password: 'secret-pw' });
+    expect(result).toEqual({ kind: 'reject', backend: 'external', reason: 'exit code 3' });
     expect(lines.join('\n')).toContain('stack trace with ***');
     expect(lines.join('\n')).not.toContain('secret-pw');
   });
 
   test('rejects: killed at the time limit', async () => {
-    const t = performance.now();
+    const started = performance.now();
     expect(await ext([script], 300).authenticate({ username: 'slow', password: 'x' })).toMatchObject({ kind: 'reject', reason: 'timed out after 300 ms' });
-    expect(performance.now() - t).toBeLessThan(1500);
+    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   test('rejects: a user name outside the strict charset never reaches argv', async () => {

@@ -72,31 +72,31 @@ describe.skipIf(missing.length > 0)('ldap backend against a real slapd', () => {
   });
 
   test('ok: StartTLS with the CA file', async () => {
-    const a = search({ start_tls: true, ca_file: slapd.caFile });
-    expect(await a.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'ok' });
-    expect(await a.health!()).toEqual({ ok: true });
+    const authenticator = search({ start_tls: true, ca_file: slapd.caFile });
+    expect(await authenticator.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'ok' });
+    expect(await authenticator.health!()).toEqual({ ok: true });
   });
 
   test('ok: ldaps:// with the CA file', async () => {
-    const a = search({ url: slapd.ldapsUrl, ca_file: slapd.caFile });
-    expect(await a.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'ok' });
+    const authenticator = search({ url: slapd.ldapsUrl, ca_file: slapd.caFile });
+    expect(await authenticator.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'ok' });
   });
 
   test('rejects: ldaps:// without trusting the self-signed CA', async () => {
-    const a = search({ url: slapd.ldapsUrl });
-    expect(await a.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'reject' });
-    expect((await a.health!()).ok).toBe(false);
+    const authenticator = search({ url: slapd.ldapsUrl });
+    expect(await authenticator.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'reject' });
+    expect((await authenticator.health!()).ok).toBe(false);
   });
 
   test('rejects: service account with a wrong password fails closed', async () => {
-    const a = search({ bind_password: 'wrong' });
-    expect(await a.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'reject' });
+    const authenticator = search({ bind_password: 'wrong' });
+    expect(await authenticator.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'reject' });
   });
 
   test('rejects: unreachable server within the connect timeout', async () => {
-    const a = search({ url: 'ldap://127.0.0.1:1', connect_timeout: '500ms' });
-    const t = performance.now();
-    expect(await a.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'reject' });
-    expect(performance.now() - t).toBeLessThan(3000);
+    const authenticator = search({ url: 'ldap://127.0.0.1:1', connect_timeout: '500ms' });
+    const started = performance.now();
+    expect(await authenticator.authenticate({ username: 'alice', password: 'alice-pw' })).toMatchObject({ kind: 'reject' });
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 });

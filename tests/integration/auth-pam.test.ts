@@ -19,15 +19,15 @@ describe.skipIf(!!unavailable)('pam backend with a real local user', () => {
   afterAll(() => fx?.cleanup());
 
   test('ok: right password, with the primary group', async () => {
-    const r = await pam.authenticate({ username: fx.user, password: fx.password });
-    expect(r).toMatchObject({ kind: 'ok', backend: 'pam', username: fx.user });
-    expect(r.kind === 'ok' && r.groups).toContain(fx.user);
+    const result = await pam.authenticate({ username: fx.user, password: fx.password });
+    expect(result).toMatchObject({ kind: 'ok', backend: 'pam', username: fx.user });
+    expect(result.kind === 'ok' && result.groups).toContain(fx.user);
   });
 
   test('rejects: wrong password, quickly (nodelay)', async () => {
-    const t = performance.now();
+    const started = performance.now();
     expect(await pam.authenticate({ username: fx.user, password: `${fx.password}x` })).toMatchObject({ kind: 'reject', backend: 'pam' });
-    expect(performance.now() - t).toBeLessThan(1500);
+    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   test('rejects: empty password and NUL bytes never reach PAM', async () => {
@@ -48,8 +48,8 @@ describe.skipIf(!!unavailable)('pam backend with a real local user', () => {
     // pam_exec puts its command in a session of its own, so that sleep outlives the kill by design.
     writeFileSync(join(fx.configDir, 'dcvix-hang'), 'auth required pam_exec.so quiet /bin/sleep 3\naccount required pam_unix.so\n');
     const slow = createPamAuthenticator({ service: 'dcvix-hang', config_dir: fx.configDir, account_check: true, timeout: 400 }, silentLogger);
-    const t = performance.now();
+    const started = performance.now();
     expect(await slow.authenticate({ username: fx.user, password: fx.password })).toMatchObject({ kind: 'reject', reason: 'timed out after 400 ms' });
-    expect(performance.now() - t).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

@@ -32,27 +32,27 @@ describe.skipIf(missing.length > 0)('radius backend against a real freeradius', 
   });
 
   test('ok: Access-Challenge, then the OTP with the State', async () => {
-    const a = radius();
-    const first = await a.authenticate({ username: 'carol', password: 'carol-pw' });
+    const authenticator = radius();
+    const first = await authenticator.authenticate({ username: 'carol', password: 'carol-pw' });
     expect(first).toEqual({ kind: 'challenge', backend: 'radius', expected: ['otp'], message: 'Enter OTP', state: Buffer.from('otp-step-2').toString('base64') });
     const state = first.kind === 'challenge' ? first.state : undefined;
-    expect(await a.authenticate({ username: 'carol', password: '', otp: '123456', challengeState: state })).toMatchObject({ kind: 'ok', username: 'carol' });
-    expect(await a.authenticate({ username: 'carol', password: '', otp: '654321', challengeState: state })).toMatchObject({ kind: 'reject' });
+    expect(await authenticator.authenticate({ username: 'carol', password: '', otp: '123456', challengeState: state })).toMatchObject({ kind: 'ok', username: 'carol' });
+    expect(await authenticator.authenticate({ username: 'carol', password: '', otp: '654321', challengeState: state })).toMatchObject({ kind: 'reject' });
   });
 
   test('rejects: a wrong shared secret times out after the retries, quickly', async () => {
-    const t = performance.now();
-    const r = await radius({ secret: 'not-the-secret', timeout: '150ms', retries: 1 }).authenticate({ username: 'alice', password: 'alice-pw' });
-    const ms = performance.now() - t;
-    expect(r).toMatchObject({ kind: 'reject', reason: 'no RADIUS server answered' });
+    const started = performance.now();
+    const result = await radius({ secret: 'not-the-secret', timeout: '150ms', retries: 1 }).authenticate({ username: 'alice', password: 'alice-pw' });
+    const ms = performance.now() - started;
+    expect(result).toMatchObject({ kind: 'reject', reason: 'no RADIUS server answered' });
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(ms).toBeLessThan(1500);
   });
 
   test('ok: a dead first server is skipped for the next one', async () => {
     const dead = await freeUdpPort();
-    const a = radius({ servers: [`127.0.0.1:${dead}`, `127.0.0.1:${fr.port}`], timeout: '100ms', retries: 0 });
-    expect(await a.authenticate({ username: 'bob', password: 'bob-pw' })).toMatchObject({ kind: 'ok' });
+    const authenticator = radius({ servers: [`127.0.0.1:${dead}`, `127.0.0.1:${fr.port}`], timeout: '100ms', retries: 0 });
+    expect(await authenticator.authenticate({ username: 'bob', password: 'bob-pw' })).toMatchObject({ kind: 'ok' });
   });
 
   test('rejects: a forged reply (not signed with the secret) is ignored', async () => {
@@ -67,8 +67,8 @@ describe.skipIf(missing.length > 0)('radius backend against a real freeradius', 
       fake.send(reply, rinfo.port, rinfo.address);
     });
     try {
-      const a = radius({ servers: [`127.0.0.1:${fake.address().port}`], timeout: '150ms', retries: 0 });
-      expect(await a.authenticate({ username: 'alice', password: 'anything' })).toMatchObject({ kind: 'reject', reason: 'no RADIUS server answered' });
+      const authenticator = radius({ servers: [`127.0.0.1:${fake.address().port}`], timeout: '150ms', retries: 0 });
+      expect(await authenticator.authenticate({ username: 'alice', password: 'anything' })).toMatchObject({ kind: 'reject', reason: 'no RADIUS server answered' });
     } finally {
       fake.close();
     }

@@ -23,12 +23,12 @@ const agentFile = (f: string) => join(agent.dataDir, f);
 /** The certificate a fresh TLS connection to the agent is served (serial, hex). */
 function servedSerial(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, ca: directorCreds.ca, cert: directorCreds.cert, key: directorCreds.key, checkServerIdentity: () => undefined }, () => {
-      const serial = s.getPeerCertificate().serialNumber;
-      s.end();
+    const socket = connect({ host: '127.0.0.1', port, ca: directorCreds.ca, cert: directorCreds.cert, key: directorCreds.key, checkServerIdentity: () => undefined }, () => {
+      const serial = socket.getPeerCertificate().serialNumber;
+      socket.end();
       resolve(serial.toLowerCase());
     });
-    s.on('error', reject);
+    socket.on('error', reject);
   });
 }
 
@@ -54,7 +54,7 @@ describe('enrolment', () => {
   test('ok: the agent registers and waits pending; admin login works with the documented curl example', async () => {
     const pendingLog = await agent.proc.waitForMsg('registration pending approval');
     const jar = join(director.dir, 'cookies.txt');
-    const r = await run([
+    const result = await run([
       'curl',
       '-s',
       '--cacert',
@@ -67,7 +67,7 @@ describe('enrolment', () => {
       '-d',
       `{"userID": "admin", "password": "${TEST_USERS.admin}"}`,
     ]);
-    expect(JSON.parse(r.stdout).role).toBe('admin');
+    expect(JSON.parse(result.stdout).role).toBe('admin');
     expect(readFileSync(jar, 'utf8')).toContain('dcvix_session');
     adminCookie = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
     const pending = await call(`${director.url}/v1/admin/agents?state=pending`, { ca: director.caPem, cookie: adminCookie });
@@ -82,18 +82,18 @@ describe('enrolment', () => {
 
   test('rejects: a non-admin cannot list or approve agents', async () => {
     const alice = await login(director.url, director.caPem, 'alice', TEST_USERS.alice!);
-    const r = await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: alice });
-    expect(r.status).toBe(403);
-    expect(r.json.error.code).toBe('NOT_ADMIN');
+    const response = await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: alice });
+    expect(response.status).toBe(403);
+    expect(response.json.error.code).toBe('NOT_ADMIN');
     const denied = await call(`${director.url}/v1/admin/login`, { method: 'POST', ca: director.caPem, json: { userID: 'alice', password: TEST_USERS.alice } });
     expect(denied.status).toBe(403);
     expect((await call(`${director.url}/v1/admin/agents`, { ca: director.caPem })).status).toBe(401);
   });
 
   test('ok: approval over HTTP lets the agent get its certificate and serve mTLS', async () => {
-    const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
-    expect(r.status).toBe(200);
-    expect(r.json.agent.state).toBe('registered');
+    const response = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
+    expect(response.status).toBe(200);
+    expect(response.json.agent.state).toBe('registered');
     const port = await agent.port();
     // The director checks an agent by its certificate's CN (dcvix-agent-{guid}), not by host name.
     const asDirector = { ...directorCreds, checkServerIdentity: (_h: string, c: { subject: { CN: string } }) => (c.subject.CN === `dcvix-agent-${guid}` ? undefined : new Error('not the agent')) };
@@ -154,7 +154,7 @@ describe('enrolment', () => {
       stats: { hostname: 'server.domain.com', free_memory: 54545088512, total_memory: 66996871168, cores: 8, cpu_usage: 1.16, load1: 0.11, load5: 0.13, load15: 0.15 },
       tags: ['tag1', 'tag2'],
     });
-    const r = await run([
+    const result = await run([
       'curl',
       '-s',
       '-w',
@@ -173,7 +173,7 @@ describe('enrolment', () => {
       body,
       `${director.url}/v1/agent/update`,
     ]);
-    expect(r.stdout.trim().split('\n').pop()).toBe('200');
+    expect(result.stdout.trim().split('\n').pop()).toBe('200');
   });
 
   test('ok: renewal on a shortened interval is served on the next connection without restart', async () => {
@@ -213,13 +213,13 @@ describe('enrolment', () => {
       ['{"guid": ', 400, 'INVALID_JSON'],
     ];
     for (const [body, status, code] of cases) {
-      const r = await call(`${director.url}/v1/agent/register`, {
+      const response = await call(`${director.url}/v1/agent/register`, {
         method: 'POST',
         ca: director.caPem,
         body: typeof body === 'string' ? body : JSON.stringify(body),
         headers: { 'content-type': 'application/json' },
       });
-      expect([r.status, r.json?.error?.code]).toEqual([status, code]);
+      expect([response.status, response.json?.error?.code]).toEqual([status, code]);
     }
     const huge = await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, body: 'x'.repeat(200_000) });
     expect([huge.status, huge.json.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
@@ -244,8 +244,12 @@ describe('enrolment', () => {
     const key = join(dir, 'k.key');
     await run(['openssl', 'genpkey', '-algorithm', 'ed25519', '-out', key]);
     await run(['openssl', 'req', '-new', '-key', key, '-subj', `/CN=dcvix-agent-${guid}`, '-outform', 'DER', '-out', join(dir, 'c.der')]);
-    const r = await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, json: { guid, hostname: 'evil', csr: readFileSync(join(dir, 'c.der')).toString('base64') } });
-    expect([r.status, r.json.error.code]).toEqual([409, 'AGENT_KEY_MISMATCH']);
+    const response = await call(`${director.url}/v1/agent/register`, {
+      method: 'POST',
+      ca: director.caPem,
+      json: { guid, hostname: 'evil', csr: readFileSync(join(dir, 'c.der')).toString('base64') },
+    });
+    expect([response.status, response.json.error.code]).toEqual([409, 'AGENT_KEY_MISMATCH']);
     const list = await call(`${director.url}/v1/admin/agents?state=registered`, { ca: director.caPem, cookie: adminCookie });
     const me = list.json.agents.find((a: { guid: string }) => a.guid === guid);
     expect(me.hostname).toBe('ws-enrol');
@@ -276,8 +280,8 @@ describe('enrolment', () => {
   });
 
   test('ok: revoke refuses the next mTLS request, registration and renewal at once', async () => {
-    const r = await call(`${director.url}/v1/admin/agents/${guid}/revoke`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
-    expect(r.json.agent.state).toBe('revoked');
+    const response = await call(`${director.url}/v1/admin/agents/${guid}/revoke`, { method: 'POST', ca: director.caPem, cookie: adminCookie });
+    expect(response.json.agent.state).toBe('revoked');
     // Its server leaves the live state at once: no session can be placed on it.
     const servers = await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: adminCookie });
     expect(servers.json.servers.find((s: { guid: string }) => s.guid === guid)).toBeUndefined();

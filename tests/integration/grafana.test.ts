@@ -8,9 +8,9 @@ import { repoRoot } from '../helpers/temp.ts';
 /** packaging/grafana: the alert rules pass promtool, the dashboard is valid JSON with a query on every panel. */
 describe('grafana packaging', () => {
   test('ok: promtool check rules passes on the alert rules', async () => {
-    const r = await run(['promtool', 'check', 'rules', join(repoRoot, 'packaging/grafana/dcvix-alerts.yml')], { allowFail: true });
-    expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 0, stderr: '' });
-    expect(r.stdout).toContain('SUCCESS: 7 rules found');
+    const result = await run(['promtool', 'check', 'rules', join(repoRoot, 'packaging/grafana/dcvix-alerts.yml')], { allowFail: true });
+    expect({ code: result.code, stderr: result.stderr.trim() }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('SUCCESS: 7 rules found');
     const rules = readFileSync(join(repoRoot, 'packaging/grafana/dcvix-alerts.yml'), 'utf8');
     for (const alert of ['DcvixDirectorDown', 'DcvixAgentCertificateExpiring', 'DcvixVerifierFailures', 'DcvixPlacementFailures', 'DcvixPlacementsFailing']) expect(rules).toContain(`alert: ${alert}`);
   });
@@ -19,7 +19,7 @@ describe('grafana packaging', () => {
     const dashboard = JSON.parse(readFileSync(join(repoRoot, 'packaging/grafana/dcvix-dashboard.json'), 'utf8'));
     const panels = dashboard.panels as { id: number; type: string; targets?: { expr: string }[] }[];
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
-    for (const p of panels.filter((p) => p.type !== 'row')) expect(p.targets!.every((t) => metricNamesIn(t.expr).length > 0)).toBe(true);
+    for (const panel of panels.filter((panel) => panel.type !== 'row')) expect(panel.targets!.every((t) => metricNamesIn(t.expr).length > 0)).toBe(true);
   });
 
   test('ok: metric names are read out of PromQL without functions, labels, ranges or grouping', () => {

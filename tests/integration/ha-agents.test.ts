@@ -14,8 +14,8 @@ import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
 
 const ADMIN_FROM = '127.0.0.5';
 let pg: Postgres;
-let a: DirectorHandle;
-let b: DirectorHandle;
+let directorA: DirectorHandle;
+let directorB: DirectorHandle;
 let lb: Haproxy;
 let caFile: string;
 let admin: string;
@@ -33,19 +33,19 @@ beforeAll(async () => {
   pg = await startPostgres();
   const config = { store_url: pg.urlWithoutPassword, token_key: '1f'.repeat(32), trusted_proxies: ['127.0.0.1/32'] };
   const env = { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '2e'.repeat(32) };
-  [a, b] = (await Promise.all([0, 1].map(() => startDirector({ config, env })))) as [DirectorHandle, DirectorHandle];
+  [directorA, directorB] = (await Promise.all([0, 1].map(() => startDirector({ config, env })))) as [DirectorHandle, DirectorHandle];
   caFile = join(tempDir('dcvix-lb-'), 'ca.pem');
-  writeFileSync(caFile, a.caPem);
-  lb = await startHaproxy({ directorPorts: [a.port, b.port], caFile });
+  writeFileSync(caFile, directorA.caPem);
+  lb = await startHaproxy({ directorPorts: [directorA.port, directorB.port], caFile });
   await lb.waitForStatus('director-a', 'UP');
   await lb.waitForStatus('director-b', 'UP');
-  admin = (await curlFrom(ADMIN_FROM, `https://127.0.0.1:${a.port}/v1/admin/login`, { caFile, json: { userID: 'admin', password: TEST_USERS.admin } })).cookie!;
-  for (let i = 0; i < 3; i++) agents.push(await startAgent(`https://127.0.0.1:${lb.port}`, { config: { hostname: `ha-ws${i}` } }));
+  admin = (await curlFrom(ADMIN_FROM, `https://127.0.0.1:${directorA.port}/v1/admin/login`, { caFile, json: { userID: 'admin', password: TEST_USERS.admin } })).cookie!;
+  for (let index = 0; index < 3; index++) agents.push(await startAgent(`https://127.0.0.1:${lb.port}`, { config: { hostname: `ha-ws${index}` } }));
 });
 afterAll(async () => {
   await Promise.all(agents.map((x) => x.stop()));
   await lb?.stop();
-  await Promise.all([a?.stop(), b?.stop()]);
+  await Promise.all([directorA?.stop(), directorB?.stop()]);
   await pg?.stop();
   cleanupTempDirs();
 });
@@ -53,51 +53,52 @@ afterAll(async () => {
 describe('agents behind HAProxy and two directors', () => {
   test('ok: agents enrol through HAProxy; approval on A lets them in on B at once', async () => {
     for (const agent of agents) await agent.proc.waitForMsg('registration pending approval', 30_000);
-    for (const agent of agents) expect((await on(a, `/v1/admin/agents/${guidOf(agent)}/approve`, { method: 'POST' })).status).toBe(200);
+    for (const agent of agents) expect((await on(directorA, `/v1/admin/agents/${guidOf(agent)}/approve`, { method: 'POST' })).status).toBe(200);
     for (const agent of agents) await agent.proc.waitForMsg('registered with the director', 30_000);
-    const onB = await on(b, '/v1/admin/agents?state=registered');
+    const onB = await on(directorB, '/v1/admin/agents?state=registered');
     expect(onB.json.agents.map((x: { guid: string }) => x.guid).sort()).toEqual(agents.map(guidOf).sort());
-    for (const agent of agents) expect((await asAgent(agent, b)).status).toBe(400);
+    for (const agent of agents) expect((await asAgent(agent, directorB)).status).toBe(400);
   });
 
   test("ok: a revocation on B is refused on A at the agent's next request", async () => {
     const agent = agents[0]!;
     // A has accepted (and cached) this agent's certificate.
-    expect((await asAgent(agent, a)).status).toBe(400);
-    expect((await on(b, `/v1/admin/agents/${guidOf(agent)}/revoke`, { method: 'POST' })).status).toBe(200);
+    expect((await asAgent(agent, directorA)).status).toBe(400);
+    expect((await on(directorB, `/v1/admin/agents/${guidOf(agent)}/revoke`, { method: 'POST' })).status).toBe(200);
     const refused = await eventually(
       async () => {
-        const r = await asAgent(agent, a);
-        return r.status === 403 && r;
+        const response = await asAgent(agent, directorA);
+        return response.status === 403 && response;
       },
       2000,
       'director A refusing the agent revoked on B',
     );
     expect(refused.json.error.code).toBe('AGENT_REVOKED');
-    expect((await asAgent(agents[1]!, a)).status).toBe(400);
+    expect((await asAgent(agents[1]!, directorA)).status).toBe(400);
   });
 
   test('ok: kill -9 of the director that served a user: the same cookie and connection token work through HAProxy', async () => {
     const withServers = async (d: DirectorHandle) => ((await on(d, '/v1/servers')).json?.servers ?? []).filter((x: { online: boolean }) => x.online).length;
     // Updates reach whichever director HAProxy picked: serve the user from one that knows servers.
-    const [x, survivor] = (await eventually(async () => ((await withServers(a)) > 0 ? [a, b] : (await withServers(b)) > 0 ? [b, a] : undefined), 10_000, 'a director with servers')) as [
-      DirectorHandle,
-      DirectorHandle,
-    ];
-    const alice = (await curlFrom(ADMIN_FROM, `https://127.0.0.1:${x.port}/v1/user/login`, { caFile, json: { userID: 'alice', password: TEST_USERS.alice } })).cookie!;
+    const [holder, survivor] = (await eventually(
+      async () => ((await withServers(directorA)) > 0 ? [directorA, directorB] : (await withServers(directorB)) > 0 ? [directorB, directorA] : undefined),
+      10_000,
+      'a director with servers',
+    )) as [DirectorHandle, DirectorHandle];
+    const alice = (await curlFrom(ADMIN_FROM, `https://127.0.0.1:${holder.port}/v1/user/login`, { caFile, json: { userID: 'alice', password: TEST_USERS.alice } })).cookie!;
     const asAlice = (d: DirectorHandle | 'lb', path: string, opts: { method?: string; json?: unknown } = {}) =>
       curlFrom(ADMIN_FROM, d === 'lb' ? `https://127.0.0.1:${lb.port}${path}` : `https://127.0.0.1:${d.port}${path}`, { ...opts, caFile, cookie: alice });
-    const created = await asAlice(x, '/v1/user/sessions', { method: 'POST', json: { poolId: 'workstations', sessionType: 'virtual' } });
+    const created = await asAlice(holder, '/v1/user/sessions', { method: 'POST', json: { poolId: 'workstations', sessionType: 'virtual' } });
     expect(created.status).toBe(200);
     const { id: sessionId, serverId } = created.json.session;
-    const token = (await asAlice(x, `/v1/user/connectiontoken?sessionId=${sessionId}&serverId=${serverId}`)).json.token as string;
+    const token = (await asAlice(holder, `/v1/user/connectiontoken?sessionId=${sessionId}&serverId=${serverId}`)).json.token as string;
     kept = { sessionId, token, cookie: alice };
     const verify = async () =>
       (await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/authtokenverify`, { caFile, form: { sessionId, authenticationToken: token, clientAddress: '192.0.2.10' } })).body;
 
-    x.proc.proc.kill('SIGKILL');
+    holder.proc.proc.kill('SIGKILL');
     const killedAt = Date.now();
-    await x.proc.exited;
+    await holder.proc.exited;
     const servers = await asAlice('lb', '/v1/user/servers');
     expect(servers.status).toBe(200);
     const firstOk = Date.now() - killedAt;
@@ -118,23 +119,26 @@ describe('agents behind HAProxy and two directors', () => {
     expect(kept).toBeDefined();
     const config = { store_url: pg.urlWithoutPassword, token_key: '1f'.repeat(32), trusted_proxies: ['127.0.0.1/32'] };
     const env = { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '2e'.repeat(32) };
-    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([directorA.stop(), directorB.stop()]);
     // Same directories and ports: HAProxy and the agents keep their addresses.
-    [a, b] = (await Promise.all([a, b].map((d) => startDirector({ dir: d.dir, config: { ...config, director_port: d.port }, env })))) as [DirectorHandle, DirectorHandle];
+    [directorA, directorB] = (await Promise.all([directorA, directorB].map((d) => startDirector({ dir: d.dir, config: { ...config, director_port: d.port }, env })))) as [
+      DirectorHandle,
+      DirectorHandle,
+    ];
     await lb.waitForStatus('director-a', 'UP');
     await lb.waitForStatus('director-b', 'UP');
-    const list = (await on(a, '/v1/admin/agents')).json.agents as { guid: string; state: string }[];
+    const list = (await on(directorA, '/v1/admin/agents')).json.agents as { guid: string; state: string }[];
     expect(list.map((x) => [x.guid, x.state]).sort()).toEqual(agents.map((x, i) => [guidOf(x), i === 0 ? 'revoked' : 'registered']).sort());
-    expect((await asAgent(agents[0]!, b)).json.error.code).toBe('AGENT_REVOKED');
-    const audit = (await on(b, '/v1/admin/audit?limit=1000')).json.events as { type: string }[];
+    expect((await asAgent(agents[0]!, directorB)).json.error.code).toBe('AGENT_REVOKED');
+    const audit = (await on(directorB, '/v1/admin/audit?limit=1000')).json.events as { type: string }[];
     expect(audit.filter((e) => e.type === 'agent.approve')).toHaveLength(3);
     expect(audit.filter((e) => e.type === 'agent.revoke')).toHaveLength(1);
     const { sessionId, token, cookie } = kept!;
     expect((await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/servers`, { caFile, cookie })).status).toBe(200);
     const yes = await eventually(
       async () => {
-        const r = await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/authtokenverify`, { caFile, form: { sessionId, authenticationToken: token, clientAddress: '192.0.2.10' } });
-        return r.body.startsWith('<auth result="yes">') && r.body;
+        const response = await curlFrom(ADMIN_FROM, `https://127.0.0.1:${lb.port}/v1/user/authtokenverify`, { caFile, form: { sessionId, authenticationToken: token, clientAddress: '192.0.2.10' } });
+        return response.body.startsWith('<auth result="yes">') && response.body;
       },
       10_000,
       'the connection token accepted after the restart',

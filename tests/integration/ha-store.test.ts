@@ -39,21 +39,21 @@ describe('directors on PostgreSQL', () => {
     const applied = started.map((d) => d.proc.count('store migration applied'));
     // Exactly one director applied every migration; the others found nothing left to do.
     expect(applied.filter((n) => n > 0)).toEqual([pgMigrations.length]);
-    for (const d of started) {
-      expect(d.proc.lines.some((l) => l.includes(pg.password))).toBe(false);
-      expect(d.proc.lines.some((l) => l.includes('"store ready"') && l.includes(`127.0.0.1:${pg.port}`))).toBe(true);
+    for (const director of started) {
+      expect(director.proc.lines.some((l) => l.includes(pg.password))).toBe(false);
+      expect(director.proc.lines.some((l) => l.includes('"store ready"') && l.includes(`127.0.0.1:${pg.port}`))).toBe(true);
     }
 
     // One CA for all: the first initialised it in the store under the lock, the others installed it.
     expect(new Set(started.map((d) => d.caPem)).size).toBe(1);
-    const [a, b] = started as [DirectorHandle, DirectorHandle];
-    await login(a.url, a.caPem, 'alice', TEST_USERS.alice!);
-    const admin = await login(b.url, b.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    const [directorA, directorB] = started as [DirectorHandle, DirectorHandle];
+    await login(directorA.url, directorA.caPem, 'alice', TEST_USERS.alice!);
+    const admin = await login(directorB.url, directorB.caPem, 'admin', TEST_USERS.admin!, 'admin');
     // Audit writes do not hold up the login answer: wait for the row to land.
     const events = await eventually(
       async () => {
-        const r = await call(`${b.url}/v1/admin/audit?type=login&actor=alice`, { ca: b.caPem, cookie: admin });
-        return r.status === 200 && r.json.events.length > 0 && r.json.events;
+        const response = await call(`${directorB.url}/v1/admin/audit?type=login&actor=alice`, { ca: directorB.caPem, cookie: admin });
+        return response.status === 200 && response.json.events.length > 0 && response.json.events;
       },
       5000,
       "alice's login in the audit seen through another director",
@@ -63,14 +63,14 @@ describe('directors on PostgreSQL', () => {
   });
 
   test('ok: a logout on one director is refused on the others within 2 s', async () => {
-    const [a, b] = directors as [DirectorHandle, DirectorHandle];
-    const cookie = await login(a.url, a.caPem, 'bob', TEST_USERS.bob!);
-    expect((await call(`${b.url}/v1/user/servers`, { ca: b.caPem, cookie })).status).toBe(200);
-    expect((await call(`${a.url}/v1/logout`, { method: 'POST', ca: a.caPem, cookie })).status).toBe(200);
+    const [directorA, directorB] = directors as [DirectorHandle, DirectorHandle];
+    const cookie = await login(directorA.url, directorA.caPem, 'bob', TEST_USERS.bob!);
+    expect((await call(`${directorB.url}/v1/user/servers`, { ca: directorB.caPem, cookie })).status).toBe(200);
+    expect((await call(`${directorA.url}/v1/logout`, { method: 'POST', ca: directorA.caPem, cookie })).status).toBe(200);
     const refused = await eventually(
       async () => {
-        const r = await call(`${b.url}/v1/user/servers`, { ca: b.caPem, cookie });
-        return r.status === 401 && r;
+        const response = await call(`${directorB.url}/v1/user/servers`, { ca: directorB.caPem, cookie });
+        return response.status === 401 && response;
       },
       2000,
       'director B refusing the logged-out cookie',
@@ -79,20 +79,20 @@ describe('directors on PostgreSQL', () => {
   });
 
   test('ok: each director reports its policy hash; admins see a warning while one runs another policy', async () => {
-    const [a, , c] = directors as [DirectorHandle, DirectorHandle, DirectorHandle];
-    const admin = await login(a.url, a.caPem, 'admin', TEST_USERS.admin!, 'admin');
-    const view = () => call(`${a.url}/v1/admin/directors`, { ca: a.caPem, cookie: admin }).then((r) => r.json);
+    const [directorA, , directorC] = directors as [DirectorHandle, DirectorHandle, DirectorHandle];
+    const admin = await login(directorA.url, directorA.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    const view = () => call(`${directorA.url}/v1/admin/directors`, { ca: directorA.caPem, cookie: admin }).then((r) => r.json);
     const agreed = await eventually(async () => ((await view()).directors.length === 3 ? view() : undefined), 5000, 'three directors listed');
     expect(agreed.policyConsistent).toBe(true);
     expect(new Set(agreed.directors.map((x: { policyHash: string }) => x.policyHash)).size).toBe(1);
     expect(agreed.directors.filter((x: { self: boolean }) => x.self)).toHaveLength(1);
 
-    c.writePolicy({ users: { ...DEFAULT_POLICY.users, admins: ['admin', 'carol'] } });
-    c.proc.proc.kill('SIGHUP');
+    directorC.writePolicy({ users: { ...DEFAULT_POLICY.users, admins: ['admin', 'carol'] } });
+    directorC.proc.proc.kill('SIGHUP');
     const split = await eventually(
       async () => {
-        const v = await view();
-        return v.policyConsistent === false && v;
+        const state = await view();
+        return state.policyConsistent === false && state;
       },
       5000,
       'the policy split seen',
@@ -100,8 +100,8 @@ describe('directors on PostgreSQL', () => {
     expect(split.warning).toContain('different policies');
     await eventually(() => directors.some((d) => d.proc.count('directors disagree on the policy') > 0), 5000, 'a warning in the log');
 
-    c.writePolicy(DEFAULT_POLICY);
-    c.proc.proc.kill('SIGHUP');
+    directorC.writePolicy(DEFAULT_POLICY);
+    directorC.proc.proc.kill('SIGHUP');
     await eventually(async () => (await view()).policyConsistent === true, 5000, 'agreement again');
   });
 
@@ -109,8 +109,8 @@ describe('directors on PostgreSQL', () => {
     const live = directors.filter((d) => d.proc.proc.exitCode === null);
     const leaders = await eventually(
       () => {
-        const l = live.filter((d) => d.proc.count('became leader for background work') > 0);
-        return l.length > 0 && l;
+        const leaders = live.filter((d) => d.proc.count('became leader for background work') > 0);
+        return leaders.length > 0 && leaders;
       },
       5000,
       'a leader',
@@ -141,9 +141,9 @@ describe('directors on PostgreSQL', () => {
   });
 
   test('rejects: a store_url carrying a password, with a message that does not echo it', async () => {
-    const d = await startDirector({ config: { store_url: `postgres://dcvix:leaked-pw@127.0.0.1:${pg.port}/dcvix` } }).catch((e: Error) => e);
-    expect(d).toBeInstanceOf(Error);
-    expect((d as Error).message).toContain('must not contain a password');
-    expect((d as Error).message).not.toContain('leaked-pw');
+    const outcome = await startDirector({ config: { store_url: `postgres://dcvix:leaked-pw@127.0.0.1:${pg.port}/dcvix` } }).catch((e: Error) => e);
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toContain('must not contain a password');
+    expect((outcome as Error).message).not.toContain('leaked-pw');
   });
 });

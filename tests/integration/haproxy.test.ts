@@ -13,8 +13,8 @@ import { startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
 
 let pg: Postgres;
-let a: DirectorHandle;
-let b: DirectorHandle;
+let directorA: DirectorHandle;
+let directorB: DirectorHandle;
 let lb: Haproxy;
 let caFile: string;
 
@@ -24,29 +24,32 @@ const curl = (from: string, path: string, opts: { json?: unknown; cookie?: strin
 beforeAll(async () => {
   pg = await startPostgres();
   const config = { store_url: pg.urlWithoutPassword, token_key: 'cd'.repeat(32), trusted_proxies: ['127.0.0.1/32'], gateway_allow: ['127.0.0.3/32'] };
-  [a, b] = (await Promise.all([0, 1].map(() => startDirector({ config, env: { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '5e'.repeat(32) } })))) as [DirectorHandle, DirectorHandle];
+  [directorA, directorB] = (await Promise.all([0, 1].map(() => startDirector({ config, env: { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '5e'.repeat(32) } })))) as [
+    DirectorHandle,
+    DirectorHandle,
+  ];
   // The directors share one CA through the store: HAProxy's checks and curl trust just that.
   caFile = join(tempDir('dcvix-lb-'), 'ca.pem');
-  writeFileSync(caFile, a.caPem);
-  lb = await startHaproxy({ directorPorts: [a.port, b.port], caFile });
+  writeFileSync(caFile, directorA.caPem);
+  lb = await startHaproxy({ directorPorts: [directorA.port, directorB.port], caFile });
 });
 afterAll(async () => {
   await lb?.stop();
-  await Promise.all([a?.stop(), b?.stop()]);
+  await Promise.all([directorA?.stop(), directorB?.stop()]);
   await pg?.stop();
   cleanupTempDirs();
 });
 
 describe('HAProxy in front of two directors', () => {
   test('ok: the shipped haproxy.cfg passes haproxy -c', async () => {
-    const r = await checkHaproxyConfig({ DCVIX_CA_FILE: caFile });
-    expect([r.code, r.output]).toEqual([0, expect.stringContaining('Configuration file is valid')]);
+    const result = await checkHaproxyConfig({ DCVIX_CA_FILE: caFile });
+    expect([result.code, result.output]).toEqual([0, expect.stringContaining('Configuration file is valid')]);
   });
 
   test('ok: TLS health checks with PROXY LOCAL mark both directors UP, and no director logs a refusal', async () => {
     await lb.waitForStatus('director-a', 'UP');
     await lb.waitForStatus('director-b', 'UP');
-    for (const d of [a, b]) expect(d.proc.count('connection refused')).toBe(0);
+    for (const director of [directorA, directorB]) expect(director.proc.count('connection refused')).toBe(0);
   });
 
   test('ok: audit and the gateway allow-list see the real client address from the PROXY header', async () => {
@@ -56,8 +59,8 @@ describe('HAProxy in front of two directors', () => {
     expect(admin.status).toBe(200);
     const events = await eventually(
       async () => {
-        const r = await curl('127.0.0.4', '/v1/admin/audit?type=login', { cookie: admin.cookie });
-        const list = r.json.events as { actor: string; clientAddress: string }[];
+        const response = await curl('127.0.0.4', '/v1/admin/audit?type=login', { cookie: admin.cookie });
+        const list = response.json.events as { actor: string; clientAddress: string }[];
         return list.length >= 2 && list;
       },
       5000,
@@ -77,10 +80,10 @@ describe('HAProxy in front of two directors', () => {
   test('ok: kill -9 of one director: requests keep succeeding through HAProxy with the same cookie', async () => {
     const login = await curl('127.0.0.3', '/v1/user/login', { json: { userID: 'bob', password: TEST_USERS.bob } });
     expect(login.status).toBe(200);
-    a.proc.proc.kill('SIGKILL');
-    await a.proc.exited;
+    directorA.proc.proc.kill('SIGKILL');
+    await directorA.proc.exited;
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await curl('127.0.0.3', '/v1/user/servers', { cookie: login.cookie })).status);
+    for (let request = 0; request < 10; request++) statuses.push((await curl('127.0.0.3', '/v1/user/servers', { cookie: login.cookie })).status);
     expect(statuses).toEqual(Array(10).fill(200));
     await lb.waitForStatus('director-a', 'DOWN');
   });

@@ -81,9 +81,9 @@ describe('a Go dcvix agent under our director', () => {
     const id = created.json.session.id;
     expect(created.json.session.serverId).toBe('go-ws1');
     expect(agent.sessions.some((s) => s.id === id && s.owner === 'alice')).toBe(true);
-    const t = await api(`/v1/user/connectiontoken?sessionId=${id}&serverId=go-ws1`, { cookie: alice });
-    expect(t.status).toBe(200);
-    const verify = await api('/v1/user/authtokenverify', { method: 'POST', body: new URLSearchParams({ sessionId: id, authenticationToken: t.json.token, clientAddress: '192.0.2.10' }) });
+    const response = await api(`/v1/user/connectiontoken?sessionId=${id}&serverId=go-ws1`, { cookie: alice });
+    expect(response.status).toBe(200);
+    const verify = await api('/v1/user/authtokenverify', { method: 'POST', body: new URLSearchParams({ sessionId: id, authenticationToken: response.json.token, clientAddress: '192.0.2.10' }) });
     expect(verify.text).toBe('<auth result="yes"><username>alice</username></auth>');
     const closed = await api(`/v1/user/sessions/${id}`, { method: 'DELETE', cookie: alice });
     expect(closed.status).toBe(200);
@@ -92,9 +92,9 @@ describe('a Go dcvix agent under our director', () => {
 
   test('ok: when the Go agent answers with an existing session id, the director records that id', async () => {
     agent.sessions.push(goSession('bob-existing', 'bob', 'virtual'));
-    const r = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId: 'go-ws1', userId: 'bob', sessionType: 'virtual', sessionId: 'asked-for-1', override: true } });
-    expect(r.status).toBe(200);
-    expect(r.json.session.id).toBe('bob-existing');
+    const response = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId: 'go-ws1', userId: 'bob', sessionType: 'virtual', sessionId: 'asked-for-1', override: true } });
+    expect(response.status).toBe(200);
+    expect(response.json.session.id).toBe('bob-existing');
     expect(await adminSession('bob-existing')).toMatchObject({ owner: 'bob', serverId: 'go-ws1' });
     expect(await adminSession('asked-for-1')).toBeUndefined();
   });
@@ -109,24 +109,24 @@ describe('a Go dcvix agent under our director', () => {
       1,
     );
     expect(await adminSession('gone-1')).toBeDefined();
-    const r = await api('/v1/sessions/gone-1', { method: 'DELETE', cookie: admin });
+    const response = await api('/v1/sessions/gone-1', { method: 'DELETE', cookie: admin });
     agent.pauseUpdates = false;
-    expect(r.status).toBe(200);
+    expect(response.status).toBe(200);
     expect(await adminSession('gone-1')).toBeUndefined();
   });
 
   test('rejects: a dcv failure in Go text form reaches the user as dcv said it, not as a bad response', async () => {
     agent.failNextCreate = 'All licenses in use';
-    const r = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId: 'go-ws1', userId: 'carol', sessionType: 'virtual', override: true } });
-    expect(r.status).toBeGreaterThanOrEqual(500);
-    expect(r.json.error.code).not.toBe('AGENT_BAD_RESPONSE');
-    expect(r.json.error.message).toContain('All licenses in use');
+    const response = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId: 'go-ws1', userId: 'carol', sessionType: 'virtual', override: true } });
+    expect(response.status).toBeGreaterThanOrEqual(500);
+    expect(response.json.error.code).not.toBe('AGENT_BAD_RESPONSE');
+    expect(response.json.error.message).toContain('All licenses in use');
   });
 
   test('ok: renew over mTLS answers what the Go agent decodes', async () => {
-    const r = await agent.renew();
-    expect(r.status).toBe(200);
-    expect(r.certificate).toStartWith('-----BEGIN CERTIFICATE-----');
+    const response = await agent.renew();
+    expect(response.status).toBe(200);
+    expect(response.certificate).toStartWith('-----BEGIN CERTIFICATE-----');
     expect(JSON.parse(agent.rawAnswers.renew!).renewalIntervalSeconds).toBe(43200);
     expect(await agent.sendUpdate()).toBe(200);
   });

@@ -75,9 +75,9 @@ describe('our agent under a Go dcvix director', () => {
   });
 
   test('rejects: closing a session the host does not have is an error status, not a success', async () => {
-    const r = await director.close(SERVER, 'no-such-session');
-    expect(r.status).toBe('error');
-    expect(r.code).toBe(404);
+    const response = await director.close(SERVER, 'no-such-session');
+    expect(response.status).toBe('error');
+    expect(response.code).toBe(404);
   });
 
   test('ok: 401 "unknown agent" on renew (the Go director lost it) sends our agent back to registration', async () => {

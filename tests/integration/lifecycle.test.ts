@@ -24,9 +24,9 @@ afterAll(async () => {
 });
 
 async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
+  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
   return port;
 }
 
@@ -55,10 +55,10 @@ describe('start-up', () => {
     for (const [text, message] of cases) {
       const file = join(dir, 'bad.conf');
       writeFileSync(file, `data_dir = "${join(dir, 'data')}"\n${text}`);
-      const r = await run([bun, join(repoRoot, 'director/main.ts'), '--config', file], { allowFail: true });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(file);
-      expect(r.stderr).toContain(message);
+      const result = await run([bun, join(repoRoot, 'director/main.ts'), '--config', file], { allowFail: true });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(file);
+      expect(result.stderr).toContain(message);
     }
   });
 
@@ -87,11 +87,11 @@ describe('start-up', () => {
       }
       const file = join(dir, 'director.conf');
       writeFileSync(file, `data_dir = "data"\ndirector_port = 0\n${conf}`);
-      const r = await run([bun, join(repoRoot, 'director/main.ts'), '--config', file], { allowFail: true });
-      expect([conf, r.code]).toEqual([conf, 2]);
+      const result = await run([bun, join(repoRoot, 'director/main.ts'), '--config', file], { allowFail: true });
+      expect([conf, result.code]).toEqual([conf, 2]);
       // The message names the file at fault (the config or the policy file) and the key.
       const faulty = Object.keys(files).length ? join(dir, Object.keys(files)[0]!) : file;
-      for (const text of [faulty, ...names]) expect([conf, r.stderr]).toEqual([conf, expect.stringContaining(text)]);
+      for (const text of [faulty, ...names]) expect([conf, result.stderr]).toEqual([conf, expect.stringContaining(text)]);
       // Nothing was written: no CA, no agents.db, not even the directory.
       expect([conf, existsSync(join(dir, 'data'))]).toEqual([conf, false]);
     }
@@ -109,10 +109,10 @@ describe('start-up', () => {
     for (const [text, message] of cases) {
       const file = join(dir, 'agent.conf');
       writeFileSync(file, `director_url = "${director.url}"\ndata_dir = "data"\n${text}`);
-      const r = await run([bun, join(repoRoot, 'agent/main.ts'), '--config', file], { allowFail: true });
-      expect([text, r.code]).toEqual([text, 2]);
-      expect([text, r.stderr]).toEqual([text, expect.stringContaining(file)]);
-      expect([text, r.stderr]).toEqual([text, expect.stringContaining(message)]);
+      const result = await run([bun, join(repoRoot, 'agent/main.ts'), '--config', file], { allowFail: true });
+      expect([text, result.code]).toEqual([text, 2]);
+      expect([text, result.stderr]).toEqual([text, expect.stringContaining(file)]);
+      expect([text, result.stderr]).toEqual([text, expect.stringContaining(message)]);
       expect([text, existsSync(join(dir, 'data'))]).toEqual([text, false]);
     }
   });
@@ -122,10 +122,10 @@ describe('start-up', () => {
     writeFileSync(join(dir, 'not-a-dir'), '');
     const file = join(dir, 'agent.conf');
     writeFileSync(file, `director_url = "${director.url}"\ndata_dir = "${join(dir, 'not-a-dir', 'data')}"\n`);
-    const r = await run([bun, join(repoRoot, 'agent/main.ts'), '--config', file], { allowFail: true });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('data_dir');
-    expect(r.stderr).toContain('cannot be created or written');
+    const result = await run([bun, join(repoRoot, 'agent/main.ts'), '--config', file], { allowFail: true });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('data_dir');
+    expect(result.stderr).toContain('cannot be created or written');
   });
 });
 
@@ -134,8 +134,8 @@ describe('allow-lists', () => {
     const locked = await startDirector({ config: { gateway_allow: ['10.0.0.0/8'], metrics_allow: ['192.0.2.0/24'] } });
     const gw = await call(`${locked.url}/resolveSession?sessionId=s1&transport=HTTP`, { method: 'POST', ca: locked.caPem });
     expect([gw.status, gw.json.error.code]).toEqual([403, 'GATEWAY_NOT_ALLOWED']);
-    const m = await call(`${locked.url}/metrics`, { ca: locked.caPem });
-    expect([m.status, m.json.error.code]).toEqual([403, 'METRICS_NOT_ALLOWED']);
+    const response = await call(`${locked.url}/metrics`, { ca: locked.caPem });
+    expect([response.status, response.json.error.code]).toEqual([403, 'METRICS_NOT_ALLOWED']);
     await locked.stop();
   });
 });
@@ -221,8 +221,8 @@ describe('agent failure modes', () => {
     await again.proc.next('registration pending approval', 5000);
     expect(readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim()).toBe(guid);
     expect((await agentsIn('pending')).find((a) => a.guid === guid)).toMatchObject({ returning: true });
-    const r = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin });
-    expect(r.json.agent).toMatchObject({ state: 'registered', returning: false });
+    const response = await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin });
+    expect(response.json.agent).toMatchObject({ state: 'registered', returning: false });
     await again.port();
     expect((await agentsIn('registered')).map((a) => a.guid)).toContain(guid);
     await again.stop();
@@ -234,7 +234,7 @@ describe('agent failure modes', () => {
     const oldCert = readFileSync(join(agent.dataDir, 'agent.crt'), 'utf8');
     // Whoever holds a copy of agent.guid and agent.key registers with them: the agent is pending again.
     const copy = tempDir('dcvix-copy-');
-    for (const f of ['agent.key', 'agent.guid']) copyFileSync(join(agent.dataDir, f), join(copy, f));
+    for (const file of ['agent.key', 'agent.guid']) copyFileSync(join(agent.dataDir, file), join(copy, file));
     const csr = Buffer.from((await registrationCsr(await ensureIdentity(copy))).der).toString('base64');
     const since = agent.proc.lines.length;
     const copied = await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, json: { guid, hostname: 'ws-pending-again', csr } });
@@ -257,8 +257,8 @@ describe('agent failure modes', () => {
     // Updates flow again at once with the new certificate, not after the back-off the refusals built up.
     await eventually(
       async () => {
-        const s = (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.find((x: { id: string }) => x.id === serverId);
-        return s && Date.parse(s.lastSeen) > approvedAt + 500;
+        const server = (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.find((x: { id: string }) => x.id === serverId);
+        return server && Date.parse(server.lastSeen) > approvedAt + 500;
       },
       4000,
       'updates after the approval',
@@ -287,7 +287,7 @@ describe('agent failure modes', () => {
     const agent = await startAgent(first.url, { config: { update_interval: '300ms' } });
     const { guid } = await approveAgent(first, agent);
     await first.stop();
-    for (const f of ['agents.db', 'agents.db-wal', 'agents.db-shm']) rmSync(join(first.dataDir, f), { force: true });
+    for (const file of ['agents.db', 'agents.db-wal', 'agents.db-shm']) rmSync(join(first.dataDir, file), { force: true });
     const second = await startDirector({ dir, config: { director_port: port } });
     const since = agent.proc.lines.length;
     await agent.proc.waitForMsg('registration pending approval', 20_000, since);

@@ -26,14 +26,14 @@ describe('login with built-in TOTP', () => {
   let secret: string;
 
   test('ok: right password, no TOTP yet -> INSUFFICIENT_CREDENTIALS asking to enrol, enrolment cookie only', async () => {
-    const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice } });
-    expect(r.status).toBe(401);
-    expect(r.json.error).toMatchObject({ code: 'INSUFFICIENT_CREDENTIALS', expected: ['otp'], enrolmentRequired: true });
-    expect(cookieOf(r, 'dcvix_session')).toBeUndefined();
-    const enrol = cookieOf(r, 'dcvix_enrol')!;
-    expect(r.headers.getSetCookie().join()).toContain('HttpOnly; Secure; SameSite=Strict');
+    const response = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice } });
+    expect(response.status).toBe(401);
+    expect(response.json.error).toMatchObject({ code: 'INSUFFICIENT_CREDENTIALS', expected: ['otp'], enrolmentRequired: true });
+    expect(cookieOf(response, 'dcvix_session')).toBeUndefined();
+    const enrol = cookieOf(response, 'dcvix_enrol')!;
+    expect(response.headers.getSetCookie().join()).toContain('HttpOnly; Secure; SameSite=Strict');
     // It carries a token: no cache may keep it; nor the TOTP secret below.
-    expect(r.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('cache-control')).toBe('no-store');
     // The enrolment cookie opens the TOTP routes and nothing else.
     expect((await api('/v1/user/servers', { cookie: enrol })).status).toBe(401);
     const start = await api('/v1/user/totp/enrol', { method: 'POST', cookie: enrol });
@@ -55,15 +55,15 @@ describe('login with built-in TOTP', () => {
     const replay = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice, otp: await generate({ secret }) } });
     expect(replay.status).toBe(401);
     const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
-    const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice, otp: next } });
-    expect(r.status).toBe(200);
-    const session = cookieOf(r, 'dcvix_session')!;
+    const response = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice, otp: next } });
+    expect(response.status).toBe(200);
+    const session = cookieOf(response, 'dcvix_session')!;
     expect((await api('/v1/user/totp', { cookie: session })).json).toEqual({ enabled: true, enrolled: true });
   });
 
   test('rejects: a wrong OTP is a plain INVALID_CREDENTIALS', async () => {
-    const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice, otp: '123456' } });
-    expect([r.status, r.json.error.code]).toEqual([401, 'INVALID_CREDENTIALS']);
+    const response = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice, otp: '123456' } });
+    expect([response.status, response.json.error.code]).toEqual([401, 'INVALID_CREDENTIALS']);
   });
   test("ok: an admin resets a user's TOTP (lost phone); the user must enrol again", async () => {
     const adminLogin = await api('/v1/admin/login', { method: 'POST', json: { userID: 'admin', password: TEST_USERS.admin } });
@@ -75,22 +75,22 @@ describe('login with built-in TOTP', () => {
     const admin = cookieOf(ok, 'dcvix_session')!;
     expect((await api('/v1/admin/users/bob;x/totp/reset', { method: 'POST', cookie: admin })).status).toBe(400);
     expect((await api('/v1/admin/users/alice/totp/reset', { method: 'POST', cookie: admin })).status).toBe(200);
-    const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice } });
-    expect(r.json.error.enrolmentRequired).toBe(true);
+    const response = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password: TEST_USERS.alice } });
+    expect(response.json.error.enrolmentRequired).toBe(true);
   });
 });
 
 describe('throttling over HTTP', () => {
   test('ok: 429 with Retry-After after repeated failures; the right user gets back in after the window', async () => {
     let last: Awaited<ReturnType<typeof api>> | undefined;
-    for (let i = 0; i < 4; i++) last = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: 'wrong' } });
+    for (let attempt = 0; attempt < 4; attempt++) last = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: 'wrong' } });
     expect(last!.status).toBe(429);
     expect(last!.json.error.code).toBe('TOO_MANY_ATTEMPTS');
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
     await Bun.sleep(2100);
-    const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: TEST_USERS.bob } });
+    const response = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: TEST_USERS.bob } });
     // bob has no TOTP: the password is right, enrolment is asked for (not a throttle).
-    expect(r.json.error.code).toBe('INSUFFICIENT_CREDENTIALS');
+    expect(response.json.error.code).toBe('INSUFFICIENT_CREDENTIALS');
   });
 
   test('ok: every attempt is in the audit log, without the password', async () => {

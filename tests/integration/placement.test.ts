@@ -45,8 +45,8 @@ beforeAll(async () => {
     startAgent(director.url, agentConfig('ws-slow', '10s', '1h')),
   ]);
   ({ adminCookie: admin } = await approveAgent(director, good));
-  for (const a of [bad, slow]) await approveAgent(director, a, { adminCookie: admin });
-  for (const u of USERS) cookies.set(u, await login(director.url, director.caPem, u, `${u}-pw`));
+  for (const agent of [bad, slow]) await approveAgent(director, agent, { adminCookie: admin });
+  for (const user of USERS) cookies.set(user, await login(director.url, director.caPem, user, `${user}-pw`));
 }, 90_000);
 
 afterAll(async () => {
@@ -89,26 +89,26 @@ describe('placement routes around broken hosts', () => {
 
   test('ok: the cooling-down host is back at once when a create on it succeeds (admin test session)', async () => {
     await dcvSim(bad, 'sim-fail', '--clear');
-    const r = await createDirect('ws-bad', 'u24');
-    expect([r.status, r.json.session?.serverId]).toEqual([200, 'ws-bad']);
+    const response = await createDirect('ws-bad', 'u24');
+    expect([response.status, response.json.session?.serverId]).toEqual([200, 'ws-bad']);
     expect((await adminServer('ws-bad')).health.status).toBe('healthy');
-    expect((await api(`/v1/sessions/${r.json.session.id}`, { method: 'DELETE', cookie: admin })).status).toBe(200);
+    expect((await api(`/v1/sessions/${response.json.session.id}`, { method: 'DELETE', cookie: admin })).status).toBe(200);
   }, 30_000);
 
   test('ok: a host whose update reports dcv unavailable is skipped, says why, and is back after an update shows dcv healthy', async () => {
     await dcvSim(bad, 'sim-fail', 'list-sessions=error');
     const down = await eventually(
       async () => {
-        const h = (await adminServer('ws-bad')).health;
-        return h.reason === 'DCV_UNAVAILABLE' ? h : undefined;
+        const health = (await adminServer('ws-bad')).health;
+        return health.reason === 'DCV_UNAVAILABLE' ? health : undefined;
       },
       10_000,
       'ws-bad unhealthy from its update',
     );
     expect(down.message).toContain('Could not connect to the DCV server');
     const before = creates(bad).length;
-    const r = await createOnPool('u21');
-    expect([r.status, r.json.session?.serverId]).toEqual([200, 'ws-good']);
+    const response = await createOnPool('u21');
+    expect([response.status, response.json.session?.serverId]).toEqual([200, 'ws-good']);
     expect(creates(bad)).toHaveLength(before);
     const direct = await createDirect('ws-bad', 'u24');
     expect([direct.status, direct.json.error.code, direct.json.error.reason]).toEqual([503, 'SERVER_UNHEALTHY', 'DCV_UNAVAILABLE']);
@@ -122,12 +122,12 @@ describe('placement routes around broken hosts', () => {
   test('rejects: a hung dcv is DCV_TIMEOUT; with both members hung the user gets 503 with the reason within the deadline', async () => {
     await Promise.all([dcvSim(good, 'sim-fail', 'create-session=hang'), dcvSim(bad, 'sim-fail', 'create-session=hang')]);
     const started = Date.now();
-    const r = await createOnPool('u23');
+    const response = await createOnPool('u23');
     const took = Date.now() - started;
-    expect([r.status, r.json.error.code, r.json.error.reason]).toEqual([503, 'NO_HEALTHY_SERVER', 'DCV_TIMEOUT']);
-    expect(r.json.error.message).toContain('did not finish within 8000 ms');
+    expect([response.status, response.json.error.code, response.json.error.reason]).toEqual([503, 'NO_HEALTHY_SERVER', 'DCV_TIMEOUT']);
+    expect(response.json.error.message).toContain('did not finish within 8000 ms');
     expect(took).toBeLessThan(AGENT_REQUEST_TIMEOUT_MS + 5_000 + 3_000);
-    for (const a of [good, bad]) expect(creates(a).at(-1)).toContain('u23');
+    for (const agent of [good, bad]) expect(creates(agent).at(-1)).toContain('u23');
     for (const id of ['ws-good', 'ws-bad']) expect((await adminServer(id)).health.reason).toBe('DCV_TIMEOUT');
     // Every member is cooling down now: the next user is told at once, without another agent call.
     const calls = creates(good).length + creates(bad).length;
@@ -141,10 +141,10 @@ describe('placement routes around broken hosts', () => {
   }, 60_000);
 
   test('ok: an agent whose dcv_timeout does not fit agent_request_timeout shows MISCONFIGURED_TIMEOUTS; updates without dcvTimeoutMs are still taken', async () => {
-    const s = await adminServer('ws-slow');
-    expect(s.dcvTimeoutMs).toBe(10_000);
-    expect(s.health).toMatchObject({ status: 'unhealthy', reason: 'MISCONFIGURED_TIMEOUTS' });
-    expect(s.health.message).toContain('agent_request_timeout 20000 ms');
+    const server = await adminServer('ws-slow');
+    expect(server.dcvTimeoutMs).toBe(10_000);
+    expect(server.health).toMatchObject({ status: 'unhealthy', reason: 'MISCONFIGURED_TIMEOUTS' });
+    expect(server.health.message).toContain('agent_request_timeout 20000 ms');
     // An older agent (or one written to the specification) sends no dcvTimeoutMs.
     const files = (f: string) => readFileSync(join(slow.dataDir, f), 'utf8');
     const tls = { ca: director.caPem, cert: files('agent.crt'), key: files('agent.key') };

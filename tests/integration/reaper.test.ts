@@ -25,8 +25,8 @@ afterAll(async () => {
 
 const sim = (...args: string[]) => run([join(repoRoot, 'tests/fixtures/dcv-simulator.ts'), ...args], { env: agent.env });
 const create = async (sessionId: string) => {
-  const r = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: admin, json: { serverId, userId: 'alice', sessionType: 'virtual', sessionId } });
-  expect(r.status).toBe(200);
+  const response = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: admin, json: { serverId, userId: 'alice', sessionType: 'virtual', sessionId } });
+  expect(response.status).toBe(200);
 };
 
 test('ok: an idle session is closed; one with a connection is never touched', async () => {
@@ -40,8 +40,8 @@ test('ok: an idle session is closed; one with a connection is never touched', as
   expect(dcvArgvLog(agent).some((a) => a[0] === 'close-session' && a[1] === 'busy-1')).toBe(false);
   const sessions = await eventually(
     async () => {
-      const s = await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin });
-      const ids = s.json.sessions.map((x: { id: string }) => x.id);
+      const response = await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin });
+      const ids = response.json.sessions.map((x: { id: string }) => x.id);
       return ids.includes('idle-1') ? undefined : ids;
     },
     5000,

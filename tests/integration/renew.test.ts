@@ -36,25 +36,25 @@ describe('POST /v1/renew', () => {
       const first = sessionOf(login)!;
       const before = await tokens.verifySession(first.slice('dcvix_session='.length));
       await Bun.sleep(1100); // a later iat, so the fresh token differs in time too
-      const r = await api('/v1/renew', { method: 'POST', cookie: first });
-      expect(r.status).toBe(200);
-      expect(r.headers.get('cache-control')).toBe('no-store');
-      expect(r.json).toMatchObject({ user, role });
-      const fresh = sessionOf(r)!;
+      const response = await api('/v1/renew', { method: 'POST', cookie: first });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.json).toMatchObject({ user, role });
+      const fresh = sessionOf(response)!;
       expect(fresh).not.toBe(first);
       const after = await tokens.verifySession(fresh.slice('dcvix_session='.length));
       expect(after.authTime).toBe(before.authTime);
       expect(Date.parse(after.exp)).toBeGreaterThan(Date.parse(before.exp));
-      expect(r.json.expiresAt).toBe(new Date(Date.parse(after.exp)).toISOString());
-      expect((await api('/v1/me', { cookie: fresh })).json.expiresAt).toBe(r.json.expiresAt);
+      expect(response.json.expiresAt).toBe(new Date(Date.parse(after.exp)).toISOString());
+      expect((await api('/v1/me', { cookie: fresh })).json.expiresAt).toBe(response.json.expiresAt);
     }
   });
 
   test('rejects: past session_absolute_max since the password login -> 401 SESSION_EXPIRED, no cookie', async () => {
     const old = await tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: 5 * 60_000, authTime: new Date(Date.now() - 61 * 60_000).toISOString() });
-    const r = await api('/v1/renew', { method: 'POST', cookie: `dcvix_session=${old.token}` });
-    expect([r.status, r.json.error.code]).toEqual([401, 'SESSION_EXPIRED']);
-    expect(sessionOf(r)).toBeUndefined();
+    const response = await api('/v1/renew', { method: 'POST', cookie: `dcvix_session=${old.token}` });
+    expect([response.status, response.json.error.code]).toEqual([401, 'SESSION_EXPIRED']);
+    expect(sessionOf(response)).toBeUndefined();
   });
 
   test('rejects: no cookie, an expired token or a cross-site request', async () => {

@@ -43,9 +43,9 @@ async function restart(how: 'kill -9' | 'graceful'): Promise<void> {
 /** The pool reconnect after a restart, before the agent said anything: the same session, no second create. */
 async function expectSameSessionWithoutUpdate(): Promise<void> {
   const alice = await login(director.url, director.caPem, 'alice', TEST_USERS.alice!);
-  const r = await createInPool(alice);
-  expect(r.status).toBe(200);
-  expect(r.json).toMatchObject({ reconnected: true, session: { id: sessionId, serverId, pool: 'workstations' } });
+  const response = await createInPool(alice);
+  expect(response.status).toBe(200);
+  expect(response.json).toMatchObject({ reconnected: true, session: { id: sessionId, serverId, pool: 'workstations' } });
   expect(creates()).toBe(1);
   // The user sees why a new session would wait: the pool member is stale.
   const mine = (await api('/v1/user/servers', { cookie: alice })).json;
@@ -77,9 +77,9 @@ afterAll(async () => {
 describe('director restart', () => {
   test('ok: kill -9 right after a pool session was created: the reconnect gets the same session, no second create-session', async () => {
     const alice = await login(director.url, director.caPem, 'alice', TEST_USERS.alice!);
-    const r = await createInPool(alice);
-    expect(r.json).toMatchObject({ reconnected: false, session: { serverId, pool: 'workstations' } });
-    sessionId = r.json.session.id;
+    const response = await createInPool(alice);
+    expect(response.json).toMatchObject({ reconnected: false, session: { serverId, pool: 'workstations' } });
+    sessionId = response.json.session.id;
     expect(creates()).toBe(1);
     await restart('kill -9');
     await expectSameSessionWithoutUpdate();
@@ -106,7 +106,7 @@ describe('director restart', () => {
     const alice = await login(director.url, director.caPem, 'alice', TEST_USERS.alice!);
     const token = (await api(`/v1/user/sessions/${sessionId}/connection`, { cookie: alice })).json.authToken as string;
     const unused = (await api(`/v1/user/sessions/${sessionId}/connection`, { cookie: alice })).json.authToken as string;
-    for (let i = 0; i < 3; i++) expect(await verify(token)).toBe('<auth result="yes"><username>alice</username></auth>');
+    for (let use = 0; use < 3; use++) expect(await verify(token)).toBe('<auth result="yes"><username>alice</username></auth>');
     await restart('kill -9');
     expect(await verify(token)).toStartWith('<auth result="no"');
     // Not every token died: one never used still opens the session (same token_key).
@@ -115,7 +115,7 @@ describe('director restart', () => {
 
   test('rejects: login throttles survive a graceful restart and a kill -9', async () => {
     for (const user of ['bob', 'erin']) {
-      for (let i = 0; i < 5; i++) expect(await wrongPassword(user)).toBe(401);
+      for (let attempt = 0; attempt < 5; attempt++) expect(await wrongPassword(user)).toBe(401);
       expect(await wrongPassword(user)).toBe(429);
     }
     await restart('graceful');
@@ -123,15 +123,15 @@ describe('director restart', () => {
     expect([bob.status, bob.json.error.code]).toEqual([429, 'TOO_MANY_ATTEMPTS']);
     // kill -9 after the write-behind interval (1 s): erin's failures were written before the restart above anyway;
     // these fresh ones for carol must be too.
-    for (let i = 0; i < 5; i++) expect(await wrongPassword('carol')).toBe(401);
+    for (let attempt = 0; attempt < 5; attempt++) expect(await wrongPassword('carol')).toBe(401);
     await Bun.sleep(1500);
     await restart('kill -9');
     for (const [user, pw] of [
       ['erin', 'erin-pw'],
       ['carol', TEST_USERS.carol!],
     ] as const) {
-      const r = await api('/v1/user/login', { method: 'POST', json: { userID: user, password: pw } });
-      expect([user, r.status]).toEqual([user, 429]);
+      const response = await api('/v1/user/login', { method: 'POST', json: { userID: user, password: pw } });
+      expect([user, response.status]).toEqual([user, 429]);
     }
   }, 60_000);
 });

@@ -36,24 +36,24 @@ afterAll(async () => {
 
 describe('sessions end to end', () => {
   test('ok: a user sees only the servers and pools the policy gives them', async () => {
-    const a = await api('/v1/user/servers', { cookie: alice });
-    expect(a.status).toBe(200);
-    expect(a.json.pools.map((p: { id: string }) => p.id)).toEqual(['workstations']);
-    expect(a.json.pools[0].online).toBe(1);
-    expect(a.json.servers).toEqual([]);
+    const aliceServers = await api('/v1/user/servers', { cookie: alice });
+    expect(aliceServers.status).toBe(200);
+    expect(aliceServers.json.pools.map((p: { id: string }) => p.id)).toEqual(['workstations']);
+    expect(aliceServers.json.pools[0].online).toBe(1);
+    expect(aliceServers.json.servers).toEqual([]);
     const bob = await login(director.url, director.caPem, 'bob', TEST_USERS.bob!);
-    const b = await api('/v1/user/servers', { cookie: bob });
-    expect(b.json).toEqual({ servers: [], pools: [] });
+    const bobServers = await api('/v1/user/servers', { cookie: bob });
+    expect(bobServers.json).toEqual({ servers: [], pools: [] });
     expect((await api('/v1/user/servers')).status).toBe(401);
   });
 
   test('ok: a session on a pool runs the exact documented dcv command line', async () => {
-    const r = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual' } });
-    expect(r.status).toBe(200);
-    expect(r.json.reconnected).toBe(false);
-    sessionId = r.json.session.id;
+    const response = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual' } });
+    expect(response.status).toBe(200);
+    expect(response.json.reconnected).toBe(false);
+    sessionId = response.json.session.id;
     expect(sessionId).toMatch(/^alice-[0-9a-f]{8}$/);
-    expect(r.json.session.serverId).toBe(serverId);
+    expect(response.json.session.serverId).toBe(serverId);
     expect(dcvArgvLog(agent)).toContainEqual(['create-session', '--type', 'virtual', '--owner', 'alice', sessionId]);
     const again = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual' } });
     expect([again.json.reconnected, again.json.session.id]).toEqual([true, sessionId]);
@@ -64,8 +64,8 @@ describe('sessions end to end', () => {
     await run([join(repoRoot, 'tests/fixtures/dcv-simulator.ts'), 'sim-set', sessionId, 'connections=1'], { env: agent.env });
     const seen = await eventually(
       async () => {
-        const s = await api('/v1/sessions', { cookie: admin });
-        const mine = s.json.sessions.find((x: { id: string }) => x.id === sessionId);
+        const response = await api('/v1/sessions', { cookie: admin });
+        const mine = response.json.sessions.find((x: { id: string }) => x.id === sessionId);
         return mine?.numOfConnections === 1 ? mine : undefined;
       },
       10_000,
@@ -78,9 +78,9 @@ describe('sessions end to end', () => {
   });
 
   test('ok: the connection token opens this session and no other (DCV verifier XML)', async () => {
-    const t = await api(`/v1/user/connectiontoken?sessionId=${sessionId}&serverId=${serverId}`, { cookie: alice });
-    expect(t.status).toBe(200);
-    token = t.json.token;
+    const response = await api(`/v1/user/connectiontoken?sessionId=${sessionId}&serverId=${serverId}`, { cookie: alice });
+    expect(response.status).toBe(200);
+    token = response.json.token;
     const verify = (sid: string, tok: string) =>
       run([
         'curl',
@@ -106,24 +106,24 @@ describe('sessions end to end', () => {
   });
 
   test('ok: the .dcv file and the JSON connection form follow docs/dcv-wire.md', async () => {
-    const r = await api(`/v1/user/sessions/${sessionId}/connection.dcv`, { cookie: alice });
-    expect(r.status).toBe(200);
-    expect(r.headers.get('content-disposition')).toBe(`attachment; filename="${serverId}-${sessionId}.dcv"`);
-    expect(r.text.startsWith('[version]\nformat=1.0\n')).toBe(true);
-    const ini = parseIni(r.text);
+    const response = await api(`/v1/user/sessions/${sessionId}/connection.dcv`, { cookie: alice });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${serverId}-${sessionId}.dcv"`);
+    expect(response.text.startsWith('[version]\nformat=1.0\n')).toBe(true);
+    const ini = parseIni(response.text);
     expect(Object.keys(ini)).toEqual(['version', 'connect', 'options']);
     expect(ini.connect).toMatchObject({ host: serverId, port: '8443', sessionid: sessionId, user: 'alice' });
     expect(ini.connect!.password).toBeUndefined();
     expect(ini.connect!.authtoken).toStartWith('v4.local.');
-    const j = await api(`/v1/user/sessions/${sessionId}/connection`, { cookie: alice });
-    expect(j.json.webUrl).toBe(`https://${serverId}:8443/?authToken=${encodeURIComponent(j.json.authToken)}#${sessionId}`);
-    expect(j.json.dcvUri).toStartWith(`dcv://${serverId}:8443/?authToken=`);
+    const connectionAnswer = await api(`/v1/user/sessions/${sessionId}/connection`, { cookie: alice });
+    expect(connectionAnswer.json.webUrl).toBe(`https://${serverId}:8443/?authToken=${encodeURIComponent(connectionAnswer.json.authToken)}#${sessionId}`);
+    expect(connectionAnswer.json.dcvUri).toStartWith(`dcv://${serverId}:8443/?authToken=`);
   });
 
   test('ok: the gateway resolver answers PascalCase with an integer Port', async () => {
-    const q = await api(`/resolveSession?sessionId=${sessionId}&transport=HTTP&clientIpAddress=192.0.2.1`, { method: 'POST' });
-    expect(q.status).toBe(200);
-    expect(q.json).toEqual({ SessionId: sessionId, TransportProtocol: 'HTTP', DcvServerEndpoint: serverId, Port: 8443, WebUrlPath: '/' });
+    const response = await api(`/resolveSession?sessionId=${sessionId}&transport=HTTP&clientIpAddress=192.0.2.1`, { method: 'POST' });
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({ SessionId: sessionId, TransportProtocol: 'HTTP', DcvServerEndpoint: serverId, Port: 8443, WebUrlPath: '/' });
     const seed = await run([
       'curl',
       '-s',
@@ -161,8 +161,8 @@ describe('sessions end to end', () => {
       ['POST', `/v1/user/servers/${serverId}/config`, { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] }, 403, 'NOT_PERMITTED'],
     ];
     for (const [method, path, body, status, code] of cases) {
-      const r = await api(path, { method, cookie: alice, ...(typeof body === 'string' ? { body } : body ? { json: body } : {}) });
-      expect([path, r.status, r.json?.error?.code]).toEqual([path, status, code]);
+      const response = await api(path, { method, cookie: alice, ...(typeof body === 'string' ? { body } : body ? { json: body } : {}) });
+      expect([path, response.status, response.json?.error?.code]).toEqual([path, status, code]);
     }
     const adminCases: [unknown, number, string][] = [
       [{ serverId, userId: '-rf', sessionType: 'virtual' }, 400, 'INVALID_USER'],
@@ -171,8 +171,8 @@ describe('sessions end to end', () => {
       [{ serverId, userId: 'alice\nroot', sessionType: 'virtual' }, 400, 'INVALID_USER'],
     ];
     for (const [body, status, code] of adminCases) {
-      const r = await api('/v1/sessions', { method: 'POST', cookie: admin, json: body });
-      expect([r.status, r.json?.error?.code]).toEqual([status, code]);
+      const response = await api('/v1/sessions', { method: 'POST', cookie: admin, json: body });
+      expect([response.status, response.json?.error?.code]).toEqual([status, code]);
     }
     const huge = await api('/v1/user/sessions', { method: 'POST', cookie: alice, body: JSON.stringify({ poolId: 'x'.repeat(100_000) }) });
     expect(huge.status).toBe(413);
@@ -188,8 +188,8 @@ describe('sessions end to end', () => {
     director.proc.proc.kill('SIGHUP');
     const seen = await eventually(
       async () => {
-        const r = await api('/v1/user/servers', { cookie: bob });
-        return r.json.pools.length === 1 ? r.json : undefined;
+        const response = await api('/v1/user/servers', { cookie: bob });
+        return response.json.pools.length === 1 ? response.json : undefined;
       },
       5000,
       'bob sees the pool',
@@ -205,28 +205,28 @@ describe('sessions end to end', () => {
 
   test('ok: a user entitled to a server sets DCV config through its agent (typed literal)', async () => {
     const bob = await login(director.url, director.caPem, 'bob', TEST_USERS.bob!);
-    const r = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: bob, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
-    expect([r.status, r.json.applied]).toEqual([200, 1]);
+    const response = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: bob, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
+    expect([response.status, response.json.applied]).toEqual([200, 1]);
     expect(dcvArgvLog(agent)).toContainEqual(['set-config', '--section', 'display', '--key', 'quality', '(30,80)']);
     const bad = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: bob, json: { config: [{ section: 'display', key: 'quality', value: '-x\nrm' }] } });
     expect([bad.status, bad.json.error.code]).toEqual([400, 'INVALID_CONFIG']);
   });
 
   test('ok: /metrics speaks Prometheus text with requests, agents, sessions, logins and expiry', async () => {
-    const r = await api('/metrics');
-    expect(r.headers.get('content-type')).toStartWith('text/plain');
-    expect(r.text).toContain('dcvix_agents{state="registered"} 1');
-    expect(r.text).toMatch(/dcvix_sessions\{pool="workstations",type="virtual",state="(un)?confirmed"\} 1/);
-    expect(r.text).toMatch(/dcvix_logins_total\{outcome="success",backend="external"\} \d+/);
-    expect(r.text).toMatch(/dcvix_http_requests_total\{route="\/v1\/user\/sessions",method="POST",status="200"\} \d+/);
-    expect(r.text).toMatch(/dcvix_certificate_not_after_seconds\{certificate="agent_soonest"\} \d+/);
+    const response = await api('/metrics');
+    expect(response.headers.get('content-type')).toStartWith('text/plain');
+    expect(response.text).toContain('dcvix_agents{state="registered"} 1');
+    expect(response.text).toMatch(/dcvix_sessions\{pool="workstations",type="virtual",state="(un)?confirmed"\} 1/);
+    expect(response.text).toMatch(/dcvix_logins_total\{outcome="success",backend="external"\} \d+/);
+    expect(response.text).toMatch(/dcvix_http_requests_total\{route="\/v1\/user\/sessions",method="POST",status="200"\} \d+/);
+    expect(response.text).toMatch(/dcvix_certificate_not_after_seconds\{certificate="agent_soonest"\} \d+/);
     const doc = await api('/v1/openapi.json');
     expect(doc.json.paths['/resolveSession'].post.summary).toContain('Gateway');
   });
 
   test('ok: deleting the session closes it through the agent', async () => {
-    const r = await api(`/v1/user/sessions/${sessionId}`, { method: 'DELETE', cookie: alice });
-    expect(r.status).toBe(200);
+    const response = await api(`/v1/user/sessions/${sessionId}`, { method: 'DELETE', cookie: alice });
+    expect(response.status).toBe(200);
     expect(dcvArgvLog(agent)).toContainEqual(['close-session', sessionId]);
     const verify = await api('/v1/user/authtokenverify', { method: 'POST', body: new URLSearchParams({ sessionId, authenticationToken: token, clientAddress: '1.2.3.4' }) });
     expect(verify.text).toStartWith('<auth result="no"');
@@ -234,8 +234,8 @@ describe('sessions end to end', () => {
 
   test('rejects: an unreachable agent gives a 502-class error and no phantom session', async () => {
     await agent.stop();
-    const r = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId, userId: 'alice', sessionType: 'virtual', sessionId: 'phantom-1' } });
-    expect([r.status, r.json.error.code]).toEqual([502, 'AGENT_UNREACHABLE']);
+    const response = await api('/v1/sessions', { method: 'POST', cookie: admin, json: { serverId, userId: 'alice', sessionType: 'virtual', sessionId: 'phantom-1' } });
+    expect([response.status, response.json.error.code]).toEqual([502, 'AGENT_UNREACHABLE']);
     const all = await api('/v1/sessions', { cookie: admin });
     expect(all.json.sessions.find((s: { id: string }) => s.id === 'phantom-1')).toBeUndefined();
   });
@@ -245,9 +245,9 @@ function parseIni(text: string): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
   let group = '';
   for (const line of text.split('\n')) {
-    const g = /^\[(.+)\]$/.exec(line);
-    if (g) {
-      group = g[1]!;
+    const section = /^\[(.+)\]$/.exec(line);
+    if (section) {
+      group = section[1]!;
       out[group] = {};
     } else if (line.includes('=')) out[group]![line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
   }

@@ -28,9 +28,9 @@ describe('director certificates', () => {
     chmodSync(join(bin, 'hostname'), 0o755);
     const director = await startDirector({ env: { PATH: `${bin}:${process.env.PATH}` } });
     for (const file of ['ca.pem', 'dcvix-director.crt']) {
-      const v = await validity(join(director.dataDir, file));
-      expect(Math.round((v.notAfter - Date.now()) / DAY)).toBe(3650);
-      expect(v.notBefore).toBeLessThanOrEqual(Date.now());
+      const period = await validity(join(director.dataDir, file));
+      expect(Math.round((period.notAfter - Date.now()) / DAY)).toBe(3650);
+      expect(period.notBefore).toBeLessThanOrEqual(Date.now());
     }
     const san = (await run(['openssl', 'x509', '-in', join(director.dataDir, 'dcvix-director.crt'), '-noout', '-ext', 'subjectAltName'])).stdout;
     expect(san).toContain('DNS:ws-fqdn.dcvix-test.example');
@@ -96,7 +96,7 @@ describe('CA lost', () => {
     const agent = await startAgent(director.url, { config: { update_interval: '300ms', idle_timeout: 0 } });
     const { guid } = await approveAgent(director, agent);
     await director.stop();
-    for (const f of ['ca.key', 'ca.pem']) rmSync(join(director.dataDir, f));
+    for (const file of ['ca.key', 'ca.pem']) rmSync(join(director.dataDir, file));
 
     director = await startDirector({ dir, config: { director_port: port } });
     await director.proc.waitForMsg('created a new CA', 5000);
@@ -110,7 +110,7 @@ describe('CA lost', () => {
     // Recovery: the agent forgets the old certificate and CA, registers with its key (TOFU of the new
     // CA), and the admin approves it again: it is shown as returning, same GUID, same key.
     await agent.stop();
-    for (const f of ['agent.crt', 'ca.pem']) rmSync(join(agent.dataDir, f));
+    for (const file of ['agent.crt', 'ca.pem']) rmSync(join(agent.dataDir, file));
     const back = await startAgent(director.url, { dir: agent.dir, config: { update_interval: '300ms', idle_timeout: 0 } });
     await back.proc.waitForMsg('registration pending approval', 15_000);
     const admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');

@@ -16,12 +16,12 @@ const programs = [
 ];
 
 test.each(programs)('ok: %s --help prints usage and exits 0', (program) => {
-  const r = Bun.spawnSync([process.execPath, join(repoRoot, program), '--help'], { cwd: repoRoot, stdout: 'pipe', stderr: 'pipe', timeout: 20_000 });
-  expect(r.exitCode).toBe(0);
-  expect(r.stdout.toString()).toContain('Usage');
+  const result = Bun.spawnSync([process.execPath, join(repoRoot, program), '--help'], { cwd: repoRoot, stdout: 'pipe', stderr: 'pipe', timeout: 20_000 });
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout.toString()).toContain('Usage');
 });
 
 test('ok: the demo password-file authenticator answers --help', () => {
-  const r = Bun.spawnSync(['bash', join(repoRoot, 'scripts/demo/passwd-file-auth.sh'), '--help'], { stdin: 'ignore', stdout: 'pipe' });
-  expect([r.exitCode, r.stdout.toString().startsWith('Usage')]).toEqual([0, true]);
+  const result = Bun.spawnSync(['bash', join(repoRoot, 'scripts/demo/passwd-file-auth.sh'), '--help'], { stdin: 'ignore', stdout: 'pipe' });
+  expect([result.exitCode, result.stdout.toString().startsWith('Usage')]).toEqual([0, true]);
 });

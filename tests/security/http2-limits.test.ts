@@ -54,7 +54,7 @@ test('rejects: one connection opening 10,000 streams with 12 KB headers each; RS
   const flood = h2StreamFlood(director.port, { streams: 10_000, headerCopies: 3, timeoutMs: 10_000 });
   // While the flood runs, a well-behaved client still gets its answers.
   const served: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let request = 0; request < 5; request++) {
     served.push((await call(`${director.url}/v1/health`, { ca: director.caPem })).status);
     await Bun.sleep(50);
   }
@@ -79,11 +79,11 @@ describe('time-outs', () => {
   test('rejects: an HTTP/1.1 client that never finishes its headers is cut off after http_headers_timeout', async () => {
     const closedAfter = await new Promise<number>((resolve) => {
       const started = Date.now();
-      const s = connect({ host: '127.0.0.1', port: quick.port, ALPNProtocols: ['http/1.1'], rejectUnauthorized: false });
-      s.on('secureConnect', () => s.write('GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: '));
-      s.on('error', () => {});
-      s.on('close', () => resolve(Date.now() - started));
-      setTimeout(() => (s.destroy(), resolve(-1)), 15_000);
+      const socket = connect({ host: '127.0.0.1', port: quick.port, ALPNProtocols: ['http/1.1'], rejectUnauthorized: false });
+      socket.on('secureConnect', () => socket.write('GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(Date.now() - started));
+      setTimeout(() => (socket.destroy(), resolve(-1)), 15_000);
     });
     expect(closedAfter).toBeGreaterThan(0);
   }, 30_000);

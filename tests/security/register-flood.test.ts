@@ -28,9 +28,9 @@ test('ok: 5,000 new GUIDs from 127.0.0.2 are rate-limited (429 + Retry-After) wh
     Array.from({ length: 25 }, async () => {
       while (next < 5000) {
         next++;
-        const r = await callFrom('127.0.0.2', `${director.url}/v1/agent/register`, director.caPem, { method: 'POST', json: await registrationBody(`flood-${next}`) });
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        if (r.status === 429) retryAfter = Number(r.headers['retry-after']);
+        const response = await callFrom('127.0.0.2', `${director.url}/v1/agent/register`, director.caPem, { method: 'POST', json: await registrationBody(`flood-${next}`) });
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        if (response.status === 429) retryAfter = Number(response.headers['retry-after']);
       }
     }),
   );

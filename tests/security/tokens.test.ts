@@ -29,8 +29,8 @@ describe('session tokens', () => {
     const out = await api('/v1/logout', { method: 'POST', cookie: alice });
     expect(out.status).toBe(200);
     expect(out.headers.getSetCookie()[0]).toContain('Max-Age=0');
-    const r = await api('/v1/me', { cookie: copy });
-    expect([r.status, r.json.error.code]).toEqual([401, 'SESSION_REVOKED']);
+    const response = await api('/v1/me', { cookie: copy });
+    expect([response.status, response.json.error.code]).toEqual([401, 'SESSION_REVOKED']);
     // Kept until the token's own expiry, in the store.
     const db = new Database(`${director.dataDir}/agents.db`, { readonly: true });
     expect(db.query<{ n: number }, []>('SELECT count(*) AS n FROM revoked_tokens WHERE expires_at > unixepoch() * 1000').get()!.n).toBeGreaterThanOrEqual(1);
@@ -47,8 +47,8 @@ describe('session tokens', () => {
     expect(fresh).not.toBe(copied);
     expect((await api('/v1/logout', { method: 'POST', cookie: fresh })).status).toBe(200);
     for (const cookie of [fresh, copied]) {
-      const r = await api('/v1/me', { cookie });
-      expect([r.status, r.json.error.code]).toEqual([401, 'SESSION_REVOKED']);
+      const response = await api('/v1/me', { cookie });
+      expect([response.status, response.json.error.code]).toEqual([401, 'SESSION_REVOKED']);
     }
     // Nor can the copied cookie renew itself back to life; another browser's login is untouched.
     expect((await api('/v1/renew', { method: 'POST', cookie: copied })).json.error.code).toBe('SESSION_REVOKED');
@@ -56,13 +56,13 @@ describe('session tokens', () => {
   });
 
   test('ok: tokens carry authTime; the cookie outlives the token by an hour', async () => {
-    const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: TEST_USERS.bob } });
-    expect(r.headers.get('cache-control')).toBe('no-store');
-    const maxAge = Number(r.headers.get('set-cookie')!.match(/Max-Age=(\d+)/)![1]);
-    const lifetime = (Date.parse(r.json.expiresAt) - Date.now()) / 1000;
+    const response = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: TEST_USERS.bob } });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const maxAge = Number(response.headers.get('set-cookie')!.match(/Max-Age=(\d+)/)![1]);
+    const lifetime = (Date.parse(response.json.expiresAt) - Date.now()) / 1000;
     expect(maxAge - lifetime).toBeGreaterThan(3590);
     expect(maxAge - lifetime).toBeLessThan(3610);
-    const me = await api('/v1/me', { cookie: r.headers.get('set-cookie')!.split(';')[0] });
+    const me = await api('/v1/me', { cookie: response.headers.get('set-cookie')!.split(';')[0] });
     expect(Math.abs(Date.parse(me.json.authTime) - Date.now())).toBeLessThan(60_000);
   });
 
@@ -76,11 +76,11 @@ describe('session tokens', () => {
     // A name neither the policy nor a past login knows is a typo, not a success.
     const typo = await api('/v1/admin/users/alcie/signout', { method: 'POST', cookie: admin });
     expect([typo.status, typo.json.error.code]).toEqual([404, 'USER_NOT_FOUND']);
-    const r = await api('/v1/admin/users/alice/signout', { method: 'POST', cookie: admin });
-    expect(r.status).toBe(200);
-    expect(r.json.user).toBe('alice');
+    const response = await api('/v1/admin/users/alice/signout', { method: 'POST', cookie: admin });
+    expect(response.status).toBe(200);
+    expect(response.json.user).toBe('alice');
     await Bun.sleep(5);
-    for (const c of [a1, a2]) expect((await api('/v1/user/servers', { cookie: c })).json.error.code).toBe('SESSION_REVOKED');
+    for (const revokedCookie of [a1, a2]) expect((await api('/v1/user/servers', { cookie: revokedCookie })).json.error.code).toBe('SESSION_REVOKED');
     expect((await api('/v1/user/servers', { cookie: bob })).status).toBe(200);
     expect((await api('/v1/user/servers', { cookie: await as('alice') })).status).toBe(200);
     const audit = await api('/v1/admin/audit?type=user.signout', { cookie: admin });
@@ -96,15 +96,15 @@ describe('session tokens', () => {
     expect((await configure()).json.error.code).not.toBe('NOT_PERMITTED');
     director.writePolicy({ users: DEFAULT_POLICY.users });
     director.proc.proc.kill('SIGHUP');
-    const r = await eventually(
+    const response = await eventually(
       async () => {
-        const x = await api('/v1/admin/agents', { cookie: carol });
-        return x.status === 403 ? x : undefined;
+        const response = await api('/v1/admin/agents', { cookie: carol });
+        return response.status === 403 ? response : undefined;
       },
       5000,
       'carol loses admin',
     );
-    expect(r.json.error.code).toBe('NOT_ADMIN');
+    expect(response.json.error.code).toBe('NOT_ADMIN');
     expect([(await configure()).status, (await configure()).json.error.code]).toEqual([403, 'NOT_PERMITTED']);
     expect((await api('/v1/admin/agents', { cookie: await as('admin', 'admin') })).status).toBe(200);
   });
@@ -114,7 +114,7 @@ describe('login throttling per (user, address)', () => {
   test('ok: failures from 127.0.0.2 do not block the right password from 127.0.0.1; the lock-out says when to retry', async () => {
     const url = `${director.url}/v1/admin/login`;
     let last: Awaited<ReturnType<typeof callFrom>> | undefined;
-    for (let i = 0; i < 4; i++) last = await callFrom('127.0.0.2', url, director.caPem, { method: 'POST', json: { userID: 'admin', password: 'wrong' } });
+    for (let attempt = 0; attempt < 4; attempt++) last = await callFrom('127.0.0.2', url, director.caPem, { method: 'POST', json: { userID: 'admin', password: 'wrong' } });
     expect(last!.status).toBe(429);
     expect(last!.json.error.code).toBe('TOO_MANY_ATTEMPTS');
     const retry = Number(last!.headers['retry-after']);
@@ -136,9 +136,9 @@ describe('wire hygiene', () => {
       await api('/v1/user/login', { method: 'POST', body: 'a'.repeat(5 * 1024 * 1024) }),
     ];
     expect(refused.map((r) => r.status)).toEqual([405, 431, 413]);
-    for (const r of [await api('/v1/health'), await api('/v1/user/servers'), await api('/'), await api('/nope'), ...refused]) {
-      expect(r.headers.get('strict-transport-security')).toStartWith('max-age=');
-      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    for (const response of [await api('/v1/health'), await api('/v1/user/servers'), await api('/'), await api('/nope'), ...refused]) {
+      expect(response.headers.get('strict-transport-security')).toStartWith('max-age=');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     }
   });
 
@@ -146,8 +146,8 @@ describe('wire hygiene', () => {
     const handshake = (cipher: string) =>
       Bun.spawnSync(['openssl', 's_client', '-connect', `127.0.0.1:${director.port}`, '-tls1_2', '-cipher', cipher], { stdin: new TextEncoder().encode('Q\n'), stdout: 'pipe', stderr: 'pipe' });
     for (const weak of ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384', 'AES128-SHA', 'AES128-GCM-SHA256']) {
-      const r = handshake(weak);
-      expect(r.stdout.toString()).not.toContain(`Cipher is ${weak}`);
+      const result = handshake(weak);
+      expect(result.stdout.toString()).not.toContain(`Cipher is ${weak}`);
     }
     for (const good of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305']) {
       expect(handshake(good).stdout.toString()).toContain(`Cipher is ${good}`);
@@ -155,12 +155,12 @@ describe('wire hygiene', () => {
   });
 
   test('rejects: a known path with a wrong method answers 405 with Allow; an unknown path stays 404', async () => {
-    const r = await api('/v1/user/login');
-    expect([r.status, r.json.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
-    expect(r.headers.get('allow')).toBe('POST');
-    const s = await api('/v1/user/sessions/abc', { method: 'PUT' });
-    expect(s.status).toBe(405);
-    expect(s.headers.get('allow')).toContain('DELETE');
+    const response = await api('/v1/user/login');
+    expect([response.status, response.json.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    expect(response.headers.get('allow')).toBe('POST');
+    const wrongMethod = await api('/v1/user/sessions/abc', { method: 'PUT' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toContain('DELETE');
     expect((await api('/v1/no-such-thing')).status).toBe(404);
   });
 });

@@ -76,9 +76,9 @@ describe('request ids, agent logs, config audit', () => {
   test('ok: one request id traces a create through the director and the agent logs (request and dcv command lines)', async () => {
     const alice = await as('alice');
     // A client's own X-Request-Id is not taken: the director makes its own.
-    const r = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations' }, headers: { 'x-request-id': 'planted-at-director' } });
-    expect(r.status).toBe(200);
-    const id = r.headers.get('x-request-id')!;
+    const response = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations' }, headers: { 'x-request-id': 'planted-at-director' } });
+    expect(response.status).toBe(200);
+    const id = response.headers.get('x-request-id')!;
     expect(id).not.toBe('planted-at-director');
     await director.proc.waitFor((l) => l.includes(id) && l.includes('"msg":"request"'), 5000, 'director request line');
     const served = JSON.parse(await agent.proc.waitFor((l) => l.includes(id) && l.includes('"msg":"request"'), 5000, 'agent request line'));
@@ -98,12 +98,12 @@ describe('request ids, agent logs, config audit', () => {
       'planted-agent-cert': ['--cert', join(agent.dataDir, 'agent.crt'), '--key', join(agent.dataDir, 'agent.key')],
     };
     for (const [planted, certArgs] of Object.entries(callers)) {
-      const r = await run(['curl', '-sk', ...certArgs, '-H', `X-Request-Id: ${planted}`, '-D', '-', '-o', '/dev/null', base]);
-      expect(r.stdout).not.toContain(planted);
+      const result = await run(['curl', '-sk', ...certArgs, '-H', `X-Request-Id: ${planted}`, '-D', '-', '-o', '/dev/null', base]);
+      expect(result.stdout).not.toContain(planted);
       // The agent's answers carry the same hardening headers as the director's.
-      expect(r.stdout).toMatch(/^strict-transport-security: max-age=\d+/im);
-      expect(r.stdout).toMatch(/^x-content-type-options: nosniff/im);
-      const fresh = r.stdout.match(/^x-request-id: (\S+)/im)![1]!;
+      expect(result.stdout).toMatch(/^strict-transport-security: max-age=\d+/im);
+      expect(result.stdout).toMatch(/^x-content-type-options: nosniff/im);
+      const fresh = result.stdout.match(/^x-request-id: (\S+)/im)![1]!;
       const line = JSON.parse(await agent.proc.waitFor((l) => l.includes(fresh) && l.includes('"msg":"request"'), 5000, 'agent request line'));
       expect([line.route, line.status]).toEqual(['/v1/sessions', planted === 'planted-no-cert' ? 401 : 403]);
       expect(agent.proc.lines.some((l) => l.includes(planted))).toBe(false);
@@ -121,8 +121,8 @@ describe('request ids, agent logs, config audit', () => {
 
   test('ok: a DCV config change is audited (keys, not values)', async () => {
     // Through the user route (/v1/user/servers/{id}/config); the admin audit shows who and which keys.
-    const r = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: admin, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
-    expect(r.status).toBe(200);
+    const response = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: admin, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
+    expect(response.status).toBe(200);
     const audit = await api('/v1/admin/audit?type=server.config', { cookie: admin });
     expect(audit.json.events[0]).toMatchObject({ actor: 'admin', target: serverId, outcome: 'success', detail: `${serverId}: display.quality` });
     expect(JSON.stringify(audit.json)).not.toContain('(30,80)');
@@ -198,17 +198,17 @@ describe('revoking an agent with live sessions', () => {
 describe('bulk agent actions', () => {
   test('ok: deny and clear many registrations at once; each GUID answered on its own', async () => {
     const bodies = await Promise.all([1, 2, 3].map((i) => registrationBody(`flood-${i}`)));
-    for (const b of bodies) expect((await api('/v1/agent/register', { method: 'POST', json: b })).json.error.code).toBe('AGENT_PENDING');
-    const [a, b, c] = bodies.map((x) => x.guid);
-    const deny = await api('/v1/admin/agents/bulk', { method: 'POST', cookie: admin, json: { action: 'deny', guids: [a, b, crypto.randomUUID()] } });
-    expect(deny.json.done).toEqual([a, b]);
+    for (const body of bodies) expect((await api('/v1/agent/register', { method: 'POST', json: body })).json.error.code).toBe('AGENT_PENDING');
+    const [guidA, guidB, guidC] = bodies.map((x) => x.guid);
+    const deny = await api('/v1/admin/agents/bulk', { method: 'POST', cookie: admin, json: { action: 'deny', guids: [guidA, guidB, crypto.randomUUID()] } });
+    expect(deny.json.done).toEqual([guidA, guidB]);
     expect(deny.json.failed[0].code).toBe('AGENT_NOT_FOUND');
     // "clear" removes pending and revoked entries (the agent revoked above), never registered ones.
-    const clear = await api('/v1/admin/agents/bulk', { method: 'POST', cookie: admin, json: { action: 'clear', guids: [c, guid] } });
-    expect(clear.json).toEqual({ done: [c, guid], failed: [] });
+    const clear = await api('/v1/admin/agents/bulk', { method: 'POST', cookie: admin, json: { action: 'clear', guids: [guidC, guid] } });
+    expect(clear.json).toEqual({ done: [guidC, guid], failed: [] });
     const left = (await api('/v1/admin/agents', { cookie: admin })).json.agents.map((x: any) => x.guid);
-    for (const g of [a, b, c, guid]) expect(left).not.toContain(g);
-    const bad = await api('/v1/admin/agents/bulk', { method: 'POST', cookie: admin, json: { action: 'explode', guids: [a] } });
+    for (const leftGuid of [guidA, guidB, guidC, guid]) expect(left).not.toContain(leftGuid);
+    const bad = await api('/v1/admin/agents/bulk', { method: 'POST', cookie: admin, json: { action: 'explode', guids: [guidA] } });
     expect([bad.status, bad.json.error.code]).toEqual([400, 'INVALID_ACTION']);
     const audit = await api('/v1/admin/audit?type=agent.clear', { cookie: admin });
     expect(audit.json.events.length).toBe(2);

@@ -42,7 +42,7 @@ export function ConnectionActions({ c }: { c: Connection }) {
 /** "Your session is ready" with the connection options; fetches the links when opened. */
 export function ConnectionDialog({ ready, onClose }: { ready: ReadySession | null; onClose: () => void }) {
   const id = ready?.sessionId ?? '';
-  const q = useQuery({
+  const query = useQuery({
     queryKey: ['connection', id],
     queryFn: () => fetchConnection(id),
     enabled: !!ready,
@@ -50,20 +50,20 @@ export function ConnectionDialog({ ready, onClose }: { ready: ReadySession | nul
     gcTime: 0,
     refetchOnWindowFocus: false,
   });
-  const expired = q.data ? Date.parse(q.data.expiresAt) <= Date.now() : false;
+  const expired = query.data ? Date.parse(query.data.expiresAt) <= Date.now() : false;
   const title = ready?.reconnected ? 'Your session is still running' : 'Your session is ready';
   return html`<${Modal} open=${!!ready} title=${title} onClose=${onClose} returnFocus=${ready?.returnFocus}>
     <p class="dialog-lead">
       ${ready ? html`Session <code>${ready.sessionId}</code> on <strong>${ready.serverId}</strong>. ` : null}
       ${ready?.reconnected ? 'You can pick up where you left off.' : 'Choose how to open it.'}
     </p>
-    ${q.isPending && ready ? html`<${Skeleton} lines=${3} class="skeleton-connect" />` : null}
-    <${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />
-    ${q.data && !expired ? html`<${ConnectionActions} c=${q.data} />` : null}
+    ${query.isPending && ready ? html`<${Skeleton} lines=${3} class="skeleton-connect" />` : null}
+    <${ErrorNote} error=${query.error} onRetry=${() => query.refetch()} />
+    ${query.data && !expired ? html`<${ConnectionActions} c=${query.data} />` : null}
     <p class="muted small dialog-foot">
-      ${q.data && !expired ? html`These links work until ${clockTime(q.data.expiresAt)}. ` : null}
+      ${query.data && !expired ? html`These links work until ${clockTime(query.data.expiresAt)}. ` : null}
       ${expired ? 'These links have expired. ' : null}
-      ${q.data ? html`<button type="button" class="link" onClick=${() => q.refetch()}>Get fresh links</button>` : null}
+      ${query.data ? html`<button type="button" class="link" onClick=${() => query.refetch()}>Get fresh links</button>` : null}
     </p>
   <//>`;
 }

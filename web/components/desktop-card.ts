@@ -31,42 +31,43 @@ function useElapsed(active: boolean): number {
   useEffect(() => {
     if (!active) return setElapsed(0);
     const started = Date.now();
-    const t = setInterval(() => setElapsed(Math.floor((Date.now() - started) / 1000)), 1000);
-    return () => clearInterval(t);
+    const timer = setInterval(() => setElapsed(Math.floor((Date.now() - started) / 1000)), 1000);
+    return () => clearInterval(timer);
   }, [active]);
   return elapsed;
 }
 
 /** A pool or a server the user may use: its state, their sessions there, and "Start session". */
-export function DesktopCard(p: DesktopCardProps) {
+export function DesktopCard(props: DesktopCardProps) {
   const [type, setType] = useState<SessionType>('virtual');
   const titleId = useId();
   const selectId = useId();
   const reasonId = useId();
   const startButton = useRef<HTMLButtonElement>(null);
   const start = useMutation({
-    mutationFn: (sessionType: SessionType) => api<StartResult>('/v1/user/sessions', { method: 'POST', body: p.kind === 'pool' ? { poolId: p.id, sessionType } : { serverId: p.id, sessionType } }),
-    onSuccess: (r) => {
-      p.onReady({ sessionId: r.session.id, serverId: r.session.serverId, reconnected: r.reconnected, returnFocus: () => startButton.current });
+    mutationFn: (sessionType: SessionType) =>
+      api<StartResult>('/v1/user/sessions', { method: 'POST', body: props.kind === 'pool' ? { poolId: props.id, sessionType } : { serverId: props.id, sessionType } }),
+    onSuccess: (started) => {
+      props.onReady({ sessionId: started.session.id, serverId: started.session.serverId, reconnected: started.reconnected, returnFocus: () => startButton.current });
       void queryClient.invalidateQueries({ queryKey: ['user-servers'] });
     },
   });
   const elapsed = useElapsed(start.isPending);
-  const connect = (s: Session, opener: HTMLElement | null) => p.onReady({ sessionId: s.id, serverId: s.serverId, reconnected: true, returnFocus: () => opener });
-  const held = !!p.offlineReason;
+  const connect = (s: Session, opener: HTMLElement | null) => props.onReady({ sessionId: s.id, serverId: s.serverId, reconnected: true, returnFocus: () => opener });
+  const held = !!props.offlineReason;
 
-  return html`<article class="card desktop" aria-labelledby=${titleId} data-testid=${`${p.kind}-${p.id}`} data-focus-scope tabindex="-1">
+  return html`<article class="card desktop" aria-labelledby=${titleId} data-testid=${`${props.kind}-${props.id}`} data-focus-scope tabindex="-1">
     <header class="card-header">
-      <h3 id=${titleId}>${p.title}</h3>
-      ${p.status}
-      <button type="button" class="btn-icon fav" aria-pressed=${p.favourite} aria-label=${`Favourite: ${p.title}`} title=${p.favourite ? 'Remove from favourites' : 'Add to favourites'}
-        onClick=${p.onToggleFavourite}>${p.favourite ? '★' : '☆'}</button>
+      <h3 id=${titleId}>${props.title}</h3>
+      ${props.status}
+      <button type="button" class="btn-icon fav" aria-pressed=${props.favourite} aria-label=${`Favourite: ${props.title}`} title=${props.favourite ? 'Remove from favourites' : 'Add to favourites'}
+        onClick=${props.onToggleFavourite}>${props.favourite ? '★' : '☆'}</button>
     </header>
-    <div class="card-body">${p.children}</div>
-    <${SessionList} sessions=${p.sessions} onConnect=${connect} showServer=${p.kind === 'pool'} offlineReason=${p.offlineReason} />
+    <div class="card-body">${props.children}</div>
+    <${SessionList} sessions=${props.sessions} onConnect=${connect} showServer=${props.kind === 'pool'} offlineReason=${props.offlineReason} />
     <footer class="card-actions">
       ${
-        p.canStart || start.isPending
+        props.canStart || start.isPending
           ? html`<label class="visually-hidden" for=${selectId}>Session type</label>
             <select id=${selectId} class="select" value=${type} disabled=${start.isPending} onChange=${(e: Event) => setType((e.currentTarget as HTMLSelectElement).value as SessionType)}>
               <option value="virtual">Virtual desktop</option>
@@ -74,7 +75,7 @@ export function DesktopCard(p: DesktopCardProps) {
             </select>
             <button ref=${startButton} type="button" class="btn btn-primary" aria-disabled=${held || start.isPending} aria-describedby=${held ? reasonId : undefined}
               onClick=${() => held || start.isPending || start.mutate(type)}>
-              ${p.sessions.length ? 'Start another' : 'Start session'}
+              ${props.sessions.length ? 'Start another' : 'Start session'}
             </button>
             ${
               start.isPending
@@ -84,8 +85,8 @@ export function DesktopCard(p: DesktopCardProps) {
                 </div>`
                 : null
             }
-            ${held ? html`<p id=${reasonId} class="muted small held-reason">${p.offlineReason}</p>` : null}`
-          : html`<p class="muted small">${p.cannotStartReason ?? 'Not available right now.'}</p>`
+            ${held ? html`<p id=${reasonId} class="muted small held-reason">${props.offlineReason}</p>` : null}`
+          : html`<p class="muted small">${props.cannotStartReason ?? 'Not available right now.'}</p>`
       }
     </footer>
     <${ErrorNote} error=${start.error} title="The session did not start" />

@@ -43,15 +43,15 @@ export function Modal({
   const opener = useRef<{ el: Element | null; scope: Element | null }>({ el: null, scope: null });
   const titleId = useId();
   useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
       const el = document.activeElement && document.activeElement !== document.body ? document.activeElement : null;
       opener.current = { el, scope: el?.closest('[data-focus-scope]') ?? null };
-      d.showModal();
+      dialog.showModal();
     }
-    if (!open && d.open) {
-      d.close();
+    if (!open && dialog.open) {
+      dialog.close();
       restoreFocus(opener.current.el, opener.current.scope, returnFocus);
     }
   }, [open]);
@@ -87,14 +87,14 @@ export interface ConfirmProps {
 }
 
 /** "Are you sure?" with the facts to decide on, a named action and a safe default (Cancel). */
-export function ConfirmDialog(p: ConfirmProps) {
-  return html`<${Modal} open=${p.open} title=${p.title} onClose=${p.onCancel}>
-    <div class="dialog-content">${p.children}</div>
-    <${ErrorNote} error=${p.error} />
+export function ConfirmDialog(props: ConfirmProps) {
+  return html`<${Modal} open=${props.open} title=${props.title} onClose=${props.onCancel}>
+    <div class="dialog-content">${props.children}</div>
+    <${ErrorNote} error=${props.error} />
     <footer class="dialog-actions">
-      <button type="button" class="btn btn-quiet" onClick=${p.onCancel} autofocus>Cancel</button>
-      <button type="button" class=${`btn ${p.danger ? 'btn-danger' : 'btn-primary'}`} disabled=${p.busy} aria-busy=${p.busy} onClick=${p.onConfirm}>
-        ${p.busy ? 'Working…' : p.confirmLabel}
+      <button type="button" class="btn btn-quiet" onClick=${props.onCancel} autofocus>Cancel</button>
+      <button type="button" class=${`btn ${props.danger ? 'btn-danger' : 'btn-primary'}`} disabled=${props.busy} aria-busy=${props.busy} onClick=${props.onConfirm}>
+        ${props.busy ? 'Working…' : props.confirmLabel}
       </button>
     </footer>
   <//>`;

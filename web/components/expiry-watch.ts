@@ -15,8 +15,8 @@ function useNowAt(moments: number[]): number {
   const next = moments.filter((t) => t > now).sort((a, b) => a - b)[0];
   useEffect(() => {
     if (next === undefined) return;
-    const t = setTimeout(() => setNow(Date.now()), Math.min(next - Date.now() + 50, 2 ** 31 - 1));
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => setNow(Date.now()), Math.min(next - Date.now() + 50, 2 ** 31 - 1));
+    return () => clearTimeout(timer);
   }, [next, now]);
   return now;
 }

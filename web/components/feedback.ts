@@ -45,8 +45,8 @@ export function useFlash(ms = 6000): [string, (message: string) => void] {
   const [message, setMessage] = useState('');
   useEffect(() => {
     if (!message) return;
-    const t = setTimeout(() => setMessage(''), ms);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => setMessage(''), ms);
+    return () => clearTimeout(timer);
   }, [message]);
   return [message, setMessage];
 }

@@ -13,10 +13,10 @@ export const RETRY_MS = 5_000;
  * (pages that do not poll still recover) and refreshes every query once the director answers again.
  */
 export function OutageBanner() {
-  const c = useConnectivity();
+  const connectivity = useConnectivity();
   useEffect(() => {
-    if (c.reachable) return;
-    const t = setInterval(
+    if (connectivity.reachable) return;
+    const timer = setInterval(
       () =>
         void api('/v1/health').then(
           () => queryClient.invalidateQueries(),
@@ -24,15 +24,15 @@ export function OutageBanner() {
         ),
       RETRY_MS,
     );
-    return () => clearInterval(t);
-  }, [c.reachable]);
+    return () => clearInterval(timer);
+  }, [connectivity.reachable]);
   return html`<div class="outage-live" role="status" aria-live="polite">
     ${
-      c.reachable
+      connectivity.reachable
         ? null
         : html`<div class="outage" data-testid="outage-banner">
           <strong>Can’t reach the broker; retrying…</strong>
-          <span>${c.lastAnswer ? `What you see is as of ${clockTime(c.lastAnswer, true)}.` : 'Nothing could be loaded yet.'} Starting and ending sessions waits until it is back.</span>
+          <span>${connectivity.lastAnswer ? `What you see is as of ${clockTime(connectivity.lastAnswer, true)}.` : 'Nothing could be loaded yet.'} Starting and ending sessions waits until it is back.</span>
         </div>`
     }
   </div>`;

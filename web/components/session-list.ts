@@ -25,11 +25,11 @@ export function SessionList({
   const [done, setDone] = useFlash();
   const end = useMutation({
     mutationFn: (s: Session) => api(`/v1/user/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' }),
-    onSuccess: async (_r, s) => {
+    onSuccess: async (_r, closed) => {
       // Close the question only once the list no longer shows the session, so focus lands on what stays.
       await queryClient.invalidateQueries({ queryKey: ['user-servers'] });
       setEnding(null);
-      setDone(`${typeName(s.type)} ${s.id} ended.`);
+      setDone(`${typeName(closed.type)} ${closed.id} ended.`);
     },
   });
   const held = !!offlineReason;

@@ -14,26 +14,26 @@ import { OutageBanner, RETRY_MS } from './outage-banner.ts';
  * sign-out that did not happen.
  */
 export function useSignOut() {
-  const m = useMutation({
+  const signOut = useMutation({
     mutationFn: () => api('/v1/logout', { method: 'POST', noSignOut: true }),
     onSuccess: () => {
       queryClient.clear();
       navigate('/login?reason=signed-out', true);
     },
   });
-  const unreachable = m.error instanceof ApiError && m.error.code === 'SERVER_UNAVAILABLE';
+  const unreachable = signOut.error instanceof ApiError && signOut.error.code === 'SERVER_UNAVAILABLE';
   useEffect(() => {
-    if (!m.isError) return;
-    const t = setTimeout(() => m.mutate(), RETRY_MS);
-    return () => clearTimeout(t);
-  }, [m.isError, m.failureCount, m.submittedAt]);
-  return { ...m, unreachable, trying: m.isPending || m.isError };
+    if (!signOut.isError) return;
+    const timer = setTimeout(() => signOut.mutate(), RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [signOut.isError, signOut.failureCount, signOut.submittedAt]);
+  return { ...signOut, unreachable, trying: signOut.isPending || signOut.isError };
 }
 
 /** Agents waiting for approval, for the admin navigation's badge (shares the agents page's query). */
 export function usePendingAgents(enabled: boolean): number | undefined {
-  const q = useQuery({ queryKey: ['admin', 'agents'], queryFn: () => api<{ agents: Agent[] }>('/v1/admin/agents'), enabled, refetchInterval: 30_000 });
-  return q.data ? q.data.agents.filter((a) => a.state === 'pending').length : undefined;
+  const pendingAgents = useQuery({ queryKey: ['admin', 'agents'], queryFn: () => api<{ agents: Agent[] }>('/v1/admin/agents'), enabled, refetchInterval: 30_000 });
+  return pendingAgents.data ? pendingAgents.data.agents.filter((a) => a.state === 'pending').length : undefined;
 }
 
 const PendingBadge = ({ n }: { n: number | undefined }) =>

@@ -39,10 +39,10 @@ export function Tags({ tags }: { tags: readonly string[] }) {
 
 /** A labelled meter (memory, CPU). */
 export function Meter({ label, value, text }: { label: string; value: number; text: string }) {
-  const v = Math.max(0, Math.min(100, value));
+  const clamped = Math.max(0, Math.min(100, value));
   return html`<div class="meter">
     <span class="meter-label">${label}</span>
-    <meter min="0" max="100" low="70" high="90" optimum="0" value=${v} aria-label=${`${label} ${text}`}></meter>
+    <meter min="0" max="100" low="70" high="90" optimum="0" value=${clamped} aria-label=${`${label} ${text}`}></meter>
     <span class="meter-text">${text}</span>
   </div>`;
 }

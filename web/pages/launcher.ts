@@ -53,13 +53,13 @@ function ServerCard({ server, shown, ...c }: CardCommon & { server: UserServer; 
 
 /** The user's pools and servers, refreshed every 5 s; search, favourites, start or reconnect in one click. */
 export function LauncherPage() {
-  const q = useQuery({ queryKey: ['user-servers'], queryFn: () => api<UserServers>('/v1/user/servers'), refetchInterval: 5_000 });
+  const query = useQuery({ queryKey: ['user-servers'], queryFn: () => api<UserServers>('/v1/user/servers'), refetchInterval: 5_000 });
   const conn = useConnectivity();
   const offlineReason = useOfflineReason();
   const [ready, setReady] = useState<ReadySession | null>(null);
   const [search, setSearch] = useState('');
   const [favs, setFavs] = useState(loadFavourites);
-  const view = q.data ? assignSessions(q.data) : { pools: [], servers: [] };
+  const view = query.data ? assignSessions(query.data) : { pools: [], servers: [] };
   const pools = favouritesFirst(
     view.pools.filter((p) => matches(search, [p.id, p.description])),
     'pool',
@@ -71,7 +71,7 @@ export function LauncherPage() {
     favs,
   );
   const total = view.pools.length + view.servers.length;
-  const asOf = conn.reachable ? undefined : q.dataUpdatedAt;
+  const asOf = conn.reachable ? undefined : query.dataUpdatedAt;
   const toggle = (key: string) => () => {
     const next = new Set(favs);
     if (!next.delete(key)) next.add(key);
@@ -81,12 +81,12 @@ export function LauncherPage() {
   const common = (kind: 'pool' | 'server', id: string) => ({ onReady: setReady, asOf, offlineReason, favourite: favs.has(favouriteKey(kind, id)), onToggleFavourite: toggle(favouriteKey(kind, id)) });
 
   return html`<div class="page">
-    <${PageHeader} title="Your desktops" actions=${html`<${Freshness} fetching=${q.isFetching} updatedAt=${q.dataUpdatedAt} stale=${!conn.reachable} />`}>
+    <${PageHeader} title="Your desktops" actions=${html`<${Freshness} fetching=${query.isFetching} updatedAt=${query.dataUpdatedAt} stale=${!conn.reachable} />`}>
       Start a session, then open it in DCV Viewer or right here in your browser.
     <//>
-    ${q.isPending ? html`<${SkeletonCards} />` : null}
-    ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
-    ${q.data && !total ? html`<${Empty} title="No desktops yet">No server or pool is assigned to you. Ask your administrator for access.<//>` : null}
+    ${query.isPending ? html`<${SkeletonCards} />` : null}
+    ${query.isError && !query.data ? html`<${ErrorNote} error=${query.error} onRetry=${() => query.refetch()} />` : null}
+    ${query.data && !total ? html`<${Empty} title="No desktops yet">No server or pool is assigned to you. Ask your administrator for access.<//>` : null}
     ${
       total > 1
         ? html`<div class="launcher-tools" role="search">
@@ -98,7 +98,7 @@ export function LauncherPage() {
         </div>`
         : null
     }
-    ${q.data && total && !pools.length && !servers.length ? html`<${Empty} title="Nothing matches">No pool or server matches “${search.trim()}”.<//>` : null}
+    ${query.data && total && !pools.length && !servers.length ? html`<${Empty} title="Nothing matches">No pool or server matches “${search.trim()}”.<//>` : null}
     ${
       pools.length
         ? html`<section aria-labelledby="pools-h">

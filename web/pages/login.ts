@@ -29,8 +29,8 @@ function useCountdown(): [number, (s: number) => void] {
   const [left, setLeft] = useState(0);
   useEffect(() => {
     if (left <= 0) return;
-    const t = setTimeout(() => setLeft((n) => n - 1), 1000);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => setLeft((n) => n - 1), 1000);
+    return () => clearTimeout(timer);
   }, [left]);
   return [left, setLeft];
 }
@@ -82,8 +82,8 @@ export function LoginPage({ route }: { route: Route }) {
     },
   });
 
-  const submit = (e: Event) => {
-    e.preventDefault();
+  const submit = (event: Event) => {
+    event.preventDefault();
     setProblem(null);
     login.mutate({ userID: userID.trim(), password, ...extra, ...(challenge?.state ? { state: challenge.state } : {}) });
   };

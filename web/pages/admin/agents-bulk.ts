@@ -21,9 +21,9 @@ export function AgentsBulkBar({ state, agents, onDone }: { state: AgentState; ag
   const action: BulkAction | undefined = state === 'pending' ? 'deny' : state === 'revoked' ? 'clear' : undefined;
   const run = useMutation({
     mutationFn: (guids: string[]) => api<BulkResult>('/v1/admin/agents/bulk', { method: 'POST', body: { action, guids } }),
-    onSuccess: async (r) => {
+    onSuccess: async (result) => {
       setOpen(false);
-      onDone(`${r.done.length} ${action === 'deny' ? 'denied' : 'cleared'}${r.failed.length ? `, ${r.failed.length} failed` : ''}.`);
+      onDone(`${result.done.length} ${action === 'deny' ? 'denied' : 'cleared'}${result.failed.length ? `, ${result.failed.length} failed` : ''}.`);
       await queryClient.invalidateQueries({ queryKey: ['admin'] });
     },
   });

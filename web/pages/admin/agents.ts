@@ -47,22 +47,22 @@ const liveSessions = (err: unknown) => (err instanceof ApiError && err.code === 
 /** Agent registrations: approve or deny new agents (after comparing the CSR fingerprint), revoke old ones. */
 export function AgentsPage({ route }: { route: Route }) {
   const current = (STATES.find((s) => s.state === route.params.get('state')) ?? STATES[0])!;
-  const q = useQuery({ queryKey: ['admin', 'agents'], queryFn: () => api<{ agents: Agent[] }>('/v1/admin/agents'), refetchInterval: 5_000 });
+  const query = useQuery({ queryKey: ['admin', 'agents'], queryFn: () => api<{ agents: Agent[] }>('/v1/admin/agents'), refetchInterval: 5_000 });
   const [pending, setPending] = useState<{ agents: Agent[]; action: Action } | null>(null);
   const [done, setDone] = useFlash();
   const offlineReason = useOfflineReason();
   const act = useMutation({
     mutationFn: runAction,
-    onSuccess: async (r, { agents, action }) => {
+    onSuccess: async (result, { agents, action }) => {
       await queryClient.invalidateQueries({ queryKey: ['admin'] });
       setPending(null);
-      const codes = [...new Set(r.failed.map((f) => f.code))].join(', ');
-      if (agents.length === 1) setDone(r.done.length ? `${agents[0]!.hostname} ${DONE[action]}.` : `${agents[0]!.hostname} was not changed (${codes}).`);
-      else setDone(`${plural(r.done.length, 'agent')} ${DONE[action]}.${r.failed.length ? ` ${plural(r.failed.length, 'agent')} could not be changed (${codes}).` : ''}`);
+      const codes = [...new Set(result.failed.map((f) => f.code))].join(', ');
+      if (agents.length === 1) setDone(result.done.length ? `${agents[0]!.hostname} ${DONE[action]}.` : `${agents[0]!.hostname} was not changed (${codes}).`);
+      else setDone(`${plural(result.done.length, 'agent')} ${DONE[action]}.${result.failed.length ? ` ${plural(result.failed.length, 'agent')} could not be changed (${codes}).` : ''}`);
     },
   });
   const open = (agents: Agent[], action: Action) => (act.reset(), setDone(''), setPending({ agents, action }));
-  const all = q.data?.agents ?? [];
+  const all = query.data?.agents ?? [];
   const rows = all.filter((a) => a.state === current.state);
   const hasSessions = liveSessions(act.error);
   const btn = (a: Agent, action: Action, cls: string) =>
@@ -97,21 +97,21 @@ export function AgentsPage({ route }: { route: Route }) {
 
   return html`<div class="page">
     <${AdminNav} path="/admin/agents" />
-    <${PageHeader} title="Agents" actions=${html`<${Freshness} fetching=${q.isFetching} updatedAt=${q.dataUpdatedAt} />`}>
+    <${PageHeader} title="Agents" actions=${html`<${Freshness} fetching=${query.isFetching} updatedAt=${query.dataUpdatedAt} />`}>
       Each DCV host runs an agent. A new agent may serve sessions only after you approve it.
     <//>
     <nav class="segmented" aria-label="Agent state">
-      ${STATES.map((s) => {
-        const n = all.filter((a) => a.state === s.state).length;
-        return html`<a key=${s.state} href=${href(`/admin/agents?state=${s.state}`)} aria-current=${s.state === current.state ? 'page' : undefined}>
-          ${s.label}${q.data ? html` <span class="count">${n}</span>` : null}
+      ${STATES.map((tab) => {
+        const inState = all.filter((a) => a.state === tab.state).length;
+        return html`<a key=${tab.state} href=${href(`/admin/agents?state=${tab.state}`)} aria-current=${tab.state === current.state ? 'page' : undefined}>
+          ${tab.label}${query.data ? html` <span class="count">${inState}</span>` : null}
         </a>`;
       })}
     </nav>
     <div class="live" aria-live="polite">${done ? html`<${Note} tone="success">${done}<//>` : null}</div>
     <${AgentsBulkBar} state=${current.state} agents=${rows} onDone=${setDone} />
-    ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
-    ${q.isPending ? html`<${TableSkeleton} />` : html`<${Table} caption=${`Agents: ${current.label}`} columns=${columns} rows=${rows} rowKey=${(a: Agent) => a.guid} empty=${current.empty} />`}
+    ${query.isError && !query.data ? html`<${ErrorNote} error=${query.error} onRetry=${() => query.refetch()} />` : null}
+    ${query.isPending ? html`<${TableSkeleton} />` : html`<${Table} caption=${`Agents: ${current.label}`} columns=${columns} rows=${rows} rowKey=${(a: Agent) => a.guid} empty=${current.empty} />`}
     <${ConfirmDialog}
       open=${!!pending}
       title=${pending ? `${TITLE[pending.action]} ${pending.agents.length === 1 ? pending.agents[0]!.hostname : plural(pending.agents.length, 'agent')}?` : ''}

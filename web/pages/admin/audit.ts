@@ -14,14 +14,14 @@ const FILTERS = ['type', 'actor', 'outcome', 'limit'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
 const TYPES = ['login', 'agent.approve', 'agent.deny', 'agent.revoke', 'session.create', 'session.close'];
 
-const detailText = (d: unknown): string => {
-  if (d === null || d === undefined || d === '') return '';
-  if (typeof d === 'string') return d;
-  if (typeof d === 'object')
-    return Object.entries(d as Record<string, unknown>)
+const detailText = (detail: unknown): string => {
+  if (detail === null || detail === undefined || detail === '') return '';
+  if (typeof detail === 'string') return detail;
+  if (typeof detail === 'object')
+    return Object.entries(detail as Record<string, unknown>)
       .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
       .join(' · ');
-  return String(d);
+  return String(detail);
 };
 
 const columns: Column<AuditEvent>[] = [
@@ -41,18 +41,23 @@ export function AuditPage({ route }: { route: Route }) {
   const key = FILTERS.map((k) => applied[k]).join('|');
   useEffect(() => setForm(applied), [key]);
   const query = new URLSearchParams(Object.entries({ ...applied, limit: applied.limit || '200' }).filter(([, v]) => v)).toString();
-  const q = useQuery({ queryKey: ['admin', 'audit', query], queryFn: () => api<{ events: AuditEvent[] }>(`/v1/admin/audit?${query}`), refetchInterval: 10_000, placeholderData: (prev) => prev });
+  const auditQuery = useQuery({
+    queryKey: ['admin', 'audit', query],
+    queryFn: () => api<{ events: AuditEvent[] }>(`/v1/admin/audit?${query}`),
+    refetchInterval: 10_000,
+    placeholderData: (prev) => prev,
+  });
 
   const set = (k: keyof Filters) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
-  const apply = (e: Event) => {
-    e.preventDefault();
-    const p = new URLSearchParams(Object.entries(form).filter(([, v]) => v.trim())).toString();
-    navigate(`/admin/audit${p ? `?${p}` : ''}`);
+  const apply = (event: Event) => {
+    event.preventDefault();
+    const search = new URLSearchParams(Object.entries(form).filter(([, v]) => v.trim())).toString();
+    navigate(`/admin/audit${search ? `?${search}` : ''}`);
   };
 
   return html`<div class="page">
     <${AdminNav} path="/admin/audit" />
-    <${PageHeader} title="Audit log" actions=${html`<${Freshness} fetching=${q.isFetching} updatedAt=${q.dataUpdatedAt} />`}>Sign-ins, approvals and session changes, newest first.<//>
+    <${PageHeader} title="Audit log" actions=${html`<${Freshness} fetching=${auditQuery.isFetching} updatedAt=${auditQuery.dataUpdatedAt} />`}>Sign-ins, approvals and session changes, newest first.<//>
     <form class="card form-row filters" onSubmit=${apply} role="search">
       <label class="field"><span>Event</span>
         <input name="type" list="audit-types" value=${form.type} onInput=${set('type')} placeholder="any" />
@@ -71,7 +76,7 @@ export function AuditPage({ route }: { route: Route }) {
       </label>
       <button type="submit" class="btn btn-primary">Filter</button>
     </form>
-    ${q.isError ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
-    ${q.isPending ? html`<${TableSkeleton} rows=${6} />` : html`<${Table} caption="Audit events" columns=${columns} rows=${q.data?.events ?? []} rowKey=${(e: AuditEvent) => String(e.id)} empty="No event matches these filters." />`}
+    ${auditQuery.isError ? html`<${ErrorNote} error=${auditQuery.error} onRetry=${() => auditQuery.refetch()} />` : null}
+    ${auditQuery.isPending ? html`<${TableSkeleton} rows=${6} />` : html`<${Table} caption="Audit events" columns=${columns} rows=${auditQuery.data?.events ?? []} rowKey=${(e: AuditEvent) => String(e.id)} empty="No event matches these filters." />`}
   </div>`;
 }

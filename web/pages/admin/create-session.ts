@@ -13,8 +13,8 @@ export function CreateSessionForm({ onCreated }: { onCreated: (s: Session) => vo
   const [sessionType, setType] = useState<SessionType>('virtual');
   const create = useMutation({
     mutationFn: () => api<{ session: Session } | Session>('/v1/sessions', { method: 'POST', body: { serverId, userId: userId.trim(), sessionType } }),
-    onSuccess: async (r) => {
-      onCreated('session' in r ? r.session : r);
+    onSuccess: async (created) => {
+      onCreated('session' in created ? created.session : created);
       setUser('');
       await queryClient.invalidateQueries({ queryKey: ['admin'] });
     },

@@ -49,18 +49,18 @@ function Status({ status }: { status: PolicyView['status'] }) {
 
 /** The access policy as loaded (read-only), and whether the last reload worked. */
 export function PolicyPage() {
-  const q = useQuery({ queryKey: ['admin', 'policy'], queryFn: () => api<PolicyView>('/v1/admin/policy'), refetchInterval: 15_000 });
-  const users = obj(q.data?.documents.users);
-  const pools = obj(obj(q.data?.documents.pools).pools);
+  const query = useQuery({ queryKey: ['admin', 'policy'], queryFn: () => api<PolicyView>('/v1/admin/policy'), refetchInterval: 15_000 });
+  const users = obj(query.data?.documents.users);
+  const pools = obj(obj(query.data?.documents.pools).pools);
   const poolRows = Object.entries(pools).map(([name, p]) => ({ name, description: String(obj(p).description ?? ''), servers: names(obj(p).servers) }));
   return html`<div class="page">
     <${AdminNav} path="/admin/policy" />
     <${PageHeader} title="Access policy">Who may use which servers and pools (users.json and pools.json).<//>
-    ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
-    ${q.isPending ? html`<div class="card"><${Skeleton} lines=${5} /></div>` : null}
+    ${query.isError && !query.data ? html`<${ErrorNote} error=${query.error} onRetry=${() => query.refetch()} />` : null}
+    ${query.isPending ? html`<div class="card"><${Skeleton} lines=${5} /></div>` : null}
     ${
-      q.data
-        ? html`<${Status} status=${q.data.status} />
+      query.data
+        ? html`<${Status} status=${query.data.status} />
           <section class="stack">
             <h2 class="section-title">Administrators</h2>
             <p>${names(users.admins)}${list(users.adminGroups).length ? html` · groups: ${names(users.adminGroups)}` : null}</p>
@@ -77,7 +77,7 @@ export function PolicyPage() {
               ]} />
             <details class="raw">
               <summary>Show the files as loaded</summary>
-              <pre class="mono">${JSON.stringify(q.data.documents, null, 2)}</pre>
+              <pre class="mono">${JSON.stringify(query.data.documents, null, 2)}</pre>
             </details>
           </section>`
         : null

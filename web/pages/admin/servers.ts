@@ -35,18 +35,18 @@ const columns: Column<AdminServer>[] = [
 
 /** Every server the agents report, with live stats (refreshed every 5 s). */
 export function ServersPage() {
-  const q = useQuery({ queryKey: ['admin', 'servers'], queryFn: () => api<{ servers: AdminServer[] }>('/v1/servers'), refetchInterval: 5_000 });
-  const servers = q.data?.servers ?? [];
+  const query = useQuery({ queryKey: ['admin', 'servers'], queryFn: () => api<{ servers: AdminServer[] }>('/v1/servers'), refetchInterval: 5_000 });
+  const servers = query.data?.servers ?? [];
   const online = servers.filter((s) => s.online).length;
   const unhealthy = servers.filter((s) => s.health?.status === 'unhealthy').length;
   return html`<div class="page">
     <${AdminNav} path="/admin/servers" />
-    <${PageHeader} title="Servers" actions=${html`<${Freshness} fetching=${q.isFetching} updatedAt=${q.dataUpdatedAt} />`}>
-      ${q.data ? `${online} of ${plural(servers.length, 'server')} online${unhealthy ? `, ${unhealthy} unhealthy` : ''}.` : 'DCV hosts reported by their agents.'}
+    <${PageHeader} title="Servers" actions=${html`<${Freshness} fetching=${query.isFetching} updatedAt=${query.dataUpdatedAt} />`}>
+      ${query.data ? `${online} of ${plural(servers.length, 'server')} online${unhealthy ? `, ${unhealthy} unhealthy` : ''}.` : 'DCV hosts reported by their agents.'}
     <//>
-    ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
+    ${query.isError && !query.data ? html`<${ErrorNote} error=${query.error} onRetry=${() => query.refetch()} />` : null}
     ${
-      q.isPending
+      query.isPending
         ? html`<${TableSkeleton} />`
         : html`<${Table} caption="Servers" columns=${columns} rows=${servers} rowKey=${(s: AdminServer) => s.id}
           empty="No server has reported yet. Servers appear once their agent is approved and sends its first update." />`

@@ -12,9 +12,13 @@ export const stateOf = (s: Session): string => (s.orphaned ? 'orphaned' : s.unma
 export const filtersOf = (route: Route): SessionFilters => Object.fromEntries(FILTER_KEYS.map((k) => [k, route.params.get(k) ?? ''])) as SessionFilters;
 
 /** Sessions matching every filter set (exact match; "(none)" for a session not from a pool). */
-export function applyFilters(sessions: Session[], f: SessionFilters): Session[] {
+export function applyFilters(sessions: Session[], filters: SessionFilters): Session[] {
   return sessions.filter(
-    (s) => (!f.user || s.owner === f.user) && (!f.server || s.serverId === f.server) && (!f.pool || (f.pool === '(none)' ? !s.pool : s.pool === f.pool)) && (!f.state || stateOf(s) === f.state),
+    (s) =>
+      (!filters.user || s.owner === filters.user) &&
+      (!filters.server || s.serverId === filters.server) &&
+      (!filters.pool || (filters.pool === '(none)' ? !s.pool : s.pool === filters.pool)) &&
+      (!filters.state || stateOf(s) === filters.state),
   );
 }
 
@@ -29,16 +33,16 @@ export function SessionFilterBar({ sessions, filters }: { sessions: Session[]; f
     state: values(sessions, stateOf),
   };
   const labels: Record<keyof SessionFilters, string> = { user: 'User', server: 'Server', pool: 'Pool', state: 'State' };
-  const set = (k: keyof SessionFilters) => (e: Event) => {
-    const next = { ...filters, [k]: (e.currentTarget as HTMLSelectElement).value };
-    const p = new URLSearchParams(Object.entries(next).filter(([, v]) => v)).toString();
-    navigate(`/admin/sessions${p ? `?${p}` : ''}`, true);
+  const set = (k: keyof SessionFilters) => (event: Event) => {
+    const next = { ...filters, [k]: (event.currentTarget as HTMLSelectElement).value };
+    const search = new URLSearchParams(Object.entries(next).filter(([, v]) => v)).toString();
+    navigate(`/admin/sessions${search ? `?${search}` : ''}`, true);
   };
   return html`<form class="card form-row filters" role="search" aria-label="Filter sessions" onSubmit=${(e: Event) => e.preventDefault()}>
-    ${FILTER_KEYS.map((k) => {
-      const opts = filters[k] && !options[k].includes(filters[k]) ? [...options[k], filters[k]] : options[k];
-      return html`<label class="field" key=${k}><span>${labels[k]}</span>
-        <select name=${k} class="select" value=${filters[k]} onChange=${set(k)}>
+    ${FILTER_KEYS.map((filterKey) => {
+      const opts = filters[filterKey] && !options[filterKey].includes(filters[filterKey]) ? [...options[filterKey], filters[filterKey]] : options[filterKey];
+      return html`<label class="field" key=${filterKey}><span>${labels[filterKey]}</span>
+        <select name=${filterKey} class="select" value=${filters[filterKey]} onChange=${set(filterKey)}>
           <option value="">Any</option>
           ${opts.map((v) => html`<option key=${v} value=${v}>${v}</option>`)}
         </select>

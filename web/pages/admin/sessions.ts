@@ -16,19 +16,19 @@ import { applyFilters, filtersOf, SessionFilterBar } from './session-filters.ts'
 
 /** All sessions on all servers, filterable by user, server, pool and state: close any, or create one for a user. */
 export function SessionsPage({ route }: { route: Route }) {
-  const q = useQuery({ queryKey: ['admin', 'sessions'], queryFn: () => api<{ sessions: Session[] }>('/v1/sessions'), refetchInterval: 5_000 });
+  const query = useQuery({ queryKey: ['admin', 'sessions'], queryFn: () => api<{ sessions: Session[] }>('/v1/sessions'), refetchInterval: 5_000 });
   const [closing, setClosing] = useState<Session | null>(null);
   const [done, setDone] = useFlash();
   const close = useMutation({
     mutationFn: (s: Session) => api(`/v1/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' }),
-    onSuccess: async (_r, s) => {
+    onSuccess: async (_r, session) => {
       await queryClient.invalidateQueries({ queryKey: ['admin'] });
       setClosing(null);
-      setDone(`Session ${s.id} closed.`);
+      setDone(`Session ${session.id} closed.`);
     },
   });
   const offlineReason = useOfflineReason();
-  const all = q.data?.sessions ?? [];
+  const all = query.data?.sessions ?? [];
   const filters = filtersOf(route);
   const sessions = applyFilters(all, filters);
   const columns: Column<Session>[] = [
@@ -53,15 +53,15 @@ export function SessionsPage({ route }: { route: Route }) {
 
   return html`<div class="page">
     <${AdminNav} path="/admin/sessions" />
-    <${PageHeader} title="Sessions" actions=${html`<${Freshness} fetching=${q.isFetching} updatedAt=${q.dataUpdatedAt} />`}>
+    <${PageHeader} title="Sessions" actions=${html`<${Freshness} fetching=${query.isFetching} updatedAt=${query.dataUpdatedAt} />`}>
       Every running DCV session, as the agents last reported them.
     <//>
     <${CreateSessionForm} onCreated=${(s: Session) => setDone(`Session ${s.id} created for ${s.owner} on ${s.serverId}.`)} />
     <div class="live" aria-live="polite">${done ? html`<${Note} tone="success">${done}<//>` : null}</div>
-    ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
-    ${q.data ? html`<${SessionFilterBar} sessions=${all} filters=${filters} />` : null}
-    ${q.data && sessions.length !== all.length ? html`<p class="muted small" role="status">${sessions.length} of ${all.length} sessions shown.</p>` : null}
-    ${q.isPending ? html`<${TableSkeleton} />` : html`<${Table} caption="Sessions" columns=${columns} rows=${sessions} rowKey=${(s: Session) => `${s.serverId}/${s.id}`} empty=${all.length ? 'No session matches these filters.' : 'No session is running.'} />`}
+    ${query.isError && !query.data ? html`<${ErrorNote} error=${query.error} onRetry=${() => query.refetch()} />` : null}
+    ${query.data ? html`<${SessionFilterBar} sessions=${all} filters=${filters} />` : null}
+    ${query.data && sessions.length !== all.length ? html`<p class="muted small" role="status">${sessions.length} of ${all.length} sessions shown.</p>` : null}
+    ${query.isPending ? html`<${TableSkeleton} />` : html`<${Table} caption="Sessions" columns=${columns} rows=${sessions} rowKey=${(s: Session) => `${s.serverId}/${s.id}`} empty=${all.length ? 'No session matches these filters.' : 'No session is running.'} />`}
     <${ConfirmDialog} open=${!!closing} title="Close this session?" confirmLabel="Close session" danger busy=${close.isPending} error=${close.error}
       onConfirm=${() => closing && close.mutate(closing)} onCancel=${() => setClosing(null)}>
       <p><strong>${closing?.owner}</strong>’s session <code>${closing?.id}</code> on ${closing?.serverId} is closed at once. Programs running in it stop and unsaved work is lost.</p>
