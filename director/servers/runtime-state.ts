@@ -70,6 +70,29 @@ export class RuntimeState {
     for (const s of sessions) if (s.serverId === server.id) this.putSession({ ...s, refreshedAt: Math.max(s.refreshedAt, now) });
   }
 
+  /**
+   * Several directors on one store: a server as another director wrote it. Its entry replaces ours
+   * unless ours is newer (a later agent update reached this director); its sessions replace ours,
+   * except sessions created here that it does not list yet (unconfirmed), which stay. When ours is
+   * newer, only its unconfirmed sessions (just created through the other director) are added.
+   */
+  applyShared(server: ServerEntry, sessions: SessionEntry[]): void {
+    const local = this.servers.get(server.id);
+    const theirsNewer = !local || local.stale || local.guid !== server.guid || server.lastSeen >= local.lastSeen;
+    if (theirsNewer) {
+      if (local && local.guid !== server.guid) this.removeServer(server.id);
+      const previousId = this.serverIdByGuid.get(server.guid);
+      if (previousId !== undefined && previousId !== server.id) this.removeServer(previousId);
+      const { stale: _stale, ...fresh } = server;
+      this.servers.set(server.id, fresh);
+      this.serverIdByGuid.set(server.guid, server.id);
+      this.onChange?.(server.id);
+      const listed = new Set(sessions.map((s) => s.id));
+      for (const [id, s] of this.sessionsByServer.get(server.id) ?? []) if (s.confirmed && !listed.has(id)) this.removeSession(id);
+    }
+    for (const s of sessions) if (theirsNewer || (!s.confirmed && !this.sessions.has(s.id))) this.putSession({ ...s, serverId: server.id });
+  }
+
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
   applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; dcvTimeoutMs?: number; sessions: DcvSession[] }): void {
     const now = this.clock.now();

@@ -19,6 +19,8 @@ export class RuntimeStateWriter {
   /** server id -> what was last written, without lastSeen, and when. */
   private readonly written = new Map<string, { body: string; at: number }>();
   private readonly behind: WriteBehind;
+  /** Told the ids of the servers each successful write stored or removed (other directors re-read them). */
+  onWritten?: (ids: string[]) => void;
 
   constructor(
     private readonly state: RuntimeState,
@@ -26,6 +28,8 @@ export class RuntimeStateWriter {
     private readonly clock: Clock,
     log: Logger,
     intervalMs = 1000,
+    /** How often a server whose only change is lastSeen is written again; shorter when other directors read it. */
+    private readonly lastSeenRefreshMs = LAST_SEEN_REFRESH_MS,
   ) {
     this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('runtime state write failed', { error }));
   }
@@ -51,6 +55,23 @@ export class RuntimeStateWriter {
     if (skipped.length) await this.store.saveServers([], skipped);
     this.state.onChange = (id) => this.dirty.add(id);
     return { servers, sessions, skipped: skipped.length };
+  }
+
+  /**
+   * Servers as another director stored them (shared store): applied to the state (runtime-state.ts
+   * applyShared) and remembered as written, so this director writes one back only where its own view
+   * differs. `gone` ids are no longer stored: a server this director still holds is removed.
+   */
+  applyStored(snaps: ServerSnapshot[], gone: string[] = []): void {
+    const now = this.clock.now();
+    for (const snap of snaps) {
+      this.state.applyShared(snap.server, snap.sessions);
+      this.written.set(snap.server.id, { body: bodyOf(snap), at: now });
+    }
+    for (const id of gone) {
+      this.written.delete(id);
+      if (this.state.server(id)) this.state.removeServer(id);
+    }
   }
 
   start(): void {
@@ -90,7 +111,7 @@ export class RuntimeStateWriter {
       const snap = { server: { ...server, stale: undefined }, sessions: this.state.sessionsOn(id) };
       const body = bodyOf(snap);
       const last = this.written.get(id);
-      if (last && last.body === body && now - last.at < LAST_SEEN_REFRESH_MS) continue;
+      if (last && last.body === body && now - last.at < this.lastSeenRefreshMs) continue;
       put.push(snap);
       bodies.set(id, body);
     }
@@ -104,6 +125,7 @@ export class RuntimeStateWriter {
     }
     for (const id of removed) this.written.delete(id);
     for (const [id, body] of bodies) this.written.set(id, { body, at: now });
+    this.onWritten?.([...bodies.keys(), ...removed]);
   }
 }
 
