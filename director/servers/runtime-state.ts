@@ -72,11 +72,12 @@ export class RuntimeState {
 
   /**
    * Several directors on one store: a server as another director wrote it. Its entry replaces ours
-   * unless ours is newer (a later agent update reached this director); its sessions replace ours,
-   * except sessions created here that it does not list yet (unconfirmed), which stay. When ours is
-   * newer, only its unconfirmed sessions (just created through the other director) are added.
+   * unless ours is newer (a later agent update reached this director). Sessions: confirmed ones follow
+   * the newer side; an unconfirmed one (just created, no agent update lists it yet) that only one side
+   * has is kept, unless `known(id)` says it was in the stored state this director saw last, in which
+   * case it was closed meanwhile and must not come back.
    */
-  applyShared(server: ServerEntry, sessions: SessionEntry[]): void {
+  applyShared(server: ServerEntry, sessions: SessionEntry[], known: (sessionId: string) => boolean): void {
     const local = this.servers.get(server.id);
     const theirsNewer = !local || local.stale || local.guid !== server.guid || server.lastSeen >= local.lastSeen;
     if (theirsNewer) {
@@ -88,9 +89,11 @@ export class RuntimeState {
       this.serverIdByGuid.set(server.guid, server.id);
       this.onChange?.(server.id);
       const listed = new Set(sessions.map((s) => s.id));
-      for (const [id, s] of this.sessionsByServer.get(server.id) ?? []) if (s.confirmed && !listed.has(id)) this.removeSession(id);
+      for (const [id, s] of this.sessionsByServer.get(server.id) ?? []) if (!listed.has(id) && (s.confirmed || known(id))) this.removeSession(id);
     }
-    for (const s of sessions) if (theirsNewer || (!s.confirmed && !this.sessions.has(s.id))) this.putSession({ ...s, serverId: server.id });
+    for (const s of sessions) {
+      if (theirsNewer || (!s.confirmed && !this.sessions.has(s.id) && !known(s.id))) this.putSession({ ...s, serverId: server.id });
+    }
   }
 
   /** Applies one agent update: server facts, and its session list replaces what the server had. */

@@ -65,7 +65,9 @@ export class RuntimeStateWriter {
   applyStored(snaps: ServerSnapshot[], gone: string[] = []): void {
     const now = this.clock.now();
     for (const snap of snaps) {
-      this.state.applyShared(snap.server, snap.sessions);
+      const last = this.written.get(snap.server.id);
+      const known = new Set(last ? (JSON.parse(last.body)[1] as { id: string }[]).map((s) => s.id) : []);
+      this.state.applyShared(snap.server, snap.sessions, (id) => known.has(id));
       this.written.set(snap.server.id, { body: bodyOf(snap), at: now });
     }
     for (const id of gone) {
@@ -132,5 +134,7 @@ export class RuntimeStateWriter {
 /** What counts as a change: everything but the times an update refreshes anyway. */
 function bodyOf(s: ServerSnapshot): string {
   const { lastSeen: _seen, stale: _stale, ...server } = s.server;
-  return JSON.stringify([server, s.sessions.map(({ refreshedAt: _r, ...rest }) => rest)]);
+  // Sorted: two directors holding the same sessions in another order must not see a change.
+  const sessions = s.sessions.map(({ refreshedAt: _r, ...rest }) => rest).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return JSON.stringify([server, sessions]);
 }
