@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { api } from '../api.ts';
 import { queryClient, useMutation, useQuery } from '../query.ts';
 import { href, navigate } from '../router.ts';
+import { PolicyWarning } from './policy-warning.ts';
 import type { Me, TotpStatus } from '../types.ts';
 
 /** Signs out, forgets every cached answer and returns to the login page. */
@@ -45,7 +46,7 @@ export function Shell({ me, path, children }: { me: Me; path: string; children: 
         </div>
       </div>
     </header>
-    <main id="main" class="main" tabindex="-1">${children}</main>`;
+    <main id="main" class="main" tabindex="-1">${inAdmin && me.role === 'admin' ? html`<${PolicyWarning} />` : null}${children}</main>`;
 }
 
 const ADMIN_TABS = [
