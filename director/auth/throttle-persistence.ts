@@ -96,7 +96,7 @@ export class ThrottlePersistence {
         this.failures.delete(key);
         continue;
       }
-      const merged = [...new Set([...(this.failures.get(key) ?? []), ...theirs])].sort((a, b) => a - b);
+      const merged = mergeTimes(this.failures.get(key) ?? [], theirs);
       // Remembered as written in the store's form: this director writes back only failures it adds.
       this.written.set(key, JSON.stringify(theirs));
       this.failures.set(key, merged);
@@ -136,4 +136,16 @@ export class ThrottlePersistence {
     for (const e of put) this.written.set(e.key, JSON.stringify(e.failures));
     this.onWritten?.([...put.map((e) => e.key), ...removed]);
   }
+}
+
+/**
+ * The failures both sides know, each counted once: a time appearing n times on one side and m times
+ * on the other appears max(n, m) times (two failures in the same millisecond on one director stay two).
+ */
+function mergeTimes(ours: number[], theirs: number[]): number[] {
+  const count = (list: number[]) => list.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map<number, number>());
+  const [a, b] = [count(ours), count(theirs)];
+  const out: number[] = [];
+  for (const t of new Set([...a.keys(), ...b.keys()])) for (let i = Math.max(a.get(t) ?? 0, b.get(t) ?? 0); i > 0; i--) out.push(t);
+  return out.sort((x, y) => x - y);
 }

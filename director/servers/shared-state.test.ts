@@ -6,10 +6,10 @@
 import { expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
-import type { ChangeFeed } from '../store/change-feed.ts';
 import { openDatabase } from '../store/db.ts';
 import type { ServerStateStore } from '../store/runtime-stores.ts';
 import { createSqliteRuntimeStores } from '../store/sqlite-runtime-stores.ts';
+import { linkedFeeds } from '../../tests/helpers/linked-feeds.ts';
 import { RuntimeState } from './runtime-state.ts';
 import { SharedStateFollower } from './shared-state.ts';
 import { RuntimeStateWriter } from './state-writer.ts';
@@ -24,19 +24,6 @@ const update = (sessions: string[] = [], load1 = 0) => ({
   tags: [],
   sessions: sessions.map((id) => ({ id, owner: 'alice', type: 'virtual' as const, numOfConnections: 0 })),
 });
-
-/** Feeds that hand each publication to every other member, as NOTIFY does between directors. */
-function linkedFeeds(n: number): ChangeFeed[] {
-  const subs: { member: number; topic: string; fn: (k: string) => void }[] = [];
-  return Array.from({ length: n }, (_, member) => ({
-    publish: (topic, key) => {
-      for (const s of subs) if (s.member !== member && s.topic === topic) queueMicrotask(() => s.fn(key));
-    },
-    subscribe: (topic, fn) => void subs.push({ member, topic, fn }),
-    resync: () => {},
-    close: async () => {},
-  }));
-}
 
 function directors(clock: FakeClock) {
   const inner = createSqliteRuntimeStores(openDatabase(':memory:'));
