@@ -1,6 +1,7 @@
 import type { Logger } from '../../shared/log.ts';
 import type { ThrottleStore } from '../store/runtime-stores.ts';
 import { publishKeys, type ChangeFeed } from '../store/change-feed.ts';
+import { isStoreDown } from '../store/availability.ts';
 import { WriteBehind } from '../store/write-behind.ts';
 
 /** Change-feed topic: the key is a JSON array of throttle keys just written. */
@@ -49,7 +50,8 @@ export class ThrottlePersistence {
     private readonly log: Logger,
     intervalMs = 1000,
   ) {
-    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('login throttle write failed', { error }));
+    // The store away: the monitor logs the outage once, and the write is retried every interval.
+    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => (isStoreDown(error) ? log.debug : log.error).call(log, 'login throttle write failed', { error }));
   }
 
   /** Loads failures newer than `since` (older ones are outside the window); resolves with how many keys. */

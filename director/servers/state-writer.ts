@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { ServerSnapshot, ServerStateStore } from '../store/runtime-stores.ts';
+import { isStoreDown } from '../store/availability.ts';
 import { WriteBehind } from '../store/write-behind.ts';
 import type { RuntimeState } from './runtime-state.ts';
 
@@ -31,7 +32,8 @@ export class RuntimeStateWriter {
     /** How often a server whose only change is lastSeen is written again; shorter when other directors read it. */
     private readonly lastSeenRefreshMs = LAST_SEEN_REFRESH_MS,
   ) {
-    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('runtime state write failed', { error }));
+    // The store away: the monitor logs the outage once, and the write is retried every interval.
+    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => (isStoreDown(error) ? log.debug : log.error).call(log, 'runtime state write failed', { error }));
   }
 
   /**
