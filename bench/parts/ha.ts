@@ -13,8 +13,8 @@ import { row, type PartResult } from '../lib/report.ts';
 /** Commits and rows written in the director's database so far (pg_stat_database / pg_stat_user_tables). */
 async function storeWrites(sql: SQL): Promise<{ at: number; commits: number; rows: number }> {
   const [db] = await sql`SELECT xact_commit::float8 AS commits FROM pg_stat_database WHERE datname = current_database()`;
-  const [t] = await sql`SELECT coalesce(sum(n_tup_ins + n_tup_upd), 0)::float8 AS rows FROM pg_stat_user_tables WHERE relname = 'runtime_servers'`;
-  return { at: performance.now(), commits: db.commits, rows: t.rows };
+  const [tables] = await sql`SELECT coalesce(sum(n_tup_ins + n_tup_upd), 0)::float8 AS rows FROM pg_stat_user_tables WHERE relname = 'runtime_servers'`;
+  return { at: performance.now(), commits: db.commits, rows: tables.rows };
 }
 
 interface UpdateRun {

@@ -145,9 +145,11 @@ export class ThrottlePersistence {
  * on the other appears max(n, m) times (two failures in the same millisecond on one director stay two).
  */
 function mergeTimes(ours: number[], theirs: number[]): number[] {
-  const count = (list: number[]) => list.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map<number, number>());
-  const [a, b] = [count(ours), count(theirs)];
-  const out: number[] = [];
-  for (const t of new Set([...a.keys(), ...b.keys()])) for (let i = Math.max(a.get(t) ?? 0, b.get(t) ?? 0); i > 0; i--) out.push(t);
-  return out.sort((x, y) => x - y);
+  const countTimes = (list: number[]) => list.reduce((counts, time) => counts.set(time, (counts.get(time) ?? 0) + 1), new Map<number, number>());
+  const [mine, other] = [countTimes(ours), countTimes(theirs)];
+  const merged: number[] = [];
+  for (const time of new Set([...mine.keys(), ...other.keys()])) {
+    for (let left = Math.max(mine.get(time) ?? 0, other.get(time) ?? 0); left > 0; left--) merged.push(time);
+  }
+  return merged.sort((x, y) => x - y);
 }
