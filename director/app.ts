@@ -133,7 +133,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     onPlacementFailure: metrics.placement.placementFailed,
     placementMetrics: metrics.placement,
     persist: (id) => stateWriter.persistNow(id),
-    placementLock: stores.sql ? postgresPlacementLock(stores.sql, (user) => sharedState.refreshOwner(user, [...new Set(state.sessionsOf(user).map((x) => x.serverId))])) : undefined,
+    placementLock: stores.lockSql ? postgresPlacementLock(stores.lockSql, (user) => sharedState.refreshOwner(user, [...new Set(state.sessionsOf(user).map((x) => x.serverId))])) : undefined,
   });
   const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, tokenUses);
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });

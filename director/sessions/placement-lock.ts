@@ -14,6 +14,8 @@ const PLACEMENT_LOCK_SPACE = 0x64637604;
  * user's runtime state from the store inside the lock (the session the other director just made). The
  * lock goes with the transaction, so a director killed mid-create releases it with its connection.
  * Hash collisions only serialise two users needlessly. The store unreachable: 503 STORE_UNAVAILABLE.
+ * `sql` must be a pool of its own: each held lock keeps one of its connections while the placement's
+ * own store calls (the re-read, the new session's write) go through the main pool.
  */
 export function postgresPlacementLock(sql: SQL, beforePlacing: (user: string) => Promise<void>): PlacementLock {
   return async (user, fn) => {

@@ -41,6 +41,11 @@ export interface DirectorStores {
   runtime: RuntimeStores;
   /** The PostgreSQL client, for features that need locks or notifications (absent on sqlite). */
   sql?: SQL;
+  /**
+   * A second, small PostgreSQL pool for locks held by a transaction while the holder works through
+   * `sql` (placement): holders taking every connection of one pool would wait on themselves.
+   */
+  lockSql?: SQL;
   close(): Promise<void>;
 }
 
@@ -73,6 +78,7 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
   await migratePostgres(sql, log);
   log.info('store ready', { store: redactUrl(s.url) });
   const feed = await postgresFeed(sql, log);
+  const lockSql = await connectPostgres(s.url, s.password, { max: 8 });
   const monitor = new StoreMonitor(sql, log, () => feed.resync());
   monitor.start();
   const down = () => monitor.reportDown();
@@ -84,12 +90,14 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
     auditRetention: guardStore(createPostgresAuditRetention(sql), down),
     revocations: guardStore(createPostgresRevocationStore(sql), down),
     sql,
+    lockSql,
     feed,
     available: () => monitor.available,
     runtime: createPostgresRuntimeStores(sql),
     close: async () => {
       monitor.stop();
       await feed.close().catch(() => {});
+      await lockSql.close();
       await sql.close();
     },
   };

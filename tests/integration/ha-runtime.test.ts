@@ -13,10 +13,16 @@ import { cleanupTempDirs } from '../helpers/temp.ts';
 const cookieOf = (r: { headers: Headers }, name: string) => r.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(';')[0];
 /** The TOTP code `steps` time steps (30 s) from now. */
 const codeAt = (secret: string, steps: number) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 * steps });
+/** More users placing at once than the store's connection pool holds (10). */
+const CROWD = Array.from({ length: 14 }, (_, i) => `user${String(i).padStart(2, '0')}`);
 const POLICY = {
   ...DEFAULT_POLICY,
-  users: { ...DEFAULT_POLICY.users, users: { ...DEFAULT_POLICY.users.users, carol: { servers: [], pools: ['workstations'] } } },
+  users: {
+    ...DEFAULT_POLICY.users,
+    users: { ...DEFAULT_POLICY.users.users, carol: { servers: [], pools: ['workstations'] }, ...Object.fromEntries(CROWD.map((name) => [name, { servers: [], pools: ['workstations'] }])) },
+  },
 };
+const CROWD_PASSWORDS = Object.fromEntries(CROWD.map((name) => [name, `${name}-pw`]));
 const CONFIG = (pg: Postgres) => ({ store_url: pg.urlWithoutPassword, token_key: '3c'.repeat(32), throttle: { max_failures: 3 } });
 let env: Record<string, string>;
 /** The one session the twenty creates gave carol, checked again after the restart. */
@@ -29,7 +35,7 @@ const agents: AgentHandle[] = [];
 beforeAll(async () => {
   pg = await startPostgres();
   env = { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '4d'.repeat(32) };
-  [a, b] = (await Promise.all([0, 1].map(() => startDirector({ config: CONFIG(pg), env, policy: POLICY })))) as [DirectorHandle, DirectorHandle];
+  [a, b] = (await Promise.all([0, 1].map(() => startDirector({ config: CONFIG(pg), env, policy: POLICY, users: CROWD_PASSWORDS })))) as [DirectorHandle, DirectorHandle];
   for (let i = 0; i < 3; i++) {
     const agent = await startAgent(a.url, { config: { hostname: `rt-ws${i}` } });
     await approveAgent(a, agent);
@@ -87,6 +93,15 @@ describe('runtime state shared through PostgreSQL', () => {
     expect(createCalls[0]).toContain([...ids][0]);
   });
 
+  test('ok: fourteen users placing at once through one director all get their session (held locks do not starve the store)', async () => {
+    const cookies = await Promise.all(CROWD.map((name) => login(a.url, a.caPem, name, CROWD_PASSWORDS[name]!)));
+    const answers = await Promise.all(cookies.map((cookie) =>
+      call(`${a.url}/v1/user/sessions`, { method: 'POST', ca: a.caPem, cookie, json: { poolId: 'workstations', sessionType: 'virtual' } }),
+    ));
+    expect(answers.map((r) => r.status)).toEqual(CROWD.map(() => 200));
+    expect(answers.map((r) => r.json.session.owner)).toEqual(CROWD);
+  }, 30_000);
+
   test('rejects: login failures through A count on B (throttle counters shared)', async () => {
     const wrong = (d: DirectorHandle) => call(`${d.url}/v1/user/login`, { method: 'POST', ca: d.caPem, json: { userID: 'bob', password: 'wrong' } });
     for (let i = 0; i < 3; i++) expect((await wrong(a)).status).toBe(401);
@@ -102,7 +117,7 @@ describe('runtime state shared through PostgreSQL', () => {
     const restartBoth = async (config: Record<string, unknown>, between?: () => Promise<void>) => {
       await Promise.all([a.stop(), b.stop()]);
       await between?.();
-      [a, b] = (await Promise.all([a, b].map((d) => startDirector({ dir: d.dir, config: { ...config, director_port: d.port }, env, policy: POLICY })))) as [DirectorHandle, DirectorHandle];
+      [a, b] = (await Promise.all([a, b].map((d) => startDirector({ dir: d.dir, config: { ...config, director_port: d.port }, env, policy: POLICY, users: CROWD_PASSWORDS })))) as [DirectorHandle, DirectorHandle];
     };
     // Both directors now ask for a TOTP code (window 2: the steps used below are all accepted).
     const withTotp = { ...CONFIG(pg), otp: { backend: 'totp', totp: { window: 2 } } };
