@@ -103,8 +103,10 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
   // PostgreSQL away: uses are counted in this director's memory meanwhile (see token-uses-postgres.ts).
   const tokenUses = stores.sql ? fallbackTokenUses(runtimeStores, createSqliteRuntimeStores(openDatabase(':memory:')), log, metrics.countLocalTokenUse) : runtimeStores;
-  // Other directors read what this one writes: lastSeen alone is rewritten well before "offline".
-  const stateWriter = new RuntimeStateWriter(state, runtimeStores, clock, log, 1000, stores.sql ? Math.min(60_000, config.server_offline_after / 3) : undefined);
+  // Other directors read what this one writes: a server whose only news is lastSeen (and its sessions'
+  // refresh times) is rewritten well before they would call it offline or its sessions stale.
+  const sharedRefreshMs = Math.min(60_000, config.server_offline_after / 3, config.session_stale_after / 3);
+  const stateWriter = new RuntimeStateWriter(state, runtimeStores, clock, log, 1000, stores.sql ? sharedRefreshMs : undefined);
   const sharedState = new SharedStateFollower(stateWriter, runtimeStores, stores.feed, log);
   const registered = new Set((await agents.list('registered')).map((a) => a.guid));
   const loaded = {

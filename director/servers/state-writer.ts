@@ -29,7 +29,7 @@ export class RuntimeStateWriter {
     private readonly clock: Clock,
     log: Logger,
     intervalMs = 1000,
-    /** How often a server whose only change is lastSeen is written again; shorter when other directors read it. */
+    /** How often a server whose only change is lastSeen (and session refresh times) is written again; shorter when other directors read it. */
     private readonly lastSeenRefreshMs = LAST_SEEN_REFRESH_MS,
   ) {
     // The store away: the monitor logs the outage once, and the write is retried every interval.
