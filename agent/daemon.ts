@@ -72,8 +72,11 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     dcvTimeoutMs: config.dcv_timeout,
     intervalMs: config.update_interval,
     log,
-    // Failure mode "agents.db lost" (docs/failure-modes.md): the director forgot us; register again (same GUID and key).
-    onUnknownAgent: () => renewer.onExpiredOrForgotten('the director does not know this agent any more'),
+    // The director forgot us (agents.db lost) or made us pending again (our GUID and key registered
+    // again): register again with the same GUID and key, and wait for approval if it asks for one.
+    onNotRegistered: (code) => {
+      if (!reRegistering) renewer.onExpiredOrForgotten(`the director refused this agent's certificate: ${code}`);
+    },
     onSent: metrics.updateSent,
   });
   const renewer: Renewer = new Renewer({
@@ -95,6 +98,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
         .then(() => {
           server?.setTls(tlsOf(cert!));
           renewer.start();
+          updater.resume();
         })
         .catch((err) => log.error('re-registration failed', { error: (err as Error).message }))
         .finally(() => (reRegistering = false));

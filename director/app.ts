@@ -194,7 +194,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       return scrapeResponse(metrics.registry);
     })
     .get('/v1/openapi.json', () => openApiDocument())
-    .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl }))
+    .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
     .use(signoutRoutes({ tokens, revocations, audit, policy: () => policy.current }))
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))

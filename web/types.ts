@@ -21,6 +21,10 @@ export interface Session {
   lastDisconnectionTime?: string | null;
   status?: string;
   pool?: string | null;
+  /** Admin lists: the agent of its server was revoked. */
+  orphaned?: boolean;
+  /** Admin lists: the owner may not use that server under the policy and the director did not create it. */
+  unmanaged?: boolean;
 }
 
 /** The agent's stats as the director passes them on (shared wire type, snake_case). */
@@ -43,6 +47,7 @@ export interface UserServer {
   stats: ServerStats | null;
   lastSeen: string | null;
   sessions: Session[];
+  stale?: boolean;
 }
 
 export interface PoolMember {
@@ -98,10 +103,10 @@ export interface Agent {
   revokedAt: string | null;
   lastSeen: string | null;
   keyChangePending: boolean;
-  /** Pending again after it was registered with this same key (certificate expired or lost). */
-  returning?: boolean;
   /** Live sessions on this agent's server. */
   sessionCount?: number;
+  /** Pending again after it was registered with this same key (certificate expired or lost). */
+  returning?: boolean;
 }
 
 export interface AdminServer {
@@ -116,6 +121,9 @@ export interface AdminServer {
   version: string | null;
   health: ServerHealth;
   sessions: Session[];
+  /** Loaded from the store after a director restart and not updated by its agent since. */
+  stale?: boolean;
+  dcvError?: string | null;
 }
 
 export interface PolicyView {

@@ -20,6 +20,8 @@ export const directorSchema = {
   /** HTTP/2: a connection without traffic for this long is closed. */
   http_idle_timeout: field(120_000, duration(1_000)),
   session_token_ttl: field(2 * 3_600_000, duration(60_000)),
+  /** POST /v1/renew extends a sign-in at most this long after the password login (authTime). */
+  session_absolute_max: field(12 * 3_600_000, duration(60_000)),
   connection_token_ttl: field(5 * 60_000, duration(10_000)),
   /** Pending registrations older than this are removed by the housekeeper. */
   pending_max_age: field(7 * 86_400_000, duration(60_000)),

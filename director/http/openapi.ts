@@ -28,6 +28,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   '/v1/user/login': { post: { summary: 'User login; sets the dcvix_session cookie', auth: 'none', body: { userID: 'string', password: 'string', 'otp?': 'string', 'state?': 'string' } } },
   '/v1/admin/login': { post: { summary: 'Admin login (policy admin flag required)', auth: 'none', body: { userID: 'string', password: 'string', 'otp?': 'string', 'state?': 'string' } } },
   '/v1/logout': { post: { summary: 'Revokes the session token (until its expiry) and clears the cookie', auth: 'none' } },
+  '/v1/renew': { post: { summary: 'A fresh session token keeping authTime, up to session_absolute_max', auth: 'cookie' } },
   '/v1/admin/users/{user}/signout': { post: { summary: 'Sign a user out everywhere: tokens from earlier logins answer 401 SESSION_REVOKED (audited); 404 USER_NOT_FOUND for a name neither the policy nor a past login knows', auth: 'admin' } },
   '/v1/me': { get: { summary: 'Who is logged in', auth: 'cookie' } },
   '/v1/auth-health': { get: { summary: 'Health of the login backends', auth: 'cookie' } },

@@ -132,3 +132,29 @@ test('ok: a new session is written at once (persistNow), before any flush interv
   const { state } = await restarted(path, clock);
   expect(state.session('fresh')).toMatchObject({ pool: 'p', confirmed: false });
 });
+
+test('ok: a failed create (markFailed) is written and its cool-down survives a restart; markSucceeded is written too', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'dcvix-sw-')), 'agents.db');
+  const clock = new FakeClock(Date.now());
+  const before = await restarted(path, clock);
+  before.state.applyUpdate(update(1));
+  before.state.applyUpdate(update(2));
+  await before.writer.flush();
+  clock.advance(1000);
+  const failedAt = clock.now();
+  before.state.markFailed('ws1', 'DCV_TIMEOUT', 'dcv create-session did not finish within 10000 ms', failedAt + 300_000);
+  before.state.markFailed('ws2', 'LICENSES_EXHAUSTED', 'All licenses in use', failedAt + 300_000);
+  await before.writer.flush();
+  before.state.markSucceeded('ws2');
+  await before.writer.flush();
+  // No stop(): as after kill -9, only what the write-behind already wrote counts.
+  clock.advance(60_000);
+  const { state } = await restarted(path, clock);
+  expect(state.health(state.server('ws1')!)).toEqual({ status: 'unhealthy', reason: 'DCV_TIMEOUT', message: 'dcv create-session did not finish within 10000 ms', since: failedAt });
+  expect(state.health(state.server('ws2')!).status).toBe('healthy');
+  // The cool-down ends at the time it was given before the restart, and its agent's update does not end it early.
+  state.applyUpdate(update(1));
+  expect(state.health(state.server('ws1')!).reason).toBe('DCV_TIMEOUT');
+  clock.advance(240_000);
+  expect(state.health(state.server('ws1')!)).toEqual({ status: 'healthy', since: failedAt + 300_000 });
+});
