@@ -4,7 +4,7 @@ import { DEFAULT_POLICY, startDirector, TEST_USERS, type DirectorHandle } from '
 import { call, eventually, login } from '../helpers/https.ts';
 import { startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { hasChromium, launchBrowser, mustRun, newContext, requireChromium } from './browser.ts';
+import { axeViolations, describeViolations, hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
 
 /** Two directors on one PostgreSQL with different policies: the admin pages warn, in Chromium. */
 let pg: Postgres;
@@ -34,18 +34,17 @@ describe.skipIf(!hasChromium && !mustRun)('policy warning on the admin pages', (
     const admin = await login(a.url, a.caPem, 'admin', TEST_USERS.admin!, 'admin');
     await eventually(async () => (await call(`${a.url}/v1/admin/directors`, { ca: a.caPem, cookie: admin })).json.policyConsistent === false, 10_000, 'the split seen by the API');
     const page = await (await newContext(browser)).newPage();
-    await page.goto(`${a.url}/#/admin/login`);
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', TEST_USERS.admin!);
-    await page.click('button[type=submit]');
+    await signInAs(page, a.url, 'admin', TEST_USERS.admin!, '/#/admin/login');
     const banner = page.locator('[role=alert]', { hasText: 'Directors disagree on the policy' });
     await banner.waitFor({ timeout: 15_000 });
     expect(await banner.textContent()).toContain('different policies');
     expect(await banner.locator('code').count()).toBe(2);
     expect(await banner.textContent()).toContain('(this one)');
-    // Other admin pages carry it too.
+    // Other admin pages carry it too, and it passes axe there.
     await page.click('a.tab:has-text("Servers")');
     await banner.waitFor();
+    expect(describeViolations(await axeViolations(page))).toEqual([]);
+    await saveScreenshot(page, 'admin-policy-warning');
 
     b.writePolicy(DEFAULT_POLICY);
     b.proc.proc.kill('SIGHUP');

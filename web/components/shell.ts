@@ -81,7 +81,7 @@ export function Shell({ me, path, children }: { me: Me; path: string; children: 
     </div>
     <${OutageBanner} />
     <${ExpiryWatch} me=${me} />
-    <main id="main" class="main" tabindex="-1">${inAdmin && me.role === 'admin' ? html`<${PolicyWarning} />` : null}${children}</main>`;
+    <main id="main" class="main" tabindex="-1">${children}</main>`;
 }
 
 const ADMIN_TABS = [
@@ -95,7 +95,7 @@ const ADMIN_TABS = [
 /** Tabs across the admin pages; Agents carries the count of agents waiting for approval. */
 export function AdminNav({ path }: { path: string }) {
   const pending = usePendingAgents(true);
-  return html`<nav class="tabs" aria-label="Administration">
+  return html`<${PolicyWarning} /><nav class="tabs" aria-label="Administration">
     ${ADMIN_TABS.map(([to, label]) => html`<a key=${to} class="tab" href=${href(to)} aria-current=${path === to ? 'page' : undefined}>${label}${to === '/admin/agents' ? html`<${PendingBadge} n=${pending} />` : null}</a>`)}
   </nav>`;
 }
