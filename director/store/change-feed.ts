@@ -57,7 +57,8 @@ export function publishKeys(feed: ChangeFeed, topic: string, keys: string[]): vo
   let chunk: string[] = [];
   let bytes = 2;
   for (const key of keys) {
-    const size = Buffer.byteLength(JSON.stringify(key)) + 1;
+    // The list travels as a string inside the notice's JSON: count each key as escaped twice.
+    const size = Buffer.byteLength(JSON.stringify(JSON.stringify(key))) - 1;
     if (chunk.length && bytes + size > MAX_NOTICE_BYTES) {
       feed.publish(topic, JSON.stringify(chunk));
       chunk = [];
