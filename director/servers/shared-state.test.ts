@@ -134,3 +134,22 @@ test('ok: refreshOwner (placement, under the user\'s lock) reads the servers hol
   await b.follower.refreshOwner('alice', []);
   expect(b.state.sessionsOf('alice').map((s) => s.id)).toEqual(['alices']);
 });
+
+test('ok: a revoked agent\'s server with orphaned sessions leaves placement on B too; the orphans follow until closed', async () => {
+  const clock = new FakeClock(Date.now());
+  const { a, b } = await ready(clock);
+  a.state.applyUpdate(update(['kept']));
+  await a.writer.flush();
+  await settle(a, b);
+  expect(b.state.server('ws1')).toBeDefined();
+  expect(a.state.orphanAgent('g1')).toBe(1);
+  await a.writer.flush();
+  await settle(a, b);
+  expect(b.state.server('ws1')).toBeUndefined();
+  expect(b.state.session('kept')).toMatchObject({ orphaned: true });
+  a.state.removeSession('kept');
+  await a.writer.flush();
+  await settle(a, b);
+  expect(b.state.session('kept')).toBeUndefined();
+  expect(b.state.orphanedServer('ws1')).toBeUndefined();
+});

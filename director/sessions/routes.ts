@@ -5,7 +5,7 @@ import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { ConnectionTokens } from '../dcv/connection-tokens.ts';
 import { dcvFile, dcvUri, webClientUrl, type DcvEndpoint } from '../dcv/connection.ts';
-import { requireAdmin, requireUser } from '../http/guards.ts';
+import { holdsAdminRights, requireAdmin, requireUser } from '../http/guards.ts';
 import { firstOf, jsonObject, optionalString, requireString } from '../http/json-body.ts';
 import { entitlements, mayUseServer } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
@@ -69,7 +69,7 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       { parse: 'text' },
     )
     .delete('/sessions/:id', async ({ params, session }) => {
-      await d.sessions.close(params.id, { user: session.sub, admin: false });
+      await d.sessions.close(params.id, { user: session.sub, admin: false, groups: session.groups });
       return { ok: true };
     })
     .get('/sessions/:id/connection', ({ params, session, set }) => {
@@ -100,7 +100,7 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       '/servers/:server/config',
       async ({ params, body, session }) => {
         const e = entitlements(d.policy.current, session.sub, session.groups);
-        if (!mayUseServer(e, params.server) && session.role !== 'admin') throw forbidden('NOT_PERMITTED', 'you may not configure this server');
+        if (!mayUseServer(e, params.server) && !holdsAdminRights(d.tokens, session)) throw forbidden('NOT_PERMITTED', 'you may not configure this server');
         const req = parseConfigRequest(jsonObject(body));
         // Audited with section/key only: values are the user's and may be anything.
         const detail = `${params.server}: ${req.config.map((c) => `${c.section}.${c.key}`).join(', ')}`.slice(0, 500);
