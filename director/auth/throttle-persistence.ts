@@ -5,7 +5,7 @@ import { isStoreDown } from '../store/availability.ts';
 import { WriteBehind } from '../store/write-behind.ts';
 
 /** Change-feed topic: the key is a JSON array of throttle keys just written. */
-export const THROTTLE_TOPIC = 'throttle';
+const THROTTLE_TOPIC = 'throttle';
 
 /** A Map that remembers which keys were set or deleted since the last `takeChanged`. */
 export class TrackedMap<V> extends Map<string, V> {

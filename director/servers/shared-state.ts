@@ -4,7 +4,7 @@ import type { ServerSnapshot, ServerStateStore } from '../store/runtime-stores.t
 import type { RuntimeStateWriter } from './state-writer.ts';
 
 /** Change-feed topic: the key is a JSON array of server ids just written (or "*": re-read everything). */
-export const SERVERS_TOPIC = 'servers';
+const SERVERS_TOPIC = 'servers';
 
 /**
  * Runtime state shared by several directors on one store. Each director writes behind the updates its
