@@ -13,6 +13,7 @@ import type { PlacementMetrics } from '../metrics/director-metrics.ts';
 import { createWithFailover, PLACEMENT_DEADLINE_SLACK_MS, type UnusableMember } from './failover.ts';
 import { existingSession, type Candidate } from './placement.ts';
 import { newSessionId } from './session-ids.ts';
+import type { PlacementLock } from './placement-lock.ts';
 import { isManaged, policyAllows } from './trust.ts';
 
 export interface SessionServiceDeps {
@@ -33,6 +34,8 @@ export interface SessionServiceDeps {
   placementMetrics?: PlacementMetrics;
   /** Makes a server's state durable (a new session must survive a director crash); see state-writer.ts. */
   persist?: (serverId: string) => Promise<void>;
+  /** Several directors: serialises a user's placements across them (placement-lock.ts); absent = this director only. */
+  placementLock?: PlacementLock;
 }
 
 export interface UserRef {
@@ -57,49 +60,52 @@ export class SessionService {
 
   /** POST /v1/user/sessions: a server the user may use directly, or a pool (placement + reconnect). */
   createForUser(who: UserRef, target: { serverId?: string; poolId?: string }, type: SessionType): Promise<{ session: SessionEntry; reconnected: boolean }> {
-    const placing = this.locked(who.user, async () => {
-      const policy = this.d.policy.current;
-      const e = entitlements(policy, who.user, who.groups);
-      if (target.poolId === undefined) {
-        const id = target.serverId!;
-        if (!mayUseServer(e, id)) throw forbidden('NOT_PERMITTED', 'you may not use this server');
-        const server = this.usableServer(id);
-        const existing = existingSession([{ server, sessions: this.d.state.sessionsOn(server.id) }], who.user, type);
+    const acrossDirectors = this.d.placementLock ?? ((_user, fn) => fn());
+    const placing = this.locked(who.user, () =>
+      acrossDirectors(who.user, async () => {
+        const policy = this.d.policy.current;
+        const e = entitlements(policy, who.user, who.groups);
+        if (target.poolId === undefined) {
+          const id = target.serverId!;
+          if (!mayUseServer(e, id)) throw forbidden('NOT_PERMITTED', 'you may not use this server');
+          const server = this.usableServer(id);
+          const existing = existingSession([{ server, sessions: this.d.state.sessionsOn(server.id) }], who.user, type);
+          if (existing) return { session: existing, reconnected: true };
+          return { session: await this.create(server, who.user, type, newSessionId(who.user), who.user), reconnected: false };
+        }
+        const poolId = target.poolId;
+        if (!e.pools.has(poolId)) {
+          throw policy.pools.has(poolId) ? forbidden('NOT_PERMITTED', 'you may not use this pool') : notFound('POOL_NOT_FOUND', 'no such pool');
+        }
+        const online = poolMembers(policy, poolId, this.d.state.serverIds())
+          .map((id) => this.d.state.server(id))
+          .filter((s): s is ServerEntry => !!s && this.d.state.isOnline(s, this.d.offlineAfterMs));
+        // Reconnect looks at every online member: a session on a host that turned unhealthy still exists.
+        const all: Candidate[] = online.map((server) => ({ server, sessions: this.d.state.sessionsOn(server.id) }));
+        const existing = existingSession(all, who.user, type);
         if (existing) return { session: existing, reconnected: true };
-        return { session: await this.create(server, who.user, type, newSessionId(who.user), who.user), reconnected: false };
-      }
-      const poolId = target.poolId;
-      if (!e.pools.has(poolId)) {
-        throw policy.pools.has(poolId) ? forbidden('NOT_PERMITTED', 'you may not use this pool') : notFound('POOL_NOT_FOUND', 'no such pool');
-      }
-      const online = poolMembers(policy, poolId, this.d.state.serverIds())
-        .map((id) => this.d.state.server(id))
-        .filter((s): s is ServerEntry => !!s && this.d.state.isOnline(s, this.d.offlineAfterMs));
-      // Reconnect looks at every online member: a session on a host that turned unhealthy still exists.
-      const all: Candidate[] = online.map((server) => ({ server, sessions: this.d.state.sessionsOn(server.id) }));
-      const existing = existingSession(all, who.user, type);
-      if (existing) return { session: existing, reconnected: true };
-      const candidates: Candidate[] = [];
-      const unhealthy: UnusableMember[] = [];
-      for (const c of all) {
-        // Loaded after a director restart and not updated since: good for reconnects, not for placement.
-        if (c.server.stale) continue;
-        const h = this.d.state.health(c.server);
-        if (excludedFromPlacement(h)) unhealthy.push({ serverId: c.server.id, reason: h.reason!, message: h.message ?? '', at: h.since });
-        else candidates.push({ ...c, lastResort: h.status === 'unhealthy' });
-      }
-      const session = await createWithFailover({
-        pool: poolId,
-        type,
-        candidates,
-        unhealthy,
-        now: () => this.d.clock.now(),
-        deadline: this.d.clock.now() + this.d.agentRequestTimeoutMs + PLACEMENT_DEADLINE_SLACK_MS,
-        // A fresh id per attempt: an attempt the director gave up on may still finish on its host.
-        attempt: (server, timeoutMs) => this.create(server, who.user, type, newSessionId(who.user), who.user, poolId, timeoutMs),
-      });
-      return { session, reconnected: false };
-    });
+        const candidates: Candidate[] = [];
+        const unhealthy: UnusableMember[] = [];
+        for (const c of all) {
+          // Loaded after a director restart and not updated since: good for reconnects, not for placement.
+          if (c.server.stale) continue;
+          const h = this.d.state.health(c.server);
+          if (excludedFromPlacement(h)) unhealthy.push({ serverId: c.server.id, reason: h.reason!, message: h.message ?? '', at: h.since });
+          else candidates.push({ ...c, lastResort: h.status === 'unhealthy' });
+        }
+        const session = await createWithFailover({
+          pool: poolId,
+          type,
+          candidates,
+          unhealthy,
+          now: () => this.d.clock.now(),
+          deadline: this.d.clock.now() + this.d.agentRequestTimeoutMs + PLACEMENT_DEADLINE_SLACK_MS,
+          // A fresh id per attempt: an attempt the director gave up on may still finish on its host.
+          attempt: (server, timeoutMs) => this.create(server, who.user, type, newSessionId(who.user), who.user, poolId, timeoutMs),
+        });
+        return { session, reconnected: false };
+      }),
+    );
     return target.poolId !== undefined && this.d.placementMetrics ? this.d.placementMetrics.track(placing) : placing;
   }
 
