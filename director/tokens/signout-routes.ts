@@ -5,6 +5,9 @@ import { connectionInfo } from '../../shared/http/connection-info.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { Policy } from '../policy/schema.ts';
 import { requireAdmin } from '../http/guards.ts';
+import { ADMIN, errorAnswers } from '../http/models.ts';
+import { UserParams } from '../login/models.ts';
+import { SignoutAnswer } from './models.ts';
 import type { Revocations } from './revocations.ts';
 import type { TokenService } from './token-service.ts';
 
@@ -12,7 +15,9 @@ import type { TokenService } from './token-service.ts';
 export const signoutRoutes = (d: { tokens: TokenService; revocations: Revocations; audit: AuditLog; policy: () => Policy }) =>
   new Elysia({ name: 'director.tokens.signout', prefix: '/v1/admin/users' })
     .use(requireAdmin(d.tokens))
-    .post('/:user/signout', async ({ params, session, request }) => {
+    .post(
+      '/:user/signout',
+      async ({ params, session, request }) => {
       if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');
       // Login backends cannot list their users: a name neither the policy nor a past login knows is
       // most likely a typo, which must not look like a successful sign-out.
@@ -21,7 +26,13 @@ export const signoutRoutes = (d: { tokens: TokenService; revocations: Revocation
       const validAfter = new Date(at).toISOString();
       d.audit.record({ type: 'user.signout', actor: session.sub, target: params.user, clientAddress: connectionInfo(request).remoteAddress, outcome: 'success', detail: `validAfter=${validAfter}` });
       return { user: params.user, validAfter };
-    });
+      },
+      {
+        params: UserParams,
+        response: { 200: SignoutAnswer, ...errorAnswers(400, 401, 403, 404) },
+        detail: { summary: 'Sign a user out everywhere: tokens from earlier logins answer 401 SESSION_REVOKED (audited); 404 USER_NOT_FOUND for a name neither the policy nor a past login knows', ...ADMIN },
+      },
+    );
 
 function knownUser(policy: Policy, audit: AuditLog, user: string): boolean {
   if (policy.users.has(user) || policy.admins.has(user)) return true;

@@ -1,7 +1,9 @@
 import { Elysia } from 'elysia';
 import { ApiError, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
+import { errorAnswers } from '../http/models.ts';
 import { loadWebAssets, type ServedFile, type WebAssets } from './assets.ts';
+import { AssetParams, WebAsset, WebPage } from './models.ts';
 
 /** No inline scripts or styles anywhere in the app; everything comes from this origin. */
 export const CONTENT_SECURITY_POLICY = [
@@ -73,14 +75,19 @@ export const webRoutes = (options: WebRoutesOptions = {}) => {
     return respond(request, a.html, HTML_HEADERS);
   };
 
+  const page = { response: { 200: WebPage, ...errorAnswers(503) }, detail: { summary: 'The web app (launcher and admin pages)' } };
   return new Elysia({ name: 'director.web' })
-    .get('/', index)
-    .get('/index.html', index)
-    .get('/assets/:file', async ({ request, params }) => {
-      const a = await assets();
-      if (!a) throw unavailable();
-      const file = a.assets.get(`/assets/${params.file}`);
-      if (!file) throw notFound('ASSET_NOT_FOUND', 'no such asset (the app may have been updated: reload the page)');
-      return respond(request, file, ASSET_HEADERS);
-    });
+    .get('/', index, page)
+    .get('/index.html', index, page)
+    .get(
+      '/assets/:file',
+      async ({ request, params }) => {
+        const a = await assets();
+        if (!a) throw unavailable();
+        const file = a.assets.get(`/assets/${params.file}`);
+        if (!file) throw notFound('ASSET_NOT_FOUND', 'no such asset (the app may have been updated: reload the page)');
+        return respond(request, file, ASSET_HEADERS);
+      },
+      { params: AssetParams, response: { 200: WebAsset, ...errorAnswers(404, 503) }, detail: { summary: 'Web app scripts and styles (immutable, content-hashed names)' } },
+    );
 };
