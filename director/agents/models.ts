@@ -1,5 +1,5 @@
 import { t } from 'elysia';
-import { coded, Int, Nullable, Time } from '../http/models.ts';
+import { coded, Int, Nullable, OneOf, Time } from '../http/models.ts';
 import { BULK_ACTIONS } from './bulk.ts';
 
 /** POST /v1/agent/register: an agent asks for a certificate (TOFU: pending until an admin approves). */
@@ -22,7 +22,7 @@ export const IssuedCertificate = t.Object({
   renewalIntervalSeconds: Int(),
 });
 
-export const AgentState = t.Union([t.Literal('pending'), t.Literal('registered'), t.Literal('revoked')]);
+export const AgentState = OneOf(['pending', 'registered', 'revoked']);
 
 /** A registration as admins see it: never key material beyond fingerprints. */
 export const AgentView = t.Object({
@@ -53,7 +53,7 @@ export const ApproveBody = t.Object({ csrFingerprint: t.Optional(t.String({ maxL
 export const RevokeBody = t.Object({ force: t.Optional(t.Boolean({ description: 'Revoke even with live sessions (they are then shown orphaned)' })) });
 
 export const BulkBody = t.Object({
-  action: coded('INVALID_ACTION', t.UnionEnum(BULK_ACTIONS)),
+  action: coded('INVALID_ACTION', OneOf(BULK_ACTIONS)),
   guids: coded('INVALID_GUIDS', t.Array(t.String({ maxLength: 64 }), { minItems: 1, maxItems: 1000 })),
 });
 export const BulkAnswer = t.Object({ done: t.Array(t.String()), failed: t.Array(t.Object({ guid: t.String(), code: t.String() })) });

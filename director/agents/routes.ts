@@ -12,14 +12,14 @@ import type { AgentRecord } from './store.ts';
 export const agentEnrolmentRoutes = (agents: AgentService) =>
   new Elysia({ name: 'director.agents.enrolment', prefix: '/v1/agent' })
     .post('/register', async ({ body, request }) => agents.register({ ...body, remoteAddress: connectionInfo(request).remoteAddress }), {
-      parse: jsonBody,
+      ...jsonBody,
       body: RegisterBody,
       response: { 200: IssuedCertificate, ...errorAnswers(400, 403, 409, 429) },
       detail: { summary: 'Agent registration (TOFU or pinned CA): 403 AGENT_PENDING until approved, then the certificate', security: [] },
     })
     .use(requireAgent(agents))
     .post('/renew', async ({ body, agent }) => agents.renew(agent, body.csr), {
-      parse: jsonBody,
+      ...jsonBody,
       body: RenewBody,
       response: { 200: IssuedCertificate, ...errorAnswers(400, 401, 403) },
       detail: { summary: 'Certificate renewal with the same key', security: AGENT_CERT },
@@ -35,13 +35,13 @@ export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
       detail: { summary: 'Agent registrations', ...ADMIN },
     })
     .post('/bulk', ({ body, session }) => runBulk(agents, session.sub, body.action, [...new Set(body.guids)]), {
-      parse: jsonBody,
+      ...jsonBody,
       body: BulkBody,
       response: { 200: BulkAnswer, ...errorAnswers(400, 401, 403) },
       detail: { summary: 'Approve, deny or clear (pending or revoked) many registrations; one failing does not stop the others', ...ADMIN },
     })
     .post('/:guid/approve', ({ params, session, body }) => ({ agent: agentView(agents.approve(params.guid, session.sub, body.csrFingerprint || undefined)) }), {
-      parse: optionalJsonBody,
+      ...optionalJsonBody,
       params: GuidParams,
       body: ApproveBody,
       response: { 200: AgentAnswer, ...errorAnswers(400, 401, 403, 404, 409) },
@@ -56,7 +56,7 @@ export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
       { params: GuidParams, response: { 200: OkAnswer, ...errorAnswers(401, 403, 404, 409) }, detail: { summary: 'Deny a pending agent (or a parked new key)', ...ADMIN } },
     )
     .post('/:guid/revoke', ({ params, session, body }) => ({ agent: agentView(agents.revoke(params.guid, session.sub, body.force === true)) }), {
-      parse: optionalJsonBody,
+      ...optionalJsonBody,
       params: GuidParams,
       body: RevokeBody,
       response: { 200: AgentAnswer, ...errorAnswers(400, 401, 403, 404, 409) },

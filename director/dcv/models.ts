@@ -1,5 +1,5 @@
 import { t } from 'elysia';
-import { coded, Int, mediaType } from '../http/models.ts';
+import { coded, Int, mediaType, OneOf } from '../http/models.ts';
 
 /**
  * POST /v1/user/authtokenverify, as a DCV server calls it: form fields (application/x-www-form-urlencoded;
@@ -20,9 +20,11 @@ export const VerifierAnswer = mediaType(
   }),
 );
 
+/** Fields of a resolver call; the handler checks their values (INVALID_SESSION_ID, INVALID_TRANSPORT). */
+export const RESOLVER_FIELDS = ['sessionId', 'transport', 'clientIpAddress'] as const;
 const resolverFields = {
-  sessionId: t.Optional(coded('INVALID_SESSION_ID', t.String({ description: 'DCV session id' }))),
-  transport: t.Optional(coded('INVALID_TRANSPORT', t.String({ description: 'HTTP (default) or QUIC, any case' }))),
+  sessionId: t.Optional(t.String({ description: 'DCV session id' })),
+  transport: t.Optional(t.String({ description: 'HTTP (default) or QUIC, any case' })),
   clientIpAddress: t.Optional(t.String({ description: "Client's address (not used for the decision)" })),
 };
 /** POST /resolveSession: the DCV Connection Gateway puts its fields in the query string... */
@@ -33,7 +35,7 @@ export const ResolverBody = t.Object(resolverFields);
 /** Where the gateway should send the client: PascalCase keys, as the gateway reads them. */
 export const ResolverAnswer = t.Object({
   SessionId: t.String(),
-  TransportProtocol: t.UnionEnum(['HTTP', 'QUIC']),
+  TransportProtocol: OneOf(['HTTP', 'QUIC']),
   DcvServerEndpoint: t.String({ description: 'Host name or address of the DCV server' }),
   Port: Int(),
   WebUrlPath: t.String({ examples: ['/'] }),

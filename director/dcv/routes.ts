@@ -9,8 +9,8 @@ import { inAllowList, parseCidr } from './cidr.ts';
 import type { ConnectionTokens } from './connection-tokens.ts';
 import { dcvEndpoint, type DcvEndpoint } from './connection.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';
-import { errorAnswers, formFieldsBody } from '../http/models.ts';
-import { ResolverAnswer, ResolverBody, ResolverQuery, VerifierAnswer, VerifierForm } from './models.ts';
+import { errorAnswers, formFieldsBody, parseJsonSafely, rejectUnreadBody, UnreadBody } from '../http/models.ts';
+import { RESOLVER_FIELDS, ResolverAnswer, ResolverBody, ResolverQuery, VerifierAnswer, VerifierForm } from './models.ts';
 
 const xml = (body: string) => new Response(body, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8', 'cache-control': 'no-store' } });
 const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -52,9 +52,7 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
     )
     .post(
       '/resolveSession',
-      countedResolver(d.onOutcome, ({ body, query, request }: { body: Static<typeof ResolverBody>; query: Static<typeof ResolverQuery>; request: Request }) => {
-        const caller = connectionInfo(request).remoteAddress;
-        if (!inAllowList(caller, allow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
+      countedResolver(d.onOutcome, ({ body, query }: { body: Static<typeof ResolverBody>; query: Static<typeof ResolverQuery> }) => {
         const sessionId = query.sessionId ?? body.sessionId;
         const transport = (query.transport ?? body.transport ?? 'HTTP').toUpperCase();
         if (!sessionId || !isSessionId(sessionId)) throw badRequest('INVALID_SESSION_ID', 'sessionId is missing or invalid');
@@ -67,6 +65,17 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
       }),
       {
         parse: resolverBody,
+        // The gateway check comes first, before the body is looked at; refusals are counted too.
+        transform: [
+          countedResolver(
+            d.onOutcome,
+            ({ request }: { request: Request }) => {
+              if (!inAllowList(connectionInfo(request).remoteAddress, allow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
+            },
+            false,
+          ),
+          countedResolver(d.onOutcome, rejectUnreadBody, false),
+        ],
         query: ResolverQuery,
         body: ResolverBody,
         response: { 200: ResolverAnswer, ...errorAnswers(400, 403, 404) },
@@ -75,16 +84,21 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
     );
 };
 
-/** The resolver's body: a JSON object when it looks like one, else nothing (the query carries the fields). */
-const resolverBody: [(context: { request: Request }) => Promise<Record<string, unknown>>, 'json'] = [
+/**
+ * The resolver's body: the string fields of a JSON object when it looks like one (others are ignored,
+ * so the model never refuses a call the counting hooks did not see), else nothing (the query carries them).
+ */
+const resolverBody: [(context: { request: Request }) => Promise<unknown>, 'json'] = [
   async ({ request }) => {
     const text = (await request.text()).trim();
     if (!text.startsWith('{')) return {};
+    let json: Record<string, unknown>;
     try {
-      return JSON.parse(text);
+      json = parseJsonSafely(text) as Record<string, unknown>;
     } catch {
-      throw badRequest('INVALID_JSON', 'body is not valid JSON');
+      return new UnreadBody('body is not valid JSON');
     }
+    return Object.fromEntries(RESOLVER_FIELDS.filter((k) => typeof json?.[k] === 'string').map((k) => [k, json[k]]));
   },
   'json',
 ];

@@ -1,4 +1,4 @@
-import { Type, type IntegerOptions } from '@sinclair/typebox';
+import { Type, type IntegerOptions, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { t, type TSchema } from 'elysia';
 import { badRequest } from '../../shared/errors.ts';
 
@@ -38,50 +38,77 @@ export const OkAnswer = t.Object({ ok: t.Literal(true) });
  */
 export const Int = (options: IntegerOptions = {}) => Type.Integer(options);
 
+/**
+ * One of a few strings. (Not t.UnionEnum: Elysia gives that a default, its first value, which it
+ * would fill into a request that left the field out.)
+ */
+export const OneOf = <const V extends readonly string[]>(values: V, options: { description?: string } = {}) =>
+  t.Union(values.map((v) => t.Literal(v)), options) as unknown as TUnion<{ -readonly [K in keyof V]: TLiteral<V[K]> }>;
+
 /** RFC 3339 time on the wire. */
 export const Time = (options: { description?: string } = {}) => t.String({ format: 'date-time', ...options });
 export const Nullable = <T extends TSchema>(schema: T) => t.Union([schema, t.Null()]);
 
 type ParseContext = { request: Request };
-type BodyParser = (context: ParseContext) => Promise<Record<string, unknown>>;
+type BodyParser = (context: ParseContext) => Promise<unknown>;
+
+/**
+ * A body that is not a JSON object. The parser hands it on instead of throwing, so the route's guard
+ * (authentication) speaks first; `rejectUnreadBody` then answers 400 INVALID_JSON before the model
+ * is checked.
+ */
+export class UnreadBody {
+  constructor(readonly message: string) {}
+}
+
+/** Transform hook: a body the parser could not read is 400 INVALID_JSON. */
+export function rejectUnreadBody({ body }: { body: unknown }): void {
+  if (body instanceof UnreadBody) throw badRequest('INVALID_JSON', body.message);
+}
+
+/** Keys no request of ours uses that turn objects into traps when something prints them. */
+const TRAP_KEYS = new Set(['toString', 'valueOf', 'toJSON', '__proto__', 'constructor']);
+
+/**
+ * JSON.parse without those keys: an object whose toString is not a function throws (not our
+ * envelope, a 500) the moment a validator puts it in a message.
+ */
+export const parseJsonSafely = (text: string): unknown => JSON.parse(text, (key, value) => (TRAP_KEYS.has(key) ? undefined : value));
 
 /**
  * A JSON object body whatever its Content-Type (curl examples send JSON with curl's default form
- * type). An empty body is INVALID_JSON unless the route allows none (`optional`), then `{}`.
+ * type). An empty body is unreadable unless the route allows none (`optional`), then `{}`.
  */
-function jsonObjectParser(optional: boolean) {
-  return async ({ request }: ParseContext): Promise<Record<string, unknown>> => {
+function jsonObjectParser(optional: boolean): BodyParser {
+  return async ({ request }) => {
     const text = await request.text();
-    if (text.trim() === '') {
-      if (optional) return {};
-      throw badRequest('INVALID_JSON', 'request body must be a JSON object');
-    }
+    if (text.trim() === '') return optional ? {} : new UnreadBody('request body must be a JSON object');
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJsonSafely(text);
     } catch {
-      throw badRequest('INVALID_JSON', 'request body is not valid JSON');
+      return new UnreadBody('request body is not valid JSON');
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('INVALID_JSON', 'request body must be a JSON object');
-    return value as Record<string, unknown>;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return new UnreadBody('request body must be a JSON object');
+    return value;
   };
 }
 
 /**
- * Route option for JSON bodies: our parser first, then 'json' (never reached; it only makes the
- * generated document say application/json).
+ * Route options for JSON bodies: our parser first, then 'json' (never reached; it only makes the
+ * generated document say application/json), and the INVALID_JSON check after the guards.
  */
-export const jsonBody: [BodyParser, 'json'] = [jsonObjectParser(false), 'json'];
+export const jsonBody = { parse: [jsonObjectParser(false), 'json'] as [BodyParser, 'json'], transform: rejectUnreadBody };
 /** Like jsonBody, but an empty body reads as `{}` (approve, revoke). */
-export const optionalJsonBody: [BodyParser, 'json'] = [jsonObjectParser(true), 'json'];
+export const optionalJsonBody = { parse: [jsonObjectParser(true), 'json'] as [BodyParser, 'json'], transform: rejectUnreadBody };
 
 /**
  * Form fields of a DCV verifier call, merged over the query string (DCV servers send a form; some
  * set-ups put the fields in the query), whatever the Content-Type.
  */
 export const formFieldsBody: [BodyParser, 'urlencoded'] = [
-  async ({ request }: ParseContext): Promise<Record<string, string>> => {
-    const fields = Object.fromEntries(new URL(request.url).searchParams);
+  async ({ request }) => {
+    const fields: Record<string, string> = Object.fromEntries(new URL(request.url).searchParams);
     for (const [key, value] of new URLSearchParams(await request.text())) fields[key] = value;
     return fields;
   },

@@ -1,7 +1,7 @@
 import { t } from 'elysia';
-import { coded, Nullable, Time } from '../http/models.ts';
+import { coded, Nullable, OneOf, Time } from '../http/models.ts';
 
-const Role = t.UnionEnum(['user', 'admin']);
+const Role = OneOf(['user', 'admin']);
 /** Absent, null and "" all mean "not sent" (older clients send empty fields). */
 const maybeText = (maxLength: number) => t.Optional(Nullable(t.String({ maxLength })));
 

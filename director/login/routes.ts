@@ -58,7 +58,7 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs }: LoginD
     return { user: result.username, role, groups: result.groups, expiresAt: new Date(expiresAt).toISOString() };
   };
   const loginOptions = (summary: string) => ({
-    parse: jsonBody,
+    ...jsonBody,
     body: LoginBody,
     response: { 200: LoginAnswer, ...errorAnswers(400, 401, 403, 429, 503) },
     detail: { summary, security: [] },

@@ -60,7 +60,7 @@ export const totpRoutes = (d: { tokens: TokenService; totp?: TotpVerifier }) => 
         return { ok: true as const };
       },
       {
-        parse: jsonBody,
+        ...jsonBody,
         body: TotpConfirmBody,
         response: { 200: OkAnswer, ...errorAnswers(400, 401, 403, 404) },
         detail: { summary: 'Confirm TOTP enrolment with a code', ...ENROLLING },

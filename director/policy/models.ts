@@ -1,5 +1,5 @@
 import { t } from 'elysia';
-import { coded, Int, Nullable, Time } from '../http/models.ts';
+import { coded, Int, Nullable, OneOf, Time } from '../http/models.ts';
 
 /** GET /v1/admin/policy: the policy as loaded, with the last reload's outcome. */
 export const PolicyAnswer = t.Object({
@@ -23,7 +23,7 @@ export const AuditEvent = t.Object({
   id: Int(),
   at: Int({ description: 'Epoch milliseconds' }),
   type: t.String(),
-  outcome: t.UnionEnum(['success', 'failure']),
+  outcome: OneOf(['success', 'failure']),
   actor: t.Optional(t.String()),
   target: t.Optional(t.String()),
   clientAddress: t.Optional(t.String()),

@@ -47,7 +47,7 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
         return { ok: true as const, sessions: update.sessions.length, skipped: skipped.length };
       },
       {
-        parse: jsonBody,
+        ...jsonBody,
         body: AgentUpdateBody,
         response: { 200: AgentUpdateAnswer, ...errorAnswers(400, 401, 403) },
         detail: { summary: 'Sessions, stats (snake_case) and tags from an agent; malformed sessions and tags are skipped and counted', security: AGENT_CERT },

@@ -1,5 +1,5 @@
 import { t } from 'elysia';
-import { coded, Int, Nullable, Time } from '../http/models.ts';
+import { coded, Int, Nullable, OneOf, Time } from '../http/models.ts';
 
 const ANY_ITEM = t.Unknown({ description: 'Read one by one: a bad item is skipped and counted, never fatal' });
 const MEASURE = t.Number({ minimum: 0 });
@@ -42,13 +42,13 @@ export const AgentUpdateAnswer = t.Object({
 
 /** Whether placement may use a server, and why not (reason/message only when unhealthy). */
 export const ServerHealth = t.Object({
-  status: t.UnionEnum(['healthy', 'unhealthy']),
+  status: OneOf(['healthy', 'unhealthy']),
   reason: t.Optional(t.String({ examples: ['DCV_UNAVAILABLE', 'DCV_TIMEOUT', 'AGENT_UNREACHABLE', 'LICENSES_EXHAUSTED', 'MISCONFIGURED_TIMEOUTS'] })),
   message: t.Optional(t.String()),
   since: Time(),
 });
 
-export const SessionType = t.UnionEnum(['console', 'virtual']);
+export const SessionType = OneOf(['console', 'virtual']);
 
 /** A session as the API shows it. */
 export const SessionView = t.Object({

@@ -65,7 +65,7 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
         return { session: sessionView(r.session), reconnected: r.reconnected };
       },
       {
-        parse: jsonBody,
+        ...jsonBody,
         body: StartSessionBody,
         response: { 200: StartSessionAnswer, ...errorAnswers(400, 401, 403, 404, 409, 502, 503) },
         detail: { summary: 'Start (or reconnect to) a session on a server or pool', ...USER },
@@ -136,7 +136,7 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
         return { ok: true as const, applied: req.config.length };
       },
       {
-        parse: jsonBody,
+        ...jsonBody,
         params: ServerParams,
         body: ServerConfigBody,
         response: { 200: ServerConfigAnswer, ...errorAnswers(400, 401, 403, 404, 502, 503) },
@@ -164,7 +164,7 @@ export const adminSessionRoutes = (d: SessionRouteDeps) =>
         return { session: sessionView(created) };
       },
       {
-        parse: jsonBody,
+        ...jsonBody,
         body: AdminCreateBody,
         response: { 200: AdminCreateAnswer, ...errorAnswers(400, 401, 403, 404, 409, 502, 503) },
         detail: { summary: 'Create a session for a user (403 NOT_PERMITTED when the policy does not allow them there, unless override: true, audited)', ...ADMIN },

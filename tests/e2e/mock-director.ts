@@ -18,8 +18,8 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const err = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   Response.json({ error: { code, message, requestId: crypto.randomUUID(), ...extra } }, { status, headers });
 
-const stats = (cpu: number, freeGb: number, totalGb: number, cores: number) => ({
-  free_memory: freeGb * 1e9, total_memory: totalGb * 1e9, cores, cpu_usage: cpu, load1: cpu / 25, load5: cpu / 30, load15: cpu / 35,
+const stats = (hostname: string, cpu: number, freeGb: number, totalGb: number, cores: number) => ({
+  hostname, free_memory: freeGb * 1e9, total_memory: totalGb * 1e9, cores, cpu_usage: cpu, load1: cpu / 25, load5: cpu / 30, load15: cpu / 35,
 });
 
 export interface MockDirector {
@@ -37,7 +37,7 @@ export interface MockDirector {
 
 export function startMockDirector(): MockDirector {
   const state: MockDirector['state'] = {
-    sessions: [{ id: 'alice-7c1e', serverId: 'ws02.example.com', owner: 'alice', type: 'virtual', numOfConnections: 0, creationTime: ago(3 * 3_600_000), pool: 'workstations' }],
+    sessions: [{ id: 'alice-7c1e', serverId: 'ws02.example.com', owner: 'alice', type: 'virtual', status: 'running', numOfConnections: 0, creationTime: ago(3 * 3_600_000), lastDisconnectionTime: null, pool: 'workstations' }],
     agents: [
       agent('0f6c2d1e-8d4b-4b7a-9a51-7d1c3b2a9e10', 'ws04.example.com', 'pending', '10.0.4.14'),
       agent('5b0e7a92-1c3d-4e5f-8a9b-0c1d2e3f4a5b', 'ws01.example.com', 'registered', '10.0.4.11'),
@@ -49,14 +49,14 @@ export function startMockDirector(): MockDirector {
     expired: false,
   };
   const servers = (): AdminServer[] => [
-    { id: 'ws01.example.com', guid: state.agents[1]!.guid, online: true, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats(34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', health: { status: 'healthy', since: ago(86_400_000) }, sessions: [] },
-    { id: 'ws02.example.com', guid: state.agents[2]!.guid, online: true, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats(12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', health: { status: 'healthy', since: ago(86_400_000) }, sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com') },
-    { id: 'ws03.example.com', guid: crypto.randomUUID(), online: false, address: '10.0.4.13', agentPort: 8446, tags: ['general'], stats: null, lastSeen: ago(2 * 3_600_000), version: '0.1.0', health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'agent on ws03.example.com did not answer within 30000 ms', since: ago(2 * 3_600_000) }, sessions: [] },
+    { id: 'ws01.example.com', guid: state.agents[1]!.guid, online: true, stale: false, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats('ws01.example.com', 34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', health: { status: 'healthy', since: ago(86_400_000) }, dcvError: null, dcvTimeoutMs: null, sessions: [] },
+    { id: 'ws02.example.com', guid: state.agents[2]!.guid, online: true, stale: false, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats('ws02.example.com', 12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', health: { status: 'healthy', since: ago(86_400_000) }, dcvError: null, dcvTimeoutMs: null, sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com') },
+    { id: 'ws03.example.com', guid: crypto.randomUUID(), online: false, stale: false, address: '10.0.4.13', agentPort: 8446, tags: ['general'], stats: null, lastSeen: ago(2 * 3_600_000), version: '0.1.0', health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'agent on ws03.example.com did not answer within 30000 ms', since: ago(2 * 3_600_000) }, dcvError: null, dcvTimeoutMs: null, sessions: [] },
   ];
   const mine = (user: string, s: Session[]) => s.filter((x) => x.owner === user);
   const userServers = (user: string): UserServers => ({
-    servers: servers().filter((s) => s.id !== 'ws02.example.com').map((s) => ({ id: s.id, online: s.online, health: s.health, tags: s.tags, stats: s.stats, lastSeen: s.lastSeen, sessions: mine(user, state.sessions.filter((x) => x.serverId === s.id && !x.pool)) })),
-    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: servers().map((s) => ({ id: s.id, online: s.online, health: s.health, sessionCount: s.sessions.length })), online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
+    servers: servers().filter((s) => s.id !== 'ws02.example.com').map((s) => ({ id: s.id, online: s.online, stale: s.stale, health: s.health, tags: s.tags, stats: s.stats, lastSeen: s.lastSeen, sessions: mine(user, state.sessions.filter((x) => x.serverId === s.id && !x.pool)) })),
+    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: servers().map((s) => ({ id: s.id, online: s.online, stale: s.stale, health: s.health, sessionCount: s.sessions.length })), online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
   });
 
   const api = new Elysia()
@@ -96,7 +96,7 @@ export function startMockDirector(): MockDirector {
         const b = (await request.json()) as { poolId?: string; serverId?: string; sessionType: 'virtual' | 'console' };
         await Bun.sleep(1200);
         if (b.sessionType === 'console') return err(502, 'DCV_FAILED', 'All licenses in use');
-        const s: Session = { id: `${u.user}-${crypto.randomUUID().slice(0, 4)}`, serverId: b.serverId ?? 'ws01.example.com', owner: u.user, type: b.sessionType, numOfConnections: 0, creationTime: new Date().toISOString(), pool: b.poolId ?? null };
+        const s: Session = { id: `${u.user}-${crypto.randomUUID().slice(0, 4)}`, serverId: b.serverId ?? 'ws01.example.com', owner: u.user, type: b.sessionType, status: 'running', numOfConnections: 0, creationTime: new Date().toISOString(), lastDisconnectionTime: null, pool: b.poolId ?? null };
         state.sessions.push(s);
         return Response.json({ session: s, reconnected: false });
       }),
@@ -164,6 +164,8 @@ function agent(guid: string, hostname: string, state: Agent['state'], remoteAddr
     revokedAt: state === 'revoked' ? ago(2 * 86_400_000) : null,
     lastSeen: state === 'revoked' ? ago(3 * 86_400_000) : ago(5000),
     keyChangePending: false,
+    returning: false,
+    sessionCount: 0,
   };
 }
 
