@@ -17,6 +17,7 @@ import { connectionInfo } from '../shared/http/connection-info.ts';
 import { inAllowList, parseCidr } from './dcv/cidr.ts';
 import { requestLog } from './http/request-log.ts';
 import { openApiDocument, type OpenApiDocument } from './http/openapi.ts';
+import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
 import { errorAnswers, HealthAnswer, MetricsAnswer, OpenApiAnswer } from './http/models.ts';
 import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { webRoutes } from './web/routes.ts';
@@ -162,6 +163,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const app = new Elysia()
     .use(errorHandler(log, (path) => allowedMethods(path)))
     .use(requestLog(log, metrics.observeRequest, (r) => connectionInfo(r).remoteAddress))
+    .use(process.env[CHECK_ANSWERS_ENV] === '1' ? answerCheck(() => mounted?.routes ?? [], log) : new Elysia())
     .get('/v1/health', () => ({ status: 'ok' as const }), { response: { 200: HealthAnswer }, detail: { summary: 'Liveness' } })
     .get(
       '/metrics',

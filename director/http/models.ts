@@ -138,6 +138,12 @@ export const HealthAnswer = t.Object({ status: t.Literal('ok') });
 export const MetricsAnswer = mediaType('text/plain', t.String({ description: 'Prometheus text format 0.0.4' }));
 /** GET /v1/openapi.json: this document (OpenAPI 3.1). */
 export const OpenApiAnswer = t.Object(
-  { openapi: t.String(), info: t.Object({ title: t.String(), version: t.String() }, { additionalProperties: true }), paths: t.Record(t.String(), t.Unknown()), components: t.Unknown() },
+  {
+    openapi: t.String(),
+    info: t.Object({ title: t.String(), version: t.String() }, { additionalProperties: true }),
+    servers: t.Optional(t.Array(t.Object({ url: t.String(), description: t.Optional(t.String()) }))),
+    paths: t.Record(t.String(), t.Unknown()),
+    components: t.Unknown(),
+  },
   { additionalProperties: true },
 );
