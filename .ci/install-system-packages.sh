@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the integration tests start for real: slapd and freeradius on loopback, a PAM user,
-# Chromium for the web app, promtool (from prometheus) for the metrics checks. Idempotent; skips apt
-# when everything is already there.
+# Chromium for the web app, promtool (from prometheus) for the metrics checks, PostgreSQL 15 and HAProxy
+# for several directors. Idempotent; skips apt when everything is already there.
 set -euo pipefail
 need=()
-for pkg in slapd ldap-utils freeradius freeradius-utils chromium fonts-liberation openssl curl libpam0g passwd prometheus; do
+for pkg in slapd ldap-utils freeradius freeradius-utils chromium fonts-liberation openssl curl libpam0g passwd prometheus postgresql-15 haproxy; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -13,6 +13,6 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# The system slapd/freeradius/prometheus services are not used: tests start private instances on
-# 127.0.0.1, and need only promtool from the prometheus package.
-systemctl disable --now slapd freeradius prometheus >/dev/null 2>&1 || true
+# The system services are not used: tests start private instances on 127.0.0.1 (PostgreSQL through
+# initdb/pg_ctl as the postgres user, HAProxy in the foreground) and need only promtool from prometheus.
+systemctl disable --now slapd freeradius prometheus postgresql haproxy >/dev/null 2>&1 || true

@@ -23,7 +23,7 @@ import { Updater } from './updater.ts';
 const MAX_BODY = 64 * 1024;
 
 /**
- * The agent's life (agent.txt): identity -> (valid certificate? else register until approved) ->
+ * The agent's life (docs/agents.md): identity -> (valid certificate? else register until approved) ->
  * mTLS server + renewer + updater + reaper. An expired certificate sends it back to registration.
  */
 export async function startAgent(config: AgentConfig, deps: { log: Logger; clock?: Clock }) {
@@ -72,8 +72,11 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     dcvTimeoutMs: config.dcv_timeout,
     intervalMs: config.update_interval,
     log,
-    // Seed failure mode "agents.db lost": the director forgot us; register again (same GUID and key).
-    onUnknownAgent: () => renewer.onExpiredOrForgotten('the director does not know this agent any more'),
+    // The director forgot us (agents.db lost) or made us pending again (our GUID and key registered
+    // again): register again with the same GUID and key, and wait for approval if it asks for one.
+    onNotRegistered: (code) => {
+      if (!reRegistering) renewer.onExpiredOrForgotten(`the director refused this agent's certificate: ${code}`);
+    },
     onSent: metrics.updateSent,
   });
   const renewer: Renewer = new Renewer({
@@ -95,6 +98,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
         .then(() => {
           server?.setTls(tlsOf(cert!));
           renewer.start();
+          updater.resume();
         })
         .catch((err) => log.error('re-registration failed', { error: (err as Error).message }))
         .finally(() => (reRegistering = false));

@@ -36,15 +36,25 @@ export interface UpdaterOptions {
   intervalMs: number;
   /** Longest wait between attempts while the director is unreachable. */
   maxBackoffMs?: number;
-  /** The director refused this agent's identity as unknown (agents.db lost): register again. */
-  onUnknownAgent?: () => void;
+  /**
+   * The director refused this agent's certificate for good: it does not know the agent (agents.db lost)
+   * or no longer counts it as registered (its GUID and key registered again elsewhere, so it waits for
+   * the admin's approval again). The daemon then registers again. Called with the director's code.
+   */
+  onNotRegistered?: (code: string) => void;
   /** Each update's outcome (the director took it, or not), for metrics. */
   onSent?: (ok: boolean) => void;
   log: Logger;
 }
 
 /**
- * POST /v1/agent/update every interval (seed: 30 s) with sessions, stats and tags. When dcv fails the
+ * Refusals of a still-valid certificate that only a new registration can end. AGENT_REVOKED is not one
+ * (registration is refused too), nor AGENT_KEY_MISMATCH (another key was approved for this GUID).
+ */
+const REGISTER_AGAIN: ReadonlySet<string> = new Set(['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED']);
+
+/**
+ * POST /v1/agent/update every interval (the specification: 30 s) with sessions, stats and tags. When dcv fails the
  * last known sessions are sent, so stats keep flowing and the director does not forget sessions.
  * While the director is unreachable the delay doubles up to maxBackoffMs, then resets on success.
  */
@@ -65,6 +75,16 @@ export class Updater {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+  }
+
+  /**
+   * New credentials (registered again after a refusal): the failures were not the director being
+   * down, so drop the back-off and send now instead of up to maxBackoffMs later.
+   */
+  resume(): void {
+    if (this.stopped) return;
+    this.failures = 0;
+    this.schedule(0);
   }
 
   /** Sends an update now (after a session change) without disturbing the schedule's back-off. */
@@ -113,7 +133,7 @@ export class Updater {
       this.failures++;
       const code = err instanceof DirectorError ? err.code : undefined;
       this.o.log.warn('update failed', { error: (err as Error).message, code, failures: this.failures });
-      if (code === 'AGENT_UNKNOWN') this.o.onUnknownAgent?.();
+      if (code && REGISTER_AGAIN.has(code)) this.o.onNotRegistered?.(code);
       this.o.onSent?.(false);
       return false;
     }
@@ -121,6 +141,8 @@ export class Updater {
 
   private schedule(delay: number): void {
     if (this.stopped) return;
+    // One pending timer at most, also when resume() comes while a timed update is in flight.
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(async () => {
       await this.sendOnce();
       const max = this.o.maxBackoffMs ?? 5 * 60_000;

@@ -2,7 +2,7 @@
 /**
  * npm run bench [-- PART...]: runs the benchmarks against real director/agent processes over real TLS
  * on 127.0.0.1, with every load generator in its own process. Prints a table and writes
- * bench/results/<timestamp>.json. Parts: startup updates tokens flow scale (default: all).
+ * bench/results/<timestamp>.json. Parts: startup updates tokens flow scale ha (default: all).
  * Sizes: see bench/lib/config.ts (BENCH_QUICK=1 for a quick run). Not part of `npm test`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,17 +19,18 @@ import { scalePart } from './parts/scale.ts';
 import { startupPart } from './parts/startup.ts';
 import { tokensPart } from './parts/tokens.ts';
 import { updatesPart } from './parts/updates.ts';
+import { haPart } from './parts/ha.ts';
 import { exitOnHelp } from '../scripts/lib/help.ts';
 
 exitOnHelp(`Usage: npm run bench [-- PART...]
   Benchmarks against real director/agent processes on 127.0.0.1. Parts: startup updates tokens flow
-  scale (default: all). BENCH_QUICK=1 for a quick run. Writes bench/results/<timestamp>.json.`);
+  scale ha (default: all). BENCH_QUICK=1 for a quick run. Writes bench/results/<timestamp>.json.`);
 
-const ALL = ['startup', 'updates', 'tokens', 'flow', 'scale'] as const;
+const ALL = ['startup', 'updates', 'tokens', 'flow', 'scale', 'ha'] as const;
 type Part = (typeof ALL)[number];
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-for (const p of asked) if (!ALL.includes(p as Part)) throw new Error(`unknown part "${p}"; parts: ${ALL.join(' ')}`);
+for (const name of asked) if (!ALL.includes(name as Part)) throw new Error(`unknown part "${name}"; parts: ${ALL.join(' ')}`);
 const parts: Part[] = asked.length ? (asked as Part[]) : [...ALL];
 const cfg = benchConfig();
 const started = Date.now();
@@ -67,15 +68,16 @@ try {
     noise.start();
     const partName = (r: Row[]) => r[0]?.part ?? part;
     try {
-      const r =
+      const result =
         part === 'startup' ? await startupPart(cfg, log)
         : part === 'updates' ? await updatesPart(cfg, fleet!, log)
         : part === 'tokens' ? await tokensPart(cfg, log)
         : part === 'flow' ? await flowPart(cfg, log)
+        : part === 'ha' ? await haPart(cfg, log)
         : await scalePart(cfg, fleet!, log);
-      const n = { foreignCores: round(noise.stop()), foreignPeakCores: round(noise.peak) };
-      results[part] = { ...r, noise: n } as PartResult;
-      rows.push(...r.rows, row(partName(r.rows), 'other load on the machine meanwhile (avg / peak)', `${n.foreignCores} / ${n.foreignPeakCores}`, 'cores'));
+      const noiseFigures = { foreignCores: round(noise.stop()), foreignPeakCores: round(noise.peak) };
+      results[part] = { ...result, noise: noiseFigures } as PartResult;
+      rows.push(...result.rows, row(partName(result.rows), 'other load on the machine meanwhile (avg / peak)', `${noiseFigures.foreignCores} / ${noiseFigures.foreignPeakCores}`, 'cores'));
     } catch (err) {
       // One broken part should not hide the others' figures.
       noise.stop();
@@ -104,8 +106,8 @@ mkdirSync(dir, { recursive: true });
 const file = join(dir, `${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(out, null, 2));
 
-const m = out.machine;
-console.log(`\ndcvix benchmarks (${cfg.quick ? 'quick' : 'full'} run, ${out.seconds} s): ${m.nproc} x ${m.cpuModel}, ${m.memoryGb} GB, Bun ${m.bun}, commit ${m.commit}${m.dirtyFiles ? ` + ${m.dirtyFiles} changed files` : ''}, load average at start ${m.loadAverageAtStart}`);
+const host = out.machine;
+console.log(`\ndcvix benchmarks (${cfg.quick ? 'quick' : 'full'} run, ${out.seconds} s): ${host.nproc} x ${host.cpuModel}, ${host.memoryGb} GB, Bun ${host.bun}, commit ${host.commit}${host.dirtyFiles ? ` + ${host.dirtyFiles} changed files` : ''}, load average at start ${host.loadAverageAtStart}`);
 if (fleet) console.log(`fleet: ${fleet.count} agents enrolled through the API in ${fleet.enrol.totalS} s (register ${fleet.enrol.registerPerS}/s, approve ${fleet.enrol.approvePerS}/s, certificate ${fleet.enrol.issuePerS}/s)`);
 console.log(table(rows));
 console.log(`\nJSON: ${file}`);

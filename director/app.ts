@@ -5,10 +5,11 @@ import { startSecureServer, type SecureServer } from '../shared/http/secure-serv
 import type { Logger } from '../shared/log.ts';
 import { scrapeResponse } from '../shared/metrics/base-registry.ts';
 import { AgentService } from './agents/service.ts';
+import { AGENT_TOPIC } from './agents/notifying-store.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
-import { AgentStore } from './agents/store.ts';
 import { createRegisterRate } from './agents/register-rate.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
+import { openSharedAuthority } from './ca/shared-authority.ts';
 import { parseTokenKey } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { Housekeeper } from './housekeeper.ts';
@@ -21,6 +22,7 @@ import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
 import { errorAnswers, HealthAnswer, MetricsAnswer, OpenApiAnswer } from './http/models.ts';
 import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { webRoutes } from './web/routes.ts';
+import { diskWebRoutes } from './web/disk-routes.ts';
 import { AgentClient } from './agent-client/client.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
@@ -38,15 +40,19 @@ import { totpAdminRoutes, totpRoutes } from './login/totp-routes.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
-import { openDatabase } from './store/db.ts';
+import { openStores } from './store/open-stores.ts';
+import { postgresLeadership, soleLeader } from './store/leader.ts';
+import { postgresDirectorRegistry, soleDirectorRegistry } from './store/director-registry.ts';
+import { adminDirectorsRoute } from './policy/directors-route.ts';
+import { policyHash } from './policy/hash.ts';
+import { hostname } from 'node:os';
 import { createSqliteRuntimeStores } from './store/sqlite-runtime-stores.ts';
+import { createPostgresTokenUses, fallbackTokenUses } from './store/token-uses-postgres.ts';
 import { RuntimeStateWriter } from './servers/state-writer.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
-import { createSqliteRevocationStore } from './tokens/revocation-store.ts';
 import { Revocations } from './tokens/revocations.ts';
 import { signoutRoutes } from './tokens/signout-routes.ts';
-import { createSqliteAuditRetention } from './audit/retention.ts';
 import { currentGroups, isAdmin } from './policy/evaluate.ts';
 
 export interface DirectorDeps {
@@ -59,15 +65,15 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
 
-  const ca = await openAuthority({
-    dataDir: config.data_dir,
-    hostnames: config.hostnames,
-    clock,
-    onEvent: (msg, fields) => log.info(msg, fields),
-  });
+  const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
+  const caOptions = { dataDir: config.data_dir, hostnames: config.hostnames, clock, onEvent: (msg: string, fields: Record<string, unknown>) => log.info(msg, fields) };
+  const ca = stores.sql
+    ? await openSharedAuthority({ ...caOptions, sql: stores.sql, sealKey: config.storeCaKey!, tokenKey: parseTokenKey(config.token_key)! }).catch(async (err) => {
+        await stores.close();
+        throw err;
+      })
+    : await openAuthority(caOptions);
   log.info('CA ready', { fingerprintSha256: ca.fingerprint });
-
-  const db = openDatabase(join(config.data_dir, 'agents.db'));
   const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
   const first = policy.reload();
   if (!first.ok) throw new Error(`policy: ${first.error}`);
@@ -78,21 +84,26 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     log.warn('token_key is not set: using an ephemeral key; every session token dies with this process');
   }
   const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous.map((k) => parseTokenKey(k)!) });
-  const revocations = await Revocations.open(createSqliteRevocationStore(db), clock);
+  const revocations = await Revocations.open(stores.revocations, clock);
+  // Several directors: logouts and sign-outs made on another director arrive within a second.
+  const revocationRefresh = stores.sql ? setInterval(() => void revocations.refresh().catch(() => {}), 1000) : undefined;
+  revocationRefresh?.unref?.();
   tokens.sessionChecks = {
     isRevoked: (claims) => revocations.isRevoked(claims),
     isAdmin: (user, groups) => isAdmin(policy.current, user, currentGroups(policy.current, user, groups)),
   };
   const metrics = createDirectorMetrics();
   // Runtime state, token use counts and throttles survive restarts (the specification keeps them in memory only).
-  const runtimeStores = createSqliteRuntimeStores(db);
+  const runtimeStores = createSqliteRuntimeStores(stores.runtimeDb);
   const throttleState = new ThrottlePersistence(runtimeStores, log);
-  const { login, audit, totp } = buildLogin({ config, db, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
-  const agents = new AgentService(new AgentStore(db), ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
+  const { login, audit, totp } = buildLogin({ config, stores, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
+  const agents = new AgentService(stores.agents, ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
   const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
+  const tokenUses = stores.sql ? fallbackTokenUses(createPostgresTokenUses(stores.sql), runtimeStores, log, metrics.countLocalTokenUse) : runtimeStores;
   const stateWriter = new RuntimeStateWriter(state, runtimeStores, clock, log);
+  const registered = new Set((await agents.list('registered')).map((a) => a.guid));
   const loaded = {
-    ...(await stateWriter.load((guid) => agents.get(guid)?.state === 'registered')),
+    ...(await stateWriter.load((guid) => registered.has(guid))),
     throttleKeys: await throttleState.load(clock.now() - config.throttle.window),
   };
   // A revoked agent's sessions stay visible as orphaned (a revoke with live sessions needs force).
@@ -102,6 +113,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     return server ? state.sessionsOn(server.id).length : 0;
   };
   agents.admitNewRegistration = createRegisterRate(config.register_rate_per_minute, clock);
+  stores.feed.subscribe(AGENT_TOPIC, (guid) => void agents.onStoreChange(guid).catch((error) => log.warn('agent change not applied', { guid, error })));
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
   const sessions = new SessionService({
     state,
@@ -117,7 +129,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     placementMetrics: metrics.placement,
     persist: (id) => stateWriter.persistNow(id),
   });
-  const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, runtimeStores);
+  const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, tokenUses);
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
   const sessionDeps = {
     sessions,
@@ -131,7 +143,12 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     certificateValidationPolicy: config.dcv_certificate_validation,
     audit,
   };
+  const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
+  const selfId = crypto.randomUUID();
+  const startedAt = clock.now();
+  const leadership = stores.sql ? postgresLeadership(stores.sql, log) : soleLeader;
   const housekeeper = new Housekeeper({
+    isLeader: () => leadership.isLeader(),
     agents,
     state,
     log,
@@ -139,7 +156,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     sessionStaleAfterMs: config.session_stale_after,
     pendingCleanupIntervalMs: config.pending_cleanup_interval,
     pendingMaxAgeMs: config.pending_max_age,
-    audit: createSqliteAuditRetention(db),
+    audit: stores.auditRetention,
     auditMaxAgeMs: config.audit_retention,
     revocations,
     now: () => clock.now(),
@@ -155,6 +172,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     directorCertPem: () => tlsInUse.cert,
   });
   const metricsAllow = config.metrics_allow.map(parseCidr);
+  const trustedProxies = config.trusted_proxies.map(parseCidr);
 
   const allowedMethods = allowedMethodsIndex(() => app.routes);
   // The document is generated once, on first request, from every route mounted on the app.
@@ -167,14 +185,16 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .get('/v1/health', () => ({ status: 'ok' as const }), { response: { 200: HealthAnswer }, detail: { summary: 'Liveness' } })
     .get(
       '/metrics',
-      ({ request }) => {
+      async ({ request }) => {
         if (!inAllowList(connectionInfo(request).remoteAddress, metricsAllow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
+        // Agent counts are read from the store before each scrape; unreachable: the last known ones.
+        await agents.refreshSummary().catch(() => {});
         return scrapeResponse(metrics.registry);
       },
       { response: { 200: MetricsAnswer, ...errorAnswers(403) }, detail: { summary: 'Prometheus metrics (metrics_allow CIDRs)' } },
     )
     .get('/v1/openapi.json', () => (apiDocument ??= openApiDocument(mounted!)), { response: { 200: OpenApiAnswer }, detail: { summary: 'This document' } })
-    .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl }))
+    .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
     .use(signoutRoutes({ tokens, revocations, audit, policy: () => policy.current }))
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
@@ -185,7 +205,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(adminInsightRoutes({ tokens, policy, audit }))
-    .use(webRoutes({ log }));
+    .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
+    .use(config.web_dir ? await diskWebRoutes(config.web_dir) : webRoutes({ log }));
   mounted = app;
 
   let server: SecureServer | undefined;
@@ -208,7 +229,12 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         // Every log line written while handling a request carries its request id (shared/log.ts).
         handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
+        proxy: trustedProxies.length
+          ? { isTrusted: (a) => inAllowList(a, trustedProxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) }
+          : undefined,
       });
+      leadership.start();
+      directors.start(() => ({ id: selfId, name: `${hostname()}:${server!.port}`, policyHash: policyHash(policy.documents), startedAt }));
       housekeeper.start();
       stateWriter.start();
       throttleState.start();
@@ -235,15 +261,16 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     async stop(): Promise<void> {
       housekeeper.stop();
+      clearInterval(revocationRefresh);
+      await leadership.stop();
+      await directors.stop();
       await server?.close();
       const counts = state.counts();
       const written = await Promise.allSettled([stateWriter.stop(), throttleState.stop()]);
       const failed = written.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
       if (failed.length) log.error('runtime state not fully written at stop', { errors: failed });
       if (server) audit.record({ type: 'director.stop', outcome: failed.length ? 'failure' : 'success', detail: `graceful stop; ${counts.servers} servers, ${counts.sessions} sessions written` });
-      db.close();
+      await stores.close();
     },
   };
 }
-
-export type Director = Awaited<ReturnType<typeof createDirector>>;

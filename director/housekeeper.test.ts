@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { applySchema } from '../shared/config-schema.ts';
 import { FakeClock } from '../shared/clock.ts';
 import { silentLogger } from '../shared/log.ts';
-import { createCsr } from '../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../agent/identity/ed25519-csr.ts';
 import { generateEd25519 } from '../shared/pki/keys.ts';
 import { agentCn } from '../shared/pki/names.ts';
 import { AgentService } from './agents/service.ts';
-import { AgentStore } from './agents/store.ts';
+import { SqliteAgentStore } from './agents/store.ts';
 import { openAuthority } from './ca/authority.ts';
 import { directorSchema } from './config/schema.ts';
 import { Housekeeper } from './housekeeper.ts';
@@ -41,7 +41,7 @@ test('ok: with the default config, sessions no update confirmed for 40 s go and 
   const clock = new FakeClock(Date.now());
   const state = new RuntimeState(clock);
   const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-hk-')), hostnames: [], clock });
-  const agents = new AgentService(new AgentStore(openDatabase(':memory:')), ca, clock, { record: () => {}, list: () => [] }, silentLogger);
+  const agents = new AgentService(new SqliteAgentStore(openDatabase(':memory:')), ca, clock, { record: () => {}, list: async () => [] }, silentLogger);
   const fake = fakeTimers(clock);
   const keeper = new Housekeeper({
     agents,
@@ -67,9 +67,24 @@ test('ok: with the default config, sessions no update confirmed for 40 s go and 
   const csr = Buffer.from(await createCsr(await generateEd25519(), agentCn(guid))).toString('base64');
   await agents.register({ guid, hostname: 'ws2', csr, remoteAddress: '127.0.0.1' }).catch(() => {});
   fake.advance(7 * 86_400_000 - 60_000);
-  expect(agents.get(guid)?.state).toBe('pending');
+  expect((await agents.get(guid))?.state).toBe('pending');
   // Past the 7-day age, gone by the next hourly sweep at the latest, not before the age.
   fake.advance(3_600_000 + 60_000);
-  expect(agents.get(guid)).toBeUndefined();
+  expect(await agents.get(guid)).toBeUndefined();
   keeper.stop();
+});
+
+test('ok: the pending clean-up runs on the leader only (several directors on one store)', async () => {
+  const keeper = (isLeader: () => boolean) => {
+    const purged: number[] = [];
+    const agents = { purgeStalePending: async (age: number) => (purged.push(age), 2) } as unknown as AgentService;
+    const h = new Housekeeper({ agents, state: new RuntimeState(new FakeClock(0)), log: silentLogger, intervalMs: 1000, sessionStaleAfterMs: 1000, pendingCleanupIntervalMs: 1000, pendingMaxAgeMs: 5000, isLeader });
+    return { h, purged };
+  };
+  const follower = keeper(() => false);
+  expect(await follower.h.sweepPending()).toBe(0);
+  expect(follower.purged).toEqual([]);
+  const leader = keeper(() => true);
+  expect(await leader.h.sweepPending()).toBe(2);
+  expect(leader.purged).toEqual([5000]);
 });

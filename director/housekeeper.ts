@@ -10,9 +10,11 @@ export interface HousekeeperOptions {
   /** How often stale sessions are dropped (seconds-scale). */
   intervalMs: number;
   sessionStaleAfterMs: number;
-  /** How often (seed: hourly) pending registrations older than pendingMaxAgeMs are removed. */
+  /** How often (the specification: hourly) pending registrations older than pendingMaxAgeMs are removed. */
   pendingCleanupIntervalMs: number;
   pendingMaxAgeMs: number;
+  /** Store-wide work runs on one director at a time (several directors on one store); default: always. */
+  isLeader?: () => boolean;
   /** Audit events older than auditMaxAgeMs are deleted on the pending-cleanup tick. */
   audit?: AuditRetention;
   auditMaxAgeMs?: number;
@@ -41,7 +43,7 @@ export class Housekeeper {
   start(): void {
     const timers = this.o.timers ?? realTimers;
     this.timers.push(timers.setInterval(() => this.sweepSessions(), this.o.intervalMs));
-    this.timers.push(timers.setInterval(() => this.sweepPending(), this.o.pendingCleanupIntervalMs));
+    this.timers.push(timers.setInterval(() => void this.sweepPending().catch((error) => this.o.log.warn('pending clean-up failed', { error })), this.o.pendingCleanupIntervalMs));
     if (this.o.audit || this.o.revocations) {
       this.timers.push(timers.setInterval(() => void this.sweepStores(), this.o.pendingCleanupIntervalMs));
       void this.sweepStores();
@@ -62,6 +64,7 @@ export class Housekeeper {
   /** Audit retention and expired token revocations; failures are logged, the next tick retries. */
   async sweepStores(): Promise<{ audit: number; revocations: number }> {
     const out = { audit: 0, revocations: 0 };
+    if (this.o.isLeader && !this.o.isLeader()) return out;
     try {
       if (this.o.audit && this.o.auditMaxAgeMs) out.audit = await this.o.audit.pruneBefore((this.o.now ?? Date.now)() - this.o.auditMaxAgeMs);
       if (this.o.revocations) out.revocations = await this.o.revocations.prune();
@@ -72,8 +75,9 @@ export class Housekeeper {
     return out;
   }
 
-  sweepPending(): number {
-    const removed = this.o.agents.purgeStalePending(this.o.pendingMaxAgeMs);
+  async sweepPending(): Promise<number> {
+    if (this.o.isLeader && !this.o.isLeader()) return 0;
+    const removed = await this.o.agents.purgeStalePending(this.o.pendingMaxAgeMs);
     if (removed) this.o.log.info('removed stale pending registrations', { count: removed });
     return removed;
   }

@@ -16,19 +16,19 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`.padStart(10);
 
 function writeBundle(bundle: WebBundle, outDir: string): void {
   rmSync(outDir, { recursive: true, force: true });
-  const files = [{ path: '/index.html', type: 'text/html;charset=utf-8', body: bundle.html }, ...bundle.assets].map((f) => {
-    const bytes = new TextEncoder().encode(f.body);
-    const file = join(outDir, f.path);
+  const files = [{ path: '/index.html', type: 'text/html;charset=utf-8', body: bundle.html }, ...bundle.assets].map((source) => {
+    const bytes = new TextEncoder().encode(source.body);
+    const file = join(outDir, source.path);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, bytes);
-    return { path: f.path, type: f.type, bytes: bytes.length, gzipBytes: Bun.gzipSync(bytes, { level: 9 }).length };
+    return { path: source.path, type: source.type, bytes: bytes.length, gzipBytes: Bun.gzipSync(bytes, { level: 9 }).length };
   });
   const manifest = { builtAt: new Date().toISOString(), html: '/index.html', files };
   writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 
   console.log(`web app -> ${outDir}`);
-  for (const f of files) console.log(`  ${f.path.padEnd(32)} ${kb(f.bytes)} ${kb(f.gzipBytes)} gzip`);
-  const total = files.reduce((s, f) => ({ bytes: s.bytes + f.bytes, gzip: s.gzip + f.gzipBytes }), { bytes: 0, gzip: 0 });
+  for (const file of files) console.log(`  ${file.path.padEnd(32)} ${kb(file.bytes)} ${kb(file.gzipBytes)} gzip`);
+  const total = files.reduce((sum, file) => ({ bytes: sum.bytes + file.bytes, gzip: sum.gzip + file.gzipBytes }), { bytes: 0, gzip: 0 });
   console.log(`  ${'total'.padEnd(32)} ${kb(total.bytes)} ${kb(total.gzip)} gzip`);
 }
 
@@ -38,6 +38,6 @@ if (args.includes('--json')) {
   // Bun.write waits until every byte is out; process.stdout.write + exit can cut a piped copy short.
   await Bun.write(Bun.stdout, JSON.stringify(bundle));
 } else {
-  const i = args.indexOf('--out');
-  writeBundle(bundle, i >= 0 && args[i + 1] ? args[i + 1]! : join(import.meta.dir, '..', 'dist', 'web'));
+  const outFlag = args.indexOf('--out');
+  writeBundle(bundle, outFlag >= 0 && args[outFlag + 1] ? args[outFlag + 1]! : join(import.meta.dir, '..', 'dist', 'web'));
 }

@@ -14,8 +14,8 @@ exitOnHelp(`Usage: npm run build
 const root = resolve(import.meta.dir, '..');
 const pkg = await Bun.file(join(root, 'package.json')).json();
 const commit = (() => {
-  const r = Bun.spawnSync(['git', 'rev-parse', '--short=12', 'HEAD'], { cwd: root, stdout: 'pipe', stderr: 'ignore' });
-  return r.exitCode === 0 ? r.stdout.toString().trim() : 'unknown';
+  const revParse = Bun.spawnSync(['git', 'rev-parse', '--short=12', 'HEAD'], { cwd: root, stdout: 'pipe', stderr: 'ignore' });
+  return revParse.exitCode === 0 ? revParse.stdout.toString().trim() : 'unknown';
 })();
 const dirty = Bun.spawnSync(['git', 'status', '--porcelain', '--untracked-files=no'], { cwd: root, stdout: 'pipe', stderr: 'ignore' }).stdout.toString().trim() ? '-dirty' : '';
 

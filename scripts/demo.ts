@@ -99,10 +99,10 @@ try {
     await agent.waitForMsg('agent listening', 30_000);
   }
   // Ready when the director has the workstation's first update.
-  for (let i = 0; ; i++) {
+  for (let attempt = 0; ; attempt++) {
     const servers = await (await fetch(`${url}/v1/servers`, { headers: { cookie }, tls } as RequestInit)).json();
     if (servers.servers?.some((s: { online: boolean }) => s.online)) break;
-    if (i > 300) throw new Error('the demo agent never reported to the director');
+    if (attempt > 300) throw new Error('the demo agent never reported to the director');
     await Bun.sleep(100);
   }
   console.log(`
@@ -118,7 +118,7 @@ try {
     Data:           ${base}
     Logs:           DCVIX_DEMO_VERBOSE=1 npm run demo
 `);
-  if (process.env.DCVIX_DEMO_VERBOSE) for (const c of children) c.lines.forEach((l) => console.error(`[${c.name}] ${l}`));
+  if (process.env.DCVIX_DEMO_VERBOSE) for (const child of children) child.lines.forEach((line) => console.error(`[${child.name}] ${line}`));
   await Promise.race(children.map((c) => c.exited));
   console.error('a demo process exited; stopping');
   await stop(1);

@@ -8,22 +8,11 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /** A clock tests move by hand. */
 export class FakeClock implements Clock {
-  constructor(private t = Date.UTC(2026, 0, 1)) {}
+  constructor(private nowMs = Date.UTC(2026, 0, 1)) {}
   now(): number {
-    return this.t;
+    return this.nowMs;
   }
   advance(ms: number): void {
-    this.t += ms;
+    this.nowMs += ms;
   }
-  set(ms: number): void {
-    this.t = ms;
-  }
-}
-
-/**
- * A clock whose offset comes from the environment variable DCVIX_TEST_CLOCK_OFFSET_MS; only used by
- * integration tests that need a process to believe it is later than it is (certificate expiry).
- */
-export function offsetClock(offsetMs: number): Clock {
-  return { now: () => Date.now() + offsetMs };
 }

@@ -68,11 +68,6 @@ export function duration(minMs = 0): FieldParser<number> {
   };
 }
 
-/** Optional: undefined stays undefined. */
-export function optional<T>(p: FieldParser<T>): FieldParser<T | undefined> {
-  return (v) => (v === undefined ? undefined : p(v));
-}
-
 export type Schema = Record<string, { default: unknown; parse: FieldParser<unknown> } | { section: Schema }>;
 type FieldOf<S> = S extends { parse: FieldParser<infer T> } ? T : S extends { section: infer Sub } ? ConfigOf<Sub> : never;
 export type ConfigOf<S> = { readonly [K in keyof S]: FieldOf<S[K]> };

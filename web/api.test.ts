@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { api, ApiError, describeError, formatWait, isSignedOut, setSignedOutHandler } from './api.ts';
+import { connectivity } from './connectivity.ts';
+import { bytes } from './format.ts';
 import { parseHash } from './router.ts';
 
 const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -52,5 +54,32 @@ describe('api', () => {
     expect(parseHash('')).toMatchObject({ path: '/' });
     const r = parseHash('#/admin/agents?state=pending');
     expect([r.path, r.params.get('state')]).toEqual(['/admin/agents', 'pending']);
+  });
+  test('ok: the director counts as unreachable only on a failed fetch or a bare 5xx; any answer brings it back', async () => {
+    const down = (async () => { throw new TypeError('Failed to fetch'); }) as unknown as typeof fetch;
+    await fail(api('/v1/user/servers', {}, down));
+    expect(connectivity().reachable).toBe(false);
+    await fail(api('/v1/user/servers', {}, reply(502, '<html>Bad gateway</html>')));
+    expect(connectivity().reachable).toBe(false);
+    await fail(api('/v1/user/servers', { noSignOut: true }, reply(401, { error: { code: 'UNAUTHENTICATED', message: 'x' } })));
+    expect(connectivity().reachable).toBe(true);
+    const before = connectivity().lastAnswer;
+    await api('/v1/health', {}, reply(200, { status: 'ok' }));
+    expect(connectivity().lastAnswer).toBeGreaterThanOrEqual(before);
+  });
+
+  test('ok: SESSION_REVOKED signs out like SESSION_EXPIRED', async () => {
+    const seen: string[] = [];
+    setSignedOutHandler((e) => seen.push(e.code));
+    await fail(api('/v1/me', {}, reply(401, { error: { code: 'SESSION_REVOKED', message: 'signed out' } })));
+    expect(seen).toEqual(['SESSION_REVOKED']);
+    expect(describeError(new ApiError(401, 'SESSION_REVOKED', 'x'))).toBe('You were signed out. Please sign in again.');
+    setSignedOutHandler(() => {});
+  });
+
+  test('ok: memory is shown in GiB', () => {
+    expect(bytes(64 * 2 ** 30)).toBe('64 GiB');
+    expect(bytes(1.5 * 2 ** 30)).toBe('1.5 GiB');
+    expect(bytes(0)).toBe('0 GiB');
   });
 });

@@ -1,3 +1,5 @@
+import { reportReachable } from './connectivity.ts';
+
 /**
  * The one way the web app talks to the director: same origin, cookie credentials, JSON both ways.
  * Every failure becomes an ApiError with the director's stable code, so pages switch on codes and
@@ -66,11 +68,16 @@ export async function api<T>(path: string, opts: RequestOptions = {}, fetchImpl:
     });
   } catch (err) {
     if ((err as Error)?.name === 'AbortError') throw err;
+    reportReachable(false);
     throw unavailable();
   }
   const data = await res.json().catch(() => undefined);
-  if (res.ok) return data as T;
+  if (res.ok) {
+    reportReachable(true);
+    return data as T;
+  }
   const err = toApiError(res, data);
+  reportReachable(err.code !== 'SERVER_UNAVAILABLE');
   if (!opts.noSignOut && isSignedOut(err)) onSignedOut(err);
   throw err;
 }
@@ -95,7 +102,9 @@ function toApiError(res: Response, data: unknown): ApiError {
 const FRIENDLY: Record<string, string> = {
   SERVER_UNAVAILABLE: 'The server is unavailable. Check your connection and try again in a moment.',
   INVALID_CREDENTIALS: 'The user name or password is not right.',
-  SESSION_EXPIRED: 'Your sign-in has expired. Please sign in again.',
+  SESSION_EXPIRED: 'Your sign-in expired. Please sign in again.',
+  SESSION_REVOKED: 'You were signed out. Please sign in again.',
+  AGENT_HAS_SESSIONS: 'This agent still has live sessions.',
   UNAUTHENTICATED: 'Please sign in.',
   NOT_ADMIN: 'This account is not an administrator.',
   NOT_PERMITTED: 'You are not allowed to do that. Ask your administrator for access.',

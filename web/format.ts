@@ -3,6 +3,7 @@
 const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const dtf = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const tf = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const tfs = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 const toDate = (v: string | number | null | undefined): Date | undefined => {
   if (v === null || v === undefined || v === '') return undefined;
@@ -28,17 +29,17 @@ export function dateTime(v: string | number | null | undefined): string {
   return d ? dtf.format(d) : '—';
 }
 
-/** Local clock time ("14:05"). */
-export function clockTime(v: string | number | null | undefined): string {
+/** Local clock time ("14:05", or "14:05:09" with seconds). */
+export function clockTime(v: string | number | null | undefined, seconds = false): string {
   const d = toDate(v);
-  return d ? tf.format(d) : '—';
+  return d ? (seconds ? tfs : tf).format(d) : '—';
 }
 
-/** 34359738368 -> "32 GB". */
+/** Memory in one unit everywhere, GiB (2^30 bytes): 34359738368 -> "32 GiB", 1610612736 -> "1.5 GiB". */
 export function bytes(n: number): string {
-  if (!Number.isFinite(n) || n <= 0) return '0 GB';
-  const gb = n / 1e9;
-  return gb >= 10 ? `${Math.round(gb)} GB` : `${gb.toFixed(1)} GB`;
+  if (!Number.isFinite(n) || n <= 0) return '0 GiB';
+  const gib = n / 2 ** 30;
+  return gib >= 10 ? `${Math.round(gib)} GiB` : `${gib.toFixed(1)} GiB`;
 }
 
 /** A percentage (0..100) -> "42%". */

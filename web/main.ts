@@ -13,21 +13,15 @@ import { SessionsPage } from './pages/admin/sessions.ts';
 import { LauncherPage } from './pages/launcher.ts';
 import { LoginPage } from './pages/login.ts';
 import { TotpPage } from './pages/totp.ts';
-import { queryClient, useQuery } from './query.ts';
-import { href, navigate, useRoute, type Route } from './router.ts';
+import { useQuery } from './query.ts';
+import { href, useRoute, type Route } from './router.ts';
+import { endReason, endSession } from './session-end.ts';
 import type { Me } from './types.ts';
 
 const isLogin = (path: string) => path === '/login' || path === '/admin/login';
 
-/** Any 401 SESSION_EXPIRED / UNAUTHENTICATED: forget everything and go back to the login page. */
-setSignedOutHandler((err) => {
-  const here = location.hash.replace(/^#/, '') || '/';
-  if (isLogin(here.split('?')[0]!)) return;
-  queryClient.clear();
-  const params = new URLSearchParams({ next: here });
-  if (err.code === 'SESSION_EXPIRED') params.set('expired', '1');
-  navigate(`${here.startsWith('/admin') ? '/admin/login' : '/login'}?${params}`, true);
-});
+/** Any 401 SESSION_EXPIRED / SESSION_REVOKED / UNAUTHENTICATED: forget everything, sign in again, come back. */
+setSignedOutHandler((err) => endSession(endReason(err.code)));
 
 function NotFound() {
   return html`<div class="page"><${PageHeader} title="Page not found">There is nothing at this address. <a href=${href('/')}>Go to your desktops</a>.<//></div>`;
@@ -46,7 +40,7 @@ function page(route: Route, me: Me) {
   if (p.startsWith('/admin/') && me.role !== 'admin') return html`<${NeedsAdmin} />`;
   if (p === '/admin' || p === '/admin/agents') return html`<${AgentsPage} route=${route} />`;
   if (p === '/admin/servers') return html`<${ServersPage} />`;
-  if (p === '/admin/sessions') return html`<${SessionsPage} />`;
+  if (p === '/admin/sessions') return html`<${SessionsPage} route=${route} />`;
   if (p === '/admin/policy') return html`<${PolicyPage} />`;
   if (p === '/admin/audit') return html`<${AuditPage} route=${route} />`;
   return html`<${NotFound} />`;
@@ -57,7 +51,7 @@ function SignedIn({ route }: { route: Route }) {
   const signedOut = me.isError && isSignedOut(me.error);
   useEffect(() => {
     // The signed-out handler already navigated for API calls; this covers a cached 401.
-    if (signedOut) navigate(`/login?next=${encodeURIComponent(route.path)}`, true);
+    if (signedOut) endSession(endReason(me.error.code));
   }, [signedOut]);
   useEffect(() => {
     const title = route.path.startsWith('/admin') ? 'Administration' : route.path === '/totp' ? 'Authenticator app' : 'Your desktops';

@@ -10,11 +10,11 @@ import type { LoginAnswer, MeAnswer, TotpEnrolment, TotpStatus as TotpStatusMode
 import type { AuditEvent as AuditEventModel, PolicyAnswer } from '../director/policy/models.ts';
 import type {
   AdminServer as AdminServerModel,
+  AdminSessionView,
   AgentStats,
   PoolMember as PoolMemberModel,
   ServerHealth as ServerHealthModel,
   SessionType as SessionTypeModel,
-  SessionView,
   UserPool as UserPoolModel,
   UserServer as UserServerModel,
   UserServers as UserServersModel,
@@ -27,7 +27,8 @@ export type Role = Static<typeof LoginAnswer>['role'];
 export type Me = Static<typeof LoginAnswer> & Partial<Pick<Static<typeof MeAnswer>, 'authTime'>>;
 
 export type SessionType = Static<typeof SessionTypeModel>;
-export type Session = Static<typeof SessionView>;
+/** A session; admin lists also flag `unmanaged` (only an agent vouches for it). */
+export type Session = Static<typeof AdminSessionView>;
 
 /** The agent's stats as the director passes them on (snake_case). */
 export type ServerStats = Static<typeof AgentStats>;
@@ -43,8 +44,9 @@ export type StartResult = Static<typeof StartSessionAnswer>;
 export type Connection = Static<typeof ConnectionAnswer>;
 
 export type AgentState = Static<typeof AgentStateModel>;
-/** A registration in GET /v1/admin/agents (with its live session count). */
-export type Agent = Static<typeof AgentList>['agents'][number];
+type AgentEntry = Static<typeof AgentList>['agents'][number];
+/** A registration in GET /v1/admin/agents; sessionCount may be missing from older directors. */
+export type Agent = Omit<AgentEntry, 'sessionCount'> & Partial<Pick<AgentEntry, 'sessionCount'>>;
 export type BulkResult = Static<typeof BulkAnswer>;
 
 export type AdminServer = Static<typeof AdminServerModel>;

@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from '../../shared/log.ts';
-import { createCsr } from '../../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../identity/ed25519-csr.ts';
 import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { DirectorClient, DirectorError, issuedCa, type IssuedCertificate, type TrustMode } from '../director-client.ts';
@@ -55,7 +55,7 @@ export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertifi
   return issued;
 }
 
-/** Registers every intervalMs until approved (seed: 30 s). Resolves with the issued certificate. */
+/** Registers every intervalMs until approved (the specification: 30 s). Resolves with the issued certificate. */
 export async function registerUntilApproved(o: RegistratorOptions): Promise<IssuedCertificate> {
   const sleep = o.sleep ?? ((ms: number) => Bun.sleep(ms));
   for (;;) {

@@ -44,7 +44,7 @@ function createAnswer(s: DcvSession): Record<string, string> {
 }
 
 /**
- * The agent's API on 8446 (agent.txt): health without a certificate, the rest mTLS director-only.
+ * The agent's API on 8446 (docs/api.md): health without a certificate, the rest mTLS director-only.
  * Answers follow the wire both directors read: create is 201 with a flat string map, the list is a bare
  * kebab-case array, close is 200 with an empty body.
  */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-/** The agent's identity files in data_dir (seed names). */
+/** The agent's identity files in data_dir (the names the specification gives). */
 export function identityPaths(dataDir: string) {
   return {
     key: join(dataDir, 'agent.key'),

@@ -28,7 +28,7 @@ export function ensureDataDir(dataDir: string): void {
 
 /**
  * Loads or creates the Ed25519 key (0600) and the GUID. A lost key means a new identity: new key and
- * new GUID, and any old certificate is dropped (seed failure mode).
+ * new GUID, and any old certificate is dropped (a failure mode of the specification, see docs/failure-modes.md).
  */
 export async function ensureIdentity(dataDir: string): Promise<AgentIdentity & { created: boolean }> {
   const paths = identityPaths(dataDir);

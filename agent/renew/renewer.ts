@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
 import { certFacts } from '../../shared/pki/native-cert.ts';
-import { createCsr } from '../../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../identity/ed25519-csr.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { DirectorError, type DirectorClient } from '../director-client.ts';
 import { loadCertificate, storeCertificate, type AgentIdentity, type StoredCertificate } from '../identity/identity.ts';

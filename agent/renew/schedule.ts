@@ -1,5 +1,5 @@
 /**
- * When to renew (DESIGN.md): a fixed interval after the certificate was obtained (seed: ~12 h) and at
+ * When to renew: a fixed interval after the certificate was obtained (the specification: ~12 h) and at
  * the latest at two thirds of its lifetime, minus up to 10 % jitter so a fleet does not renew in step.
  * An expired certificate cannot be renewed over mTLS: the agent registers again (same GUID and key).
  */

@@ -39,12 +39,12 @@ describe('parseProcStat / cpuPercent', () => {
     expect(parseProcStat('cpu  10 0 10 80 0 0 0 0 5 5\n')).toEqual({ idle: 80, total: 100 });
   });
   test('ok: percentage from deltas', () => {
-    const a = parseProcStat(STAT_A)!;
-    const b = parseProcStat(STAT_B)!;
+    const first = parseProcStat(STAT_A)!;
+    const second = parseProcStat(STAT_B)!;
     // delta total 1400, delta idle 500 -> 900/1400 busy
-    expect(cpuPercent(a, b)).toBe(64.29);
-    expect(cpuPercent(a, a)).toBe(0);
-    expect(cpuPercent(b, a)).toBe(0);
+    expect(cpuPercent(first, second)).toBe(64.29);
+    expect(cpuPercent(first, first)).toBe(0);
+    expect(cpuPercent(second, first)).toBe(0);
   });
   test('rejects: missing or malformed cpu line', () => {
     expect(parseProcStat('cpu0 1 2 3 4\n')).toBeUndefined();
@@ -72,28 +72,28 @@ describe('CpuSampler / collectStats', () => {
     expect(src.slept).toEqual([100]);
   });
 
-  test('ok: snapshot has the seed fields with sane values', async () => {
+  test('ok: snapshot has the fields the specification lists, with sane values', async () => {
     const src = fakeSource([STAT_A, STAT_B]);
-    const s = await collectStats(new CpuSampler(src), src);
-    expect(Object.keys(s).sort()).toEqual(['cores', 'cpu_usage', 'free_memory', 'hostname', 'load1', 'load15', 'load5', 'total_memory']);
-    expect(s.total_memory).toBe(16318480 * 1024);
-    expect(s.free_memory).toBe(9876544 * 1024);
-    expect(s.cpu_usage).toBe(64.29);
-    expect(s.cores).toBeGreaterThan(0);
-    expect(s.hostname.length).toBeGreaterThan(0);
+    const stats = await collectStats(new CpuSampler(src), src);
+    expect(Object.keys(stats).sort()).toEqual(['cores', 'cpu_usage', 'free_memory', 'hostname', 'load1', 'load15', 'load5', 'total_memory']);
+    expect(stats.total_memory).toBe(16318480 * 1024);
+    expect(stats.free_memory).toBe(9876544 * 1024);
+    expect(stats.cpu_usage).toBe(64.29);
+    expect(stats.cores).toBeGreaterThan(0);
+    expect(stats.hostname.length).toBeGreaterThan(0);
   });
 
   test('ok: falls back to node:os without /proc', async () => {
     const src: StatsSource = { readFile: () => undefined, sleep: async () => {} };
-    const s = await collectStats(new CpuSampler(src, 0), src);
-    expect(s.total_memory).toBeGreaterThan(0);
-    expect(s.cpu_usage).toBeGreaterThanOrEqual(0);
-    expect(s.cpu_usage).toBeLessThanOrEqual(100);
+    const stats = await collectStats(new CpuSampler(src, 0), src);
+    expect(stats.total_memory).toBeGreaterThan(0);
+    expect(stats.cpu_usage).toBeGreaterThanOrEqual(0);
+    expect(stats.cpu_usage).toBeLessThanOrEqual(100);
   });
 
   test('ok: real machine', async () => {
-    const s = await collectStats(new CpuSampler(undefined, 20));
-    expect(s.free_memory).toBeLessThanOrEqual(s.total_memory);
-    expect(s.load1).toBeGreaterThanOrEqual(0);
+    const stats = await collectStats(new CpuSampler(undefined, 20));
+    expect(stats.free_memory).toBeLessThanOrEqual(stats.total_memory);
+    expect(stats.load1).toBeGreaterThanOrEqual(0);
   });
 });

@@ -26,8 +26,8 @@ export interface CpuTimes {
 export function parseMeminfo(text: string): MemInfo | undefined {
   const kb = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const m = /^(\w+(?:\(\w+\))?):\s+(\d+)(?:\s+kB)?/.exec(line);
-    if (m) kb.set(m[1]!, Number(m[2]));
+    const match = /^(\w+(?:\(\w+\))?):\s+(\d+)(?:\s+kB)?/.exec(line);
+    if (match) kb.set(match[1]!, Number(match[2]));
   }
   const total = kb.get('MemTotal');
   if (total === undefined) return undefined;
@@ -42,10 +42,10 @@ export function parseMeminfo(text: string): MemInfo | undefined {
 export function parseProcStat(text: string): CpuTimes | undefined {
   const line = text.split('\n').find((l) => /^cpu\s/.test(l));
   if (!line) return undefined;
-  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  if (f.length < 4 || f.some((n) => !Number.isFinite(n))) return undefined;
-  const idle = (f[3] ?? 0) + (f[4] ?? 0);
-  return { idle, total: f.reduce((a, b) => a + b, 0) };
+  const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (fields.length < 4 || fields.some((n) => !Number.isFinite(n))) return undefined;
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { idle, total: fields.reduce((a, b) => a + b, 0) };
 }
 
 /** Busy percentage between two samples, 0-100 with two decimals; 0 when no time passed. */

@@ -5,11 +5,11 @@
 const quick = process.env.BENCH_QUICK === '1';
 
 function num(name: string, full: number, small: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return quick ? small : full;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
-  return n;
+  const text = process.env[name];
+  if (text === undefined || text === '') return quick ? small : full;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${text}"`);
+  return value;
 }
 
 export interface BenchConfig {

@@ -95,9 +95,9 @@ export async function startDirector(opts: DirectorOptions = {}): Promise<BenchDi
     caPem,
     proc,
     login: (user, password, role = 'user') => login(url, caPem, user, password, role),
-    writePolicy: (p) => {
-      if (p.users !== undefined) writeFileSync(join(dir, 'users.json'), JSON.stringify(p.users));
-      if (p.pools !== undefined) writeFileSync(join(dir, 'pools.json'), JSON.stringify(p.pools));
+    writePolicy: (policy) => {
+      if (policy.users !== undefined) writeFileSync(join(dir, 'users.json'), JSON.stringify(policy.users));
+      if (policy.pools !== undefined) writeFileSync(join(dir, 'pools.json'), JSON.stringify(policy.pools));
     },
     stop: () => proc.stop(),
   };

@@ -23,10 +23,10 @@ export async function buildFleet(count: number, log: (s: string) => void): Promi
   const keep = process.env.BENCH_FLEET_DIR;
   const meta = keep ? join(keep, 'fleet.json') : '';
   if (keep && existsSync(meta)) {
-    const f = JSON.parse(readFileSync(meta, 'utf8')) as Fleet;
-    if (f.count >= count) {
-      log(`reusing the fleet of ${f.count} agents in ${keep} (BENCH_FLEET_DIR)`);
-      return f;
+    const kept = JSON.parse(readFileSync(meta, 'utf8')) as Fleet;
+    if (kept.count >= count) {
+      log(`reusing the fleet of ${kept.count} agents in ${keep} (BENCH_FLEET_DIR)`);
+      return kept;
     }
   }
   if (keep) mkdirSync(keep, { recursive: true });
@@ -35,10 +35,11 @@ export async function buildFleet(count: number, log: (s: string) => void): Promi
   return fleet;
 }
 
-async function enrolFleet(count: number, log: (s: string) => void, dir: string | undefined): Promise<Fleet> {
+/** Enrols `count` agents on a fresh director (in `dir` when given); `config` adds director keys (e.g. a store). */
+export async function enrolFleet(count: number, log: (s: string) => void, dir: string | undefined, extra: Record<string, unknown> = {}): Promise<Fleet> {
   // The whole fleet registers (pending) before the admin approves it: lift the cap on pending
   // registrations (max_pending_agents, default 1,000) for this director only.
-  const config = { max_pending_agents: Math.max(1000, count) };
+  const config = { max_pending_agents: Math.max(1000, count), ...extra };
   const director = await startDirector(dir ? { dir, config } : { config });
   try {
     const adminCookie = await director.login(ADMIN.user, ADMIN.password, 'admin');

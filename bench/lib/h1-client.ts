@@ -49,9 +49,9 @@ export class H1Connection {
       this.parse();
     });
     const fail = (err: Error) => {
-      const w = this.waiting;
+      const waiting = this.waiting;
       this.waiting = undefined;
-      w?.reject(err);
+      waiting?.reject(err);
     };
     socket.on('error', fail);
     socket.on('close', () => {
@@ -66,7 +66,7 @@ export class H1Connection {
     if (!this.connected) await this.open();
     const payload = Buffer.from(body);
     let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.opts.host}:${this.opts.port}\r\ncontent-length: ${payload.length}\r\n`;
-    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
     const done = new Promise<H1Response>((resolve, reject) => (this.waiting = { resolve, reject }));
     this.socket!.write(payload.length ? Buffer.concat([Buffer.from(head + '\r\n'), payload]) : head + '\r\n');
     return done;
@@ -83,9 +83,9 @@ export class H1Connection {
     const lines = this.buf.subarray(0, end).toString('latin1').split('\r\n');
     const status = Number(lines[0]!.split(' ')[1]);
     const headers = new Map<string, string>();
-    for (const l of lines.slice(1)) {
-      const i = l.indexOf(':');
-      headers.set(l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim());
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
     }
     let body: Buffer;
     let consumed: number;
@@ -101,9 +101,9 @@ export class H1Connection {
       consumed = start + len;
     }
     this.buf = this.buf.subarray(consumed);
-    const w = this.waiting;
+    const waiting = this.waiting;
     this.waiting = undefined;
-    w.resolve({ status, headers, body: body.toString('utf8') });
+    waiting.resolve({ status, headers, body: body.toString('utf8') });
   }
 }
 

@@ -11,10 +11,10 @@ export interface Summary {
 }
 
 export function summarise(samples: number[]): Summary {
-  const s = Float64Array.from(samples).sort();
-  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN);
-  const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN;
-  return { n: s.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(s[s.length - 1] ?? NaN), mean: round(mean) };
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN);
+  const mean = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN;
+  return { n: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? NaN), mean: round(mean) };
 }
 
 export const round = (x: number, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);

@@ -1,7 +1,7 @@
 /**
  * The runtime's ceiling: a bare Bun.serve HTTPS endpoint that requires and verifies a client
  * certificate against the same CA and only reads the request body. It cannot tell which agent called
- * (BUN-NOTES), which is why the director uses node:http2 instead; the gap between the two is the price
+ * (on Bun 1.4 its fetch handler sees no peer certificate), which is why the director uses node:http2 instead; the gap between the two is the price
  * of that bridge plus the director's own work. Prints its port as one JSON line.
  */
 import { readFileSync } from 'node:fs';

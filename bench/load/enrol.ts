@@ -5,7 +5,7 @@
  * Writes the identities (guid, hostname, key, certificate) as JSON to `out`.
  */
 import { writeFileSync } from 'node:fs';
-import { createCsr } from '../../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../../agent/identity/ed25519-csr.ts';
 import { generateEd25519, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { call } from '../../scripts/lib/https.ts';
@@ -34,52 +34,52 @@ interface Args {
   out: string;
 }
 
-const a = loadArgs<Args>();
-const pad = String(a.count).length;
+const args = loadArgs<Args>();
+const pad = String(args.count).length;
 const t0 = performance.now();
-const phase = (t: number) => round((performance.now() - t) / 1000, 3);
+const phase = (since: number) => round((performance.now() - since) / 1000, 3);
 
-let t = performance.now();
-const pending = await pool(Array.from({ length: a.count }, (_, i) => i), 4, async (i) => {
+let phaseStart = performance.now();
+const pending = await pool(Array.from({ length: args.count }, (_, index) => index), 4, async (index) => {
   const keys = await generateEd25519();
   const guid = crypto.randomUUID();
   const csr = Buffer.from(await createCsr(keys, agentCn(guid))).toString('base64');
-  return { guid, hostname: `${a.hostPrefix}${String(i).padStart(pad, '0')}`, keyPem: await privateKeyToPem(keys.privateKey), csr };
+  return { guid, hostname: `${args.hostPrefix}${String(index).padStart(pad, '0')}`, keyPem: await privateKeyToPem(keys.privateKey), csr };
 });
-const keygenS = phase(t);
+const keygenS = phase(phaseStart);
 
-const register = (p: (typeof pending)[number]) =>
-  call(`${a.url}/v1/agent/register`, { method: 'POST', ca: a.caPem, json: { guid: p.guid, hostname: p.hostname, csr: p.csr } });
+const register = (agent: (typeof pending)[number]) =>
+  call(`${args.url}/v1/agent/register`, { method: 'POST', ca: args.caPem, json: { guid: agent.guid, hostname: agent.hostname, csr: agent.csr } });
 
-t = performance.now();
-await pool(pending, a.concurrency, async (p) => {
-  const r = await register(p);
-  if (r.status !== 403 || r.json?.error?.code !== 'AGENT_PENDING') throw new Error(`register ${p.hostname}: ${r.status} ${r.text}`);
+phaseStart = performance.now();
+await pool(pending, args.concurrency, async (agent) => {
+  const response = await register(agent);
+  if (response.status !== 403 || response.json?.error?.code !== 'AGENT_PENDING') throw new Error(`register ${agent.hostname}: ${response.status} ${response.text}`);
 });
-const registerS = phase(t);
+const registerS = phase(phaseStart);
 
-t = performance.now();
-await pool(pending, a.concurrency, async (p) => {
-  const r = await call(`${a.url}/v1/admin/agents/${p.guid}/approve`, { method: 'POST', ca: a.caPem, cookie: a.adminCookie });
-  if (r.status !== 200) throw new Error(`approve ${p.hostname}: ${r.status} ${r.text}`);
+phaseStart = performance.now();
+await pool(pending, args.concurrency, async (agent) => {
+  const response = await call(`${args.url}/v1/admin/agents/${agent.guid}/approve`, { method: 'POST', ca: args.caPem, cookie: args.adminCookie });
+  if (response.status !== 200) throw new Error(`approve ${agent.hostname}: ${response.status} ${response.text}`);
 });
-const approveS = phase(t);
+const approveS = phase(phaseStart);
 
-t = performance.now();
-const identities: Identity[] = await pool(pending, a.concurrency, async (p) => {
-  const r = await register(p);
-  if (r.status !== 200) throw new Error(`certificate for ${p.hostname}: ${r.status} ${r.text}`);
-  return { guid: p.guid, hostname: p.hostname, keyPem: p.keyPem, certPem: r.json.certificate as string };
+phaseStart = performance.now();
+const identities: Identity[] = await pool(pending, args.concurrency, async (agent) => {
+  const response = await register(agent);
+  if (response.status !== 200) throw new Error(`certificate for ${agent.hostname}: ${response.status} ${response.text}`);
+  return { guid: agent.guid, hostname: agent.hostname, keyPem: agent.keyPem, certPem: response.json.certificate as string };
 });
-const issueS = phase(t);
+const issueS = phase(phaseStart);
 
-writeFileSync(a.out, JSON.stringify(identities));
-const n = a.count;
+writeFileSync(args.out, JSON.stringify(identities));
+const count = args.count;
 await reply({
-  count: n,
+  count,
   totalS: phase(t0),
   keygenS,
-  registerPerS: round(n / registerS, 1),
-  approvePerS: round(n / approveS, 1),
-  issuePerS: round(n / issueS, 1),
+  registerPerS: round(count / registerS, 1),
+  approvePerS: round(count / approveS, 1),
+  issuePerS: round(count / issueS, 1),
 });

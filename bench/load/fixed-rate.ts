@@ -33,10 +33,10 @@ interface Args {
   warmupS?: number;
 }
 
-const a = loadArgs<Args>();
-const total = Math.round(a.rate * a.durationS);
-const interval = 1000 / a.rate;
-const conns = Array.from({ length: a.connections }, () => new H1Connection({ host: '127.0.0.1', port: a.port, ca: a.caPem, rejectUnauthorized: true }));
+const args = loadArgs<Args>();
+const total = Math.round(args.rate * args.durationS);
+const interval = 1000 / args.rate;
+const conns = Array.from({ length: args.connections }, () => new H1Connection({ host: '127.0.0.1', port: args.port, ca: args.caPem, rejectUnauthorized: true }));
 // Open every connection before the clock starts.
 await Promise.all(conns.map((c) => c.request('GET', '/v1/health', {})));
 
@@ -51,26 +51,26 @@ async function phase(count: number, first: number): Promise<void> {
   const t0 = performance.now() + 5;
   await Promise.all(conns.map(async (conn) => {
     for (;;) {
-      const k = next++;
-      if (k >= count) return;
-      await one(conn, t0 + k * interval, first + k);
+      const sequence = next++;
+      if (sequence >= count) return;
+      await one(conn, t0 + sequence * interval, first + sequence);
     }
   }));
 }
 
-async function one(conn: H1Connection, due: number, k: number): Promise<void> {
+async function one(conn: H1Connection, due: number, sequence: number): Promise<void> {
   // Timers have millisecond granularity: sleep whole milliseconds and send up to 1 ms early rather
   // than spin (spinning would stall the other connections' answers). Latency counts from the earlier
   // of due and sent, so an early send is never flattered and a late one is charged.
   const wait = Math.floor(due - performance.now());
   if (wait >= 1) await Bun.sleep(wait);
-  const req = a.requests[k % a.requests.length]!;
+  const req = args.requests[sequence % args.requests.length]!;
   const sent = performance.now();
   try {
-    const r = await conn.request(req.method, req.path, req.headers, req.body);
-    if (r.status !== 200 || !r.body.includes(a.expectText)) {
+    const response = await conn.request(req.method, req.path, req.headers, req.body);
+    if (response.status !== 200 || !response.body.includes(args.expectText)) {
       errors++;
-      firstError ||= `${r.status} ${r.body.slice(0, 200)}`;
+      firstError ||= `${response.status} ${response.body.slice(0, 200)}`;
     }
   } catch (err) {
     errors++;
@@ -81,19 +81,19 @@ async function one(conn: H1Connection, due: number, k: number): Promise<void> {
   service.push(done - sent);
 }
 
-const warm = Math.round(a.rate * (a.warmupS ?? 1));
+const warm = Math.round(args.rate * (args.warmupS ?? 1));
 await phase(warm, 0);
 fromDue = [];
 service = [];
 errors = 0;
-const cpu0 = cpuSeconds(a.targetPid);
+const cpu0 = cpuSeconds(args.targetPid);
 const tStart = performance.now();
 await phase(total, warm);
 const seconds = (performance.now() - tStart) / 1000;
-const cpu = cpuSeconds(a.targetPid) - cpu0;
-for (const c of conns) c.close();
+const cpu = cpuSeconds(args.targetPid) - cpu0;
+for (const conn of conns) conn.close();
 await reply({
-  rate: a.rate,
+  rate: args.rate,
   requests: fromDue.length,
   seconds: round(seconds, 2),
   perS: round(fromDue.length / seconds, 1),

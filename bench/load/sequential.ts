@@ -30,26 +30,26 @@ interface Args {
   warmup?: number;
 }
 
-const a = loadArgs<Args>();
+const args = loadArgs<Args>();
 const out: Record<string, unknown> = {};
-for (const k of a.kinds) {
-  const request = () => call(a.url + k.path, { method: k.method ?? 'GET', ca: a.caPem, cookie: k.cookie, json: k.json });
-  const check = (r: Awaited<ReturnType<typeof request>>) => {
-    if (r.status !== (k.expectStatus ?? 200) || (k.expectText && !r.text.includes(k.expectText))) {
-      throw new Error(`${k.name}: ${r.status} ${r.text.slice(0, 300)}`);
+for (const kind of args.kinds) {
+  const request = () => call(args.url + kind.path, { method: kind.method ?? 'GET', ca: args.caPem, cookie: kind.cookie, json: kind.json });
+  const check = (response: Awaited<ReturnType<typeof request>>) => {
+    if (response.status !== (kind.expectStatus ?? 200) || (kind.expectText && !response.text.includes(kind.expectText))) {
+      throw new Error(`${kind.name}: ${response.status} ${response.text.slice(0, 300)}`);
     }
   };
-  for (let i = 0; i < (a.warmup ?? 2); i++) check(await request());
+  for (let warmed = 0; warmed < (args.warmup ?? 2); warmed++) check(await request());
   const samples: number[] = [];
   let bytes = 0;
-  const end = performance.now() + a.maxSeconds * 1000;
-  while (samples.length < a.count && performance.now() < end) {
-    const t = performance.now();
-    const r = await request();
-    samples.push(performance.now() - t);
-    check(r);
-    bytes = r.text.length;
+  const end = performance.now() + args.maxSeconds * 1000;
+  while (samples.length < args.count && performance.now() < end) {
+    const started = performance.now();
+    const response = await request();
+    samples.push(performance.now() - started);
+    check(response);
+    bytes = response.text.length;
   }
-  out[k.name] = { ...summarise(samples), responseKb: round(bytes / 1024, 1) };
+  out[kind.name] = { ...summarise(samples), responseKb: round(bytes / 1024, 1) };
 }
 await reply(out);

@@ -31,11 +31,11 @@ interface Args {
   once?: boolean;
 }
 
-const a = loadArgs<Args>();
-const all: Identity[] = JSON.parse(readFileSync(a.identitiesFile, 'utf8'));
-const ids = all.slice(a.offset ?? 0, (a.offset ?? 0) + a.agents);
-if (ids.length < a.agents) throw new Error(`only ${ids.length} identities for ${a.agents} agents`);
-const path = a.path ?? '/v1/agent/update';
+const args = loadArgs<Args>();
+const all: Identity[] = JSON.parse(readFileSync(args.identitiesFile, 'utf8'));
+const ids = all.slice(args.offset ?? 0, (args.offset ?? 0) + args.agents);
+if (ids.length < args.agents) throw new Error(`only ${ids.length} identities for ${args.agents} agents`);
+const path = args.path ?? '/v1/agent/update';
 
 /** A realistic update body (shape of agent/updater.ts): sessions as `dcv list-sessions` shows them. */
 function updateBody(id: Identity, index: number, sessions: number, tick: number): string {
@@ -61,47 +61,47 @@ function updateBody(id: Identity, index: number, sessions: number, tick: number)
   });
 }
 
-const conns = ids.map((id) => new H1Connection({ host: '127.0.0.1', port: a.port, ca: a.caPem, cert: id.certPem, key: id.keyPem, rejectUnauthorized: true }));
+const conns = ids.map((id) => new H1Connection({ host: '127.0.0.1', port: args.port, ca: args.caPem, cert: id.certPem, key: id.keyPem, rejectUnauthorized: true }));
 const busy = new Uint8Array(ids.length);
 // At most one request per agent at a time, so never more in flight than there are agents.
-const concurrency = Math.min(a.concurrency, ids.length);
+const concurrency = Math.min(args.concurrency, ids.length);
 const headers = { 'content-type': 'application/json' };
 let errors = 0;
 let firstError = '';
 
-async function send(i: number, tick: number): Promise<number> {
-  const t = performance.now();
-  const conn = conns[i]!;
+async function send(agentIndex: number, tick: number): Promise<number> {
+  const started = performance.now();
+  const conn = conns[agentIndex]!;
   try {
-    const r = await conn.request('POST', path, headers, updateBody(ids[i]!, i + (a.offset ?? 0), a.sessionsPerAgent, tick));
-    if (r.status !== 200) {
+    const response = await conn.request('POST', path, headers, updateBody(ids[agentIndex]!, agentIndex + (args.offset ?? 0), args.sessionsPerAgent, tick));
+    if (response.status !== 200) {
       errors++;
-      firstError ||= `${r.status} ${r.body.slice(0, 200)}`;
+      firstError ||= `${response.status} ${response.body.slice(0, 200)}`;
     }
   } catch (err) {
     errors++;
     firstError ||= (err as Error).message;
   } finally {
-    if (a.mode === 'fresh') conn.close();
+    if (args.mode === 'fresh') conn.close();
   }
-  return performance.now() - t;
+  return performance.now() - started;
 }
 
 /** Every agent once, `concurrency` at a time: the warm-up (keep-alive connections) or the populate run. */
 async function everyAgentOnce(): Promise<number> {
   let next = 0;
-  const t = performance.now();
+  const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < ids.length) await send(next++, 0);
   }));
-  return (performance.now() - t) / 1000;
+  return (performance.now() - started) / 1000;
 }
 
 const tStart = performance.now();
 // Keep-alive: open every agent's connection before the clock starts. Fresh connections need no
 // warm-up (the process under test is already warm from the keep-alive phase).
-const warmS = a.mode === 'keepalive' || a.once ? await everyAgentOnce() : 0;
-if (a.once) {
+const warmS = args.mode === 'keepalive' || args.once ? await everyAgentOnce() : 0;
+if (args.once) {
   await reply({ agents: ids.length, seconds: round(warmS, 3), perS: round(ids.length / warmS, 1), errors, firstError, handshakes });
 }
 
@@ -112,28 +112,28 @@ handshakeMs.length = 0;
 errors = 0;
 let cursor = 0;
 let tick = 1;
-const cpu0 = cpuSeconds(a.targetPid);
+const cpu0 = cpuSeconds(args.targetPid);
 const t0 = performance.now();
-const end = t0 + a.durationS * 1000;
+const end = t0 + args.durationS * 1000;
 await Promise.all(Array.from({ length: concurrency }, async () => {
   while (performance.now() < end) {
-    let i = cursor;
+    let agentIndex = cursor;
     // Never two requests at once on one agent's connection.
-    while (busy[i]) i = (i + 1) % ids.length;
-    cursor = (i + 1) % ids.length;
+    while (busy[agentIndex]) agentIndex = (agentIndex + 1) % ids.length;
+    cursor = (agentIndex + 1) % ids.length;
     if (cursor === 0) tick++;
-    busy[i] = 1;
-    latencies.push(await send(i, tick));
-    busy[i] = 0;
+    busy[agentIndex] = 1;
+    latencies.push(await send(agentIndex, tick));
+    busy[agentIndex] = 0;
   }
 }));
 const seconds = (performance.now() - t0) / 1000;
-const cpu = cpuSeconds(a.targetPid) - cpu0;
-const mem = memoryMb(a.targetPid);
-for (const c of conns) c.close();
+const cpu = cpuSeconds(args.targetPid) - cpu0;
+const mem = memoryMb(args.targetPid);
+for (const conn of conns) conn.close();
 
 await reply({
-  mode: a.mode,
+  mode: args.mode,
   agents: ids.length,
   concurrency,
   warmupS: round(warmS, 2),

@@ -19,33 +19,33 @@ interface Args {
   poolId: string;
 }
 
-const a = loadArgs<Args>();
+const args = loadArgs<Args>();
 const steps = { login: [] as number[], servers: [] as number[], createSession: [] as number[], dcvFile: [] as number[], total: [] as number[] };
 
 async function timed<T>(into: number[], fn: () => Promise<T>): Promise<T> {
-  const t = performance.now();
-  const r = await fn();
-  into.push(performance.now() - t);
-  return r;
+  const started = performance.now();
+  const result = await fn();
+  into.push(performance.now() - started);
+  return result;
 }
 
-function expect(ok: boolean, what: string, r: { status: number; text: string }) {
-  if (!ok) throw new Error(`${what}: ${r.status} ${r.text.slice(0, 300)}`);
+function expect(ok: boolean, what: string, response: { status: number; text: string }) {
+  if (!ok) throw new Error(`${what}: ${response.status} ${response.text.slice(0, 300)}`);
 }
 
-for (const user of a.users) {
-  const t = performance.now();
-  const login = await timed(steps.login, () => call(`${a.url}/v1/user/login`, { method: 'POST', ca: a.caPem, json: { userID: user, password: a.password } }));
+for (const user of args.users) {
+  const started = performance.now();
+  const login = await timed(steps.login, () => call(`${args.url}/v1/user/login`, { method: 'POST', ca: args.caPem, json: { userID: user, password: args.password } }));
   expect(login.status === 200, 'login', login);
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const servers = await timed(steps.servers, () => call(`${a.url}/v1/user/servers`, { ca: a.caPem, cookie }));
-  expect(servers.status === 200 && servers.json.pools.some((p: { id: string; online: number }) => p.id === a.poolId && p.online > 0), 'servers', servers);
-  const created = await timed(steps.createSession, () => call(`${a.url}/v1/user/sessions`, { method: 'POST', ca: a.caPem, cookie, json: { poolId: a.poolId, sessionType: 'virtual' } }));
+  const servers = await timed(steps.servers, () => call(`${args.url}/v1/user/servers`, { ca: args.caPem, cookie }));
+  expect(servers.status === 200 && servers.json.pools.some((p: { id: string; online: number }) => p.id === args.poolId && p.online > 0), 'servers', servers);
+  const created = await timed(steps.createSession, () => call(`${args.url}/v1/user/sessions`, { method: 'POST', ca: args.caPem, cookie, json: { poolId: args.poolId, sessionType: 'virtual' } }));
   expect(created.status === 200 && created.json.reconnected === false, 'create session', created);
   const id = created.json.session.id as string;
-  const dcv = await timed(steps.dcvFile, () => call(`${a.url}/v1/user/sessions/${encodeURIComponent(id)}/connection.dcv`, { ca: a.caPem, cookie }));
+  const dcv = await timed(steps.dcvFile, () => call(`${args.url}/v1/user/sessions/${encodeURIComponent(id)}/connection.dcv`, { ca: args.caPem, cookie }));
   expect(dcv.status === 200 && dcv.text.startsWith('[version]') && dcv.text.includes(`sessionid=${id}`), '.dcv file', dcv);
-  steps.total.push(performance.now() - t);
+  steps.total.push(performance.now() - started);
 }
 
 await reply(Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, summarise(v)])));

@@ -28,9 +28,9 @@ export async function flowPart(cfg: BenchConfig, log: (s: string) => void): Prom
     // Returns once the agent's first update is in the director's state.
     await approveAgent(director, agent, { adminCookie: admin });
     log(`flow: ${users.length} users log in, list servers, start a session, fetch the .dcv file`);
-    const r = await runLoad<Record<string, Summary>>(load('user-flow.ts'), { url: director.url, caPem: director.caPem, users, password: 'flow-pw', poolId: 'workstations' });
-    const rows = Object.entries(r).map(([step, s]) => row('3 flow', `${step === 'total' ? 'whole flow' : step} p50 / p99 (n=${s.n})`, `${s.p50} / ${s.p99}`, 'ms'));
-    return { rows, raw: r };
+    const steps = await runLoad<Record<string, Summary>>(load('user-flow.ts'), { url: director.url, caPem: director.caPem, users, password: 'flow-pw', poolId: 'workstations' });
+    const rows = Object.entries(steps).map(([step, s]) => row('3 flow', `${step === 'total' ? 'whole flow' : step} p50 / p99 (n=${s.n})`, `${s.p50} / ${s.p99}`, 'ms'));
+    return { rows, raw: steps };
   } finally {
     await agent?.proc.stop();
     await director.stop();

@@ -13,7 +13,7 @@ const userName = (u: number) => `user${String(u).padStart(5, '0')}`;
 const poolName = (p: number) => `pool-${String(p).padStart(3, '0')}`;
 
 /** The users we log in as (the external-command backend reads a password file, so only these). */
-export const TYPICAL_USER = 42;
+const TYPICAL_USER = 42;
 
 /**
  * The scale policy: P pools splitting the servers evenly, plus "everything" = "*"; U users with two
@@ -21,30 +21,30 @@ export const TYPICAL_USER = 42;
  * on), G groups of U/G members granting one more pool; "starpool" (pool "everything") and
  * "starserver" (servers "*") are the worst cases.
  */
-export function scalePolicy(hostnames: string[], pools: number, users: number, groups: number) {
+function scalePolicy(hostnames: string[], pools: number, users: number, groups: number) {
   const per = Math.ceil(hostnames.length / pools);
-  const poolOfHost = (h: number) => Math.floor(h / per);
-  const S = hostnames.length;
-  const u: Record<string, { servers: string[]; pools: string[] }> = {};
-  for (let i = 0; i < users; i++) {
+  const poolOfHost = (hostIndex: number) => Math.floor(hostIndex / per);
+  const hostCount = hostnames.length;
+  const usersByName: Record<string, { servers: string[]; pools: string[] }> = {};
+  for (let userIndex = 0; userIndex < users; userIndex++) {
     // updates.ts: the session sN of host index h is owned by user (h * sessionsPerAgent + N); 2 per host.
-    const ownHost = Math.floor(i / 2) % S;
-    u[userName(i)] = {
-      servers: [hostnames[i % S]!, hostnames[(i * 7 + 3) % S]!],
-      pools: [...new Set([poolName(poolOfHost(ownHost)), poolName((i * 7) % pools), poolName((i * 13) % pools)])],
+    const ownHost = Math.floor(userIndex / 2) % hostCount;
+    usersByName[userName(userIndex)] = {
+      servers: [hostnames[userIndex % hostCount]!, hostnames[(userIndex * 7 + 3) % hostCount]!],
+      pools: [...new Set([poolName(poolOfHost(ownHost)), poolName((userIndex * 7) % pools), poolName((userIndex * 13) % pools)])],
     };
   }
-  u.starpool = { servers: [], pools: ['everything'] };
-  u.starserver = { servers: ['*'], pools: [] };
-  const g: Record<string, { members: string[]; servers: string[]; pools: string[] }> = {};
-  for (let k = 0; k < groups; k++) g[`group-${k}`] = { members: [], servers: [], pools: [poolName(k % pools)] };
-  for (let i = 0; i < users; i++) g[`group-${i % groups}`]!.members.push(userName(i));
-  const p: Record<string, { description: string; servers: string[] }> = {};
-  for (let k = 0; k < pools; k++) p[poolName(k)] = { description: `Pool ${k}`, servers: hostnames.slice(k * per, (k + 1) * per) };
-  p.everything = { description: 'Every server', servers: ['*'] };
+  usersByName.starpool = { servers: [], pools: ['everything'] };
+  usersByName.starserver = { servers: ['*'], pools: [] };
+  const groupsByName: Record<string, { members: string[]; servers: string[]; pools: string[] }> = {};
+  for (let groupIndex = 0; groupIndex < groups; groupIndex++) groupsByName[`group-${groupIndex}`] = { members: [], servers: [], pools: [poolName(groupIndex % pools)] };
+  for (let userIndex = 0; userIndex < users; userIndex++) groupsByName[`group-${userIndex % groups}`]!.members.push(userName(userIndex));
+  const poolsByName: Record<string, { description: string; servers: string[] }> = {};
+  for (let poolIndex = 0; poolIndex < pools; poolIndex++) poolsByName[poolName(poolIndex)] = { description: `Pool ${poolIndex}`, servers: hostnames.slice(poolIndex * per, (poolIndex + 1) * per) };
+  poolsByName.everything = { description: 'Every server', servers: ['*'] };
   return {
-    policy: { users: { admins: [ADMIN.user], users: u, groups: g }, pools: { pools: p } },
-    ownPool: (user: number) => poolName(poolOfHost(Math.floor(user / 2) % S)),
+    policy: { users: { admins: [ADMIN.user], users: usersByName, groups: groupsByName }, pools: { pools: poolsByName } },
+    ownPool: (user: number) => poolName(poolOfHost(Math.floor(user / 2) % hostCount)),
   };
 }
 
@@ -104,9 +104,9 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
       row('1 updates', `RSS with ${label} (peak ${round(mem.peak, 0)} MB)`, round(mem.rss, 1), 'MB', { text: '< 200 MB', ok: mem.rss < 200 }),
     );
 
-    const t = performance.now();
+    const started = performance.now();
     const adminServers = await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin });
-    raw.adminServersMs = round(performance.now() - t, 1);
+    raw.adminServersMs = round(performance.now() - started, 1);
     if (adminServers.json?.servers?.length !== hostnames.length) throw new Error(`admin server list has ${adminServers.json?.servers?.length} servers`);
 
     const cookie = async (u: string) => director.login(u, 'pw');
@@ -130,15 +130,15 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
       warmup: 1,
     });
     raw.timings = timings;
-    for (const [name, s] of Object.entries(timings)) {
-      rows.push(row('5 scale', `${name} p50 / p99 (n=${s.n})`, `${s.p50} / ${s.p99}`, 'ms', name.startsWith('GET') ? { text: 'p99 < 20 ms', ok: s.p99 < 20 } : undefined));
+    for (const [name, timing] of Object.entries(timings)) {
+      rows.push(row('5 scale', `${name} p50 / p99 (n=${timing.n})`, `${timing.p50} / ${timing.p99}`, 'ms', name.startsWith('GET') ? { text: 'p99 < 20 ms', ok: timing.p99 < 20 } : undefined));
     }
     rows.push(row('5 scale', `GET /v1/servers (admin, all ${hostnames.length} servers), once`, raw.adminServersMs as number, 'ms'));
 
     log('scale: policy reload on SIGHUP');
     raw.reloadMs = summarise(await reloads(director, cfg.quick ? 3 : 5));
-    const r = raw.reloadMs as Summary;
-    rows.push(row('5 scale', `policy reload (SIGHUP -> "policy loaded"), ${raw.policyFileMb} MB users.json, p50 / max`, `${r.p50} / ${r.max}`, 'ms'));
+    const reload = raw.reloadMs as Summary;
+    rows.push(row('5 scale', `policy reload (SIGHUP -> "policy loaded"), ${raw.policyFileMb} MB users.json, p50 / max`, `${reload.p50} / ${reload.max}`, 'ms'));
 
     // Fewer agents than part 1: each must first connect, at the slow rate this state allows.
     const busyAgents = Math.min(500, cfg.agents, hostnames.length);
@@ -163,14 +163,14 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
   return { rows, raw };
 }
 
-async function reloads(director: BenchDirector, n: number): Promise<number[]> {
+async function reloads(director: BenchDirector, count: number): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let reloaded = 0; reloaded < count; reloaded++) {
     const loaded = director.proc.next('policy loaded', 30_000);
-    const t = performance.now();
+    const started = performance.now();
     director.proc.proc.kill('SIGHUP');
     await loaded;
-    out.push(performance.now() - t);
+    out.push(performance.now() - started);
     await Bun.sleep(200);
   }
   return out;

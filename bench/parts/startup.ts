@@ -19,8 +19,8 @@ async function timeStart(flavour: Flavour, configFile: string, url: string, caPe
   const end = t0 + 30_000;
   for (;;) {
     try {
-      const r = await fetch(`${url}/v1/health`, { tls: { ca: caPem }, keepalive: false } as RequestInit);
-      if (r.status === 200) break;
+      const health = await fetch(`${url}/v1/health`, { tls: { ca: caPem }, keepalive: false } as RequestInit);
+      if (health.status === 200) break;
     } catch {
       // not listening yet
     }
@@ -52,11 +52,11 @@ export async function startupPart(cfg: BenchConfig, log: (s: string) => void): P
     log(`startup: ${cfg.starts} starts (${flavour})`);
     const runs = [];
     let last: LoggedProcess | undefined;
-    for (let i = 0; i < cfg.starts; i++) {
-      const r = await timeStart(flavour, configFile, `https://127.0.0.1:${port}`, caPem);
-      runs.push({ listeningMs: round(r.listeningMs, 1), answeredMs: round(r.answeredMs, 1) });
-      if (i < cfg.starts - 1) await r.proc.stop();
-      else last = r.proc;
+    for (let startIndex = 0; startIndex < cfg.starts; startIndex++) {
+      const started = await timeStart(flavour, configFile, `https://127.0.0.1:${port}`, caPem);
+      runs.push({ listeningMs: round(started.listeningMs, 1), answeredMs: round(started.answeredMs, 1) });
+      if (startIndex < cfg.starts - 1) await started.proc.stop();
+      else last = started.proc;
     }
     const answered = summarise(runs.map((r) => r.answeredMs));
     raw[`start-${flavour}`] = { runs, answered };

@@ -49,10 +49,10 @@ export async function tokensPart(cfg: BenchConfig, log: (s: string) => void): Pr
     const total = Math.round(cfg.rate * (cfg.rateDurationS + 1));
     const tokenCount = Math.ceil(total / (USES - 5));
     const tokens: string[] = [];
-    for (let i = 0; i < tokenCount; i++) {
-      const r = await call(`${director.url}/v1/user/connectiontoken?sessionId=${sessionId}`, { ca: director.caPem, cookie });
-      if (r.status !== 200) throw new Error(`connection token: ${r.status} ${r.text}`);
-      tokens.push(r.json.token);
+    for (let issuedCount = 0; issuedCount < tokenCount; issuedCount++) {
+      const issued = await call(`${director.url}/v1/user/connectiontoken?sessionId=${sessionId}`, { ca: director.caPem, cookie });
+      if (issued.status !== 200) throw new Error(`connection token: ${issued.status} ${issued.text}`);
+      tokens.push(issued.json.token);
     }
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const kinds = {
@@ -65,17 +65,17 @@ export async function tokensPart(cfg: BenchConfig, log: (s: string) => void): Pr
         requests: [{ method: 'POST', path: `/resolveSession?sessionId=${sessionId}&transport=HTTP&clientIpAddress=192.0.2.1`, headers: {}, body: '' }],
       },
     };
-    for (const [name, k] of Object.entries(kinds)) {
+    for (const [name, kind] of Object.entries(kinds)) {
       log(`tokens: ${name} at ${cfg.rate}/s for ${cfg.rateDurationS} s`);
-      const r = await runLoad<RateRun>(load('fixed-rate.ts'), {
-        port: director.port, caPem: director.caPem, rate: cfg.rate, durationS: cfg.rateDurationS, connections: 8, ...k, targetPid: director.proc.pid,
+      const run = await runLoad<RateRun>(load('fixed-rate.ts'), {
+        port: director.port, caPem: director.caPem, rate: cfg.rate, durationS: cfg.rateDurationS, connections: 8, ...kind, targetPid: director.proc.pid,
       });
-      if (r.errors) throw new Error(`${name}: ${r.errors} bad answers, first: ${r.firstError}`);
-      raw[name] = r;
+      if (run.errors) throw new Error(`${name}: ${run.errors} bad answers, first: ${run.firstError}`);
+      raw[name] = run;
       rows.push(
-        row('2 tokens', `${name}: achieved rate (${r.requests} requests)`, r.perS, '/s', { text: `${cfg.rate}/s`, ok: r.perS >= cfg.rate * 0.97 }),
-        row('2 tokens', `${name}: p50 / p99 (from due time)`, `${r.latencyMs.p50} / ${r.latencyMs.p99}`, 'ms', { text: 'p99 < 5 ms', ok: r.latencyMs.p99 < 5 }),
-        row('2 tokens', `${name}: director CPU`, r.targetCpuCores, 'cores'),
+        row('2 tokens', `${name}: achieved rate (${run.requests} requests)`, run.perS, '/s', { text: `${cfg.rate}/s`, ok: run.perS >= cfg.rate * 0.97 }),
+        row('2 tokens', `${name}: p50 / p99 (from due time)`, `${run.latencyMs.p50} / ${run.latencyMs.p99}`, 'ms', { text: 'p99 < 5 ms', ok: run.latencyMs.p99 < 5 }),
+        row('2 tokens', `${name}: director CPU`, run.targetCpuCores, 'cores'),
       );
     }
   } finally {

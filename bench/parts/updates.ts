@@ -37,7 +37,7 @@ export async function updatesPart(cfg: BenchConfig, fleet: Fleet, log: (s: strin
     for (const mode of ['keepalive', 'fresh'] as const) {
       for (const [name, port, pid] of targets) {
         log(`updates: ${cfg.agents} agents, ${mode}, against the ${name}`);
-        const r = await runLoad<UpdateRun>(load('updates.ts'), {
+        const run = await runLoad<UpdateRun>(load('updates.ts'), {
           port,
           caPem: director.caPem,
           identitiesFile: fleet.identitiesFile,
@@ -49,8 +49,8 @@ export async function updatesPart(cfg: BenchConfig, fleet: Fleet, log: (s: strin
           sessionsPerAgent: cfg.sessionsPerAgent,
           targetPid: pid,
         });
-        if (r.errors) throw new Error(`${name} ${mode}: ${r.errors} failed updates, first: ${r.firstError}`);
-        raw[`${name}-${mode}`] = r;
+        if (run.errors) throw new Error(`${name} ${mode}: ${run.errors} failed updates, first: ${run.firstError}`);
+        raw[`${name}-${mode}`] = run;
       }
       const ours = raw[`director-${mode}`]!;
       const ceil = raw[`ceiling-${mode}`]!;

@@ -1,5 +1,6 @@
 import type { ConfigEntry, CreateSessionRequest, DcvSession } from '../../shared/api/agent-wire.ts';
 import { ApiError } from '../../shared/errors.ts';
+import { AgentTimeoutError } from './agent-timeout.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';
 import { currentRequestId } from '../../shared/http/request-context.ts';
@@ -86,9 +87,8 @@ export class AgentClient {
       } as RequestInit);
       return { status: res.status, text: await res.text() };
     } catch (err) {
-      const timedOut = (err as Error).name === 'TimeoutError';
-      const why = timedOut ? `did not answer within ${limit} ms` : `is unreachable: ${(err as Error).message}`;
-      throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} ${why}`);
+      if ((err as Error).name === 'TimeoutError') throw new AgentTimeoutError(server.id, limit);
+      throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} is unreachable: ${(err as Error).message}`);
     }
   }
 }

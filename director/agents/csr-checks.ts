@@ -1,6 +1,6 @@
 import { badRequest } from '../../shared/errors.ts';
-import { sha256Fingerprint } from '../../shared/pki/cert-info.ts';
-import { isEd25519Key, parseCsr, type ParsedCsr } from '../../shared/pki/csr.ts';
+import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
+import { isEd25519Key, parseCsr, type ParsedCsr } from '../ca/csr.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 
 /** A CSR that passed every check, with what the director keeps of it. */
@@ -13,7 +13,7 @@ export interface CheckedCsr {
 const MAX_CSR_BYTES = 4096;
 
 /**
- * CA issuance is a list of checks (DESIGN.md): strict base64 -> DER PKCS#10 -> its own signature ->
+ * CA issuance is a list of checks: strict base64 -> DER PKCS#10 -> its own signature ->
  * CN must be dcvix-agent-{guid} for the GUID asking -> key must be Ed25519. Each failure has its code.
  */
 export async function checkAgentCsr(csrBase64: string, guid: string): Promise<CheckedCsr> {

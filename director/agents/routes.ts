@@ -29,18 +29,18 @@ export const agentEnrolmentRoutes = (agents: AgentService) =>
 export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
   new Elysia({ name: 'director.agents.admin', prefix: '/v1/admin/agents' })
     .use(requireAdmin(tokens))
-    .get('', ({ query }) => ({ agents: agents.list(query.state).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions?.(a.guid) ?? 0 })) }), {
+    .get('', async ({ query }) => ({ agents: (await agents.list(query.state)).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions?.(a.guid) ?? 0 })) }), {
       query: AgentListQuery,
       response: { 200: AgentList, ...errorAnswers(400, 401, 403) },
       detail: { summary: 'Agent registrations', ...ADMIN },
     })
-    .post('/bulk', ({ body, session }) => runBulk(agents, session.sub, body.action, [...new Set(body.guids)]), {
+    .post('/bulk', async ({ body, session }) => runBulk(agents, session.sub, body.action, [...new Set(body.guids)]), {
       ...jsonBody,
       body: BulkBody,
       response: { 200: BulkAnswer, ...errorAnswers(400, 401, 403) },
       detail: { summary: 'Approve, deny or clear (pending or revoked) many registrations; one failing does not stop the others', ...ADMIN },
     })
-    .post('/:guid/approve', ({ params, session, body }) => ({ agent: agentView(agents.approve(params.guid, session.sub, body.csrFingerprint || undefined)) }), {
+    .post('/:guid/approve', async ({ params, session, body }) => ({ agent: agentView(await agents.approve(params.guid, session.sub, body.csrFingerprint || undefined)) }), {
       ...optionalJsonBody,
       params: GuidParams,
       body: ApproveBody,
@@ -49,13 +49,13 @@ export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
     })
     .post(
       '/:guid/deny',
-      ({ params, session }) => {
-        agents.deny(params.guid, session.sub);
+      async ({ params, session }) => {
+        await agents.deny(params.guid, session.sub);
         return { ok: true as const };
       },
       { params: GuidParams, response: { 200: OkAnswer, ...errorAnswers(401, 403, 404, 409) }, detail: { summary: 'Deny a pending agent (or a parked new key)', ...ADMIN } },
     )
-    .post('/:guid/revoke', ({ params, session, body }) => ({ agent: agentView(agents.revoke(params.guid, session.sub, body.force === true)) }), {
+    .post('/:guid/revoke', async ({ params, session, body }) => ({ agent: agentView(await agents.revoke(params.guid, session.sub, body.force === true)) }), {
       ...optionalJsonBody,
       params: GuidParams,
       body: RevokeBody,

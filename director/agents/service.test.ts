@@ -1,14 +1,14 @@
 import { expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
-import { createCsr } from '../../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../../agent/identity/ed25519-csr.ts';
 import { generateEd25519 } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { AuditEvent } from '../audit/types.ts';
 import { openAuthority } from '../ca/authority.ts';
 import { openDatabase } from '../store/db.ts';
 import { AgentService } from './service.ts';
-import { AgentStore } from './store.ts';
+import { SqliteAgentStore } from './store.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,8 @@ async function setup(maxPending?: number, reissueToKnownKey?: boolean) {
   const clock = new FakeClock(Date.now());
   const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-ca-')), hostnames: [], clock });
   const events: AuditEvent[] = [];
-  const audit = { record: (e: AuditEvent) => events.push(e), list: () => [] };
-  const service = new AgentService(new AgentStore(openDatabase(':memory:')), ca, clock, audit, silentLogger, maxPending, reissueToKnownKey);
+  const audit = { record: (e: AuditEvent) => void events.push(e), list: async () => [] };
+  const service = new AgentService(new SqliteAgentStore(openDatabase(':memory:')), ca, clock, audit, silentLogger, maxPending, reissueToKnownKey);
   return { clock, service, events };
 }
 
@@ -35,17 +35,17 @@ test('ok: housekeeper removes pending registrations older than the limit, keeps 
   clock.advance(8 * 86_400_000);
   const fresh = await registration();
   await service.register(fresh).catch(() => {});
-  expect(service.purgeStalePending(7 * 86_400_000)).toBe(1);
-  expect(service.list('pending').map((a) => a.guid)).toEqual([fresh.guid]);
+  expect(await service.purgeStalePending(7 * 86_400_000)).toBe(1);
+  expect((await service.list('pending')).map((a) => a.guid)).toEqual([fresh.guid]);
 });
 
 test('ok: approval can pin the CSR fingerprint the admin reviewed; audit records it', async () => {
   const { service, events } = await setup();
   const r = await registration();
   await service.register(r).catch(() => {});
-  const pending = service.get(r.guid)!;
-  expect(() => service.approve(r.guid, 'admin', 'AA:BB')).toThrow(expect.objectContaining({ code: 'FINGERPRINT_MISMATCH' }));
-  expect(service.approve(r.guid, 'admin', pending.csrFingerprint).state).toBe('registered');
+  const pending = (await service.get(r.guid))!;
+  await expect(service.approve(r.guid, 'admin', 'AA:BB')).rejects.toMatchObject({ code: 'FINGERPRINT_MISMATCH' });
+  expect((await service.approve(r.guid, 'admin', pending.csrFingerprint)).state).toBe('registered');
   expect(events.map((e) => e.type)).toEqual(['agent.approve']);
   const issued = await service.register(r);
   expect(issued.certificate).toContain('BEGIN CERTIFICATE');
@@ -56,30 +56,30 @@ test('rejects: deny and revoke only from the right states', async () => {
   const { service } = await setup();
   const r = await registration();
   await service.register(r).catch(() => {});
-  expect(() => service.revoke(r.guid, 'admin')).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
-  service.deny(r.guid, 'admin');
-  expect(service.get(r.guid)).toBeUndefined();
-  expect(() => service.approve('not-a-guid', 'admin')).toThrow(expect.objectContaining({ code: 'INVALID_GUID' }));
+  await expect(service.revoke(r.guid, 'admin')).rejects.toMatchObject({ code: 'INVALID_STATE' });
+  await service.deny(r.guid, 'admin');
+  expect(await service.get(r.guid)).toBeUndefined();
+  await expect(service.approve('not-a-guid', 'admin')).rejects.toMatchObject({ code: 'INVALID_GUID' });
 });
 
 test('rejects: registrations beyond max_pending_agents get 429 and write nothing', async () => {
   const { service: limited } = await setup(2);
   for (let i = 0; i < 2; i++) await limited.register(await registration()).catch(() => {});
   await expect(limited.register(await registration())).rejects.toMatchObject({ status: 429, code: 'TOO_MANY_PENDING' });
-  expect(limited.list('pending')).toHaveLength(2);
+  expect(await limited.list('pending')).toHaveLength(2);
 });
 
 test('rejects: a second agent cannot be approved under a registered agent\'s host name', async () => {
   const { service } = await setup();
   const first = await registration();
   await service.register(first).catch(() => {});
-  service.approve(first.guid, 'admin');
+  await service.approve(first.guid, 'admin');
   const twin = await registration();
   await expect(service.register(twin)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
-  expect(() => service.approve(twin.guid, 'admin')).toThrow(expect.objectContaining({ status: 409, code: 'HOSTNAME_TAKEN' }));
-  expect(service.get(twin.guid)?.state).toBe('pending');
-  service.revoke(first.guid, 'admin');
-  expect(service.approve(twin.guid, 'admin').state).toBe('registered');
+  await expect(service.approve(twin.guid, 'admin')).rejects.toMatchObject({ status: 409, code: 'HOSTNAME_TAKEN' });
+  expect((await service.get(twin.guid))?.state).toBe('pending');
+  await service.revoke(first.guid, 'admin');
+  expect((await service.approve(twin.guid, 'admin')).state).toBe('registered');
 });
 
 /** Registered and collected its certificate; returns the registration (same key) to send again. */
@@ -87,7 +87,7 @@ async function registeredAgent(service: AgentService) {
   const keys = await generateEd25519();
   const r = await registration(crypto.randomUUID(), keys);
   await service.register(r).catch(() => {});
-  service.approve(r.guid, 'admin');
+  await service.approve(r.guid, 'admin');
   await service.register(r);
   return { r: await registration(r.guid, keys), keys };
 }
@@ -97,14 +97,14 @@ test('ok: a registered agent registering again with the same key is pending agai
   const { r } = await registeredAgent(service);
   clock.advance(15 * 86_400_000);
   await expect(service.register(r)).rejects.toMatchObject({ status: 403, code: 'AGENT_PENDING' });
-  expect(service.get(r.guid)).toMatchObject({ state: 'pending', returning: true });
+  expect(await service.get(r.guid)).toMatchObject({ state: 'pending', returning: true });
   expect(events.map((e) => e.type)).toEqual(['agent.approve', 'agent.returning']);
   // Asking again changes nothing; the hourly cleanup does not forget a returning agent.
   await expect(service.register(r)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
   clock.advance(8 * 86_400_000);
-  expect(service.purgeStalePending(7 * 86_400_000)).toBe(0);
-  service.approve(r.guid, 'admin');
-  expect(service.get(r.guid)).toMatchObject({ state: 'registered', returning: false });
+  expect(await service.purgeStalePending(7 * 86_400_000)).toBe(0);
+  await service.approve(r.guid, 'admin');
+  expect(await service.get(r.guid)).toMatchObject({ state: 'registered', returning: false });
   expect((await service.register(r)).agentId).toBe(r.guid);
   // The approval was good for one certificate.
   await expect(service.register(r)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
@@ -115,12 +115,12 @@ test('ok: with reissue_to_known_key the same key gets a certificate at once (the
   const { r } = await registeredAgent(service);
   expect((await service.register(r)).certificate).toContain('BEGIN CERTIFICATE');
   expect((await service.register(r)).certificate).toContain('BEGIN CERTIFICATE');
-  expect(service.get(r.guid)).toMatchObject({ state: 'registered', returning: false });
+  expect(await service.get(r.guid)).toMatchObject({ state: 'registered', returning: false });
 });
 
 test('rejects: a returning agent\'s old certificate no longer authenticates while it waits', async () => {
   const { service } = await setup();
   const { r } = await registeredAgent(service);
   await service.register(r).catch(() => {});
-  expect(() => service.authenticateAgent(new Uint8Array([1]), `dcvix-agent-${r.guid}`)).toThrow(expect.objectContaining({ code: 'AGENT_NOT_REGISTERED' }));
+  await expect(service.authenticateAgent(new Uint8Array([1]), `dcvix-agent-${r.guid}`)).rejects.toMatchObject({ code: 'AGENT_NOT_REGISTERED' });
 });

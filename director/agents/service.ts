@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
-import { bytesEqual, certificateSpki } from '../../shared/pki/cert-info.ts';
+import { bytesEqual, certificateSpki } from '../../shared/pki/native-cert.ts';
 import { guidFromCn, isGuid } from '../../shared/pki/names.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { CertificateAuthority } from '../ca/authority.ts';
@@ -30,6 +30,7 @@ const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]
 /** Enrolment, renewal and the admin's approve / deny / revoke, over agents.db and the CA. */
 export class AgentService {
   private readonly lastSeenWritten = new Map<string, number>();
+  private summary: { counts: Record<AgentState, number>; soonest: number | undefined } = { counts: { pending: 0, registered: 0, revoked: 0 }, soonest: undefined };
   /** guid -> the certificate last accepted for it; see authenticateAgent. */
   private readonly accepted = new Map<string, { der: Uint8Array; identity: AgentIdentity }>();
   /** Called after a revocation, so live state forgets the agent's server at once. */
@@ -62,7 +63,7 @@ export class AgentService {
     if (!isGuid(input.guid)) throw badRequest('INVALID_GUID', 'guid must be a lower-case UUIDv4');
     if (!HOSTNAME_RE.test(input.hostname) || input.hostname.length > 253) throw badRequest('INVALID_HOSTNAME', 'hostname is not a valid host name');
     // Rate-limit unknown GUIDs per address before any CSR work: a flood must stay cheap to refuse.
-    const known = this.store.get(input.guid);
+    const known = await this.store.get(input.guid);
     if (!known) this.admitNewRegistration?.(input.remoteAddress);
     const csr = await checkAgentCsr(input.csr, input.guid);
     const now = this.clock.now();
@@ -70,27 +71,27 @@ export class AgentService {
     const row = { guid: input.guid, hostname: input.hostname, publicKey: csr.parsed.publicKeySpki, csr: csr.der, csrFingerprint: csr.fingerprint, remoteAddress: input.remoteAddress, now };
 
     if (!known) {
-      if (this.store.pendingCount() >= this.maxPending) {
+      if ((await this.store.pendingCount()) >= this.maxPending) {
         throw new ApiError(429, 'TOO_MANY_PENDING', 'too many registrations are waiting for approval; try later', undefined, { 'retry-after': '300' });
       }
-      this.store.insertPending(row);
+      await this.store.insertPending(row);
       this.log.info('agent registration pending', { guid: input.guid, hostname: input.hostname, csrFingerprint: csr.fingerprint });
       throw pending();
     }
     if (known.state === 'revoked') throw forbidden('AGENT_REVOKED', 'this agent has been revoked');
     if (known.state === 'pending') {
-      this.store.updatePending(row);
+      await this.store.updatePending(row);
       throw pending();
     }
     if (!bytesEqual(known.publicKey, csr.parsed.publicKeySpki)) {
-      this.store.recordKeyConflict(input.guid, csr.parsed.publicKeySpki, csr.der, csr.fingerprint, now);
+      await this.store.recordKeyConflict(input.guid, csr.parsed.publicKeySpki, csr.der, csr.fingerprint, now);
       this.log.warn('registered agent presented a different key', { guid: input.guid, csrFingerprint: csr.fingerprint });
       throw conflict('AGENT_KEY_MISMATCH', 'this GUID is registered with another key; an administrator must approve the new key');
     }
-    this.checkHostnameFree(input.hostname, input.guid);
+    await this.checkHostnameFree(input.hostname, input.guid);
     if (!known.mayCollect && !this.reissueToKnownKey) {
       // The agent.key alone must not mint certificates: an admin approves the returning agent again.
-      this.store.markReturning(row);
+      await this.store.markReturning(row);
       this.accepted.delete(input.guid);
       this.audit.record({ type: 'agent.returning', target: input.guid, clientAddress: input.remoteAddress, outcome: 'success', detail: `${input.hostname}: registered before with the same key; pending approval again` });
       this.log.warn('registered agent registers again with the same key; pending approval again', { guid: input.guid, hostname: input.hostname, csrFingerprint: csr.fingerprint });
@@ -102,7 +103,7 @@ export class AgentService {
   /** POST /v1/agent/renew: same GUID as the mTLS identity, state registered, same key. */
   async renew(identity: AgentIdentity, csrBase64: string): Promise<IssuedCertificate> {
     const csr = await checkAgentCsr(csrBase64, identity.guid);
-    const record = this.store.get(identity.guid);
+    const record = await this.store.get(identity.guid);
     if (!record || record.state !== 'registered') throw forbidden('AGENT_NOT_REGISTERED', 'agent is not registered');
     if (!bytesEqual(record.publicKey, csr.parsed.publicKeySpki)) throw forbidden('AGENT_KEY_MISMATCH', 'renewal must keep the registered key');
     return this.issue(record, csr.parsed.request, record.hostname);
@@ -113,12 +114,12 @@ export class AgentService {
    * is remembered (every agent updates every 30 s); any change to the agent's row forgets it, so a
    * revoke or a key change still bites on the very next request.
    */
-  authenticateAgent(certDer: Uint8Array, subjectCn: string | undefined): AgentIdentity {
+  async authenticateAgent(certDer: Uint8Array, subjectCn: string | undefined): Promise<AgentIdentity> {
     const guid = guidFromCn(subjectCn);
     if (!guid) throw forbidden('NOT_AN_AGENT', 'client certificate does not name an agent');
     const cached = this.accepted.get(guid);
     if (cached && bytesEqual(cached.der, certDer)) return cached.identity;
-    const record = this.store.get(guid);
+    const record = await this.store.get(guid);
     if (!record) throw forbidden('AGENT_UNKNOWN', 'agent is not known');
     if (record.state === 'revoked') throw forbidden('AGENT_REVOKED', 'this agent has been revoked');
     if (record.state !== 'registered') throw forbidden('AGENT_NOT_REGISTERED', 'agent is not registered');
@@ -130,73 +131,90 @@ export class AgentService {
     return identity;
   }
 
-  list(state?: AgentState): AgentRecord[] {
+  list(state?: AgentState): Promise<AgentRecord[]> {
     return this.store.list(state);
   }
 
-  get(guid: string): AgentRecord | undefined {
+  get(guid: string): Promise<AgentRecord | undefined> {
     return this.store.get(guid);
   }
 
   /** Approve a pending agent, or a registered agent's parked new key. Optional fingerprint pinning. */
-  approve(guid: string, admin: string, expectedFingerprint?: string): AgentRecord {
-    const record = this.mustGet(guid);
+  async approve(guid: string, admin: string, expectedFingerprint?: string): Promise<AgentRecord> {
+    const record = await this.mustGet(guid);
     if (expectedFingerprint && expectedFingerprint.toUpperCase() !== record.csrFingerprint) {
       throw conflict('FINGERPRINT_MISMATCH', 'the CSR changed since it was reviewed');
     }
     this.accepted.delete(guid);
-    if (record.state === 'pending') this.checkHostnameFree(record.hostname, guid);
+    if (record.state === 'pending') await this.checkHostnameFree(record.hostname, guid);
     const now = this.clock.now();
     const done =
-      record.state === 'pending' ? this.store.approve(guid, admin, now)
-      : record.state === 'registered' && record.conflictPublicKey ? this.store.adoptConflictingKey(guid, admin, now)
+      record.state === 'pending' ? await this.store.approve(guid, admin, now)
+      : record.state === 'registered' && record.conflictPublicKey ? await this.store.adoptConflictingKey(guid, admin, now)
       : false;
     if (!done) throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to approve`);
     this.audit.record({ type: 'agent.approve', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
-    return this.mustGet(guid);
+    return await this.mustGet(guid);
   }
 
   /** Deny a pending agent (its row goes) or a registered agent's parked key (the key is dropped). */
-  deny(guid: string, admin: string): void {
-    const record = this.mustGet(guid);
+  async deny(guid: string, admin: string): Promise<void> {
+    const record = await this.mustGet(guid);
     this.accepted.delete(guid);
-    if (record.state === 'pending') this.store.remove(guid);
-    else if (record.state === 'registered' && record.conflictPublicKey) this.store.clearConflict(guid, this.clock.now());
+    if (record.state === 'pending') await this.store.remove(guid);
+    else if (record.state === 'registered' && record.conflictPublicKey) await this.store.clearConflict(guid, this.clock.now());
     else throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to deny`);
     this.audit.record({ type: 'agent.deny', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
   }
 
   /** Revokes a registered agent; with live sessions only when `force` (they are then shown orphaned). */
-  revoke(guid: string, admin: string, force = false): AgentRecord {
-    const record = this.mustGet(guid);
+  async revoke(guid: string, admin: string, force = false): Promise<AgentRecord> {
+    const record = await this.mustGet(guid);
     if (record.state !== 'registered') throw conflict('INVALID_STATE', `agent is ${record.state}; only registered agents can be revoked`);
     const live = this.liveSessions?.(guid) ?? 0;
     if (live > 0 && !force) {
       throw conflict('AGENT_HAS_SESSIONS', `${record.hostname} has ${live} live session${live === 1 ? '' : 's'}; send {"force": true} to revoke anyway (they will be shown as orphaned)`);
     }
-    this.store.revoke(guid, this.clock.now());
+    await this.store.revoke(guid, this.clock.now());
     this.accepted.delete(guid);
     this.onRevoked?.(guid);
     this.audit.record({ type: 'agent.revoke', actor: admin, target: guid, outcome: 'success', detail: live ? `${record.hostname}; forced with ${live} live sessions` : record.hostname });
     this.log.info('agent revoked', { guid, by: admin });
-    return this.mustGet(guid);
+    return await this.mustGet(guid);
   }
 
   /** Removes a pending or revoked registration (the bulk "clear"); a revoked GUID may then register anew. */
-  clear(guid: string, admin: string): void {
-    const record = this.mustGet(guid);
+  async clear(guid: string, admin: string): Promise<void> {
+    const record = await this.mustGet(guid);
     if (record.state === 'registered') throw conflict('INVALID_STATE', 'agent is registered; revoke it first');
     this.accepted.delete(guid);
-    this.store.remove(guid);
+    await this.store.remove(guid);
     this.audit.record({ type: 'agent.clear', actor: admin, target: guid, outcome: 'success', detail: `${record.hostname} (${record.state})` });
   }
 
-  countByState() {
-    return this.store.countByState();
+  /** Counts and the soonest expiry as of the last refreshSummary() (metrics read them synchronously). */
+  /**
+   * Another director changed this agent's registration: forget the cached certificate so the next
+   * request re-reads the store, and drop a revoked agent's server from live state at once. "*" (the
+   * store was away, notifications may be lost): forget every cached certificate.
+   */
+  async onStoreChange(guid: string): Promise<void> {
+    if (guid === '*') return this.accepted.clear();
+    this.accepted.delete(guid);
+    if ((await this.store.get(guid))?.state === 'revoked') this.onRevoked?.(guid);
+  }
+
+  countByState(): Record<AgentState, number> {
+    return this.summary.counts;
   }
 
   soonestCertificateExpiry(): number | undefined {
-    return this.store.soonestCertificateExpiry();
+    return this.summary.soonest;
+  }
+
+  /** Reloads what countByState() and soonestCertificateExpiry() report (called before a metrics scrape). */
+  async refreshSummary(): Promise<void> {
+    this.summary = { counts: await this.store.countByState(), soonest: await this.store.soonestCertificateExpiry() };
   }
 
   /** Records an agent's last contact; written at most once a minute per agent (updates come every 30 s). */
@@ -204,17 +222,17 @@ export class AgentService {
     const now = this.clock.now();
     if (now - (this.lastSeenWritten.get(guid) ?? 0) < 60_000) return;
     this.lastSeenWritten.set(guid, now);
-    this.store.markSeen(guid, now);
+    void this.store.markSeen(guid, now).catch((error) => this.log.warn('could not record agent contact', { guid, error }));
   }
 
-  purgeStalePending(maxAgeMs: number): number {
+  purgeStalePending(maxAgeMs: number): Promise<number> {
     return this.store.purgePendingBefore(this.clock.now() - maxAgeMs);
   }
 
   private async issue(record: AgentRecord, request: Parameters<CertificateAuthority['issueAgentCertificate']>[0], hostname: string): Promise<IssuedCertificate> {
     this.accepted.delete(record.guid);
     const { pem, notAfter, serialHex } = await this.ca.issueAgentCertificate(request, record.guid);
-    this.store.recordIssued(record.guid, serialHex, notAfter.getTime(), hostname, this.clock.now());
+    await this.store.recordIssued(record.guid, serialHex, notAfter.getTime(), hostname, this.clock.now());
     this.log.info('agent certificate issued', { guid: record.guid, serial: serialHex, notAfter: notAfter.toISOString() });
     const ca = this.ca.caCertPem;
     return { certificate: pem, caCertificate: ca, ca, agentId: record.guid, notAfter: notAfter.toISOString(), renewalIntervalSeconds: RENEWAL_INTERVAL_SECONDS };
@@ -224,14 +242,14 @@ export class AgentService {
    * Servers are named by host name, so two registered agents may not share one. A re-imaged host (new
    * key and GUID) still shows up as pending; it can be approved once the old registration is revoked.
    */
-  private checkHostnameFree(hostname: string, guid: string): void {
-    const holder = this.store.registeredHolderOf(hostname, guid);
+  private async checkHostnameFree(hostname: string, guid: string): Promise<void> {
+    const holder = await this.store.registeredHolderOf(hostname, guid);
     if (holder) throw conflict('HOSTNAME_TAKEN', `host name ${hostname} belongs to registered agent ${holder}; revoke that one first`);
   }
 
-  private mustGet(guid: string): AgentRecord {
+  private async mustGet(guid: string): Promise<AgentRecord> {
     if (!isGuid(guid)) throw badRequest('INVALID_GUID', 'guid must be a lower-case UUIDv4');
-    const record = this.store.get(guid);
+    const record = await this.store.get(guid);
     if (!record) throw notFound('AGENT_NOT_FOUND', 'no such agent');
     return record;
   }

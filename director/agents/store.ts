@@ -26,7 +26,8 @@ export interface AgentRecord {
   returning: boolean;
 }
 
-interface Row {
+/** A row of table agents (same columns in both stores). */
+export interface AgentRow {
   guid: string;
   hostname: string;
   state: AgentState;
@@ -48,7 +49,7 @@ interface Row {
   is_returning: number;
 }
 
-const fromRow = (r: Row): AgentRecord => ({
+export const fromRow = (r: AgentRow): AgentRecord => ({
   guid: r.guid,
   hostname: r.hostname,
   state: r.state,
@@ -70,15 +71,47 @@ const fromRow = (r: Row): AgentRecord => ({
   returning: r.is_returning === 1,
 });
 
-/** agents.db access: every statement prepared once. */
-export class AgentStore {
+type Registration = { guid: string; hostname: string; publicKey: Uint8Array; csr: Uint8Array; csrFingerprint: string; remoteAddress: string; now: number };
+
+/**
+ * Agent registrations, certificates and revocations. Async so the bun:sqlite implementation below and
+ * the PostgreSQL one (store-postgres.ts) are interchangeable; both pass agent-store.contract.ts.
+ * Boolean results say whether the conditional write took effect.
+ */
+export interface AgentStore {
+  get(guid: string): Promise<AgentRecord | undefined>;
+  list(state?: AgentState): Promise<AgentRecord[]>;
+  insertPending(a: Registration): Promise<void>;
+  updatePending(a: Registration): Promise<void>;
+  /** A registered agent asks again with its registered key: pending again (returning) until approved. */
+  markReturning(a: Registration): Promise<boolean>;
+  recordKeyConflict(guid: string, key: Uint8Array, csr: Uint8Array, csrFingerprint: string, now: number): Promise<void>;
+  approve(guid: string, by: string, now: number): Promise<boolean>;
+  adoptConflictingKey(guid: string, by: string, now: number): Promise<boolean>;
+  clearConflict(guid: string, now: number): Promise<void>;
+  revoke(guid: string, now: number): Promise<boolean>;
+  remove(guid: string): Promise<boolean>;
+  recordIssued(guid: string, serial: string, notAfter: number, hostname: string, now: number): Promise<void>;
+  markSeen(guid: string, now: number): Promise<void>;
+  /** Removes pending registrations not refreshed since `before`; returns how many. */
+  purgePendingBefore(before: number): Promise<number>;
+  /** Another registered agent's GUID using this host name, if any (server ids are host names). */
+  registeredHolderOf(hostname: string, exceptGuid: string): Promise<string | undefined>;
+  pendingCount(): Promise<number>;
+  /** Earliest certificate expiry (ms) among registered agents, if any. */
+  soonestCertificateExpiry(): Promise<number | undefined>;
+  countByState(): Promise<Record<AgentState, number>>;
+}
+
+/** AgentStore on the embedded database (agents.db): every statement prepared once. */
+export class SqliteAgentStore implements AgentStore {
   private readonly q;
 
   constructor(private readonly db: Database) {
     this.q = {
-      get: db.query<Row, [string]>('SELECT * FROM agents WHERE guid = ?'),
-      all: db.query<Row, []>('SELECT * FROM agents ORDER BY created_at'),
-      byState: db.query<Row, [string]>('SELECT * FROM agents WHERE state = ? ORDER BY created_at'),
+      get: db.query<AgentRow, [string]>('SELECT * FROM agents WHERE guid = ?'),
+      all: db.query<AgentRow, []>('SELECT * FROM agents ORDER BY created_at'),
+      byState: db.query<AgentRow, [string]>('SELECT * FROM agents WHERE state = ? ORDER BY created_at'),
       insert: db.query(
         `INSERT INTO agents (guid, hostname, state, public_key, csr, csr_fingerprint, remote_address, created_at, updated_at)
          VALUES ($guid, $hostname, 'pending', $publicKey, $csr, $csrFingerprint, $remoteAddress, $now, $now)`,
@@ -114,80 +147,80 @@ export class AgentStore {
     };
   }
 
-  get(guid: string): AgentRecord | undefined {
+  async get(guid: string): Promise<AgentRecord | undefined> {
     const row = this.q.get.get(guid);
     return row ? fromRow(row) : undefined;
   }
 
-  list(state?: AgentState): AgentRecord[] {
+  async list(state?: AgentState): Promise<AgentRecord[]> {
     return (state ? this.q.byState.all(state) : this.q.all.all()).map(fromRow);
   }
 
-  insertPending(a: { guid: string; hostname: string; publicKey: Uint8Array; csr: Uint8Array; csrFingerprint: string; remoteAddress: string; now: number }): void {
+  async insertPending(a: Registration): Promise<void> {
     this.q.insert.run(a);
   }
 
-  updatePending(a: { guid: string; hostname: string; publicKey: Uint8Array; csr: Uint8Array; csrFingerprint: string; remoteAddress: string; now: number }): void {
+  async updatePending(a: Registration): Promise<void> {
     this.q.updatePending.run(a);
   }
 
   /** A registered agent asks again with its registered key: pending again until an admin approves. */
-  markReturning(a: { guid: string; hostname: string; publicKey: Uint8Array; csr: Uint8Array; csrFingerprint: string; remoteAddress: string; now: number }): boolean {
+  async markReturning(a: Registration): Promise<boolean> {
     return this.q.returning.run(a).changes === 1;
   }
 
-  recordKeyConflict(guid: string, key: Uint8Array, csr: Uint8Array, csrFingerprint: string, now: number): void {
+  async recordKeyConflict(guid: string, key: Uint8Array, csr: Uint8Array, csrFingerprint: string, now: number): Promise<void> {
     this.q.setConflict.run({ guid, key, csr, csrFingerprint, now });
   }
 
-  approve(guid: string, by: string, now: number): boolean {
+  async approve(guid: string, by: string, now: number): Promise<boolean> {
     return this.q.approve.run({ guid, by, now }).changes === 1;
   }
 
-  adoptConflictingKey(guid: string, by: string, now: number): boolean {
+  async adoptConflictingKey(guid: string, by: string, now: number): Promise<boolean> {
     return this.q.adoptConflict.run({ guid, by, now }).changes === 1;
   }
 
-  clearConflict(guid: string, now: number): void {
+  async clearConflict(guid: string, now: number): Promise<void> {
     this.q.clearConflict.run({ guid, now });
   }
 
-  revoke(guid: string, now: number): boolean {
+  async revoke(guid: string, now: number): Promise<boolean> {
     return this.q.revoke.run({ guid, now }).changes === 1;
   }
 
-  remove(guid: string): boolean {
+  async remove(guid: string): Promise<boolean> {
     return this.q.remove.run(guid).changes === 1;
   }
 
-  recordIssued(guid: string, serial: string, notAfter: number, hostname: string, now: number): void {
+  async recordIssued(guid: string, serial: string, notAfter: number, hostname: string, now: number): Promise<void> {
     this.q.issued.run({ guid, serial, notAfter, hostname, now });
   }
 
-  markSeen(guid: string, now: number): void {
+  async markSeen(guid: string, now: number): Promise<void> {
     this.q.seen.run({ guid, now });
   }
 
   /** Removes pending registrations not refreshed since `before`; returns how many. */
-  purgePendingBefore(before: number): number {
+  async purgePendingBefore(before: number): Promise<number> {
     return this.q.purgePending.run(before).changes;
   }
 
   /** Another registered agent's GUID using this host name, if any (server ids are host names). */
-  registeredHolderOf(hostname: string, exceptGuid: string): string | undefined {
+  async registeredHolderOf(hostname: string, exceptGuid: string): Promise<string | undefined> {
     return this.q.holderOfHostname.get(hostname, exceptGuid)?.guid;
   }
 
-  pendingCount(): number {
+  async pendingCount(): Promise<number> {
     return this.q.pendingCount.get()?.n ?? 0;
   }
 
   /** Earliest certificate expiry (ms) among registered agents, if any. */
-  soonestCertificateExpiry(): number | undefined {
+  async soonestCertificateExpiry(): Promise<number | undefined> {
     return this.q.soonest.get()?.t ?? undefined;
   }
 
-  countByState(): Record<AgentState, number> {
+  async countByState(): Promise<Record<AgentState, number>> {
     const out: Record<AgentState, number> = { pending: 0, registered: 0, revoked: 0 };
     for (const r of this.q.counts.all()) out[r.state] = r.n;
     return out;

@@ -32,7 +32,17 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/** What services use: record() never waits on (or fails because of) the store; list() reads it. */
 export interface AuditLog {
   record(event: AuditEvent): void;
-  list(filter?: AuditFilter): AuditRecord[];
+  list(filter?: AuditFilter): Promise<AuditRecord[]>;
+}
+
+/**
+ * Storage of audit events, one implementation per store (sqlite.ts, postgres.ts), both checked by
+ * audit-store.contract.ts. `list` returns newest first; the filter's limit is already clamped.
+ */
+export interface AuditStore {
+  append(at: number, event: AuditEvent): Promise<void>;
+  list(filter: AuditFilter & { limit: number }): Promise<AuditRecord[]>;
 }

@@ -138,7 +138,7 @@ describe('login service', () => {
     await failure(service.login(input({ password: 'secret-wrong-pw' })));
     await failure(service.login(input({})));
     await service.login(input({ otp: '111111', role: 'user' }));
-    const rows = audit.list({ type: 'login' });
+    const rows = await audit.list({ type: 'login' });
     expect(rows.map((r) => [r.outcome, r.actor, r.clientAddress, r.backend])).toEqual([
       ['success', 'alice', '10.0.0.1', 'a'],
       ['failure', 'alice', '10.0.0.1', 'a'],

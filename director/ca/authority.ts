@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type * as pkijs from 'pkijs';
 import type { Clock } from '../../shared/clock.ts';
 import { removeStaleTempFiles, writeFileAtomic } from '../../shared/fs-atomic.ts';
-import { isSignedBy, parseCertDer, parseCertPem, type CertInfo } from '../../shared/pki/cert-info.ts';
+import { isSignedBy, parseCertDer, parseCertPem, type CertInfo } from './cert-info.ts';
 import { generateP256, keyPairFromPem, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { agentCn, CA_CN, DIRECTOR_CN } from '../../shared/pki/names.ts';
 import { toPem } from '../../shared/pki/pem.ts';
@@ -12,7 +12,7 @@ import { buildCertificate, KeyUsage, publicKeyInfoOf } from './certificate-build
 
 const DAY = 86_400_000;
 const TEN_YEARS = 3650 * DAY;
-/** Agents' certificates live 14 days (communication.txt). */
+/** Agents' certificates live 14 days (the specification). */
 export const AGENT_CERT_DAYS = 14;
 /** Backdating absorbs small clock differences between director and agents. */
 const BACKDATE = 5 * 60_000;
@@ -56,7 +56,7 @@ export async function openAuthority(opts: AuthorityOptions): Promise<Certificate
     caKeys = await keyPairFromPem(readFileSync(path(CA_FILES.caKey), 'utf8'), 'P-256');
     caCertPem = readFileSync(path(CA_FILES.caCert), 'utf8');
   } else {
-    // Seed failure mode: a lost ca.key means a new CA; every agent has to register again.
+    // Failure mode (docs/failure-modes.md): a lost ca.key means a new CA; every agent has to register again.
     caKeys = await generateP256();
     const der = await buildCertificate(
       {
@@ -126,7 +126,7 @@ export async function openAuthority(opts: AuthorityOptions): Promise<Certificate
           isCa: false,
           keyUsage: [KeyUsage.digitalSignature],
           extendedKeyUsage: ['serverAuth', 'clientAuth'],
-          // 127.0.0.1 lets an admin on the host run the seed's curl examples against :8446 as written.
+          // 127.0.0.1 lets an admin on the host run the documented curl examples against :8446 as written.
           // No host names: the agent's claimed name is unverified and must never become a SAN.
           dnsNames: [agentCn(guid)],
           ipAddresses: ['127.0.0.1'],
@@ -138,7 +138,7 @@ export async function openAuthority(opts: AuthorityOptions): Promise<Certificate
   };
 }
 
-/** dcvix-director, localhost, the hostname, its FQDN, 127.0.0.1, plus configured names (seed). */
+/** dcvix-director, localhost, the hostname, its FQDN, 127.0.0.1, plus configured names (the specification). */
 export function serverNames(extra: readonly string[]): { dns: string[]; ips: string[] } {
   const names = new Set<string>([DIRECTOR_CN, 'localhost', hostname(), fqdn(), ...extra].filter(Boolean));
   const ips = new Set<string>(['127.0.0.1']);

@@ -1,7 +1,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { installPkiEngine } from '../../shared/pki/engine.ts';
-import { nameWithCn } from '../../shared/pki/x500.ts';
+import { installPkiEngine } from './engine.ts';
+import { nameWithCn } from './x500.ts';
 
 const OID = {
   basicConstraints: '2.5.29.19',

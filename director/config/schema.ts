@@ -20,6 +20,8 @@ export const directorSchema = {
   /** HTTP/2: a connection without traffic for this long is closed. */
   http_idle_timeout: field(120_000, duration(1_000)),
   session_token_ttl: field(2 * 3_600_000, duration(60_000)),
+  /** POST /v1/renew extends a sign-in at most this long after the password login (authTime). */
+  session_absolute_max: field(12 * 3_600_000, duration(60_000)),
   connection_token_ttl: field(5 * 60_000, duration(10_000)),
   /** Pending registrations older than this are removed by the housekeeper. */
   pending_max_age: field(7 * 86_400_000, duration(60_000)),
@@ -31,7 +33,7 @@ export const directorSchema = {
   audit_retention: field(400 * 86_400_000, duration(60_000)),
   /** New registrations (unknown GUIDs) accepted per client address per minute; more get 429 with Retry-After. */
   register_rate_per_minute: field(30, int(1, 1_000_000)),
-  /** Sessions not refreshed by an agent update within this are dropped (seed: 40 s). */
+  /** Sessions not refreshed by an agent update within this are dropped (the specification: 40 s). */
   session_stale_after: field(40_000, duration(1_000)),
   /** Servers silent for longer are shown offline. */
   server_offline_after: field(90_000, duration(1_000)),
@@ -54,12 +56,25 @@ export const directorSchema = {
   dcv_certificate_validation: field<'strict' | 'accept-untrusted' | 'ask-user'>('ask-user', oneOf('strict', 'accept-untrusted', 'ask-user')),
   /** How many DCV connections one connection token may open within its lifetime. */
   connection_token_max_uses: field(3, int(1, 100)),
+  /** "" = the embedded bun:sqlite database in data_dir; "postgres://user@host:5432/db" = PostgreSQL (several directors). */
+  store_url: field('', str),
+  /** File holding the PostgreSQL password (else the environment variable DCVIX_STORE_PASSWORD). */
+  store_password_file: field('', str),
+  /**
+   * File holding the store CA key (32 bytes as 64 hex characters) that seals the shared CA's private
+   * key in PostgreSQL (else DCVIX_STORE_CA_KEY). Required with a PostgreSQL store; same on every director.
+   */
+  store_ca_key_file: field('', str),
+  /** CIDRs of load balancers that send a PROXY protocol v2 header; from them the header is required. */
+  trusted_proxies: field<string[]>([], list(str)),
   /**
    * Today's-behaviour switch: an agent registered before that registers again with the same key
    * (certificate expired or agent.crt lost) gets a certificate at once instead of waiting for approval.
    * Risk: whoever holds a copy of agent.key can then mint certificates until the agent is revoked.
    */
   reissue_to_known_key: field(false, bool),
+  /** Serve the web app from this directory (built by scripts/build-web.ts --out DIR) instead of the embedded copy. */
+  web_dir: field('', str),
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
   auth: authSchema,
   otp: otpSchema,
@@ -70,4 +85,11 @@ export const directorSchema = {
   }),
 };
 
-export type DirectorConfig = ConfigOf<typeof directorSchema> & { readonly configFile: string; readonly policyDir: string };
+export type DirectorConfig = ConfigOf<typeof directorSchema> & {
+  readonly configFile: string;
+  readonly policyDir: string;
+  /** The store password (store_password_file or DCVIX_STORE_PASSWORD), never logged. */
+  readonly storePassword?: string;
+  /** The store CA key (store_ca_key_file or DCVIX_STORE_CA_KEY), never logged. */
+  readonly storeCaKey?: Uint8Array;
+};

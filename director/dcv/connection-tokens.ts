@@ -6,7 +6,7 @@ import type { TokenService } from '../tokens/token-service.ts';
 
 /**
  * Connection tokens: PASETO bound to user, server and session, valid a few minutes, and limited-use
- * (PROTOCOLS.md 1: ideally single- or limited-use). DCV server checks each through authtokenverify.
+ * (docs/dcv-wire.md: ideally single- or limited-use). DCV server checks each through authtokenverify.
  * With a TokenUseStore every accepted use is counted in the store before DCV hears "yes" (write-through:
  * one row per DCV connection, not per request), so a restart, even kill -9, never grants a used-up
  * token more uses; the in-memory count only turns away what is already known to be used up.

@@ -18,7 +18,7 @@ test('rejects: a value with a newline cannot inject a key', () => {
   expect(() => dcvFile(e, { ...s, owner: 'alice\npassword=x' }, 't', 'ask-user')).toThrow();
 });
 
-test('ok: web client URL and dcv:// URI per PROTOCOLS.md 2', () => {
+test('ok: web client URL and dcv:// URI per docs/dcv-wire.md', () => {
   expect(webClientUrl(e, 'v4.local.a+b', 'alice-3f2a')).toBe('https://ws01.example.com:8443/?authToken=v4.local.a%2Bb#alice-3f2a');
   expect(dcvUri({ ...e, webUrlPath: '/dcv' }, 't', 'x')).toBe('dcv://ws01.example.com:8443/dcv/?authToken=t#x');
 });

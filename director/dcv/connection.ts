@@ -13,18 +13,18 @@ export function dcvEndpoint(server: ServerEntry, o: { port: number; webUrlPath: 
 
 const hostPort = (e: DcvEndpoint) => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
 
-/** PROTOCOLS.md 2: https://<host>:<port><weburlpath>/?authToken=<token>#<sessionId> */
+/** docs/dcv-wire.md: https://<host>:<port><weburlpath>/?authToken=<token>#<sessionId> */
 export function webClientUrl(e: DcvEndpoint, token: string, sessionId: string): string {
   return `https://${hostPort(e)}${e.webUrlPath}/?authToken=${encodeURIComponent(token)}#${sessionId}`;
 }
 
-/** PROTOCOLS.md 2: dcv://<host>:<port><weburlpath>/?authToken=<token>#<sessionId> */
+/** docs/dcv-wire.md: dcv://<host>:<port><weburlpath>/?authToken=<token>#<sessionId> */
 export function dcvUri(e: DcvEndpoint, token: string, sessionId: string): string {
   return `dcv://${hostPort(e)}${e.webUrlPath}/?authToken=${encodeURIComponent(token)}#${sessionId}`;
 }
 
 /**
- * The .dcv connection file (PROTOCOLS.md 2): [version] first or DCV Viewer refuses it; values never
+ * The .dcv connection file (docs/dcv-wire.md): [version] first or DCV Viewer refuses it; values never
  * quoted; never a password. Values are checked to be single-line so nothing can inject a key.
  */
 export function dcvFile(e: DcvEndpoint, session: SessionEntry, token: string, certificateValidationPolicy: string): string {

@@ -26,8 +26,8 @@ export interface DcvRouteDeps {
 }
 
 /**
- * The two routes AWS software calls: DCV server's auth-token verifier (PROTOCOLS.md 1) and the DCV
- * Connection Gateway's session resolver (PROTOCOLS.md 3). Neither carries a user cookie.
+ * The two routes AWS software calls: DCV server's auth-token verifier and the DCV
+ * Connection Gateway's session resolver (docs/dcv-wire.md sections 1 and 3). Neither carries a user cookie.
  */
 export const dcvRoutes = (d: DcvRouteDeps) => {
   const allow = d.gatewayAllow.map(parseCidr);

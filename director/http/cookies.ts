@@ -1,4 +1,4 @@
-/** The session cookie: HttpOnly, Secure, SameSite=Strict (DESIGN.md security rules). */
+/** The session cookie: HttpOnly, Secure, SameSite=Strict (docs/api.md). */
 export const SESSION_COOKIE = 'dcvix_session';
 
 /**

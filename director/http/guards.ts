@@ -73,7 +73,7 @@ export interface AgentIdentity {
 
 /** Something that turns a verified peer certificate into an active agent, or refuses it. */
 export interface AgentAuthority {
-  authenticateAgent(certDer: Uint8Array, subjectCn: string | undefined): AgentIdentity;
+  authenticateAgent(certDer: Uint8Array, subjectCn: string | undefined): Promise<AgentIdentity>;
 }
 
 /**
@@ -81,9 +81,9 @@ export interface AgentAuthority {
  * and belong to an agent that is registered right now with that key (so revocation bites at once).
  */
 export const requireAgent = (agents: AgentAuthority) =>
-  new Elysia({ name: 'director.guard.agent' }).derive({ as: 'scoped' }, ({ request }) => {
+  new Elysia({ name: 'director.guard.agent' }).derive({ as: 'scoped' }, async ({ request }) => {
     const { peer } = connectionInfo(request);
     if (!peer.raw) throw unauthorized('CLIENT_CERT_REQUIRED', 'this route requires an agent client certificate');
     if (!peer.authorized) throw unauthorized('CLIENT_CERT_UNTRUSTED', 'client certificate is not issued by this director or has expired');
-    return { agent: agents.authenticateAgent(peer.raw, peer.subjectCn) };
+    return { agent: await agents.authenticateAgent(peer.raw, peer.subjectCn) };
   });

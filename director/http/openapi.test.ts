@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../shared/log.ts';
-import { createDirector, type Director } from '../app.ts';
+import { createDirector } from '../app.ts';
 import { loadDirectorConfig } from '../config/load.ts';
 import type { OpenApiDocument } from './openapi.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dcvix-openapi-'));
-let director: Director;
+let director: Awaited<ReturnType<typeof createDirector>>;
 let doc: OpenApiDocument;
 
 beforeAll(async () => {

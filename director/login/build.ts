@@ -1,7 +1,6 @@
-import type { Database } from 'bun:sqlite';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
-import { createSqliteAuditLog } from '../audit/sqlite.ts';
+import { createAuditLog } from '../audit/log.ts';
 import type { AuditLog } from '../audit/types.ts';
 import { createLoginService } from '../auth/login-service.ts';
 import { createAuthenticators } from '../auth/registry.ts';
@@ -11,15 +10,16 @@ import { createOtpVerifier } from '../otp/registry.ts';
 import type { TotpVerifier } from '../otp/totp.ts';
 import { groupsOf, isAdmin } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
+import type { DirectorStores } from '../store/open-stores.ts';
 import type { LoginPort } from './routes.ts';
 
 /**
  * Login wiring from config: the backend chain, the optional second factor, throttling and the audit
  * log. Groups for the policy are the backend's when it knows them (LDAP), else the policy's own.
  */
-export function buildLogin(d: { config: DirectorConfig; db: Database; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog; throttleFailures?: Map<string, number[]> }) {
-  const audit = (d.wrapAudit ?? ((a: AuditLog) => a))(createSqliteAuditLog(d.db, d.clock));
-  const otp = createOtpVerifier(d.config.otp, { db: d.db, clock: d.clock, log: d.log });
+export function buildLogin(d: { config: DirectorConfig; stores: Pick<DirectorStores, 'audit' | 'totp'>; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog; throttleFailures?: Map<string, number[]> }) {
+  const audit = (d.wrapAudit ?? ((a: AuditLog) => a))(createAuditLog(d.stores.audit, d.clock, (error) => d.log.error('audit write failed', { error })));
+  const otp = createOtpVerifier(d.config.otp, { totpStore: d.stores.totp, clock: d.clock, log: d.log });
   const service = createLoginService({
     authenticators: createAuthenticators(d.config.auth, { log: d.log }),
     otp,

@@ -22,13 +22,17 @@ export interface LoginDeps {
   tokens: TokenService;
   revocations: Revocations;
   sessionTtlMs: number;
+  /** How long after the password login a sign-in may be renewed (session_absolute_max). */
+  sessionAbsoluteMaxMs?: number;
 }
+
+const DEFAULT_ABSOLUTE_MAX_MS = 12 * 3_600_000;
 
 /**
  * POST /v1/user/login and /v1/admin/login (body: userID | userId | username, password, otp?, state?),
- * POST /v1/logout, GET /v1/auth-health, GET /v1/me. The session token travels in the dcvix_session cookie.
+ * POST /v1/logout, POST /v1/renew, GET /v1/auth-health, GET /v1/me. The session token travels in the dcvix_session cookie.
  */
-export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs }: LoginDeps) => {
+export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionAbsoluteMaxMs = DEFAULT_ABSOLUTE_MAX_MS }: LoginDeps) => {
   const handle = (role: 'user' | 'admin') => async ({ body, request, set }: { body: Static<typeof LoginBody>; request: Request; set: { headers: Record<string, unknown> } }) => {
     const username = body.userID ?? body.userId ?? body.username ?? body.user;
     const password = body.password;
@@ -78,6 +82,21 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs }: LoginD
         return { ok: true as const };
       },
       { response: { 200: OkAnswer }, detail: { summary: 'Revokes the session token (until its expiry) and clears the cookie', security: [] } },
+    )
+    // A fresh token for a valid one (the web app's "Stay signed in"), keeping authTime; users and admins.
+    .post(
+      '/v1/renew',
+      async ({ request, set }) => {
+        const s = await authenticateSession(request, tokens, 'user');
+        const { token, expiresAt, ttlMs } = await tokens.renewSession(s, { ttlMs: sessionTtlMs, absoluteMaxMs: sessionAbsoluteMaxMs });
+        set.headers['set-cookie'] = sessionCookie(token, ttlMs);
+        set.headers['cache-control'] = 'no-store';
+        return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(expiresAt).toISOString() };
+      },
+      {
+        response: { 200: LoginAnswer, ...errorAnswers(401, 403) },
+        detail: { summary: 'A fresh session token keeping authTime, up to session_absolute_max (then 401 SESSION_EXPIRED)', ...USER },
+      },
     )
     .get(
       '/v1/me',

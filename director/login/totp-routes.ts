@@ -74,10 +74,10 @@ export const totpAdminRoutes = (d: { tokens: TokenService; totp?: TotpVerifier; 
     .use(requireAdmin(d.tokens))
     .post(
       '/:user/totp/reset',
-      ({ params, session }) => {
+      async ({ params, session }) => {
         if (!d.totp) throw notFound('TOTP_DISABLED', 'built-in TOTP is not enabled on this director');
         if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');
-        d.totp.reset(params.user);
+        await d.totp.reset(params.user);
         d.audit.record({ type: 'totp.reset', actor: session.sub, target: params.user, outcome: 'success' });
         return { ok: true as const };
       },

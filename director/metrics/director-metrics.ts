@@ -49,6 +49,11 @@ export function createDirectorMetrics() {
     labelNames: ['kind'],
     registers,
   });
+  const localTokenUses = new Counter({
+    name: 'dcvix_connection_token_uses_local_total',
+    help: 'Connection-token uses counted on this director only because the shared store was unreachable',
+    registers,
+  });
   const placementFailures = new Counter({
     name: 'dcvix_placement_failures_total',
     help: 'Session creates that failed on a host for a host-side reason, by health reason',
@@ -82,6 +87,7 @@ export function createDirectorMetrics() {
     },
     dcvOutcome: ((endpoint, result, reason) => (endpoint === 'verifier' ? verifier : resolver).inc({ result, reason })) as DcvOutcome,
     placement,
+    countLocalTokenUse: () => localTokenUses.inc(),
     countSkippedUpdateItems(items: { kind: string }[]): void {
       for (const item of items) skippedUpdateItems.inc({ kind: item.kind });
     },
@@ -100,5 +106,3 @@ export function createDirectorMetrics() {
     addStateGauges: (sources: StateGaugeSources) => addStateGauges(registry, sources),
   };
 }
-
-export type DirectorMetrics = ReturnType<typeof createDirectorMetrics>;

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import Gauge from 'prom-client/lib/gauge.js';
-import { parseCertPem } from '../../shared/pki/cert-info.ts';
+import { parseCertPem } from '../ca/cert-info.ts';
 import type { AgentService } from '../agents/service.ts';
 import type { RuntimeState, ServerEntry } from '../servers/runtime-state.ts';
 

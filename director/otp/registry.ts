@@ -1,5 +1,4 @@
 /** Builds the configured second factor (otp.backend) from a registry map; "" = none. */
-import type { Database } from 'bun:sqlite';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { OtpConfig } from '../config/auth-schema.ts';
@@ -7,9 +6,10 @@ import type { OtpVerifier } from '../auth/types.ts';
 import { createExternalOtpVerifier } from './external.ts';
 import { createPrivacyIdeaVerifier } from './privacyidea.ts';
 import { createTotpVerifier } from './totp.ts';
+import type { TotpSecretStore } from './totp-store.ts';
 
 export interface OtpDeps {
-  db: Database;
+  totpStore: TotpSecretStore;
   clock: Clock;
   log: Logger;
 }
@@ -17,7 +17,7 @@ export interface OtpDeps {
 type Factory = (cfg: OtpConfig, deps: OtpDeps) => OtpVerifier;
 
 export const otpFactories: Readonly<Record<Exclude<OtpConfig['backend'], ''>, Factory>> = {
-  totp: (cfg, { db, clock }) => createTotpVerifier(db, clock, cfg.totp),
+  totp: (cfg, { totpStore, clock }) => createTotpVerifier(totpStore, clock, cfg.totp),
   privacyidea: (cfg, { log }) => createPrivacyIdeaVerifier(cfg.privacyidea, log.child({ otp: 'privacyidea' })),
   external: (cfg, { log }) => createExternalOtpVerifier(cfg.external, log.child({ otp: 'external' })),
 };

@@ -4,12 +4,13 @@ import { FakeClock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { openDatabase } from '../store/db.ts';
 import { createTotpVerifier } from './totp.ts';
+import { createSqliteTotpStore } from './totp-store.ts';
 
 const codeAt = (secret: string, ms: number) => generate({ secret, epoch: Math.floor(ms / 1000) });
 
 function setup() {
   const clock = new FakeClock(Date.UTC(2026, 0, 1, 12, 0, 5));
-  const totp = createTotpVerifier(openDatabase(':memory:'), clock, { issuer: 'dcvix', window: 1 });
+  const totp = createTotpVerifier(createSqliteTotpStore(openDatabase(':memory:')), clock, { issuer: 'dcvix', window: 1 });
   return { clock, totp };
 }
 
@@ -49,7 +50,7 @@ describe('built-in TOTP', () => {
     expect(await totp.verify('carol', 'abcdef')).toBe(false);
     expect(await totp.verify('nobody', '123456')).toBe(false);
     await expect(totp.beginEnrolment('carol')).rejects.toBeInstanceOf(ApiError);
-    totp.reset('carol');
+    await totp.reset('carol');
     expect(await totp.needsEnrolment!('carol')).toBe(true);
     expect((await totp.beginEnrolment('carol')).secret).not.toBe(secret);
   });

@@ -19,7 +19,7 @@ export const adminInsightRoutes = (d: { tokens: TokenService; policy: PolicyHold
     })
     .get(
       '/audit',
-      ({ query }) => {
+      async ({ query }) => {
         const str = (k: keyof typeof query) => (typeof query[k] === 'string' && query[k] !== '' ? (query[k] as string).slice(0, 128) : undefined);
         const outcome = str('outcome');
         if (outcome && !OUTCOMES.has(outcome)) throw badRequest('INVALID_FILTER', 'outcome must be success or failure');
@@ -27,7 +27,7 @@ export const adminInsightRoutes = (d: { tokens: TokenService; policy: PolicyHold
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('INVALID_FILTER', 'limit must be 1 to 1000');
         const since = str('since') ? Date.parse(str('since')!) : undefined;
         if (since !== undefined && Number.isNaN(since)) throw badRequest('INVALID_FILTER', 'since must be an ISO time');
-        return { events: d.audit.list({ type: str('type'), actor: str('actor'), outcome: outcome as 'success' | 'failure' | undefined, since, limit }) };
+        return { events: await d.audit.list({ type: str('type'), actor: str('actor'), outcome: outcome as 'success' | 'failure' | undefined, since, limit }) };
       },
       { query: AuditQuery, response: { 200: AuditAnswer, ...errorAnswers(400, 401, 403) }, detail: { summary: 'Audit events, newest first', ...ADMIN } },
     );

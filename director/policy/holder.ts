@@ -14,7 +14,7 @@ export interface PolicyStatus {
 
 /**
  * The current policy. Loaded at start (a broken file then fails start-up) and on SIGHUP, where a
- * broken file keeps the last good policy and records why (seed failure mode).
+ * broken file keeps the last good policy and records why (docs/failure-modes.md).
  */
 export class PolicyHolder {
   private policy: Policy = emptyPolicy();

@@ -111,7 +111,7 @@ test('ok: a stale pool member answers reconnects but is not chosen for a new ses
   const { state } = await restarted(path, clock);
   const created: string[] = [];
   const agents = { createSession: async (_s: unknown, req: { sessionId: string; userId: string }) => (created.push(req.userId), { session: { id: req.sessionId, owner: req.userId, type: 'virtual', numOfConnections: 0 } }) } as unknown as AgentClient;
-  const service = new SessionService({ state, policy, agents, audit: { record: () => {}, list: () => [] }, log: silentLogger, offlineAfterMs: 90_000, clock, agentRequestTimeoutMs: 30_000, cooldownMs: 300_000 });
+  const service = new SessionService({ state, policy, agents, audit: { record: () => {}, list: async () => [] }, log: silentLogger, offlineAfterMs: 90_000, clock, agentRequestTimeoutMs: 30_000, cooldownMs: 300_000 });
   const again = await service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'virtual');
   expect(again).toMatchObject({ reconnected: true, session: { id: 'alice-1' } });
   await expect(service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'virtual')).rejects.toMatchObject({ status: 503, code: 'NO_SERVER_AVAILABLE' });
@@ -130,4 +130,30 @@ test('ok: a new session is written at once (persistNow), before any flush interv
   // No stop(): as after kill -9.
   const { state } = await restarted(path, clock);
   expect(state.session('fresh')).toMatchObject({ pool: 'p', confirmed: false });
+});
+
+test('ok: a failed create (markFailed) is written and its cool-down survives a restart; markSucceeded is written too', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'dcvix-sw-')), 'agents.db');
+  const clock = new FakeClock(Date.now());
+  const before = await restarted(path, clock);
+  before.state.applyUpdate(update(1));
+  before.state.applyUpdate(update(2));
+  await before.writer.flush();
+  clock.advance(1000);
+  const failedAt = clock.now();
+  before.state.markFailed('ws1', 'DCV_TIMEOUT', 'dcv create-session did not finish within 10000 ms', failedAt + 300_000);
+  before.state.markFailed('ws2', 'LICENSES_EXHAUSTED', 'All licenses in use', failedAt + 300_000);
+  await before.writer.flush();
+  before.state.markSucceeded('ws2');
+  await before.writer.flush();
+  // No stop(): as after kill -9, only what the write-behind already wrote counts.
+  clock.advance(60_000);
+  const { state } = await restarted(path, clock);
+  expect(state.health(state.server('ws1')!)).toEqual({ status: 'unhealthy', reason: 'DCV_TIMEOUT', message: 'dcv create-session did not finish within 10000 ms', since: failedAt });
+  expect(state.health(state.server('ws2')!).status).toBe('healthy');
+  // The cool-down ends at the time it was given before the restart, and its agent's update does not end it early.
+  state.applyUpdate(update(1));
+  expect(state.health(state.server('ws1')!).reason).toBe('DCV_TIMEOUT');
+  clock.advance(240_000);
+  expect(state.health(state.server('ws1')!)).toEqual({ status: 'healthy', since: failedAt + 300_000 });
 });

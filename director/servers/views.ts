@@ -55,13 +55,14 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
 }
 
 /**
- * A pool member as a user of the pool sees it: its id, whether it is online, its health (null when the
- * director has never heard from it) and how many sessions it holds (anyone's; no details of others').
+ * A pool member as a user of the pool sees it: its id, whether it is online, whether it is stale (not
+ * updated since a director restart: no new sessions there yet), its health (null when the director has
+ * never heard from it) and how many sessions it holds (anyone's; no details of others').
  */
 function memberView(state: RuntimeState, id: string, offlineAfterMs: number) {
   const s: ServerEntry | undefined = state.server(id);
-  if (!s) return { id, online: false, health: null, sessionCount: 0 };
-  return { id, online: state.isOnline(s, offlineAfterMs), health: healthView(state.health(s)), sessionCount: state.sessionsOn(id).length };
+  if (!s) return { id, online: false, stale: false, health: null, sessionCount: 0 };
+  return { id, online: state.isOnline(s, offlineAfterMs), stale: s.stale === true, health: healthView(state.health(s)), sessionCount: state.sessionsOn(id).length };
 }
 
 /** GET /v1/servers (admin): every known server with its sessions. */

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { silentLogger } from '../../shared/log.ts';
+import { AgentTimeoutError } from '../agent-client/agent-timeout.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import { PolicyHolder } from '../policy/holder.ts';
 import type { HealthReason } from '../servers/health.ts';
@@ -40,12 +41,18 @@ function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
       calls.push({ server: server.id, timeoutMs: o.timeoutMs });
       if (opts.slowMs) await Bun.sleep(opts.slowMs);
       const b = behaviour.get(server.id) ?? {};
+      // The director's own time limit, as the real client enforces it.
+      const limit = Math.min(o.timeoutMs ?? AGENT_TIMEOUT, AGENT_TIMEOUT);
+      if ((b.takesMs ?? 10) > limit) {
+        clock.advance(limit);
+        throw new AgentTimeoutError(server.id, limit);
+      }
       clock.advance(b.takesMs ?? 10);
       if (b.fail) throw b.fail;
       return { session: { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 } };
     },
   } as unknown as AgentClient;
-  const audit = { record: () => {}, list: () => [] };
+  const audit = { record: () => {}, list: async () => [] };
   const failures: HealthReason[] = [];
   const service = new SessionService({
     state,
@@ -171,6 +178,24 @@ describe('placement routes around broken hosts', () => {
     ]);
     expect([err?.code, err?.details?.reason]).toEqual(['NO_HEALTHY_SERVER', 'DCV_TIMEOUT']);
     expect(err?.message).toContain('time for this request ran out');
+  });
+
+  test('ok: an attempt cut short by the overall deadline does not mark its host; a full-length time-out does', async () => {
+    const t = setup(['ws1', 'ws2']);
+    // ws1 does not answer within agent_request_timeout; ws2 would answer after 8 s, but only 5 s are left.
+    t.behaviour.set('ws1', { takesMs: AGENT_TIMEOUT + 1 });
+    t.behaviour.set('ws2', { takesMs: 8_000 });
+    const err = await t.createErr('alice');
+    expect(t.calls).toEqual([
+      { server: 'ws1', timeoutMs: 35_000 },
+      { server: 'ws2', timeoutMs: 5_000 },
+    ]);
+    expect([err?.status, err?.code, err?.details?.reason]).toEqual([503, 'NO_HEALTHY_SERVER', 'AGENT_UNREACHABLE']);
+    expect(t.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'AGENT_UNREACHABLE' });
+    expect(t.health('ws2').status).toBe('healthy');
+    expect(t.failures).toEqual(['AGENT_UNREACHABLE']);
+    // The next user goes to ws2, which has its full time again.
+    expect((await t.create('bob')).session.serverId).toBe('ws2');
   });
 
   test('rejects: a user error is never retried and marks nothing', async () => {

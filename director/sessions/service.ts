@@ -2,6 +2,7 @@ import { isSessionId, isUserName, type SessionType } from '../../shared/api/agen
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
+import { AgentTimeoutError } from '../agent-client/agent-timeout.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
@@ -200,7 +201,11 @@ export class SessionService {
     } catch (err) {
       this.d.audit.record({ type: 'session.create', actor, target: id, outcome: 'failure', detail: `${server.id}: ${(err as Error).message.slice(0, 200)}` });
       const reason = hostFailureReason(err);
-      if (reason) {
+      // An attempt the pool's overall deadline cut below agent_request_timeout says nothing about the
+      // host: it may just need the usual few seconds. Not marked, so a healthy host is not skipped.
+      const cutShort = err instanceof AgentTimeoutError && err.limitMs < this.d.agentRequestTimeoutMs;
+      if (cutShort) this.d.log.info('session create cut short by the request deadline; host not marked', { server: server.id, limitMs: err.limitMs });
+      else if (reason) {
         this.d.state.markFailed(server.id, reason, (err as Error).message, this.d.clock.now() + this.d.cooldownMs);
         this.d.onPlacementFailure?.(reason);
         this.d.log.warn('session create failed on the host; skipping it for placement', { server: server.id, reason, error: (err as Error).message, cooldownMs: this.d.cooldownMs });

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { migrations } from './migrations/index.ts';
 
 /**
- * The director's persistent database, {data_dir}/agents.db (the seed's name; it also holds audit events
+ * The director's persistent database, {data_dir}/agents.db (the specification's name; it also holds audit events
  * and TOTP secrets): WAL, foreign keys on, numbered migrations applied in order, one transaction each.
  */
 export function openDatabase(path: string): Database {

@@ -21,7 +21,7 @@ export const signoutRoutes = (d: { tokens: TokenService; revocations: Revocation
       if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');
       // Login backends cannot list their users: a name neither the policy nor a past login knows is
       // most likely a typo, which must not look like a successful sign-out.
-      if (!knownUser(d.policy(), d.audit, params.user)) throw notFound('USER_NOT_FOUND', `${params.user} is not in the policy and has never logged in here`);
+      if (!(await knownUser(d.policy(), d.audit, params.user))) throw notFound('USER_NOT_FOUND', `${params.user} is not in the policy and has never logged in here`);
       const at = await d.revocations.signOutEverywhere(params.user);
       const validAfter = new Date(at).toISOString();
       d.audit.record({ type: 'user.signout', actor: session.sub, target: params.user, clientAddress: connectionInfo(request).remoteAddress, outcome: 'success', detail: `validAfter=${validAfter}` });
@@ -34,8 +34,8 @@ export const signoutRoutes = (d: { tokens: TokenService; revocations: Revocation
       },
     );
 
-function knownUser(policy: Policy, audit: AuditLog, user: string): boolean {
+async function knownUser(policy: Policy, audit: AuditLog, user: string): Promise<boolean> {
   if (policy.users.has(user) || policy.admins.has(user)) return true;
   for (const g of policy.groups.values()) if (g.members.includes(user)) return true;
-  return audit.list({ type: 'login', actor: user, outcome: 'success', limit: 1 }).length > 0;
+  return (await audit.list({ type: 'login', actor: user, outcome: 'success', limit: 1 })).length > 0;
 }

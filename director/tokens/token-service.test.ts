@@ -145,3 +145,28 @@ test('ok: after a key rotation, tokens under the previous key verify until they 
   clock.advance(61_000);
   await expect(rotated.verifySession(before.token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
 });
+
+describe('TokenService session renewal', () => {
+  test('ok: a session token carries authTime (login time); a renewal keeps it and moves exp', async () => {
+    const { clock, tokens } = setup();
+    const login = await tokens.verifySession((await tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: 30 * MIN })).token);
+    expect(login.authTime).toBe(new Date(clock.now()).toISOString());
+    clock.advance(20 * MIN);
+    const renewed = await tokens.renewSession(login, { ttlMs: 30 * MIN, absoluteMaxMs: 12 * 60 * MIN });
+    const claims = await tokens.verifySession(renewed.token);
+    expect(claims.authTime).toBe(login.authTime);
+    expect(claims.exp).toBe(new Date(clock.now() + 30 * MIN).toISOString());
+  });
+
+  test('rejects: renewal past the absolute limit is SESSION_EXPIRED; near it the token is cut to the limit', async () => {
+    const { clock, tokens } = setup();
+    const login = await tokens.verifySession((await tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: 30 * MIN })).token);
+    clock.advance(50 * MIN);
+    const cut = await tokens.renewSession(login, { ttlMs: 30 * MIN, absoluteMaxMs: 60 * MIN });
+    expect(cut.ttlMs).toBe(10 * MIN);
+    clock.advance(10 * MIN);
+    const err = await tokens.renewSession(login, { ttlMs: 30 * MIN, absoluteMaxMs: 60 * MIN }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect([(err as ApiError).status, (err as ApiError).code]).toEqual([401, 'SESSION_EXPIRED']);
+  });
+});

@@ -91,6 +91,19 @@ export class TokenService {
     return { token, expiresAt };
   }
 
+  /**
+   * A fresh session token for a still-valid one, keeping its authTime. Refused with 401 SESSION_EXPIRED
+   * once `absoluteMaxMs` has passed since the password login; the new token never outlives that limit.
+   */
+  async renewSession(current: SessionClaims, input: { ttlMs: number; absoluteMaxMs: number }): Promise<IssuedToken & { ttlMs: number }> {
+    const now = this.clock.now();
+    const deadline = Date.parse(current.authTime) + input.absoluteMaxMs;
+    if (!Number.isFinite(deadline) || deadline <= now) throw new ApiError(401, 'SESSION_EXPIRED', 'sign-in is too old to renew; log in again');
+    const ttlMs = Math.min(input.ttlMs, deadline - now);
+    const issued = await this.issueSession({ sub: current.sub, role: current.role, groups: current.groups, ttlMs, authTime: current.authTime });
+    return { ...issued, ttlMs };
+  }
+
   /** Verifies a session token; throws ApiError 401 TOKEN_INVALID or TOKEN_EXPIRED. */
   async verifySession(token: string): Promise<SessionClaims> {
     const c = await this.verify('session', token);

@@ -17,7 +17,7 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
-const HTML_HEADERS = {
+export const HTML_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -25,7 +25,7 @@ const HTML_HEADERS = {
   'cache-control': 'no-cache',
 };
 
-const ASSET_HEADERS = {
+export const ASSET_HEADERS = {
   'x-content-type-options': 'nosniff',
   'cache-control': 'public, max-age=31536000, immutable',
 };

@@ -76,13 +76,13 @@ function cpuSample(): CpuSample {
     }
   }
   const mine = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
-      if (p === process.pid) return true;
-      p = procs.get(p)?.ppid ?? 0;
+    for (let ancestor = pid, hops = 0; ancestor > 1 && hops < 64; hops++) {
+      if (ancestor === process.pid) return true;
+      ancestor = procs.get(ancestor)?.ppid ?? 0;
     }
     return false;
   };
   let ours = 0;
-  for (const [pid, p] of procs) if (mine(pid)) ours += p.ticks;
+  for (const [pid, proc] of procs) if (mine(pid)) ours += proc.ticks;
   return { busy, ours, at };
 }

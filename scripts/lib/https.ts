@@ -32,9 +32,9 @@ export async function call(url: string, init: RequestInit & { ca?: string; cert?
 
 /** Logs in and returns the cookie header value to send back. */
 export async function login(base: string, ca: string, user: string, password: string, role: 'user' | 'admin' = 'user', extra: Record<string, string> = {}): Promise<string> {
-  const r = await call(`${base}/v1/${role}/login`, { method: 'POST', ca, json: { userID: user, password, ...extra } });
-  if (r.status !== 200) throw new Error(`login ${user} failed: ${r.status} ${r.text}`);
-  const setCookie = r.headers.get('set-cookie') ?? '';
+  const response = await call(`${base}/v1/${role}/login`, { method: 'POST', ca, json: { userID: user, password, ...extra } });
+  if (response.status !== 200) throw new Error(`login ${user} failed: ${response.status} ${response.text}`);
+  const setCookie = response.headers.get('set-cookie') ?? '';
   return setCookie.split(';')[0]!;
 }
 
@@ -44,8 +44,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false> | T
   let last: unknown;
   while (Date.now() < end) {
     try {
-      const v = await fn();
-      if (v) return v as T;
+      const value = await fn();
+      if (value) return value as T;
     } catch (err) {
       last = err;
     }

@@ -32,10 +32,10 @@ export class LoggedProcess {
     let buf = '';
     for await (const chunk of stream) {
       buf += decoder.decode(chunk, { stream: true });
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
+      let newlineAt;
+      while ((newlineAt = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, newlineAt);
+        buf = buf.slice(newlineAt + 1);
         this.lines.push(line);
         if (this.opts.keepLines !== undefined && this.lines.length > this.opts.keepLines) this.lines.shift();
         if (process.env[this.opts.verboseEnv ?? 'DCVIX_TEST_VERBOSE']) console.error(`[${this.name}] ${line}`);
@@ -86,17 +86,17 @@ export class LoggedProcess {
     return this.lines.filter((l) => parse(l)?.msg === msg).length;
   }
 
-  /** The last `n` lines, for an error message. */
-  tail(n = 20): string {
-    return this.lines.slice(-n).join('\n');
+  /** The last `count` lines, for an error message. */
+  tail(count = 20): string {
+    return this.lines.slice(-count).join('\n');
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     this.proc.kill(signal);
-    const t = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
+    const killTimer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
     await this.proc.exited;
-    clearTimeout(t);
+    clearTimeout(killTimer);
   }
 }
 

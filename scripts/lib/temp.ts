@@ -20,7 +20,7 @@ export function tempDir(prefix = 'dcvix-'): string {
 export function cleanupTempDirs(keepEnv?: string): void {
   // A test hook may be handed an argument of the runner's own: only a string names the variable.
   if (process.env[typeof keepEnv === 'string' ? keepEnv : 'DCVIX_KEEP_TEMP']) return;
-  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export const repoRoot = join(import.meta.dir, '..', '..');

@@ -53,7 +53,7 @@ describe('validators', () => {
 });
 
 describe('parseCreateSessionRequest', () => {
-  test('ok: the seed example', () => {
+  test('ok: the specification\'s example', () => {
     expect(parseCreateSessionRequest({ userId: 'john', sessionType: 'console', sessionId: 'test' })).toEqual({
       userId: 'john',
       sessionType: 'console',
@@ -77,7 +77,7 @@ describe('parseCreateSessionRequest', () => {
 });
 
 describe('parseConfigRequest', () => {
-  test('ok: the seed example, and numbers/booleans become bare literals', () => {
+  test('ok: the specification\'s example, and numbers/booleans become bare literals', () => {
     expect(parseConfigRequest({ config: [{ section: 'display', key: 'quality', value: '(30,80)' }] })).toEqual({
       config: [{ section: 'display', key: 'quality', value: '(30,80)' }],
     });

@@ -6,7 +6,6 @@
 import { ApiError, badRequest } from '../errors.ts';
 
 export type SessionType = 'console' | 'virtual';
-export const SESSION_TYPES: readonly SessionType[] = ['console', 'virtual'];
 
 /**
  * A DCV session as both programs hold it in memory (normalised from `dcv list-sessions --json`). On the
@@ -58,7 +57,7 @@ export function toWireSession(s: DcvSession): WireSession {
   };
 }
 
-/** System statistics, snake_case exactly as the seed's update example. Memory in bytes, cpu in percent. */
+/** System statistics, snake_case exactly as the specification's update example. Memory in bytes, cpu in percent. */
 export interface AgentStats {
   hostname: string;
   free_memory: number;

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { ApiError, envelope } from '../errors.ts';
 import { attachConnectionInfo, type PeerCertificate } from './connection-info.ts';
+import { proxiedClientAddress, startProxyFront, type ProxyFrontOptions } from './proxy-front.ts';
 
 export interface TlsMaterial {
   cert: string;
@@ -23,6 +24,8 @@ export interface SecureServerOptions {
   idleTimeoutMs?: number;
   handle: (request: Request) => Promise<Response> | Response;
   onError?: (err: unknown) => void;
+  /** PROXY protocol v2 from trusted load balancers (see proxy-front.ts); absent = plain TLS only. */
+  proxy?: Omit<ProxyFrontOptions, 'host' | 'port'>;
 }
 
 export interface SecureServer {
@@ -75,7 +78,8 @@ export const HARDENING_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * HTTPS with optional client certificates on one port. Bun.serve cannot tell which certificate a
- * client presented (BUN-NOTES), so this uses node:http2's secure server with HTTP/1.1 fallback,
+ * client presented (on Bun 1.4 its fetch handler sees no peer certificate; node:https under Bun has no
+ * getPeerCertificate), so this uses node:http2's secure server with HTTP/1.1 fallback,
  * requests a certificate without requiring one, and hands each request to a fetch-style handler with
  * the verified peer attached (see connection-info.ts).
  */
@@ -100,23 +104,26 @@ export function startSecureServer(opts: SecureServerOptions): Promise<SecureServ
   server.on('tlsClientError', () => {});
   server.on('clientError' as 'tlsClientError', refuseMalformed as never);
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve({
-        port: typeof address === 'object' && address ? address.port : opts.port,
-        setTls: (tls) => server.setSecureContext({ ...tls, ...TLS_POLICY } as never),
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            // Idle keep-alive connections would hold close() open.
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-            setTimeout(done, 500).unref();
-          }),
+  const listening: Promise<import('node:net').Server> = opts.proxy
+    ? startProxyFront(server, { ...opts.proxy, host: opts.host, port: opts.port })
+    : new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.port, opts.host, () => (server.off('error', reject), resolve(server)));
       });
-    });
+  return listening.then((listener) => {
+    const address = listener.address();
+    return {
+      port: typeof address === 'object' && address ? address.port : opts.port,
+      setTls: (tls) => server.setSecureContext({ ...tls, ...TLS_POLICY } as never),
+      close: () =>
+        new Promise<void>((done) => {
+          if (listener !== server) listener.close();
+          server.close(() => done());
+          // Idle keep-alive connections would hold close() open.
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          setTimeout(done, 500).unref();
+        }),
+    };
   });
 }
 
@@ -167,7 +174,7 @@ async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerRespon
   });
   const socket = req.socket as TLSSocket;
   attachConnectionInfo(request, {
-    remoteAddress: normaliseAddress(socket.remoteAddress ?? ''),
+    remoteAddress: normaliseAddress(proxiedClientAddress(socket) ?? socket.remoteAddress ?? ''),
     peer: peerOf(socket),
   });
 

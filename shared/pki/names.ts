@@ -1,13 +1,13 @@
 /** Agent certificates and CSRs name the agent as `dcvix-agent-{guid}`. */
-export const AGENT_CN_PREFIX = 'dcvix-agent-';
+const AGENT_CN_PREFIX = 'dcvix-agent-';
 export const DIRECTOR_CN = 'dcvix-director';
 export const CA_CN = 'dcvix CA';
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** A UUIDv4 in lower-case canonical form. */
-export function isGuid(s: unknown): s is string {
-  return typeof s === 'string' && GUID_RE.test(s);
+export function isGuid(value: unknown): value is string {
+  return typeof value === 'string' && GUID_RE.test(value);
 }
 
 export function agentCn(guid: string): string {

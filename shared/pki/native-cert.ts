@@ -12,22 +12,22 @@ export interface CertFacts {
 
 /** Parses a PEM or DER certificate natively (~5 µs, no pkijs); throws on garbage. */
 export function certFacts(cert: string | Uint8Array): CertFacts {
-  const x = new X509Certificate(typeof cert === 'string' ? cert : Buffer.from(cert));
-  const cn = /(?:^|\n)CN=([^\n]*)/.exec(x.subject)?.[1];
+  const x509 = new X509Certificate(typeof cert === 'string' ? cert : Buffer.from(cert));
+  const commonName = /(?:^|\n)CN=([^\n]*)/.exec(x509.subject)?.[1];
   return {
-    subjectCn: cn,
-    serialHex: x.serialNumber.toLowerCase(),
-    notBefore: new Date(x.validFrom),
-    notAfter: new Date(x.validTo),
-    publicKeySpki: certificateSpki(x),
-    fingerprint: sha256Fingerprint(new Uint8Array(x.raw)),
+    subjectCn: commonName,
+    serialHex: x509.serialNumber.toLowerCase(),
+    notBefore: new Date(x509.validFrom),
+    notAfter: new Date(x509.validTo),
+    publicKeySpki: certificateSpki(x509),
+    fingerprint: sha256Fingerprint(new Uint8Array(x509.raw)),
   };
 }
 
 /** The SubjectPublicKeyInfo DER of a certificate (the per-request mTLS check uses this). */
 export function certificateSpki(cert: Uint8Array | X509Certificate): Uint8Array {
-  const x = cert instanceof X509Certificate ? cert : new X509Certificate(cert);
-  return new Uint8Array(x.publicKey.export({ type: 'spki', format: 'der' }));
+  const x509 = cert instanceof X509Certificate ? cert : new X509Certificate(cert);
+  return new Uint8Array(x509.publicKey.export({ type: 'spki', format: 'der' }));
 }
 
 /** SHA-256 fingerprint in openssl's upper-case colon form. */

@@ -7,16 +7,10 @@ export function toPem(der: ArrayBuffer | Uint8Array, label: string): string {
 
 /** Returns the DER of the first PEM block with the given label; throws when there is none. */
 export function fromPem(pem: string, label: string): Uint8Array {
-  const re = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`);
-  const m = re.exec(pem);
-  if (!m?.[1]) throw new Error(`no ${label} PEM block`);
-  return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
-}
-
-/** Every PEM block with the given label, in order (certificate chains). */
-export function allPem(pem: string, label: string): Uint8Array[] {
-  const re = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`, 'g');
-  return [...pem.matchAll(re)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
+  const pattern = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`);
+  const match = pattern.exec(pem);
+  if (!match?.[1]) throw new Error(`no ${label} PEM block`);
+  return new Uint8Array(Buffer.from(match[1].replace(/\s+/g, ''), 'base64'));
 }
 
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -1,9 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from '../helpers/temp.ts';
 
-/** Debian's chromium (TEST-RECIPES.md); the binary, not the /usr/bin wrapper. */
+/** Debian's chromium package; the binary, not the /usr/bin wrapper. */
 export const CHROMIUM = process.env.DCVIX_CHROMIUM ?? '/usr/lib/chromium/chromium';
 
 /**
@@ -25,13 +25,13 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-export function newContext(browser: Browser, opts: { width?: number; height?: number } = {}): Promise<BrowserContext> {
+export function newContext(browser: Browser, opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserContext> {
   return browser.newContext({
     ignoreHTTPSErrors: true,
     acceptDownloads: true,
     viewport: { width: opts.width ?? 1280, height: opts.height ?? 860 },
     deviceScaleFactor: 1,
-    colorScheme: 'light',
+    colorScheme: opts.colorScheme ?? 'light',
     reducedMotion: 'reduce',
   });
 }
@@ -57,3 +57,46 @@ export async function saveScreenshot(page: Page, name: string, opts: { docs?: bo
   }
   return file;
 }
+
+/**
+ * Signs in through the real form at `base` + `path` (#/login or #/admin/login). A fresh load each time:
+ * a same-URL goto would keep the form's state (e.g. a running 429 countdown).
+ */
+export async function signInAs(page: Page, base: string, user: string, password: string, path = '/#/login'): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(`${base}${path}`);
+  await fillSignIn(page, user, password);
+}
+
+/** Fills and submits the sign-in form already on the page. */
+export async function fillSignIn(page: Page, user: string, password: string): Promise<void> {
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+const AXE_SOURCE = join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js');
+
+/**
+ * Runs axe-core (from npm) in the page and returns its violations (WCAG 2.1 A/AA and best practices).
+ * The script goes in through the DevTools protocol, so the page's CSP (no inline script) stays as is.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+  });
+}
+
+/** Violations in a line each, for a readable failing assertion. */
+export const describeViolations = (vs: AxeViolation[]) =>
+  vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => `${n.target.join(' ')} [${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}]`).join(', ')}`);

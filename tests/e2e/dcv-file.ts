@@ -1,5 +1,5 @@
 /**
- * Reads a .dcv connection file (PROTOCOLS.md section 2) strictly enough for tests: groups in order,
+ * Reads a .dcv connection file (docs/dcv-wire.md) strictly enough for tests: groups in order,
  * `key=value` lines, no quoting. Throws on a line that is neither.
  */
 export function parseDcvFile(text: string): { order: string[] } & Record<string, Record<string, string> | undefined> {

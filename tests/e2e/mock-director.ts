@@ -6,7 +6,10 @@
  *
  * Users: alice/alice-pw (user), admin/admin-pw (admin), otto/otto-pw (needs otp 123456 after a
  * challenge), locked/* (429, Retry-After 42), down/* (502 without an envelope). Starting a console
- * session fails with DCV's "All licenses in use"; `state.expired` makes every call a 401 SESSION_EXPIRED.
+ * session fails with DCV's "All licenses in use"; `state.expired` makes every call a 401 SESSION_EXPIRED,
+ * `state.revoked` a 401 SESSION_REVOKED. Revoking ws01's agent, which has a live session, answers 409
+ * AGENT_HAS_SESSIONS until the body says {"force": true}; POST /v1/admin/agents/bulk "clear" removes
+ * revoked or pending entries. Like the real director, a pool session is also listed under its server.
  */
 import { Elysia } from 'elysia';
 import { errorHandler } from '../../shared/http/error-handler.ts';
@@ -31,40 +34,67 @@ export interface MockDirector {
     logins: Record<string, unknown>[];
     /** When set, every authenticated call answers 401 SESSION_EXPIRED. */
     expired: boolean;
+    /** When set, every authenticated call answers 401 SESSION_REVOKED (signed out everywhere). */
+    revoked: boolean;
+    bodies: { path: string; body: unknown }[];
+    /** When set, every /v1 call answers like a proxy whose upstream is down (502, HTML, no envelope). */
+    down: boolean;
+    /** Lifetime of a sign-in (expiresAt in login, /v1/me and /v1/renew). */
+    sessionTtlMs: number;
+    /** Whether GET /v1/admin/agents carries sessionCount (off: the list is older than the sessions). */
+    reportSessionCount: boolean;
   };
   stop(): void;
 }
 
 export function startMockDirector(): MockDirector {
   const state: MockDirector['state'] = {
-    sessions: [{ id: 'alice-7c1e', serverId: 'ws02.example.com', owner: 'alice', type: 'virtual', status: 'running', numOfConnections: 0, creationTime: ago(3 * 3_600_000), lastDisconnectionTime: null, pool: 'workstations' }],
+    sessions: [
+      { id: 'alice-7c1e', serverId: 'ws02.example.com', owner: 'alice', type: 'virtual', status: 'running', numOfConnections: 0, creationTime: ago(3 * 3_600_000), lastDisconnectionTime: null, pool: 'workstations' },
+      { id: 'alice-90ab', serverId: 'ws01.example.com', owner: 'alice', type: 'virtual', status: 'running', numOfConnections: 1, creationTime: ago(40 * 60_000), lastDisconnectionTime: null, pool: 'workstations' },
+      { id: 'bob-3f2e', serverId: 'ws01.example.com', owner: 'bob', type: 'virtual', status: 'running', numOfConnections: 0, creationTime: ago(20 * 60_000), lastDisconnectionTime: null, pool: null, unmanaged: true },
+    ],
     agents: [
       agent('0f6c2d1e-8d4b-4b7a-9a51-7d1c3b2a9e10', 'ws04.example.com', 'pending', '10.0.4.14'),
       agent('5b0e7a92-1c3d-4e5f-8a9b-0c1d2e3f4a5b', 'ws01.example.com', 'registered', '10.0.4.11'),
       agent('9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d', 'ws02.example.com', 'registered', '10.0.4.12'),
       agent('1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', 'old-ws.example.com', 'revoked', '10.0.9.3'),
+      agent('2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e', 'older-ws.example.com', 'revoked', '10.0.9.4'),
     ],
     calls: [],
     logins: [],
     expired: false,
+    revoked: false,
+    bodies: [],
+    down: false,
+    sessionTtlMs: 7_200_000,
+    reportSessionCount: true,
   };
+  const fixedGuids = new Map(state.agents.map((a) => [a.hostname, a.guid]));
+  /** Stable across approve / revoke / clear (entries leave state.agents). */
+  const guidOf = (host: string) => fixedGuids.get(host)!;
+  const sessionCount = (serverId: string) => state.sessions.filter((s) => s.serverId === serverId).length;
+  const healthy = { status: 'healthy' as const, since: ago(86_400_000) };
   const servers = (): AdminServer[] => [
-    { id: 'ws01.example.com', guid: state.agents[1]!.guid, online: true, stale: false, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats('ws01.example.com', 34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', health: { status: 'healthy', since: ago(86_400_000) }, dcvError: null, dcvTimeoutMs: null, sessions: [] },
-    { id: 'ws02.example.com', guid: state.agents[2]!.guid, online: true, stale: false, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats('ws02.example.com', 12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', health: { status: 'healthy', since: ago(86_400_000) }, dcvError: null, dcvTimeoutMs: null, sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com') },
-    { id: 'ws03.example.com', guid: crypto.randomUUID(), online: false, stale: false, address: '10.0.4.13', agentPort: 8446, tags: ['general'], stats: null, lastSeen: ago(2 * 3_600_000), version: '0.1.0', health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'agent on ws03.example.com did not answer within 30000 ms', since: ago(2 * 3_600_000) }, dcvError: null, dcvTimeoutMs: null, sessions: [] },
+    { id: 'ws01.example.com', guid: guidOf('ws01.example.com'), online: true, address: '10.0.4.11', agentPort: 8446, tags: ['gpu', 'a10', 'cad'], stats: stats('ws01.example.com', 34, 41, 64, 16), lastSeen: ago(4000), version: '0.1.0', health: healthy, stale: false, dcvError: null, dcvTimeoutMs: null, sessions: state.sessions.filter((s) => s.serverId === 'ws01.example.com') },
+    { id: 'ws02.example.com', guid: guidOf('ws02.example.com'), online: true, address: '10.0.4.12', agentPort: 8446, tags: ['general'], stats: stats('ws02.example.com', 12, 22, 32, 8), lastSeen: ago(2000), version: '0.1.0', health: { status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: 'All DCV licences are in use', since: ago(600_000) }, stale: false, dcvError: null, dcvTimeoutMs: null, sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com') },
+    { id: 'ws03.example.com', guid: crypto.randomUUID(), online: false, address: '10.0.4.13', agentPort: 8446, tags: ['general'], stats: null, lastSeen: ago(2 * 3_600_000), version: '0.1.0', health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'agent on ws03.example.com did not answer within 30000 ms', since: ago(2 * 3_600_000) }, stale: true, dcvError: null, dcvTimeoutMs: null, sessions: [] },
   ];
   const mine = (user: string, s: Session[]) => s.filter((x) => x.owner === user);
   const userServers = (user: string): UserServers => ({
-    servers: servers().filter((s) => s.id !== 'ws02.example.com').map((s) => ({ id: s.id, online: s.online, stale: s.stale, health: s.health, tags: s.tags, stats: s.stats, lastSeen: s.lastSeen, sessions: mine(user, state.sessions.filter((x) => x.serverId === s.id && !x.pool)) })),
-    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: servers().map((s) => ({ id: s.id, online: s.online, stale: s.stale, health: s.health, sessionCount: s.sessions.length })), online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
+    servers: servers().filter((s) => s.id !== 'ws02.example.com').map((s) => ({ id: s.id, online: s.online, health: s.health, stale: s.stale, tags: s.tags, stats: s.stats, lastSeen: s.lastSeen, sessions: mine(user, state.sessions.filter((x) => x.serverId === s.id)) })),
+    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: servers().map((s) => ({ id: s.id, online: s.online, health: s.health, sessionCount: s.sessions.length })), online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
   });
 
   const api = new Elysia()
     .onRequest(({ request }) => {
       const path = new URL(request.url).pathname;
       state.calls.push({ method: request.method, path });
+      if (state.down) return new Response('<html>502 Bad Gateway</html>', { status: 502, headers: { 'content-type': 'text/html' } });
       if (state.expired && !path.endsWith('/login')) return err(401, 'SESSION_EXPIRED', 'session is not valid; log in again');
+      if (state.revoked && !path.endsWith('/login') && path !== '/v1/health') return err(401, 'SESSION_REVOKED', 'signed out; log in again');
     })
+    .get('/v1/health', () => ({ status: 'ok' }))
     .post('/v1/:role/login', async ({ params, request }) => {
       const b = (await request.json()) as { userID: string; password: string; otp?: string; state?: string };
       state.logins.push(b);
@@ -78,15 +108,16 @@ export function startMockDirector(): MockDirector {
       }
       const role = params.role === 'admin' ? 'admin' : b.userID === 'admin' ? 'admin' : 'user';
       if (params.role === 'admin' && b.userID !== 'admin') return err(403, 'NOT_ADMIN', 'this account may not use the admin interface');
-      return new Response(JSON.stringify({ user: b.userID, role, groups: ['engineering'], expiresAt: ago(-7_200_000) }), {
+      return new Response(JSON.stringify({ user: b.userID, role, groups: ['engineering'], expiresAt: ago(-state.sessionTtlMs) }), {
         headers: { 'content-type': 'application/json', 'set-cookie': `mock=${b.userID}:${role}; Path=/; HttpOnly; SameSite=Strict` },
       });
     })
     .post('/v1/logout', () => new Response('{"ok":true}', { headers: { 'content-type': 'application/json', 'set-cookie': 'mock=; Path=/; Max-Age=0' } }))
     .get('/v1/me', ({ request }) => {
       const who = whoIs(request);
-      return who ? { user: who.user, role: who.role, groups: ['engineering'], expiresAt: ago(-7_200_000) } : err(401, 'UNAUTHENTICATED', 'not logged in');
+      return who ? { user: who.user, role: who.role, groups: ['engineering'], expiresAt: ago(-state.sessionTtlMs) } : err(401, 'UNAUTHENTICATED', 'not logged in');
     })
+    .post('/v1/renew', ({ request }) => withUser(request, (u) => Response.json({ user: u.user, role: u.role, groups: ['engineering'], expiresAt: ago(-state.sessionTtlMs) })))
     .get('/v1/user/servers', ({ request }) => withUser(request, (u) => Response.json(userServers(u.user))))
     .get('/v1/user/totp', () => ({ enabled: true, enrolled: false }))
     .post('/v1/user/totp/enrol', () => ({ otpauthUri: 'otpauth://totp/dcvix:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=dcvix', secret: 'JBSWY3DPEHPK3PXPJBSWY3DP' }))
@@ -112,17 +143,35 @@ export function startMockDirector(): MockDirector {
       return new Response(`[version]\nformat=1.0\n\n[connect]\nhost=ws01.example.com\nport=8443\nsessionid=${id}\nuser=alice\nauthtoken=tok-${id}\n`, { headers: { 'content-type': 'application/x-dcv', 'content-disposition': `attachment; filename="ws01-${id}.dcv"` } });
     })
     .delete('/v1/user/sessions/:id', ({ params }) => ((state.sessions = state.sessions.filter((s) => s.id !== params.id)), { ok: true }))
-    .get('/v1/admin/agents', () => ({ agents: state.agents }))
-    .post('/v1/admin/agents/:guid/:action', ({ params }) => {
+    .get('/v1/admin/agents', () => ({ agents: state.agents.map((a) => (state.reportSessionCount ? { ...a, sessionCount: a.state === 'registered' ? sessionCount(a.hostname) : 0 } : a)) }))
+    .post('/v1/admin/agents/bulk', async ({ request }) => {
+      const b = (await request.json()) as { action: string; guids: string[] };
+      state.bodies.push({ path: '/v1/admin/agents/bulk', body: b });
+      const done: string[] = [];
+      const failed: { guid: string; code: string }[] = [];
+      for (const guid of b.guids) {
+        const a = state.agents.find((x) => x.guid === guid);
+        if (b.action === 'clear' && a && a.state !== 'registered') (state.agents = state.agents.filter((x) => x !== a)), done.push(guid);
+        else failed.push({ guid, code: a ? 'AGENT_REGISTERED' : 'AGENT_NOT_FOUND' });
+      }
+      return { done, failed };
+    })
+    .post('/v1/admin/agents/:guid/:action', async ({ params, request }) => {
       const a = state.agents.find((x) => x.guid === params.guid);
       if (!a) return err(404, 'AGENT_NOT_FOUND', 'no such agent');
+      const body = (await request.text()) || null;
+      state.bodies.push({ path: `/v1/admin/agents/${params.guid}/${params.action}`, body: body && JSON.parse(body) });
+      const n = sessionCount(a.hostname);
+      if (params.action === 'revoke' && n > 0 && !(body && JSON.parse(body).force === true)) {
+        return err(409, 'AGENT_HAS_SESSIONS', `${a.hostname} has ${n} live session${n === 1 ? '' : 's'}`);
+      }
       if (params.action === 'approve') Object.assign(a, { state: 'registered', approvedAt: new Date().toISOString(), approvedBy: 'admin', certNotAfter: ago(-14 * 86_400_000) });
       if (params.action === 'revoke') Object.assign(a, { state: 'revoked', revokedAt: new Date().toISOString() });
       if (params.action === 'deny') state.agents = state.agents.filter((x) => x !== a);
       return { agent: a };
     })
     .get('/v1/servers', () => ({ servers: servers() }))
-    .get('/v1/sessions', () => ({ sessions: state.sessions.map((s) => ({ ...s, status: 'running', lastDisconnectionTime: ago(600_000) })) }))
+    .get('/v1/sessions', () => ({ sessions: state.sessions.map((s) => ({ ...s, status: 'running', lastDisconnectionTime: ago(600_000), orphaned: state.agents.find((a) => a.hostname === s.serverId)?.state === 'revoked' })) }))
     .delete('/v1/sessions/:id', ({ params }) => ((state.sessions = state.sessions.filter((s) => s.id !== params.id)), { ok: true }))
     .get('/v1/admin/policy', () => ({
       status: { loadedAt: ago(3_600_000), lastAttemptAt: ago(60_000), lastError: 'users.json: users.bob.pools must be a list of names', files: ['/etc/dcvix/users.json', '/etc/dcvix/pools.json'] },
@@ -130,7 +179,7 @@ export function startMockDirector(): MockDirector {
     }))
     .get('/v1/admin/audit', () => ({
       events: [
-        { id: 3, time: ago(60_000), type: 'agent.approve', actor: 'admin', target: state.agents[1]!.guid, clientAddress: '10.0.0.5', backend: null, outcome: 'success', detail: 'ws01.example.com' },
+        { id: 3, time: ago(60_000), type: 'agent.approve', actor: 'admin', target: guidOf('ws01.example.com'), clientAddress: '10.0.0.5', backend: null, outcome: 'success', detail: 'ws01.example.com' },
         { id: 2, time: ago(300_000), type: 'login', actor: 'mallory', target: null, clientAddress: '10.0.0.66', backend: 'ldap', outcome: 'failure', detail: 'rejected' },
         { id: 1, time: ago(900_000), type: 'login', actor: 'alice', target: null, clientAddress: '10.0.0.7', backend: 'ldap', outcome: 'success', detail: null },
       ],
@@ -165,7 +214,6 @@ function agent(guid: string, hostname: string, state: Agent['state'], remoteAddr
     lastSeen: state === 'revoked' ? ago(3 * 86_400_000) : ago(5000),
     keyChangePending: false,
     returning: false,
-    sessionCount: 0,
   };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot } from './browser.ts';
+import { hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
 import { startMockDirector, type MockDirector } from './mock-director.ts';
 
 /**
@@ -15,14 +15,7 @@ async function page(width = 1100, height = 800): Promise<Page> {
   return (await newContext(browser, { width, height })).newPage();
 }
 
-/** A fresh load each time: a same-URL goto would keep the form's state (e.g. a running 429 countdown). */
-async function submitLogin(p: Page, user: string, password: string, path = '/#/login') {
-  await p.goto('about:blank');
-  await p.goto(`${mock.url}${path}`);
-  await p.fill('input[name=username]', user);
-  await p.fill('input[name=password]', password);
-  await p.click('button[type=submit]');
-}
+const submitLogin = (p: Page, user: string, password: string, path = '/#/login') => signInAs(p, mock.url, user, password, path);
 
 const alertText = (p: Page) => p.locator('[role=alert]').first().textContent();
 
@@ -83,7 +76,7 @@ describe.skipIf(!hasChromium && !mustRun)('web app states (mock API)', () => {
     await p.waitForSelector('h1:has-text("Your desktops")');
     mock.state.expired = true;
     try {
-      await p.waitForSelector('text=Your sign-in has expired', { timeout: 10_000 });
+      await p.waitForSelector('text=Your sign-in expired.', { timeout: 10_000 });
       expect(p.url()).toContain('#/login?next=%2F');
     } finally {
       mock.state.expired = false;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
+import { approveAgent, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually } from '../helpers/https.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
 import { artifactsDir, hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot } from './browser.ts';
@@ -125,6 +125,30 @@ describe.skipIf(!hasChromium && !mustRun)('web app in Chromium against the real 
     expect(page.url()).toContain('next=%2Fadmin%2Fservers');
     await page.context().close();
   }, 20_000);
+
+  test('ok: revoking an agent that still hosts a session: the dialog names it, the session stays listed as orphaned', async () => {
+    // A second host of its own, so the other tests keep ws-e2e.
+    const other = await startAgent(director.url, { config: { hostname: 'ws-revoke', update_interval: '500ms' } });
+    try {
+      const { adminCookie, serverId } = await approveAgent(director, other);
+      const created = await call(`${director.url}/v1/sessions`, { method: 'POST', ca: director.caPem, cookie: adminCookie, json: { serverId, userId: 'alice', sessionType: 'virtual' } });
+      expect(created.status).toBe(200);
+      await eventually(async () => (await call(`${director.url}/v1/admin/agents`, { ca: director.caPem, cookie: adminCookie })).json.agents.find((a: { hostname: string; sessionCount?: number }) => a.hostname === 'ws-revoke' && a.sessionCount === 1), 15_000, 'session counted');
+      const page = await openPage();
+      await signIn(page, 'admin', { admin: true });
+      await page.waitForSelector('h1:has-text("Agents")');
+      await page.click('a:has-text("Registered")');
+      await page.locator('tr', { hasText: 'ws-revoke' }).locator('button:has-text("Revoke")').click();
+      await page.waitForSelector('dialog[open] :text("1 live session on this host will be shown as orphaned")');
+      await page.click('dialog[open] button:has-text("Revoke agent")');
+      await page.waitForSelector('text=ws-revoke revoked.', { timeout: 15_000 });
+      await page.goto(`${director.url}/#/admin/sessions?state=orphaned`);
+      await page.locator('tbody tr', { hasText: 'ws-revoke' }).locator('text=Orphaned').waitFor({ timeout: 10_000 });
+      await page.context().close();
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
 
   test('ok: an agent that lost its certificate is back under Waiting for approval, labelled as returning', async () => {
     await agent.stop();

@@ -1,4 +1,4 @@
-import { createCsr } from '../../shared/pki/ed25519-csr.ts';
+import { createCsr } from '../../agent/identity/ed25519-csr.ts';
 import { generateEd25519 } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 

@@ -12,7 +12,7 @@ export { toml };
  * Starts the real director and agent processes on port 0 in temp dirs. With DCVIX_BIN_DIR set (e.g.
  * "dist"), the compiled single-file binaries run instead of the sources.
  */
-function command(program: 'director' | 'agent'): string[] {
+export function command(program: 'director' | 'agent'): string[] {
   const bin = process.env.DCVIX_BIN_DIR;
   if (bin) return [join(repoRoot, bin, `dcvix-${program}`)];
   return [process.execPath, join(repoRoot, program, 'main.ts')];

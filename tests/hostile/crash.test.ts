@@ -2,7 +2,7 @@ import { Database } from 'bun:sqlite';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCertPem } from '../../shared/pki/cert-info.ts';
+import { parseCertPem } from '../../director/ca/cert-info.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { approveAgent, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { mulberry32, SimAgent, pool } from '../helpers/hostile.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyPairFromPem } from '../../shared/pki/keys.ts';
-import { parseCertPem } from '../../shared/pki/cert-info.ts';
+import { parseCertPem } from '../../director/ca/cert-info.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { approveAgent, dcvArgvLog, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { directorCaSigner, freePort } from '../helpers/hostile.ts';

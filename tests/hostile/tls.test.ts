@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyPairFromPem } from '../../shared/pki/keys.ts';
 import { agentCn, DIRECTOR_CN } from '../../shared/pki/names.ts';
-import { parseCertPem } from '../../shared/pki/cert-info.ts';
+import { parseCertPem } from '../../director/ca/cert-info.ts';
 import { approveAgent, startAgent, startDirector, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { directorCaSigner, expectClientError, expectHealthy, newKey, SimAgent, strangerCa, type Signer } from '../helpers/hostile.ts';
 import { call, type Call } from '../helpers/https.ts';

@@ -12,6 +12,7 @@ import { directorSchema } from '../../director/config/schema.ts';
 import { createOtpVerifier } from '../../director/otp/registry.ts';
 import type { TotpVerifier } from '../../director/otp/totp.ts';
 import { openDatabase } from '../../director/store/db.ts';
+import { createSqliteTotpStore } from '../../director/otp/totp-store.ts';
 import { freeradiusMissingTools, startFreeRadius, type FreeRadius } from '../helpers/freeradius.ts';
 import { slapdMissingTools, startSlapd, type Slapd } from '../helpers/slapd.ts';
 
@@ -54,7 +55,7 @@ describe.skipIf(missing.length > 0)('login chain from a TOML config: ldap, then 
     const clock = new FakeClock(Date.now());
     const db = openDatabase(':memory:');
     const audit = createSqliteAuditLog(db, clock);
-    const otp = createOtpVerifier(cfg.otp, { db, clock, log: silentLogger });
+    const otp = createOtpVerifier(cfg.otp, { totpStore: createSqliteTotpStore(db), clock, log: silentLogger });
     const service = createLoginService({
       authenticators: createAuthenticators(cfg.auth, { log: silentLogger }),
       otp,
@@ -84,7 +85,7 @@ describe.skipIf(missing.length > 0)('login chain from a TOML config: ldap, then 
     expect(err).toMatchObject({ expected: ['otp'], message: 'Enter OTP' });
     const state = (err as ChallengeError).state;
     expect(await service.login(input({ username: 'carol', password: '', otp: '123456', state }))).toMatchObject({ username: 'carol', backend: 'radius' });
-    expect(audit.list({ actor: 'carol' }).map((r) => [r.backend, r.outcome])).toEqual([['radius', 'success'], ['radius', 'failure']]);
+    expect((await audit.list({ actor: 'carol' })).map((r) => [r.backend, r.outcome])).toEqual([['radius', 'success'], ['radius', 'failure']]);
   });
 
   test('rejects: wrong LDAP password is final (RADIUS is not asked) and throttles', async () => {

@@ -51,7 +51,7 @@ describe('enrolment', () => {
     expect(line.fingerprintSha256).toBe(fp);
   });
 
-  test('ok: the agent registers and waits pending; admin login works with the seed curl example', async () => {
+  test('ok: the agent registers and waits pending; admin login works with the documented curl example', async () => {
     const pendingLog = await agent.proc.waitForMsg('registration pending approval');
     const jar = join(director.dir, 'cookies.txt');
     const r = await run([
@@ -98,7 +98,7 @@ describe('enrolment', () => {
     expect((readFileSync(agentFile('agent.key')) && (await Bun.file(agentFile('agent.key')).stat()).mode & 0o777)).toBe(0o600);
   });
 
-  test('ok: the seed curl examples against the agent work as written (director certificate, CA file)', async () => {
+  test('ok: the documented curl examples against the agent work as written (director certificate, CA file)', async () => {
     const port = await agent.port();
     const base = `https://127.0.0.1:${port}`;
     const curl = (...args: string[]) => run(['curl', '-s', '--cert', join(director.dataDir, 'dcvix-director.crt'), '--key', join(director.dataDir, 'dcvix-director.key'), '--cacert', director.caFile, ...args]);
@@ -114,7 +114,7 @@ describe('enrolment', () => {
     expect(JSON.parse(asAgent.stdout).error.code).toBe('NOT_DIRECTOR');
   });
 
-  test('ok: openssl accepts the issued certificate and shows the seed profile', async () => {
+  test('ok: openssl accepts the issued certificate and shows the documented profile', async () => {
     const verify = await run(['openssl', 'verify', '-CAfile', agentFile('ca.pem'), agentFile('agent.crt')]);
     expect(verify.stdout).toContain('OK');
     const text = (await run(['openssl', 'x509', '-in', agentFile('agent.crt'), '-noout', '-text'])).stdout;
@@ -135,7 +135,7 @@ describe('enrolment', () => {
     expect(ca).toContain('ASN1 OID: prime256v1');
   });
 
-  test('ok: the seed curl agent update works with the Ed25519 client key', async () => {
+  test('ok: the documented curl agent update works with the Ed25519 client key', async () => {
     const body = JSON.stringify({ sessions: [], stats: { hostname: 'server.domain.com', free_memory: 54545088512, total_memory: 66996871168, cores: 8, cpu_usage: 1.16, load1: 0.11, load5: 0.13, load15: 0.15 }, tags: ['tag1', 'tag2'] });
     const r = await run(['curl', '-s', '-w', '\\n%{http_code}', '--cert', agentFile('agent.crt'), '--key', agentFile('agent.key'), '--cacert', agentFile('ca.pem'), '-X', 'POST', '-H', 'Content-Type: application/json', '-d', body, `${director.url}/v1/agent/update`]);
     expect(r.stdout.trim().split('\n').pop()).toBe('200');

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { approveAgent, startAgent, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
-import { call, login } from '../helpers/https.ts';
+import { registrationCsr } from '../../agent/enroll/registrator.ts';
+import { ensureIdentity } from '../../agent/identity/identity.ts';
+import { call, eventually, login } from '../helpers/https.ts';
 import { run } from '../helpers/run.ts';
 import { cleanupTempDirs, repoRoot, tempDir } from '../helpers/temp.ts';
 
-/** Start-up checks and the agent failure modes of agent.txt, with real processes. */
+/** Start-up checks and the agent failure modes of docs/failure-modes.md, with real processes. */
 let director: DirectorHandle;
 let admin: string;
 const bun = process.execPath;
@@ -135,6 +137,41 @@ describe('agent failure modes', () => {
     expect((await agentsIn('registered')).map((a) => a.guid)).toContain(guid);
     await again.stop();
   });
+
+  test('ok: a running agent whose GUID and key registered again elsewhere (pending again) notices the refusal, registers and is back after approval', async () => {
+    const agent = await startAgent(director.url, { config: { hostname: 'ws-pending-again', update_interval: '300ms', idle_timeout: 0 } });
+    const { guid, serverId } = await approveAgent(director, agent, { adminCookie: admin });
+    const oldCert = readFileSync(join(agent.dataDir, 'agent.crt'), 'utf8');
+    // Whoever holds a copy of agent.guid and agent.key registers with them: the agent is pending again.
+    const copy = tempDir('dcvix-copy-');
+    for (const f of ['agent.key', 'agent.guid']) copyFileSync(join(agent.dataDir, f), join(copy, f));
+    const csr = Buffer.from((await registrationCsr(await ensureIdentity(copy))).der).toString('base64');
+    const since = agent.proc.lines.length;
+    const copied = await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, json: { guid, hostname: 'ws-pending-again', csr } });
+    expect([copied.status, copied.json.error.code]).toEqual([403, 'AGENT_PENDING']);
+
+    // The still-valid certificate is refused; the agent does not just log it forever but registers again.
+    expect((await agent.proc.waitForMsg('update failed', 10_000, since)).code).toBe('AGENT_NOT_REGISTERED');
+    expect((await agent.proc.waitForMsg('registering again with the same GUID and key', 10_000, since)).why).toContain('AGENT_NOT_REGISTERED');
+    await agent.proc.waitForMsg('registration pending approval', 10_000, since);
+    expect((await agentsIn('pending')).find((a) => a.guid === guid)).toMatchObject({ returning: true });
+
+    // Let the refusals build up the update back-off (9.6 s after the sixth), which a new certificate must cut short.
+    await agent.proc.waitFor((l) => l.includes('"msg":"update failed"') && (JSON.parse(l).failures as number) >= 6, 20_000, 'six refused updates');
+    const approvedAt = Date.now();
+    // Approved in bulk, as an admin would after a batch of returning agents.
+    const bulk = await call(`${director.url}/v1/admin/agents/bulk`, { method: 'POST', ca: director.caPem, cookie: admin, json: { action: 'approve', guids: [guid] } });
+    expect(bulk.json).toEqual({ done: [guid], failed: [] });
+    await agent.proc.waitForMsg('registered with the director', 10_000, since);
+    expect(readFileSync(join(agent.dataDir, 'agent.crt'), 'utf8')).not.toBe(oldCert);
+    // Updates flow again at once with the new certificate, not after the back-off the refusals built up.
+    await eventually(async () => {
+      const s = (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.find((x: { id: string }) => x.id === serverId);
+      return s && Date.parse(s.lastSeen) > approvedAt + 500;
+    }, 4000, 'updates after the approval');
+    expect(agent.proc.count('re-registration failed')).toBe(0);
+    await agent.stop();
+  }, 60_000);
 
   test('ok: with reissue_to_known_key = true, agent.crt lost -> a certificate at once, no approval', async () => {
     const lenient = await startDirector({ config: { reissue_to_known_key: true } });

@@ -47,6 +47,9 @@ async function expectSameSessionWithoutUpdate(): Promise<void> {
   expect(r.status).toBe(200);
   expect(r.json).toMatchObject({ reconnected: true, session: { id: sessionId, serverId, pool: 'workstations' } });
   expect(creates()).toBe(1);
+  // The user sees why a new session would wait: the pool member is stale.
+  const mine = (await api('/v1/user/servers', { cookie: alice })).json;
+  expect(mine.pools.find((p: { id: string }) => p.id === 'workstations').members).toEqual([expect.objectContaining({ id: serverId, online: true, stale: true })]);
   const admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
   const servers = (await api('/v1/servers', { cookie: admin })).json.servers;
   // Still stale: no agent update arrived, the answer came from the stored state.

@@ -87,7 +87,7 @@ describe('sessions end to end', () => {
     expect(res.headers.get('content-type')).toContain('text/xml');
   });
 
-  test('ok: the .dcv file and the JSON connection form follow PROTOCOLS.md 2', async () => {
+  test('ok: the .dcv file and the JSON connection form follow docs/dcv-wire.md', async () => {
     const r = await api(`/v1/user/sessions/${sessionId}/connection.dcv`, { cookie: alice });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-disposition')).toBe(`attachment; filename="${serverId}-${sessionId}.dcv"`);

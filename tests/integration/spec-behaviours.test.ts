@@ -124,3 +124,40 @@ describe('CA lost', () => {
     await director.stop();
   }, 60_000);
 });
+
+describe('timers at their defaults', () => {
+  test('ok: a pending agent asks again every 30 s; a session no update confirms goes 40 s after its last confirmation (10 s sweeps)', async () => {
+    // Both defaults (the test helpers shorten them otherwise): register_interval and housekeeper_interval.
+    const director = await startDirector({ config: { housekeeper_interval: undefined } });
+    const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${director.url}${path}`, { ca: director.caPem, ...init });
+    // One agent reports once at start and once after the create below, never again.
+    const reporting = await startAgent(director.url, { config: { hostname: 'ws-once', update_interval: '1h', idle_timeout: 0 } });
+    const { adminCookie } = await approveAgent(director, reporting);
+    const waiting = await startAgent(director.url, { config: { hostname: 'ws-waiting', register_interval: undefined } });
+
+    const loop = (async () => {
+      const first = await waiting.proc.waitForMsg('registration pending approval', 20_000);
+      const second = await waiting.proc.next('registration pending approval', 45_000);
+      return Date.parse(second.time) - Date.parse(first.time);
+    })();
+    const sweep = (async () => {
+      const created = await api('/v1/sessions', { method: 'POST', cookie: adminCookie, json: { serverId: 'ws-once', userId: 'alice', sessionType: 'virtual' } });
+      expect(created.status).toBe(200);
+      // The agent's update after the create confirms the session; nothing confirms it after that.
+      const confirmed = Date.now();
+      const listed = async () => (await api('/v1/servers', { cookie: adminCookie })).json.servers[0].sessions.length as number;
+      await Bun.sleep(35_000);
+      expect(await listed()).toBe(1);
+      const dropped = await director.proc.waitForMsg('dropped stale sessions', 30_000);
+      expect(await listed()).toBe(0);
+      return Date.parse(dropped.time) - confirmed;
+    })();
+    const [gap, droppedAfter] = await Promise.all([loop, sweep]);
+    expect(gap).toBeGreaterThanOrEqual(30_000);
+    expect(gap).toBeLessThan(40_000);
+    expect(droppedAfter).toBeGreaterThanOrEqual(39_000);
+    expect(droppedAfter).toBeLessThan(55_000);
+    await Promise.all([reporting.stop(), waiting.stop()]);
+    await director.stop();
+  }, 90_000);
+});

@@ -11,6 +11,8 @@ export interface ReadySession {
   serverId: string;
   /** True when the director handed back an existing session instead of starting one. */
   reconnected: boolean;
+  /** The control focus returns to when the dialog closes. */
+  returnFocus?: () => Element | null | undefined;
 }
 
 /** GET /v1/user/sessions/{id}/connection (a fresh, short-lived token each time). */
@@ -50,7 +52,7 @@ export function ConnectionDialog({ ready, onClose }: { ready: ReadySession | nul
   });
   const expired = q.data ? Date.parse(q.data.expiresAt) <= Date.now() : false;
   const title = ready?.reconnected ? 'Your session is still running' : 'Your session is ready';
-  return html`<${Modal} open=${!!ready} title=${title} onClose=${onClose}>
+  return html`<${Modal} open=${!!ready} title=${title} onClose=${onClose} returnFocus=${ready?.returnFocus}>
     <p class="dialog-lead">
       ${ready ? html`Session <code>${ready.sessionId}</code> on <strong>${ready.serverId}</strong>. ` : null}
       ${ready?.reconnected ? 'You can pick up where you left off.' : 'Choose how to open it.'}

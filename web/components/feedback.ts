@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { describeError } from '../api.ts';
+import { clockTime } from '../format.ts';
 
 /** An error in words, announced to screen readers; optional retry. */
 export function ErrorNote({ error, onRetry, title }: { error: unknown; onRetry?: () => void; title?: string }) {
@@ -30,14 +31,11 @@ export function Empty({ title, children }: { title: string; children?: Component
   return html`<div class="empty"><h3>${title}</h3>${children ? html`<p>${children}</p>` : null}</div>`;
 }
 
-export function Spinner({ label }: { label?: string }) {
-  return html`<span class="spinner" role=${label ? 'status' : undefined} aria-label=${label}></span>`;
-}
-
-/** "Updated just now" with a refresh spinner that takes no extra space. */
-export function Freshness({ fetching, updatedAt }: { fetching: boolean; updatedAt: number }) {
+/** "Updated just now" with a refresh spinner that takes no extra space; `stale`: the director is unreachable. */
+export function Freshness({ fetching, updatedAt, stale }: { fetching: boolean; updatedAt: number; stale?: boolean }) {
   const secs = updatedAt ? Math.max(0, Math.round((Date.now() - updatedAt) / 1000)) : 0;
-  return html`<span class="freshness" aria-live="off">
+  if (stale) return html`<span class="freshness freshness-stale" data-testid="freshness"><span class="dot dot-stale"></span>${updatedAt ? `As of ${clockTime(updatedAt, true)}` : 'Not loaded'}</span>`;
+  return html`<span class="freshness" aria-live="off" data-testid="freshness">
     <span class=${`dot ${fetching ? 'dot-busy' : ''}`}></span>${updatedAt ? (secs < 5 ? 'Up to date' : `Updated ${secs} s ago`) : 'Loading…'}
   </span>`;
 }

@@ -5,21 +5,28 @@ import { plural, relativeTime } from '../format.ts';
 import { queryClient, useMutation } from '../query.ts';
 import type { Session } from '../types.ts';
 import { ConfirmDialog } from './dialog.ts';
+import { useFlash } from './feedback.ts';
 
 const typeName = (t: Session['type']) => (t === 'console' ? 'Console session' : 'Virtual session');
 
 /** The user's running sessions on one server or pool: connect again, or end one (after a question). */
-export function SessionList({ sessions, onConnect, showServer }: { sessions: Session[]; onConnect: (s: Session) => void; showServer?: boolean }) {
+export function SessionList({ sessions, onConnect, showServer, offlineReason }: { sessions: Session[]; onConnect: (s: Session, opener: HTMLElement | null) => void; showServer?: boolean; offlineReason?: string }) {
   const [ending, setEnding] = useState<Session | null>(null);
+  const [done, setDone] = useFlash();
   const end = useMutation({
     mutationFn: (s: Session) => api(`/v1/user/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' }),
-    onSuccess: async () => {
-      setEnding(null);
+    onSuccess: async (_r, s) => {
+      // Close the question only once the list no longer shows the session, so focus lands on what stays.
       await queryClient.invalidateQueries({ queryKey: ['user-servers'] });
+      setEnding(null);
+      setDone(`${typeName(s.type)} ${s.id} ended.`);
     },
   });
-  if (!sessions.length) return null;
+  const held = !!offlineReason;
+  const live = html`<p class="visually-hidden" role="status">${done}</p>`;
+  if (!sessions.length) return live;
   return html`<div class="sessions">
+    ${live}
     <h4 class="sessions-title">Your sessions</h4>
     <ul class="session-list">
       ${sessions.map(
@@ -31,8 +38,10 @@ export function SessionList({ sessions, onConnect, showServer }: { sessions: Ses
             </span>
           </div>
           <div class="session-actions">
-            <button type="button" class="btn btn-primary btn-small" onClick=${() => onConnect(s)}>Connect</button>
-            <button type="button" class="btn btn-quiet btn-small" onClick=${() => (end.reset(), setEnding(s))} aria-label=${`End session ${s.id}`}>End</button>
+            <button type="button" class="btn btn-primary btn-small" aria-disabled=${held} title=${offlineReason}
+              onClick=${(e: Event) => held || onConnect(s, e.currentTarget as HTMLElement)}>Connect</button>
+            <button type="button" class="btn btn-quiet btn-small" aria-disabled=${held} title=${offlineReason}
+              onClick=${() => held || (end.reset(), setEnding(s))} aria-label=${`End session ${s.id}`}>End</button>
           </div>
         </li>`,
       )}

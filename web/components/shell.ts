@@ -1,20 +1,43 @@
 import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
-import { api } from '../api.ts';
+import { useEffect } from 'preact/hooks';
+import { api, ApiError } from '../api.ts';
 import { queryClient, useMutation, useQuery } from '../query.ts';
 import { href, navigate } from '../router.ts';
-import type { Me, TotpStatus } from '../types.ts';
+import type { Agent, Me, TotpStatus } from '../types.ts';
+import { ExpiryWatch } from './expiry-watch.ts';
+import { OutageBanner, RETRY_MS } from './outage-banner.ts';
 
-/** Signs out, forgets every cached answer and returns to the login page. */
+/**
+ * Signs out, forgets every cached answer and returns to the login page, but only once the director
+ * has cleared the cookie: if it cannot be reached the app says so and keeps trying, and never claims a
+ * sign-out that did not happen.
+ */
 export function useSignOut() {
-  return useMutation({
+  const m = useMutation({
     mutationFn: () => api('/v1/logout', { method: 'POST', noSignOut: true }),
-    onSettled: () => {
+    onSuccess: () => {
       queryClient.clear();
-      navigate('/login', true);
+      navigate('/login?reason=signed-out', true);
     },
   });
+  const unreachable = m.error instanceof ApiError && m.error.code === 'SERVER_UNAVAILABLE';
+  useEffect(() => {
+    if (!m.isError) return;
+    const t = setTimeout(() => m.mutate(), RETRY_MS);
+    return () => clearTimeout(t);
+  }, [m.isError, m.failureCount, m.submittedAt]);
+  return { ...m, unreachable, trying: m.isPending || m.isError };
 }
+
+/** Agents waiting for approval, for the admin navigation's badge (shares the agents page's query). */
+export function usePendingAgents(enabled: boolean): number | undefined {
+  const q = useQuery({ queryKey: ['admin', 'agents'], queryFn: () => api<{ agents: Agent[] }>('/v1/admin/agents'), enabled, refetchInterval: 30_000 });
+  return q.data ? q.data.agents.filter((a) => a.state === 'pending').length : undefined;
+}
+
+const PendingBadge = ({ n }: { n: number | undefined }) =>
+  n ? html` <span class="count count-alert" data-testid="pending-badge"><span aria-hidden="true">${n}</span><span class="visually-hidden">, ${n} waiting for approval</span></span>` : null;
 
 /** Built-in TOTP status; a director without it answers 404 and the link simply does not show. */
 export const useTotpStatus = () =>
@@ -28,6 +51,7 @@ export function Shell({ me, path, children }: { me: Me; path: string; children: 
   const signOut = useSignOut();
   const totp = useTotpStatus();
   const inAdmin = path.startsWith('/admin');
+  const pending = usePendingAgents(me.role === 'admin');
   return html`<a class="skip-link" href="#main" onClick=${(e: Event) => (e.preventDefault(), document.getElementById('main')?.focus())}>Skip to content</a>
     <header class="topbar">
       <div class="topbar-inner">
@@ -35,16 +59,27 @@ export function Shell({ me, path, children }: { me: Me; path: string; children: 
         <nav class="nav" aria-label="Sections">
           <${NavLink} to="/" current=${path === '/'}>Desktops<//>
           ${totp.data?.enabled ? html`<${NavLink} to="/totp" current=${path === '/totp'}>Authenticator<//>` : null}
-          ${me.role === 'admin' ? html`<${NavLink} to="/admin/agents" current=${inAdmin}>Administration<//>` : null}
+          ${me.role === 'admin' ? html`<${NavLink} to="/admin/agents" current=${inAdmin}>Administration<${PendingBadge} n=${pending} /><//>` : null}
         </nav>
         <div class="who">
           <span class="who-name" title=${me.groups.length ? `Groups: ${me.groups.join(', ')}` : undefined}>
             ${me.user}${me.role === 'admin' ? html` <span class="badge badge-info">admin</span>` : null}
           </span>
-          <button type="button" class="btn btn-quiet btn-small" onClick=${() => signOut.mutate()} disabled=${signOut.isPending}>Sign out</button>
+          <button type="button" class="btn btn-quiet btn-small" aria-disabled=${signOut.trying} aria-describedby=${signOut.isError ? 'signout-status' : undefined}
+            onClick=${() => signOut.trying || signOut.mutate()}>${signOut.trying ? 'Signing out…' : 'Sign out'}</button>
         </div>
       </div>
     </header>
+    <div id="signout-status" class="signout-live" aria-live="assertive">
+      ${signOut.isError
+        ? html`<div class="outage" role="alert" data-testid="signout-failed">
+            <strong>You are still signed in.</strong>
+            <span>${signOut.unreachable ? 'Sign-out did not reach the broker; retrying…' : 'Sign-out did not go through; retrying…'}</span>
+          </div>`
+        : null}
+    </div>
+    <${OutageBanner} />
+    <${ExpiryWatch} me=${me} />
     <main id="main" class="main" tabindex="-1">${children}</main>`;
 }
 
@@ -56,10 +91,11 @@ const ADMIN_TABS = [
   ['/admin/audit', 'Audit log'],
 ] as const;
 
-/** Tabs across the admin pages. */
+/** Tabs across the admin pages; Agents carries the count of agents waiting for approval. */
 export function AdminNav({ path }: { path: string }) {
+  const pending = usePendingAgents(true);
   return html`<nav class="tabs" aria-label="Administration">
-    ${ADMIN_TABS.map(([to, label]) => html`<a key=${to} class="tab" href=${href(to)} aria-current=${path === to ? 'page' : undefined}>${label}</a>`)}
+    ${ADMIN_TABS.map(([to, label]) => html`<a key=${to} class="tab" href=${href(to)} aria-current=${path === to ? 'page' : undefined}>${label}${to === '/admin/agents' ? html`<${PendingBadge} n=${pending} />` : null}</a>`)}
   </nav>`;
 }
 
@@ -67,7 +103,7 @@ export function AdminNav({ path }: { path: string }) {
 export function PageHeader({ title, children, actions }: { title: string; children?: ComponentChildren; actions?: ComponentChildren }) {
   return html`<div class="page-header">
     <div>
-      <h1>${title}</h1>
+      <h1 tabindex="-1">${title}</h1>
       ${children ? html`<p class="lead">${children}</p>` : null}
     </div>
     ${actions ? html`<div class="page-actions">${actions}</div>` : null}

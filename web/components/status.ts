@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { bytes, percent } from '../format.ts';
+import { bytes, dateTime, percent, relativeTime } from '../format.ts';
 import type { ServerHealth, ServerStats } from '../types.ts';
 
 export type Tone = 'ok' | 'off' | 'warn' | 'bad' | 'info' | 'neutral';
@@ -11,12 +11,25 @@ export function Badge({ tone = 'neutral', label }: { tone?: Tone; label: string 
 
 export const OnlineBadge = ({ online }: { online: boolean }) => html`<${Badge} tone=${online ? 'ok' : 'off'} label=${online ? 'Online' : 'Offline'} />`;
 
-/** Healthy, or the reason placement skips the server (message and since in the tooltip). */
-export function HealthBadge({ health }: { health: ServerHealth | null }) {
-  if (!health) return html`<span>—</span>`;
-  if (health.status === 'healthy') return html`<${Badge} tone="ok" label="Healthy" />`;
+/**
+ * Healthy, or the reason placement skips the server, with the director's message in words (visible,
+ * not only in the tooltip, so keyboard and screen-reader users get it too) and since when;
+ * `stale`: not updated since the director restarted.
+ */
+export function HealthBadge({ health, stale }: { health: ServerHealth | null | undefined; stale?: boolean }) {
+  const staleBadge = stale ? html` <${Badge} tone="warn" label="Not updated since restart" />` : null;
+  if (!health) return html`<span>—</span>${staleBadge}`;
+  const since = html`<div class="muted small" title=${dateTime(health.since)}>since ${relativeTime(health.since)}</div>`;
+  if (health.status === 'healthy') return html`<${Badge} tone="ok" label="Healthy" />${staleBadge}${since}`;
   const title = `${health.message ?? ''} (since ${new Date(health.since).toLocaleString()})`;
-  return html`<span title=${title}><${Badge} tone=${health.reason === 'MISCONFIGURED_TIMEOUTS' ? 'warn' : 'bad'} label=${health.reason ?? 'Unhealthy'} /></span>`;
+  return html`<span title=${title}><${Badge} tone=${health.reason === 'MISCONFIGURED_TIMEOUTS' ? 'warn' : 'bad'} label=${health.reason ?? 'Unhealthy'} /></span>${staleBadge}
+    ${health.message ? html`<div class="small">${health.message}</div>` : null}${since}`;
+}
+
+/** An unhealthy server's reason on a launcher card (healthy says nothing). */
+export function HealthNote({ health }: { health: ServerHealth | null | undefined }) {
+  if (!health || health.status === 'healthy') return null;
+  return html`<p class="small health-note">${health.message ?? 'This server has a problem and may not start sessions.'}</p>`;
 }
 
 export function Tags({ tags }: { tags: readonly string[] }) {

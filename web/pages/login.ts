@@ -14,6 +14,13 @@ interface LoginBody {
   state?: string;
 }
 
+/** Why the sign-in form is showing (the `reason` the app put in the address when a sign-in ended). */
+const ENDED: Record<string, string> = {
+  expired: 'Your sign-in expired.',
+  revoked: 'You were signed out.',
+  'signed-out': 'You are signed out.',
+};
+
 const FIELD_LABELS: Record<string, string> = { otp: 'One-time code' };
 const DEFAULT_CHALLENGE = 'Enter the one-time code from your authenticator app.';
 
@@ -97,7 +104,8 @@ export function LoginPage({ route }: { route: Route }) {
       </div>
     </main>`;
   }
-  const expired = route.params.get('expired') === '1' && !problem && !challenge;
+  const reason = route.params.get('reason') ?? (route.params.get('expired') === '1' ? 'expired' : '');
+  const ended = !problem && !challenge ? ENDED[reason] : undefined;
   const busy = login.isPending || wait > 0;
 
   return html`<main class="login" id="main">
@@ -105,7 +113,7 @@ export function LoginPage({ route }: { route: Route }) {
       <div class="login-brand"><span class="brand-mark" aria-hidden="true"></span>Remote desktops</div>
       <h1>${admin ? 'Administrator sign-in' : 'Sign in'}</h1>
       <div id="login-status" class="login-status">
-        ${expired ? html`<${Note} tone="info">Your sign-in has expired. Please sign in again.<//>` : null}
+        ${ended ? html`<${Note} tone="info"><strong>${ended}</strong>${next ? ' Sign in again to return to where you were.' : ''}<//>` : null}
         ${problem ? html`<div class="note note-error" role="alert"><p>${problemText(problem, wait)}</p></div>` : null}
         ${challenge && !problem ? html`<${Note} tone="info">${challenge.message}<//>` : null}
       </div>

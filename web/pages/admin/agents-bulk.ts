@@ -6,7 +6,8 @@ import { queryClient, useMutation } from '../../query.ts';
 import type { Agent, AgentState } from '../../types.ts';
 
 type BulkAction = 'deny' | 'clear';
-interface BulkResult {
+/** POST /v1/admin/agents/bulk's answer. */
+export interface BulkResult {
   done: string[];
   failed: { guid: string; code: string }[];
 }

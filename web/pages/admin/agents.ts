@@ -1,50 +1,70 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api } from '../../api.ts';
+import { api, ApiError } from '../../api.ts';
 import { ConfirmDialog } from '../../components/dialog.ts';
 import { ErrorNote, Freshness, Note, useFlash } from '../../components/feedback.ts';
 import { AdminNav, PageHeader } from '../../components/shell.ts';
 import { Badge, Fingerprint } from '../../components/status.ts';
 import { Table, TableSkeleton, type Column } from '../../components/table.ts';
-import { dateTime, relativeTime } from '../../format.ts';
+import { useOfflineReason } from '../../connectivity.ts';
+import { dateTime, plural, relativeTime } from '../../format.ts';
 import { queryClient, useMutation, useQuery } from '../../query.ts';
 import { href, type Route } from '../../router.ts';
 import type { Agent, AgentState } from '../../types.ts';
-import { AgentsBulkBar } from './agents-bulk.ts';
+import { AgentsBulkBar, type BulkResult } from './agents-bulk.ts';
 
-type Action = 'approve' | 'deny' | 'revoke';
+type Action = 'approve' | 'deny' | 'revoke' | 'clear';
 const STATES: { state: AgentState; label: string; empty: string }[] = [
   { state: 'pending', label: 'Waiting for approval', empty: 'No agent is waiting. New agents appear here when they first contact the director.' },
   { state: 'registered', label: 'Registered', empty: 'No agent is registered yet.' },
   { state: 'revoked', label: 'Revoked', empty: 'No agent has been revoked.' },
 ];
-const DONE: Record<Action, string> = { approve: 'approved', deny: 'denied', revoke: 'revoked' };
+const DONE: Record<Action, string> = { approve: 'approved', deny: 'denied', revoke: 'revoked', clear: 'cleared from the list' };
+const TITLE: Record<Action, string> = { approve: 'Approve', deny: 'Deny', revoke: 'Revoke', clear: 'Clear' };
+const CONFIRM: Record<Action, string> = { approve: 'Approve agent', deny: 'Deny request', revoke: 'Revoke agent', clear: 'Clear from list' };
+
+/** One agent's action; "clear" goes through the bulk route (POST /v1/admin/agents/bulk), which holds it. */
+async function runAction({ agents, action, force }: { agents: Agent[]; action: Action; force?: boolean }): Promise<BulkResult> {
+  if (action === 'clear') return api<BulkResult>('/v1/admin/agents/bulk', { method: 'POST', body: { action, guids: agents.map((a) => a.guid) } });
+  const agent = agents[0]!;
+  await api(`/v1/admin/agents/${encodeURIComponent(agent.guid)}/${action}`, {
+    method: 'POST',
+    // Pin what the admin saw: the director refuses the approval if the request changed since.
+    body: action === 'approve' && agent.csrFingerprint ? { csrFingerprint: agent.csrFingerprint }
+      // The dialog named the live sessions (from sessionCount, or from a 409 AGENT_HAS_SESSIONS when the
+      // list was older than they are): confirming it is the force.
+      : action === 'revoke' && (force || agent.sessionCount) ? { force: true }
+      : undefined,
+  });
+  return { done: [agent.guid], failed: [] };
+}
+
+const liveSessions = (err: unknown) => (err instanceof ApiError && err.code === 'AGENT_HAS_SESSIONS' ? err : undefined);
 
 /** Agent registrations: approve or deny new agents (after comparing the CSR fingerprint), revoke old ones. */
 export function AgentsPage({ route }: { route: Route }) {
   const current = (STATES.find((s) => s.state === route.params.get('state')) ?? STATES[0])!;
   const q = useQuery({ queryKey: ['admin', 'agents'], queryFn: () => api<{ agents: Agent[] }>('/v1/admin/agents'), refetchInterval: 5_000 });
-  const [pending, setPending] = useState<{ agent: Agent; action: Action } | null>(null);
+  const [pending, setPending] = useState<{ agents: Agent[]; action: Action } | null>(null);
   const [done, setDone] = useFlash();
+  const offlineReason = useOfflineReason();
   const act = useMutation({
-    mutationFn: ({ agent, action }: { agent: Agent; action: Action }) =>
-      api(`/v1/admin/agents/${encodeURIComponent(agent.guid)}/${action}`, {
-        method: 'POST',
-        // Pin what the admin saw: the director refuses the approval if the request changed since.
-        body: action === 'approve' && agent.csrFingerprint ? { csrFingerprint: agent.csrFingerprint }
-          // The dialog named the live sessions (they stay listed as orphaned): confirming it is the force.
-          : action === 'revoke' && agent.sessionCount ? { force: true }
-          : undefined,
-      }),
-    onSuccess: async (_r, { agent, action }) => {
-      setPending(null);
-      setDone(`${agent.hostname} ${DONE[action]}.`);
+    mutationFn: runAction,
+    onSuccess: async (r, { agents, action }) => {
       await queryClient.invalidateQueries({ queryKey: ['admin'] });
+      setPending(null);
+      const codes = [...new Set(r.failed.map((f) => f.code))].join(', ');
+      if (agents.length === 1) setDone(r.done.length ? `${agents[0]!.hostname} ${DONE[action]}.` : `${agents[0]!.hostname} was not changed (${codes}).`);
+      else setDone(`${plural(r.done.length, 'agent')} ${DONE[action]}.${r.failed.length ? ` ${plural(r.failed.length, 'agent')} could not be changed (${codes}).` : ''}`);
     },
   });
-  const open = (agent: Agent, action: Action) => (act.reset(), setDone(''), setPending({ agent, action }));
+  const open = (agents: Agent[], action: Action) => (act.reset(), setDone(''), setPending({ agents, action }));
   const all = q.data?.agents ?? [];
   const rows = all.filter((a) => a.state === current.state);
+  const hasSessions = liveSessions(act.error);
+  const btn = (a: Agent, action: Action, cls: string) =>
+    html`<button type="button" class=${`btn ${cls} btn-small`} aria-disabled=${!!offlineReason} title=${offlineReason}
+      aria-label=${`${TITLE[action]} ${a.hostname}`} onClick=${() => offlineReason || open([a], action)}>${TITLE[action]}</button>`;
 
   const columns: Column<Agent>[] = [
     { label: 'Host', cell: (a) => html`<strong>${a.hostname}</strong>${a.keyChangePending ? html` <${Badge} tone="warn" label="New key waiting" />` : null}${a.returning ? html` <${Badge} tone="neutral" label="returning: same key as before" />` : null}<div class="muted small mono">${a.guid}</div>` },
@@ -60,9 +80,10 @@ export function AgentsPage({ route }: { route: Route }) {
       label: 'Actions',
       class: 'actions',
       cell: (a) => html`<div class="row-actions">
-        ${a.state === 'pending' || a.keyChangePending ? html`<button type="button" class="btn btn-primary btn-small" onClick=${() => open(a, 'approve')}>Approve</button>` : null}
-        ${a.state === 'pending' ? html`<button type="button" class="btn btn-quiet btn-small" onClick=${() => open(a, 'deny')}>Deny</button>` : null}
-        ${a.state === 'registered' ? html`<button type="button" class="btn btn-danger-quiet btn-small" onClick=${() => open(a, 'revoke')}>Revoke</button>` : null}
+        ${a.state === 'pending' || a.keyChangePending ? btn(a, 'approve', 'btn-primary') : null}
+        ${a.state === 'pending' ? btn(a, 'deny', 'btn-quiet') : null}
+        ${a.state === 'registered' ? btn(a, 'revoke', 'btn-danger-quiet') : null}
+        ${a.state === 'revoked' ? btn(a, 'clear', 'btn-quiet') : null}
       </div>`,
     },
   ];
@@ -86,25 +107,31 @@ export function AgentsPage({ route }: { route: Route }) {
     ${q.isPending ? html`<${TableSkeleton} />` : html`<${Table} caption=${`Agents: ${current.label}`} columns=${columns} rows=${rows} rowKey=${(a: Agent) => a.guid} empty=${current.empty} />`}
     <${ConfirmDialog}
       open=${!!pending}
-      title=${pending ? `${pending.action === 'approve' ? 'Approve' : pending.action === 'deny' ? 'Deny' : 'Revoke'} ${pending.agent.hostname}?` : ''}
-      confirmLabel=${pending?.action === 'approve' ? 'Approve agent' : pending?.action === 'deny' ? 'Deny request' : 'Revoke agent'}
+      title=${pending ? `${TITLE[pending.action]} ${pending.agents.length === 1 ? pending.agents[0]!.hostname : plural(pending.agents.length, 'agent')}?` : ''}
+      confirmLabel=${hasSessions ? 'Revoke anyway' : pending ? CONFIRM[pending.action] : ''}
       danger=${pending?.action !== 'approve'}
       busy=${act.isPending}
-      error=${act.error}
-      onConfirm=${() => pending && act.mutate(pending)}
+      error=${hasSessions ? undefined : act.error}
+      onConfirm=${() => pending && act.mutate({ ...pending, force: !!hasSessions })}
       onCancel=${() => setPending(null)}
     >
-      ${pending ? html`<${ActionFacts} agent=${pending.agent} action=${pending.action} />` : null}
+      ${hasSessions
+        ? html`<div class="note note-warning" role="alert" data-testid="has-sessions"><p><strong>${hasSessions.message}</strong> Revoking now cuts those users off: their sessions lose the director and cannot be reconnected through it.</p></div>`
+        : null}
+      ${pending ? html`<${ActionFacts} agents=${pending.agents} action=${pending.action} />` : null}
     <//>
   </div>`;
 }
 
-function ActionFacts({ agent, action }: { agent: Agent; action: Action }) {
+function ActionFacts({ agents, action }: { agents: Agent[]; action: Action }) {
+  const agent = agents[0]!;
   const what: Record<Action, string> = {
+    clear: 'Revoked agents stay listed for the record until you clear them. Clearing removes the entry only; the agent stays refused.',
     approve: 'The agent gets a certificate from this director and can then host sessions. Approve only a host you expect: its agent ID is in agent.guid in the agent’s data directory. The approval is pinned to this request; if the request changes before you confirm, the director refuses it.',
     deny: 'The request is refused and removed. If the agent asks again it shows up here again.',
     revoke: 'The agent is cut off at once: the director refuses its certificate and places no more sessions on it. A revoked agent cannot register again under the same identity: to bring the host back, delete agent.key on it so it registers as a new agent, then approve that.',
   };
+  if (agents.length > 1) return html`<p>${what[action]}</p><ul class="small">${agents.map((a) => html`<li key=${a.guid}>${a.hostname} <span class="mono muted">${a.guid}</span></li>`)}</ul>`;
   return html`<p>${what[action]}</p>
     ${action === 'revoke' && agent.sessionCount ? html`<p><strong>${agent.sessionCount} live session${agent.sessionCount === 1 ? '' : 's'}</strong> on this host will be shown as orphaned until you close them.</p>` : null}
     <dl class="facts">

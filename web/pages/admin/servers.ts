@@ -6,18 +6,29 @@ import { HealthBadge, OnlineBadge, Tags } from '../../components/status.ts';
 import { Table, TableSkeleton, type Column } from '../../components/table.ts';
 import { bytes, dateTime, percent, plural, relativeTime } from '../../format.ts';
 import { useQuery } from '../../query.ts';
+import { href } from '../../router.ts';
 import type { AdminServer } from '../../types.ts';
+
+/** A server's sessions, folded (owner, type, id), with a link to the filtered sessions page. */
+function ServerSessions({ s }: { s: AdminServer }) {
+  if (!s.sessions.length) return 'None';
+  return html`<details class="server-sessions">
+    <summary>${plural(s.sessions.length, 'session')}</summary>
+    <ul>${s.sessions.map((x) => html`<li key=${x.id}><strong>${x.owner}</strong> · ${x.type === 'console' ? 'console' : 'virtual'} · <span class="mono">${x.id}</span></li>`)}</ul>
+    <a href=${href(`/admin/sessions?server=${encodeURIComponent(s.id)}`)}>Manage these sessions</a>
+  </details>`;
+}
 
 const columns: Column<AdminServer>[] = [
   { label: 'Server', cell: (s) => html`<strong>${s.id}</strong><div class="muted small mono">${s.guid}</div>` },
   { label: 'State', cell: (s) => html`<${OnlineBadge} online=${s.online} />` },
-  { label: 'Health', cell: (s) => html`<${HealthBadge} health=${s.health} />` },
+  { label: 'Health', cell: (s) => html`<${HealthBadge} health=${s.health} stale=${s.stale} />${s.dcvError ? html`<div class="small">DCV: ${s.dcvError}</div>` : null}` },
   { label: 'Agent', cell: (s) => `${s.address}:${s.agentPort}`, class: 'mono' },
   { label: 'Tags', cell: (s) => (s.tags.length ? html`<${Tags} tags=${s.tags} />` : '—') },
   { label: 'CPU', cell: (s) => (s.stats ? `${percent(s.stats.cpu_usage)} · ${s.stats.cores} cores` : '—'), class: 'num' },
   { label: 'Memory free', cell: (s) => (s.stats ? `${bytes(s.stats.free_memory)} of ${bytes(s.stats.total_memory)}` : '—'), class: 'num' },
   { label: 'Load', cell: (s) => (s.stats ? s.stats.load1.toFixed(2) : '—'), class: 'num' },
-  { label: 'Sessions', cell: (s) => plural(s.sessions.length, 'session'), class: 'num' },
+  { label: 'Sessions', cell: (s) => html`<${ServerSessions} s=${s} />` },
   { label: 'Version', cell: (s) => s.version ?? '—' },
   { label: 'Last update', cell: (s) => html`<span title=${dateTime(s.lastSeen)}>${relativeTime(s.lastSeen)}</span>` },
 ];
@@ -27,10 +38,11 @@ export function ServersPage() {
   const q = useQuery({ queryKey: ['admin', 'servers'], queryFn: () => api<{ servers: AdminServer[] }>('/v1/servers'), refetchInterval: 5_000 });
   const servers = q.data?.servers ?? [];
   const online = servers.filter((s) => s.online).length;
+  const unhealthy = servers.filter((s) => s.health?.status === 'unhealthy').length;
   return html`<div class="page">
     <${AdminNav} path="/admin/servers" />
     <${PageHeader} title="Servers" actions=${html`<${Freshness} fetching=${q.isFetching} updatedAt=${q.dataUpdatedAt} />`}>
-      ${q.data ? `${online} of ${plural(servers.length, 'server')} online.` : 'DCV hosts reported by their agents.'}
+      ${q.data ? `${online} of ${plural(servers.length, 'server')} online${unhealthy ? `, ${unhealthy} unhealthy` : ''}.` : 'DCV hosts reported by their agents.'}
     <//>
     ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
     ${q.isPending

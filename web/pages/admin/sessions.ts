@@ -6,34 +6,40 @@ import { ErrorNote, Freshness, Note, useFlash } from '../../components/feedback.
 import { AdminNav, PageHeader } from '../../components/shell.ts';
 import { Badge } from '../../components/status.ts';
 import { Table, TableSkeleton, type Column } from '../../components/table.ts';
+import { useOfflineReason } from '../../connectivity.ts';
 import { dateTime, relativeTime } from '../../format.ts';
 import { queryClient, useMutation, useQuery } from '../../query.ts';
+import type { Route } from '../../router.ts';
 import type { Session } from '../../types.ts';
 import { CreateSessionForm } from './create-session.ts';
+import { applyFilters, filtersOf, SessionFilterBar } from './session-filters.ts';
 
-/** All sessions on all servers: close any of them, or create one for a user. */
-export function SessionsPage() {
+/** All sessions on all servers, filterable by user, server, pool and state: close any, or create one for a user. */
+export function SessionsPage({ route }: { route: Route }) {
   const q = useQuery({ queryKey: ['admin', 'sessions'], queryFn: () => api<{ sessions: Session[] }>('/v1/sessions'), refetchInterval: 5_000 });
   const [closing, setClosing] = useState<Session | null>(null);
   const [done, setDone] = useFlash();
   const close = useMutation({
     mutationFn: (s: Session) => api(`/v1/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' }),
     onSuccess: async (_r, s) => {
+      await queryClient.invalidateQueries({ queryKey: ['admin'] });
       setClosing(null);
       setDone(`Session ${s.id} closed.`);
-      await queryClient.invalidateQueries({ queryKey: ['admin'] });
     },
   });
-  const sessions = q.data?.sessions ?? [];
+  const offlineReason = useOfflineReason();
+  const all = q.data?.sessions ?? [];
+  const filters = filtersOf(route);
+  const sessions = applyFilters(all, filters);
   const columns: Column<Session>[] = [
-    { label: 'Session', cell: (s) => html`<span class="mono">${s.id}</span>` },
+    { label: 'Session', cell: (s) => html`<span class="mono">${s.id}</span>${s.orphaned ? html` <${Badge} tone="bad" label="Orphaned" />` : null}${s.unmanaged ? html` <${Badge} tone="warn" label="Unmanaged" />` : null}` },
     { label: 'Owner', cell: (s) => s.owner },
     { label: 'Server', cell: (s) => html`${s.serverId}${s.pool ? html`<div class="muted small">pool ${s.pool}</div>` : null}` },
     { label: 'Type', cell: (s) => (s.type === 'console' ? 'Console' : 'Virtual') },
     { label: 'Viewers', cell: (s) => html`<${Badge} tone=${s.numOfConnections > 0 ? 'ok' : 'neutral'} label=${String(s.numOfConnections)} />`, class: 'num' },
     { label: 'Started', cell: (s) => html`<span title=${dateTime(s.creationTime)}>${relativeTime(s.creationTime)}</span>` },
     { label: 'Last disconnect', cell: (s) => html`<span title=${dateTime(s.lastDisconnectionTime)}>${relativeTime(s.lastDisconnectionTime)}</span>` },
-    { label: 'Actions', class: 'actions', cell: (s) => html`<button type="button" class="btn btn-danger-quiet btn-small" onClick=${() => (close.reset(), setDone(''), setClosing(s))}>Close</button>` },
+    { label: 'Actions', class: 'actions', cell: (s) => html`<button type="button" class="btn btn-danger-quiet btn-small" aria-label=${`Close session ${s.id}`} aria-disabled=${!!offlineReason} title=${offlineReason} onClick=${() => offlineReason || (close.reset(), setDone(''), setClosing(s))}>Close</button>` },
   ];
 
   return html`<div class="page">
@@ -44,7 +50,9 @@ export function SessionsPage() {
     <${CreateSessionForm} onCreated=${(s: Session) => setDone(`Session ${s.id} created for ${s.owner} on ${s.serverId}.`)} />
     <div class="live" aria-live="polite">${done ? html`<${Note} tone="success">${done}<//>` : null}</div>
     ${q.isError && !q.data ? html`<${ErrorNote} error=${q.error} onRetry=${() => q.refetch()} />` : null}
-    ${q.isPending ? html`<${TableSkeleton} />` : html`<${Table} caption="Sessions" columns=${columns} rows=${sessions} rowKey=${(s: Session) => `${s.serverId}/${s.id}`} empty="No session is running." />`}
+    ${q.data ? html`<${SessionFilterBar} sessions=${all} filters=${filters} />` : null}
+    ${q.data && sessions.length !== all.length ? html`<p class="muted small" role="status">${sessions.length} of ${all.length} sessions shown.</p>` : null}
+    ${q.isPending ? html`<${TableSkeleton} />` : html`<${Table} caption="Sessions" columns=${columns} rows=${sessions} rowKey=${(s: Session) => `${s.serverId}/${s.id}`} empty=${all.length ? 'No session matches these filters.' : 'No session is running.'} />`}
     <${ConfirmDialog} open=${!!closing} title="Close this session?" confirmLabel="Close session" danger busy=${close.isPending} error=${close.error}
       onConfirm=${() => closing && close.mutate(closing)} onCancel=${() => setClosing(null)}>
       <p><strong>${closing?.owner}</strong>’s session <code>${closing?.id}</code> on ${closing?.serverId} is closed at once. Programs running in it stop and unsaved work is lost.</p>

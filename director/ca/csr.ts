@@ -1,7 +1,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ED25519_OID, installPkiEngine } from './engine.ts';
-import { toArrayBuffer } from './pem.ts';
+import { toArrayBuffer } from '../../shared/pki/pem.ts';
 import { commonName } from './x500.ts';
 
 /** What a parsed, signature-checked CSR tells. */

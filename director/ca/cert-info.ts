@@ -2,10 +2,8 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { installPkiEngine } from './engine.ts';
 import { commonName } from './x500.ts';
-import { fromPem, toArrayBuffer } from './pem.ts';
-import { sha256Fingerprint } from './native-cert.ts';
-
-export { bytesEqual, certificateSpki, sha256Fingerprint } from './native-cert.ts';
+import { fromPem, toArrayBuffer } from '../../shared/pki/pem.ts';
+import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
 
 /** The facts of a certificate that dcvix decides on. */
 export interface CertInfo {

@@ -1,0 +1,50 @@
+import type { SQL } from 'bun';
+import type { Logger } from '../../shared/log.ts';
+
+/**
+ * Tells the other directors on a shared store that something they may hold in memory changed
+ * (PostgreSQL LISTEN/NOTIFY on one channel; a notification arrives within milliseconds, and a
+ * NOTIFY sent inside a transaction only at commit). On the embedded store there is one director, so
+ * the feed is silent. Notifications carry names (a GUID), never data: receivers re-read the store.
+ */
+export interface ChangeFeed {
+  publish(topic: string, key: string): void;
+  subscribe(topic: string, onChange: (key: string) => void): void;
+  /** Tells every local subscriber "anything may have changed" (key "*"), e.g. after the store was away. */
+  resync(): void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'dcvix_changes';
+
+export const silentFeed: ChangeFeed = { publish() {}, subscribe() {}, resync() {}, close: async () => {} };
+
+/** The feed on PostgreSQL; this director's own notifications are ignored (it already acted). */
+export async function postgresFeed(sql: SQL, log: Logger): Promise<ChangeFeed> {
+  const origin = crypto.randomUUID();
+  const handlers = new Map<string, ((key: string) => void)[]>();
+  const unlisten = await sql.listen(CHANNEL, (payload: string) => {
+    let msg: { o?: string; t?: string; k?: string };
+    try {
+      msg = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (msg.o === origin || typeof msg.t !== 'string' || typeof msg.k !== 'string') return;
+    for (const h of handlers.get(msg.t) ?? []) h(msg.k);
+  });
+  return {
+    publish(topic, key) {
+      sql.notify(CHANNEL, JSON.stringify({ o: origin, t: topic, k: key })).catch((error: unknown) => log.warn('change notification failed', { topic, error }));
+    },
+    subscribe(topic, onChange) {
+      handlers.set(topic, [...(handlers.get(topic) ?? []), onChange]);
+    },
+    resync() {
+      for (const list of handlers.values()) for (const h of list) h('*');
+    },
+    async close() {
+      await (unlisten as unknown as (() => Promise<void>) | undefined)?.();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { SQL } from 'bun';
+import type { Logger } from '../../shared/log.ts';
+
+export interface DirectorInstance {
+  id: string;
+  name: string;
+  policyHash: string;
+  startedAt: number;
+  lastSeen: number;
+}
+
+/**
+ * The directors sharing a store, each with the hash of the policy it loaded. Implementations: below
+ * (PostgreSQL heartbeat table) and the single-director one for the embedded store.
+ */
+export interface DirectorRegistry {
+  /** This director's row: written now and then every interval until stop(). */
+  start(self: () => Omit<DirectorInstance, 'lastSeen'>): void;
+  /** Directors seen within `withinMs`, this one included. */
+  list(withinMs: number): Promise<DirectorInstance[]>;
+  stop(): Promise<void>;
+}
+
+/** Directors silent for longer than this are not counted as present. */
+export const DIRECTOR_ALIVE_MS = 10_000;
+
+/** Whether the present directors disagree on the policy (a warning for admins and the log). */
+export function policyDisagreement(list: DirectorInstance[]): boolean {
+  return new Set(list.map((d) => d.policyHash)).size > 1;
+}
+
+export function soleDirectorRegistry(): DirectorRegistry {
+  let self: (() => Omit<DirectorInstance, 'lastSeen'>) | undefined;
+  return {
+    start(s) {
+      self = s;
+    },
+    async list() {
+      return self ? [{ ...self(), lastSeen: Date.now() }] : [];
+    },
+    stop: async () => {},
+  };
+}
+
+export function postgresDirectorRegistry(sql: SQL, log: Logger, intervalMs = 2000): DirectorRegistry {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let disagreeing = false;
+  let selfId = '';
+  const beat = async (self: Omit<DirectorInstance, 'lastSeen'>) => {
+    const now = Date.now();
+    await sql`INSERT INTO director_instances (id, name, policy_hash, started_at, last_seen) VALUES (${self.id}, ${self.name}, ${self.policyHash}, ${self.startedAt}, ${now})
+      ON CONFLICT (id) DO UPDATE SET policy_hash = EXCLUDED.policy_hash, last_seen = EXCLUDED.last_seen`;
+    await sql`DELETE FROM director_instances WHERE last_seen < ${now - 86_400_000}`;
+    const present = await list(DIRECTOR_ALIVE_MS);
+    const now_disagree = policyDisagreement(present);
+    if (now_disagree && !disagreeing) log.warn('directors disagree on the policy', { directors: present.map((d) => ({ name: d.name, policyHash: d.policyHash })) });
+    if (!now_disagree && disagreeing) log.info('directors agree on the policy again', { policyHash: self.policyHash });
+    disagreeing = now_disagree;
+  };
+  const list = async (withinMs: number): Promise<DirectorInstance[]> => {
+    const rows = await sql`SELECT * FROM director_instances WHERE last_seen >= ${Date.now() - withinMs} ORDER BY started_at`;
+    return rows.map((r: Record<string, unknown>) => ({ id: String(r.id), name: String(r.name), policyHash: String(r.policy_hash), startedAt: Number(r.started_at), lastSeen: Number(r.last_seen) }));
+  };
+  return {
+    start(self) {
+      selfId = self().id;
+      const run = () => void beat(self()).catch((error: unknown) => log.debug('director heartbeat failed', { error }));
+      run();
+      timer = setInterval(run, intervalMs);
+      timer.unref?.();
+    },
+    list,
+    async stop() {
+      clearInterval(timer);
+      if (selfId) await sql`DELETE FROM director_instances WHERE id = ${selfId}`.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import type { SQL } from 'bun';
+import type { Database } from 'bun:sqlite';
+import { join } from 'node:path';
+import type { Logger } from '../../shared/log.ts';
+import { createPostgresAuditRetention, createPostgresAuditStore } from '../audit/postgres.ts';
+import { createSqliteAuditRetention, type AuditRetention } from '../audit/retention.ts';
+import { createSqliteRevocationStore, type RevocationStore } from '../tokens/revocation-store.ts';
+import { createPostgresRevocationStore } from '../tokens/revocation-store-postgres.ts';
+import { createSqliteAuditStore } from '../audit/sqlite.ts';
+import type { AuditStore } from '../audit/types.ts';
+import { SqliteAgentStore, type AgentStore } from '../agents/store.ts';
+import { PostgresAgentStore } from '../agents/store-postgres.ts';
+import { createSqliteTotpStore, type TotpSecretStore } from '../otp/totp-store.ts';
+import { createPostgresTotpStore } from '../otp/totp-store-postgres.ts';
+import { guardStore, StoreMonitor } from './availability.ts';
+import { postgresFeed, silentFeed, type ChangeFeed } from './change-feed.ts';
+import { openDatabase } from './db.ts';
+import { notifyingAgentStore } from '../agents/notifying-store.ts';
+import { connectPostgres, migratePostgres, redactUrl } from './postgres.ts';
+
+/** The durable aggregates, each behind its own async interface, on one backing store. */
+export interface DirectorStores {
+  kind: 'sqlite' | 'postgres';
+  agents: AgentStore;
+  audit: AuditStore;
+  totp: TotpSecretStore;
+  auditRetention: AuditRetention;
+  /** Logouts and sign-outs; with PostgreSQL shared by every director (each re-reads it every second). */
+  revocations: RevocationStore;
+  /** Changes other directors must hear of (silent on the embedded store). */
+  feed: ChangeFeed;
+  /** False while PostgreSQL cannot be reached (always true on the embedded store). */
+  available(): boolean;
+  /**
+   * The embedded database for per-director runtime state (servers, sessions, token use counts,
+   * throttles): agents.db itself on the embedded store; data_dir/runtime.db beside PostgreSQL until
+   * that state has a PostgreSQL implementation.
+   */
+  runtimeDb: Database;
+  /** The PostgreSQL client, for features that need locks or notifications (absent on sqlite). */
+  sql?: SQL;
+  close(): Promise<void>;
+}
+
+export interface StoreSettings {
+  /** "" = bun:sqlite in dataDir; "postgres://..." = PostgreSQL. */
+  url: string;
+  /** Password for PostgreSQL, from store_password_file or DCVIX_STORE_PASSWORD (never in the URL in config files). */
+  password?: string;
+  dataDir: string;
+}
+
+/** Opens the configured store; PostgreSQL is migrated under an advisory lock before use. */
+export async function openStores(s: StoreSettings, log: Logger): Promise<DirectorStores> {
+  if (!s.url) {
+    const db = openDatabase(join(s.dataDir, 'agents.db'));
+    return {
+      kind: 'sqlite',
+      agents: new SqliteAgentStore(db),
+      audit: createSqliteAuditStore(db),
+      totp: createSqliteTotpStore(db),
+      auditRetention: createSqliteAuditRetention(db),
+      revocations: createSqliteRevocationStore(db),
+      feed: silentFeed,
+      available: () => true,
+      runtimeDb: db,
+      close: async () => db.close(),
+    };
+  }
+  const sql = await connectPostgres(s.url, s.password);
+  await migratePostgres(sql, log);
+  log.info('store ready', { store: redactUrl(s.url) });
+  const feed = await postgresFeed(sql, log);
+  const runtimeDb = openDatabase(join(s.dataDir, 'runtime.db'));
+  const monitor = new StoreMonitor(sql, log, () => feed.resync());
+  monitor.start();
+  const down = () => monitor.reportDown();
+  return {
+    kind: 'postgres',
+    agents: guardStore(notifyingAgentStore(new PostgresAgentStore(sql), feed), down),
+    audit: guardStore(createPostgresAuditStore(sql), down),
+    totp: guardStore(createPostgresTotpStore(sql), down),
+    auditRetention: guardStore(createPostgresAuditRetention(sql), down),
+    revocations: guardStore(createPostgresRevocationStore(sql), down),
+    sql,
+    feed,
+    available: () => monitor.available,
+    runtimeDb,
+    close: async () => {
+      monitor.stop();
+      runtimeDb.close();
+      await feed.close().catch(() => {});
+      await sql.close();
+    },
+  };
+}
