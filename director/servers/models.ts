@@ -78,7 +78,14 @@ export const UserServer = t.Object({
   sessions: t.Array(SessionView),
 });
 
-export const PoolMember = t.Object({ id: t.String(), online: t.Boolean(), health: Nullable(ServerHealth), sessionCount: Int() });
+/** A pool member as a user of the pool sees it (no details of others' sessions, only how many). */
+export const PoolMember = t.Object({
+  id: t.String(),
+  online: t.Boolean(),
+  stale: t.Boolean({ description: 'Not updated since a director restart: no new sessions there yet' }),
+  health: Nullable(ServerHealth),
+  sessionCount: Int(),
+});
 
 export const UserPool = t.Object({
   id: t.String(),

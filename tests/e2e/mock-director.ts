@@ -83,7 +83,7 @@ export function startMockDirector(): MockDirector {
   const mine = (user: string, s: Session[]) => s.filter((x) => x.owner === user);
   const userServers = (user: string): UserServers => ({
     servers: servers().filter((s) => s.id !== 'ws02.example.com').map((s) => ({ id: s.id, online: s.online, health: s.health, stale: s.stale, tags: s.tags, stats: s.stats, lastSeen: s.lastSeen, sessions: mine(user, state.sessions.filter((x) => x.serverId === s.id)) })),
-    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: servers().map((s) => ({ id: s.id, online: s.online, health: s.health, sessionCount: s.sessions.length })), online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
+    pools: [{ id: 'workstations', description: 'Shared Linux workstations for day-to-day engineering', members: servers().map((s) => ({ id: s.id, online: s.online, stale: s.stale, health: s.health, sessionCount: s.sessions.length })), online: 2, sessions: mine(user, state.sessions.filter((x) => x.pool === 'workstations')) }],
   });
 
   const api = new Elysia()

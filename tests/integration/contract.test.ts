@@ -72,6 +72,7 @@ describe('contract', () => {
     await hit('GET /v1/me', '/v1/me', { cookie: alice });
     await hit('GET /v1/auth-health', '/v1/auth-health', { cookie: alice });
     await hit('GET /v1/user/totp', '/v1/user/totp', { cookie: alice });
+    await hit('POST /v1/renew', '/v1/renew', { cookie: alice });
 
     const started = await hit('POST /v1/user/sessions', '/v1/user/sessions', { cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual' } });
     expect(started.status).toBe(200);
@@ -112,6 +113,7 @@ describe('contract', () => {
     await hit('POST /v1/admin/agents/bulk', '/v1/admin/agents/bulk', { cookie: admin, json: { action: 'clear', guids: [denied.guid, crypto.randomUUID()] } });
     await hit('GET /v1/admin/agents', '/v1/admin/agents', { cookie: admin });
     await hit('GET /v1/admin/policy', '/v1/admin/policy', { cookie: admin });
+    await hit('GET /v1/admin/directors', '/v1/admin/directors', { cookie: admin });
     await hit('GET /v1/admin/audit', '/v1/admin/audit?limit=50', { cookie: admin });
     await hit('POST /v1/admin/users/:user/totp/reset', '/v1/admin/users/alice/totp/reset', { cookie: admin });
 
