@@ -65,8 +65,14 @@ describe('request models', () => {
   });
 
   test('rejects: keys that make objects unprintable are dropped, never a 500', async () => {
-    for (const body of ['{"poolId":"p","toString":1}', '{"serverId":{"toString":"x"}}', '{"poolId":"p","__proto__":{"admin":true},"constructor":{"valueOf":0}}']) {
-      const r = await send('/start', { body });
+    const cases: [string, string][] = [
+      ['/start', '{"poolId":"p","toString":1}'],
+      ['/start', '{"poolId":"p","__proto__":{"admin":true},"constructor":{"valueOf":0}}'],
+      // A string field given such an object: the validator's message would print it.
+      ['/config', '{"config":[{"section":{"toString":"x"},"key":"k","value":"v"}]}'],
+    ];
+    for (const [path, body] of cases) {
+      const r = await send(path, { body });
       expect(r.status).toBeLessThan(500);
       if (r.status === 200) expect(r.json.keys).not.toContain('toString');
     }
