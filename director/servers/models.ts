@@ -26,7 +26,7 @@ export const AgentUpdateBody = coded(
   t.Object({
     sessions: t.Array(ANY_ITEM, { maxItems: 2000, description: 'Sessions as `dcv list-sessions --json` prints them (kebab-case keys) or the older camelCase form' }),
     stats: AgentStats,
-    tags: t.Optional(t.Array(ANY_ITEM, { maxItems: 64, description: 'Short tags; odd ones are skipped' })),
+    tags: t.Optional(Nullable(t.Array(ANY_ITEM, { maxItems: 64, description: 'Short tags; odd ones are skipped (null: none)' }))),
     agentPort: t.Optional(Int({ minimum: 1, maximum: 65535 })),
     version: t.Optional(t.Unknown({ description: 'Agent version (a string; anything else is ignored)' })),
     dcvError: t.Optional(t.Unknown({ description: 'Set when `dcv list-sessions` failed (a string; anything else is ignored)' })),
