@@ -38,6 +38,9 @@ function respond(request: Request, file: ServedFile, headers: Record<string, str
   return new Response(gzip ? file.gzip : file.body, { headers: gzip ? { ...base, 'content-encoding': 'gzip' } : base });
 }
 
+/** Route options of GET / and /index.html (embedded or from web_dir): the page, or 503 while it is not ready. */
+export const WEB_PAGE_ROUTE = { response: { 200: WebPage, ...errorAnswers(503) }, detail: { summary: 'The web app (launcher and admin pages)' } };
+
 const unavailable = () =>
   new ApiError(503, 'WEB_APP_UNAVAILABLE', 'the web app is not available right now; the server log has the details', undefined, { 'retry-after': '5' });
 
@@ -75,10 +78,9 @@ export const webRoutes = (options: WebRoutesOptions = {}) => {
     return respond(request, a.html, HTML_HEADERS);
   };
 
-  const page = { response: { 200: WebPage, ...errorAnswers(503) }, detail: { summary: 'The web app (launcher and admin pages)' } };
   return new Elysia({ name: 'director.web' })
-    .get('/', index, page)
-    .get('/index.html', index, page)
+    .get('/', index, WEB_PAGE_ROUTE)
+    .get('/index.html', index, WEB_PAGE_ROUTE)
     .get(
       '/assets/:file',
       async ({ request, params }) => {
