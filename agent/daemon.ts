@@ -1,5 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import { systemClock, type Clock } from '../shared/clock.ts';
+import { allowedMethodsIndex } from '../shared/http/allowed-methods.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
 import type { Logger } from '../shared/log.ts';
@@ -9,7 +10,7 @@ import { DcvClient } from './dcv/commands.ts';
 import { SpawnDcvRunner } from './dcv/runner.ts';
 import { DirectorClient } from './director-client.ts';
 import { registerUntilApproved } from './enroll/registrator.ts';
-import { agentApi } from './http/routes.ts';
+import { agentApi, fromDirector } from './http/routes.ts';
 import { agentRequestLog } from './http/request-log.ts';
 import { withRequestId } from '../shared/http/request-context.ts';
 import { ensureDataDir, ensureIdentity, loadCertificate, type StoredCertificate } from './identity/identity.ts';
@@ -106,13 +107,16 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   });
   const reaper = new Reaper({ dcv, clock, idleTimeoutMs: config.idle_timeout, includeConsole: config.reap_console_sessions, log });
 
-  const app = new Elysia().use(errorHandler(log)).use(agentRequestLog(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
+  // A known path asked with a wrong method answers 405 with Allow, as on the director.
+  const allowedMethods = allowedMethodsIndex(() => app.routes);
+  const app = new Elysia().use(errorHandler(log, (path) => allowedMethods(path))).use(agentRequestLog(log)).use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
   server = await startSecureServer({
     host: config.listen_host,
     port: config.listen_port,
     tls: tlsOf(cert!),
     maxBodyBytes: MAX_BODY,
-    handle: (r) => withRequestId(r, true, () => app.handle(r)),
+    // Only the director's X-Request-Id is kept: anyone else could plant an id to blur the director's trail.
+    handle: (r) => withRequestId(r, fromDirector(r), () => app.handle(r)),
     onError: (error) => log.error('request bridge failed', { error }),
   });
   log.info('agent listening', { port: server.port, guid: identity.guid, certNotAfter: cert!.info.notAfter.toISOString() });

@@ -8,6 +8,11 @@
  */
 import { Glob } from 'bun';
 import { join } from 'node:path';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(`Usage: bun run scripts/one-letter-names.ts [folder...]
+  Lists one-letter names outside tiny lambdas (default folders: director agent shared web scripts bench tests).
+  Exit status 1 when anything is found.`);
 
 const root = join(import.meta.dir, '..');
 const folders = process.argv.slice(2).length ? process.argv.slice(2) : ['director', 'agent', 'shared', 'web', 'scripts', 'bench', 'tests'];

@@ -9,6 +9,11 @@
  */
 import { Glob } from 'bun';
 import { basename, join, relative } from 'node:path';
+import { exitOnHelp } from './lib/help.ts';
+
+exitOnHelp(`Usage: bun run scripts/unused-exports.ts
+  Lists exports no other file names: "dead" (used nowhere) and "local" (used only in their own file).
+  Exit status 1 when something is dead.`);
 
 const root = join(import.meta.dir, '..');
 const FOLDERS = ['director', 'agent', 'shared', 'web', 'scripts', 'bench', 'tests'];

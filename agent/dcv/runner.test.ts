@@ -52,6 +52,7 @@ describe('SpawnDcvRunner time-out with a child holding the output open', () => {
   }, 10_000);
 });
 
-test('ok: logged argv masks the value after a secret-bearing flag, nothing else', () => {
+test('ok: logged argv masks the value after a secret-bearing flag and a set-config value, nothing else', () => {
   expect(loggableArgv(['create-session', '--owner', 'alice', '--auth-token', 's3cret', 'id-1'])).toEqual(['create-session', '--owner', 'alice', '--auth-token', '***', 'id-1']);
+  expect(loggableArgv(['set-config', '--section', 'display', '--key', 'quality', '(30,80)'])).toEqual(['set-config', '--section', 'display', '--key', 'quality', '***']);
 });

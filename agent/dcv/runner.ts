@@ -34,9 +34,13 @@ export interface SpawnRunnerOptions {
 /** Flags whose value is a secret: the value is masked in logs. */
 const SECRET_FLAGS = new Set(['--password', '--auth-token', '--token', '--secret']);
 
-/** argv as it may be logged. */
+/**
+ * argv as it may be logged. A set-config value is the user's and may be anything (the director's
+ * audit keeps only section.key for the same reason), so it is masked too.
+ */
 export function loggableArgv(args: readonly string[]): string[] {
-  return args.map((a, i) => (i > 0 && SECRET_FLAGS.has(args[i - 1]!) ? '***' : a));
+  const lastIsConfigValue = args[0] === 'set-config' && args.length > 1;
+  return args.map((arg, i) => ((i > 0 && SECRET_FLAGS.has(args[i - 1]!)) || (lastIsConfigValue && i === args.length - 1) ? '***' : arg));
 }
 
 /** The real runner. ENOENT/EACCES -> ApiError 502 DCV_UNAVAILABLE; timeout -> ApiError 504 DCV_TIMEOUT. */

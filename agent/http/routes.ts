@@ -6,6 +6,12 @@ import { DIRECTOR_CN } from '../../shared/pki/names.ts';
 import type { DcvClient } from '../dcv/commands.ts';
 import type { AgentStats } from '../../shared/api/agent-wire.ts';
 
+/** Whether the request came over a connection whose client certificate is the director's (from our CA, CN dcvix-director). */
+export function fromDirector(request: Request): boolean {
+  const { peer } = connectionInfo(request);
+  return peer.authorized && peer.subjectCn === DIRECTOR_CN;
+}
+
 /** Only the director may call: a certificate from our CA (checked in TLS) whose CN is dcvix-director. */
 export const requireDirector = new Elysia({ name: 'agent.guard.director' }).resolve({ as: 'scoped' }, ({ request }) => {
   const { peer } = connectionInfo(request);

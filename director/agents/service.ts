@@ -72,7 +72,8 @@ export class AgentService {
 
     if (!known) {
       if ((await this.store.pendingCount()) >= this.maxPending) {
-        throw new ApiError(429, 'TOO_MANY_PENDING', 'too many registrations are waiting for approval; try later', undefined, { 'retry-after': '300' });
+        // 2 min: below the agents' 5-min back-off cap, so their jitter (up to +50 %) spreads the returns.
+        throw new ApiError(429, 'TOO_MANY_PENDING', 'too many registrations are waiting for approval; try later', undefined, { 'retry-after': '120' });
       }
       await this.store.insertPending(row);
       this.log.info('agent registration pending', { guid: input.guid, hostname: input.hostname, csrFingerprint: csr.fingerprint });

@@ -32,7 +32,7 @@ export class ConnectionTokens {
 
   /**
    * The user a token lets into `sessionId`, or undefined: a token for another session, an expired,
-   * tampered or over-used one, or one for a session that no longer exists (closed) is refused.
+   * tampered or over-used one, or one for a session that no longer exists (closed) or is orphaned is refused.
    */
   async verify(token: string, sessionId: string): Promise<string | undefined> {
     this.sweep();
@@ -45,7 +45,8 @@ export class ConnectionTokens {
     }
     if (claims.sessionId !== sessionId) return undefined;
     const session = this.state.session(sessionId);
-    if (!session || session.serverId !== claims.serverId || session.owner !== claims.sub) return undefined;
+    // An orphaned session's agent is revoked: the director no longer vouches for anything on that host.
+    if (!session || session.orphaned || session.serverId !== claims.serverId || session.owner !== claims.sub) return undefined;
     const used = this.uses.get(claims.jti) ?? { count: 0, expiresAt: Date.parse(claims.exp) };
     if (used.count >= this.maxUses) return undefined;
     used.count++;

@@ -43,11 +43,19 @@ export async function authenticateSession(request: Request, tokens: TokenService
   }
   const checks = tokens.sessionChecks;
   if (checks?.isRevoked(claims)) throw unauthorized('SESSION_REVOKED', 'this session was signed out; log in again');
-  // The current policy decides, not only the token's claim: a demoted admin loses the rights at once.
-  if (role === 'admin' && (claims.role !== 'admin' || (checks && !checks.isAdmin(claims.sub, claims.groups)))) {
+  if (role === 'admin' && !holdsAdminRights(tokens, claims)) {
     throw forbidden('NOT_ADMIN', 'administrator login required');
   }
   return claims;
+}
+
+/**
+ * Whether a token's holder has admin rights now: an admin login and the current policy (not only the
+ * token's claim), so a demoted admin loses the rights at once, on admin routes and user routes alike.
+ */
+export function holdsAdminRights(tokens: TokenService, claims: SessionClaims): boolean {
+  const checks = tokens.sessionChecks;
+  return claims.role === 'admin' && (!checks || checks.isAdmin(claims.sub, claims.groups));
 }
 
 // The guards derive (transform stage), not resolve: they run before the route's models are checked,

@@ -51,7 +51,7 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionA
       // Right password, no second factor yet: a short-lived cookie lets this user enrol TOTP, nothing else.
       if (err instanceof ChallengeError && err.enrolmentRequired && err.subject) {
         const { token } = await tokens.issueEnrolment({ sub: err.subject, ttlMs: ENROLMENT_TTL_MS });
-        throw new ApiError(err.status, err.code, err.message, err.expected, { 'set-cookie': enrolmentCookie(token, ENROLMENT_TTL_MS) }, err.details);
+        throw new ApiError(err.status, err.code, err.message, err.expected, { 'set-cookie': enrolmentCookie(token, ENROLMENT_TTL_MS), 'cache-control': 'no-store' }, err.details);
       }
       throw err;
     }
@@ -77,7 +77,8 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionA
       // Revoke the token itself, not only the cookie: a copied cookie must stop working too.
       const token = readSessionCookie(request.headers.get('cookie'));
       const claims = token ? await tokens.verifySession(token).catch(() => undefined) : undefined;
-      if (claims) await revocations.revoke(claims);
+      // Renewals of this login (copied before or after a renewal) die with it, up to the renewal limit.
+      if (claims) await revocations.revoke(claims, Date.parse(claims.authTime) + sessionAbsoluteMaxMs);
       set.headers['set-cookie'] = clearedSessionCookie();
         return { ok: true as const };
       },

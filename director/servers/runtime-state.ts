@@ -48,6 +48,8 @@ export class RuntimeState {
   private readonly sessions = new Map<string, SessionEntry>();
   private readonly sessionsByServer = new Map<string, Map<string, SessionEntry>>();
   private readonly sessionsByOwner = new Map<string, Map<string, SessionEntry>>();
+  /** Last entry of each revoked agent's server while orphaned sessions remain on it: stored, never placed. */
+  private readonly orphanedServers = new Map<string, ServerEntry>();
 
   /** When state was loaded from the store; a stale server's silence before this says nothing. */
   private restoredAt = 0;
@@ -68,6 +70,16 @@ export class RuntimeState {
     this.serverIdByGuid.set(server.guid, server.id);
     // The session housekeeper counts from now: the director's downtime is not the agent's silence.
     for (const s of sessions) if (s.serverId === server.id) this.putSession({ ...s, refreshedAt: Math.max(s.refreshedAt, now) });
+  }
+
+  /**
+   * Start-up: puts back the orphaned sessions of a revoked agent's server. The server stays out of
+   * placement and of the server lists; it is kept only so the orphans survive further restarts.
+   */
+  restoreOrphans(server: ServerEntry, sessions: SessionEntry[]): void {
+    if (this.servers.has(server.id) || this.orphanedServers.has(server.id)) return;
+    this.orphanedServers.set(server.id, server);
+    for (const s of sessions) if (s.serverId === server.id && s.orphaned) this.putSession(s);
   }
 
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
@@ -97,6 +109,8 @@ export class RuntimeState {
       healthSince: now,
     };
     this.keepHealthSince(holder, entry);
+    // A new agent under the host name of a revoked one: from now on its updates say what runs there.
+    this.orphanedServers.delete(u.hostname);
     this.servers.set(u.hostname, entry);
     this.serverIdByGuid.set(u.guid, u.hostname);
     this.onChange?.(u.hostname);
@@ -115,6 +129,11 @@ export class RuntimeState {
 
   server(id: string): ServerEntry | undefined {
     return this.servers.get(id);
+  }
+
+  /** The last entry of a revoked agent's server that still holds orphaned sessions (never placed). */
+  orphanedServer(id: string): ServerEntry | undefined {
+    return this.orphanedServers.get(id);
   }
 
   serverByGuid(guid: string): ServerEntry | undefined {
@@ -189,6 +208,8 @@ export class RuntimeState {
     this.sessions.delete(id);
     this.indexDelete(this.sessionsByServer, s.serverId, id);
     this.indexDelete(this.sessionsByOwner, s.owner, id);
+    // The last orphan closed: nothing of the revoked server is left to keep.
+    if (!this.sessionsByServer.has(s.serverId)) this.orphanedServers.delete(s.serverId);
     this.onChange?.(s.serverId);
   }
 
@@ -209,7 +230,8 @@ export class RuntimeState {
     this.serverIdByGuid.delete(guid);
     const sessions = this.sessionsOn(server.id);
     for (const s of sessions) s.orphaned = true;
-    // The store forgets the server (and so its sessions: a restart drops orphans along with the agent).
+    // The store keeps the server's last entry with its orphans, so they survive a restart (see restoreOrphans).
+    if (sessions.length) this.orphanedServers.set(server.id, server);
     this.onChange?.(server.id);
     return sessions.length;
   }

@@ -132,6 +132,36 @@ test('ok: a new session is written at once (persistNow), before any flush interv
   expect(state.session('fresh')).toMatchObject({ pool: 'p', confirmed: false });
 });
 
+test('ok: orphaned sessions of a revoked agent survive restarts (out of placement) until the last one is closed', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'dcvix-sw-')), 'agents.db');
+  const clock = new FakeClock(Date.now());
+  const revoked = (guid: string) => guid !== 'g1';
+  const before = await restarted(path, clock);
+  before.state.applyUpdate(update(1, ['o1', 'o2']));
+  before.state.applyUpdate(update(2));
+  before.state.orphanAgent('g1');
+  await before.writer.stop();
+
+  const after = await restarted(path, clock, revoked);
+  expect(after.loaded).toEqual({ servers: 1, sessions: 2, skipped: 0 });
+  expect(after.state.sessionsOn('ws1').map((s) => [s.id, s.orphaned])).toEqual([['o1', true], ['o2', true]]);
+  // Not a server anyone is placed on or sees in the server lists.
+  expect([...after.state.serverIds()]).toEqual(['ws2']);
+  expect(after.state.server('ws1')).toBeUndefined();
+  after.state.removeSession('o1');
+  await after.writer.stop();
+
+  const again = await restarted(path, clock, revoked);
+  expect(again.state.sessionsOn('ws1').map((s) => s.id)).toEqual(['o2']);
+  again.state.removeSession('o2');
+  await again.writer.stop();
+
+  // The last orphan closed: the revoked server's row is gone too.
+  const last = await restarted(path, clock, revoked);
+  expect(last.loaded).toEqual({ servers: 1, sessions: 0, skipped: 0 });
+  expect(last.state.orphanedServer('ws1')).toBeUndefined();
+});
+
 test('ok: a failed create (markFailed) is written and its cool-down survives a restart; markSucceeded is written too', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'dcvix-sw-')), 'agents.db');
   const clock = new FakeClock(Date.now());

@@ -32,7 +32,8 @@ export class RuntimeStateWriter {
 
   /**
    * Start-up: puts the stored servers back into the state (stale), skipping those whose agent is no
-   * longer registered, then starts tracking changes. Resolves with what was loaded.
+   * longer registered, except the orphaned sessions a revoked agent left (they stay listed until an
+   * admin closes them), then starts tracking changes. Resolves with what was loaded.
    */
   async load(isRegistered: (guid: string) => boolean): Promise<{ servers: number; sessions: number; skipped: number }> {
     let servers = 0;
@@ -40,7 +41,14 @@ export class RuntimeStateWriter {
     const skipped: string[] = [];
     for (const snap of await this.store.loadServers()) {
       if (!isRegistered(snap.server.guid)) {
-        skipped.push(snap.server.id);
+        const orphans = snap.sessions.filter((s) => s.orphaned);
+        if (orphans.length === 0) {
+          skipped.push(snap.server.id);
+          continue;
+        }
+        this.state.restoreOrphans(snap.server, orphans);
+        this.written.set(snap.server.id, { body: bodyOf({ server: snap.server, sessions: orphans }), at: this.clock.now() });
+        sessions += orphans.length;
         continue;
       }
       this.state.restore(snap.server, snap.sessions);
@@ -82,7 +90,8 @@ export class RuntimeStateWriter {
     const removed: string[] = [];
     const bodies = new Map<string, string>();
     for (const id of ids) {
-      const server = this.state.server(id);
+      // A revoked agent's server is kept, out of placement, while its orphaned sessions remain.
+      const server = this.state.server(id) ?? this.state.orphanedServer(id);
       if (!server) {
         if (this.written.has(id)) removed.push(id);
         continue;

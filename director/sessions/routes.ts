@@ -5,7 +5,7 @@ import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { ConnectionTokens } from '../dcv/connection-tokens.ts';
 import { dcvFile, dcvUri, webClientUrl, type DcvEndpoint } from '../dcv/connection.ts';
-import { requireAdmin, requireUser } from '../http/guards.ts';
+import { holdsAdminRights, requireAdmin, requireUser } from '../http/guards.ts';
 import { ADMIN, errorAnswers, jsonBody, mediaType, OkAnswer, USER } from '../http/models.ts';
 import { AdminServers, UserServers } from '../servers/models.ts';
 import { AdminCreateAnswer, AdminCreateBody, AdminSessions, ConnectionAnswer, ConnectionTokenAnswer, ConnectionTokenQuery, ServerConfigAnswer, ServerConfigBody, ServerParams, SessionParams, StartSessionAnswer, StartSessionBody } from './models.ts';
@@ -74,7 +74,7 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
     .delete(
       '/sessions/:id',
       async ({ params, session }) => {
-        await d.sessions.close(params.id, { user: session.sub, admin: false });
+        await d.sessions.close(params.id, { user: session.sub, admin: false, groups: session.groups });
         return { ok: true as const };
       },
       { params: SessionParams, response: { 200: OkAnswer, ...errorAnswers(401, 403, 404, 502) }, detail: { summary: "Close one of the caller's sessions", ...USER } },
@@ -122,7 +122,7 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       '/servers/:server/config',
       async ({ params, body, session }) => {
         const e = entitlements(d.policy.current, session.sub, session.groups);
-        if (!mayUseServer(e, params.server) && session.role !== 'admin') throw forbidden('NOT_PERMITTED', 'you may not configure this server');
+        if (!mayUseServer(e, params.server) && !holdsAdminRights(d.tokens, session)) throw forbidden('NOT_PERMITTED', 'you may not configure this server');
         const req = parseConfigRequest(body);
         // Audited with section/key only: values are the user's and may be anything.
         const detail = `${params.server}: ${req.config.map((c) => `${c.section}.${c.key}`).join(', ')}`.slice(0, 500);

@@ -137,11 +137,14 @@ export class SessionService {
     return server;
   }
 
-  /** Closes a session through its agent; users may close only their own. */
-  async close(sessionId: string, by: { user: string; admin: boolean }): Promise<void> {
+  /**
+   * Closes a session through its agent. Users may close only what their own list shows (ownSession:
+   * managed under their token's groups, not orphaned); admins any session.
+   */
+  async close(sessionId: string, by: { user: string; admin: boolean; groups?: readonly string[] }): Promise<void> {
     if (!isSessionId(sessionId)) throw badRequest('INVALID_SESSION_ID', 'not a valid session id');
-    const session = this.d.state.session(sessionId);
-    if (!session || (!by.admin && (session.owner !== by.user || !this.managed(session)))) throw notFound('SESSION_NOT_FOUND', 'no such session');
+    const session = by.admin ? this.d.state.session(sessionId) : this.ownSession(sessionId, by.user, by.groups);
+    if (!session) throw notFound('SESSION_NOT_FOUND', 'no such session');
     if (session.orphaned) {
       // Its agent is revoked: the director will not talk to that host again, so it forgets the session
       // (closing it on the host, if it still runs there, is the host owner's job).

@@ -12,17 +12,20 @@ const claims = (over: Partial<{ sub: string; jti: string; exp: string; iat: stri
   ...over,
 });
 
-test('ok: a logged-out token is refused until it expires, then forgotten (memory and store)', async () => {
+test('ok: a logged-out token and its login\'s renewals are refused until they expire, then forgotten (memory and store)', async () => {
   const clock = new FakeClock(1_000_000);
   const db = openDatabase(':memory:');
   const r = await Revocations.open(createSqliteRevocationStore(db), clock);
   await r.revoke(claims());
   expect(r.isRevoked(claims())).toBe(true);
-  expect(r.isRevoked(claims({ jti: 'j2' }))).toBe(false);
+  // Renewals of the same login (same authTime) go with it; another login of the same user does not.
+  expect(r.isRevoked(claims({ jti: 'j2', iat: new Date(1_500_000).toISOString(), authTime: new Date(1_000_000).toISOString() }))).toBe(true);
+  expect(r.isRevoked(claims({ jti: 'j3', iat: new Date(1_000_001).toISOString() }))).toBe(false);
   // A second director (or a restart) loads it from the store.
   expect((await Revocations.open(createSqliteRevocationStore(db), clock)).isRevoked(claims())).toBe(true);
   clock.advance(7_200_001);
-  expect(await r.prune()).toBe(1);
+  // The token's row and its login's row (kept as long as the token when no later limit is given).
+  expect(await r.prune()).toBe(2);
   expect((await Revocations.open(createSqliteRevocationStore(db), clock)).isRevoked(claims())).toBe(false);
 });
 

@@ -38,20 +38,28 @@ export class Revocations {
     for (const u of snap.validAfter) this.validAfter.set(u.user, u.at);
   }
 
-  /** True when the token was logged out, or its login predates the user's validAfter. */
+  /** True when the token (or the login it was renewed from) was logged out, or its login predates the user's validAfter. */
   isRevoked(c: RevocableClaims): boolean {
-    if (this.revoked.has(c.jti)) return true;
+    if (this.revoked.has(c.jti) || this.revoked.has(loginKey(c))) return true;
     const after = this.validAfter.get(c.sub);
     if (after === undefined) return false;
     const authTime = Date.parse(c.authTime ?? c.iat);
     return !(authTime >= after);
   }
 
-  /** Logout: this token is refused from now until it would have expired. */
-  async revoke(c: RevocableClaims): Promise<void> {
+  /**
+   * Logout: this token is refused from now until it would have expired, and so is every token renewed
+   * from the same password login (same user and authTime: an older cookie someone copied before a
+   * renewal, or a newer one), until `loginUntil`, the last moment a renewal could reach. Other logins
+   * of the user (other browsers) are untouched.
+   */
+  async revoke(c: RevocableClaims, loginUntil = Date.parse(c.exp)): Promise<void> {
     const expiresAt = Date.parse(c.exp);
+    const familyUntil = Math.max(expiresAt, Number.isFinite(loginUntil) ? loginUntil : expiresAt);
     await this.store.revokeToken(c.jti, expiresAt);
+    await this.store.revokeToken(loginKey(c), familyUntil);
     this.revoked.set(c.jti, expiresAt);
+    this.revoked.set(loginKey(c), familyUntil);
   }
 
   /** Sign out everywhere: every token of `user` from a login before now is refused. */
@@ -68,4 +76,9 @@ export class Revocations {
     for (const [jti, exp] of this.revoked) if (exp <= now) this.revoked.delete(jti);
     return this.store.pruneExpired(now);
   }
+}
+
+/** The revocation-list key of one password login and its renewals (never a token id: those are UUIDs). */
+function loginKey(c: RevocableClaims): string {
+  return `login:${c.sub}:${c.authTime ?? c.iat}`;
 }

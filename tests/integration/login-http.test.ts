@@ -28,11 +28,14 @@ describe('login with built-in TOTP', () => {
     expect(cookieOf(r, 'dcvix_session')).toBeUndefined();
     const enrol = cookieOf(r, 'dcvix_enrol')!;
     expect(r.headers.getSetCookie().join()).toContain('HttpOnly; Secure; SameSite=Strict');
+    // It carries a token: no cache may keep it; nor the TOTP secret below.
+    expect(r.headers.get('cache-control')).toBe('no-store');
     // The enrolment cookie opens the TOTP routes and nothing else.
     expect((await api('/v1/user/servers', { cookie: enrol })).status).toBe(401);
     const start = await api('/v1/user/totp/enrol', { method: 'POST', cookie: enrol });
     expect(start.status).toBe(200);
     expect(start.json.otpauthUri).toStartWith('otpauth://totp/');
+    expect(start.headers.get('cache-control')).toBe('no-store');
     secret = start.json.secret;
     const wrong = await api('/v1/user/totp/confirm', { method: 'POST', cookie: enrol, json: { code: '000000' } });
     expect(wrong.json.error.code).toBe('CODE_REJECTED');

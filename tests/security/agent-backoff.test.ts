@@ -16,12 +16,14 @@ afterAll(async () => {
 
 test('ok: on 429 the agent backs off for Retry-After (capped at 5 min) instead of retrying every register_interval', async () => {
   director = await startDirector({ config: { max_pending_agents: 1 } });
-  // The one pending slot is taken: the agent's registration gets 429 TOO_MANY_PENDING, Retry-After 300.
+  // The one pending slot is taken: the agent's registration gets 429 TOO_MANY_PENDING, Retry-After 120.
   await call(`${director.url}/v1/agent/register`, { method: 'POST', ca: director.caPem, json: await registrationBody('squatter') });
   agent = await startAgent(director.url, { config: { register_interval: '200ms' } });
   const refused = await agent.proc.waitForMsg('registration failed; retrying', 20_000);
   expect(refused.error).toContain('TOO_MANY_PENDING');
-  expect(refused.retryInMs).toBe(300_000);
+  // Retry-After honoured, plus jitter of up to half of it (under the 5-min cap, so it is not flattened).
+  expect(refused.retryInMs).toBeGreaterThanOrEqual(120_000);
+  expect(refused.retryInMs).toBeLessThanOrEqual(180_000);
   await Bun.sleep(3000);
   // With the 200 ms interval it would have asked ~15 more times by now.
   expect(agent.proc.count('registration failed; retrying')).toBe(1);

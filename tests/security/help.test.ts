@@ -7,9 +7,7 @@ import { repoRoot } from '../helpers/temp.ts';
 const programs = [
   'director/main.ts',
   'agent/main.ts',
-  'scripts/demo.ts',
-  'scripts/build.ts',
-  'scripts/build-web.ts',
+  ...readdirSync(join(repoRoot, 'scripts')).filter((f) => f.endsWith('.ts')).map((f) => `scripts/${f}`),
   'bench/run.ts',
   'bench/profile-top.ts',
   ...readdirSync(join(repoRoot, 'bench/load')).map((f) => `bench/load/${f}`),

@@ -38,6 +38,23 @@ describe('session tokens', () => {
     expect((await api('/v1/me', { cookie: await as('alice') })).status).toBe(200);
   });
 
+  test('rejects: a cookie copied before a renewal, after logout with the renewed one; other logins stay', async () => {
+    const copied = await as('alice');
+    const other = await as('alice');
+    const renewed = await api('/v1/renew', { method: 'POST', cookie: copied });
+    expect(renewed.status).toBe(200);
+    const fresh = renewed.headers.get('set-cookie')!.split(';')[0]!;
+    expect(fresh).not.toBe(copied);
+    expect((await api('/v1/logout', { method: 'POST', cookie: fresh })).status).toBe(200);
+    for (const cookie of [fresh, copied]) {
+      const r = await api('/v1/me', { cookie });
+      expect([r.status, r.json.error.code]).toEqual([401, 'SESSION_REVOKED']);
+    }
+    // Nor can the copied cookie renew itself back to life; another browser's login is untouched.
+    expect((await api('/v1/renew', { method: 'POST', cookie: copied })).json.error.code).toBe('SESSION_REVOKED');
+    expect((await api('/v1/me', { cookie: other })).status).toBe(200);
+  });
+
   test('ok: tokens carry authTime; the cookie outlives the token by an hour', async () => {
     const r = await api('/v1/user/login', { method: 'POST', json: { userID: 'bob', password: TEST_USERS.bob } });
     expect(r.headers.get('cache-control')).toBe('no-store');
@@ -73,6 +90,10 @@ describe('session tokens', () => {
   test('rejects: an admin demoted in the policy loses admin rights at SIGHUP, with the same token', async () => {
     const carol = await as('carol', 'admin');
     expect((await api('/v1/admin/agents', { cookie: carol })).status).toBe(200);
+    // Admin rights on user routes too: configuring a server carol has no entitlement to gets past the
+    // permission check (the server does not exist) while she is an admin, and is refused after.
+    const configure = () => api('/v1/user/servers/ws-none/config', { method: 'POST', cookie: carol, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
+    expect((await configure()).json.error.code).not.toBe('NOT_PERMITTED');
     director.writePolicy({ users: DEFAULT_POLICY.users });
     director.proc.proc.kill('SIGHUP');
     const r = await eventually(async () => {
@@ -80,6 +101,7 @@ describe('session tokens', () => {
       return x.status === 403 ? x : undefined;
     }, 5000, 'carol loses admin');
     expect(r.json.error.code).toBe('NOT_ADMIN');
+    expect([(await configure()).status, (await configure()).json.error.code]).toEqual([403, 'NOT_PERMITTED']);
     expect((await api('/v1/admin/agents', { cookie: await as('admin', 'admin') })).status).toBe(200);
   });
 });
@@ -103,8 +125,14 @@ describe('login throttling per (user, address)', () => {
 });
 
 describe('wire hygiene', () => {
-  test('ok: HSTS and nosniff on every answer (success, API error, web page, unknown path)', async () => {
-    for (const r of [await api('/v1/health'), await api('/v1/user/servers'), await api('/'), await api('/nope')]) {
+  test('ok: HSTS and nosniff on every answer (success, API error, web page, unknown path, 405, oversized header and body)', async () => {
+    const refused = [
+      await api('/v1/user/login'),
+      await api('/v1/health', { headers: { 'x-big': 'a'.repeat(20_000) } }),
+      await api('/v1/user/login', { method: 'POST', body: 'a'.repeat(5 * 1024 * 1024) }),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([405, 431, 413]);
+    for (const r of [await api('/v1/health'), await api('/v1/user/servers'), await api('/'), await api('/nope'), ...refused]) {
       expect(r.headers.get('strict-transport-security')).toStartWith('max-age=');
       expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     }

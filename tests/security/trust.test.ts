@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { dcvArgvLog, startDirectorWithAgent, TEST_USERS, type AgentHandle, type DirectorHandle, type DirectorWithAgent } from '../helpers/dcvix.ts';
+import { dcvArgvLog, startDirector, startDirectorWithAgent, TEST_USERS, type AgentHandle, type DirectorHandle, type DirectorWithAgent } from '../helpers/dcvix.ts';
 import { registrationBody } from '../helpers/agent-csr.ts';
 import { call, eventually, login } from '../helpers/https.ts';
+import { run } from '../helpers/run.ts';
 import { cleanupTempDirs, repoRoot } from '../helpers/temp.ts';
 
 /**
@@ -29,6 +30,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  // The orphan test restarts the director.
+  await director?.stop();
   cleanupTempDirs();
 });
 
@@ -72,9 +75,11 @@ describe('sessions an agent reports', () => {
 describe('request ids, agent logs, config audit', () => {
   test('ok: one request id traces a create through the director and the agent logs (request and dcv command lines)', async () => {
     const alice = await as('alice');
-    const r = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations' } });
+    // A client's own X-Request-Id is not taken: the director makes its own.
+    const r = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations' }, headers: { 'x-request-id': 'planted-at-director' } });
     expect(r.status).toBe(200);
     const id = r.headers.get('x-request-id')!;
+    expect(id).not.toBe('planted-at-director');
     await director.proc.waitFor((l) => l.includes(id) && l.includes('"msg":"request"'), 5000, 'director request line');
     const served = JSON.parse(await agent.proc.waitFor((l) => l.includes(id) && l.includes('"msg":"request"'), 5000, 'agent request line'));
     expect(served).toMatchObject({ method: 'POST', route: '/v1/sessions', status: 201 });
@@ -82,18 +87,54 @@ describe('request ids, agent logs, config audit', () => {
     expect(cmd.argv[0]).toBe('create-session');
     expect(cmd.exitCode).toBe(0);
     expect(typeof cmd.ms).toBe('number');
+    expect([...director.proc.lines, ...agent.proc.lines].some((l) => l.includes('planted-at-director'))).toBe(false);
+  });
+
+  test('rejects: the agent keeps an X-Request-Id only from the director: a caller without its certificate gets a fresh id', async () => {
+    const base = `https://127.0.0.1:${await agent.port()}/v1/sessions`;
+    const callers = {
+      'planted-no-cert': [],
+      // A certificate from the same CA that is not the director's (the agent's own).
+      'planted-agent-cert': ['--cert', join(agent.dataDir, 'agent.crt'), '--key', join(agent.dataDir, 'agent.key')],
+    };
+    for (const [planted, certArgs] of Object.entries(callers)) {
+      const r = await run(['curl', '-sk', ...certArgs, '-H', `X-Request-Id: ${planted}`, '-D', '-', '-o', '/dev/null', base]);
+      expect(r.stdout).not.toContain(planted);
+      // The agent's answers carry the same hardening headers as the director's.
+      expect(r.stdout).toMatch(/^strict-transport-security: max-age=\d+/im);
+      expect(r.stdout).toMatch(/^x-content-type-options: nosniff/im);
+      const fresh = r.stdout.match(/^x-request-id: (\S+)/im)![1]!;
+      const line = JSON.parse(await agent.proc.waitFor((l) => l.includes(fresh) && l.includes('"msg":"request"'), 5000, 'agent request line'));
+      expect([line.route, line.status]).toEqual(['/v1/sessions', planted === 'planted-no-cert' ? 401 : 403]);
+      expect(agent.proc.lines.some((l) => l.includes(planted))).toBe(false);
+    }
+  });
+
+  test('rejects: a known agent path with a wrong method answers 405 with Allow; an unknown path stays 404', async () => {
+    const base = `https://127.0.0.1:${await agent.port()}`;
+    const put = await run(['curl', '-sk', '-X', 'PUT', '-D', '-', `${base}/v1/sessions`]);
+    expect(put.stdout).toMatch(/^HTTP\/\S+ 405/);
+    expect(put.stdout).toMatch(/^allow: GET, HEAD, POST/im);
+    expect(put.stdout).toContain('METHOD_NOT_ALLOWED');
+    expect((await run(['curl', '-sk', '-o', '/dev/null', '-w', '%{http_code}', `${base}/v1/nothing`])).stdout).toBe('404');
   });
 
   test('ok: a DCV config change is audited (keys, not values)', async () => {
+    // Through the user route (/v1/user/servers/{id}/config); the admin audit shows who and which keys.
     const r = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: admin, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
     expect(r.status).toBe(200);
     const audit = await api('/v1/admin/audit?type=server.config', { cookie: admin });
     expect(audit.json.events[0]).toMatchObject({ actor: 'admin', target: serverId, outcome: 'success', detail: `${serverId}: display.quality` });
+    expect(JSON.stringify(audit.json)).not.toContain('(30,80)');
+    // Nor in the agent's log of the dcv command it ran.
+    const cmd = JSON.parse(await agent.proc.waitFor((l) => l.includes('"msg":"dcv command"') && l.includes('set-config'), 5000, 'agent set-config line'));
+    expect(cmd.argv).toEqual(['set-config', '--section', 'display', '--key', 'quality', '***']);
+    expect(agent.proc.lines.some((l) => l.includes('(30,80)'))).toBe(false);
   });
 });
 
 describe('policy reload', () => {
-  test('rejects: users.json gone at SIGHUP is a failed reload: last good policy kept, logged, audited, counted', async () => {
+  test('rejects: users.json gone or unreadable at SIGHUP is a failed reload: last good policy kept, logged, audited, counted', async () => {
     const alice = await as('alice');
     unlinkSync(join(director.dir, 'users.json'));
     director.proc.proc.kill('SIGHUP');
@@ -103,15 +144,27 @@ describe('policy reload', () => {
     expect(audit.json.events[0]).toMatchObject({ outcome: 'failure' });
     expect(audit.json.events[0].detail).toContain('users.json');
     expect((await api('/metrics')).text).toContain('dcvix_policy_reloads_total{outcome="failure"} 1');
+    // Present but unreadable (a directory where the file should be): failed the same way.
+    mkdirSync(join(director.dir, 'users.json'));
+    const since = director.proc.lines.length;
+    director.proc.proc.kill('SIGHUP');
+    await director.proc.waitForMsg('policy reload failed; keeping the last good policy', 5000, since);
+    rmdirSync(join(director.dir, 'users.json'));
+    expect((await api('/v1/user/servers', { cookie: alice })).json.pools).toHaveLength(1);
+    expect((await api('/metrics')).text).toContain('dcvix_policy_reloads_total{outcome="failure"} 2');
   });
 });
 
 describe('revoking an agent with live sessions', () => {
-  test('rejects: revoke without force -> 409 AGENT_HAS_SESSIONS naming the count; ok with force: sessions shown orphaned and closable', async () => {
+  test('rejects: revoke without force -> 409 AGENT_HAS_SESSIONS naming the count; ok with force: sessions shown orphaned, kept over a restart, closable', async () => {
     const count = (await sessionsAsAdmin()).filter((s) => s.serverId === serverId).length;
     expect(count).toBeGreaterThan(0);
     const listed = (await api('/v1/admin/agents', { cookie: admin })).json.agents.find((a: any) => a.guid === guid);
     expect(listed.sessionCount).toBe(count);
+    // A connection token bob got before the revoke stops verifying once his session is orphaned.
+    const bobToken = (await api('/v1/user/connectiontoken?sessionId=bob-forced', { cookie: await as('bob') })).json.token as string;
+    const verify = async () => (await api('/v1/user/authtokenverify', { method: 'POST', body: new URLSearchParams({ sessionId: 'bob-forced', authenticationToken: bobToken }) })).text;
+    expect(await verify()).toContain('result="yes"');
     const refused = await api(`/v1/admin/agents/${guid}/revoke`, { method: 'POST', cookie: admin });
     expect([refused.status, refused.json.error.code]).toEqual([409, 'AGENT_HAS_SESSIONS']);
     expect(refused.json.error.message).toContain(`${count} live session`);
@@ -120,9 +173,19 @@ describe('revoking an agent with live sessions', () => {
     const orphans = (await sessionsAsAdmin()).filter((s) => s.serverId === serverId);
     expect(orphans).toHaveLength(count);
     expect(orphans.every((s) => s.orphaned === true)).toBe(true);
+    expect(await verify()).toContain('result="no"');
+    // Its owner no longer sees it (nothing to connect to); admins do.
+    expect(JSON.stringify((await api('/v1/user/servers', { cookie: await as('bob') })).json)).not.toContain('bob-forced');
     // Still there after the stale-session sweep (1 s in tests) would have dropped an unconfirmed one.
     await Bun.sleep(2500);
     expect((await sessionsAsAdmin()).filter((s) => s.orphaned)).toHaveLength(count);
+    // A director restart keeps them listed (the revoked server itself stays out of the server list).
+    await director.stop();
+    director = await startDirector({ dir: director.dir });
+    admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    const restored = (await sessionsAsAdmin()).filter((s) => s.serverId === serverId);
+    expect(restored.map((s) => [s.id, s.orphaned]).sort()).toEqual(orphans.map((s) => [s.id, true]).sort());
+    expect((await api('/v1/servers', { cookie: admin })).json.servers.map((s: any) => s.id)).not.toContain(serverId);
     const closesBefore = dcvArgvLog(agent).filter((a) => a[0] === 'close-session').length;
     const del = await api(`/v1/sessions/${orphans[0].id}`, { method: 'DELETE', cookie: admin });
     expect(del.status).toBe(200);
