@@ -49,7 +49,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
 
   const usable = (c: StoredCertificate | undefined) => c && c.info.notAfter.getTime() > clock.now();
   const enrol = async () => {
-    await registerUntilApproved({ identity, client, hostname, caFile: config.ca_file, intervalMs: config.register_interval, log, signal: abort.signal });
+    await registerUntilApproved({ identity, client, hostname, caPem: config.caPem, intervalMs: config.register_interval, log, signal: abort.signal });
     cert = loadCertificate(identity);
     if (!cert) throw new Error('stored certificate could not be read back');
   };

@@ -2,6 +2,7 @@ import { toWireSession, type AgentStats, type DcvSession, type WireSession } fro
 import type { Logger } from '../shared/log.ts';
 import { VERSION } from '../shared/version.ts';
 import { DirectorError, type ClientCredentials, type DirectorClient } from './director-client.ts';
+import { StepLoop } from './step-loop.ts';
 
 /** POST /v1/agent/update as this agent sends it. */
 export interface UpdateBody {
@@ -59,22 +60,19 @@ const REGISTER_AGAIN: ReadonlySet<string> = new Set(['AGENT_UNKNOWN', 'AGENT_NOT
  * While the director is unreachable the delay doubles up to maxBackoffMs, then resets on success.
  */
 export class Updater {
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly loop = new StepLoop(() => this.timedStep());
   private lastSessions: DcvSession[] = [];
   private failures = 0;
-  private stopped = true;
   private inFlight: Promise<boolean> | undefined;
 
   constructor(private readonly o: UpdaterOptions) {}
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.loop.stop();
   }
 
   /**
@@ -82,9 +80,9 @@ export class Updater {
    * down, so drop the back-off and send now instead of up to maxBackoffMs later.
    */
   resume(): void {
-    if (this.stopped) return;
+    if (!this.loop.running) return;
     this.failures = 0;
-    this.schedule(0);
+    this.loop.runIn(0);
   }
 
   /** Sends an update now (after a session change) without disturbing the schedule's back-off. */
@@ -139,16 +137,11 @@ export class Updater {
     }
   }
 
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    // One pending timer at most, also when resume() comes while a timed update is in flight.
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(async () => {
-      await this.sendOnce();
-      const max = this.o.maxBackoffMs ?? 5 * 60_000;
-      const backoff = this.failures ? Math.min(this.o.intervalMs * 2 ** Math.min(this.failures - 1, 10), max) : this.o.intervalMs;
-      this.schedule(nextDelay(backoff));
-    }, delay);
-    this.timer.unref?.();
+  /** A timed update; returns the delay until the next (backing off while the director fails). */
+  private async timedStep(): Promise<number> {
+    await this.sendOnce();
+    const max = this.o.maxBackoffMs ?? 5 * 60_000;
+    const backoff = this.failures ? Math.min(this.o.intervalMs * 2 ** Math.min(this.failures - 1, 10), max) : this.o.intervalMs;
+    return nextDelay(backoff);
   }
 }

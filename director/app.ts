@@ -10,12 +10,11 @@ import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { createRegisterRate } from './agents/register-rate.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
 import { openSharedAuthority } from './ca/shared-authority.ts';
-import { parseTokenKey } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { Housekeeper } from './housekeeper.ts';
 import { forbidden } from '../shared/errors.ts';
 import { connectionInfo } from '../shared/http/connection-info.ts';
-import { inAllowList, parseCidr } from './dcv/cidr.ts';
+import { inAllowList } from './dcv/cidr.ts';
 import { requestLog } from './http/request-log.ts';
 import { openApiDocument, type OpenApiDocument } from './http/openapi.ts';
 import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
@@ -34,7 +33,8 @@ import type { ServerEntry } from './servers/runtime-state.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
 import { allowedMethodsIndex } from '../shared/http/allowed-methods.ts';
 import { withRequestId } from '../shared/http/request-context.ts';
-import { buildLogin } from './login/build.ts';
+import { buildLogin, prepareLogin } from './login/build.ts';
+import { namingConfigFile } from './config/load.ts';
 import { loginRoutes } from './login/routes.ts';
 import { totpAdminRoutes, totpRoutes } from './login/totp-routes.ts';
 import { PolicyHolder } from './policy/holder.ts';
@@ -65,25 +65,27 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
 
+  // The config arrives parsed and checked, policy included; whatever else can reject it (login
+  // backends, second factor) runs here too, before the store, the CA or anything else is written.
+  const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
+  policy.adopt(config.policy);
+  const preparedLogin = namingConfigFile(config.configFile, () => prepareLogin(config, { clock, log }));
   const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
   const caOptions = { dataDir: config.data_dir, hostnames: config.hostnames, clock, onEvent: (msg: string, fields: Record<string, unknown>) => log.info(msg, fields) };
   const ca = stores.sql
-    ? await openSharedAuthority({ ...caOptions, sql: stores.sql, sealKey: config.storeCaKey!, tokenKey: parseTokenKey(config.token_key)! }).catch(async (err) => {
+    ? await openSharedAuthority({ ...caOptions, sql: stores.sql, sealKey: config.storeCaKey!, tokenKey: config.token_key! }).catch(async (err) => {
         await stores.close();
         throw err;
       })
     : await openAuthority(caOptions);
   log.info('CA ready', { fingerprintSha256: ca.fingerprint });
-  const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
-  const first = policy.reload();
-  if (!first.ok) throw new Error(`policy: ${first.error}`);
 
-  let tokenKey = config.token_key ? parseTokenKey(config.token_key)! : undefined;
+  let tokenKey = config.token_key;
   if (!tokenKey) {
     tokenKey = generateTokenKey();
     log.warn('token_key is not set: using an ephemeral key; every session token dies with this process');
   }
-  const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous.map((k) => parseTokenKey(k)!) });
+  const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous });
   const revocations = await Revocations.open(stores.revocations, clock);
   // Several directors: logouts and sign-outs made on another director arrive within a second.
   const revocationRefresh = stores.sql ? setInterval(() => void revocations.refresh().catch(() => {}), 1000) : undefined;
@@ -96,7 +98,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   // Runtime state, token use counts and throttles survive restarts (the specification keeps them in memory only).
   const runtimeStores = createSqliteRuntimeStores(stores.runtimeDb);
   const throttleState = new ThrottlePersistence(runtimeStores, log);
-  const { login, audit, totp } = buildLogin({ config, stores, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
+  const { login, audit, totp } = buildLogin({ config, prepared: preparedLogin, stores, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
   const agents = new AgentService(stores.agents, ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
   const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
   const tokenUses = stores.sql ? fallbackTokenUses(createPostgresTokenUses(stores.sql), runtimeStores, log, metrics.countLocalTokenUse) : runtimeStores;
@@ -171,8 +173,6 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     caCertPem: ca.caCertPem,
     directorCertPem: () => tlsInUse.cert,
   });
-  const metricsAllow = config.metrics_allow.map(parseCidr);
-  const trustedProxies = config.trusted_proxies.map(parseCidr);
 
   const allowedMethods = allowedMethodsIndex(() => app.routes);
   // The document is generated once, on first request, from every route mounted on the app.
@@ -186,7 +186,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .get(
       '/metrics',
       async ({ request }) => {
-        if (!inAllowList(connectionInfo(request).remoteAddress, metricsAllow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
+        if (!inAllowList(connectionInfo(request).remoteAddress, config.metrics_allow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
         // Agent counts are read from the store before each scrape; unreachable: the last known ones.
         await agents.refreshSummary().catch(() => {});
         return scrapeResponse(metrics.registry);
@@ -229,8 +229,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         // Every log line written while handling a request carries its request id (shared/log.ts).
         handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
-        proxy: trustedProxies.length
-          ? { isTrusted: (a) => inAllowList(a, trustedProxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) }
+        proxy: config.trusted_proxies.length
+          ? { isTrusted: (a) => inAllowList(a, config.trusted_proxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) }
           : undefined,
       });
       leadership.start();

@@ -1,10 +1,15 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
 import { agentSchema, type AgentConfig } from './schema.ts';
 
 export const DEFAULT_AGENT_CONFIG_FILE = '/etc/dcvix/dcvix-agent.conf';
 
-/** read file -> defaults -> validate -> freeze; relative paths resolve against the config file. */
+/**
+ * read file -> defaults -> parse and check every value (ca_file read and parsed) -> freeze; relative
+ * paths resolve against the config file. Nothing is written: a bad config leaves data_dir untouched.
+ */
 export async function loadAgentConfig(file = DEFAULT_AGENT_CONFIG_FILE, explicit = false): Promise<AgentConfig> {
   const raw = await readToml(file, !explicit);
   const cfg = applySchema(agentSchema, raw, file);
@@ -16,14 +21,35 @@ export async function loadAgentConfig(file = DEFAULT_AGENT_CONFIG_FILE, explicit
   }
   if (url.protocol !== 'https:') throw new ConfigError(`${file}: key "director_url" must be an https:// URL`);
   const base = dirname(resolve(file));
+  const caFile = cfg.ca_file ? resolve(base, cfg.ca_file) : '';
   return Object.freeze({
     ...cfg,
     director_url: url.origin,
     data_dir: resolve(base, cfg.data_dir),
     dcv_path: cfg.dcv_path.includes('/') ? resolve(base, cfg.dcv_path) : cfg.dcv_path,
-    ca_file: cfg.ca_file ? resolve(base, cfg.ca_file) : '',
+    ca_file: caFile,
+    caPem: caFile ? readCaFile(file, caFile) : undefined,
     configFile: resolve(file),
   });
+}
+
+/**
+ * The pre-deployed director CA. A named file that is missing or holds no certificate is an error:
+ * falling back to trust-on-first-use would silently drop the protection ca_file was set for.
+ */
+function readCaFile(file: string, path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: key "ca_file": ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new ConfigError(`${file}: key "ca_file": ${path} holds no PEM certificate`);
+  }
+  return pem;
 }
 
 export { ConfigError };

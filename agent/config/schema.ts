@@ -33,4 +33,8 @@ export const agentSchema = {
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
 };
 
-export type AgentConfig = ConfigOf<typeof agentSchema> & { readonly configFile: string };
+export type AgentConfig = ConfigOf<typeof agentSchema> & {
+  readonly configFile: string;
+  /** The certificate in ca_file, read and checked at load; undefined without ca_file. */
+  readonly caPem?: string;
+};

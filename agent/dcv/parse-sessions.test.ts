@@ -1,14 +1,12 @@
 import { describe, expect, test } from 'bun:test';
 import { parseDcvTime, parseSessions, parseSessionsJson } from './parse-sessions.ts';
 
+/** The fields dcv prints and the parser keeps as they are. */
+const ALICE = { id: 'alice-3f2a', owner: 'alice', user: 'alice', name: 'Alice desk', type: 'virtual', status: 'RUNNING' } as const;
+
 const REAL_LIKE = JSON.stringify([
   {
-    id: 'alice-3f2a',
-    owner: 'alice',
-    user: 'alice',
-    name: 'Alice desk',
-    type: 'virtual',
-    status: 'RUNNING',
+    ...ALICE,
     'num-of-connections': 1,
     'creation-time': '2026-11-23T10:00:00.123456Z',
     'last-disconnection-time': '',
@@ -24,12 +22,7 @@ describe('parseSessionsJson', () => {
   test('ok: DCV kebab-case output with microseconds', () => {
     expect(parseSessionsJson(REAL_LIKE)).toEqual([
       {
-        id: 'alice-3f2a',
-        owner: 'alice',
-        user: 'alice',
-        name: 'Alice desk',
-        type: 'virtual',
-        status: 'RUNNING',
+        ...ALICE,
         numOfConnections: 1,
         creationTime: '2026-11-23T10:00:00.123Z',
         lastDisconnectionTime: null,

@@ -28,7 +28,7 @@ test('ok: a pending (or returning) agent asks again every register_interval, 30 
     },
   } as unknown as DirectorClient;
   const slept: number[] = [];
-  const issued = await registerUntilApproved({ identity, client, hostname: 'ws1', caFile: '', intervalMs: config.register_interval, log: silentLogger, sleep: async (ms) => void slept.push(ms) });
+  const issued = await registerUntilApproved({ identity, client, hostname: 'ws1', intervalMs: config.register_interval, log: silentLogger, sleep: async (ms) => void slept.push(ms) });
   expect(issued.agentId).toBe(identity.guid);
   expect(asked).toEqual([identity.guid, identity.guid, identity.guid, identity.guid]);
   expect(slept).toEqual([30_000, 30_000, 30_000]);

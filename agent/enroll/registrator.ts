@@ -10,8 +10,8 @@ export interface RegistratorOptions {
   identity: AgentIdentity;
   client: DirectorClient;
   hostname?: string;
-  /** Pre-deployed CA file from config (strict from the first connection). */
-  caFile: string;
+  /** Pre-deployed CA (PEM) read from config's ca_file (strict from the first connection). */
+  caPem?: string;
   intervalMs: number;
   log: Logger;
   sleep?: (ms: number) => Promise<void>;
@@ -19,11 +19,11 @@ export interface RegistratorOptions {
 }
 
 /**
- * Which CA to trust when registering: the pre-deployed ca_file, else a ca.pem stored by an earlier
+ * Which CA to trust when registering: the pre-deployed ca_file's, else a ca.pem stored by an earlier
  * registration, else none: TOFU for this first contact only.
  */
-export function trustFor(identity: AgentIdentity, caFile: string): TrustMode {
-  const caPem = readCaIfPresent(caFile) ?? readCaIfPresent(identity.paths.ca);
+export function trustFor(identity: AgentIdentity, configuredCaPem?: string): TrustMode {
+  const caPem = configuredCaPem ?? readCaIfPresent(identity.paths.ca);
   return caPem ? { kind: 'pinned', caPem } : { kind: 'tofu' };
 }
 
@@ -39,7 +39,7 @@ export async function registrationCsr(identity: AgentIdentity): Promise<{ der: U
 /** One registration attempt; stores the certificate and CA on success. */
 export async function registerOnce(o: RegistratorOptions): Promise<IssuedCertificate> {
   const csr = (await registrationCsr(o.identity)).der;
-  const trust = trustFor(o.identity, o.caFile);
+  const trust = trustFor(o.identity, o.caPem);
   const issued = await o.client.register(
     { guid: o.identity.guid, hostname: o.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') },
     trust,

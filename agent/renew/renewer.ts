@@ -6,6 +6,7 @@ import { agentCn } from '../../shared/pki/names.ts';
 import { DirectorError, type DirectorClient } from '../director-client.ts';
 import { loadCertificate, storeCertificate, type AgentIdentity, type StoredCertificate } from '../identity/identity.ts';
 import { decideRenewal } from './schedule.ts';
+import { StepLoop } from '../step-loop.ts';
 
 export interface RenewerOptions {
   identity: AgentIdentity;
@@ -23,8 +24,7 @@ export interface RenewerOptions {
 
 /** Renews the agent certificate over mTLS on schedule; retries every retryMs on failure. */
 export class Renewer {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private stopped = false;
+  private readonly loop = new StepLoop(() => this.tick());
   private readonly jitter: number;
 
   constructor(private readonly o: RenewerOptions) {
@@ -32,13 +32,11 @@ export class Renewer {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.loop.stop();
   }
 
   /** The certificate is no use any more (expired, or the director forgot the agent): register again. */
@@ -83,15 +81,5 @@ export class Renewer {
       this.o.log.warn('renewal failed; will retry', { error: (err as Error).message, retryInMs: this.o.retryMs });
       return this.o.retryMs;
     }
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    // setTimeout caps at ~24.8 days; renewal is always due well before that.
-    this.timer = setTimeout(async () => {
-      const next = await this.tick();
-      if (next >= 0) this.schedule(Math.min(Math.max(next, 1), 2 ** 31 - 1));
-    }, delay);
-    this.timer.unref?.();
   }
 }

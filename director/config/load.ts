@@ -1,47 +1,87 @@
+import { accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
 import { directorSchema, type DirectorConfig } from './schema.ts';
-import { parseCidr } from '../dcv/cidr.ts';
+import { parseTokenKey } from './typed-fields.ts';
+import { readPolicyFiles, type LoadedPolicy } from '../policy/holder.ts';
 import { builtWebAppProblem } from '../web/disk-routes.ts';
 
 export const DEFAULT_CONFIG_FILE = '/etc/dcvix/dcvix-director.conf';
 
-/** read file -> fill defaults -> validate -> freeze. A missing default file means all defaults. */
+/**
+ * read file -> fill defaults -> parse into typed values (key bytes, CIDR blocks, milliseconds) ->
+ * check every file the config names, the policy files included -> freeze. Nothing is written: a bad
+ * config stops start-up before data_dir is touched. A missing default file means all defaults.
+ */
 export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = false): Promise<DirectorConfig> {
   const raw = await readToml(file, !explicit);
   const cfg = applySchema(directorSchema, raw, file);
-  if (cfg.token_key && !parseTokenKey(cfg.token_key)) {
-    throw new ConfigError(`${file}: key "token_key" must be 32 bytes as 64 hex characters or base64`);
-  }
-  if (cfg.token_key_previous.some((k) => !parseTokenKey(k))) {
-    throw new ConfigError(`${file}: key "token_key_previous" must list 32-byte keys as 64 hex characters or base64`);
-  }
-  for (const key of ['gateway_allow', 'metrics_allow', 'trusted_proxies'] as const) {
-    for (const cidr of cfg[key]) {
-      try {
-        parseCidr(cidr);
-      } catch {
-        throw new ConfigError(`${file}: key "${key}" has "${cidr}", which is not an IP address or CIDR block`);
-      }
-    }
-  }
-  const webDir = cfg.web_dir ? resolve(dirname(resolve(file)), cfg.web_dir) : '';
+  const base = dirname(resolve(file));
+  const webDir = cfg.web_dir ? resolve(base, cfg.web_dir) : '';
   const webDirProblem = webDir ? builtWebAppProblem(webDir) : undefined;
   if (webDirProblem) throw new ConfigError(`${file}: key "web_dir" ${webDirProblem}`);
-  const policyDir = cfg.policy_dir ? resolve(dirname(file), cfg.policy_dir) : dirname(resolve(file));
+  const policyDir = cfg.policy_dir ? resolve(base, cfg.policy_dir) : base;
   const storePassword = await storePasswordOf(cfg, file);
   const storeCaKey = await storeCaKeyOf(cfg, file);
   const out = {
     ...cfg,
-    data_dir: resolve(dirname(resolve(file)), cfg.data_dir),
+    data_dir: resolve(base, cfg.data_dir),
     web_dir: webDir,
+    auth: authWithPaths(cfg.auth, file),
+    otp: otpWithPaths(cfg.otp, file),
     configFile: resolve(file),
     policyDir,
+    policy: policyOf(policyDir, file),
   };
-  // Not enumerable: a config dumped for debugging never shows it.
-  Object.defineProperty(out, 'storePassword', { value: storePassword, enumerable: false });
-  Object.defineProperty(out, 'storeCaKey', { value: storeCaKey, enumerable: false });
+  // Not enumerable: a config dumped for debugging never shows them.
+  for (const [key, value] of Object.entries({ storePassword, storeCaKey, token_key: cfg.token_key, token_key_previous: cfg.token_key_previous })) {
+    Object.defineProperty(out, key, { value, enumerable: false });
+  }
   return Object.freeze(out) as DirectorConfig;
+}
+
+/** users.json and pools.json, checked now so a bad policy fails start-up before anything is written. */
+function policyOf(policyDir: string, file: string): LoadedPolicy {
+  try {
+    return readPolicyFiles(policyDir);
+  } catch (err) {
+    throw new ConfigError(`${resolve(policyDir, (err as Error).message)} (policy of ${file})`);
+  }
+}
+
+type DirectorSections = Pick<ReturnType<typeof applySchema<typeof directorSchema>>, 'auth' | 'otp'>;
+
+/** Files of the enabled login backends, resolved against the config file and checked readable. */
+function authWithPaths(auth: DirectorSections['auth'], file: string): DirectorSections['auth'] {
+  const on = (name: string) => auth.backends.includes(name);
+  return Object.freeze({
+    ...auth,
+    ldap: Object.freeze({
+      ...auth.ldap,
+      ca_file: readablePath(file, 'auth.ldap.ca_file', auth.ldap.ca_file, on('ldap')),
+      bind_password_file: readablePath(file, 'auth.ldap.bind_password_file', auth.ldap.bind_password_file, on('ldap')),
+    }),
+    radius: Object.freeze({ ...auth.radius, secret_file: readablePath(file, 'auth.radius.secret_file', auth.radius.secret_file, on('radius')) }),
+  });
+}
+
+function otpWithPaths(otp: DirectorSections['otp'], file: string): DirectorSections['otp'] {
+  const privacyidea = { ...otp.privacyidea, ca_file: readablePath(file, 'otp.privacyidea.ca_file', otp.privacyidea.ca_file, otp.backend === 'privacyidea') };
+  return Object.freeze({ ...otp, privacyidea: Object.freeze(privacyidea) });
+}
+
+/** `value` resolved against the config file's directory; when `check`, it must be a readable file. */
+function readablePath(file: string, key: string, value: string, check: boolean): string {
+  if (!value) return value;
+  const path = resolve(dirname(resolve(file)), value);
+  if (check) {
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      throw new ConfigError(`${file}: key "${key}": ${path} cannot be read`);
+    }
+  }
+  return path;
 }
 
 /**
@@ -60,7 +100,6 @@ async function storePasswordOf(cfg: { store_url: string; store_password_file: st
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError(`${file}: key "store_url" must be a postgres:// URL or empty`);
   if (url.password) throw new ConfigError(`${file}: key "store_url" must not contain a password; use store_password_file or DCVIX_STORE_PASSWORD`);
   if (cfg.store_password_file) {
-    const path = resolve(dirname(resolve(file)), cfg.store_password_file);
     const pw = (await readSecretFile(file, 'store_password_file', cfg.store_password_file)).split('\n')[0]!.trim();
     if (!pw) throw new ConfigError(`${file}: store_password_file is empty`);
     return pw;
@@ -72,7 +111,7 @@ async function storePasswordOf(cfg: { store_url: string; store_password_file: st
  * With a PostgreSQL store: the key sealing the shared CA key (store_ca_key_file, else
  * DCVIX_STORE_CA_KEY), and a token_key (directors sharing a store must verify each other's tokens).
  */
-async function storeCaKeyOf(cfg: { store_url: string; store_ca_key_file: string; token_key: string }, file: string): Promise<Uint8Array | undefined> {
+async function storeCaKeyOf(cfg: { store_url: string; store_ca_key_file: string; token_key: Uint8Array | undefined }, file: string): Promise<Uint8Array | undefined> {
   if (!cfg.store_url) return undefined;
   if (!cfg.token_key) throw new ConfigError(`${file}: key "token_key" is required with store_url: every director sharing a store must use the same token key`);
   const text = cfg.store_ca_key_file ? (await readSecretFile(file, 'store_ca_key_file', cfg.store_ca_key_file)).trim() : (process.env.DCVIX_STORE_CA_KEY ?? '');
@@ -81,21 +120,21 @@ async function storeCaKeyOf(cfg: { store_url: string; store_ca_key_file: string;
   return key;
 }
 
+/** Runs a check that throws ConfigError naming a key, and prefixes the message with the config file. */
+export function namingConfigFile<T>(file: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
 async function readSecretFile(configFile: string, key: string, value: string): Promise<string> {
   const path = resolve(dirname(resolve(configFile)), value);
   return Bun.file(path).text().catch(() => {
     throw new ConfigError(`${configFile}: ${key} ${path} cannot be read`);
   });
-}
-
-/** 32 key bytes from hex or base64, or undefined when the text is neither. */
-export function parseTokenKey(text: string): Uint8Array | undefined {
-  if (/^[0-9a-fA-F]{64}$/.test(text)) return new Uint8Array(Buffer.from(text, 'hex'));
-  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
-    const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-    if (bytes.length === 32) return new Uint8Array(bytes);
-  }
-  return undefined;
 }
 
 export { ConfigError };

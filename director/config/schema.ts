@@ -1,5 +1,8 @@
 import { bool, duration, field, int, list, oneOf, port, section, str, type ConfigOf } from '../../shared/config-schema.ts';
 import { authSchema, otpSchema } from './auth-schema.ts';
+import { certificateName, cidr, cidrs, keyBytes, requiredKeyBytes } from './typed-fields.ts';
+import type { CidrBlock } from '../dcv/cidr.ts';
+import type { LoadedPolicy } from '../policy/holder.ts';
 
 /** Every key of dcvix-director.conf with its default. */
 export const directorSchema = {
@@ -8,12 +11,12 @@ export const directorSchema = {
   data_dir: field('/var/lib/dcvix-director', str),
   /** Directory of the policy JSON files; default: the config file's directory. */
   policy_dir: field('', str),
-  /** 32-byte PASETO v4.local key, hex (64 chars) or base64; empty = ephemeral (tokens die on restart). */
-  token_key: field('', str),
+  /** 32-byte PASETO v4.local key, hex (64 chars) or base64, held as bytes; empty = ephemeral (tokens die on restart). */
+  token_key: field<Uint8Array | undefined>(undefined, keyBytes),
   /** Earlier token keys, still accepted for verification after a rotation (never used to issue). */
-  token_key_previous: field<string[]>([], list(str)),
+  token_key_previous: field<Uint8Array[]>([], list(requiredKeyBytes)),
   /** Extra DNS names or IPv4 addresses for the director's server certificate. */
-  hostnames: field<string[]>([], list(str)),
+  hostnames: field<string[]>([], list(certificateName)),
   max_body_bytes: field(64 * 1024, int(1024, 16 * 1024 * 1024)),
   /** HTTP/1.1: time a connection gets to send each complete request head (slow-header clients are cut). */
   http_headers_timeout: field(20_000, duration(1_000)),
@@ -44,9 +47,9 @@ export const directorSchema = {
   /** How long pool placement skips a server after a create failed there for a host-side reason. */
   placement_cooldown: field(5 * 60_000, duration(0)),
   /** CIDRs allowed to call POST /resolveSession (the DCV Connection Gateway). */
-  gateway_allow: field<string[]>(['127.0.0.1/32', '::1/128'], list(str)),
+  gateway_allow: field<CidrBlock[]>(cidrs('127.0.0.1/32', '::1/128'), list(cidr)),
   /** CIDRs allowed to scrape GET /metrics. */
-  metrics_allow: field<string[]>(['127.0.0.1/32', '::1/128'], list(str)),
+  metrics_allow: field<CidrBlock[]>(cidrs('127.0.0.1/32', '::1/128'), list(cidr)),
   /** DCV server port written into .dcv files and web-client URLs. */
   dcv_port: field(8443, port),
   dcv_web_url_path: field('', str),
@@ -66,7 +69,7 @@ export const directorSchema = {
    */
   store_ca_key_file: field('', str),
   /** CIDRs of load balancers that send a PROXY protocol v2 header; from them the header is required. */
-  trusted_proxies: field<string[]>([], list(str)),
+  trusted_proxies: field<CidrBlock[]>([], list(cidr)),
   /**
    * Today's-behaviour switch: an agent registered before that registers again with the same key
    * (certificate expired or agent.crt lost) gets a certificate at once instead of waiting for approval.
@@ -88,6 +91,8 @@ export const directorSchema = {
 export type DirectorConfig = ConfigOf<typeof directorSchema> & {
   readonly configFile: string;
   readonly policyDir: string;
+  /** users.json and pools.json as read and checked at load (start-up adopts them; SIGHUP re-reads). */
+  readonly policy: LoadedPolicy;
   /** The store password (store_password_file or DCVIX_STORE_PASSWORD), never logged. */
   readonly storePassword?: string;
   /** The store CA key (store_ca_key_file or DCVIX_STORE_CA_KEY), never logged. */

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 
 /** A parsed CIDR block (IPv4 or IPv6). */
-interface Block {
+export interface CidrBlock {
   bytes: Uint8Array;
   prefix: number;
 }
@@ -33,7 +33,7 @@ function ipBytes(ip: string): Uint8Array | undefined {
 }
 
 /** Parses "10.0.0.0/8", "::1/128" or a bare address; throws on nonsense (config validation). */
-export function parseCidr(text: string): Block {
+export function parseCidr(text: string): CidrBlock {
   const [addr, bits] = text.split('/');
   const bytes = ipBytes(addr ?? '');
   if (!bytes) throw new Error(`not an IP address or CIDR: ${text}`);
@@ -43,7 +43,7 @@ export function parseCidr(text: string): Block {
 }
 
 /** True when `ip` lies in one of the blocks. */
-export function inAllowList(ip: string, blocks: Block[]): boolean {
+export function inAllowList(ip: string, blocks: readonly CidrBlock[]): boolean {
   const bytes = ipBytes(ip);
   if (!bytes) return false;
   return blocks.some((b) => {

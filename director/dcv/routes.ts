@@ -5,7 +5,7 @@ import { connectionInfo } from '../../shared/http/connection-info.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { RuntimeState } from '../servers/runtime-state.ts';
 import { countedResolver, verifierReason, type DcvOutcome } from '../metrics/dcv-outcome.ts';
-import { inAllowList, parseCidr } from './cidr.ts';
+import { inAllowList, type CidrBlock } from './cidr.ts';
 import type { ConnectionTokens } from './connection-tokens.ts';
 import { dcvEndpoint, type DcvEndpoint } from './connection.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';
@@ -19,7 +19,7 @@ export interface DcvRouteDeps {
   tokens: ConnectionTokens;
   state: RuntimeState;
   log: Logger;
-  gatewayAllow: readonly string[];
+  gatewayAllow: readonly CidrBlock[];
   endpoint: (server: ServerEntry) => DcvEndpoint;
   /** Counts verifier and resolver outcomes for /metrics. */
   onOutcome?: DcvOutcome;
@@ -30,7 +30,6 @@ export interface DcvRouteDeps {
  * Connection Gateway's session resolver (docs/dcv-wire.md sections 1 and 3). Neither carries a user cookie.
  */
 export const dcvRoutes = (d: DcvRouteDeps) => {
-  const allow = d.gatewayAllow.map(parseCidr);
   return new Elysia({ name: 'director.dcv' })
     .post(
       '/v1/user/authtokenverify',
@@ -70,7 +69,7 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
           countedResolver(
             d.onOutcome,
             ({ request }: { request: Request }) => {
-              if (!inAllowList(connectionInfo(request).remoteAddress, allow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
+              if (!inAllowList(connectionInfo(request).remoteAddress, d.gatewayAllow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
             },
             false,
           ),

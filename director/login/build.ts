@@ -2,26 +2,43 @@ import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
 import { createAuditLog } from '../audit/log.ts';
 import type { AuditLog } from '../audit/types.ts';
+import type { Authenticator } from '../auth/types.ts';
 import { createLoginService } from '../auth/login-service.ts';
-import { createAuthenticators } from '../auth/registry.ts';
 import { createThrottle } from '../auth/throttle.ts';
 import type { DirectorConfig } from '../config/schema.ts';
-import { createOtpVerifier } from '../otp/registry.ts';
+import { prepareOtpVerifier } from '../otp/registry.ts';
+import { createAuthenticators } from '../auth/registry.ts';
+import type { TotpSecretStore } from '../otp/totp-store.ts';
+import type { OtpVerifier } from '../auth/types.ts';
 import type { TotpVerifier } from '../otp/totp.ts';
 import { groupsOf, isAdmin } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import type { DirectorStores } from '../store/open-stores.ts';
 import type { LoginPort } from './routes.ts';
 
+/** What of the login wiring can be built without the store: building it checks the backends' settings. */
+interface PreparedLogin {
+  authenticators: Authenticator[];
+  otp: (totpStore: TotpSecretStore) => OtpVerifier | undefined;
+}
+
 /**
- * Login wiring from config: the backend chain, the optional second factor, throttling and the audit
+ * The login backends and a store-less second factor, built before the store opens so that settings
+ * they refuse (an LDAP filter, a PrivacyIDEA URL, a missing PAM service) stop start-up first.
+ */
+export function prepareLogin(config: DirectorConfig, deps: { clock: Clock; log: Logger }): PreparedLogin {
+  return { authenticators: createAuthenticators(config.auth, { log: deps.log }), otp: prepareOtpVerifier(config.otp, deps) };
+}
+
+/**
+ * Login wiring from config: the backend chain and second factor (prepareLogin), the optional second factor, throttling and the audit
  * log. Groups for the policy are the backend's when it knows them (LDAP), else the policy's own.
  */
-export function buildLogin(d: { config: DirectorConfig; stores: Pick<DirectorStores, 'audit' | 'totp'>; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog; throttleFailures?: Map<string, number[]> }) {
+export function buildLogin(d: { config: DirectorConfig; prepared: PreparedLogin; stores: Pick<DirectorStores, 'audit' | 'totp'>; policy: PolicyHolder; clock: Clock; log: Logger; wrapAudit?: (a: AuditLog) => AuditLog; throttleFailures?: Map<string, number[]> }) {
   const audit = (d.wrapAudit ?? ((a: AuditLog) => a))(createAuditLog(d.stores.audit, d.clock, (error) => d.log.error('audit write failed', { error })));
-  const otp = createOtpVerifier(d.config.otp, { totpStore: d.stores.totp, clock: d.clock, log: d.log });
+  const otp = d.prepared.otp(d.stores.totp);
   const service = createLoginService({
-    authenticators: createAuthenticators(d.config.auth, { log: d.log }),
+    authenticators: d.prepared.authenticators,
     otp,
     otpRequired: !!otp,
     throttle: createThrottle(d.config.throttle, d.clock, undefined, d.throttleFailures),

@@ -16,11 +16,27 @@ export interface OtpDeps {
 
 type Factory = (cfg: OtpConfig, deps: OtpDeps) => OtpVerifier;
 
+/** The verifiers that keep nothing in the store: they can be built before the store is open. */
+const storelessFactories = {
+  privacyidea: (cfg: OtpConfig, { log }: Pick<OtpDeps, 'log'>) => createPrivacyIdeaVerifier(cfg.privacyidea, log.child({ otp: 'privacyidea' })),
+  external: (cfg: OtpConfig, { log }: Pick<OtpDeps, 'log'>) => createExternalOtpVerifier(cfg.external, log.child({ otp: 'external' })),
+};
+
 export const otpFactories: Readonly<Record<Exclude<OtpConfig['backend'], ''>, Factory>> = {
   totp: (cfg, { totpStore, clock }) => createTotpVerifier(totpStore, clock, cfg.totp),
-  privacyidea: (cfg, { log }) => createPrivacyIdeaVerifier(cfg.privacyidea, log.child({ otp: 'privacyidea' })),
-  external: (cfg, { log }) => createExternalOtpVerifier(cfg.external, log.child({ otp: 'external' })),
+  ...storelessFactories,
 };
+
+/**
+ * The second factor in two steps: a verifier that needs no store is built now, so its settings (URL,
+ * CA file) are checked before start-up writes anything; TOTP, whose secrets live in the store, is
+ * built when the store is open (its settings are plain numbers the config schema already checked).
+ */
+export function prepareOtpVerifier(cfg: OtpConfig, deps: Omit<OtpDeps, 'totpStore'>): (totpStore: TotpSecretStore) => OtpVerifier | undefined {
+  if (cfg.backend === 'totp' || cfg.backend === '') return (totpStore) => createOtpVerifier(cfg, { ...deps, totpStore });
+  const verifier = storelessFactories[cfg.backend](cfg, deps);
+  return () => verifier;
+}
 
 /** The configured OtpVerifier, or undefined when otp.backend is "" (no second factor). */
 export function createOtpVerifier(cfg: OtpConfig, deps: OtpDeps): OtpVerifier | undefined {

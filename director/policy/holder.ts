@@ -5,6 +5,35 @@ import { emptyPolicy, parsePolicy, PolicyError, type Policy } from './schema.ts'
 
 export const POLICY_FILES = { users: 'users.json', pools: 'pools.json' } as const;
 
+/** Both policy files as read from a directory: the parsed policy and the documents behind it. */
+export interface LoadedPolicy {
+  policy: Policy;
+  documents: { users: unknown; pools: unknown };
+}
+
+/**
+ * Reads and checks users.json and pools.json in `dir` (absent files are empty unless `usersRequired`).
+ * Throws PolicyError (or SyntaxError) with a message starting with the file's name.
+ */
+export function readPolicyFiles(dir: string, usersRequired = false): LoadedPolicy {
+  const users = readJson(dir, POLICY_FILES.users, usersRequired);
+  const pools = readJson(dir, POLICY_FILES.pools);
+  return { policy: parsePolicy(users, pools), documents: { users: users ?? {}, pools: pools ?? {} } };
+}
+
+function readJson(dir: string, file: string, required = false): unknown {
+  const path = join(dir, file);
+  if (!existsSync(path)) {
+    if (required) throw new PolicyError(`${file}: missing (${path})`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new PolicyError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 export interface PolicyStatus {
   loadedAt: string | null;
   lastAttemptAt: string | null;
@@ -38,18 +67,22 @@ export class PolicyHolder {
     return this.raw;
   }
 
+  /** Puts a policy read at config load in force (start-up reads the files once, before writing anything). */
+  adopt(loaded: LoadedPolicy): void {
+    this.status.lastAttemptAt = new Date(this.now()).toISOString();
+    this.policy = loaded.policy;
+    this.raw = loaded.documents;
+    this.status.loadedAt = this.status.lastAttemptAt;
+    this.status.lastError = null;
+    this.log.info('policy loaded', { dir: this.dir, users: this.policy.users.size, groups: this.policy.groups.size, pools: this.policy.pools.size });
+  }
+
   /** Reads both files; on success swaps the policy in, on failure keeps the old one and returns the error. */
   reload(): { ok: true } | { ok: false; error: string } {
     this.status.lastAttemptAt = new Date(this.now()).toISOString();
     try {
       // Once a policy is in force, a vanished users.json is a failed reload, never "nobody may do anything".
-      const users = this.readJson(POLICY_FILES.users, this.status.loadedAt !== null);
-      const pools = this.readJson(POLICY_FILES.pools);
-      this.policy = parsePolicy(users, pools);
-      this.raw = { users: users ?? {}, pools: pools ?? {} };
-      this.status.loadedAt = this.status.lastAttemptAt;
-      this.status.lastError = null;
-      this.log.info('policy loaded', { dir: this.dir, users: this.policy.users.size, groups: this.policy.groups.size, pools: this.policy.pools.size });
+      this.adopt(readPolicyFiles(this.dir, this.status.loadedAt !== null));
       return { ok: true };
     } catch (err) {
       const error = err instanceof PolicyError || err instanceof SyntaxError ? err.message : String(err);
@@ -57,19 +90,6 @@ export class PolicyHolder {
       if (this.status.loadedAt) this.log.error('policy reload failed; keeping the last good policy', { dir: this.dir, error });
       else this.log.error('policy could not be loaded', { dir: this.dir, error });
       return { ok: false, error };
-    }
-  }
-
-  private readJson(file: string, required = false): unknown {
-    const path = join(this.dir, file);
-    if (!existsSync(path)) {
-      if (required) throw new PolicyError(`${file}: missing (${path})`);
-      return undefined;
-    }
-    try {
-      return JSON.parse(readFileSync(path, 'utf8'));
-    } catch (err) {
-      throw new PolicyError(`${file}: not valid JSON: ${(err as Error).message}`);
     }
   }
 }

@@ -7,17 +7,21 @@ import { ApiError, badRequest } from '../errors.ts';
 
 export type SessionType = 'console' | 'virtual';
 
-/**
- * A DCV session as both programs hold it in memory (normalised from `dcv list-sessions --json`). On the
- * wire it travels in the kebab-case form, WireSession.
- */
-export interface DcvSession {
+/** What a session is, the same in memory and on the wire (the keys have no case to differ in). */
+interface SessionBasics {
   id: string;
   owner: string;
   user?: string;
   name?: string;
   type: SessionType;
   status?: string;
+}
+
+/**
+ * A DCV session as both programs hold it in memory (normalised from `dcv list-sessions --json`). On the
+ * wire it travels in the kebab-case form, WireSession.
+ */
+export interface DcvSession extends SessionBasics {
   numOfConnections: number;
   /** ISO 8601 (UTC, millisecond precision after normalisation). */
   creationTime?: string;
@@ -30,13 +34,7 @@ export interface DcvSession {
  * prints, as the specification and the public Go dcvix agent send them. Times are RFC 3339 or null,
  * never "" (Go's time decoding refuses an empty string).
  */
-export interface WireSession {
-  id: string;
-  owner: string;
-  user?: string;
-  name?: string;
-  type: SessionType;
-  status?: string;
+export interface WireSession extends SessionBasics {
   'num-of-connections': number;
   'creation-time': string | null;
   'last-disconnection-time': string | null;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { approveAgent, startAgent, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { registrationCsr } from '../../agent/enroll/registrator.ts';
 import { ensureIdentity } from '../../agent/identity/identity.ts';
@@ -59,6 +59,58 @@ describe('start-up', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(file);
       expect(r.stderr).toContain(message);
+    }
+  });
+
+  test('rejects: a bad policy, key, CIDR or named file stops the director before data_dir is written', async () => {
+    const cases: { conf: string; files?: Record<string, string>; names: string[] }[] = [
+      { conf: '', files: { 'users.json': '{"admins": "root"}' }, names: ['users.json', 'admins must be a list of names'] },
+      { conf: '', files: { 'pools.json': '{"pools": ' }, names: ['pools.json', 'not valid JSON'] },
+      { conf: 'policy_dir = "policy"\n', files: { 'policy/users.json': '{"users": {"alice": {"pools": "eng"}}}' }, names: ['policy/users.json', 'users.alice.pools'] },
+      { conf: 'token_key = "00ff"\n', names: ['key "token_key" must be 32 bytes'] },
+      { conf: `token_key_previous = ["${'ab'.repeat(32)}", "nope"]\n`, names: ['key "token_key_previous" item 2'] },
+      { conf: 'trusted_proxies = ["10.0.0.0/8", "10.1.2.3/40"]\n', names: ['key "trusted_proxies" item 2', '"10.1.2.3/40" is not an IP address or CIDR block'] },
+      { conf: 'metrics_allow = ["banana"]\n', names: ['key "metrics_allow" item 1'] },
+      { conf: 'hostnames = ["director.example.com", "10.0.0.5", "not a name"]\n', names: ['key "hostnames" item 3', 'not a DNS name or an IPv4 address'] },
+      { conf: '[otp]\nbackend = "privacyidea"\n[otp.privacyidea]\nurl = "ftp://pi.example.com"\n', names: ['otp.privacyidea.url'] },
+      { conf: '[auth]\nbackends = ["ldap"]\n[auth.ldap]\nurl = "ldaps://127.0.0.1"\nuser_base = "dc=x"\nca_file = "missing-ca.pem"\n', names: ['key "auth.ldap.ca_file"', 'missing-ca.pem cannot be read'] },
+      { conf: '[auth]\nbackends = ["ldap"]\n[auth.ldap]\nurl = "ldap://127.0.0.1"\nuser_base = "dc=x"\nuser_filter = "((("\n', names: ['auth.ldap.user_filter'] },
+    ];
+    for (const { conf, files = {}, names } of cases) {
+      const dir = tempDir();
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, name)), { recursive: true });
+        writeFileSync(join(dir, name), text);
+      }
+      const file = join(dir, 'director.conf');
+      writeFileSync(file, `data_dir = "data"\ndirector_port = 0\n${conf}`);
+      const r = await run([bun, join(repoRoot, 'director/main.ts'), '--config', file], { allowFail: true });
+      expect([conf, r.code]).toEqual([conf, 2]);
+      // The message names the file at fault (the config or the policy file) and the key.
+      const faulty = Object.keys(files).length ? join(dir, Object.keys(files)[0]!) : file;
+      for (const text of [faulty, ...names]) expect([conf, r.stderr]).toEqual([conf, expect.stringContaining(text)]);
+      // Nothing was written: no CA, no agents.db, not even the directory.
+      expect([conf, existsSync(join(dir, 'data'))]).toEqual([conf, false]);
+    }
+  });
+
+  test('rejects: a bad agent config leaves data_dir untouched (no key, no GUID)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'not-a-cert.pem'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    const cases: [string, string][] = [
+      ['ca_file = "missing.pem"\n', `key "ca_file": ${join(dir, 'missing.pem')} cannot be read`],
+      ['ca_file = "not-a-cert.pem"\n', 'key "ca_file": ' + join(dir, 'not-a-cert.pem') + ' holds no PEM certificate'],
+      ['update_interval = "often"\n', 'key "update_interval"'],
+      ['listen_port = 70000\n', 'key "listen_port"'],
+    ];
+    for (const [text, message] of cases) {
+      const file = join(dir, 'agent.conf');
+      writeFileSync(file, `director_url = "${director.url}"\ndata_dir = "data"\n${text}`);
+      const r = await run([bun, join(repoRoot, 'agent/main.ts'), '--config', file], { allowFail: true });
+      expect([text, r.code]).toEqual([text, 2]);
+      expect([text, r.stderr]).toEqual([text, expect.stringContaining(file)]);
+      expect([text, r.stderr]).toEqual([text, expect.stringContaining(message)]);
+      expect([text, existsSync(join(dir, 'data'))]).toEqual([text, false]);
     }
   });
 
