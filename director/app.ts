@@ -47,7 +47,10 @@ import { adminDirectorsRoute } from './policy/directors-route.ts';
 import { policyHash } from './policy/hash.ts';
 import { hostname } from 'node:os';
 import { createSqliteRuntimeStores } from './store/sqlite-runtime-stores.ts';
-import { createPostgresTokenUses, fallbackTokenUses } from './store/token-uses-postgres.ts';
+import { fallbackTokenUses } from './store/token-uses-postgres.ts';
+import { openDatabase } from './store/db.ts';
+import { SharedStateFollower } from './servers/shared-state.ts';
+import { postgresPlacementLock } from './sessions/placement-lock.ts';
 import { RuntimeStateWriter } from './servers/state-writer.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
@@ -96,13 +99,19 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   };
   const metrics = createDirectorMetrics();
   // Runtime state, token use counts and throttles survive restarts (the specification keeps them in memory only).
-  const runtimeStores = createSqliteRuntimeStores(stores.runtimeDb);
+  const runtimeStores = stores.runtime;
   const throttleState = new ThrottlePersistence(runtimeStores, log);
+  throttleState.follow(stores.feed);
   const { login, audit, totp } = buildLogin({ config, prepared: preparedLogin, stores, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
   const agents = new AgentService(stores.agents, ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
   const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
-  const tokenUses = stores.sql ? fallbackTokenUses(createPostgresTokenUses(stores.sql), runtimeStores, log, metrics.countLocalTokenUse) : runtimeStores;
-  const stateWriter = new RuntimeStateWriter(state, runtimeStores, clock, log);
+  // PostgreSQL away: uses are counted in this director's memory meanwhile (see token-uses-postgres.ts).
+  const tokenUses = stores.sql ? fallbackTokenUses(runtimeStores, createSqliteRuntimeStores(openDatabase(':memory:')), log, metrics.countLocalTokenUse) : runtimeStores;
+  // Other directors read what this one writes: a server whose only news is lastSeen (and its sessions'
+  // refresh times) is rewritten well before they would call it offline or its sessions stale.
+  const sharedRefreshMs = Math.min(60_000, config.server_offline_after / 3, config.session_stale_after / 3);
+  const stateWriter = new RuntimeStateWriter(state, runtimeStores, clock, log, 1000, stores.sql ? sharedRefreshMs : undefined);
+  const sharedState = new SharedStateFollower(stateWriter, runtimeStores, stores.feed, log);
   const registered = new Set((await agents.list('registered')).map((a) => a.guid));
   const loaded = {
     ...(await stateWriter.load((guid) => registered.has(guid))),
@@ -130,6 +139,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     onPlacementFailure: metrics.placement.placementFailed,
     placementMetrics: metrics.placement,
     persist: (id) => stateWriter.persistNow(id),
+    placementLock: stores.lockSql ? postgresPlacementLock(stores.lockSql, (user) => sharedState.refreshOwner(user, [...new Set(state.sessionsOf(user).map((x) => x.serverId))])) : undefined,
   });
   const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, tokenUses);
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
@@ -237,6 +247,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       directors.start(() => ({ id: selfId, name: `${hostname()}:${server!.port}`, policyHash: policyHash(policy.documents), startedAt }));
       housekeeper.start();
       stateWriter.start();
+      sharedState.start();
       throttleState.start();
       const what = `loaded ${loaded.servers} servers (stale until their agents update), ${loaded.sessions} sessions, ${loaded.throttleKeys} login throttle keys`;
       audit.record({ type: 'director.start', outcome: 'success', detail: loaded.skipped ? `${what}; dropped ${loaded.skipped} servers of agents no longer registered` : what });

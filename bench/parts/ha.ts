@@ -1,12 +1,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHaproxy } from '../../tests/helpers/haproxy.ts';
+import type { SQL } from 'bun';
+import { connectPostgres } from '../../director/store/postgres.ts';
 import { startPostgres } from '../../tests/helpers/postgres.ts';
 import type { BenchConfig } from '../lib/config.ts';
 import { ADMIN, login, startDirector, tempDir } from '../lib/director.ts';
 import { enrolFleet } from '../lib/fleet.ts';
 import { runLoad } from '../lib/proc.ts';
 import { row, type PartResult } from '../lib/report.ts';
+
+/** Commits and rows written in the director's database so far (pg_stat_database / pg_stat_user_tables). */
+async function storeWrites(sql: SQL): Promise<{ at: number; commits: number; rows: number }> {
+  const [db] = await sql`SELECT xact_commit::float8 AS commits FROM pg_stat_database WHERE datname = current_database()`;
+  const [tables] = await sql`SELECT coalesce(sum(n_tup_ins + n_tup_upd), 0)::float8 AS rows FROM pg_stat_user_tables WHERE relname = 'runtime_servers'`;
+  return { at: performance.now(), commits: db.commits, rows: tables.rows };
+}
 
 interface UpdateRun {
   perS: number;
@@ -55,7 +64,16 @@ export async function haPart(cfg: BenchConfig, log: (s: string) => void): Promis
     await lb.waitForStatus('director-a', 'UP');
     await lb.waitForStatus('director-b', 'UP');
     log('ha: updates through HAProxy to two directors on PostgreSQL');
+    const stats = await connectPostgres(pg.url, undefined, { max: 1 });
+    stops.push(() => stats.close());
+    const before = await storeWrites(stats);
     const haRun = await updates(lb.port, shared.identitiesFile, first.caPem, first.proc.pid);
+    // Statistics reach pg_stat_* within about half a second of the commits.
+    await Bun.sleep(1000);
+    const after = await storeWrites(stats);
+    const seconds = (after.at - before.at) / 1000;
+    const commitsPerS = Math.round((after.commits - before.commits) / seconds);
+    const rowsPerS = Math.round((after.rows - before.rows) / seconds);
     for (const [name, run] of [['sqlite', sqliteRun], ['ha', haRun]] as const) if (run.errors) throw new Error(`${name}: ${run.errors} failed updates, first: ${run.firstError}`);
 
     // Failover: a user's cookie, then kill -9 of director A and requests until one succeeds.
@@ -78,10 +96,11 @@ export async function haPart(cfg: BenchConfig, log: (s: string) => void): Promis
         row('ha', `agent updates/s, ${agents} agents keep-alive: 1 director, embedded store`, sqliteRun.perS, '/s'),
         row('ha', `agent updates/s, ${agents} agents keep-alive: HAProxy + 2 directors on PostgreSQL`, haRun.perS, '/s'),
         row('ha', 'p50 / p99, 1 director / via HAProxy', `${sqliteRun.latencyMs.p50} / ${sqliteRun.latencyMs.p99}, ${haRun.latencyMs.p50} / ${haRun.latencyMs.p99}`, 'ms'),
+        row('ha', 'store load meanwhile: commits/s (all statements) / runtime_servers rows written/s', `${commitsPerS} / ${rowsPerS}`),
         row('ha', 'failover: kill -9 to first OK user request through HAProxy', failoverMs, 'ms', { text: '< 3000 ms', ok: failoverMs >= 0 && failoverMs < 3000 }),
         row('ha', 'failed user requests before it', failed),
       ],
-      raw: { agents, sqlite: sqliteRun, ha: haRun, failoverMs, failedBeforeFailover: failed },
+      raw: { agents, sqlite: sqliteRun, ha: haRun, store: { commitsPerS, rowsPerS }, failoverMs, failedBeforeFailover: failed },
     };
   } finally {
     for (const stop of stops) await stop().catch(() => {});

@@ -8,6 +8,7 @@ import { openDatabase } from '../store/db.ts';
 import { createSqliteRuntimeStores } from '../store/sqlite-runtime-stores.ts';
 import { ThrottlePersistence } from './throttle-persistence.ts';
 import { createThrottle } from './throttle.ts';
+import { linkedFeeds } from '../../tests/helpers/linked-feeds.ts';
 
 const cfg = { enabled: true, max_failures: 3, window: 60_000 };
 
@@ -50,4 +51,35 @@ test('ok: a success that clears a user\'s failures is written too', async () => 
   // The two earlier failures were cleared: two new ones stay under the limit.
   second.throttle.failure('bob', '10.0.0.2');
   expect(() => second.throttle.check('bob', '10.0.0.2')).not.toThrow();
+});
+
+test('ok: two directors on one store: failures through A lock the user out on B; a success on A lets them in on B', async () => {
+  const store = createSqliteRuntimeStores(openDatabase(':memory:'));
+  const clock = new FakeClock();
+  const [a, b] = linkedFeeds(2).map((feed) => {
+    const persistence = new ThrottlePersistence(store, silentLogger);
+    persistence.follow(feed);
+    return { persistence, throttle: createThrottle(cfg, clock, undefined, persistence.failures) };
+  }) as [{ persistence: ThrottlePersistence; throttle: ReturnType<typeof createThrottle> }, { persistence: ThrottlePersistence; throttle: ReturnType<typeof createThrottle> }];
+  const settle = () => new Promise((r) => setTimeout(r, 10));
+  a.throttle.failure('alice', '10.0.0.1');
+  clock.advance(1);
+  b.throttle.failure('alice', '10.0.0.1');
+  clock.advance(1);
+  await Promise.all([a.persistence.flush(), b.persistence.flush()]);
+  await settle();
+  // Each side now holds both failures (and writes back what the other had not stored yet).
+  await Promise.all([a.persistence.flush(), b.persistence.flush()]);
+  await settle();
+  a.throttle.failure('alice', '10.0.0.1');
+  expect(() => a.throttle.check('alice', '10.0.0.1')).toThrow(expect.objectContaining({ code: 'TOO_MANY_ATTEMPTS' }));
+  await a.persistence.flush();
+  await settle();
+  expect(() => b.throttle.check('alice', '10.0.0.1')).toThrow(expect.objectContaining({ code: 'TOO_MANY_ATTEMPTS' }));
+  // The same failure heard back is counted once.
+  expect(b.persistence.failures.get('u:alice|10.0.0.1')).toHaveLength(3);
+  a.throttle.success('alice', '10.0.0.1');
+  await a.persistence.flush();
+  await settle();
+  expect(b.persistence.failures.has('u:alice|10.0.0.1')).toBe(false);
 });

@@ -1,6 +1,11 @@
 import type { Logger } from '../../shared/log.ts';
 import type { ThrottleStore } from '../store/runtime-stores.ts';
+import { publishKeys, type ChangeFeed } from '../store/change-feed.ts';
+import { isStoreDown } from '../store/availability.ts';
 import { WriteBehind } from '../store/write-behind.ts';
+
+/** Change-feed topic: the key is a JSON array of throttle keys just written. */
+const THROTTLE_TOPIC = 'throttle';
 
 /** A Map that remembers which keys were set or deleted since the last `takeChanged`. */
 export class TrackedMap<V> extends Map<string, V> {
@@ -38,13 +43,15 @@ export class ThrottlePersistence {
   readonly failures = new TrackedMap<number[]>();
   private readonly written = new Map<string, string>();
   private readonly behind: WriteBehind;
+  private onWritten?: (keys: string[]) => void;
 
   constructor(
     private readonly store: ThrottleStore,
-    log: Logger,
+    private readonly log: Logger,
     intervalMs = 1000,
   ) {
-    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('login throttle write failed', { error }));
+    // The store away: the monitor logs the outage once, and the write is retried every interval.
+    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => (isStoreDown(error) ? log.debug : log.error).call(log, 'login throttle write failed', { error }));
   }
 
   /** Loads failures newer than `since` (older ones are outside the window); resolves with how many keys. */
@@ -61,6 +68,41 @@ export class ThrottlePersistence {
 
   start(): void {
     this.behind.start();
+  }
+
+  /**
+   * Several directors on one store: after each write the keys written are named on the feed, and keys
+   * named by another director are read back and merged (the union of both directors' failures), so
+   * failures through one director count on every other within about a second. A key another director
+   * removed (a successful login) is cleared here too.
+   */
+  follow(feed: ChangeFeed): void {
+    this.onWritten = (keys) => publishKeys(feed, THROTTLE_TOPIC, keys);
+    feed.subscribe(THROTTLE_TOPIC, (payload) => {
+      let keys: string[];
+      try {
+        keys = (JSON.parse(payload) as unknown[]).filter((k): k is string => typeof k === 'string');
+      } catch {
+        return;
+      }
+      void this.store.loadThrottle(0, keys).then((entries) => this.merge(keys, entries), (error) => this.log.warn('shared login throttle not read', { error }));
+    });
+  }
+
+  private merge(keys: string[], entries: { key: string; failures: number[] }[]): void {
+    const stored = new Map(entries.map((e) => [e.key, e.failures]));
+    for (const key of keys) {
+      const theirs = stored.get(key);
+      if (!theirs) {
+        this.written.delete(key);
+        this.failures.delete(key);
+        continue;
+      }
+      const merged = mergeTimes(this.failures.get(key) ?? [], theirs);
+      // Remembered as written in the store's form: this director writes back only failures it adds.
+      this.written.set(key, JSON.stringify(theirs));
+      this.failures.set(key, merged);
+    }
   }
 
   flush(): Promise<void> {
@@ -94,5 +136,20 @@ export class ThrottlePersistence {
     }
     for (const key of removed) this.written.delete(key);
     for (const e of put) this.written.set(e.key, JSON.stringify(e.failures));
+    this.onWritten?.([...put.map((e) => e.key), ...removed]);
   }
+}
+
+/**
+ * The failures both sides know, each counted once: a time appearing n times on one side and m times
+ * on the other appears max(n, m) times (two failures in the same millisecond on one director stay two).
+ */
+function mergeTimes(ours: number[], theirs: number[]): number[] {
+  const countTimes = (list: number[]) => list.reduce((counts, time) => counts.set(time, (counts.get(time) ?? 0) + 1), new Map<number, number>());
+  const [mine, other] = [countTimes(ours), countTimes(theirs)];
+  const merged: number[] = [];
+  for (const time of new Set([...mine.keys(), ...other.keys()])) {
+    for (let left = Math.max(mine.get(time) ?? 0, other.get(time) ?? 0); left > 0; left--) merged.push(time);
+  }
+  return merged.sort((x, y) => x - y);
 }

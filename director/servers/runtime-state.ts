@@ -82,6 +82,45 @@ export class RuntimeState {
     for (const s of sessions) if (s.serverId === server.id && s.orphaned) this.putSession(s);
   }
 
+  /**
+   * Several directors on one store: a server as another director wrote it. Its entry replaces ours
+   * unless ours is newer (a later agent update reached this director). Sessions: confirmed ones follow
+   * the newer side; an unconfirmed one (just created, no agent update lists it yet) that only one side
+   * has is kept, unless `known(id)` says it was in the stored state this director saw last, in which
+   * case it was closed meanwhile and must not come back.
+   */
+  applyShared(server: ServerEntry, sessions: SessionEntry[], known: (sessionId: string) => boolean): void {
+    const local = this.servers.get(server.id);
+    // A revoked agent's server, stored for its orphaned sessions (orphanAgent marks them all): kept
+    // here the same way, out of placement.
+    if (sessions.length > 0 && sessions.every((s) => s.orphaned)) {
+      if (local?.guid === server.guid) {
+        this.servers.delete(server.id);
+        this.serverIdByGuid.delete(server.guid);
+      }
+      const listed = new Set(sessions.map((s) => s.id));
+      for (const id of [...(this.sessionsByServer.get(server.id)?.keys() ?? [])]) if (!listed.has(id)) this.removeSession(id);
+      this.orphanedServers.set(server.id, server);
+      for (const s of sessions) this.putSession({ ...s, serverId: server.id });
+      return;
+    }
+    const theirsNewer = !local || local.stale || local.guid !== server.guid || server.lastSeen >= local.lastSeen;
+    if (theirsNewer) {
+      if (local && local.guid !== server.guid) this.removeServer(server.id);
+      const previousId = this.serverIdByGuid.get(server.guid);
+      if (previousId !== undefined && previousId !== server.id) this.removeServer(previousId);
+      const { stale: _stale, ...fresh } = server;
+      this.servers.set(server.id, fresh);
+      this.serverIdByGuid.set(server.guid, server.id);
+      this.onChange?.(server.id);
+      const listed = new Set(sessions.map((s) => s.id));
+      for (const [id, s] of this.sessionsByServer.get(server.id) ?? []) if (!listed.has(id) && (s.confirmed || known(id))) this.removeSession(id);
+    }
+    for (const s of sessions) {
+      if (theirsNewer || (!s.confirmed && !this.sessions.has(s.id) && !known(s.id))) this.putSession({ ...s, serverId: server.id });
+    }
+  }
+
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
   applyUpdate(u: { guid: string; hostname: string; address: string; agentPort: number; stats: AgentStats; tags: string[]; version?: string; dcvError?: string; dcvTimeoutMs?: number; sessions: DcvSession[] }): void {
     const now = this.clock.now();

@@ -28,7 +28,8 @@ const update = (n: number, sessions: string[] = [], load1 = 0) => ({
 function countingStore(inner: ServerStateStore) {
   const calls: { put: string[]; removed: string[] }[] = [];
   const store: ServerStateStore = {
-    loadServers: () => inner.loadServers(),
+    loadServers: (ids?: string[]) => inner.loadServers(ids),
+    serversWithSessionsOf: (owner: string) => inner.serversWithSessionsOf(owner),
     saveServers: (put: ServerSnapshot[], removed: string[]) => (calls.push({ put: put.map((p) => p.server.id), removed }), inner.saveServers(put, removed)),
   };
   return { store, calls };

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { ServerSnapshot, ServerStateStore } from '../store/runtime-stores.ts';
+import { isStoreDown } from '../store/availability.ts';
 import { WriteBehind } from '../store/write-behind.ts';
 import type { RuntimeState } from './runtime-state.ts';
 
@@ -19,6 +20,8 @@ export class RuntimeStateWriter {
   /** server id -> what was last written, without lastSeen, and when. */
   private readonly written = new Map<string, { body: string; at: number }>();
   private readonly behind: WriteBehind;
+  /** Told the ids of the servers each successful write stored or removed (other directors re-read them). */
+  onWritten?: (ids: string[]) => void;
 
   constructor(
     private readonly state: RuntimeState,
@@ -26,8 +29,11 @@ export class RuntimeStateWriter {
     private readonly clock: Clock,
     log: Logger,
     intervalMs = 1000,
+    /** How often a server whose only change is lastSeen (and session refresh times) is written again; shorter when other directors read it. */
+    private readonly lastSeenRefreshMs = LAST_SEEN_REFRESH_MS,
   ) {
-    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => log.error('runtime state write failed', { error }));
+    // The store away: the monitor logs the outage once, and the write is retried every interval.
+    this.behind = new WriteBehind(() => this.write(), intervalMs, (error) => (isStoreDown(error) ? log.debug : log.error).call(log, 'runtime state write failed', { error }));
   }
 
   /**
@@ -59,6 +65,25 @@ export class RuntimeStateWriter {
     if (skipped.length) await this.store.saveServers([], skipped);
     this.state.onChange = (id) => this.dirty.add(id);
     return { servers, sessions, skipped: skipped.length };
+  }
+
+  /**
+   * Servers as another director stored them (shared store): applied to the state (runtime-state.ts
+   * applyShared) and remembered as written, so this director writes one back only where its own view
+   * differs. `gone` ids are no longer stored: a server this director still holds is removed.
+   */
+  applyStored(snaps: ServerSnapshot[], gone: string[] = []): void {
+    const now = this.clock.now();
+    for (const snap of snaps) {
+      const last = this.written.get(snap.server.id);
+      const known = new Set(last ? (JSON.parse(last.body)[1] as { id: string }[]).map((s) => s.id) : []);
+      this.state.applyShared(snap.server, snap.sessions, (id) => known.has(id));
+      this.written.set(snap.server.id, { body: bodyOf(snap), at: now });
+    }
+    for (const id of gone) {
+      this.written.delete(id);
+      if (this.state.server(id) || this.state.orphanedServer(id)) this.state.removeServer(id);
+    }
   }
 
   start(): void {
@@ -99,7 +124,7 @@ export class RuntimeStateWriter {
       const snap = { server: { ...server, stale: undefined }, sessions: this.state.sessionsOn(id) };
       const body = bodyOf(snap);
       const last = this.written.get(id);
-      if (last && last.body === body && now - last.at < LAST_SEEN_REFRESH_MS) continue;
+      if (last && last.body === body && now - last.at < this.lastSeenRefreshMs) continue;
       put.push(snap);
       bodies.set(id, body);
     }
@@ -113,11 +138,14 @@ export class RuntimeStateWriter {
     }
     for (const id of removed) this.written.delete(id);
     for (const [id, body] of bodies) this.written.set(id, { body, at: now });
+    this.onWritten?.([...bodies.keys(), ...removed]);
   }
 }
 
 /** What counts as a change: everything but the times an update refreshes anyway. */
 function bodyOf(s: ServerSnapshot): string {
   const { lastSeen: _seen, stale: _stale, ...server } = s.server;
-  return JSON.stringify([server, s.sessions.map(({ refreshedAt: _r, ...rest }) => rest)]);
+  // Sorted: two directors holding the same sessions in another order must not see a change.
+  const sessions = s.sessions.map(({ refreshedAt: _r, ...rest }) => rest).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return JSON.stringify([server, sessions]);
 }

@@ -13,6 +13,7 @@ import type { PlacementMetrics } from '../metrics/director-metrics.ts';
 import { createWithFailover, PLACEMENT_DEADLINE_SLACK_MS, type UnusableMember } from './failover.ts';
 import { existingSession, type Candidate } from './placement.ts';
 import { newSessionId } from './session-ids.ts';
+import type { PlacementLock } from './placement-lock.ts';
 import { isManaged, policyAllows } from './trust.ts';
 
 export interface SessionServiceDeps {
@@ -33,6 +34,8 @@ export interface SessionServiceDeps {
   placementMetrics?: PlacementMetrics;
   /** Makes a server's state durable (a new session must survive a director crash); see state-writer.ts. */
   persist?: (serverId: string) => Promise<void>;
+  /** Several directors: serialises a user's placements across them (placement-lock.ts); absent = this director only. */
+  placementLock?: PlacementLock;
 }
 
 export interface UserRef {
@@ -57,7 +60,8 @@ export class SessionService {
 
   /** POST /v1/user/sessions: a server the user may use directly, or a pool (placement + reconnect). */
   createForUser(who: UserRef, target: { serverId?: string; poolId?: string }, type: SessionType): Promise<{ session: SessionEntry; reconnected: boolean }> {
-    const placing = this.locked(who.user, async () => {
+    const acrossDirectors = this.d.placementLock ?? ((_user, fn) => fn());
+    const placing = this.locked(who.user, () => acrossDirectors(who.user, async () => {
       const policy = this.d.policy.current;
       const e = entitlements(policy, who.user, who.groups);
       if (target.poolId === undefined) {
@@ -99,7 +103,7 @@ export class SessionService {
         attempt: (server, timeoutMs) => this.create(server, who.user, type, newSessionId(who.user), who.user, poolId, timeoutMs),
       });
       return { session, reconnected: false };
-    });
+    }));
     return target.poolId !== undefined && this.d.placementMetrics ? this.d.placementMetrics.track(placing) : placing;
   }
 

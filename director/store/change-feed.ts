@@ -48,3 +48,24 @@ export async function postgresFeed(sql: SQL, log: Logger): Promise<ChangeFeed> {
     },
   };
 }
+
+/** NOTIFY payloads must stay under 8000 bytes: key lists go out in chunks well below that. */
+const MAX_NOTICE_BYTES = 6000;
+
+/** Publishes `keys` as JSON arrays, as many notices as their size needs (a batch can name thousands). */
+export function publishKeys(feed: ChangeFeed, topic: string, keys: string[]): void {
+  let chunk: string[] = [];
+  let bytes = 2;
+  for (const key of keys) {
+    // The list travels as a string inside the notice's JSON: count each key as escaped twice.
+    const size = Buffer.byteLength(JSON.stringify(JSON.stringify(key))) - 1;
+    if (chunk.length && bytes + size > MAX_NOTICE_BYTES) {
+      feed.publish(topic, JSON.stringify(chunk));
+      chunk = [];
+      bytes = 2;
+    }
+    chunk.push(key);
+    bytes += size;
+  }
+  if (chunk.length) feed.publish(topic, JSON.stringify(chunk));
+}

@@ -1,5 +1,4 @@
 import type { SQL } from 'bun';
-import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/log.ts';
 import { createPostgresAuditRetention, createPostgresAuditStore } from '../audit/postgres.ts';
@@ -15,6 +14,9 @@ import { createPostgresTotpStore } from '../otp/totp-store-postgres.ts';
 import { guardStore, StoreMonitor } from './availability.ts';
 import { postgresFeed, silentFeed, type ChangeFeed } from './change-feed.ts';
 import { openDatabase } from './db.ts';
+import type { RuntimeStores } from './runtime-stores.ts';
+import { createPostgresRuntimeStores } from './runtime-stores-postgres.ts';
+import { createSqliteRuntimeStores } from './sqlite-runtime-stores.ts';
 import { notifyingAgentStore } from '../agents/notifying-store.ts';
 import { connectPostgres, migratePostgres, redactUrl } from './postgres.ts';
 
@@ -32,13 +34,18 @@ export interface DirectorStores {
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
   available(): boolean;
   /**
-   * The embedded database for per-director runtime state (servers, sessions, token use counts,
-   * throttles): agents.db itself on the embedded store; data_dir/runtime.db beside PostgreSQL until
-   * that state has a PostgreSQL implementation.
+   * Runtime state (servers, sessions, connection-token use counts, login throttles): in agents.db on
+   * the embedded store; on PostgreSQL shared by every director (not guarded: callers write behind and
+   * retry, and token uses fall back to per-director counts while the store is away).
    */
-  runtimeDb: Database;
+  runtime: RuntimeStores;
   /** The PostgreSQL client, for features that need locks or notifications (absent on sqlite). */
   sql?: SQL;
+  /**
+   * A second, small PostgreSQL pool for locks held by a transaction while the holder works through
+   * `sql` (placement): holders taking every connection of one pool would wait on themselves.
+   */
+  lockSql?: SQL;
   close(): Promise<void>;
 }
 
@@ -63,7 +70,7 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
       revocations: createSqliteRevocationStore(db),
       feed: silentFeed,
       available: () => true,
-      runtimeDb: db,
+      runtime: createSqliteRuntimeStores(db),
       close: async () => db.close(),
     };
   }
@@ -71,7 +78,7 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
   await migratePostgres(sql, log);
   log.info('store ready', { store: redactUrl(s.url) });
   const feed = await postgresFeed(sql, log);
-  const runtimeDb = openDatabase(join(s.dataDir, 'runtime.db'));
+  const lockSql = await connectPostgres(s.url, s.password, { max: 8 });
   const monitor = new StoreMonitor(sql, log, () => feed.resync());
   monitor.start();
   const down = () => monitor.reportDown();
@@ -83,13 +90,14 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
     auditRetention: guardStore(createPostgresAuditRetention(sql), down),
     revocations: guardStore(createPostgresRevocationStore(sql), down),
     sql,
+    lockSql,
     feed,
     available: () => monitor.available,
-    runtimeDb,
+    runtime: createPostgresRuntimeStores(sql),
     close: async () => {
       monitor.stop();
-      runtimeDb.close();
       await feed.close().catch(() => {});
+      await lockSql.close();
       await sql.close();
     },
   };

@@ -42,6 +42,20 @@ export function runtimeStoresContract(name: string, open: () => Promise<{ store:
     expect((await store.loadServers()).map((s) => s.server.id).sort()).toEqual(['ws2', 'ws3']);
   });
 
+  test(`ok: ${name}: servers load by id (unknown ids left out) and by the owner of a session on them`, async () => {
+    const { store } = await open();
+    await store.saveServers([
+      { server: sampleServer('ws1'), sessions: [sampleSession('s1', 'ws1')] },
+      { server: sampleServer('ws2'), sessions: [{ ...sampleSession('s2', 'ws2'), owner: 'bob' }, sampleSession('s3', 'ws2', 'eng')] },
+      { server: sampleServer('ws3'), sessions: [] },
+    ], []);
+    expect((await store.loadServers(['ws3', 'ws1', 'nope'])).map((s) => s.server.id).sort()).toEqual(['ws1', 'ws3']);
+    expect(await store.loadServers([])).toEqual([]);
+    expect((await store.serversWithSessionsOf('alice')).map((s) => s.server.id).sort()).toEqual(['ws1', 'ws2']);
+    expect(await store.serversWithSessionsOf('bob')).toEqual([{ server: sampleServer('ws2'), sessions: [{ ...sampleSession('s2', 'ws2'), owner: 'bob' }, sampleSession('s3', 'ws2', 'eng')] }]);
+    expect(await store.serversWithSessionsOf('carol')).toEqual([]);
+  });
+
   test(`ok: ${name}: token uses count up atomically and survive a reopen; expired ones are purged`, async () => {
     const { store, reopen } = await open();
     expect(await Promise.all([store.addUse('j1', 5000), store.addUse('j1', 5000), store.addUse('j1', 5000)]).then((n) => n.sort())).toEqual([1, 2, 3]);
@@ -62,5 +76,8 @@ export function runtimeStoresContract(name: string, open: () => Promise<{ store:
       { key: 'u:alice', failures: [100, 200] },
     ]);
     expect(await again.loadThrottle(500)).toEqual([{ key: 'a:10.0.0.1|u:bob', failures: [900] }]);
+    await again.saveThrottle([{ key: 'u:alice', failures: [1000] }], []);
+    expect(await again.loadThrottle(500, ['u:alice', 'gone'])).toEqual([{ key: 'u:alice', failures: [1000] }]);
+    expect(await again.loadThrottle(500, [])).toEqual([]);
   });
 }

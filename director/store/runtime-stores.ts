@@ -13,7 +13,10 @@ export interface ServerSnapshot {
 }
 
 export interface ServerStateStore {
-  loadServers(): Promise<ServerSnapshot[]>;
+  /** Every stored server, or only those named in `ids` (a named server that is not stored is left out). */
+  loadServers(ids?: string[]): Promise<ServerSnapshot[]>;
+  /** The servers holding at least one session of `owner` (placement re-reads them under the user's lock). */
+  serversWithSessionsOf(owner: string): Promise<ServerSnapshot[]>;
   /** One transaction: `put` replaces each named server (and its sessions), `removed` server ids go. */
   saveServers(put: ServerSnapshot[], removed: string[]): Promise<void>;
 }
@@ -33,8 +36,8 @@ export interface ThrottleEntry {
 }
 
 export interface ThrottleStore {
-  /** Entries with at least one failure at or after `since`. */
-  loadThrottle(since: number): Promise<ThrottleEntry[]>;
+  /** Entries with at least one failure at or after `since`; with `keys`, only those keys. */
+  loadThrottle(since: number, keys?: string[]): Promise<ThrottleEntry[]>;
   /** One transaction: `put` replaces each key's failures, `removed` keys go. */
   saveThrottle(put: ThrottleEntry[], removed: string[]): Promise<void>;
 }

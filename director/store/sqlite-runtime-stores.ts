@@ -8,6 +8,10 @@ import type { RuntimeStores, ServerSnapshot, ThrottleEntry } from './runtime-sto
 export function createSqliteRuntimeStores(db: Database): RuntimeStores {
   const q = {
     servers: db.query<{ entry: string; sessions: string }, []>('SELECT entry, sessions FROM runtime_servers'),
+    serverById: db.query<{ entry: string; sessions: string }, [string]>('SELECT entry, sessions FROM runtime_servers WHERE id = ?'),
+    serversOf: db.query<{ entry: string; sessions: string }, [string]>(
+      "SELECT entry, sessions FROM runtime_servers WHERE EXISTS (SELECT 1 FROM json_each(sessions) WHERE json_extract(value, '$.owner') = ?)",
+    ),
     putServer: db.query('INSERT OR REPLACE INTO runtime_servers (id, guid, entry, sessions, written_at) VALUES (?, ?, ?, ?, ?)'),
     dropServer: db.query('DELETE FROM runtime_servers WHERE id = ?'),
     addUse: db.query<{ uses: number }, [string, number]>(
@@ -15,6 +19,7 @@ export function createSqliteRuntimeStores(db: Database): RuntimeStores {
     ),
     purgeUses: db.query('DELETE FROM connection_token_uses WHERE expires_at < ?'),
     throttle: db.query<{ key: string; failures: string }, [number]>('SELECT key, failures FROM login_throttle WHERE newest >= ?'),
+    throttleKey: db.query<{ key: string; failures: string }, [string, number]>('SELECT key, failures FROM login_throttle WHERE key = ? AND newest >= ?'),
     purgeThrottle: db.query('DELETE FROM login_throttle WHERE newest < ?'),
     putThrottle: db.query('INSERT OR REPLACE INTO login_throttle (key, failures, newest) VALUES (?, ?, ?)'),
     dropThrottle: db.query('DELETE FROM login_throttle WHERE key = ?'),
@@ -28,9 +33,14 @@ export function createSqliteRuntimeStores(db: Database): RuntimeStores {
     for (const key of removed) q.dropThrottle.run(key);
     for (const e of put) q.putThrottle.run(e.key, JSON.stringify(e.failures), e.failures.at(-1) ?? 0);
   });
+  const snapshot = (r: { entry: string; sessions: string }): ServerSnapshot => ({ server: JSON.parse(r.entry), sessions: JSON.parse(r.sessions) });
   return {
-    async loadServers() {
-      return q.servers.all().map((r) => ({ server: JSON.parse(r.entry), sessions: JSON.parse(r.sessions) }));
+    async loadServers(ids) {
+      const rows = ids ? ids.flatMap((id) => q.serverById.all(id)) : q.servers.all();
+      return rows.map(snapshot);
+    },
+    async serversWithSessionsOf(owner) {
+      return q.serversOf.all(owner).map(snapshot);
     },
     async saveServers(put, removed) {
       saveServers(put, removed);
@@ -41,7 +51,8 @@ export function createSqliteRuntimeStores(db: Database): RuntimeStores {
     async purgeExpired(before) {
       return q.purgeUses.run(before).changes;
     },
-    async loadThrottle(since) {
+    async loadThrottle(since, keys) {
+      if (keys) return keys.flatMap((k) => q.throttleKey.all(k, since)).map((r) => ({ key: r.key, failures: JSON.parse(r.failures) }));
       q.purgeThrottle.run(since);
       return q.throttle.all(since).map((r) => ({ key: r.key, failures: JSON.parse(r.failures) }));
     },

@@ -7,6 +7,7 @@ import { href, navigate } from '../router.ts';
 import type { Agent, Me, TotpStatus } from '../types.ts';
 import { ExpiryWatch } from './expiry-watch.ts';
 import { OutageBanner, RETRY_MS } from './outage-banner.ts';
+import { PolicyWarning } from './policy-warning.ts';
 
 /**
  * Signs out, forgets every cached answer and returns to the login page, but only once the director
@@ -94,7 +95,7 @@ const ADMIN_TABS = [
 /** Tabs across the admin pages; Agents carries the count of agents waiting for approval. */
 export function AdminNav({ path }: { path: string }) {
   const pending = usePendingAgents(true);
-  return html`<nav class="tabs" aria-label="Administration">
+  return html`<${PolicyWarning} /><nav class="tabs" aria-label="Administration">
     ${ADMIN_TABS.map(([to, label]) => html`<a key=${to} class="tab" href=${href(to)} aria-current=${path === to ? 'page' : undefined}>${label}${to === '/admin/agents' ? html`<${PendingBadge} n=${pending} />` : null}</a>`)}
   </nav>`;
 }

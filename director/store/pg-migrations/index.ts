@@ -4,6 +4,7 @@ import { directorInstances } from './003-director-instances.ts';
 import { agentReturning } from './004-agent-returning.ts';
 import { connectionTokenUses } from './005-connection-token-uses.ts';
 import { revocations } from './006-revocations.ts';
+import { runtimeState } from './007-runtime-state.ts';
 
 /**
  * PostgreSQL schema migrations, numbered on their own (the bun:sqlite list in ../migrations is separate).
@@ -16,4 +17,4 @@ export interface PgMigration {
   sql: string;
 }
 
-export const pgMigrations: PgMigration[] = [base, clusterIdentity, directorInstances, agentReturning, connectionTokenUses, revocations];
+export const pgMigrations: PgMigration[] = [base, clusterIdentity, directorInstances, agentReturning, connectionTokenUses, revocations, runtimeState];

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { Browser } from 'playwright-core';
+import { DEFAULT_POLICY, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
+import { call, eventually, login } from '../helpers/https.ts';
+import { startPostgres, type Postgres } from '../helpers/postgres.ts';
+import { cleanupTempDirs } from '../helpers/temp.ts';
+import { axeViolations, describeViolations, hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+
+/** Two directors on one PostgreSQL with different policies: the admin pages warn, in Chromium. */
+let pg: Postgres;
+let a: DirectorHandle;
+let b: DirectorHandle;
+let browser: Browser;
+
+describe.skipIf(!hasChromium && !mustRun)('policy warning on the admin pages', () => {
+  beforeAll(async () => {
+    requireChromium();
+    pg = await startPostgres();
+    const config = { store_url: pg.urlWithoutPassword, token_key: '5a'.repeat(32) };
+    const env = { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '6b'.repeat(32) };
+    a = await startDirector({ config, env });
+    b = await startDirector({ config, env, policy: { users: { ...DEFAULT_POLICY.users, admins: ['admin', 'carol'] } } });
+    browser = await launchBrowser();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await pg?.stop();
+    cleanupTempDirs();
+  });
+
+  test('ok: a banner names both directors while their policies differ, and is gone once they agree', async () => {
+    const admin = await login(a.url, a.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    await eventually(async () => (await call(`${a.url}/v1/admin/directors`, { ca: a.caPem, cookie: admin })).json.policyConsistent === false, 10_000, 'the split seen by the API');
+    const page = await (await newContext(browser)).newPage();
+    await signInAs(page, a.url, 'admin', TEST_USERS.admin!, '/#/admin/login');
+    const banner = page.locator('[role=alert]', { hasText: 'Directors disagree on the policy' });
+    await banner.waitFor({ timeout: 15_000 });
+    expect(await banner.textContent()).toContain('different policies');
+    expect(await banner.locator('code').count()).toBe(2);
+    expect(await banner.textContent()).toContain('(this one)');
+    // Other admin pages carry it too, and it passes axe there.
+    await page.click('a.tab:has-text("Servers")');
+    await banner.waitFor();
+    expect(describeViolations(await axeViolations(page))).toEqual([]);
+    await saveScreenshot(page, 'admin-policy-warning');
+
+    b.writePolicy(DEFAULT_POLICY);
+    b.proc.proc.kill('SIGHUP');
+    await eventually(async () => (await call(`${a.url}/v1/admin/directors`, { ca: a.caPem, cookie: admin })).json.policyConsistent === true, 10_000, 'agreement seen by the API');
+    await page.reload();
+    await page.locator('a.tab:has-text("Servers")').waitFor();
+    await page.waitForTimeout(1000);
+    expect(await banner.count()).toBe(0);
+    await page.context().close();
+  }, 60_000);
+});

@@ -1,0 +1,25 @@
+import { html } from 'htm/preact';
+import { api } from '../api.ts';
+import { useQuery } from '../query.ts';
+import { Note } from './feedback.ts';
+
+interface DirectorsView {
+  directors: { id: string; name: string; policyHash: string; self: boolean }[];
+  policyConsistent: boolean;
+  warning?: string;
+}
+
+/**
+ * Admin pages, several directors on one store: a warning while they run different policies (from
+ * GET /v1/admin/directors), naming each director and the start of its policy hash. Shows nothing
+ * while they agree, on a single director, or when the call fails (the pages report their own errors).
+ */
+export function PolicyWarning() {
+  const q = useQuery({ queryKey: ['admin', 'directors'], queryFn: () => api<DirectorsView>('/v1/admin/directors'), refetchInterval: 15_000, retry: false });
+  if (!q.data || q.data.policyConsistent) return null;
+  return html`<${Note} tone="warning">
+    <strong class="note-title">Directors disagree on the policy</strong>
+    <p>${q.data.warning ?? 'The directors run with different policies.'}</p>
+    <p>${q.data.directors.map((d, i) => html`${i ? ', ' : ''}<span>${d.name}${d.self ? ' (this one)' : ''}: <code>${d.policyHash.slice(0, 12)}</code></span>`)}</p>
+  <//>`;
+}
