@@ -7,7 +7,7 @@
 import type { Static } from 'elysia';
 import type { AgentList, AgentState as AgentStateModel, BulkAnswer } from '../director/agents/models.ts';
 import type { LoginAnswer, MeAnswer, TotpEnrolment, TotpStatus as TotpStatusModel } from '../director/login/models.ts';
-import type { AuditEvent as AuditEventModel, PolicyAnswer } from '../director/policy/models.ts';
+import type { AuditEvent as AuditEventModel, DirectorsAnswer, PolicyAnswer } from '../director/policy/models.ts';
 import type {
   AdminServer as AdminServerModel,
   AdminSessionView,
@@ -51,6 +51,8 @@ export type BulkResult = Static<typeof BulkAnswer>;
 
 export type AdminServer = Static<typeof AdminServerModel>;
 export type PolicyView = Static<typeof PolicyAnswer>;
+/** GET /v1/admin/directors: the directors sharing the store and whether their policies agree. */
+export type DirectorsView = Static<typeof DirectorsAnswer>;
 export type AuditEvent = Static<typeof AuditEventModel>;
 export type TotpStatus = Static<typeof TotpStatusModel>;
 export type Enrolment = Static<typeof TotpEnrolment>;
