@@ -1,4 +1,4 @@
-import { Elysia } from 'elysia';
+import { Elysia, type AnyElysia } from 'elysia';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
@@ -16,7 +16,9 @@ import { forbidden } from '../shared/errors.ts';
 import { connectionInfo } from '../shared/http/connection-info.ts';
 import { inAllowList } from './dcv/cidr.ts';
 import { requestLog } from './http/request-log.ts';
-import { openApiDocument } from './http/openapi.ts';
+import { openApiDocument, type OpenApiDocument } from './http/openapi.ts';
+import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
+import { errorAnswers, HealthAnswer, MetricsAnswer, OpenApiAnswer } from './http/models.ts';
 import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { webRoutes } from './web/routes.ts';
 import { diskWebRoutes } from './web/disk-routes.ts';
@@ -183,17 +185,25 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   });
 
   const allowedMethods = allowedMethodsIndex(() => app.routes);
+  // The document is generated once, on first request, from every route mounted on the app.
+  let apiDocument: OpenApiDocument | undefined;
+  let mounted: AnyElysia | undefined;
   const app = new Elysia()
     .use(errorHandler(log, (path) => allowedMethods(path)))
     .use(requestLog(log, metrics.observeRequest, (r) => connectionInfo(r).remoteAddress))
-    .get('/v1/health', () => ({ status: 'ok' }))
-    .get('/metrics', async ({ request }) => {
-      if (!inAllowList(connectionInfo(request).remoteAddress, config.metrics_allow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
-      // Agent counts are read from the store before each scrape; unreachable: the last known ones.
-      await agents.refreshSummary().catch(() => {});
-      return scrapeResponse(metrics.registry);
-    })
-    .get('/v1/openapi.json', () => openApiDocument())
+    .use(process.env[CHECK_ANSWERS_ENV] === '1' ? answerCheck(() => mounted?.routes ?? [], log) : new Elysia())
+    .get('/v1/health', () => ({ status: 'ok' as const }), { response: { 200: HealthAnswer }, detail: { summary: 'Liveness' } })
+    .get(
+      '/metrics',
+      async ({ request }) => {
+        if (!inAllowList(connectionInfo(request).remoteAddress, config.metrics_allow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
+        // Agent counts are read from the store before each scrape; unreachable: the last known ones.
+        await agents.refreshSummary().catch(() => {});
+        return scrapeResponse(metrics.registry);
+      },
+      { response: { 200: MetricsAnswer, ...errorAnswers(403) }, detail: { summary: 'Prometheus metrics (metrics_allow CIDRs)' } },
+    )
+    .get('/v1/openapi.json', () => (apiDocument ??= openApiDocument(mounted!)), { response: { 200: OpenApiAnswer }, detail: { summary: 'This document' } })
     .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
     .use(signoutRoutes({ tokens, revocations, audit, policy: () => policy.current }))
     .use(totpRoutes({ tokens, totp }))
@@ -207,6 +217,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(adminInsightRoutes({ tokens, policy, audit }))
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
     .use(config.web_dir ? await diskWebRoutes(config.web_dir) : webRoutes({ log }));
+  mounted = app;
 
   let server: SecureServer | undefined;
   return {

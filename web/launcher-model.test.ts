@@ -2,8 +2,18 @@ import { describe, expect, test } from 'bun:test';
 import { assignSessions, favouritesFirst, loadFavourites, matches, saveFavourites } from './launcher-model.ts';
 import type { Session, UserServers } from './types.ts';
 
-const session = (id: string, serverId: string, pool: string | null = null): Session => ({ id, serverId, owner: 'alice', type: 'virtual', numOfConnections: 0, pool });
-const server = (id: string, sessions: Session[]) => ({ id, online: true, health: null, tags: [], stats: null, lastSeen: null, sessions });
+const session = (id: string, serverId: string, pool: string | null = null): Session => ({
+  id,
+  serverId,
+  owner: 'alice',
+  type: 'virtual',
+  status: null,
+  numOfConnections: 0,
+  creationTime: null,
+  lastDisconnectionTime: null,
+  pool,
+});
+const server = (id: string, sessions: Session[]) => ({ id, online: true, stale: false, health: null, tags: [], stats: null, lastSeen: null, sessions });
 const pool = (id: string, sessions: Session[]) => ({ id, description: '', members: [], online: 2, sessions });
 
 describe('launcher model', () => {

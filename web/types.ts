@@ -1,151 +1,58 @@
-/** Wire shapes of the director's API as the web app reads them (fields it does not use are omitted). */
-import type { AgentStats } from '../shared/api/agent-wire.ts';
-export type Role = 'user' | 'admin';
+/**
+ * Wire shapes of the director's API as the web app reads them, derived from the `t` models the
+ * director's routes declare (director/<feature>/models.ts): when an answer changes shape there, web
+ * code that still reads the old shape fails `npm run typecheck`. Type-only imports: nothing of the
+ * director ends up in the browser bundle.
+ */
+import type { Static } from 'elysia';
+import type { AgentList, AgentState as AgentStateModel, BulkAnswer } from '../director/agents/models.ts';
+import type { LoginAnswer, MeAnswer, TotpEnrolment, TotpStatus as TotpStatusModel } from '../director/login/models.ts';
+import type { AuditEvent as AuditEventModel, DirectorsAnswer, PolicyAnswer } from '../director/policy/models.ts';
+import type {
+  AdminServer as AdminServerModel,
+  AdminSessionView,
+  AgentStats,
+  PoolMember as PoolMemberModel,
+  ServerHealth as ServerHealthModel,
+  SessionType as SessionTypeModel,
+  UserPool as UserPoolModel,
+  UserServer as UserServerModel,
+  UserServers as UserServersModel,
+} from '../director/servers/models.ts';
+import type { ConnectionAnswer, StartSessionAnswer } from '../director/sessions/models.ts';
 
-export interface Me {
-  user: string;
-  role: Role;
-  groups: string[];
-  expiresAt: string | number;
-}
+export type Role = Static<typeof LoginAnswer>['role'];
 
-export type SessionType = 'console' | 'virtual';
+/** Who is logged in: GET /v1/me, or the login answer (which has no authTime). */
+export type Me = Static<typeof LoginAnswer> & Partial<Pick<Static<typeof MeAnswer>, 'authTime'>>;
 
-export interface Session {
-  id: string;
-  serverId: string;
-  owner: string;
-  type: SessionType;
-  numOfConnections: number;
-  creationTime?: string | null;
-  lastDisconnectionTime?: string | null;
-  status?: string;
-  pool?: string | null;
-  /** Admin lists: the agent of its server was revoked. */
-  orphaned?: boolean;
-  /** Admin lists: the owner may not use that server under the policy and the director did not create it. */
-  unmanaged?: boolean;
-}
+export type SessionType = Static<typeof SessionTypeModel>;
+/** A session; admin lists also flag `unmanaged` (only an agent vouches for it). */
+export type Session = Static<typeof AdminSessionView>;
 
-/** The agent's stats as the director passes them on (shared wire type, snake_case). */
-export type ServerStats = Omit<AgentStats, 'hostname'>;
+/** The agent's stats as the director passes them on (snake_case). */
+export type ServerStats = Static<typeof AgentStats>;
 
 /** Whether placement may use a server, and why not (reason/message only when unhealthy). */
-export interface ServerHealth {
-  status: 'healthy' | 'unhealthy';
-  reason?: string;
-  message?: string;
-  since: string;
-}
+export type ServerHealth = Static<typeof ServerHealthModel>;
 
-export interface UserServer {
-  id: string;
-  online: boolean;
-  /** null for a server the director has never heard from. */
-  health: ServerHealth | null;
-  tags: string[];
-  stats: ServerStats | null;
-  lastSeen: string | null;
-  sessions: Session[];
-  stale?: boolean;
-}
+export type UserServer = Static<typeof UserServerModel>;
+export type PoolMember = Static<typeof PoolMemberModel>;
+export type UserPool = Static<typeof UserPoolModel>;
+export type UserServers = Static<typeof UserServersModel>;
+export type StartResult = Static<typeof StartSessionAnswer>;
+export type Connection = Static<typeof ConnectionAnswer>;
 
-export interface PoolMember {
-  id: string;
-  online: boolean;
-  health: ServerHealth | null;
-  sessionCount: number;
-}
+export type AgentState = Static<typeof AgentStateModel>;
+type AgentEntry = Static<typeof AgentList>['agents'][number];
+/** A registration in GET /v1/admin/agents; sessionCount may be missing from older directors. */
+export type Agent = Omit<AgentEntry, 'sessionCount'> & Partial<Pick<AgentEntry, 'sessionCount'>>;
+export type BulkResult = Static<typeof BulkAnswer>;
 
-export interface UserPool {
-  id: string;
-  description: string;
-  members: PoolMember[];
-  online: number;
-  sessions: Session[];
-}
-
-export interface UserServers {
-  servers: UserServer[];
-  pools: UserPool[];
-}
-
-export interface StartResult {
-  session: Session;
-  reconnected: boolean;
-}
-
-export interface Connection {
-  sessionId: string;
-  serverId: string;
-  host: string;
-  port: number;
-  authToken: string;
-  expiresAt: string;
-  webUrl: string;
-  dcvUri: string;
-  dcvFileUrl: string;
-}
-
-export type AgentState = 'pending' | 'registered' | 'revoked';
-
-export interface Agent {
-  guid: string;
-  hostname: string;
-  state: AgentState;
-  csrFingerprint: string | null;
-  certSerial: string | null;
-  certNotAfter: string | null;
-  remoteAddress: string | null;
-  createdAt: string;
-  approvedAt: string | null;
-  approvedBy: string | null;
-  revokedAt: string | null;
-  lastSeen: string | null;
-  keyChangePending: boolean;
-  /** Live sessions on this agent's server. */
-  sessionCount?: number;
-  /** Pending again after it was registered with this same key (certificate expired or lost). */
-  returning?: boolean;
-}
-
-export interface AdminServer {
-  id: string;
-  guid: string;
-  online: boolean;
-  address: string;
-  agentPort: number;
-  tags: string[];
-  stats: ServerStats | null;
-  lastSeen: string | null;
-  version: string | null;
-  health: ServerHealth;
-  sessions: Session[];
-  /** Loaded from the store after a director restart and not updated by its agent since. */
-  stale?: boolean;
-  dcvError?: string | null;
-}
-
-export interface PolicyView {
-  status: { loadedAt: string | null; lastAttemptAt: string | null; lastError: string | null; files: unknown };
-  documents: { users: unknown; pools: unknown };
-}
-
-export interface AuditEvent {
-  id: number | string;
-  time: string;
-  /** Epoch ms; older directors send this instead of `time`. */
-  at?: number;
-  type: string;
-  actor: string | null;
-  target: string | null;
-  clientAddress: string | null;
-  backend: string | null;
-  outcome: string;
-  detail: unknown;
-}
-
-export interface TotpStatus {
-  enabled: boolean;
-  enrolled: boolean;
-}
+export type AdminServer = Static<typeof AdminServerModel>;
+export type PolicyView = Static<typeof PolicyAnswer>;
+/** GET /v1/admin/directors: the directors sharing the store and whether their policies agree. */
+export type DirectorsView = Static<typeof DirectorsAnswer>;
+export type AuditEvent = Static<typeof AuditEventModel>;
+export type TotpStatus = Static<typeof TotpStatusModel>;
+export type Enrolment = Static<typeof TotpEnrolment>;

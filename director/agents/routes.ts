@@ -1,80 +1,67 @@
 import { Elysia } from 'elysia';
-import { badRequest } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { requireAdmin, requireAgent } from '../http/guards.ts';
-import { jsonObject, optionalString, requireString } from '../http/json-body.ts';
+import { ADMIN, AGENT_CERT, errorAnswers, jsonBody, OkAnswer, optionalJsonBody } from '../http/models.ts';
 import type { TokenService } from '../tokens/token-service.ts';
-import { parseBulk, runBulk } from './bulk.ts';
+import { runBulk } from './bulk.ts';
+import { AgentList, AgentListQuery, AgentAnswer, ApproveBody, BulkAnswer, BulkBody, GuidParams, IssuedCertificate, RegisterBody, RenewBody, RevokeBody } from './models.ts';
 import type { AgentService } from './service.ts';
-import type { AgentRecord, AgentState } from './store.ts';
+import type { AgentRecord } from './store.ts';
 
 /** Agent-facing enrolment routes: register (no client cert, TOFU) and renew (mTLS). */
 export const agentEnrolmentRoutes = (agents: AgentService) =>
   new Elysia({ name: 'director.agents.enrolment', prefix: '/v1/agent' })
-    .post(
-      '/register',
-      async ({ body, request }) => {
-        const b = jsonObject(body);
-        return agents.register({
-          guid: requireString(b, 'guid', 64, 'INVALID_GUID'),
-          hostname: requireString(b, 'hostname', 253, 'INVALID_HOSTNAME'),
-          csr: requireString(b, 'csr', 8192, 'INVALID_CSR_ENCODING'),
-          remoteAddress: connectionInfo(request).remoteAddress,
-        });
-      },
-      { parse: 'text' },
-    )
+    .post('/register', async ({ body, request }) => agents.register({ ...body, remoteAddress: connectionInfo(request).remoteAddress }), {
+      ...jsonBody,
+      body: RegisterBody,
+      response: { 200: IssuedCertificate, ...errorAnswers(400, 403, 409, 429) },
+      detail: { summary: 'Agent registration (TOFU or pinned CA): 403 AGENT_PENDING until approved, then the certificate', security: [] },
+    })
     .use(requireAgent(agents))
-    .post(
-      '/renew',
-      async ({ body, agent }) => {
-        const b = jsonObject(body);
-        return agents.renew(agent, requireString(b, 'csr', 8192, 'INVALID_CSR_ENCODING'));
-      },
-      { parse: 'text' },
-    );
-
-const STATES = new Set<AgentState>(['pending', 'registered', 'revoked']);
+    .post('/renew', async ({ body, agent }) => agents.renew(agent, body.csr), {
+      ...jsonBody,
+      body: RenewBody,
+      response: { 200: IssuedCertificate, ...errorAnswers(400, 401, 403) },
+      detail: { summary: 'Certificate renewal with the same key', security: AGENT_CERT },
+    });
 
 /** Admin routes over agent registrations. */
 export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
   new Elysia({ name: 'director.agents.admin', prefix: '/v1/admin/agents' })
     .use(requireAdmin(tokens))
-    .get('', async ({ query }) => {
-      const state = typeof query.state === 'string' && STATES.has(query.state as AgentState) ? (query.state as AgentState) : undefined;
-      if (query.state !== undefined && !state) {
-        throw badRequest('INVALID_STATE_FILTER', 'state must be pending, registered or revoked');
-      }
-      return { agents: (await agents.list(state)).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions?.(a.guid) ?? 0 })) };
+    .get('', async ({ query }) => ({ agents: (await agents.list(query.state)).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions?.(a.guid) ?? 0 })) }), {
+      query: AgentListQuery,
+      response: { 200: AgentList, ...errorAnswers(400, 401, 403) },
+      detail: { summary: 'Agent registrations', ...ADMIN },
+    })
+    .post('/bulk', async ({ body, session }) => runBulk(agents, session.sub, body.action, [...new Set(body.guids)]), {
+      ...jsonBody,
+      body: BulkBody,
+      response: { 200: BulkAnswer, ...errorAnswers(400, 401, 403) },
+      detail: { summary: 'Approve, deny or clear (pending or revoked) many registrations; one failing does not stop the others', ...ADMIN },
+    })
+    .post('/:guid/approve', async ({ params, session, body }) => ({ agent: agentView(await agents.approve(params.guid, session.sub, body.csrFingerprint || undefined)) }), {
+      ...optionalJsonBody,
+      params: GuidParams,
+      body: ApproveBody,
+      response: { 200: AgentAnswer, ...errorAnswers(400, 401, 403, 404, 409) },
+      detail: { summary: 'Approve a pending agent (or a parked new key); the body is optional', ...ADMIN },
     })
     .post(
-      '/bulk',
-      async ({ body, session }) => {
-        const { action, guids } = parseBulk(jsonObject(body));
-        return runBulk(agents, session.sub, action, guids);
+      '/:guid/deny',
+      async ({ params, session }) => {
+        await agents.deny(params.guid, session.sub);
+        return { ok: true as const };
       },
-      { parse: 'text' },
+      { params: GuidParams, response: { 200: OkAnswer, ...errorAnswers(401, 403, 404, 409) }, detail: { summary: 'Deny a pending agent (or a parked new key)', ...ADMIN } },
     )
-    .post(
-      '/:guid/approve',
-      async ({ params, session, body }) => {
-        const fingerprint = typeof body === 'string' && body.trim() ? optionalString(jsonObject(body), 'csrFingerprint', 200) : undefined;
-        return { agent: agentView(await agents.approve(params.guid, session.sub, fingerprint)) };
-      },
-      { parse: 'text' },
-    )
-    .post('/:guid/deny', async ({ params, session }) => {
-      await agents.deny(params.guid, session.sub);
-      return { ok: true };
-    })
-    .post(
-      '/:guid/revoke',
-      async ({ params, session, body }) => {
-        const force = typeof body === 'string' && body.trim() ? jsonObject(body).force === true : false;
-        return { agent: agentView(await agents.revoke(params.guid, session.sub, force)) };
-      },
-      { parse: 'text' },
-    );
+    .post('/:guid/revoke', async ({ params, session, body }) => ({ agent: agentView(await agents.revoke(params.guid, session.sub, body.force === true)) }), {
+      ...optionalJsonBody,
+      params: GuidParams,
+      body: RevokeBody,
+      response: { 200: AgentAnswer, ...errorAnswers(400, 401, 403, 404, 409) },
+      detail: { summary: 'Revoke a registered agent; with live sessions 409 AGENT_HAS_SESSIONS unless force (they are then shown orphaned)', ...ADMIN },
+    });
 
 /** What admins see of a registration: never key material beyond fingerprints. */
 export function agentView(a: AgentRecord) {

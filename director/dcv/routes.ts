@@ -1,4 +1,4 @@
-import { Elysia } from 'elysia';
+import { Elysia, type Static } from 'elysia';
 import { isSessionId } from '../../shared/api/agent-wire.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
@@ -9,16 +9,11 @@ import { inAllowList, type CidrBlock } from './cidr.ts';
 import type { ConnectionTokens } from './connection-tokens.ts';
 import { dcvEndpoint, type DcvEndpoint } from './connection.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';
+import { errorAnswers, formFieldsBody, parseJsonSafely, rejectUnreadBody, UnreadBody } from '../http/models.ts';
+import { RESOLVER_FIELDS, ResolverAnswer, ResolverBody, ResolverQuery, VerifierAnswer, VerifierForm } from './models.ts';
 
 const xml = (body: string) => new Response(body, { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8', 'cache-control': 'no-store' } });
 const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** Form fields (or query parameters) of a DCV verifier request. */
-function formFields(body: unknown, url: string): URLSearchParams {
-  const fields = new URLSearchParams(new URL(url).search);
-  if (typeof body === 'string') for (const [k, v] of new URLSearchParams(body)) fields.set(k, v);
-  return fields;
-}
 
 export interface DcvRouteDeps {
   tokens: ConnectionTokens;
@@ -38,45 +33,73 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
   return new Elysia({ name: 'director.dcv' })
     .post(
       '/v1/user/authtokenverify',
-      async ({ body, request }) => {
-        const f = formFields(body, request.url);
-        const sessionId = f.get('sessionId') ?? '';
-        const token = f.get('authenticationToken') ?? '';
+      async ({ body }) => {
+        const sessionId = body.sessionId ?? '';
+        const token = body.authenticationToken ?? '';
         const wellFormed = isSessionId(sessionId) && token.length > 0 && token.length < 4096;
         const user = wellFormed ? await d.tokens.verify(token, sessionId) : undefined;
         d.onOutcome?.('verifier', user ? 'yes' : 'no', verifierReason(wellFormed, user));
-        d.log.info('auth token verification', { sessionId: sessionId.slice(0, 64), clientAddress: (f.get('clientAddress') ?? '').slice(0, 64), result: user ? 'yes' : 'no' });
+        d.log.info('auth token verification', { sessionId: sessionId.slice(0, 64), clientAddress: (body.clientAddress ?? '').slice(0, 64), result: user ? 'yes' : 'no' });
         return user ? xml(`<auth result="yes"><username>${escapeXml(user)}</username></auth>`) : xml('<auth result="no"><message>token not valid for this session</message></auth>');
       },
-      { parse: 'text' },
+      {
+        parse: formFieldsBody,
+        body: VerifierForm,
+        response: { 200: VerifierAnswer },
+        detail: { summary: 'DCV server auth-token verifier: form fields in, XML out (never an error status for a bad token)', security: [] },
+      },
     )
     .post(
       '/resolveSession',
-      countedResolver(d.onOutcome, ({ body, request }: { body: unknown; request: Request }) => {
-        const caller = connectionInfo(request).remoteAddress;
-        if (!inAllowList(caller, d.gatewayAllow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
-        const q = new URL(request.url).searchParams;
-        let json: Record<string, unknown> = {};
-        if (typeof body === 'string' && body.trim().startsWith('{')) {
-          try {
-            json = JSON.parse(body);
-          } catch {
-            throw badRequest('INVALID_JSON', 'body is not valid JSON');
-          }
-        }
-        const pick = (k: string) => q.get(k) ?? (typeof json[k] === 'string' ? (json[k] as string) : undefined);
-        const sessionId = pick('sessionId');
-        const transport = (pick('transport') ?? 'HTTP').toUpperCase();
+      countedResolver(d.onOutcome, ({ body, query }: { body: Static<typeof ResolverBody>; query: Static<typeof ResolverQuery> }) => {
+        const sessionId = query.sessionId ?? body.sessionId;
+        const transport = (query.transport ?? body.transport ?? 'HTTP').toUpperCase();
         if (!sessionId || !isSessionId(sessionId)) throw badRequest('INVALID_SESSION_ID', 'sessionId is missing or invalid');
         if (transport !== 'HTTP' && transport !== 'QUIC') throw badRequest('INVALID_TRANSPORT', 'transport must be HTTP or QUIC');
         const session = d.state.session(sessionId);
         const server = session && d.state.server(session.serverId);
         if (!session || !server) throw notFound('SESSION_NOT_FOUND', 'unknown session');
         const e = d.endpoint(server);
-        return { SessionId: session.id, TransportProtocol: transport, DcvServerEndpoint: e.host, Port: e.port, WebUrlPath: e.webUrlPath || '/' };
+        return { SessionId: session.id, TransportProtocol: transport as 'HTTP' | 'QUIC', DcvServerEndpoint: e.host, Port: e.port, WebUrlPath: e.webUrlPath || '/' };
       }),
-      { parse: 'text' },
+      {
+        parse: resolverBody,
+        // The gateway check comes first, before the body is looked at; refusals are counted too.
+        transform: [
+          countedResolver(
+            d.onOutcome,
+            ({ request }: { request: Request }) => {
+              if (!inAllowList(connectionInfo(request).remoteAddress, d.gatewayAllow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
+            },
+            false,
+          ),
+          countedResolver(d.onOutcome, rejectUnreadBody, false),
+        ],
+        query: ResolverQuery,
+        body: ResolverBody,
+        response: { 200: ResolverAnswer, ...errorAnswers(400, 403, 404) },
+        detail: { summary: 'DCV Connection Gateway session resolver: query (or JSON) in, PascalCase JSON out; callers must be in gateway_allow', security: [] },
+      },
     );
 };
+
+/**
+ * The resolver's body: the string fields of a JSON object when it looks like one (others are ignored,
+ * so the model never refuses a call the counting hooks did not see), else nothing (the query carries them).
+ */
+const resolverBody: [(context: { request: Request }) => Promise<unknown>, 'json'] = [
+  async ({ request }) => {
+    const text = (await request.text()).trim();
+    if (!text.startsWith('{')) return {};
+    let json: Record<string, unknown>;
+    try {
+      json = parseJsonSafely(text) as Record<string, unknown>;
+    } catch {
+      return new UnreadBody('body is not valid JSON');
+    }
+    return Object.fromEntries(RESOLVER_FIELDS.filter((k) => typeof json?.[k] === 'string').map((k) => [k, json[k]]));
+  },
+  'json',
+];
 
 export { ApiError, dcvEndpoint };

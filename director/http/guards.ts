@@ -58,15 +58,18 @@ export function holdsAdminRights(tokens: TokenService, claims: SessionClaims): b
   return claims.role === 'admin' && (!checks || checks.isAdmin(claims.sub, claims.groups));
 }
 
+// The guards derive (transform stage), not resolve: they run before the route's models are checked,
+// so a caller who may not use a route learns nothing about what its body or query should be.
+
 /** Routes after `.use(requireUser(tokens))` get `session` (any logged-in user, admins included). */
 export const requireUser = (tokens: TokenService) =>
-  new Elysia({ name: 'director.guard.user' }).resolve({ as: 'scoped' }, async ({ request }) => ({
+  new Elysia({ name: 'director.guard.user' }).derive({ as: 'scoped' }, async ({ request }) => ({
     session: await authenticateSession(request, tokens, 'user'),
   }));
 
 /** Routes after `.use(requireAdmin(tokens))` get `session` with role admin. */
 export const requireAdmin = (tokens: TokenService) =>
-  new Elysia({ name: 'director.guard.admin' }).resolve({ as: 'scoped' }, async ({ request }) => ({
+  new Elysia({ name: 'director.guard.admin' }).derive({ as: 'scoped' }, async ({ request }) => ({
     session: await authenticateSession(request, tokens, 'admin'),
   }));
 
@@ -86,7 +89,7 @@ export interface AgentAuthority {
  * and belong to an agent that is registered right now with that key (so revocation bites at once).
  */
 export const requireAgent = (agents: AgentAuthority) =>
-  new Elysia({ name: 'director.guard.agent' }).resolve({ as: 'scoped' }, async ({ request }) => {
+  new Elysia({ name: 'director.guard.agent' }).derive({ as: 'scoped' }, async ({ request }) => {
     const { peer } = connectionInfo(request);
     if (!peer.raw) throw unauthorized('CLIENT_CERT_REQUIRED', 'this route requires an agent client certificate');
     if (!peer.authorized) throw unauthorized('CLIENT_CERT_UNTRUSTED', 'client certificate is not issued by this director or has expired');

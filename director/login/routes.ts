@@ -1,10 +1,11 @@
-import { Elysia } from 'elysia';
+import { Elysia, type Static } from 'elysia';
 import { ApiError } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { ChallengeError } from '../auth/challenge-error.ts';
 import { clearedSessionCookie, enrolmentCookie, readSessionCookie, sessionCookie } from '../http/cookies.ts';
 import { authenticateSession } from '../http/guards.ts';
-import { firstOf, jsonObject, optionalString } from '../http/json-body.ts';
+import { errorAnswers, jsonBody, OkAnswer, USER } from '../http/models.ts';
+import { AuthHealthAnswer, LoginAnswer, LoginBody, MeAnswer } from './models.ts';
 import type { Revocations } from '../tokens/revocations.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
@@ -34,21 +35,17 @@ const DEFAULT_ABSOLUTE_MAX_MS = 12 * 3_600_000;
 export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionAbsoluteMaxMs = DEFAULT_ABSOLUTE_MAX_MS }: LoginDeps) => {
   const handle =
     (role: 'user' | 'admin') =>
-    async ({ body, request, set }: { body: unknown; request: Request; set: { headers: Record<string, unknown> } }) => {
-      const b = jsonObject(body);
-      const username = firstOf(b, ['userID', 'userId', 'username', 'user']);
-      const password = b.password;
-      if (typeof username !== 'string' || username.length === 0 || username.length > 256) {
-        throw new ApiError(400, 'INVALID_BODY', 'field "userID" is required');
-      }
-      if (typeof password !== 'string' || password.length > 1024) throw new ApiError(400, 'INVALID_BODY', 'field "password" is required');
+    async ({ body, request, set }: { body: Static<typeof LoginBody>; request: Request; set: { headers: Record<string, unknown> } }) => {
+      const username = body.userID ?? body.userId ?? body.username ?? body.user;
+      const password = body.password;
+      if (!username) throw new ApiError(400, 'INVALID_BODY', 'field "userID" is required');
       let result: Awaited<ReturnType<LoginPort['login']>>;
       try {
         result = await login.login({
           username,
           password,
-          otp: optionalString(b, 'otp', 64),
-          state: optionalString(b, 'state', 1024),
+          otp: body.otp || undefined,
+          state: body.state || undefined,
           clientAddress: connectionInfo(request).remoteAddress,
           role,
         });
@@ -66,35 +63,60 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionA
       // The token travels only in the HttpOnly cookie: never in a body script could read.
       return { user: result.username, role, groups: result.groups, expiresAt: new Date(expiresAt).toISOString() };
     };
+  const loginOptions = (summary: string) => ({
+    ...jsonBody,
+    body: LoginBody,
+    response: { 200: LoginAnswer, ...errorAnswers(400, 401, 403, 429, 503) },
+    detail: { summary, security: [] },
+  });
 
   return (
     new Elysia({ name: 'director.login' })
-      .post('/v1/user/login', handle('user'), { parse: 'text' })
-      .post('/v1/admin/login', handle('admin'), { parse: 'text' })
-      .post('/v1/logout', async ({ request, set }) => {
-        // Revoke the token itself, not only the cookie: a copied cookie must stop working too.
-        const token = readSessionCookie(request.headers.get('cookie'));
-        const claims = token ? await tokens.verifySession(token).catch(() => undefined) : undefined;
-        // Renewals of this login (copied before or after a renewal) die with it, up to the renewal limit.
-        if (claims) await revocations.revoke(claims, Date.parse(claims.authTime) + sessionAbsoluteMaxMs);
-        set.headers['set-cookie'] = clearedSessionCookie();
-        return { ok: true };
-      })
+      .post('/v1/user/login', handle('user'), loginOptions('User login; sets the dcvix_session cookie. 401 OTP_REQUIRED and the like name the fields still `expected`'))
+      .post('/v1/admin/login', handle('admin'), loginOptions('Admin login (policy admin flag required)'))
+      .post(
+        '/v1/logout',
+        async ({ request, set }) => {
+          // Revoke the token itself, not only the cookie: a copied cookie must stop working too.
+          const token = readSessionCookie(request.headers.get('cookie'));
+          const claims = token ? await tokens.verifySession(token).catch(() => undefined) : undefined;
+          // Renewals of this login (copied before or after a renewal) die with it, up to the renewal limit.
+          if (claims) await revocations.revoke(claims, Date.parse(claims.authTime) + sessionAbsoluteMaxMs);
+          set.headers['set-cookie'] = clearedSessionCookie();
+          return { ok: true as const };
+        },
+        { response: { 200: OkAnswer }, detail: { summary: 'Revokes the session token (until its expiry) and clears the cookie', security: [] } },
+      )
       // A fresh token for a valid one (the web app's "Stay signed in"), keeping authTime; users and admins.
-      .post('/v1/renew', async ({ request, set }) => {
-        const s = await authenticateSession(request, tokens, 'user');
-        const { token, expiresAt, ttlMs } = await tokens.renewSession(s, { ttlMs: sessionTtlMs, absoluteMaxMs: sessionAbsoluteMaxMs });
-        set.headers['set-cookie'] = sessionCookie(token, ttlMs);
-        set.headers['cache-control'] = 'no-store';
-        return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(expiresAt).toISOString() };
-      })
-      .get('/v1/me', async ({ request }) => {
-        const s = await authenticateSession(request, tokens, 'user');
-        return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(s.exp).toISOString(), authTime: s.authTime };
-      })
-      .get('/v1/auth-health', async ({ request }) => {
-        const s = await authenticateSession(request, tokens, 'user');
-        return { status: 'ok', user: s.sub, role: s.role, auth: await login.health() };
-      })
+      .post(
+        '/v1/renew',
+        async ({ request, set }) => {
+          const s = await authenticateSession(request, tokens, 'user');
+          const { token, expiresAt, ttlMs } = await tokens.renewSession(s, { ttlMs: sessionTtlMs, absoluteMaxMs: sessionAbsoluteMaxMs });
+          set.headers['set-cookie'] = sessionCookie(token, ttlMs);
+          set.headers['cache-control'] = 'no-store';
+          return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(expiresAt).toISOString() };
+        },
+        {
+          response: { 200: LoginAnswer, ...errorAnswers(401, 403) },
+          detail: { summary: 'A fresh session token keeping authTime, up to session_absolute_max (then 401 SESSION_EXPIRED)', ...USER },
+        },
+      )
+      .get(
+        '/v1/me',
+        async ({ request }) => {
+          const s = await authenticateSession(request, tokens, 'user');
+          return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(s.exp).toISOString(), authTime: s.authTime };
+        },
+        { response: { 200: MeAnswer, ...errorAnswers(401, 403) }, detail: { summary: 'Who is logged in', ...USER } },
+      )
+      .get(
+        '/v1/auth-health',
+        async ({ request }) => {
+          const s = await authenticateSession(request, tokens, 'user');
+          return { status: 'ok' as const, user: s.sub, role: s.role, auth: await login.health() };
+        },
+        { response: { 200: AuthHealthAnswer, ...errorAnswers(401, 403) }, detail: { summary: 'Health of the login backends', ...USER } },
+      )
   );
 };

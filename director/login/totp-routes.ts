@@ -5,8 +5,12 @@ import { ENROLMENT_COOKIE, readCookie } from '../http/cookies.ts';
 import { authenticateSession, checkSameOrigin, requireAdmin } from '../http/guards.ts';
 import { isUserName } from '../../shared/api/agent-wire.ts';
 import type { AuditLog } from '../audit/types.ts';
-import { jsonObject } from '../http/json-body.ts';
+import { ADMIN, errorAnswers, jsonBody, OkAnswer, USER } from '../http/models.ts';
+import { TotpConfirmBody, TotpEnrolment, TotpStatus, UserParams } from './models.ts';
 import type { TokenService } from '../tokens/token-service.ts';
+
+/** A logged-in user, or the short-lived dcvix_enrol cookie of a login that asked for enrolment. */
+const ENROLLING = { security: [...USER.security, { enrolment: [] }] };
 
 /**
  * Built-in TOTP enrolment: GET /v1/user/totp, POST /v1/user/totp/enrol, POST /v1/user/totp/confirm.
@@ -31,34 +35,49 @@ export const totpRoutes = (d: { tokens: TokenService; totp?: TotpVerifier }) => 
     return d.totp;
   };
   return new Elysia({ name: 'director.totp', prefix: '/v1/user/totp' })
-    .get('', async ({ request }) => {
-      const user = await who(request);
-      return { enabled: !!d.totp, enrolled: d.totp ? !(await d.totp.needsEnrolment(user)) : false };
-    })
-    .post('/enrol', async ({ request, set }) => {
-      const enrolment = await totp().beginEnrolment(await who(request));
-      set.headers['cache-control'] = 'no-store';
-      return enrolment;
-    })
+    .get(
+      '',
+      async ({ request }) => {
+        const user = await who(request);
+        return { enabled: !!d.totp, enrolled: d.totp ? !(await d.totp.needsEnrolment(user)) : false };
+      },
+      { response: { 200: TotpStatus, ...errorAnswers(401, 403) }, detail: { summary: 'Built-in TOTP status for the caller', ...ENROLLING } },
+    )
+    .post(
+      '/enrol',
+      async ({ request, set }) => {
+        const enrolment = await totp().beginEnrolment(await who(request));
+        set.headers['cache-control'] = 'no-store';
+        return enrolment;
+      },
+      { response: { 200: TotpEnrolment, ...errorAnswers(401, 403, 404, 409) }, detail: { summary: 'Start TOTP enrolment: otpauth URI and secret', ...ENROLLING } },
+    )
     .post(
       '/confirm',
       async ({ request, body }) => {
         const user = await who(request);
-        const code = jsonObject(body).code;
-        if (typeof code !== 'string' || !/^\d{6}$/.test(code)) throw badRequest('INVALID_CODE', 'code must be 6 digits');
-        if (!(await totp().confirmEnrolment(user, code))) throw new ApiError(400, 'CODE_REJECTED', 'that code does not match; check the app and try again');
-        return { ok: true };
+        if (!(await totp().confirmEnrolment(user, body.code))) throw new ApiError(400, 'CODE_REJECTED', 'that code does not match; check the app and try again');
+        return { ok: true as const };
       },
-      { parse: 'text' },
+      {
+        ...jsonBody,
+        body: TotpConfirmBody,
+        response: { 200: OkAnswer, ...errorAnswers(400, 401, 403, 404) },
+        detail: { summary: 'Confirm TOTP enrolment with a code', ...ENROLLING },
+      },
     );
 };
 
 /** POST /v1/admin/users/{user}/totp/reset: an admin removes a user's TOTP secret (lost phone). */
 export const totpAdminRoutes = (d: { tokens: TokenService; totp?: TotpVerifier; audit: AuditLog }) =>
-  new Elysia({ name: 'director.totp.admin', prefix: '/v1/admin/users' }).use(requireAdmin(d.tokens)).post('/:user/totp/reset', async ({ params, session }) => {
-    if (!d.totp) throw notFound('TOTP_DISABLED', 'built-in TOTP is not enabled on this director');
-    if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');
-    await d.totp.reset(params.user);
-    d.audit.record({ type: 'totp.reset', actor: session.sub, target: params.user, outcome: 'success' });
-    return { ok: true };
-  });
+  new Elysia({ name: 'director.totp.admin', prefix: '/v1/admin/users' }).use(requireAdmin(d.tokens)).post(
+    '/:user/totp/reset',
+    async ({ params, session }) => {
+      if (!d.totp) throw notFound('TOTP_DISABLED', 'built-in TOTP is not enabled on this director');
+      if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');
+      await d.totp.reset(params.user);
+      d.audit.record({ type: 'totp.reset', actor: session.sub, target: params.user, outcome: 'success' });
+      return { ok: true as const };
+    },
+    { params: UserParams, response: { 200: OkAnswer, ...errorAnswers(400, 401, 403, 404) }, detail: { summary: "Remove a user's TOTP secret so they enrol again", ...ADMIN } },
+  );

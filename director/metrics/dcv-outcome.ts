@@ -4,14 +4,15 @@ import { ApiError } from '../../shared/errors.ts';
 export type DcvOutcome = (endpoint: 'verifier' | 'resolver', result: 'yes' | 'no', reason: string) => void;
 
 /**
- * Wraps the gateway resolver's handler so each call reports yes ("resolved") or no with the error's
- * code as reason (SESSION_NOT_FOUND, GATEWAY_NOT_ALLOWED, ...); the error still goes to the client.
+ * Wraps a gateway resolver step (route hook or handler) so each call reports no with the error's code
+ * as reason (GATEWAY_NOT_ALLOWED, INVALID_JSON, SESSION_NOT_FOUND, ...), and the handler (`answers`)
+ * reports yes ("resolved"); the error still goes to the client.
  */
-export function countedResolver<C, R>(onOutcome: DcvOutcome | undefined, handler: (ctx: C) => R): (ctx: C) => R {
+export function countedResolver<C, R>(onOutcome: DcvOutcome | undefined, step: (ctx: C) => R, answers = true): (ctx: C) => R {
   return (ctx) => {
     try {
-      const answer = handler(ctx);
-      onOutcome?.('resolver', 'yes', 'resolved');
+      const answer = step(ctx);
+      if (answers) onOutcome?.('resolver', 'yes', 'resolved');
       return answer;
     } catch (err) {
       onOutcome?.('resolver', 'no', err instanceof ApiError ? err.code : 'INTERNAL');

@@ -1,5 +1,7 @@
 import { Elysia } from 'elysia';
 import { requireAdmin } from '../http/guards.ts';
+import { ADMIN, errorAnswers } from '../http/models.ts';
+import { DirectorsAnswer } from './models.ts';
 import { DIRECTOR_ALIVE_MS, policyDisagreement, type DirectorRegistry } from '../store/director-registry.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
@@ -8,19 +10,26 @@ import type { TokenService } from '../tokens/token-service.ts';
  * loaded, and a warning when they disagree (policy files differ between hosts, or a SIGHUP was missed).
  */
 export const adminDirectorsRoute = (d: { tokens: TokenService; registry: DirectorRegistry; selfId: string }) =>
-  new Elysia({ name: 'director.admin.directors', prefix: '/v1/admin' }).use(requireAdmin(d.tokens)).get('/directors', async () => {
-    const list = await d.registry.list(DIRECTOR_ALIVE_MS);
-    const disagree = policyDisagreement(list);
-    return {
-      directors: list.map((x) => ({
-        id: x.id,
-        name: x.name,
-        policyHash: x.policyHash,
-        startedAt: new Date(x.startedAt).toISOString(),
-        lastSeen: new Date(x.lastSeen).toISOString(),
-        self: x.id === d.selfId,
-      })),
-      policyConsistent: !disagree,
-      ...(disagree ? { warning: 'directors run with different policies: make the policy files equal on every director and send SIGHUP' } : {}),
-    };
-  });
+  new Elysia({ name: 'director.admin.directors', prefix: '/v1/admin' }).use(requireAdmin(d.tokens)).get(
+    '/directors',
+    async () => {
+      const list = await d.registry.list(DIRECTOR_ALIVE_MS);
+      const disagree = policyDisagreement(list);
+      return {
+        directors: list.map((x) => ({
+          id: x.id,
+          name: x.name,
+          policyHash: x.policyHash,
+          startedAt: new Date(x.startedAt).toISOString(),
+          lastSeen: new Date(x.lastSeen).toISOString(),
+          self: x.id === d.selfId,
+        })),
+        policyConsistent: !disagree,
+        ...(disagree ? { warning: 'directors run with different policies: make the policy files equal on every director and send SIGHUP' } : {}),
+      };
+    },
+    {
+      response: { 200: DirectorsAnswer, ...errorAnswers(401, 403, 503) },
+      detail: { summary: 'Directors sharing the store, with the hash of the policy each loaded and a warning when they disagree', ...ADMIN },
+    },
+  );

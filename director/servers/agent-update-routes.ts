@@ -2,9 +2,10 @@ import { Elysia } from 'elysia';
 import type { Logger } from '../../shared/log.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { requireAgent } from '../http/guards.ts';
-import { jsonObject } from '../http/json-body.ts';
+import { AGENT_CERT, errorAnswers, jsonBody } from '../http/models.ts';
 import type { AgentService } from '../agents/service.ts';
 import type { RuntimeState } from './runtime-state.ts';
+import { AgentUpdateAnswer, AgentUpdateBody } from './models.ts';
 import { parseAgentUpdate, type SkippedItem } from './update-body.ts';
 
 export interface AgentUpdateDeps {
@@ -22,7 +23,7 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
   new Elysia({ name: 'director.agents.update', prefix: '/v1/agent' }).use(requireAgent(deps.agents)).post(
     '/update',
     ({ body, agent, request }) => {
-      const { update, skipped } = parseAgentUpdate(jsonObject(body));
+      const { update, skipped } = parseAgentUpdate(body);
       if (skipped.length) {
         deps.log?.warn('agent update items skipped', { guid: agent.guid, hostname: agent.hostname, skipped: skipped.length, reasons: skipped.slice(0, 5).map((s) => s.reason) });
         deps.onSkipped?.(skipped);
@@ -41,7 +42,12 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
         sessions: update.sessions,
       });
       deps.agents.markSeen(agent.guid);
-      return { ok: true, sessions: update.sessions.length, skipped: skipped.length };
+      return { ok: true as const, sessions: update.sessions.length, skipped: skipped.length };
     },
-    { parse: 'text' },
+    {
+      ...jsonBody,
+      body: AgentUpdateBody,
+      response: { 200: AgentUpdateAnswer, ...errorAnswers(400, 401, 403) },
+      detail: { summary: 'Sessions, stats (snake_case) and tags from an agent; malformed sessions and tags are skipped and counted', security: AGENT_CERT },
+    },
   );

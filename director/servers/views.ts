@@ -15,13 +15,13 @@ export function sessionView(s: SessionEntry) {
     creationTime: s.creationTime ?? null,
     lastDisconnectionTime: s.lastDisconnectionTime ?? null,
     pool: s.pool ?? null,
-    ...(s.orphaned ? { orphaned: true } : {}),
+    ...(s.orphaned ? { orphaned: true as const } : {}),
   };
 }
 
 /** A session as admins see it: also flagged `unmanaged` when only an agent vouches for it (sessions/trust.ts). */
 export function adminSessionView(s: SessionEntry, managed: (s: SessionEntry) => boolean) {
-  return { ...sessionView(s), ...(managed(s) ? {} : { unmanaged: true }) };
+  return { ...sessionView(s), ...(managed(s) ? {} : { unmanaged: true as const }) };
 }
 
 /** GET /v1/user/servers: the servers and pools this user may use, live state, and their own sessions. */

@@ -1,12 +1,27 @@
-import { Elysia } from 'elysia';
-import { isSessionType, parseConfigRequest } from '../../shared/api/agent-wire.ts';
+import { Elysia, t } from 'elysia';
+import { parseConfigRequest } from '../../shared/api/agent-wire.ts';
 import { badRequest, forbidden } from '../../shared/errors.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { ConnectionTokens } from '../dcv/connection-tokens.ts';
 import { dcvFile, dcvUri, webClientUrl, type DcvEndpoint } from '../dcv/connection.ts';
 import { holdsAdminRights, requireAdmin, requireUser } from '../http/guards.ts';
-import { firstOf, jsonObject, optionalString, requireString } from '../http/json-body.ts';
+import { ADMIN, errorAnswers, jsonBody, mediaType, OkAnswer, USER } from '../http/models.ts';
+import { AdminServers, UserServers } from '../servers/models.ts';
+import {
+  AdminCreateAnswer,
+  AdminCreateBody,
+  AdminSessions,
+  ConnectionAnswer,
+  ConnectionTokenAnswer,
+  ConnectionTokenQuery,
+  ServerConfigAnswer,
+  ServerConfigBody,
+  ServerParams,
+  SessionParams,
+  StartSessionAnswer,
+  StartSessionBody,
+} from './models.ts';
 import { entitlements, mayUseServer } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
@@ -25,11 +40,6 @@ export interface SessionRouteDeps {
   offlineAfterMs: number;
   certificateValidationPolicy: string;
   audit: AuditLog;
-}
-
-function sessionType(v: unknown) {
-  if (!isSessionType(v)) throw badRequest('INVALID_SESSION_TYPE', 'sessionType must be "console" or "virtual"');
-  return v;
 }
 
 /** Everything a client needs to open a session: token, .dcv link, web-client URL, dcv:// URI. */
@@ -54,54 +64,79 @@ async function connectionInfo(d: SessionRouteDeps, s: SessionEntry) {
 export const userSessionRoutes = (d: SessionRouteDeps) =>
   new Elysia({ name: 'director.sessions.user', prefix: '/v1/user' })
     .use(requireUser(d.tokens))
-    .get('/servers', ({ session }) => userServersView(d.state, d.policy.current, session.sub, session.groups, d.offlineAfterMs, (s) => d.sessions.managed(s, session.groups)))
+    .get('/servers', ({ session }) => userServersView(d.state, d.policy.current, session.sub, session.groups, d.offlineAfterMs, (s) => d.sessions.managed(s, session.groups)), {
+      response: { 200: UserServers, ...errorAnswers(401, 403) },
+      detail: { summary: 'Servers and pools (with their members) the caller may use: live state, health, own sessions', ...USER },
+    })
     .post(
       '/sessions',
       async ({ body, session }) => {
-        const b = jsonObject(body);
-        const serverId = optionalString(b, 'serverId', 253);
-        const poolId = optionalString(b, 'poolId', 128);
+        const serverId = body.serverId || undefined;
+        const poolId = body.poolId || undefined;
         if (!serverId === !poolId) throw badRequest('INVALID_BODY', 'give exactly one of serverId or poolId');
-        const type = sessionType(firstOf(b, ['sessionType', 'type']) ?? 'virtual');
-        const r = await d.sessions.createForUser({ user: session.sub, groups: session.groups }, { serverId, poolId }, type);
+        const r = await d.sessions.createForUser({ user: session.sub, groups: session.groups }, { serverId, poolId }, body.sessionType ?? body.type ?? 'virtual');
         return { session: sessionView(r.session), reconnected: r.reconnected };
       },
-      { parse: 'text' },
+      {
+        ...jsonBody,
+        body: StartSessionBody,
+        response: { 200: StartSessionAnswer, ...errorAnswers(400, 401, 403, 404, 409, 502, 503) },
+        detail: { summary: 'Start (or reconnect to) a session on a server or pool', ...USER },
+      },
     )
-    .delete('/sessions/:id', async ({ params, session }) => {
-      await d.sessions.close(params.id, { user: session.sub, admin: false, groups: session.groups });
-      return { ok: true };
-    })
-    .get('/sessions/:id/connection', ({ params, session, set }) => {
-      set.headers['cache-control'] = 'no-store';
-      return connectionInfo(d, d.sessions.ownSession(params.id, session.sub, session.groups));
-    })
-    .get('/sessions/:id/connection.dcv', async ({ params, session }) => {
-      const s = d.sessions.ownSession(params.id, session.sub, session.groups);
-      const server = d.sessions.onlineServer(s.serverId);
-      const { token } = await d.connections.issue(s);
-      return new Response(dcvFile(d.endpoint(server), s, token, d.certificateValidationPolicy), {
-        headers: {
-          'content-type': 'application/x-dcv',
-          'content-disposition': `attachment; filename="${server.id}-${s.id}.dcv"`,
-          'cache-control': 'no-store',
-        },
-      });
-    })
-    .get('/connectiontoken', async ({ query, session, set }) => {
-      set.headers['cache-control'] = 'no-store';
-      const sessionId = typeof query.sessionId === 'string' ? query.sessionId : '';
-      const s = d.sessions.ownSession(sessionId, session.sub, session.groups);
-      if (query.serverId !== undefined && query.serverId !== s.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');
-      const info = await connectionInfo(d, s);
-      return { token: info.authToken, expiresAt: info.expiresAt, sessionId: s.id, serverId: s.serverId };
-    })
+    .delete(
+      '/sessions/:id',
+      async ({ params, session }) => {
+        await d.sessions.close(params.id, { user: session.sub, admin: false, groups: session.groups });
+        return { ok: true as const };
+      },
+      { params: SessionParams, response: { 200: OkAnswer, ...errorAnswers(401, 403, 404, 502) }, detail: { summary: "Close one of the caller's sessions", ...USER } },
+    )
+    .get(
+      '/sessions/:id/connection',
+      ({ params, session, set }) => {
+        set.headers['cache-control'] = 'no-store';
+        return connectionInfo(d, d.sessions.ownSession(params.id, session.sub, session.groups));
+      },
+      { params: SessionParams, response: { 200: ConnectionAnswer, ...errorAnswers(401, 403, 404, 503) }, detail: { summary: 'Connection token, web-client URL, dcv:// URI, .dcv link', ...USER } },
+    )
+    .get(
+      '/sessions/:id/connection.dcv',
+      async ({ params, session }) => {
+        const s = d.sessions.ownSession(params.id, session.sub, session.groups);
+        const server = d.sessions.onlineServer(s.serverId);
+        const { token } = await d.connections.issue(s);
+        return new Response(dcvFile(d.endpoint(server), s, token, d.certificateValidationPolicy), {
+          headers: {
+            'content-type': 'application/x-dcv',
+            'content-disposition': `attachment; filename="${server.id}-${s.id}.dcv"`,
+            'cache-control': 'no-store',
+          },
+        });
+      },
+      {
+        params: SessionParams,
+        response: { 200: mediaType('application/x-dcv', t.String({ description: 'The .dcv file for DCV Viewer (INI text)' })), ...errorAnswers(401, 403, 404, 503) },
+        detail: { summary: 'The .dcv file for DCV Viewer', ...USER },
+      },
+    )
+    .get(
+      '/connectiontoken',
+      async ({ query, session, set }) => {
+        set.headers['cache-control'] = 'no-store';
+        const s = d.sessions.ownSession(query.sessionId ?? '', session.sub, session.groups);
+        if (query.serverId !== undefined && query.serverId !== s.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');
+        const info = await connectionInfo(d, s);
+        return { token: info.authToken, expiresAt: info.expiresAt, sessionId: s.id, serverId: s.serverId };
+      },
+      { query: ConnectionTokenQuery, response: { 200: ConnectionTokenAnswer, ...errorAnswers(400, 401, 403, 404, 503) }, detail: { summary: 'A connection token for one session', ...USER } },
+    )
     .post(
       '/servers/:server/config',
       async ({ params, body, session }) => {
         const e = entitlements(d.policy.current, session.sub, session.groups);
         if (!mayUseServer(e, params.server) && !holdsAdminRights(d.tokens, session)) throw forbidden('NOT_PERMITTED', 'you may not configure this server');
-        const req = parseConfigRequest(jsonObject(body));
+        const req = parseConfigRequest(body);
         // Audited with section/key only: values are the user's and may be anything.
         const detail = `${params.server}: ${req.config.map((c) => `${c.section}.${c.key}`).join(', ')}`.slice(0, 500);
         try {
@@ -111,34 +146,48 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
           throw err;
         }
         d.audit.record({ type: 'server.config', actor: session.sub, target: params.server, outcome: 'success', detail });
-        return { ok: true, applied: req.config.length };
+        return { ok: true as const, applied: req.config.length };
       },
-      { parse: 'text' },
+      {
+        ...jsonBody,
+        params: ServerParams,
+        body: ServerConfigBody,
+        response: { 200: ServerConfigAnswer, ...errorAnswers(400, 401, 403, 404, 502, 503) },
+        detail: { summary: 'Set DCV config on a server (typed literals)', ...USER },
+      },
     );
 
 /** Admin routes: every session and server; create for anyone; close any. */
 export const adminSessionRoutes = (d: SessionRouteDeps) =>
   new Elysia({ name: 'director.sessions.admin', prefix: '/v1' })
     .use(requireAdmin(d.tokens))
-    .get('/sessions', () => ({ sessions: [...d.state.allSessions()].map((s) => adminSessionView(s, (x) => d.sessions.managed(x))) }))
-    .get('/servers', () => ({ servers: adminServersView(d.state, d.offlineAfterMs, (x) => d.sessions.managed(x)) }))
+    .get('/sessions', () => ({ sessions: [...d.state.allSessions()].map((s) => adminSessionView(s, (x) => d.sessions.managed(x))) }), {
+      response: { 200: AdminSessions, ...errorAnswers(401, 403) },
+      detail: { summary: 'Every known session', ...ADMIN },
+    })
+    .get('/servers', () => ({ servers: adminServersView(d.state, d.offlineAfterMs, (x) => d.sessions.managed(x)) }), {
+      response: { 200: AdminServers, ...errorAnswers(401, 403) },
+      detail: { summary: 'Every known server with its health and sessions', ...ADMIN },
+    })
     .post(
       '/sessions',
       async ({ body, session }) => {
-        const b = jsonObject(body);
-        const created = await d.sessions.createAsAdmin(
-          session.sub,
-          requireString(b, 'serverId', 253),
-          requireString(b, 'userId', 128, 'INVALID_USER'),
-          sessionType(firstOf(b, ['sessionType', 'type']) ?? 'virtual'),
-          optionalString(b, 'sessionId', 64),
-          b.override === true,
-        );
+        const type = body.sessionType ?? body.type ?? 'virtual';
+        const created = await d.sessions.createAsAdmin(session.sub, body.serverId, body.userId, type, body.sessionId || undefined, body.override === true);
         return { session: sessionView(created) };
       },
-      { parse: 'text' },
+      {
+        ...jsonBody,
+        body: AdminCreateBody,
+        response: { 200: AdminCreateAnswer, ...errorAnswers(400, 401, 403, 404, 409, 502, 503) },
+        detail: { summary: 'Create a session for a user (403 NOT_PERMITTED when the policy does not allow them there, unless override: true, audited)', ...ADMIN },
+      },
     )
-    .delete('/sessions/:id', async ({ params, session }) => {
-      await d.sessions.close(params.id, { user: session.sub, admin: true });
-      return { ok: true };
-    });
+    .delete(
+      '/sessions/:id',
+      async ({ params, session }) => {
+        await d.sessions.close(params.id, { user: session.sub, admin: true });
+        return { ok: true as const };
+      },
+      { params: SessionParams, response: { 200: OkAnswer, ...errorAnswers(401, 403, 404, 502) }, detail: { summary: 'Close any session', ...ADMIN } },
+    );

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Elysia } from 'elysia';
 import { ConfigError } from '../../shared/config-schema.ts';
 import { ApiError, notFound } from '../../shared/errors.ts';
-import { ASSET_HEADERS, HTML_HEADERS } from './routes.ts';
+import { ASSET_HEADERS, HTML_HEADERS, WEB_PAGE_ROUTE } from './routes.ts';
 
 /** Hashed bundle names only (main-3f2a9c1d.js): no path separators, no dot files, nothing to climb out with. */
 const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
@@ -49,8 +49,8 @@ export async function diskWebRoutes(webDir: string): Promise<Elysia<any, any, an
     return new Response(html, { headers: { ...HTML_HEADERS, 'content-type': 'text/html;charset=utf-8' } });
   };
   return new Elysia({ name: 'director.web-dir' })
-    .get('/', index)
-    .get('/index.html', index)
+    .get('/', index, WEB_PAGE_ROUTE)
+    .get('/index.html', index, WEB_PAGE_ROUTE)
     .guard(
       {
         beforeHandle({ request }) {

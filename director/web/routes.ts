@@ -1,7 +1,9 @@
 import { Elysia } from 'elysia';
 import { ApiError, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
+import { errorAnswers } from '../http/models.ts';
 import { loadWebAssets, type ServedFile, type WebAssets } from './assets.ts';
+import { AssetParams, WebAsset, WebPage } from './models.ts';
 
 /** No inline scripts or styles anywhere in the app; everything comes from this origin. */
 export const CONTENT_SECURITY_POLICY = [
@@ -35,6 +37,9 @@ function respond(request: Request, file: ServedFile, headers: Record<string, str
   const gzip = /\bgzip\b/.test(request.headers.get('accept-encoding') ?? '');
   return new Response(gzip ? file.gzip : file.body, { headers: gzip ? { ...base, 'content-encoding': 'gzip' } : base });
 }
+
+/** Route options of GET / and /index.html (embedded or from web_dir): the page, or 503 while it is not ready. */
+export const WEB_PAGE_ROUTE = { response: { 200: WebPage, ...errorAnswers(503) }, detail: { summary: 'The web app (launcher and admin pages)' } };
 
 const unavailable = () => new ApiError(503, 'WEB_APP_UNAVAILABLE', 'the web app is not available right now; the server log has the details', undefined, { 'retry-after': '5' });
 
@@ -78,13 +83,17 @@ export const webRoutes = (options: WebRoutesOptions = {}) => {
   };
 
   return new Elysia({ name: 'director.web' })
-    .get('/', index)
-    .get('/index.html', index)
-    .get('/assets/:file', async ({ request, params }) => {
-      const a = await assets();
-      if (!a) throw unavailable();
-      const file = a.assets.get(`/assets/${params.file}`);
-      if (!file) throw notFound('ASSET_NOT_FOUND', 'no such asset (the app may have been updated: reload the page)');
-      return respond(request, file, ASSET_HEADERS);
-    });
+    .get('/', index, WEB_PAGE_ROUTE)
+    .get('/index.html', index, WEB_PAGE_ROUTE)
+    .get(
+      '/assets/:file',
+      async ({ request, params }) => {
+        const a = await assets();
+        if (!a) throw unavailable();
+        const file = a.assets.get(`/assets/${params.file}`);
+        if (!file) throw notFound('ASSET_NOT_FOUND', 'no such asset (the app may have been updated: reload the page)');
+        return respond(request, file, ASSET_HEADERS);
+      },
+      { params: AssetParams, response: { 200: WebAsset, ...errorAnswers(404, 503) }, detail: { summary: 'Web app scripts and styles (immutable, content-hashed names)' } },
+    );
 };

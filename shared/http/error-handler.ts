@@ -3,6 +3,9 @@ import { ApiError, envelope } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { currentRequestId } from './request-context.ts';
 
+/** Schema keyword naming a field's stable error code (director/http/models.ts sets it). */
+const ERROR_CODE = 'x-error-code';
+
 /**
  * The one error handler: ApiError -> its status and envelope; Elysia's own errors -> stable codes;
  * anything else -> 500 INTERNAL with the details only in the log, under the request id.
@@ -23,7 +26,11 @@ export function errorHandler(log: Logger, allowedMethods?: (path: string) => str
         }
       }
       if (err.status >= 500) {
-        log.error('request failed', { requestId, method: request.method, path: new URL(request.url).pathname, error });
+        const path = new URL(request.url).pathname;
+        // Only the failing field and why: the answer itself may hold tokens.
+        const mismatch = String(code) === 'VALIDATION' ? (error as ValidationDetail).valueError : undefined;
+        if (mismatch) log.error('answer does not match its declared model', { requestId, method: request.method, path, field: mismatch.path, problem: mismatch.message });
+        else log.error('request failed', { requestId, method: request.method, path, error });
       }
       set.status = err.status;
       set.headers['content-type'] = 'application/json';
@@ -33,15 +40,54 @@ export function errorHandler(log: Logger, allowedMethods?: (path: string) => str
     });
 }
 
+/** What Elysia's ValidationError tells about the first failing value (TypeBox's ValueError). */
+interface ValidationDetail {
+  type?: string;
+  valueError?: { path?: string; message?: string; schema?: Record<string, unknown> };
+  validator?: { schema?: Record<string, unknown> };
+}
+
+/**
+ * A request that fails its route's model: 400 with the field's path and the code the model names for
+ * that field (`x-error-code`, see director/http/models.ts), else INVALID_BODY / INVALID_QUERY /
+ * INVALID_PARAMS. An answer that fails its declared model is our bug: 500, and loud in the log.
+ */
+function validationError(error: ValidationDetail): ApiError {
+  const where = error.type ?? 'body';
+  if (where === 'response') return new ApiError(500, 'INTERNAL', 'internal error');
+  const first = error.valueError;
+  const field = (first?.path ?? '').replace(/^\//, '').replaceAll('/', '.');
+  const code = codeOnPath(error.validator?.schema, (first?.path ?? '').split('/').slice(1)) ?? `INVALID_${where === 'body' ? 'BODY' : where.toUpperCase()}`;
+  const what = field ? `field "${field}"` : where === 'body' ? 'request body' : where;
+  return new ApiError(400, String(code), `${what}: ${(first?.message ?? 'is not valid').toLowerCase()}`);
+}
+
+/** The deepest `x-error-code` on the way from the route's schema down to the failing field. */
+function codeOnPath(schema: Record<string, unknown> | undefined, steps: string[]): string | undefined {
+  let found: string | undefined;
+  let node = schema;
+  for (const step of ['', ...steps]) {
+    if (step !== '') {
+      const props = node?.properties as Record<string, Record<string, unknown>> | undefined;
+      node = props?.[step] ?? (node?.items as Record<string, unknown> | undefined);
+    }
+    if (!node) break;
+    if (typeof node[ERROR_CODE] === 'string') found = node[ERROR_CODE] as string;
+  }
+  return found;
+}
+
 function toApiError(error: unknown, code: string): ApiError {
   if (error instanceof ApiError) return error;
   switch (code) {
     case 'NOT_FOUND':
       return new ApiError(404, 'NOT_FOUND', 'no such route');
     case 'PARSE':
+      // Our own body parsers (director/http/models.ts) throw ApiErrors; Elysia wraps them.
+      if ((error as Error).cause instanceof ApiError) return (error as Error).cause as ApiError;
       return new ApiError(400, 'INVALID_BODY', 'request body could not be parsed');
     case 'VALIDATION':
-      return new ApiError(400, 'INVALID_BODY', 'request body is not valid');
+      return validationError(error as ValidationDetail);
     case 'INVALID_COOKIE_SIGNATURE':
       return new ApiError(401, 'UNAUTHENTICATED', 'not logged in');
     default:

@@ -21,7 +21,8 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const err = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   Response.json({ error: { code, message, requestId: crypto.randomUUID(), ...extra } }, { status, headers });
 
-const stats = (cpu: number, freeGb: number, totalGb: number, cores: number) => ({
+const stats = (hostname: string, cpu: number, freeGb: number, totalGb: number, cores: number) => ({
+  hostname,
   free_memory: freeGb * 1e9,
   total_memory: totalGb * 1e9,
   cores,
@@ -56,9 +57,40 @@ export interface MockDirector {
 export function startMockDirector(): MockDirector {
   const state: MockDirector['state'] = {
     sessions: [
-      { id: 'alice-7c1e', serverId: 'ws02.example.com', owner: 'alice', type: 'virtual', numOfConnections: 0, creationTime: ago(3 * 3_600_000), pool: 'workstations' },
-      { id: 'alice-90ab', serverId: 'ws01.example.com', owner: 'alice', type: 'virtual', numOfConnections: 1, creationTime: ago(40 * 60_000), pool: 'workstations' },
-      { id: 'bob-3f2e', serverId: 'ws01.example.com', owner: 'bob', type: 'virtual', numOfConnections: 0, creationTime: ago(20 * 60_000), pool: null, unmanaged: true },
+      {
+        id: 'alice-7c1e',
+        serverId: 'ws02.example.com',
+        owner: 'alice',
+        type: 'virtual',
+        status: 'running',
+        numOfConnections: 0,
+        creationTime: ago(3 * 3_600_000),
+        lastDisconnectionTime: null,
+        pool: 'workstations',
+      },
+      {
+        id: 'alice-90ab',
+        serverId: 'ws01.example.com',
+        owner: 'alice',
+        type: 'virtual',
+        status: 'running',
+        numOfConnections: 1,
+        creationTime: ago(40 * 60_000),
+        lastDisconnectionTime: null,
+        pool: 'workstations',
+      },
+      {
+        id: 'bob-3f2e',
+        serverId: 'ws01.example.com',
+        owner: 'bob',
+        type: 'virtual',
+        status: 'running',
+        numOfConnections: 0,
+        creationTime: ago(20 * 60_000),
+        lastDisconnectionTime: null,
+        pool: null,
+        unmanaged: true,
+      },
     ],
     agents: [
       agent('0f6c2d1e-8d4b-4b7a-9a51-7d1c3b2a9e10', 'ws04.example.com', 'pending', '10.0.4.14'),
@@ -89,11 +121,13 @@ export function startMockDirector(): MockDirector {
       address: '10.0.4.11',
       agentPort: 8446,
       tags: ['gpu', 'a10', 'cad'],
-      stats: stats(34, 41, 64, 16),
+      stats: stats('ws01.example.com', 34, 41, 64, 16),
       lastSeen: ago(4000),
       version: '0.1.0',
       health: healthy,
       stale: false,
+      dcvError: null,
+      dcvTimeoutMs: null,
       sessions: state.sessions.filter((s) => s.serverId === 'ws01.example.com'),
     },
     {
@@ -103,11 +137,13 @@ export function startMockDirector(): MockDirector {
       address: '10.0.4.12',
       agentPort: 8446,
       tags: ['general'],
-      stats: stats(12, 22, 32, 8),
+      stats: stats('ws02.example.com', 12, 22, 32, 8),
       lastSeen: ago(2000),
       version: '0.1.0',
       health: { status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: 'All DCV licences are in use', since: ago(600_000) },
       stale: false,
+      dcvError: null,
+      dcvTimeoutMs: null,
       sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com'),
     },
     {
@@ -122,6 +158,8 @@ export function startMockDirector(): MockDirector {
       version: '0.1.0',
       health: { status: 'unhealthy', reason: 'AGENT_UNREACHABLE', message: 'agent on ws03.example.com did not answer within 30000 ms', since: ago(2 * 3_600_000) },
       stale: true,
+      dcvError: null,
+      dcvTimeoutMs: null,
       sessions: [],
     },
   ];
@@ -146,7 +184,7 @@ export function startMockDirector(): MockDirector {
       {
         id: 'workstations',
         description: 'Shared Linux workstations for day-to-day engineering',
-        members: servers().map((s) => ({ id: s.id, online: s.online, health: s.health, sessionCount: s.sessions.length })),
+        members: servers().map((s) => ({ id: s.id, online: s.online, stale: s.stale, health: s.health, sessionCount: s.sessions.length })),
         online: 2,
         sessions: mine(
           user,
@@ -202,8 +240,10 @@ export function startMockDirector(): MockDirector {
           serverId: body.serverId ?? 'ws01.example.com',
           owner: user.user,
           type: body.sessionType,
+          status: 'running',
           numOfConnections: 0,
           creationTime: new Date().toISOString(),
+          lastDisconnectionTime: null,
           pool: body.poolId ?? null,
         };
         state.sessions.push(created);
@@ -331,6 +371,7 @@ function agent(guid: string, hostname: string, state: Agent['state'], remoteAddr
     revokedAt: state === 'revoked' ? ago(2 * 86_400_000) : null,
     lastSeen: state === 'revoked' ? ago(3 * 86_400_000) : ago(5000),
     keyChangePending: false,
+    returning: false,
   };
 }
 

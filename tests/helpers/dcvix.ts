@@ -4,6 +4,7 @@ import type { LoggedProcessOptions } from '../../scripts/lib/logged-process.ts';
 import { toml } from '../../scripts/lib/toml.ts';
 import { LoggedProcess } from './process.ts';
 import { repoRoot, tempDir } from './temp.ts';
+import { CHECK_ANSWERS_ENV } from '../../director/http/answer-check.ts';
 
 export { toml };
 
@@ -46,6 +47,7 @@ export interface DirectorHandle {
 /**
  * Starts a director. `users` adds password-file users beside TEST_USERS (the policy still decides what
  * they may do); `dir` reuses a directory, e.g. to restart on the same data dir; `env` adds to its environment.
+ * Every director started here checks its answers against their declared models (director/http/answer-check.ts).
  */
 export async function startDirector(
   opts: { config?: Record<string, unknown>; policy?: { users?: unknown; pools?: unknown }; dir?: string; users?: Record<string, string>; env?: Record<string, string> } = {},
@@ -74,7 +76,10 @@ export async function startDirector(
     auth: { backends: ['external'], external: { command: [join(repoRoot, 'scripts/demo/passwd-file-auth.sh'), usersFile] }, ...(opts.config?.auth as object) },
   };
   writeFileSync(configFile, toml(config));
-  const proc = new LoggedProcess('director', Bun.spawn([...command('director'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...opts.env } }));
+  const proc = new LoggedProcess(
+    'director',
+    Bun.spawn([...command('director'), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, [CHECK_ANSWERS_ENV]: '1', ...opts.env } }),
+  );
   const listening = await proc.waitForMsg('director listening', 20_000);
   const caFile = join(dataDir, 'ca.pem');
   return {

@@ -1,13 +1,8 @@
 import { html } from 'htm/preact';
 import { api } from '../api.ts';
 import { useQuery } from '../query.ts';
+import type { DirectorsView } from '../types.ts';
 import { Note } from './feedback.ts';
-
-interface DirectorsView {
-  directors: { id: string; name: string; policyHash: string; self: boolean }[];
-  policyConsistent: boolean;
-  warning?: string;
-}
 
 /**
  * Admin pages, several directors on one store: a warning while they run different policies (from

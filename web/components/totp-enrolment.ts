@@ -2,12 +2,8 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useMutation } from '../query.ts';
+import type { Enrolment } from '../types.ts';
 import { ErrorNote } from './feedback.ts';
-
-interface Enrolment {
-  otpauthUri: string;
-  secret: string;
-}
 
 type QrModule = typeof import('./qr.ts');
 

@@ -3,14 +3,9 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { ConfirmDialog } from '../../components/dialog.ts';
 import { queryClient, useMutation } from '../../query.ts';
-import type { Agent, AgentState } from '../../types.ts';
+import type { Agent, AgentState, BulkResult } from '../../types.ts';
 
 type BulkAction = 'deny' | 'clear';
-/** POST /v1/admin/agents/bulk's answer. */
-export interface BulkResult {
-  done: string[];
-  failed: { guid: string; code: string }[];
-}
 
 /**
  * After a registration flood: deny every waiting request, or clear every revoked entry, in one step

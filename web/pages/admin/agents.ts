@@ -10,8 +10,8 @@ import { useOfflineReason } from '../../connectivity.ts';
 import { dateTime, plural, relativeTime } from '../../format.ts';
 import { queryClient, useMutation, useQuery } from '../../query.ts';
 import { href, type Route } from '../../router.ts';
-import type { Agent, AgentState } from '../../types.ts';
-import { AgentsBulkBar, type BulkResult } from './agents-bulk.ts';
+import type { Agent, AgentState, BulkResult } from '../../types.ts';
+import { AgentsBulkBar } from './agents-bulk.ts';
 
 type Action = 'approve' | 'deny' | 'revoke' | 'clear';
 const STATES: { state: AgentState; label: string; empty: string }[] = [

@@ -25,7 +25,7 @@ const detailText = (detail: unknown): string => {
 };
 
 const columns: Column<AuditEvent>[] = [
-  { label: 'Time', cell: (e) => html`<span title=${dateTime(e.time ?? e.at)}>${relativeTime(e.time ?? e.at)}</span>` },
+  { label: 'Time', cell: (e) => html`<span title=${dateTime(e.at)}>${relativeTime(e.at)}</span>` },
   { label: 'Event', cell: (e) => html`<span class="mono">${e.type}</span>` },
   { label: 'Outcome', cell: (e) => html`<${Badge} tone=${e.outcome === 'success' ? 'ok' : 'bad'} label=${e.outcome} />` },
   { label: 'Who', cell: (e) => e.actor ?? '—' },

@@ -1,0 +1,119 @@
+import { t } from 'elysia';
+import { coded, Int, Nullable, OneOf, Time } from '../http/models.ts';
+
+const ANY_ITEM = t.Unknown({ description: 'Read one by one: a bad item is skipped and counted, never fatal' });
+const MEASURE = t.Number({ minimum: 0 });
+
+/** An agent's host figures, snake_case on the wire (as the public Go dcvix agent sends them). */
+export const AgentStats = t.Object({
+  hostname: t.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$' }),
+  free_memory: MEASURE,
+  total_memory: MEASURE,
+  cores: MEASURE,
+  cpu_usage: MEASURE,
+  load1: MEASURE,
+  load5: MEASURE,
+  load15: MEASURE,
+});
+
+/**
+ * POST /v1/agent/update. Only the envelope is checked here (servers/update-body.ts reads the rest):
+ * sessions and tags are lists of anything, since one bad session or tag is skipped, not refused, and
+ * version/dcvError of any type are ignored rather than refused.
+ */
+export const AgentUpdateBody = coded(
+  'INVALID_UPDATE',
+  t.Object({
+    sessions: t.Array(ANY_ITEM, { maxItems: 2000, description: 'Sessions as `dcv list-sessions --json` prints them (kebab-case keys) or the older camelCase form' }),
+    stats: AgentStats,
+    tags: t.Optional(Nullable(t.Array(ANY_ITEM, { maxItems: 64, description: 'Short tags; odd ones are skipped (null: none)' }))),
+    agentPort: t.Optional(Int({ minimum: 1, maximum: 65535 })),
+    version: t.Optional(t.Unknown({ description: 'Agent version (a string; anything else is ignored)' })),
+    dcvError: t.Optional(t.Unknown({ description: 'Set when `dcv list-sessions` failed (a string; anything else is ignored)' })),
+    dcvTimeoutMs: t.Optional(Int({ minimum: 1, maximum: 86_400_000 })),
+  }),
+);
+
+export const AgentUpdateAnswer = t.Object({
+  ok: t.Literal(true),
+  sessions: Int({ description: 'Sessions taken' }),
+  skipped: Int({ description: 'Sessions and tags skipped as malformed' }),
+});
+
+/** Whether placement may use a server, and why not (reason/message only when unhealthy). */
+export const ServerHealth = t.Object({
+  status: OneOf(['healthy', 'unhealthy']),
+  reason: t.Optional(t.String({ examples: ['DCV_UNAVAILABLE', 'DCV_TIMEOUT', 'AGENT_UNREACHABLE', 'LICENSES_EXHAUSTED', 'MISCONFIGURED_TIMEOUTS'] })),
+  message: t.Optional(t.String()),
+  since: Time(),
+});
+
+export const SessionType = OneOf(['console', 'virtual']);
+
+/** A session as the API shows it. */
+export const SessionView = t.Object({
+  id: t.String(),
+  serverId: t.String(),
+  owner: t.String(),
+  type: SessionType,
+  status: Nullable(t.String()),
+  numOfConnections: Int(),
+  creationTime: Nullable(t.String()),
+  lastDisconnectionTime: Nullable(t.String()),
+  pool: Nullable(t.String()),
+  orphaned: t.Optional(t.Literal(true, { description: 'Its agent was revoked' })),
+});
+
+/** A session in admin lists: also flagged when only an agent vouches for it and the policy does not allow its owner there. */
+export const AdminSessionView = t.Composite([SessionView, t.Object({ unmanaged: t.Optional(t.Literal(true)) })]);
+
+export const UserServer = t.Object({
+  id: t.String(),
+  online: t.Boolean(),
+  stale: t.Boolean({ description: 'Loaded at director start and not updated by its agent since' }),
+  health: Nullable(ServerHealth),
+  tags: t.Array(t.String()),
+  stats: Nullable(AgentStats),
+  lastSeen: Nullable(Time()),
+  sessions: t.Array(SessionView),
+});
+
+/** A pool member as a user of the pool sees it (no details of others' sessions, only how many). */
+export const PoolMember = t.Object({
+  id: t.String(),
+  online: t.Boolean(),
+  stale: t.Boolean({ description: 'Not updated since a director restart: no new sessions there yet' }),
+  health: Nullable(ServerHealth),
+  sessionCount: Int(),
+});
+
+export const UserPool = t.Object({
+  id: t.String(),
+  description: t.String(),
+  members: t.Array(PoolMember),
+  online: Int({ description: 'Members online' }),
+  sessions: t.Array(SessionView),
+});
+
+/** GET /v1/user/servers. */
+export const UserServers = t.Object({ servers: t.Array(UserServer), pools: t.Array(UserPool) });
+
+export const AdminServer = t.Object({
+  id: t.String(),
+  guid: t.String(),
+  online: t.Boolean(),
+  stale: t.Boolean(),
+  address: t.String(),
+  agentPort: Int(),
+  tags: t.Array(t.String()),
+  stats: Nullable(AgentStats),
+  lastSeen: Time(),
+  version: Nullable(t.String()),
+  health: ServerHealth,
+  dcvError: Nullable(t.String()),
+  dcvTimeoutMs: Nullable(Int()),
+  sessions: t.Array(AdminSessionView),
+});
+
+/** GET /v1/servers (admin). */
+export const AdminServers = t.Object({ servers: t.Array(AdminServer) });
