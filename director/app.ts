@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
 import type { Logger } from '../shared/log.ts';
-import { scrapeResponse } from '../shared/metrics/base-registry.ts';
 import { AgentService } from './agents/service.ts';
 import { AGENT_TOPIC } from './agents/notifying-store.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
@@ -12,13 +11,13 @@ import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
 import { openSharedAuthority } from './ca/shared-authority.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { Housekeeper } from './housekeeper.ts';
-import { forbidden } from '../shared/errors.ts';
 import { connectionInfo } from '../shared/http/connection-info.ts';
 import { inAllowList } from './dcv/cidr.ts';
 import { requestLog } from './http/request-log.ts';
-import { openApiDocument, type OpenApiDocument } from './http/openapi.ts';
 import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
-import { errorAnswers, HealthAnswer, MetricsAnswer, OpenApiAnswer } from './http/models.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { openApiRoutes } from './http/openapi-routes.ts';
+import { metricsRoutes } from './metrics/routes.ts';
 import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { webRoutes } from './web/routes.ts';
 import { diskWebRoutes } from './web/disk-routes.ts';
@@ -26,8 +25,10 @@ import { AgentClient } from './agent-client/client.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
 import { dcvRoutes } from './dcv/routes.ts';
-import { adminInsightRoutes } from './policy/admin-routes.ts';
+import { adminPolicyRoutes } from './policy/admin-routes.ts';
+import { adminAuditRoutes } from './audit/routes.ts';
 import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
+import { adminServerRoutes } from './servers/routes.ts';
 import { SessionService } from './sessions/service.ts';
 import type { ServerEntry } from './servers/runtime-state.ts';
 import { errorHandler } from '../shared/http/error-handler.ts';
@@ -36,14 +37,14 @@ import { withRequestId } from '../shared/http/request-context.ts';
 import { buildLogin, prepareLogin } from './login/build.ts';
 import { namingConfigFile } from './config/load.ts';
 import { loginRoutes } from './login/routes.ts';
-import { totpAdminRoutes, totpRoutes } from './login/totp-routes.ts';
+import { totpRoutes } from './login/totp-routes.ts';
 import { PolicyHolder } from './policy/holder.ts';
-import { agentUpdateRoutes } from './servers/agent-update-routes.ts';
+import { agentUpdateRoutes } from './agents/update-routes.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
 import { openStores } from './store/open-stores.ts';
 import { postgresLeadership, soleLeader } from './store/leader.ts';
 import { postgresDirectorRegistry, soleDirectorRegistry } from './store/director-registry.ts';
-import { adminDirectorsRoute } from './policy/directors-route.ts';
+import { adminDirectorsRoute } from './directors/routes.ts';
 import { policyHash } from './policy/hash.ts';
 import { hostname } from 'node:os';
 import { createSqliteRuntimeStores } from './store/sqlite-runtime-stores.ts';
@@ -55,7 +56,8 @@ import { RuntimeStateWriter } from './servers/state-writer.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 import { Revocations } from './tokens/revocations.ts';
-import { signoutRoutes } from './tokens/signout-routes.ts';
+import { signoutRoutes } from './users/signout-routes.ts';
+import { totpAdminRoutes } from './users/totp-reset-routes.ts';
 import { currentGroups, isAdmin } from './policy/evaluate.ts';
 
 export interface DirectorDeps {
@@ -185,25 +187,15 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   });
 
   const allowedMethods = allowedMethodsIndex(() => app.routes);
-  // The document is generated once, on first request, from every route mounted on the app.
-  let apiDocument: OpenApiDocument | undefined;
+  // The answer check and the OpenAPI document read the routes of the app once it is built.
   let mounted: AnyElysia | undefined;
   const app = new Elysia()
     .use(errorHandler(log, (path) => allowedMethods(path)))
     .use(requestLog(log, metrics.observeRequest, (r) => connectionInfo(r).remoteAddress))
     .use(process.env[CHECK_ANSWERS_ENV] === '1' ? answerCheck(() => mounted?.routes ?? [], log) : new Elysia())
-    .get('/v1/health', () => ({ status: 'ok' as const }), { response: { 200: HealthAnswer }, detail: { summary: 'Liveness' } })
-    .get(
-      '/metrics',
-      async ({ request }) => {
-        if (!inAllowList(connectionInfo(request).remoteAddress, config.metrics_allow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
-        // Agent counts are read from the store before each scrape; unreachable: the last known ones.
-        await agents.refreshSummary().catch(() => {});
-        return scrapeResponse(metrics.registry);
-      },
-      { response: { 200: MetricsAnswer, ...errorAnswers(403) }, detail: { summary: 'Prometheus metrics (metrics_allow CIDRs)' } },
-    )
-    .get('/v1/openapi.json', () => (apiDocument ??= openApiDocument(mounted!)), { response: { 200: OpenApiAnswer }, detail: { summary: 'This document' } })
+    .use(healthRoutes())
+    .use(metricsRoutes({ allow: config.metrics_allow, registry: metrics.registry, refresh: () => agents.refreshSummary() }))
+    .use(openApiRoutes(() => mounted!))
     .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
     .use(signoutRoutes({ tokens, revocations, audit, policy: () => policy.current }))
     .use(totpRoutes({ tokens, totp }))
@@ -214,7 +206,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(dcvRoutes({ tokens: connections, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
-    .use(adminInsightRoutes({ tokens, policy, audit }))
+    .use(adminServerRoutes({ tokens, state, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
+    .use(adminPolicyRoutes({ tokens, policy }))
+    .use(adminAuditRoutes({ tokens, audit }))
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
     .use(config.web_dir ? await diskWebRoutes(config.web_dir) : webRoutes({ log }));
   mounted = app;

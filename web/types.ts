@@ -7,7 +7,9 @@
 import type { Static } from 'elysia';
 import type { AgentList, AgentState as AgentStateModel, BulkAnswer } from '../director/agents/models.ts';
 import type { LoginAnswer, MeAnswer, TotpEnrolment, TotpStatus as TotpStatusModel } from '../director/login/models.ts';
-import type { AuditEvent as AuditEventModel, DirectorsAnswer, PolicyAnswer } from '../director/policy/models.ts';
+import type { AuditEvent as AuditEventModel } from '../director/audit/models.ts';
+import type { DirectorsAnswer } from '../director/directors/models.ts';
+import type { PolicyAnswer } from '../director/policy/models.ts';
 import type {
   AdminServer as AdminServerModel,
   AdminSessionView,

@@ -137,8 +137,6 @@ export const mediaType = <T extends TSchema>(type: string, schema: T): T => Obje
 
 /** GET /v1/health. */
 export const HealthAnswer = t.Object({ status: t.Literal('ok') });
-/** GET /metrics: Prometheus text exposition. */
-export const MetricsAnswer = mediaType('text/plain', t.String({ description: 'Prometheus text format 0.0.4' }));
 /** GET /v1/openapi.json: this document (OpenAPI 3.1). */
 export const OpenApiAnswer = t.Object(
   {

@@ -37,4 +37,3 @@ export const AuthHealthAnswer = t.Object({
 export const TotpStatus = t.Object({ enabled: t.Boolean(), enrolled: t.Boolean() });
 export const TotpEnrolment = t.Object({ secret: t.String({ description: 'Base32 secret' }), otpauthUri: t.String() });
 export const TotpConfirmBody = t.Object({ code: coded('INVALID_CODE', t.String({ pattern: '^[0-9]{6}$', description: 'The 6 digits the app shows' })) });
-export const UserParams = t.Object({ user: t.String() });

@@ -1,12 +1,10 @@
 import { Elysia } from 'elysia';
-import { ApiError, badRequest, notFound, unauthorized } from '../../shared/errors.ts';
+import { ApiError, notFound, unauthorized } from '../../shared/errors.ts';
 import type { TotpVerifier } from '../otp/totp.ts';
 import { ENROLMENT_COOKIE, readCookie } from '../http/cookies.ts';
-import { authenticateSession, checkSameOrigin, requireAdmin } from '../http/guards.ts';
-import { isUserName } from '../../shared/api/agent-wire.ts';
-import type { AuditLog } from '../audit/types.ts';
-import { ADMIN, errorAnswers, jsonBody, OkAnswer, USER } from '../http/models.ts';
-import { TotpConfirmBody, TotpEnrolment, TotpStatus, UserParams } from './models.ts';
+import { authenticateSession, checkSameOrigin } from '../http/guards.ts';
+import { errorAnswers, jsonBody, OkAnswer, USER } from '../http/models.ts';
+import { TotpConfirmBody, TotpEnrolment, TotpStatus } from './models.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
 /** A logged-in user, or the short-lived dcvix_enrol cookie of a login that asked for enrolment. */
@@ -67,17 +65,3 @@ export const totpRoutes = (d: { tokens: TokenService; totp?: TotpVerifier }) => 
       },
     );
 };
-
-/** POST /v1/admin/users/{user}/totp/reset: an admin removes a user's TOTP secret (lost phone). */
-export const totpAdminRoutes = (d: { tokens: TokenService; totp?: TotpVerifier; audit: AuditLog }) =>
-  new Elysia({ name: 'director.totp.admin', prefix: '/v1/admin/users' }).use(requireAdmin(d.tokens)).post(
-    '/:user/totp/reset',
-    async ({ params, session }) => {
-      if (!d.totp) throw notFound('TOTP_DISABLED', 'built-in TOTP is not enabled on this director');
-      if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');
-      await d.totp.reset(params.user);
-      d.audit.record({ type: 'totp.reset', actor: session.sub, target: params.user, outcome: 'success' });
-      return { ok: true as const };
-    },
-    { params: UserParams, response: { 200: OkAnswer, ...errorAnswers(400, 401, 403, 404) }, detail: { summary: "Remove a user's TOTP secret so they enrol again", ...ADMIN } },
-  );

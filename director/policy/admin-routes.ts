@@ -1,33 +1,13 @@
 import { Elysia } from 'elysia';
-import { badRequest } from '../../shared/errors.ts';
-import type { AuditLog } from '../audit/types.ts';
 import { requireAdmin } from '../http/guards.ts';
 import { ADMIN, errorAnswers } from '../http/models.ts';
-import { AuditAnswer, AuditQuery, PolicyAnswer } from './models.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 import type { PolicyHolder } from './holder.ts';
+import { PolicyAnswer } from './models.ts';
 
-const OUTCOMES = new Set(['success', 'failure']);
-
-/** Read-only admin views: the policy as loaded (with the last reload's outcome) and the audit log. */
-export const adminInsightRoutes = (d: { tokens: TokenService; policy: PolicyHolder; audit: AuditLog }) =>
-  new Elysia({ name: 'director.admin.insight', prefix: '/v1/admin' })
-    .use(requireAdmin(d.tokens))
-    .get('/policy', () => ({ status: d.policy.state, documents: d.policy.documents }), {
-      response: { 200: PolicyAnswer, ...errorAnswers(401, 403) },
-      detail: { summary: 'The policy as loaded, with the last reload outcome', ...ADMIN },
-    })
-    .get(
-      '/audit',
-      async ({ query }) => {
-        const str = (k: keyof typeof query) => (typeof query[k] === 'string' && query[k] !== '' ? (query[k] as string).slice(0, 128) : undefined);
-        const outcome = str('outcome');
-        if (outcome && !OUTCOMES.has(outcome)) throw badRequest('INVALID_FILTER', 'outcome must be success or failure');
-        const limit = str('limit') ? Number(str('limit')) : 200;
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('INVALID_FILTER', 'limit must be 1 to 1000');
-        const since = str('since') ? Date.parse(str('since')!) : undefined;
-        if (since !== undefined && Number.isNaN(since)) throw badRequest('INVALID_FILTER', 'since must be an ISO time');
-        return { events: await d.audit.list({ type: str('type'), actor: str('actor'), outcome: outcome as 'success' | 'failure' | undefined, since, limit }) };
-      },
-      { query: AuditQuery, response: { 200: AuditAnswer, ...errorAnswers(400, 401, 403) }, detail: { summary: 'Audit events, newest first', ...ADMIN } },
-    );
+/** GET /v1/admin/policy: the policy as loaded, with the last reload's outcome (read-only). */
+export const adminPolicyRoutes = (d: { tokens: TokenService; policy: PolicyHolder }) =>
+  new Elysia({ name: 'director.admin.policy', prefix: '/v1/admin' }).use(requireAdmin(d.tokens)).get('/policy', () => ({ status: d.policy.state, documents: d.policy.documents }), {
+    response: { 200: PolicyAnswer, ...errorAnswers(401, 403) },
+    detail: { summary: 'The policy as loaded, with the last reload outcome', ...ADMIN },
+  });

@@ -7,7 +7,7 @@ import type { ConnectionTokens } from '../dcv/connection-tokens.ts';
 import { dcvFile, dcvUri, webClientUrl, type DcvEndpoint } from '../dcv/connection.ts';
 import { holdsAdminRights, requireAdmin, requireUser } from '../http/guards.ts';
 import { ADMIN, errorAnswers, jsonBody, mediaType, OkAnswer, USER } from '../http/models.ts';
-import { AdminServers, UserServers } from '../servers/models.ts';
+import { UserServers } from '../servers/models.ts';
 import {
   AdminCreateAnswer,
   AdminCreateBody,
@@ -25,7 +25,7 @@ import {
 import { entitlements, mayUseServer } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
-import { adminServersView, adminSessionView, sessionView, userServersView } from '../servers/views.ts';
+import { adminSessionView, sessionView, userServersView } from '../servers/views.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 import type { SessionService } from './service.ts';
 
@@ -164,10 +164,6 @@ export const adminSessionRoutes = (d: SessionRouteDeps) =>
     .get('/sessions', () => ({ sessions: [...d.state.allSessions()].map((s) => adminSessionView(s, (x) => d.sessions.managed(x))) }), {
       response: { 200: AdminSessions, ...errorAnswers(401, 403) },
       detail: { summary: 'Every known session', ...ADMIN },
-    })
-    .get('/servers', () => ({ servers: adminServersView(d.state, d.offlineAfterMs, (x) => d.sessions.managed(x)) }), {
-      response: { 200: AdminServers, ...errorAnswers(401, 403) },
-      detail: { summary: 'Every known server with its health and sessions', ...ADMIN },
     })
     .post(
       '/sessions',

@@ -3,10 +3,10 @@ import type { Logger } from '../../shared/log.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { requireAgent } from '../http/guards.ts';
 import { AGENT_CERT, errorAnswers, jsonBody } from '../http/models.ts';
-import type { AgentService } from '../agents/service.ts';
-import type { RuntimeState } from './runtime-state.ts';
-import { AgentUpdateAnswer, AgentUpdateBody } from './models.ts';
-import { parseAgentUpdate, type SkippedItem } from './update-body.ts';
+import type { AgentService } from './service.ts';
+import type { RuntimeState } from '../servers/runtime-state.ts';
+import { AgentUpdateAnswer, AgentUpdateBody } from './update-models.ts';
+import { parseAgentUpdate, type SkippedItem } from '../servers/update-body.ts';
 
 export interface AgentUpdateDeps {
   agents: AgentService;

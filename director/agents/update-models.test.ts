@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { Value } from '@sinclair/typebox/value';
-import { AgentUpdateBody } from './models.ts';
-import { parseAgentUpdate } from './update-body.ts';
+import { AgentUpdateBody } from './update-models.ts';
+import { parseAgentUpdate } from '../servers/update-body.ts';
 
 const stats = { hostname: 'ws01.example.com', free_memory: 1e9, total_memory: 2e9, cores: 8, cpu_usage: 3.5, load1: 0.1, load5: 0.2, load15: 0.3 };
 const session = { id: 's1', owner: 'alice', type: 'virtual', 'num-of-connections': 0, 'creation-time': '2026-01-02T03:04:05Z', 'last-disconnection-time': null };

@@ -6,14 +6,13 @@ import type { AuditLog } from '../audit/types.ts';
 import type { Policy } from '../policy/schema.ts';
 import { requireAdmin } from '../http/guards.ts';
 import { ADMIN, errorAnswers } from '../http/models.ts';
-import { UserParams } from '../login/models.ts';
-import { SignoutAnswer } from './models.ts';
-import type { Revocations } from './revocations.ts';
-import type { TokenService } from './token-service.ts';
+import type { Revocations } from '../tokens/revocations.ts';
+import type { TokenService } from '../tokens/token-service.ts';
+import { SignoutAnswer, UserParams } from './models.ts';
 
 /** POST /v1/admin/users/{user}/signout: every session token of that user from an earlier login is refused. */
 export const signoutRoutes = (d: { tokens: TokenService; revocations: Revocations; audit: AuditLog; policy: () => Policy }) =>
-  new Elysia({ name: 'director.tokens.signout', prefix: '/v1/admin/users' }).use(requireAdmin(d.tokens)).post(
+  new Elysia({ name: 'director.users.signout', prefix: '/v1/admin/users' }).use(requireAdmin(d.tokens)).post(
     '/:user/signout',
     async ({ params, session, request }) => {
       if (!isUserName(params.user)) throw badRequest('INVALID_USER', 'not a valid user name');

@@ -1,0 +1,28 @@
+import { Elysia } from 'elysia';
+import { forbidden } from '../../shared/errors.ts';
+import { connectionInfo } from '../../shared/http/connection-info.ts';
+import { scrapeResponse } from '../../shared/metrics/base-registry.ts';
+import { inAllowList } from '../dcv/cidr.ts';
+import { errorAnswers } from '../http/models.ts';
+import { MetricsAnswer } from './models.ts';
+
+export interface MetricsRouteDeps {
+  /** metrics_allow: the addresses that may scrape. */
+  allow: Parameters<typeof inAllowList>[1];
+  registry: Parameters<typeof scrapeResponse>[0];
+  /** Reads what the gauges show from the store before a scrape (agent counts). */
+  refresh: () => Promise<unknown>;
+}
+
+/** GET /metrics: Prometheus metrics, only to the metrics_allow addresses. */
+export const metricsRoutes = (deps: MetricsRouteDeps) =>
+  new Elysia({ name: 'director.metrics' }).get(
+    '/metrics',
+    async ({ request }) => {
+      if (!inAllowList(connectionInfo(request).remoteAddress, deps.allow)) throw forbidden('METRICS_NOT_ALLOWED', 'metrics are not served to this address');
+      // Agent counts are read from the store before each scrape; unreachable: the last known ones.
+      await deps.refresh().catch(() => {});
+      return scrapeResponse(deps.registry);
+    },
+    { response: { 200: MetricsAnswer, ...errorAnswers(403) }, detail: { summary: 'Prometheus metrics (metrics_allow CIDRs)' } },
+  );
