@@ -29,7 +29,7 @@ function fakeTimers(clock: FakeClock) {
     advance(ms: number) {
       for (let left = ms; left > 0; left -= 1000) {
         clock.advance(Math.min(1000, left));
-        for (const t of intervals) while (t.next <= clock.now()) (t.next += t.ms), t.fn();
+        for (const timer of intervals) while (timer.next <= clock.now()) (timer.next += timer.ms), timer.fn();
       }
     },
   };
@@ -78,7 +78,7 @@ test('ok: the pending clean-up runs on the leader only (several directors on one
   const keeper = (isLeader: () => boolean) => {
     const purged: number[] = [];
     const agents = { purgeStalePending: async (age: number) => (purged.push(age), 2) } as unknown as AgentService;
-    const h = new Housekeeper({
+    const housekeeper = new Housekeeper({
       agents,
       state: new RuntimeState(new FakeClock(0)),
       log: silentLogger,
@@ -88,7 +88,7 @@ test('ok: the pending clean-up runs on the leader only (several directors on one
       pendingMaxAgeMs: 5000,
       isLeader,
     });
-    return { h, purged };
+    return { h: housekeeper, purged };
   };
   const follower = keeper(() => false);
   expect(await follower.h.sweepPending()).toBe(0);

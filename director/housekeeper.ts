@@ -27,9 +27,9 @@ export interface HousekeeperOptions {
 
 const realTimers = {
   setInterval: (fn: () => void, ms: number) => {
-    const t = setInterval(fn, ms);
-    t.unref?.();
-    return t;
+    const timer = setInterval(fn, ms);
+    timer.unref?.();
+    return timer;
   },
   clearInterval: (t: unknown) => clearInterval(t as ReturnType<typeof setInterval>),
 };
@@ -51,7 +51,7 @@ export class Housekeeper {
   }
 
   stop(): void {
-    for (const t of this.timers) (this.o.timers ?? realTimers).clearInterval(t);
+    for (const timer of this.timers) (this.o.timers ?? realTimers).clearInterval(timer);
     this.timers = [];
   }
 

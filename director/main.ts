@@ -31,8 +31,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     await director.start();
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    console.error(`dcvix-director: cannot listen: ${e.code === 'EADDRINUSE' ? 'the port is already in use' : e.message}`);
+    const errno = err as NodeJS.ErrnoException;
+    console.error(`dcvix-director: cannot listen: ${errno.code === 'EADDRINUSE' ? 'the port is already in use' : errno.message}`);
     await director.stop();
     return 1;
   }

@@ -19,7 +19,7 @@ describe('house rules the scripts check', () => {
   });
 
   test('ok: no one-letter names outside tiny lambdas (scripts/one-letter-names.ts)', () => {
-    const result = runScript('one-letter-names.ts', 'agent', 'web', 'shared', 'tests', 'scripts', 'bench');
+    const result = runScript('one-letter-names.ts', 'director', 'agent', 'web', 'shared', 'tests', 'scripts', 'bench');
     expect(result.output.trim()).toBe('no one-letter names outside tiny lambdas');
     expect(result.exitCode).toBe(0);
   });

@@ -64,22 +64,22 @@ export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
     });
 
 /** What admins see of a registration: never key material beyond fingerprints. */
-export function agentView(a: AgentRecord) {
+export function agentView(agent: AgentRecord) {
   return {
-    guid: a.guid,
-    hostname: a.hostname,
-    state: a.state,
-    csrFingerprint: a.csrFingerprint,
-    certSerial: a.certSerial,
-    certNotAfter: a.certNotAfter ? new Date(a.certNotAfter).toISOString() : null,
-    remoteAddress: a.remoteAddress,
-    createdAt: new Date(a.createdAt).toISOString(),
-    approvedAt: a.approvedAt ? new Date(a.approvedAt).toISOString() : null,
-    approvedBy: a.approvedBy,
-    revokedAt: a.revokedAt ? new Date(a.revokedAt).toISOString() : null,
-    lastSeen: a.lastSeen ? new Date(a.lastSeen).toISOString() : null,
-    keyChangePending: a.conflictPublicKey !== null,
+    guid: agent.guid,
+    hostname: agent.hostname,
+    state: agent.state,
+    csrFingerprint: agent.csrFingerprint,
+    certSerial: agent.certSerial,
+    certNotAfter: agent.certNotAfter ? new Date(agent.certNotAfter).toISOString() : null,
+    remoteAddress: agent.remoteAddress,
+    createdAt: new Date(agent.createdAt).toISOString(),
+    approvedAt: agent.approvedAt ? new Date(agent.approvedAt).toISOString() : null,
+    approvedBy: agent.approvedBy,
+    revokedAt: agent.revokedAt ? new Date(agent.revokedAt).toISOString() : null,
+    lastSeen: agent.lastSeen ? new Date(agent.lastSeen).toISOString() : null,
+    keyChangePending: agent.conflictPublicKey !== null,
     /** Pending again after it was registered with this same key (certificate expired or lost). */
-    returning: a.state === 'pending' && a.returning,
+    returning: agent.state === 'pending' && agent.returning,
   };
 }

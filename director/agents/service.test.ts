@@ -41,30 +41,30 @@ test('ok: housekeeper removes pending registrations older than the limit, keeps 
 
 test('ok: approval can pin the CSR fingerprint the admin reviewed; audit records it', async () => {
   const { service, events } = await setup();
-  const r = await registration();
-  await service.register(r).catch(() => {});
-  const pending = (await service.get(r.guid))!;
-  await expect(service.approve(r.guid, 'admin', 'AA:BB')).rejects.toMatchObject({ code: 'FINGERPRINT_MISMATCH' });
-  expect((await service.approve(r.guid, 'admin', pending.csrFingerprint)).state).toBe('registered');
+  const fresh = await registration();
+  await service.register(fresh).catch(() => {});
+  const pending = (await service.get(fresh.guid))!;
+  await expect(service.approve(fresh.guid, 'admin', 'AA:BB')).rejects.toMatchObject({ code: 'FINGERPRINT_MISMATCH' });
+  expect((await service.approve(fresh.guid, 'admin', pending.csrFingerprint)).state).toBe('registered');
   expect(events.map((e) => e.type)).toEqual(['agent.approve']);
-  const issued = await service.register(r);
+  const issued = await service.register(fresh);
   expect(issued.certificate).toContain('BEGIN CERTIFICATE');
-  expect(issued.agentId).toBe(r.guid);
+  expect(issued.agentId).toBe(fresh.guid);
 });
 
 test('rejects: deny and revoke only from the right states', async () => {
   const { service } = await setup();
-  const r = await registration();
-  await service.register(r).catch(() => {});
-  await expect(service.revoke(r.guid, 'admin')).rejects.toMatchObject({ code: 'INVALID_STATE' });
-  await service.deny(r.guid, 'admin');
-  expect(await service.get(r.guid)).toBeUndefined();
+  const fresh = await registration();
+  await service.register(fresh).catch(() => {});
+  await expect(service.revoke(fresh.guid, 'admin')).rejects.toMatchObject({ code: 'INVALID_STATE' });
+  await service.deny(fresh.guid, 'admin');
+  expect(await service.get(fresh.guid)).toBeUndefined();
   await expect(service.approve('not-a-guid', 'admin')).rejects.toMatchObject({ code: 'INVALID_GUID' });
 });
 
 test('rejects: registrations beyond max_pending_agents get 429 and write nothing', async () => {
   const { service: limited } = await setup(2);
-  for (let i = 0; i < 2; i++) await limited.register(await registration()).catch(() => {});
+  for (let attempt = 0; attempt < 2; attempt++) await limited.register(await registration()).catch(() => {});
   await expect(limited.register(await registration())).rejects.toMatchObject({ status: 429, code: 'TOO_MANY_PENDING' });
   expect(await limited.list('pending')).toHaveLength(2);
 });
@@ -85,42 +85,42 @@ test("rejects: a second agent cannot be approved under a registered agent's host
 /** Registered and collected its certificate; returns the registration (same key) to send again. */
 async function registeredAgent(service: AgentService) {
   const keys = await generateEd25519();
-  const r = await registration(crypto.randomUUID(), keys);
-  await service.register(r).catch(() => {});
-  await service.approve(r.guid, 'admin');
-  await service.register(r);
-  return { r: await registration(r.guid, keys), keys };
+  const fresh = await registration(crypto.randomUUID(), keys);
+  await service.register(fresh).catch(() => {});
+  await service.approve(fresh.guid, 'admin');
+  await service.register(fresh);
+  return { r: await registration(fresh.guid, keys), keys };
 }
 
 test('ok: a registered agent registering again with the same key is pending again, shown as returning, until approved', async () => {
   const { service, events, clock } = await setup();
-  const { r } = await registeredAgent(service);
+  const { r: registration } = await registeredAgent(service);
   clock.advance(15 * 86_400_000);
-  await expect(service.register(r)).rejects.toMatchObject({ status: 403, code: 'AGENT_PENDING' });
-  expect(await service.get(r.guid)).toMatchObject({ state: 'pending', returning: true });
+  await expect(service.register(registration)).rejects.toMatchObject({ status: 403, code: 'AGENT_PENDING' });
+  expect(await service.get(registration.guid)).toMatchObject({ state: 'pending', returning: true });
   expect(events.map((e) => e.type)).toEqual(['agent.approve', 'agent.returning']);
   // Asking again changes nothing; the hourly cleanup does not forget a returning agent.
-  await expect(service.register(r)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
+  await expect(service.register(registration)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
   clock.advance(8 * 86_400_000);
   expect(await service.purgeStalePending(7 * 86_400_000)).toBe(0);
-  await service.approve(r.guid, 'admin');
-  expect(await service.get(r.guid)).toMatchObject({ state: 'registered', returning: false });
-  expect((await service.register(r)).agentId).toBe(r.guid);
+  await service.approve(registration.guid, 'admin');
+  expect(await service.get(registration.guid)).toMatchObject({ state: 'registered', returning: false });
+  expect((await service.register(registration)).agentId).toBe(registration.guid);
   // The approval was good for one certificate.
-  await expect(service.register(r)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
+  await expect(service.register(registration)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
 });
 
 test('ok: with reissue_to_known_key the same key gets a certificate at once (the old behaviour)', async () => {
   const { service } = await setup(undefined, true);
-  const { r } = await registeredAgent(service);
-  expect((await service.register(r)).certificate).toContain('BEGIN CERTIFICATE');
-  expect((await service.register(r)).certificate).toContain('BEGIN CERTIFICATE');
-  expect(await service.get(r.guid)).toMatchObject({ state: 'registered', returning: false });
+  const { r: registration } = await registeredAgent(service);
+  expect((await service.register(registration)).certificate).toContain('BEGIN CERTIFICATE');
+  expect((await service.register(registration)).certificate).toContain('BEGIN CERTIFICATE');
+  expect(await service.get(registration.guid)).toMatchObject({ state: 'registered', returning: false });
 });
 
 test("rejects: a returning agent's old certificate no longer authenticates while it waits", async () => {
   const { service } = await setup();
-  const { r } = await registeredAgent(service);
-  await service.register(r).catch(() => {});
-  await expect(service.authenticateAgent(new Uint8Array([1]), `dcvix-agent-${r.guid}`)).rejects.toMatchObject({ code: 'AGENT_NOT_REGISTERED' });
+  const { r: registration } = await registeredAgent(service);
+  await service.register(registration).catch(() => {});
+  await expect(service.authenticateAgent(new Uint8Array([1]), `dcvix-agent-${registration.guid}`)).rejects.toMatchObject({ code: 'AGENT_NOT_REGISTERED' });
 });

@@ -3,23 +3,23 @@ import { fromRow, type AgentRecord, type AgentRow, type AgentState, type AgentSt
 
 type Registration = Parameters<AgentStore['insertPending']>[0];
 
-const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const bytes = (v: unknown): Uint8Array => new Uint8Array(v as Uint8Array);
 
 /** int8 columns arrive as strings and bytea as Buffer: normalise to the shape the sqlite rows have. */
-function toRecord(r: Record<string, unknown>): AgentRecord {
+function toRecord(row: Record<string, unknown>): AgentRecord {
   return fromRow({
-    ...(r as unknown as AgentRow),
-    public_key: bytes(r.public_key),
-    csr: bytes(r.csr),
-    conflict_public_key: r.conflict_public_key ? bytes(r.conflict_public_key) : null,
-    cert_not_after: n(r.cert_not_after),
-    created_at: Number(r.created_at),
-    updated_at: Number(r.updated_at),
-    approved_at: n(r.approved_at),
-    revoked_at: n(r.revoked_at),
-    last_seen: n(r.last_seen),
-    conflict_at: n(r.conflict_at),
+    ...(row as unknown as AgentRow),
+    public_key: bytes(row.public_key),
+    csr: bytes(row.csr),
+    conflict_public_key: row.conflict_public_key ? bytes(row.conflict_public_key) : null,
+    cert_not_after: nullableNumber(row.cert_not_after),
+    created_at: Number(row.created_at),
+    updated_at: Number(row.updated_at),
+    approved_at: nullableNumber(row.approved_at),
+    revoked_at: nullableNumber(row.revoked_at),
+    last_seen: nullableNumber(row.last_seen),
+    conflict_at: nullableNumber(row.conflict_at),
   });
 }
 
@@ -37,20 +37,21 @@ export class PostgresAgentStore implements AgentStore {
     return rows.map(toRecord);
   }
 
-  async insertPending(a: Registration): Promise<void> {
+  async insertPending(registration: Registration): Promise<void> {
     await this.sql`INSERT INTO agents (guid, hostname, state, public_key, csr, csr_fingerprint, remote_address, created_at, updated_at)
-      VALUES (${a.guid}, ${a.hostname}, 'pending', ${a.publicKey}, ${a.csr}, ${a.csrFingerprint}, ${a.remoteAddress}, ${a.now}, ${a.now})`;
+      VALUES (${registration.guid}, ${registration.hostname}, 'pending', ${registration.publicKey}, ${registration.csr}, ${registration.csrFingerprint}, ${registration.remoteAddress}, ${registration.now}, ${registration.now})`;
   }
 
-  async updatePending(a: Registration): Promise<void> {
-    await this.sql`UPDATE agents SET hostname = ${a.hostname}, public_key = ${a.publicKey}, csr = ${a.csr}, csr_fingerprint = ${a.csrFingerprint},
-      remote_address = ${a.remoteAddress}, updated_at = ${a.now} WHERE guid = ${a.guid} AND state = 'pending'`;
+  async updatePending(registration: Registration): Promise<void> {
+    await this.sql`UPDATE agents SET hostname = ${registration.hostname}, public_key = ${registration.publicKey}, csr = ${registration.csr}, csr_fingerprint = ${registration.csrFingerprint},
+      remote_address = ${registration.remoteAddress}, updated_at = ${registration.now} WHERE guid = ${registration.guid} AND state = 'pending'`;
   }
 
-  async markReturning(a: Registration): Promise<boolean> {
-    const r = await this.sql`UPDATE agents SET state = 'pending', is_returning = 1, hostname = ${a.hostname}, csr = ${a.csr}, csr_fingerprint = ${a.csrFingerprint},
-      remote_address = ${a.remoteAddress}, updated_at = ${a.now} WHERE guid = ${a.guid} AND state = 'registered' AND public_key = ${a.publicKey}`;
-    return r.count === 1;
+  async markReturning(registration: Registration): Promise<boolean> {
+    const result = await this
+      .sql`UPDATE agents SET state = 'pending', is_returning = 1, hostname = ${registration.hostname}, csr = ${registration.csr}, csr_fingerprint = ${registration.csrFingerprint},
+      remote_address = ${registration.remoteAddress}, updated_at = ${registration.now} WHERE guid = ${registration.guid} AND state = 'registered' AND public_key = ${registration.publicKey}`;
+    return result.count === 1;
   }
 
   async recordKeyConflict(guid: string, key: Uint8Array, csr: Uint8Array, csrFingerprint: string, now: number): Promise<void> {
@@ -58,15 +59,15 @@ export class PostgresAgentStore implements AgentStore {
   }
 
   async approve(guid: string, by: string, now: number): Promise<boolean> {
-    const r = await this.sql`UPDATE agents SET state = 'registered', approved_at = ${now}, approved_by = ${by}, updated_at = ${now}, may_collect = 1, is_returning = 0
+    const result = await this.sql`UPDATE agents SET state = 'registered', approved_at = ${now}, approved_by = ${by}, updated_at = ${now}, may_collect = 1, is_returning = 0
       WHERE guid = ${guid} AND state = 'pending'`;
-    return r.count === 1;
+    return result.count === 1;
   }
 
   async adoptConflictingKey(guid: string, by: string, now: number): Promise<boolean> {
-    const r = await this.sql`UPDATE agents SET public_key = conflict_public_key, conflict_public_key = NULL, conflict_at = NULL,
+    const result = await this.sql`UPDATE agents SET public_key = conflict_public_key, conflict_public_key = NULL, conflict_at = NULL,
       approved_at = ${now}, approved_by = ${by}, updated_at = ${now}, may_collect = 1 WHERE guid = ${guid} AND state = 'registered' AND conflict_public_key IS NOT NULL`;
-    return r.count === 1;
+    return result.count === 1;
   }
 
   async clearConflict(guid: string, now: number): Promise<void> {
@@ -74,8 +75,8 @@ export class PostgresAgentStore implements AgentStore {
   }
 
   async revoke(guid: string, now: number): Promise<boolean> {
-    const r = await this.sql`UPDATE agents SET state = 'revoked', revoked_at = ${now}, updated_at = ${now} WHERE guid = ${guid} AND state != 'revoked'`;
-    return r.count === 1;
+    const result = await this.sql`UPDATE agents SET state = 'revoked', revoked_at = ${now}, updated_at = ${now} WHERE guid = ${guid} AND state != 'revoked'`;
+    return result.count === 1;
   }
 
   async remove(guid: string): Promise<boolean> {
@@ -112,7 +113,7 @@ export class PostgresAgentStore implements AgentStore {
 
   async countByState(): Promise<Record<AgentState, number>> {
     const out: Record<AgentState, number> = { pending: 0, registered: 0, revoked: 0 };
-    for (const r of await this.sql`SELECT state, COUNT(*)::int AS n FROM agents GROUP BY state`) out[r.state as AgentState] = r.n;
+    for (const row of await this.sql`SELECT state, COUNT(*)::int AS n FROM agents GROUP BY state`) out[row.state as AgentState] = row.n;
     return out;
   }
 }

@@ -156,17 +156,17 @@ export class SqliteAgentStore implements AgentStore {
     return (state ? this.q.byState.all(state) : this.q.all.all()).map(fromRow);
   }
 
-  async insertPending(a: Registration): Promise<void> {
-    this.q.insert.run(a);
+  async insertPending(registration: Registration): Promise<void> {
+    this.q.insert.run(registration);
   }
 
-  async updatePending(a: Registration): Promise<void> {
-    this.q.updatePending.run(a);
+  async updatePending(registration: Registration): Promise<void> {
+    this.q.updatePending.run(registration);
   }
 
   /** A registered agent asks again with its registered key: pending again until an admin approves. */
-  async markReturning(a: Registration): Promise<boolean> {
-    return this.q.returning.run(a).changes === 1;
+  async markReturning(registration: Registration): Promise<boolean> {
+    return this.q.returning.run(registration).changes === 1;
   }
 
   async recordKeyConflict(guid: string, key: Uint8Array, csr: Uint8Array, csrFingerprint: string, now: number): Promise<void> {
@@ -222,7 +222,7 @@ export class SqliteAgentStore implements AgentStore {
 
   async countByState(): Promise<Record<AgentState, number>> {
     const out: Record<AgentState, number> = { pending: 0, registered: 0, revoked: 0 };
-    for (const r of this.q.counts.all()) out[r.state] = r.n;
+    for (const row of this.q.counts.all()) out[row.state] = row.n;
     return out;
   }
 }

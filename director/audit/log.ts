@@ -10,13 +10,13 @@ const cut = (v: string | undefined) => (v === undefined ? undefined : v.slice(0,
  */
 export function createAuditLog(store: AuditStore, clock: Clock, onError: (err: unknown) => void = () => {}): AuditLog {
   return {
-    record(e: AuditEvent): void {
-      const event: AuditEvent = { type: e.type.slice(0, 64), outcome: e.outcome };
-      for (const k of ['actor', 'target', 'clientAddress', 'backend', 'detail'] as const) if (e[k] !== undefined) event[k] = cut(e[k]);
+    record(entry: AuditEvent): void {
+      const event: AuditEvent = { type: entry.type.slice(0, 64), outcome: entry.outcome };
+      for (const field of ['actor', 'target', 'clientAddress', 'backend', 'detail'] as const) if (entry[field] !== undefined) event[field] = cut(entry[field]);
       store.append(clock.now(), event).catch(onError);
     },
-    list(f: AuditFilter = {}): Promise<AuditRecord[]> {
-      return store.list({ ...f, limit: Math.min(Math.max(Math.trunc(f.limit ?? 100), 1), 1000) });
+    list(filter: AuditFilter = {}): Promise<AuditRecord[]> {
+      return store.list({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit ?? 100), 1), 1000) });
     },
   };
 }

@@ -8,15 +8,15 @@ const orNull = (v: string | undefined) => v ?? null;
 /** AuditStore on PostgreSQL: the same table and filters as the sqlite store. */
 export function createPostgresAuditStore(sql: SQL): AuditStore {
   return {
-    async append(at: number, e: AuditEvent) {
+    async append(at: number, event: AuditEvent) {
       await sql`INSERT INTO audit_events (at, type, actor, target, client_address, backend, outcome, detail)
-        VALUES (${at}, ${e.type}, ${orNull(e.actor)}, ${orNull(e.target)}, ${orNull(e.clientAddress)}, ${orNull(e.backend)}, ${e.outcome}, ${orNull(e.detail)})`;
+        VALUES (${at}, ${event.type}, ${orNull(event.actor)}, ${orNull(event.target)}, ${orNull(event.clientAddress)}, ${orNull(event.backend)}, ${event.outcome}, ${orNull(event.detail)})`;
     },
-    async list(f) {
+    async list(filter) {
       const rows = await sql`SELECT * FROM audit_events
-        WHERE (${f.type ?? null}::text IS NULL OR type = ${f.type ?? null}) AND (${f.actor ?? null}::text IS NULL OR actor = ${f.actor ?? null})
-          AND (${f.outcome ?? null}::text IS NULL OR outcome = ${f.outcome ?? null}) AND (${f.since ?? null}::bigint IS NULL OR at >= ${f.since ?? null})
-        ORDER BY id DESC LIMIT ${f.limit}`;
+        WHERE (${filter.type ?? null}::text IS NULL OR type = ${filter.type ?? null}) AND (${filter.actor ?? null}::text IS NULL OR actor = ${filter.actor ?? null})
+          AND (${filter.outcome ?? null}::text IS NULL OR outcome = ${filter.outcome ?? null}) AND (${filter.since ?? null}::bigint IS NULL OR at >= ${filter.since ?? null})
+        ORDER BY id DESC LIMIT ${filter.limit}`;
       return rows.map(auditRecordFromRow);
     },
   };

@@ -20,11 +20,11 @@ export function createSqliteAuditStore(db: Database): AuditStore {
      ORDER BY id DESC LIMIT ?5`,
   );
   return {
-    async append(at: number, e: AuditEvent) {
-      insert.run(at, e.type, orNull(e.actor), orNull(e.target), orNull(e.clientAddress), orNull(e.backend), e.outcome, orNull(e.detail));
+    async append(at: number, event: AuditEvent) {
+      insert.run(at, event.type, orNull(event.actor), orNull(event.target), orNull(event.clientAddress), orNull(event.backend), event.outcome, orNull(event.detail));
     },
-    async list(f) {
-      return select.all(f.type ?? null, f.actor ?? null, f.outcome ?? null, f.since ?? null, f.limit).map(auditRecordFromRow);
+    async list(filter) {
+      return select.all(filter.type ?? null, filter.actor ?? null, filter.outcome ?? null, filter.since ?? null, filter.limit).map(auditRecordFromRow);
     },
   };
 }

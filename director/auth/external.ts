@@ -58,11 +58,11 @@ export function createExternalAuthenticator(cfg: ExternalCommandConfig, log: Log
   if (cfg.command.length === 0) log.warn('auth.external.command is empty: the external backend rejects every login');
   return {
     name: 'external',
-    async authenticate(c: Credentials): Promise<AuthResult> {
-      const env: Record<string, string> = c.clientAddress ? { DCVIX_CLIENT_ADDRESS: c.clientAddress } : {};
-      const r = await runCredentialCommand(cfg, c.username, [c.password, c.otp ?? ''], log, env);
-      if (!r.ok) return { kind: 'reject', backend: 'external', reason: r.reason };
-      return { kind: 'ok', backend: 'external', username: c.username, groups: parseGroups(r.stdout) };
+    async authenticate(credentials: Credentials): Promise<AuthResult> {
+      const env: Record<string, string> = credentials.clientAddress ? { DCVIX_CLIENT_ADDRESS: credentials.clientAddress } : {};
+      const outcome = await runCredentialCommand(cfg, credentials.username, [credentials.password, credentials.otp ?? ''], log, env);
+      if (!outcome.ok) return { kind: 'reject', backend: 'external', reason: outcome.reason };
+      return { kind: 'ok', backend: 'external', username: credentials.username, groups: parseGroups(outcome.stdout) };
     },
     async health() {
       if (cfg.command.length === 0) return { ok: false, detail: 'no command configured' };

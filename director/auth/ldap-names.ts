@@ -6,12 +6,12 @@
 /** Escapes an attribute value for use inside a DN (RFC 4514 section 2.4). */
 export function escapeDnValue(value: string): string {
   let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i]!;
+  for (let index = 0; index < value.length; index++) {
+    const ch = value[index]!;
     const code = ch.charCodeAt(0);
     if (code < 0x20 || code === 0x7f) out += `\\${code.toString(16).padStart(2, '0')}`;
     else if (',+"\\<>;='.includes(ch)) out += `\\${ch}`;
-    else if ((i === 0 && (ch === ' ' || ch === '#')) || (i === value.length - 1 && ch === ' ')) out += `\\${ch}`;
+    else if ((index === 0 && (ch === ' ' || ch === '#')) || (index === value.length - 1 && ch === ' ')) out += `\\${ch}`;
     else out += ch;
   }
   return out;
@@ -26,15 +26,15 @@ export function userDnFromTemplate(template: string, username: string): string {
 export function firstRdnValue(dn: string): string {
   const bytes: number[] = [];
   const push = (text: string) => bytes.push(...Buffer.from(text, 'utf8'));
-  for (let i = dn.indexOf('=') + 1; i < dn.length; i++) {
-    const ch = dn[i]!;
+  for (let index = dn.indexOf('=') + 1; index < dn.length; index++) {
+    const ch = dn[index]!;
     if (ch === ',' || ch === '+') break;
-    if (ch === '\\' && i + 1 < dn.length) {
-      const hex = dn.slice(i + 1, i + 3);
+    if (ch === '\\' && index + 1 < dn.length) {
+      const hex = dn.slice(index + 1, index + 3);
       if (/^[0-9a-fA-F]{2}$/.test(hex)) {
         bytes.push(parseInt(hex, 16));
-        i += 2;
-      } else push(dn[++i]!);
+        index += 2;
+      } else push(dn[++index]!);
       continue;
     }
     push(ch);
@@ -45,7 +45,7 @@ export function firstRdnValue(dn: string): string {
 /** Attribute values of a search entry as strings (an attribute may be absent, single or multi-valued). */
 export function attributeValues(entry: Record<string, unknown>, name: string): string[] {
   const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase());
-  const v = key === undefined ? undefined : entry[key];
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
+  const value = key === undefined ? undefined : entry[key];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
 }

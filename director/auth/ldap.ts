@@ -69,25 +69,25 @@ export function createLdapAuthenticator(cfg: LdapConfig, log: Logger): Authentic
     return source ? attributeValues(source, cfg.group_attribute).map(firstRdnValue) : [];
   }
 
-  async function authenticate(c: Credentials): Promise<AuthResult> {
-    if (!c.password) return { kind: 'reject', backend: NAME, reason: 'empty password' };
+  async function authenticate(login: Credentials): Promise<AuthResult> {
+    if (!login.password) return { kind: 'reject', backend: NAME, reason: 'empty password' };
     const client = await connect();
     try {
       let userDn: string;
       let entry: Record<string, unknown> | undefined;
-      let username = c.username;
-      if (cfg.user_dn_template) userDn = userDnFromTemplate(cfg.user_dn_template, c.username);
+      let username = login.username;
+      if (cfg.user_dn_template) userDn = userDnFromTemplate(cfg.user_dn_template, login.username);
       else {
-        const found = await findUser(client, c.username);
+        const found = await findUser(client, login.username);
         if (found.length === 0) return { kind: 'unknown', backend: NAME };
         if (found.length > 1) return { kind: 'reject', backend: NAME, reason: 'user name matches several entries' };
         entry = found[0]!;
         userDn = String(entry.dn);
         // The directory's spelling of the name, so "Alice" and "alice" are one principal downstream.
-        username = attributeValues(entry, cfg.user_attribute).find((v) => v.toLowerCase() === c.username.toLowerCase()) ?? c.username;
+        username = attributeValues(entry, cfg.user_attribute).find((v) => v.toLowerCase() === login.username.toLowerCase()) ?? login.username;
       }
       try {
-        await client.bind(userDn, c.password);
+        await client.bind(userDn, login.password);
       } catch (err) {
         if (err instanceof InvalidCredentialsError) return { kind: 'reject', backend: NAME, reason: 'invalid credentials' };
         throw err;
@@ -100,9 +100,9 @@ export function createLdapAuthenticator(cfg: LdapConfig, log: Logger): Authentic
 
   return {
     name: NAME,
-    async authenticate(c) {
+    async authenticate(credentials) {
       try {
-        return await authenticate(c);
+        return await authenticate(credentials);
       } catch (err) {
         log.warn('ldap login failed', { error: err });
         return { kind: 'reject', backend: NAME, reason: `ldap error: ${(err as Error).message}` };

@@ -13,10 +13,10 @@ import type { AuthResult, Authenticator, Credentials, OtpVerifier } from './type
 function fakeBackend(name: string, users: Record<string, string>, groups: string[] = [], seen: Credentials[] = []): Authenticator {
   return {
     name,
-    async authenticate(c): Promise<AuthResult> {
-      seen.push(c);
-      if (!(c.username in users)) return { kind: 'unknown', backend: name };
-      return users[c.username] === c.password ? { kind: 'ok', backend: name, username: c.username, groups } : { kind: 'reject', backend: name, reason: 'bad password' };
+    async authenticate(credentials): Promise<AuthResult> {
+      seen.push(credentials);
+      if (!(credentials.username in users)) return { kind: 'unknown', backend: name };
+      return users[credentials.username] === credentials.password ? { kind: 'ok', backend: name, username: credentials.username, groups } : { kind: 'reject', backend: name, reason: 'bad password' };
     },
     health: async () => ({ ok: name !== 'down', detail: name }),
   };
@@ -25,10 +25,14 @@ function fakeBackend(name: string, users: Record<string, string>, groups: string
 /** A RADIUS-like backend: password, then a challenge answered with OTP 424242 and state "c3RhdGU=". */
 const challenger: Authenticator = {
   name: 'radius',
-  async authenticate(c) {
-    if (c.challengeState)
-      return c.challengeState === 'c3RhdGU=' && c.otp === '424242' ? { kind: 'ok', backend: 'radius', username: c.username } : { kind: 'reject', backend: 'radius', reason: 'rejected' };
-    return c.password === 'carol-pw' ? { kind: 'challenge', backend: 'radius', expected: ['otp'], message: 'Enter OTP', state: 'c3RhdGU=' } : { kind: 'reject', backend: 'radius', reason: 'rejected' };
+  async authenticate(credentials) {
+    if (credentials.challengeState)
+      return credentials.challengeState === 'c3RhdGU=' && credentials.otp === '424242'
+        ? { kind: 'ok', backend: 'radius', username: credentials.username }
+        : { kind: 'reject', backend: 'radius', reason: 'rejected' };
+    return credentials.password === 'carol-pw'
+      ? { kind: 'challenge', backend: 'radius', expected: ['otp'], message: 'Enter OTP', state: 'c3RhdGU=' }
+      : { kind: 'reject', backend: 'radius', reason: 'rejected' };
   },
 };
 
@@ -52,9 +56,9 @@ function setup(authenticators: Authenticator[], extra: { otp?: OtpVerifier; otpR
 
 const input = (over: Partial<LoginInput>): LoginInput => ({ username: 'alice', password: 'alice-pw', clientAddress: '10.0.0.1', role: 'user', ...over });
 
-async function failure(p: Promise<unknown>): Promise<ApiError> {
+async function failure(promise: Promise<unknown>): Promise<ApiError> {
   try {
-    await p;
+    await promise;
   } catch (err) {
     return err as ApiError;
   }
@@ -126,7 +130,7 @@ describe('login service', () => {
 
   test('rejects: throttled after repeated failures with retry-after; back in after the window', async () => {
     const { service, clock } = setup([fakeBackend('a', { alice: 'alice-pw' })]);
-    for (let i = 0; i < 3; i++) await failure(service.login(input({ password: 'nope' })));
+    for (let attempt = 0; attempt < 3; attempt++) await failure(service.login(input({ password: 'nope' })));
     const err = await failure(service.login(input({})));
     expect(err).toMatchObject({ status: 429, code: 'TOO_MANY_ATTEMPTS' });
     expect(Number(err.headers?.['retry-after'])).toBeGreaterThan(0);

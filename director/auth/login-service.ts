@@ -58,82 +58,82 @@ export function createLoginService(deps: LoginServiceDeps): LoginService {
   if (authenticators.length === 0) log.warn('no login backends configured: every login fails');
   const byName = new Map(authenticators.map((a) => [a.name, a]));
 
-  async function run(a: Authenticator, c: Credentials): Promise<AuthResult> {
+  async function run(authenticator: Authenticator, credentials: Credentials): Promise<AuthResult> {
     try {
-      return await a.authenticate(c);
+      return await authenticator.authenticate(credentials);
     } catch (err) {
-      log.error('login backend failed', { backend: a.name, error: err });
-      return { kind: 'reject', backend: a.name, reason: 'backend error' };
+      log.error('login backend failed', { backend: authenticator.name, error: err });
+      return { kind: 'reject', backend: authenticator.name, reason: 'backend error' };
     }
   }
 
-  async function firstFactor(i: LoginInput): Promise<AuthResult> {
-    const c: Credentials = { username: i.username, password: i.password, otp: i.otp, clientAddress: i.clientAddress };
-    if (i.state) {
-      const { backend, inner } = unwrapState(i.state);
-      const a = byName.get(backend);
-      if (!a) throw new ApiError(400, 'INVALID_BODY', 'field "state" is not valid');
-      return run(a, { ...c, challengeState: inner });
+  async function firstFactor(input: LoginInput): Promise<AuthResult> {
+    const credentials: Credentials = { username: input.username, password: input.password, otp: input.otp, clientAddress: input.clientAddress };
+    if (input.state) {
+      const { backend, inner } = unwrapState(input.state);
+      const authenticator = byName.get(backend);
+      if (!authenticator) throw new ApiError(400, 'INVALID_BODY', 'field "state" is not valid');
+      return run(authenticator, { ...credentials, challengeState: inner });
     }
     let last: AuthResult = { kind: 'unknown', backend: authenticators[0]?.name ?? 'none' };
-    for (const a of authenticators) {
-      last = await run(a, c);
+    for (const authenticator of authenticators) {
+      last = await run(authenticator, credentials);
       if (last.kind !== 'unknown') break;
     }
     return last;
   }
 
   return {
-    async login(i) {
-      validateLoginInput(i);
+    async login(input) {
+      validateLoginInput(input);
       const started = clock.now();
-      const event = { type: 'login', actor: i.username, clientAddress: i.clientAddress, detail: `role=${i.role}` };
+      const event = { type: 'login', actor: input.username, clientAddress: input.clientAddress, detail: `role=${input.role}` };
       const fail = (backend: string, reason: string, countsAsFailure = true) => {
-        if (countsAsFailure) throttle.failure(i.username, i.clientAddress);
+        if (countsAsFailure) throttle.failure(input.username, input.clientAddress);
         audit.record({ ...event, backend, outcome: 'failure', detail: `${event.detail}; ${reason}` });
-        log.info('login failed', { user: i.username, clientAddress: i.clientAddress, backend, reason, ms: clock.now() - started });
+        log.info('login failed', { user: input.username, clientAddress: input.clientAddress, backend, reason, ms: clock.now() - started });
       };
       try {
-        throttle.check(i.username, i.clientAddress);
+        throttle.check(input.username, input.clientAddress);
       } catch (err) {
         audit.record({ ...event, outcome: 'failure', detail: `${event.detail}; throttled` });
         throw err;
       }
 
-      const r = await firstFactor(i);
-      if (r.kind === 'unknown' || r.kind === 'reject') {
-        fail(r.backend, r.kind === 'unknown' ? 'unknown user' : r.reason);
+      const result = await firstFactor(input);
+      if (result.kind === 'unknown' || result.kind === 'reject') {
+        fail(result.backend, result.kind === 'unknown' ? 'unknown user' : result.reason);
         throw new ApiError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS);
       }
-      if (r.kind === 'challenge') {
-        fail(r.backend, `challenge: ${r.expected.join(',')}`, false);
-        throw new ChallengeError(r.expected, r.message ?? 'more credentials required', r.state ? wrapState(r.backend, r.state) : undefined);
+      if (result.kind === 'challenge') {
+        fail(result.backend, `challenge: ${result.expected.join(',')}`, false);
+        throw new ChallengeError(result.expected, result.message ?? 'more credentials required', result.state ? wrapState(result.backend, result.state) : undefined);
       }
 
       if (deps.otpRequired && otp) {
-        if (await otp.needsEnrolment?.(r.username)) {
-          fail(r.backend, 'otp enrolment required', false);
-          throw new ChallengeError(['otp'], 'a one-time password is required but none is enrolled for this user: enrol an authenticator app first', undefined, true, r.username);
+        if (await otp.needsEnrolment?.(result.username)) {
+          fail(result.backend, 'otp enrolment required', false);
+          throw new ChallengeError(['otp'], 'a one-time password is required but none is enrolled for this user: enrol an authenticator app first', undefined, true, result.username);
         }
-        if (!i.otp) {
-          fail(r.backend, 'otp missing', false);
+        if (!input.otp) {
+          fail(result.backend, 'otp missing', false);
           throw new ChallengeError(['otp'], 'one-time password required');
         }
-        if (!(await otp.verify(r.username, i.otp, i.clientAddress).catch(() => false))) {
-          fail(r.backend, `otp rejected by ${otp.name}`);
+        if (!(await otp.verify(result.username, input.otp, input.clientAddress).catch(() => false))) {
+          fail(result.backend, `otp rejected by ${otp.name}`);
           throw new ApiError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS);
         }
       }
 
-      const groups = r.groups ?? [];
-      if (i.role === 'admin' && !deps.isAdmin(r.username, groups)) {
-        fail(r.backend, 'not an admin', false);
+      const groups = result.groups ?? [];
+      if (input.role === 'admin' && !deps.isAdmin(result.username, groups)) {
+        fail(result.backend, 'not an admin', false);
         throw new ApiError(403, 'NOT_ADMIN', 'this account may not use the admin interface');
       }
-      throttle.success(i.username, i.clientAddress);
-      audit.record({ ...event, actor: r.username, backend: r.backend, outcome: 'success' });
-      log.info('login ok', { user: r.username, role: i.role, backend: r.backend, clientAddress: i.clientAddress, ms: clock.now() - started });
-      return { username: r.username, groups, backend: r.backend };
+      throttle.success(input.username, input.clientAddress);
+      audit.record({ ...event, actor: result.username, backend: result.backend, outcome: 'success' });
+      log.info('login ok', { user: result.username, role: input.role, backend: result.backend, clientAddress: input.clientAddress, ms: clock.now() - started });
+      return { username: result.username, groups, backend: result.backend };
     },
 
     async health() {

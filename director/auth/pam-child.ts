@@ -22,7 +22,7 @@ export interface PamChildOutput {
 async function pamChild(): Promise<void> {
   const { dlopen, JSCallback, read, toArrayBuffer, CString } = await import('bun:ffi');
   const input = JSON.parse(await Bun.stdin.text()) as PamChildInput;
-  const z = (s: string) => Buffer.from(`${s}\0`, 'utf8');
+  const cString = (s: string) => Buffer.from(`${s}\0`, 'utf8');
   const libc = dlopen('libc.so.6', {
     calloc: { args: ['u64', 'u64'], returns: 'ptr' },
     strdup: { args: ['ptr'], returns: 'ptr' },
@@ -42,17 +42,17 @@ async function pamChild(): Promise<void> {
   const out = (o: PamChildOutput) => console.log(JSON.stringify(o));
 
   // Echo-off prompts get the password, then the OTP (pam_oath and friends); echo-on prompts the user name.
-  const secrets = [z(input.password), ...(input.otp ? [z(input.otp)] : [])];
+  const secrets = [cString(input.password), ...(input.otp ? [cString(input.otp)] : [])];
   let asked = 0;
   const conv = new JSCallback(
-    (n: number, msgs: number, resp: number) => {
-      const arr = libc.calloc(n, 16);
+    (messageCount: number, msgs: number, resp: number) => {
+      const arr = libc.calloc(messageCount, 16);
       if (!arr) return 5; // PAM_BUF_ERR
-      const view = new DataView(toArrayBuffer(arr, 0, n * 16));
-      for (let i = 0; i < n; i++) {
-        const style = read.i32(read.ptr(msgs, i * 8), 0);
-        const answer = style === 1 ? secrets[Math.min(asked++, secrets.length - 1)] : style === 2 ? z(input.user) : undefined;
-        if (answer) view.setBigUint64(i * 16, BigInt(libc.strdup(answer) ?? 0), true);
+      const view = new DataView(toArrayBuffer(arr, 0, messageCount * 16));
+      for (let index = 0; index < messageCount; index++) {
+        const style = read.i32(read.ptr(msgs, index * 8), 0);
+        const answer = style === 1 ? secrets[Math.min(asked++, secrets.length - 1)] : style === 2 ? cString(input.user) : undefined;
+        if (answer) view.setBigUint64(index * 16, BigInt(libc.strdup(answer) ?? 0), true);
       }
       new DataView(toArrayBuffer(resp, 0, 8)).setBigUint64(0, BigInt(arr), true);
       return 0;
@@ -61,34 +61,36 @@ async function pamChild(): Promise<void> {
   );
   const convStruct = new BigUint64Array([BigInt(conv.ptr ?? 0), 0n]);
   const handleOut = new BigUint64Array(1);
-  const rc0 = input.confdir ? pam.pam_start_confdir!(z(input.service), z(input.user), convStruct, z(input.confdir), handleOut) : pam.pam_start!(z(input.service), z(input.user), convStruct, handleOut);
+  const rc0 = input.confdir
+    ? pam.pam_start_confdir!(cString(input.service), cString(input.user), convStruct, cString(input.confdir), handleOut)
+    : pam.pam_start!(cString(input.service), cString(input.user), convStruct, handleOut);
   if (rc0 !== 0) return out({ rc: rc0, step: 'start' });
-  const h = Number(handleOut[0]);
+  const handle = Number(handleOut[0]);
   const fail = (rc: number, step: PamChildOutput['step']) => {
-    const error = new CString(pam.pam_strerror!(h, rc) as never).toString();
-    pam.pam_end!(h, rc);
+    const error = new CString(pam.pam_strerror!(handle, rc) as never).toString();
+    pam.pam_end!(handle, rc);
     out({ rc, step, error });
   };
   const PAM_SILENT = 0x8000;
   const PAM_DISALLOW_NULL_AUTHTOK = 0x1;
-  let rc = pam.pam_authenticate!(h, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+  let rc = pam.pam_authenticate!(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
   if (rc !== 0) return fail(rc, 'authenticate');
   if (input.accountCheck) {
-    rc = pam.pam_acct_mgmt!(h, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+    rc = pam.pam_acct_mgmt!(handle, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
     if (rc !== 0) return fail(rc, 'account');
   }
-  pam.pam_end!(h, 0);
+  pam.pam_end!(handle, 0);
   conv.close();
 
   const groups: string[] = [];
-  const pw = libc.getpwnam(z(input.user));
+  const pw = libc.getpwnam(cString(input.user));
   if (pw) {
     const gid = read.u32(pw, 20); // struct passwd: name, passwd, uid (u32), gid (u32)
     const list = new Uint32Array(1024);
     const count = new Int32Array([list.length]);
-    if (libc.getgrouplist(z(input.user), gid, list, count) >= 0) {
-      for (const g of list.subarray(0, count[0])) {
-        const gr = libc.getgrgid(g);
+    if (libc.getgrouplist(cString(input.user), gid, list, count) >= 0) {
+      for (const groupId of list.subarray(0, count[0])) {
+        const gr = libc.getgrgid(groupId);
         if (gr) groups.push(new CString(read.ptr(gr, 0) as never).toString());
       }
     }

@@ -39,9 +39,16 @@ export function createPamAuthenticator(cfg: PamConfig, log: Logger): Authenticat
   }
   let running = 0;
 
-  async function check(c: Credentials): Promise<AuthResult> {
+  async function check(credentials: Credentials): Promise<AuthResult> {
     if (!pamServiceFile(cfg.service, cfg.config_dir)) return { kind: 'reject', backend: NAME, reason: `PAM service ${cfg.service} is gone` };
-    const input: PamChildInput = { service: cfg.service, user: c.username, password: c.password, otp: c.otp, confdir: cfg.config_dir || undefined, accountCheck: cfg.account_check };
+    const input: PamChildInput = {
+      service: cfg.service,
+      user: credentials.username,
+      password: credentials.password,
+      otp: credentials.otp,
+      confdir: cfg.config_dir || undefined,
+      accountCheck: cfg.account_check,
+    };
     const outcome = await runCommand({
       argv: [process.execPath, '-e', PAM_CHILD_SCRIPT],
       env: { BUN_BE_BUN: '1' },
@@ -59,20 +66,20 @@ export function createPamAuthenticator(cfg: PamConfig, log: Logger): Authenticat
       log.warn('pam child gave no result', { code: outcome.code, stderr: outcome.stderr.slice(0, 512) });
       return { kind: 'reject', backend: NAME, reason: `PAM child failed (exit ${outcome.code})` };
     }
-    if (result.rc === 0 && result.step === 'done') return { kind: 'ok', backend: NAME, username: c.username, groups: result.groups ?? [] };
+    if (result.rc === 0 && result.step === 'done') return { kind: 'ok', backend: NAME, username: credentials.username, groups: result.groups ?? [] };
     if (result.rc === PAM_USER_UNKNOWN) return { kind: 'unknown', backend: NAME };
     return { kind: 'reject', backend: NAME, reason: `${result.step}: ${result.error ?? `rc ${result.rc}`}` };
   }
 
   return {
     name: NAME,
-    async authenticate(c) {
+    async authenticate(credentials) {
       // PAM takes C strings: a NUL would cut the name or password short.
-      if (!c.password || c.username.includes('\0') || c.password.includes('\0')) return { kind: 'reject', backend: NAME, reason: 'empty or invalid password' };
+      if (!credentials.password || credentials.username.includes('\0') || credentials.password.includes('\0')) return { kind: 'reject', backend: NAME, reason: 'empty or invalid password' };
       if (running >= MAX_CONCURRENT) return { kind: 'reject', backend: NAME, reason: 'too many PAM checks at once' };
       running++;
       try {
-        return await check(c);
+        return await check(credentials);
       } finally {
         running--;
       }

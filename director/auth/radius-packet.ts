@@ -28,16 +28,16 @@ export interface AccessRequest {
 }
 
 /** An Access-Request (PAP) with a Message-Authenticator; the same bytes are resent on retries. */
-export function encodeAccessRequest(r: AccessRequest): { packet: Buffer; identifier: number } {
+export function encodeAccessRequest(request: AccessRequest): { packet: Buffer; identifier: number } {
   const identifier = randomInt(256);
   const attributes: [string, unknown][] = [
-    ['User-Name', r.username],
-    ['User-Password', r.password],
-    ['NAS-Identifier', r.nasIdentifier],
+    ['User-Name', request.username],
+    ['User-Password', request.password],
+    ['NAS-Identifier', request.nasIdentifier],
   ];
-  if (r.callingStationId) attributes.push(['Calling-Station-Id', r.callingStationId]);
-  if (r.state) attributes.push(['State', r.state]);
-  const packet = radius.encode({ code: 'Access-Request', secret: r.secret, identifier, attributes, add_message_authenticator: true });
+  if (request.callingStationId) attributes.push(['Calling-Station-Id', request.callingStationId]);
+  if (request.state) attributes.push(['State', request.state]);
+  const packet = radius.encode({ code: 'Access-Request', secret: request.secret, identifier, attributes, add_message_authenticator: true });
   return { packet, identifier };
 }
 
@@ -71,28 +71,28 @@ function strictResponseCheck(request: Buffer, response: Buffer, secret: string):
 /** Offset and length of the value of the only attribute of `type`; undefined when absent or repeated. */
 function findAttribute(packet: Buffer, type: number): { offset: number; length: number } | undefined {
   let found: { offset: number; length: number } | undefined;
-  for (let i = 20; i + 2 <= packet.length; ) {
-    const len = packet[i + 1]!;
-    if (len < 2 || i + len > packet.length) return undefined;
-    if (packet[i] === type) {
+  for (let index = 20; index + 2 <= packet.length; ) {
+    const len = packet[index + 1]!;
+    if (len < 2 || index + len > packet.length) return undefined;
+    if (packet[index] === type) {
       if (found) return undefined;
-      found = { offset: i + 2, length: len - 2 };
+      found = { offset: index + 2, length: len - 2 };
     }
-    i += len;
+    index += len;
   }
   return found;
 }
 
 /** A single string attribute of a decoded packet ("Reply-Message" may repeat: joined by newlines). */
-export function textAttribute(p: DecodedPacket, name: string): string | undefined {
-  const v = p.attributes[name];
-  if (v === undefined) return undefined;
-  return (Array.isArray(v) ? v : [v]).map(String).join('\n');
+export function textAttribute(packet: DecodedPacket, name: string): string | undefined {
+  const value = packet.attributes[name];
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).map(String).join('\n');
 }
 
 /** A binary attribute (State) of a decoded packet. */
-export function bufferAttribute(p: DecodedPacket, name: string): Buffer | undefined {
-  const v = p.attributes[name];
-  const one = Array.isArray(v) ? v[0] : v;
+export function bufferAttribute(packet: DecodedPacket, name: string): Buffer | undefined {
+  const value = packet.attributes[name];
+  const one = Array.isArray(value) ? value[0] : value;
   return Buffer.isBuffer(one) ? one : undefined;
 }

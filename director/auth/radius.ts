@@ -25,10 +25,10 @@ interface Server {
 
 /** Parses "host", "host:port", "[v6]" or "[v6]:port" (default port 1812). */
 export function parseServer(text: string): Server {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]+)(?::(\d+))?$/.exec(text);
-  const port = Number(m?.[2] ?? 1812);
-  if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`auth.radius.servers: "${text}" is not host[:port]`);
-  return { host: m[1], port };
+  const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]+)(?::(\d+))?$/.exec(text);
+  const port = Number(match?.[2] ?? 1812);
+  if (!match?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`auth.radius.servers: "${text}" is not host[:port]`);
+  return { host: match[1], port };
 }
 
 /** Sends one packet and waits for an authentic reply from that server; undefined on timeout. */
@@ -58,8 +58,8 @@ export function createRadiusAuthenticator(cfg: RadiusConfig, log: Logger): Authe
   const secret = readSecret(cfg.secret, cfg.secret_file, 'auth.radius.secret_file');
   if (!secret) throw new ConfigError('auth.radius: set secret or secret_file');
 
-  async function send(c: Credentials, password: string, state?: Buffer) {
-    const { packet } = encodeAccessRequest({ secret, username: c.username, password, nasIdentifier: cfg.nas_identifier, callingStationId: c.clientAddress, state });
+  async function send(credentials: Credentials, password: string, state?: Buffer) {
+    const { packet } = encodeAccessRequest({ secret, username: credentials.username, password, nasIdentifier: cfg.nas_identifier, callingStationId: credentials.clientAddress, state });
     for (const server of servers) {
       for (let attempt = 0; attempt <= cfg.retries; attempt++) {
         const reply = await exchange(server, packet, secret, cfg.timeout);
@@ -72,14 +72,14 @@ export function createRadiusAuthenticator(cfg: RadiusConfig, log: Logger): Authe
 
   return {
     name: NAME,
-    async authenticate(c: Credentials): Promise<AuthResult> {
-      const state = c.challengeState ? Buffer.from(c.challengeState, 'base64') : undefined;
-      const password = state ? (c.otp ?? c.password) : c.password;
+    async authenticate(credentials: Credentials): Promise<AuthResult> {
+      const state = credentials.challengeState ? Buffer.from(credentials.challengeState, 'base64') : undefined;
+      const password = state ? (credentials.otp ?? credentials.password) : credentials.password;
       if (!password) return { kind: 'reject', backend: NAME, reason: state ? 'empty one-time password' : 'empty password' };
       if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return { kind: 'reject', backend: NAME, reason: 'password too long for RADIUS' };
-      const reply = await send(c, password, state);
+      const reply = await send(credentials, password, state);
       if (!reply) return { kind: 'reject', backend: NAME, reason: 'no RADIUS server answered' };
-      if (reply.code === 'Access-Accept') return { kind: 'ok', backend: NAME, username: c.username, groups: [] };
+      if (reply.code === 'Access-Accept') return { kind: 'ok', backend: NAME, username: credentials.username, groups: [] };
       if (reply.code === 'Access-Challenge') {
         const next = bufferAttribute(reply, 'State');
         return { kind: 'challenge', backend: NAME, expected: ['otp'], message: textAttribute(reply, 'Reply-Message'), state: next?.toString('base64') };

@@ -71,6 +71,6 @@ async function readCapped(stream: ReadableStream<Uint8Array>, cap: number): Prom
   return text.slice(0, cap);
 }
 
-function withDeadline(p: Promise<string>, ms: number): Promise<string> {
-  return Promise.race([p, new Promise<string>((resolve) => setTimeout(() => resolve(''), ms).unref())]).catch(() => '');
+function withDeadline(promise: Promise<string>, ms: number): Promise<string> {
+  return Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve(''), ms).unref())]).catch(() => '');
 }

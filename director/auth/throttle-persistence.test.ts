@@ -23,7 +23,7 @@ test('rejects: a user locked out before a restart is still locked out after it, 
   const path = join(mkdtempSync(join(tmpdir(), 'dcvix-th-')), 'agents.db');
   const clock = new FakeClock();
   const first = await started(path, clock);
-  for (let i = 0; i < 3; i++) first.throttle.failure('Alice', '10.0.0.1');
+  for (let attempt = 0; attempt < 3; attempt++) first.throttle.failure('Alice', '10.0.0.1');
   expect(() => first.throttle.check('alice', '10.0.0.1')).toThrow(expect.objectContaining({ code: 'TOO_MANY_ATTEMPTS' }));
   await first.persistence.stop();
 
@@ -42,7 +42,7 @@ test("ok: a success that clears a user's failures is written too", async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'dcvix-th-')), 'agents.db');
   const clock = new FakeClock();
   const first = await started(path, clock);
-  for (let i = 0; i < 2; i++) first.throttle.failure('bob', '10.0.0.2');
+  for (let attempt = 0; attempt < 2; attempt++) first.throttle.failure('bob', '10.0.0.2');
   await first.persistence.flush();
   first.throttle.success('bob', '10.0.0.2');
   await first.persistence.flush();
@@ -56,30 +56,30 @@ test("ok: a success that clears a user's failures is written too", async () => {
 test('ok: two directors on one store: failures through A lock the user out on B; a success on A lets them in on B', async () => {
   const store = createSqliteRuntimeStores(openDatabase(':memory:'));
   const clock = new FakeClock();
-  const [a, b] = linkedFeeds(2).map((feed) => {
+  const [directorA, directorB] = linkedFeeds(2).map((feed) => {
     const persistence = new ThrottlePersistence(store, silentLogger);
     persistence.follow(feed);
     return { persistence, throttle: createThrottle(cfg, clock, undefined, persistence.failures) };
   }) as [{ persistence: ThrottlePersistence; throttle: ReturnType<typeof createThrottle> }, { persistence: ThrottlePersistence; throttle: ReturnType<typeof createThrottle> }];
   const settle = () => new Promise((r) => setTimeout(r, 10));
-  a.throttle.failure('alice', '10.0.0.1');
+  directorA.throttle.failure('alice', '10.0.0.1');
   clock.advance(1);
-  b.throttle.failure('alice', '10.0.0.1');
+  directorB.throttle.failure('alice', '10.0.0.1');
   clock.advance(1);
-  await Promise.all([a.persistence.flush(), b.persistence.flush()]);
+  await Promise.all([directorA.persistence.flush(), directorB.persistence.flush()]);
   await settle();
   // Each side now holds both failures (and writes back what the other had not stored yet).
-  await Promise.all([a.persistence.flush(), b.persistence.flush()]);
+  await Promise.all([directorA.persistence.flush(), directorB.persistence.flush()]);
   await settle();
-  a.throttle.failure('alice', '10.0.0.1');
-  expect(() => a.throttle.check('alice', '10.0.0.1')).toThrow(expect.objectContaining({ code: 'TOO_MANY_ATTEMPTS' }));
-  await a.persistence.flush();
+  directorA.throttle.failure('alice', '10.0.0.1');
+  expect(() => directorA.throttle.check('alice', '10.0.0.1')).toThrow(expect.objectContaining({ code: 'TOO_MANY_ATTEMPTS' }));
+  await directorA.persistence.flush();
   await settle();
-  expect(() => b.throttle.check('alice', '10.0.0.1')).toThrow(expect.objectContaining({ code: 'TOO_MANY_ATTEMPTS' }));
+  expect(() => directorB.throttle.check('alice', '10.0.0.1')).toThrow(expect.objectContaining({ code: 'TOO_MANY_ATTEMPTS' }));
   // The same failure heard back is counted once.
-  expect(b.persistence.failures.get('u:alice|10.0.0.1')).toHaveLength(3);
-  a.throttle.success('alice', '10.0.0.1');
-  await a.persistence.flush();
+  expect(directorB.persistence.failures.get('u:alice|10.0.0.1')).toHaveLength(3);
+  directorA.throttle.success('alice', '10.0.0.1');
+  await directorA.persistence.flush();
   await settle();
-  expect(b.persistence.failures.has('u:alice|10.0.0.1')).toBe(false);
+  expect(directorB.persistence.failures.has('u:alice|10.0.0.1')).toBe(false);
 });

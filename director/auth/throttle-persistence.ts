@@ -61,10 +61,10 @@ export class ThrottlePersistence {
   /** Loads failures newer than `since` (older ones are outside the window); resolves with how many keys. */
   async load(since: number): Promise<number> {
     const entries = await this.store.loadThrottle(since);
-    for (const e of entries) {
-      const recent = e.failures.filter((t) => t >= since);
-      this.failures.set(e.key, recent);
-      this.written.set(e.key, JSON.stringify(recent));
+    for (const entry of entries) {
+      const recent = entry.failures.filter((t) => t >= since);
+      this.failures.set(entry.key, recent);
+      this.written.set(entry.key, JSON.stringify(recent));
     }
     this.failures.takeChanged();
     return entries.length;
@@ -142,7 +142,7 @@ export class ThrottlePersistence {
       throw err;
     }
     for (const key of removed) this.written.delete(key);
-    for (const e of put) this.written.set(e.key, JSON.stringify(e.failures));
+    for (const entry of put) this.written.set(entry.key, JSON.stringify(entry.failures));
     this.onWritten?.([...put.map((e) => e.key), ...removed]);
   }
 }

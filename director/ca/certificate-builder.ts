@@ -103,7 +103,7 @@ export async function buildCertificate(profile: CertProfile, signingKey: CryptoK
 function keyUsageBits(bits: number[]): asn1js.BitString {
   const highest = Math.max(...bits);
   const bytes = new Uint8Array(Math.floor(highest / 8) + 1);
-  for (const b of bits) bytes[b >> 3]! |= 0x80 >> (b & 7);
+  for (const bit of bits) bytes[bit >> 3]! |= 0x80 >> (bit & 7);
   return new asn1js.BitString({ valueHex: bytes.buffer, unusedBits: 7 - (highest & 7) });
 }
 

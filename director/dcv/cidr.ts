@@ -7,27 +7,27 @@ export interface CidrBlock {
 }
 
 function ipBytes(ip: string): Uint8Array | undefined {
-  const v = isIP(ip);
-  if (v === 4) return new Uint8Array(ip.split('.').map(Number));
-  if (v !== 6) return undefined;
+  const family = isIP(ip);
+  if (family === 4) return new Uint8Array(ip.split('.').map(Number));
+  if (family !== 6) return undefined;
   const [head, tail = ''] = ip.split('::');
   const parse = (s: string) => (s ? s.split(':') : []);
-  let h = parse(head!);
-  let t = parse(tail);
+  let headGroups = parse(head!);
+  let tailGroups = parse(tail);
   // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two groups.
-  const last = (ip.includes('::') ? t : h).at(-1);
+  const last = (ip.includes('::') ? tailGroups : headGroups).at(-1);
   if (last?.includes('.')) {
-    const b = last.split('.').map(Number);
-    const groups = [((b[0]! << 8) | b[1]!).toString(16), ((b[2]! << 8) | b[3]!).toString(16)];
-    if (ip.includes('::')) t = [...t.slice(0, -1), ...groups];
-    else h = [...h.slice(0, -1), ...groups];
+    const octets = last.split('.').map(Number);
+    const groups = [((octets[0]! << 8) | octets[1]!).toString(16), ((octets[2]! << 8) | octets[3]!).toString(16)];
+    if (ip.includes('::')) tailGroups = [...tailGroups.slice(0, -1), ...groups];
+    else headGroups = [...headGroups.slice(0, -1), ...groups];
   }
-  const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+  const groups = ip.includes('::') ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
   const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const n = parseInt(g, 16);
-    out[i * 2] = n >> 8;
-    out[i * 2 + 1] = n & 0xff;
+  groups.forEach((group, index) => {
+    const word = parseInt(group, 16);
+    out[index * 2] = word >> 8;
+    out[index * 2 + 1] = word & 0xff;
   });
   return out;
 }
@@ -46,11 +46,11 @@ export function parseCidr(text: string): CidrBlock {
 export function inAllowList(ip: string, blocks: readonly CidrBlock[]): boolean {
   const bytes = ipBytes(ip);
   if (!bytes) return false;
-  return blocks.some((b) => {
-    if (b.bytes.length !== bytes.length) return false;
-    for (let bit = 0; bit < b.prefix; bit++) {
+  return blocks.some((block) => {
+    if (block.bytes.length !== bytes.length) return false;
+    for (let bit = 0; bit < block.prefix; bit++) {
       const mask = 0x80 >> (bit & 7);
-      if ((b.bytes[bit >> 3]! & mask) !== (bytes[bit >> 3]! & mask)) return false;
+      if ((block.bytes[bit >> 3]! & mask) !== (bytes[bit >> 3]! & mask)) return false;
     }
     return true;
   });

@@ -25,7 +25,7 @@ test('rejects: a token used its maximum number of times before a restart is refu
   const before = setup(createSqliteRuntimeStores(openDatabase(path)), tokens);
   const { token } = await before.connections.issue(before.session);
   const { token: other } = await before.connections.issue(before.session);
-  for (let i = 0; i < 3; i++) expect(await before.connections.verify(token, 's1')).toBe('alice');
+  for (let use = 0; use < 3; use++) expect(await before.connections.verify(token, 's1')).toBe('alice');
   expect(await before.connections.verify(other, 's1')).toBe('alice');
 
   const after = setup(createSqliteRuntimeStores(openDatabase(path)), tokens);

@@ -62,7 +62,7 @@ export class ConnectionTokens {
 
   private sweep(): void {
     const now = this.clock.now();
-    for (const [jti, u] of this.uses) if (u.expiresAt < now) this.uses.delete(jti);
+    for (const [jti, use] of this.uses) if (use.expiresAt < now) this.uses.delete(jti);
     if (this.store && now - this.lastPurge > 60_000) {
       this.lastPurge = now;
       void this.store.purgeExpired(now).catch(() => {});

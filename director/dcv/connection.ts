@@ -7,29 +7,29 @@ export interface DcvEndpoint {
 }
 
 /** Where clients reach a server's DCV: its host name, or the address the agent connects from. */
-export function dcvEndpoint(server: ServerEntry, o: { port: number; webUrlPath: string; hostSource: 'hostname' | 'address' }): DcvEndpoint {
-  return { host: o.hostSource === 'address' ? server.address : server.id, port: o.port, webUrlPath: o.webUrlPath };
+export function dcvEndpoint(server: ServerEntry, options: { port: number; webUrlPath: string; hostSource: 'hostname' | 'address' }): DcvEndpoint {
+  return { host: options.hostSource === 'address' ? server.address : server.id, port: options.port, webUrlPath: options.webUrlPath };
 }
 
 const hostPort = (e: DcvEndpoint) => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
 
 /** docs/dcv-wire.md: https://<host>:<port><weburlpath>/?authToken=<token>#<sessionId> */
-export function webClientUrl(e: DcvEndpoint, token: string, sessionId: string): string {
-  return `https://${hostPort(e)}${e.webUrlPath}/?authToken=${encodeURIComponent(token)}#${sessionId}`;
+export function webClientUrl(endpoint: DcvEndpoint, token: string, sessionId: string): string {
+  return `https://${hostPort(endpoint)}${endpoint.webUrlPath}/?authToken=${encodeURIComponent(token)}#${sessionId}`;
 }
 
 /** docs/dcv-wire.md: dcv://<host>:<port><weburlpath>/?authToken=<token>#<sessionId> */
-export function dcvUri(e: DcvEndpoint, token: string, sessionId: string): string {
-  return `dcv://${hostPort(e)}${e.webUrlPath}/?authToken=${encodeURIComponent(token)}#${sessionId}`;
+export function dcvUri(endpoint: DcvEndpoint, token: string, sessionId: string): string {
+  return `dcv://${hostPort(endpoint)}${endpoint.webUrlPath}/?authToken=${encodeURIComponent(token)}#${sessionId}`;
 }
 
 /**
  * The .dcv connection file (docs/dcv-wire.md): [version] first or DCV Viewer refuses it; values never
  * quoted; never a password. Values are checked to be single-line so nothing can inject a key.
  */
-export function dcvFile(e: DcvEndpoint, session: SessionEntry, token: string, certificateValidationPolicy: string): string {
-  const values = { host: e.host, port: String(e.port), weburlpath: e.webUrlPath, sessionid: session.id, user: session.owner, authtoken: token };
-  for (const [k, v] of Object.entries(values)) if (/[\r\n]/.test(v)) throw new Error(`.dcv value ${k} is not single-line`);
+export function dcvFile(endpoint: DcvEndpoint, session: SessionEntry, token: string, certificateValidationPolicy: string): string {
+  const values = { host: endpoint.host, port: String(endpoint.port), weburlpath: endpoint.webUrlPath, sessionid: session.id, user: session.owner, authtoken: token };
+  for (const [key, text] of Object.entries(values)) if (/[\r\n]/.test(text)) throw new Error(`.dcv value ${key} is not single-line`);
   return [
     '[version]',
     'format=1.0',

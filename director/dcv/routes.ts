@@ -29,7 +29,7 @@ export interface DcvRouteDeps {
  * The two routes AWS software calls: DCV server's auth-token verifier and the DCV
  * Connection Gateway's session resolver (docs/dcv-wire.md sections 1 and 3). Neither carries a user cookie.
  */
-export const dcvRoutes = (d: DcvRouteDeps) => {
+export const dcvRoutes = (deps: DcvRouteDeps) => {
   return new Elysia({ name: 'director.dcv' })
     .post(
       '/v1/user/authtokenverify',
@@ -37,9 +37,9 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
         const sessionId = body.sessionId ?? '';
         const token = body.authenticationToken ?? '';
         const wellFormed = isSessionId(sessionId) && token.length > 0 && token.length < 4096;
-        const user = wellFormed ? await d.tokens.verify(token, sessionId) : undefined;
-        d.onOutcome?.('verifier', user ? 'yes' : 'no', verifierReason(wellFormed, user));
-        d.log.info('auth token verification', { sessionId: sessionId.slice(0, 64), clientAddress: (body.clientAddress ?? '').slice(0, 64), result: user ? 'yes' : 'no' });
+        const user = wellFormed ? await deps.tokens.verify(token, sessionId) : undefined;
+        deps.onOutcome?.('verifier', user ? 'yes' : 'no', verifierReason(wellFormed, user));
+        deps.log.info('auth token verification', { sessionId: sessionId.slice(0, 64), clientAddress: (body.clientAddress ?? '').slice(0, 64), result: user ? 'yes' : 'no' });
         return user ? xml(`<auth result="yes"><username>${escapeXml(user)}</username></auth>`) : xml('<auth result="no"><message>token not valid for this session</message></auth>');
       },
       {
@@ -51,29 +51,29 @@ export const dcvRoutes = (d: DcvRouteDeps) => {
     )
     .post(
       '/resolveSession',
-      countedResolver(d.onOutcome, ({ body, query }: { body: Static<typeof ResolverBody>; query: Static<typeof ResolverQuery> }) => {
+      countedResolver(deps.onOutcome, ({ body, query }: { body: Static<typeof ResolverBody>; query: Static<typeof ResolverQuery> }) => {
         const sessionId = query.sessionId ?? body.sessionId;
         const transport = (query.transport ?? body.transport ?? 'HTTP').toUpperCase();
         if (!sessionId || !isSessionId(sessionId)) throw badRequest('INVALID_SESSION_ID', 'sessionId is missing or invalid');
         if (transport !== 'HTTP' && transport !== 'QUIC') throw badRequest('INVALID_TRANSPORT', 'transport must be HTTP or QUIC');
-        const session = d.state.session(sessionId);
-        const server = session && d.state.server(session.serverId);
+        const session = deps.state.session(sessionId);
+        const server = session && deps.state.server(session.serverId);
         if (!session || !server) throw notFound('SESSION_NOT_FOUND', 'unknown session');
-        const e = d.endpoint(server);
-        return { SessionId: session.id, TransportProtocol: transport as 'HTTP' | 'QUIC', DcvServerEndpoint: e.host, Port: e.port, WebUrlPath: e.webUrlPath || '/' };
+        const endpoint = deps.endpoint(server);
+        return { SessionId: session.id, TransportProtocol: transport as 'HTTP' | 'QUIC', DcvServerEndpoint: endpoint.host, Port: endpoint.port, WebUrlPath: endpoint.webUrlPath || '/' };
       }),
       {
         parse: resolverBody,
         // The gateway check comes first, before the body is looked at; refusals are counted too.
         transform: [
           countedResolver(
-            d.onOutcome,
+            deps.onOutcome,
             ({ request }: { request: Request }) => {
-              if (!inAllowList(connectionInfo(request).remoteAddress, d.gatewayAllow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
+              if (!inAllowList(connectionInfo(request).remoteAddress, deps.gatewayAllow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
             },
             false,
           ),
-          countedResolver(d.onOutcome, rejectUnreadBody, false),
+          countedResolver(deps.onOutcome, rejectUnreadBody, false),
         ],
         query: ResolverQuery,
         body: ResolverBody,

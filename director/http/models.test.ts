@@ -22,8 +22,8 @@ const app = new Elysia().use(errorHandler(silentLogger)).use(
 async function send(path: string, init: { method?: string; body?: string; auth?: boolean; type?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': init.type ?? 'application/json' };
   if (init.auth !== false) headers.authorization = 'Bearer ok';
-  const r = await app.handle(new Request(`http://localhost${path}`, { method: init.method ?? 'POST', body: init.body, headers }));
-  return { status: r.status, json: (await r.json()) as { error?: { code: string; message: string; requestId?: string } } & Record<string, unknown> };
+  const response = await app.handle(new Request(`http://localhost${path}`, { method: init.method ?? 'POST', body: init.body, headers }));
+  return { status: response.status, json: (await response.json()) as { error?: { code: string; message: string; requestId?: string } } & Record<string, unknown> };
 }
 
 describe('request models', () => {
@@ -44,8 +44,8 @@ describe('request models', () => {
 
   test('rejects: unreadable JSON is INVALID_JSON, but only after the guard: strangers learn nothing of the input', async () => {
     for (const body of ['{"poolId":', '[1,2]', '"text"', '']) {
-      const r = await send('/start', { body });
-      expect([r.status, r.json.error!.code]).toEqual([400, 'INVALID_JSON']);
+      const response = await send('/start', { body });
+      expect([response.status, response.json.error!.code]).toEqual([400, 'INVALID_JSON']);
     }
     const stranger = await send('/start', { body: '{"poolId":', auth: false });
     expect([stranger.status, stranger.json.error!.code]).toEqual([401, 'UNAUTHENTICATED']);
@@ -70,9 +70,9 @@ describe('request models', () => {
       ['/config', '{"config":[{"section":{"toString":"x"},"key":"k","value":"v"}]}'],
     ];
     for (const [path, body] of cases) {
-      const r = await send(path, { body });
-      expect(r.status).toBeLessThan(500);
-      if (r.status === 200) expect(r.json.keys).not.toContain('toString');
+      const response = await send(path, { body });
+      expect(response.status).toBeLessThan(500);
+      if (response.status === 200) expect(response.json.keys).not.toContain('toString');
     }
   });
 });

@@ -58,8 +58,8 @@ export function buildLogin(d: {
   });
   const login: LoginPort = {
     async login(input) {
-      const r = await service.login(input);
-      return { ...r, groups: groupsOf(d.policy.current, r.username, r.groups) };
+      const result = await service.login(input);
+      return { ...result, groups: groupsOf(d.policy.current, result.username, result.groups) };
     },
     health: () => service.health(),
   };

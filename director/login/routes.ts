@@ -91,11 +91,11 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionA
       .post(
         '/v1/renew',
         async ({ request, set }) => {
-          const s = await authenticateSession(request, tokens, 'user');
-          const { token, expiresAt, ttlMs } = await tokens.renewSession(s, { ttlMs: sessionTtlMs, absoluteMaxMs: sessionAbsoluteMaxMs });
+          const claims = await authenticateSession(request, tokens, 'user');
+          const { token, expiresAt, ttlMs } = await tokens.renewSession(claims, { ttlMs: sessionTtlMs, absoluteMaxMs: sessionAbsoluteMaxMs });
           set.headers['set-cookie'] = sessionCookie(token, ttlMs);
           set.headers['cache-control'] = 'no-store';
-          return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(expiresAt).toISOString() };
+          return { user: claims.sub, role: claims.role, groups: claims.groups ?? [], expiresAt: new Date(expiresAt).toISOString() };
         },
         {
           response: { 200: LoginAnswer, ...errorAnswers(401, 403) },
@@ -105,16 +105,16 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionA
       .get(
         '/v1/me',
         async ({ request }) => {
-          const s = await authenticateSession(request, tokens, 'user');
-          return { user: s.sub, role: s.role, groups: s.groups ?? [], expiresAt: new Date(s.exp).toISOString(), authTime: s.authTime };
+          const claims = await authenticateSession(request, tokens, 'user');
+          return { user: claims.sub, role: claims.role, groups: claims.groups ?? [], expiresAt: new Date(claims.exp).toISOString(), authTime: claims.authTime };
         },
         { response: { 200: MeAnswer, ...errorAnswers(401, 403) }, detail: { summary: 'Who is logged in', ...USER } },
       )
       .get(
         '/v1/auth-health',
         async ({ request }) => {
-          const s = await authenticateSession(request, tokens, 'user');
-          return { status: 'ok' as const, user: s.sub, role: s.role, auth: await login.health() };
+          const claims = await authenticateSession(request, tokens, 'user');
+          return { status: 'ok' as const, user: claims.sub, role: claims.role, auth: await login.health() };
         },
         { response: { 200: AuthHealthAnswer, ...errorAnswers(401, 403) }, detail: { summary: 'Health of the login backends', ...USER } },
       )

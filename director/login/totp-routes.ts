@@ -15,29 +15,29 @@ const ENROLLING = { security: [...USER.security, { enrolment: [] }] };
  * Callers are logged-in users, or users whose password was right but who have no TOTP yet (the
  * dcvix_enrol cookie from the login that asked for enrolment).
  */
-export const totpRoutes = (d: { tokens: TokenService; totp?: TotpVerifier }) => {
+export const totpRoutes = (deps: { tokens: TokenService; totp?: TotpVerifier }) => {
   async function who(request: Request): Promise<string> {
     const enrol = readCookie(request.headers.get('cookie'), ENROLMENT_COOKIE);
     if (enrol) {
       checkSameOrigin(request);
       try {
-        return await d.tokens.verifyEnrolment(enrol);
+        return await deps.tokens.verifyEnrolment(enrol);
       } catch {
         throw unauthorized('ENROLMENT_EXPIRED', 'the enrolment window closed; log in again');
       }
     }
-    return (await authenticateSession(request, d.tokens, 'user')).sub;
+    return (await authenticateSession(request, deps.tokens, 'user')).sub;
   }
   const totp = () => {
-    if (!d.totp) throw notFound('TOTP_DISABLED', 'built-in TOTP is not enabled on this director');
-    return d.totp;
+    if (!deps.totp) throw notFound('TOTP_DISABLED', 'built-in TOTP is not enabled on this director');
+    return deps.totp;
   };
   return new Elysia({ name: 'director.totp', prefix: '/v1/user/totp' })
     .get(
       '',
       async ({ request }) => {
         const user = await who(request);
-        return { enabled: !!d.totp, enrolled: d.totp ? !(await d.totp.needsEnrolment(user)) : false };
+        return { enabled: !!deps.totp, enrolled: deps.totp ? !(await deps.totp.needsEnrolment(user)) : false };
       },
       { response: { 200: TotpStatus, ...errorAnswers(401, 403) }, detail: { summary: 'Built-in TOTP status for the caller', ...ENROLLING } },
     )

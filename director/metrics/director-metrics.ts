@@ -99,10 +99,10 @@ export function createDirectorMetrics() {
     /** Wraps the audit log so login events are counted as they are recorded. */
     countingAudit(audit: AuditLog): AuditLog {
       return {
-        record(e: AuditEvent) {
-          if (e.type === 'login') logins.inc({ outcome: e.outcome, backend: e.backend ?? 'none' });
-          if (e.type === 'policy.reload') policyReloads.inc({ outcome: e.outcome });
-          audit.record(e);
+        record(event: AuditEvent) {
+          if (event.type === 'login') logins.inc({ outcome: event.outcome, backend: event.backend ?? 'none' });
+          if (event.type === 'policy.reload') policyReloads.inc({ outcome: event.outcome });
+          audit.record(event);
         },
         list: (f) => audit.list(f),
       };

@@ -42,8 +42,8 @@ export function addStateGauges(registry: Registry, src: StateGaugeSources): void
     collect() {
       this.reset();
       const counts = new Map<string, number>(src.healthValues.map((health) => [health, 0]));
-      for (const s of src.state.allServers()) {
-        const health = src.serverHealth(s);
+      for (const server of src.state.allServers()) {
+        const health = src.serverHealth(server);
         counts.set(health, (counts.get(health) ?? 0) + 1);
       }
       for (const [health, count] of counts) this.set({ health }, count);
@@ -58,15 +58,15 @@ export function addStateGauges(registry: Registry, src: StateGaugeSources): void
       this.reset();
       // Per pool, four counters (type x state): no string building per session.
       const byPool = new Map<string, number[]>();
-      for (const s of src.state.allSessions()) {
-        const pool = s.pool ?? 'none';
+      for (const session of src.state.allSessions()) {
+        const pool = session.pool ?? 'none';
         const counts = byPool.get(pool) ?? [0, 0, 0, 0];
         byPool.set(pool, counts);
-        counts[(s.type === 'console' ? 0 : 2) + (s.confirmed ? 0 : 1)]!++;
+        counts[(session.type === 'console' ? 0 : 2) + (session.confirmed ? 0 : 1)]!++;
       }
       for (const [pool, counts] of byPool) {
-        counts.forEach((count, i) => {
-          this.set({ pool, type: i < 2 ? 'console' : 'virtual', state: i % 2 ? 'unconfirmed' : 'confirmed' }, count);
+        counts.forEach((count, index) => {
+          this.set({ pool, type: index < 2 ? 'console' : 'virtual', state: index % 2 ? 'unconfirmed' : 'confirmed' }, count);
         });
       }
     },

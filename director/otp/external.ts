@@ -12,9 +12,9 @@ export function createExternalOtpVerifier(cfg: ExternalCommandConfig, log: Logge
     name: 'external',
     async verify(username, otp, clientAddress) {
       const env: Record<string, string> = clientAddress ? { DCVIX_CLIENT_ADDRESS: clientAddress } : {};
-      const r = await runCredentialCommand(cfg, username, [otp], log, env);
-      if (!r.ok) log.info('external otp rejected', { user: username, reason: r.reason });
-      return r.ok;
+      const outcome = await runCredentialCommand(cfg, username, [otp], log, env);
+      if (!outcome.ok) log.info('external otp rejected', { user: username, reason: outcome.reason });
+      return outcome.ok;
     },
   };
 }

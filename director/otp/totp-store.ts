@@ -36,8 +36,8 @@ export function createSqliteTotpStore(db: Database): TotpSecretStore {
   const remove = db.query<never, [string]>('DELETE FROM totp_secrets WHERE username = ?');
   return {
     async get(username) {
-      const r = get.get(username);
-      return r ? { secret: r.secret, confirmed: r.confirmed === 1, lastTimeStep: r.last_time_step } : undefined;
+      const row = get.get(username);
+      return row ? { secret: row.secret, confirmed: row.confirmed === 1, lastTimeStep: row.last_time_step } : undefined;
     },
     async putPending(username, secret, now) {
       return upsertPending.run(username, secret, now).changes === 1;

@@ -13,11 +13,11 @@ const policy = parsePolicy(
 );
 
 test('ok: user grant plus group grants; unknown pools dropped', () => {
-  const e = entitlements(policy, 'bob', groupsOf(policy, 'bob'));
-  expect([...e.servers]).toEqual(['ws09']);
-  expect([...e.pools]).toEqual(['gpu']);
-  expect(mayUseServer(e, 'ws09')).toBe(true);
-  expect(mayUseServer(e, 'ws01')).toBe(false);
+  const entitled = entitlements(policy, 'bob', groupsOf(policy, 'bob'));
+  expect([...entitled.servers]).toEqual(['ws09']);
+  expect([...entitled.pools]).toEqual(['gpu']);
+  expect(mayUseServer(entitled, 'ws09')).toBe(true);
+  expect(mayUseServer(entitled, 'ws01')).toBe(false);
 });
 
 test('ok: backend groups replace policy membership; admin by name or group', () => {

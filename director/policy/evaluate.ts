@@ -14,7 +14,7 @@ export interface Entitlements {
 export function groupsOf(policy: Policy, user: string, backendGroups?: readonly string[]): string[] {
   if (backendGroups && backendGroups.length > 0) return [...backendGroups];
   const out: string[] = [];
-  for (const [name, g] of policy.groups) if (g.members.includes(user)) out.push(name);
+  for (const [name, group] of policy.groups) if (group.members.includes(user)) out.push(name);
   return out;
 }
 
@@ -25,11 +25,11 @@ export function groupsOf(policy: Policy, user: string, backendGroups?: readonly 
  */
 export function currentGroups(policy: Policy, user: string, tokenGroups: readonly string[]): string[] {
   const out = new Set<string>();
-  for (const g of tokenGroups) {
-    const def = policy.groups.get(g);
-    if (!def || def.members.length === 0 || def.members.includes(user)) out.add(g);
+  for (const group of tokenGroups) {
+    const def = policy.groups.get(group);
+    if (!def || def.members.length === 0 || def.members.includes(user)) out.add(group);
   }
-  for (const [name, g] of policy.groups) if (g.members.includes(user)) out.add(name);
+  for (const [name, group] of policy.groups) if (group.members.includes(user)) out.add(name);
   return [...out];
 }
 
@@ -42,21 +42,21 @@ export function entitlements(policy: Policy, user: string, groups: readonly stri
   const grants = [policy.users.get(user), ...groups.map((g) => policy.groups.get(g))].filter((g) => g !== undefined);
   const servers = new Set<string>();
   const pools = new Set<string>();
-  for (const g of grants) {
-    for (const s of g.servers) servers.add(s);
-    for (const p of g.pools) if (policy.pools.has(p)) pools.add(p);
+  for (const grant of grants) {
+    for (const server of grant.servers) servers.add(server);
+    for (const pool of grant.pools) if (policy.pools.has(pool)) pools.add(pool);
   }
   return { allServers: servers.has('*'), servers, pools };
 }
 
 /** Members of a pool; "*" in a pool means every known server. */
 export function poolMembers(policy: Policy, pool: string, knownServers: Iterable<string>): string[] {
-  const p = policy.pools.get(pool);
-  if (!p) return [];
-  return p.servers.includes('*') ? [...knownServers] : p.servers;
+  const poolEntry = policy.pools.get(pool);
+  if (!poolEntry) return [];
+  return poolEntry.servers.includes('*') ? [...knownServers] : poolEntry.servers;
 }
 
 /** May this user use this server directly (not through a pool)? */
-export function mayUseServer(e: Entitlements, server: string): boolean {
-  return e.allServers || e.servers.has(server);
+export function mayUseServer(entitled: Entitlements, server: string): boolean {
+  return entitled.allServers || entitled.servers.has(server);
 }

@@ -29,15 +29,15 @@ const SERVER_RE = /^(\*|[A-Za-z0-9][A-Za-z0-9.-]{0,252})$/;
 
 /** Validates parsed JSON into a Policy; throws PolicyError naming the file and the path of the bad value. */
 export function parsePolicy(users: unknown, pools: unknown): Policy {
-  const u = object(users ?? {}, 'users.json');
-  const p = object(pools ?? {}, 'pools.json');
+  const userMap = object(users ?? {}, 'users.json');
+  const poolMap = object(pools ?? {}, 'pools.json');
   return {
-    admins: new Set(names(u.admins ?? [], 'users.json: admins')),
-    adminGroups: new Set(names(u.adminGroups ?? [], 'users.json: adminGroups')),
-    users: grants(u.users ?? {}, 'users.json: users', false) as Map<string, Grant>,
-    groups: grants(u.groups ?? {}, 'users.json: groups', true) as Map<string, Grant & { members: string[] }>,
+    admins: new Set(names(userMap.admins ?? [], 'users.json: admins')),
+    adminGroups: new Set(names(userMap.adminGroups ?? [], 'users.json: adminGroups')),
+    users: grants(userMap.users ?? {}, 'users.json: users', false) as Map<string, Grant>,
+    groups: grants(userMap.groups ?? {}, 'users.json: groups', true) as Map<string, Grant & { members: string[] }>,
     pools: new Map(
-      Object.entries(object(p.pools ?? {}, 'pools.json: pools')).map(([name, v]) => {
+      Object.entries(object(poolMap.pools ?? {}, 'pools.json: pools')).map(([name, v]) => {
         const where = `pools.json: pools.${name}`;
         checkName(name, where);
         const pool = object(v, where);
@@ -51,38 +51,38 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
 
 function grants(value: unknown, where: string, withMembers: boolean): Map<string, Grant & { members?: string[] }> {
   const out = new Map<string, Grant & { members?: string[] }>();
-  for (const [name, v] of Object.entries(object(value, where))) {
+  for (const [name, raw] of Object.entries(object(value, where))) {
     checkName(name, `${where}.${name}`);
-    const g = object(v, `${where}.${name}`);
+    const grant = object(raw, `${where}.${name}`);
     out.set(name, {
-      servers: serverList(g.servers ?? [], `${where}.${name}.servers`),
-      pools: names(g.pools ?? [], `${where}.${name}.pools`),
-      ...(withMembers ? { members: names(g.members ?? [], `${where}.${name}.members`) } : {}),
+      servers: serverList(grant.servers ?? [], `${where}.${name}.servers`),
+      pools: names(grant.pools ?? [], `${where}.${name}.pools`),
+      ...(withMembers ? { members: names(grant.members ?? [], `${where}.${name}.members`) } : {}),
     });
   }
   return out;
 }
 
-function object(v: unknown, where: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new PolicyError(`${where} must be an object`);
-  return v as Record<string, unknown>;
+function object(value: unknown, where: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PolicyError(`${where} must be an object`);
+  return value as Record<string, unknown>;
 }
 
-function names(v: unknown, where: string): string[] {
-  if (!Array.isArray(v)) throw new PolicyError(`${where} must be a list of names`);
-  for (const n of v) checkName(n, where);
-  return v as string[];
+function names(value: unknown, where: string): string[] {
+  if (!Array.isArray(value)) throw new PolicyError(`${where} must be a list of names`);
+  for (const name of value) checkName(name, where);
+  return value as string[];
 }
 
-function serverList(v: unknown, where: string): string[] {
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !SERVER_RE.test(s))) {
+function serverList(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || !SERVER_RE.test(s))) {
     throw new PolicyError(`${where} must be a list of host names or "*"`);
   }
-  return v as string[];
+  return value as string[];
 }
 
-function checkName(n: unknown, where: string): void {
-  if (typeof n !== 'string' || !NAME_RE.test(n)) throw new PolicyError(`${where}: "${String(n).slice(0, 40)}" is not a valid name`);
+function checkName(candidate: unknown, where: string): void {
+  if (typeof candidate !== 'string' || !NAME_RE.test(candidate)) throw new PolicyError(`${where}: "${String(candidate).slice(0, 40)}" is not a valid name`);
 }
 
 export const emptyPolicy = (): Policy => parsePolicy({}, {});

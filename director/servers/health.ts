@@ -61,22 +61,22 @@ export function timeoutsMisconfigured(dcvTimeoutMs: number | null, rules: Health
 }
 
 /** The health of a server now. */
-export function serverHealth(f: HealthFacts, now: number, rules: HealthRules): ServerHealth {
-  if (f.dcvError !== null) return { status: 'unhealthy', reason: 'DCV_UNAVAILABLE', message: f.dcvError, since: f.healthSince };
-  const failure = f.placementFailure;
-  if (failure && now < failure.until) return { status: 'unhealthy', reason: failure.reason, message: failure.message, since: f.healthSince };
+export function serverHealth(facts: HealthFacts, now: number, rules: HealthRules): ServerHealth {
+  if (facts.dcvError !== null) return { status: 'unhealthy', reason: 'DCV_UNAVAILABLE', message: facts.dcvError, since: facts.healthSince };
+  const failure = facts.placementFailure;
+  if (failure && now < failure.until) return { status: 'unhealthy', reason: failure.reason, message: failure.message, since: facts.healthSince };
   // A cool-down that ran out changed the health at its end, without any event to record it.
-  const since = failure ? Math.max(f.healthSince, failure.until) : f.healthSince;
-  if (timeoutsMisconfigured(f.dcvTimeoutMs, rules)) {
-    const message = `agent dcv_timeout ${f.dcvTimeoutMs} ms: 2 x dcv_timeout + ${CREATE_OVERHEAD_MS} ms must stay below the director's agent_request_timeout ${rules.agentRequestTimeoutMs} ms`;
+  const since = failure ? Math.max(facts.healthSince, failure.until) : facts.healthSince;
+  if (timeoutsMisconfigured(facts.dcvTimeoutMs, rules)) {
+    const message = `agent dcv_timeout ${facts.dcvTimeoutMs} ms: 2 x dcv_timeout + ${CREATE_OVERHEAD_MS} ms must stay below the director's agent_request_timeout ${rules.agentRequestTimeoutMs} ms`;
     return { status: 'unhealthy', reason: 'MISCONFIGURED_TIMEOUTS', message, since };
   }
   return { status: 'healthy', since };
 }
 
 /** Placement never picks these; MISCONFIGURED_TIMEOUTS servers still work, so they are a last resort. */
-export function excludedFromPlacement(h: ServerHealth): boolean {
-  return h.status === 'unhealthy' && h.reason !== 'MISCONFIGURED_TIMEOUTS';
+export function excludedFromPlacement(health: ServerHealth): boolean {
+  return health.status === 'unhealthy' && health.reason !== 'MISCONFIGURED_TIMEOUTS';
 }
 
 /** Does this update (no dcv error in it) end the remembered failure? */
@@ -108,10 +108,10 @@ export function hostFailureReason(err: unknown): HealthReason | undefined {
 }
 
 /** The health as the API shows it (RFC 3339 `since`; reason and message only when unhealthy). */
-export function healthView(h: ServerHealth) {
+export function healthView(health: ServerHealth) {
   return {
-    status: h.status,
-    ...(h.reason ? { reason: h.reason, message: h.message ?? '' } : {}),
-    since: new Date(h.since).toISOString(),
+    status: health.status,
+    ...(health.reason ? { reason: health.reason, message: health.message ?? '' } : {}),
+    since: new Date(health.since).toISOString(),
   };
 }

@@ -69,7 +69,7 @@ export class RuntimeState {
     this.servers.set(server.id, { ...server, stale: true });
     this.serverIdByGuid.set(server.guid, server.id);
     // The session housekeeper counts from now: the director's downtime is not the agent's silence.
-    for (const s of sessions) if (s.serverId === server.id) this.putSession({ ...s, refreshedAt: Math.max(s.refreshedAt, now) });
+    for (const session of sessions) if (session.serverId === server.id) this.putSession({ ...session, refreshedAt: Math.max(session.refreshedAt, now) });
   }
 
   /**
@@ -79,7 +79,7 @@ export class RuntimeState {
   restoreOrphans(server: ServerEntry, sessions: SessionEntry[]): void {
     if (this.servers.has(server.id) || this.orphanedServers.has(server.id)) return;
     this.orphanedServers.set(server.id, server);
-    for (const s of sessions) if (s.serverId === server.id && s.orphaned) this.putSession(s);
+    for (const session of sessions) if (session.serverId === server.id && session.orphaned) this.putSession(session);
   }
 
   /**
@@ -101,7 +101,7 @@ export class RuntimeState {
       const listed = new Set(sessions.map((s) => s.id));
       for (const id of [...(this.sessionsByServer.get(server.id)?.keys() ?? [])]) if (!listed.has(id)) this.removeSession(id);
       this.orphanedServers.set(server.id, server);
-      for (const s of sessions) this.putSession({ ...s, serverId: server.id });
+      for (const session of sessions) this.putSession({ ...session, serverId: server.id });
       return;
     }
     const theirsNewer = !local || local.stale || local.guid !== server.guid || server.lastSeen >= local.lastSeen;
@@ -114,15 +114,15 @@ export class RuntimeState {
       this.serverIdByGuid.set(server.guid, server.id);
       this.onChange?.(server.id);
       const listed = new Set(sessions.map((s) => s.id));
-      for (const [id, s] of this.sessionsByServer.get(server.id) ?? []) if (!listed.has(id) && (s.confirmed || known(id))) this.removeSession(id);
+      for (const [id, session] of this.sessionsByServer.get(server.id) ?? []) if (!listed.has(id) && (session.confirmed || known(id))) this.removeSession(id);
     }
-    for (const s of sessions) {
-      if (theirsNewer || (!s.confirmed && !this.sessions.has(s.id) && !known(s.id))) this.putSession({ ...s, serverId: server.id });
+    for (const session of sessions) {
+      if (theirsNewer || (!session.confirmed && !this.sessions.has(session.id) && !known(session.id))) this.putSession({ ...session, serverId: server.id });
     }
   }
 
   /** Applies one agent update: server facts, and its session list replaces what the server had. */
-  applyUpdate(u: {
+  applyUpdate(report: {
     guid: string;
     hostname: string;
     address: string;
@@ -135,42 +135,42 @@ export class RuntimeState {
     sessions: DcvSession[];
   }): void {
     const now = this.clock.now();
-    const holder = this.servers.get(u.hostname);
-    if (holder && holder.guid !== u.guid) throw conflict('HOSTNAME_TAKEN', `host name ${u.hostname} is held by another agent`);
+    const holder = this.servers.get(report.hostname);
+    if (holder && holder.guid !== report.guid) throw conflict('HOSTNAME_TAKEN', `host name ${report.hostname} is held by another agent`);
     // The same GUID may come back under a new host name: drop the old entry.
-    const previousId = this.serverIdByGuid.get(u.guid);
-    if (previousId !== undefined && previousId !== u.hostname) this.removeServer(previousId);
-    const dcvError = u.dcvError ?? null;
+    const previousId = this.serverIdByGuid.get(report.guid);
+    if (previousId !== undefined && previousId !== report.hostname) this.removeServer(previousId);
+    const dcvError = report.dcvError ?? null;
     // A remembered create failure ends when this update shows dcv answering, if it can show that.
     const failure = holder?.placementFailure ?? null;
     const keptFailure = failure && !(dcvError === null && clearedByHealthyUpdate(failure)) && now < failure.until ? failure : null;
     const entry: ServerEntry = {
-      id: u.hostname,
-      guid: u.guid,
-      address: u.address,
-      agentPort: u.agentPort,
-      stats: u.stats,
-      tags: u.tags,
-      version: u.version ?? null,
+      id: report.hostname,
+      guid: report.guid,
+      address: report.address,
+      agentPort: report.agentPort,
+      stats: report.stats,
+      tags: report.tags,
+      version: report.version ?? null,
       lastSeen: now,
       dcvError,
-      dcvTimeoutMs: u.dcvTimeoutMs ?? null,
+      dcvTimeoutMs: report.dcvTimeoutMs ?? null,
       placementFailure: keptFailure,
       healthSince: now,
     };
     this.keepHealthSince(holder, entry);
     // A new agent under the host name of a revoked one: from now on its updates say what runs there.
-    this.orphanedServers.delete(u.hostname);
-    this.servers.set(u.hostname, entry);
-    this.serverIdByGuid.set(u.guid, u.hostname);
-    this.onChange?.(u.hostname);
+    this.orphanedServers.delete(report.hostname);
+    this.servers.set(report.hostname, entry);
+    this.serverIdByGuid.set(report.guid, report.hostname);
+    this.onChange?.(report.hostname);
     const reported = new Set<string>();
-    for (const s of u.sessions) {
-      reported.add(s.id);
-      const prior = this.sessions.get(s.id);
+    for (const wire of report.sessions) {
+      reported.add(wire.id);
+      const prior = this.sessions.get(wire.id);
       this.putSession({
-        ...s,
-        serverId: u.hostname,
+        ...wire,
+        serverId: report.hostname,
         refreshedAt: now,
         confirmed: true,
         ...(prior?.pool ? { pool: prior.pool } : {}),
@@ -179,8 +179,8 @@ export class RuntimeState {
     }
     // A confirmed session the agent no longer lists is gone (closed on the host or reaped). One the
     // director just created may be missing from an update the agent built before the create.
-    for (const [id, s] of this.sessionsByServer.get(u.hostname) ?? []) {
-      if (s.confirmed && !reported.has(id)) this.removeSession(id);
+    for (const [id, session] of this.sessionsByServer.get(report.hostname) ?? []) {
+      if (session.confirmed && !reported.has(id)) this.removeSession(id);
     }
   }
 
@@ -206,14 +206,14 @@ export class RuntimeState {
     return this.servers.keys();
   }
 
-  isOnline(s: ServerEntry, offlineAfterMs: number): boolean {
-    const seen = s.stale ? Math.max(s.lastSeen, this.restoredAt) : s.lastSeen;
+  isOnline(server: ServerEntry, offlineAfterMs: number): boolean {
+    const seen = server.stale ? Math.max(server.lastSeen, this.restoredAt) : server.lastSeen;
     return this.clock.now() - seen <= offlineAfterMs;
   }
 
   /** The server's health now (see health.ts). */
-  health(s: ServerEntry): ServerHealth {
-    return serverHealth(s, this.clock.now(), this.healthRules);
+  health(server: ServerEntry): ServerHealth {
+    return serverHealth(server, this.clock.now(), this.healthRules);
   }
 
   /** A create failed on this server for a host-side reason: placement skips it until `until`. */
@@ -253,21 +253,21 @@ export class RuntimeState {
   }
 
   /** Records a session the director just created, before the agent's next update confirms it. */
-  addSession(s: Omit<SessionEntry, 'refreshedAt' | 'confirmed'>): SessionEntry {
-    const entry = { ...s, refreshedAt: this.clock.now(), confirmed: false };
+  addSession(added: Omit<SessionEntry, 'refreshedAt' | 'confirmed'>): SessionEntry {
+    const entry = { ...added, refreshedAt: this.clock.now(), confirmed: false };
     this.putSession(entry);
     return entry;
   }
 
   removeSession(id: string): void {
-    const s = this.sessions.get(id);
-    if (!s) return;
+    const session = this.sessions.get(id);
+    if (!session) return;
     this.sessions.delete(id);
-    this.indexDelete(this.sessionsByServer, s.serverId, id);
-    this.indexDelete(this.sessionsByOwner, s.owner, id);
+    this.indexDelete(this.sessionsByServer, session.serverId, id);
+    this.indexDelete(this.sessionsByOwner, session.owner, id);
     // The last orphan closed: nothing of the revoked server is left to keep.
-    if (!this.sessionsByServer.has(s.serverId)) this.orphanedServers.delete(s.serverId);
-    this.onChange?.(s.serverId);
+    if (!this.sessionsByServer.has(session.serverId)) this.orphanedServers.delete(session.serverId);
+    this.onChange?.(session.serverId);
   }
 
   /** Forgets the server of an agent (revoked): no placement on it, its sessions gone from view. */
@@ -286,7 +286,7 @@ export class RuntimeState {
     this.servers.delete(server.id);
     this.serverIdByGuid.delete(guid);
     const sessions = this.sessionsOn(server.id);
-    for (const s of sessions) s.orphaned = true;
+    for (const session of sessions) session.orphaned = true;
     // The store keeps the server's last entry with its orphans, so they survive a restart (see restoreOrphans).
     if (sessions.length) this.orphanedServers.set(server.id, server);
     this.onChange?.(server.id);
@@ -305,7 +305,7 @@ export class RuntimeState {
   dropStaleSessions(staleAfterMs: number): string[] {
     const cutoff = this.clock.now() - staleAfterMs;
     const dropped: string[] = [];
-    for (const [id, s] of this.sessions) if (s.refreshedAt < cutoff && !s.orphaned) dropped.push(id);
+    for (const [id, session] of this.sessions) if (session.refreshedAt < cutoff && !session.orphaned) dropped.push(id);
     for (const id of dropped) this.removeSession(id);
     return dropped;
   }

@@ -41,13 +41,13 @@ test('ok: many updates between flushes cost one transaction with one row per cha
   const { store, calls } = countingStore(createSqliteRuntimeStores(openDatabase(':memory:')));
   const writer = new RuntimeStateWriter(state, store, clock, silentLogger);
   await writer.load(() => true);
-  for (let round = 0; round < 3; round++) for (let i = 0; i < 1000; i++) state.applyUpdate(update(i, [], round));
+  for (let round = 0; round < 3; round++) for (let index = 0; index < 1000; index++) state.applyUpdate(update(index, [], round));
   await writer.flush();
   expect(calls).toHaveLength(1);
   expect(calls[0]!.put).toHaveLength(1000);
   // Same facts again, a second later: only lastSeen moved, nothing is written.
   clock.advance(1000);
-  for (let i = 0; i < 1000; i++) state.applyUpdate(update(i, [], 2));
+  for (let index = 0; index < 1000; index++) state.applyUpdate(update(index, [], 2));
   await writer.flush();
   expect(calls).toHaveLength(1);
   // One server's load changed and another got a session: two rows, one transaction.

@@ -147,9 +147,9 @@ export class RuntimeStateWriter {
 }
 
 /** What counts as a change: everything but the times an update refreshes anyway. */
-function bodyOf(s: ServerSnapshot): string {
-  const { lastSeen: _seen, stale: _stale, ...server } = s.server;
+function bodyOf(snapshot: ServerSnapshot): string {
+  const { lastSeen: _seen, stale: _stale, ...server } = snapshot.server;
   // Sorted: two directors holding the same sessions in another order must not see a change.
-  const sessions = s.sessions.map(({ refreshedAt: _r, ...rest }) => rest).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  const sessions = snapshot.sessions.map(({ refreshedAt: _r, ...rest }) => rest).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   return JSON.stringify([server, sessions]);
 }

@@ -47,15 +47,15 @@ export function parseAgentUpdate(body: Record<string, unknown>): ParsedUpdate {
   const dcvError = typeof body.dcvError === 'string' ? body.dcvError.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500) : undefined;
   const skipped: SkippedItem[] = [];
   const goodTags: string[] = [];
-  for (const [i, t] of tagList.entries()) {
-    if (typeof t === 'string' && TAG_RE.test(t)) goodTags.push(t);
-    else skipped.push({ kind: 'tag', reason: `tags[${i}] is not a short tag` });
+  for (const [index, rawTag] of tagList.entries()) {
+    if (typeof rawTag === 'string' && TAG_RE.test(rawTag)) goodTags.push(rawTag);
+    else skipped.push({ kind: 'tag', reason: `tags[${index}] is not a short tag` });
   }
   const goodSessions = [];
-  for (const [i, s] of sessions.entries()) {
-    const read = readReportedSession(s);
+  for (const [index, rawSession] of sessions.entries()) {
+    const read = readReportedSession(rawSession);
     if (read.ok) goodSessions.push(read.session);
-    else skipped.push({ kind: 'session', reason: `sessions[${i}]: ${read.reason}` });
+    else skipped.push({ kind: 'session', reason: `sessions[${index}]: ${read.reason}` });
   }
   return {
     update: {
@@ -71,18 +71,18 @@ export function parseAgentUpdate(body: Record<string, unknown>): ParsedUpdate {
   };
 }
 
-function parseStats(s: Record<string, unknown>): AgentStats {
+function parseStats(raw: Record<string, unknown>): AgentStats {
   const fields = ['free_memory', 'total_memory', 'cores', 'cpu_usage', 'load1', 'load5', 'load15'] as const;
-  for (const f of fields) if (!num(s[f])) throw badRequest('INVALID_UPDATE', `stats.${f} must be a non-negative number`);
-  if (typeof s.hostname !== 'string' || !HOST_RE.test(s.hostname)) throw badRequest('INVALID_UPDATE', 'stats.hostname must be a host name');
+  for (const field of fields) if (!num(raw[field])) throw badRequest('INVALID_UPDATE', `stats.${field} must be a non-negative number`);
+  if (typeof raw.hostname !== 'string' || !HOST_RE.test(raw.hostname)) throw badRequest('INVALID_UPDATE', 'stats.hostname must be a host name');
   return {
-    hostname: s.hostname,
-    free_memory: s.free_memory as number,
-    total_memory: s.total_memory as number,
-    cores: s.cores as number,
-    cpu_usage: s.cpu_usage as number,
-    load1: s.load1 as number,
-    load5: s.load5 as number,
-    load15: s.load15 as number,
+    hostname: raw.hostname,
+    free_memory: raw.free_memory as number,
+    total_memory: raw.total_memory as number,
+    cores: raw.cores as number,
+    cpu_usage: raw.cpu_usage as number,
+    load1: raw.load1 as number,
+    load5: raw.load5 as number,
+    load15: raw.load15 as number,
   };
 }

@@ -4,18 +4,18 @@ import { healthView } from './health.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from './runtime-state.ts';
 
 /** A session as the API shows it. */
-export function sessionView(s: SessionEntry) {
+export function sessionView(session: SessionEntry) {
   return {
-    id: s.id,
-    serverId: s.serverId,
-    owner: s.owner,
-    type: s.type,
-    status: s.status ?? null,
-    numOfConnections: s.numOfConnections,
-    creationTime: s.creationTime ?? null,
-    lastDisconnectionTime: s.lastDisconnectionTime ?? null,
-    pool: s.pool ?? null,
-    ...(s.orphaned ? { orphaned: true as const } : {}),
+    id: session.id,
+    serverId: session.serverId,
+    owner: session.owner,
+    type: session.type,
+    status: session.status ?? null,
+    numOfConnections: session.numOfConnections,
+    creationTime: session.creationTime ?? null,
+    lastDisconnectionTime: session.lastDisconnectionTime ?? null,
+    pool: session.pool ?? null,
+    ...(session.orphaned ? { orphaned: true as const } : {}),
   };
 }
 
@@ -26,29 +26,29 @@ export function adminSessionView(s: SessionEntry, managed: (s: SessionEntry) => 
 
 /** GET /v1/user/servers: the servers and pools this user may use, live state, and their own sessions. */
 export function userServersView(state: RuntimeState, policy: Policy, user: string, groups: readonly string[], offlineAfterMs: number, managed: (s: SessionEntry) => boolean = () => true) {
-  const e = entitlements(policy, user, groups);
+  const entitled = entitlements(policy, user, groups);
   const own = state.sessionsOf(user).filter((s) => !s.orphaned && managed(s));
   const mine = (serverId: string) => own.filter((s) => s.serverId === serverId).map(sessionView);
   const servers = [];
-  for (const s of state.allServers()) {
-    if (!mayUseServer(e, s.id)) continue;
+  for (const server of state.allServers()) {
+    if (!mayUseServer(entitled, server.id)) continue;
     servers.push({
-      id: s.id,
-      online: state.isOnline(s, offlineAfterMs),
-      stale: s.stale === true,
-      health: healthView(state.health(s)),
-      tags: s.tags,
-      stats: s.stats,
-      lastSeen: new Date(s.lastSeen).toISOString(),
-      sessions: mine(s.id),
+      id: server.id,
+      online: state.isOnline(server, offlineAfterMs),
+      stale: server.stale === true,
+      health: healthView(state.health(server)),
+      tags: server.tags,
+      stats: server.stats,
+      lastSeen: new Date(server.lastSeen).toISOString(),
+      sessions: mine(server.id),
     });
   }
   // Servers named in the policy but never heard from are shown offline, so users know they exist.
-  if (!e.allServers) {
-    for (const id of e.servers) if (!state.server(id)) servers.push({ id, online: false, stale: false, health: null, tags: [], stats: null, lastSeen: null, sessions: [] });
+  if (!entitled.allServers) {
+    for (const id of entitled.servers) if (!state.server(id)) servers.push({ id, online: false, stale: false, health: null, tags: [], stats: null, lastSeen: null, sessions: [] });
   }
   servers.sort((a, b) => a.id.localeCompare(b.id));
-  const pools = [...e.pools].sort().map((id) => {
+  const pools = [...entitled.pools].sort().map((id) => {
     const members = poolMembers(policy, id, state.serverIds());
     const memberSet = new Set(members);
     const memberViews = [...members].sort().map((m) => memberView(state, m, offlineAfterMs));
@@ -69,9 +69,9 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
  * never heard from it) and how many sessions it holds (anyone's; no details of others').
  */
 function memberView(state: RuntimeState, id: string, offlineAfterMs: number) {
-  const s: ServerEntry | undefined = state.server(id);
-  if (!s) return { id, online: false, stale: false, health: null, sessionCount: 0 };
-  return { id, online: state.isOnline(s, offlineAfterMs), stale: s.stale === true, health: healthView(state.health(s)), sessionCount: state.sessionsOn(id).length };
+  const server: ServerEntry | undefined = state.server(id);
+  if (!server) return { id, online: false, stale: false, health: null, sessionCount: 0 };
+  return { id, online: state.isOnline(server, offlineAfterMs), stale: server.stale === true, health: healthView(state.health(server)), sessionCount: state.sessionsOn(id).length };
 }
 
 /** GET /v1/servers (admin): every known server with its sessions. */

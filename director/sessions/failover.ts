@@ -39,36 +39,36 @@ export interface FailoverInput {
  * that are the request's own (a 4xx from the agent) are thrown at once.
  * @throws ApiError 503 NO_HEALTHY_SERVER (with `reason`) | 503 NO_SERVER_AVAILABLE
  */
-export async function createWithFailover(i: FailoverInput): Promise<SessionEntry> {
-  let candidates = i.candidates;
+export async function createWithFailover(input: FailoverInput): Promise<SessionEntry> {
+  let candidates = input.candidates;
   let failed = 0;
   let last: UnusableMember | undefined;
   for (;;) {
-    const server = chooseServer(candidates, i.type);
-    if (!server) throw nothingLeft(i, last);
-    const remaining = i.deadline - i.now();
+    const server = chooseServer(candidates, input.type);
+    if (!server) throw nothingLeft(input, last);
+    const remaining = input.deadline - input.now();
     if (remaining <= 0) {
-      throw last ? noHealthyServer(i.pool, last, 'the time for this request ran out') : new ApiError(503, 'NO_SERVER_AVAILABLE', 'no server in this pool could take the session in time');
+      throw last ? noHealthyServer(input.pool, last, 'the time for this request ran out') : new ApiError(503, 'NO_SERVER_AVAILABLE', 'no server in this pool could take the session in time');
     }
     try {
-      return await i.attempt(server, remaining);
+      return await input.attempt(server, remaining);
     } catch (err) {
       candidates = candidates.filter((c) => c.server.id !== server.id);
       const lostRace = err instanceof ApiError && err.code === 'CONSOLE_IN_USE';
       if (lostRace) continue;
       const reason = hostFailureReason(err);
       if (!reason) throw err;
-      last = { serverId: server.id, reason, message: (err as Error).message, at: i.now() };
-      if (++failed >= MAX_PLACEMENT_ATTEMPTS) throw noHealthyServer(i.pool, last, `${failed} servers failed`);
+      last = { serverId: server.id, reason, message: (err as Error).message, at: input.now() };
+      if (++failed >= MAX_PLACEMENT_ATTEMPTS) throw noHealthyServer(input.pool, last, `${failed} servers failed`);
     }
   }
 }
 
-function nothingLeft(i: FailoverInput, last: UnusableMember | undefined): ApiError {
-  if (last) return noHealthyServer(i.pool, last, 'no other member is left');
+function nothingLeft(input: FailoverInput, last: UnusableMember | undefined): ApiError {
+  if (last) return noHealthyServer(input.pool, last, 'no other member is left');
   // Healthy members that are merely busy (a console each) are not a health problem.
-  const latest = i.candidates.length === 0 ? [...i.unhealthy].sort((a, b) => b.at - a.at)[0] : undefined;
-  if (latest) return noHealthyServer(i.pool, latest, 'every online member is unhealthy');
+  const latest = input.candidates.length === 0 ? [...input.unhealthy].sort((a, b) => b.at - a.at)[0] : undefined;
+  if (latest) return noHealthyServer(input.pool, latest, 'every online member is unhealthy');
   return new ApiError(503, 'NO_SERVER_AVAILABLE', 'no server in this pool can take a session now');
 }
 

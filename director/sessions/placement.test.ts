@@ -52,9 +52,9 @@ describe('placement', () => {
     expect(chooseServer([cand(noStats), cand(server('b', 3, 1, 1e9))], 'virtual')?.id).toBe('b');
   });
   test("ok: reconnect finds the user's own session of the same type only", () => {
-    const c = [cand(server('a', 0, 1, 0), [session('s1', 'a', 'alice', 'console'), session('s2', 'a', 'bob')])];
-    expect(existingSession(c, 'alice', 'console')?.id).toBe('s1');
-    expect(existingSession(c, 'alice', 'virtual')).toBeUndefined();
+    const candidates = [cand(server('a', 0, 1, 0), [session('s1', 'a', 'alice', 'console'), session('s2', 'a', 'bob')])];
+    expect(existingSession(candidates, 'alice', 'console')?.id).toBe('s1');
+    expect(existingSession(candidates, 'alice', 'virtual')).toBeUndefined();
   });
   test('ok: a last-resort host (misconfigured timeouts) is chosen only when no healthy one is left', () => {
     const idle = { ...cand(server('a', 0, 8, 9e9)), lastResort: true };

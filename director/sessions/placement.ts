@@ -17,29 +17,29 @@ export interface Candidate {
  */
 export function chooseServer(candidates: Candidate[], type: SessionType): ServerEntry | undefined {
   let best: Candidate | undefined;
-  for (const c of candidates) {
-    if (type === 'console' && c.sessions.some((s) => s.type === 'console')) continue;
-    if (!best || better(c, best)) best = c;
+  for (const candidate of candidates) {
+    if (type === 'console' && candidate.sessions.some((s) => s.type === 'console')) continue;
+    if (!best || better(candidate, best)) best = candidate;
   }
   return best?.server;
 }
 
 /** One pass instead of a sort: a pool of "*" may hold every server of a large fleet. */
-function better(a: Candidate, b: Candidate): boolean {
+function better(left: Candidate, right: Candidate): boolean {
   const order =
-    Number(!!a.lastResort) - Number(!!b.lastResort) ||
-    a.sessions.length - b.sessions.length ||
-    loadPerCore(a.server) - loadPerCore(b.server) ||
-    freeMemory(b.server) - freeMemory(a.server) ||
-    a.server.id.localeCompare(b.server.id);
+    Number(!!left.lastResort) - Number(!!right.lastResort) ||
+    left.sessions.length - right.sessions.length ||
+    loadPerCore(left.server) - loadPerCore(right.server) ||
+    freeMemory(right.server) - freeMemory(left.server) ||
+    left.server.id.localeCompare(right.server.id);
   return order < 0;
 }
 
 /** A session this user already has among the candidates, of the wanted type (reconnect). */
 export function existingSession(candidates: Candidate[], user: string, type: SessionType): SessionEntry | undefined {
-  for (const c of candidates) {
-    const s = c.sessions.find((x) => x.owner === user && x.type === type);
-    if (s) return s;
+  for (const candidate of candidates) {
+    const own = candidate.sessions.find((x) => x.owner === user && x.type === type);
+    if (own) return own;
   }
   return undefined;
 }

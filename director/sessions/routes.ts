@@ -43,20 +43,20 @@ export interface SessionRouteDeps {
 }
 
 /** Everything a client needs to open a session: token, .dcv link, web-client URL, dcv:// URI. */
-async function connectionInfo(d: SessionRouteDeps, s: SessionEntry) {
-  const server = d.sessions.onlineServer(s.serverId);
-  const e = d.endpoint(server);
-  const { token, expiresAt } = await d.connections.issue(s);
+async function connectionInfo(deps: SessionRouteDeps, session: SessionEntry) {
+  const server = deps.sessions.onlineServer(session.serverId);
+  const endpoint = deps.endpoint(server);
+  const { token, expiresAt } = await deps.connections.issue(session);
   return {
-    sessionId: s.id,
-    serverId: s.serverId,
-    host: e.host,
-    port: e.port,
+    sessionId: session.id,
+    serverId: session.serverId,
+    host: endpoint.host,
+    port: endpoint.port,
     authToken: token,
     expiresAt: new Date(expiresAt).toISOString(),
-    webUrl: webClientUrl(e, token, s.id),
-    dcvUri: dcvUri(e, token, s.id),
-    dcvFileUrl: `/v1/user/sessions/${encodeURIComponent(s.id)}/connection.dcv`,
+    webUrl: webClientUrl(endpoint, token, session.id),
+    dcvUri: dcvUri(endpoint, token, session.id),
+    dcvFileUrl: `/v1/user/sessions/${encodeURIComponent(session.id)}/connection.dcv`,
   };
 }
 
@@ -74,8 +74,8 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
         const serverId = body.serverId || undefined;
         const poolId = body.poolId || undefined;
         if (!serverId === !poolId) throw badRequest('INVALID_BODY', 'give exactly one of serverId or poolId');
-        const r = await d.sessions.createForUser({ user: session.sub, groups: session.groups }, { serverId, poolId }, body.sessionType ?? body.type ?? 'virtual');
-        return { session: sessionView(r.session), reconnected: r.reconnected };
+        const started = await d.sessions.createForUser({ user: session.sub, groups: session.groups }, { serverId, poolId }, body.sessionType ?? body.type ?? 'virtual');
+        return { session: sessionView(started.session), reconnected: started.reconnected };
       },
       {
         ...jsonBody,
@@ -103,13 +103,13 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
     .get(
       '/sessions/:id/connection.dcv',
       async ({ params, session }) => {
-        const s = d.sessions.ownSession(params.id, session.sub, session.groups);
-        const server = d.sessions.onlineServer(s.serverId);
-        const { token } = await d.connections.issue(s);
-        return new Response(dcvFile(d.endpoint(server), s, token, d.certificateValidationPolicy), {
+        const own = d.sessions.ownSession(params.id, session.sub, session.groups);
+        const server = d.sessions.onlineServer(own.serverId);
+        const { token } = await d.connections.issue(own);
+        return new Response(dcvFile(d.endpoint(server), own, token, d.certificateValidationPolicy), {
           headers: {
             'content-type': 'application/x-dcv',
-            'content-disposition': `attachment; filename="${server.id}-${s.id}.dcv"`,
+            'content-disposition': `attachment; filename="${server.id}-${own.id}.dcv"`,
             'cache-control': 'no-store',
           },
         });
@@ -124,18 +124,18 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       '/connectiontoken',
       async ({ query, session, set }) => {
         set.headers['cache-control'] = 'no-store';
-        const s = d.sessions.ownSession(query.sessionId ?? '', session.sub, session.groups);
-        if (query.serverId !== undefined && query.serverId !== s.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');
-        const info = await connectionInfo(d, s);
-        return { token: info.authToken, expiresAt: info.expiresAt, sessionId: s.id, serverId: s.serverId };
+        const own = d.sessions.ownSession(query.sessionId ?? '', session.sub, session.groups);
+        if (query.serverId !== undefined && query.serverId !== own.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');
+        const info = await connectionInfo(d, own);
+        return { token: info.authToken, expiresAt: info.expiresAt, sessionId: own.id, serverId: own.serverId };
       },
       { query: ConnectionTokenQuery, response: { 200: ConnectionTokenAnswer, ...errorAnswers(400, 401, 403, 404, 503) }, detail: { summary: 'A connection token for one session', ...USER } },
     )
     .post(
       '/servers/:server/config',
       async ({ params, body, session }) => {
-        const e = entitlements(d.policy.current, session.sub, session.groups);
-        if (!mayUseServer(e, params.server) && !holdsAdminRights(d.tokens, session)) throw forbidden('NOT_PERMITTED', 'you may not configure this server');
+        const entitled = entitlements(d.policy.current, session.sub, session.groups);
+        if (!mayUseServer(entitled, params.server) && !holdsAdminRights(d.tokens, session)) throw forbidden('NOT_PERMITTED', 'you may not configure this server');
         const req = parseConfigRequest(body);
         // Audited with section/key only: values are the user's and may be anything.
         const detail = `${params.server}: ${req.config.map((c) => `${c.section}.${c.key}`).join(', ')}`.slice(0, 500);

@@ -37,18 +37,18 @@ function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
   const behaviour = new Map<string, Behaviour>();
   const calls: { server: string; timeoutMs: number | undefined }[] = [];
   const agents = {
-    createSession: async (server: ServerEntry, req: { sessionId: string; userId: string; sessionType: string }, o: { timeoutMs?: number } = {}) => {
-      calls.push({ server: server.id, timeoutMs: o.timeoutMs });
+    createSession: async (server: ServerEntry, req: { sessionId: string; userId: string; sessionType: string }, options: { timeoutMs?: number } = {}) => {
+      calls.push({ server: server.id, timeoutMs: options.timeoutMs });
       if (opts.slowMs) await Bun.sleep(opts.slowMs);
-      const b = behaviour.get(server.id) ?? {};
+      const planned = behaviour.get(server.id) ?? {};
       // The director's own time limit, as the real client enforces it.
-      const limit = Math.min(o.timeoutMs ?? AGENT_TIMEOUT, AGENT_TIMEOUT);
-      if ((b.takesMs ?? 10) > limit) {
+      const limit = Math.min(options.timeoutMs ?? AGENT_TIMEOUT, AGENT_TIMEOUT);
+      if ((planned.takesMs ?? 10) > limit) {
         clock.advance(limit);
         throw new AgentTimeoutError(server.id, limit);
       }
-      clock.advance(b.takesMs ?? 10);
-      if (b.fail) throw b.fail;
+      clock.advance(planned.takesMs ?? 10);
+      if (planned.fail) throw planned.fail;
       return { session: { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 } };
     },
   } as unknown as AgentClient;
@@ -93,84 +93,84 @@ test('ok: users racing for console sessions in a pool are spread over its hosts;
 
 describe('placement routes around broken hosts', () => {
   test('ok: a host-side failure is retried on the next member; the host is marked unhealthy and skipped until the cool-down ends', async () => {
-    const t = setup(['ws1', 'ws2']);
-    t.behaviour.set('ws1', { fail: licences() });
-    const r = await t.create('alice');
-    expect(r.session.serverId).toBe('ws2');
-    expect(t.calls.map((c) => c.server)).toEqual(['ws1', 'ws2']);
-    expect(t.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: expect.stringContaining('All licenses in use') });
-    expect(t.failures).toEqual(['LICENSES_EXHAUSTED']);
+    const harness = setup(['ws1', 'ws2']);
+    harness.behaviour.set('ws1', { fail: licences() });
+    const result = await harness.create('alice');
+    expect(result.session.serverId).toBe('ws2');
+    expect(harness.calls.map((c) => c.server)).toEqual(['ws1', 'ws2']);
+    expect(harness.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: expect.stringContaining('All licenses in use') });
+    expect(harness.failures).toEqual(['LICENSES_EXHAUSTED']);
     // bob: ws1 is cooling down, so it is not tried at all, even though an update came in meanwhile.
-    t.update('ws1');
-    expect((await t.create('bob')).session.serverId).toBe('ws2');
-    expect(t.calls.map((c) => c.server)).toEqual(['ws1', 'ws2', 'ws2']);
-    t.clock.advance(COOLDOWN);
-    expect(t.health('ws1').status).toBe('healthy');
-    t.behaviour.delete('ws1');
-    expect((await t.create('carol')).session.serverId).toBe('ws1');
+    harness.update('ws1');
+    expect((await harness.create('bob')).session.serverId).toBe('ws2');
+    expect(harness.calls.map((c) => c.server)).toEqual(['ws1', 'ws2', 'ws2']);
+    harness.clock.advance(COOLDOWN);
+    expect(harness.health('ws1').status).toBe('healthy');
+    harness.behaviour.delete('ws1');
+    expect((await harness.create('carol')).session.serverId).toBe('ws1');
   });
 
   test('ok: an update showing dcv answering ends a dcv-unavailable mark before the cool-down, not a DCV_TIMEOUT one', async () => {
-    const t = setup(['ws1', 'ws2', 'ws3']);
-    t.behaviour.set('ws1', { fail: new ApiError(502, 'DCV_UNAVAILABLE', 'dcv binary "/usr/bin/dcv" could not be started (ENOENT)') });
-    t.behaviour.set('ws2', { fail: timeout() });
-    expect((await t.create('alice')).session.serverId).toBe('ws3');
-    expect([t.health('ws1').reason, t.health('ws2').reason]).toEqual(['DCV_UNAVAILABLE', 'DCV_TIMEOUT']);
-    t.clock.advance(1000);
-    t.update('ws1');
-    t.update('ws2');
-    const h = t.health('ws1');
-    expect([h.status, h.since]).toEqual(['healthy', t.clock.now()]);
+    const harness = setup(['ws1', 'ws2', 'ws3']);
+    harness.behaviour.set('ws1', { fail: new ApiError(502, 'DCV_UNAVAILABLE', 'dcv binary "/usr/bin/dcv" could not be started (ENOENT)') });
+    harness.behaviour.set('ws2', { fail: timeout() });
+    expect((await harness.create('alice')).session.serverId).toBe('ws3');
+    expect([harness.health('ws1').reason, harness.health('ws2').reason]).toEqual(['DCV_UNAVAILABLE', 'DCV_TIMEOUT']);
+    harness.clock.advance(1000);
+    harness.update('ws1');
+    harness.update('ws2');
+    const health = harness.health('ws1');
+    expect([health.status, health.since]).toEqual(['healthy', harness.clock.now()]);
     // list-sessions answering says nothing about a create-session that hangs.
-    expect(t.health('ws2').reason).toBe('DCV_TIMEOUT');
+    expect(harness.health('ws2').reason).toBe('DCV_TIMEOUT');
   });
 
   test('ok: a successful create on a cooling-down server (direct, e.g. an admin test) ends its mark', async () => {
-    const t = setup(['ws1', 'ws2']);
-    t.behaviour.set('ws1', { fail: unreachable() });
-    await t.create('bob');
-    expect(t.health('ws1').reason).toBe('AGENT_UNREACHABLE');
-    t.behaviour.delete('ws1');
-    expect((await t.create('alice', { serverId: 'ws1' })).session.serverId).toBe('ws1');
-    expect(t.health('ws1').status).toBe('healthy');
+    const harness = setup(['ws1', 'ws2']);
+    harness.behaviour.set('ws1', { fail: unreachable() });
+    await harness.create('bob');
+    expect(harness.health('ws1').reason).toBe('AGENT_UNREACHABLE');
+    harness.behaviour.delete('ws1');
+    expect((await harness.create('alice', { serverId: 'ws1' })).session.serverId).toBe('ws1');
+    expect(harness.health('ws1').status).toBe('healthy');
   });
 
   test('rejects: at most 3 members are tried; 503 NO_HEALTHY_SERVER carries the last reason', async () => {
-    const t = setup(['ws1', 'ws2', 'ws3', 'ws4']);
-    t.behaviour.set('ws1', { fail: dcvError() });
-    t.behaviour.set('ws2', { fail: licences() });
-    t.behaviour.set('ws3', { fail: timeout() });
-    const err = await t.createErr('alice');
+    const harness = setup(['ws1', 'ws2', 'ws3', 'ws4']);
+    harness.behaviour.set('ws1', { fail: dcvError() });
+    harness.behaviour.set('ws2', { fail: licences() });
+    harness.behaviour.set('ws3', { fail: timeout() });
+    const err = await harness.createErr('alice');
     expect([err?.status, err?.code, err?.details?.reason, err?.details?.serverId]).toEqual([503, 'NO_HEALTHY_SERVER', 'DCV_TIMEOUT', 'ws3']);
     expect(err?.message).toContain('3 servers failed');
-    expect(t.calls.map((c) => c.server)).toEqual(['ws1', 'ws2', 'ws3']);
-    expect(t.failures).toEqual(['DCV_FAILED', 'LICENSES_EXHAUSTED', 'DCV_TIMEOUT']);
+    expect(harness.calls.map((c) => c.server)).toEqual(['ws1', 'ws2', 'ws3']);
+    expect(harness.failures).toEqual(['DCV_FAILED', 'LICENSES_EXHAUSTED', 'DCV_TIMEOUT']);
     // The next user goes straight to the one member left.
-    expect((await t.create('bob')).session.serverId).toBe('ws4');
+    expect((await harness.create('bob')).session.serverId).toBe('ws4');
   });
 
   test('rejects: with every member unhealthy no agent is called; the 503 names the latest reason', async () => {
-    const t = setup(['ws1', 'ws2']);
-    t.behaviour.set('ws1', { fail: licences() });
-    t.behaviour.set('ws2', { fail: timeout() });
-    expect((await t.createErr('alice'))?.details?.reason).toBe('DCV_TIMEOUT');
-    const before = t.calls.length;
-    const err = await t.createErr('bob');
+    const harness = setup(['ws1', 'ws2']);
+    harness.behaviour.set('ws1', { fail: licences() });
+    harness.behaviour.set('ws2', { fail: timeout() });
+    expect((await harness.createErr('alice'))?.details?.reason).toBe('DCV_TIMEOUT');
+    const before = harness.calls.length;
+    const err = await harness.createErr('bob');
     expect([err?.status, err?.code, err?.details?.reason]).toEqual([503, 'NO_HEALTHY_SERVER', 'DCV_TIMEOUT']);
     expect(err?.message).toContain('every online member is unhealthy');
-    expect(t.calls.length).toBe(before);
+    expect(harness.calls.length).toBe(before);
   });
 
   test('rejects: healthy members that are only busy (a console each) give NO_SERVER_AVAILABLE, not a health reason', async () => {
-    const t = setup(['ws1', 'ws2']);
-    t.behaviour.set('ws2', { fail: licences() });
-    await t.service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'console');
-    const err = await t.service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'console').then(
+    const harness = setup(['ws1', 'ws2']);
+    harness.behaviour.set('ws2', { fail: licences() });
+    await harness.service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'console');
+    const err = await harness.service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'console').then(
       () => undefined,
       (e: ApiError) => e,
     );
     expect([err?.status, err?.code]).toEqual([503, 'NO_HEALTHY_SERVER']);
-    const busy = await t.service.createForUser({ user: 'carol', groups: [] }, { poolId: 'p' }, 'console').then(
+    const busy = await harness.service.createForUser({ user: 'carol', groups: [] }, { poolId: 'p' }, 'console').then(
       () => undefined,
       (e: ApiError) => e,
     );
@@ -178,11 +178,11 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('ok: each attempt gets what is left of agent_request_timeout + 5 s, and none starts after it', async () => {
-    const t = setup(['ws1', 'ws2', 'ws3']);
-    t.behaviour.set('ws1', { fail: unreachable(), takesMs: AGENT_TIMEOUT });
-    t.behaviour.set('ws2', { fail: timeout(), takesMs: 5_000 });
-    const err = await t.createErr('alice');
-    expect(t.calls).toEqual([
+    const harness = setup(['ws1', 'ws2', 'ws3']);
+    harness.behaviour.set('ws1', { fail: unreachable(), takesMs: AGENT_TIMEOUT });
+    harness.behaviour.set('ws2', { fail: timeout(), takesMs: 5_000 });
+    const err = await harness.createErr('alice');
+    expect(harness.calls).toEqual([
       { server: 'ws1', timeoutMs: 35_000 },
       { server: 'ws2', timeoutMs: 5_000 },
     ]);
@@ -191,56 +191,56 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('ok: an attempt cut short by the overall deadline does not mark its host; a full-length time-out does', async () => {
-    const t = setup(['ws1', 'ws2']);
+    const harness = setup(['ws1', 'ws2']);
     // ws1 does not answer within agent_request_timeout; ws2 would answer after 8 s, but only 5 s are left.
-    t.behaviour.set('ws1', { takesMs: AGENT_TIMEOUT + 1 });
-    t.behaviour.set('ws2', { takesMs: 8_000 });
-    const err = await t.createErr('alice');
-    expect(t.calls).toEqual([
+    harness.behaviour.set('ws1', { takesMs: AGENT_TIMEOUT + 1 });
+    harness.behaviour.set('ws2', { takesMs: 8_000 });
+    const err = await harness.createErr('alice');
+    expect(harness.calls).toEqual([
       { server: 'ws1', timeoutMs: 35_000 },
       { server: 'ws2', timeoutMs: 5_000 },
     ]);
     expect([err?.status, err?.code, err?.details?.reason]).toEqual([503, 'NO_HEALTHY_SERVER', 'AGENT_UNREACHABLE']);
-    expect(t.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'AGENT_UNREACHABLE' });
-    expect(t.health('ws2').status).toBe('healthy');
-    expect(t.failures).toEqual(['AGENT_UNREACHABLE']);
+    expect(harness.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'AGENT_UNREACHABLE' });
+    expect(harness.health('ws2').status).toBe('healthy');
+    expect(harness.failures).toEqual(['AGENT_UNREACHABLE']);
     // The next user goes to ws2, which has its full time again.
-    expect((await t.create('bob')).session.serverId).toBe('ws2');
+    expect((await harness.create('bob')).session.serverId).toBe('ws2');
   });
 
   test('rejects: a user error is never retried and marks nothing', async () => {
-    const t = setup(['ws1', 'ws2']);
-    t.behaviour.set('ws1', { fail: new ApiError(400, 'INVALID_USER', 'userId must be a valid login name') });
-    const err = await t.createErr('alice');
+    const harness = setup(['ws1', 'ws2']);
+    harness.behaviour.set('ws1', { fail: new ApiError(400, 'INVALID_USER', 'userId must be a valid login name') });
+    const err = await harness.createErr('alice');
     expect([err?.status, err?.code]).toEqual([400, 'INVALID_USER']);
-    expect(t.calls.map((c) => c.server)).toEqual(['ws1']);
-    expect(t.health('ws1').status).toBe('healthy');
-    expect((await t.createErr('alice', { poolId: 'nope' }))?.code).toBe('POOL_NOT_FOUND');
-    expect((await t.createErr('bob', { serverId: 'ws1' }))?.code).toBe('NOT_PERMITTED');
-    expect(t.calls).toHaveLength(1);
-    expect(t.failures).toEqual([]);
+    expect(harness.calls.map((c) => c.server)).toEqual(['ws1']);
+    expect(harness.health('ws1').status).toBe('healthy');
+    expect((await harness.createErr('alice', { poolId: 'nope' }))?.code).toBe('POOL_NOT_FOUND');
+    expect((await harness.createErr('bob', { serverId: 'ws1' }))?.code).toBe('NOT_PERMITTED');
+    expect(harness.calls).toHaveLength(1);
+    expect(harness.failures).toEqual([]);
   });
 
   test('ok: a host whose update reports a dcv error is not placed on; a direct create there says why', async () => {
-    const t = setup(['ws1', 'ws2']);
-    t.update('ws1', { dcvError: 'dcv binary "/usr/bin/dcv" could not be started (ENOENT)' });
-    expect((await t.create('bob')).session.serverId).toBe('ws2');
-    expect(t.calls.map((c) => c.server)).toEqual(['ws2']);
-    const err = await t.createErr('alice', { serverId: 'ws1' });
+    const harness = setup(['ws1', 'ws2']);
+    harness.update('ws1', { dcvError: 'dcv binary "/usr/bin/dcv" could not be started (ENOENT)' });
+    expect((await harness.create('bob')).session.serverId).toBe('ws2');
+    expect(harness.calls.map((c) => c.server)).toEqual(['ws2']);
+    const err = await harness.createErr('alice', { serverId: 'ws1' });
     expect([err?.status, err?.code, err?.details?.reason]).toEqual([503, 'SERVER_UNHEALTHY', 'DCV_UNAVAILABLE']);
     expect(err?.message).toContain('ENOENT');
-    t.update('ws1');
-    expect((await t.create('alice', { serverId: 'ws1' })).session.serverId).toBe('ws1');
+    harness.update('ws1');
+    expect((await harness.create('alice', { serverId: 'ws1' })).session.serverId).toBe('ws1');
   });
 
   test('ok: misconfigured timeouts are a health reason; such a host is used only when no healthy one is left', async () => {
-    const t = setup(['ws1', 'ws2']);
-    t.update('ws1', { dcvTimeoutMs: 14_000 }); // 2 x 14 s + 2 s >= 30 s
-    t.update('ws2', { dcvTimeoutMs: 13_999 });
-    expect(t.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'MISCONFIGURED_TIMEOUTS' });
-    expect(t.health('ws2').status).toBe('healthy');
-    expect((await t.create('alice')).session.serverId).toBe('ws2');
-    t.behaviour.set('ws2', { fail: licences() });
-    expect((await t.create('bob')).session.serverId).toBe('ws1');
+    const harness = setup(['ws1', 'ws2']);
+    harness.update('ws1', { dcvTimeoutMs: 14_000 }); // 2 x 14 s + 2 s >= 30 s
+    harness.update('ws2', { dcvTimeoutMs: 13_999 });
+    expect(harness.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'MISCONFIGURED_TIMEOUTS' });
+    expect(harness.health('ws2').status).toBe('healthy');
+    expect((await harness.create('alice')).session.serverId).toBe('ws2');
+    harness.behaviour.set('ws2', { fail: licences() });
+    expect((await harness.create('bob')).session.serverId).toBe('ws1');
   });
 });

@@ -64,17 +64,17 @@ export class SessionService {
     const placing = this.locked(who.user, () =>
       acrossDirectors(who.user, async () => {
         const policy = this.d.policy.current;
-        const e = entitlements(policy, who.user, who.groups);
+        const entitled = entitlements(policy, who.user, who.groups);
         if (target.poolId === undefined) {
           const id = target.serverId!;
-          if (!mayUseServer(e, id)) throw forbidden('NOT_PERMITTED', 'you may not use this server');
+          if (!mayUseServer(entitled, id)) throw forbidden('NOT_PERMITTED', 'you may not use this server');
           const server = this.usableServer(id);
           const existing = existingSession([{ server, sessions: this.d.state.sessionsOn(server.id) }], who.user, type);
           if (existing) return { session: existing, reconnected: true };
           return { session: await this.create(server, who.user, type, newSessionId(who.user), who.user), reconnected: false };
         }
         const poolId = target.poolId;
-        if (!e.pools.has(poolId)) {
+        if (!entitled.pools.has(poolId)) {
           throw policy.pools.has(poolId) ? forbidden('NOT_PERMITTED', 'you may not use this pool') : notFound('POOL_NOT_FOUND', 'no such pool');
         }
         const online = poolMembers(policy, poolId, this.d.state.serverIds())
@@ -86,12 +86,12 @@ export class SessionService {
         if (existing) return { session: existing, reconnected: true };
         const candidates: Candidate[] = [];
         const unhealthy: UnusableMember[] = [];
-        for (const c of all) {
+        for (const candidate of all) {
           // Loaded after a director restart and not updated since: good for reconnects, not for placement.
-          if (c.server.stale) continue;
-          const h = this.d.state.health(c.server);
-          if (excludedFromPlacement(h)) unhealthy.push({ serverId: c.server.id, reason: h.reason!, message: h.message ?? '', at: h.since });
-          else candidates.push({ ...c, lastResort: h.status === 'unhealthy' });
+          if (candidate.server.stale) continue;
+          const health = this.d.state.health(candidate.server);
+          if (excludedFromPlacement(health)) unhealthy.push({ serverId: candidate.server.id, reason: health.reason!, message: health.message ?? '', at: health.since });
+          else candidates.push({ ...candidate, lastResort: health.status === 'unhealthy' });
         }
         const session = await createWithFailover({
           pool: poolId,
@@ -127,8 +127,8 @@ export class SessionService {
   }
 
   /** Whether a session is managed (created here, or its owner may use its server): see trust.ts. */
-  managed(s: SessionEntry, ownerGroups?: readonly string[]): boolean {
-    return isManaged(this.d.policy.current, s, () => this.d.state.serverIds(), ownerGroups);
+  managed(session: SessionEntry, ownerGroups?: readonly string[]): boolean {
+    return isManaged(this.d.policy.current, session, () => this.d.state.serverIds(), ownerGroups);
   }
 
   /**
@@ -179,9 +179,9 @@ export class SessionService {
 
   /** A session the user owns (404 otherwise: do not reveal others' sessions). */
   ownSession(sessionId: string, user: string, groups?: readonly string[]): SessionEntry {
-    const s = isSessionId(sessionId) ? this.d.state.session(sessionId) : undefined;
-    if (!s || s.owner !== user || s.orphaned || !this.managed(s, groups)) throw notFound('SESSION_NOT_FOUND', 'no such session');
-    return s;
+    const found = isSessionId(sessionId) ? this.d.state.session(sessionId) : undefined;
+    if (!found || found.owner !== user || found.orphaned || !this.managed(found, groups)) throw notFound('SESSION_NOT_FOUND', 'no such session');
+    return found;
   }
 
   private create(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, pool?: string, timeoutMs?: number): Promise<SessionEntry> {

@@ -7,9 +7,9 @@ import type { SessionEntry } from '../servers/runtime-state.ts';
  * login backend's groups when the user is the caller (from the token); else the policy's own.
  */
 export function policyAllows(policy: Policy, user: string, serverId: string, knownServers: () => Iterable<string>, backendGroups?: readonly string[]): boolean {
-  const e = entitlements(policy, user, groupsOf(policy, user, backendGroups));
-  if (mayUseServer(e, serverId)) return true;
-  for (const pool of e.pools) if (poolMembers(policy, pool, knownServers()).includes(serverId)) return true;
+  const entitled = entitlements(policy, user, groupsOf(policy, user, backendGroups));
+  if (mayUseServer(entitled, serverId)) return true;
+  for (const pool of entitled.pools) if (poolMembers(policy, pool, knownServers()).includes(serverId)) return true;
   return false;
 }
 

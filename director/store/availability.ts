@@ -4,9 +4,9 @@ import type { Logger } from '../../shared/log.ts';
 
 /** True for errors that mean "the store cannot be reached", as opposed to a bad statement. */
 export function isStoreDown(err: unknown): boolean {
-  const e = err as { code?: unknown; errno?: unknown } | undefined;
-  const code = typeof e?.code === 'string' ? e.code : '';
-  const state = typeof e?.errno === 'string' ? e.errno : '';
+  const failure = err as { code?: unknown; errno?: unknown } | undefined;
+  const code = typeof failure?.code === 'string' ? failure.code : '';
+  const state = typeof failure?.errno === 'string' ? failure.errno : '';
   // Bun's client: ERR_POSTGRES_CONNECTION_{REFUSED,CLOSED,TIMEOUT}, idle/lifetime timeouts; server side:
   // class 08 (connection exception) and 57P01-57P03 (shutting down, cannot connect now).
   return /^ERR_POSTGRES_(CONNECTION|.*TIMEOUT)/.test(code) || /^(08|57P0[123])/.test(state) || /^(08|57P0[123])/.test(code);

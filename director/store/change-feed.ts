@@ -31,7 +31,7 @@ export async function postgresFeed(sql: SQL, log: Logger): Promise<ChangeFeed> {
       return;
     }
     if (msg.o === origin || typeof msg.t !== 'string' || typeof msg.k !== 'string') return;
-    for (const h of handlers.get(msg.t) ?? []) h(msg.k);
+    for (const handler of handlers.get(msg.t) ?? []) handler(msg.k);
   });
   return {
     publish(topic, key) {
@@ -41,7 +41,7 @@ export async function postgresFeed(sql: SQL, log: Logger): Promise<ChangeFeed> {
       handlers.set(topic, [...(handlers.get(topic) ?? []), onChange]);
     },
     resync() {
-      for (const list of handlers.values()) for (const h of list) h('*');
+      for (const list of handlers.values()) for (const handler of list) handler('*');
     },
     async close() {
       await (unlisten as unknown as (() => Promise<void>) | undefined)?.();

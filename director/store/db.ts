@@ -27,11 +27,11 @@ export function migrate(db: Database): void {
       .all()
       .map((r) => r.version),
   );
-  for (const m of migrations) {
-    if (applied.has(m.version)) continue;
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue;
     db.transaction(() => {
-      db.exec(m.sql);
-      db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      db.exec(migration.sql);
+      db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
     })();
   }
 }

@@ -32,8 +32,8 @@ export function policyDisagreement(list: DirectorInstance[]): boolean {
 export function soleDirectorRegistry(): DirectorRegistry {
   let self: (() => Omit<DirectorInstance, 'lastSeen'>) | undefined;
   return {
-    start(s) {
-      self = s;
+    start(describeSelf) {
+      self = describeSelf;
     },
     async list() {
       return self ? [{ ...self(), lastSeen: Date.now() }] : [];

@@ -58,9 +58,9 @@ export interface StoreSettings {
 }
 
 /** Opens the configured store; PostgreSQL is migrated under an advisory lock before use. */
-export async function openStores(s: StoreSettings, log: Logger): Promise<DirectorStores> {
-  if (!s.url) {
-    const db = openDatabase(join(s.dataDir, 'agents.db'));
+export async function openStores(settings: StoreSettings, log: Logger): Promise<DirectorStores> {
+  if (!settings.url) {
+    const db = openDatabase(join(settings.dataDir, 'agents.db'));
     return {
       kind: 'sqlite',
       agents: new SqliteAgentStore(db),
@@ -74,11 +74,11 @@ export async function openStores(s: StoreSettings, log: Logger): Promise<Directo
       close: async () => db.close(),
     };
   }
-  const sql = await connectPostgres(s.url, s.password);
+  const sql = await connectPostgres(settings.url, settings.password);
   await migratePostgres(sql, log);
-  log.info('store ready', { store: redactUrl(s.url) });
+  log.info('store ready', { store: redactUrl(settings.url) });
   const feed = await postgresFeed(sql, log);
-  const lockSql = await connectPostgres(s.url, s.password, { max: 8 });
+  const lockSql = await connectPostgres(settings.url, settings.password, { max: 8 });
   const monitor = new StoreMonitor(sql, log, () => feed.resync());
   monitor.start();
   const down = () => monitor.reportDown();

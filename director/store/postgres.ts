@@ -8,10 +8,10 @@ export const ADVISORY_LOCKS = { migrate: 0x64637601, identity: 0x64637602, leade
 /** "postgres://user:secret@host/db" -> "postgres://user:***@host/db": the only form a URL may be logged in. */
 export function redactUrl(url: string): string {
   try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    for (const k of [...u.searchParams.keys()]) if (/pass|secret|key/i.test(k)) u.searchParams.set(k, '***');
-    return u.toString();
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    for (const param of [...parsed.searchParams.keys()]) if (/pass|secret|key/i.test(param)) parsed.searchParams.set(param, '***');
+    return parsed.toString();
   } catch {
     return '(unparseable URL)';
   }
@@ -46,14 +46,14 @@ export async function migratePostgres(sql: SQL, log: Logger, list: PgMigration[]
     try {
       await conn`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`;
       const done = new Set((await conn`SELECT version FROM schema_migrations`).map((r: { version: number }) => r.version));
-      for (const m of list) {
-        if (done.has(m.version)) continue;
+      for (const step of list) {
+        if (done.has(step.version)) continue;
         await conn.begin(async (tx) => {
-          await tx.unsafe(m.sql);
-          await tx`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${Date.now()})`;
+          await tx.unsafe(step.sql);
+          await tx`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${step.version}, ${step.name}, ${Date.now()})`;
         });
-        applied.push(m.version);
-        log.info('store migration applied', { version: m.version, name: m.name });
+        applied.push(step.version);
+        log.info('store migration applied', { version: step.version, name: step.name });
       }
     } finally {
       await conn`SELECT pg_advisory_unlock(${ADVISORY_LOCKS.migrate})`;

@@ -6,7 +6,7 @@ import type { RuntimeStores, ServerSnapshot, ThrottleEntry } from './runtime-sto
  * transaction, so a flush of a thousand servers costs one commit.
  */
 export function createSqliteRuntimeStores(db: Database): RuntimeStores {
-  const q = {
+  const statements = {
     servers: db.query<{ entry: string; sessions: string }, []>('SELECT entry, sessions FROM runtime_servers'),
     serverById: db.query<{ entry: string; sessions: string }, [string]>('SELECT entry, sessions FROM runtime_servers WHERE id = ?'),
     serversOf: db.query<{ entry: string; sessions: string }, [string]>(
@@ -24,35 +24,35 @@ export function createSqliteRuntimeStores(db: Database): RuntimeStores {
   };
   const saveServers = db.transaction((put: ServerSnapshot[], removed: string[]) => {
     const now = Date.now();
-    for (const id of removed) q.dropServer.run(id);
-    for (const s of put) q.putServer.run(s.server.id, s.server.guid, JSON.stringify(s.server), JSON.stringify(s.sessions), now);
+    for (const id of removed) statements.dropServer.run(id);
+    for (const snapshot of put) statements.putServer.run(snapshot.server.id, snapshot.server.guid, JSON.stringify(snapshot.server), JSON.stringify(snapshot.sessions), now);
   });
   const saveThrottle = db.transaction((put: ThrottleEntry[], removed: string[]) => {
-    for (const key of removed) q.dropThrottle.run(key);
-    for (const e of put) q.putThrottle.run(e.key, JSON.stringify(e.failures), e.failures.at(-1) ?? 0);
+    for (const key of removed) statements.dropThrottle.run(key);
+    for (const entry of put) statements.putThrottle.run(entry.key, JSON.stringify(entry.failures), entry.failures.at(-1) ?? 0);
   });
   const snapshot = (r: { entry: string; sessions: string }): ServerSnapshot => ({ server: JSON.parse(r.entry), sessions: JSON.parse(r.sessions) });
   return {
     async loadServers(ids) {
-      const rows = ids ? ids.flatMap((id) => q.serverById.all(id)) : q.servers.all();
+      const rows = ids ? ids.flatMap((id) => statements.serverById.all(id)) : statements.servers.all();
       return rows.map(snapshot);
     },
     async serversWithSessionsOf(owner) {
-      return q.serversOf.all(owner).map(snapshot);
+      return statements.serversOf.all(owner).map(snapshot);
     },
     async saveServers(put, removed) {
       saveServers(put, removed);
     },
     async addUse(jti, expiresAt) {
-      return q.addUse.get(jti, expiresAt)!.uses;
+      return statements.addUse.get(jti, expiresAt)!.uses;
     },
     async purgeExpired(before) {
-      return q.purgeUses.run(before).changes;
+      return statements.purgeUses.run(before).changes;
     },
     async loadThrottle(since, keys) {
-      if (keys) return keys.flatMap((k) => q.throttleKey.all(k, since)).map((r) => ({ key: r.key, failures: JSON.parse(r.failures) }));
-      q.purgeThrottle.run(since);
-      return q.throttle.all(since).map((r) => ({ key: r.key, failures: JSON.parse(r.failures) }));
+      if (keys) return keys.flatMap((k) => statements.throttleKey.all(k, since)).map((r) => ({ key: r.key, failures: JSON.parse(r.failures) }));
+      statements.purgeThrottle.run(since);
+      return statements.throttle.all(since).map((r) => ({ key: r.key, failures: JSON.parse(r.failures) }));
     },
     async saveThrottle(put, removed) {
       saveThrottle(put, removed);

@@ -46,113 +46,113 @@ const reg = (guid: string, hostname: string, now: number, key = 1) => ({
 });
 
 describe.each(backends)('store contract on $name', (backend) => {
-  let s: DirectorStores;
+  let stores: DirectorStores;
   beforeEach(async () => {
-    await s?.close();
-    s = await backend.open();
+    await stores?.close();
+    stores = await backend.open();
   });
-  afterAll(async () => s?.close());
+  afterAll(async () => stores?.close());
 
   test('ok: agents: pending -> registered -> revoked with conditional writes', async () => {
-    await s.agents.insertPending(reg('g1', 'ws1', 1000));
-    expect(await s.agents.get('g1')).toMatchObject({ guid: 'g1', hostname: 'ws1', state: 'pending', publicKey: new Uint8Array([1, 2, 3]), createdAt: 1000, approvedAt: null });
-    await s.agents.updatePending({ ...reg('g1', 'ws1b', 2000, 4) });
-    expect(await s.agents.get('g1')).toMatchObject({ hostname: 'ws1b', csrFingerprint: 'FP4', updatedAt: 2000 });
-    expect(await s.agents.pendingCount()).toBe(1);
-    expect(await s.agents.approve('g1', 'admin', 3000)).toBe(true);
-    expect(await s.agents.approve('g1', 'admin', 3000)).toBe(false);
-    await s.agents.recordIssued('g1', 'ABC', 9_000_000, 'ws1b', 3100);
-    expect(await s.agents.soonestCertificateExpiry()).toBe(9_000_000);
-    expect(await s.agents.registeredHolderOf('ws1b', 'other')).toBe('g1');
-    expect(await s.agents.registeredHolderOf('ws1b', 'g1')).toBeUndefined();
-    await s.agents.markSeen('g1', 3200);
-    expect(await s.agents.get('g1')).toMatchObject({ state: 'registered', approvedBy: 'admin', certSerial: 'ABC', certNotAfter: 9_000_000, lastSeen: 3200 });
-    expect(await s.agents.revoke('g1', 4000)).toBe(true);
-    expect(await s.agents.revoke('g1', 4000)).toBe(false);
-    expect(await s.agents.countByState()).toEqual({ pending: 0, registered: 0, revoked: 1 });
+    await stores.agents.insertPending(reg('g1', 'ws1', 1000));
+    expect(await stores.agents.get('g1')).toMatchObject({ guid: 'g1', hostname: 'ws1', state: 'pending', publicKey: new Uint8Array([1, 2, 3]), createdAt: 1000, approvedAt: null });
+    await stores.agents.updatePending({ ...reg('g1', 'ws1b', 2000, 4) });
+    expect(await stores.agents.get('g1')).toMatchObject({ hostname: 'ws1b', csrFingerprint: 'FP4', updatedAt: 2000 });
+    expect(await stores.agents.pendingCount()).toBe(1);
+    expect(await stores.agents.approve('g1', 'admin', 3000)).toBe(true);
+    expect(await stores.agents.approve('g1', 'admin', 3000)).toBe(false);
+    await stores.agents.recordIssued('g1', 'ABC', 9_000_000, 'ws1b', 3100);
+    expect(await stores.agents.soonestCertificateExpiry()).toBe(9_000_000);
+    expect(await stores.agents.registeredHolderOf('ws1b', 'other')).toBe('g1');
+    expect(await stores.agents.registeredHolderOf('ws1b', 'g1')).toBeUndefined();
+    await stores.agents.markSeen('g1', 3200);
+    expect(await stores.agents.get('g1')).toMatchObject({ state: 'registered', approvedBy: 'admin', certSerial: 'ABC', certNotAfter: 9_000_000, lastSeen: 3200 });
+    expect(await stores.agents.revoke('g1', 4000)).toBe(true);
+    expect(await stores.agents.revoke('g1', 4000)).toBe(false);
+    expect(await stores.agents.countByState()).toEqual({ pending: 0, registered: 0, revoked: 1 });
   });
 
   test('ok: agents: a parked key is adopted or cleared; lists, purge and remove', async () => {
-    await s.agents.insertPending(reg('g1', 'ws1', 1000));
-    await s.agents.approve('g1', 'admin', 1500);
-    expect(await s.agents.adoptConflictingKey('g1', 'admin', 1600)).toBe(false);
-    await s.agents.recordKeyConflict('g1', new Uint8Array([7]), new Uint8Array([8]), 'FP7', 1700);
-    expect((await s.agents.get('g1'))!.conflictPublicKey).toEqual(new Uint8Array([7]));
-    expect(await s.agents.adoptConflictingKey('g1', 'admin', 1800)).toBe(true);
-    expect(await s.agents.get('g1')).toMatchObject({ publicKey: new Uint8Array([7]), conflictPublicKey: null });
-    await s.agents.recordKeyConflict('g1', new Uint8Array([6]), new Uint8Array([8]), 'FP6', 1900);
-    await s.agents.clearConflict('g1', 2000);
-    expect((await s.agents.get('g1'))!.conflictPublicKey).toBeNull();
+    await stores.agents.insertPending(reg('g1', 'ws1', 1000));
+    await stores.agents.approve('g1', 'admin', 1500);
+    expect(await stores.agents.adoptConflictingKey('g1', 'admin', 1600)).toBe(false);
+    await stores.agents.recordKeyConflict('g1', new Uint8Array([7]), new Uint8Array([8]), 'FP7', 1700);
+    expect((await stores.agents.get('g1'))!.conflictPublicKey).toEqual(new Uint8Array([7]));
+    expect(await stores.agents.adoptConflictingKey('g1', 'admin', 1800)).toBe(true);
+    expect(await stores.agents.get('g1')).toMatchObject({ publicKey: new Uint8Array([7]), conflictPublicKey: null });
+    await stores.agents.recordKeyConflict('g1', new Uint8Array([6]), new Uint8Array([8]), 'FP6', 1900);
+    await stores.agents.clearConflict('g1', 2000);
+    expect((await stores.agents.get('g1'))!.conflictPublicKey).toBeNull();
 
-    await s.agents.insertPending(reg('g2', 'ws2', 100));
-    await s.agents.insertPending(reg('g3', 'ws3', 5000));
-    expect((await s.agents.list()).map((a) => a.guid)).toEqual(['g2', 'g1', 'g3']);
-    expect((await s.agents.list('pending')).map((a) => a.guid)).toEqual(['g2', 'g3']);
-    expect(await s.agents.purgePendingBefore(1000)).toBe(1);
-    expect(await s.agents.remove('g3')).toBe(true);
-    expect(await s.agents.remove('g3')).toBe(false);
-    expect(await s.agents.get('g3')).toBeUndefined();
-    expect(await s.agents.soonestCertificateExpiry()).toBeUndefined();
+    await stores.agents.insertPending(reg('g2', 'ws2', 100));
+    await stores.agents.insertPending(reg('g3', 'ws3', 5000));
+    expect((await stores.agents.list()).map((a) => a.guid)).toEqual(['g2', 'g1', 'g3']);
+    expect((await stores.agents.list('pending')).map((a) => a.guid)).toEqual(['g2', 'g3']);
+    expect(await stores.agents.purgePendingBefore(1000)).toBe(1);
+    expect(await stores.agents.remove('g3')).toBe(true);
+    expect(await stores.agents.remove('g3')).toBe(false);
+    expect(await stores.agents.get('g3')).toBeUndefined();
+    expect(await stores.agents.soonestCertificateExpiry()).toBeUndefined();
   });
 
   test('ok: agents: an approval is good for one certificate; a returning agent is pending again and not purged', async () => {
-    await s.agents.insertPending(reg('g1', 'ws1', 1000));
-    await s.agents.approve('g1', 'admin', 1100);
-    expect(await s.agents.get('g1')).toMatchObject({ mayCollect: true, returning: false });
-    await s.agents.recordIssued('g1', 'S1', 9_000, 'ws1', 1200);
-    expect((await s.agents.get('g1'))!.mayCollect).toBe(false);
-    expect(await s.agents.markReturning({ ...reg('g1', 'ws1', 2000), publicKey: new Uint8Array([9]) })).toBe(false);
-    expect(await s.agents.markReturning(reg('g1', 'ws1', 2000))).toBe(true);
-    expect(await s.agents.get('g1')).toMatchObject({ state: 'pending', returning: true });
-    expect(await s.agents.purgePendingBefore(10_000)).toBe(0);
-    await s.agents.approve('g1', 'admin', 3000);
-    expect(await s.agents.get('g1')).toMatchObject({ state: 'registered', returning: false, mayCollect: true });
+    await stores.agents.insertPending(reg('g1', 'ws1', 1000));
+    await stores.agents.approve('g1', 'admin', 1100);
+    expect(await stores.agents.get('g1')).toMatchObject({ mayCollect: true, returning: false });
+    await stores.agents.recordIssued('g1', 'S1', 9_000, 'ws1', 1200);
+    expect((await stores.agents.get('g1'))!.mayCollect).toBe(false);
+    expect(await stores.agents.markReturning({ ...reg('g1', 'ws1', 2000), publicKey: new Uint8Array([9]) })).toBe(false);
+    expect(await stores.agents.markReturning(reg('g1', 'ws1', 2000))).toBe(true);
+    expect(await stores.agents.get('g1')).toMatchObject({ state: 'pending', returning: true });
+    expect(await stores.agents.purgePendingBefore(10_000)).toBe(0);
+    await stores.agents.approve('g1', 'admin', 3000);
+    expect(await stores.agents.get('g1')).toMatchObject({ state: 'registered', returning: false, mayCollect: true });
   });
 
   test('ok: audit: appends and lists newest first with filters', async () => {
-    await s.audit.append(1_000_000, { type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'failure', detail: 'invalid credentials' });
-    await s.audit.append(1_001_000, { type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'success' });
-    await s.audit.append(1_002_000, { type: 'agent.approve', actor: 'admin', target: 'guid-1', outcome: 'success' });
-    expect((await s.audit.list({ limit: 100 })).map((e) => e.type)).toEqual(['agent.approve', 'login', 'login']);
-    expect(await s.audit.list({ type: 'login', outcome: 'success', limit: 100 })).toEqual([
+    await stores.audit.append(1_000_000, { type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'failure', detail: 'invalid credentials' });
+    await stores.audit.append(1_001_000, { type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'success' });
+    await stores.audit.append(1_002_000, { type: 'agent.approve', actor: 'admin', target: 'guid-1', outcome: 'success' });
+    expect((await stores.audit.list({ limit: 100 })).map((e) => e.type)).toEqual(['agent.approve', 'login', 'login']);
+    expect(await stores.audit.list({ type: 'login', outcome: 'success', limit: 100 })).toEqual([
       { id: 2, at: 1_001_000, type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'success' },
     ]);
-    expect(await s.audit.list({ actor: 'admin', limit: 100 })).toHaveLength(1);
-    expect(await s.audit.list({ since: 1_001_000, limit: 100 })).toHaveLength(2);
-    expect(await s.audit.list({ limit: 1 })).toHaveLength(1);
+    expect(await stores.audit.list({ actor: 'admin', limit: 100 })).toHaveLength(1);
+    expect(await stores.audit.list({ since: 1_001_000, limit: 100 })).toHaveLength(2);
+    expect(await stores.audit.list({ limit: 1 })).toHaveLength(1);
   });
 
   test('ok: totp: pending secret, confirmation, replay guard, reset', async () => {
-    expect(await s.totp.get('carol')).toBeUndefined();
-    expect(await s.totp.putPending('carol', 'SECRET1', 1000)).toBe(true);
-    expect(await s.totp.putPending('carol', 'SECRET2', 1100)).toBe(true);
-    const pending = (await s.totp.get('carol'))!;
+    expect(await stores.totp.get('carol')).toBeUndefined();
+    expect(await stores.totp.putPending('carol', 'SECRET1', 1000)).toBe(true);
+    expect(await stores.totp.putPending('carol', 'SECRET2', 1100)).toBe(true);
+    const pending = (await stores.totp.get('carol'))!;
     expect(pending).toEqual({ secret: 'SECRET2', confirmed: false, lastTimeStep: -1 });
-    expect(await s.totp.accept('carol', 50, 1200, pending)).toBe(true);
+    expect(await stores.totp.accept('carol', 50, 1200, pending)).toBe(true);
     // The same read state cannot win twice (two concurrent uses of one code).
-    expect(await s.totp.accept('carol', 50, 1200, pending)).toBe(false);
-    const active = (await s.totp.get('carol'))!;
+    expect(await stores.totp.accept('carol', 50, 1200, pending)).toBe(false);
+    const active = (await stores.totp.get('carol'))!;
     expect(active).toEqual({ secret: 'SECRET2', confirmed: true, lastTimeStep: 50 });
-    expect(await s.totp.accept('carol', 50, 1300, active)).toBe(false);
-    expect(await s.totp.accept('carol', 51, 1300, active)).toBe(true);
-    expect(await s.totp.putPending('carol', 'SECRET3', 1400)).toBe(false);
-    await s.totp.remove('carol');
-    expect(await s.totp.get('carol')).toBeUndefined();
+    expect(await stores.totp.accept('carol', 50, 1300, active)).toBe(false);
+    expect(await stores.totp.accept('carol', 51, 1300, active)).toBe(true);
+    expect(await stores.totp.putPending('carol', 'SECRET3', 1400)).toBe(false);
+    await stores.totp.remove('carol');
+    expect(await stores.totp.get('carol')).toBeUndefined();
   });
 
   test('ok: audit retention deletes only events before the cut', async () => {
-    for (const at of [1000, 2000, 3000]) await s.audit.append(at, { type: 'login', outcome: 'success' });
-    expect(await s.auditRetention.pruneBefore(2500)).toBe(2);
-    expect((await s.audit.list({ limit: 10 })).map((e) => e.at)).toEqual([3000]);
+    for (const at of [1000, 2000, 3000]) await stores.audit.append(at, { type: 'login', outcome: 'success' });
+    expect(await stores.auditRetention.pruneBefore(2500)).toBe(2);
+    expect((await stores.audit.list({ limit: 10 })).map((e) => e.at)).toEqual([3000]);
   });
 
   test('ok: revocations: tokens until they expire, validAfter only moves forward', async () => {
-    await s.revocations.revokeToken('j1', 5000);
-    await s.revocations.revokeToken('j2', 1000);
-    await s.revocations.setValidAfter('alice', 4000);
-    await s.revocations.setValidAfter('alice', 3000);
-    expect(await s.revocations.load(2000)).toEqual({ tokens: [{ jti: 'j1', expiresAt: 5000 }], validAfter: [{ user: 'alice', at: 4000 }] });
-    expect(await s.revocations.pruneExpired(2000)).toBe(1);
-    expect(await s.revocations.pruneExpired(2000)).toBe(0);
+    await stores.revocations.revokeToken('j1', 5000);
+    await stores.revocations.revokeToken('j2', 1000);
+    await stores.revocations.setValidAfter('alice', 4000);
+    await stores.revocations.setValidAfter('alice', 3000);
+    expect(await stores.revocations.load(2000)).toEqual({ tokens: [{ jti: 'j1', expiresAt: 5000 }], validAfter: [{ user: 'alice', at: 4000 }] });
+    expect(await stores.revocations.pruneExpired(2000)).toBe(1);
+    expect(await stores.revocations.pruneExpired(2000)).toBe(0);
   });
 });

@@ -16,15 +16,15 @@ beforeAll(async () => {
 afterAll(async () => pg?.stop());
 
 test('ok: two directors count the uses of one connection token against one total', async () => {
-  const [a, b] = await Promise.all([connectPostgres(pg.url, undefined), connectPostgres(pg.url, undefined)]);
-  const [ua, ub] = [createPostgresTokenUses(a), createPostgresTokenUses(b)];
+  const [first, second] = await Promise.all([connectPostgres(pg.url, undefined), connectPostgres(pg.url, undefined)]);
+  const [ua, ub] = [createPostgresTokenUses(first), createPostgresTokenUses(second)];
   const exp = Date.now() + 60_000;
   expect(await ua.addUse('jti-1', exp)).toBe(1);
   expect(await ub.addUse('jti-1', exp)).toBe(2);
   expect(await Promise.all([ua.addUse('jti-1', exp), ub.addUse('jti-1', exp)])).toEqual(expect.arrayContaining([3, 4]));
   expect(await ua.addUse('jti-2', 5)).toBe(1);
   expect(await ub.purgeExpired(Date.now())).toBe(1);
-  await Promise.all([a.close(), b.close()]);
+  await Promise.all([first.close(), second.close()]);
 });
 
 test('ok: with PostgreSQL down, uses are counted on this director (and reported), shared again once it is back', async () => {

@@ -35,8 +35,8 @@ export function fallbackTokenUses(shared: TokenUseStore, local: TokenUseStore, l
       }
     },
     async purgeExpired(before) {
-      const n = await local.purgeExpired(before);
-      return n + (await shared.purgeExpired(before).catch(() => 0));
+      const purged = await local.purgeExpired(before);
+      return purged + (await shared.purgeExpired(before).catch(() => 0));
     },
   };
 }

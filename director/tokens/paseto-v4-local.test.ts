@@ -30,29 +30,29 @@ describe('PASETO v4.local official vectors', () => {
     expect(local.filter((v) => v['expect-fail']).length).toBe(5);
   });
 
-  for (const v of local) {
-    const opts = { footer: v.footer, implicit: v['implicit-assertion'] };
-    if (!v['expect-fail']) {
-      test(`ok: ${v.name}`, async () => {
-        const key = hex(v.key!);
-        const claims = JSON.parse(v.payload!);
-        expect(await encryptV4Local(key, claims, { ...opts, nonceForTests: hex(v.nonce!) })).toBe(v.token);
-        const decrypted = await decryptV4Local(key, v.token, { ...opts, now });
+  for (const vector of local) {
+    const opts = { footer: vector.footer, implicit: vector['implicit-assertion'] };
+    if (!vector['expect-fail']) {
+      test(`ok: ${vector.name}`, async () => {
+        const key = hex(vector.key!);
+        const claims = JSON.parse(vector.payload!);
+        expect(await encryptV4Local(key, claims, { ...opts, nonceForTests: hex(vector.nonce!) })).toBe(vector.token);
+        const decrypted = await decryptV4Local(key, vector.token, { ...opts, now });
         expect(decrypted).toEqual(claims);
-        expect(JSON.stringify(decrypted)).toBe(v.payload!);
+        expect(JSON.stringify(decrypted)).toBe(vector.payload!);
       });
     } else {
-      test(`rejects: ${v.name}`, async () => {
-        if (v.key === undefined) {
+      test(`rejects: ${vector.name}`, async () => {
+        if (vector.key === undefined) {
           // 4-F-1: the token was made with the Ed25519 public key's bytes as a local key, so only key
           // typing stops it: a v4.public key object must be refused by the v4.local protocol.
-          const pk = Buffer.from(v['public-key']!, 'hex').toString('base64url');
+          const pk = Buffer.from(vector['public-key']!, 'hex').toString('base64url');
           const publicKey = await new PublicProtocol(ImportPublicKeyFactory).ImportPublicKey(`k4.public.${pk}`);
-          const decrypt = v4Local.Decrypt(publicKey as unknown as LocalKey, v.token, { footer: new TextEncoder().encode(v.footer), now });
+          const decrypt = v4Local.Decrypt(publicKey as unknown as LocalKey, vector.token, { footer: new TextEncoder().encode(vector.footer), now });
           await expect(decrypt).rejects.toThrow('not created by v4LocalKey');
           return;
         }
-        await expect(decryptV4Local(hex(v.key), v.token, { ...opts, now })).rejects.toThrow();
+        await expect(decryptV4Local(hex(vector.key), vector.token, { ...opts, now })).rejects.toThrow();
       });
     }
   }
@@ -63,10 +63,10 @@ describe('v4.local round trip', () => {
   const claims = { sub: 'alice', exp: '2030-01-01T00:00:00Z' };
 
   test('ok: random nonces give distinct tokens that both decrypt', async () => {
-    const a = await encryptV4Local(key, claims, { implicit: 'ctx' });
-    const b = await encryptV4Local(key, claims, { implicit: 'ctx' });
-    expect(a).not.toBe(b);
-    expect(await decryptV4Local(key, a, { implicit: 'ctx', now })).toEqual(claims);
+    const first = await encryptV4Local(key, claims, { implicit: 'ctx' });
+    const second = await encryptV4Local(key, claims, { implicit: 'ctx' });
+    expect(first).not.toBe(second);
+    expect(await decryptV4Local(key, first, { implicit: 'ctx', now })).toEqual(claims);
   });
 
   test('rejects: wrong implicit assertion, wrong footer, wrong key, short key', async () => {

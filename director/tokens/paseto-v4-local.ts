@@ -43,9 +43,9 @@ function material(key: LocalKey): Uint8Array {
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
   }
   return out;
 }
@@ -69,27 +69,27 @@ export function createV4Local(nonce: () => Uint8Array = () => randomBytes(32)) {
   const encrypt = LocalEncrypt<4, LocalKey>({
     version: 4,
     run: async (key, message, footer, implicit) => {
-      const k = material(key);
-      const n = nonce();
-      if (n.byteLength !== 32) throw new TypeError('v4.local nonce must be 32 bytes');
-      const { ek, n2, ak } = subkeys(k, n);
-      const c = xchacha20(ek, n2, message);
-      return concat(n, c, tag(ak, n, c, footer, implicit));
+      const keyBytes = material(key);
+      const tokenNonce = nonce();
+      if (tokenNonce.byteLength !== 32) throw new TypeError('v4.local nonce must be 32 bytes');
+      const { ek, n2, ak } = subkeys(keyBytes, tokenNonce);
+      const ciphertext = xchacha20(ek, n2, message);
+      return concat(tokenNonce, ciphertext, tag(ak, tokenNonce, ciphertext, footer, implicit));
     },
   });
   const decrypt = LocalDecrypt<4, LocalKey>({
     version: 4,
     run: async (key, payload, footer, implicit) => {
       if (payload.byteLength < 64) throw new InvalidTokenError('truncated v4.local payload');
-      const k = material(key);
-      const n = payload.subarray(0, 32);
-      const c = payload.subarray(32, -32);
-      const { ek, n2, ak } = subkeys(k, n);
+      const keyBytes = material(key);
+      const tokenNonce = payload.subarray(0, 32);
+      const ciphertext = payload.subarray(32, -32);
+      const { ek, n2, ak } = subkeys(keyBytes, tokenNonce);
       // Constant-time compare before any decryption (encrypt-then-MAC).
-      if (!equalBytes(payload.subarray(-32), tag(ak, n, c, footer, implicit))) {
+      if (!equalBytes(payload.subarray(-32), tag(ak, tokenNonce, ciphertext, footer, implicit))) {
         throw new InvalidTokenError('token authentication failed');
       }
-      return xchacha20(ek, n2, c);
+      return xchacha20(ek, n2, ciphertext);
     },
   });
   return new LocalProtocol(encrypt, decrypt);

@@ -27,26 +27,26 @@ export class Revocations {
 
   /** Loads the revocations in force from the store. */
   static async open(store: RevocationStore, clock: Clock): Promise<Revocations> {
-    const r = new Revocations(store, clock);
-    await r.refresh();
-    return r;
+    const revocations = new Revocations(store, clock);
+    await revocations.refresh();
+    return revocations;
   }
 
   /** Re-reads the store (another director may have written to it). */
   async refresh(): Promise<void> {
     const snap = await this.store.load(this.clock.now());
     this.revoked.clear();
-    for (const t of snap.tokens) this.revoked.set(t.jti, t.expiresAt);
+    for (const token of snap.tokens) this.revoked.set(token.jti, token.expiresAt);
     this.validAfter.clear();
-    for (const u of snap.validAfter) this.validAfter.set(u.user, u.at);
+    for (const entry of snap.validAfter) this.validAfter.set(entry.user, entry.at);
   }
 
   /** True when the token (or the login it was renewed from) was logged out, or its login predates the user's validAfter. */
-  isRevoked(c: RevocableClaims): boolean {
-    if (this.revoked.has(c.jti) || this.revoked.has(loginKey(c))) return true;
-    const after = this.validAfter.get(c.sub);
+  isRevoked(claims: RevocableClaims): boolean {
+    if (this.revoked.has(claims.jti) || this.revoked.has(loginKey(claims))) return true;
+    const after = this.validAfter.get(claims.sub);
     if (after === undefined) return false;
-    const authTime = Date.parse(c.authTime ?? c.iat);
+    const authTime = Date.parse(claims.authTime ?? claims.iat);
     return !(authTime >= after);
   }
 
@@ -82,6 +82,6 @@ export class Revocations {
 }
 
 /** The revocation-list key of one password login and its renewals (never a token id: those are UUIDs). */
-function loginKey(c: RevocableClaims): string {
-  return `login:${c.sub}:${c.authTime ?? c.iat}`;
+function loginKey(claims: RevocableClaims): string {
+  return `login:${claims.sub}:${claims.authTime ?? claims.iat}`;
 }

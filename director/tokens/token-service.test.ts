@@ -13,8 +13,8 @@ function setup() {
 }
 
 /** Asserts an ApiError 401 with `code` whose message does not echo the token. */
-async function rejects(p: Promise<unknown>, code: string, token: string) {
-  const err = await p.then(
+async function rejects(promise: Promise<unknown>, code: string, token: string) {
+  const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -27,16 +27,16 @@ async function rejects(p: Promise<unknown>, code: string, token: string) {
 
 /** Flips one character in the middle of the token's payload. */
 function tamper(token: string): string {
-  const i = 9 + 20;
-  return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
+  const offset = 9 + 20;
+  return token.slice(0, offset) + (token[offset] === 'A' ? 'B' : 'A') + token.slice(offset + 1);
 }
 
 describe('TokenService', () => {
   test('ok: generateTokenKey returns 32 fresh random bytes', () => {
-    const a = generateTokenKey();
-    expect(a).toBeInstanceOf(Uint8Array);
-    expect(a.byteLength).toBe(32);
-    expect(a).not.toEqual(generateTokenKey());
+    const first = generateTokenKey();
+    expect(first).toBeInstanceOf(Uint8Array);
+    expect(first.byteLength).toBe(32);
+    expect(first).not.toEqual(generateTokenKey());
   });
 
   test('ok: session token issue and verify', async () => {
@@ -55,10 +55,10 @@ describe('TokenService', () => {
   test('ok: connection token issue and verify, with distinct jti per token', async () => {
     const { tokens } = setup();
     const input = { sub: 'alice', sessionId: 's-1', serverId: 'srv-1', ttlMs: MIN };
-    const a = await tokens.issueConnection(input);
-    const b = await tokens.issueConnection(input);
-    expect(a.jti).not.toBe(b.jti);
-    expect(await tokens.verifyConnection(a.token)).toMatchObject({ sub: 'alice', sessionId: 's-1', serverId: 'srv-1', jti: a.jti });
+    const first = await tokens.issueConnection(input);
+    const second = await tokens.issueConnection(input);
+    expect(first.jti).not.toBe(second.jti);
+    expect(await tokens.verifyConnection(first.token)).toMatchObject({ sub: 'alice', sessionId: 's-1', serverId: 'srv-1', jti: first.jti });
   });
 
   test('ok: still valid one millisecond before expiry', async () => {
@@ -85,11 +85,11 @@ describe('TokenService', () => {
 
   test('rejects: expired once the fake clock passes the ttl', async () => {
     const { clock, tokens } = setup();
-    const s = await tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: MIN });
-    const c = await tokens.issueConnection({ sub: 'alice', sessionId: 's', serverId: 'v', ttlMs: MIN });
+    const session = await tokens.issueSession({ sub: 'alice', role: 'user', ttlMs: MIN });
+    const connection = await tokens.issueConnection({ sub: 'alice', sessionId: 's', serverId: 'v', ttlMs: MIN });
     clock.advance(MIN + 1);
-    await rejects(tokens.verifySession(s.token), 'TOKEN_EXPIRED', s.token);
-    await rejects(tokens.verifyConnection(c.token), 'TOKEN_EXPIRED', c.token);
+    await rejects(tokens.verifySession(session.token), 'TOKEN_EXPIRED', session.token);
+    await rejects(tokens.verifyConnection(connection.token), 'TOKEN_EXPIRED', connection.token);
   });
 
   test('rejects: not yet valid when the clock is behind the issue time', async () => {
@@ -122,8 +122,8 @@ describe('TokenService', () => {
 
   test('rejects: garbage, empty and other-version tokens', async () => {
     const { tokens } = setup();
-    for (const t of ['', 'nonsense', 'v4.local.', 'v3.local.AAAA', 'v4.public.AAAA']) {
-      await rejects(tokens.verifySession(t), 'TOKEN_INVALID', t);
+    for (const token of ['', 'nonsense', 'v4.local.', 'v3.local.AAAA', 'v4.public.AAAA']) {
+      await rejects(tokens.verifySession(token), 'TOKEN_INVALID', token);
     }
   });
 

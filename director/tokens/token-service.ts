@@ -72,8 +72,8 @@ export class TokenService {
   private readonly clock: Clock;
 
   constructor(opts: { key: Uint8Array; clock: Clock; previousKeys?: Uint8Array[] }) {
-    for (const k of [opts.key, ...(opts.previousKeys ?? [])]) {
-      if (!(k instanceof Uint8Array) || k.byteLength !== 32) throw new TypeError('token key must be 32 bytes');
+    for (const candidateKey of [opts.key, ...(opts.previousKeys ?? [])]) {
+      if (!(candidateKey instanceof Uint8Array) || candidateKey.byteLength !== 32) throw new TypeError('token key must be 32 bytes');
     }
     this.key = Uint8Array.from(opts.key);
     this.previousKeys = (opts.previousKeys ?? []).map((k) => Uint8Array.from(k));
@@ -106,12 +106,12 @@ export class TokenService {
 
   /** Verifies a session token; throws ApiError 401 TOKEN_INVALID or TOKEN_EXPIRED. */
   async verifySession(token: string): Promise<SessionClaims> {
-    const c = await this.verify('session', token);
-    const groups = c.groups;
-    if ((c.role !== 'user' && c.role !== 'admin') || !Array.isArray(groups) || !groups.every(isString)) throw invalid();
+    const claims = await this.verify('session', token);
+    const groups = claims.groups;
+    if ((claims.role !== 'user' && claims.role !== 'admin') || !Array.isArray(groups) || !groups.every(isString)) throw invalid();
     // Tokens from before authTime existed count as logged in when issued.
-    const authTime = isString(c.authTime) && !Number.isNaN(Date.parse(c.authTime)) ? c.authTime : c.iat;
-    return { sub: c.sub, role: c.role, groups: [...groups], exp: c.exp, iat: c.iat, jti: c.jti, authTime };
+    const authTime = isString(claims.authTime) && !Number.isNaN(Date.parse(claims.authTime)) ? claims.authTime : claims.iat;
+    return { sub: claims.sub, role: claims.role, groups: [...groups], exp: claims.exp, iat: claims.iat, jti: claims.jti, authTime };
   }
 
   /** Issues a connection token DCV presents back to the director's auth-token verifier. */
@@ -121,9 +121,9 @@ export class TokenService {
 
   /** Verifies a connection token; throws ApiError 401 TOKEN_INVALID or TOKEN_EXPIRED. */
   async verifyConnection(token: string): Promise<ConnectionClaims> {
-    const c = await this.verify('connection', token);
-    if (!isString(c.sessionId) || !isString(c.serverId)) throw invalid();
-    return { sub: c.sub, sessionId: c.sessionId, serverId: c.serverId, exp: c.exp, iat: c.iat, jti: c.jti };
+    const claims = await this.verify('connection', token);
+    if (!isString(claims.sessionId) || !isString(claims.serverId)) throw invalid();
+    return { sub: claims.sub, sessionId: claims.sessionId, serverId: claims.serverId, exp: claims.exp, iat: claims.iat, jti: claims.jti };
   }
 
   /** Issues a short-lived token that only allows TOTP enrolment for `sub`. */

@@ -36,6 +36,6 @@ export const signoutRoutes = (d: { tokens: TokenService; revocations: Revocation
 
 async function knownUser(policy: Policy, audit: AuditLog, user: string): Promise<boolean> {
   if (policy.users.has(user) || policy.admins.has(user)) return true;
-  for (const g of policy.groups.values()) if (g.members.includes(user)) return true;
+  for (const group of policy.groups.values()) if (group.members.includes(user)) return true;
   return (await audit.list({ type: 'login', actor: user, outcome: 'success', limit: 1 })).length > 0;
 }

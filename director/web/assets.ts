@@ -31,7 +31,7 @@ function served(type: string, text: string): ServedFile {
 /** Turns a bundle into servable files (encoded, gzipped, tagged). */
 export function prepareAssets(bundle: WebBundle, source: WebAssets['source']): WebAssets {
   const assets = new Map<string, ServedFile>();
-  for (const a of bundle.assets) assets.set(a.path, served(a.type, a.body));
+  for (const asset of bundle.assets) assets.set(asset.path, served(asset.type, asset.body));
   return { source, html: served('text/html;charset=utf-8', bundle.html), assets };
 }
 

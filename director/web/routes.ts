@@ -59,9 +59,9 @@ export const webRoutes = (options: WebRoutesOptions = {}) => {
   function load(): Promise<WebAssets | undefined> {
     const started = performance.now();
     return loadWebAssets().then(
-      (a) => {
-        log?.info('web app ready', { source: a.source, assets: [...a.assets.keys()], ms: Math.round(performance.now() - started) });
-        return a;
+      (built) => {
+        log?.info('web app ready', { source: built.source, assets: [...built.assets.keys()], ms: Math.round(performance.now() - started) });
+        return built;
       },
       (error) => {
         log?.error('web app build failed', { error });
@@ -77,9 +77,9 @@ export const webRoutes = (options: WebRoutesOptions = {}) => {
     return ready;
   };
   const index = async ({ request }: { request: Request }) => {
-    const a = await assets();
-    if (!a) throw unavailable();
-    return respond(request, a.html, HTML_HEADERS);
+    const built = await assets();
+    if (!built) throw unavailable();
+    return respond(request, built.html, HTML_HEADERS);
   };
 
   return new Elysia({ name: 'director.web' })
@@ -88,9 +88,9 @@ export const webRoutes = (options: WebRoutesOptions = {}) => {
     .get(
       '/assets/:file',
       async ({ request, params }) => {
-        const a = await assets();
-        if (!a) throw unavailable();
-        const file = a.assets.get(`/assets/${params.file}`);
+        const built = await assets();
+        if (!built) throw unavailable();
+        const file = built.assets.get(`/assets/${params.file}`);
         if (!file) throw notFound('ASSET_NOT_FOUND', 'no such asset (the app may have been updated: reload the page)');
         return respond(request, file, ASSET_HEADERS);
       },
