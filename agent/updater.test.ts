@@ -1,30 +1,23 @@
 import { expect, test } from 'bun:test';
 import type { DcvSession } from '../shared/api/agent-wire.ts';
-import { silentLogger } from '../shared/log.ts';
-import type { DirectorClient } from './director-client.ts';
-import { nextDelay, Updater } from './updater.ts';
+import { nextDelay } from './updater.ts';
+import { testUpdater } from './updater-fixture.ts';
 
-const stats = { hostname: 'h', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
 const session: DcvSession = { id: 's1', owner: 'alice', type: 'virtual', numOfConnections: 0 };
 
 test('ok: when dcv fails, stats keep flowing with the last known sessions and the dcv error', async () => {
   let fail = false;
   const sent: unknown[] = [];
-  const client = { update: async (body: unknown) => sent.push(body) } as unknown as DirectorClient;
-  const updater = new Updater({
-    client,
-    credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
+  const updater = testUpdater((body) => sent.push(body), {
     listSessions: async () => {
       if (fail) throw new Error('dcv: All licenses in use');
       return [session];
     },
-    stats: async () => stats,
     tags: ['gpu'],
     agentPort: () => 8446,
     hostname: 'ws1',
     dcvTimeoutMs: 10_000,
     intervalMs: 1000,
-    log: silentLogger,
   });
   expect(await updater.sendOnce()).toBe(true);
   fail = true;
@@ -35,21 +28,8 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
 
 test('ok: a director outage is reported as failure (the schedule backs off), and success resets it', async () => {
   let down = true;
-  const client = {
-    update: async () => {
-      if (down) throw new Error('ECONNREFUSED');
-    },
-  } as unknown as DirectorClient;
-  const updater = new Updater({
-    client,
-    credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
-    listSessions: async () => [],
-    stats: async () => stats,
-    tags: [],
-    agentPort: () => 1,
-    hostname: '',
-    intervalMs: 10,
-    log: silentLogger,
+  const updater = testUpdater(() => {
+    if (down) throw new Error('ECONNREFUSED');
   });
   expect(await updater.sendOnce()).toBe(false);
   down = false;
@@ -58,19 +38,8 @@ test('ok: a director outage is reported as failure (the schedule backs off), and
 
 test('ok: update sessions use the kebab-case wire keys, never camelCase, times RFC 3339 or null', async () => {
   const sent: Record<string, unknown>[] = [];
-  const client = { update: async (body: Record<string, unknown>) => sent.push(body) } as unknown as DirectorClient;
   const full: DcvSession = { ...session, numOfConnections: 2, creationTime: '2026-01-02T03:04:05.123Z', lastDisconnectionTime: null, status: 'RUNNING' };
-  const updater = new Updater({
-    client,
-    credentials: () => ({ certPem: 'c', keyPem: 'k', caPem: 'a' }),
-    listSessions: async () => [full],
-    stats: async () => stats,
-    tags: [],
-    agentPort: () => 1,
-    hostname: '',
-    intervalMs: 10,
-    log: silentLogger,
-  });
+  const updater = testUpdater((body) => sent.push(body), { listSessions: async () => [full] });
   await updater.sendOnce();
   const [reported] = sent[0]!.sessions as Record<string, unknown>[];
   expect(reported).toEqual({ id: 's1', owner: 'alice', type: 'virtual', status: 'RUNNING', 'num-of-connections': 2, 'creation-time': '2026-01-02T03:04:05.123Z', 'last-disconnection-time': null });
