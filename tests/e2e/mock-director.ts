@@ -11,11 +11,14 @@
  * AGENT_HAS_SESSIONS until the body says {"force": true}; POST /v1/admin/agents/bulk "clear" removes
  * revoked or pending entries. Like the real director, a pool session is also listed under its server.
  */
+import { afterAll, beforeAll } from 'bun:test';
 import { Elysia } from 'elysia';
+import type { Browser } from 'playwright-core';
 import { errorHandler } from '../../shared/http/error-handler.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { webRoutes } from '../../director/web/routes.ts';
 import type { Agent, AdminServer, Session, UserServers } from '../../web/types.ts';
+import { launchBrowser, requireChromium } from './browser.ts';
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const err = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
@@ -378,4 +381,23 @@ function agent(guid: string, hostname: string, state: Agent['state'], remoteAddr
 if (import.meta.main) {
   const mockDirector = startMockDirector();
   console.log(`mock director with the web app: ${mockDirector.url}/`);
+}
+
+/**
+ * Inside a describe block: starts the mock director and Chromium before its tests (handing both to
+ * `ready`) and stops them after.
+ */
+export function withMockDirectorAndBrowser(ready: (mock: MockDirector, browser: Browser) => void): void {
+  let mock: MockDirector | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    requireChromium();
+    mock = startMockDirector();
+    browser = await launchBrowser();
+    ready(mock, browser);
+  }, 20_000);
+  afterAll(async () => {
+    await browser?.close();
+    mock?.stop();
+  });
 }

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { gzipSync } from 'node:zlib';
-import { axeViolations, describeViolations, hasChromium, launchBrowser, mustRun, newContext, requireChromium, signInAs } from './browser.ts';
-import { startMockDirector, type MockDirector } from './mock-director.ts';
+import { axeViolations, describeViolations, hasChromium, mustRun, newContext, signInAs } from './browser.ts';
+import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
 /**
  * axe-core on every page of the web app (sign-in, launcher, authenticator, each admin page), in light
@@ -31,15 +31,9 @@ async function signedIn(admin: boolean, opts: { width: number; colorScheme: 'lig
 }
 
 describe.skipIf(!hasChromium && !mustRun)('accessibility (axe-core, keyboard)', () => {
-  beforeAll(async () => {
-    requireChromium();
-    mock = startMockDirector();
-    browser = await launchBrowser();
-  }, 20_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    mock?.stop();
+  withMockDirectorAndBrowser((startedMock, startedBrowser) => {
+    mock = startedMock;
+    browser = startedBrowser;
   });
 
   for (const colorScheme of ['light', 'dark'] as const) {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
-import { startMockDirector, type MockDirector } from './mock-director.ts';
+import { hasChromium, mustRun, newContext, saveScreenshot, signInAs } from './browser.ts';
+import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
 /**
  * The admin pages against the mock API, which follows the agreed wire shapes (server health,
@@ -22,15 +22,9 @@ async function admin(width = 1280, path = '/#/admin/agents'): Promise<Page> {
 const rowOf = (p: Page, text: string) => p.locator('tbody tr', { hasText: text });
 
 describe.skipIf(!hasChromium && !mustRun)('admin pages (mock API)', () => {
-  beforeAll(async () => {
-    requireChromium();
-    mock = startMockDirector();
-    browser = await launchBrowser();
-  }, 20_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    mock?.stop();
+  withMockDirectorAndBrowser((startedMock, startedBrowser) => {
+    mock = startedMock;
+    browser = startedBrowser;
   });
 
   test('ok: the admin navigation counts agents waiting for approval; approving one clears the badge', async () => {

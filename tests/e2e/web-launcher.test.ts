@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { fillSignIn, hasChromium, launchBrowser, mustRun, newContext, requireChromium, signInAs } from './browser.ts';
-import { startMockDirector, type MockDirector } from './mock-director.ts';
+import { fillSignIn, hasChromium, mustRun, newContext, signInAs } from './browser.ts';
+import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
 /**
  * The launcher's fixes against the mock API (which lists a pool session under its server too, like the
@@ -39,15 +39,9 @@ const contrastOf = (p: Page, selector: string) =>
   });
 
 describe.skipIf(!hasChromium && !mustRun)('launcher (mock API)', () => {
-  beforeAll(async () => {
-    requireChromium();
-    mock = startMockDirector();
-    browser = await launchBrowser();
-  }, 20_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    mock?.stop();
+  withMockDirectorAndBrowser((startedMock, startedBrowser) => {
+    mock = startedMock;
+    browser = startedBrowser;
   });
 
   test('ok: a pool session the director also lists under its server is shown once, under the pool', async () => {

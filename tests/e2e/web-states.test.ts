@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
-import { startMockDirector, type MockDirector } from './mock-director.ts';
+import { hasChromium, mustRun, newContext, saveScreenshot, signInAs } from './browser.ts';
+import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
 /**
  * UI states that a real director shows only under conditions hard to set up on demand (a RADIUS
@@ -20,15 +20,9 @@ const submitLogin = (p: Page, user: string, password: string, path = '/#/login')
 const alertText = (p: Page) => p.locator('[role=alert]').first().textContent();
 
 describe.skipIf(!hasChromium && !mustRun)('web app states (mock API)', () => {
-  beforeAll(async () => {
-    requireChromium();
-    mock = startMockDirector();
-    browser = await launchBrowser();
-  }, 20_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    mock?.stop();
+  withMockDirectorAndBrowser((startedMock, startedBrowser) => {
+    mock = startedMock;
+    browser = startedBrowser;
   });
 
   test('ok: a RADIUS challenge shows its own text and only the code field, and echoes the state', async () => {
