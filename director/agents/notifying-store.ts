@@ -1,4 +1,4 @@
-import type { ChangeFeed } from '../store/change-feed.ts';
+import type { ChangeFeed } from '../cluster/change-feed.ts';
 import type { AgentStore } from './store.ts';
 
 export const AGENT_TOPIC = 'agent';

@@ -1,7 +1,7 @@
 import { bool, duration, field, int, list, oneOf, port, section, str, type ConfigOf } from '../../shared/config-schema.ts';
 import { authSchema, otpSchema } from './auth-schema.ts';
 import { certificateName, cidr, cidrs, keyBytes, requiredKeyBytes } from './typed-fields.ts';
-import type { CidrBlock } from '../dcv/cidr.ts';
+import type { CidrBlock } from '../net/cidr.ts';
 import type { LoadedPolicy } from '../policy/holder.ts';
 
 /** Every key of dcvix-director.conf with its default. */

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { FieldParser } from '../../shared/config-schema.ts';
-import { parseCidr, type CidrBlock } from '../dcv/cidr.ts';
+import { parseCidr, type CidrBlock } from '../net/cidr.ts';
 
 /** 32 key bytes from hex or base64, or undefined when the text is neither. */
 export function parseTokenKey(text: string): Uint8Array | undefined {

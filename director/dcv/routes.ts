@@ -4,8 +4,8 @@ import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.t
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { RuntimeState } from '../servers/runtime-state.ts';
-import { countedResolver, verifierReason, type DcvOutcome } from '../metrics/dcv-outcome.ts';
-import { inAllowList, type CidrBlock } from './cidr.ts';
+import { countedResolver, verifierReason, type DcvOutcome } from './outcome.ts';
+import { inAllowList, type CidrBlock } from '../net/cidr.ts';
 import type { ConnectionTokens } from './connection-tokens.ts';
 import { dcvEndpoint, type DcvEndpoint } from './connection.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';

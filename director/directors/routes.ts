@@ -2,7 +2,7 @@ import { Elysia } from 'elysia';
 import { requireAdmin } from '../http/guards.ts';
 import { ADMIN, errorAnswers } from '../http/models.ts';
 import { DirectorsAnswer } from './models.ts';
-import { DIRECTOR_ALIVE_MS, policyDisagreement, type DirectorRegistry } from '../store/director-registry.ts';
+import { DIRECTOR_ALIVE_MS, policyDisagreement, type DirectorRegistry } from '../cluster/director-registry.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
 /**

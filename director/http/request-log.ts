@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia';
 import type { Logger } from '../../shared/log.ts';
-import { routeLabel } from '../metrics/route-label.ts';
+import { routeLabel } from './route-label.ts';
 
 /** Routes too frequent to log at info (agents update every 30 s each, health checks poll) or that log their own line. */
 const QUIET = new Set(['/v1/agent/update', '/v1/health', '/metrics', '/v1/user/authtokenverify']);

@@ -13,7 +13,7 @@ import type { OtpVerifier } from '../auth/types.ts';
 import type { TotpVerifier } from '../otp/totp.ts';
 import { groupsOf, isAdmin } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
-import type { DirectorStores } from '../store/open-stores.ts';
+import type { DirectorStores } from '../open-stores.ts';
 import type { LoginPort } from './routes.ts';
 
 /** What of the login wiring can be built without the store: building it checks the backends' settings. */

@@ -5,7 +5,7 @@ import { addDefaultMetrics } from './default-metrics.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { createBaseRegistry, DURATION_BUCKETS } from '../../shared/metrics/base-registry.ts';
 import type { AuditEvent, AuditLog } from '../audit/types.ts';
-import type { DcvOutcome } from './dcv-outcome.ts';
+import type { DcvOutcome } from '../dcv/outcome.ts';
 import { addStateGauges, type StateGaugeSources } from './state-gauges.ts';
 
 /** What session placement reports: pool placements by outcome, failed creates on hosts by reason. */

@@ -2,7 +2,7 @@ import { Elysia } from 'elysia';
 import { forbidden } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { scrapeResponse } from '../../shared/metrics/base-registry.ts';
-import { inAllowList } from '../dcv/cidr.ts';
+import { inAllowList } from '../net/cidr.ts';
 import { errorAnswers } from '../http/models.ts';
 import { MetricsAnswer } from './models.ts';
 

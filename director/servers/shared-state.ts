@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/log.ts';
-import { publishKeys, type ChangeFeed } from '../store/change-feed.ts';
+import { publishKeys, type ChangeFeed } from '../cluster/change-feed.ts';
 import type { ServerSnapshot, ServerStateStore } from '../store/runtime-stores.ts';
 import type { RuntimeStateWriter } from './state-writer.ts';
 

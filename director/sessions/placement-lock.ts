@@ -1,11 +1,9 @@
 import type { SQL } from 'bun';
 import { isStoreDown, storeUnavailable } from '../store/availability.ts';
+import { ADVISORY_LOCKS } from '../store/postgres.ts';
 
 /** Runs `fn` while no other director places a session for `user`. */
 export type PlacementLock = <T>(user: string, fn: () => Promise<T>) => Promise<T>;
-
-/** First key of the two-key advisory locks that serialise placement (the second is hashtext(user)). */
-const PLACEMENT_LOCK_SPACE = 0x64637604;
 
 /**
  * Placement serialised per user across directors: a transaction holds
@@ -21,7 +19,7 @@ export function postgresPlacementLock(sql: SQL, beforePlacing: (user: string) =>
   return async (user, fn) => {
     try {
       return await sql.begin(async (tx) => {
-        await tx`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK_SPACE}, hashtext(${user}))`;
+        await tx`SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS.placement}, hashtext(${user}))`;
         await beforePlacing(user);
         return fn();
       });

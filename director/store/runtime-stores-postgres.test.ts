@@ -1,7 +1,8 @@
 import { afterAll, beforeAll } from 'bun:test';
 import { silentLogger } from '../../shared/log.ts';
 import { startPostgres, type Postgres } from '../../tests/helpers/postgres.ts';
-import { connectPostgres, migratePostgres } from './postgres.ts';
+import { connectPostgres } from './postgres.ts';
+import { migratePostgres } from './migrate.ts';
 import { runtimeStoresContract } from './runtime-stores.contract.ts';
 import { createPostgresRuntimeStores } from './runtime-stores-postgres.ts';
 

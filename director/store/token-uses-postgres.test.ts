@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { silentLogger } from '../../shared/log.ts';
 import { startPostgres, type Postgres } from '../../tests/helpers/postgres.ts';
 import { openDatabase } from './db.ts';
-import { connectPostgres, migratePostgres } from './postgres.ts';
+import { connectPostgres } from './postgres.ts';
+import { migratePostgres } from './migrate.ts';
 import { createSqliteRuntimeStores } from './sqlite-runtime-stores.ts';
 import { createPostgresTokenUses, fallbackTokenUses } from './token-uses-postgres.ts';
 

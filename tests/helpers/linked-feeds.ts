@@ -1,4 +1,4 @@
-import type { ChangeFeed } from '../../director/store/change-feed.ts';
+import type { ChangeFeed } from '../../director/cluster/change-feed.ts';
 
 /**
  * `n` change feeds joined in-process, for unit tests of several directors' caches: each publication

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pgMigrations } from '../../director/store/pg-migrations/index.ts';
+import { SCHEMA } from '../../director/store/schema/index.ts';
 import { DEFAULT_POLICY, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { startPostgres, type Postgres } from '../helpers/postgres.ts';
@@ -38,7 +38,7 @@ describe('directors on PostgreSQL', () => {
     directors.push(...started);
     const applied = started.map((d) => d.proc.count('store migration applied'));
     // Exactly one director applied every migration; the others found nothing left to do.
-    expect(applied.filter((n) => n > 0)).toEqual([pgMigrations.length]);
+    expect(applied.filter((n) => n > 0)).toEqual([SCHEMA.length]);
     for (const director of started) {
       expect(director.proc.lines.some((l) => l.includes(pg.password))).toBe(false);
       expect(director.proc.lines.some((l) => l.includes('"store ready"') && l.includes(`127.0.0.1:${pg.port}`))).toBe(true);

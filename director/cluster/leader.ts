@@ -1,6 +1,6 @@
 import type { SQL } from 'bun';
 import type { Logger } from '../../shared/log.ts';
-import { ADVISORY_LOCKS } from './postgres.ts';
+import { ADVISORY_LOCKS } from '../store/postgres.ts';
 
 /** Whether this director runs the store-wide background work now. */
 export interface Leadership {

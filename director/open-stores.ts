@@ -1,24 +1,25 @@
 import type { SQL } from 'bun';
 import { join } from 'node:path';
-import type { Logger } from '../../shared/log.ts';
-import { createPostgresAuditRetention, createPostgresAuditStore } from '../audit/postgres.ts';
-import { createSqliteAuditRetention, type AuditRetention } from '../audit/retention.ts';
-import { createSqliteRevocationStore, type RevocationStore } from '../tokens/revocation-store.ts';
-import { createPostgresRevocationStore } from '../tokens/revocation-store-postgres.ts';
-import { createSqliteAuditStore } from '../audit/sqlite.ts';
-import type { AuditStore } from '../audit/types.ts';
-import { SqliteAgentStore, type AgentStore } from '../agents/store.ts';
-import { PostgresAgentStore } from '../agents/store-postgres.ts';
-import { createSqliteTotpStore, type TotpSecretStore } from '../otp/totp-store.ts';
-import { createPostgresTotpStore } from '../otp/totp-store-postgres.ts';
-import { guardStore, StoreMonitor } from './availability.ts';
-import { postgresFeed, silentFeed, type ChangeFeed } from './change-feed.ts';
-import { openDatabase } from './db.ts';
-import type { RuntimeStores } from './runtime-stores.ts';
-import { createPostgresRuntimeStores } from './runtime-stores-postgres.ts';
-import { createSqliteRuntimeStores } from './sqlite-runtime-stores.ts';
-import { notifyingAgentStore } from '../agents/notifying-store.ts';
-import { connectPostgres, migratePostgres, redactUrl } from './postgres.ts';
+import type { Logger } from '../shared/log.ts';
+import { createPostgresAuditRetention, createPostgresAuditStore } from './audit/postgres.ts';
+import { createSqliteAuditRetention, type AuditRetention } from './audit/retention.ts';
+import { createSqliteRevocationStore, type RevocationStore } from './tokens/revocation-store.ts';
+import { createPostgresRevocationStore } from './tokens/revocation-store-postgres.ts';
+import { createSqliteAuditStore } from './audit/sqlite.ts';
+import type { AuditStore } from './audit/types.ts';
+import { SqliteAgentStore, type AgentStore } from './agents/store.ts';
+import { PostgresAgentStore } from './agents/store-postgres.ts';
+import { createSqliteTotpStore, type TotpSecretStore } from './otp/totp-store.ts';
+import { createPostgresTotpStore } from './otp/totp-store-postgres.ts';
+import { guardStore, StoreMonitor } from './store/availability.ts';
+import { postgresFeed, silentFeed, type ChangeFeed } from './cluster/change-feed.ts';
+import { openDatabase } from './store/db.ts';
+import type { RuntimeStores } from './store/runtime-stores.ts';
+import { createPostgresRuntimeStores } from './store/runtime-stores-postgres.ts';
+import { createSqliteRuntimeStores } from './store/sqlite-runtime-stores.ts';
+import { notifyingAgentStore } from './agents/notifying-store.ts';
+import { connectPostgres, redactUrl } from './store/postgres.ts';
+import { migratePostgres } from './store/migrate.ts';
 
 /** The durable aggregates, each behind its own async interface, on one backing store. */
 export interface DirectorStores {

@@ -3,9 +3,9 @@
  * against PostgreSQL (a private cluster started here, as slapd is for the LDAP tests).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
-import { silentLogger } from '../../shared/log.ts';
-import { postgresMissingTools, startPostgres, type Postgres } from '../../tests/helpers/postgres.ts';
-import { tempDir, cleanupTempDirs } from '../../tests/helpers/temp.ts';
+import { silentLogger } from '../shared/log.ts';
+import { postgresMissingTools, startPostgres, type Postgres } from '../tests/helpers/postgres.ts';
+import { tempDir, cleanupTempDirs } from '../tests/helpers/temp.ts';
 import { openStores, type DirectorStores } from './open-stores.ts';
 
 interface Backend {
