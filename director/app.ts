@@ -1,71 +1,83 @@
 import { Elysia, type AnyElysia } from 'elysia';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.ts';
+import { allowedMethodsIndex } from '../shared/http/allowed-methods.ts';
+import { connectionInfo } from '../shared/http/connection-info.ts';
+import { errorHandler } from '../shared/http/error-handler.ts';
+import { withRequestId } from '../shared/http/request-context.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
 import type { Logger } from '../shared/log.ts';
-import { AgentService } from './agents/service.ts';
+import { AgentClient } from './agent-client/client.ts';
 import { AGENT_TOPIC } from './agents/notifying-store.ts';
-import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { createRegisterRate } from './agents/register-rate.ts';
+import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
+import { AgentService } from './agents/service.ts';
+import { agentUpdateRoutes } from './agents/update-routes.ts';
+import { createAuditLog } from './audit/log.ts';
+import { adminAuditRoutes } from './audit/routes.ts';
+import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
 import { openSharedAuthority } from './ca/shared-authority.ts';
+import { postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
+import { postgresLeadership, soleLeader } from './cluster/leader.ts';
+import { namingConfigFile } from './config/load.ts';
 import type { DirectorConfig } from './config/schema.ts';
-import { Housekeeper } from './housekeeper.ts';
-import { connectionInfo } from '../shared/http/connection-info.ts';
-import { inAllowList } from './net/cidr.ts';
-import { requestLog } from './http/request-log.ts';
-import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
-import { healthRoutes } from './http/health-routes.ts';
-import { openApiRoutes } from './http/openapi-routes.ts';
-import { metricsRoutes } from './metrics/routes.ts';
-import { createDirectorMetrics } from './metrics/director-metrics.ts';
-import { webRoutes } from './web/routes.ts';
-import { diskWebRoutes } from './web/disk-routes.ts';
-import { AgentClient } from './agent-client/client.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
 import { dcvRoutes } from './dcv/routes.ts';
-import { adminPolicyRoutes } from './policy/admin-routes.ts';
-import { adminAuditRoutes } from './audit/routes.ts';
-import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
-import { adminServerRoutes } from './servers/routes.ts';
-import { SessionService } from './sessions/service.ts';
-import type { ServerEntry } from './servers/runtime-state.ts';
-import { errorHandler } from '../shared/http/error-handler.ts';
-import { allowedMethodsIndex } from '../shared/http/allowed-methods.ts';
-import { withRequestId } from '../shared/http/request-context.ts';
+import { createSqliteTokenUses, fallbackTokenUses } from './dcv/token-uses.ts';
+import { adminDirectorsRoute } from './directors/routes.ts';
+import { Housekeeper } from './housekeeper.ts';
+import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { openApiRoutes } from './http/openapi-routes.ts';
+import { requestLog } from './http/request-log.ts';
 import { buildLogin, prepareLogin } from './login/build.ts';
-import { namingConfigFile } from './config/load.ts';
 import { loginRoutes } from './login/routes.ts';
 import { totpRoutes } from './login/totp-routes.ts';
-import { PolicyHolder } from './policy/holder.ts';
-import { agentUpdateRoutes } from './agents/update-routes.ts';
-import { RuntimeState } from './servers/runtime-state.ts';
+import { createDirectorMetrics } from './metrics/director-metrics.ts';
+import { metricsRoutes } from './metrics/routes.ts';
+import { inAllowList } from './net/cidr.ts';
 import { openStores } from './open-stores.ts';
-import { postgresLeadership, soleLeader } from './cluster/leader.ts';
-import { postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
-import { adminDirectorsRoute } from './directors/routes.ts';
+import { adminPolicyRoutes } from './policy/admin-routes.ts';
+import { currentGroups, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
-import { hostname } from 'node:os';
-import { createSqliteRuntimeStores } from './store/sqlite-runtime-stores.ts';
-import { fallbackTokenUses } from './store/token-uses-postgres.ts';
-import { openDatabase } from './store/db.ts';
-import { SharedStateFollower } from './servers/shared-state.ts';
+import { PolicyHolder } from './policy/holder.ts';
+import { Fleet } from './servers/fleet.ts';
+import { adminServerRoutes } from './servers/routes.ts';
+import type { ServerEntry } from './servers/records.ts';
+import { RuntimeState } from './servers/runtime-state.ts';
+import { orphanAgent } from './servers/session-rows.ts';
+import { PLACEMENT_DEADLINE_SLACK_MS } from './sessions/failover.ts';
 import { postgresPlacementLock } from './sessions/placement-lock.ts';
-import { RuntimeStateWriter } from './servers/state-writer.ts';
-import { ThrottlePersistence } from './auth/throttle-persistence.ts';
-import { generateTokenKey, TokenService } from './tokens/token-service.ts';
+import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
+import { SessionService } from './sessions/service.ts';
+import { openDatabase } from './store/db.ts';
 import { Revocations } from './tokens/revocations.ts';
+import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 import { signoutRoutes } from './users/signout-routes.ts';
 import { totpAdminRoutes } from './users/totp-reset-routes.ts';
-import { currentGroups, isAdmin } from './policy/evaluate.ts';
+import { diskWebRoutes } from './web/disk-routes.ts';
+import { webRoutes } from './web/routes.ts';
 
 export interface DirectorDeps {
   log: Logger;
   clock?: Clock;
 }
 
-/** Composition only: builds every service from config and mounts the route plugins. */
+/** Something the director starts after it listens and stops, in reverse order, before it closes its store. */
+interface Component {
+  name: string;
+  start(): void;
+  stop(): void | Promise<void>;
+}
+
+/**
+ * The composition root: opens the store, builds every component from its options (each checks them
+ * when built), hands each the callbacks it needs, mounts the route plugins, and starts and stops the
+ * background components in one list. The only module that knows every folder.
+ */
 export async function createDirector(config: DirectorConfig, deps: DirectorDeps) {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
@@ -90,60 +102,77 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     tokenKey = generateTokenKey();
     log.warn('token_key is not set: using an ephemeral key; every session token dies with this process');
   }
-  const tokens = new TokenService({ key: tokenKey, clock, previousKeys: config.token_key_previous });
   const revocations = await Revocations.open(stores.revocations, clock);
-  // Several directors: logouts and sign-outs made on another director arrive within a second.
-  const revocationRefresh = stores.sql ? setInterval(() => void revocations.refresh().catch(() => {}), 1000) : undefined;
-  revocationRefresh?.unref?.();
-  tokens.sessionChecks = {
-    isRevoked: (claims) => revocations.isRevoked(claims),
-    isAdmin: (user, groups) => isAdmin(policy.current, user, currentGroups(policy.current, user, groups)),
-  };
+  const tokens = new TokenService({
+    key: tokenKey,
+    clock,
+    previousKeys: config.token_key_previous,
+    sessionChecks: {
+      isRevoked: (claims) => revocations.isRevoked(claims),
+      isAdmin: (user, groups) => isAdmin(policy.current, user, currentGroups(policy.current, user, groups)),
+    },
+  });
   const metrics = createDirectorMetrics();
-  // Runtime state, token use counts and throttles survive restarts (the specification keeps them in memory only).
-  const runtimeStores = stores.runtime;
-  const throttleState = new ThrottlePersistence(runtimeStores, log);
+  const audit = metrics.countingAudit(createAuditLog(stores.audit, clock, (error) => log.error('audit write failed', { error })));
+  // Throttles survive restarts (the specification keeps them in memory only).
+  const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
-  const { login, audit, totp } = buildLogin({ config, prepared: preparedLogin, stores, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
-  const agents = new AgentService(stores.agents, ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
-  const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
-  // PostgreSQL away: uses are counted in this director's memory meanwhile (see token-uses-postgres.ts).
-  const tokenUses = stores.sql ? fallbackTokenUses(runtimeStores, createSqliteRuntimeStores(openDatabase(':memory:')), log, metrics.countLocalTokenUse) : runtimeStores;
-  // Other directors read what this one writes: a server whose only news is lastSeen (and its sessions'
-  // refresh times) is rewritten well before they would call it offline or its sessions stale.
-  const sharedRefreshMs = Math.min(60_000, config.server_offline_after / 3, config.session_stale_after / 3);
-  const stateWriter = new RuntimeStateWriter(state, runtimeStores, clock, log, 1000, stores.sql ? sharedRefreshMs : undefined);
-  const sharedState = new SharedStateFollower(stateWriter, runtimeStores, stores.feed, log);
-  const registered = new Set((await agents.list('registered')).map((a) => a.guid));
-  const loaded = {
-    ...(await stateWriter.load((guid) => registered.has(guid))),
-    throttleKeys: await throttleState.load(clock.now() - config.throttle.window),
-  };
-  // A revoked agent's sessions stay visible as orphaned (a revoke with live sessions needs force).
-  agents.onRevoked = (guid) => state.orphanAgent(guid);
-  agents.liveSessions = (guid) => {
-    const server = state.serverByGuid(guid);
-    return server ? state.sessionsOn(server.id).length : 0;
-  };
-  agents.admitNewRegistration = createRegisterRate(config.register_rate_per_minute, clock);
-  stores.feed.subscribe(AGENT_TOPIC, (guid) => void agents.onStoreChange(guid).catch((error) => log.warn('agent change not applied', { guid, error })));
+  const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures });
+
+  const healthRules = { agentRequestTimeoutMs: config.agent_request_timeout };
+  const state = new RuntimeState(clock, healthRules);
   const agentClient = new AgentClient({ certPem: ca.serverCertPem, keyPem: ca.serverKeyPem, caPem: ca.caCertPem, timeoutMs: config.agent_request_timeout });
+  const fleet = new Fleet({
+    store: stores.fleet,
+    state,
+    feed: stores.feed,
+    clock,
+    log,
+    audit,
+    healthRules,
+    closeOnHost: (server, sessionId) => agentClient.closeSession(server, sessionId),
+    // Other directors must see last contact well within server_offline_after and session_stale_after.
+    seenNoticeMs: Math.min(10_000, config.server_offline_after / 6, config.session_stale_after / 3),
+    creatingTimeoutMs: config.agent_request_timeout + PLACEMENT_DEADLINE_SLACK_MS + 30_000,
+  });
+  const agents = new AgentService({
+    store: stores.agents,
+    ca,
+    clock,
+    audit,
+    log,
+    maxPending: config.max_pending_agents,
+    reissueToKnownKey: config.reissue_to_known_key,
+    // A revoked agent's server leaves placement on every director before the revoke is answered; its
+    // live sessions stay visible as orphaned (a revoke with live sessions needs force).
+    onRevoked: async (guid) => void (await fleet.run(orphanAgent(guid))),
+    liveSessions: (guid) => {
+      const server = state.serverByGuid(guid);
+      return server ? state.sessionsOn(server.id).length : 0;
+    },
+    admitNewRegistration: createRegisterRate(config.register_rate_per_minute, clock),
+  });
+  stores.feed.subscribe(AGENT_TOPIC, (guid) => agents.forgetCertificate(guid));
   const sessions = new SessionService({
+    fleet,
     state,
     policy,
     agents: agentClient,
     audit,
     log,
-    offlineAfterMs: config.server_offline_after,
     clock,
+    offlineAfterMs: config.server_offline_after,
     agentRequestTimeoutMs: config.agent_request_timeout,
     cooldownMs: config.placement_cooldown,
+    healthRules,
     onPlacementFailure: metrics.placement.placementFailed,
     placementMetrics: metrics.placement,
-    persist: (id) => stateWriter.persistNow(id),
-    placementLock: stores.lockSql ? postgresPlacementLock(stores.lockSql, (user) => sharedState.refreshOwner(user, [...new Set(state.sessionsOf(user).map((x) => x.serverId))])) : undefined,
+    placementLock: stores.lockSql ? postgresPlacementLock(stores.lockSql) : undefined,
   });
-  const connections = new ConnectionTokens(tokens, state, clock, config.connection_token_ttl, config.connection_token_max_uses, tokenUses);
+  // PostgreSQL away: uses are counted in this director's memory meanwhile.
+  const tokenUses = stores.sql ? fallbackTokenUses(stores.tokenUses, createSqliteTokenUses(openDatabase(':memory:')), log, metrics.countLocalTokenUse) : stores.tokenUses;
+  const findSession = (id: string) => fleet.findSession(id);
+  const connections = new ConnectionTokens({ tokens, findSession, clock, log, ttlMs: config.connection_token_ttl, maxUses: config.connection_token_max_uses, store: tokenUses });
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
   const sessionDeps = {
     sessions,
@@ -164,7 +193,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const housekeeper = new Housekeeper({
     isLeader: () => leadership.isLeader(),
     agents,
-    state,
+    fleet,
     log,
     intervalMs: config.housekeeper_interval,
     sessionStaleAfterMs: config.session_stale_after,
@@ -201,9 +230,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
     .use(agentEnrolmentRoutes(agents))
-    .use(agentUpdateRoutes({ agents, state, defaultAgentPort: config.agent_port, log, onSkipped: metrics.countSkippedUpdateItems }))
+    .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, log, onSkipped: metrics.countSkippedUpdateItems }))
     .use(agentAdminRoutes(agents, tokens))
-    .use(dcvRoutes({ tokens: connections, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome }))
+    .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(adminServerRoutes({ tokens, state, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
@@ -214,6 +243,31 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   mounted = app;
 
   let server: SecureServer | undefined;
+  // Several directors: logouts and sign-outs made on another director arrive within a second.
+  let revocationRefresh: ReturnType<typeof setInterval> | undefined;
+  const components: Component[] = [
+    { name: 'leadership', start: () => leadership.start(), stop: () => leadership.stop() },
+    {
+      name: 'director registry',
+      start: () => directors.start(() => ({ id: selfId, name: `${hostname()}:${server!.port}`, policyHash: policyHash(policy.documents), startedAt })),
+      stop: () => directors.stop(),
+    },
+    { name: 'fleet', start: () => fleet.start(), stop: () => fleet.settled() },
+    { name: 'housekeeper', start: () => housekeeper.start(), stop: () => housekeeper.stop() },
+    { name: 'login throttle', start: () => throttleState.start(), stop: () => throttleState.stop() },
+    {
+      name: 'revocation refresh',
+      start() {
+        if (!stores.sql) return;
+        revocationRefresh = setInterval(() => void revocations.refresh().catch((error: unknown) => log.warn('revocations not re-read from the store; the next second tries again', { error })), 1000);
+        revocationRefresh.unref?.();
+      },
+      stop: () => clearInterval(revocationRefresh),
+    },
+  ];
+
+  const loaded = await fleet.load();
+  const throttleKeys = await throttleState.load(clock.now() - config.throttle.window);
   return {
     app,
     ca,
@@ -235,15 +289,10 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         onError: (error) => log.error('request bridge failed', { error }),
         proxy: config.trusted_proxies.length ? { isTrusted: (a) => inAllowList(a, config.trusted_proxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) } : undefined,
       });
-      leadership.start();
-      directors.start(() => ({ id: selfId, name: `${hostname()}:${server!.port}`, policyHash: policyHash(policy.documents), startedAt }));
-      housekeeper.start();
-      stateWriter.start();
-      sharedState.start();
-      throttleState.start();
-      const what = `loaded ${loaded.servers} servers (stale until their agents update), ${loaded.sessions} sessions, ${loaded.throttleKeys} login throttle keys`;
-      audit.record({ type: 'director.start', outcome: 'success', detail: loaded.skipped ? `${what}; dropped ${loaded.skipped} servers of agents no longer registered` : what });
-      log.info('runtime state loaded', loaded);
+      for (const component of components) component.start();
+      const what = `loaded ${loaded.servers} servers (stale until their agents update), ${loaded.sessions} sessions, ${throttleKeys} login throttle keys`;
+      audit.record({ type: 'director.start', outcome: 'success', detail: what });
+      log.info('runtime state loaded', { ...loaded, throttleKeys });
       log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/` });
       return server.port;
     },
@@ -262,17 +311,20 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         }
       }
     },
+    /** Stops listening, then the components in reverse order (writing what they hold), then the store. */
     async stop(): Promise<void> {
-      housekeeper.stop();
-      clearInterval(revocationRefresh);
-      await leadership.stop();
-      await directors.stop();
       await server?.close();
+      const failed: string[] = [];
+      for (const component of [...components].reverse()) {
+        try {
+          await component.stop();
+        } catch (error) {
+          failed.push(`${component.name}: ${(error as Error).message}`);
+        }
+      }
+      if (failed.length) log.error('components did not stop cleanly', { errors: failed });
       const counts = state.counts();
-      const written = await Promise.allSettled([stateWriter.stop(), throttleState.stop()]);
-      const failed = written.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
-      if (failed.length) log.error('runtime state not fully written at stop', { errors: failed });
-      if (server) audit.record({ type: 'director.stop', outcome: failed.length ? 'failure' : 'success', detail: `graceful stop; ${counts.servers} servers, ${counts.sessions} sessions written` });
+      if (server) audit.record({ type: 'director.stop', outcome: failed.length ? 'failure' : 'success', detail: `graceful stop; ${counts.servers} servers, ${counts.sessions} sessions in the store` });
       await stores.close();
     },
   };

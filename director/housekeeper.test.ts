@@ -8,13 +8,12 @@ import { silentLogger } from '../shared/log.ts';
 import { createCsr } from '../agent/identity/ed25519-csr.ts';
 import { generateEd25519 } from '../shared/pki/keys.ts';
 import { agentCn } from '../shared/pki/names.ts';
-import { AgentService } from './agents/service.ts';
-import { SqliteAgentStore } from './agents/store.ts';
+import type { AgentService } from './agents/service.ts';
 import { openAuthority } from './ca/authority.ts';
 import { directorSchema } from './config/schema.ts';
 import { Housekeeper } from './housekeeper.ts';
-import { RuntimeState } from './servers/runtime-state.ts';
-import { openDatabase } from './store/db.ts';
+import { testAgentService } from '../tests/helpers/agent-service.ts';
+import { fleetHarness } from '../tests/helpers/fleet-harness.ts';
 
 /** Timers that fire only when the test says so, after moving the fake clock. */
 function fakeTimers(clock: FakeClock) {
@@ -39,13 +38,13 @@ test('ok: with the default config, sessions no update confirmed for 40 s go and 
   const config = applySchema(directorSchema, {}, 'defaults');
   expect([config.session_stale_after, config.pending_cleanup_interval]).toEqual([40_000, 3_600_000]);
   const clock = new FakeClock(Date.now());
-  const state = new RuntimeState(clock);
+  const fleet = fleetHarness({ kind: 'sqlite' }, { clock, startedAt: clock.now() - 3_600_000 });
   const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-hk-')), hostnames: [], clock });
-  const agents = new AgentService(new SqliteAgentStore(openDatabase(':memory:')), ca, clock, { record: () => {}, list: async () => [] }, silentLogger);
+  const agents = testAgentService(fleet.agents, ca, clock, { record: () => {}, list: async () => [] });
   const fake = fakeTimers(clock);
   const keeper = new Housekeeper({
     agents,
-    state,
+    fleet: fleet.fleet,
     log: silentLogger,
     intervalMs: config.housekeeper_interval,
     sessionStaleAfterMs: config.session_stale_after,
@@ -56,12 +55,14 @@ test('ok: with the default config, sessions no update confirmed for 40 s go and 
   keeper.start();
   expect(fake.intervals.map((t) => t.ms)).toEqual([config.housekeeper_interval, 3_600_000]);
 
-  const stats = { hostname: 'ws1', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
-  state.applyUpdate({ guid: 'g1', hostname: 'ws1', address: '127.0.0.1', agentPort: 1, stats, tags: [], sessions: [{ id: 's1', owner: 'alice', type: 'virtual', numOfConnections: 0 }] });
+  await fleet.registerAgent('g1', 'ws1');
+  await fleet.report('g1', 'ws1', [{ id: 's1' }]);
   fake.advance(39_000);
-  expect(state.session('s1')).toBeDefined();
+  await Bun.sleep(1);
+  expect(fleet.state.session('s1')).toBeDefined();
   fake.advance(11_000); // 50 s: the 10 s sweep after the 40 s mark has run
-  expect(state.session('s1')).toBeUndefined();
+  await Bun.sleep(1);
+  expect(fleet.state.session('s1')).toBeUndefined();
 
   const guid = crypto.randomUUID();
   const csr = Buffer.from(await createCsr(await generateEd25519(), agentCn(guid))).toString('base64');
@@ -80,7 +81,7 @@ test('ok: the pending clean-up runs on the leader only (several directors on one
     const agents = { purgeStalePending: async (age: number) => (purged.push(age), 2) } as unknown as AgentService;
     const housekeeper = new Housekeeper({
       agents,
-      state: new RuntimeState(new FakeClock(0)),
+      fleet: { sweep: async () => ({ stale: [], settled: 0, abandoned: 0, purged: 0 }) },
       log: silentLogger,
       intervalMs: 1000,
       sessionStaleAfterMs: 1000,

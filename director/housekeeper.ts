@@ -1,13 +1,13 @@
 import type { Logger } from '../shared/log.ts';
 import type { AgentService } from './agents/service.ts';
 import type { AuditRetention } from './audit/retention.ts';
-import type { RuntimeState } from './servers/runtime-state.ts';
+import type { Fleet } from './servers/fleet.ts';
 
 export interface HousekeeperOptions {
   agents: AgentService;
-  state: RuntimeState;
+  fleet: Pick<Fleet, 'sweep'>;
   log: Logger;
-  /** How often stale sessions are dropped (seconds-scale). */
+  /** How often the fleet's rows are swept (seconds-scale). */
   intervalMs: number;
   sessionStaleAfterMs: number;
   /** How often (the specification: hourly) pending registrations older than pendingMaxAgeMs are removed. */
@@ -34,7 +34,7 @@ const realTimers = {
   clearInterval: (t: unknown) => clearInterval(t as ReturnType<typeof setInterval>),
 };
 
-/** Periodic cleanup: runtime sessions not refreshed by agents, and stale pending registrations. */
+/** Periodic cleanup: fleet rows no agent confirms any more, stale pending registrations, audit retention, expired revocations. */
 export class Housekeeper {
   private timers: unknown[] = [];
 
@@ -42,7 +42,7 @@ export class Housekeeper {
 
   start(): void {
     const timers = this.o.timers ?? realTimers;
-    this.timers.push(timers.setInterval(() => this.sweepSessions(), this.o.intervalMs));
+    this.timers.push(timers.setInterval(() => void this.sweepSessions(), this.o.intervalMs));
     this.timers.push(timers.setInterval(() => void this.sweepPending().catch((error) => this.o.log.warn('pending clean-up failed', { error })), this.o.pendingCleanupIntervalMs));
     if (this.o.audit || this.o.revocations) {
       this.timers.push(timers.setInterval(() => void this.sweepStores(), this.o.pendingCleanupIntervalMs));
@@ -55,10 +55,18 @@ export class Housekeeper {
     this.timers = [];
   }
 
-  sweepSessions(): string[] {
-    const dropped = this.o.state.dropStaleSessions(this.o.sessionStaleAfterMs);
-    if (dropped.length) this.o.log.info('dropped stale sessions', { count: dropped.length });
-    return dropped;
+  /** Sessions no update confirms any more, and rows that served their purpose (see Fleet.sweep); the leader's job. */
+  async sweepSessions(): Promise<string[]> {
+    if (this.o.isLeader && !this.o.isLeader()) return [];
+    try {
+      const swept = await this.o.fleet.sweep(this.o.sessionStaleAfterMs);
+      if (swept.stale.length) this.o.log.info('dropped stale sessions', { count: swept.stale.length });
+      if (swept.abandoned) this.o.log.warn('creates cut off with their director marked abandoned', { count: swept.abandoned });
+      return swept.stale;
+    } catch (error) {
+      this.o.log.warn('fleet sweep failed; the next tick tries again', { error });
+      return [];
+    }
   }
 
   /** Audit retention and expired token revocations; failures are logged, the next tick retries. */

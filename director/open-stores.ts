@@ -3,23 +3,27 @@ import { join } from 'node:path';
 import type { Logger } from '../shared/log.ts';
 import { createPostgresAuditRetention, createPostgresAuditStore } from './audit/postgres.ts';
 import { createSqliteAuditRetention, type AuditRetention } from './audit/retention.ts';
-import { createSqliteRevocationStore, type RevocationStore } from './tokens/revocation-store.ts';
-import { createPostgresRevocationStore } from './tokens/revocation-store-postgres.ts';
 import { createSqliteAuditStore } from './audit/sqlite.ts';
 import type { AuditStore } from './audit/types.ts';
 import { SqliteAgentStore, type AgentStore } from './agents/store.ts';
 import { PostgresAgentStore } from './agents/store-postgres.ts';
+import { notifyingAgentStore } from './agents/notifying-store.ts';
+import { createSqliteThrottleStore, type ThrottleStore } from './auth/throttle-store.ts';
+import { createPostgresThrottleStore } from './auth/throttle-store-postgres.ts';
+import { postgresFeed, silentFeed, type ChangeFeed } from './cluster/change-feed.ts';
+import { createSqliteTokenUses, type TokenUseStore } from './dcv/token-uses.ts';
+import { createPostgresTokenUses } from './dcv/token-uses-postgres.ts';
 import { createSqliteTotpStore, type TotpSecretStore } from './otp/totp-store.ts';
 import { createPostgresTotpStore } from './otp/totp-store-postgres.ts';
+import type { FleetStore } from './servers/fleet-store.ts';
+import { createPostgresFleetStore } from './servers/fleet-store-postgres.ts';
+import { createSqliteFleetStore } from './servers/fleet-store-sqlite.ts';
 import { guardStore, StoreMonitor } from './store/availability.ts';
-import { postgresFeed, silentFeed, type ChangeFeed } from './cluster/change-feed.ts';
 import { openDatabase } from './store/db.ts';
-import type { RuntimeStores } from './store/runtime-stores.ts';
-import { createPostgresRuntimeStores } from './store/runtime-stores-postgres.ts';
-import { createSqliteRuntimeStores } from './store/sqlite-runtime-stores.ts';
-import { notifyingAgentStore } from './agents/notifying-store.ts';
-import { connectPostgres, redactUrl } from './store/postgres.ts';
 import { migratePostgres } from './store/migrate.ts';
+import { connectPostgres, redactUrl } from './store/postgres.ts';
+import { createSqliteRevocationStore, type RevocationStore } from './tokens/revocation-store.ts';
+import { createPostgresRevocationStore } from './tokens/revocation-store-postgres.ts';
 
 /** The durable aggregates, each behind its own async interface, on one backing store. */
 export interface DirectorStores {
@@ -30,16 +34,19 @@ export interface DirectorStores {
   auditRetention: AuditRetention;
   /** Logouts and sign-outs; with PostgreSQL shared by every director (each re-reads it every second). */
   revocations: RevocationStore;
+  /**
+   * Servers and sessions as rows. Not guarded: the fleet turns an unreachable store into 503 itself,
+   * and keeps agents' last contact in memory meanwhile.
+   */
+  fleet: FleetStore;
+  /** Login throttle failures (written behind; retried while the store is away). */
+  throttle: ThrottleStore;
+  /** Connection-token use counts (on PostgreSQL with a per-director fallback while it is away). */
+  tokenUses: TokenUseStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
   available(): boolean;
-  /**
-   * Runtime state (servers, sessions, connection-token use counts, login throttles): in agents.db on
-   * the embedded store; on PostgreSQL shared by every director (not guarded: callers write behind and
-   * retry, and token uses fall back to per-director counts while the store is away).
-   */
-  runtime: RuntimeStores;
   /** The PostgreSQL client, for features that need locks or notifications (absent on sqlite). */
   sql?: SQL;
   /**
@@ -58,7 +65,10 @@ export interface StoreSettings {
   dataDir: string;
 }
 
-/** Opens the configured store; PostgreSQL is migrated under an advisory lock before use. */
+/**
+ * Opens the configured store and builds every aggregate's store on it (the composition root's job:
+ * store/ is infrastructure and knows none of them). PostgreSQL is migrated under an advisory lock before use.
+ */
 export async function openStores(settings: StoreSettings, log: Logger): Promise<DirectorStores> {
   if (!settings.url) {
     const db = openDatabase(join(settings.dataDir, 'agents.db'));
@@ -69,9 +79,11 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       totp: createSqliteTotpStore(db),
       auditRetention: createSqliteAuditRetention(db),
       revocations: createSqliteRevocationStore(db),
+      fleet: createSqliteFleetStore(db),
+      throttle: createSqliteThrottleStore(db),
+      tokenUses: createSqliteTokenUses(db),
       feed: silentFeed,
       available: () => true,
-      runtime: createSqliteRuntimeStores(db),
       close: async () => db.close(),
     };
   }
@@ -90,14 +102,16 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     totp: guardStore(createPostgresTotpStore(sql), down),
     auditRetention: guardStore(createPostgresAuditRetention(sql), down),
     revocations: guardStore(createPostgresRevocationStore(sql), down),
+    fleet: createPostgresFleetStore(sql),
+    throttle: createPostgresThrottleStore(sql),
+    tokenUses: createPostgresTokenUses(sql),
     sql,
     lockSql,
     feed,
     available: () => monitor.available,
-    runtime: createPostgresRuntimeStores(sql),
     close: async () => {
       monitor.stop();
-      await feed.close().catch(() => {});
+      await feed.close().catch((error: unknown) => log.debug('change feed did not close cleanly (closing anyway)', { error }));
       await lockSql.close();
       await sql.close();
     },

@@ -20,7 +20,7 @@ const backends: Backend[] = [
     name: 'PostgreSQL',
     async open() {
       const stores = await openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger);
-      await stores.sql!`TRUNCATE agents, audit_events, totp_secrets, revoked_tokens, user_valid_after RESTART IDENTITY`;
+      await stores.sql!`TRUNCATE agents, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions RESTART IDENTITY`;
       return stores;
     },
   },
@@ -154,5 +154,33 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.revocations.load(2000)).toEqual({ tokens: [{ jti: 'j1', expiresAt: 5000 }], validAfter: [{ user: 'alice', at: 4000 }] });
     expect(await stores.revocations.pruneExpired(2000)).toBe(1);
     expect(await stores.revocations.pruneExpired(2000)).toBe(0);
+  });
+
+  test('ok: token uses count up atomically; expired ones are purged', async () => {
+    expect((await Promise.all([1, 2, 3].map(() => stores.tokenUses.addUse('j1', 5000)))).sort()).toEqual([1, 2, 3]);
+    await stores.tokenUses.addUse('old', 100);
+    expect(await stores.tokenUses.purgeExpired(1000)).toBe(1);
+    expect(await stores.tokenUses.addUse('old', 100)).toBe(1);
+    expect(await stores.tokenUses.addUse('j1', 5000)).toBe(4);
+  });
+
+  test('ok: throttle entries by opaque key; those older than the window do not load (and are purged)', async () => {
+    await stores.throttle.saveThrottle(
+      [
+        { key: 'u:alice', failures: [100, 200] },
+        { key: 'a:10.0.0.1|u:bob', failures: [900] },
+        { key: 'gone', failures: [950] },
+      ],
+      [],
+    );
+    await stores.throttle.saveThrottle([], ['gone']);
+    expect((await stores.throttle.loadThrottle(0)).sort((x, y) => x.key.localeCompare(y.key))).toEqual([
+      { key: 'a:10.0.0.1|u:bob', failures: [900] },
+      { key: 'u:alice', failures: [100, 200] },
+    ]);
+    expect(await stores.throttle.loadThrottle(500)).toEqual([{ key: 'a:10.0.0.1|u:bob', failures: [900] }]);
+    await stores.throttle.saveThrottle([{ key: 'u:alice', failures: [1000] }], []);
+    expect(await stores.throttle.loadThrottle(500, ['u:alice', 'gone'])).toEqual([{ key: 'u:alice', failures: [1000] }]);
+    expect(await stores.throttle.loadThrottle(500, [])).toEqual([]);
   });
 });

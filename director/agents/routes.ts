@@ -29,7 +29,7 @@ export const agentEnrolmentRoutes = (agents: AgentService) =>
 export const agentAdminRoutes = (agents: AgentService, tokens: TokenService) =>
   new Elysia({ name: 'director.agents.admin', prefix: '/v1/admin/agents' })
     .use(requireAdmin(tokens))
-    .get('', async ({ query }) => ({ agents: (await agents.list(query.state)).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions?.(a.guid) ?? 0 })) }), {
+    .get('', async ({ query }) => ({ agents: (await agents.list(query.state)).map((a) => ({ ...agentView(a), sessionCount: agents.liveSessions(a.guid) })) }), {
       query: AgentListQuery,
       response: { 200: AgentList, ...errorAnswers(400, 401, 403) },
       detail: { summary: 'Agent registrations', ...ADMIN },

@@ -1,13 +1,13 @@
 import { expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
-import { silentLogger } from '../../shared/log.ts';
 import { createCsr } from '../../agent/identity/ed25519-csr.ts';
 import { generateEd25519 } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { AuditEvent } from '../audit/types.ts';
 import { openAuthority } from '../ca/authority.ts';
 import { openDatabase } from '../store/db.ts';
-import { AgentService } from './service.ts';
+import { testAgentService } from '../../tests/helpers/agent-service.ts';
+import type { AgentService } from './service.ts';
 import { SqliteAgentStore } from './store.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,10 @@ async function setup(maxPending?: number, reissueToKnownKey?: boolean) {
   const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-ca-')), hostnames: [], clock });
   const events: AuditEvent[] = [];
   const audit = { record: (e: AuditEvent) => void events.push(e), list: async () => [] };
-  const service = new AgentService(new SqliteAgentStore(openDatabase(':memory:')), ca, clock, audit, silentLogger, maxPending, reissueToKnownKey);
+  const service = testAgentService(new SqliteAgentStore(openDatabase(':memory:')), ca, clock, audit, {
+    ...(maxPending !== undefined ? { maxPending } : {}),
+    ...(reissueToKnownKey !== undefined ? { reissueToKnownKey } : {}),
+  });
   return { clock, service, events };
 }
 

@@ -6,6 +6,7 @@ import { guidFromCn, isGuid } from '../../shared/pki/names.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { CertificateAuthority } from '../ca/authority.ts';
 import type { AgentIdentity } from '../http/guards.ts';
+import { checkOptions } from '../../shared/options.ts';
 import { checkAgentCsr } from './csr-checks.ts';
 import type { AgentRecord, AgentState, AgentStore } from './store.ts';
 
@@ -27,30 +28,52 @@ const RENEWAL_INTERVAL_SECONDS = 43_200;
 
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 
+export interface AgentServiceOptions {
+  store: AgentStore;
+  ca: CertificateAuthority;
+  clock: Clock;
+  audit: AuditLog;
+  log: Logger;
+  /** Pending registrations accepted at most (unauthenticated callers must not grow agents.db forever). */
+  maxPending: number;
+  /** Config reissue_to_known_key: a registered key registering again gets a certificate without approval. */
+  reissueToKnownKey: boolean;
+  /** After a revocation is committed and before it is answered: the agent's server leaves placement everywhere. */
+  onRevoked: (guid: string) => Promise<void>;
+  /** Live sessions on this agent's server (revoking such an agent needs `force`). */
+  liveSessions: (guid: string) => number;
+  /** Throws 429 when this address may not start another new registration now (register-rate.ts). */
+  admitNewRegistration: (address: string) => void;
+}
+
 /** Enrolment, renewal and the admin's approve / deny / revoke, over agents.db and the CA. */
 export class AgentService {
   private readonly lastSeenWritten = new Map<string, number>();
   private summary: { counts: Record<AgentState, number>; soonest: number | undefined } = { counts: { pending: 0, registered: 0, revoked: 0 }, soonest: undefined };
   /** guid -> the certificate last accepted for it; see authenticateAgent. */
   private readonly accepted = new Map<string, { der: Uint8Array; identity: AgentIdentity }>();
-  /** Called after a revocation, so live state forgets the agent's server at once. */
-  onRevoked?: (guid: string) => void;
-  /** Live sessions on this agent's server (revoking such an agent needs `force`). */
-  liveSessions?: (guid: string) => number;
-  /** Throws 429 when this address may not start another new registration now (register-rate.ts). */
-  admitNewRegistration?: (address: string) => void;
+  private readonly store: AgentStore;
+  private readonly ca: CertificateAuthority;
+  private readonly clock: Clock;
+  private readonly audit: AuditLog;
+  private readonly log: Logger;
+  private readonly o: AgentServiceOptions;
 
-  constructor(
-    private readonly store: AgentStore,
-    private readonly ca: CertificateAuthority,
-    private readonly clock: Clock,
-    private readonly audit: AuditLog,
-    private readonly log: Logger,
-    /** Pending registrations accepted at most (unauthenticated callers must not grow agents.db forever). */
-    private readonly maxPending = 1000,
-    /** Config reissue_to_known_key: a registered key registering again gets a certificate without approval. */
-    private readonly reissueToKnownKey = false,
-  ) {}
+  constructor(options: AgentServiceOptions) {
+    this.o = checkOptions('AgentService', options, {
+      store: 'object',
+      ca: 'object',
+      clock: 'object',
+      audit: 'object',
+      log: 'object',
+      maxPending: 'number',
+      reissueToKnownKey: 'boolean',
+      onRevoked: 'function',
+      liveSessions: 'function',
+      admitNewRegistration: 'function',
+    });
+    ({ store: this.store, ca: this.ca, clock: this.clock, audit: this.audit, log: this.log } = options);
+  }
 
   /**
    * POST /v1/agent/register. Unknown GUID -> pending (403); pending -> newest CSR kept (403);
@@ -64,14 +87,14 @@ export class AgentService {
     if (!HOSTNAME_RE.test(input.hostname) || input.hostname.length > 253) throw badRequest('INVALID_HOSTNAME', 'hostname is not a valid host name');
     // Rate-limit unknown GUIDs per address before any CSR work: a flood must stay cheap to refuse.
     const known = await this.store.get(input.guid);
-    if (!known) this.admitNewRegistration?.(input.remoteAddress);
+    if (!known) this.o.admitNewRegistration(input.remoteAddress);
     const csr = await checkAgentCsr(input.csr, input.guid);
     const now = this.clock.now();
     this.accepted.delete(input.guid);
     const row = { guid: input.guid, hostname: input.hostname, publicKey: csr.parsed.publicKeySpki, csr: csr.der, csrFingerprint: csr.fingerprint, remoteAddress: input.remoteAddress, now };
 
     if (!known) {
-      if ((await this.store.pendingCount()) >= this.maxPending) {
+      if ((await this.store.pendingCount()) >= this.o.maxPending) {
         // 2 min: below the agents' 5-min back-off cap, so their jitter (up to +50 %) spreads the returns.
         throw new ApiError(429, 'TOO_MANY_PENDING', 'too many registrations are waiting for approval; try later', undefined, { 'retry-after': '120' });
       }
@@ -90,7 +113,7 @@ export class AgentService {
       throw conflict('AGENT_KEY_MISMATCH', 'this GUID is registered with another key; an administrator must approve the new key');
     }
     await this.checkHostnameFree(input.hostname, input.guid);
-    if (!known.mayCollect && !this.reissueToKnownKey) {
+    if (!known.mayCollect && !this.o.reissueToKnownKey) {
       // The agent.key alone must not mint certificates: an admin approves the returning agent again.
       await this.store.markReturning(row);
       this.accepted.delete(input.guid);
@@ -180,13 +203,14 @@ export class AgentService {
   async revoke(guid: string, admin: string, force = false): Promise<AgentRecord> {
     const record = await this.mustGet(guid);
     if (record.state !== 'registered') throw conflict('INVALID_STATE', `agent is ${record.state}; only registered agents can be revoked`);
-    const live = this.liveSessions?.(guid) ?? 0;
+    const live = this.o.liveSessions(guid);
     if (live > 0 && !force) {
       throw conflict('AGENT_HAS_SESSIONS', `${record.hostname} has ${live} live session${live === 1 ? '' : 's'}; send {"force": true} to revoke anyway (they will be shown as orphaned)`);
     }
     await this.store.revoke(guid, this.clock.now());
     this.accepted.delete(guid);
-    this.onRevoked?.(guid);
+    // Committed on both sides before the answer: no director places on the host or takes its updates now.
+    await this.o.onRevoked(guid);
     this.audit.record({ type: 'agent.revoke', actor: admin, target: guid, outcome: 'success', detail: live ? `${record.hostname}; forced with ${live} live sessions` : record.hostname });
     this.log.info('agent revoked', { guid, by: admin });
     return await this.mustGet(guid);
@@ -201,18 +225,22 @@ export class AgentService {
     this.audit.record({ type: 'agent.clear', actor: admin, target: guid, outcome: 'success', detail: `${record.hostname} (${record.state})` });
   }
 
-  /** Counts and the soonest expiry as of the last refreshSummary() (metrics read them synchronously). */
   /**
    * Another director changed this agent's registration: forget the cached certificate so the next
-   * request re-reads the store, and drop a revoked agent's server from live state at once. "*" (the
-   * store was away, notifications may be lost): forget every cached certificate.
+   * request re-reads the store ("*": the store was away and notices may be lost: forget them all).
+   * What a revoke did to the agent's server arrives as fleet rows (servers/fleet.ts).
    */
-  async onStoreChange(guid: string): Promise<void> {
-    if (guid === '*') return this.accepted.clear();
-    this.accepted.delete(guid);
-    if ((await this.store.get(guid))?.state === 'revoked') this.onRevoked?.(guid);
+  forgetCertificate(guid: string): void {
+    if (guid === '*') this.accepted.clear();
+    else this.accepted.delete(guid);
   }
 
+  /** Live sessions on the agent's server, as this director knows them (the admin list shows them). */
+  liveSessions(guid: string): number {
+    return this.o.liveSessions(guid);
+  }
+
+  /** Counts as of the last refreshSummary() (metrics read them synchronously). */
   countByState(): Record<AgentState, number> {
     return this.summary.counts;
   }

@@ -4,13 +4,17 @@ import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { requireAgent } from '../http/guards.ts';
 import { AGENT_CERT, errorAnswers, jsonBody } from '../http/models.ts';
 import type { AgentService } from './service.ts';
-import type { RuntimeState } from '../servers/runtime-state.ts';
+import type { Fleet } from '../servers/fleet.ts';
+import type { ReportRefusal } from '../servers/report-plan.ts';
+import { type ApiError, conflict, forbidden } from '../../shared/errors.ts';
 import { AgentUpdateAnswer, AgentUpdateBody } from './update-models.ts';
 import { parseAgentUpdate, type SkippedItem } from '../servers/update-body.ts';
 
 export interface AgentUpdateDeps {
   agents: AgentService;
-  state: RuntimeState;
+  /** Writes the report (committed before the answer: a revoked agent's update is refused, on every director). */
+  fleet: Pick<Fleet, 'report'>;
+  now: () => number;
   /** Port to call an agent on when its updates name none (the public Go dcvix agent sends no agentPort). */
   defaultAgentPort: number;
   log?: Logger;
@@ -22,13 +26,13 @@ export interface AgentUpdateDeps {
 export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
   new Elysia({ name: 'director.agents.update', prefix: '/v1/agent' }).use(requireAgent(deps.agents)).post(
     '/update',
-    ({ body, agent, request }) => {
+    async ({ body, agent, request }) => {
       const { update, skipped } = parseAgentUpdate(body);
       if (skipped.length) {
         deps.log?.warn('agent update items skipped', { guid: agent.guid, hostname: agent.hostname, skipped: skipped.length, reasons: skipped.slice(0, 5).map((s) => s.reason) });
         deps.onSkipped?.(skipped);
       }
-      deps.state.applyUpdate({
+      const outcome = await deps.fleet.report({
         guid: agent.guid,
         // The registered host name, not whatever the body claims: policy names servers by it.
         hostname: agent.hostname,
@@ -40,14 +44,22 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
         dcvError: update.dcvError,
         dcvTimeoutMs: update.dcvTimeoutMs,
         sessions: update.sessions,
+        at: deps.now(),
       });
+      if (outcome.kind === 'refused') throw refusal(outcome.code);
       deps.agents.markSeen(agent.guid);
       return { ok: true as const, sessions: update.sessions.length, skipped: skipped.length };
     },
     {
       ...jsonBody,
       body: AgentUpdateBody,
-      response: { 200: AgentUpdateAnswer, ...errorAnswers(400, 401, 403) },
+      response: { 200: AgentUpdateAnswer, ...errorAnswers(400, 401, 403, 409, 503) },
       detail: { summary: 'Sessions, stats (snake_case) and tags from an agent; malformed sessions and tags are skipped and counted', security: AGENT_CERT },
     },
   );
+
+/** The answer to a refused report: the agent was revoked (or is no longer registered), or another agent holds its host name. */
+function refusal(code: ReportRefusal): ApiError {
+  if (code === 'HOSTNAME_TAKEN') return conflict('HOSTNAME_TAKEN', 'this host name is held by another agent');
+  return forbidden(code, code === 'AGENT_REVOKED' ? 'this agent has been revoked' : 'agent is not registered');
+}

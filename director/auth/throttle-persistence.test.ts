@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { FakeClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { openDatabase } from '../store/db.ts';
-import { createSqliteRuntimeStores } from '../store/sqlite-runtime-stores.ts';
+import { createSqliteThrottleStore } from './throttle-store.ts';
 import { ThrottlePersistence } from './throttle-persistence.ts';
 import { createThrottle } from './throttle.ts';
 import { linkedFeeds } from '../../tests/helpers/linked-feeds.ts';
@@ -14,7 +14,7 @@ const cfg = { enabled: true, max_failures: 3, window: 60_000 };
 
 /** A director "start": the throttle over failures loaded from the database at `path`. */
 async function started(path: string, clock: FakeClock) {
-  const persistence = new ThrottlePersistence(createSqliteRuntimeStores(openDatabase(path)), silentLogger);
+  const persistence = new ThrottlePersistence(createSqliteThrottleStore(openDatabase(path)), silentLogger);
   const loaded = await persistence.load(clock.now() - cfg.window);
   return { persistence, loaded, throttle: createThrottle(cfg, clock, undefined, persistence.failures) };
 }
@@ -54,7 +54,7 @@ test("ok: a success that clears a user's failures is written too", async () => {
 });
 
 test('ok: two directors on one store: failures through A lock the user out on B; a success on A lets them in on B', async () => {
-  const store = createSqliteRuntimeStores(openDatabase(':memory:'));
+  const store = createSqliteThrottleStore(openDatabase(':memory:'));
   const clock = new FakeClock();
   const [directorA, directorB] = linkedFeeds(2).map((feed) => {
     const persistence = new ThrottlePersistence(store, silentLogger);

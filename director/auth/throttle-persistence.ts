@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/log.ts';
-import type { ThrottleStore } from '../store/runtime-stores.ts';
+import type { ThrottleStore } from './throttle-store.ts';
 import { publishKeys, type ChangeFeed } from '../cluster/change-feed.ts';
 import { isStoreDown } from '../store/availability.ts';
 import { WriteBehind } from '../store/write-behind.ts';

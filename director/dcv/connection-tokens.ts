@@ -1,7 +1,9 @@
 import { ApiError } from '../../shared/errors.ts';
 import type { Clock } from '../../shared/clock.ts';
-import type { RuntimeState, SessionEntry } from '../servers/runtime-state.ts';
-import type { TokenUseStore } from '../store/runtime-stores.ts';
+import type { Logger } from '../../shared/log.ts';
+import { checkOptions } from '../../shared/options.ts';
+import type { SessionEntry } from '../servers/records.ts';
+import type { TokenUseStore } from './token-uses.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
 /**
@@ -11,18 +13,34 @@ import type { TokenService } from '../tokens/token-service.ts';
  * one row per DCV connection, not per request), so a restart, even kill -9, never grants a used-up
  * token more uses; the in-memory count only turns away what is already known to be used up.
  */
+export interface ConnectionTokensOptions {
+  tokens: TokenService;
+  /** A live session by id: memory first, then the store. */
+  findSession: (id: string) => Promise<SessionEntry | undefined>;
+  clock: Clock;
+  log: Logger;
+  ttlMs: number;
+  maxUses: number;
+  /** Where uses are counted durably (absent: in memory only). */
+  store?: TokenUseStore;
+}
+
 export class ConnectionTokens {
   /** jti -> { uses so far, expiry }: counts uses; entries go once their token expired. */
   private readonly uses = new Map<string, { count: number; expiresAt: number }>();
 
-  constructor(
-    private readonly tokens: TokenService,
-    private readonly state: RuntimeState,
-    private readonly clock: Clock,
-    private readonly ttlMs: number,
-    private readonly maxUses: number,
-    private readonly store?: TokenUseStore,
-  ) {}
+  private readonly tokens: TokenService;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly ttlMs: number;
+  private readonly maxUses: number;
+  private readonly store?: TokenUseStore;
+  private readonly findSession: (id: string) => Promise<SessionEntry | undefined>;
+
+  constructor(options: ConnectionTokensOptions) {
+    checkOptions('ConnectionTokens', options, { tokens: 'object', findSession: 'function', clock: 'object', log: 'object', ttlMs: 'number', maxUses: 'number', store: 'object?' });
+    ({ tokens: this.tokens, findSession: this.findSession, clock: this.clock, log: this.log, ttlMs: this.ttlMs, maxUses: this.maxUses, store: this.store } = options);
+  }
 
   private lastPurge = 0;
 
@@ -44,7 +62,8 @@ export class ConnectionTokens {
       throw err;
     }
     if (claims.sessionId !== sessionId) return undefined;
-    const session = this.state.session(sessionId);
+    // A session created through another director a moment ago is found in the store.
+    const session = await this.findSession(sessionId);
     // An orphaned session's agent is revoked: the director no longer vouches for anything on that host.
     if (!session || session.orphaned || session.serverId !== claims.serverId || session.owner !== claims.sub) return undefined;
     const used = this.uses.get(claims.jti) ?? { count: 0, expiresAt: Date.parse(claims.exp) };
@@ -65,7 +84,7 @@ export class ConnectionTokens {
     for (const [jti, use] of this.uses) if (use.expiresAt < now) this.uses.delete(jti);
     if (this.store && now - this.lastPurge > 60_000) {
       this.lastPurge = now;
-      void this.store.purgeExpired(now).catch(() => {});
+      void this.store.purgeExpired(now).catch((error: unknown) => this.log.warn('expired connection-token uses not purged; the next sweep tries again', { error }));
     }
   }
 }

@@ -1,9 +1,9 @@
 import { expect, test } from 'bun:test';
-import type { SessionEntry } from '../servers/runtime-state.ts';
+import { sampleSession } from '../../tests/helpers/fleet.ts';
 import { dcvFile, dcvUri, webClientUrl } from './connection.ts';
 
 const endpoint = { host: 'ws01.example.com', port: 8443, webUrlPath: '' };
-const session = { id: 'alice-3f2a', owner: 'alice', serverId: 'ws01.example.com', type: 'virtual', numOfConnections: 0, refreshedAt: 0, confirmed: true } as SessionEntry;
+const session = sampleSession('alice-3f2a', 'ws01.example.com');
 
 test('ok: the .dcv file starts with [version] and holds exactly the documented keys', () => {
   const text = dcvFile(endpoint, session, 'v4.local.abc', 'ask-user');

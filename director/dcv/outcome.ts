@@ -9,13 +9,26 @@ export type DcvOutcome = (endpoint: 'verifier' | 'resolver', result: 'yes' | 'no
  * reports yes ("resolved"); the error still goes to the client.
  */
 export function countedResolver<C, R>(onOutcome: DcvOutcome | undefined, step: (ctx: C) => R, answers = true): (ctx: C) => R {
+  const refused = (err: unknown) => onOutcome?.('resolver', 'no', err instanceof ApiError ? err.code : 'INTERNAL');
   return (ctx) => {
     try {
       const answer = step(ctx);
+      if (answer instanceof Promise) {
+        return answer.then(
+          (value) => {
+            if (answers) onOutcome?.('resolver', 'yes', 'resolved');
+            return value;
+          },
+          (err) => {
+            refused(err);
+            throw err;
+          },
+        ) as R;
+      }
       if (answers) onOutcome?.('resolver', 'yes', 'resolved');
       return answer;
     } catch (err) {
-      onOutcome?.('resolver', 'no', err instanceof ApiError ? err.code : 'INTERNAL');
+      refused(err);
       throw err;
     }
   };

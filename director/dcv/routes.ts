@@ -8,7 +8,7 @@ import { countedResolver, verifierReason, type DcvOutcome } from './outcome.ts';
 import { inAllowList, type CidrBlock } from '../net/cidr.ts';
 import type { ConnectionTokens } from './connection-tokens.ts';
 import { dcvEndpoint, type DcvEndpoint } from './connection.ts';
-import type { ServerEntry } from '../servers/runtime-state.ts';
+import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
 import { errorAnswers, formFieldsBody, parseJsonSafely, rejectUnreadBody, UnreadBody } from '../http/models.ts';
 import { RESOLVER_FIELDS, ResolverAnswer, ResolverBody, ResolverQuery, VerifierAnswer, VerifierForm } from './models.ts';
 
@@ -18,6 +18,8 @@ const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(
 export interface DcvRouteDeps {
   tokens: ConnectionTokens;
   state: RuntimeState;
+  /** A live session by id: memory first, then the store (one created through another director a moment ago). */
+  findSession: (id: string) => Promise<SessionEntry | undefined>;
   log: Logger;
   gatewayAllow: readonly CidrBlock[];
   endpoint: (server: ServerEntry) => DcvEndpoint;
@@ -51,13 +53,13 @@ export const dcvRoutes = (deps: DcvRouteDeps) => {
     )
     .post(
       '/resolveSession',
-      countedResolver(deps.onOutcome, ({ body, query }: { body: Static<typeof ResolverBody>; query: Static<typeof ResolverQuery> }) => {
+      countedResolver(deps.onOutcome, async ({ body, query }: { body: Static<typeof ResolverBody>; query: Static<typeof ResolverQuery> }) => {
         const sessionId = query.sessionId ?? body.sessionId;
         const transport = (query.transport ?? body.transport ?? 'HTTP').toUpperCase();
         if (!sessionId || !isSessionId(sessionId)) throw badRequest('INVALID_SESSION_ID', 'sessionId is missing or invalid');
         if (transport !== 'HTTP' && transport !== 'QUIC') throw badRequest('INVALID_TRANSPORT', 'transport must be HTTP or QUIC');
-        const session = deps.state.session(sessionId);
-        const server = session && deps.state.server(session.serverId);
+        const session = await deps.findSession(sessionId);
+        const server = session && !session.orphaned ? deps.state.server(session.serverId) : undefined;
         if (!session || !server) throw notFound('SESSION_NOT_FOUND', 'unknown session');
         const endpoint = deps.endpoint(server);
         return { SessionId: session.id, TransportProtocol: transport as 'HTTP' | 'QUIC', DcvServerEndpoint: endpoint.host, Port: endpoint.port, WebUrlPath: endpoint.webUrlPath || '/' };

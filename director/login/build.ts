@@ -1,6 +1,5 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
-import { createAuditLog } from '../audit/log.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { Authenticator } from '../auth/types.ts';
 import { createLoginService } from '../auth/login-service.ts';
@@ -13,7 +12,6 @@ import type { OtpVerifier } from '../auth/types.ts';
 import type { TotpVerifier } from '../otp/totp.ts';
 import { groupsOf, isAdmin } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
-import type { DirectorStores } from '../open-stores.ts';
 import type { LoginPort } from './routes.ts';
 
 /** What of the login wiring can be built without the store: building it checks the backends' settings. */
@@ -31,21 +29,22 @@ export function prepareLogin(config: DirectorConfig, deps: { clock: Clock; log: 
 }
 
 /**
- * Login wiring from config: the backend chain and second factor (prepareLogin), the optional second factor, throttling and the audit
- * log. Groups for the policy are the backend's when it knows them (LDAP), else the policy's own.
+ * Login wiring from config: the backend chain and second factor (prepareLogin) and throttling, over
+ * the audit log and TOTP store the composition root built. Groups for the policy are the backend's
+ * when it knows them (LDAP), else the policy's own.
  */
 export function buildLogin(d: {
   config: DirectorConfig;
   prepared: PreparedLogin;
-  stores: Pick<DirectorStores, 'audit' | 'totp'>;
+  totpStore: TotpSecretStore;
+  audit: AuditLog;
   policy: PolicyHolder;
   clock: Clock;
   log: Logger;
-  wrapAudit?: (a: AuditLog) => AuditLog;
   throttleFailures?: Map<string, number[]>;
 }) {
-  const audit = (d.wrapAudit ?? ((a: AuditLog) => a))(createAuditLog(d.stores.audit, d.clock, (error) => d.log.error('audit write failed', { error })));
-  const otp = d.prepared.otp(d.stores.totp);
+  const audit = d.audit;
+  const otp = d.prepared.otp(d.totpStore);
   const service = createLoginService({
     authenticators: d.prepared.authenticators,
     otp,
@@ -64,5 +63,5 @@ export function buildLogin(d: {
     health: () => service.health(),
   };
   const totp = d.config.otp.backend === 'totp' ? (otp as TotpVerifier) : undefined;
-  return { login, audit, totp };
+  return { login, totp };
 }

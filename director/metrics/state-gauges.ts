@@ -51,7 +51,7 @@ export function addStateGauges(registry: Registry, src: StateGaugeSources): void
   });
   new Gauge({
     name: 'dcvix_sessions',
-    help: 'DCV sessions known to the director by pool (none: created on a server directly), type and state (confirmed by an agent update, or not yet)',
+    help: 'DCV sessions known to the director by pool (none: created on a server directly), type and state (confirmed: listed by an agent update; unconfirmed: created, not listed yet)',
     labelNames: ['pool', 'type', 'state'],
     registers,
     collect() {
@@ -62,7 +62,7 @@ export function addStateGauges(registry: Registry, src: StateGaugeSources): void
         const pool = session.pool ?? 'none';
         const counts = byPool.get(pool) ?? [0, 0, 0, 0];
         byPool.set(pool, counts);
-        counts[(session.type === 'console' ? 0 : 2) + (session.confirmed ? 0 : 1)]!++;
+        counts[(session.type === 'console' ? 0 : 2) + (session.state === 'running' ? 0 : 1)]!++;
       }
       for (const [pool, counts] of byPool) {
         counts.forEach((count, index) => {

@@ -35,7 +35,7 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
     servers.push({
       id: server.id,
       online: state.isOnline(server, offlineAfterMs),
-      stale: server.stale === true,
+      stale: state.isStale(server),
       health: healthView(state.health(server)),
       tags: server.tags,
       stats: server.stats,
@@ -71,7 +71,7 @@ export function userServersView(state: RuntimeState, policy: Policy, user: strin
 function memberView(state: RuntimeState, id: string, offlineAfterMs: number) {
   const server: ServerEntry | undefined = state.server(id);
   if (!server) return { id, online: false, stale: false, health: null, sessionCount: 0 };
-  return { id, online: state.isOnline(server, offlineAfterMs), stale: server.stale === true, health: healthView(state.health(server)), sessionCount: state.sessionsOn(id).length };
+  return { id, online: state.isOnline(server, offlineAfterMs), stale: state.isStale(server), health: healthView(state.health(server)), sessionCount: state.sessionsOn(id).length };
 }
 
 /** GET /v1/servers (admin): every known server with its sessions. */
@@ -82,7 +82,7 @@ export function adminServersView(state: RuntimeState, offlineAfterMs: number, ma
       id: s.id,
       guid: s.guid,
       online: state.isOnline(s, offlineAfterMs),
-      stale: s.stale === true,
+      stale: state.isStale(s),
       address: s.address,
       agentPort: s.agentPort,
       tags: s.tags,

@@ -35,7 +35,8 @@ export interface FailoverInput {
 /**
  * Creates a session on the best pool member and, when that fails for a host-side reason (dcv error or
  * time-out, agent unreachable, licences exhausted), on the next best, at most MAX_PLACEMENT_ATTEMPTS
- * members under one deadline. A console race lost to another user moves on without counting. Errors
+ * members under one deadline. A console race lost to another user, or a host whose agent was revoked
+ * meanwhile, moves on without counting. Errors
  * that are the request's own (a 4xx from the agent) are thrown at once.
  * @throws ApiError 503 NO_HEALTHY_SERVER (with `reason`) | 503 NO_SERVER_AVAILABLE
  */
@@ -54,8 +55,9 @@ export async function createWithFailover(input: FailoverInput): Promise<SessionE
       return await input.attempt(server, remaining);
     } catch (err) {
       candidates = candidates.filter((c) => c.server.id !== server.id);
-      const lostRace = err instanceof ApiError && err.code === 'CONSOLE_IN_USE';
-      if (lostRace) continue;
+      // Lost a console race to another user, or the host left (revoked) since this director last heard: next member, not counted.
+      const notFailed = err instanceof ApiError && (err.code === 'CONSOLE_IN_USE' || err.code === 'SERVER_GONE');
+      if (notFailed) continue;
       const reason = hostFailureReason(err);
       if (!reason) throw err;
       last = { serverId: server.id, reason, message: (err as Error).message, at: input.now() };

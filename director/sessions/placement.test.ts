@@ -1,30 +1,11 @@
 import { describe, expect, test } from 'bun:test';
 import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
 import { chooseServer, existingSession, type Candidate } from './placement.ts';
+import { sampleServer, sampleSession } from '../../tests/helpers/fleet.ts';
 
-const server = (id: string, load1: number, cores: number, free: number): ServerEntry => ({
-  id,
-  guid: `g-${id}`,
-  address: '127.0.0.1',
-  agentPort: 8446,
-  tags: [],
-  version: null,
-  lastSeen: 0,
-  dcvError: null,
-  dcvTimeoutMs: null,
-  placementFailure: null,
-  healthSince: 0,
-  stats: { hostname: id, free_memory: free, total_memory: 64e9, cores, cpu_usage: 0, load1, load5: 0, load15: 0 },
-});
-const session = (id: string, serverId: string, owner: string, type: 'console' | 'virtual' = 'virtual'): SessionEntry => ({
-  id,
-  serverId,
-  owner,
-  type,
-  numOfConnections: 0,
-  refreshedAt: 0,
-  confirmed: true,
-});
+const server = (id: string, load1: number, cores: number, free: number): ServerEntry =>
+  sampleServer(id, { lastSeen: 0, healthSince: 0, stats: { hostname: id, free_memory: free, total_memory: 64e9, cores, cpu_usage: 0, load1, load5: 0, load15: 0 } });
+const session = (id: string, serverId: string, owner: string, type: 'console' | 'virtual' = 'virtual'): SessionEntry => sampleSession(id, serverId, { owner, type });
 const cand = (s: ServerEntry, sessions: SessionEntry[] = []): Candidate => ({ server: s, sessions });
 
 describe('placement', () => {

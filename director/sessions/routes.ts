@@ -94,16 +94,16 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
     )
     .get(
       '/sessions/:id/connection',
-      ({ params, session, set }) => {
+      async ({ params, session, set }) => {
         set.headers['cache-control'] = 'no-store';
-        return connectionInfo(d, d.sessions.ownSession(params.id, session.sub, session.groups));
+        return connectionInfo(d, await d.sessions.ownSession(params.id, session.sub, session.groups));
       },
       { params: SessionParams, response: { 200: ConnectionAnswer, ...errorAnswers(401, 403, 404, 503) }, detail: { summary: 'Connection token, web-client URL, dcv:// URI, .dcv link', ...USER } },
     )
     .get(
       '/sessions/:id/connection.dcv',
       async ({ params, session }) => {
-        const own = d.sessions.ownSession(params.id, session.sub, session.groups);
+        const own = await d.sessions.ownSession(params.id, session.sub, session.groups);
         const server = d.sessions.onlineServer(own.serverId);
         const { token } = await d.connections.issue(own);
         return new Response(dcvFile(d.endpoint(server), own, token, d.certificateValidationPolicy), {
@@ -124,7 +124,7 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       '/connectiontoken',
       async ({ query, session, set }) => {
         set.headers['cache-control'] = 'no-store';
-        const own = d.sessions.ownSession(query.sessionId ?? '', session.sub, session.groups);
+        const own = await d.sessions.ownSession(query.sessionId ?? '', session.sub, session.groups);
         if (query.serverId !== undefined && query.serverId !== own.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');
         const info = await connectionInfo(d, own);
         return { token: info.authToken, expiresAt: info.expiresAt, sessionId: own.id, serverId: own.serverId };

@@ -6,7 +6,8 @@ import { AgentTimeoutError } from '../agent-client/agent-timeout.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import { PolicyHolder } from '../policy/holder.ts';
 import type { HealthReason } from '../servers/health.ts';
-import { RuntimeState, type ServerEntry } from '../servers/runtime-state.ts';
+import type { ServerEntry } from '../servers/runtime-state.ts';
+import { fleetHarness } from '../../tests/helpers/fleet-harness.ts';
 import { SessionService } from './service.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,17 +24,20 @@ type Behaviour = { takesMs?: number; fail?: ApiError };
  * A pool `p` of `members` (equal stats, so placement tries them in id order), a fake clock, and fake
  * agents whose behaviour per server the test sets; every call is recorded with the time limit it got.
  */
-function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
+async function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dcvix-svc-'));
   writeFileSync(join(dir, 'users.json'), JSON.stringify({ users: { alice: { pools: ['p'], servers: ['ws1'] }, bob: { pools: ['p'] }, carol: { pools: ['p'] } } }));
   writeFileSync(join(dir, 'pools.json'), JSON.stringify({ pools: { p: { servers: members } } }));
   const policy = new PolicyHolder(dir, silentLogger);
   policy.reload();
   const clock = new FakeClock(Date.now());
-  const state = new RuntimeState(clock, { agentRequestTimeoutMs: AGENT_TIMEOUT });
-  const update = (id: string, extra: { dcvError?: string; dcvTimeoutMs?: number } = {}) =>
-    state.applyUpdate({ guid: `g-${id}`, hostname: id, address: '127.0.0.1', agentPort: 1, stats, tags: [], sessions: [], ...extra });
-  for (const id of members) update(id);
+  const fleet = fleetHarness({ kind: 'sqlite' }, { clock });
+  const state = fleet.state;
+  const update = (id: string, extra: { dcvError?: string; dcvTimeoutMs?: number } = {}) => fleet.report(`g-${id}`, id, [], { stats: { ...stats, hostname: id }, ...extra });
+  for (const id of members) {
+    await fleet.registerAgent(`g-${id}`, id);
+    await update(id);
+  }
   const behaviour = new Map<string, Behaviour>();
   const calls: { server: string; timeoutMs: number | undefined }[] = [];
   const agents = {
@@ -55,6 +59,8 @@ function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
   const audit = { record: () => {}, list: async () => [] };
   const failures: HealthReason[] = [];
   const service = new SessionService({
+    fleet: fleet.fleet,
+    healthRules: { agentRequestTimeoutMs: AGENT_TIMEOUT },
     state,
     policy,
     agents,
@@ -82,7 +88,7 @@ const timeout = () => new ApiError(502, 'DCV_TIMEOUT', 'dcv create-session did n
 const unreachable = () => new ApiError(502, 'AGENT_UNREACHABLE', 'agent on ws1 did not answer within 30000 ms');
 
 test('ok: users racing for console sessions in a pool are spread over its hosts; the one too many gets 503', async () => {
-  const { service, calls } = setup(['ws1', 'ws2'], { slowMs: 20 });
+  const { service, calls } = await setup(['ws1', 'ws2'], { slowMs: 20 });
   const results = await Promise.allSettled(['alice', 'bob', 'carol'].map((user) => service.createForUser({ user, groups: [] }, { poolId: 'p' }, 'console')));
   const ok = results.filter((r) => r.status === 'fulfilled');
   expect(ok).toHaveLength(2);
@@ -93,7 +99,7 @@ test('ok: users racing for console sessions in a pool are spread over its hosts;
 
 describe('placement routes around broken hosts', () => {
   test('ok: a host-side failure is retried on the next member; the host is marked unhealthy and skipped until the cool-down ends', async () => {
-    const harness = setup(['ws1', 'ws2']);
+    const harness = await setup(['ws1', 'ws2']);
     harness.behaviour.set('ws1', { fail: licences() });
     const result = await harness.create('alice');
     expect(result.session.serverId).toBe('ws2');
@@ -101,7 +107,7 @@ describe('placement routes around broken hosts', () => {
     expect(harness.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'LICENSES_EXHAUSTED', message: expect.stringContaining('All licenses in use') });
     expect(harness.failures).toEqual(['LICENSES_EXHAUSTED']);
     // bob: ws1 is cooling down, so it is not tried at all, even though an update came in meanwhile.
-    harness.update('ws1');
+    await harness.update('ws1');
     expect((await harness.create('bob')).session.serverId).toBe('ws2');
     expect(harness.calls.map((c) => c.server)).toEqual(['ws1', 'ws2', 'ws2']);
     harness.clock.advance(COOLDOWN);
@@ -111,14 +117,14 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('ok: an update showing dcv answering ends a dcv-unavailable mark before the cool-down, not a DCV_TIMEOUT one', async () => {
-    const harness = setup(['ws1', 'ws2', 'ws3']);
+    const harness = await setup(['ws1', 'ws2', 'ws3']);
     harness.behaviour.set('ws1', { fail: new ApiError(502, 'DCV_UNAVAILABLE', 'dcv binary "/usr/bin/dcv" could not be started (ENOENT)') });
     harness.behaviour.set('ws2', { fail: timeout() });
     expect((await harness.create('alice')).session.serverId).toBe('ws3');
     expect([harness.health('ws1').reason, harness.health('ws2').reason]).toEqual(['DCV_UNAVAILABLE', 'DCV_TIMEOUT']);
     harness.clock.advance(1000);
-    harness.update('ws1');
-    harness.update('ws2');
+    await harness.update('ws1');
+    await harness.update('ws2');
     const health = harness.health('ws1');
     expect([health.status, health.since]).toEqual(['healthy', harness.clock.now()]);
     // list-sessions answering says nothing about a create-session that hangs.
@@ -126,7 +132,7 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('ok: a successful create on a cooling-down server (direct, e.g. an admin test) ends its mark', async () => {
-    const harness = setup(['ws1', 'ws2']);
+    const harness = await setup(['ws1', 'ws2']);
     harness.behaviour.set('ws1', { fail: unreachable() });
     await harness.create('bob');
     expect(harness.health('ws1').reason).toBe('AGENT_UNREACHABLE');
@@ -136,7 +142,7 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('rejects: at most 3 members are tried; 503 NO_HEALTHY_SERVER carries the last reason', async () => {
-    const harness = setup(['ws1', 'ws2', 'ws3', 'ws4']);
+    const harness = await setup(['ws1', 'ws2', 'ws3', 'ws4']);
     harness.behaviour.set('ws1', { fail: dcvError() });
     harness.behaviour.set('ws2', { fail: licences() });
     harness.behaviour.set('ws3', { fail: timeout() });
@@ -150,7 +156,7 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('rejects: with every member unhealthy no agent is called; the 503 names the latest reason', async () => {
-    const harness = setup(['ws1', 'ws2']);
+    const harness = await setup(['ws1', 'ws2']);
     harness.behaviour.set('ws1', { fail: licences() });
     harness.behaviour.set('ws2', { fail: timeout() });
     expect((await harness.createErr('alice'))?.details?.reason).toBe('DCV_TIMEOUT');
@@ -162,7 +168,7 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('rejects: healthy members that are only busy (a console each) give NO_SERVER_AVAILABLE, not a health reason', async () => {
-    const harness = setup(['ws1', 'ws2']);
+    const harness = await setup(['ws1', 'ws2']);
     harness.behaviour.set('ws2', { fail: licences() });
     await harness.service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'console');
     const err = await harness.service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'console').then(
@@ -178,7 +184,7 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('ok: each attempt gets what is left of agent_request_timeout + 5 s, and none starts after it', async () => {
-    const harness = setup(['ws1', 'ws2', 'ws3']);
+    const harness = await setup(['ws1', 'ws2', 'ws3']);
     harness.behaviour.set('ws1', { fail: unreachable(), takesMs: AGENT_TIMEOUT });
     harness.behaviour.set('ws2', { fail: timeout(), takesMs: 5_000 });
     const err = await harness.createErr('alice');
@@ -191,7 +197,7 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('ok: an attempt cut short by the overall deadline does not mark its host; a full-length time-out does', async () => {
-    const harness = setup(['ws1', 'ws2']);
+    const harness = await setup(['ws1', 'ws2']);
     // ws1 does not answer within agent_request_timeout; ws2 would answer after 8 s, but only 5 s are left.
     harness.behaviour.set('ws1', { takesMs: AGENT_TIMEOUT + 1 });
     harness.behaviour.set('ws2', { takesMs: 8_000 });
@@ -209,7 +215,7 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('rejects: a user error is never retried and marks nothing', async () => {
-    const harness = setup(['ws1', 'ws2']);
+    const harness = await setup(['ws1', 'ws2']);
     harness.behaviour.set('ws1', { fail: new ApiError(400, 'INVALID_USER', 'userId must be a valid login name') });
     const err = await harness.createErr('alice');
     expect([err?.status, err?.code]).toEqual([400, 'INVALID_USER']);
@@ -222,21 +228,21 @@ describe('placement routes around broken hosts', () => {
   });
 
   test('ok: a host whose update reports a dcv error is not placed on; a direct create there says why', async () => {
-    const harness = setup(['ws1', 'ws2']);
-    harness.update('ws1', { dcvError: 'dcv binary "/usr/bin/dcv" could not be started (ENOENT)' });
+    const harness = await setup(['ws1', 'ws2']);
+    await harness.update('ws1', { dcvError: 'dcv binary "/usr/bin/dcv" could not be started (ENOENT)' });
     expect((await harness.create('bob')).session.serverId).toBe('ws2');
     expect(harness.calls.map((c) => c.server)).toEqual(['ws2']);
     const err = await harness.createErr('alice', { serverId: 'ws1' });
     expect([err?.status, err?.code, err?.details?.reason]).toEqual([503, 'SERVER_UNHEALTHY', 'DCV_UNAVAILABLE']);
     expect(err?.message).toContain('ENOENT');
-    harness.update('ws1');
+    await harness.update('ws1');
     expect((await harness.create('alice', { serverId: 'ws1' })).session.serverId).toBe('ws1');
   });
 
   test('ok: misconfigured timeouts are a health reason; such a host is used only when no healthy one is left', async () => {
-    const harness = setup(['ws1', 'ws2']);
-    harness.update('ws1', { dcvTimeoutMs: 14_000 }); // 2 x 14 s + 2 s >= 30 s
-    harness.update('ws2', { dcvTimeoutMs: 13_999 });
+    const harness = await setup(['ws1', 'ws2']);
+    await harness.update('ws1', { dcvTimeoutMs: 14_000 }); // 2 x 14 s + 2 s >= 30 s
+    await harness.update('ws2', { dcvTimeoutMs: 13_999 });
     expect(harness.health('ws1')).toMatchObject({ status: 'unhealthy', reason: 'MISCONFIGURED_TIMEOUTS' });
     expect(harness.health('ws2').status).toBe('healthy');
     expect((await harness.create('alice')).session.serverId).toBe('ws2');

@@ -1,6 +1,6 @@
 import { entitlements, groupsOf, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { SessionEntry } from '../servers/runtime-state.ts';
+import type { SessionEntry } from '../servers/records.ts';
 
 /**
  * May `user` use `serverId` under this policy, directly or through a pool? `backendGroups` are the
@@ -19,5 +19,5 @@ export function policyAllows(policy: Policy, user: string, serverId: string, kno
  * never enters the owner's list nor gets a connection token; admins see it as `unmanaged`.
  */
 export function isManaged(policy: Policy, s: SessionEntry, knownServers: () => Iterable<string>, ownerGroups?: readonly string[]): boolean {
-  return s.createdByDirector === true || policyAllows(policy, s.owner, s.serverId, knownServers, ownerGroups);
+  return s.origin === 'director' || policyAllows(policy, s.owner, s.serverId, knownServers, ownerGroups);
 }

@@ -3,9 +3,10 @@ import { SQL } from 'bun';
 /**
  * Advisory lock keys, one namespace per purpose: the migration lock is held only while migrating, the
  * identity lock while the cluster's CA is made, the leader lock by the director running background
- * work; placement takes (placement, hashtext(user)) two-key locks per user.
+ * work; placement takes (placement, hashtext(user)) two-key locks per user, and a fleet
+ * write creating a server row (serverRow, hashtext(id)).
  */
-export const ADVISORY_LOCKS = { migrate: 0x64637601, identity: 0x64637602, leader: 0x64637603, placement: 0x64637604 } as const;
+export const ADVISORY_LOCKS = { migrate: 0x64637601, identity: 0x64637602, leader: 0x64637603, placement: 0x64637604, serverRow: 0x64637605 } as const;
 
 /** "postgres://user:secret@host/db" -> "postgres://user:***@host/db": the only form a URL may be logged in. */
 export function redactUrl(url: string): string {

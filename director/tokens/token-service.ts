@@ -63,21 +63,22 @@ export interface SessionChecks {
 
 /** Issues and verifies session and connection tokens under one symmetric key and an injected clock. */
 export class TokenService {
-  /** Set by the composition root; guards consult it on every request. */
-  sessionChecks?: SessionChecks;
+  /** What guards consult on every request beyond the token itself (absent: nothing more; unit tests). */
+  readonly sessionChecks?: SessionChecks;
 
   private readonly key: Uint8Array;
   /** Keys tokens are still accepted under after a rotation (never used to issue). */
   private readonly previousKeys: Uint8Array[];
   private readonly clock: Clock;
 
-  constructor(opts: { key: Uint8Array; clock: Clock; previousKeys?: Uint8Array[] }) {
+  constructor(opts: { key: Uint8Array; clock: Clock; previousKeys?: Uint8Array[]; sessionChecks?: SessionChecks }) {
     for (const candidateKey of [opts.key, ...(opts.previousKeys ?? [])]) {
       if (!(candidateKey instanceof Uint8Array) || candidateKey.byteLength !== 32) throw new TypeError('token key must be 32 bytes');
     }
     this.key = Uint8Array.from(opts.key);
     this.previousKeys = (opts.previousKeys ?? []).map((k) => Uint8Array.from(k));
     this.clock = opts.clock;
+    this.sessionChecks = opts.sessionChecks;
   }
 
   /** Issues a session token for a logged-in user; `authTime` (RFC 3339) defaults to now (a fresh login). */

@@ -97,7 +97,7 @@ describe('director restart', () => {
     expect(lifecycle).toEqual([
       'director.start: loaded 0 servers (stale until their agents update), 0 sessions, 0 login throttle keys',
       'director.start: loaded 1 servers (stale until their agents update), 1 sessions, 0 login throttle keys',
-      'director.stop: graceful stop; 1 servers, 1 sessions written',
+      'director.stop: graceful stop; 1 servers, 1 sessions in the store',
       'director.start: loaded 1 servers (stale until their agents update), 1 sessions, 0 login throttle keys',
     ]);
   }, 60_000);

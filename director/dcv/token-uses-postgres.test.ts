@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { silentLogger } from '../../shared/log.ts';
 import { startPostgres, type Postgres } from '../../tests/helpers/postgres.ts';
-import { openDatabase } from './db.ts';
-import { connectPostgres } from './postgres.ts';
-import { migratePostgres } from './migrate.ts';
-import { createSqliteRuntimeStores } from './sqlite-runtime-stores.ts';
-import { createPostgresTokenUses, fallbackTokenUses } from './token-uses-postgres.ts';
+import { openDatabase } from '../store/db.ts';
+import { migratePostgres } from '../store/migrate.ts';
+import { connectPostgres } from '../store/postgres.ts';
+import { createPostgresTokenUses } from './token-uses-postgres.ts';
+import { createSqliteTokenUses, fallbackTokenUses } from './token-uses.ts';
 
 let pg: Postgres;
 beforeAll(async () => {
@@ -30,7 +30,7 @@ test('ok: two directors count the uses of one connection token against one total
 
 test('ok: with PostgreSQL down, uses are counted on this director (and reported), shared again once it is back', async () => {
   const sql = await connectPostgres(pg.url, undefined);
-  const local = createSqliteRuntimeStores(openDatabase(':memory:'));
+  const local = createSqliteTokenUses(openDatabase(':memory:'));
   let localUses = 0;
   const uses = fallbackTokenUses(createPostgresTokenUses(sql), local, silentLogger, () => localUses++);
   const exp = Date.now() + 60_000;

@@ -1,0 +1,145 @@
+import type { Database } from 'bun:sqlite';
+import type { AgentState } from '../agents/store.ts';
+import { FleetPlan, SessionIdTaken, type FleetReads, type FleetWrites } from './fleet-plan.ts';
+import type { FleetStore, FleetTransaction } from './fleet-store.ts';
+import {
+  SERVER_COLUMNS,
+  SESSION_COLUMNS,
+  seenColumns,
+  serverColumns,
+  serverFromRow,
+  sessionColumns,
+  sessionFromRow,
+  statsOf,
+  type ServerRow,
+  type ServerSnapshot,
+  type SessionEntry,
+  type SessionRow,
+} from './records.ts';
+
+const LIVE = "state IN ('starting', 'running')";
+const inList = (column: string) => `${column} IN (SELECT value FROM json_each(?))`;
+
+const insertInto = (table: string, columns: readonly string[]) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `$${c}`).join(', ')})`;
+const upsertInto = (table: string, columns: readonly string[]) =>
+  `${insertInto(table, columns)} ON CONFLICT (id) DO UPDATE SET ${columns
+    .filter((c) => c !== 'id')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`;
+
+/**
+ * FleetStore on the embedded database. A transaction is one synchronous bun:sqlite transaction (reads,
+ * decision and writes with no await in between), so nothing else this process does can slip into it.
+ */
+export function createSqliteFleetStore(db: Database): FleetStore {
+  const statements = {
+    agents: db.query<{ guid: string; state: AgentState }, [string]>(`SELECT guid, state FROM agents WHERE ${inList('guid')}`),
+    servers: db.query<ServerRow, [string]>(`SELECT * FROM servers WHERE ${inList('id')}`),
+    serversOfGuids: db.query<ServerRow, [string]>(`SELECT * FROM servers WHERE ${inList('guid')}`),
+    sessionsOn: db.query<SessionRow, [string]>(`SELECT * FROM sessions WHERE ${inList('server_id')}`),
+    sessions: db.query<SessionRow, [string]>(`SELECT * FROM sessions WHERE ${inList('id')}`),
+    liveOf: db.query<SessionRow, [string]>(`SELECT * FROM sessions WHERE ${inList('owner')} AND ${LIVE}`),
+    allServers: db.query<ServerRow, []>("SELECT * FROM servers WHERE state != 'removed'"),
+    allLive: db.query<SessionRow, []>(`SELECT * FROM sessions WHERE ${LIVE}`),
+    liveOn: db.query<SessionRow, [string]>(`SELECT * FROM sessions WHERE ${inList('server_id')} AND ${LIVE}`),
+    liveById: db.query<SessionRow, [string]>(`SELECT * FROM sessions WHERE id = ? AND ${LIVE}`),
+    liveOfOwner: db.query<SessionRow, [string]>(`SELECT * FROM sessions WHERE owner = ? AND ${LIVE}`),
+    seenOf: db.query<ServerRow, [string]>(`SELECT * FROM servers WHERE ${inList('id')}`),
+    putServer: db.query(upsertInto('servers', SERVER_COLUMNS)),
+    seen: db.query(
+      `UPDATE servers SET last_seen = $last_seen, reported_hostname = $reported_hostname, free_memory = $free_memory, total_memory = $total_memory,
+       cores = $cores, cpu_usage = $cpu_usage, load1 = $load1, load5 = $load5, load15 = $load15 WHERE id = $id AND last_seen <= $last_seen`,
+    ),
+    putSession: db.query(upsertInto('sessions', SESSION_COLUMNS)),
+    newSession: db.query(insertInto('sessions', SESSION_COLUMNS)),
+    dropSession: db.query('DELETE FROM sessions WHERE id = ?'),
+    sweep: db.query<{ server_id: string }, [number, number, number, number, number]>(
+      `SELECT DISTINCT s.server_id FROM sessions s JOIN servers v ON v.id = s.server_id
+        WHERE (s.state IN ('starting', 'running') AND NOT s.orphaned AND v.state = 'active' AND v.last_seen < ?1)
+           OR (s.state = 'starting' AND s.created_at < ?2)
+           OR (s.state = 'closed' AND s.refreshed_at < ?3)
+           OR (s.state = 'abandoned' AND s.refreshed_at < ?4)
+           OR (s.state = 'creating' AND s.created_at < ?5)`,
+    ),
+    purgeRemoved: db.query("DELETE FROM servers WHERE state = 'removed' AND updated_at < ?"),
+  };
+
+  const read = (plan: FleetPlan | undefined, reads: FleetReads) => {
+    const agents = new Map(plan?.view.agents ?? []);
+    const servers = new Map(plan?.view.servers ?? []);
+    const sessions = new Map(plan?.view.sessions ?? []);
+    const owners = new Set(plan?.view.owners ?? []);
+    const json = (list: readonly string[] | undefined) => JSON.stringify(list ?? []);
+    if (reads.agents?.length) for (const row of statements.agents.all(json(reads.agents))) agents.set(row.guid, row.state);
+    const serverRows = [
+      ...(reads.servers?.length ? statements.servers.all(json(reads.servers)) : []),
+      ...(reads.serversOfGuids?.length ? statements.serversOfGuids.all(json(reads.serversOfGuids)) : []),
+    ];
+    for (const row of serverRows) servers.set(row.id, serverFromRow(row));
+    const sessionRows = [
+      ...(reads.sessionsOn?.length ? statements.sessionsOn.all(json(reads.sessionsOn)) : []),
+      ...(reads.sessions?.length ? statements.sessions.all(json(reads.sessions)) : []),
+      ...(reads.liveOf?.length ? statements.liveOf.all(json(reads.liveOf)) : []),
+    ];
+    for (const row of sessionRows) sessions.set(row.id, sessionFromRow(row));
+    for (const owner of reads.liveOf ?? []) owners.add(owner);
+    return new FleetPlan({ agents, servers, sessions, owners });
+  };
+
+  const write = (writes: FleetWrites, now: number) => {
+    for (const server of writes.servers) statements.putServer.run(serverColumns(server, now));
+    for (const seen of writes.seen) statements.seen.run(seenColumns(seen));
+    for (const id of writes.dropSessions) statements.dropSession.run(id);
+    for (const session of writes.sessions) statements.putSession.run(sessionColumns(session));
+    for (const session of writes.newSessions) {
+      try {
+        statements.newSession.run(sessionColumns(session));
+      } catch (err) {
+        if (/UNIQUE|PRIMARY/i.test(String((err as Error).message))) throw new SessionIdTaken(session.id);
+        throw err;
+      }
+    }
+  };
+
+  const snapshots = (servers: ServerRow[], sessions: SessionRow[]): ServerSnapshot[] => {
+    const byServer = new Map<string, SessionEntry[]>();
+    for (const row of sessions) byServer.set(row.server_id, [...(byServer.get(row.server_id) ?? []), sessionFromRow(row)]);
+    return servers.map((row) => ({ server: serverFromRow(row), sessions: byServer.get(row.id) ?? [] }));
+  };
+
+  return {
+    async transact<T>(tx: FleetTransaction<T>, now: number) {
+      return db.transaction(() => {
+        let plan = read(undefined, tx.reads);
+        const more = tx.more?.(plan);
+        if (more) plan = read(plan, more);
+        const result = tx.decide(plan);
+        write(plan.writes(), now);
+        return { result, plan };
+      })();
+    },
+    async loadAll() {
+      return snapshots(statements.allServers.all(), statements.allLive.all());
+    },
+    async loadSnapshots(ids) {
+      const list = JSON.stringify(ids);
+      return snapshots(statements.servers.all(list), statements.liveOn.all(list));
+    },
+    async loadSeen(ids) {
+      return statements.seenOf.all(JSON.stringify(ids)).map((row) => ({ id: row.id, lastSeen: Number(row.last_seen), stats: statsOf(row) }));
+    },
+    async liveSession(id) {
+      const row = statements.liveById.get(id);
+      return row ? sessionFromRow(row) : undefined;
+    },
+    async liveSessionsOf(owner) {
+      return statements.liveOfOwner.all(owner).map(sessionFromRow);
+    },
+    async sweepCandidates(bounds) {
+      return statements.sweep.all(bounds.silentBefore, bounds.unconfirmedBefore, bounds.closedBefore, bounds.abandonedBefore, bounds.creatingBefore).map((row) => row.server_id);
+    },
+    async purgeRemoved(before) {
+      return statements.purgeRemoved.run(before).changes;
+    },
+  };
+}

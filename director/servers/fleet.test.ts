@@ -1,0 +1,192 @@
+/**
+ * The fleet's rows and this director's memory of them, the same cases on bun:sqlite and on
+ * PostgreSQL (a private cluster started here): reports, creates, closes, revocation, late creates and
+ * the sweep, with a fake clock.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { silentLogger } from '../../shared/log.ts';
+import { fleetHarness, RULES, type FleetBackend } from '../../tests/helpers/fleet-harness.ts';
+import { startPostgres, type Postgres } from '../../tests/helpers/postgres.ts';
+import { migratePostgres } from '../store/migrate.ts';
+import { connectPostgres } from '../store/postgres.ts';
+import { abandon, close, confirm, orphanAgent, reserve, setPlacementFailure, type Reservation } from './session-rows.ts';
+
+let pg: Postgres;
+let databases = 0;
+const clients: { close(): Promise<void> }[] = [];
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+  await pg?.stop();
+});
+
+const backends: { name: string; open(): Promise<FleetBackend> }[] = [
+  { name: 'bun:sqlite', open: async () => ({ kind: 'sqlite' }) },
+  {
+    name: 'PostgreSQL',
+    async open() {
+      const sql = await connectPostgres(await pg.createDatabase(`fleet${++databases}`), undefined);
+      clients.push(sql);
+      await migratePostgres(sql, silentLogger);
+      return { kind: 'postgres', sql };
+    },
+  },
+];
+
+const booking = (id: string, extra: Partial<Reservation> = {}): Reservation => ({ id, serverId: 'ws1', guid: 'g1', owner: 'alice', type: 'virtual', ...extra });
+const wire = (id: string) => ({ id, owner: 'alice', type: 'virtual' as const, numOfConnections: 0 });
+
+describe.each(backends)('fleet rows on $name', (backend) => {
+  const harness = async () => {
+    const rig = fleetHarness(await backend.open());
+    await rig.registerAgent('g1', 'ws1');
+    return rig;
+  };
+
+  test("ok: updates replace a server's sessions; a silent server goes offline", async () => {
+    const rig = await harness();
+    expect(await rig.report('g1', 'ws1', [{ id: 'a' }, { id: 'b' }])).toMatchObject({ kind: 'accepted' });
+    rig.clock.advance(1000);
+    await rig.report('g1', 'ws1', [{ id: 'b' }]);
+    expect([...rig.state.allSessions()].map((s) => s.id)).toEqual(['b']);
+    const server = rig.state.server('ws1')!;
+    expect(rig.state.isOnline(server, 90_000)).toBe(true);
+    rig.clock.advance(91_000);
+    expect(rig.state.isOnline(rig.state.server('ws1')!, 90_000)).toBe(false);
+  });
+
+  test('ok: an update that changes nothing but figures keeps the revision; a session change raises it', async () => {
+    const rig = await harness();
+    await rig.report('g1', 'ws1', [{ id: 'a' }]);
+    const first = rig.state.revisionOf('ws1');
+    rig.clock.advance(1000);
+    await rig.report('g1', 'ws1', [{ id: 'a' }], { stats: { ...rig.state.server('ws1')!.stats!, load1: 3 } });
+    expect(rig.state.revisionOf('ws1')).toBe(first);
+    expect(rig.state.server('ws1')!.stats!.load1).toBe(3);
+    expect(rig.state.server('ws1')!.lastSeen).toBe(rig.clock.now());
+    await rig.report('g1', 'ws1', [{ id: 'a', numOfConnections: 1 }]);
+    expect(rig.state.revisionOf('ws1')).toBe(first + 1);
+    expect(rig.state.session('a')!.numOfConnections).toBe(1);
+  });
+
+  test('ok: a create is reserved, confirmed and kept through an update built before it; its pool survives a reload', async () => {
+    const rig = await harness();
+    await rig.report('g1', 'ws1', []);
+    expect(await rig.fleet.run(reserve(booking('p1', { pool: 'eng' }), rig.clock.now()))).toBe('reserved');
+    expect(rig.state.session('p1')).toBeUndefined();
+    const confirmed = await rig.fleet.run(confirm(booking('p1', { pool: 'eng' }), wire('p1'), rig.clock.now()));
+    expect(confirmed).toMatchObject({ kind: 'confirmed', session: { id: 'p1', state: 'starting', pool: 'eng', origin: 'director' } });
+    rig.clock.advance(10);
+    await rig.report('g1', 'ws1', []);
+    expect(rig.state.session('p1')?.state).toBe('starting');
+    rig.clock.advance(10);
+    await rig.report('g1', 'ws1', [{ id: 'p1' }]);
+    expect(rig.state.session('p1')).toMatchObject({ state: 'running', pool: 'eng', origin: 'director' });
+    // What a restart reads back.
+    const again = await rig.store.loadAll();
+    expect(again.flatMap((snapshot) => snapshot.sessions)).toEqual([expect.objectContaining({ id: 'p1', pool: 'eng', state: 'running', origin: 'director' })]);
+    rig.clock.advance(10);
+    await rig.report('g1', 'ws1', []);
+    expect(rig.state.session('p1')).toBeUndefined();
+  });
+
+  test('rejects: a session id taken (any state but closed) cannot be reserved again; a closed one can', async () => {
+    const rig = await harness();
+    await rig.report('g1', 'ws1', [{ id: 'x' }]);
+    expect(await rig.fleet.run(reserve(booking('x'), rig.clock.now()))).toBe('taken');
+    expect(await rig.fleet.run(reserve(booking('y'), rig.clock.now()))).toBe('reserved');
+    expect(await rig.fleet.run(reserve(booking('y'), rig.clock.now()))).toBe('taken');
+    await rig.fleet.run(close('x', 'ws1', false, rig.clock.now()));
+    expect(await rig.fleet.run(reserve(booking('x'), rig.clock.now()))).toBe('reserved');
+  });
+
+  test('rejects: a closed session does not come back from an update sent before the close; the sweep forgets it later', async () => {
+    const rig = await harness();
+    await rig.report('g1', 'ws1', [{ id: 'c1' }]);
+    await rig.fleet.run(close('c1', 'ws1', false, rig.clock.now()));
+    expect(rig.state.session('c1')).toBeUndefined();
+    rig.clock.advance(100);
+    await rig.report('g1', 'ws1', [{ id: 'c1' }]);
+    expect(rig.state.session('c1')).toBeUndefined();
+    expect(await rig.fleet.liveSessionsOf('alice')).toEqual([]);
+    rig.clock.advance(121_000);
+    expect((await rig.fleet.sweep(40_000)).settled).toBe(1);
+    await rig.report('g1', 'ws1', [{ id: 'c1' }]);
+    expect(rig.state.session('c1')).toMatchObject({ origin: 'agent' });
+  });
+
+  test('rejects: a revoked agent: no reservation, no update; its live sessions stay as orphans until closed', async () => {
+    const rig = await harness();
+    await rig.report('g1', 'ws1', [{ id: 'o1' }]);
+    await rig.agents.revoke('g1', rig.clock.now());
+    expect(await rig.fleet.run(orphanAgent('g1'))).toBe(1);
+    expect(rig.state.server('ws1')).toBeUndefined();
+    expect(rig.state.orphanedServer('ws1')?.state).toBe('orphaned');
+    expect(rig.state.session('o1')?.orphaned).toBe(true);
+    expect(await rig.fleet.run(reserve(booking('n1'), rig.clock.now()))).toBe('server-gone');
+    expect(await rig.report('g1', 'ws1', [])).toEqual({ kind: 'refused', code: 'AGENT_REVOKED' });
+    await rig.fleet.run(close('o1', 'ws1', true, rig.clock.now()));
+    expect(rig.state.session('o1')).toBeUndefined();
+    expect(rig.state.orphanedServer('ws1')).toBeUndefined();
+  });
+
+  test('rejects: another agent reporting under a host name held by a registered agent', async () => {
+    const rig = await harness();
+    await rig.registerAgent('g2', 'ws2');
+    await rig.report('g1', 'ws1', [{ id: 's' }]);
+    expect(await rig.report('g2', 'ws1', [])).toEqual({ kind: 'refused', code: 'HOSTNAME_TAKEN' });
+    expect(rig.state.session('s')?.serverId).toBe('ws1');
+  });
+
+  test('ok: a create the director gave up on is adopted when it appears and the owner has no other; closed when they have', async () => {
+    const rig = await harness();
+    await rig.report('g1', 'ws1', []);
+    for (const id of ['late1', 'late2']) await rig.fleet.run(reserve(booking(id), rig.clock.now()));
+    expect(await rig.fleet.run(abandon(booking('late1'), true, rig.clock.now()))).toEqual({ kind: 'waiting' });
+    expect(await rig.fleet.run(abandon(booking('late2'), false, rig.clock.now()))).toEqual({ kind: 'dropped' });
+    rig.clock.advance(5000);
+    await rig.report('g1', 'ws1', [{ id: 'late1' }]);
+    expect(rig.state.session('late1')).toMatchObject({ state: 'running', origin: 'director' });
+    expect(rig.events.map((e) => e.type)).toEqual(['session.adopt']);
+    // Again, now that alice has late1: the second late one is closed on its host.
+    await rig.fleet.run(reserve(booking('late3'), rig.clock.now()));
+    await rig.fleet.run(abandon(booking('late3'), true, rig.clock.now()));
+    await rig.report('g1', 'ws1', [{ id: 'late1' }, { id: 'late3' }]);
+    expect(rig.state.session('late3')).toBeUndefined();
+    await Bun.sleep(5);
+    expect(rig.closedOnHost).toEqual(['late3']);
+    expect(rig.events.at(-1)).toMatchObject({ type: 'session.close', target: 'late3', outcome: 'success' });
+  });
+
+  test('ok: the sweep drops sessions of silent servers and never-confirmed ones; a create cut off with its director turns abandoned', async () => {
+    const rig = await harness();
+    await rig.registerAgent('g2', 'ws2');
+    await rig.report('g1', 'ws1', [{ id: 'quiet' }]);
+    await rig.report('g2', 'ws2', []);
+    await rig.fleet.run(reserve(booking('unconfirmed', { serverId: 'ws2', guid: 'g2' }), rig.clock.now()));
+    await rig.fleet.run(confirm(booking('unconfirmed', { serverId: 'ws2', guid: 'g2' }), wire('unconfirmed'), rig.clock.now()));
+    await rig.fleet.run(reserve(booking('cutoff', { serverId: 'ws2', guid: 'g2' }), rig.clock.now()));
+    rig.clock.advance(39_000);
+    await rig.report('g2', 'ws2', []);
+    expect((await rig.fleet.sweep(40_000)).stale).toEqual([]);
+    rig.clock.advance(11_000);
+    await rig.report('g2', 'ws2', []);
+    const swept = await rig.fleet.sweep(40_000);
+    expect(swept.stale.sort()).toEqual(['quiet', 'unconfirmed']);
+    rig.clock.advance(20_000);
+    expect((await rig.fleet.sweep(40_000)).abandoned).toBe(1);
+  });
+
+  test('ok: a create failure is a row: its cool-down is read back; a success clears it', async () => {
+    const rig = await harness();
+    await rig.report('g1', 'ws1', []);
+    const failure = { reason: 'DCV_TIMEOUT' as const, message: 'hung', at: rig.clock.now(), until: rig.clock.now() + 300_000 };
+    await rig.fleet.run(setPlacementFailure('ws1', failure, RULES, rig.clock.now()));
+    expect(rig.state.health(rig.state.server('ws1')!)).toMatchObject({ status: 'unhealthy', reason: 'DCV_TIMEOUT' });
+    expect((await rig.store.loadSnapshots(['ws1']))[0]!.server.placementFailure).toEqual(failure);
+    await rig.fleet.run(setPlacementFailure('ws1', null, RULES, rig.clock.now()));
+    expect(rig.state.health(rig.state.server('ws1')!).status).toBe('healthy');
+  });
+});

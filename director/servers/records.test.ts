@@ -1,0 +1,36 @@
+import { expect, test } from 'bun:test';
+import { ATTRS_VERSION, readServerAttrs, readSessionAttrs, serverAttrs, sessionAttrs } from './records.ts';
+
+test('ok: attrs written now (version 2) read back as written', () => {
+  const session = { id: 's', owner: 'a', type: 'virtual' as const, numOfConnections: 2, status: 'READY', creationTime: '2026-01-01T00:00:00.000Z', lastDisconnectionTime: null };
+  expect(readSessionAttrs(sessionAttrs(session), ATTRS_VERSION)).toEqual({ numOfConnections: 2, status: 'READY', creationTime: '2026-01-01T00:00:00.000Z', lastDisconnectionTime: null });
+  expect(readServerAttrs(serverAttrs({ tags: ['gpu', 'linux'] }), ATTRS_VERSION)).toEqual({ tags: ['gpu', 'linux'] });
+});
+
+test('ok: version 1 records (whole entries of the earlier release) read: what has columns now is ignored, the rest kept', () => {
+  const oldSession = JSON.stringify({
+    id: 'alice-1',
+    owner: 'alice',
+    type: 'virtual',
+    numOfConnections: 1,
+    status: 'READY',
+    user: 'alice',
+    creationTime: '2026-12-06T19:00:00.000Z',
+    lastDisconnectionTime: null,
+    serverId: 'ws1',
+    refreshedAt: 5,
+    pool: 'workstations',
+    confirmed: true,
+    createdByDirector: true,
+  });
+  expect(readSessionAttrs(oldSession, 1)).toEqual({ numOfConnections: 1, status: 'READY', user: 'alice', creationTime: '2026-12-06T19:00:00.000Z', lastDisconnectionTime: null });
+  const oldServer = JSON.stringify({ id: 'ws1', guid: 'g', address: '127.0.0.1', agentPort: 8446, stats: { cores: 2 }, tags: ['gpu', 7], version: null, lastSeen: 1 });
+  expect(readServerAttrs(oldServer, 1)).toEqual({ tags: ['gpu'] });
+});
+
+test('rejects: damaged or unknown-version attrs read as empty instead of hiding the row', () => {
+  expect(readSessionAttrs('{not json', 2)).toEqual({ numOfConnections: 0 });
+  expect(readSessionAttrs(JSON.stringify({ numOfConnections: -3, status: 7 }), 2)).toEqual({ numOfConnections: 0 });
+  expect(readSessionAttrs(JSON.stringify({ numOfConnections: 1 }), 99)).toEqual({ numOfConnections: 0 });
+  expect(readServerAttrs('[]', 2)).toEqual({ tags: [] });
+});

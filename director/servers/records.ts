@@ -1,0 +1,327 @@
+import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
+import type { HealthFacts, PlacementFailure } from './health.ts';
+
+/**
+ * Servers and sessions as the store holds them (table servers and sessions) and as the director's
+ * memory mirrors them (runtime-state.ts). A server row is the aggregate root: every write to a server
+ * or to a session on it raises the server's `revision`, so a newer picture always wins over an older one.
+ */
+
+/** active: placed on; orphaned: its agent was revoked while sessions ran (kept for them); removed: gone, kept a while so every director sees it go. */
+export type ServerState = 'active' | 'orphaned' | 'removed';
+
+/** A DCV host as the director knows it from its agent's updates. */
+export interface ServerEntry extends HealthFacts {
+  /** Server id = the host name the agent registered (policy files name servers by it). */
+  id: string;
+  guid: string;
+  revision: number;
+  state: ServerState;
+  address: string;
+  agentPort: number;
+  stats: AgentStats | null;
+  tags: string[];
+  /** The agent's version, when it says. */
+  version: string | null;
+  lastSeen: number;
+}
+
+/**
+ * creating: id reserved, the agent is being asked; starting: the agent created it, no update listed it
+ * yet; running: an update listed it; abandoned: the director gave up waiting for the create (the session
+ * may still appear: it is then adopted or closed); closed: closed through the director, kept a while
+ * so an update sent before the close cannot bring it back.
+ */
+export type SessionState = 'creating' | 'starting' | 'running' | 'abandoned' | 'closed';
+
+/** A session: what DCV reports of it plus what the director knows. */
+export interface SessionEntry extends DcvSession {
+  serverId: string;
+  /** Pool it was placed through, if any. */
+  pool?: string;
+  state: SessionState;
+  /** director: created through a director (trusted whatever the policy says); agent: only reported by a host. */
+  origin: 'director' | 'agent';
+  /** Its agent was revoked: kept visible to admins until an admin closes it. */
+  orphaned: boolean;
+  createdAt: number;
+  /** When an update (or the director) last changed or first confirmed it. */
+  refreshedAt: number;
+}
+
+/** The states users and DCV see (starting, running): everything else is bookkeeping. */
+export const isLive = (session: Pick<SessionEntry, 'state'>): boolean => session.state === 'starting' || session.state === 'running';
+
+/** A server with its live sessions, as one consistent picture at one revision. */
+export interface ServerSnapshot {
+  server: ServerEntry;
+  sessions: SessionEntry[];
+}
+
+/**
+ * What one write did to one server, for the memory of the director that wrote it: the server's new row
+ * (its revision one above the last) and its live sessions added, changed or gone.
+ */
+export interface ServerChange {
+  server: ServerEntry;
+  put: SessionEntry[];
+  gone: string[];
+}
+
+/** Last contact and figures of a server: refreshed by every update without a new revision. */
+export interface ServerSeen {
+  id: string;
+  lastSeen: number;
+  stats: AgentStats | null;
+}
+
+/** The attrs format the director writes now (1 = the blob entries of the earlier release). */
+export const ATTRS_VERSION = 2;
+
+/** A server's attrs column: what has no column of its own. */
+export function serverAttrs(server: Pick<ServerEntry, 'tags'>): string {
+  return JSON.stringify({ tags: server.tags });
+}
+
+/** A session's attrs column: what DCV reports beyond id, owner and type. */
+export function sessionAttrs(session: DcvSession): string {
+  return JSON.stringify({
+    numOfConnections: session.numOfConnections,
+    ...(session.status !== undefined ? { status: session.status } : {}),
+    ...(session.user !== undefined ? { user: session.user } : {}),
+    ...(session.name !== undefined ? { name: session.name } : {}),
+    ...(session.creationTime !== undefined ? { creationTime: session.creationTime } : {}),
+    ...(session.lastDisconnectionTime !== undefined ? { lastDisconnectionTime: session.lastDisconnectionTime } : {}),
+  });
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Reads a server's attrs in either format. Version 1 is the whole entry the earlier release stored as
+ * JSON (tags among many fields); version 2 holds only what has no column. Unknown versions read as empty.
+ */
+export function readServerAttrs(json: string, version: number): { tags: string[] } {
+  const parsed = safeJson(json);
+  if ((version === 1 || version === 2) && isObject(parsed) && Array.isArray(parsed.tags)) return { tags: parsed.tags.filter((tag): tag is string => typeof tag === 'string') };
+  return { tags: [] };
+}
+
+/**
+ * Reads a session's attrs in either format: version 1 is the earlier release's session entry (the same
+ * field names, among others such as confirmed and refreshedAt, which have columns now), version 2 the
+ * DCV attributes alone.
+ */
+export function readSessionAttrs(json: string, version: number): Omit<DcvSession, 'id' | 'owner' | 'type'> {
+  const parsed = safeJson(json);
+  if ((version !== 1 && version !== 2) || !isObject(parsed)) return { numOfConnections: 0 };
+  const count = parsed.numOfConnections;
+  const out: Omit<DcvSession, 'id' | 'owner' | 'type'> = { numOfConnections: Number.isInteger(count) && (count as number) >= 0 ? (count as number) : 0 };
+  for (const key of ['status', 'user', 'name', 'creationTime'] as const) {
+    const value = text(parsed[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  if (parsed.lastDisconnectionTime === null || typeof parsed.lastDisconnectionTime === 'string') out.lastDisconnectionTime = parsed.lastDisconnectionTime;
+  return out;
+}
+
+function safeJson(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    // A damaged attrs column must not hide the row: it reads as empty (the columns carry what matters).
+    return undefined;
+  }
+}
+
+/** The placement failure held in the failure_* columns (all four or none). */
+export function failureOf(row: { failure_reason: unknown; failure_message: unknown; failure_at: unknown; failure_until: unknown }): PlacementFailure | null {
+  if (typeof row.failure_reason !== 'string' || row.failure_until === null || row.failure_until === undefined) return null;
+  return { reason: row.failure_reason as PlacementFailure['reason'], message: String(row.failure_message ?? ''), at: Number(row.failure_at ?? 0), until: Number(row.failure_until) };
+}
+
+/** The columns both dialects name alike; numbers may arrive as strings (PostgreSQL int8). */
+export interface ServerRow {
+  id: string;
+  guid: string;
+  revision: unknown;
+  state: ServerState;
+  address: string;
+  agent_port: unknown;
+  agent_version: string | null;
+  dcv_error: string | null;
+  dcv_timeout_ms: unknown;
+  failure_reason: string | null;
+  failure_message: string | null;
+  failure_at: unknown;
+  failure_until: unknown;
+  health_since: unknown;
+  last_seen: unknown;
+  reported_hostname: string | null;
+  free_memory: unknown;
+  total_memory: unknown;
+  cores: unknown;
+  cpu_usage: unknown;
+  load1: unknown;
+  load5: unknown;
+  load15: unknown;
+  attrs: string;
+  attrs_version: unknown;
+}
+
+export interface SessionRow {
+  id: string;
+  server_id: string;
+  owner: string;
+  type: 'console' | 'virtual';
+  pool: string | null;
+  state: SessionState;
+  origin: 'director' | 'agent';
+  orphaned: unknown;
+  created_at: unknown;
+  refreshed_at: unknown;
+  attrs: string;
+  attrs_version: unknown;
+}
+
+const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** The stats columns as the agent's figures (null when the server never reported any). */
+export function statsOf(row: Pick<ServerRow, 'reported_hostname' | 'free_memory' | 'total_memory' | 'cores' | 'cpu_usage' | 'load1' | 'load5' | 'load15'>): AgentStats | null {
+  if (row.cores === null || row.cores === undefined) return null;
+  return {
+    hostname: row.reported_hostname ?? '',
+    free_memory: Number(row.free_memory),
+    total_memory: Number(row.total_memory),
+    cores: Number(row.cores),
+    cpu_usage: Number(row.cpu_usage),
+    load1: Number(row.load1),
+    load5: Number(row.load5),
+    load15: Number(row.load15),
+  };
+}
+
+export function serverFromRow(row: ServerRow): ServerEntry {
+  return {
+    id: row.id,
+    guid: row.guid,
+    revision: Number(row.revision),
+    state: row.state,
+    address: row.address,
+    agentPort: Number(row.agent_port),
+    version: row.agent_version,
+    dcvError: row.dcv_error,
+    dcvTimeoutMs: nullableNumber(row.dcv_timeout_ms),
+    placementFailure: failureOf(row),
+    healthSince: Number(row.health_since),
+    lastSeen: Number(row.last_seen),
+    stats: statsOf(row),
+    tags: readServerAttrs(row.attrs, Number(row.attrs_version)).tags,
+  };
+}
+
+export function sessionFromRow(row: SessionRow): SessionEntry {
+  return {
+    ...readSessionAttrs(row.attrs, Number(row.attrs_version)),
+    id: row.id,
+    owner: row.owner,
+    type: row.type,
+    serverId: row.server_id,
+    ...(row.pool !== null ? { pool: row.pool } : {}),
+    state: row.state,
+    origin: row.origin,
+    orphaned: row.orphaned === true || row.orphaned === 1 || row.orphaned === '1',
+    createdAt: Number(row.created_at),
+    refreshedAt: Number(row.refreshed_at),
+  };
+}
+
+/** Last contact and figures as the columns a write binds. */
+export function seenColumns(seen: ServerSeen) {
+  const stats = seen.stats;
+  return {
+    id: seen.id,
+    last_seen: seen.lastSeen,
+    reported_hostname: stats?.hostname ?? null,
+    free_memory: stats?.free_memory ?? null,
+    total_memory: stats?.total_memory ?? null,
+    cores: stats?.cores ?? null,
+    cpu_usage: stats?.cpu_usage ?? null,
+    load1: stats?.load1 ?? null,
+    load5: stats?.load5 ?? null,
+    load15: stats?.load15 ?? null,
+  };
+}
+
+/** A server entry as the columns a write binds (the same names in both dialects). */
+export function serverColumns(server: ServerEntry, now: number) {
+  const failure = server.placementFailure;
+  return {
+    ...seenColumns(server),
+    guid: server.guid,
+    revision: server.revision,
+    state: server.state,
+    address: server.address,
+    agent_port: server.agentPort,
+    agent_version: server.version,
+    dcv_error: server.dcvError,
+    dcv_timeout_ms: server.dcvTimeoutMs,
+    failure_reason: failure?.reason ?? null,
+    failure_message: failure?.message ?? null,
+    failure_at: failure?.at ?? null,
+    failure_until: failure?.until ?? null,
+    health_since: server.healthSince,
+    attrs: serverAttrs(server),
+    attrs_version: ATTRS_VERSION,
+    updated_at: now,
+  };
+}
+
+export function sessionColumns(session: SessionEntry) {
+  return {
+    id: session.id,
+    server_id: session.serverId,
+    owner: session.owner,
+    type: session.type,
+    pool: session.pool ?? null,
+    state: session.state,
+    origin: session.origin,
+    orphaned: session.orphaned,
+    created_at: session.createdAt,
+    refreshed_at: session.refreshedAt,
+    attrs: sessionAttrs(session),
+    attrs_version: ATTRS_VERSION,
+  };
+}
+
+/** Column names of the two tables, in the order writes list them. */
+export const SERVER_COLUMNS = [
+  'id',
+  'guid',
+  'revision',
+  'state',
+  'address',
+  'agent_port',
+  'agent_version',
+  'dcv_error',
+  'dcv_timeout_ms',
+  'failure_reason',
+  'failure_message',
+  'failure_at',
+  'failure_until',
+  'health_since',
+  'last_seen',
+  'reported_hostname',
+  'free_memory',
+  'total_memory',
+  'cores',
+  'cpu_usage',
+  'load1',
+  'load5',
+  'load15',
+  'attrs',
+  'attrs_version',
+  'updated_at',
+] as const;
+export const SESSION_COLUMNS = ['id', 'server_id', 'owner', 'type', 'pool', 'state', 'origin', 'orphaned', 'created_at', 'refreshed_at', 'attrs', 'attrs_version'] as const;

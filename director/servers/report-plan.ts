@@ -1,0 +1,177 @@
+import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
+import type { FleetPlan, FleetReads } from './fleet-plan.ts';
+import { clearedByHealthyUpdate, serverHealth, type HealthRules } from './health.ts';
+import type { ServerEntry, SessionEntry } from './records.ts';
+
+/** One agent update as the director received it (the host name is the registered one, not the body's). */
+export interface AgentReport {
+  guid: string;
+  hostname: string;
+  address: string;
+  agentPort: number;
+  stats: AgentStats;
+  tags: string[];
+  version?: string;
+  dcvError?: string;
+  dcvTimeoutMs?: number;
+  sessions: DcvSession[];
+  /** When the director received it (epoch ms). */
+  at: number;
+}
+
+export type ReportRefusal = 'AGENT_REVOKED' | 'AGENT_NOT_REGISTERED' | 'HOSTNAME_TAKEN';
+
+/** What became of one report. */
+export type ReportOutcome =
+  | {
+      kind: 'accepted';
+      /** Sessions the director had given up on that appeared and were kept (the owner had no other). */
+      adopted: SessionEntry[];
+      /** Sessions the director had given up on that appeared while the owner had another: to be closed. */
+      lateCloses: SessionEntry[];
+    }
+  | { kind: 'refused'; code: ReportRefusal };
+
+/** The rows a batch of reports needs (their agents, servers and every session on them or named in them). */
+export function reportReads(reports: readonly AgentReport[]): FleetReads {
+  const hostnames = [...new Set(reports.map((report) => report.hostname))];
+  return {
+    agents: [...new Set(reports.map((report) => report.guid))],
+    servers: hostnames,
+    serversOfGuids: [...new Set(reports.map((report) => report.guid))],
+    sessionsOn: hostnames,
+    sessions: [...new Set(reports.flatMap((report) => report.sessions.map((session) => session.id)))],
+  };
+}
+
+/** Second round of reads: the owners of reported sessions the director had given up on (adopt or close?). */
+export function lateOwnerReads(plan: FleetPlan, reports: readonly AgentReport[]): FleetReads | undefined {
+  const owners = new Set<string>();
+  for (const report of reports) for (const wire of report.sessions) if (plan.session(wire.id)?.state === 'abandoned') owners.add(wire.owner);
+  return owners.size ? { liveOf: [...owners] } : undefined;
+}
+
+/**
+ * Applies agent reports to a plan. A report from an agent that is not registered (revoked a moment ago,
+ * on any director) is refused and changes nothing. Otherwise the server row takes the report's facts,
+ * and its sessions become what was reported: new ones are added (running, reported by the agent), known
+ * ones confirmed or updated, and running ones the report leaves out are removed unless a newer report
+ * confirmed them (refreshedAt after this report). Sessions closed through the director stay closed
+ * (an update sent before the close lists them still); one the director had given up creating is adopted
+ * when its owner has no other live session of that type, else marked closed for the caller to close.
+ * A report that changes nothing but last contact and figures gives no new revision.
+ */
+export function planReports(plan: FleetPlan, reports: readonly AgentReport[], rules: HealthRules): ReportOutcome[] {
+  return reports.map((report) => planReport(plan, report, rules));
+}
+
+function planReport(plan: FleetPlan, report: AgentReport, rules: HealthRules): ReportOutcome {
+  const agent = plan.agentState(report.guid);
+  if (agent !== 'registered') return { kind: 'refused', code: agent === 'revoked' ? 'AGENT_REVOKED' : 'AGENT_NOT_REGISTERED' };
+  const holder = plan.server(report.hostname);
+  if (holder && holder.guid !== report.guid && holder.state === 'active') return { kind: 'refused', code: 'HOSTNAME_TAKEN' };
+  // The same agent under another host name before: that server is gone.
+  for (const other of plan.serversOfGuid(report.guid)) {
+    if (other.id === report.hostname || other.state === 'removed') continue;
+    plan.putServer({ ...other, state: 'removed' });
+    for (const session of plan.sessionsOn(other.id)) plan.dropSession(session.id);
+  }
+  // A new agent under the host name of a revoked one (kept for its orphans): from now on it says what runs there.
+  const takeover = holder !== undefined && holder.guid !== report.guid;
+  const next = nextServer(takeover || holder?.state === 'removed' ? undefined : holder, report, rules);
+  if (!holder || takeover || structureDiffers(holder, next)) plan.putServer(next);
+  else plan.seen({ id: report.hostname, lastSeen: report.at, stats: report.stats });
+
+  const outcome = { kind: 'accepted' as const, adopted: [] as SessionEntry[], lateCloses: [] as SessionEntry[] };
+  const reported = new Set<string>();
+  for (const wire of report.sessions) {
+    reported.add(wire.id);
+    const row = plan.session(wire.id);
+    if (row?.state === 'closed') continue;
+    if (row?.state === 'abandoned') {
+      const others = plan.liveOf(row.owner).filter((live) => live.id !== row.id && live.type === row.type);
+      const decided: SessionEntry = { ...row, ...wire, serverId: report.hostname, state: others.length ? 'closed' : 'running', orphaned: false, refreshedAt: report.at };
+      plan.putSession(decided);
+      (others.length ? outcome.lateCloses : outcome.adopted).push(decided);
+      continue;
+    }
+    if (!row) {
+      plan.putSession({ ...wire, serverId: report.hostname, state: 'running', origin: 'agent', orphaned: false, createdAt: report.at, refreshedAt: report.at });
+      continue;
+    }
+    if (row.state !== 'running' || row.serverId !== report.hostname || row.orphaned || dcvDiffers(row, wire)) {
+      plan.putSession({ ...row, ...wire, serverId: report.hostname, state: 'running', orphaned: false, refreshedAt: report.at });
+    }
+  }
+  for (const session of plan.sessionsOn(report.hostname)) {
+    if (reported.has(session.id)) continue;
+    // Running and not listed: gone from the host, unless a newer report (through another director) listed it.
+    const gone = session.state === 'running' && session.refreshedAt < report.at;
+    if (gone || (takeover && session.orphaned)) plan.dropSession(session.id);
+  }
+  return outcome;
+}
+
+/** The server row a report makes, keeping what it does not speak about (a create failure, health since). */
+function nextServer(prior: ServerEntry | undefined, report: AgentReport, rules: HealthRules): Omit<ServerEntry, 'revision'> {
+  const dcvError = report.dcvError ?? null;
+  // A remembered create failure ends when it runs out, or when this update shows dcv answering, if it can show that.
+  const failure = prior?.placementFailure ?? null;
+  const keptFailure = failure && !(dcvError === null && clearedByHealthyUpdate(failure)) && report.at < failure.until ? failure : null;
+  const next = {
+    id: report.hostname,
+    guid: report.guid,
+    state: 'active' as const,
+    address: report.address,
+    agentPort: report.agentPort,
+    stats: report.stats,
+    tags: report.tags,
+    version: report.version ?? null,
+    lastSeen: Math.max(report.at, prior?.lastSeen ?? 0),
+    dcvError,
+    dcvTimeoutMs: report.dcvTimeoutMs ?? null,
+    placementFailure: keptFailure,
+    healthSince: report.at,
+  };
+  next.healthSince = healthSinceAfter(prior, next, report.at, rules);
+  return next;
+}
+
+/** `healthSince` moves only when the health's status or reason changes. */
+export function healthSinceAfter(prior: ServerEntry | undefined, next: Omit<ServerEntry, 'revision' | 'healthSince'>, now: number, rules: HealthRules): number {
+  if (!prior) return now;
+  const before = serverHealth(prior, now, rules);
+  const after = serverHealth({ ...next, healthSince: now }, now, rules);
+  return before.status === after.status && before.reason === after.reason ? before.since : now;
+}
+
+/** Whether anything but last contact and figures differs: then the row is written with a new revision. */
+function structureDiffers(row: ServerEntry, next: Omit<ServerEntry, 'revision'>): boolean {
+  return (
+    row.guid !== next.guid ||
+    row.state !== next.state ||
+    row.address !== next.address ||
+    row.agentPort !== next.agentPort ||
+    row.version !== next.version ||
+    row.dcvError !== next.dcvError ||
+    row.dcvTimeoutMs !== next.dcvTimeoutMs ||
+    row.healthSince !== next.healthSince ||
+    JSON.stringify(row.placementFailure) !== JSON.stringify(next.placementFailure) ||
+    row.tags.length !== next.tags.length ||
+    row.tags.some((tag, index) => tag !== next.tags[index])
+  );
+}
+
+/** Whether DCV says anything new about a session. */
+function dcvDiffers(row: SessionEntry, wire: DcvSession): boolean {
+  return (
+    row.owner !== wire.owner ||
+    row.type !== wire.type ||
+    row.numOfConnections !== wire.numOfConnections ||
+    row.status !== wire.status ||
+    row.user !== wire.user ||
+    row.name !== wire.name ||
+    row.creationTime !== wire.creationTime ||
+    (row.lastDisconnectionTime ?? null) !== (wire.lastDisconnectionTime ?? null)
+  );
+}
