@@ -76,7 +76,10 @@ async function allDead(pids: number[], withinMs: number): Promise<boolean> {
 }
 
 describe('SpawnDcvRunner time-out with children', () => {
-  const killAll = (pids: number[]) => pids.forEach((pid) => alive(pid) && process.kill(pid, 'SIGKILL'));
+  /** Clean-up whatever the assertions found: no process of a test outlives it. */
+  const killAll = (pids: number[]) => {
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  };
 
   test('rejects: DCV_TIMEOUT at the time limit, and dcv and the background child it started are both gone', async () => {
     // Like the real dcv: a wrapper whose child (here a background `sleep`) holds the pipes too.
@@ -96,7 +99,7 @@ describe('SpawnDcvRunner time-out with children', () => {
   }, 10_000);
 
   test('rejects: a child that ignores SIGTERM is killed with SIGKILL after the grace', async () => {
-    const { script, pidFile } = fakeDcv("(trap '' TERM; exec sleep 30) &\necho \"$$ $!\" > \"$1\"\nsleep 30");
+    const { script, pidFile } = fakeDcv('(trap \'\' TERM; exec sleep 30) &\necho "$$ $!" > "$1"\nsleep 30');
     const err = await new SpawnDcvRunner({ binary: script, timeoutMs: 300 }).run([pidFile]).catch((e: unknown) => e);
     const pids = await pidsOf(pidFile);
     try {
