@@ -21,7 +21,7 @@ export interface DcvRunner {
 export interface SpawnRunnerOptions {
   /** Path or name of the dcv binary (resolved through PATH by Bun.spawn). */
   binary: string;
-  /** Kill the process after this long (default 10 s). */
+  /** Kill dcv and every child it started (its process group) after this long (default 10 s). */
   timeoutMs?: number;
   /** Environment for the child; defaults to the agent's own. */
   env?: Record<string, string | undefined>;
