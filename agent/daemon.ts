@@ -36,7 +36,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
 
   let cert: StoredCertificate | undefined;
   const metrics = await startAgentMetrics({ enabled: config.metrics_enabled, host: config.metrics_host, port: config.metrics_port, certNotAfter: () => cert?.info.notAfter, log });
-  const client = new DirectorClient(config.director_url);
+  const client = new DirectorClient(config.director_url, { log });
   const runner = new SpawnDcvRunner({ binary: config.dcv_path, timeoutMs: config.dcv_timeout, log });
   const dcv = new DcvClient(config.metrics_enabled ? new MeasuredDcvRunner(runner, metrics.dcvCommand) : runner);
   const sampler = new CpuSampler();
@@ -118,6 +118,8 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     port: config.listen_port,
     tls: tlsOf(cert!),
     maxBodyBytes: MAX_BODY,
+    // The agent's own API: no path takes more than MAX_BODY, nor gzip.
+    bodyRoutes: [],
     // Only the director's X-Request-Id is kept: anyone else could plant an id to blur the director's trail.
     handle: (r) => withRequestId(r, fromDirector(r), () => app.handle(r)),
     onError: (error) => log.error('request bridge failed', { error }),

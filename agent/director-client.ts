@@ -1,4 +1,5 @@
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import type { Logger } from '../shared/log.ts';
 import { DIRECTOR_CN } from '../shared/pki/names.ts';
 
 /**
@@ -40,6 +41,13 @@ function directorIdentity(host: string, cert: PeerCertificate): Error | undefine
 
 export type TrustMode = { kind: 'tofu' } | { kind: 'pinned'; caPem: string };
 
+/**
+ * Updates at least this large (JSON bytes) travel gzipped, once the director has said it takes them:
+ * its answers to an update carry `Accept-Encoding: gzip` (RFC 7694). The public Go dcvix director never
+ * says so and gets plain JSON.
+ */
+const GZIP_FROM_BYTES = 4096;
+
 export interface ClientCredentials {
   certPem: string;
   keyPem: string;
@@ -51,36 +59,65 @@ export interface ClientCredentials {
  * everything else verifies the director against the CA and presents the agent certificate (mTLS).
  */
 export class DirectorClient {
+  private directorTakesGzip = false;
+
+  private readonly timeoutMs: number;
+
   constructor(
     private readonly baseUrl: string,
-    private readonly timeoutMs = 15_000,
-  ) {}
+    private readonly opts: { timeoutMs?: number; log?: Logger } = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+  }
 
   register(body: { guid: string; hostname: string; csr: string }, trust: TrustMode): Promise<IssuedCertificate> {
     const tls = trust.kind === 'tofu' ? { rejectUnauthorized: false } : { ca: trust.caPem, rejectUnauthorized: true, checkServerIdentity: directorIdentity };
-    return this.post('/v1/agent/register', body, tls);
+    return this.post('/v1/agent/register', JSON.stringify(body), tls);
   }
 
   renew(csr: string, creds: ClientCredentials): Promise<IssuedCertificate> {
-    return this.post('/v1/agent/renew', { csr }, this.mtls(creds));
+    return this.post('/v1/agent/renew', JSON.stringify({ csr }), this.mtls(creds));
   }
 
-  update(body: object, creds: ClientCredentials): Promise<unknown> {
-    return this.post('/v1/agent/update', body, this.mtls(creds));
+  /** True while updates go gzipped: the director's last answer to one offered gzip. */
+  get updatesGzipped(): boolean {
+    return this.directorTakesGzip;
+  }
+
+  async update(body: object, creds: ClientCredentials): Promise<unknown> {
+    const json = JSON.stringify(body);
+    const gzip = this.directorTakesGzip && Buffer.byteLength(json) >= GZIP_FROM_BYTES;
+    try {
+      return await this.post('/v1/agent/update', json, this.mtls(creds), { gzip, onAnswer: (headers) => this.learnGzip(headers) });
+    } catch (err) {
+      // Refused as gzip (behind one name, a director that does not take it): plain again at once.
+      if (!gzip || !(err instanceof DirectorError) || (err.status !== 415 && err.status !== 400)) throw err;
+      this.opts.log?.warn('gzipped update refused, sent plain', { status: err.status, code: err.code });
+      return this.post('/v1/agent/update', json, this.mtls(creds), { onAnswer: (headers) => this.learnGzip(headers) });
+    }
+  }
+
+  /** Every answer to an update says whether the director takes gzip (`Accept-Encoding`, RFC 7694). */
+  private learnGzip(headers: Headers): void {
+    const takes = /(^|[\s,])gzip([\s,;]|$)/i.test(headers.get('accept-encoding') ?? '');
+    if (takes !== this.directorTakesGzip) this.opts.log?.info(takes ? 'director takes gzipped updates' : 'director takes plain updates only');
+    this.directorTakesGzip = takes;
   }
 
   private mtls(credentials: ClientCredentials) {
     return { ca: credentials.caPem, cert: credentials.certPem, key: credentials.keyPem, rejectUnauthorized: true, checkServerIdentity: directorIdentity };
   }
 
-  private async post<T>(path: string, body: unknown, tls: Record<string, unknown>): Promise<T> {
+  /** POSTs JSON text (gzipped when asked); `onAnswer` sees the headers of any answer. */
+  private async post<T>(path: string, bodyJson: string, tls: Record<string, unknown>, opts: { gzip?: boolean; onAnswer?: (headers: Headers) => void } = {}): Promise<T> {
     const res = await fetch(this.baseUrl + path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...(opts.gzip ? { 'content-encoding': 'gzip' } : {}) },
+      body: opts.gzip ? Bun.gzipSync(bodyJson) : bodyJson,
       tls,
       signal: AbortSignal.timeout(this.timeoutMs),
     } as RequestInit);
+    opts.onAnswer?.(res.headers);
     const text = await res.text();
     if (!res.ok) {
       const retryAfter = Number(res.headers.get('retry-after') ?? NaN);

@@ -1,4 +1,7 @@
 import { describe, expect, test } from 'bun:test';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiError } from '../../shared/errors.ts';
 import { loggableArgv, SpawnDcvRunner } from './runner.ts';
 
@@ -36,19 +39,83 @@ describe('SpawnDcvRunner', () => {
   });
 });
 
-describe('SpawnDcvRunner time-out with a child holding the output open', () => {
-  test('rejects: DCV_TIMEOUT at the time limit even when a grandchild keeps stdout open', async () => {
-    const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'dcvix-runner-'));
-    // A wrapper script like the real dcv: killing the shell leaves `sleep` holding the pipe.
-    const script = join(dir, 'dcv');
-    writeFileSync(script, '#!/bin/sh\nsleep 30\necho never\n');
-    chmodSync(script, 0o755);
-    const err = await new SpawnDcvRunner({ binary: script, timeoutMs: 200 }).run(['create-session']).catch((e: unknown) => e);
-    expect((err as ApiError).code).toBe('DCV_TIMEOUT');
-    expect((err as ApiError).message).toBe('dcv create-session did not finish within 200 ms');
+/** A stand-in `dcv` shell script in a fresh directory; it gets the path of a file for pids as $1. */
+function fakeDcv(body: string): { script: string; pidFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'dcvix-runner-'));
+  const script = join(dir, 'dcv');
+  writeFileSync(script, `#!/bin/sh\n${body}\n`);
+  chmodSync(script, 0o755);
+  return { script, pidFile: join(dir, 'pids') };
+}
+
+/** Pids the script wrote (its own, then its background child's), once both are there. */
+async function pidsOf(pidFile: string): Promise<number[]> {
+  for (let tries = 0; tries < 100; tries++) {
+    const pids = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number) : [];
+    if (pids.length === 2 && pids.every((pid) => pid > 0)) return pids;
+    await Bun.sleep(20);
+  }
+  throw new Error(`no pids in ${pidFile}`);
+}
+
+/** Alive = signal 0 reaches it and it is not a zombie waiting for a parent that does not reap. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return !/^\d+ \(.*\) Z/.test(stat);
+}
+
+async function allDead(pids: number[], withinMs: number): Promise<boolean> {
+  const until = Date.now() + withinMs;
+  while (pids.some(alive) && Date.now() < until) await Bun.sleep(50);
+  return !pids.some(alive);
+}
+
+describe('SpawnDcvRunner time-out with children', () => {
+  /** Clean-up whatever the assertions found: no process of a test outlives it. */
+  const killAll = (pids: number[]) => {
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  };
+
+  test('rejects: DCV_TIMEOUT at the time limit, and dcv and the background child it started are both gone', async () => {
+    // Like the real dcv: a wrapper whose child (here a background `sleep`) holds the pipes too.
+    const { script, pidFile } = fakeDcv('sleep 30 &\necho "$$ $!" > "$1"\nsleep 30\necho never');
+    const started = Date.now();
+    const err = await new SpawnDcvRunner({ binary: script, timeoutMs: 300 }).run([pidFile]).catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    const pids = await pidsOf(pidFile);
+    try {
+      expect((err as ApiError).code).toBe('DCV_TIMEOUT');
+      expect((err as ApiError).message).toBe(`dcv ${pidFile} did not finish within 300 ms`);
+      expect(elapsed).toBeLessThan(300 + 1500);
+      expect(await allDead(pids, 3000)).toBe(true);
+    } finally {
+      killAll(pids);
+    }
+  }, 10_000);
+
+  test('rejects: a child that ignores SIGTERM is killed with SIGKILL after the grace', async () => {
+    const { script, pidFile } = fakeDcv('(trap \'\' TERM; exec sleep 30) &\necho "$$ $!" > "$1"\nsleep 30');
+    const err = await new SpawnDcvRunner({ binary: script, timeoutMs: 300 }).run([pidFile]).catch((e: unknown) => e);
+    const pids = await pidsOf(pidFile);
+    try {
+      expect((err as ApiError).code).toBe('DCV_TIMEOUT');
+      expect(await allDead(pids, 5000)).toBe(true);
+    } finally {
+      killAll(pids);
+    }
+  }, 10_000);
+
+  test('ok: dcv that exits while a child it left keeps stdout open answers with its exit code and output, not a time-out', async () => {
+    const { script, pidFile } = fakeDcv('sleep 30 &\necho "$$ $!" > "$1"\necho listed\nexit 3');
+    const result = await new SpawnDcvRunner({ binary: script, timeoutMs: 20_000 }).run([pidFile]);
+    const pids = await pidsOf(pidFile);
+    killAll(pids);
+    expect(result).toEqual({ code: 3, stdout: 'listed\n', stderr: '' });
   }, 10_000);
 });
 

@@ -21,7 +21,7 @@ export interface DcvRunner {
 export interface SpawnRunnerOptions {
   /** Path or name of the dcv binary (resolved through PATH by Bun.spawn). */
   binary: string;
-  /** Kill the process after this long (default 10 s). */
+  /** Kill dcv and every child it started (its process group) after this long (default 10 s). */
   timeoutMs?: number;
   /** Environment for the child; defaults to the agent's own. */
   env?: Record<string, string | undefined>;
@@ -75,28 +75,58 @@ export class SpawnDcvRunner implements DcvRunner {
         stdout: 'pipe',
         stderr: 'pipe',
         env: this.opts.env ?? process.env,
+        // Its own process group, so a time-out can stop dcv together with every child it started.
+        detached: true,
       });
     } catch (err) {
       throw unavailable(this.opts.binary, err);
     }
-    // On time-out the process is killed and the call ends at once, without waiting for its output to
-    // close: a child of dcv (the real one is a wrapper script) may keep the pipes open long after.
+    const stdout = capture(proc.stdout, this.maxBytes);
+    const stderr = capture(proc.stderr, this.maxBytes);
+    const stopReading = () => (stdout.stop(), stderr.stop());
+    // On time-out the group is killed and the call ends at once, without waiting for the output to
+    // close: a child that left the group (a daemon) may keep the pipes open long after.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        proc.kill('SIGKILL');
-        void proc.stdout.cancel().catch(() => {});
-        void proc.stderr.cancel().catch(() => {});
+        killGroup(proc);
+        stopReading();
         reject(new ApiError(504, 'DCV_TIMEOUT', `dcv ${args[0] ?? ''} did not finish within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
     });
+    const finished = proc.exited.then(async (code) => {
+      // dcv is done; a child it left running may still hold the pipes, so their end is awaited only briefly.
+      await Promise.race([Promise.all([stdout.done, stderr.done]), Bun.sleep(PIPE_GRACE_MS)]);
+      stopReading();
+      return { code, stdout: stdout.text(), stderr: stderr.text() };
+    });
     try {
-      const [stdout, stderr, code] = await Promise.race([Promise.all([readBounded(proc.stdout, this.maxBytes), readBounded(proc.stderr, this.maxBytes), proc.exited]), timedOut]);
-      return { code, stdout, stderr };
+      return await Promise.race([finished, timedOut]);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/** How long the pipes may stay open after dcv exited, for the last of its output to be read. */
+const PIPE_GRACE_MS = 500;
+/** Between SIGTERM and SIGKILL to a timed-out dcv's process group. */
+const KILL_GRACE_MS = 1000;
+
+/**
+ * SIGTERM to the whole process group of a timed-out dcv (it and every child that stayed in the group),
+ * SIGKILL to what is left of it a moment later. A group that is already gone is not an error.
+ */
+function killGroup(proc: Bun.Subprocess): void {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-proc.pid, name);
+    } catch {
+      // ESRCH: nobody left in the group.
+    }
+  };
+  signal('SIGTERM');
+  setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref();
 }
 
 function unavailable(binary: string, err: unknown): ApiError {
@@ -104,15 +134,29 @@ function unavailable(binary: string, err: unknown): ApiError {
   return new ApiError(502, 'DCV_UNAVAILABLE', `dcv binary "${binary}" could not be started (${code})`);
 }
 
-/** Reads a stream to text, keeping at most `max` bytes but draining the rest so the child never blocks. */
-async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<string> {
+/** A pipe being read: what was kept so far, when it ended, and a way to stop reading it. */
+interface Capture {
+  done: Promise<void>;
+  text(): string;
+  stop(): void;
+}
+
+/** Reads a pipe, keeping at most `max` bytes but draining the rest so the child never blocks on a full pipe. */
+function capture(stream: ReadableStream<Uint8Array>, max: number): Capture {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let kept = 0;
-  for await (const chunk of stream) {
-    if (kept >= max) continue;
-    const part = chunk.byteLength > max - kept ? chunk.subarray(0, max - kept) : chunk;
-    chunks.push(part);
-    kept += part.byteLength;
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const drain = async () => {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      if (kept >= max) continue;
+      const part = next.value.byteLength > max - kept ? next.value.subarray(0, max - kept) : next.value;
+      chunks.push(part);
+      kept += part.byteLength;
+    }
+  };
+  return {
+    done: drain().catch(() => {}),
+    text: () => Buffer.concat(chunks).toString('utf8'),
+    stop: () => void reader.cancel().catch(() => {}),
+  };
 }

@@ -1,4 +1,5 @@
 import { t } from 'elysia';
+import { UPDATE_MAX_SESSIONS, UPDATE_MAX_TAGS } from '../../shared/api/update-limits.ts';
 import { coded, Int, Nullable } from '../http/models.ts';
 import { AgentStats } from '../servers/models.ts';
 
@@ -12,9 +13,9 @@ const ANY_ITEM = t.Unknown({ description: 'Read one by one: a bad item is skippe
 export const AgentUpdateBody = coded(
   'INVALID_UPDATE',
   t.Object({
-    sessions: t.Array(ANY_ITEM, { maxItems: 2000, description: 'Sessions as `dcv list-sessions --json` prints them (kebab-case keys) or the older camelCase form' }),
+    sessions: t.Array(ANY_ITEM, { maxItems: UPDATE_MAX_SESSIONS, description: 'Sessions as `dcv list-sessions --json` prints them (kebab-case keys) or the older camelCase form' }),
     stats: AgentStats,
-    tags: t.Optional(Nullable(t.Array(ANY_ITEM, { maxItems: 64, description: 'Short tags; odd ones are skipped (null: none)' }))),
+    tags: t.Optional(Nullable(t.Array(ANY_ITEM, { maxItems: UPDATE_MAX_TAGS, description: 'Short tags; odd ones are skipped (null: none)' }))),
     agentPort: t.Optional(Int({ minimum: 1, maximum: 65535 })),
     version: t.Optional(t.Unknown({ description: 'Agent version (a string; anything else is ignored)' })),
     dcvError: t.Optional(t.Unknown({ description: 'Set when `dcv list-sessions` failed (a string; anything else is ignored)' })),

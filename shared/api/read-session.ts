@@ -4,7 +4,11 @@
  * sent before (`numOfConnections`, `creationTime`, ...). Anything else is refused with a reason, so the
  * caller can skip it loudly instead of storing a session with made-up values.
  */
-import { isSessionId, isSessionOwner, type DcvSession, type SessionType } from './agent-wire.ts';
+import { isSessionId, isSessionOwner, SESSION_NAME_MAX, type DcvSession, type SessionType } from './agent-wire.ts';
+
+/** Longest `user` and `status` a reported session may carry (its `name`: SESSION_NAME_MAX). */
+export const SESSION_USER_MAX = 64;
+export const SESSION_STATUS_MAX = 64;
 
 export type ReadSession = { ok: true; session: DcvSession } | { ok: false; reason: string };
 
@@ -45,9 +49,9 @@ export function readReportedSession(value: unknown): ReadSession {
   const created = readWireTime(field(value, 'creation-time'));
   const lastGone = readWireTime(field(value, 'last-disconnection-time'));
   if (created === undefined || lastGone === undefined) return { ok: false, reason: `a time of ${value.id} is not RFC 3339` };
-  const user = optionalString(value.user, 64);
-  const name = optionalString(value.name, 256);
-  const status = optionalString(value.status, 64);
+  const user = optionalString(value.user, SESSION_USER_MAX);
+  const name = optionalString(value.name, SESSION_NAME_MAX);
+  const status = optionalString(value.status, SESSION_STATUS_MAX);
   if (user === false || name === false || status === false) return { ok: false, reason: `user, name or status of ${value.id} is not a short string` };
   const session: DcvSession = { id: value.id, owner: value.owner, type: type as SessionType, numOfConnections: connectionCount as number, lastDisconnectionTime: lastGone };
   if (user) session.user = user;

@@ -1,9 +1,11 @@
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { MAX_UPDATE_BODY_BYTES } from '../api/update-limits.ts';
 import { ApiError, envelope } from '../errors.ts';
 import { attachConnectionInfo, type PeerCertificate } from './connection-info.ts';
 import { proxiedClientAddress, startProxyFront, type ProxyFrontOptions } from './proxy-front.ts';
+import { readRequestBody, type BodyRule } from './request-body.ts';
 
 export interface TlsMaterial {
   cert: string;
@@ -16,8 +18,10 @@ export interface SecureServerOptions {
   host: string;
   port: number;
   tls: TlsMaterial;
-  /** Bodies larger than this are refused with 413 before anything parses them. */
+  /** Bodies larger than this are refused with 413 before anything parses them (bodyRoutes may allow more). */
   maxBodyBytes: number;
+  /** Paths with a body limit of their own, and gzip; default: the director's agent update (AGENT_UPDATE_BODY). */
+  bodyRoutes?: readonly BodyRoute[];
   /** HTTP/1.1: a connection must send a complete request head within this, first and between requests. */
   headersTimeoutMs?: number;
   /** HTTP/2: a session with no traffic for this long is closed. */
@@ -69,6 +73,27 @@ const HTTP2_LIMITS = {
   maxHeaderListPairs: 128,
   maxHeaderSize: MAX_HEADER_BYTES,
 } as const;
+
+/** A path whose requests may carry more than maxBodyBytes, or gzip. */
+export interface BodyRoute {
+  /** The URL path exactly as routing sees it (no query). */
+  path: string;
+  /** Its body limit, gzip inflated included; never below maxBodyBytes. */
+  maxBytes: number;
+  /** Takes `Content-Encoding: gzip` and says so in every answer (`Accept-Encoding: gzip`, RFC 7694). */
+  gzip?: boolean;
+  /**
+   * maxBytes holds only on connections with a verified client certificate; others keep maxBodyBytes,
+   * so anonymous clients cannot make the server hold more than before.
+   */
+  clientCertificateOnly?: boolean;
+}
+
+/**
+ * The director's POST /v1/agent/update: large enough for the largest update its model accepts (2,000
+ * sessions, shared/api/update-limits.ts), gzip welcome, for agents (client certificates) only.
+ */
+export const AGENT_UPDATE_BODY: BodyRoute = { path: '/v1/agent/update', maxBytes: MAX_UPDATE_BODY_BYTES, gzip: true, clientCertificateOnly: true };
 
 /** Sent on every answer: HTTPS only from now on (a year), and no content sniffing. */
 export const HARDENING_HEADERS: Readonly<Record<string, string>> = {
@@ -159,36 +184,41 @@ function enforceTimeouts(server: http2.Http2SecureServer, headersMs: number, idl
 }
 
 async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, opts: SecureServerOptions) {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > opts.maxBodyBytes) return tooLarge(req, res, opts.maxBodyBytes);
-  const body = await readBody(req, opts.maxBodyBytes);
-  if (body === 'too-large') return tooLarge(req, res, opts.maxBodyBytes);
-
   const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost');
   const url = new URL(req.url, `https://${/^[\w.\-:[\]]+$/.test(host) ? host : 'localhost'}`);
+  const socket = req.socket as TLSSocket;
+  const peer = peerOf(socket);
+  // The limit is chosen by path before anything routes, and checked while the body streams in.
+  const rule = bodyRule(opts, url.pathname, peer.authorized);
+  const read = await readRequestBody(req, rule);
+  if ('refusal' in read) return refuseBody(req, res, read.refusal);
+  const { body } = read;
+
   const method = req.method ?? 'GET';
+  const headers = toHeaders(req.headers);
+  headers.delete('content-encoding');
+  if (read.inflated) headers.set('content-length', String(body.byteLength));
   const request = new Request(url, {
     method,
-    headers: toHeaders(req.headers),
+    headers,
     body: method === 'GET' || method === 'HEAD' || body.byteLength === 0 ? undefined : (body as Uint8Array<ArrayBuffer>),
   });
-  const socket = req.socket as TLSSocket;
   attachConnectionInfo(request, {
     remoteAddress: normaliseAddress(proxiedClientAddress(socket) ?? socket.remoteAddress ?? ''),
-    peer: peerOf(socket),
+    peer,
   });
 
   const response = await opts.handle(request);
-  const headers: Record<string, string | string[]> = { ...HARDENING_HEADERS };
+  const answerHeaders: Record<string, string | string[]> = { ...HARDENING_HEADERS, ...(rule.gzip ? { 'accept-encoding': 'gzip' } : {}) };
   response.headers.forEach((value, name) => {
     if (name === 'set-cookie') return;
     if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') return;
-    headers[name] = value;
+    answerHeaders[name] = value;
   });
   const cookies = response.headers.getSetCookie();
-  if (cookies.length) headers['set-cookie'] = cookies;
+  if (cookies.length) answerHeaders['set-cookie'] = cookies;
   const payload = method === 'HEAD' ? new Uint8Array() : new Uint8Array(await response.arrayBuffer());
-  res.writeHead(response.status, headers);
+  res.writeHead(response.status, answerHeaders);
   res.end(payload);
 }
 
@@ -202,35 +232,23 @@ function peerOf(socket: TLSSocket): PeerCertificate {
   };
 }
 
-function readBody(req: http2.Http2ServerRequest, limit: number): Promise<Uint8Array | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => !done && resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on('error', (err) => !done && reject(err));
-  });
+/** The body rule of a path: its route's when it has one (and the connection qualifies), else maxBodyBytes. */
+function bodyRule(opts: SecureServerOptions, path: string, certified: boolean): BodyRule {
+  const route = (opts.bodyRoutes ?? [AGENT_UPDATE_BODY]).find((candidate) => candidate.path === path);
+  if (!route) return { maxBytes: opts.maxBodyBytes, gzip: false };
+  const ownLimit = certified || !route.clientCertificateOnly;
+  return { maxBytes: ownLimit ? Math.max(route.maxBytes, opts.maxBodyBytes) : opts.maxBodyBytes, gzip: !!route.gzip };
 }
 
-/** 413 without reading the rest: the connection is closed, so an oversized body is never drained. */
-function tooLarge(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, limit: number) {
-  writeError(res, new ApiError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`), true);
+/** A refused body is answered without reading the rest: the connection (HTTP/2: the stream) is closed, so it is never drained. */
+function refuseBody(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, refusal: ApiError) {
+  writeError(res, refusal, true);
   res.once('finish', () => (req.httpVersionMajor === 1 ? req.socket.destroy() : req.stream?.close()));
 }
 
 function writeError(res: http2.Http2ServerResponse, err: ApiError, close = false) {
   const requestId = crypto.randomUUID();
-  const headers: Record<string, string> = { ...HARDENING_HEADERS, 'content-type': 'application/json', 'x-request-id': requestId };
+  const headers: Record<string, string> = { ...HARDENING_HEADERS, ...err.headers, 'content-type': 'application/json', 'x-request-id': requestId };
   if (close && res.req.httpVersionMajor === 1) headers.connection = 'close';
   res.writeHead(err.status, headers);
   res.end(JSON.stringify(envelope(err, requestId)));

@@ -1,0 +1,81 @@
+/**
+ * How large a POST /v1/agent/update body may be while the director still keeps every session of it:
+ * the counts the update model allows, every field the reader keeps at its longest accepted value, and
+ * each value written the longest way a JSON encoder writes it (no spaces between tokens). The director
+ * sizes that route's body limit with it, so an agent reporting as many sessions as an update may carry
+ * is never refused for the size of its body. Keys the reader ignores (the public Go dcvix agent sends
+ * `licensing-mode`, `storage-root`, `x11-display` and `x11-authority`, a few dozen bytes in practice)
+ * are not counted: the free-text allowance below is about ten times what real sessions use.
+ */
+import { SESSION_NAME_MAX, type AgentStats, type WireSession } from './agent-wire.ts';
+import { SESSION_STATUS_MAX, SESSION_USER_MAX } from './read-session.ts';
+
+/** Sessions and tags one update may carry: the update model and its reader refuse longer lists. */
+export const UPDATE_MAX_SESSIONS = 2000;
+export const UPDATE_MAX_TAGS = 64;
+
+/** Longest values the patterns allow: SESSION_ID_RE, USER_NAME_RE (name@domain) and the tag and host name patterns. */
+const SESSION_ID_MAX = 64;
+const OWNER_NAME_MAX = 64;
+const OWNER_DOMAIN_MAX = 128;
+const TAG_MAX = 64;
+const HOSTNAME_MAX = 253;
+/** The reader keeps at most this much of `version` and `dcvError`; longer strings are cut, so these are their longest. */
+const VERSION_KEPT = 64;
+const DCV_ERROR_KEPT = 500;
+
+/**
+ * One character of free text at its longest in JSON, a 6-byte \uXXXX escape: Go's encoding/json writes
+ * <, >, & and U+2028 that way, JSON.stringify a lone surrogate (which is why one stands in for them here).
+ */
+const WIDEST_CHAR = '\ud800';
+/** The longest time the reader takes from an agent: RFC 3339 with nanoseconds and a numeric offset (Go's RFC3339Nano). */
+const LONGEST_TIME = '2006-01-02T15:04:05.999999999+07:00';
+/** The longest non-negative number (24 characters) and whole number (23) JSON.stringify and Go write for a float64. */
+const LONGEST_NUMBER = 0.0000012345678901234567;
+const LONGEST_WHOLE_NUMBER = 1.2345678901234567e300;
+
+const wide = (length: number) => WIDEST_CHAR.repeat(length);
+
+/** The largest session the reader accepts, under the longer (kebab-case) keys; `index` only varies the id. */
+export function largestSession(index = 0): WireSession {
+  return {
+    id: `s${String(index).padStart(SESSION_ID_MAX - 1, '0')}`,
+    owner: `${'o'.repeat(OWNER_NAME_MAX)}@${'d'.repeat(OWNER_DOMAIN_MAX)}`,
+    user: wide(SESSION_USER_MAX),
+    name: wide(SESSION_NAME_MAX),
+    type: 'console',
+    status: wide(SESSION_STATUS_MAX),
+    'num-of-connections': LONGEST_WHOLE_NUMBER,
+    'creation-time': LONGEST_TIME,
+    'last-disconnection-time': LONGEST_TIME,
+  };
+}
+
+/** The largest update the director keeps whole, with `sessions` sessions (all of them by default). */
+export function largestUpdate(sessions = UPDATE_MAX_SESSIONS) {
+  const stats: AgentStats = {
+    hostname: 'h'.repeat(HOSTNAME_MAX),
+    free_memory: LONGEST_NUMBER,
+    total_memory: LONGEST_NUMBER,
+    cores: LONGEST_NUMBER,
+    cpu_usage: LONGEST_NUMBER,
+    load1: LONGEST_NUMBER,
+    load5: LONGEST_NUMBER,
+    load15: LONGEST_NUMBER,
+  };
+  return {
+    sessions: Array.from({ length: sessions }, (_, index) => largestSession(index)),
+    stats,
+    tags: Array.from({ length: UPDATE_MAX_TAGS }, () => 't'.repeat(TAG_MAX)),
+    agentPort: 65535,
+    version: wide(VERSION_KEPT),
+    dcvError: wide(DCV_ERROR_KEPT),
+    dcvTimeoutMs: 86_400_000,
+  };
+}
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+/** Bytes of the largest update: the envelope with one session, then each further session and its comma. */
+export const MAX_UPDATE_BODY_BYTES = jsonBytes(largestUpdate(1)) + (UPDATE_MAX_SESSIONS - 1) * (jsonBytes(largestSession()) + 1);
