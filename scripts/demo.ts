@@ -13,7 +13,8 @@ import { exitOnHelp } from './lib/help.ts';
 
 exitOnHelp(`Usage: npm run demo [-- --port PORT] [-- --data DIR] [-- --fresh]
   Starts a director with its own CA, one agent approved automatically (the dcv simulator stands in for
-  DCV) and a demo policy; prints the URL and the logins. Ctrl-C stops everything.
+  DCV) and a demo policy; prints the URL, the logins and the agent's metrics URL (any free port, so
+  demos with different --port and --data run side by side). Ctrl-C stops everything.
   --port PORT   director port (default 8445; 0 = any free port)
   --data DIR    state directory (default .data/demo); --fresh wipes it first`);
 
@@ -81,6 +82,8 @@ try {
       `data_dir = "agent"`,
       `listen_host = "127.0.0.1"`,
       `listen_port = 0`,
+      `# Any free port for the metrics listener (printed below), so several demos can run side by side.`,
+      `metrics_port = 0`,
       `hostname = "demo-workstation"`,
       `register_interval = "1s"`,
       `update_interval = "5s"`,
@@ -108,6 +111,8 @@ try {
     if (attempt > 300) throw new Error('the demo agent never reported to the director');
     await Bun.sleep(100);
   }
+  // Logged at the agent's start, long before it reported: the line is already there.
+  const agentMetrics = await agent.waitForMsg('agent metrics listening', 5_000);
   console.log(`
   dcvix demo is running (Ctrl-C stops it)
 
@@ -118,6 +123,7 @@ try {
     The director's certificate comes from its own CA; the browser will warn once.
     CA file:        ${join(base, 'director', 'ca.pem')}
     CA SHA-256:     ${fingerprint}
+    Agent metrics:  ${agentMetrics.url}
     Data:           ${base}
     Logs:           DCVIX_DEMO_VERBOSE=1 npm run demo
 `);

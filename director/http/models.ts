@@ -23,6 +23,8 @@ export const ErrorEnvelope = t.Object(
         requestId: t.Optional(t.String({ description: 'Also in the x-request-id header and the log lines of this request' })),
         expected: t.Optional(t.Array(t.String(), { description: 'Fields a multi-step login still needs (e.g. otp)' })),
         state: t.Optional(t.String({ description: 'Challenge state to send back with the next login step' })),
+        section: t.Optional(t.String({ description: 'CONFIG_KEY_NOT_ALLOWED: the dcv.conf section of the refused entry' })),
+        key: t.Optional(t.String({ description: 'CONFIG_KEY_NOT_ALLOWED: the refused key' })),
       },
       { additionalProperties: true },
     ),

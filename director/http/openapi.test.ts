@@ -56,6 +56,15 @@ test('ok: the DCV verifier and gateway resolver are described as they are on the
   expect(Object.keys(doc.paths['/metrics']!.get!.responses!['200']!.content!)).toEqual(['text/plain']);
 });
 
+test('ok: the server config route documents who may set which keys, and the envelope names the refused entry', () => {
+  const config = doc.paths['/v1/user/servers/{server}/config']!.post!;
+  expect(Object.keys(config.responses!)).toContain('403');
+  expect(config.description).toContain('403 CONFIG_KEY_NOT_ALLOWED');
+  expect(config.description).toContain('403 NOT_PERMITTED');
+  const envelope = doc.components.schemas.ErrorEnvelope as { properties: { error: { properties: Record<string, unknown> } } };
+  expect(Object.keys(envelope.properties.error.properties)).toEqual(expect.arrayContaining(['section', 'key']));
+});
+
 test('ok: redocly lint finds no errors and no warnings in the document', async () => {
   const file = join(dir, 'openapi.json');
   await Bun.write(file, JSON.stringify(doc));

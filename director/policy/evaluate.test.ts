@@ -1,5 +1,6 @@
-import { expect, test } from 'bun:test';
-import { entitlements, groupsOf, isAdmin, mayUseServer, poolMembers } from './evaluate.ts';
+import { describe, expect, test } from 'bun:test';
+import { DEFAULT_USER_CONFIG } from './config-keys.ts';
+import { entitlements, groupsOf, isAdmin, mayUseServer, poolMembers, userConfigAllowList } from './evaluate.ts';
 import { parsePolicy, PolicyError } from './schema.ts';
 
 const policy = parsePolicy(
@@ -36,4 +37,55 @@ test('rejects: malformed policy names the file and path', () => {
   expect(() => parsePolicy({ users: { alice: { servers: 'ws01' } } }, {})).toThrow(PolicyError);
   expect(() => parsePolicy({ users: { 'bad name;': {} } }, {})).toThrow(/users.json/);
   expect(() => parsePolicy({}, { pools: { p: { servers: ['a b'] } } })).toThrow(/pools.json: pools.p.servers/);
+});
+
+describe('userConfigAllowList: the config keys a user may set on a server', () => {
+  const configPolicy = (top?: string[]) =>
+    parsePolicy(
+      {
+        users: {
+          direct: { servers: ['ws01', 'ws05'], pools: [] },
+          pooled: { servers: [], pools: ['eng', 'lab'] },
+          locked: { servers: [], pools: ['kiosk'] },
+          everywhere: { servers: ['*'], pools: [] },
+        },
+      },
+      {
+        ...(top ? { userConfig: top } : {}),
+        pools: {
+          eng: { servers: ['ws01', 'ws02'], userConfig: ['display.*'] },
+          lab: { servers: ['ws02', 'ws03'], userConfig: ['clipboard.max-text-len'] },
+          open: { servers: ['ws04'] },
+          kiosk: { servers: ['*'], userConfig: [] },
+        },
+        servers: { ws01: { userConfig: ['input.enable-relative-mouse'] }, ws05: {} },
+      },
+    );
+  const allowed = (policy: ReturnType<typeof configPolicy>, user: string, server: string) =>
+    userConfigAllowList(policy, entitlements(policy, user, []), server, () => ['ws01', 'ws02', 'ws03', 'ws04', 'ws05', 'ws06'])?.sort();
+
+  test("ok: the union of the server's own list and the lists of the pools through which the user may use it", () => {
+    const policy = configPolicy();
+    expect(allowed(policy, 'pooled', 'ws02')).toEqual(['clipboard.max-text-len', 'display.*']);
+    expect(allowed(policy, 'pooled', 'ws01')).toEqual(['display.*', 'input.enable-relative-mouse']);
+    // A direct grant brings only the server's own list, not the lists of pools the user is not in.
+    expect(allowed(policy, 'direct', 'ws01')).toEqual(['input.enable-relative-mouse']);
+  });
+
+  test('ok: where nothing that applies names a list, the top-level list, else the built-in default', () => {
+    expect(allowed(configPolicy(), 'direct', 'ws05')).toEqual([...DEFAULT_USER_CONFIG].sort());
+    expect(allowed(configPolicy(), 'everywhere', 'ws06')).toEqual([...DEFAULT_USER_CONFIG].sort());
+    expect(allowed(configPolicy(['clipboard.*']), 'everywhere', 'ws06')).toEqual(['clipboard.*']);
+    expect(allowed(configPolicy([]), 'everywhere', 'ws06')).toEqual([]);
+  });
+
+  test('ok: a pool with an empty list names one: its users may set nothing there', () => {
+    expect(allowed(configPolicy(), 'locked', 'ws06')).toEqual([]);
+    expect(allowed(configPolicy(), 'locked', 'ws01')).toEqual(['input.enable-relative-mouse']);
+  });
+
+  test('rejects: a user who may not use the server gets no list at all', () => {
+    expect(allowed(configPolicy(), 'pooled', 'ws04')).toBeUndefined();
+    expect(allowed(configPolicy(), 'nobody', 'ws01')).toBeUndefined();
+  });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_USER_CONFIG } from './config-keys.ts';
 import type { Policy } from './schema.ts';
 
 /** What one user may use: server names (or "*") and pool names. */
@@ -59,4 +60,19 @@ export function poolMembers(policy: Policy, pool: string, knownServers: Iterable
 /** May this user use this server directly (not through a pool)? */
 export function mayUseServer(entitled: Entitlements, server: string): boolean {
   return entitled.allServers || entitled.servers.has(server);
+}
+
+/**
+ * The dcv.conf keys (`section.key` / `section.*`) the holder of `entitled` may set on `server`, or
+ * undefined when they may not use it at all. The union of the `userConfig` lists that apply: the
+ * server's own and that of every pool through which they may use it. When none of these names a list,
+ * pools.json's top-level `userConfig`, else DEFAULT_USER_CONFIG. (A pool with `"userConfig": []`
+ * does name one: its users may set nothing there.)
+ */
+export function userConfigAllowList(policy: Policy, entitled: Entitlements, server: string, knownServers: () => Iterable<string>): string[] | undefined {
+  const viaPools = [...entitled.pools].filter((pool) => poolMembers(policy, pool, knownServers()).includes(server));
+  if (viaPools.length === 0 && !mayUseServer(entitled, server)) return undefined;
+  const lists = [policy.servers.get(server)?.userConfig, ...viaPools.map((pool) => policy.pools.get(pool)?.userConfig)].filter((list) => list !== undefined);
+  if (lists.length === 0) return [...(policy.userConfig ?? DEFAULT_USER_CONFIG)];
+  return [...new Set(lists.flat())];
 }

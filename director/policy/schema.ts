@@ -1,17 +1,28 @@
+import { neverUserSettable, splitConfigKeyEntry } from './config-keys.ts';
+
 /**
  * The access policy, from two JSON files in the policy directory:
  *
  * users.json  { "admins": ["root"], "adminGroups": ["dcv-admins"],
  *               "users":  { "alice": { "servers": ["ws01"], "pools": ["eng"] } },
  *               "groups": { "engineers": { "members": ["bob"], "servers": [], "pools": ["eng"] } } }
- * pools.json  { "pools": { "eng": { "description": "Engineering", "servers": ["ws01", "ws02"] } } }
+ * pools.json  { "userConfig": ["display.quality"],
+ *               "pools": { "eng": { "description": "Engineering", "servers": ["ws01", "ws02"], "userConfig": ["display.*"] } },
+ *               "servers": { "ws01": { "userConfig": ["clipboard.max-text-len"] } } }
  *
  * Servers are named by the host name their agent reports; "*" in a servers list means every server.
  * A group's members come from the login backend when it knows groups (LDAP), else from "members".
+ * `userConfig` lists are the dcv.conf keys users may set (config-keys.ts; evaluate.ts combines them).
  */
 export interface Grant {
   servers: string[];
   pools: string[];
+}
+
+/** Where the policy says something about a pool or a server beyond who may use it. */
+interface ConfigAllowance {
+  /** `section.key` / `section.*` entries users may set; absent = this place says nothing. */
+  userConfig?: string[];
 }
 
 export interface Policy {
@@ -19,7 +30,11 @@ export interface Policy {
   adminGroups: Set<string>;
   users: Map<string, Grant>;
   groups: Map<string, Grant & { members: string[] }>;
-  pools: Map<string, { description: string; servers: string[] }>;
+  pools: Map<string, { description: string; servers: string[] } & ConfigAllowance>;
+  /** pools.json `servers`: per-server settings, by host name. */
+  servers: Map<string, ConfigAllowance>;
+  /** pools.json top-level `userConfig`: the allow-list where no pool or server names one. */
+  userConfig?: string[];
 }
 
 export class PolicyError extends Error {}
@@ -43,10 +58,31 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
         const pool = object(v, where);
         const description = pool.description ?? '';
         if (typeof description !== 'string') throw new PolicyError(`${where}.description must be a string`);
-        return [name, { description, servers: serverList(pool.servers ?? [], `${where}.servers`) }];
+        return [name, { description, servers: serverList(pool.servers ?? [], `${where}.servers`), ...allowance(pool.userConfig, `${where}.userConfig`) }];
       }),
     ),
+    servers: new Map(
+      Object.entries(object(poolMap.servers ?? {}, 'pools.json: servers')).map(([host, v]) => {
+        const where = `pools.json: servers.${host.slice(0, 80)}`;
+        if (host === '*' || !SERVER_RE.test(host)) throw new PolicyError(`${where}: not a host name (for every server use the top-level userConfig)`);
+        return [host, allowance(object(v, where).userConfig, `${where}.userConfig`)];
+      }),
+    ),
+    ...allowance(poolMap.userConfig, 'pools.json: userConfig'),
   };
+}
+
+/** A `userConfig` list of pools.json, checked (`at` names it in errors); absent stays absent: that place says nothing. */
+function allowance(list: unknown, at: string): ConfigAllowance {
+  if (list === undefined) return {};
+  if (!Array.isArray(list)) throw new PolicyError(`${at} must be a list of "section.key" or "section.*" entries`);
+  list.forEach((entry, index) => {
+    const split = splitConfigKeyEntry(entry);
+    if (!split) throw new PolicyError(`${at}[${index}]: "${String(entry).slice(0, 80)}" is not "section.key" or "section.*" (dcv.conf names, lower case)`);
+    const never = neverUserSettable(split.section, split.key);
+    if (never) throw new PolicyError(`${at}[${index}]: "${entry}": ${never}`);
+  });
+  return { userConfig: [...new Set(list as string[])] };
 }
 
 function grants(value: unknown, where: string, withMembers: boolean): Map<string, Grant & { members?: string[] }> {

@@ -34,5 +34,8 @@ describe('parseAgentUpdate', () => {
   test('rejects: a broken envelope is still a 400', () => {
     expect(() => parseAgentUpdate({ sessions: {}, stats })).toThrow('sessions must be a list');
     expect(() => parseAgentUpdate({ sessions: [], stats: { ...stats, cores: 'x' } })).toThrow('stats.cores');
+    // The message states the rule the check applies: either case, digits, dots and hyphens.
+    expect(() => parseAgentUpdate({ sessions: [], stats: { ...stats, hostname: 'WS_01' } })).toThrow('stats.hostname must be 1-253 characters of A-Z a-z 0-9 . - (the first a letter or digit)');
+    expect(parseAgentUpdate({ sessions: [], stats: { ...stats, hostname: 'WS-01.Example.COM' } }).update.stats.hostname).toBe('WS-01.Example.COM');
   });
 });

@@ -74,7 +74,7 @@ export function parseAgentUpdate(body: Record<string, unknown>): ParsedUpdate {
 function parseStats(raw: Record<string, unknown>): AgentStats {
   const fields = ['free_memory', 'total_memory', 'cores', 'cpu_usage', 'load1', 'load5', 'load15'] as const;
   for (const field of fields) if (!num(raw[field])) throw badRequest('INVALID_UPDATE', `stats.${field} must be a non-negative number`);
-  if (typeof raw.hostname !== 'string' || !HOST_RE.test(raw.hostname)) throw badRequest('INVALID_UPDATE', 'stats.hostname must be a host name');
+  if (typeof raw.hostname !== 'string' || !HOST_RE.test(raw.hostname)) throw badRequest('INVALID_UPDATE', 'stats.hostname must be 1-253 characters of A-Z a-z 0-9 . - (the first a letter or digit)');
   return {
     hostname: raw.hostname,
     free_memory: raw.free_memory as number,

@@ -53,4 +53,13 @@ export const ServerConfigBody = t.Object({
   config: coded('INVALID_CONFIG', t.Array(t.Object({ section: t.String(), key: t.String(), value: t.Union([t.String(), t.Number(), t.Boolean()]) }), { minItems: 1, maxItems: 64 })),
 });
 export const ServerConfigAnswer = t.Object({ ok: t.Literal(true), applied: Int() });
+/** What the OpenAPI document says about who may set which keys (the 403s). */
+export const SERVER_CONFIG_RULES = [
+  'All or nothing: a refused request sends nothing to the agent.',
+  'Users: the server must be theirs (directly or through a pool), else 403 NOT_PERMITTED; every key must be on their allow-list for that server',
+  "(the policy's userConfig lists; by default display.quality and display.target-fps), else 403 CONFIG_KEY_NOT_ALLOWED with the refused",
+  "entry's `section` and `key` in the error. Sections security, connectivity, license, log and session-management, and keys about ports,",
+  'authentication, certificates, licensing, logging, files or commands, are never user-settable.',
+  'Admins may set any key on any server; a request beyond their own allow-list is audited as an admin override (keys only, never values).',
+].join(' ');
 export const ServerParams = t.Object({ server: t.String() });

@@ -1,6 +1,5 @@
 import { Elysia, t } from 'elysia';
-import { parseConfigRequest } from '../../shared/api/agent-wire.ts';
-import { badRequest, forbidden } from '../../shared/errors.ts';
+import { badRequest } from '../../shared/errors.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { ConnectionTokens } from '../dcv/connection-tokens.ts';
@@ -17,16 +16,17 @@ import {
   ConnectionTokenQuery,
   ServerConfigAnswer,
   ServerConfigBody,
+  SERVER_CONFIG_RULES,
   ServerParams,
   SessionParams,
   StartSessionAnswer,
   StartSessionBody,
 } from './models.ts';
-import { entitlements, mayUseServer } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
 import { adminSessionView, sessionView, userServersView } from '../servers/views.ts';
 import type { TokenService } from '../tokens/token-service.ts';
+import { setServerConfig } from './server-config.ts';
 import type { SessionService } from './service.ts';
 
 export interface SessionRouteDeps {
@@ -134,26 +134,19 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
     .post(
       '/servers/:server/config',
       async ({ params, body, session }) => {
-        const entitled = entitlements(d.policy.current, session.sub, session.groups);
-        if (!mayUseServer(entitled, params.server) && !holdsAdminRights(d.tokens, session)) throw forbidden('NOT_PERMITTED', 'you may not configure this server');
-        const req = parseConfigRequest(body);
-        // Audited with section/key only: values are the user's and may be anything.
-        const detail = `${params.server}: ${req.config.map((c) => `${c.section}.${c.key}`).join(', ')}`.slice(0, 500);
-        try {
-          await d.agents.setConfig(d.sessions.onlineServer(params.server), req.config);
-        } catch (err) {
-          d.audit.record({ type: 'server.config', actor: session.sub, target: params.server, outcome: 'failure', detail });
-          throw err;
-        }
-        d.audit.record({ type: 'server.config', actor: session.sub, target: params.server, outcome: 'success', detail });
-        return { ok: true as const, applied: req.config.length };
+        const caller = { user: session.sub, groups: session.groups, admin: holdsAdminRights(d.tokens, session) };
+        return { ok: true as const, applied: await setServerConfig(d, caller, params.server, body) };
       },
       {
         ...jsonBody,
         params: ServerParams,
         body: ServerConfigBody,
         response: { 200: ServerConfigAnswer, ...errorAnswers(400, 401, 403, 404, 502, 503) },
-        detail: { summary: 'Set DCV config on a server (typed literals)', ...USER },
+        detail: {
+          summary: 'Set DCV config on a server (typed literals); users only keys on their allow-list',
+          description: SERVER_CONFIG_RULES,
+          ...USER,
+        },
       },
     );
 

@@ -14,6 +14,8 @@ const TRUSTED = '127.0.0.2';
 let server: SecureServer;
 let ca: string;
 const refused: string[] = [];
+/** The `from` of each refusal, in the same order. */
+const refusedFrom: string[] = [];
 
 beforeAll(async () => {
   const files = await selfSignedCert(tempDir('dcvix-proxy-'));
@@ -24,7 +26,7 @@ beforeAll(async () => {
     tls: { cert: ca, key: readFileSync(files.key, 'utf8'), ca },
     maxBodyBytes: 1024,
     handle: (request) => new Response(connectionInfo(request).remoteAddress),
-    proxy: { isTrusted: (a) => a === TRUSTED, headerTimeoutMs: 400, onRefused: (reason) => refused.push(reason) },
+    proxy: { isTrusted: (a) => a === TRUSTED, headerTimeoutMs: 400, onRefused: (reason, from) => (refused.push(reason), refusedFrom.push(from)) },
   });
 });
 afterAll(async () => {
@@ -107,6 +109,28 @@ describe('PROXY protocol v2 front', () => {
     expect(refused).toContain('PROXY header from an address not in trusted_proxies');
     await expect(askHttp1(TRUSTED)).rejects.toThrow();
     expect(refused).toContain('no PROXY v2 signature from a trusted proxy');
+    expect(refusedFrom).toEqual(expect.arrayContaining(['127.0.0.3', TRUSTED]));
+  });
+
+  test('ok: a peer that resets before the front reads it is not refused later, and no refusal lacks its address', async () => {
+    const before = refused.length;
+    // The client runs in a child while this process is blocked in spawnSync: the connections are
+    // accepted by the kernel and reset before the front's callback runs, as with a health check that
+    // gave up on a busy director. Their sockets then have no remote address.
+    const client = `
+      const net = require('node:net');
+      const port = ${server.port};
+      let left = 2;
+      for (const from of ['${TRUSTED}', '127.0.0.5']) {
+        const socket = net.connect({ host: '127.0.0.1', port, localAddress: from }, () => socket.resetAndDestroy());
+        socket.on('error', () => {});
+        socket.on('close', () => --left || process.exit(0));
+      }`;
+    const child = Bun.spawnSync([process.execPath, '-e', client], { timeout: 10_000 });
+    expect(child.exitCode).toBe(0);
+    await Bun.sleep(400 + 600); // past the front's header timeout (400 ms here)
+    expect(refused.slice(before)).toEqual([]);
+    for (const from of refusedFrom) expect(from).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   });
 
   test('rejects: a trusted connection that never finishes its header is closed after the timeout', async () => {

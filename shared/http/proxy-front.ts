@@ -19,7 +19,10 @@ export interface ProxyFrontOptions {
   isTrusted(address: string): boolean;
   /** How long a connection may take to send its header (or, untrusted, its first bytes). */
   headerTimeoutMs?: number;
-  /** Refusals worth an operator's attention (never the LOCAL health checks). */
+  /**
+   * Refusals worth an operator's attention (never the LOCAL health checks, never a peer that hung up
+   * first). `from` is the peer's address, or "unknown" when the socket could not tell it.
+   */
   onRefused?(reason: string, from: string): void;
 }
 
@@ -41,17 +44,24 @@ export function startProxyFront(target: net.Server, opts: ProxyFrontOptions): Pr
   const open = new Set<net.Socket>();
   const front = net.createServer((raw) => {
     open.add(raw);
-    const from = strip(raw.remoteAddress ?? '');
+    // A peer that reset the connection before this callback ran (a health check that gave up while the
+    // process was busy) has no address any more: it is never trusted, and it was never refused either.
+    const from = raw.remoteAddress ? strip(raw.remoteAddress) : undefined;
     const peerKey = `${raw.remoteAddress}:${raw.remotePort}`;
-    raw.on('close', () => (open.delete(raw), byPeer.delete(peerKey)));
+    raw.on('close', () => {
+      open.delete(raw);
+      byPeer.delete(peerKey);
+      // Hung up before its header or first bytes: nothing was refused, so no timeout refusal later.
+      clearTimeout(timer);
+    });
     // A health check closing its connection resets it: not an error worth a log line.
     raw.on('error', () => {});
-    const trusted = opts.isTrusted(from);
+    const trusted = from !== undefined && opts.isTrusted(from);
     let buf: Buffer = Buffer.alloc(0);
     const refuse = (reason: string) => {
       clearTimeout(timer);
       raw.off('data', onData);
-      opts.onRefused?.(reason, from);
+      opts.onRefused?.(reason, from ?? 'unknown');
       raw.destroy();
     };
     const handOver = (consumed: number, client?: string) => {

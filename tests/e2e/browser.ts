@@ -1,20 +1,14 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, INSTALL_COMMAND } from '../helpers/system-packages.ts';
 import { repoRoot } from '../helpers/temp.ts';
 
-/** Debian's chromium package; the binary, not the /usr/bin wrapper. */
-export const CHROMIUM = process.env.DCVIX_CHROMIUM ?? '/usr/lib/chromium/chromium';
+// Suites skip without Chromium through describeWith(['chromium'], ...) (tests/helpers/system-packages.ts).
 
-/**
- * Whether browser tests can run. Without Chromium they skip on a developer machine, but CI must have
- * it: there the first test fails with the install command instead of skipping quietly.
- */
-export const hasChromium = existsSync(CHROMIUM);
-export const mustRun = !!process.env.CI;
-
+/** Throws with the install command when Chromium is not there (the mock director's own runs). */
 export function requireChromium(): void {
-  if (!hasChromium) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y --no-install-recommends chromium fonts-liberation`);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: ${INSTALL_COMMAND}`);
 }
 
 export function launchBrowser(): Promise<Browser> {

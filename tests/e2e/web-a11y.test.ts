@@ -1,7 +1,8 @@
-import { describe, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { gzipSync } from 'node:zlib';
-import { axeViolations, describeViolations, hasChromium, mustRun, newContext, signInAs } from './browser.ts';
+import { axeViolations, describeViolations, newContext, signInAs } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
 /**
@@ -30,7 +31,7 @@ async function signedIn(admin: boolean, opts: { width: number; colorScheme: 'lig
   return page;
 }
 
-describe.skipIf(!hasChromium && !mustRun)('accessibility (axe-core, keyboard)', () => {
+describeWith(['chromium'], 'accessibility (axe-core, keyboard)', () => {
   withMockDirectorAndBrowser((startedMock, startedBrowser) => {
     mock = startedMock;
     browser = startedBrowser;

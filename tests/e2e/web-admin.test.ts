@@ -1,6 +1,7 @@
-import { describe, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, mustRun, newContext, saveScreenshot, signInAs } from './browser.ts';
+import { newContext, saveScreenshot, signInAs } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
 /**
@@ -21,7 +22,7 @@ async function admin(width = 1280, path = '/#/admin/agents'): Promise<Page> {
 
 const rowOf = (p: Page, text: string) => p.locator('tbody tr', { hasText: text });
 
-describe.skipIf(!hasChromium && !mustRun)('admin pages (mock API)', () => {
+describeWith(['chromium'], 'admin pages (mock API)', () => {
   withMockDirectorAndBrowser((startedMock, startedBrowser) => {
     mock = startedMock;
     browser = startedBrowser;

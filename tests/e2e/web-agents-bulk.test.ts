@@ -1,16 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import { registrationBody } from '../helpers/agent-csr.ts';
 import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, login } from '../helpers/https.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { hasChromium, launchBrowser, mustRun, newContext, requireChromium } from './browser.ts';
+import { launchBrowser, newContext, requireChromium } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
 /** The admin agents page denies every waiting registration in one step (after a flood), in Chromium. */
 let director: DirectorHandle;
 let browser: Browser;
 
-describe.skipIf(!hasChromium && !mustRun)('bulk agent actions in the admin page', () => {
+describeWith(['chromium'], 'bulk agent actions in the admin page', () => {
   beforeAll(async () => {
     requireChromium();
     director = await startDirector();

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, login } from '../helpers/https.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { fillSignIn, hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+import { fillSignIn, launchBrowser, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
 /**
  * Sign-in expiry against a real director with a 1-minute session token (the shortest the config
@@ -22,7 +23,7 @@ async function signedIn(user: 'alice' | 'admin'): Promise<Page> {
   return page;
 }
 
-describe.skipIf(!hasChromium && !mustRun)('sign-in expiry (real director, 1-minute tokens)', () => {
+describeWith(['chromium'], 'sign-in expiry (real director, 1-minute tokens)', () => {
   beforeAll(async () => {
     requireChromium();
     director = await startDirector({ config: { session_token_ttl: '1m' } });

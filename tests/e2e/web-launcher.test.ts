@@ -1,6 +1,7 @@
-import { describe, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { fillSignIn, hasChromium, mustRun, newContext, signInAs } from './browser.ts';
+import { fillSignIn, newContext, signInAs } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
 /**
@@ -38,7 +39,7 @@ const contrastOf = (p: Page, selector: string) =>
     return (lighter! + 0.05) / (darker! + 0.05);
   });
 
-describe.skipIf(!hasChromium && !mustRun)('launcher (mock API)', () => {
+describeWith(['chromium'], 'launcher (mock API)', () => {
   withMockDirectorAndBrowser((startedMock, startedBrowser) => {
     mock = startedMock;
     browser = startedBrowser;

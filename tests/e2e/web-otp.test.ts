@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot } from './browser.ts';
+import { launchBrowser, newContext, requireChromium, saveScreenshot } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
 /**
  * Second factor in the browser, against a director with built-in TOTP: the first login asks the user
@@ -23,7 +24,7 @@ async function passwordStep() {
   await page.click('button[type=submit]');
 }
 
-describe.skipIf(!hasChromium && !mustRun)('web app: second factor (built-in TOTP)', () => {
+describeWith(['chromium'], 'web app: second factor (built-in TOTP)', () => {
   beforeAll(async () => {
     requireChromium();
     // A wider window lets the test use codes of coming time steps instead of waiting 30 s for each.

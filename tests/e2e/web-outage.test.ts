@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { approveAgent, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+import { launchBrowser, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
 /**
  * The director stopped mid-test, for real: the launcher says it cannot reach the broker within one
@@ -34,7 +35,7 @@ async function alice(): Promise<Page> {
 
 const sameDocument = (p: Page) => p.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument === true);
 
-describe.skipIf(!hasChromium && !mustRun)('web app while the director is down (real director, stopped mid-test)', () => {
+describeWith(['chromium'], 'web app while the director is down (real director, stopped mid-test)', () => {
   beforeAll(async () => {
     requireChromium();
     director = await startDirector({ config: directorConfig() });

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import { DEFAULT_POLICY, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { axeViolations, describeViolations, hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+import { axeViolations, describeViolations, launchBrowser, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
 /** Two directors on one PostgreSQL with different policies: the admin pages warn, in Chromium. */
 let pg: Postgres;
@@ -12,7 +13,7 @@ let directorA: DirectorHandle;
 let directorB: DirectorHandle;
 let browser: Browser;
 
-describe.skipIf(!hasChromium && !mustRun)('policy warning on the admin pages', () => {
+describeWith(['chromium'], 'policy warning on the admin pages', () => {
   beforeAll(async () => {
     requireChromium();
     pg = await startPostgres();

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import { freePort } from '../../scripts/lib/free-port.ts';
 import { approveAgent, dcvSim, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call } from '../helpers/https.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
-import { hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot } from './browser.ts';
+import { launchBrowser, newContext, requireChromium, saveScreenshot } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
 /**
  * The admin Servers page against a real director and agent: a server's health shows its reason and
@@ -15,7 +16,7 @@ let director: DirectorHandle;
 let agent: AgentHandle;
 let browser: Browser;
 
-describe.skipIf(!hasChromium && !mustRun)('admin Servers page: health and stale servers', () => {
+describeWith(['chromium'], 'admin Servers page: health and stale servers', () => {
   beforeAll(async () => {
     requireChromium();
     const dir = tempDir('dcvix-web-health-');

@@ -1,6 +1,7 @@
-import { describe, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, mustRun, newContext, saveScreenshot, signInAs } from './browser.ts';
+import { newContext, saveScreenshot, signInAs } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
 /**
@@ -19,7 +20,7 @@ const submitLogin = (p: Page, user: string, password: string, path = '/#/login')
 
 const alertText = (p: Page) => p.locator('[role=alert]').first().textContent();
 
-describe.skipIf(!hasChromium && !mustRun)('web app states (mock API)', () => {
+describeWith(['chromium'], 'web app states (mock API)', () => {
   withMockDirectorAndBrowser((startedMock, startedBrowser) => {
     mock = startedMock;
     browser = startedBrowser;

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { approveAgent, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually } from '../helpers/https.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { artifactsDir, hasChromium, launchBrowser, mustRun, newContext, requireChromium, saveScreenshot } from './browser.ts';
+import { artifactsDir, launchBrowser, newContext, requireChromium, saveScreenshot } from './browser.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 import { parseDcvFile } from './dcv-file.ts';
 
 /**
@@ -31,7 +32,7 @@ async function openPage(width = 1200, height = 800): Promise<Page> {
   return page;
 }
 
-describe.skipIf(!hasChromium && !mustRun)('web app in Chromium against the real director', () => {
+describeWith(['chromium'], 'web app in Chromium against the real director', () => {
   beforeAll(async () => {
     requireChromium();
     director = await startDirector({ config: { dcv_port: 8443 } });

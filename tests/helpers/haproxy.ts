@@ -17,6 +17,8 @@ export interface Haproxy {
   proc: LoggedProcess;
   /** Status column of a backend server in the stats CSV ("UP", "DOWN", "no check", ...). */
   status(server: string): Promise<string>;
+  /** Any column of a backend server's stats CSV row, by its header name (`chkfail`, `check_duration`, ...). */
+  stat(server: string, column: string): Promise<string>;
   waitForStatus(server: string, want: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -60,10 +62,13 @@ export async function startHaproxy(opts: { directorPorts: [number, number]; caFi
   };
   const proc = new LoggedProcess('haproxy', Bun.spawn(['haproxy', '-f', opts.cfg ?? HAPROXY_CFG, '-db'], { env: { ...process.env, ...env }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' }));
   const csv = async () => (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`)).text();
-  const status = async (server: string) => {
-    const line = (await csv()).split('\n').find((l) => l.startsWith(`directors,${server},`));
-    return line?.split(',')[17] ?? 'missing';
+  const stat = async (server: string, column: string) => {
+    const [header = '', ...rows] = (await csv()).split('\n');
+    const index = header.replace(/^# /, '').split(',').indexOf(column);
+    const line = rows.find((l) => l.startsWith(`directors,${server},`));
+    return (index >= 0 && line?.split(',')[index]) || 'missing';
   };
+  const status = (server: string) => stat(server, 'status');
   const until = Date.now() + 10_000;
   for (;;) {
     if (
@@ -81,6 +86,7 @@ export async function startHaproxy(opts: { directorPorts: [number, number]; caFi
     statsPort,
     proc,
     status,
+    stat,
     async waitForStatus(server, want, timeoutMs = 10_000) {
       const end = Date.now() + timeoutMs;
       let last = '';

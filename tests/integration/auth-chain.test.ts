@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { generate } from 'otplib';
 import { applySchema } from '../../shared/config-schema.ts';
 import { FakeClock } from '../../shared/clock.ts';
@@ -13,13 +13,11 @@ import { createOtpVerifier } from '../../director/otp/registry.ts';
 import type { TotpVerifier } from '../../director/otp/totp.ts';
 import { openDatabase } from '../../director/store/db.ts';
 import { createSqliteTotpStore } from '../../director/otp/totp-store.ts';
-import { freeradiusMissingTools, startFreeRadius, type FreeRadius } from '../helpers/freeradius.ts';
-import { slapdMissingTools, startSlapd, type Slapd } from '../helpers/slapd.ts';
+import { startFreeRadius, type FreeRadius } from '../helpers/freeradius.ts';
+import { startSlapd, type Slapd } from '../helpers/slapd.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
-const missing = [...slapdMissingTools(), ...freeradiusMissingTools()];
-if (missing.length && process.env.CI) throw new Error(`auth chain tests need ${missing.join(', ')}`);
-
-describe.skipIf(missing.length > 0)('login chain from a TOML config: ldap, then radius; TOTP', () => {
+describeWith(['slapd', 'freeradius'], 'login chain from a TOML config: ldap, then radius; TOTP', () => {
   let slapd: Slapd;
   let fr: FreeRadius;
   beforeAll(async () => {

@@ -1,17 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { applySchema } from '../../shared/config-schema.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { authSchema, type LdapConfig } from '../../director/config/auth-schema.ts';
 import { createLdapAuthenticator } from '../../director/auth/ldap.ts';
-import { slapdMissingTools, startSlapd, type Slapd } from '../helpers/slapd.ts';
-
-const missing = slapdMissingTools();
-if (missing.length && process.env.CI) throw new Error(`LDAP tests need ${missing.join(', ')} (run .ci/install-system-packages.sh)`);
+import { startSlapd, type Slapd } from '../helpers/slapd.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
 /** [auth.ldap] as loaded from TOML, with overrides. */
 const ldapConfig = (over: Record<string, unknown>): LdapConfig => applySchema(authSchema.section, { ldap: over }, 'test.conf').ldap;
 
-describe.skipIf(missing.length > 0)('ldap backend against a real slapd', () => {
+describeWith(['slapd'], 'ldap backend against a real slapd', () => {
   let slapd: Slapd;
   let search: (over?: Record<string, unknown>) => ReturnType<typeof createLdapAuthenticator>;
   beforeAll(async () => {

@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../shared/config-schema.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { createPamAuthenticator } from '../../director/auth/pam.ts';
-import { createPamFixture, pamUnavailableReason, type PamFixture } from '../helpers/pam-user.ts';
+import { createPamFixture, type PamFixture } from '../helpers/pam-user.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
-const unavailable = pamUnavailableReason();
-if (unavailable && process.env.CI) throw new Error(`PAM tests cannot run: ${unavailable}`);
-
-describe.skipIf(!!unavailable)('pam backend with a real local user', () => {
+describeWith(['pam'], 'pam backend with a real local user', () => {
   let fx: PamFixture;
   let pam: ReturnType<typeof createPamAuthenticator>;
   beforeAll(async () => {

@@ -1,17 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { createSocket } from 'node:dgram';
 import { applySchema } from '../../shared/config-schema.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { authSchema } from '../../director/config/auth-schema.ts';
 import { createRadiusAuthenticator } from '../../director/auth/radius.ts';
-import { freeradiusMissingTools, freeUdpPort, startFreeRadius, type FreeRadius } from '../helpers/freeradius.ts';
-
-const missing = freeradiusMissingTools();
-if (missing.length && process.env.CI) throw new Error(`RADIUS tests need ${missing.join(', ')} (run .ci/install-system-packages.sh)`);
+import { freeUdpPort, startFreeRadius, type FreeRadius } from '../helpers/freeradius.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 
 const radiusConfig = (over: Record<string, unknown>) => applySchema(authSchema.section, { radius: over }, 'test.conf').radius;
 
-describe.skipIf(missing.length > 0)('radius backend against a real freeradius', () => {
+describeWith(['freeradius'], 'radius backend against a real freeradius', () => {
   let fr: FreeRadius;
   let radius: (over?: Record<string, unknown>) => ReturnType<typeof createRadiusAuthenticator>;
   beforeAll(async () => {

@@ -28,4 +28,6 @@ test('ok: the example policy files parse', () => {
   const policy = parsePolicy(users, pools);
   expect(policy.pools.size).toBeGreaterThan(0);
   expect(policy.admins.size + policy.adminGroups.size).toBeGreaterThan(0);
+  // The example shows each place a userConfig allow-list can go: top level, a pool, a server.
+  expect([policy.userConfig, policy.pools.get('gpu')?.userConfig, policy.servers.get('cad01.example.com')?.userConfig].every(Array.isArray)).toBe(true);
 });

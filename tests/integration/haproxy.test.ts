@@ -3,13 +3,14 @@
  * PROXY protocol v2): real processes on loopback. Clients connect from 127.0.0.3/127.0.0.4 so the
  * directors must learn the address from the PROXY header (HAProxy itself connects from 127.0.0.1).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { checkHaproxyConfig, curlFrom, startHaproxy, type Haproxy } from '../helpers/haproxy.ts';
 import { eventually } from '../helpers/https.ts';
 import { startPostgres, type Postgres } from '../helpers/postgres.ts';
+import { describeWith } from '../helpers/system-packages.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
 
 let pg: Postgres;
@@ -21,26 +22,26 @@ let caFile: string;
 /** A request through HAProxy from a chosen client address. */
 const curl = (from: string, path: string, opts: { json?: unknown; cookie?: string } = {}) => curlFrom(from, `https://localhost:${lb.port}${path}`, { ...opts, caFile });
 
-beforeAll(async () => {
-  pg = await startPostgres();
-  const config = { store_url: pg.urlWithoutPassword, token_key: 'cd'.repeat(32), trusted_proxies: ['127.0.0.1/32'], gateway_allow: ['127.0.0.3/32'] };
-  [directorA, directorB] = (await Promise.all([0, 1].map(() => startDirector({ config, env: { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '5e'.repeat(32) } })))) as [
-    DirectorHandle,
-    DirectorHandle,
-  ];
-  // The directors share one CA through the store: HAProxy's checks and curl trust just that.
-  caFile = join(tempDir('dcvix-lb-'), 'ca.pem');
-  writeFileSync(caFile, directorA.caPem);
-  lb = await startHaproxy({ directorPorts: [directorA.port, directorB.port], caFile });
-});
-afterAll(async () => {
-  await lb?.stop();
-  await Promise.all([directorA?.stop(), directorB?.stop()]);
-  await pg?.stop();
-  cleanupTempDirs();
-});
+describeWith(['haproxy', 'postgresql'], 'HAProxy in front of two directors', () => {
+  beforeAll(async () => {
+    pg = await startPostgres();
+    const config = { store_url: pg.urlWithoutPassword, token_key: 'cd'.repeat(32), trusted_proxies: ['127.0.0.1/32'], gateway_allow: ['127.0.0.3/32'] };
+    [directorA, directorB] = (await Promise.all([0, 1].map(() => startDirector({ config, env: { DCVIX_STORE_PASSWORD: pg.password, DCVIX_STORE_CA_KEY: '5e'.repeat(32) } })))) as [
+      DirectorHandle,
+      DirectorHandle,
+    ];
+    // The directors share one CA through the store: HAProxy's checks and curl trust just that.
+    caFile = join(tempDir('dcvix-lb-'), 'ca.pem');
+    writeFileSync(caFile, directorA.caPem);
+    lb = await startHaproxy({ directorPorts: [directorA.port, directorB.port], caFile });
+  });
+  afterAll(async () => {
+    await lb?.stop();
+    await Promise.all([directorA?.stop(), directorB?.stop()]);
+    await pg?.stop();
+    cleanupTempDirs();
+  });
 
-describe('HAProxy in front of two directors', () => {
   test('ok: the shipped haproxy.cfg passes haproxy -c', async () => {
     const result = await checkHaproxyConfig({ DCVIX_CA_FILE: caFile });
     expect([result.code, result.output]).toEqual([0, expect.stringContaining('Configuration file is valid')]);

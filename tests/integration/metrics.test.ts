@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { approveAgent, dcvSim, DEFAULT_POLICY, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { metricNamesIn, promtoolCheckMetrics, sampleNames } from '../helpers/prometheus.ts';
+import { testWith } from '../helpers/system-packages.ts';
 import { cleanupTempDirs, repoRoot } from '../helpers/temp.ts';
 
 /**
@@ -73,7 +74,7 @@ afterAll(async () => {
 });
 
 describe('metrics', () => {
-  test('ok: the director /metrics passes promtool check metrics', async () => {
+  testWith(['prometheus'], 'ok: the director /metrics passes promtool check metrics', async () => {
     expect(await promtoolCheckMetrics(directorText)).toEqual({ code: 0, problems: '' });
   });
 
@@ -105,7 +106,7 @@ describe('metrics', () => {
     expect(directorText).toMatch(/dcvix_certificate_not_after_seconds\{certificate="ca"\} \d+/);
   });
 
-  test('ok: the agent metrics listener passes promtool and shows dcv durations, failures, updates, sessions, expiry', async () => {
+  testWith(['prometheus'], 'ok: the agent metrics listener passes promtool and shows dcv durations, failures, updates, sessions, expiry', async () => {
     expect(await promtoolCheckMetrics(agentText)).toEqual({ code: 0, problems: '' });
     expect(agentText).toContain('# TYPE dcvix_agent_dcv_command_duration_seconds histogram');
     expect(agentText).toMatch(/dcvix_agent_dcv_command_duration_seconds_count\{command="list-sessions"\} [1-9]/);

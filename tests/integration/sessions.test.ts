@@ -20,6 +20,28 @@ let sessionId: string;
 let token: string;
 
 const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${director.url}${path}`, { ca: director.caPem, ...init });
+const setConfig = (cookie: string, config: { section: string; key: string; value: unknown }[]) => api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie, json: { config } });
+/** The set-config command lines the agent's dcv ran, oldest first. */
+const setConfigs = () => dcvArgvLog(agent).filter((argv) => argv[0] === 'set-config');
+/** The server.config audit events, newest first. */
+const configAudits = async () => (await api('/v1/admin/audit?type=server.config&limit=1000', { cookie: admin })).json.events as { actor: string; outcome: string; detail: string }[];
+/** The newest server.config audit event once there are more than `before` (the audit is written behind the answer). */
+const nextConfigAudit = (before: number) =>
+  eventually(
+    async () => {
+      const events = await configAudits();
+      return events.length > before && events[0];
+    },
+    5000,
+    'a new server.config audit event',
+  );
+/** Writes the policy files, sends SIGHUP and waits for the director's log line about the reload. */
+const reloadPolicy = async (policy: { users: unknown; pools: unknown }, outcome: string) => {
+  const since = director.proc.lines.length;
+  director.writePolicy(policy);
+  director.proc.proc.kill('SIGHUP');
+  await director.proc.waitForMsg(outcome, 5000, since);
+};
 
 beforeAll(async () => {
   director = await startDirector({ config: { dcv_port: 8443 } });
@@ -158,7 +180,8 @@ describe('sessions end to end', () => {
       ['DELETE', '/v1/user/sessions/..%2F..%2Fetc', undefined, 400, 'INVALID_SESSION_ID'],
       ['GET', '/v1/user/sessions/someone-else/connection.dcv', undefined, 404, 'SESSION_NOT_FOUND'],
       ['GET', '/v1/user/connectiontoken?sessionId=--help', undefined, 404, 'SESSION_NOT_FOUND'],
-      ['POST', `/v1/user/servers/${serverId}/config`, { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] }, 403, 'NOT_PERMITTED'],
+      ['POST', '/v1/user/servers/no-such-host/config', { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] }, 403, 'NOT_PERMITTED'],
+      ['POST', `/v1/user/servers/${serverId}/config`, { config: [{ section: 'security', key: 'auth-token-verifier', value: "'https://127.0.0.1:1/'" }] }, 403, 'CONFIG_KEY_NOT_ALLOWED'],
     ];
     for (const [method, path, body, status, code] of cases) {
       const response = await api(path, { method, cookie: alice, ...(typeof body === 'string' ? { body } : body ? { json: body } : {}) });
@@ -210,6 +233,53 @@ describe('sessions end to end', () => {
     expect(dcvArgvLog(agent)).toContainEqual(['set-config', '--section', 'display', '--key', 'quality', '(30,80)']);
     const bad = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: bob, json: { config: [{ section: 'display', key: 'quality', value: '-x\nrm' }] } });
     expect([bad.status, bad.json.error.code]).toEqual([400, 'INVALID_CONFIG']);
+  });
+
+  test('rejects: a user setting a key outside their allow-list (the verifier above all): 403, all or nothing, no set-config reaches dcv', async () => {
+    const bob = await login(director.url, director.caPem, 'bob', TEST_USERS.bob!);
+    const setConfigsBefore = setConfigs().length;
+    const auditsBefore = (await configAudits()).length;
+    const hijack = await setConfig(bob, [
+      { section: 'display', key: 'quality', value: '(30,80)' },
+      { section: 'security', key: 'auth-token-verifier', value: "'https://attacker.example/verify'" },
+    ]);
+    expect([hijack.status, hijack.json.error.code, hijack.json.error.section, hijack.json.error.key]).toEqual([403, 'CONFIG_KEY_NOT_ALLOWED', 'security', 'auth-token-verifier']);
+    expect(hijack.json.error.message).toContain('never user-settable');
+    const unlisted = await setConfig(bob, [{ section: 'display', key: 'enable-yuv444-encoding', value: 'true' }]);
+    expect([unlisted.status, unlisted.json.error.code, unlisted.json.error.key]).toEqual([403, 'CONFIG_KEY_NOT_ALLOWED', 'enable-yuv444-encoding']);
+    expect(setConfigs().length).toBe(setConfigsBefore);
+    expect(setConfigs().filter((argv) => argv.includes('security'))).toEqual([]);
+    const refusal = await nextConfigAudit(auditsBefore + 1);
+    expect([refusal.actor, refusal.outcome, refusal.detail]).toEqual(['bob', 'failure', `refused display.enable-yuv444-encoding: ${serverId}: display.enable-yuv444-encoding`]);
+  });
+
+  test("ok: a pool's userConfig is what its users may set there; a never-settable key in it fails the reload naming file and key", async () => {
+    const users = structuredClone(DEFAULT_POLICY.users) as any;
+    users.users.bob = { servers: [serverId], pools: ['workstations'] };
+    const pools = structuredClone(DEFAULT_POLICY.pools) as any;
+    pools.pools.workstations.userConfig = ['display.quality', 'security.auth-token-verifier'];
+    await reloadPolicy({ users, pools }, 'policy reload failed; keeping the last good policy');
+    const status = await api('/v1/admin/policy', { cookie: admin });
+    expect(status.json.status.lastError).toContain('pools.json: pools.workstations.userConfig[1]: "security.auth-token-verifier": section security');
+    pools.pools.workstations.userConfig = ['clipboard.max-text-len'];
+    await reloadPolicy({ users, pools }, 'policy loaded');
+    // alice may use the server only through the pool: its list, and no longer the default.
+    const allowed = await setConfig(alice, [{ section: 'clipboard', key: 'max-text-len', value: 20000 }]);
+    expect([allowed.status, allowed.json.applied]).toEqual([200, 1]);
+    expect(setConfigs().at(-1)).toEqual(['set-config', '--section', 'clipboard', '--key', 'max-text-len', '20000']);
+    const quality = await setConfig(alice, [{ section: 'display', key: 'quality', value: '(30,80)' }]);
+    expect([quality.status, quality.json.error.code]).toEqual([403, 'CONFIG_KEY_NOT_ALLOWED']);
+  });
+
+  test('ok: an admin may set a key no user may (the verifier), audited as an admin override without the value', async () => {
+    const verifier = "'https://127.0.0.1:8445/v1/user/authtokenverify'";
+    const auditsBefore = (await configAudits()).length;
+    const response = await setConfig(admin, [{ section: 'security', key: 'auth-token-verifier', value: verifier }]);
+    expect([response.status, response.json.applied]).toEqual([200, 1]);
+    expect(setConfigs().at(-1)).toEqual(['set-config', '--section', 'security', '--key', 'auth-token-verifier', verifier]);
+    const event = await nextConfigAudit(auditsBefore);
+    expect([event.actor, event.outcome, event.detail]).toEqual(['admin', 'success', `admin override: ${serverId}: security.auth-token-verifier`]);
+    expect(JSON.stringify(event)).not.toContain('authtokenverify');
   });
 
   test('ok: /metrics speaks Prometheus text with requests, agents, sessions, logins and expiry', async () => {

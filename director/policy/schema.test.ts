@@ -1,0 +1,43 @@
+import { describe, expect, test } from 'bun:test';
+import { parsePolicy, PolicyError } from './schema.ts';
+
+const pools = (doc: Record<string, unknown>) => () => parsePolicy({}, doc);
+
+describe('policy: userConfig lists in pools.json', () => {
+  test('ok: per pool, per server and a top-level default; absent means the place says nothing', () => {
+    const policy = parsePolicy(
+      {},
+      {
+        userConfig: ['display.quality'],
+        pools: { eng: { servers: ['ws01'], userConfig: ['display.*', 'clipboard.max-text-len', 'display.*'] }, lab: { servers: ['*'] } },
+        servers: { ws01: { userConfig: [] }, 'WS02.example.com': {} },
+      },
+    );
+    expect(policy.userConfig).toEqual(['display.quality']);
+    expect(policy.pools.get('eng')!.userConfig).toEqual(['display.*', 'clipboard.max-text-len']);
+    expect(policy.pools.get('lab')!.userConfig).toBeUndefined();
+    expect(policy.servers.get('ws01')!.userConfig).toEqual([]);
+    expect(policy.servers.get('WS02.example.com')!.userConfig).toBeUndefined();
+    expect(parsePolicy({}, {}).userConfig).toBeUndefined();
+  });
+
+  test('rejects: never-settable keys at load, naming the file, the list and the entry', () => {
+    expect(pools({ pools: { eng: { servers: [], userConfig: ['display.quality', 'security.auth-token-verifier'] } } })).toThrow(
+      'pools.json: pools.eng.userConfig[1]: "security.auth-token-verifier": section security',
+    );
+    expect(pools({ servers: { ws01: { userConfig: ['connectivity.web-port'] } } })).toThrow('pools.json: servers.ws01.userConfig[0]: "connectivity.web-port": section connectivity');
+    expect(pools({ userConfig: ['log.*'] })).toThrow('pools.json: userConfig[0]: "log.*": section log');
+    expect(pools({ userConfig: ['session-management/automatic-console-session.owner'] })).toThrow('section session-management');
+    expect(pools({ userConfig: ['license.license-file'] })).toThrow('section license');
+    expect(pools({ userConfig: ['display.web-port'] })).toThrow('pools.json: userConfig[0]: "display.web-port": keys about "port"');
+  });
+
+  test('rejects: malformed lists and entries, and server entries that are not host names', () => {
+    expect(pools({ userConfig: 'display.quality' })).toThrow(PolicyError);
+    expect(pools({ userConfig: ['display'] })).toThrow('pools.json: userConfig[0]: "display" is not "section.key" or "section.*"');
+    expect(pools({ pools: { eng: { servers: [], userConfig: [7] } } })).toThrow('pools.json: pools.eng.userConfig[0]');
+    expect(pools({ servers: { '*': { userConfig: [] } } })).toThrow('pools.json: servers.*: not a host name');
+    expect(pools({ servers: { ws01: ['display.quality'] } })).toThrow('pools.json: servers.ws01 must be an object');
+    expect(pools({ servers: [] })).toThrow('pools.json: servers must be an object');
+  });
+});
