@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expireCertificateRecord } from '../helpers/agent-record.ts';
-import { approveAgent, startAgent, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
+import { approveAgent, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { registrationCsr } from '../../agent/enroll/registrator.ts';
 import { ensureIdentity } from '../../agent/identity/identity.ts';
 import { generateEd25519, privateKeyToPem } from '../../shared/pki/keys.ts';
@@ -307,40 +307,45 @@ describe('agent failure modes', () => {
   test('ok: an agent whose GUID got another key approved (a clone) registers again, waits as a key change, and is back once the admin approves its key', async () => {
     const config = { hostname: 'ws-key-change', update_interval: '300ms', idle_timeout: 0 };
     const agent = await startAgent(director.url, { config });
-    const { guid, serverId } = await approveAgent(director, agent, { adminCookie: admin });
-    // A clone: the same agent.guid with a key of its own registers; its key is parked for the admin.
-    const cloneDir = tempDir('dcvix-clone-');
-    mkdirSync(join(cloneDir, 'data'), { recursive: true });
-    copyFileSync(join(agent.dataDir, 'agent.guid'), join(cloneDir, 'data', 'agent.guid'));
-    writeFileSync(join(cloneDir, 'data', 'agent.key'), await privateKeyToPem((await generateEd25519()).privateKey), { mode: 0o600 });
-    const clone = await startAgent(director.url, { dir: cloneDir, config });
-    await clone.proc.waitForMsg('registration waiting for approval of a key change', 20_000);
-    const keyChange = async () => ((await agentsIn('registered')).find((a) => a.guid === guid) as { keyChangePending?: boolean } | undefined)?.keyChangePending;
-    expect(await keyChange()).toBe(true);
-    const since = agent.proc.lines.length;
-    expect((await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin })).status).toBe(200);
-    await clone.proc.waitForMsg('registered with the director', 15_000);
-    await clone.stop();
+    let clone: AgentHandle | undefined;
+    try {
+      const { guid, serverId } = await approveAgent(director, agent, { adminCookie: admin });
+      // A clone: the same agent.guid with a key of its own registers; its key is parked for the admin.
+      const cloneDir = tempDir('dcvix-clone-');
+      mkdirSync(join(cloneDir, 'data'), { recursive: true });
+      copyFileSync(join(agent.dataDir, 'agent.guid'), join(cloneDir, 'data', 'agent.guid'));
+      writeFileSync(join(cloneDir, 'data', 'agent.key'), await privateKeyToPem((await generateEd25519()).privateKey), { mode: 0o600 });
+      clone = await startAgent(director.url, { dir: cloneDir, config });
+      await clone.proc.waitForMsg('registration waiting for approval of a key change', 20_000);
+      const keyChange = async () => ((await agentsIn('registered')).find((a) => a.guid === guid) as { keyChangePending?: boolean } | undefined)?.keyChangePending;
+      expect(await keyChange()).toBe(true);
+      const since = agent.proc.lines.length;
+      expect((await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin })).status).toBe(200);
+      await clone.proc.waitForMsg('registered with the director', 15_000);
+      await clone.stop();
 
-    // The original's certificate names the old key: refused, it registers again and its key waits in turn.
-    expect((await agent.proc.waitForMsg('update failed', 10_000, since)).code).toBe('AGENT_KEY_MISMATCH');
-    expect((await agent.proc.waitForMsg('registering again with the same GUID and key', 10_000, since)).why).toContain('AGENT_KEY_MISMATCH');
-    await agent.proc.waitForMsg('registration waiting for approval of a key change', 10_000, since);
-    expect(await keyChange()).toBe(true);
-    const approvedAt = Date.now();
-    expect((await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin })).status).toBe(200);
-    await agent.proc.waitForMsg('registered with the director', 15_000, since);
-    await eventually(
-      async () => {
-        const server = (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.find((x: { id: string }) => x.id === serverId);
-        return server && Date.parse(server.lastSeen) > approvedAt;
-      },
-      5000,
-      'updates with the re-approved key',
-    );
-    expect(await keyChange()).toBe(false);
-    expect(agent.proc.count('re-registration failed')).toBe(0);
-    await agent.stop();
+      // The original's certificate names the old key: refused, it registers again and its key waits in turn.
+      expect((await agent.proc.waitForMsg('update failed', 10_000, since)).code).toBe('AGENT_KEY_MISMATCH');
+      expect((await agent.proc.waitForMsg('registering again with the same GUID and key', 10_000, since)).why).toContain('AGENT_KEY_MISMATCH');
+      await agent.proc.waitForMsg('registration waiting for approval of a key change', 10_000, since);
+      expect(await keyChange()).toBe(true);
+      const approvedAt = Date.now();
+      expect((await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin })).status).toBe(200);
+      await agent.proc.waitForMsg('registered with the director', 15_000, since);
+      await eventually(
+        async () => {
+          const server = (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.find((x: { id: string }) => x.id === serverId);
+          return server && Date.parse(server.lastSeen) > approvedAt;
+        },
+        5000,
+        'updates with the re-approved key',
+      );
+      expect(await keyChange()).toBe(false);
+      expect(agent.proc.count('re-registration failed')).toBe(0);
+    } finally {
+      await clone?.stop();
+      await agent.stop();
+    }
   }, 60_000);
 
   test('ok: agents.db lost -> the agent notices it is unknown and registers again with the same GUID', async () => {
