@@ -73,8 +73,9 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     dcvTimeoutMs: config.dcv_timeout,
     intervalMs: config.update_interval,
     log,
-    // The director forgot us (agents.db lost) or made us pending again (our GUID and key registered
-    // again): register again with the same GUID and key, and wait for approval if it asks for one.
+    // The director forgot us (agents.db lost), made us pending again, or an admin approved another key
+    // for our GUID: register again with the same GUID and key, and wait for approval if it asks for one
+    // (for a key change our key is parked for the admin: 409 AGENT_KEY_MISMATCH while it waits).
     onNotRegistered: (code) => {
       if (!reRegistering) renewer.onExpiredOrForgotten(`the director refused this agent's certificate: ${code}`);
     },

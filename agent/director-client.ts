@@ -18,6 +18,14 @@ export interface IssuedCertificate {
 /** The CA PEM of a register answer, under either name; undefined when absent or empty. */
 export const issuedCa = (i: IssuedCertificate): string | undefined => i.caCertificate || i.ca || undefined;
 
+/**
+ * Refusals of a still-valid certificate that only a new registration can end: the director does not
+ * know the agent (agents.db lost), no longer counts it as registered (its GUID and key pending again),
+ * or took another key for its GUID (an admin approved a key change; registering parks this agent's key
+ * for the admin in turn). AGENT_REVOKED is not one: registration is refused too.
+ */
+export const REGISTER_AGAIN: ReadonlySet<string> = new Set(['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED', 'AGENT_KEY_MISMATCH']);
+
 /** A director answer that is not 2xx, with its stable code. */
 export class DirectorError extends Error {
   constructor(

@@ -4,7 +4,7 @@ import { testUpdater } from './updater-fixture.ts';
 
 /** The updater when the director refuses the agent's certificate, and after it registered again. */
 
-test('ok: a certificate the director no longer accepts (unknown, or pending again) asks for a new registration; revoked or another key does not', async () => {
+test('ok: a certificate the director no longer accepts (unknown, pending again, or another key approved for the GUID) asks for a new registration; revoked does not', async () => {
   let answer: Error | undefined;
   const refused: string[] = [];
   const updater = testUpdater(
@@ -19,7 +19,7 @@ test('ok: a certificate the director no longer accepts (unknown, or pending agai
   }
   answer = new Error('ECONNREFUSED');
   expect(await updater.sendOnce()).toBe(false);
-  expect(refused).toEqual(['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED']);
+  expect(refused).toEqual(['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED', 'AGENT_KEY_MISMATCH']);
 });
 
 test('ok: resume() after a new registration sends at once instead of waiting out the back-off', async () => {

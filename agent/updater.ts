@@ -1,7 +1,7 @@
 import { toWireSession, type AgentStats, type DcvSession, type WireSession } from '../shared/api/agent-wire.ts';
 import type { Logger } from '../shared/log.ts';
 import { VERSION } from '../shared/version.ts';
-import { DirectorError, type ClientCredentials, type DirectorClient } from './director-client.ts';
+import { DirectorError, REGISTER_AGAIN, type ClientCredentials, type DirectorClient } from './director-client.ts';
 import { StepLoop } from './step-loop.ts';
 
 /** POST /v1/agent/update as this agent sends it. */
@@ -38,21 +38,15 @@ export interface UpdaterOptions {
   /** Longest wait between attempts while the director is unreachable. */
   maxBackoffMs?: number;
   /**
-   * The director refused this agent's certificate for good: it does not know the agent (agents.db lost)
-   * or no longer counts it as registered (its GUID and key registered again elsewhere, so it waits for
-   * the admin's approval again). The daemon then registers again. Called with the director's code.
+   * The director refused this agent's certificate for good (REGISTER_AGAIN: agent unknown, not
+   * registered, or another key approved for its GUID). The daemon then registers again. Called with
+   * the director's code.
    */
   onNotRegistered?: (code: string) => void;
   /** Each update's outcome (the director took it, or not), for metrics. */
   onSent?: (ok: boolean) => void;
   log: Logger;
 }
-
-/**
- * Refusals of a still-valid certificate that only a new registration can end. AGENT_REVOKED is not one
- * (registration is refused too), nor AGENT_KEY_MISMATCH (another key was approved for this GUID).
- */
-const REGISTER_AGAIN: ReadonlySet<string> = new Set(['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED']);
 
 /**
  * POST /v1/agent/update every interval (the specification: 30 s) with sessions, stats and tags. When dcv fails the

@@ -7,7 +7,7 @@ import { silentLogger } from '../../shared/log.ts';
 import { agentSchema } from '../config/schema.ts';
 import { DirectorError, type DirectorClient } from '../director-client.ts';
 import { ensureIdentity } from '../identity/identity.ts';
-import { MAX_BACKOFF_MS, nextDelay, registerUntilApproved } from './registrator.ts';
+import { keyChangeDelay, MAX_BACKOFF_MS, nextDelay, registerUntilApproved } from './registrator.ts';
 
 test('ok: a pending (or returning) agent asks again every register_interval, 30 s by default, until approved', async () => {
   const config = applySchema(agentSchema, {}, 'defaults');
@@ -44,4 +44,31 @@ test('ok: after a 429 the agent waits Retry-After plus jitter, capped at 5 min',
 test('ok: other failures keep the plain interval', () => {
   expect(nextDelay(30_000, new DirectorError(503, 'X', 'y', 120))).toBe(30_000);
   expect(nextDelay(30_000, new Error('network'))).toBe(30_000);
+});
+
+test('ok: while its key waits as a key change (409 AGENT_KEY_MISMATCH) the agent keeps asking, backing off, and stores the certificate once approved', async () => {
+  const identity = await ensureIdentity(mkdtempSync(join(tmpdir(), 'dcvix-reg-')));
+  const parked = () => new DirectorError(409, 'AGENT_KEY_MISMATCH', 'this GUID is registered with another key; an administrator must approve the new key');
+  const answers: Error[] = [parked(), parked(), parked(), parked(), parked(), parked(), parked(), new DirectorError(403, 'AGENT_PENDING', 'pending approval')];
+  const client = {
+    register: async (body: { guid: string }) => {
+      const next = answers.shift();
+      if (next) throw next;
+      return { certificate: 'CERT', caCertificate: 'CA', agentId: body.guid, notAfter: new Date().toISOString() };
+    },
+  } as unknown as DirectorClient;
+  const slept: number[] = [];
+  const logged: string[] = [];
+  const log = { ...silentLogger, info: (msg: string) => void logged.push(msg), warn: (msg: string) => void logged.push(msg) };
+  const issued = await registerUntilApproved({ identity, client, hostname: 'ws1', intervalMs: 30_000, log, sleep: async (ms) => void slept.push(ms) });
+  expect(issued.agentId).toBe(identity.guid);
+  expect(slept).toEqual([30_000, 60_000, 120_000, 240_000, MAX_BACKOFF_MS, MAX_BACKOFF_MS, MAX_BACKOFF_MS, 30_000]);
+  expect(logged.filter((m) => m === 'registration waiting for approval of a key change')).toHaveLength(7);
+  expect(logged).not.toContain('registration failed; retrying');
+  expect(readFileSync(identity.paths.cert, 'utf8')).toContain('CERT');
+});
+
+test('ok: the key-change back-off doubles from the interval and stops at 5 min (or a longer interval)', () => {
+  expect([1, 2, 3, 4, 5, 100].map((waits) => keyChangeDelay(1000, waits))).toEqual([1000, 2000, 4000, 8000, 16_000, MAX_BACKOFF_MS]);
+  expect([1, 2].map((waits) => keyChangeDelay(600_000, waits))).toEqual([600_000, 600_000]);
 });

@@ -52,9 +52,14 @@ export async function registerOnce(options: RegistratorOptions): Promise<IssuedC
   return issued;
 }
 
-/** Registers every intervalMs until approved (the specification: 30 s). Resolves with the issued certificate. */
+/**
+ * Registers every intervalMs until approved (the specification: 30 s). Resolves with the issued
+ * certificate. While the director holds this agent's key as a key change for its GUID (409
+ * AGENT_KEY_MISMATCH: an admin approved another key for it) it waits for that approval too, backing off.
+ */
 export async function registerUntilApproved(options: RegistratorOptions): Promise<IssuedCertificate> {
   const sleep = options.sleep ?? ((ms: number) => Bun.sleep(ms));
+  let keyChangeWaits = 0;
   for (;;) {
     let delay = options.intervalMs;
     try {
@@ -65,6 +70,13 @@ export async function registerUntilApproved(options: RegistratorOptions): Promis
       if (err instanceof DirectorError && err.code === 'AGENT_PENDING') {
         // The fingerprint lets an admin check out of band that the request they approve is this host's.
         options.log.info('registration pending approval', { guid: options.identity.guid, csrFingerprint: (await registrationCsr(options.identity)).fingerprint });
+      } else if (err instanceof DirectorError && err.code === 'AGENT_KEY_MISMATCH') {
+        delay = keyChangeDelay(options.intervalMs, ++keyChangeWaits);
+        options.log.info('registration waiting for approval of a key change', {
+          guid: options.identity.guid,
+          csrFingerprint: (await registrationCsr(options.identity)).fingerprint,
+          retryInMs: delay,
+        });
       } else {
         delay = nextDelay(options.intervalMs, err);
         options.log.warn('registration failed; retrying', {
@@ -90,6 +102,15 @@ export function nextDelay(intervalMs: number, err: unknown, random = Math.random
   if (!(err instanceof DirectorError) || err.status !== 429) return intervalMs;
   const base = Math.max(intervalMs, (err.retryAfter ?? 0) * 1000);
   return Math.min(MAX_BACKOFF_MS, Math.round(base * (1 + 0.5 * random())));
+}
+
+/**
+ * Between registrations while a key change waits for the admin: the interval, doubling with each
+ * refusal up to MAX_BACKOFF_MS (or the interval, if that is longer). Every attempt parks this key
+ * again (one the admin denied comes back), so a host nobody is going to approve should knock rarely.
+ */
+export function keyChangeDelay(intervalMs: number, waits: number): number {
+  return Math.min(Math.max(MAX_BACKOFF_MS, intervalMs), intervalMs * 2 ** Math.min(Math.max(waits - 1, 0), 20));
 }
 
 const normalise = (pem: string) => pem.replace(/\s+/g, '');

@@ -8,7 +8,7 @@ import { createCsr } from '../identity/ed25519-csr.ts';
 import { parseCsr } from '../../director/ca/csr.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import { openAuthority } from '../../director/ca/authority.ts';
-import type { DirectorClient } from '../director-client.ts';
+import { DirectorError, type DirectorClient } from '../director-client.ts';
 import { ensureIdentity, storeCertificate } from '../identity/identity.ts';
 import { Renewer } from './renewer.ts';
 
@@ -42,4 +42,31 @@ test('ok: an expired certificate falls back to registration (same GUID and key)'
   clock.advance(15 * 86_400_000);
   expect(await renewer.tick()).toBe(-1);
   expect(expired).toBe(1);
+});
+
+test('ok: a renewal the director refuses for good (unknown, not registered, another key adopted) falls back to registration; other failures are retried', async () => {
+  const clock = new FakeClock(Date.now());
+  const { identity } = await agentWithCert(clock);
+  let answer: Error = new Error('unset');
+  const client = {
+    renew: async () => {
+      throw answer;
+    },
+  } as unknown as DirectorClient;
+  const reasons: string[] = [];
+  let expired = 0;
+  const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => void reasons.push(`${msg} ${String(fields?.why ?? '')}`) };
+  const renewer = new Renewer({ identity, client, clock, log, intervalMs: 1000, retryMs: 50, random: () => 0, onRenewed: () => {}, onExpired: () => expired++ });
+  clock.advance(2000);
+  for (const code of ['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED', 'AGENT_KEY_MISMATCH']) {
+    answer = new DirectorError(403, code, 'refused');
+    expect(await renewer.tick()).toBe(-1);
+  }
+  expect(expired).toBe(3);
+  expect(reasons.filter((r) => r.startsWith('registering again')).map((r) => r.split(': ').pop())).toEqual(['AGENT_UNKNOWN', 'AGENT_NOT_REGISTERED', 'AGENT_KEY_MISMATCH']);
+  for (const failure of [new DirectorError(403, 'AGENT_REVOKED', 'revoked'), new DirectorError(502, 'HTTP_502', 'bad gateway'), new Error('ECONNREFUSED')]) {
+    answer = failure;
+    expect(await renewer.tick()).toBe(50);
+  }
+  expect(expired).toBe(3);
 });

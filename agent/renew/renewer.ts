@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/log.ts';
 import { certFacts } from '../../shared/pki/native-cert.ts';
 import { createCsr } from '../identity/ed25519-csr.ts';
 import { agentCn } from '../../shared/pki/names.ts';
-import { DirectorError, type DirectorClient } from '../director-client.ts';
+import { DirectorError, REGISTER_AGAIN, type DirectorClient } from '../director-client.ts';
 import { loadCertificate, storeCertificate, type AgentIdentity, type StoredCertificate } from '../identity/identity.ts';
 import { decideRenewal } from './schedule.ts';
 import { StepLoop } from '../step-loop.ts';
@@ -73,9 +73,10 @@ export class Renewer {
       this.o.onRenewed({ pem: issued.certificate, info, caPem: current.caPem, obtainedAt: this.o.clock.now() });
       return 1;
     } catch (err) {
-      // A director that lost this agent (our AGENT_UNKNOWN, or the Go director's 401 "unknown agent").
-      if (err instanceof DirectorError && err.code === 'AGENT_UNKNOWN') {
-        this.onExpiredOrForgotten('the director does not know this agent any more');
+      // A director that lost this agent (our AGENT_UNKNOWN, or the Go director's 401 "unknown agent"),
+      // made it pending again, or adopted another key for its GUID: retrying the renewal cannot help.
+      if (err instanceof DirectorError && REGISTER_AGAIN.has(err.code)) {
+        this.onExpiredOrForgotten(`the director refused to renew this agent's certificate: ${err.code}`);
         return -1;
       }
       this.o.log.warn('renewal failed; will retry', { error: (err as Error).message, retryInMs: this.o.retryMs });

@@ -95,35 +95,79 @@ async function registeredAgent(service: AgentService) {
   return { r: await registration(fresh.guid, keys), keys };
 }
 
-test('ok: a registered agent registering again with the same key is pending again, shown as returning, until approved', async () => {
+const DAY = 86_400_000;
+
+test('ok: a registered agent registering again with the same key while its certificate is valid gets a fresh one at once, audited as a reissue', async () => {
   const { service, events, clock } = await setup();
   const { r: registration } = await registeredAgent(service);
-  clock.advance(15 * 86_400_000);
+  const first = (await service.get(registration.guid))!;
+  clock.advance(13 * DAY);
+  const issued = await service.register(registration);
+  expect(issued.certificate).toContain('BEGIN CERTIFICATE');
+  expect(Date.parse(issued.notAfter)).toBe(clock.now() + 14 * DAY);
+  expect(await service.get(registration.guid)).toMatchObject({ state: 'registered', returning: false, mayCollect: false, certNotAfter: clock.now() + 14 * DAY });
+  expect((await service.get(registration.guid))!.certSerial).not.toBe(first.certSerial);
+  expect(events.map((e) => e.type)).toEqual(['agent.approve', 'agent.reissue']);
+  expect(events[1]).toMatchObject({ target: registration.guid, clientAddress: '127.0.0.1', outcome: 'success' });
+  expect(events[1]!.detail).toContain('re-issued without approval');
+  // The new certificate counts from now: 13 more days on, the agent still needs no approval.
+  clock.advance(13 * DAY);
+  expect((await service.register(registration)).agentId).toBe(registration.guid);
+});
+
+test('ok: a registered agent registering again with the same key after its certificate expired is pending again, shown as returning, until approved', async () => {
+  const { service, events, clock } = await setup();
+  const { r: registration } = await registeredAgent(service);
+  clock.advance(14 * DAY + 1);
   await expect(service.register(registration)).rejects.toMatchObject({ status: 403, code: 'AGENT_PENDING' });
   expect(await service.get(registration.guid)).toMatchObject({ state: 'pending', returning: true });
   expect(events.map((e) => e.type)).toEqual(['agent.approve', 'agent.returning']);
   // Asking again changes nothing; the hourly cleanup does not forget a returning agent.
   await expect(service.register(registration)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
-  clock.advance(8 * 86_400_000);
-  expect(await service.purgeStalePending(7 * 86_400_000)).toBe(0);
+  clock.advance(8 * DAY);
+  expect(await service.purgeStalePending(7 * DAY)).toBe(0);
   await service.approve(registration.guid, 'admin');
   expect(await service.get(registration.guid)).toMatchObject({ state: 'registered', returning: false });
   expect((await service.register(registration)).agentId).toBe(registration.guid);
-  // The approval was good for one certificate.
-  await expect(service.register(registration)).rejects.toMatchObject({ code: 'AGENT_PENDING' });
 });
 
-test('ok: with reissue_to_known_key the same key gets a certificate at once (the old behaviour)', async () => {
-  const { service } = await setup(undefined, true);
+test('rejects: a revoked agent registering with its key while its certificate would still be valid', async () => {
+  const { service, events } = await setup();
   const { r: registration } = await registeredAgent(service);
-  expect((await service.register(registration)).certificate).toContain('BEGIN CERTIFICATE');
+  await service.revoke(registration.guid, 'admin');
+  await expect(service.register(registration)).rejects.toMatchObject({ status: 403, code: 'AGENT_REVOKED' });
+  expect(await service.get(registration.guid)).toMatchObject({ state: 'revoked' });
+  expect(events.map((e) => e.type)).toEqual(['agent.approve', 'agent.revoke']);
+});
+
+test('rejects: another key for a registered GUID with a valid certificate is parked for the admin (409), never re-issued', async () => {
+  const { service, events } = await setup();
+  const { r: mine, keys } = await registeredAgent(service);
+  const before = (await service.get(mine.guid))!;
+  const other = await registration(mine.guid);
+  await expect(service.register(other)).rejects.toMatchObject({ status: 409, code: 'AGENT_KEY_MISMATCH' });
+  const after = (await service.get(mine.guid))!;
+  expect(after).toMatchObject({ state: 'registered', certSerial: before.certSerial, publicKey: before.publicKey });
+  expect(after.conflictPublicKey).not.toBeNull();
+  expect(events.map((e) => e.type)).toEqual(['agent.approve']);
+  // The registered key itself is still re-issued.
+  expect((await service.register(await registration(mine.guid, keys))).agentId).toBe(mine.guid);
+});
+
+test('ok: with reissue_to_known_key the same key gets a certificate at once even after expiry (the old behaviour)', async () => {
+  const { service, clock, events } = await setup(undefined, true);
+  const { r: registration } = await registeredAgent(service);
+  clock.advance(15 * DAY);
   expect((await service.register(registration)).certificate).toContain('BEGIN CERTIFICATE');
   expect(await service.get(registration.guid)).toMatchObject({ state: 'registered', returning: false });
+  expect(events.map((e) => e.type)).toEqual(['agent.approve', 'agent.reissue']);
+  expect(events[1]!.detail).toContain('reissue_to_known_key');
 });
 
 test("rejects: a returning agent's old certificate no longer authenticates while it waits", async () => {
-  const { service } = await setup();
+  const { service, clock } = await setup();
   const { r: registration } = await registeredAgent(service);
+  clock.advance(15 * DAY);
   await service.register(registration).catch(() => {});
   await expect(service.authenticateAgent(new Uint8Array([1]), `dcvix-agent-${registration.guid}`)).rejects.toMatchObject({ code: 'AGENT_NOT_REGISTERED' });
 });

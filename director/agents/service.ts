@@ -26,6 +26,9 @@ export interface IssuedCertificate {
 /** How often an agent should try to renew (12 h, as the Go dcvix director says); certificates live 14 days. */
 const RENEWAL_INTERVAL_SECONDS = 43_200;
 
+/** A checked CSR's request, as the CA signs it. */
+type CertificateRequest = Parameters<CertificateAuthority['issueAgentCertificate']>[0];
+
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 
 export interface AgentServiceOptions {
@@ -36,7 +39,7 @@ export interface AgentServiceOptions {
   log: Logger;
   /** Pending registrations accepted at most (unauthenticated callers must not grow agents.db forever). */
   maxPending: number;
-  /** Config reissue_to_known_key: a registered key registering again gets a certificate without approval. */
+  /** Config reissue_to_known_key: a registered key registering again gets a certificate without approval even after its certificate expired. */
   reissueToKnownKey: boolean;
   /** After a revocation is committed and before it is answered: the agent's server leaves placement everywhere. */
   onRevoked: (guid: string) => Promise<void>;
@@ -77,10 +80,11 @@ export class AgentService {
 
   /**
    * POST /v1/agent/register. Unknown GUID -> pending (403); pending -> newest CSR kept (403);
-   * registered and just approved -> its certificate; registered with the same key again (certificate
-   * expired or lost) -> pending again, shown as returning (403), unless reissue_to_known_key; a
-   * different key never takes over a registered identity: it is parked for the admin (409);
-   * revoked -> refused.
+   * registered and just approved -> its certificate; registered with the same key while the latest
+   * certificate issued to it is still valid -> a fresh certificate, no approval (the public Go dcvix
+   * agent registers on every start); registered with the same key after that certificate expired ->
+   * pending again, shown as returning (403), unless reissue_to_known_key; a different key never takes
+   * over a registered identity: it is parked for the admin (409); revoked -> refused.
    */
   async register(input: { guid: string; hostname: string; csr: string; remoteAddress: string }): Promise<IssuedCertificate> {
     if (!isGuid(input.guid)) throw badRequest('INVALID_GUID', 'guid must be a lower-case UUIDv4');
@@ -266,7 +270,26 @@ export class AgentService {
     return this.store.purgePendingBefore(this.clock.now() - maxAgeMs);
   }
 
-  private async issue(record: AgentRecord, request: Parameters<CertificateAuthority['issueAgentCertificate']>[0], hostname: string): Promise<IssuedCertificate> {
+  /**
+   * A registered agent registering again with its registered key gets a certificate without approval.
+   * The CSR's signature proves the key. While the certificate last issued for it is valid, the holder
+   * of that key could renew over mTLS anyway (a copy of agent.key nearly always comes with agent.crt
+   * beside it), so this grants nothing new; past expiry only reissue_to_known_key allows it.
+   */
+  private async reissue(known: AgentRecord, request: CertificateRequest, input: { guid: string; hostname: string; remoteAddress: string }, stillValid: boolean) {
+    const why = stillValid ? `certificate valid until ${new Date(known.certNotAfter!).toISOString()}` : 'certificate expired; reissue_to_known_key';
+    this.audit.record({
+      type: 'agent.reissue',
+      target: input.guid,
+      clientAddress: input.remoteAddress,
+      outcome: 'success',
+      detail: `${input.hostname}: registered again with the same key (${why}); re-issued without approval`,
+    });
+    this.log.info('registered agent registers again with the same key; re-issued without approval', { guid: input.guid, hostname: input.hostname, stillValid });
+    return this.issue(known, request, input.hostname);
+  }
+
+  private async issue(record: AgentRecord, request: CertificateRequest, hostname: string): Promise<IssuedCertificate> {
     this.accepted.delete(record.guid);
     const { pem, notAfter, serialHex } = await this.ca.issueAgentCertificate(request, record.guid);
     await this.store.recordIssued(record.guid, serialHex, notAfter.getTime(), hostname, this.clock.now());

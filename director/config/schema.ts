@@ -71,9 +71,10 @@ export const directorSchema = {
   /** CIDRs of load balancers that send a PROXY protocol v2 header; from them the header is required. */
   trusted_proxies: field<CidrBlock[]>([], list(cidr)),
   /**
-   * Today's-behaviour switch: an agent registered before that registers again with the same key
-   * (certificate expired or agent.crt lost) gets a certificate at once instead of waiting for approval.
-   * Risk: whoever holds a copy of agent.key can then mint certificates until the agent is revoked.
+   * Earlier releases' behaviour: an agent registered before that registers again with the same key
+   * after its certificate expired gets a certificate at once instead of waiting for approval (while the
+   * certificate is valid, registering with the key re-issues it anyway). Risk: whoever holds a copy of
+   * agent.key can then mint certificates until the agent is revoked.
    */
   reissue_to_known_key: field(false, bool),
   /** Serve the web app from this directory (built by scripts/build-web.ts --out DIR) instead of the embedded copy. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { expireCertificateRecord } from '../helpers/agent-record.ts';
 import { approveAgent, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually } from '../helpers/https.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
@@ -158,9 +159,10 @@ describeWith(['chromium'], 'web app in Chromium against the real director', () =
     }
   }, 60_000);
 
-  test('ok: an agent that lost its certificate is back under Waiting for approval, labelled as returning', async () => {
+  test('ok: an agent that lost its certificate after it expired is back under Waiting for approval, labelled as returning', async () => {
     await agent.stop();
     rmSync(join(agent.dataDir, 'agent.crt'));
+    expireCertificateRecord(director.dataDir, readFileSync(join(agent.dataDir, 'agent.guid'), 'utf8').trim());
     agent = await startAgent(director.url, { dir: agent.dir, config: { hostname: 'ws-e2e', update_interval: '500ms' } });
     await agent.proc.waitForMsg('registration pending approval', 30_000);
     const page = await openPage();

@@ -178,8 +178,8 @@ export async function approveAgent(
   return { guid, adminCookie, serverId };
 }
 
-/** The argv lines the dcv simulator recorded for this agent. */
-export function dcvArgvLog(agent: AgentHandle): string[][] {
+/** The argv lines the dcv simulator recorded for this agent (ours, or the Go agent's). */
+export function dcvArgvLog(agent: Pick<AgentHandle, 'env'>): string[][] {
   try {
     return readFileSync(agent.env.DCV_SIM_ARGV_LOG!, 'utf8')
       .trim()

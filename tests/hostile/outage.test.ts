@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { keyPairFromPem } from '../../shared/pki/keys.ts';
 import { parseCertPem } from '../../director/ca/cert-info.ts';
 import { agentCn } from '../../shared/pki/names.ts';
+import { expireCertificateRecord } from '../helpers/agent-record.ts';
 import { approveAgent, dcvArgvLog, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { directorCaSigner, freePort } from '../helpers/hostile.ts';
 import { call, eventually, login } from '../helpers/https.ts';
@@ -15,7 +16,8 @@ import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
  * between update attempts, and resumes when the director returns on the same data dir and port. An
  * agent whose certificate expired (while the director was away) registers again with the same GUID
  * and key, is pending again (shown as returning) and gets a new certificate once an admin approves,
- * at start-up and while running.
+ * at start-up and while running. (The director's record of that certificate is expired too: while it
+ * says the certificate is valid, registering with the key is re-issued without approval.)
  */
 const TOKEN_KEY = 'c3'.repeat(32);
 const DAY = 86_400_000;
@@ -105,8 +107,12 @@ describe('director down for a while', () => {
 });
 
 describe('certificate expired while the director was away', () => {
-  /** A certificate for the agent's own name and key, from the right CA, expired yesterday. */
+  /**
+   * A certificate for the agent's own name and key, from the right CA, expired yesterday; the
+   * director's record of the agent's latest certificate says it expired too.
+   */
   async function expiredCertificate(): Promise<string> {
+    expireCertificateRecord(director.dataDir, guid);
     const ca = await directorCaSigner(director.dataDir);
     const keys = await keyPairFromPem(readFileSync(join(agent.dataDir, 'agent.key'), 'utf8'), 'Ed25519');
     return ca.sign({ cn: agentCn(guid), publicKey: keys.publicKey, notBefore: new Date(Date.now() - 15 * DAY), notAfter: new Date(Date.now() - DAY) });

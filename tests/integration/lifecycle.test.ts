@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { approveAgent, startAgent, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
+import { expireCertificateRecord } from '../helpers/agent-record.ts';
+import { approveAgent, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { registrationCsr } from '../../agent/enroll/registrator.ts';
 import { ensureIdentity } from '../../agent/identity/identity.ts';
+import { generateEd25519, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { run } from '../helpers/run.ts';
 import { cleanupTempDirs, repoRoot, tempDir } from '../helpers/temp.ts';
@@ -210,12 +212,30 @@ describe('agent failure modes', () => {
     await agent.stop();
   });
 
-  test('ok: agent.crt lost -> same GUID is pending again, shown as returning; approved again, it gets a certificate for its key', async () => {
-    const agent = await startAgent(director.url);
-    const { guid } = await approveAgent(director, agent);
+  test('ok: agent.crt lost while its certificate is valid -> re-issued at once for the same key, no approval; audited as agent.reissue', async () => {
+    const agent = await startAgent(director.url, { config: { hostname: 'ws-crt-lost' } });
+    const { guid } = await approveAgent(director, agent, { adminCookie: admin });
+    const before = (await agentsIn('registered')).find((a) => a.guid === guid) as { certSerial: string } | undefined;
     await agent.stop();
     rmSync(join(agent.dataDir, 'agent.crt'));
-    const again = await startAgent(director.url, { dir: agent.dir });
+    const again = await startAgent(director.url, { dir: agent.dir, config: { hostname: 'ws-crt-lost' } });
+    await again.port();
+    expect(again.proc.count('registration pending approval')).toBe(0);
+    const after = (await agentsIn('registered')).find((a) => a.guid === guid) as { certSerial: string } | undefined;
+    expect(after?.certSerial).toBeDefined();
+    expect(after?.certSerial).not.toBe(before?.certSerial);
+    const audit = (await call(`${director.url}/v1/admin/audit?type=agent.reissue`, { ca: director.caPem, cookie: admin })).json.events as { target: string }[];
+    expect(audit.map((e) => e.target)).toContain(guid);
+    await again.stop();
+  });
+
+  test('ok: agent.crt lost after its certificate expired -> same GUID is pending again, shown as returning; approved again, it gets a certificate for its key', async () => {
+    const agent = await startAgent(director.url, { config: { hostname: 'ws-crt-expired' } });
+    const { guid } = await approveAgent(director, agent, { adminCookie: admin });
+    await agent.stop();
+    rmSync(join(agent.dataDir, 'agent.crt'));
+    expireCertificateRecord(director.dataDir, guid);
+    const again = await startAgent(director.url, { dir: agent.dir, config: { hostname: 'ws-crt-expired' } });
     // It keeps asking (every register_interval) while it waits.
     await again.proc.waitForMsg('registration pending approval', 20_000);
     await again.proc.next('registration pending approval', 5000);
@@ -232,7 +252,10 @@ describe('agent failure modes', () => {
     const agent = await startAgent(director.url, { config: { hostname: 'ws-pending-again', update_interval: '300ms', idle_timeout: 0 } });
     const { guid, serverId } = await approveAgent(director, agent, { adminCookie: admin });
     const oldCert = readFileSync(join(agent.dataDir, 'agent.crt'), 'utf8');
-    // Whoever holds a copy of agent.guid and agent.key registers with them: the agent is pending again.
+    // Whoever holds a copy of agent.guid and agent.key registers with them once the director's record
+    // of the certificate expired (a clock or a restored agents.db can make the running agent's
+    // certificate outlive it): the agent is pending again.
+    expireCertificateRecord(director.dataDir, guid);
     const copy = tempDir('dcvix-copy-');
     for (const file of ['agent.key', 'agent.guid']) copyFileSync(join(agent.dataDir, file), join(copy, file));
     const csr = Buffer.from((await registrationCsr(await ensureIdentity(copy))).der).toString('base64');
@@ -267,18 +290,63 @@ describe('agent failure modes', () => {
     await agent.stop();
   }, 60_000);
 
-  test('ok: with reissue_to_known_key = true, agent.crt lost -> a certificate at once, no approval', async () => {
+  test('ok: with reissue_to_known_key = true, agent.crt lost after its certificate expired -> a certificate at once, no approval', async () => {
     const lenient = await startDirector({ config: { reissue_to_known_key: true } });
     const agent = await startAgent(lenient.url);
-    await approveAgent(lenient, agent);
+    const { guid } = await approveAgent(lenient, agent);
     await agent.stop();
     rmSync(join(agent.dataDir, 'agent.crt'));
+    expireCertificateRecord(lenient.dataDir, guid);
     const again = await startAgent(lenient.url, { dir: agent.dir });
     await again.port();
     expect(again.proc.count('registration pending approval')).toBe(0);
     await again.stop();
     await lenient.stop();
   });
+
+  test('ok: an agent whose GUID got another key approved (a clone) registers again, waits as a key change, and is back once the admin approves its key', async () => {
+    const config = { hostname: 'ws-key-change', update_interval: '300ms', idle_timeout: 0 };
+    const agent = await startAgent(director.url, { config });
+    let clone: AgentHandle | undefined;
+    try {
+      const { guid, serverId } = await approveAgent(director, agent, { adminCookie: admin });
+      // A clone: the same agent.guid with a key of its own registers; its key is parked for the admin.
+      const cloneDir = tempDir('dcvix-clone-');
+      mkdirSync(join(cloneDir, 'data'), { recursive: true });
+      copyFileSync(join(agent.dataDir, 'agent.guid'), join(cloneDir, 'data', 'agent.guid'));
+      writeFileSync(join(cloneDir, 'data', 'agent.key'), await privateKeyToPem((await generateEd25519()).privateKey), { mode: 0o600 });
+      clone = await startAgent(director.url, { dir: cloneDir, config });
+      await clone.proc.waitForMsg('registration waiting for approval of a key change', 20_000);
+      const keyChange = async () => ((await agentsIn('registered')).find((a) => a.guid === guid) as { keyChangePending?: boolean } | undefined)?.keyChangePending;
+      expect(await keyChange()).toBe(true);
+      const since = agent.proc.lines.length;
+      expect((await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin })).status).toBe(200);
+      await clone.proc.waitForMsg('registered with the director', 15_000);
+      await clone.stop();
+
+      // The original's certificate names the old key: refused, it registers again and its key waits in turn.
+      expect((await agent.proc.waitForMsg('update failed', 10_000, since)).code).toBe('AGENT_KEY_MISMATCH');
+      expect((await agent.proc.waitForMsg('registering again with the same GUID and key', 10_000, since)).why).toContain('AGENT_KEY_MISMATCH');
+      await agent.proc.waitForMsg('registration waiting for approval of a key change', 10_000, since);
+      expect(await keyChange()).toBe(true);
+      const approvedAt = Date.now();
+      expect((await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin })).status).toBe(200);
+      await agent.proc.waitForMsg('registered with the director', 15_000, since);
+      await eventually(
+        async () => {
+          const server = (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json.servers.find((x: { id: string }) => x.id === serverId);
+          return server && Date.parse(server.lastSeen) > approvedAt;
+        },
+        5000,
+        'updates with the re-approved key',
+      );
+      expect(await keyChange()).toBe(false);
+      expect(agent.proc.count('re-registration failed')).toBe(0);
+    } finally {
+      await clone?.stop();
+      await agent.stop();
+    }
+  }, 60_000);
 
   test('ok: agents.db lost -> the agent notices it is unknown and registers again with the same GUID', async () => {
     const port = await freePort();

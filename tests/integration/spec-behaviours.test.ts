@@ -88,7 +88,7 @@ describe('token_key not set', () => {
 });
 
 describe('CA lost', () => {
-  test('ok: a new CA is made; agents log the broken trust; removing agent.crt and ca.pem and one approval brings them back', async () => {
+  test('ok: a new CA is made; agents log the broken trust; removing agent.crt and ca.pem brings them back, re-issued under the new CA without approval', async () => {
     const dir = tempDir('dcvix-calost-');
     const port = await freePort();
     let director = await startDirector({ dir, config: { director_port: port } });
@@ -107,17 +107,17 @@ describe('CA lost', () => {
     const failed = await agent.proc.waitForMsg('update failed', 10_000, since);
     expect(failed.error).toBe('self signed certificate in certificate chain'); // as docs/failure-modes.md says
 
-    // Recovery: the agent forgets the old certificate and CA, registers with its key (TOFU of the new
-    // CA), and the admin approves it again: it is shown as returning, same GUID, same key.
+    // Recovery: the agent forgets the old certificate and CA and registers with its key (TOFU of the new
+    // CA). agents.db survived and says its certificate is still valid: re-issued at once, no approval,
+    // same GUID, same key (audited as agent.reissue).
     await agent.stop();
     for (const file of ['agent.crt', 'ca.pem']) rmSync(join(agent.dataDir, file));
     const back = await startAgent(director.url, { dir: agent.dir, config: { update_interval: '300ms', idle_timeout: 0 } });
-    await back.proc.waitForMsg('registration pending approval', 15_000);
-    const admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
-    const pending = (await call(`${director.url}/v1/admin/agents?state=pending`, { ca: director.caPem, cookie: admin })).json.agents;
-    expect(pending).toEqual([expect.objectContaining({ guid, returning: true })]);
-    expect((await call(`${director.url}/v1/admin/agents/${guid}/approve`, { method: 'POST', ca: director.caPem, cookie: admin })).status).toBe(200);
     await back.port();
+    expect(back.proc.count('registration pending approval')).toBe(0);
+    const admin = await login(director.url, director.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    const reissues = (await call(`${director.url}/v1/admin/audit?type=agent.reissue`, { ca: director.caPem, cookie: admin })).json.events;
+    expect(reissues).toEqual([expect.objectContaining({ target: guid, outcome: 'success' })]);
     expect(readFileSync(join(back.dataDir, 'ca.pem'), 'utf8')).toBe(director.caPem);
     await eventually(
       async () =>
