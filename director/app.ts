@@ -104,7 +104,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const runtimeStores = stores.runtime;
   const throttleState = new ThrottlePersistence(runtimeStores, log);
   throttleState.follow(stores.feed);
-  const { login, audit, totp } = buildLogin({ config, prepared: preparedLogin, stores, policy, clock, log, wrapAudit: metrics.countingAudit, throttleFailures: throttleState.failures });
+  const { login, audit, totp, closeAudit } = buildLogin({ config, prepared: preparedLogin, stores, policy, clock, log, auditMetrics: metrics, throttleFailures: throttleState.failures });
   const agents = new AgentService(stores.agents, ca, clock, audit, log, config.max_pending_agents, config.reissue_to_known_key);
   const state = new RuntimeState(clock, { agentRequestTimeoutMs: config.agent_request_timeout });
   // PostgreSQL away: uses are counted in this director's memory meanwhile (see token-uses-postgres.ts).
@@ -273,6 +273,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       const failed = written.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
       if (failed.length) log.error('runtime state not fully written at stop', { errors: failed });
       if (server) audit.record({ type: 'director.stop', outcome: failed.length ? 'failure' : 'success', detail: `graceful stop; ${counts.servers} servers, ${counts.sessions} sessions written` });
+      await closeAudit();
       await stores.close();
     },
   };

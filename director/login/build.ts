@@ -1,6 +1,9 @@
+import { join } from 'node:path';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
 import { createAuditLog } from '../audit/log.ts';
+import { AUDIT_SPOOL_FILE, AuditSpool } from '../audit/spool-file.ts';
+import { createSpoolingAuditLog, type AuditSpoolCounters } from '../audit/spooling-log.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { Authenticator } from '../auth/types.ts';
 import { createLoginService } from '../auth/login-service.ts';
@@ -31,20 +34,43 @@ export function prepareLogin(config: DirectorConfig, deps: { clock: Clock; log: 
 }
 
 /**
+ * The audit log on the configured store. PostgreSQL can be away: events then wait in a spool file in
+ * data_dir until it is back (spooling-log.ts). The embedded database is always there and written at once.
+ * `close` at stop stores (or spools) what is still in memory.
+ */
+function buildAuditLog(deps: { config: DirectorConfig; stores: Pick<DirectorStores, 'audit' | 'kind' | 'available'>; clock: Clock; log: Logger; counters?: AuditSpoolCounters }): {
+  audit: AuditLog;
+  close(): Promise<void>;
+} {
+  if (deps.stores.kind === 'sqlite') return { audit: createAuditLog(deps.stores.audit, deps.clock, (error) => deps.log.error('audit write failed', { error })), close: async () => {} };
+  const audit = createSpoolingAuditLog({
+    store: deps.stores.audit,
+    spool: new AuditSpool(join(deps.config.data_dir, AUDIT_SPOOL_FILE)),
+    clock: deps.clock,
+    log: deps.log,
+    isAvailable: () => deps.stores.available(),
+    counters: deps.counters,
+  });
+  return { audit, close: () => audit.close() };
+}
+
+/**
  * Login wiring from config: the backend chain and second factor (prepareLogin), the optional second factor, throttling and the audit
  * log. Groups for the policy are the backend's when it knows them (LDAP), else the policy's own.
  */
 export function buildLogin(d: {
   config: DirectorConfig;
   prepared: PreparedLogin;
-  stores: Pick<DirectorStores, 'audit' | 'totp'>;
+  stores: Pick<DirectorStores, 'audit' | 'totp' | 'kind' | 'available'>;
   policy: PolicyHolder;
   clock: Clock;
   log: Logger;
-  wrapAudit?: (a: AuditLog) => AuditLog;
+  /** Counts login events as they are recorded, and what the spool does. */
+  auditMetrics?: { countingAudit(audit: AuditLog): AuditLog; auditSpool: AuditSpoolCounters };
   throttleFailures?: Map<string, number[]>;
 }) {
-  const audit = (d.wrapAudit ?? ((a: AuditLog) => a))(createAuditLog(d.stores.audit, d.clock, (error) => d.log.error('audit write failed', { error })));
+  const auditWriter = buildAuditLog({ ...d, counters: d.auditMetrics?.auditSpool });
+  const audit = d.auditMetrics ? d.auditMetrics.countingAudit(auditWriter.audit) : auditWriter.audit;
   const otp = d.prepared.otp(d.stores.totp);
   const service = createLoginService({
     authenticators: d.prepared.authenticators,
@@ -64,5 +90,5 @@ export function buildLogin(d: {
     health: () => service.health(),
   };
   const totp = d.config.otp.backend === 'totp' ? (otp as TotpVerifier) : undefined;
-  return { login, audit, totp };
+  return { login, audit, totp, closeAudit: auditWriter.close };
 }
