@@ -14,7 +14,7 @@ import { createRegisterRate } from './agents/register-rate.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentService } from './agents/service.ts';
 import { agentUpdateRoutes } from './agents/update-routes.ts';
-import { createAuditLog } from './audit/log.ts';
+import { openAuditLog } from './audit/open.ts';
 import { adminAuditRoutes } from './audit/routes.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
@@ -113,7 +113,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
   });
   const metrics = createDirectorMetrics();
-  const audit = metrics.countingAudit(createAuditLog(stores.audit, clock, (error) => log.error('audit write failed', { error })));
+  const auditWriter = openAuditLog({ store: stores.audit, kind: stores.kind, available: stores.available, dataDir: config.data_dir, clock, log, counters: metrics.auditSpool });
+  const audit = metrics.countingAudit(auditWriter.audit);
   // Throttles survive restarts (the specification keeps them in memory only).
   const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
@@ -325,6 +326,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       if (failed.length) log.error('components did not stop cleanly', { errors: failed });
       const counts = state.counts();
       if (server) audit.record({ type: 'director.stop', outcome: failed.length ? 'failure' : 'success', detail: `graceful stop; ${counts.servers} servers, ${counts.sessions} sessions in the store` });
+      await auditWriter.close();
       await stores.close();
     },
   };

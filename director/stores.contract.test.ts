@@ -110,9 +110,9 @@ describe.each(backends)('store contract on $name', (backend) => {
   });
 
   test('ok: audit: appends and lists newest first with filters', async () => {
-    await stores.audit.append(1_000_000, { type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'failure', detail: 'invalid credentials' });
-    await stores.audit.append(1_001_000, { type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'success' });
-    await stores.audit.append(1_002_000, { type: 'agent.approve', actor: 'admin', target: 'guid-1', outcome: 'success' });
+    await stores.audit.append([{ eventId: 'e1', at: 1_000_000, type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'failure', detail: 'invalid credentials' }]);
+    await stores.audit.append([{ eventId: 'e2', at: 1_001_000, type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'success' }]);
+    await stores.audit.append([{ eventId: 'e3', at: 1_002_000, type: 'agent.approve', actor: 'admin', target: 'guid-1', outcome: 'success' }]);
     expect((await stores.audit.list({ limit: 100 })).map((e) => e.type)).toEqual(['agent.approve', 'login', 'login']);
     expect(await stores.audit.list({ type: 'login', outcome: 'success', limit: 100 })).toEqual([
       { id: 2, at: 1_001_000, type: 'login', actor: 'alice', clientAddress: '10.0.0.1', backend: 'ldap', outcome: 'success' },
@@ -120,6 +120,20 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.audit.list({ actor: 'admin', limit: 100 })).toHaveLength(1);
     expect(await stores.audit.list({ since: 1_001_000, limit: 100 })).toHaveLength(2);
     expect(await stores.audit.list({ limit: 1 })).toHaveLength(1);
+  });
+
+  test('ok: audit: a batch keeps its order, and an event id already stored is skipped (a replay inserts each event once)', async () => {
+    const event = (eventId: string, at: number) => ({ eventId, at, type: 'login', actor: eventId, outcome: 'success' as const });
+    await stores.audit.append([event('a', 10), event('b', 5), event('c', 20)]);
+    await stores.audit.append([event('b', 5), event('c', 20), event('d', 30)]);
+    await stores.audit.append([event('d', 30)]);
+    const oldestFirst = (await stores.audit.list({ limit: 100 })).reverse();
+    expect(oldestFirst.map((e) => [e.actor, e.at])).toEqual([
+      ['a', 10],
+      ['b', 5],
+      ['c', 20],
+      ['d', 30],
+    ]);
   });
 
   test('ok: totp: pending secret, confirmation, replay guard, reset', async () => {
@@ -141,7 +155,7 @@ describe.each(backends)('store contract on $name', (backend) => {
   });
 
   test('ok: audit retention deletes only events before the cut', async () => {
-    for (const at of [1000, 2000, 3000]) await stores.audit.append(at, { type: 'login', outcome: 'success' });
+    await stores.audit.append([1000, 2000, 3000].map((at) => ({ eventId: `e${at}`, at, type: 'login', outcome: 'success' as const })));
     expect(await stores.auditRetention.pruneBefore(2500)).toBe(2);
     expect((await stores.audit.list({ limit: 10 })).map((e) => e.at)).toEqual([3000]);
   });

@@ -1,23 +1,32 @@
 import type { Clock } from '../../shared/clock.ts';
-import type { AuditEvent, AuditFilter, AuditLog, AuditRecord, AuditStore } from './types.ts';
+import type { AuditEvent, AuditFilter, AuditLog, AuditRecord, AuditStore, RecordedAuditEvent } from './types.ts';
 
 const FIELD_MAX = 1024;
 const cut = (v: string | undefined) => (v === undefined ? undefined : v.slice(0, FIELD_MAX));
 
+/** The event as recorded now: fields clamped, an id of its own (a UUID) and the time from the clock. */
+export function recordedEvent(entry: AuditEvent, clock: Clock): RecordedAuditEvent {
+  const event: RecordedAuditEvent = { eventId: crypto.randomUUID(), at: clock.now(), type: entry.type.slice(0, 64), outcome: entry.outcome };
+  for (const field of ['actor', 'target', 'clientAddress', 'backend', 'detail'] as const) if (entry[field] !== undefined) event[field] = cut(entry[field]);
+  return event;
+}
+
+/** Lists from the store with the limit clamped to 1..1000 (default 100). */
+export function listAudit(store: AuditStore, filter: AuditFilter = {}): Promise<AuditRecord[]> {
+  return store.list({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit ?? 100), 1), 1000) });
+}
+
 /**
- * The AuditLog services use, over either store: fields are clamped, the time comes from the clock, and
- * a failed write is reported to `onError` instead of failing the action that was audited.
+ * The AuditLog over a store that is always there (the embedded database, where the insert happens
+ * before record() returns): a failed write is reported to `onError` instead of failing the action that
+ * was audited. A store that can be away uses the spooling log (spooling-log.ts) instead.
  */
 export function createAuditLog(store: AuditStore, clock: Clock, onError: (err: unknown) => void = () => {}): AuditLog {
   return {
     record(entry: AuditEvent): void {
-      const event: AuditEvent = { type: entry.type.slice(0, 64), outcome: entry.outcome };
-      for (const field of ['actor', 'target', 'clientAddress', 'backend', 'detail'] as const) if (entry[field] !== undefined) event[field] = cut(entry[field]);
-      store.append(clock.now(), event).catch(onError);
+      store.append([recordedEvent(entry, clock)]).catch(onError);
     },
-    list(filter: AuditFilter = {}): Promise<AuditRecord[]> {
-      return store.list({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit ?? 100), 1), 1000) });
-    },
+    list: (filter) => listAudit(store, filter),
   };
 }
 

@@ -1,16 +1,28 @@
 import type { SQL } from 'bun';
 import { auditRecordFromRow } from './log.ts';
 import type { AuditRetention } from './retention.ts';
-import type { AuditEvent, AuditStore } from './types.ts';
+import type { AuditStore, RecordedAuditEvent } from './types.ts';
 
 const orNull = (v: string | undefined) => v ?? null;
 
-/** AuditStore on PostgreSQL: the same table and filters as the sqlite store. */
+/** AuditStore on PostgreSQL: the same table, filters and event-id rule as the sqlite store. */
 export function createPostgresAuditStore(sql: SQL): AuditStore {
   return {
-    async append(at: number, event: AuditEvent) {
-      await sql`INSERT INTO audit_events (at, type, actor, target, client_address, backend, outcome, detail)
-        VALUES (${at}, ${event.type}, ${orNull(event.actor)}, ${orNull(event.target)}, ${orNull(event.clientAddress)}, ${orNull(event.backend)}, ${event.outcome}, ${orNull(event.detail)})`;
+    // One multi-row INSERT: the rows get their ids in the order given.
+    async append(events: RecordedAuditEvent[]) {
+      if (!events.length) return;
+      const rows = events.map((event) => ({
+        event_id: event.eventId,
+        at: event.at,
+        type: event.type,
+        actor: orNull(event.actor),
+        target: orNull(event.target),
+        client_address: orNull(event.clientAddress),
+        backend: orNull(event.backend),
+        outcome: event.outcome,
+        detail: orNull(event.detail),
+      }));
+      await sql`INSERT INTO audit_events ${sql(rows)} ON CONFLICT (event_id) DO NOTHING`;
     },
     async list(filter) {
       const rows = await sql`SELECT * FROM audit_events

@@ -1,27 +1,33 @@
 import type { Database } from 'bun:sqlite';
 import type { Clock } from '../../shared/clock.ts';
 import { auditRecordFromRow, createAuditLog } from './log.ts';
-import type { AuditEvent, AuditLog, AuditStore } from './types.ts';
+import type { AuditLog, AuditStore, RecordedAuditEvent } from './types.ts';
 
 type Row = Parameters<typeof auditRecordFromRow>[0];
 const orNull = (v: string | undefined) => v ?? null;
 
 /**
- * AuditStore on the embedded database (table audit_events, migration 002), with prepared statements.
+ * AuditStore on the embedded database (table audit_events), with prepared statements; an event id
+ * already stored is skipped.
  * Filters are bound parameters; an absent filter matches everything (`? IS NULL OR ...`).
  */
 export function createSqliteAuditStore(db: Database): AuditStore {
-  const insert = db.query<never, [number, string, string | null, string | null, string | null, string | null, string, string | null]>(
-    'INSERT INTO audit_events (at, type, actor, target, client_address, backend, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  const insert = db.query<never, [string, number, string, string | null, string | null, string | null, string | null, string, string | null]>(
+    `INSERT INTO audit_events (event_id, at, type, actor, target, client_address, backend, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (event_id) DO NOTHING`,
   );
+  const insertAll = db.transaction((events: RecordedAuditEvent[]) => {
+    for (const event of events)
+      insert.run(event.eventId, event.at, event.type, orNull(event.actor), orNull(event.target), orNull(event.clientAddress), orNull(event.backend), event.outcome, orNull(event.detail));
+  });
   const select = db.query<Row, [string | null, string | null, string | null, number | null, number]>(
     `SELECT * FROM audit_events
      WHERE (?1 IS NULL OR type = ?1) AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR outcome = ?3) AND (?4 IS NULL OR at >= ?4)
      ORDER BY id DESC LIMIT ?5`,
   );
   return {
-    async append(at: number, event: AuditEvent) {
-      insert.run(at, event.type, orNull(event.actor), orNull(event.target), orNull(event.clientAddress), orNull(event.backend), event.outcome, orNull(event.detail));
+    async append(events: RecordedAuditEvent[]) {
+      insertAll(events);
     },
     async list(filter) {
       return select.all(filter.type ?? null, filter.actor ?? null, filter.outcome ?? null, filter.since ?? null, filter.limit).map(auditRecordFromRow);

@@ -16,6 +16,15 @@ export interface AuditEvent {
   detail?: string;
 }
 
+/**
+ * An event as recorded, before it is stored: the fields plus its own id (a UUID, made when it was
+ * recorded; the store keeps each id once) and the time in epoch milliseconds.
+ */
+export interface RecordedAuditEvent extends AuditEvent {
+  eventId: string;
+  at: number;
+}
+
 /** A stored event: the recorded fields plus an id and the time in epoch milliseconds. */
 export interface AuditRecord extends AuditEvent {
   id: number;
@@ -39,10 +48,12 @@ export interface AuditLog {
 }
 
 /**
- * Storage of audit events, one implementation per store (sqlite.ts, postgres.ts), both checked by
- * audit-store.contract.ts. `list` returns newest first; the filter's limit is already clamped.
+ * Storage of audit events, one implementation per store (sqlite.ts, postgres.ts), both checked by the
+ * store contract test. `append` stores the events in the order given, in one statement or transaction,
+ * and skips an event whose eventId is already stored (so a replay retried after a crash inserts each
+ * event once). `list` returns newest first; the filter's limit is already clamped.
  */
 export interface AuditStore {
-  append(at: number, event: AuditEvent): Promise<void>;
+  append(events: RecordedAuditEvent[]): Promise<void>;
   list(filter: AuditFilter & { limit: number }): Promise<AuditRecord[]>;
 }

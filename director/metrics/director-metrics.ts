@@ -4,6 +4,7 @@ import Histogram from 'prom-client/lib/histogram.js';
 import { addDefaultMetrics } from './default-metrics.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { createBaseRegistry, DURATION_BUCKETS } from '../../shared/metrics/base-registry.ts';
+import type { AuditSpoolCounters } from '../audit/spooling-log.ts';
 import type { AuditEvent, AuditLog } from '../audit/types.ts';
 import type { DcvOutcome } from '../dcv/outcome.ts';
 import { addStateGauges, type StateGaugeSources } from './state-gauges.ts';
@@ -59,6 +60,9 @@ export function createDirectorMetrics() {
     help: 'Connection-token uses counted on this director only because the shared store was unreachable',
     registers,
   });
+  const auditSpooled = new Counter({ name: 'dcvix_audit_events_spooled_total', help: 'Audit events written to the local spool file because the store was unreachable', registers });
+  const auditReplayed = new Counter({ name: 'dcvix_audit_events_replayed_total', help: 'Spooled audit events replayed into the store', registers });
+  const auditDropped = new Counter({ name: 'dcvix_audit_events_dropped_total', help: 'Audit events that could not be stored, by reason', labelNames: ['reason'], registers });
   const placementFailures = new Counter({
     name: 'dcvix_placement_failures_total',
     help: 'Session creates that failed on a host for a host-side reason, by health reason',
@@ -82,6 +86,12 @@ export function createDirectorMetrics() {
     },
   };
 
+  const auditSpool: AuditSpoolCounters = {
+    spooled: (count) => auditSpooled.inc(count),
+    replayed: (count) => auditReplayed.inc(count),
+    dropped: (reason, count) => auditDropped.inc({ reason }, count),
+  };
+
   return {
     registry,
     /** One finished request (request-log.ts). */
@@ -93,6 +103,7 @@ export function createDirectorMetrics() {
     dcvOutcome: ((endpoint, result, reason) => (endpoint === 'verifier' ? verifier : resolver).inc({ result, reason })) as DcvOutcome,
     placement,
     countLocalTokenUse: () => localTokenUses.inc(),
+    auditSpool,
     countSkippedUpdateItems(items: { kind: string }[]): void {
       for (const item of items) skippedUpdateItems.inc({ kind: item.kind });
     },
