@@ -117,21 +117,21 @@ export class AgentService {
       throw conflict('AGENT_KEY_MISMATCH', 'this GUID is registered with another key; an administrator must approve the new key');
     }
     await this.checkHostnameFree(input.hostname, input.guid);
-    if (!known.mayCollect && !this.o.reissueToKnownKey) {
-      // The agent.key alone must not mint certificates: an admin approves the returning agent again.
-      await this.store.markReturning(row);
-      this.accepted.delete(input.guid);
-      this.audit.record({
-        type: 'agent.returning',
-        target: input.guid,
-        clientAddress: input.remoteAddress,
-        outcome: 'success',
-        detail: `${input.hostname}: registered before with the same key; pending approval again`,
-      });
-      this.log.warn('registered agent registers again with the same key; pending approval again', { guid: input.guid, hostname: input.hostname, csrFingerprint: csr.fingerprint });
-      throw pending();
-    }
-    return this.issue(known, csr.parsed.request, input.hostname);
+    if (known.mayCollect) return this.issue(known, csr.parsed.request, input.hostname);
+    const stillValid = known.certNotAfter !== null && known.certNotAfter > now;
+    if (stillValid || this.o.reissueToKnownKey) return this.reissue(known, csr.parsed.request, input, stillValid);
+    // Expired: the agent.key alone must not mint certificates: an admin approves the returning agent again.
+    await this.store.markReturning(row);
+    this.accepted.delete(input.guid);
+    this.audit.record({
+      type: 'agent.returning',
+      target: input.guid,
+      clientAddress: input.remoteAddress,
+      outcome: 'success',
+      detail: `${input.hostname}: registered before with the same key; pending approval again`,
+    });
+    this.log.warn('registered agent registers again with the same key; pending approval again', { guid: input.guid, hostname: input.hostname, csrFingerprint: csr.fingerprint });
+    throw pending();
   }
 
   /** POST /v1/agent/renew: same GUID as the mTLS identity, state registered, same key. */
