@@ -65,6 +65,9 @@ export interface DirectorDeps {
   clock?: Clock;
 }
 
+/** The mounted app's type: the web app's Eden Treaty client reads every route's body, query and answers from it. */
+export type DirectorApp = Awaited<ReturnType<typeof createDirector>>['app'];
+
 /** Composition only: builds every service from config and mounts the route plugins. */
 export async function createDirector(config: DirectorConfig, deps: DirectorDeps) {
   const clock = deps.clock ?? systemClock;
