@@ -73,6 +73,9 @@ interface Component {
   stop(): void | Promise<void>;
 }
 
+/** The mounted app's type: the web app's Eden Treaty client reads every route's body, query and answers from it. */
+export type DirectorApp = Awaited<ReturnType<typeof createDirector>>['app'];
+
 /**
  * The composition root: opens the store, builds every component from its options (each checks them
  * when built), hands each the callbacks it needs, mounts the route plugins, and starts and stops the

@@ -1,3 +1,5 @@
+import type { ErrorCode } from './api/error-codes.ts';
+
 /**
  * One error type for every program: a stable SCREAMING_SNAKE code, an HTTP status, a message safe to
  * show to the caller, and (for multi-step logins) the fields the client still has to send.
@@ -5,7 +7,7 @@
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly expected?: readonly string[],
     readonly headers?: Readonly<Record<string, string>>,
@@ -17,15 +19,15 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
-export const unauthorized = (code: string, message: string) => new ApiError(401, code, message);
-export const forbidden = (code: string, message: string) => new ApiError(403, code, message);
-export const notFound = (code: string, message: string) => new ApiError(404, code, message);
-export const conflict = (code: string, message: string) => new ApiError(409, code, message);
+export const badRequest = (code: ErrorCode, message: string) => new ApiError(400, code, message);
+export const unauthorized = (code: ErrorCode, message: string) => new ApiError(401, code, message);
+export const forbidden = (code: ErrorCode, message: string) => new ApiError(403, code, message);
+export const notFound = (code: ErrorCode, message: string) => new ApiError(404, code, message);
+export const conflict = (code: ErrorCode, message: string) => new ApiError(409, code, message);
 
 /** The JSON envelope every error response carries. */
 export interface ErrorEnvelope {
-  error: { code: string; message: string; expected?: readonly string[]; requestId?: string; [extra: string]: unknown };
+  error: { code: ErrorCode; message: string; expected?: readonly string[]; requestId?: string; [extra: string]: unknown };
 }
 
 export function envelope(err: ApiError, requestId?: string): ErrorEnvelope {

@@ -1,11 +1,28 @@
 import { describe, expect, test } from 'bun:test';
-import { api, ApiError, describeError, formatWait, isSignedOut, setSignedOutHandler } from './api.ts';
+import type { Static } from 'elysia';
+import type { DirectorApp } from '../director/app.ts';
+import type { UserServers } from '../director/servers/models.ts';
+import type { ConnectionAnswer } from '../director/sessions/models.ts';
+import type { ErrorCode } from '../shared/api/error-codes.ts';
+import { type Answer, ApiError, call, describeError, director, directorClient, formatWait, isSignedOut, setSignedOutHandler } from './api.ts';
 import { connectivity } from './connectivity.ts';
 import { bytes } from './format.ts';
 import { parseHash } from './router.ts';
 
-const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  (async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers })) as unknown as typeof fetch;
+const JSON_TYPE = { 'content-type': 'application/json' };
+/** A client whose every call gets this answer; `seen` collects what it was asked. */
+const answering = (status: number, body: unknown, headers: Record<string, string> = JSON_TYPE) => {
+  const seen: { url: string; init: RequestInit }[] = [];
+  const fakeFetch = (async (url: string, init: RequestInit) => {
+    seen.push({ url, init });
+    return new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers });
+  }) as unknown as typeof fetch;
+  return { client: directorClient(fakeFetch), seen };
+};
+const down = (name = 'TypeError') =>
+  directorClient((async () => {
+    throw Object.assign(new Error('fetch failed'), { name });
+  }) as unknown as typeof fetch);
 const fail = async (p: Promise<unknown>) =>
   p.then(
     () => {
@@ -14,51 +31,85 @@ const fail = async (p: Promise<unknown>) =>
     (e: unknown) => e as ApiError,
   );
 
+/** True only when A and B are the same type (any is equal to nothing but any). */
+type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
+const sameType = <A, B>(same: Equal<A, B>) => same;
+/** True only for any (nothing else is both 0 and 1 & T). */
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
 describe('api', () => {
-  test('ok: sends JSON with credentials and returns the parsed body', async () => {
-    let seen: RequestInit | undefined;
-    const fakeFetch = (async (_u: string, init: RequestInit) => {
-      seen = init;
-      return new Response('{"a":1}');
-    }) as unknown as typeof fetch;
-    expect(await api('/v1/x', { method: 'POST', body: { b: 2 } }, fakeFetch)).toEqual({ a: 1 });
-    expect(seen).toMatchObject({ method: 'POST', credentials: 'include', body: '{"b":2}' });
-    expect((seen!.headers as Record<string, string>)['content-type']).toBe('application/json');
+  test('ok: answers are typed from the route declarations of the director (a wrong type fails tsc)', () => {
+    // A plugin typed as Elysia<any, ...> anywhere in the app would make every route `any`.
+    const routesAreAny: IsAny<DirectorApp['~Routes']> = false;
+    expect(routesAreAny).toBe(false);
+    expect(sameType<Answer<Awaited<ReturnType<typeof director.v1.user.servers.get>>>, Static<typeof UserServers>>(true)).toBe(true);
+    const connection = director.v1.user.sessions({ id: 's1' }).connection.get;
+    expect(sameType<Answer<Awaited<ReturnType<typeof connection>>>, Static<typeof ConnectionAnswer>>(true)).toBe(true);
+  });
+
+  test('ok: sends JSON with credentials to the same origin and returns the parsed body', async () => {
+    const { client, seen } = answering(200, { ok: true });
+    expect(await call(client.v1.user.totp.confirm.post({ code: '123456' }))).toEqual({ ok: true });
+    expect(seen[0]!.url).toBe('/v1/user/totp/confirm');
+    expect(seen[0]!.init).toMatchObject({ method: 'POST', credentials: 'include', body: '{"code":"123456"}' });
+    expect(seen[0]!.init.headers).toMatchObject({ 'content-type': 'application/json', accept: 'application/json' });
+  });
+
+  test('ok: path params arrive escaped once, queries encoded, dates stay strings', async () => {
+    const expiresAt = '2030-01-02T03:04:05.000Z';
+    const { client, seen } = answering(200, { expiresAt });
+    const answer = await call(client.v1.user.sessions({ id: encodeURIComponent('a/b c') }).connection.get());
+    expect(answer.expiresAt).toBe(expiresAt);
+    await call(client.v1.admin.audit.get({ query: { type: 'agent.approve', actor: 'a b' } }));
+    expect(seen.map((s) => [s.init.method, s.url])).toEqual([
+      ['GET', '/v1/user/sessions/a%2Fb%20c/connection'],
+      ['GET', '/v1/admin/audit?type=agent.approve&actor=a%20b'],
+    ]);
   });
 
   test('ok: the error envelope becomes an ApiError with expected, state, enrolment and Retry-After', async () => {
-    const failure = await fail(
-      api('/v1/user/login', { noSignOut: true }, reply(401, { error: { code: 'INSUFFICIENT_CREDENTIALS', message: 'Enter OTP', expected: ['otp'], state: 's1', enrolmentRequired: true } })),
-    );
+    const challenge = answering(401, { error: { code: 'INSUFFICIENT_CREDENTIALS', message: 'Enter OTP', expected: ['otp'], state: 's1', enrolmentRequired: true, requestId: 'r1' } });
+    const failure = await fail(call(challenge.client.v1.user.login.post({ userID: 'u', password: 'p' }), { noSignOut: true }));
     expect(failure).toBeInstanceOf(ApiError);
-    expect([failure.status, failure.code, failure.message, failure.expected, failure.state, failure.enrolmentRequired]).toEqual([401, 'INSUFFICIENT_CREDENTIALS', 'Enter OTP', ['otp'], 's1', true]);
-    const throttled = await fail(api('/x', {}, reply(429, { error: { code: 'TOO_MANY_ATTEMPTS', message: 'slow down' } }, { 'retry-after': '90' })));
+    expect([failure.status, failure.code, failure.message, failure.expected, failure.state, failure.enrolmentRequired, failure.requestId]).toEqual([
+      401,
+      'INSUFFICIENT_CREDENTIALS',
+      'Enter OTP',
+      ['otp'],
+      's1',
+      true,
+      'r1',
+    ]);
+    const slow = answering(429, { error: { code: 'TOO_MANY_ATTEMPTS', message: 'slow down' } }, { ...JSON_TYPE, 'retry-after': '90' });
+    const throttled = await fail(call(slow.client.v1.user.login.post({ userID: 'u', password: 'p' })));
     expect(throttled.retryAfter).toBe(90);
     expect(describeError(throttled)).toBe('Too many attempts. Try again in 2 minutes.');
+    const bare = await fail(call(answering(404, 'no', { 'content-type': 'text/plain' }).client.v1.me.get()));
+    expect([bare.status, bare.code]).toEqual([404, 'HTTP_404']);
   });
 
-  test('rejects: network failures and 5xx without an envelope read as "server unavailable"', async () => {
-    const down = (async () => {
-      throw new TypeError('fetch failed');
-    }) as unknown as typeof fetch;
-    expect((await fail(api('/x', {}, down))).code).toBe('SERVER_UNAVAILABLE');
-    expect((await fail(api('/x', {}, reply(502, '<html>bad gateway</html>')))).code).toBe('SERVER_UNAVAILABLE');
+  test('rejects: network failures and 5xx without an envelope read as "server unavailable"; an abort stays an abort', async () => {
+    expect((await fail(call(down().v1.user.servers.get()))).code).toBe('SERVER_UNAVAILABLE');
+    expect((await fail(call(answering(502, '<html>bad gateway</html>', { 'content-type': 'text/html' }).client.v1.user.servers.get()))).code).toBe('SERVER_UNAVAILABLE');
+    const aborted = await fail(call(down('AbortError').v1.user.servers.get()));
+    expect([aborted instanceof ApiError, (aborted as Error).name]).toEqual([false, 'AbortError']);
   });
 
   test('ok: 401 SESSION_EXPIRED calls the signed-out handler, except on login calls', async () => {
     const seen: string[] = [];
     setSignedOutHandler((e) => seen.push(e.code));
-    const expired = reply(401, { error: { code: 'SESSION_EXPIRED', message: 'log in again' } });
-    expect(isSignedOut(await fail(api('/v1/me', {}, expired)))).toBe(true);
-    await fail(api('/v1/user/login', { noSignOut: true }, expired));
-    await fail(api('/v1/me', {}, reply(401, { error: { code: 'INVALID_CREDENTIALS', message: 'no' } })));
+    const expired = answering(401, { error: { code: 'SESSION_EXPIRED', message: 'log in again' } }).client;
+    expect(isSignedOut(await fail(call(expired.v1.me.get())))).toBe(true);
+    await fail(call(expired.v1.user.login.post({ userID: 'u', password: 'p' }), { noSignOut: true }));
+    await fail(call(answering(401, { error: { code: 'INVALID_CREDENTIALS', message: 'no' } }).client.v1.me.get()));
     expect(seen).toEqual(['SESSION_EXPIRED']);
     setSignedOutHandler(() => {});
   });
 
   test('ok: errors are said in words; DCV text is kept', () => {
     expect(describeError(new ApiError(502, 'DCV_FAILED', 'All licenses in use'))).toBe('DCV could not start the session: All licenses in use.');
-    expect(describeError(new ApiError(400, 'SOMETHING_NEW', 'field "x" is required'))).toBe('Field "x" is required.');
+    // A code this app does not know yet (a newer director's) is said in the director's words.
+    expect(describeError(new ApiError(400, 'SOMETHING_NEW' as ErrorCode, 'field "x" is required'))).toBe('Field "x" is required.');
     expect(describeError(new Error('boom'))).toBe('Something went wrong. Please try again.');
     expect([formatWait(1), formatWait(42), formatWait(61)]).toEqual(['1 second', '42 seconds', '2 minutes']);
   });
@@ -69,24 +120,21 @@ describe('api', () => {
     expect([route.path, route.params.get('state')]).toEqual(['/admin/agents', 'pending']);
   });
   test('ok: the director counts as unreachable only on a failed fetch or a bare 5xx; any answer brings it back', async () => {
-    const down = (async () => {
-      throw new TypeError('Failed to fetch');
-    }) as unknown as typeof fetch;
-    await fail(api('/v1/user/servers', {}, down));
+    await fail(call(down().v1.user.servers.get()));
     expect(connectivity().reachable).toBe(false);
-    await fail(api('/v1/user/servers', {}, reply(502, '<html>Bad gateway</html>')));
+    await fail(call(answering(502, '<html>Bad gateway</html>', { 'content-type': 'text/html' }).client.v1.user.servers.get()));
     expect(connectivity().reachable).toBe(false);
-    await fail(api('/v1/user/servers', { noSignOut: true }, reply(401, { error: { code: 'UNAUTHENTICATED', message: 'x' } })));
+    await fail(call(answering(401, { error: { code: 'UNAUTHENTICATED', message: 'x' } }).client.v1.user.servers.get(), { noSignOut: true }));
     expect(connectivity().reachable).toBe(true);
     const before = connectivity().lastAnswer;
-    await api('/v1/health', {}, reply(200, { status: 'ok' }));
+    await call(answering(200, { status: 'ok' }).client.v1.health.get());
     expect(connectivity().lastAnswer).toBeGreaterThanOrEqual(before);
   });
 
   test('ok: SESSION_REVOKED signs out like SESSION_EXPIRED', async () => {
     const seen: string[] = [];
     setSignedOutHandler((e) => seen.push(e.code));
-    await fail(api('/v1/me', {}, reply(401, { error: { code: 'SESSION_REVOKED', message: 'signed out' } })));
+    await fail(call(answering(401, { error: { code: 'SESSION_REVOKED', message: 'signed out' } }).client.v1.me.get()));
     expect(seen).toEqual(['SESSION_REVOKED']);
     expect(describeError(new ApiError(401, 'SESSION_REVOKED', 'x'))).toBe('You were signed out. Please sign in again.');
     setSignedOutHandler(() => {});

@@ -1,9 +1,15 @@
+import { treaty } from '@elysiajs/eden/treaty2';
+import type { DirectorApp } from '../director/app.ts';
+import type { ErrorCode } from '../shared/api/error-codes.ts';
 import { reportReachable } from './connectivity.ts';
 
+/** Codes the app gives failures the director did not describe: no answer, or one without our envelope. */
+export type ClientErrorCode = 'SERVER_UNAVAILABLE' | `HTTP_${number}`;
+
 /**
- * The one way the web app talks to the director: same origin, cookie credentials, JSON both ways.
- * Every failure becomes an ApiError with the director's stable code, so pages switch on codes and
- * show words, never raw JSON.
+ * Every failure of a call to the director, with its stable code, so pages switch on codes and show
+ * words, never raw JSON. `code` is typed with the director's codes (a newer director's new code still
+ * arrives here at run time, and describeError falls back to its message).
  */
 export class ApiError extends Error {
   /** Fields a multi-step login still needs (e.g. ["otp"]). */
@@ -18,7 +24,7 @@ export class ApiError extends Error {
 
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode | ClientErrorCode,
     message: string,
     extra: { expected?: readonly string[]; state?: string; retryAfter?: number; enrolmentRequired?: boolean; requestId?: string } = {},
   ) {
@@ -33,7 +39,7 @@ export class ApiError extends Error {
 }
 
 /** Codes that mean "your sign-in is gone": the app goes back to the login page. */
-export const SIGNED_OUT_CODES = new Set(['SESSION_EXPIRED', 'SESSION_REVOKED', 'UNAUTHENTICATED']);
+const SIGNED_OUT_CODES: ReadonlySet<ApiError['code']> = new Set<ErrorCode>(['SESSION_EXPIRED', 'SESSION_REVOKED', 'UNAUTHENTICATED']);
 
 export const isSignedOut = (err: unknown): boolean => err instanceof ApiError && err.status === 401 && SIGNED_OUT_CODES.has(err.code);
 
@@ -43,40 +49,62 @@ export function setSignedOutHandler(fn: (err: ApiError) => void): void {
   onSignedOut = fn;
 }
 
-export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
-  body?: unknown;
-  signal?: AbortSignal;
+/**
+ * A client of the director's routes, typed from the director's own route declarations (Eden Treaty
+ * over the app's type): each call's path, params, query, body and answer come from the route, so no
+ * call site names an answer type. Same origin (relative URLs), the session cookie sent, dates left as
+ * the strings the models declare. Path params are not escaped by the client: pass them through
+ * encodeURIComponent. Wrap every call in `call()`.
+ */
+export function directorClient(fetcher?: typeof fetch) {
+  return treaty<DirectorApp>('', {
+    keepDomain: true,
+    parseDate: false,
+    fetch: { credentials: 'include' },
+    headers: { accept: 'application/json' },
+    ...(fetcher ? { fetcher } : {}),
+  });
+}
+
+/** The one client the app uses. */
+export const director = directorClient();
+
+/** What a route answers with 2xx, from the client's typed result. */
+export type Answer<Result> = Result extends { error: null; data: infer Data } ? Data : never;
+
+export interface CallOptions {
   /** Login calls: a 401 there is a wrong password, not an expired session. */
   noSignOut?: boolean;
 }
 
 const unavailable = () => new ApiError(0, 'SERVER_UNAVAILABLE', 'The server is unavailable. Check your connection and try again in a moment.');
 
-/** Calls the director; resolves with the parsed JSON body or rejects with an ApiError. */
-export async function api<T>(path: string, opts: RequestOptions = {}, fetchImpl: typeof fetch = fetch): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
+/**
+ * Settles one director call: resolves with the route's 2xx answer or rejects with an ApiError, tells
+ * the connectivity state whether the director answered, and sends a lost sign-in to the login page.
+ */
+export async function call<Result extends { data: unknown; error: unknown }>(request: Promise<Result>, opts: CallOptions = {}): Promise<Answer<Result>> {
+  let result: Result & { response?: Response };
   try {
-    res = await fetchImpl(path, {
-      method: opts.method ?? 'GET',
-      credentials: 'include',
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: opts.signal,
-    });
+    result = await request;
   } catch (err) {
+    // An answer the client could not read (e.g. "JSON" that is not): no usable answer.
     if ((err as Error)?.name === 'AbortError') throw err;
     reportReachable(false);
     throw unavailable();
   }
-  const data = await res.json().catch(() => undefined);
-  if (res.ok) {
-    reportReachable(true);
-    return data as T;
+  if (!result.response) {
+    // The fetch itself threw (no connection, or aborted): the client hands back what it threw as the value.
+    const thrown = (result.error as { value?: unknown } | null)?.value;
+    if ((thrown as Error | undefined)?.name === 'AbortError') throw thrown;
+    reportReachable(false);
+    throw unavailable();
   }
-  const err = toApiError(res, data);
+  if (result.error === null) {
+    reportReachable(true);
+    return result.data as Answer<Result>;
+  }
+  const err = toApiError(result.response, (result.error as { value?: unknown }).value);
   reportReachable(err.code !== 'SERVER_UNAVAILABLE');
   if (!opts.noSignOut && isSignedOut(err)) onSignedOut(err);
   throw err;
@@ -90,7 +118,9 @@ function toApiError(res: Response, data: unknown): ApiError {
     return new ApiError(res.status, `HTTP_${res.status}`, `The server answered ${res.status} ${res.statusText}`.trim());
   }
   const retry = Number(res.headers.get('retry-after'));
-  return new ApiError(res.status, errorBody.code, typeof errorBody.message === 'string' ? errorBody.message : errorBody.code, {
+  // The envelope's code is one of ErrorCode (or a newer director's): passed on as it is.
+  const code = errorBody.code as ErrorCode;
+  return new ApiError(res.status, code, typeof errorBody.message === 'string' ? errorBody.message : code, {
     expected: Array.isArray(errorBody.expected) ? errorBody.expected.filter((x): x is string => typeof x === 'string') : [],
     state: typeof errorBody.state === 'string' ? errorBody.state : undefined,
     retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined,
@@ -99,7 +129,7 @@ function toApiError(res: Response, data: unknown): ApiError {
   });
 }
 
-const FRIENDLY: Record<string, string> = {
+const FRIENDLY: Partial<Record<ApiError['code'], string>> = {
   SERVER_UNAVAILABLE: 'The server is unavailable. Check your connection and try again in a moment.',
   INVALID_CREDENTIALS: 'The user name or password is not right.',
   SESSION_EXPIRED: 'Your sign-in expired. Please sign in again.',

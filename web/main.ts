@@ -2,7 +2,7 @@ import './styles.css';
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { api, isSignedOut, setSignedOutHandler } from './api.ts';
+import { call, director, isSignedOut, setSignedOutHandler } from './api.ts';
 import { ErrorNote, Skeleton } from './components/feedback.ts';
 import { PageHeader, Shell } from './components/shell.ts';
 import { AgentsPage } from './pages/admin/agents.ts';
@@ -14,6 +14,7 @@ import { LauncherPage } from './pages/launcher.ts';
 import { LoginPage } from './pages/login.ts';
 import { TotpPage } from './pages/totp.ts';
 import { useQuery } from './query.ts';
+import { queryKeys } from './query-keys.ts';
 import { href, useRoute, type Route } from './router.ts';
 import { endReason, endSession } from './session-end.ts';
 import type { Me } from './types.ts';
@@ -47,7 +48,7 @@ function page(route: Route, me: Me) {
 }
 
 function SignedIn({ route }: { route: Route }) {
-  const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/v1/me'), staleTime: 60_000 });
+  const me = useQuery({ queryKey: queryKeys.me, queryFn: () => call(director.v1.me.get()), staleTime: 60_000 });
   const signedOut = me.isError && isSignedOut(me.error);
   useEffect(() => {
     // The signed-out handler already navigated for API calls; this covers a cached 401.

@@ -2,19 +2,20 @@
  * Where the app goes when a sign-in ends: the matching sign-in page, saying why (expired or signed
  * out elsewhere), with `next` so signing in again returns to the same page.
  */
+import type { ApiError } from './api.ts';
 import { queryClient } from './query.ts';
+import { queryKeys } from './query-keys.ts';
 import { navigate } from './router.ts';
-import type { Me } from './types.ts';
 
 export type EndReason = 'expired' | 'revoked' | 'signed-out';
 
 const isLogin = (path: string) => path === '/login' || path === '/admin/login';
 
 /** The reason for a 401 code; a plain UNAUTHENTICATED after the known expiry time is an expiry (the cookie died with the token). */
-export function endReason(code: string): EndReason {
+export function endReason(code: ApiError['code']): EndReason {
   if (code === 'SESSION_EXPIRED') return 'expired';
   if (code === 'SESSION_REVOKED') return 'revoked';
-  const exp = queryClient.getQueryData<Me>(['me'])?.expiresAt;
+  const exp = queryClient.getQueryData(queryKeys.me)?.expiresAt;
   return exp !== undefined && new Date(exp).getTime() <= Date.now() ? 'expired' : 'signed-out';
 }
 

@@ -6,9 +6,8 @@
  */
 import type { Static } from 'elysia';
 import type { AgentList, AgentState as AgentStateModel, BulkAnswer } from '../director/agents/models.ts';
-import type { LoginAnswer, MeAnswer, TotpEnrolment, TotpStatus as TotpStatusModel } from '../director/login/models.ts';
+import type { LoginAnswer, MeAnswer } from '../director/login/models.ts';
 import type { AuditEvent as AuditEventModel } from '../director/audit/models.ts';
-import type { DirectorsAnswer } from '../director/directors/models.ts';
 import type { PolicyAnswer } from '../director/policy/models.ts';
 import type {
   AdminServer as AdminServerModel,
@@ -21,7 +20,7 @@ import type {
   UserServer as UserServerModel,
   UserServers as UserServersModel,
 } from '../director/servers/models.ts';
-import type { ConnectionAnswer, StartSessionAnswer } from '../director/sessions/models.ts';
+import type { ConnectionAnswer } from '../director/sessions/models.ts';
 
 export type Role = Static<typeof LoginAnswer>['role'];
 
@@ -42,7 +41,6 @@ export type UserServer = Static<typeof UserServerModel>;
 export type PoolMember = Static<typeof PoolMemberModel>;
 export type UserPool = Static<typeof UserPoolModel>;
 export type UserServers = Static<typeof UserServersModel>;
-export type StartResult = Static<typeof StartSessionAnswer>;
 export type Connection = Static<typeof ConnectionAnswer>;
 
 export type AgentState = Static<typeof AgentStateModel>;
@@ -53,8 +51,4 @@ export type BulkResult = Static<typeof BulkAnswer>;
 
 export type AdminServer = Static<typeof AdminServerModel>;
 export type PolicyView = Static<typeof PolicyAnswer>;
-/** GET /v1/admin/directors: the directors sharing the store and whether their policies agree. */
-export type DirectorsView = Static<typeof DirectorsAnswer>;
 export type AuditEvent = Static<typeof AuditEventModel>;
-export type TotpStatus = Static<typeof TotpStatusModel>;
-export type Enrolment = Static<typeof TotpEnrolment>;

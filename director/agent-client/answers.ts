@@ -4,6 +4,7 @@
  */
 import { isSessionId, type CreateSessionRequest, type DcvSession } from '../../shared/api/agent-wire.ts';
 import { readReportedSession } from '../../shared/api/read-session.ts';
+import type { ErrorCode } from '../../shared/api/error-codes.ts';
 import { ApiError } from '../../shared/errors.ts';
 
 /** dcv's own words for a session that is not there (Go agents pass dcv's text on in a 500). */
@@ -36,7 +37,8 @@ export function agentError(serverId: string, status: number, text: string): ApiE
   const envelope = json && typeof json.error === 'object' && json.error !== null ? (json.error as { code?: unknown; message?: unknown }) : undefined;
   if (envelope && typeof envelope.code === 'string') {
     const message = typeof envelope.message === 'string' ? envelope.message : `agent on ${serverId} answered ${status}`;
-    return new ApiError(status >= 500 ? 502 : status, envelope.code, message);
+    // Our agents answer with the same codes (a newer agent's new code still passes through as it is).
+    return new ApiError(status >= 500 ? 502 : status, envelope.code as ErrorCode, message);
   }
   const message = json && typeof json.error === 'string' ? json.error : oneLine(text) || `agent on ${serverId} answered ${status}`;
   if (status === 404 || GONE_RE.test(message)) return new ApiError(404, 'SESSION_NOT_FOUND', message);

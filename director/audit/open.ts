@@ -11,15 +11,10 @@ import type { AuditLog, AuditStore } from './types.ts';
  * data_dir until it is back (spooling-log.ts). The embedded database is always there and written at
  * once. `close` at stop stores (or spools) what is still in memory.
  */
-export function openAuditLog(deps: {
-  store: AuditStore;
-  kind: 'sqlite' | 'postgres';
-  available: () => boolean;
-  dataDir: string;
-  clock: Clock;
-  log: Logger;
-  counters?: AuditSpoolCounters;
-}): { audit: AuditLog; close(): Promise<void> } {
+export function openAuditLog(deps: { store: AuditStore; kind: 'sqlite' | 'postgres'; available: () => boolean; dataDir: string; clock: Clock; log: Logger; counters?: AuditSpoolCounters }): {
+  audit: AuditLog;
+  close(): Promise<void>;
+} {
   if (deps.kind === 'sqlite') return { audit: createAuditLog(deps.store, deps.clock, (error) => deps.log.error('audit write failed', { error })), close: async () => {} };
   const audit = createSpoolingAuditLog({
     store: deps.store,

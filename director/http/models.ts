@@ -1,6 +1,7 @@
 import { Type, type IntegerOptions, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { t, type TSchema } from 'elysia';
 import { badRequest } from '../../shared/errors.ts';
+import type { ErrorCode } from '../../shared/api/error-codes.ts';
 
 /**
  * Models every feature shares: the error envelope, `{ok: true}` answers, and the two tolerant body
@@ -11,7 +12,7 @@ import { badRequest } from '../../shared/errors.ts';
 export const ERROR_CODE = 'x-error-code'; // shared/http/error-handler.ts reads the same keyword
 
 /** A field whose validation failure answers with `code` instead of INVALID_BODY. */
-export const coded = <T extends TSchema>(code: string, schema: T): T => Object.assign(schema, { [ERROR_CODE]: code });
+export const coded = <T extends TSchema>(code: ErrorCode, schema: T): T => Object.assign(schema, { [ERROR_CODE]: code });
 
 /** The envelope of every error answer. `expected` and challenge fields appear on multi-step logins. */
 export const ErrorEnvelope = t.Object(

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
+import type { ErrorCode } from '../../shared/api/error-codes.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { encryptV4Local } from './paseto-v4-local.ts';
 import { generateTokenKey, TokenService } from './token-service.ts';
@@ -13,7 +14,7 @@ function setup() {
 }
 
 /** Asserts an ApiError 401 with `code` whose message does not echo the token. */
-async function rejects(promise: Promise<unknown>, code: string, token: string) {
+async function rejects(promise: Promise<unknown>, code: ErrorCode, token: string) {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,

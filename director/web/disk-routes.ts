@@ -26,7 +26,7 @@ export function builtWebAppProblem(dir: string): string | undefined {
  * image. Assets go through @elysiajs/static; index.html keeps the same security headers as the
  * embedded copy. Throws ConfigError when the directory holds no built app, so start-up stops.
  */
-export async function diskWebRoutes(webDir: string): Promise<Elysia<any, any, any, any, any, any, any>> {
+export async function diskWebRoutes(webDir: string) {
   const root = resolve(webDir);
   const indexFile = join(root, 'index.html');
   const assetsDir = join(root, 'assets');

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia';
+import type { ErrorCode } from '../api/error-codes.ts';
 import { ApiError, envelope } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { currentRequestId } from './request-context.ts';
@@ -57,14 +58,15 @@ function validationError(error: ValidationDetail): ApiError {
   if (where === 'response') return new ApiError(500, 'INTERNAL', 'internal error');
   const first = error.valueError;
   const field = (first?.path ?? '').replace(/^\//, '').replaceAll('/', '.');
-  const code = codeOnPath(error.validator?.schema, (first?.path ?? '').split('/').slice(1)) ?? `INVALID_${where === 'body' ? 'BODY' : where.toUpperCase()}`;
+  // Routes declare body, query and params models only: INVALID_BODY, INVALID_QUERY or INVALID_PARAMS.
+  const code = codeOnPath(error.validator?.schema, (first?.path ?? '').split('/').slice(1)) ?? (`INVALID_${where === 'body' ? 'BODY' : where.toUpperCase()}` as ErrorCode);
   const what = field ? `field "${field}"` : where === 'body' ? 'request body' : where;
-  return new ApiError(400, String(code), `${what}: ${(first?.message ?? 'is not valid').toLowerCase()}`);
+  return new ApiError(400, code, `${what}: ${(first?.message ?? 'is not valid').toLowerCase()}`);
 }
 
 /** The deepest `x-error-code` on the way from the route's schema down to the failing field. */
-function codeOnPath(schema: Record<string, unknown> | undefined, steps: string[]): string | undefined {
-  let found: string | undefined;
+function codeOnPath(schema: Record<string, unknown> | undefined, steps: string[]): ErrorCode | undefined {
+  let found: ErrorCode | undefined;
   let node = schema;
   for (const step of ['', ...steps]) {
     if (step !== '') {
@@ -72,7 +74,8 @@ function codeOnPath(schema: Record<string, unknown> | undefined, steps: string[]
       node = props?.[step] ?? (node?.items as Record<string, unknown> | undefined);
     }
     if (!node) break;
-    if (typeof node[ERROR_CODE] === 'string') found = node[ERROR_CODE] as string;
+    // Set only by coded(), which takes an ErrorCode.
+    if (typeof node[ERROR_CODE] === 'string') found = node[ERROR_CODE] as ErrorCode;
   }
   return found;
 }

@@ -1,7 +1,8 @@
 import { html } from 'htm/preact';
-import { api } from '../api.ts';
+import { call, director } from '../api.ts';
 import { clockTime } from '../format.ts';
 import { useQuery } from '../query.ts';
+import { queryKeys } from '../query-keys.ts';
 import type { Connection } from '../types.ts';
 import { Modal } from './dialog.ts';
 import { ErrorNote, Skeleton } from './feedback.ts';
@@ -16,7 +17,7 @@ export interface ReadySession {
 }
 
 /** GET /v1/user/sessions/{id}/connection (a fresh, short-lived token each time). */
-export const fetchConnection = (sessionId: string) => api<Connection>(`/v1/user/sessions/${encodeURIComponent(sessionId)}/connection`);
+export const fetchConnection = (sessionId: string) => call(director.v1.user.sessions({ id: encodeURIComponent(sessionId) }).connection.get());
 
 /**
  * The three ways into a session: the .dcv file for DCV Viewer (a plain download link, so the browser
@@ -43,7 +44,7 @@ export function ConnectionActions({ c }: { c: Connection }) {
 export function ConnectionDialog({ ready, onClose }: { ready: ReadySession | null; onClose: () => void }) {
   const id = ready?.sessionId ?? '';
   const query = useQuery({
-    queryKey: ['connection', id],
+    queryKey: queryKeys.connection(id),
     queryFn: () => fetchConnection(id),
     enabled: !!ready,
     staleTime: Infinity,

@@ -1,9 +1,10 @@
 import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { call, director } from '../api.ts';
 import { queryClient, useMutation } from '../query.ts';
-import type { Session, SessionType, StartResult } from '../types.ts';
+import { queryKeys } from '../query-keys.ts';
+import type { Session, SessionType } from '../types.ts';
 import type { ReadySession } from './connection.ts';
 import { ErrorNote } from './feedback.ts';
 import { SessionList } from './session-list.ts';
@@ -45,11 +46,10 @@ export function DesktopCard(props: DesktopCardProps) {
   const reasonId = useId();
   const startButton = useRef<HTMLButtonElement>(null);
   const start = useMutation({
-    mutationFn: (sessionType: SessionType) =>
-      api<StartResult>('/v1/user/sessions', { method: 'POST', body: props.kind === 'pool' ? { poolId: props.id, sessionType } : { serverId: props.id, sessionType } }),
+    mutationFn: (sessionType: SessionType) => call(director.v1.user.sessions.post(props.kind === 'pool' ? { poolId: props.id, sessionType } : { serverId: props.id, sessionType })),
     onSuccess: (started) => {
       props.onReady({ sessionId: started.session.id, serverId: started.session.serverId, reconnected: started.reconnected, returnFocus: () => startButton.current });
-      void queryClient.invalidateQueries({ queryKey: ['user-servers'] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.userServers });
     },
   });
   const elapsed = useElapsed(start.isPending);

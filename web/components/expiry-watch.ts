@@ -1,8 +1,9 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, describeError } from '../api.ts';
+import { ApiError, call, describeError, director } from '../api.ts';
 import { clockTime } from '../format.ts';
 import { queryClient, useMutation } from '../query.ts';
+import { queryKeys } from '../query-keys.ts';
 import { endSession } from '../session-end.ts';
 import type { Me } from '../types.ts';
 
@@ -30,8 +31,8 @@ export function ExpiryWatch({ me }: { me: Me }) {
   const exp = new Date(me.expiresAt).getTime();
   const now = useNowAt([exp - WARN_BEFORE_MS, exp]);
   const renew = useMutation({
-    mutationFn: () => api<Me>('/v1/renew', { method: 'POST', noSignOut: true }),
-    onSuccess: (fresh) => queryClient.setQueryData(['me'], { ...me, ...fresh, groups: fresh.groups ?? me.groups }),
+    mutationFn: () => call(director.v1.renew.post(), { noSignOut: true }),
+    onSuccess: (fresh) => queryClient.setQueryData(queryKeys.me, { ...me, ...fresh, groups: fresh.groups ?? me.groups }),
   });
   const ended = Number.isFinite(exp) && now >= exp;
   useEffect(() => {

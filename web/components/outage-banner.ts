@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect } from 'preact/hooks';
-import { api } from '../api.ts';
+import { call, director } from '../api.ts';
 import { useConnectivity } from '../connectivity.ts';
 import { clockTime } from '../format.ts';
 import { queryClient } from '../query.ts';
@@ -18,7 +18,7 @@ export function OutageBanner() {
     if (connectivity.reachable) return;
     const timer = setInterval(
       () =>
-        void api('/v1/health').then(
+        void call(director.v1.health.get()).then(
           () => queryClient.invalidateQueries(),
           () => {},
         ),

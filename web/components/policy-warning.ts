@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
-import { api } from '../api.ts';
+import { call, director } from '../api.ts';
 import { useQuery } from '../query.ts';
-import type { DirectorsView } from '../types.ts';
+import { queryKeys } from '../query-keys.ts';
 import { Note } from './feedback.ts';
 
 /**
@@ -10,7 +10,7 @@ import { Note } from './feedback.ts';
  * while they agree, on a single director, or when the call fails (the pages report their own errors).
  */
 export function PolicyWarning() {
-  const directorsQuery = useQuery({ queryKey: ['admin', 'directors'], queryFn: () => api<DirectorsView>('/v1/admin/directors'), refetchInterval: 15_000, retry: false });
+  const directorsQuery = useQuery({ queryKey: queryKeys.adminDirectors, queryFn: () => call(director.v1.admin.directors.get()), refetchInterval: 15_000, retry: false });
   if (!directorsQuery.data || directorsQuery.data.policyConsistent) return null;
   return html`<${Note} tone="warning">
     <strong class="note-title">Directors disagree on the policy</strong>

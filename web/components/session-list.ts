@@ -1,8 +1,9 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { call, director } from '../api.ts';
 import { plural, relativeTime } from '../format.ts';
 import { queryClient, useMutation } from '../query.ts';
+import { queryKeys } from '../query-keys.ts';
 import type { Session } from '../types.ts';
 import { ConfirmDialog } from './dialog.ts';
 import { useFlash } from './feedback.ts';
@@ -24,10 +25,10 @@ export function SessionList({
   const [ending, setEnding] = useState<Session | null>(null);
   const [done, setDone] = useFlash();
   const end = useMutation({
-    mutationFn: (s: Session) => api(`/v1/user/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' }),
+    mutationFn: (s: Session) => call(director.v1.user.sessions({ id: encodeURIComponent(s.id) }).delete()),
     onSuccess: async (_r, closed) => {
       // Close the question only once the list no longer shows the session, so focus lands on what stays.
-      await queryClient.invalidateQueries({ queryKey: ['user-servers'] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.userServers });
       setEnding(null);
       setDone(`${typeName(closed.type)} ${closed.id} ended.`);
     },

@@ -1,10 +1,11 @@
 import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { api, ApiError } from '../api.ts';
+import { ApiError, call, director } from '../api.ts';
 import { queryClient, useMutation, useQuery } from '../query.ts';
+import { queryKeys } from '../query-keys.ts';
 import { href, navigate } from '../router.ts';
-import type { Agent, Me, TotpStatus } from '../types.ts';
+import type { Me } from '../types.ts';
 import { ExpiryWatch } from './expiry-watch.ts';
 import { OutageBanner, RETRY_MS } from './outage-banner.ts';
 import { PolicyWarning } from './policy-warning.ts';
@@ -16,7 +17,7 @@ import { PolicyWarning } from './policy-warning.ts';
  */
 export function useSignOut() {
   const signOut = useMutation({
-    mutationFn: () => api('/v1/logout', { method: 'POST', noSignOut: true }),
+    mutationFn: () => call(director.v1.logout.post(), { noSignOut: true }),
     onSuccess: () => {
       queryClient.clear();
       navigate('/login?reason=signed-out', true);
@@ -33,7 +34,7 @@ export function useSignOut() {
 
 /** Agents waiting for approval, for the admin navigation's badge (shares the agents page's query). */
 export function usePendingAgents(enabled: boolean): number | undefined {
-  const pendingAgents = useQuery({ queryKey: ['admin', 'agents'], queryFn: () => api<{ agents: Agent[] }>('/v1/admin/agents'), enabled, refetchInterval: 30_000 });
+  const pendingAgents = useQuery({ queryKey: queryKeys.adminAgents, queryFn: () => call(director.v1.admin.agents.get()), enabled, refetchInterval: 30_000 });
   return pendingAgents.data ? pendingAgents.data.agents.filter((a) => a.state === 'pending').length : undefined;
 }
 
@@ -41,7 +42,7 @@ const PendingBadge = ({ n }: { n: number | undefined }) =>
   n ? html` <span class="count count-alert" data-testid="pending-badge"><span aria-hidden="true">${n}</span><span class="visually-hidden">, ${n} waiting for approval</span></span>` : null;
 
 /** Built-in TOTP status; a director without it answers 404 and the link simply does not show. */
-export const useTotpStatus = () => useQuery({ queryKey: ['totp'], queryFn: () => api<TotpStatus>('/v1/user/totp'), retry: false, staleTime: 60_000, refetchOnWindowFocus: false });
+export const useTotpStatus = () => useQuery({ queryKey: queryKeys.totp, queryFn: () => call(director.v1.user.totp.get()), retry: false, staleTime: 60_000, refetchOnWindowFocus: false });
 
 const NavLink = ({ to, current, children }: { to: string; current: boolean; children: ComponentChildren }) =>
   html`<a href=${href(to)} class="nav-link" aria-current=${current ? 'page' : undefined}>${children}</a>`;

@@ -1,8 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { call, director } from '../api.ts';
 import { useMutation } from '../query.ts';
-import type { Enrolment } from '../types.ts';
 import { ErrorNote } from './feedback.ts';
 
 type QrModule = typeof import('./qr.ts');
@@ -15,10 +14,11 @@ type QrModule = typeof import('./qr.ts');
 export function TotpEnrolment({ onConfirmed }: { onConfirmed: () => void }) {
   const [code, setCode] = useState('');
   const [qr, setQr] = useState<QrModule | null>(null);
-  const enrol = useMutation({ mutationFn: () => api<Enrolment>('/v1/user/totp/enrol', { method: 'POST', body: {}, noSignOut: true }) });
+  const enrol = useMutation({ mutationFn: () => call(director.v1.user.totp.enrol.post({}), { noSignOut: true }) });
   const confirm = useMutation({
-    mutationFn: (c: string) => api<{ ok: boolean }>('/v1/user/totp/confirm', { method: 'POST', body: { code: c }, noSignOut: true }),
-    onSuccess: (r) => r.ok !== false && onConfirmed(),
+    mutationFn: (c: string) => call(director.v1.user.totp.confirm.post({ code: c }), { noSignOut: true }),
+    // A wrong code is a 400 CODE_REJECTED, shown by the ErrorNote below.
+    onSuccess: () => onConfirmed(),
   });
   const secret = enrol.data;
   // The QR encoder is its own chunk: only people who enrol download it.
@@ -46,7 +46,6 @@ export function TotpEnrolment({ onConfirmed }: { onConfirmed: () => void }) {
         </label>
         <button type="submit" class="btn btn-primary" disabled=${confirm.isPending || code.replace(/\s/g, '').length < 6}>${confirm.isPending ? 'Checking…' : 'Confirm'}</button>
       </form>
-      ${confirm.data?.ok === false ? html`<div class="note note-error" role="alert"><p>That code does not match. Check the time on your phone and try the next code.</p></div>` : null}
       <${ErrorNote} error=${confirm.error} />
     </li>
   </ol>`;

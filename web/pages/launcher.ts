@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { call, director } from '../api.ts';
 import { ConnectionDialog, type ReadySession } from '../components/connection.ts';
 import { DesktopCard } from '../components/desktop-card.ts';
 import { Empty, ErrorNote, Freshness, Skeleton } from '../components/feedback.ts';
@@ -10,7 +10,8 @@ import { useConnectivity, useOfflineReason } from '../connectivity.ts';
 import { clockTime, relativeTime } from '../format.ts';
 import { assignSessions, favouriteKey, favouritesFirst, loadFavourites, matches, saveFavourites } from '../launcher-model.ts';
 import { useQuery } from '../query.ts';
-import type { Session, UserPool, UserServer, UserServers } from '../types.ts';
+import { queryKeys } from '../query-keys.ts';
+import type { Session, UserPool, UserServer } from '../types.ts';
 
 /** Shaped like the loaded page (a section title, then cards), so nothing jumps when data arrives. */
 const SkeletonCards = () =>
@@ -53,7 +54,7 @@ function ServerCard({ server, shown, ...c }: CardCommon & { server: UserServer; 
 
 /** The user's pools and servers, refreshed every 5 s; search, favourites, start or reconnect in one click. */
 export function LauncherPage() {
-  const query = useQuery({ queryKey: ['user-servers'], queryFn: () => api<UserServers>('/v1/user/servers'), refetchInterval: 5_000 });
+  const query = useQuery({ queryKey: queryKeys.userServers, queryFn: () => call(director.v1.user.servers.get()), refetchInterval: 5_000 });
   const conn = useConnectivity();
   const offlineReason = useOfflineReason();
   const [ready, setReady] = useState<ReadySession | null>(null);

@@ -1,11 +1,11 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, describeError, formatWait } from '../api.ts';
+import { ApiError, call, describeError, director, formatWait } from '../api.ts';
 import { Note } from '../components/feedback.ts';
 import { TotpEnrolment } from '../components/totp-enrolment.ts';
 import { queryClient, useMutation } from '../query.ts';
+import { queryKeys } from '../query-keys.ts';
 import { href, navigate, type Route } from '../router.ts';
-import type { Me } from '../types.ts';
 
 interface LoginBody {
   userID: string;
@@ -54,10 +54,10 @@ export function LoginPage({ route }: { route: Route }) {
   useEffect(() => firstField.current?.focus(), [challenge, admin]);
 
   const login = useMutation({
-    mutationFn: (body: LoginBody) => api<Me>(`/v1/${admin ? 'admin' : 'user'}/login`, { method: 'POST', body, noSignOut: true }),
+    mutationFn: (body: LoginBody) => call((admin ? director.v1.admin.login : director.v1.user.login).post(body), { noSignOut: true }),
     onSuccess: (me) => {
       queryClient.clear();
-      queryClient.setQueryData(['me'], { user: me.user, role: me.role, groups: me.groups ?? [], expiresAt: me.expiresAt });
+      queryClient.setQueryData(queryKeys.me, { user: me.user, role: me.role, groups: me.groups ?? [], expiresAt: me.expiresAt });
       navigate(next.startsWith('/') && !next.startsWith('/login') ? next : admin ? '/admin/agents' : '/', true);
     },
     onError: (err) => {

@@ -3,6 +3,7 @@ import { ErrorNote, Note, Skeleton } from '../components/feedback.ts';
 import { PageHeader, useTotpStatus } from '../components/shell.ts';
 import { TotpEnrolment } from '../components/totp-enrolment.ts';
 import { queryClient } from '../query.ts';
+import { queryKeys } from '../query-keys.ts';
 import { href } from '../router.ts';
 
 const NotUsed = () => html`<${Note}>Authenticator apps are not used on this server.<//>`;
@@ -18,7 +19,7 @@ export function TotpPage() {
     body = html`<${Note} tone="success">Your authenticator app is set up. You will be asked for a code when you sign in.<//>
       <p class="muted">Lost your phone? Ask an administrator to reset it, then set it up again here.</p>
       <p><a href=${href('/')}>Back to your desktops</a></p>`;
-  else body = html`<${TotpEnrolment} onConfirmed=${() => queryClient.invalidateQueries({ queryKey: ['totp'] })} />`;
+  else body = html`<${TotpEnrolment} onConfirmed=${() => queryClient.invalidateQueries({ queryKey: queryKeys.totp })} />`;
 
   return html`<div class="page page-narrow">
     <${PageHeader} title="Authenticator app">A second step at sign-in that keeps your account safe if your password leaks.<//>

@@ -1,9 +1,10 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api } from '../../api.ts';
+import { call, director } from '../../api.ts';
 import { ConfirmDialog } from '../../components/dialog.ts';
 import { queryClient, useMutation } from '../../query.ts';
-import type { Agent, AgentState, BulkResult } from '../../types.ts';
+import { queryKeys } from '../../query-keys.ts';
+import type { Agent, AgentState } from '../../types.ts';
 
 type BulkAction = 'deny' | 'clear';
 
@@ -15,11 +16,11 @@ export function AgentsBulkBar({ state, agents, onDone }: { state: AgentState; ag
   const [open, setOpen] = useState(false);
   const action: BulkAction | undefined = state === 'pending' ? 'deny' : state === 'revoked' ? 'clear' : undefined;
   const run = useMutation({
-    mutationFn: (guids: string[]) => api<BulkResult>('/v1/admin/agents/bulk', { method: 'POST', body: { action, guids } }),
+    mutationFn: ({ bulk, guids }: { bulk: BulkAction; guids: string[] }) => call(director.v1.admin.agents.bulk.post({ action: bulk, guids })),
     onSuccess: async (result) => {
       setOpen(false);
       onDone(`${result.done.length} ${action === 'deny' ? 'denied' : 'cleared'}${result.failed.length ? `, ${result.failed.length} failed` : ''}.`);
-      await queryClient.invalidateQueries({ queryKey: ['admin'] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.admin });
     },
   });
   if (!action || agents.length === 0) return null;
@@ -33,7 +34,7 @@ export function AgentsBulkBar({ state, agents, onDone }: { state: AgentState; ag
       danger=${true}
       busy=${run.isPending}
       error=${run.error}
-      onConfirm=${() => run.mutate(agents.map((a) => a.guid))}
+      onConfirm=${() => run.mutate({ bulk: action, guids: agents.map((a) => a.guid) })}
       onCancel=${() => setOpen(false)}
     >
       <p>${

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../../api.ts';
+import { ApiError, call, director } from '../../api.ts';
 import { ConfirmDialog } from '../../components/dialog.ts';
 import { ErrorNote, Freshness, Note, useFlash } from '../../components/feedback.ts';
 import { AdminNav, PageHeader } from '../../components/shell.ts';
@@ -9,6 +9,7 @@ import { Table, TableSkeleton, type Column } from '../../components/table.ts';
 import { useOfflineReason } from '../../connectivity.ts';
 import { dateTime, plural, relativeTime } from '../../format.ts';
 import { queryClient, useMutation, useQuery } from '../../query.ts';
+import { queryKeys } from '../../query-keys.ts';
 import { href, type Route } from '../../router.ts';
 import type { Agent, AgentState, BulkResult } from '../../types.ts';
 import { AgentsBulkBar } from './agents-bulk.ts';
@@ -25,20 +26,15 @@ const CONFIRM: Record<Action, string> = { approve: 'Approve agent', deny: 'Deny 
 
 /** One agent's action; "clear" goes through the bulk route (POST /v1/admin/agents/bulk), which holds it. */
 async function runAction({ agents, action, force }: { agents: Agent[]; action: Action; force?: boolean }): Promise<BulkResult> {
-  if (action === 'clear') return api<BulkResult>('/v1/admin/agents/bulk', { method: 'POST', body: { action, guids: agents.map((a) => a.guid) } });
+  if (action === 'clear') return call(director.v1.admin.agents.bulk.post({ action, guids: agents.map((a) => a.guid) }));
   const agent = agents[0]!;
-  await api(`/v1/admin/agents/${encodeURIComponent(agent.guid)}/${action}`, {
-    method: 'POST',
-    // Pin what the admin saw: the director refuses the approval if the request changed since.
-    body:
-      action === 'approve' && agent.csrFingerprint
-        ? { csrFingerprint: agent.csrFingerprint }
-        : // The dialog named the live sessions (from sessionCount, or from a 409 AGENT_HAS_SESSIONS when the
-          // list was older than they are): confirming it is the force.
-          action === 'revoke' && (force || agent.sessionCount)
-          ? { force: true }
-          : undefined,
-  });
+  const one = director.v1.admin.agents({ guid: encodeURIComponent(agent.guid) });
+  // Pin what the admin saw: the director refuses the approval if the request changed since.
+  if (action === 'approve') await call(one.approve.post(agent.csrFingerprint ? { csrFingerprint: agent.csrFingerprint } : undefined));
+  else if (action === 'deny') await call(one.deny.post());
+  // The dialog named the live sessions (from sessionCount, or from a 409 AGENT_HAS_SESSIONS when the
+  // list was older than they are): confirming it is the force.
+  else await call(one.revoke.post(force || agent.sessionCount ? { force: true } : undefined));
   return { done: [agent.guid], failed: [] };
 }
 
@@ -47,14 +43,14 @@ const liveSessions = (err: unknown) => (err instanceof ApiError && err.code === 
 /** Agent registrations: approve or deny new agents (after comparing the CSR fingerprint), revoke old ones. */
 export function AgentsPage({ route }: { route: Route }) {
   const current = (STATES.find((s) => s.state === route.params.get('state')) ?? STATES[0])!;
-  const query = useQuery({ queryKey: ['admin', 'agents'], queryFn: () => api<{ agents: Agent[] }>('/v1/admin/agents'), refetchInterval: 5_000 });
+  const query = useQuery({ queryKey: queryKeys.adminAgents, queryFn: () => call(director.v1.admin.agents.get()), refetchInterval: 5_000 });
   const [pending, setPending] = useState<{ agents: Agent[]; action: Action } | null>(null);
   const [done, setDone] = useFlash();
   const offlineReason = useOfflineReason();
   const act = useMutation({
     mutationFn: runAction,
     onSuccess: async (result, { agents, action }) => {
-      await queryClient.invalidateQueries({ queryKey: ['admin'] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.admin });
       setPending(null);
       const codes = [...new Set(result.failed.map((f) => f.code))].join(', ');
       if (agents.length === 1) setDone(result.done.length ? `${agents[0]!.hostname} ${DONE[action]}.` : `${agents[0]!.hostname} was not changed (${codes}).`);

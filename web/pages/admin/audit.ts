@@ -1,12 +1,13 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../api.ts';
+import { call, director } from '../../api.ts';
 import { ErrorNote, Freshness } from '../../components/feedback.ts';
 import { AdminNav, PageHeader } from '../../components/shell.ts';
 import { Badge } from '../../components/status.ts';
 import { Table, TableSkeleton, type Column } from '../../components/table.ts';
 import { dateTime, relativeTime } from '../../format.ts';
 import { useQuery } from '../../query.ts';
+import { queryKeys } from '../../query-keys.ts';
 import { navigate, type Route } from '../../router.ts';
 import type { AuditEvent } from '../../types.ts';
 
@@ -40,10 +41,11 @@ export function AuditPage({ route }: { route: Route }) {
   const [form, setForm] = useState<Filters>(applied);
   const key = FILTERS.map((k) => applied[k]).join('|');
   useEffect(() => setForm(applied), [key]);
-  const query = new URLSearchParams(Object.entries({ ...applied, limit: applied.limit || '200' }).filter(([, v]) => v)).toString();
+  const filters = Object.fromEntries(Object.entries({ ...applied, limit: applied.limit || '200' }).filter(([, v]) => v)) as Partial<Filters>;
+  const query = new URLSearchParams(filters).toString();
   const auditQuery = useQuery({
-    queryKey: ['admin', 'audit', query],
-    queryFn: () => api<{ events: AuditEvent[] }>(`/v1/admin/audit?${query}`),
+    queryKey: queryKeys.adminAudit(query),
+    queryFn: () => call(director.v1.admin.audit.get({ query: filters })),
     refetchInterval: 10_000,
     placeholderData: (prev) => prev,
   });

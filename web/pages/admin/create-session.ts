@@ -1,22 +1,23 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api } from '../../api.ts';
+import { call, director } from '../../api.ts';
 import { ErrorNote } from '../../components/feedback.ts';
 import { queryClient, useMutation, useQuery } from '../../query.ts';
-import type { AdminServer, Session, SessionType } from '../../types.ts';
+import { queryKeys } from '../../query-keys.ts';
+import type { Session, SessionType } from '../../types.ts';
 
 /** POST /v1/sessions: an admin starts a session on a server on behalf of a user. */
 export function CreateSessionForm({ onCreated }: { onCreated: (s: Session) => void }) {
-  const servers = useQuery({ queryKey: ['admin', 'servers'], queryFn: () => api<{ servers: AdminServer[] }>('/v1/servers'), refetchInterval: 15_000 });
+  const servers = useQuery({ queryKey: queryKeys.adminServers, queryFn: () => call(director.v1.servers.get()), refetchInterval: 15_000 });
   const [serverId, setServer] = useState('');
   const [userId, setUser] = useState('');
   const [sessionType, setType] = useState<SessionType>('virtual');
   const create = useMutation({
-    mutationFn: () => api<{ session: Session } | Session>('/v1/sessions', { method: 'POST', body: { serverId, userId: userId.trim(), sessionType } }),
+    mutationFn: () => call(director.v1.sessions.post({ serverId, userId: userId.trim(), sessionType })),
     onSuccess: async (created) => {
-      onCreated('session' in created ? created.session : created);
+      onCreated(created.session);
       setUser('');
-      await queryClient.invalidateQueries({ queryKey: ['admin'] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.admin });
     },
   });
   const online = (servers.data?.servers ?? []).filter((s) => s.online);

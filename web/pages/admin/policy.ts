@@ -1,10 +1,11 @@
 import { html } from 'htm/preact';
-import { api } from '../../api.ts';
+import { call, director } from '../../api.ts';
 import { ErrorNote, Note, Skeleton } from '../../components/feedback.ts';
 import { AdminNav, PageHeader } from '../../components/shell.ts';
 import { Table, type Column } from '../../components/table.ts';
 import { dateTime, relativeTime } from '../../format.ts';
 import { useQuery } from '../../query.ts';
+import { queryKeys } from '../../query-keys.ts';
 import type { PolicyView } from '../../types.ts';
 
 type Dict = Record<string, unknown>;
@@ -49,7 +50,7 @@ function Status({ status }: { status: PolicyView['status'] }) {
 
 /** The access policy as loaded (read-only), and whether the last reload worked. */
 export function PolicyPage() {
-  const query = useQuery({ queryKey: ['admin', 'policy'], queryFn: () => api<PolicyView>('/v1/admin/policy'), refetchInterval: 15_000 });
+  const query = useQuery({ queryKey: queryKeys.adminPolicy, queryFn: () => call(director.v1.admin.policy.get()), refetchInterval: 15_000 });
   const users = obj(query.data?.documents.users);
   const pools = obj(obj(query.data?.documents.pools).pools);
   const poolRows = Object.entries(pools).map(([name, p]) => ({ name, description: String(obj(p).description ?? ''), servers: names(obj(p).servers) }));

@@ -1,11 +1,12 @@
 import { html } from 'htm/preact';
-import { api } from '../../api.ts';
+import { call, director } from '../../api.ts';
 import { ErrorNote, Freshness } from '../../components/feedback.ts';
 import { AdminNav, PageHeader } from '../../components/shell.ts';
 import { HealthBadge, OnlineBadge, Tags } from '../../components/status.ts';
 import { Table, TableSkeleton, type Column } from '../../components/table.ts';
 import { bytes, dateTime, percent, plural, relativeTime } from '../../format.ts';
 import { useQuery } from '../../query.ts';
+import { queryKeys } from '../../query-keys.ts';
 import { href } from '../../router.ts';
 import type { AdminServer } from '../../types.ts';
 
@@ -35,7 +36,7 @@ const columns: Column<AdminServer>[] = [
 
 /** Every server the agents report, with live stats (refreshed every 5 s). */
 export function ServersPage() {
-  const query = useQuery({ queryKey: ['admin', 'servers'], queryFn: () => api<{ servers: AdminServer[] }>('/v1/servers'), refetchInterval: 5_000 });
+  const query = useQuery({ queryKey: queryKeys.adminServers, queryFn: () => call(director.v1.servers.get()), refetchInterval: 5_000 });
   const servers = query.data?.servers ?? [];
   const online = servers.filter((s) => s.online).length;
   const unhealthy = servers.filter((s) => s.health?.status === 'unhealthy').length;

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api } from '../../api.ts';
+import { call, director } from '../../api.ts';
 import { ConfirmDialog } from '../../components/dialog.ts';
 import { ErrorNote, Freshness, Note, useFlash } from '../../components/feedback.ts';
 import { AdminNav, PageHeader } from '../../components/shell.ts';
@@ -9,6 +9,7 @@ import { Table, TableSkeleton, type Column } from '../../components/table.ts';
 import { useOfflineReason } from '../../connectivity.ts';
 import { dateTime, relativeTime } from '../../format.ts';
 import { queryClient, useMutation, useQuery } from '../../query.ts';
+import { queryKeys } from '../../query-keys.ts';
 import type { Route } from '../../router.ts';
 import type { Session } from '../../types.ts';
 import { CreateSessionForm } from './create-session.ts';
@@ -16,13 +17,13 @@ import { applyFilters, filtersOf, SessionFilterBar } from './session-filters.ts'
 
 /** All sessions on all servers, filterable by user, server, pool and state: close any, or create one for a user. */
 export function SessionsPage({ route }: { route: Route }) {
-  const query = useQuery({ queryKey: ['admin', 'sessions'], queryFn: () => api<{ sessions: Session[] }>('/v1/sessions'), refetchInterval: 5_000 });
+  const query = useQuery({ queryKey: queryKeys.adminSessions, queryFn: () => call(director.v1.sessions.get()), refetchInterval: 5_000 });
   const [closing, setClosing] = useState<Session | null>(null);
   const [done, setDone] = useFlash();
   const close = useMutation({
-    mutationFn: (s: Session) => api(`/v1/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' }),
+    mutationFn: (s: Session) => call(director.v1.sessions({ id: encodeURIComponent(s.id) }).delete()),
     onSuccess: async (_r, session) => {
-      await queryClient.invalidateQueries({ queryKey: ['admin'] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.admin });
       setClosing(null);
       setDone(`Session ${session.id} closed.`);
     },
