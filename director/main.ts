@@ -3,7 +3,8 @@ import { parseProgramArgs } from '../shared/cli.ts';
 import { ConfigError } from '../shared/config-schema.ts';
 import { createLogger } from '../shared/log.ts';
 import { createDirector } from './app.ts';
-import { DEFAULT_CONFIG_FILE, loadDirectorConfig } from './config/load.ts';
+import { DEFAULT_CONFIG_FILE } from './config/load.ts';
+import { loadDirectorConfig } from './load-config.ts';
 
 const USAGE = `dcvix-director: session broker and CA for Amazon DCV hosts
 

@@ -3,50 +3,37 @@ import { dirname, resolve } from 'node:path';
 import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
 import { directorSchema, type DirectorConfig } from './schema.ts';
 import { parseTokenKey } from './typed-fields.ts';
-import { readPolicyFiles, type LoadedPolicy } from '../policy/holder.ts';
-import { builtWebAppProblem } from '../web/disk-routes.ts';
 
 export const DEFAULT_CONFIG_FILE = '/etc/dcvix/dcvix-director.conf';
 
 /**
  * read file -> fill defaults -> parse into typed values (key bytes, CIDR blocks, milliseconds) ->
- * check every file the config names, the policy files included -> freeze. Nothing is written: a bad
- * config stops start-up before data_dir is touched. A missing default file means all defaults.
+ * check the secret and login files the config names -> freeze. Nothing is written: a bad config stops
+ * start-up before data_dir is touched. A missing default file means all defaults. The web app in
+ * web_dir and the policy files are checked by the capabilities that own them, which config/ does not
+ * import (it is infrastructure): director/load-config.ts adds those checks.
  */
-export async function loadDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = false): Promise<DirectorConfig> {
+export async function readDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = false): Promise<Omit<DirectorConfig, 'policy'>> {
   const raw = await readToml(file, !explicit);
   const cfg = applySchema(directorSchema, raw, file);
   const base = dirname(resolve(file));
-  const webDir = cfg.web_dir ? resolve(base, cfg.web_dir) : '';
-  const webDirProblem = webDir ? builtWebAppProblem(webDir) : undefined;
-  if (webDirProblem) throw new ConfigError(`${file}: key "web_dir" ${webDirProblem}`);
   const policyDir = cfg.policy_dir ? resolve(base, cfg.policy_dir) : base;
   const storePassword = await storePasswordOf(cfg, file);
   const storeCaKey = await storeCaKeyOf(cfg, file);
   const out = {
     ...cfg,
     data_dir: resolve(base, cfg.data_dir),
-    web_dir: webDir,
+    web_dir: cfg.web_dir ? resolve(base, cfg.web_dir) : '',
     auth: authWithPaths(cfg.auth, file),
     otp: otpWithPaths(cfg.otp, file),
     configFile: resolve(file),
     policyDir,
-    policy: policyOf(policyDir, file),
   };
   // Not enumerable: a config dumped for debugging never shows them.
   for (const [key, value] of Object.entries({ storePassword, storeCaKey, token_key: cfg.token_key, token_key_previous: cfg.token_key_previous })) {
     Object.defineProperty(out, key, { value, enumerable: false });
   }
-  return Object.freeze(out) as DirectorConfig;
-}
-
-/** users.json and pools.json, checked now so a bad policy fails start-up before anything is written. */
-function policyOf(policyDir: string, file: string): LoadedPolicy {
-  try {
-    return readPolicyFiles(policyDir);
-  } catch (err) {
-    throw new ConfigError(`${resolve(policyDir, (err as Error).message)} (policy of ${file})`);
-  }
+  return Object.freeze(out) as Omit<DirectorConfig, 'policy'>;
 }
 
 type DirectorSections = Pick<ReturnType<typeof applySchema<typeof directorSchema>>, 'auth' | 'otp'>;

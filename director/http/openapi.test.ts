@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../shared/log.ts';
 import { createDirector } from '../app.ts';
-import { loadDirectorConfig } from '../config/load.ts';
+import { loadDirectorConfig } from '../load-config.ts';
 import type { OpenApiDocument } from './openapi.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dcvix-openapi-'));

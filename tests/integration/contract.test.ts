@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDirector } from '../../director/app.ts';
-import { loadDirectorConfig } from '../../director/config/load.ts';
+import { loadDirectorConfig } from '../../director/load-config.ts';
 import { exactly } from '../../director/http/answer-check.ts';
 import { MEDIA_TYPE } from '../../director/http/models.ts';
 import { silentLogger } from '../../shared/log.ts';

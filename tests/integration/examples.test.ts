@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAgentConfig } from '../../agent/config/load.ts';
 import { agentSchema } from '../../agent/config/schema.ts';
-import { loadDirectorConfig } from '../../director/config/load.ts';
+import { loadDirectorConfig } from '../../director/load-config.ts';
 import { directorSchema } from '../../director/config/schema.ts';
 import { parsePolicy } from '../../director/policy/schema.ts';
 import { repoRoot } from '../helpers/temp.ts';
