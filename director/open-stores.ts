@@ -71,7 +71,7 @@ export interface StoreSettings {
  */
 export async function openStores(settings: StoreSettings, log: Logger): Promise<DirectorStores> {
   if (!settings.url) {
-    const db = openDatabase(join(settings.dataDir, 'agents.db'));
+    const db = openDatabase(join(settings.dataDir, 'agents.db'), log);
     return {
       kind: 'sqlite',
       agents: new SqliteAgentStore(db),

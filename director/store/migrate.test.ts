@@ -56,7 +56,7 @@ describe('one migration list for both dialects', () => {
   test('rejects: bun:sqlite: a failing step rolls back entirely and is not recorded', () => {
     const db = new Database(':memory:');
     const broken = [...SCHEMA, { ...step(SCHEMA.length + 1), sqlite: 'CREATE TABLE half (x int); SELECT no_such_function();' }];
-    expect(() => migrateSqlite(db, broken)).toThrow();
+    expect(() => migrateSqlite(db, silentLogger, broken)).toThrow();
     expect(db.query("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeNull();
     expect(db.query('SELECT MAX(version) AS v FROM schema_versions').get()).toEqual({ v: SCHEMA.length });
   });

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import type { SQL } from 'bun';
-import type { Logger } from '../../shared/log.ts';
+import { silentLogger, type Logger } from '../../shared/log.ts';
 import { ADVISORY_LOCKS } from './postgres.ts';
 import { SCHEMA } from './schema/index.ts';
 import type { Dialect, SchemaStep } from './schema/step.ts';
@@ -44,8 +44,14 @@ export function planMigrations(dialect: Dialect, recorded: ReadonlySet<number>, 
 
 const HISTORY_TABLE = 'CREATE TABLE IF NOT EXISTS schema_versions (version INTEGER PRIMARY KEY, name TEXT NOT NULL, how TEXT NOT NULL, applied_at BIGINT NOT NULL)';
 
+// Both dialects log alike: an operator upgrading either store sees what was adopted and what ran.
+const logAdopted = (log: Logger, steps: SchemaStep[]) => {
+  if (steps.length) log.info('store schema adopted from the earlier numbering', { versions: steps.map((step) => step.version) });
+};
+const logApplied = (log: Logger, step: SchemaStep) => log.info('store migration applied', { version: step.version, name: step.name });
+
 /** Brings a bun:sqlite store up to date; each step in its own transaction. Returns the versions run. */
-export function migrateSqlite(db: Database, list: readonly SchemaStep[] = SCHEMA): number[] {
+export function migrateSqlite(db: Database, log: Logger = silentLogger, list: readonly SchemaStep[] = SCHEMA): number[] {
   db.exec(HISTORY_TABLE);
   const recorded = new Set(
     db
@@ -67,11 +73,13 @@ export function migrateSqlite(db: Database, list: readonly SchemaStep[] = SCHEMA
   db.transaction(() => {
     for (const step of plan.adopt) record.run(step.version, step.name, 'adopted', Date.now());
   })();
+  logAdopted(log, plan.adopt);
   for (const step of plan.apply) {
     db.transaction(() => {
       if (step.sqlite.trim()) db.exec(step.sqlite);
       record.run(step.version, step.name, 'applied', Date.now());
     })();
+    logApplied(log, step);
   }
   return plan.apply.map((step) => step.version);
 }
@@ -92,13 +100,13 @@ export async function migratePostgres(sql: SQL, log: Logger, list: readonly Sche
       const legacy = recorded.size === 0 && hasLegacy ? new Set<number>((await conn`SELECT version FROM schema_migrations`).map((row: { version: number }) => row.version)) : undefined;
       const plan = planMigrations('postgres', recorded, legacy, list);
       for (const step of plan.adopt) await conn`INSERT INTO schema_versions (version, name, how, applied_at) VALUES (${step.version}, ${step.name}, 'adopted', ${Date.now()})`;
-      if (plan.adopt.length) log.info('store schema adopted from the earlier numbering', { versions: plan.adopt.map((step) => step.version) });
+      logAdopted(log, plan.adopt);
       for (const step of plan.apply) {
         await conn.begin(async (tx) => {
           if (step.postgres.trim()) await tx.unsafe(step.postgres);
           await tx`INSERT INTO schema_versions (version, name, how, applied_at) VALUES (${step.version}, ${step.name}, 'applied', ${Date.now()})`;
         });
-        log.info('store migration applied', { version: step.version, name: step.name });
+        logApplied(log, step);
       }
       return plan.apply.map((step) => step.version);
     } finally {

@@ -20,6 +20,11 @@ export interface Postgres {
   port: number;
   /** A fresh, empty database owned by the director's role (for suites that need a clean schema). */
   createDatabase(name: string): Promise<string>;
+  /**
+   * Runs a plain SQL file in a database with psql as the director's role, which then owns what the file
+   * creates (e.g. a `pg_dump --no-owner` dump); the first error stops it and fails the call.
+   */
+  runSqlFile(database: string, file: string): Promise<void>;
   /** Stops the server but keeps the data (PostgreSQL down). */
   pause(): Promise<void>;
   /** Starts the paused server again on the same port. */
@@ -32,8 +37,14 @@ export function postgresMissingTools(): string[] {
   return ['initdb', 'pg_ctl', 'psql'].filter((t) => !existsSync(join(BIN, t)));
 }
 
-async function runAsPostgres(argv: string[], env: Record<string, string> = {}): Promise<string> {
-  const proc = Bun.spawn(['runuser', '-u', 'postgres', '--', ...argv], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...env } });
+/** Runs a tool as the postgres user; `stdinFile` is read here and piped in (that user may not be able to open it). */
+async function runAsPostgres(argv: string[], env: Record<string, string> = {}, stdinFile?: string): Promise<string> {
+  const proc = Bun.spawn(['runuser', '-u', 'postgres', '--', ...argv], {
+    stdin: stdinFile ? Bun.file(stdinFile) : 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { ...process.env, ...env },
+  });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`${argv[0]} failed (${code}): ${err || out}`);
   return out;
@@ -84,6 +95,9 @@ export async function startPostgres(): Promise<Postgres> {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error('database names here are plain identifiers');
       await psql(`CREATE DATABASE ${name} OWNER dcvix`);
       return `postgres://dcvix:${appPw}@127.0.0.1:${port}/${name}`;
+    },
+    async runSqlFile(database, file) {
+      await runAsPostgres([join(BIN, 'psql'), '-h', '127.0.0.1', '-p', String(port), '-U', 'dcvix', '-d', database, '-v', 'ON_ERROR_STOP=1', '-q'], { PGPASSWORD: appPw }, file);
     },
     async pause() {
       if (running) await halt();
