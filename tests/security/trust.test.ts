@@ -120,11 +120,12 @@ describe('request ids, agent logs, config audit', () => {
   });
 
   test('ok: a DCV config change is audited (keys, not values)', async () => {
-    // Through the user route (/v1/user/servers/{id}/config); the admin audit shows who and which keys.
+    // Through the user route (/v1/user/servers/{id}/config); the admin audit shows who and which keys (an admin
+    // beyond their own allow-list: an override).
     const response = await api(`/v1/user/servers/${serverId}/config`, { method: 'POST', cookie: admin, json: { config: [{ section: 'display', key: 'quality', value: '(30,80)' }] } });
     expect(response.status).toBe(200);
     const audit = await api('/v1/admin/audit?type=server.config', { cookie: admin });
-    expect(audit.json.events[0]).toMatchObject({ actor: 'admin', target: serverId, outcome: 'success', detail: `${serverId}: display.quality` });
+    expect(audit.json.events[0]).toMatchObject({ actor: 'admin', target: serverId, outcome: 'success', detail: `admin override: ${serverId}: display.quality` });
     expect(JSON.stringify(audit.json)).not.toContain('(30,80)');
     // Nor in the agent's log of the dcv command it ran.
     const cmd = JSON.parse(await agent.proc.waitFor((l) => l.includes('"msg":"dcv command"') && l.includes('set-config'), 5000, 'agent set-config line'));
