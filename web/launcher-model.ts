@@ -58,6 +58,7 @@ export function loadFavourites(storage: Pick<Storage, 'getItem'> | undefined = g
     const stored: unknown = JSON.parse(storage?.getItem(STORAGE_KEY) ?? '[]');
     return new Set(Array.isArray(stored) ? stored.filter((x): x is string => typeof x === 'string') : []);
   } catch {
+    // Storage refused (private mode) or a damaged entry: no favourites, as for a new browser.
     return new Set();
   }
 }

@@ -53,6 +53,7 @@ export function useMutation<T, V = void>(options: MutationObserverOptions<T, Api
   const [result, setResult] = useState(() => observer.getCurrentResult());
   useEffect(() => observer.subscribe(setResult), [observer]);
   useEffect(() => observer.setOptions(options));
-  const mutate = useCallback((variables: V, opts?: MutateOptions<T, ApiError, V>) => void observer.mutate(variables, opts).catch(() => {}), [observer]);
+  // The error is the observer's state (result.error), which the component shows; the rejected promise adds nothing.
+  const mutate = useCallback((variables: V, opts?: MutateOptions<T, ApiError, V>) => void observer.mutate(variables, opts).catch(() => undefined), [observer]);
   return { ...result, mutate };
 }

@@ -15,6 +15,7 @@ function parseEvent(line: string): RecordedAuditEvent | undefined {
   try {
     value = JSON.parse(line);
   } catch {
+    // A line torn by a crash mid-write: the caller skips it (and says so), the others are replayed.
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
@@ -131,7 +132,9 @@ export class AuditSpool {
       // A half-written line would spoil the next one: cut it off again (best effort; the disk already refused).
       try {
         ftruncateSync(fd, before);
-      } catch {}
+      } catch {
+        // The disk already refused the write; the caller reports that error, which says more.
+      }
       throw err;
     } finally {
       closeSync(fd);

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { AndFilter, Client, EqualityFilter, FilterParser, InvalidCredentialsError, type Filter } from 'ldapts';
 import { ConfigError } from '../../shared/config-schema.ts';
+import { ignoredError } from '../../shared/ignored.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { LdapConfig } from '../config/auth-schema.ts';
 import { attributeValues, firstRdnValue, userDnFromTemplate } from './ldap-names.ts';
@@ -34,7 +35,7 @@ export function createLdapAuthenticator(cfg: LdapConfig, log: Logger): Authentic
       try {
         await client.startTLS({ ca });
       } catch (err) {
-        await client.unbind().catch(() => {});
+        await client.unbind().catch((error: unknown) => ignoredError(log, 'ldap.unbind', 'the connection is dropped anyway', error));
         throw err;
       }
     }
@@ -94,7 +95,7 @@ export function createLdapAuthenticator(cfg: LdapConfig, log: Logger): Authentic
       }
       return { kind: 'ok', backend: NAME, username, groups: await groupsOf(client, userDn, entry) };
     } finally {
-      await client.unbind().catch(() => {});
+      await client.unbind().catch((error: unknown) => ignoredError(log, 'ldap.unbind', 'the connection is dropped anyway', error));
     }
   }
 
@@ -114,7 +115,7 @@ export function createLdapAuthenticator(cfg: LdapConfig, log: Logger): Authentic
         try {
           await serviceBind(client);
         } finally {
-          await client.unbind().catch(() => {});
+          await client.unbind().catch((error: unknown) => ignoredError(log, 'ldap.unbind', 'the connection is dropped anyway', error));
         }
         return { ok: true };
       } catch (err) {

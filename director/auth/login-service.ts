@@ -18,6 +18,7 @@ import { ChallengeError } from './challenge-error.ts';
 import { unwrapState, validateLoginInput, wrapState, type LoginInput } from './login-input.ts';
 import type { Throttle } from './throttle.ts';
 import type { AuthResult, Authenticator, Credentials, HealthStatus, OtpVerifier } from './types.ts';
+import { ignoredError } from '../../shared/ignored.ts';
 
 export type { LoginInput } from './login-input.ts';
 
@@ -119,7 +120,11 @@ export function createLoginService(deps: LoginServiceDeps): LoginService {
           fail(result.backend, 'otp missing', false);
           throw new ChallengeError(['otp'], 'one-time password required');
         }
-        if (!(await otp.verify(result.username, input.otp, input.clientAddress).catch(() => false))) {
+        const accepted = await otp.verify(result.username, input.otp, input.clientAddress).catch((error: unknown) => {
+          ignoredError(deps.log, 'login.otp', `the ${otp.name} check failed: the code counts as rejected`, error, 'warn');
+          return false;
+        });
+        if (!accepted) {
           fail(result.backend, `otp rejected by ${otp.name}`);
           throw new ApiError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS);
         }

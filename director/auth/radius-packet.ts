@@ -51,6 +51,7 @@ export function verifyAndDecode(request: Buffer, response: Buffer, secret: strin
     if (!radius.verify_response({ request, response: Buffer.from(response), secret })) return undefined;
     return radius.decode({ packet: response, secret });
   } catch {
+    // A packet the library cannot read is no answer from our server: the caller waits for the real one.
     return undefined;
   }
 }

@@ -41,6 +41,7 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
     try {
       process.kill(-proc.pid, 'SIGKILL');
     } catch {
+      // No process group (it was not made a leader): kill the command itself.
       proc.kill('SIGKILL');
     }
   }, run.timeoutMs);

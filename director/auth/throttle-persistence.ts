@@ -3,6 +3,7 @@ import type { ThrottleStore } from './throttle-store.ts';
 import { publishKeys, type ChangeFeed } from '../cluster/change-feed.ts';
 import { isStoreDown } from '../store/availability.ts';
 import { WriteBehind } from '../store/write-behind.ts';
+import { ignoredError } from '../../shared/ignored.ts';
 
 /** Change-feed topic: the key is a JSON array of throttle keys just written. */
 const THROTTLE_TOPIC = 'throttle';
@@ -86,7 +87,8 @@ export class ThrottlePersistence {
       let keys: string[];
       try {
         keys = (JSON.parse(payload) as unknown[]).filter((k): k is string => typeof k === 'string');
-      } catch {
+      } catch (error) {
+        ignoredError(this.log, 'throttle.notice', 'a throttle notice that is not a JSON list', error, 'warn');
         return;
       }
       void this.store.loadThrottle(0, keys).then(

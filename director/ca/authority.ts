@@ -155,6 +155,7 @@ function fqdn(): string {
     const out = Bun.spawnSync(['hostname', '-f'], { stdout: 'pipe', stderr: 'ignore' });
     return out.exitCode === 0 ? out.stdout.toString().trim() : '';
   } catch {
+    // No `hostname` command (a minimal container): the certificate names the other host names only.
     return '';
   }
 }
@@ -167,6 +168,7 @@ export function readServerTls(dataDir: string): { cert: string; key: string } | 
     parseCertPem(cert);
     return { cert, key };
   } catch {
+    // Missing or unreadable on disk: there is no replaced certificate to reload; the one in use stays.
     return undefined;
   }
 }

@@ -44,6 +44,7 @@ export async function isSignedBy(cert: CertInfo, issuer: CertInfo): Promise<bool
   try {
     return await cert.certificate.verify(issuer.certificate);
   } catch {
+    // Not verifiable (another key type, a broken certificate) means not signed by that issuer.
     return false;
   }
 }

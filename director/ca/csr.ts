@@ -26,6 +26,7 @@ export async function parseCsr(der: Uint8Array): Promise<ParsedCsr> {
   try {
     signatureValid = await request.verify();
   } catch {
+    // A signature that cannot even be checked (odd algorithm, broken key) does not verify.
     signatureValid = false;
   }
   return {

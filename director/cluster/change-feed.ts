@@ -1,5 +1,6 @@
 import type { SQL } from 'bun';
 import type { Logger } from '../../shared/log.ts';
+import { ignoredError } from '../../shared/ignored.ts';
 
 /**
  * Tells the other directors on a shared store that something they may hold in memory changed
@@ -27,7 +28,8 @@ export async function postgresFeed(sql: SQL, log: Logger): Promise<ChangeFeed> {
     let msg: { o?: string; t?: string; k?: string };
     try {
       msg = JSON.parse(payload);
-    } catch {
+    } catch (error) {
+      ignoredError(log, 'change-feed.payload', 'a notice on the channel that is not ours (not JSON)', error, 'warn');
       return;
     }
     if (msg.o === origin || typeof msg.t !== 'string' || typeof msg.k !== 'string') return;

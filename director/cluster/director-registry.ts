@@ -1,5 +1,6 @@
 import type { SQL } from 'bun';
 import type { Logger } from '../../shared/log.ts';
+import { ignoredError } from '../../shared/ignored.ts';
 
 export interface DirectorInstance {
   id: string;
@@ -72,7 +73,8 @@ export function postgresDirectorRegistry(sql: SQL, log: Logger, intervalMs = 200
     list,
     async stop() {
       clearInterval(timer);
-      if (selfId) await sql`DELETE FROM director_instances WHERE id = ${selfId}`.catch(() => {});
+      // Best effort: a row not deleted ages out of every list after DIRECTOR_ALIVE_MS.
+      if (selfId) await sql`DELETE FROM director_instances WHERE id = ${selfId}`.catch((error: unknown) => ignoredError(log, 'director-registry.stop', 'own heartbeat row left to age out', error));
     },
   };
 }

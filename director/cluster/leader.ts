@@ -1,6 +1,7 @@
 import type { SQL } from 'bun';
 import type { Logger } from '../../shared/log.ts';
 import { ADVISORY_LOCKS } from '../store/postgres.ts';
+import { ignoredError } from '../../shared/ignored.ts';
 
 /** Whether this director runs the store-wide background work now. */
 export interface Leadership {
@@ -29,7 +30,9 @@ export function postgresLeadership(sql: SQL, log: Logger, intervalMs = 1000): Le
     leader = false;
     try {
       conn?.release();
-    } catch {}
+    } catch (error) {
+      ignoredError(log, 'leader.release', 'the lost connection could not be given back; it is dropped anyway', error);
+    }
     conn = undefined;
   };
   const tick = async () => {
@@ -61,11 +64,14 @@ export function postgresLeadership(sql: SQL, log: Logger, intervalMs = 1000): Le
     },
     async stop() {
       clearInterval(timer);
-      if (conn && leader) await conn`SELECT pg_advisory_unlock(${ADVISORY_LOCKS.leader})`.catch(() => {});
+      // The lock goes with the connection anyway; unlocking first only hands over sooner.
+      if (conn && leader) await conn`SELECT pg_advisory_unlock(${ADVISORY_LOCKS.leader})`.catch((error: unknown) => ignoredError(log, 'leader.unlock', 'released with the connection instead', error));
       leader = false;
       try {
         conn?.release();
-      } catch {}
+      } catch (error) {
+        ignoredError(log, 'leader.release', 'stopping: the connection is closed with the pool anyway', error);
+      }
       conn = undefined;
     },
   };

@@ -5,6 +5,7 @@ import { checkOptions } from '../../shared/options.ts';
 import type { SessionEntry } from '../servers/records.ts';
 import type { TokenUseStore } from './token-uses.ts';
 import type { TokenService } from '../tokens/token-service.ts';
+import { ignoredError } from '../../shared/ignored.ts';
 
 /**
  * Connection tokens: PASETO bound to user, server and session, valid a few minutes, and limited-use
@@ -72,7 +73,10 @@ export class ConnectionTokens {
     this.uses.set(claims.jti, used);
     if (this.store) {
       // Fail closed: a use that cannot be counted is refused.
-      const stored = await this.store.addUse(claims.jti, used.expiresAt).catch(() => Number.POSITIVE_INFINITY);
+      const stored = await this.store.addUse(claims.jti, used.expiresAt).catch((error: unknown) => {
+        ignoredError(this.log, 'connection-tokens.count', 'a token use that cannot be counted is refused', error, 'warn');
+        return Number.POSITIVE_INFINITY;
+      });
       used.count = Math.max(used.count, stored);
       if (stored > this.maxUses) return undefined;
     }

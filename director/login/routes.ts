@@ -79,6 +79,7 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionA
         async ({ request, set }) => {
           // Revoke the token itself, not only the cookie: a copied cookie must stop working too.
           const token = readSessionCookie(request.headers.get('cookie'));
+          // An expired or forged cookie has nothing to revoke: the cookie is cleared all the same.
           const claims = token ? await tokens.verifySession(token).catch(() => undefined) : undefined;
           // Renewals of this login (copied before or after a renewal) die with it, up to the renewal limit.
           if (claims) await revocations.revoke(claims, Date.parse(claims.authTime) + sessionAbsoluteMaxMs);

@@ -43,6 +43,7 @@ export function createPrivacyIdeaVerifier(cfg: PrivacyIdeaConfig, log: Logger, f
     async verify(username, otp) {
       try {
         const res = await post({ user: username, pass: otp, ...(cfg.realm ? { realm: cfg.realm } : {}) });
+        // Not JSON (a proxy's error page): read as no answer, which the next line logs and rejects.
         const answer = (await res.json().catch(() => ({}))) as CheckAnswer;
         if (answer.result?.status !== true) {
           log.warn('privacyidea request failed', { status: res.status, error: String(answer.result?.error?.message ?? '') });

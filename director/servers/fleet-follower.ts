@@ -1,3 +1,4 @@
+import { ignoredError } from '../../shared/ignored.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { FleetStore } from './fleet-store.ts';
 import type { RuntimeState } from './runtime-state.ts';
@@ -27,8 +28,8 @@ export class FleetFollower {
       let ids: unknown;
       try {
         ids = JSON.parse(key);
-      } catch {
-        this.log.warn('change notice ignored: not a JSON list', { kind, key: key.slice(0, 80) });
+      } catch (error) {
+        ignoredError(this.log, 'fleet.notice', `a ${kind} notice that is not a JSON list: ${key.slice(0, 80)}`, error, 'warn');
         return;
       }
       for (const id of Array.isArray(ids) ? ids : []) if (typeof id === 'string') (kind === 'rows' ? this.rows : this.seen).add(id);

@@ -237,10 +237,12 @@ export class SessionService {
 
   private locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prior = this.ownerLocks.get(key) ?? Promise.resolve();
-    const next = prior.catch(() => {}).then(fn);
+    // The holder before us answered its own caller with its error; we only wait for it to end.
+    const next = prior.catch(() => undefined).then(fn);
     this.ownerLocks.set(key, next);
+    // Our caller gets `next` and its error; this chain only tidies the map.
     void next
-      .catch(() => {})
+      .catch(() => undefined)
       .finally(() => {
         if (this.ownerLocks.get(key) === next) this.ownerLocks.delete(key);
       });

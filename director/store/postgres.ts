@@ -30,7 +30,8 @@ export async function connectPostgres(url: string, password: string | undefined,
   try {
     await sql`SELECT 1`;
   } catch (err) {
-    await sql.close().catch(() => {});
+    // Never connected: there is nothing to close cleanly, and the caller gets the connect error.
+    await sql.close().catch(() => undefined);
     throw new Error(`cannot reach the store at ${redactUrl(url)}: ${(err as Error).message}`);
   }
   return sql;

@@ -20,7 +20,8 @@ export class WriteBehind {
   }
 
   flush(): Promise<void> {
-    this.running = this.running.catch(() => {}).then(() => this.write());
+    // The previous write's error went to its own caller (or onError); this one only waits for it.
+    this.running = this.running.catch(() => undefined).then(() => this.write());
     return this.running;
   }
 

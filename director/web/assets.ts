@@ -53,6 +53,7 @@ async function buildNow(): Promise<WebAssets> {
 export function loadWebAssets(): Promise<WebAssets> {
   if (!cached) {
     cached = EMBEDDED ? Promise.resolve(prepareAssets(EMBEDDED, 'embedded')) : buildNow();
+    // The failure reaches every caller through `cached`; this only lets the next call try again.
     cached.catch(() => {
       cached = undefined;
     });

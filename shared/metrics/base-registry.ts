@@ -1,11 +1,14 @@
+import Counter from 'prom-client/lib/counter.js';
 import Gauge from 'prom-client/lib/gauge.js';
 import Registry from 'prom-client/lib/registry.js';
+import { ignoredErrorCounts } from '../ignored.ts';
 import { COMMIT, VERSION } from '../version.ts';
 
 /**
  * A registry of its own (never prom-client's global one, so two programs or test instances in one
  * process do not collide) with `dcvix_build_info{version,revision}` and the process metrics that
- * `addProcessMetrics` registers (the director: prom-client's full defaults; the agent: a light set).
+ * `addProcessMetrics` registers (the director: prom-client's full defaults; the agent: a light set),
+ * and `dcvix_ignored_errors_total{site}`: errors deliberately let go (shared/ignored.ts), read at scrape.
  */
 export function createBaseRegistry(addProcessMetrics: (registry: Registry) => void): Registry {
   const registry = new Registry();
@@ -17,6 +20,16 @@ export function createBaseRegistry(addProcessMetrics: (registry: Registry) => vo
     registers: [registry],
   });
   buildInfo.set({ version: VERSION, revision: COMMIT }, 1);
+  new Counter({
+    name: 'dcvix_ignored_errors_total',
+    help: 'Errors deliberately not passed on (a best-effort clean-up, a refresh the next tick repeats, a malformed notice), by the site that let them go; each is also logged',
+    labelNames: ['site'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [site, count] of ignoredErrorCounts()) this.inc({ site }, count);
+    },
+  });
   return registry;
 }
 
