@@ -1,4 +1,5 @@
 import type { Logger } from '../shared/log.ts';
+import { checkOptions } from '../shared/options.ts';
 import type { AgentService } from './agents/service.ts';
 import type { AuditRetention } from './audit/retention.ts';
 import type { Fleet } from './servers/fleet.ts';
@@ -38,7 +39,25 @@ const realTimers = {
 export class Housekeeper {
   private timers: unknown[] = [];
 
-  constructor(private readonly o: HousekeeperOptions) {}
+  private readonly o: HousekeeperOptions;
+
+  constructor(options: HousekeeperOptions) {
+    this.o = checkOptions('Housekeeper', options, {
+      agents: 'object',
+      fleet: 'object',
+      log: 'object',
+      intervalMs: 'number',
+      sessionStaleAfterMs: 'number',
+      pendingCleanupIntervalMs: 'number',
+      pendingMaxAgeMs: 'number',
+      isLeader: 'function?',
+      audit: 'object?',
+      auditMaxAgeMs: 'number?',
+      revocations: 'object?',
+      now: 'function?',
+      timers: 'object?',
+    });
+  }
 
   start(): void {
     const timers = this.o.timers ?? realTimers;
