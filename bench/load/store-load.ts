@@ -2,8 +2,10 @@
  * Load process: a director's start-up read of the fleet, alone in a fresh process so its RSS is the
  * state's: every stored server with its live sessions (store.loadAll()) applied to a new RuntimeState,
  * as Fleet.load() does on an empty memory. Times both halves and reads RSS before, after, and after a
- * full collection.
+ * full collection, with the JS heap then (what the state holds; RSS also keeps pages the allocator has
+ * not handed back).
  */
+import { heapStats } from 'bun:jsc';
 import { readFileSync } from 'node:fs';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 import { systemClock } from '../../shared/clock.ts';
@@ -29,6 +31,7 @@ const store =
 await store.loadSnapshots(['none']);
 Bun.gc(true);
 const before = memoryMb(process.pid).rss;
+const heapBefore = heapStats().heapSize;
 
 const started = performance.now();
 const snapshots = await store.loadAll();
@@ -40,6 +43,7 @@ const after = memoryMb(process.pid);
 snapshots.length = 0;
 Bun.gc(true);
 const collected = memoryMb(process.pid).rss;
+const heapAfter = heapStats().heapSize;
 
 await reply({
   ...state.counts(),
@@ -50,4 +54,6 @@ await reply({
   rssAfterMb: round(after.rss, 1),
   rssPeakMb: round(after.peak, 1),
   rssAfterGcMb: round(collected, 1),
+  heapBeforeMb: round(heapBefore / 2 ** 20, 1),
+  heapAfterGcMb: round(heapAfter / 2 ** 20, 1),
 });

@@ -26,6 +26,8 @@ interface StartupRun {
   rssAfterMb: number;
   rssPeakMb: number;
   rssAfterGcMb: number;
+  heapBeforeMb: number;
+  heapAfterGcMb: number;
 }
 
 /** What differs between the two stores: how the plans are read, what follows the fill, how a fresh process opens it. */
@@ -156,8 +158,8 @@ async function measure(cfg: BenchConfig, shape: StoreShape, backend: Backend, ro
   const median = (pick: (run: StartupRun) => number) => summarise(runs.map(pick)).p50;
   add(`(e) start-up: store.loadAll() + apply to a RuntimeState, median of ${starts}`, `${median((run) => run.loadAllMs)} + ${median((run) => run.applyMs)} = ${median((run) => run.totalMs)}`, 'ms');
   add(
-    '(e) RSS of that process: before / after the load (peak) / after a full GC',
-    `${median((run) => run.rssBeforeMb)} / ${median((run) => run.rssAfterMb)} (${median((run) => run.rssPeakMb)}) / ${median((run) => run.rssAfterGcMb)}`,
+    '(e) RSS of that process: before / after the load (peak) / after a full GC; JS heap before / after that GC',
+    `${median((run) => run.rssBeforeMb)} / ${median((run) => run.rssAfterMb)} (${median((run) => run.rssPeakMb)}) / ${median((run) => run.rssAfterGcMb)}; ${median((run) => run.heapBeforeMb)} / ${median((run) => run.heapAfterGcMb)}`,
     'MB',
   );
 
