@@ -2,7 +2,7 @@
 /**
  * npm run bench [-- PART...]: runs the benchmarks against real director/agent processes over real TLS
  * on 127.0.0.1, with every load generator in its own process. Prints a table and writes
- * bench/results/<timestamp>.json. Parts: startup updates tokens flow scale ha (default: all).
+ * bench/results/<timestamp>.json. Parts: startup updates tokens flow scale ha store (default: all).
  * Sizes: see bench/lib/config.ts (BENCH_QUICK=1 for a quick run). Not part of `npm test`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,13 +20,14 @@ import { startupPart } from './parts/startup.ts';
 import { tokensPart } from './parts/tokens.ts';
 import { updatesPart } from './parts/updates.ts';
 import { haPart } from './parts/ha.ts';
+import { storePart } from './parts/store.ts';
 import { exitOnHelp } from '../scripts/lib/help.ts';
 
 exitOnHelp(`Usage: npm run bench [-- PART...]
   Benchmarks against real director/agent processes on 127.0.0.1. Parts: startup updates tokens flow
-  scale ha (default: all). BENCH_QUICK=1 for a quick run. Writes bench/results/<timestamp>.json.`);
+  scale ha store (default: all). BENCH_QUICK=1 for a quick run. Writes bench/results/<timestamp>.json.`);
 
-const ALL = ['startup', 'updates', 'tokens', 'flow', 'scale', 'ha'] as const;
+const ALL = ['startup', 'updates', 'tokens', 'flow', 'scale', 'ha', 'store'] as const;
 type Part = (typeof ALL)[number];
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -82,7 +83,9 @@ try {
                 ? await flowPart(cfg, log)
                 : part === 'ha'
                   ? await haPart(cfg, log)
-                  : await scalePart(cfg, fleet!, log);
+                  : part === 'store'
+                    ? await storePart(cfg, log)
+                    : await scalePart(cfg, fleet!, log);
       const noiseFigures = { foreignCores: round(noise.stop()), foreignPeakCores: round(noise.peak) };
       results[part] = { ...result, noise: noiseFigures } as PartResult;
       rows.push(...result.rows, row(partName(result.rows), 'other load on the machine meanwhile (avg / peak)', `${noiseFigures.foreignCores} / ${noiseFigures.foreignPeakCores}`, 'cores'));

@@ -35,6 +35,14 @@ export interface BenchConfig {
   flowIterations: number;
   /** Part 4: start-ups per flavour. */
   starts: number;
+  /** Part store: live sessions, servers and owners in the fleet store; lookups timed per kind. */
+  storeSessions: number;
+  storeServers: number;
+  storeOwners: number;
+  storeLookups: number;
+  /** Part store: agent reports per timed batch, and batches timed per kind. */
+  storeBatchReports: number;
+  storeBatches: number;
 }
 
 export function benchConfig(): BenchConfig {
@@ -52,5 +60,11 @@ export function benchConfig(): BenchConfig {
     rateDurationS: num('BENCH_RATE_DURATION_S', 10, 3),
     flowIterations: num('BENCH_FLOW_ITERATIONS', 40, 8),
     starts: num('BENCH_STARTS', 5, 3),
+    storeSessions: num('BENCH_STORE_SESSIONS', 100_000, 10_000),
+    storeServers: num('BENCH_STORE_SERVERS', 2000, 200),
+    storeOwners: num('BENCH_STORE_OWNERS', 20_000, 2000),
+    storeLookups: num('BENCH_STORE_LOOKUPS', 2000, 500),
+    storeBatchReports: num('BENCH_STORE_BATCH_REPORTS', 100, 50),
+    storeBatches: num('BENCH_STORE_BATCHES', 30, 10),
   };
 }
