@@ -53,6 +53,10 @@ export class SessionIdTaken extends Error {
 export class FleetPlan {
   private readonly servers = new Map<string, ServerEntry>();
   private readonly sessions = new Map<string, SessionEntry>();
+  /** Session ids by server and by owner, and server ids by GUID: a batch of a thousand reports must not scan all rows per report. */
+  private readonly byServer = new Map<string, Set<string>>();
+  private readonly byOwner = new Map<string, Set<string>>();
+  private readonly byGuid = new Map<string, Set<string>>();
   private readonly touched = new Map<string, ServerChange>();
   private readonly seenOnly = new Map<string, ServerSeen>();
   private readonly upserts = new Map<string, SessionEntry>();
@@ -60,8 +64,8 @@ export class FleetPlan {
   private readonly drops = new Set<string>();
 
   constructor(readonly view: FleetView) {
-    for (const [id, server] of view.servers) this.servers.set(id, server);
-    for (const [id, session] of view.sessions) this.sessions.set(id, session);
+    for (const server of view.servers.values()) this.setServer(server);
+    for (const session of view.sessions.values()) this.setSession(session);
   }
 
   agentState(guid: string): AgentState | undefined {
@@ -73,7 +77,7 @@ export class FleetPlan {
   }
 
   serversOfGuid(guid: string): ServerEntry[] {
-    return [...this.servers.values()].filter((server) => server.guid === guid);
+    return [...(this.byGuid.get(guid) ?? [])].map((id) => this.servers.get(id)!).filter((server) => server.guid === guid);
   }
 
   session(id: string): SessionEntry | undefined {
@@ -81,12 +85,12 @@ export class FleetPlan {
   }
 
   sessionsOn(serverId: string): SessionEntry[] {
-    return [...this.sessions.values()].filter((session) => session.serverId === serverId);
+    return [...(this.byServer.get(serverId) ?? [])].map((id) => this.sessions.get(id)!);
   }
 
   /** The live, not orphaned sessions of `owner` (read with `liveOf`, plus what this plan changed). */
   liveOf(owner: string): SessionEntry[] {
-    return [...this.sessions.values()].filter((session) => session.owner === owner && isLive(session) && !session.orphaned);
+    return [...(this.byOwner.get(owner) ?? [])].map((id) => this.sessions.get(id)!).filter((session) => isLive(session) && !session.orphaned);
   }
 
   /** Replaces a server row: its revision goes one above what was read (once per transaction). */
@@ -100,7 +104,7 @@ export class FleetPlan {
   seen(seen: ServerSeen): void {
     const server = this.servers.get(seen.id);
     if (!server) return;
-    this.servers.set(seen.id, { ...server, lastSeen: Math.max(server.lastSeen, seen.lastSeen), stats: seen.lastSeen >= server.lastSeen ? seen.stats : server.stats });
+    this.setServer({ ...server, lastSeen: Math.max(server.lastSeen, seen.lastSeen), stats: seen.lastSeen >= server.lastSeen ? seen.stats : server.stats });
     const change = this.touched.get(seen.id);
     if (change) change.server = this.servers.get(seen.id)!;
     else this.seenOnly.set(seen.id, seen);
@@ -124,7 +128,7 @@ export class FleetPlan {
   dropSession(id: string): void {
     const session = this.sessions.get(id);
     if (!session) return;
-    this.sessions.delete(id);
+    this.unsetSession(session);
     this.upserts.delete(id);
     if (this.inserts.delete(id)) return;
     this.drops.add(id);
@@ -148,7 +152,8 @@ export class FleetPlan {
 
   private track(session: SessionEntry): void {
     const prior = this.sessions.get(session.id);
-    this.sessions.set(session.id, session);
+    if (prior) this.unsetSession(prior);
+    this.setSession(session);
     if (prior && prior.serverId !== session.serverId) this.goneFrom(prior.serverId, session.id);
     const server = this.servers.get(session.serverId);
     if (!server) return;
@@ -172,7 +177,7 @@ export class FleetPlan {
     const read = this.view.servers.get(id);
     const revision = (read?.revision ?? 0) + 1;
     const server = { ...next, revision };
-    this.servers.set(id, server);
+    this.setServer(server);
     const existing = this.touched.get(id);
     if (existing) {
       existing.server = server;
@@ -182,4 +187,29 @@ export class FleetPlan {
     this.touched.set(id, change);
     return change;
   }
+
+  private setServer(server: ServerEntry): void {
+    const prior = this.servers.get(server.id);
+    if (prior && prior.guid !== server.guid) this.byGuid.get(prior.guid)?.delete(server.id);
+    this.servers.set(server.id, server);
+    addTo(this.byGuid, server.guid, server.id);
+  }
+
+  private setSession(session: SessionEntry): void {
+    this.sessions.set(session.id, session);
+    addTo(this.byServer, session.serverId, session.id);
+    addTo(this.byOwner, session.owner, session.id);
+  }
+
+  private unsetSession(session: SessionEntry): void {
+    this.sessions.delete(session.id);
+    this.byServer.get(session.serverId)?.delete(session.id);
+    this.byOwner.get(session.owner)?.delete(session.id);
+  }
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  const bucket = index.get(key) ?? new Set<string>();
+  index.set(key, bucket);
+  bucket.add(id);
 }

