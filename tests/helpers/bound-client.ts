@@ -1,20 +1,22 @@
-import { request } from 'node:https';
+import { request, type Agent } from 'node:https';
 
 /**
- * An HTTPS JSON call from a chosen loopback source address (127.0.0.2 ...), so a test can play two
- * clients on different addresses against one director.
+ * An HTTPS call from a chosen loopback source address (127.0.0.2 ...), so a test can play two clients
+ * on different addresses against one director; a JSON body, or form fields. Every call opens its own
+ * connection (a load balancer in between picks a director per connection) unless `agent` keeps them.
  */
 export function callFrom(
   localAddress: string,
   url: string,
   ca: string,
-  init: { method?: string; json?: unknown; cookie?: string } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: any }> {
-  const body = init.json === undefined ? undefined : JSON.stringify(init.json);
+  init: { method?: string; json?: unknown; form?: Record<string, string>; cookie?: string; agent?: Agent } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: any; text: string }> {
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.form ? new URLSearchParams(init.form).toString() : undefined;
+  const type = init.json !== undefined ? 'application/json' : 'application/x-www-form-urlencoded';
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: init.method ?? 'GET', ca, localAddress, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(init.cookie ? { cookie: init.cookie } : {}) } },
+      { method: init.method ?? 'GET', ca, localAddress, agent: init.agent ?? false, headers: { ...(body ? { 'content-type': type } : {}), ...(init.cookie ? { cookie: init.cookie } : {}) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
@@ -26,7 +28,7 @@ export function callFrom(
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json, text });
         });
       },
     );
