@@ -1,18 +1,13 @@
 import { Type, type IntegerOptions, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { t, type TSchema } from 'elysia';
 import { badRequest } from '../../shared/errors.ts';
-import type { ErrorCode } from '../../shared/api/error-codes.ts';
 
 /**
  * Models every feature shares: the error envelope, `{ok: true}` answers, and the two tolerant body
  * parsers. Feature models live beside their routes (director/<feature>/models.ts).
  */
 
-/** Schema keyword naming the stable error code a failed field gets (400 `{"error":{"code"...}}`). */
-export const ERROR_CODE = 'x-error-code'; // shared/http/error-handler.ts reads the same keyword
-
-/** A field whose validation failure answers with `code` instead of INVALID_BODY. */
-export const coded = <T extends TSchema>(code: ErrorCode, schema: T): T => Object.assign(schema, { [ERROR_CODE]: code });
+export { coded } from '../../shared/api/coded.ts';
 
 /** The envelope of every error answer. `expected` and challenge fields appear on multi-step logins. */
 export const ErrorEnvelope = t.Object(
