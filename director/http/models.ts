@@ -1,6 +1,7 @@
 import { Type, type IntegerOptions, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { t, type TSchema } from 'elysia';
 import { badRequest } from '../../shared/errors.ts';
+import { parseJsonSafely } from '../../shared/http/safe-json.ts';
 
 /**
  * Models every feature shares: the error envelope, `{ok: true}` answers, and the two tolerant body
@@ -67,14 +68,7 @@ export function rejectUnreadBody({ body }: { body: unknown }): void {
   if (body instanceof UnreadBody) throw badRequest('INVALID_JSON', body.message);
 }
 
-/** Keys no request of ours uses that turn objects into traps when something prints them. */
-const TRAP_KEYS = new Set(['toString', 'valueOf', 'toJSON', '__proto__', 'constructor']);
-
-/**
- * JSON.parse without those keys: an object whose toString is not a function throws (not our
- * envelope, a 500) the moment a validator puts it in a message.
- */
-export const parseJsonSafely = (text: string): unknown => JSON.parse(text, (key, value) => (TRAP_KEYS.has(key) ? undefined : value));
+export { parseJsonSafely };
 
 /**
  * A JSON object body whatever its Content-Type (curl examples send JSON with curl's default form
