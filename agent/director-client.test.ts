@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { AgentUpdate } from '../shared/api/agent-update.ts';
+import { registerAnswer as registerAnswerOf } from '../tests/fixtures/go-dcvix/wire.ts';
 import { createLogger } from '../shared/log.ts';
 import { run } from '../tests/helpers/run.ts';
 import { cleanupTempDirs, tempDir } from '../tests/helpers/temp.ts';
@@ -15,6 +17,9 @@ interface Received {
 
 /** How the stand-in director answers updates: offer gzip or not, or refuse gzipped ones with 415. */
 let behaviour: 'offers-gzip' | 'plain-only' | 'refuses-gzip' | 'refuses-agent' = 'plain-only';
+/** The body of the stand-in's 200 to an update ('' as the Go dcvix director) and to a registration. */
+let updateAnswer = '{"ok":true,"sessions":0,"skipped":0}';
+let registerAnswer: unknown = {};
 const received: Received[] = [];
 let requests = 0;
 let server: ReturnType<typeof Bun.serve>;
@@ -34,12 +39,13 @@ beforeAll(async () => {
     tls: pem,
     async fetch(request) {
       requests++;
+      if (new URL(request.url).pathname === '/v1/agent/register') return Response.json(registerAnswer);
       const encoding = request.headers.get('content-encoding');
       if (behaviour === 'refuses-agent') return Response.json({ error: { code: 'AGENT_UNKNOWN', message: 'unknown agent' } }, { status: 401, headers: { 'accept-encoding': 'gzip' } });
       const raw = new Uint8Array(await request.arrayBuffer());
       if (encoding && behaviour === 'refuses-gzip') return Response.json({ error: { code: 'UNSUPPORTED_CONTENT_ENCODING', message: 'no' } }, { status: 415 });
       received.push({ encoding, json: JSON.parse(new TextDecoder().decode(encoding === 'gzip' ? gunzipSync(raw) : raw)) });
-      return Response.json({ ok: true }, { headers: behaviour === 'offers-gzip' ? { 'accept-encoding': 'gzip' } : {} });
+      return new Response(updateAnswer, { headers: { 'content-type': 'application/json', ...(behaviour === 'offers-gzip' ? { 'accept-encoding': 'gzip' } : {}) } });
     },
   });
 });
@@ -55,11 +61,12 @@ function clientWithLog(): { client: DirectorClient; logged: string[] } {
   return { client: new DirectorClient(`https://127.0.0.1:${server.port}`, { log }), logged };
 }
 
-const large = { sessions: Array.from({ length: 100 }, (_, index) => ({ id: `session-${index}`, owner: 'alice', type: 'virtual' })) };
-const small = { sessions: [] };
+const stats = { hostname: 'ws1', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
+const large: AgentUpdate = { sessions: Array.from({ length: 100 }, (_, index) => ({ id: `session-${index}`, owner: 'alice', type: 'virtual', 'num-of-connections': 0 })), stats };
+const small: AgentUpdate = { sessions: [], stats };
 
 /** Sends each update in turn on one client; what the director received. */
-async function send(client: DirectorClient, ...bodies: object[]): Promise<Received[]> {
+async function send(client: DirectorClient, ...bodies: AgentUpdate[]): Promise<Received[]> {
   received.length = 0;
   for (const body of bodies) await client.update(body, credentials);
   return [...received];
@@ -110,5 +117,38 @@ describe('DirectorClient updates', () => {
     expect(err).toBeInstanceOf(DirectorError);
     expect((err as DirectorError).code).toBe('AGENT_UNKNOWN');
     expect(requests - before).toBe(1);
+  });
+});
+
+describe('DirectorClient answers', () => {
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const guid = '3f2a9c1d-7b4e-4c2a-9d1e-0a1b2c3d4e5f';
+  const register = (client: DirectorClient) => client.register({ guid, hostname: 'ws1', csr: 'MIIB' }, { kind: 'tofu' });
+
+  test("ok: an update's answer is our director's (AgentUpdateAnswer), or nothing from the Go director's empty 200", async () => {
+    behaviour = 'plain-only';
+    const client = new DirectorClient(`https://127.0.0.1:${server.port}`);
+    updateAnswer = '{"ok":true,"sessions":3,"skipped":1}';
+    expect(await client.update(small, credentials)).toEqual({ ok: true, sessions: 3, skipped: 1 });
+    updateAnswer = '';
+    expect(await client.update(small, credentials)).toBeUndefined();
+    updateAnswer = '{"ok":true,"sessions":0,"skipped":0}';
+  });
+
+  test("ok: a registration answered the Go director's way (`ca`, no caCertificate or notAfter) is taken", async () => {
+    registerAnswer = registerAnswerOf(PEM, PEM, guid);
+    expect(await register(new DirectorClient(`https://127.0.0.1:${server.port}`))).toEqual(registerAnswerOf(PEM, PEM, guid));
+  });
+
+  test('rejects: a registration answer its model refuses is BAD_RESPONSE naming the field', async () => {
+    for (const [answer, field] of [
+      [{ ca: PEM }, 'field "certificate"'],
+      [{ certificate: PEM, ca: PEM, renewalIntervalSeconds: '43200' }, 'field "renewalIntervalSeconds"'],
+      [[PEM], 'the answer'],
+    ] as const) {
+      registerAnswer = answer;
+      const err = await register(new DirectorClient(`https://127.0.0.1:${server.port}`)).catch((e: unknown) => e);
+      expect({ answer, code: (err as DirectorError).code, message: (err as DirectorError).message }).toEqual({ answer, code: 'BAD_RESPONSE', message: expect.stringContaining(field) });
+    }
   });
 });

@@ -1,22 +1,13 @@
+import type { Static, TSchema } from '@sinclair/typebox';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { AnyIssuedCertificate, type RegisterBody, type RenewBody } from '../shared/api/agent-enrolment.ts';
+import { AgentUpdateAnswer, type AgentUpdate } from '../shared/api/agent-update.ts';
+import { firstMismatch, matches, mismatchText } from '../shared/api/model-check.ts';
 import type { Logger } from '../shared/log.ts';
 import { DIRECTOR_CN } from '../shared/pki/names.ts';
 
-/**
- * What a director answers to register and renew. Ours sends `caCertificate` and `notAfter`; the public Go
- * dcvix director sends `ca` and `renewalIntervalSeconds` (and no CA at all on renew).
- */
-export interface IssuedCertificate {
-  certificate: string;
-  caCertificate?: string;
-  ca?: string;
-  agentId?: string;
-  notAfter?: string;
-  renewalIntervalSeconds?: number;
-}
-
-/** The CA PEM of a register answer, under either name; undefined when absent or empty. */
-export const issuedCa = (i: IssuedCertificate): string | undefined => i.caCertificate || i.ca || undefined;
+/** The CA PEM of a register answer, under either name (ours: `caCertificate`, the Go dcvix director: `ca`); undefined when absent or empty. */
+export const issuedCa = (i: AnyIssuedCertificate): string | undefined => i.caCertificate || i.ca || undefined;
 
 /**
  * Refusals of a still-valid certificate that only a new registration can end: the director does not
@@ -78,13 +69,16 @@ export class DirectorClient {
     this.timeoutMs = opts.timeoutMs ?? 15_000;
   }
 
-  register(body: { guid: string; hostname: string; csr: string }, trust: TrustMode): Promise<IssuedCertificate> {
+  /** POST /v1/agent/register; the answer is checked against AnyIssuedCertificate (BAD_RESPONSE naming the field if not). */
+  register(body: RegisterBody, trust: TrustMode): Promise<AnyIssuedCertificate> {
     const tls = trust.kind === 'tofu' ? { rejectUnauthorized: false } : { ca: trust.caPem, rejectUnauthorized: true, checkServerIdentity: directorIdentity };
-    return this.post('/v1/agent/register', JSON.stringify(body), tls);
+    return this.post('/v1/agent/register', JSON.stringify(body), tls, AnyIssuedCertificate);
   }
 
-  renew(csr: string, creds: ClientCredentials): Promise<IssuedCertificate> {
-    return this.post('/v1/agent/renew', JSON.stringify({ csr }), this.mtls(creds));
+  /** POST /v1/agent/renew (mTLS); the answer is checked as register's. */
+  renew(csr: string, creds: ClientCredentials): Promise<AnyIssuedCertificate> {
+    const body: RenewBody = { csr };
+    return this.post('/v1/agent/renew', JSON.stringify(body), this.mtls(creds), AnyIssuedCertificate);
   }
 
   /** True while updates go gzipped: the director's last answer to one offered gzip. */
@@ -92,17 +86,23 @@ export class DirectorClient {
     return this.directorTakesGzip;
   }
 
-  async update(body: object, creds: ClientCredentials): Promise<unknown> {
+  /**
+   * POST /v1/agent/update. Resolves with our director's answer (AgentUpdateAnswer), or undefined when
+   * the director took the update and said nothing of it (the Go dcvix director's empty 200).
+   */
+  async update(body: AgentUpdate, creds: ClientCredentials): Promise<Static<typeof AgentUpdateAnswer> | undefined> {
     const json = JSON.stringify(body);
     const gzip = this.directorTakesGzip && Buffer.byteLength(json) >= GZIP_FROM_BYTES;
+    let answer: unknown;
     try {
-      return await this.post('/v1/agent/update', json, this.mtls(creds), { gzip, onAnswer: (headers) => this.learnGzip(headers) });
+      answer = await this.post('/v1/agent/update', json, this.mtls(creds), undefined, { gzip, onAnswer: (headers) => this.learnGzip(headers) });
     } catch (err) {
       // Refused as gzip (behind one name, a director that does not take it): plain again at once.
       if (!gzip || !(err instanceof DirectorError) || (err.status !== 415 && err.status !== 400)) throw err;
       this.opts.log?.warn('gzipped update refused, sent plain', { status: err.status, code: err.code });
-      return this.post('/v1/agent/update', json, this.mtls(creds), { onAnswer: (headers) => this.learnGzip(headers) });
+      answer = await this.post('/v1/agent/update', json, this.mtls(creds), undefined, { onAnswer: (headers) => this.learnGzip(headers) });
     }
+    return matches(AgentUpdateAnswer, answer) ? answer : undefined;
   }
 
   /** Every answer to an update says whether the director takes gzip (`Accept-Encoding`, RFC 7694). */
@@ -116,8 +116,17 @@ export class DirectorClient {
     return { ca: credentials.caPem, cert: credentials.certPem, key: credentials.keyPem, rejectUnauthorized: true, checkServerIdentity: directorIdentity };
   }
 
-  /** POSTs JSON text (gzipped when asked); `onAnswer` sees the headers of any answer. */
-  private async post<T>(path: string, bodyJson: string, tls: Record<string, unknown>, opts: { gzip?: boolean; onAnswer?: (headers: Headers) => void } = {}): Promise<T> {
+  /**
+   * POSTs JSON text (gzipped when asked) and reads a 2xx answer as JSON, checked against `answer` when
+   * given; `onAnswer` sees the headers of any answer.
+   */
+  private async post<T extends TSchema>(
+    path: string,
+    bodyJson: string,
+    tls: Record<string, unknown>,
+    answer: T | undefined,
+    opts: { gzip?: boolean; onAnswer?: (headers: Headers) => void } = {},
+  ): Promise<Static<T>> {
     const res = await fetch(this.baseUrl + path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(opts.gzip ? { 'content-encoding': 'gzip' } : {}) },
@@ -137,7 +146,9 @@ export class DirectorClient {
     } catch {
       throw new DirectorError(res.status, 'BAD_RESPONSE', `director answered ${path} with something that is not JSON`);
     }
-    return json as T;
+    const mismatch = answer && firstMismatch(answer, json);
+    if (mismatch) throw new DirectorError(res.status, 'BAD_RESPONSE', `director answered ${path} with what its model refuses: ${mismatchText(mismatch, 'the answer')}`);
+    return json as Static<T>;
   }
 }
 

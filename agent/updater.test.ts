@@ -1,5 +1,8 @@
 import { expect, test } from 'bun:test';
+import { AgentUpdate } from '../shared/api/agent-update.ts';
 import type { DcvSession } from '../shared/api/agent-wire.ts';
+import { matches } from '../shared/api/model-check.ts';
+import { createLogger } from '../shared/log.ts';
 import { nextDelay } from './updater.ts';
 import { testUpdater } from './updater-fixture.ts';
 
@@ -24,6 +27,17 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
   expect(await updater.sendOnce()).toBe(true);
   const wire = { id: 's1', owner: 'alice', type: 'virtual', 'num-of-connections': 0, 'creation-time': null, 'last-disconnection-time': null };
   expect(sent[1]).toMatchObject({ sessions: [wire], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use', dcvTimeoutMs: 10_000 });
+  // Every update is well-formed by the model the director reads it with: nothing of it is skipped there.
+  expect(sent.map((body) => matches(AgentUpdate, body))).toEqual([true, true]);
+});
+
+test("ok: the director's count of skipped sessions and tags is logged on this host too", async () => {
+  const logged: string[] = [];
+  const log = createLogger({}, 'info', (line) => logged.push(JSON.parse(line).msg));
+  const answers = [{ ok: true, sessions: 1, skipped: 2 }, { ok: true, sessions: 1, skipped: 0 }, undefined];
+  const updater = testUpdater(() => answers.shift(), { log });
+  for (let sent = 0; sent < 3; sent++) expect(await updater.sendOnce()).toBe(true);
+  expect(logged).toEqual(['director skipped malformed sessions or tags of this update']);
 });
 
 test('ok: a director outage is reported as failure (the schedule backs off), and success resets it', async () => {

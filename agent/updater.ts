@@ -1,18 +1,10 @@
-import { toWireSession, type AgentStats, type DcvSession, type WireSession } from '../shared/api/agent-wire.ts';
+import type { AgentUpdate } from '../shared/api/agent-update.ts';
+import type { AgentStats, DcvSession } from '../shared/api/agent-wire.ts';
+import { toWireSession } from '../shared/api/wire-session.ts';
 import type { Logger } from '../shared/log.ts';
 import { VERSION } from '../shared/version.ts';
 import { DirectorError, REGISTER_AGAIN, type ClientCredentials, type DirectorClient } from './director-client.ts';
 import { StepLoop } from './step-loop.ts';
-
-/** POST /v1/agent/update as this agent sends it. */
-export interface UpdateBody {
-  sessions: WireSession[];
-  stats: AgentStats;
-  tags: string[];
-  agentPort: number;
-  version: string;
-  dcvError?: string;
-}
 
 /**
  * The wait before the next update: up to 10 % EARLIER than planned, never later. Directors drop a
@@ -85,7 +77,7 @@ export class Updater {
   }
 
   /** Builds the update body (sessions in the kebab-case wire form); exposed for tests. */
-  async body(): Promise<UpdateBody> {
+  async body(): Promise<AgentUpdate> {
     let dcvError: string | undefined;
     try {
       this.lastSessions = await this.o.listSessions();
@@ -116,8 +108,10 @@ export class Updater {
     const creds = this.o.credentials();
     if (!creds) return false;
     try {
-      await this.o.client.update(await this.body(), creds);
+      const answer = await this.o.client.update(await this.body(), creds);
       if (this.failures) this.o.log.info('director reachable again', { after: this.failures });
+      // The director logs which ones and why; this host's log should say so too.
+      if (answer?.skipped) this.o.log.warn('director skipped malformed sessions or tags of this update', { skipped: answer.skipped });
       this.failures = 0;
       this.o.onSent?.(true);
       return true;

@@ -1,4 +1,12 @@
-import { bool, duration, field, list, oneOf, port, str, type ConfigOf } from '../../shared/config-schema.ts';
+import { HOST_NAME_MAX, isHostName } from '../../shared/api/host-name.ts';
+import { bool, duration, field, list, oneOf, port, str, type ConfigOf, type FieldParser } from '../../shared/config-schema.ts';
+
+/** Empty (this machine's name) or a host name the director takes. */
+const hostName: FieldParser<string> = (value) => {
+  const name = str(value);
+  if (name && !isHostName(name)) throw new Error(`must be a host name: dot-separated labels of 1-63 letters, digits and hyphens (either case), at most ${HOST_NAME_MAX} characters`);
+  return name;
+};
 
 /** Every key of dcvix-agent.conf with its default. */
 export const agentSchema = {
@@ -9,7 +17,7 @@ export const agentSchema = {
   /** Port the director should call back on, when it differs from listen_port (NAT, port 0 in tests). */
   advertise_port: field(0, port),
   /** Host name reported to the director; default: this machine's. */
-  hostname: field('', str),
+  hostname: field('', hostName),
   update_interval: field(30_000, duration(100)),
   register_interval: field(30_000, duration(100)),
   renew_interval: field(12 * 3_600_000, duration(100)),

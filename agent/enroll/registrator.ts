@@ -3,7 +3,8 @@ import type { Logger } from '../../shared/log.ts';
 import { createCsr } from '../identity/ed25519-csr.ts';
 import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
 import { agentCn } from '../../shared/pki/names.ts';
-import { type DirectorClient, DirectorError, issuedCa, type IssuedCertificate, type TrustMode } from '../director-client.ts';
+import type { AnyIssuedCertificate } from '../../shared/api/agent-enrolment.ts';
+import { type DirectorClient, DirectorError, issuedCa, type TrustMode } from '../director-client.ts';
 import { readCaIfPresent, storeCertificate, type AgentIdentity } from '../identity/identity.ts';
 
 export interface RegistratorOptions {
@@ -37,13 +38,13 @@ export async function registrationCsr(identity: AgentIdentity): Promise<{ der: U
 }
 
 /** One registration attempt; stores the certificate and CA on success. */
-export async function registerOnce(options: RegistratorOptions): Promise<IssuedCertificate> {
+export async function registerOnce(options: RegistratorOptions): Promise<AnyIssuedCertificate> {
   const csr = (await registrationCsr(options.identity)).der;
   const trust = trustFor(options.identity, options.caPem);
   const issued = await options.client.register({ guid: options.identity.guid, hostname: options.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') }, trust);
   // Our director names the CA `caCertificate`, the Go dcvix director `ca`; without one there is nothing to trust.
   const caPem = issuedCa(issued);
-  if (!caPem || typeof issued.certificate !== 'string' || !issued.certificate) throw new Error('director answered without a certificate and CA');
+  if (!caPem) throw new Error('director answered a certificate without a CA');
   // With a pinned CA the director must answer with that same CA; TOFU stores what it got.
   if (trust.kind === 'pinned' && normalise(caPem) !== normalise(trust.caPem)) {
     throw new Error('director answered with a CA other than the pinned one');
@@ -57,7 +58,7 @@ export async function registerOnce(options: RegistratorOptions): Promise<IssuedC
  * certificate. While the director holds this agent's key as a key change for its GUID (409
  * AGENT_KEY_MISMATCH: an admin approved another key for it) it waits for that approval too, backing off.
  */
-export async function registerUntilApproved(options: RegistratorOptions): Promise<IssuedCertificate> {
+export async function registerUntilApproved(options: RegistratorOptions): Promise<AnyIssuedCertificate> {
   const sleep = options.sleep ?? ((ms: number) => Bun.sleep(ms));
   let keyChangeWaits = 0;
   for (;;) {

@@ -1,10 +1,12 @@
 import { Elysia } from 'elysia';
-import { isSessionId, parseConfigRequest, parseCreateSessionRequest, toWireSession, type DcvSession } from '../../shared/api/agent-wire.ts';
+import { AgentHealthAnswer, AgentStatsAnswer, ConfigAnswer, ConfigBody, configEntries, CreateSessionAnswer, CreateSessionBody, SessionList, SessionParams } from '../../shared/api/agent-api.ts';
+import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
+import { toWireSession } from '../../shared/api/wire-session.ts';
 import { badRequest, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
+import { parseJsonSafely } from '../../shared/http/safe-json.ts';
 import { DIRECTOR_CN } from '../../shared/pki/names.ts';
 import type { DcvClient } from '../dcv/commands.ts';
-import type { AgentStats } from '../../shared/api/agent-wire.ts';
 
 /** Whether the request came over a connection whose client certificate is the director's (from our CA, CN dcvix-director). */
 export function fromDirector(request: Request): boolean {
@@ -12,8 +14,12 @@ export function fromDirector(request: Request): boolean {
   return peer.authorized && peer.subjectCn === DIRECTOR_CN;
 }
 
-/** Only the director may call: a certificate from our CA (checked in TLS) whose CN is dcvix-director. */
-export const requireDirector = new Elysia({ name: 'agent.guard.director' }).resolve({ as: 'scoped' }, ({ request }) => {
+/**
+ * Only the director may call: a certificate from our CA (checked in TLS) whose CN is dcvix-director.
+ * It derives (transform stage), so it speaks before the route's models: a stranger learns nothing
+ * about what a body should be.
+ */
+const requireDirector = new Elysia({ name: 'agent.guard.director' }).derive({ as: 'scoped' }, ({ request }) => {
   const { peer } = connectionInfo(request);
   if (!peer.raw) throw unauthorized('CLIENT_CERT_REQUIRED', 'this route requires the director client certificate');
   if (!peer.authorized) throw unauthorized('CLIENT_CERT_UNTRUSTED', 'client certificate is not from the director CA');
@@ -28,66 +34,76 @@ export interface AgentApiDeps {
   onSessionsChanged: () => void;
 }
 
-const parseJson = (body: unknown): unknown => {
-  if (typeof body !== 'string') return body;
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-};
-
 /**
- * The create answer: `sessionID` (what a Go dcvix director reads; it decodes the body as a map of
- * strings, so every value here is a string and nothing is nested) plus the session's string facts.
+ * A body as JSON whatever its Content-Type label. Only the director's bodies are read: anyone else's is
+ * left unread for the guard to refuse (401/403), so a stranger learns nothing of what a body should be.
+ * A body that is not a JSON object is 400 INVALID_BODY (Elysia would read a string or a list as `{}`);
+ * keys that trap a printing validator are dropped.
  */
-function createAnswer(session: DcvSession): Record<string, string> {
-  const wire = toWireSession(session);
-  const out: Record<string, string> = { sessionID: session.id, id: session.id, owner: session.owner, type: session.type };
-  if (wire.status) out.status = wire.status;
-  if (wire['creation-time']) out['creation-time'] = wire['creation-time'];
-  return out;
+async function directorJson({ request }: { request: Request }): Promise<unknown> {
+  if (!fromDirector(request)) return {};
+  let value: unknown;
+  try {
+    value = parseJsonSafely(await request.text());
+  } catch {
+    throw badRequest('INVALID_BODY', 'request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('INVALID_BODY', 'request body must be a JSON object');
+  return value;
+}
+
+/** The create answer: the session's id under `sessionID` (and `id`) and its string facts. */
+function createAnswer(session: DcvSession): CreateSessionAnswer {
+  const answer: CreateSessionAnswer = { sessionID: session.id, id: session.id, owner: session.owner, type: session.type };
+  if (session.status) answer.status = session.status;
+  if (session.creationTime) answer['creation-time'] = session.creationTime;
+  return answer;
 }
 
 /**
- * The agent's API on 8446 (docs/api.md): health without a certificate, the rest mTLS director-only.
- * Answers follow the wire both directors read: create is 201 with a flat string map, the list is a bare
- * kebab-case array, close is 200 with an empty body.
+ * The agent's API on 8446 (docs/api.md), each body and answer by its model: health without a
+ * certificate, the rest mTLS director-only.
  */
 export const agentApi = (d: AgentApiDeps) =>
   new Elysia({ name: 'agent.api', prefix: '/v1' })
-    .get('/health', () => ({ status: 'ok' }))
+    .get('/health', () => ({ status: 'ok' as const }), { response: { 200: AgentHealthAnswer } })
     .use(requireDirector)
-    .get('/sessions', async () => (await d.dcv.listSessions()).map(toWireSession))
+    .get('/sessions', async () => (await d.dcv.listSessions()).map(toWireSession), { response: { 200: SessionList } })
     .post(
       '/sessions',
       async ({ body, set }) => {
-        const req = parseCreateSessionRequest(parseJson(body));
-        await d.dcv.createSession({ id: req.sessionId, owner: req.userId, type: req.sessionType });
-        const session = (await d.dcv.listSessions()).find((s) => s.id === req.sessionId);
+        await d.dcv.createSession({ id: body.sessionId, owner: body.userId, type: body.sessionType });
+        const session = (await d.dcv.listSessions()).find((s) => s.id === body.sessionId);
         d.onSessionsChanged();
         set.status = 201;
-        return createAnswer(session ?? { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 });
+        return createAnswer(session ?? { id: body.sessionId, owner: body.userId, type: body.sessionType, numOfConnections: 0 });
       },
-      { parse: 'text' },
+      { parse: directorJson, body: CreateSessionBody, response: { 201: CreateSessionAnswer } },
     )
-    .delete('/sessions/:id', async ({ params }) => {
-      if (!isSessionId(params.id)) throw badRequest('INVALID_SESSION_ID', 'invalid session id');
-      if (!(await d.dcv.listSessions()).some((s) => s.id === params.id)) throw notFound('SESSION_NOT_FOUND', 'no such session on this host');
-      await d.dcv.closeSession(params.id);
-      d.onSessionsChanged();
-      return new Response(null, { status: 200 });
-    })
+    .delete(
+      '/sessions/:id',
+      async ({ params }) => {
+        if (!(await d.dcv.listSessions()).some((s) => s.id === params.id)) throw notFound('SESSION_NOT_FOUND', 'no such session on this host');
+        await d.dcv.closeSession(params.id);
+        d.onSessionsChanged();
+        return new Response(null, { status: 200 });
+      },
+      { params: SessionParams },
+    )
     .post(
       '/config',
       async ({ body }) => {
-        const req = parseConfigRequest(parseJson(body));
-        for (const entry of req.config) await d.dcv.setConfig(entry.section, entry.key, entry.value);
-        return { ok: true, applied: req.config.length };
+        const entries = configEntries(body);
+        for (const entry of entries) await d.dcv.setConfig(entry.section, entry.key, entry.value);
+        return { ok: true as const, applied: entries.length };
       },
-      { parse: 'text' },
+      { parse: directorJson, body: ConfigBody, response: { 200: ConfigAnswer } },
     )
-    .get('/stats', async () => {
-      const [stats, sessions] = await Promise.all([d.stats(), d.dcv.listSessions().catch(() => [])]);
-      return { stats, sessions: sessions.map(toWireSession) };
-    });
+    .get(
+      '/stats',
+      async () => {
+        const [stats, sessions] = await Promise.all([d.stats(), d.dcv.listSessions().catch(() => [])]);
+        return { stats, sessions: sessions.map(toWireSession) };
+      },
+      { response: { 200: AgentStatsAnswer } },
+    );

@@ -2,9 +2,12 @@
  * Reading agent answers of either kind: ours (JSON envelope, `{session}`, `{sessions}`) and the public Go
  * dcvix agent's (201 `{"sessionID": id}`, bare kebab-case arrays, text/plain errors from http.Error).
  */
-import { isSessionId, type CreateSessionRequest, type DcvSession } from '../../shared/api/agent-wire.ts';
-import { readReportedSession } from '../../shared/api/read-session.ts';
+import { Type } from '@sinclair/typebox';
+import { CreateSessionAnswer, type CreateSessionBody } from '../../shared/api/agent-api.ts';
+import type { DcvSession } from '../../shared/api/agent-wire.ts';
 import type { ErrorCode } from '../../shared/api/error-codes.ts';
+import { firstMismatch, mismatchText } from '../../shared/api/model-check.ts';
+import { readReportedSession } from '../../shared/api/wire-session.ts';
 import { ApiError } from '../../shared/errors.ts';
 
 /** dcv's own words for a session that is not there (Go agents pass dcv's text on in a 500). */
@@ -47,22 +50,27 @@ export function agentError(serverId: string, status: number, text: string): ApiE
 
 const badAnswer = (serverId: string, what: string) => new ApiError(502, 'AGENT_BAD_RESPONSE', `agent on ${serverId} answered ${what}`);
 
+/** The one field of a create answer the director needs from any agent: the id of the session it made. */
+const CreatedSessionId = Type.Object({ sessionID: CreateSessionAnswer.properties.sessionID });
+
 /**
- * The session a create answer describes: `{session: {...}}` (ours, either key form) or
- * `{"sessionID": id}` (Go); the id in the answer is the one recorded.
+ * The session a create answer describes: `{"sessionID": id, ...}` (ours, a flat map of strings; the Go
+ * agent's holds only the id) or `{session: {...}}` (ours before, either key form). The id in the answer
+ * is the one recorded.
  */
-export function readCreateAnswer(serverId: string, text: string, req: CreateSessionRequest): DcvSession {
+export function readCreateAnswer(serverId: string, text: string, req: CreateSessionBody): DcvSession {
   const json = parse(text) as Record<string, unknown> | undefined;
   if (!json || typeof json !== 'object') throw badAnswer(serverId, 'a create answer that is not a JSON object');
-  const fallback: DcvSession = { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 };
   if (json.session !== undefined) {
     const read = readReportedSession(json.session);
     if (!read.ok) throw badAnswer(serverId, `a session it can not describe (${read.reason})`);
     return read.session;
   }
-  const id = json.sessionID ?? json.sessionId ?? json.id;
-  if (!isSessionId(id)) throw badAnswer(serverId, 'no valid sessionID');
-  return { ...fallback, id };
+  // Older agents of ours named the id `sessionId` or `id`.
+  const created = { sessionID: json.sessionID ?? json.sessionId ?? json.id };
+  const mismatch = firstMismatch(CreatedSessionId, created);
+  if (mismatch) throw badAnswer(serverId, `a create answer without a valid sessionID (${mismatchText(mismatch, 'answer')})`);
+  return { id: created.sessionID as string, owner: req.userId, type: req.sessionType, numOfConnections: 0 };
 }
 
 /** A list answer: a bare array (Go) or `{sessions: [...]}` (ours); malformed entries are counted, not kept. */

@@ -1,4 +1,5 @@
-import type { ConfigEntry, CreateSessionRequest, DcvSession } from '../../shared/api/agent-wire.ts';
+import type { ConfigBody, CreateSessionBody } from '../../shared/api/agent-api.ts';
+import type { DcvSession } from '../../shared/api/agent-wire.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { AgentTimeoutError } from './agent-timeout.ts';
 import { agentCn } from '../../shared/pki/names.ts';
@@ -41,7 +42,7 @@ export class AgentClient {
    * session of that owner and type instead of the id asked for. `timeoutMs` shortens the call below
    * agent_request_timeout (placement's overall deadline).
    */
-  async createSession(server: ServerEntry, req: CreateSessionRequest, opts: { timeoutMs?: number } = {}): Promise<{ session: DcvSession }> {
+  async createSession(server: ServerEntry, req: CreateSessionBody, opts: { timeoutMs?: number } = {}): Promise<{ session: DcvSession }> {
     const res = await this.call(server, 'POST', '/v1/sessions', req, opts.timeoutMs);
     if (res.status !== 200 && res.status !== 201) throw agentError(server.id, res.status, res.text);
     return { session: readCreateAnswer(server.id, res.text, req) };
@@ -53,8 +54,9 @@ export class AgentClient {
     if (res.status < 200 || res.status > 299) throw agentError(server.id, res.status, res.text);
   }
 
-  async setConfig(server: ServerEntry, config: ConfigEntry[]): Promise<void> {
-    const res = await this.call(server, 'POST', '/v1/config', { config });
+  async setConfig(server: ServerEntry, config: ConfigBody['config']): Promise<void> {
+    const body: ConfigBody = { config };
+    const res = await this.call(server, 'POST', '/v1/config', body);
     if (res.status < 200 || res.status > 299) throw agentError(server.id, res.status, res.text);
   }
 

@@ -2,25 +2,8 @@ import { t } from 'elysia';
 import { coded, Int, Nullable, OneOf, Time } from '../http/models.ts';
 import { BULK_ACTIONS } from './bulk.ts';
 
-/** POST /v1/agent/register: an agent asks for a certificate (TOFU: pending until an admin approves). */
-export const RegisterBody = t.Object({
-  guid: coded('INVALID_GUID', t.String({ minLength: 1, maxLength: 64 })),
-  hostname: coded('INVALID_HOSTNAME', t.String({ minLength: 1, maxLength: 253 })),
-  csr: coded('INVALID_CSR_ENCODING', t.String({ minLength: 1, maxLength: 8192, description: 'Base64 DER PKCS#10 request, Ed25519 key' })),
-});
-
-/** POST /v1/agent/renew (mTLS): a new certificate for the same key. */
-export const RenewBody = t.Object({ csr: coded('INVALID_CSR_ENCODING', t.String({ minLength: 1, maxLength: 8192 })) });
-
-/** The certificate an approved agent gets (register and renew). `ca` repeats caCertificate for the public Go dcvix agent. */
-export const IssuedCertificate = t.Object({
-  certificate: t.String({ description: 'PEM' }),
-  caCertificate: t.String({ description: 'PEM' }),
-  ca: t.String({ description: 'PEM (same as caCertificate)' }),
-  agentId: t.String(),
-  notAfter: Time(),
-  renewalIntervalSeconds: Int(),
-});
+// Registration and renewal are the agent protocol's: one model each, shared with the agent.
+export { IssuedCertificate, RegisterBody, RenewBody } from '../../shared/api/agent-enrolment.ts';
 
 export const AgentState = OneOf(['pending', 'registered', 'revoked']);
 

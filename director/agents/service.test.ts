@@ -1,6 +1,9 @@
 import { expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
+import { issuedCa } from '../../agent/director-client.ts';
 import { createCsr } from '../../agent/identity/ed25519-csr.ts';
+import { AnyIssuedCertificate, IssuedCertificate } from '../../shared/api/agent-enrolment.ts';
+import { matches } from '../../shared/api/model-check.ts';
 import { generateEd25519 } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { AuditEvent } from '../audit/types.ts';
@@ -170,4 +173,14 @@ test("rejects: a returning agent's old certificate no longer authenticates while
   clock.advance(15 * DAY);
   await service.register(registration).catch(() => {});
   await expect(service.authenticateAgent(new Uint8Array([1]), `dcvix-agent-${registration.guid}`)).rejects.toMatchObject({ code: 'AGENT_NOT_REGISTERED' });
+});
+
+test('ok: register and renew answer by the IssuedCertificate model, and our agent reads that answer (AnyIssuedCertificate)', async () => {
+  const { service } = await setup();
+  const { r: registration } = await registeredAgent(service);
+  const issued = await service.register(registration);
+  const renewed = await service.renew({ guid: registration.guid, hostname: registration.hostname }, registration.csr);
+  for (const answer of [issued, renewed].map((value) => JSON.parse(JSON.stringify(value)))) {
+    expect([matches(IssuedCertificate, answer), matches(AnyIssuedCertificate, answer), issuedCa(answer)]).toEqual([true, true, answer.caCertificate]);
+  }
 });

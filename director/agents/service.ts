@@ -1,3 +1,5 @@
+import type { IssuedCertificate } from '../../shared/api/agent-enrolment.ts';
+import { isHostName } from '../../shared/api/host-name.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -10,26 +12,11 @@ import { checkOptions } from '../../shared/options.ts';
 import { checkAgentCsr } from './csr-checks.ts';
 import type { AgentRecord, AgentState, AgentStore } from './store.ts';
 
-/**
- * Answer to register and renew. `ca` and `renewalIntervalSeconds` are the names the public Go dcvix
- * agent reads (it exits on an empty `ca`); `caCertificate` and `notAfter` are what our agents read.
- */
-export interface IssuedCertificate {
-  certificate: string;
-  caCertificate: string;
-  ca: string;
-  agentId: string;
-  notAfter: string;
-  renewalIntervalSeconds: number;
-}
-
 /** How often an agent should try to renew (12 h, as the Go dcvix director says); certificates live 14 days. */
 const RENEWAL_INTERVAL_SECONDS = 43_200;
 
 /** A checked CSR's request, as the CA signs it. */
 type CertificateRequest = Parameters<CertificateAuthority['issueAgentCertificate']>[0];
-
-const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 
 export interface AgentServiceOptions {
   store: AgentStore;
@@ -88,7 +75,7 @@ export class AgentService {
    */
   async register(input: { guid: string; hostname: string; csr: string; remoteAddress: string }): Promise<IssuedCertificate> {
     if (!isGuid(input.guid)) throw badRequest('INVALID_GUID', 'guid must be a lower-case UUIDv4');
-    if (!HOSTNAME_RE.test(input.hostname) || input.hostname.length > 253) throw badRequest('INVALID_HOSTNAME', 'hostname is not a valid host name');
+    if (!isHostName(input.hostname)) throw badRequest('INVALID_HOSTNAME', 'hostname is not a valid host name');
     // Rate-limit unknown GUIDs per address before any CSR work: a flood must stay cheap to refuse.
     const known = await this.store.get(input.guid);
     if (!known) this.o.admitNewRegistration(input.remoteAddress);

@@ -7,7 +7,7 @@ import type { AgentService } from './service.ts';
 import type { Fleet } from '../servers/fleet.ts';
 import type { ReportRefusal } from '../servers/report-plan.ts';
 import { type ApiError, conflict, forbidden } from '../../shared/errors.ts';
-import { AgentUpdateAnswer, AgentUpdateBody } from './update-models.ts';
+import { AgentUpdateAnswer, AgentUpdateBody } from '../../shared/api/agent-update.ts';
 import { parseAgentUpdate, type SkippedItem } from '../servers/update-body.ts';
 
 export interface AgentUpdateDeps {

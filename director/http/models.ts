@@ -1,18 +1,14 @@
 import { Type, type IntegerOptions, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { t, type TSchema } from 'elysia';
 import { badRequest } from '../../shared/errors.ts';
-import type { ErrorCode } from '../../shared/api/error-codes.ts';
+import { parseJsonSafely } from '../../shared/http/safe-json.ts';
 
 /**
  * Models every feature shares: the error envelope, `{ok: true}` answers, and the two tolerant body
  * parsers. Feature models live beside their routes (director/<feature>/models.ts).
  */
 
-/** Schema keyword naming the stable error code a failed field gets (400 `{"error":{"code"...}}`). */
-export const ERROR_CODE = 'x-error-code'; // shared/http/error-handler.ts reads the same keyword
-
-/** A field whose validation failure answers with `code` instead of INVALID_BODY. */
-export const coded = <T extends TSchema>(code: ErrorCode, schema: T): T => Object.assign(schema, { [ERROR_CODE]: code });
+export { coded } from '../../shared/api/coded.ts';
 
 /** The envelope of every error answer. `expected` and challenge fields appear on multi-step logins. */
 export const ErrorEnvelope = t.Object(
@@ -72,14 +68,7 @@ export function rejectUnreadBody({ body }: { body: unknown }): void {
   if (body instanceof UnreadBody) throw badRequest('INVALID_JSON', body.message);
 }
 
-/** Keys no request of ours uses that turn objects into traps when something prints them. */
-const TRAP_KEYS = new Set(['toString', 'valueOf', 'toJSON', '__proto__', 'constructor']);
-
-/**
- * JSON.parse without those keys: an object whose toString is not a function throws (not our
- * envelope, a 500) the moment a validator puts it in a message.
- */
-export const parseJsonSafely = (text: string): unknown => JSON.parse(text, (key, value) => (TRAP_KEYS.has(key) ? undefined : value));
+export { parseJsonSafely };
 
 /**
  * A JSON object body whatever its Content-Type (curl examples send JSON with curl's default form

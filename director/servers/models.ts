@@ -1,19 +1,9 @@
 import { t } from 'elysia';
+import { AgentStats } from '../../shared/api/agent-wire.ts';
 import { Int, Nullable, OneOf, Time } from '../http/models.ts';
 
-const MEASURE = t.Number({ minimum: 0 });
-
-/** An agent's host figures, snake_case on the wire (as the public Go dcvix agent sends them). */
-export const AgentStats = t.Object({
-  hostname: t.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$' }),
-  free_memory: MEASURE,
-  total_memory: MEASURE,
-  cores: MEASURE,
-  cpu_usage: MEASURE,
-  load1: MEASURE,
-  load5: MEASURE,
-  load15: MEASURE,
-});
+// An agent's host figures are the agent protocol's model, passed on as the agent sent them.
+export { AgentStats };
 
 /** Whether placement may use a server, and why not (reason/message only when unhealthy). */
 export const ServerHealth = t.Object({

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { HOST_NAME_RE } from '../../shared/api/host-name.ts';
 import { parseAgentUpdate } from './update-body.ts';
 
 const stats = { hostname: 'h', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
@@ -32,10 +33,11 @@ describe('parseAgentUpdate', () => {
   });
 
   test('rejects: a broken envelope is still a 400', () => {
-    expect(() => parseAgentUpdate({ sessions: {}, stats })).toThrow('sessions must be a list');
+    // In the words of the route's own 400 for the same body: the model speaks in both.
+    expect(() => parseAgentUpdate({ sessions: {}, stats })).toThrow('field "sessions": expected array');
     expect(() => parseAgentUpdate({ sessions: [], stats: { ...stats, cores: 'x' } })).toThrow('stats.cores');
-    // The message states the rule the check applies: either case, digits, dots and hyphens.
-    expect(() => parseAgentUpdate({ sessions: [], stats: { ...stats, hostname: 'WS_01' } })).toThrow('stats.hostname must be 1-253 characters of A-Z a-z 0-9 . - (the first a letter or digit)');
+    // The message states the rule the check applies: the one host-name rule, either case.
+    expect(() => parseAgentUpdate({ sessions: [], stats: { ...stats, hostname: 'WS_01' } })).toThrow(`field "stats.hostname": expected string to match '${HOST_NAME_RE.source}'`);
     expect(parseAgentUpdate({ sessions: [], stats: { ...stats, hostname: 'WS-01.Example.COM' } }).update.stats.hostname).toBe('WS-01.Example.COM');
   });
 });

@@ -1,4 +1,4 @@
-import { parseConfigRequest } from '../../shared/api/agent-wire.ts';
+import { parseConfigRequest } from '../../shared/api/agent-api.ts';
 import { ApiError, forbidden } from '../../shared/errors.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../errors.ts';
-import { isConfigValue, isSessionId, isUserName, parseConfigRequest, parseCreateSessionRequest } from './agent-wire.ts';
+import { parseConfigRequest, parseCreateSessionRequest } from './agent-api.ts';
+import { isConfigValue, isSessionId, isUserName } from './agent-wire.ts';
 
 const INJECTIONS = ['--foo', '-x', 'a;rm -rf /', '../x', 'a/b', 'a b', 'sé', 'ß', 'a\nb', 'a\u0000', '$(id)', '`id`', 'x'.repeat(200), ''];
 
@@ -87,8 +88,11 @@ describe('parseConfigRequest', () => {
 
   test('rejects: malformed bodies and entries', () => {
     const ok = { section: 'display', key: 'quality', value: '(30,80)' };
-    expect(codeOf(() => parseConfigRequest({}))).toBe('INVALID_BODY');
-    expect(codeOf(() => parseConfigRequest({ config: {} }))).toBe('INVALID_BODY');
+    expect(codeOf(() => parseConfigRequest(null))).toBe('INVALID_BODY');
+    expect(codeOf(() => parseConfigRequest([]))).toBe('INVALID_BODY');
+    // A missing or malformed list is the config's fault, as on the director's own config route.
+    expect(codeOf(() => parseConfigRequest({}))).toBe('INVALID_CONFIG');
+    expect(codeOf(() => parseConfigRequest({ config: {} }))).toBe('INVALID_CONFIG');
     expect(codeOf(() => parseConfigRequest({ config: [] }))).toBe('INVALID_CONFIG');
     expect(codeOf(() => parseConfigRequest({ config: Array(65).fill(ok) }))).toBe('INVALID_CONFIG');
     for (const bad of [

@@ -2,10 +2,10 @@ import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { AgentUpdateBody } from '../../director/agents/update-models.ts';
 import { parseAgentUpdate } from '../../director/servers/update-body.ts';
-import { readReportedSession } from './read-session.ts';
-import { largestSession, largestUpdate, MAX_UPDATE_BODY_BYTES, UPDATE_MAX_SESSIONS, UPDATE_MAX_TAGS } from './update-limits.ts';
+import { AgentUpdateBody, UPDATE_MAX_SESSIONS, UPDATE_MAX_TAGS } from './agent-update.ts';
+import { largestSession, largestUpdate, MAX_UPDATE_BODY_BYTES } from './update-limits.ts';
+import { readReportedSession } from './wire-session.ts';
 
 /** The body as it travels: JSON text, read back the way the director reads it. */
 const overTheWire = (value: unknown) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;

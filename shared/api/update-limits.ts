@@ -7,22 +7,20 @@
  * `licensing-mode`, `storage-root`, `x11-display` and `x11-authority`, a few dozen bytes in practice)
  * are not counted: the free-text allowance below is about ten times what real sessions use.
  */
-import { SESSION_NAME_MAX, type AgentStats, type WireSession } from './agent-wire.ts';
-import { SESSION_STATUS_MAX, SESSION_USER_MAX } from './read-session.ts';
+import { SESSION_NAME_MAX, type AgentStats } from './agent-wire.ts';
+import { TAG_MAX, UPDATE_MAX_SESSIONS, UPDATE_MAX_TAGS, type AgentUpdate } from './agent-update.ts';
+import { HOST_NAME_MAX } from './host-name.ts';
+import { SESSION_STATUS_MAX, SESSION_USER_MAX, type WireSession } from './wire-session.ts';
 
-/** Sessions and tags one update may carry: the update model and its reader refuse longer lists. */
-export const UPDATE_MAX_SESSIONS = 2000;
-export const UPDATE_MAX_TAGS = 64;
-
-/** Longest values the patterns allow: SESSION_ID_RE, USER_NAME_RE (name@domain) and the tag and host name patterns. */
+/** Longest values the patterns allow: the session id pattern and the login name pattern (name@domain). */
 const SESSION_ID_MAX = 64;
 const OWNER_NAME_MAX = 64;
 const OWNER_DOMAIN_MAX = 128;
-const TAG_MAX = 64;
-const HOSTNAME_MAX = 253;
-/** The reader keeps at most this much of `version` and `dcvError`; longer strings are cut, so these are their longest. */
-const VERSION_KEPT = 64;
-const DCV_ERROR_KEPT = 500;
+/** The longest host name: 63-character labels (the most a label may hold) filling HOST_NAME_MAX. */
+const LONGEST_HOST_NAME = `${'h'.repeat(63)}.${'h'.repeat(63)}.${'h'.repeat(63)}.${'h'.repeat(HOST_NAME_MAX - 3 * 64)}`;
+/** The director keeps at most this much of `version` and `dcvError`; longer strings are cut, so these are their longest. */
+export const VERSION_KEPT = 64;
+export const DCV_ERROR_KEPT = 500;
 
 /**
  * One character of free text at its longest in JSON, a 6-byte \uXXXX escape: Go's encoding/json writes
@@ -55,7 +53,7 @@ export function largestSession(index = 0): WireSession {
 /** The largest update the director keeps whole, with `sessions` sessions (all of them by default). */
 export function largestUpdate(sessions = UPDATE_MAX_SESSIONS) {
   const stats: AgentStats = {
-    hostname: 'h'.repeat(HOSTNAME_MAX),
+    hostname: LONGEST_HOST_NAME,
     free_memory: LONGEST_NUMBER,
     total_memory: LONGEST_NUMBER,
     cores: LONGEST_NUMBER,
@@ -72,7 +70,7 @@ export function largestUpdate(sessions = UPDATE_MAX_SESSIONS) {
     version: wide(VERSION_KEPT),
     dcvError: wide(DCV_ERROR_KEPT),
     dcvTimeoutMs: 86_400_000,
-  };
+  } satisfies AgentUpdate;
 }
 
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));

@@ -1,11 +1,10 @@
 import { Elysia } from 'elysia';
+import { codeOnPath } from '../api/coded.ts';
+import { mismatchText } from '../api/model-check.ts';
 import type { ErrorCode } from '../api/error-codes.ts';
 import { ApiError, envelope } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { currentRequestId } from './request-context.ts';
-
-/** Schema keyword naming a field's stable error code (director/http/models.ts sets it). */
-const ERROR_CODE = 'x-error-code';
 
 /**
  * The one error handler: ApiError -> its status and envelope; Elysia's own errors -> stable codes;
@@ -50,34 +49,16 @@ interface ValidationDetail {
 
 /**
  * A request that fails its route's model: 400 with the field's path and the code the model names for
- * that field (`x-error-code`, see director/http/models.ts), else INVALID_BODY / INVALID_QUERY /
+ * that field (`x-error-code`, see shared/api/coded.ts), else INVALID_BODY / INVALID_QUERY /
  * INVALID_PARAMS. An answer that fails its declared model is our bug: 500, and loud in the log.
  */
 function validationError(error: ValidationDetail): ApiError {
   const where = error.type ?? 'body';
   if (where === 'response') return new ApiError(500, 'INTERNAL', 'internal error');
-  const first = error.valueError;
-  const field = (first?.path ?? '').replace(/^\//, '').replaceAll('/', '.');
+  const path = error.valueError?.path ?? '';
   // Routes declare body, query and params models only: INVALID_BODY, INVALID_QUERY or INVALID_PARAMS.
-  const code = codeOnPath(error.validator?.schema, (first?.path ?? '').split('/').slice(1)) ?? (`INVALID_${where === 'body' ? 'BODY' : where.toUpperCase()}` as ErrorCode);
-  const what = field ? `field "${field}"` : where === 'body' ? 'request body' : where;
-  return new ApiError(400, code, `${what}: ${(first?.message ?? 'is not valid').toLowerCase()}`);
-}
-
-/** The deepest `x-error-code` on the way from the route's schema down to the failing field. */
-function codeOnPath(schema: Record<string, unknown> | undefined, steps: string[]): ErrorCode | undefined {
-  let found: ErrorCode | undefined;
-  let node = schema;
-  for (const step of ['', ...steps]) {
-    if (step !== '') {
-      const props = node?.properties as Record<string, Record<string, unknown>> | undefined;
-      node = props?.[step] ?? (node?.items as Record<string, unknown> | undefined);
-    }
-    if (!node) break;
-    // Set only by coded(), which takes an ErrorCode.
-    if (typeof node[ERROR_CODE] === 'string') found = node[ERROR_CODE] as ErrorCode;
-  }
-  return found;
+  const code = codeOnPath(error.validator?.schema, path) ?? (`INVALID_${where === 'body' ? 'BODY' : where.toUpperCase()}` as ErrorCode);
+  return new ApiError(400, code, mismatchText({ path, message: error.valueError?.message ?? 'is not valid' }, where === 'body' ? 'request body' : where));
 }
 
 function toApiError(error: unknown, code: string): ApiError {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSessionId, parseConfigRequest, parseCreateSessionRequest } from '../../shared/api/agent-wire.ts';
+import { parseConfigRequest, parseCreateSessionRequest } from '../../shared/api/agent-api.ts';
+import { isSessionId } from '../../shared/api/agent-wire.ts';
 import { approveAgent, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { errorLines, expectHealthy, mulberry32, rowSnapshot, SimAgent } from '../helpers/hostile.ts';
 import { call, login, type Call } from '../helpers/https.ts';

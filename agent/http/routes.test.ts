@@ -1,0 +1,117 @@
+/** The agent's own API held to its models, and each answer to the director's reader of it. */
+import { describe, expect, test } from 'bun:test';
+import { Elysia } from 'elysia';
+import { readCreateAnswer, readSessionList } from '../../director/agent-client/answers.ts';
+import { AgentHealthAnswer, AgentStatsAnswer, ConfigAnswer, CreateSessionAnswer, SessionList } from '../../shared/api/agent-api.ts';
+import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
+import { matches } from '../../shared/api/model-check.ts';
+import { errorHandler } from '../../shared/http/error-handler.ts';
+import { attachConnectionInfo } from '../../shared/http/connection-info.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { DIRECTOR_CN } from '../../shared/pki/names.ts';
+import type { DcvClient } from '../dcv/commands.ts';
+import { agentApi } from './routes.ts';
+
+const stats: AgentStats = { hostname: 'ws1', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
+
+/** The API over a fake dcv that starts with `sessions`; `argv` records every command that would have run. */
+function agentApp(sessions: DcvSession[] = []) {
+  const argv: string[] = [];
+  const dcv = {
+    listSessions: async () => sessions,
+    createSession: async (options: { id: string; owner: string; type: DcvSession['type'] }) => {
+      argv.push(`create-session ${options.id}`);
+      sessions.push({ ...options, numOfConnections: 0, status: 'running', creationTime: '2026-03-01T08:15:30.123Z' });
+    },
+    closeSession: async (id: string) => void argv.push(`close-session ${id}`),
+    setConfig: async (section: string, key: string, value: string) => void argv.push(`set-config ${section}.${key}=${value}`),
+  } as unknown as DcvClient;
+  const app = new Elysia().use(errorHandler(silentLogger)).use(agentApi({ dcv, stats: async () => stats, onSessionsChanged: () => {} }));
+  return { app, argv };
+}
+
+/** A request to the API; from the director (its certificate's CN, verified) unless `stranger`. */
+async function call(app: { handle: (request: Request) => Promise<Response> }, method: string, path: string, init: { body?: string; type?: string; stranger?: boolean } = {}) {
+  const request = new Request(`https://agent${path}`, { method, body: init.body, headers: init.type ? { 'content-type': init.type } : {} });
+  if (!init.stranger) attachConnectionInfo(request, { remoteAddress: '127.0.0.1', peer: { authorized: true, subjectCn: DIRECTOR_CN, raw: new Uint8Array([1]) } });
+  const response = await app.handle(request);
+  const text = await response.text();
+  return { status: response.status, text, json: text ? JSON.parse(text) : undefined };
+}
+
+const session: DcvSession = { id: 's1', owner: 'alice', type: 'virtual', numOfConnections: 2, status: 'running', creationTime: '2026-03-01T08:15:30.123Z', lastDisconnectionTime: null };
+const create = JSON.stringify({ userId: 'bob', sessionType: 'console', sessionId: 'bob-1', serverId: 'ws1' });
+
+describe("the agent's API", () => {
+  test("ok: every answer matches its model, and the director's reader reads it back whole", async () => {
+    const { app, argv } = agentApp([session]);
+    const created = await call(app, 'POST', '/v1/sessions', { body: create, type: 'application/json' });
+    expect(created.status).toBe(201);
+    expect(matches(CreateSessionAnswer, created.json)).toBe(true);
+    // Every value a string: the public Go dcvix director decodes the answer as a map of strings.
+    expect(Object.values(created.json).every((value) => typeof value === 'string')).toBe(true);
+    expect(readCreateAnswer('ws1', created.text, { userId: 'bob', sessionType: 'console', sessionId: 'bob-1' })).toEqual({ id: 'bob-1', owner: 'bob', type: 'console', numOfConnections: 0 });
+    const list = await call(app, 'GET', '/v1/sessions');
+    expect([list.status, Array.isArray(list.json), matches(SessionList, list.json)]).toEqual([200, true, true]);
+    expect(readSessionList('ws1', list.text)).toEqual({
+      sessions: [session, { id: 'bob-1', owner: 'bob', type: 'console', numOfConnections: 0, status: 'running', creationTime: '2026-03-01T08:15:30.123Z', lastDisconnectionTime: null }],
+      skipped: 0,
+    });
+    const config = await call(app, 'POST', '/v1/config', {
+      body: JSON.stringify({
+        config: [
+          { section: 'display', key: 'quality', value: '(30,80)' },
+          { section: 'connectivity', key: 'web-port', value: 8443 },
+        ],
+      }),
+    });
+    expect([config.status, matches(ConfigAnswer, config.json), config.json.applied]).toEqual([200, true, 2]);
+    const stats = await call(app, 'GET', '/v1/stats');
+    expect([stats.status, matches(AgentStatsAnswer, stats.json)]).toEqual([200, true]);
+    const health = await call(app, 'GET', '/v1/health', { stranger: true });
+    expect([health.status, matches(AgentHealthAnswer, health.json)]).toEqual([200, true]);
+    const closed = await call(app, 'DELETE', '/v1/sessions/s1');
+    expect([closed.status, closed.text]).toEqual([200, '']);
+    expect(argv).toEqual(['create-session bob-1', 'set-config display.quality=(30,80)', 'set-config connectivity.web-port=8443', 'close-session s1']);
+  });
+
+  test('rejects: each bad field with the code its model gives it, whatever the Content-Type; dcv never runs', async () => {
+    const { app, argv } = agentApp([session]);
+    const cases: [string, string, string | undefined, string][] = [
+      ['POST', '/v1/sessions', '{', 'INVALID_BODY'],
+      ['POST', '/v1/sessions', '', 'INVALID_BODY'],
+      ['POST', '/v1/sessions', 'null', 'INVALID_BODY'],
+      ['POST', '/v1/sessions', '[]', 'INVALID_BODY'],
+      ['POST', '/v1/sessions', '{"userId":"-rf","sessionType":"virtual","sessionId":"x"}', 'INVALID_USER'],
+      ['POST', '/v1/sessions', '{"userId":"alice","sessionType":"VIRTUAL","sessionId":"x"}', 'INVALID_SESSION_TYPE'],
+      ['POST', '/v1/sessions', '{"userId":"alice","sessionType":"virtual","sessionId":"../etc"}', 'INVALID_SESSION_ID'],
+      ['POST', '/v1/sessions', '{"__proto__":{"sessionType":"virtual"},"userId":"alice","sessionId":"ok-id"}', 'INVALID_SESSION_TYPE'],
+      ['POST', '/v1/config', '{"config":[]}', 'INVALID_CONFIG'],
+      ['POST', '/v1/config', '{"config":[{"section":"display","key":"quality","value":"-x"}]}', 'INVALID_CONFIG'],
+      ['POST', '/v1/config', '{"config":[{"section":"display","key":"quality","value":-1}]}', 'INVALID_CONFIG'],
+      // An object whose toString is not a function would break the validator's message: a 400 all the same.
+      ['POST', '/v1/config', '{"config":[{"section":{"toString":1},"key":"quality","value":"1"}]}', 'INVALID_CONFIG'],
+      ['DELETE', '/v1/sessions/-rf', undefined, 'INVALID_SESSION_ID'],
+    ];
+    for (const [method, path, body, code] of cases) {
+      for (const type of ['application/json', 'text/plain', undefined]) {
+        const answer = await call(app, method, path, { body, type });
+        expect({ method, path, body, type, status: answer.status, code: answer.json?.error?.code }).toEqual({ method, path, body, type, status: 400, code });
+      }
+    }
+    expect(argv).toEqual([]);
+  });
+
+  test('rejects: a caller without the director certificate hears 401 before any model speaks', async () => {
+    const { app } = agentApp();
+    for (const [method, path, body] of [
+      ['POST', '/v1/sessions', '{'],
+      ['POST', '/v1/config', '{"config":[]}'],
+      ['DELETE', '/v1/sessions/-rf', undefined],
+      ['GET', '/v1/sessions', undefined],
+    ] as const) {
+      const answer = await call(app, method, path, { body, type: 'application/json', stranger: true });
+      expect({ path, status: answer.status, code: answer.json.error.code }).toEqual({ path, status: 401, code: 'CLIENT_CERT_REQUIRED' });
+    }
+  });
+});
