@@ -194,13 +194,12 @@ export function createPostgresFleetStore(sql: SQL): FleetStore {
       return ((await sql`SELECT * FROM sessions WHERE owner = ${owner} AND state IN ('starting', 'running')`) as SessionRow[]).map(sessionFromRow);
     },
     async sweepCandidates(bounds) {
-      const rows = await sql`SELECT DISTINCT s.server_id FROM sessions s JOIN servers v ON v.id = s.server_id
-        WHERE (s.state IN ('starting', 'running') AND NOT s.orphaned AND v.state = 'active' AND v.last_seen < ${bounds.silentBefore})
-           OR (s.state = 'starting' AND s.created_at < ${bounds.unconfirmedBefore})
-           OR (s.state = 'closed' AND s.refreshed_at < ${bounds.closedBefore})
-           OR (s.state = 'abandoned' AND s.refreshed_at < ${bounds.abandonedBefore})
-           OR (s.state = 'creating' AND s.created_at < ${bounds.creatingBefore})`;
-      return (rows as { server_id: string }[]).map((row) => row.server_id);
+      const silent = (await sql`SELECT v.id FROM servers v WHERE v.state = 'active' AND v.last_seen < ${bounds.silentBefore}
+        AND EXISTS (SELECT 1 FROM sessions s WHERE s.server_id = v.id AND s.state IN ('starting', 'running') AND NOT s.orphaned)`) as { id: string }[];
+      const unsettled = (await sql`SELECT DISTINCT server_id FROM sessions WHERE state != 'running'
+        AND ((state = 'starting' AND created_at < ${bounds.unconfirmedBefore}) OR (state = 'closed' AND refreshed_at < ${bounds.closedBefore})
+          OR (state = 'abandoned' AND refreshed_at < ${bounds.abandonedBefore}) OR (state = 'creating' AND created_at < ${bounds.creatingBefore}))`) as { server_id: string }[];
+      return [...new Set([...silent.map((row) => row.id), ...unsettled.map((row) => row.server_id)])];
     },
     async purgeRemoved(before) {
       return (await sql`DELETE FROM servers WHERE state = 'removed' AND updated_at < ${before}`).count;

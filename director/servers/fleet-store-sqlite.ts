@@ -53,13 +53,15 @@ export function createSqliteFleetStore(db: Database): FleetStore {
     putSession: db.query(upsertInto('sessions', SESSION_COLUMNS)),
     newSession: db.query(insertInto('sessions', SESSION_COLUMNS)),
     dropSession: db.query('DELETE FROM sessions WHERE id = ?'),
-    sweep: db.query<{ server_id: string }, [number, number, number, number, number]>(
-      `SELECT DISTINCT s.server_id FROM sessions s JOIN servers v ON v.id = s.server_id
-        WHERE (s.state IN ('starting', 'running') AND NOT s.orphaned AND v.state = 'active' AND v.last_seen < ?1)
-           OR (s.state = 'starting' AND s.created_at < ?2)
-           OR (s.state = 'closed' AND s.refreshed_at < ?3)
-           OR (s.state = 'abandoned' AND s.refreshed_at < ?4)
-           OR (s.state = 'creating' AND s.created_at < ?5)`,
+    sweepSilent: db.query<{ id: string }, [number]>(
+      `SELECT v.id FROM servers v WHERE v.state = 'active' AND v.last_seen < ?
+         AND EXISTS (SELECT 1 FROM sessions s WHERE s.server_id = v.id AND s.state IN ('starting', 'running') AND NOT s.orphaned)`,
+    ),
+    sweepUnsettled: db.query<{ server_id: string }, [number, number, number, number]>(
+      // The partial index holds only the few rows that are not running; without INDEXED BY the planner walks every row to sort them.
+      `SELECT server_id FROM sessions INDEXED BY sessions_unsettled WHERE state != 'running'
+         AND ((state = 'starting' AND created_at < ?1) OR (state = 'closed' AND refreshed_at < ?2)
+           OR (state = 'abandoned' AND refreshed_at < ?3) OR (state = 'creating' AND created_at < ?4))`,
     ),
     purgeRemoved: db.query("DELETE FROM servers WHERE state = 'removed' AND updated_at < ?"),
     refreshSeen: db.query(
@@ -148,7 +150,9 @@ export function createSqliteFleetStore(db: Database): FleetStore {
       return statements.liveOfOwner.all(owner).map(sessionFromRow);
     },
     async sweepCandidates(bounds) {
-      return statements.sweep.all(bounds.silentBefore, bounds.unconfirmedBefore, bounds.closedBefore, bounds.abandonedBefore, bounds.creatingBefore).map((row) => row.server_id);
+      const silent = statements.sweepSilent.all(bounds.silentBefore).map((row) => row.id);
+      const unsettled = statements.sweepUnsettled.all(bounds.unconfirmedBefore, bounds.closedBefore, bounds.abandonedBefore, bounds.creatingBefore).map((row) => row.server_id);
+      return [...new Set([...silent, ...unsettled])];
     },
     async purgeRemoved(before) {
       return statements.purgeRemoved.run(before).changes;

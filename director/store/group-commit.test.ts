@@ -1,7 +1,7 @@
 import { expect, test } from 'bun:test';
 import { GroupCommit } from './group-commit.ts';
 
-test('ok: callers arriving while a batch is written go together in the next; answers keep their order', async () => {
+test('ok: callers of one turn go together; those arriving while a batch is written go together in the next; answers keep their order', async () => {
   const batches: number[][] = [];
   let release: () => void = () => {};
   const group = new GroupCommit<number, string>(async (items) => {
@@ -9,13 +9,16 @@ test('ok: callers arriving while a batch is written go together in the next; ans
     if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
     return items.map((n) => `#${n}`);
   });
-  const first = group.submit(1);
-  await Promise.resolve();
+  const first = [0, 1].map((n) => group.submit(n));
+  await new Promise((resolve) => setImmediate(resolve));
   const rest = [2, 3, 4].map((n) => group.submit(n));
   expect(group.waiting).toBe(3);
   release();
-  expect(await Promise.all([first, ...rest])).toEqual(['#1', '#2', '#3', '#4']);
-  expect(batches).toEqual([[1], [2, 3, 4]]);
+  expect(await Promise.all([...first, ...rest])).toEqual(['#0', '#1', '#2', '#3', '#4']);
+  expect(batches).toEqual([
+    [0, 1],
+    [2, 3, 4],
+  ]);
 });
 
 test('rejects: a failed batch fails its own callers only; the next batch is written', async () => {

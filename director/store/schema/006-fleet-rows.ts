@@ -48,6 +48,7 @@ export const fleetRows: SchemaStep = {
       updated_at        INTEGER NOT NULL
     );
     CREATE INDEX servers_guid ON servers (guid);
+    CREATE INDEX servers_last_seen ON servers (last_seen);
     CREATE TABLE sessions (
       id            TEXT PRIMARY KEY,
       server_id     TEXT NOT NULL,
@@ -64,6 +65,8 @@ export const fleetRows: SchemaStep = {
     );
     CREATE INDEX sessions_server ON sessions (server_id);
     CREATE INDEX sessions_owner ON sessions (owner);
+    -- The few rows the housekeeper looks at (creates in flight, unconfirmed, closed, abandoned): not the running many.
+    CREATE INDEX sessions_unsettled ON sessions (state, server_id) WHERE state != 'running';
     INSERT INTO servers (id, guid, revision, state, address, agent_port, agent_version, dcv_error, dcv_timeout_ms,
                          failure_reason, failure_message, failure_at, failure_until, health_since, last_seen,
                          reported_hostname, free_memory, total_memory, cores, cpu_usage, load1, load5, load15,
@@ -124,6 +127,7 @@ export const fleetRows: SchemaStep = {
       updated_at        BIGINT NOT NULL
     );
     CREATE INDEX servers_guid ON servers (guid);
+    CREATE INDEX servers_last_seen ON servers (last_seen);
     CREATE TABLE sessions (
       id            TEXT PRIMARY KEY,
       server_id     TEXT NOT NULL,
@@ -140,6 +144,8 @@ export const fleetRows: SchemaStep = {
     );
     CREATE INDEX sessions_server ON sessions (server_id);
     CREATE INDEX sessions_owner ON sessions (owner);
+    -- The few rows the housekeeper looks at (creates in flight, unconfirmed, closed, abandoned): not the running many.
+    CREATE INDEX sessions_unsettled ON sessions (state, server_id) WHERE state != 'running';
     INSERT INTO servers (id, guid, revision, state, address, agent_port, agent_version, dcv_error, dcv_timeout_ms,
                          failure_reason, failure_message, failure_at, failure_until, health_since, last_seen,
                          reported_hostname, free_memory, total_memory, cores, cpu_usage, load1, load5, load15,
