@@ -124,15 +124,16 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
       { name: 'GET /v1/user/servers (starserver: servers "*")', path: '/v1/user/servers', cookie: await cookie('starserver') },
       // Scrape cost: the state gauges count every server and session on each scrape.
       { name: `GET /metrics (${hostnames.length} servers, ${sessionCount} sessions)`, path: '/metrics' },
-      // Placement over every server; the chosen agent's port (1) refuses, so nothing is created.
+      // Placement over every server; the chosen agents' port (1) refuses, so nothing is created: three
+      // members are tried (each marked unhealthy for the cool-down) and the answer is 503 with the reason.
       {
-        name: 'POST /v1/user/sessions (starpool: placement on pool "*", agent refuses)',
+        name: 'POST /v1/user/sessions (starpool: placement on pool "*", 3 agents refuse)',
         method: 'POST',
         path: '/v1/user/sessions',
         cookie: await cookie('starpool'),
         json: { poolId: 'everything', sessionType: 'virtual' },
-        expectStatus: 502,
-        expectText: 'AGENT_UNREACHABLE',
+        expectStatus: 503,
+        expectText: 'NO_HEALTHY_SERVER',
       },
     ];
     log(`scale: timing the user server list and placement (${cfg.scaleRequests} requests per kind, at most 12 s each)`);
