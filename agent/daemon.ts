@@ -113,7 +113,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   const app = new Elysia()
     .use(errorHandler(log, (path) => allowedMethods(path)))
     .use(agentRequestLog(log))
-    .use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge() }));
+    .use(agentApi({ dcv, stats, onSessionsChanged: () => updater.nudge(), log }));
   server = await startSecureServer({
     host: config.listen_host,
     port: config.listen_port,

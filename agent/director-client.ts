@@ -163,6 +163,7 @@ export function directorError(path: string, status: number, text: string, retryA
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
+    // A text body (the Go director's forms): read below by its words.
     json = undefined;
   }
   const err = json?.error;

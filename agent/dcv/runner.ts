@@ -155,8 +155,11 @@ function capture(stream: ReadableStream<Uint8Array>, max: number): Capture {
     }
   };
   return {
-    done: drain().catch(() => {}),
+    // A pipe that breaks (the child killed at its time-out) ends the capture with what was read; the
+    // exit status and the time-out say what happened.
+    done: drain().catch(() => undefined),
     text: () => Buffer.concat(chunks).toString('utf8'),
-    stop: () => void reader.cancel().catch(() => {}),
+    // Cancelling a pipe already closed has nothing left to do.
+    stop: () => void reader.cancel().catch(() => undefined),
   };
 }

@@ -26,7 +26,7 @@ function agentApp(sessions: DcvSession[] = []) {
     closeSession: async (id: string) => void argv.push(`close-session ${id}`),
     setConfig: async (section: string, key: string, value: string) => void argv.push(`set-config ${section}.${key}=${value}`),
   } as unknown as DcvClient;
-  const app = new Elysia().use(errorHandler(silentLogger)).use(agentApi({ dcv, stats: async () => stats, onSessionsChanged: () => {} }));
+  const app = new Elysia().use(errorHandler(silentLogger)).use(agentApi({ dcv, stats: async () => stats, onSessionsChanged: () => {}, log: silentLogger }));
   return { app, argv };
 }
 

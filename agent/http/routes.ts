@@ -7,6 +7,8 @@ import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { parseJsonSafely } from '../../shared/http/safe-json.ts';
 import { DIRECTOR_CN } from '../../shared/pki/names.ts';
 import type { DcvClient } from '../dcv/commands.ts';
+import { ignoredError } from '../../shared/ignored.ts';
+import type { Logger } from '../../shared/log.ts';
 
 /** Whether the request came over a connection whose client certificate is the director's (from our CA, CN dcvix-director). */
 export function fromDirector(request: Request): boolean {
@@ -32,6 +34,7 @@ export interface AgentApiDeps {
   stats: () => Promise<AgentStats>;
   /** After a session changes, push an update to the director at once. */
   onSessionsChanged: () => void;
+  log: Logger;
 }
 
 /**
@@ -102,8 +105,13 @@ export const agentApi = (d: AgentApiDeps) =>
     .get(
       '/stats',
       async () => {
-        const [stats, sessions] = await Promise.all([d.stats(), d.dcv.listSessions().catch(() => [])]);
-        return { stats, sessions: sessions.map(toWireSession) };
+        // The figures are still worth having when dcv fails: its sessions are then an empty list.
+        const sessions = d.dcv.listSessions().catch((error: unknown) => {
+          ignoredError(d.log, 'agent.stats.sessions', 'dcv list-sessions failed: stats answered without sessions', error, 'warn');
+          return [];
+        });
+        const [stats, listed] = await Promise.all([d.stats(), sessions]);
+        return { stats, sessions: listed.map(toWireSession) };
       },
       { response: { 200: AgentStatsAnswer } },
     );

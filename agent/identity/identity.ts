@@ -69,6 +69,7 @@ export function loadCertificate(id: AgentIdentity): StoredCertificate | undefine
     if (info.subjectCn !== agentCn(id.guid) || !bytesEqual(info.publicKeySpki, id.spki)) return undefined;
     return { pem, info, caPem: readFileSync(id.paths.ca, 'utf8'), obtainedAt: statSync(id.paths.cert).mtimeMs };
   } catch {
+    // Unreadable or not a certificate: as if there were none, so the agent registers (and says so).
     return undefined;
   }
 }

@@ -68,6 +68,7 @@ const realSource: StatsSource = {
     try {
       return readFileSync(path, 'utf8');
     } catch {
+      // Not there on this system (no /proc): the figure it would give is left out.
       return undefined;
     }
   },
