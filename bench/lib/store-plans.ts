@@ -5,6 +5,7 @@
  */
 import { Database } from 'bun:sqlite';
 import type { SQL } from 'bun';
+import { LOCKING_READS } from '../../director/servers/fleet-store-postgres.ts';
 
 export interface PlanCheck {
   name: string;
@@ -35,7 +36,6 @@ interface Statement {
 
 const LIVE = "state IN ('starting', 'running')";
 const json = (values: string[]) => JSON.stringify(values);
-const inJson = (column: string, param: string) => `${column} IN (SELECT jsonb_array_elements_text(${param}::text::jsonb))`;
 const OWNER = "(a) an owner's live sessions (liveSessionsOf)";
 const BY_ID = '(b) a live session by id (liveSession)';
 
@@ -64,10 +64,10 @@ const SQLITE: Statement[] = [
   },
 ];
 
-const SERVERS_LOCKED = `SELECT * FROM servers WHERE ${inJson('id', '$1')} OR ${inJson('guid', '$2')} ORDER BY id FOR UPDATE`;
-const SESSIONS_LOCKED = `SELECT * FROM sessions WHERE ${inJson('server_id', '$1')} OR ${inJson('id', '$2')} ORDER BY id FOR UPDATE`;
+const SERVERS_LOCKED = LOCKING_READS.servers;
+const SESSIONS_LOCKED = LOCKING_READS.sessions;
 
-/** The statements fleet-store-postgres.ts runs for these reads, word for word (its tagged templates bind $1, $2). */
+/** The statements fleet-store-postgres.ts runs for these reads (the locking reads are its own exported texts). */
 const POSTGRES: Statement[] = [
   { name: OWNER, text: `SELECT * FROM sessions WHERE owner = $1 AND ${LIVE}`, indexes: ['sessions_owner'], params: (sample) => [sample.owner] },
   { name: BY_ID, text: `SELECT * FROM sessions WHERE id = $1 AND ${LIVE}`, indexes: ['sessions_pkey'], params: (sample) => [sample.sessionId] },
