@@ -1,34 +1,19 @@
 /**
  * Two directors' fleets on one PostgreSQL database, their change feeds linked in-process: they
  * converge by rows and revisions, never by merging. (The same with real processes, HAProxy and agents:
- * tests/integration/ha-drill.test.ts.)
+ * tests/integration/ha-drill-*.test.ts.)
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
-import { silentLogger } from '../../shared/log.ts';
-import { fleetHarness } from '../../tests/helpers/fleet-harness.ts';
+import { fleetHarness, freshPostgresDatabases, sampleCreated, sampleReservation } from '../../tests/helpers/fleet-harness.ts';
 import { linkedFeeds } from '../../tests/helpers/linked-feeds.ts';
-import { startPostgres, type Postgres } from '../../tests/helpers/postgres.ts';
-import { migratePostgres } from '../store/migrate.ts';
-import { connectPostgres } from '../store/postgres.ts';
-import { close, confirm, orphanAgent, reserve, type Reservation } from './session-rows.ts';
+import { close, confirm, orphanAgent, reserve } from './session-rows.ts';
 
-let pg: Postgres;
-let databases = 0;
-const clients: { close(): Promise<void> }[] = [];
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  await pg?.stop();
-});
+const freshDatabase = freshPostgresDatabases('pair');
 
 /** Directors A and B on a fresh database, one clock, linked feeds; agent g1 (ws1) registered. */
 async function pair() {
-  const sql = await connectPostgres(await pg.createDatabase(`pair${++databases}`), undefined);
-  clients.push(sql);
-  await migratePostgres(sql, silentLogger);
+  const sql = await freshDatabase();
   const clock = new FakeClock(Date.UTC(2026, 5, 1));
   const [feedA, feedB] = linkedFeeds(2) as [ReturnType<typeof linkedFeeds>[0], ReturnType<typeof linkedFeeds>[0]];
   const directorA = fleetHarness({ kind: 'postgres', sql }, { clock, feed: feedA });
@@ -43,17 +28,14 @@ async function pair() {
   return { directorA, directorB, clock, settled };
 }
 
-const booking = (id: string): Reservation => ({ id, serverId: 'ws1', guid: 'g1', owner: 'alice', type: 'virtual' });
-const wire = (id: string) => ({ id, owner: 'alice', type: 'virtual' as const, numOfConnections: 0 });
-
 test('ok: what A writes, B holds after the notice; B finds a session A created before the notice arrives', async () => {
   const { directorA, directorB, settled } = await pair();
   await directorA.report('g1', 'ws1', [{ id: 's1' }]);
   await settled();
   expect(directorB.state.session('s1')).toMatchObject({ serverId: 'ws1', state: 'running' });
   expect(directorB.state.revisionOf('ws1')).toBe(directorA.state.revisionOf('ws1'));
-  await directorA.fleet.run(reserve(booking('s2'), directorA.clock.now()));
-  await directorA.fleet.run(confirm(booking('s2'), wire('s2'), directorA.clock.now()));
+  await directorA.fleet.run(reserve(sampleReservation('s2'), directorA.clock.now()));
+  await directorA.fleet.run(confirm(sampleReservation('s2'), sampleCreated('s2'), directorA.clock.now()));
   // Before B hears of it: the verifier and connection routes ask the store.
   expect(directorB.state.session('s2')).toBeUndefined();
   expect(await directorB.fleet.findSession('s2')).toMatchObject({ id: 's2', state: 'starting' });
@@ -64,7 +46,7 @@ test('ok: what A writes, B holds after the notice; B finds a session A created b
 test('rejects: both directors reserving one session id: one gets it, the other is told it is taken', async () => {
   const { directorA, directorB } = await pair();
   await directorA.report('g1', 'ws1', []);
-  const answers = await Promise.all([directorA.fleet.run(reserve(booking('same'), directorA.clock.now())), directorB.fleet.run(reserve(booking('same'), directorB.clock.now()))]);
+  const answers = await Promise.all([directorA.fleet.run(reserve(sampleReservation('same'), directorA.clock.now())), directorB.fleet.run(reserve(sampleReservation('same'), directorB.clock.now()))]);
   expect(answers.sort()).toEqual(['reserved', 'taken']);
 });
 
@@ -99,7 +81,7 @@ test('rejects: once a revoke is committed, no director accepts the agent update 
   await directorA.fleet.run(orphanAgent('g1'));
   // B has not heard yet: the store answers for it.
   expect(await directorB.report('g1', 'ws1', [{ id: 'live' }])).toEqual({ kind: 'refused', code: 'AGENT_REVOKED' });
-  expect(await directorB.fleet.run(reserve(booking('after'), clock.now()))).toBe('server-gone');
+  expect(await directorB.fleet.run(reserve(sampleReservation('after'), clock.now()))).toBe('server-gone');
   await settled();
   expect(directorB.state.server('ws1')).toBeUndefined();
   expect(directorB.state.session('live')?.orphaned).toBe(true);

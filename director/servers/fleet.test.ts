@@ -3,40 +3,21 @@
  * PostgreSQL (a private cluster started here): reports, creates, closes, revocation, late creates and
  * the sweep, with a fake clock.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { silentLogger } from '../../shared/log.ts';
-import { fleetHarness, RULES, type FleetBackend } from '../../tests/helpers/fleet-harness.ts';
-import { startPostgres, type Postgres } from '../../tests/helpers/postgres.ts';
-import { migratePostgres } from '../store/migrate.ts';
-import { connectPostgres } from '../store/postgres.ts';
-import { abandon, close, confirm, orphanAgent, reserve, setPlacementFailure, type Reservation } from './session-rows.ts';
+import { describe, expect, test } from 'bun:test';
+import { fleetHarness, freshPostgresDatabases, RULES, sampleCreated, sampleReservation, type FleetBackend } from '../../tests/helpers/fleet-harness.ts';
+import { abandon, close, confirm, orphanAgent, reserve, setPlacementFailure } from './session-rows.ts';
 
-let pg: Postgres;
-let databases = 0;
-const clients: { close(): Promise<void> }[] = [];
-beforeAll(async () => {
-  pg = await startPostgres();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  await pg?.stop();
-});
+const freshDatabase = freshPostgresDatabases('fleet');
 
 const backends: { name: string; open(): Promise<FleetBackend> }[] = [
   { name: 'bun:sqlite', open: async () => ({ kind: 'sqlite' }) },
   {
     name: 'PostgreSQL',
     async open() {
-      const sql = await connectPostgres(await pg.createDatabase(`fleet${++databases}`), undefined);
-      clients.push(sql);
-      await migratePostgres(sql, silentLogger);
-      return { kind: 'postgres', sql };
+      return { kind: 'postgres', sql: await freshDatabase() };
     },
   },
 ];
-
-const booking = (id: string, extra: Partial<Reservation> = {}): Reservation => ({ id, serverId: 'ws1', guid: 'g1', owner: 'alice', type: 'virtual', ...extra });
-const wire = (id: string) => ({ id, owner: 'alice', type: 'virtual' as const, numOfConnections: 0 });
 
 describe.each(backends)('fleet rows on $name', (backend) => {
   const harness = async () => {
@@ -74,9 +55,9 @@ describe.each(backends)('fleet rows on $name', (backend) => {
   test('ok: a create is reserved, confirmed and kept through an update built before it; its pool survives a reload', async () => {
     const rig = await harness();
     await rig.report('g1', 'ws1', []);
-    expect(await rig.fleet.run(reserve(booking('p1', { pool: 'eng' }), rig.clock.now()))).toBe('reserved');
+    expect(await rig.fleet.run(reserve(sampleReservation('p1', { pool: 'eng' }), rig.clock.now()))).toBe('reserved');
     expect(rig.state.session('p1')).toBeUndefined();
-    const confirmed = await rig.fleet.run(confirm(booking('p1', { pool: 'eng' }), wire('p1'), rig.clock.now()));
+    const confirmed = await rig.fleet.run(confirm(sampleReservation('p1', { pool: 'eng' }), sampleCreated('p1'), rig.clock.now()));
     expect(confirmed).toMatchObject({ kind: 'confirmed', session: { id: 'p1', state: 'starting', pool: 'eng', origin: 'director' } });
     rig.clock.advance(10);
     await rig.report('g1', 'ws1', []);
@@ -95,11 +76,11 @@ describe.each(backends)('fleet rows on $name', (backend) => {
   test('rejects: a session id taken (any state but closed) cannot be reserved again; a closed one can', async () => {
     const rig = await harness();
     await rig.report('g1', 'ws1', [{ id: 'x' }]);
-    expect(await rig.fleet.run(reserve(booking('x'), rig.clock.now()))).toBe('taken');
-    expect(await rig.fleet.run(reserve(booking('y'), rig.clock.now()))).toBe('reserved');
-    expect(await rig.fleet.run(reserve(booking('y'), rig.clock.now()))).toBe('taken');
+    expect(await rig.fleet.run(reserve(sampleReservation('x'), rig.clock.now()))).toBe('taken');
+    expect(await rig.fleet.run(reserve(sampleReservation('y'), rig.clock.now()))).toBe('reserved');
+    expect(await rig.fleet.run(reserve(sampleReservation('y'), rig.clock.now()))).toBe('taken');
     await rig.fleet.run(close('x', 'ws1', false, rig.clock.now()));
-    expect(await rig.fleet.run(reserve(booking('x'), rig.clock.now()))).toBe('reserved');
+    expect(await rig.fleet.run(reserve(sampleReservation('x'), rig.clock.now()))).toBe('reserved');
   });
 
   test('rejects: a closed session does not come back from an update sent before the close; the sweep forgets it later', async () => {
@@ -125,7 +106,7 @@ describe.each(backends)('fleet rows on $name', (backend) => {
     expect(rig.state.server('ws1')).toBeUndefined();
     expect(rig.state.orphanedServer('ws1')?.state).toBe('orphaned');
     expect(rig.state.session('o1')?.orphaned).toBe(true);
-    expect(await rig.fleet.run(reserve(booking('n1'), rig.clock.now()))).toBe('server-gone');
+    expect(await rig.fleet.run(reserve(sampleReservation('n1'), rig.clock.now()))).toBe('server-gone');
     expect(await rig.report('g1', 'ws1', [])).toEqual({ kind: 'refused', code: 'AGENT_REVOKED' });
     await rig.fleet.run(close('o1', 'ws1', true, rig.clock.now()));
     expect(rig.state.session('o1')).toBeUndefined();
@@ -143,16 +124,16 @@ describe.each(backends)('fleet rows on $name', (backend) => {
   test('ok: a create the director gave up on is adopted when it appears and the owner has no other; closed when they have', async () => {
     const rig = await harness();
     await rig.report('g1', 'ws1', []);
-    for (const id of ['late1', 'late2']) await rig.fleet.run(reserve(booking(id), rig.clock.now()));
-    expect(await rig.fleet.run(abandon(booking('late1'), true, rig.clock.now()))).toEqual({ kind: 'waiting' });
-    expect(await rig.fleet.run(abandon(booking('late2'), false, rig.clock.now()))).toEqual({ kind: 'dropped' });
+    for (const id of ['late1', 'late2']) await rig.fleet.run(reserve(sampleReservation(id), rig.clock.now()));
+    expect(await rig.fleet.run(abandon(sampleReservation('late1'), true, rig.clock.now()))).toEqual({ kind: 'waiting' });
+    expect(await rig.fleet.run(abandon(sampleReservation('late2'), false, rig.clock.now()))).toEqual({ kind: 'dropped' });
     rig.clock.advance(5000);
     await rig.report('g1', 'ws1', [{ id: 'late1' }]);
     expect(rig.state.session('late1')).toMatchObject({ state: 'running', origin: 'director' });
     expect(rig.events.map((e) => e.type)).toEqual(['session.adopt']);
     // Again, now that alice has late1: the second late one is closed on its host.
-    await rig.fleet.run(reserve(booking('late3'), rig.clock.now()));
-    await rig.fleet.run(abandon(booking('late3'), true, rig.clock.now()));
+    await rig.fleet.run(reserve(sampleReservation('late3'), rig.clock.now()));
+    await rig.fleet.run(abandon(sampleReservation('late3'), true, rig.clock.now()));
     await rig.report('g1', 'ws1', [{ id: 'late1' }, { id: 'late3' }]);
     expect(rig.state.session('late3')).toBeUndefined();
     await Bun.sleep(5);
@@ -165,9 +146,9 @@ describe.each(backends)('fleet rows on $name', (backend) => {
     await rig.registerAgent('g2', 'ws2');
     await rig.report('g1', 'ws1', [{ id: 'quiet' }]);
     await rig.report('g2', 'ws2', []);
-    await rig.fleet.run(reserve(booking('unconfirmed', { serverId: 'ws2', guid: 'g2' }), rig.clock.now()));
-    await rig.fleet.run(confirm(booking('unconfirmed', { serverId: 'ws2', guid: 'g2' }), wire('unconfirmed'), rig.clock.now()));
-    await rig.fleet.run(reserve(booking('cutoff', { serverId: 'ws2', guid: 'g2' }), rig.clock.now()));
+    await rig.fleet.run(reserve(sampleReservation('unconfirmed', { serverId: 'ws2', guid: 'g2' }), rig.clock.now()));
+    await rig.fleet.run(confirm(sampleReservation('unconfirmed', { serverId: 'ws2', guid: 'g2' }), sampleCreated('unconfirmed'), rig.clock.now()));
+    await rig.fleet.run(reserve(sampleReservation('cutoff', { serverId: 'ws2', guid: 'g2' }), rig.clock.now()));
     rig.clock.advance(39_000);
     await rig.report('g2', 'ws2', []);
     expect((await rig.fleet.sweep(40_000)).stale).toEqual([]);

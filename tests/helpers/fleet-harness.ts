@@ -4,6 +4,7 @@
  * harnesses on one PostgreSQL database with linked feeds stand for several directors.
  */
 import type { SQL } from 'bun';
+import { afterAll, beforeAll } from 'bun:test';
 import type { DcvSession } from '../../shared/api/agent-wire.ts';
 import { FakeClock } from '../../shared/clock.ts';
 import { silentLogger } from '../../shared/log.ts';
@@ -18,6 +19,10 @@ import { createSqliteFleetStore } from '../../director/servers/fleet-store-sqlit
 import type { AgentReport } from '../../director/servers/report-plan.ts';
 import { RuntimeState } from '../../director/servers/runtime-state.ts';
 import { openDatabase } from '../../director/store/db.ts';
+import { migratePostgres } from '../../director/store/migrate.ts';
+import { connectPostgres } from '../../director/store/postgres.ts';
+import type { Reservation } from '../../director/servers/session-rows.ts';
+import { startPostgres, type Postgres } from './postgres.ts';
 import { sampleStats } from './fleet.ts';
 
 export type FleetBackend = { kind: 'sqlite'; path?: string } | { kind: 'postgres'; sql: SQL };
@@ -89,3 +94,32 @@ export function fleetHarness(backend: FleetBackend, options: { clock?: FakeClock
     },
   };
 }
+
+/**
+ * A private PostgreSQL cluster for one test file (started before its tests, stopped after), and a
+ * fresh migrated database from it for each call: the PostgreSQL side of the fleet tests.
+ */
+export function freshPostgresDatabases(prefix: string): () => Promise<SQL> {
+  let pg: Postgres | undefined;
+  let count = 0;
+  const clients: SQL[] = [];
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await pg?.stop();
+  });
+  return async () => {
+    const sql = await connectPostgres(await pg!.createDatabase(`${prefix}${++count}`), undefined);
+    clients.push(sql);
+    await migratePostgres(sql, silentLogger);
+    return sql;
+  };
+}
+
+/** A reservation for alice's virtual session `id` on ws1 (agent g1). */
+export const sampleReservation = (id: string, extra: Partial<Reservation> = {}): Reservation => ({ id, serverId: 'ws1', guid: 'g1', owner: 'alice', type: 'virtual', ...extra });
+
+/** What an agent answers for a created session `id` of alice. */
+export const sampleCreated = (id: string) => ({ id, owner: 'alice', type: 'virtual' as const, numOfConnections: 0 });

@@ -44,30 +44,12 @@ async function run(argv: string[]): Promise<void> {
   if ((await proc.exited) !== 0) throw new Error(`${argv[0]} failed: ${await new Response(proc.stderr).text()}`);
 }
 
-/** Writes a self-signed P-256 certificate for 127.0.0.1 into dir (cert.pem, key.pem). */
-export async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
+/** Writes a self-signed P-256 certificate into dir (cert.pem, key.pem), by default for 127.0.0.1. */
+export async function selfSignedCert(dir: string, name: { cn: string; san?: string } = { cn: '127.0.0.1', san: 'IP:127.0.0.1' }): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  await run([
-    'openssl',
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
+  const san = name.san ? ['-addext', `subjectAltName=${name.san}`] : [];
+  await run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name.cn}`, ...san]);
   return { cert, key };
 }
 

@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startSecureServer, type SecureServer } from '../../shared/http/secure-server.ts';
 import { startHaproxy, type Haproxy } from '../helpers/haproxy.ts';
 import { eventually } from '../helpers/https.ts';
-import { run } from '../helpers/run.ts';
+import { selfSignedCert } from '../helpers/slapd.ts';
 import { describeWith } from '../helpers/system-packages.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
 
@@ -22,27 +21,7 @@ let healthChecks = 0;
 describeWith(['haproxy'], 'HAProxy health check of a slow director', () => {
   beforeAll(async () => {
     const dir = tempDir('dcvix-lb-check-');
-    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
-    await run([
-      'openssl',
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost',
-    ]);
+    const { cert, key } = await selfSignedCert(dir, { cn: 'localhost', san: 'DNS:localhost' });
     const pem = readFileSync(cert, 'utf8');
     director = await startSecureServer({
       host: '127.0.0.1',

@@ -9,6 +9,7 @@ import { generateEd25519, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { run } from '../helpers/run.ts';
 import { cleanupTempDirs, repoRoot, tempDir } from '../helpers/temp.ts';
+import { selfSignedCert } from '../helpers/slapd.ts';
 
 /** Start-up checks and the agent failure modes of docs/failure-modes.md, with real processes. */
 let director: DirectorHandle;
@@ -185,27 +186,9 @@ describe('agent failure modes', () => {
   });
 
   test("rejects: a pinned CA that is not the director's never falls back to TOFU", async () => {
-    const dir = tempDir();
-    await run([
-      'openssl',
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'k'),
-      '-subj',
-      '/CN=other CA',
-      '-days',
-      '1',
-      '-out',
-      join(dir, 'other-ca.pem'),
-    ]);
+    const { cert: otherCa } = await selfSignedCert(tempDir(), { cn: 'other CA' });
     const before = (await agentsIn('pending')).length;
-    const agent = await startAgent(director.url, { config: { ca_file: join(dir, 'other-ca.pem') } });
+    const agent = await startAgent(director.url, { config: { ca_file: otherCa } });
     const failed = await agent.proc.waitForMsg('registration failed; retrying', 20_000);
     expect(failed.error).toMatch(/certificate|verify|self.signed|issuer/i);
     expect((await agentsIn('pending')).length).toBe(before);
