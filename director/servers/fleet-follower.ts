@@ -6,7 +6,8 @@ import type { RuntimeState } from './runtime-state.ts';
 /**
  * Keeps this director's memory up with rows other directors wrote: server ids named on the change
  * feed are re-read (their row and live sessions in one statement) and applied when newer than what is
- * held; ids named for last contact only re-read that. Notices arriving while a read runs are gathered
+ * held; ids named for last contact re-read the same picture, and take its figures (last contact, stats,
+ * sessions' connections and status) when it is not newer. Notices arriving while a read runs are gathered
  * into the next read. "*" (the feed was interrupted, e.g. the store was away) re-reads everything.
  */
 export class FleetFollower {
@@ -75,7 +76,10 @@ export class FleetFollower {
         if (everything) await this.reloadAll();
         else {
           for (const snapshot of await this.store.loadSnapshots(rows)) this.state.applySnapshot(snapshot);
-          for (const entry of await this.store.loadSeen(seen)) this.state.applySeen(entry);
+          // Last contact and figures: a picture newer than held replaces it; otherwise only its figures are taken.
+          for (const snapshot of await this.store.loadSnapshots(seen)) {
+            if (!this.state.applySnapshot(snapshot)) this.state.applyFigures(snapshot.sessions);
+          }
         }
       } catch (error) {
         // The store is away: its monitor's resync ("*") re-reads everything once it is back.

@@ -38,6 +38,8 @@ export interface FleetWrites {
   newSessions: SessionEntry[];
   /** Session ids to delete. */
   dropSessions: string[];
+  /** Live sessions whose figures moved (connections, status, last disconnection): attrs only, no new revision. */
+  figures: SessionEntry[];
 }
 
 /** A reservation met a session id that is taken (on any director): the transaction wrote nothing. */
@@ -62,6 +64,7 @@ export class FleetPlan {
   private readonly upserts = new Map<string, SessionEntry>();
   private readonly inserts = new Map<string, SessionEntry>();
   private readonly drops = new Set<string>();
+  private readonly figureUpdates = new Map<string, SessionEntry>();
 
   constructor(readonly view: FleetView) {
     for (const server of view.servers.values()) this.setServer(server);
@@ -112,10 +115,24 @@ export class FleetPlan {
 
   /** Inserts or replaces a session row; its server (and the server it left) get a new revision. */
   putSession(session: SessionEntry): void {
+    this.figureUpdates.delete(session.id);
     this.track(session);
     this.drops.delete(session.id);
     if (!this.inserts.has(session.id)) this.upserts.set(session.id, session);
     else this.inserts.set(session.id, session);
+  }
+
+  /**
+   * A live session's figures moved (connections, status, last disconnection): its attrs are rewritten
+   * without a new revision, like a server's last contact, unless the row is written anyway.
+   */
+  figures(session: SessionEntry): void {
+    const prior = this.sessions.get(session.id);
+    if (!prior) return;
+    this.unsetSession(prior);
+    this.setSession(session);
+    if (this.upserts.has(session.id) || this.inserts.has(session.id)) this.putSession(session);
+    else this.figureUpdates.set(session.id, session);
   }
 
   /** Inserts a session row whose id must be free in the store (a reservation). */
@@ -130,6 +147,7 @@ export class FleetPlan {
     if (!session) return;
     this.unsetSession(session);
     this.upserts.delete(id);
+    this.figureUpdates.delete(id);
     if (this.inserts.delete(id)) return;
     this.drops.add(id);
     this.goneFrom(session.serverId, id);
@@ -142,6 +160,7 @@ export class FleetPlan {
       sessions: [...this.upserts.values()],
       newSessions: [...this.inserts.values()],
       dropSessions: [...this.drops],
+      figures: [...this.figureUpdates.values()],
     };
   }
 

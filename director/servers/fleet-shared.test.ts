@@ -43,6 +43,18 @@ test('ok: what A writes, B holds after the notice; B finds a session A created b
   expect(directorB.state.session('s2')).toBeDefined();
 });
 
+test("ok: a session's figures written through A (no new revision) reach B with the next last-contact notice", async () => {
+  const { directorA, directorB, clock, settled } = await pair();
+  await directorA.report('g1', 'ws1', [{ id: 'f' }]);
+  await settled();
+  clock.advance(2000);
+  await directorA.report('g1', 'ws1', [{ id: 'f', numOfConnections: 2, status: 'READY' }]);
+  await settled();
+  expect(directorB.state.revisionOf('ws1')).toBe(directorA.state.revisionOf('ws1'));
+  expect(directorB.state.session('f')).toMatchObject({ numOfConnections: 2, status: 'READY' });
+  expect(directorB.state.server('ws1')!.lastSeen).toBe(clock.now());
+});
+
 test('rejects: both directors reserving one session id: one gets it, the other is told it is taken', async () => {
   const { directorA, directorB } = await pair();
   await directorA.report('g1', 'ws1', []);

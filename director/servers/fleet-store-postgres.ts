@@ -14,6 +14,7 @@ import {
   statsOf,
   type ServerRow,
   type ServerSnapshot,
+  type SessionEntry,
   type SessionRow,
 } from './records.ts';
 
@@ -73,12 +74,18 @@ const updateAll = (columns: readonly string[]) =>
     .map((c) => `${c} = EXCLUDED.${c}`)
     .join(', ')}`;
 
+const LIVE = "('starting', 'running')";
 const STATS = SEEN.filter((c) => c !== 'id' && c !== 'last_seen');
 const STATEMENTS = {
+  figures: `UPDATE sessions t SET attrs = f.attrs, attrs_version = f.attrs_version FROM jsonb_to_recordset($1::text::jsonb) AS f(id text, server_id text, attrs text, attrs_version int)
+    WHERE t.id = f.id AND t.server_id = f.server_id AND t.state IN ${LIVE}`,
   refreshSeen: `WITH registered AS (SELECT guid FROM agents WHERE state = 'registered' AND guid IN (SELECT guid FROM jsonb_to_recordset($1::text::jsonb) AS y(guid text)) ORDER BY guid FOR SHARE)
-    UPDATE servers s SET last_seen = GREATEST(s.last_seen, x.last_seen), ${STATS.map((c) => `${c} = CASE WHEN x.last_seen >= s.last_seen THEN x.${c} ELSE s.${c} END`).join(', ')}
+    , updated AS (UPDATE servers s SET last_seen = GREATEST(s.last_seen, x.last_seen), ${STATS.map((c) => `${c} = CASE WHEN x.last_seen >= s.last_seen THEN x.${c} ELSE s.${c} END`).join(', ')}
     FROM jsonb_to_recordset($1::text::jsonb) AS x(${[...SEEN, 'guid'].map((c) => `${c} ${c === 'guid' ? 'text' : SERVER_TYPES[c as keyof typeof SERVER_TYPES]}`).join(', ')})
-    WHERE s.id = x.id AND s.guid = x.guid AND s.state = 'active' AND x.guid IN (SELECT guid FROM registered) RETURNING s.id`,
+    WHERE s.id = x.id AND s.guid = x.guid AND s.state = 'active' AND x.guid IN (SELECT guid FROM registered) RETURNING s.id),
+    figured AS (UPDATE sessions t SET attrs = f.attrs, attrs_version = f.attrs_version FROM jsonb_to_recordset($2::text::jsonb) AS f(id text, server_id text, attrs text, attrs_version int)
+      WHERE t.id = f.id AND t.server_id = f.server_id AND t.server_id IN (SELECT id FROM updated) AND t.state IN ${LIVE} RETURNING 1)
+    SELECT id FROM updated`,
   putServers: upsertSql('servers', SERVER_TYPES, SERVER_COLUMNS, updateAll(SERVER_COLUMNS)),
   seen: `UPDATE servers s SET ${SEEN.filter((c) => c !== 'id')
     .map((c) => `${c} = x.${c}`)
@@ -86,6 +93,15 @@ const STATEMENTS = {
   putSessions: upsertSql('sessions', SESSION_TYPES, SESSION_COLUMNS, updateAll(SESSION_COLUMNS)),
   newSessions: upsertSql('sessions', SESSION_TYPES, SESSION_COLUMNS, ''),
 };
+
+/** Sessions' figures as the JSON rows the figures statements read. */
+const figureRows = (sessions: readonly SessionEntry[]) =>
+  JSON.stringify(
+    sessions.map((session) => {
+      const { id, server_id, attrs, attrs_version } = sessionColumns(session);
+      return { id, server_id, attrs, attrs_version };
+    }),
+  );
 
 /** A JSON array of strings, bound as one parameter and read with jsonb_array_elements_text. */
 const list = (values: readonly string[]) => JSON.stringify(values);
@@ -101,7 +117,6 @@ export const LOCKING_READS = {
   servers: `SELECT * FROM servers WHERE id = ${anyOf('$1')} OR guid = ${anyOf('$2')} ORDER BY id FOR UPDATE`,
   sessions: `SELECT * FROM sessions WHERE server_id = ${anyOf('$1')} OR id = ${anyOf('$2')} ORDER BY id FOR UPDATE`,
 };
-const LIVE = "('starting', 'running')";
 /** One consistent picture per server: its row and its live sessions, read by one statement. */
 const SNAPSHOT_SELECT = `SELECT s.*, coalesce((SELECT json_agg(x) FROM sessions x WHERE x.server_id = s.id AND x.state IN ${LIVE}), '[]') AS live FROM servers s`;
 /** Deadlocks are possible when a batch locks a session row held on another server; PostgreSQL breaks them, we retry. */
@@ -151,6 +166,7 @@ export function createPostgresFleetStore(sql: SQL): FleetStore {
   const write = async (tx: Tx, writes: FleetWrites, now: number) => {
     if (writes.servers.length) await tx.unsafe(STATEMENTS.putServers, [JSON.stringify(writes.servers.map((server) => serverColumns(server, now)))]);
     if (writes.seen.length) await tx.unsafe(STATEMENTS.seen, [JSON.stringify(writes.seen.map(seenColumns))]);
+    if (writes.figures.length) await tx.unsafe(STATEMENTS.figures, [figureRows(writes.figures)]);
     if (writes.dropSessions.length) await tx`DELETE FROM sessions WHERE id IN (SELECT jsonb_array_elements_text(${list(writes.dropSessions)}::text::jsonb))`;
     if (writes.sessions.length) await tx.unsafe(STATEMENTS.putSessions, [JSON.stringify(writes.sessions.map(sessionColumns))]);
     if (writes.newSessions.length) await tx.unsafe(STATEMENTS.newSessions, [JSON.stringify(writes.newSessions.map(sessionColumns))]);
@@ -189,11 +205,6 @@ export function createPostgresFleetStore(sql: SQL): FleetStore {
       if (!ids.length) return [];
       return snapshots(await sql.unsafe(`${SNAPSHOT_SELECT} WHERE s.id IN (SELECT jsonb_array_elements_text($1::text::jsonb))`, [list(ids)]));
     },
-    async loadSeen(ids) {
-      if (!ids.length) return [];
-      const rows = (await sql`SELECT * FROM servers WHERE id IN (SELECT jsonb_array_elements_text(${list(ids)}::text::jsonb))`) as ServerRow[];
-      return rows.map((row) => ({ id: row.id, lastSeen: Number(row.last_seen), stats: statsOf(row) }));
-    },
     async liveSession(id) {
       const [row] = (await sql`SELECT * FROM sessions WHERE id = ${id} AND state IN ('starting', 'running')`) as SessionRow[];
       return row ? sessionFromRow(row) : undefined;
@@ -214,7 +225,8 @@ export function createPostgresFleetStore(sql: SQL): FleetStore {
     },
     async refreshSeen(items) {
       if (!items.length) return [];
-      const rows = (await sql.unsafe(STATEMENTS.refreshSeen, [JSON.stringify(items.map((item) => ({ ...seenColumns(item), guid: item.guid })))])) as { id: string }[];
+      const seen = JSON.stringify(items.map((item) => ({ ...seenColumns(item), guid: item.guid })));
+      const rows = (await sql.unsafe(STATEMENTS.refreshSeen, [seen, figureRows(items.flatMap((item) => item.figures))])) as { id: string }[];
       return rows.map((row) => row.id);
     },
   };

@@ -44,13 +44,13 @@ export function createSqliteFleetStore(db: Database): FleetStore {
     liveOn: db.query<SessionRow, [string]>(`SELECT * FROM sessions WHERE ${inList('server_id')} AND ${LIVE}`),
     liveById: db.query<SessionRow, [string]>(`SELECT * FROM sessions WHERE id = ? AND ${LIVE}`),
     liveOfOwner: db.query<SessionRow, [string]>(`SELECT * FROM sessions WHERE owner = ? AND ${LIVE}`),
-    seenOf: db.query<ServerRow, [string]>(`SELECT * FROM servers WHERE ${inList('id')}`),
     putServer: db.query(upsertInto('servers', SERVER_COLUMNS)),
     seen: db.query(
       `UPDATE servers SET last_seen = $last_seen, reported_hostname = $reported_hostname, free_memory = $free_memory, total_memory = $total_memory,
        cores = $cores, cpu_usage = $cpu_usage, load1 = $load1, load5 = $load5, load15 = $load15 WHERE id = $id AND last_seen <= $last_seen`,
     ),
     putSession: db.query(upsertInto('sessions', SESSION_COLUMNS)),
+    figures: db.query(`UPDATE sessions SET attrs = $attrs, attrs_version = $attrs_version WHERE id = $id AND server_id = $server_id AND ${LIVE}`),
     newSession: db.query(insertInto('sessions', SESSION_COLUMNS)),
     dropSession: db.query('DELETE FROM sessions WHERE id = ?'),
     sweepSilent: db.query<{ id: string }, [number]>(
@@ -100,6 +100,7 @@ export function createSqliteFleetStore(db: Database): FleetStore {
     for (const server of writes.servers) statements.putServer.run(serverColumns(server, now));
     for (const seen of writes.seen) statements.seen.run(seenColumns(seen));
     for (const id of writes.dropSessions) statements.dropSession.run(id);
+    writeFigures(writes.figures);
     for (const session of writes.sessions) statements.putSession.run(sessionColumns(session));
     for (const session of writes.newSessions) {
       try {
@@ -108,6 +109,13 @@ export function createSqliteFleetStore(db: Database): FleetStore {
         if (/UNIQUE|PRIMARY/i.test(String((err as Error).message))) throw new SessionIdTaken(session.id);
         throw err;
       }
+    }
+  };
+
+  const writeFigures = (sessions: readonly SessionEntry[]) => {
+    for (const session of sessions) {
+      const { id, server_id, attrs, attrs_version } = sessionColumns(session);
+      statements.figures.run({ id, server_id, attrs, attrs_version });
     }
   };
 
@@ -139,9 +147,6 @@ export function createSqliteFleetStore(db: Database): FleetStore {
       const list = JSON.stringify(ids);
       return snapshots(statements.servers.all(list), statements.liveOn.all(list));
     },
-    async loadSeen(ids) {
-      return statements.seenOf.all(JSON.stringify(ids)).map((row) => ({ id: row.id, lastSeen: Number(row.last_seen), stats: statsOf(row) }));
-    },
     async liveSession(id) {
       const row = statements.liveById.get(id);
       return row ? sessionFromRow(row) : undefined;
@@ -158,7 +163,11 @@ export function createSqliteFleetStore(db: Database): FleetStore {
       return statements.purgeRemoved.run(before).changes;
     },
     async refreshSeen(items) {
-      return db.transaction(() => items.filter((item) => statements.refreshSeen.run({ ...seenColumns(item), guid: item.guid }).changes === 1).map((item) => item.id))();
+      return db.transaction(() => {
+        const taken = items.filter((item) => statements.refreshSeen.run({ ...seenColumns(item), guid: item.guid }).changes === 1);
+        for (const item of taken) writeFigures(item.figures);
+        return taken.map((item) => item.id);
+      })();
     },
   };
 }

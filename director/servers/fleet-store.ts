@@ -38,8 +38,6 @@ export interface FleetStore {
   loadAll(): Promise<ServerSnapshot[]>;
   /** The named servers (removed ones too, so their removal is seen) with their live sessions. */
   loadSnapshots(ids: readonly string[]): Promise<ServerSnapshot[]>;
-  /** Last contact and figures of the named servers. */
-  loadSeen(ids: readonly string[]): Promise<ServerSeen[]>;
   /** A live session by id (a director that has not heard of it yet asks the store). */
   liveSession(id: string): Promise<SessionEntry | undefined>;
   /** The live sessions of one owner on every server (placement, under the owner's lock). */
@@ -49,10 +47,10 @@ export interface FleetStore {
   /** Deletes servers removed before `before` (nothing refers to them any more); returns how many. */
   purgeRemoved(before: number): Promise<number>;
   /**
-   * The quick path of an agent update that changes nothing but last contact and figures: one statement
-   * for the batch, taken only where the server is active under that agent and the agent is registered
+   * The quick path of an agent update that changes nothing but figures (the server's last contact and
+   * stats, its sessions' connections, status and last disconnection): one statement for the batch, taken only where the server is active under that agent and the agent is registered
    * (on PostgreSQL checked under a shared lock on its row, like a transaction). Resolves with the
    * server ids written; the others go through a transaction to learn why.
    */
-  refreshSeen(items: readonly (ServerSeen & { guid: string })[]): Promise<string[]>;
+  refreshSeen(items: readonly (ServerSeen & { guid: string; figures: readonly SessionEntry[] })[]): Promise<string[]>;
 }

@@ -38,7 +38,7 @@ describe.each(backends)('fleet rows on $name', (backend) => {
     expect(rig.state.isOnline(rig.state.server('ws1')!, 90_000)).toBe(false);
   });
 
-  test('ok: an update that changes nothing but figures keeps the revision; a session change raises it', async () => {
+  test("ok: figures (stats, last contact, a session's connections and status) keep the revision and are stored; a new session raises it", async () => {
     const rig = await harness();
     await rig.report('g1', 'ws1', [{ id: 'a' }]);
     const first = rig.state.revisionOf('ws1');
@@ -47,9 +47,13 @@ describe.each(backends)('fleet rows on $name', (backend) => {
     expect(rig.state.revisionOf('ws1')).toBe(first);
     expect(rig.state.server('ws1')!.stats!.load1).toBe(3);
     expect(rig.state.server('ws1')!.lastSeen).toBe(rig.clock.now());
-    await rig.report('g1', 'ws1', [{ id: 'a', numOfConnections: 1 }]);
+    await rig.report('g1', 'ws1', [{ id: 'a', numOfConnections: 1, status: 'READY', lastDisconnectionTime: '2026-06-01T00:00:00.000Z' }]);
+    expect(rig.state.revisionOf('ws1')).toBe(first);
+    expect(rig.state.session('a')).toMatchObject({ numOfConnections: 1, status: 'READY', lastDisconnectionTime: '2026-06-01T00:00:00.000Z' });
+    const stored = (await rig.store.loadSnapshots(['ws1']))[0]!;
+    expect([stored.server.revision, stored.server.stats, stored.sessions[0]]).toEqual([first, rig.state.server('ws1')!.stats, expect.objectContaining({ numOfConnections: 1, status: 'READY' })]);
+    await rig.report('g1', 'ws1', [{ id: 'a', numOfConnections: 1, status: 'READY', lastDisconnectionTime: '2026-06-01T00:00:00.000Z' }, { id: 'b' }]);
     expect(rig.state.revisionOf('ws1')).toBe(first + 1);
-    expect(rig.state.session('a')!.numOfConnections).toBe(1);
   });
 
   test('ok: a create is reserved, confirmed and kept through an update built before it; its pool survives a reload', async () => {

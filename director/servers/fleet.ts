@@ -176,23 +176,33 @@ export class Fleet {
   }
 
   /**
-   * A batch of agent updates. One that would change nothing but last contact and figures (decided on
-   * this director's memory, by the same planner the transaction uses) takes the quick path: one
-   * statement for all of them, still refused unless the agent is registered. The rest, and any quick
+   * A batch of agent updates. One that would change nothing but figures (last contact and stats, its
+   * sessions' connections, status and last disconnection; decided on this director's memory, by the same
+   * planner the transaction uses) takes the quick path: one statement for all of them, still refused
+   * unless the agent is registered. The rest, and any quick
    * one the store did not take, are one transaction.
    */
   private async writeReports(batch: AgentReport[]): Promise<ReportOutcome[]> {
     const outcomes = new Map<AgentReport, ReportOutcome>();
-    const needsRows = new Set(batch.filter((report) => !this.onlySeen(report)).map((report) => report.hostname));
-    const quick = batch.filter((report) => !needsRows.has(report.hostname));
-    if (quick.length) {
-      const taken = new Set(await this.o.store.refreshSeen(quick.map((report) => ({ id: report.hostname, guid: report.guid, lastSeen: report.at, stats: report.stats }))));
+    // The quick path: a report that, as far as this director's memory goes, changes nothing but figures.
+    const quick = new Map<AgentReport, FleetPlan>();
+    const needsRows = new Set<string>();
+    for (const report of batch) {
+      const plan = this.figuresOnly(report);
+      if (plan) quick.set(report, plan);
+      else needsRows.add(report.hostname);
+    }
+    for (const report of [...quick.keys()]) if (needsRows.has(report.hostname)) quick.delete(report);
+    if (quick.size) {
+      const items = [...quick].map(([report, plan]) => ({ id: report.hostname, guid: report.guid, lastSeen: report.at, stats: report.stats, figures: plan.writes().figures }));
+      const taken = new Set(await this.o.store.refreshSeen(items));
       const seen = [];
-      for (const report of quick) {
-        if (!taken.has(report.hostname)) continue;
-        outcomes.set(report, { kind: 'accepted', adopted: [], lateCloses: [] });
-        seen.push({ id: report.hostname, lastSeen: report.at, stats: report.stats });
+      for (const item of items) {
+        if (!taken.has(item.id)) continue;
+        seen.push(item);
+        this.o.state.applyFigures(item.figures);
       }
+      for (const report of quick.keys()) if (taken.has(report.hostname)) outcomes.set(report, { kind: 'accepted', adopted: [], lateCloses: [] });
       this.noteSeen(seen);
     }
     const full = batch.filter((report) => !outcomes.has(report));
@@ -214,10 +224,10 @@ export class Fleet {
     return batch.map((report) => outcomes.get(report)!);
   }
 
-  /** Whether, as far as this director's memory goes, a report changes nothing but last contact and figures. */
-  private onlySeen(report: AgentReport): boolean {
+  /** The plan of a report that, as far as this director's memory goes, changes nothing but figures; else undefined. */
+  private figuresOnly(report: AgentReport): FleetPlan | undefined {
     const server = this.o.state.server(report.hostname);
-    if (!server || server.guid !== report.guid) return false;
+    if (!server || server.guid !== report.guid) return undefined;
     const sessions = new Map(this.o.state.sessionsOn(server.id).map((session) => [session.id, session]));
     for (const wire of report.sessions) {
       const held = this.o.state.session(wire.id);
@@ -225,7 +235,7 @@ export class Fleet {
     }
     const plan = new FleetPlan({ agents: new Map([[report.guid, 'registered']]), servers: new Map([[server.id, server]]), sessions, owners: new Set() });
     planReports(plan, [report], this.o.healthRules);
-    return plan.changes().length === 0;
+    return plan.changes().length === 0 ? plan : undefined;
   }
 
   /** Applies a committed transaction to memory and tells the other directors which servers changed. */
@@ -238,6 +248,7 @@ export class Fleet {
     if (changed.length) publishKeys(this.o.feed, FLEET_TOPIC, changed);
     const now = this.o.clock.now();
     for (const id of changed) this.seenNoticed.set(id, now);
+    this.o.state.applyFigures(plan.writes().figures);
     this.noteSeen(plan.writes().seen);
   }
 

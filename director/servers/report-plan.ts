@@ -59,7 +59,8 @@ export function lateOwnerReads(plan: FleetPlan, reports: readonly AgentReport[])
  * confirmed them (refreshedAt after this report). Sessions closed through the director stay closed
  * (an update sent before the close lists them still); one the director had given up creating is adopted
  * when its owner has no other live session of that type, else marked closed for the caller to close.
- * A report that changes nothing but last contact and figures gives no new revision.
+ * A report that changes nothing but figures (the server's last contact and stats, a session's
+ * connections, status and last disconnection) gives no new revision: those are written as figures.
  */
 export function planReports(plan: FleetPlan, reports: readonly AgentReport[], rules: HealthRules): ReportOutcome[] {
   return reports.map((report) => planReport(plan, report, rules));
@@ -99,8 +100,10 @@ function planReport(plan: FleetPlan, report: AgentReport, rules: HealthRules): R
       plan.putSession({ ...wire, serverId: report.hostname, state: 'running', origin: 'agent', orphaned: false, createdAt: report.at, refreshedAt: report.at });
       continue;
     }
-    if (row.state !== 'running' || row.serverId !== report.hostname || row.orphaned || dcvDiffers(row, wire)) {
+    if (row.state !== 'running' || row.serverId !== report.hostname || row.orphaned || identityDiffers(row, wire)) {
       plan.putSession({ ...row, ...wire, serverId: report.hostname, state: 'running', orphaned: false, refreshedAt: report.at });
+    } else if (figuresDiffer(row, wire)) {
+      plan.figures({ ...row, numOfConnections: wire.numOfConnections, status: wire.status, lastDisconnectionTime: wire.lastDisconnectionTime });
     }
   }
   for (const session of plan.sessionsOn(report.hostname)) {
@@ -162,16 +165,12 @@ function structureDiffers(row: ServerEntry, next: Omit<ServerEntry, 'revision'>)
   );
 }
 
-/** Whether DCV says anything new about a session. */
-function dcvDiffers(row: SessionEntry, wire: DcvSession): boolean {
-  return (
-    row.owner !== wire.owner ||
-    row.type !== wire.type ||
-    row.numOfConnections !== wire.numOfConnections ||
-    row.status !== wire.status ||
-    row.user !== wire.user ||
-    row.name !== wire.name ||
-    row.creationTime !== wire.creationTime ||
-    (row.lastDisconnectionTime ?? null) !== (wire.lastDisconnectionTime ?? null)
-  );
+/** Whether DCV says something new about what a session is (a new revision). */
+function identityDiffers(row: SessionEntry, wire: DcvSession): boolean {
+  return row.owner !== wire.owner || row.type !== wire.type || row.user !== wire.user || row.name !== wire.name || row.creationTime !== wire.creationTime;
+}
+
+/** Whether only its live figures moved (connections, status, last disconnection): refreshed like a server's figures. */
+function figuresDiffer(row: SessionEntry, wire: DcvSession): boolean {
+  return row.numOfConnections !== wire.numOfConnections || row.status !== wire.status || (row.lastDisconnectionTime ?? null) !== (wire.lastDisconnectionTime ?? null);
 }

@@ -60,11 +60,20 @@ export class RuntimeState {
     return true;
   }
 
-  /** Last contact and figures, from any director's update: taken only when newer than what is held. */
+  /** Last contact and figures, from any director's update: taken unless older than what is held (as the store does). */
   applySeen(seen: ServerSeen): void {
     for (const map of [this.servers, this.orphanedServers]) {
       const server = map.get(seen.id);
-      if (server && seen.lastSeen > server.lastSeen) map.set(seen.id, { ...server, lastSeen: seen.lastSeen, stats: seen.stats ?? server.stats });
+      if (server && seen.lastSeen >= server.lastSeen) map.set(seen.id, { ...server, lastSeen: seen.lastSeen, stats: seen.stats ?? server.stats });
+    }
+  }
+
+  /** Live figures of sessions (connections, status, last disconnection), written without a new revision. */
+  applyFigures(sessions: readonly SessionEntry[]): void {
+    for (const figures of sessions) {
+      const held = this.sessions.get(figures.id);
+      if (!held || held.serverId !== figures.serverId) continue;
+      this.putSession({ ...held, numOfConnections: figures.numOfConnections, status: figures.status, lastDisconnectionTime: figures.lastDisconnectionTime });
     }
   }
 
