@@ -44,6 +44,7 @@ export class ConnectionTokens {
   }
 
   private lastPurge = 0;
+  private lastSweep = 0;
 
   issue(session: SessionEntry) {
     return this.tokens.issueConnection({ sub: session.owner, sessionId: session.id, serverId: session.serverId, ttlMs: this.ttlMs });
@@ -83,8 +84,11 @@ export class ConnectionTokens {
     return claims.sub;
   }
 
+  /** Forgets expired counts, at most once a second: a walk over every count on each verification would grow with the traffic. */
   private sweep(): void {
     const now = this.clock.now();
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
     for (const [jti, use] of this.uses) if (use.expiresAt < now) this.uses.delete(jti);
     if (this.store && now - this.lastPurge > 60_000) {
       this.lastPurge = now;
