@@ -11,7 +11,6 @@ import {
   serverFromRow,
   sessionColumns,
   sessionFromRow,
-  statsOf,
   type ServerRow,
   type ServerSnapshot,
   type SessionEntry,

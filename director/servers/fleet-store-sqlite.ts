@@ -10,7 +10,6 @@ import {
   serverFromRow,
   sessionColumns,
   sessionFromRow,
-  statsOf,
   type ServerRow,
   type ServerSnapshot,
   type SessionEntry,

@@ -143,6 +143,11 @@ export class RuntimeState {
     return [...(this.sessionsByServer.get(serverId)?.values() ?? [])];
   }
 
+  /** How many live sessions a server holds (without listing them). */
+  sessionCountOn(serverId: string): number {
+    return this.sessionsByServer.get(serverId)?.size ?? 0;
+  }
+
   sessionsOf(owner: string): SessionEntry[] {
     return [...(this.sessionsByOwner.get(owner)?.values() ?? [])];
   }
