@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Elysia } from 'elysia';
 import { ApiError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
+import { builtValueOf } from './built-answer.ts';
 
 /** Environment switch the test helpers set for every director they start. */
 export const CHECK_ANSWERS_ENV = 'DCVIX_CHECK_ANSWERS';
@@ -35,7 +36,8 @@ export function exactly(schema: TSchema): TSchema {
  * Development and test mode: every answer a handler returns is checked, before Elysia shapes it, against
  * the exact model its route declares for that status. A mismatch answers 500 ANSWER_MISMATCH and logs
  * the route, the field and the problem (never the answer: it may hold tokens). Error envelopes and
- * non-JSON answers (XML, .dcv, metrics, web files) are not handler answers and are not checked here.
+ * non-JSON answers (XML, .dcv, metrics, web files) are not handler answers and are not checked here;
+ * a builtAnswer (built-answer.ts) is checked by the value it was made from.
  */
 export function answerCheck(routes: () => readonly MountedRoute[], log: Logger) {
   let models: Map<string, Record<string, TSchema>> | undefined;
@@ -49,9 +51,10 @@ export function answerCheck(routes: () => readonly MountedRoute[], log: Logger) 
     }
     return exactModel.get(key);
   };
-  return new Elysia({ name: 'dcvix.answer-check' }).onAfterHandle({ as: 'global' }, ({ request, route, set, responseValue }) => {
-    if (responseValue instanceof Response || responseValue === undefined) return;
-    const status = String(set.status ?? 200);
+  return new Elysia({ name: 'dcvix.answer-check' }).onAfterHandle({ as: 'global' }, ({ request, route, set, responseValue: answer }) => {
+    const responseValue = answer instanceof Response ? builtValueOf(answer) : answer;
+    if (responseValue === undefined) return;
+    const status = String(answer instanceof Response ? answer.status : (set.status ?? 200));
     const model = modelFor(request.method, route, status);
     if (!model) {
       log.error('answer has no declared model', { method: request.method, route, status });

@@ -28,18 +28,6 @@ export interface OpenApiDocument {
   [key: string]: unknown;
 }
 
-/**
- * Removes keys that only steer Elysia at run time (`noValidate`: a model whose answers are built from
- * validated rows and skip the per-answer check) and mean nothing in JSON Schema.
- */
-function dropRuntimeKeys(node: unknown): void {
-  if (Array.isArray(node)) for (const item of node) dropRuntimeKeys(item);
-  else if (node && typeof node === 'object') {
-    delete (node as Json).noValidate;
-    for (const value of Object.values(node)) dropRuntimeKeys(value);
-  }
-}
-
 /** Builds the document from the routes mounted on `app` (call it once every route is mounted). */
 export function openApiDocument(app: AnyElysia): OpenApiDocument {
   const generated = toOpenAPISchema(app, { staticFile: false }, undefined, undefined, '3.1.0');
@@ -68,7 +56,6 @@ export function openApiDocument(app: AnyElysia): OpenApiDocument {
       op.responses.default = { description: 'Error envelope', content: { 'application/json': { schema: ERROR_REF } } };
     }
   }
-  dropRuntimeKeys(generated);
   return {
     openapi: '3.1.0',
     info: {

@@ -61,7 +61,7 @@ export const UserPool = t.Object({
 });
 
 /** GET /v1/user/servers. */
-export const UserServers = t.Object({ servers: t.Array(UserServer), pools: t.Array(UserPool) }, { noValidate: true });
+export const UserServers = t.Object({ servers: t.Array(UserServer), pools: t.Array(UserPool) });
 
 export const AdminServer = t.Object({
   id: t.String(),
@@ -81,4 +81,4 @@ export const AdminServer = t.Object({
 });
 
 /** GET /v1/servers (admin). */
-export const AdminServers = t.Object({ servers: t.Array(AdminServer) }, { noValidate: true });
+export const AdminServers = t.Object({ servers: t.Array(AdminServer) });

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia';
+import { builtAnswer } from '../http/built-answer.ts';
 import { requireAdmin } from '../http/guards.ts';
 import { ADMIN, errorAnswers } from '../http/models.ts';
 import type { TokenService } from '../tokens/token-service.ts';
@@ -17,7 +18,7 @@ export interface ServerRouteDeps {
 
 /** GET /v1/servers (admin): every known server with its health and sessions. */
 export const adminServerRoutes = (d: ServerRouteDeps) =>
-  new Elysia({ name: 'director.servers.admin', prefix: '/v1' }).use(requireAdmin(d.tokens)).get('/servers', () => ({ servers: adminServersView(d.state, d.offlineAfterMs, d.managed) }), {
+  new Elysia({ name: 'director.servers.admin', prefix: '/v1' }).use(requireAdmin(d.tokens)).get('/servers', () => builtAnswer({ servers: adminServersView(d.state, d.offlineAfterMs, d.managed) }), {
     response: { 200: AdminServers, ...errorAnswers(401, 403) },
     detail: { summary: 'Every known server with its health and sessions', ...ADMIN },
   });
