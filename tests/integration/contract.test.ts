@@ -160,6 +160,7 @@ describe('contract', () => {
   test('rejects: an answer that breaks its model is a loud 500 ANSWER_MISMATCH, not a quiet change on the wire', async () => {
     const { Elysia, t: typebox } = await import('elysia');
     const { answerCheck } = await import('../../director/http/answer-check.ts');
+    const { builtAnswer } = await import('../../director/http/built-answer.ts');
     const { errorHandler } = await import('../../shared/http/error-handler.ts');
     const lines: string[] = [];
     const { createLogger } = await import('../../shared/log.ts');
@@ -170,15 +171,16 @@ describe('contract', () => {
       .use(errorHandler(log))
       .use(answerCheck(() => routes, log))
       .get('/extra', () => ({ user: 'alice', expiresAt: '2026-01-01T00:00:00.000Z', token: 'secret' }), { response: { 200: model } })
+      .get('/built-extra', () => builtAnswer({ user: 'alice', expiresAt: '2026-01-01T00:00:00.000Z', token: 'secret' }), { response: { 200: model } })
       .get('/renamed', () => ({ username: 'alice', expiresAt: '2026-01-01T00:00:00.000Z' }) as never, { response: { 200: model } })
       .get('/fine', () => ({ user: 'alice', expiresAt: '2026-01-01T00:00:00.000Z' }), { response: { 200: model } });
     routes = app.routes as never;
-    for (const path of ['/extra', '/renamed']) {
+    for (const path of ['/extra', '/built-extra', '/renamed']) {
       const response = await app.handle(new Request(`http://localhost${path}`));
       expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([500, 'ANSWER_MISMATCH']);
     }
     expect((await app.handle(new Request('http://localhost/fine'))).status).toBe(200);
-    expect(lines.filter((l) => l.includes('does not match its declared model'))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('does not match its declared model'))).toHaveLength(3);
     expect(lines.join('\n')).not.toContain('secret');
   });
 });
