@@ -8,6 +8,7 @@ import { errorHandler } from '../shared/http/error-handler.ts';
 import { withRequestId } from '../shared/http/request-context.ts';
 import { startSecureServer, type SecureServer } from '../shared/http/secure-server.ts';
 import type { Logger } from '../shared/log.ts';
+import { StartupSteps } from '../shared/startup-steps.ts';
 import { AgentClient } from './agent-client/client.ts';
 import { AGENT_TOPIC } from './agents/notifying-store.ts';
 import { createRegisterRate } from './agents/register-rate.ts';
@@ -84,12 +85,15 @@ export type DirectorApp = Awaited<ReturnType<typeof createDirector>>['app'];
 export async function createDirector(config: DirectorConfig, deps: DirectorDeps) {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
+  const steps = new StartupSteps();
+  steps.mark('modules and config');
 
   // The config arrives parsed and checked, policy included; whatever else can reject it (login
   // backends, second factor) runs here too, before the store, the CA or anything else is written.
   const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
   policy.adopt(config.policy);
   const preparedLogin = namingConfigFile(config.configFile, () => prepareLogin(config, { clock, log }));
+  steps.mark('login backends');
   const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
   const caOptions = { dataDir: config.data_dir, hostnames: config.hostnames, clock, onEvent: (msg: string, fields: Record<string, unknown>) => log.info(msg, fields) };
   const ca = stores.sql
@@ -98,6 +102,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         throw err;
       })
     : await openAuthority(caOptions);
+  steps.mark('store and CA');
   log.info('CA ready', { fingerprintSha256: ca.fingerprint });
 
   let tokenKey = config.token_key;
@@ -219,6 +224,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     directorCertPem: () => tlsInUse.cert,
   });
 
+  steps.mark('services');
   const allowedMethods = allowedMethodsIndex(() => app.routes);
   // The answer check and the OpenAPI document read the routes of the app once it is built.
   let mounted: AnyElysia | undefined;
@@ -245,6 +251,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
     .use(config.web_dir ? await diskWebRoutes(config.web_dir) : webRoutes({ log }));
   mounted = app;
+  steps.mark('routes');
 
   let server: SecureServer | undefined;
   // Several directors: logouts and sign-outs made on another director arrive within a second.
@@ -272,6 +279,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
 
   const loaded = await fleet.load();
   const throttleKeys = await throttleState.load(clock.now() - config.throttle.window);
+  steps.mark('state loaded');
   return {
     app,
     ca,
@@ -293,11 +301,12 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         onError: (error) => log.error('request bridge failed', { error }),
         proxy: config.trusted_proxies.length ? { isTrusted: (a) => inAllowList(a, config.trusted_proxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) } : undefined,
       });
+      steps.mark('listening');
       for (const component of components) component.start();
       const what = `loaded ${loaded.servers} servers (stale until their agents update), ${loaded.sessions} sessions, ${throttleKeys} login throttle keys`;
       audit.record({ type: 'director.start', outcome: 'success', detail: what });
       log.info('runtime state loaded', { ...loaded, throttleKeys });
-      log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/` });
+      log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/`, startupMs: steps.toJSON() });
       return server.port;
     },
     /** SIGHUP: reload the policy files, and the server certificate if it was replaced on disk. */

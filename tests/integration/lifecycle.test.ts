@@ -36,6 +36,14 @@ async function freePort(): Promise<number> {
 const agentsIn = async (state: string) => (await call(`${director.url}/v1/admin/agents?state=${state}`, { ca: director.caPem, cookie: admin })).json.agents as { guid: string }[];
 
 describe('start-up', () => {
+  test('ok: the listening line says where start-up time went, step by step, in ms since exec', () => {
+    const line = director.proc.lines.find((l) => l.includes('"director listening"'))!;
+    const steps = JSON.parse(line).startupMs as Record<string, number>;
+    expect(Object.keys(steps)).toEqual(['modules and config', 'login backends', 'store and CA', 'services', 'routes', 'state loaded', 'listening']);
+    const ends = Object.values(steps);
+    expect(ends.every((end, i) => end > 0 && end >= (ends[i - 1] ?? 0))).toBe(true);
+  });
+
   test('ok: --help and --version answer without starting', async () => {
     for (const program of ['director', 'agent']) {
       const help = await run([bun, join(repoRoot, program, 'main.ts'), '--help']);
