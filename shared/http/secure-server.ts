@@ -222,7 +222,20 @@ async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerRespon
   res.end(payload);
 }
 
+/**
+ * Each connection's verified peer, read once: the certificate cannot change on a connection (TLS 1.3
+ * has no renegotiation, and BoringSSL, under Bun, refuses a client's TLS 1.2 renegotiation), while
+ * reading it builds a whole object from the X.509 bytes, on every request of a kept-alive agent.
+ */
+const peers = new WeakMap<TLSSocket, PeerCertificate>();
+
 function peerOf(socket: TLSSocket): PeerCertificate {
+  let peer = peers.get(socket);
+  if (!peer) peers.set(socket, (peer = readPeer(socket)));
+  return peer;
+}
+
+function readPeer(socket: TLSSocket): PeerCertificate {
   const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
   const present = !!cert && Object.keys(cert).length > 0;
   return {

@@ -154,6 +154,19 @@ describe('wire hygiene', () => {
     }
   });
 
+  test('rejects: a TLS 1.2 renegotiation (a connection keeps the client certificate it began with; the server reads it once)', async () => {
+    const child = Bun.spawn(['openssl', 's_client', '-connect', `127.0.0.1:${director.port}`, '-tls1_2'], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+    await Bun.sleep(500);
+    child.stdin.write('R\n');
+    await child.stdin.flush();
+    const ended = await Promise.race([child.exited, Bun.sleep(5000).then(() => 'timeout')]);
+    child.kill();
+    const output = (await new Response(child.stdout).text()) + (await new Response(child.stderr).text());
+    expect(ended).not.toBe('timeout');
+    expect(output).toContain('RENEGOTIATING');
+    expect(output).toContain('no renegotiation');
+  });
+
   test('rejects: a known path with a wrong method answers 405 with Allow; an unknown path stays 404', async () => {
     const response = await api('/v1/user/login');
     expect([response.status, response.json.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
