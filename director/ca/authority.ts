@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type * as pkijs from 'pkijs';
 import type { Clock } from '../../shared/clock.ts';
 import { removeStaleTempFiles, writeFileAtomic } from '../../shared/fs-atomic.ts';
-import { isSignedBy, parseCertDer, parseCertPem, type CertInfo } from './cert-info.ts';
+import { isSignedBy, parseCertPem, type CertInfo } from './cert-info.ts';
 import { generateP256, keyPairFromPem, privateKeyToPem } from '../../shared/pki/keys.ts';
 import { agentCn, CA_CN, DIRECTOR_CN } from '../../shared/pki/names.ts';
 import { toPem } from '../../shared/pki/pem.ts';
-import { buildCertificate, KeyUsage, publicKeyInfoOf } from './certificate-builder.ts';
+import { buildCertificate, KeyUsage, publicKeyInfoOf, randomSerial } from './certificate-builder.ts';
 
 const DAY = 86_400_000;
 const TEN_YEARS = 3650 * DAY;
@@ -116,11 +116,13 @@ export async function openAuthority(opts: AuthorityOptions): Promise<Certificate
     async issueAgentCertificate(request, guid) {
       const start = now().getTime();
       const notAfter = new Date(start + AGENT_CERT_DAYS * DAY);
+      const serial = randomSerial();
       const der = await buildCertificate(
         {
           subjectCn: agentCn(guid),
           subjectPublicKey: request.subjectPublicKeyInfo,
           issuer,
+          serial,
           notBefore: new Date(start - BACKDATE),
           notAfter,
           isCa: false,
@@ -133,7 +135,7 @@ export async function openAuthority(opts: AuthorityOptions): Promise<Certificate
         },
         caKeys.privateKey,
       );
-      return { pem: toPem(der, 'CERTIFICATE'), notAfter, serialHex: parseCertDer(der).serialHex };
+      return { pem: toPem(der, 'CERTIFICATE'), notAfter, serialHex: Buffer.from(serial).toString('hex') };
     },
   };
 }
