@@ -166,15 +166,16 @@ export class AgentService {
     this.accepted.delete(guid);
     if (record.state === 'pending') await this.checkHostnameFree(record.hostname, guid);
     const now = this.clock.now();
-    const done =
+    // The conditional write answers with the row as written: no second read for the answer.
+    const approved =
       record.state === 'pending'
         ? await this.store.approve(guid, admin, now)
         : record.state === 'registered' && record.conflictPublicKey
           ? await this.store.adoptConflictingKey(guid, admin, now)
-          : false;
-    if (!done) throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to approve`);
+          : undefined;
+    if (!approved) throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to approve`);
     this.audit.record({ type: 'agent.approve', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
-    return await this.mustGet(guid);
+    return approved;
   }
 
   /** Deny a pending agent (its row goes) or a registered agent's parked key (the key is dropped). */
