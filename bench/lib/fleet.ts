@@ -56,6 +56,7 @@ export async function enrolFleet(count: number, log: (s: string) => void, dir: s
       concurrency: 16,
       // A few kept-alive connections keep the director busy without the load process outweighing it.
       connections: ENROL_CONNECTIONS,
+      targetPid: director.proc.pid,
       out: identitiesFile,
     });
     log(`enrolled ${count} agents in ${enrol.totalS} s (certificates issued at ${enrol.issuePerS}/s, p50 ${enrol.issueLatencyMs.p50} ms, p99 ${enrol.issueLatencyMs.p99} ms)`);

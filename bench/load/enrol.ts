@@ -15,7 +15,7 @@ import { call } from '../../scripts/lib/https.ts';
 import { pool } from '../../scripts/lib/pool.ts';
 import { H1Connection, handshakes } from '../lib/h1-client.ts';
 import { round, summarise, type Summary } from '../lib/http.ts';
-import { loadArgs, reply } from '../lib/proc.ts';
+import { cpuSeconds, loadArgs, reply } from '../lib/proc.ts';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
 exitOnHelp(
@@ -40,6 +40,8 @@ interface Args {
   concurrency: number;
   /** Kept-alive connections (one request in flight on each) for the timed certificate collection; default 4. */
   connections?: number;
+  /** The director's process: its CPU use while certificates are collected is reported beside this process's. */
+  targetPid?: number;
   out: string;
 }
 
@@ -55,6 +57,9 @@ export interface EnrolFigures {
   /** Latency of one certificate collection, ms. */
   issueLatencyMs: Summary;
   issueConnections: number;
+  /** CPU cores the director and this load process used while certificates were collected. */
+  issueDirectorCpuCores?: number;
+  issueClientCpuCores: number;
 }
 
 const args = loadArgs<Args>();
@@ -102,6 +107,8 @@ const headers = { 'content-type': 'application/json' };
 const latencies: number[] = [];
 const certificates: string[] = new Array(pending.length);
 let next = 0;
+const directorCpu0 = args.targetPid ? cpuSeconds(args.targetPid) : 0;
+const clientCpu0 = process.cpuUsage();
 phaseStart = performance.now();
 await Promise.all(
   connections.map(async (conn) => {
@@ -117,6 +124,8 @@ await Promise.all(
   }),
 );
 const issueS = phase(phaseStart);
+const directorCpuS = args.targetPid ? cpuSeconds(args.targetPid) - directorCpu0 : undefined;
+const clientCpu = process.cpuUsage(clientCpu0);
 for (const conn of connections) conn.close();
 // Kept alive means no connection was opened while the clock ran.
 const reconnects = handshakes.full + handshakes.resumed - handshakesBefore;
@@ -134,4 +143,6 @@ await reply({
   issuePerS: round(count / issueS, 1),
   issueLatencyMs: summarise(latencies),
   issueConnections: connections.length,
+  ...(directorCpuS === undefined ? {} : { issueDirectorCpuCores: round(directorCpuS / issueS, 2) }),
+  issueClientCpuCores: round((clientCpu.user + clientCpu.system) / 1e6 / issueS, 2),
 } satisfies EnrolFigures);
