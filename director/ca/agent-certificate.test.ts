@@ -116,5 +116,6 @@ describe('the agent certificate template', () => {
     const fields = await sampleFields();
     for (const serial of [Uint8Array.of(0x80, 1), Uint8Array.of(0), Uint8Array.of(0, 0x7f), new Uint8Array(0)]) expect(() => write({ ...fields, serial })).toThrow('serial');
     expect(() => write({ ...fields, publicKeySpki: Uint8Array.of(0x30, 0x05, 1) })).toThrow();
+    expect(() => write({ ...fields, publicKeySpki: Uint8Array.of(...fields.publicKeySpki, 0) })).toThrow('SubjectPublicKeyInfo');
   });
 });

@@ -35,8 +35,9 @@ const LOCALHOST_IP = tlv(0x87, Uint8Array.of(127, 0, 0, 1));
 
 /** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits of an SPKI (DER). */
 export function keyIdentifier(spki: Uint8Array): Uint8Array {
-  const parts = childrenOf(spki, readElement(spki, 0, spki.length, TAG.sequence));
-  if (parts.length !== 2) throw new Error('not a SubjectPublicKeyInfo');
+  const info = readElement(spki, 0, spki.length, TAG.sequence);
+  const parts = childrenOf(spki, info);
+  if (info.end !== spki.length || parts.length !== 2) throw new Error('not a SubjectPublicKeyInfo');
   return new Uint8Array(createHash('sha1').update(bitStringBytes(spki, parts[1]!)).digest());
 }
 

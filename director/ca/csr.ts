@@ -53,7 +53,8 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
   const keyAlgorithm = readSpki(der, spki);
   const algorithm = algorithmOf(der, signatureAlgorithm);
   const signatureBytes = bitStringBytes(der, signature);
-  const publicKeySpki = bytesOf(der, spki);
+  // A copy, not a view into the request: it is stored and compared long after.
+  const publicKeySpki = bytesOf(der, spki).slice();
   return {
     commonName: firstCommonName(der, subject),
     keyAlgorithm,

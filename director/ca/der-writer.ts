@@ -34,8 +34,8 @@ export function x509Time(date: Date): Uint8Array {
 /** An OBJECT IDENTIFIER from dotted text. */
 export function oid(dotted: string): Uint8Array {
   const [first, second, ...rest] = dotted.split('.').map(Number);
-  const bytes = [40 * first! + second!];
-  for (const arc of rest) {
+  const bytes: number[] = [];
+  for (const arc of [40 * first! + second!, ...rest]) {
     const chunk = [arc & 0x7f];
     for (let remaining = Math.floor(arc / 128); remaining > 0; remaining = Math.floor(remaining / 128)) chunk.unshift((remaining & 0x7f) | 0x80);
     bytes.push(...chunk);
