@@ -59,8 +59,8 @@ describe.each(backends)('store contract on $name', (backend) => {
     await stores.agents.updatePending({ ...reg('g1', 'ws1b', 2000, 4) });
     expect(await stores.agents.get('g1')).toMatchObject({ hostname: 'ws1b', csrFingerprint: 'FP4', updatedAt: 2000 });
     expect(await stores.agents.pendingCount()).toBe(1);
-    expect(await stores.agents.approve('g1', 'admin', 3000)).toBe(true);
-    expect(await stores.agents.approve('g1', 'admin', 3000)).toBe(false);
+    expect(await stores.agents.approve('g1', 'admin', 3000)).toMatchObject({ guid: 'g1', state: 'registered', approvedBy: 'admin', approvedAt: 3000, mayCollect: true, hostname: 'ws1b' });
+    expect(await stores.agents.approve('g1', 'admin', 3000)).toBeUndefined();
     await stores.agents.recordIssued('g1', 'ABC', 9_000_000, 'ws1b', 3100);
     expect(await stores.agents.soonestCertificateExpiry()).toBe(9_000_000);
     expect(await stores.agents.registeredHolderOf('ws1b', 'other')).toBe('g1');
@@ -75,10 +75,10 @@ describe.each(backends)('store contract on $name', (backend) => {
   test('ok: agents: a parked key is adopted or cleared; lists, purge and remove', async () => {
     await stores.agents.insertPending(reg('g1', 'ws1', 1000));
     await stores.agents.approve('g1', 'admin', 1500);
-    expect(await stores.agents.adoptConflictingKey('g1', 'admin', 1600)).toBe(false);
+    expect(await stores.agents.adoptConflictingKey('g1', 'admin', 1600)).toBeUndefined();
     await stores.agents.recordKeyConflict('g1', new Uint8Array([7]), new Uint8Array([8]), 'FP7', 1700);
     expect((await stores.agents.get('g1'))!.conflictPublicKey).toEqual(new Uint8Array([7]));
-    expect(await stores.agents.adoptConflictingKey('g1', 'admin', 1800)).toBe(true);
+    expect(await stores.agents.adoptConflictingKey('g1', 'admin', 1800)).toMatchObject({ publicKey: new Uint8Array([7]), conflictPublicKey: null, approvedAt: 1800 });
     expect(await stores.agents.get('g1')).toMatchObject({ publicKey: new Uint8Array([7]), conflictPublicKey: null });
     await stores.agents.recordKeyConflict('g1', new Uint8Array([6]), new Uint8Array([8]), 'FP6', 1900);
     await stores.agents.clearConflict('g1', 2000);

@@ -66,7 +66,12 @@ describe("the agent's hand-built Ed25519 CSR (no pkijs)", () => {
     const keys = await generateEd25519();
     const der = await createCsr(keys, 'dcvix-agent-x');
     der[20] = der[20]! ^ 1;
-    const parsed = await parseCsr(der).catch(() => undefined);
-    expect(parsed?.signatureValid ?? false).toBe(false);
+    let valid = false;
+    try {
+      valid = parseCsr(der).signatureValid;
+    } catch {
+      // Unreadable is refused as well.
+    }
+    expect(valid).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ import { Renewer } from './renewer.ts';
 async function agentWithCert(clock: FakeClock) {
   const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-ca-')), hostnames: [], clock });
   const identity = await ensureIdentity(mkdtempSync(join(tmpdir(), 'dcvix-agent-')));
-  const issue = async (der: Uint8Array) => (await ca.issueAgentCertificate((await parseCsr(der)).request, identity.guid)).pem;
+  const issue = async (der: Uint8Array) => (await ca.issueAgentCertificate(parseCsr(der).publicKeySpki, identity.guid)).pem;
   storeCertificate(identity, await issue(await createCsr(identity.keys, agentCn(identity.guid))), ca.caCertPem);
   const client = {
     renew: async (csr: string) => ({ certificate: await issue(new Uint8Array(Buffer.from(csr, 'base64'))), caCertificate: ca.caCertPem }),

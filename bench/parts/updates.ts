@@ -30,6 +30,15 @@ export async function updatesPart(cfg: BenchConfig, fleet: Fleet, log: (s: strin
   const bridge = serve('bridge');
   const raw: Record<string, UpdateRun> = {};
   const rows: Row[] = [];
+  // The fleet these updates come from was enrolled through the API (lib/fleet.ts): its issuance rate
+  // (target: >= 1,000/s on 2 cores).
+  const enrol = fleet.enrol;
+  if (enrol.issueLatencyMs) {
+    rows.push(
+      row('1 updates', 'enrolment: certificates issued/s (pre-generated CSRs, keep-alive)', enrol.issuePerS, '/s'),
+      row('1 updates', 'enrolment: certificate collection p50 / p99', `${enrol.issueLatencyMs.p50} / ${enrol.issueLatencyMs.p99}`, 'ms'),
+    );
+  }
   try {
     const ceilingPort = (await ceiling.next('ceiling listening')).port as number;
     const bridgePort = (await bridge.next('bridge listening')).port as number;

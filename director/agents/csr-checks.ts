@@ -16,7 +16,7 @@ const MAX_CSR_BYTES = 4096;
  * CA issuance is a list of checks: strict base64 -> DER PKCS#10 -> its own signature ->
  * CN must be dcvix-agent-{guid} for the GUID asking -> key must be Ed25519. Each failure has its code.
  */
-export async function checkAgentCsr(csrBase64: string, guid: string): Promise<CheckedCsr> {
+export function checkAgentCsr(csrBase64: string, guid: string): CheckedCsr {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(csrBase64) || csrBase64.length % 4 !== 0) {
     throw badRequest('INVALID_CSR_ENCODING', 'csr must be base64-encoded DER');
   }
@@ -24,7 +24,7 @@ export async function checkAgentCsr(csrBase64: string, guid: string): Promise<Ch
   if (der.byteLength === 0 || der.byteLength > MAX_CSR_BYTES) throw badRequest('INVALID_CSR_ENCODING', 'csr has an implausible size');
   let parsed: ParsedCsr;
   try {
-    parsed = await parseCsr(der);
+    parsed = parseCsr(der);
   } catch {
     throw badRequest('INVALID_CSR', 'csr is not a PKCS#10 certification request');
   }

@@ -15,9 +15,6 @@ import type { AgentRecord, AgentState, AgentStore } from './store.ts';
 /** How often an agent should try to renew (12 h, as the Go dcvix director says); certificates live 14 days. */
 const RENEWAL_INTERVAL_SECONDS = 43_200;
 
-/** A checked CSR's request, as the CA signs it. */
-type CertificateRequest = Parameters<CertificateAuthority['issueAgentCertificate']>[0];
-
 export interface AgentServiceOptions {
   store: AgentStore;
   ca: CertificateAuthority;
@@ -79,7 +76,7 @@ export class AgentService {
     // Rate-limit unknown GUIDs per address before any CSR work: a flood must stay cheap to refuse.
     const known = await this.store.get(input.guid);
     if (!known) this.o.admitNewRegistration(input.remoteAddress);
-    const csr = await checkAgentCsr(input.csr, input.guid);
+    const csr = checkAgentCsr(input.csr, input.guid);
     const now = this.clock.now();
     this.accepted.delete(input.guid);
     const row = { guid: input.guid, hostname: input.hostname, publicKey: csr.parsed.publicKeySpki, csr: csr.der, csrFingerprint: csr.fingerprint, remoteAddress: input.remoteAddress, now };
@@ -104,9 +101,9 @@ export class AgentService {
       throw conflict('AGENT_KEY_MISMATCH', 'this GUID is registered with another key; an administrator must approve the new key');
     }
     await this.checkHostnameFree(input.hostname, input.guid);
-    if (known.mayCollect) return this.issue(known, csr.parsed.request, input.hostname);
+    if (known.mayCollect) return this.issue(known, csr.parsed.publicKeySpki, input.hostname);
     const stillValid = known.certNotAfter !== null && known.certNotAfter > now;
-    if (stillValid || this.o.reissueToKnownKey) return this.reissue(known, csr.parsed.request, input, stillValid);
+    if (stillValid || this.o.reissueToKnownKey) return this.reissue(known, csr.parsed.publicKeySpki, input, stillValid);
     // Expired: the agent.key alone must not mint certificates: an admin approves the returning agent again.
     await this.store.markReturning(row);
     this.accepted.delete(input.guid);
@@ -123,11 +120,11 @@ export class AgentService {
 
   /** POST /v1/agent/renew: same GUID as the mTLS identity, state registered, same key. */
   async renew(identity: AgentIdentity, csrBase64: string): Promise<IssuedCertificate> {
-    const csr = await checkAgentCsr(csrBase64, identity.guid);
+    const csr = checkAgentCsr(csrBase64, identity.guid);
     const record = await this.store.get(identity.guid);
     if (record?.state !== 'registered') throw forbidden('AGENT_NOT_REGISTERED', 'agent is not registered');
     if (!bytesEqual(record.publicKey, csr.parsed.publicKeySpki)) throw forbidden('AGENT_KEY_MISMATCH', 'renewal must keep the registered key');
-    return this.issue(record, csr.parsed.request, record.hostname);
+    return this.issue(record, csr.parsed.publicKeySpki, record.hostname);
   }
 
   /**
@@ -169,15 +166,16 @@ export class AgentService {
     this.accepted.delete(guid);
     if (record.state === 'pending') await this.checkHostnameFree(record.hostname, guid);
     const now = this.clock.now();
-    const done =
+    // The conditional write answers with the row as written: no second read for the answer.
+    const approved =
       record.state === 'pending'
         ? await this.store.approve(guid, admin, now)
         : record.state === 'registered' && record.conflictPublicKey
           ? await this.store.adoptConflictingKey(guid, admin, now)
-          : false;
-    if (!done) throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to approve`);
+          : undefined;
+    if (!approved) throw conflict('INVALID_STATE', `agent is ${record.state} and has nothing to approve`);
     this.audit.record({ type: 'agent.approve', actor: admin, target: guid, outcome: 'success', detail: record.hostname });
-    return await this.mustGet(guid);
+    return approved;
   }
 
   /** Deny a pending agent (its row goes) or a registered agent's parked key (the key is dropped). */
@@ -263,7 +261,7 @@ export class AgentService {
    * of that key could renew over mTLS anyway (a copy of agent.key nearly always comes with agent.crt
    * beside it), so this grants nothing new; past expiry only reissue_to_known_key allows it.
    */
-  private async reissue(known: AgentRecord, request: CertificateRequest, input: { guid: string; hostname: string; remoteAddress: string }, stillValid: boolean) {
+  private async reissue(known: AgentRecord, publicKeySpki: Uint8Array, input: { guid: string; hostname: string; remoteAddress: string }, stillValid: boolean) {
     const why = stillValid ? `certificate valid until ${new Date(known.certNotAfter!).toISOString()}` : 'certificate expired; reissue_to_known_key';
     this.audit.record({
       type: 'agent.reissue',
@@ -273,12 +271,12 @@ export class AgentService {
       detail: `${input.hostname}: registered again with the same key (${why}); re-issued without approval`,
     });
     this.log.info('registered agent registers again with the same key; re-issued without approval', { guid: input.guid, hostname: input.hostname, stillValid });
-    return this.issue(known, request, input.hostname);
+    return this.issue(known, publicKeySpki, input.hostname);
   }
 
-  private async issue(record: AgentRecord, request: CertificateRequest, hostname: string): Promise<IssuedCertificate> {
+  private async issue(record: AgentRecord, publicKeySpki: Uint8Array, hostname: string): Promise<IssuedCertificate> {
     this.accepted.delete(record.guid);
-    const { pem, notAfter, serialHex } = await this.ca.issueAgentCertificate(request, record.guid);
+    const { pem, notAfter, serialHex } = await this.ca.issueAgentCertificate(publicKeySpki, record.guid);
     await this.store.recordIssued(record.guid, serialHex, notAfter.getTime(), hostname, this.clock.now());
     this.log.info('agent certificate issued', { guid: record.guid, serial: serialHex, notAfter: notAfter.toISOString() });
     const ca = this.ca.caCertPem;

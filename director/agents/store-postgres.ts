@@ -58,16 +58,16 @@ export class PostgresAgentStore implements AgentStore {
     await this.sql`UPDATE agents SET conflict_public_key = ${key}, conflict_at = ${now}, csr = ${csr}, csr_fingerprint = ${csrFingerprint}, updated_at = ${now} WHERE guid = ${guid}`;
   }
 
-  async approve(guid: string, by: string, now: number): Promise<boolean> {
-    const result = await this.sql`UPDATE agents SET state = 'registered', approved_at = ${now}, approved_by = ${by}, updated_at = ${now}, may_collect = 1, is_returning = 0
-      WHERE guid = ${guid} AND state = 'pending'`;
-    return result.count === 1;
+  async approve(guid: string, by: string, now: number): Promise<AgentRecord | undefined> {
+    const [row] = await this.sql`UPDATE agents SET state = 'registered', approved_at = ${now}, approved_by = ${by}, updated_at = ${now}, may_collect = 1, is_returning = 0
+      WHERE guid = ${guid} AND state = 'pending' RETURNING *`;
+    return row ? toRecord(row) : undefined;
   }
 
-  async adoptConflictingKey(guid: string, by: string, now: number): Promise<boolean> {
-    const result = await this.sql`UPDATE agents SET public_key = conflict_public_key, conflict_public_key = NULL, conflict_at = NULL,
-      approved_at = ${now}, approved_by = ${by}, updated_at = ${now}, may_collect = 1 WHERE guid = ${guid} AND state = 'registered' AND conflict_public_key IS NOT NULL`;
-    return result.count === 1;
+  async adoptConflictingKey(guid: string, by: string, now: number): Promise<AgentRecord | undefined> {
+    const [row] = await this.sql`UPDATE agents SET public_key = conflict_public_key, conflict_public_key = NULL, conflict_at = NULL,
+      approved_at = ${now}, approved_by = ${by}, updated_at = ${now}, may_collect = 1 WHERE guid = ${guid} AND state = 'registered' AND conflict_public_key IS NOT NULL RETURNING *`;
+    return row ? toRecord(row) : undefined;
   }
 
   async clearConflict(guid: string, now: number): Promise<void> {

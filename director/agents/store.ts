@@ -86,8 +86,10 @@ export interface AgentStore {
   /** A registered agent asks again with its registered key: pending again (returning) until approved. */
   markReturning(a: Registration): Promise<boolean>;
   recordKeyConflict(guid: string, key: Uint8Array, csr: Uint8Array, csrFingerprint: string, now: number): Promise<void>;
-  approve(guid: string, by: string, now: number): Promise<boolean>;
-  adoptConflictingKey(guid: string, by: string, now: number): Promise<boolean>;
+  /** Pending -> registered, allowed one certificate; the row as written, or undefined when it was not pending. */
+  approve(guid: string, by: string, now: number): Promise<AgentRecord | undefined>;
+  /** A registered agent's parked key becomes its key; the row as written, or undefined when none was parked. */
+  adoptConflictingKey(guid: string, by: string, now: number): Promise<AgentRecord | undefined>;
   clearConflict(guid: string, now: number): Promise<void>;
   revoke(guid: string, now: number): Promise<boolean>;
   remove(guid: string): Promise<boolean>;
@@ -121,13 +123,13 @@ export class SqliteAgentStore implements AgentStore {
          remote_address = $remoteAddress, updated_at = $now WHERE guid = $guid AND state = 'pending'`,
       ),
       setConflict: db.query('UPDATE agents SET conflict_public_key = $key, conflict_at = $now, csr = $csr, csr_fingerprint = $csrFingerprint, updated_at = $now WHERE guid = $guid'),
-      approve: db.query(
+      approve: db.query<AgentRow, [{ guid: string; by: string; now: number }]>(
         `UPDATE agents SET state = 'registered', approved_at = $now, approved_by = $by, updated_at = $now, may_collect = 1, is_returning = 0
-         WHERE guid = $guid AND state = 'pending'`,
+         WHERE guid = $guid AND state = 'pending' RETURNING *`,
       ),
-      adoptConflict: db.query(
+      adoptConflict: db.query<AgentRow, [{ guid: string; by: string; now: number }]>(
         `UPDATE agents SET public_key = conflict_public_key, conflict_public_key = NULL, conflict_at = NULL,
-         approved_at = $now, approved_by = $by, updated_at = $now, may_collect = 1 WHERE guid = $guid AND state = 'registered' AND conflict_public_key IS NOT NULL`,
+         approved_at = $now, approved_by = $by, updated_at = $now, may_collect = 1 WHERE guid = $guid AND state = 'registered' AND conflict_public_key IS NOT NULL RETURNING *`,
       ),
       clearConflict: db.query('UPDATE agents SET conflict_public_key = NULL, conflict_at = NULL, updated_at = $now WHERE guid = $guid'),
       revoke: db.query(`UPDATE agents SET state = 'revoked', revoked_at = $now, updated_at = $now WHERE guid = $guid AND state != 'revoked'`),
@@ -173,12 +175,14 @@ export class SqliteAgentStore implements AgentStore {
     this.q.setConflict.run({ guid, key, csr, csrFingerprint, now });
   }
 
-  async approve(guid: string, by: string, now: number): Promise<boolean> {
-    return this.q.approve.run({ guid, by, now }).changes === 1;
+  async approve(guid: string, by: string, now: number): Promise<AgentRecord | undefined> {
+    const row = this.q.approve.get({ guid, by, now });
+    return row ? fromRow(row) : undefined;
   }
 
-  async adoptConflictingKey(guid: string, by: string, now: number): Promise<boolean> {
-    return this.q.adoptConflict.run({ guid, by, now }).changes === 1;
+  async adoptConflictingKey(guid: string, by: string, now: number): Promise<AgentRecord | undefined> {
+    const row = this.q.adoptConflict.get({ guid, by, now });
+    return row ? fromRow(row) : undefined;
   }
 
   async clearConflict(guid: string, now: number): Promise<void> {

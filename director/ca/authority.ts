@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type * as pkijs from 'pkijs';
 import type { Clock } from '../../shared/clock.ts';
 import { removeStaleTempFiles, writeFileAtomic } from '../../shared/fs-atomic.ts';
-import { isSignedBy, parseCertDer, parseCertPem, type CertInfo } from './cert-info.ts';
-import { generateP256, keyPairFromPem, privateKeyToPem } from '../../shared/pki/keys.ts';
-import { agentCn, CA_CN, DIRECTOR_CN } from '../../shared/pki/names.ts';
+import { isSignedBy, parseCertPem, type CertInfo } from './cert-info.ts';
+import { generateP256, keyPairFromPem, privateKeyToPem, publicKeySpki as spkiOf } from '../../shared/pki/keys.ts';
+import { CA_CN, DIRECTOR_CN } from '../../shared/pki/names.ts';
 import { toPem } from '../../shared/pki/pem.ts';
-import { buildCertificate, KeyUsage, publicKeyInfoOf } from './certificate-builder.ts';
+import { agentCertificateWriter } from './agent-certificate.ts';
+import { buildCertificate, KeyUsage, publicKeyInfoOf, randomSerial } from './certificate-builder.ts';
 
 const DAY = 86_400_000;
 const TEN_YEARS = 3650 * DAY;
@@ -31,8 +31,8 @@ export interface CertificateAuthority {
   serverKeyPem: string;
   /** SHA-256 fingerprint of the CA certificate, logged at start-up for out-of-band checks. */
   fingerprint: string;
-  /** Signs an agent certificate for an already checked CSR; returns PEM. */
-  issueAgentCertificate(request: pkijs.CertificationRequest, guid: string): Promise<{ pem: string; notAfter: Date; serialHex: string }>;
+  /** Signs an agent certificate for the key (SPKI DER) of an already checked CSR; returns PEM. */
+  issueAgentCertificate(publicKeySpki: Uint8Array, guid: string): Promise<{ pem: string; notAfter: Date; serialHex: string }>;
 }
 
 export interface AuthorityOptions {
@@ -107,33 +107,20 @@ export async function openAuthority(opts: AuthorityOptions): Promise<Certificate
     opts.onEvent?.('issued the director server certificate', { dnsNames: dns, ipAddresses: ips });
   }
 
+  const writeAgentCertificate = agentCertificateWriter({ cn: CA_CN, spki: await spkiOf(caKeys.publicKey), privateKey: caKeys.privateKey });
+
   return {
     caCertPem,
     ca,
     serverCertPem,
     serverKeyPem,
     fingerprint: ca.fingerprint,
-    async issueAgentCertificate(request, guid) {
+    async issueAgentCertificate(publicKeySpki, guid) {
       const start = now().getTime();
       const notAfter = new Date(start + AGENT_CERT_DAYS * DAY);
-      const der = await buildCertificate(
-        {
-          subjectCn: agentCn(guid),
-          subjectPublicKey: request.subjectPublicKeyInfo,
-          issuer,
-          notBefore: new Date(start - BACKDATE),
-          notAfter,
-          isCa: false,
-          keyUsage: [KeyUsage.digitalSignature],
-          extendedKeyUsage: ['serverAuth', 'clientAuth'],
-          // 127.0.0.1 lets an admin on the host run the documented curl examples against :8446 as written.
-          // No host names: the agent's claimed name is unverified and must never become a SAN.
-          dnsNames: [agentCn(guid)],
-          ipAddresses: ['127.0.0.1'],
-        },
-        caKeys.privateKey,
-      );
-      return { pem: toPem(der, 'CERTIFICATE'), notAfter, serialHex: parseCertDer(der).serialHex };
+      const serial = randomSerial();
+      const der = writeAgentCertificate({ guid, publicKeySpki, serial, notBefore: new Date(start - BACKDATE), notAfter });
+      return { pem: toPem(der, 'CERTIFICATE'), notAfter, serialHex: Buffer.from(serial).toString('hex') };
     },
   };
 }

@@ -23,6 +23,8 @@ export interface CertProfile {
   subjectPublicKey: pkijs.PublicKeyInfo;
   issuer: { cn: string; privateKey: CryptoKey; publicKeyInfo: pkijs.PublicKeyInfo } | 'self';
   selfPrivateKey?: CryptoKey;
+  /** Serial number bytes (positive, minimally encoded); a fresh randomSerial() when not given. */
+  serial?: Uint8Array;
   notBefore: Date;
   notAfter: Date;
   isCa: boolean;
@@ -37,7 +39,7 @@ export async function buildCertificate(profile: CertProfile, signingKey: CryptoK
   installPkiEngine();
   const cert = new pkijs.Certificate();
   cert.version = 2;
-  cert.serialNumber = new asn1js.Integer({ valueHex: randomSerial() });
+  cert.serialNumber = new asn1js.Integer({ valueHex: profile.serial ?? randomSerial() });
   cert.subject = nameWithCn(profile.subjectCn);
   const issuerCn = profile.issuer === 'self' ? profile.subjectCn : profile.issuer.cn;
   cert.issuer = nameWithCn(issuerCn);
@@ -113,10 +115,10 @@ async function keyIdentifier(spki: pkijs.PublicKeyInfo): Promise<ArrayBuffer> {
 }
 
 /** 16 random bytes, positive (high bit clear), never zero-led into a shorter integer. */
-function randomSerial(): ArrayBuffer {
+export function randomSerial(): Uint8Array<ArrayBuffer> {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0]! & 0x7f) | 0x40;
-  return bytes.buffer;
+  return bytes;
 }
 
 function ipv4Bytes(ip: string): ArrayBuffer {
