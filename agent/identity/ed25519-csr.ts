@@ -1,4 +1,4 @@
-import { bitString, context0, integer0, oid, sequence, set, utf8String } from './der.ts';
+import { bitString, context0, integer0, oid, sequence, set, utf8String } from '../../shared/pki/der-writer.ts';
 
 const ED25519 = '1.3.101.112';
 const COMMON_NAME = '2.5.4.3';

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bitString, context0, integer0, oid, sequence, set, utf8String } from '../../agent/identity/der.ts';
+import { bitString, context0, integer0, oid, sequence, set, utf8String } from '../../shared/pki/der-writer.ts';
 import { createCsr } from '../../agent/identity/ed25519-csr.ts';
 import { generateEd25519, publicKeySpki } from '../../shared/pki/keys.ts';
 import { agentCn } from '../../shared/pki/names.ts';

@@ -1,7 +1,7 @@
 import { createHash, KeyObject, sign } from 'node:crypto';
 import { agentCn } from '../../shared/pki/names.ts';
 import { bitStringBytes, childrenOf, readElement, TAG } from './der-reader.ts';
-import { oid, tlv, x509Time } from './der-writer.ts';
+import { oid, tlv, x509Time } from '../../shared/pki/der-writer.ts';
 
 /** What differs between two agent certificates of one CA. */
 export interface AgentCertificateFields {

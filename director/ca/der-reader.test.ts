@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { bitStringBytes, childrenOf, oidOf, readElement } from './der-reader.ts';
-import { oid, tlv } from './der-writer.ts';
+import { oid, tlv } from '../../shared/pki/der-writer.ts';
 
 const read = (bytes: number[]) => {
   const der = Uint8Array.from(bytes);

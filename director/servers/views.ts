@@ -100,23 +100,23 @@ function memberView(state: RuntimeState, id: string, offlineAfterMs: number) {
 
 /** GET /v1/servers (admin): every known server with its sessions. */
 export function adminServersView(state: RuntimeState, offlineAfterMs: number, managed: (s: SessionEntry) => boolean = () => true) {
-  return [...state.allServers()].sort(byId).map((s) => {
-    const view = shownOf(s, state.health(s));
+  return [...state.allServers()].sort(byId).map((server) => {
+    const view = shownOf(server, state.health(server));
     return {
-      id: s.id,
-      guid: s.guid,
-      online: state.isOnline(s, offlineAfterMs),
-      stale: state.isStale(s),
-      address: s.address,
-      agentPort: s.agentPort,
-      tags: s.tags,
-      stats: s.stats,
+      id: server.id,
+      guid: server.guid,
+      online: state.isOnline(server, offlineAfterMs),
+      stale: state.isStale(server),
+      address: server.address,
+      agentPort: server.agentPort,
+      tags: server.tags,
+      stats: server.stats,
       lastSeen: view.lastSeen,
-      version: s.version,
+      version: server.version,
       health: view.health,
-      dcvError: s.dcvError,
-      dcvTimeoutMs: s.dcvTimeoutMs,
-      sessions: state.sessionsOn(s.id).map((x) => adminSessionView(x, managed)),
+      dcvError: server.dcvError,
+      dcvTimeoutMs: server.dcvTimeoutMs,
+      sessions: state.sessionsOn(server.id).map((session) => adminSessionView(session, managed)),
     };
   });
 }

@@ -1,4 +1,8 @@
-/** A minimal DER writer for the agent certificate template: elements, and the two X.509 time types. */
+/**
+ * A minimal DER writer: elements, OIDs, the two X.509 time types, and the few types an Ed25519 PKCS#10
+ * request needs. The director's agent-certificate template and the agent's request are written with
+ * it, without loading pkijs (which alone costs ~16 MB of resident memory).
+ */
 
 /** One element: tag, definite minimal length, then the parts as its contents. */
 export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
@@ -21,6 +25,7 @@ export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** UTF-8 bytes (ASCII for the time types). */
 const ascii = (text: string) => new TextEncoder().encode(text);
 
 /** RFC 5280 4.1.2.5: UTCTime (YYMMDDHHMMSSZ) through 2049, GeneralizedTime (YYYYMMDDHHMMSSZ) from 2050; whole seconds. */
@@ -42,3 +47,12 @@ export function oid(dotted: string): Uint8Array {
   }
   return tlv(0x06, Uint8Array.from(bytes));
 }
+
+export const sequence = (...parts: Uint8Array[]) => tlv(0x30, ...parts);
+export const set = (...parts: Uint8Array[]) => tlv(0x31, ...parts);
+export const integer0 = () => tlv(0x02, Uint8Array.of(0));
+export const utf8String = (text: string) => tlv(0x0c, ascii(text));
+/** A BIT STRING with no unused bits. */
+export const bitString = (bytes: Uint8Array) => tlv(0x03, Uint8Array.of(0), bytes);
+/** [0] IMPLICIT, constructed (PKCS#10 attributes). */
+export const context0 = (...parts: Uint8Array[]) => tlv(0xa0, ...parts);
