@@ -61,7 +61,8 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.agents.pendingCount()).toBe(1);
     expect(await stores.agents.approve('g1', 'admin', 3000)).toMatchObject({ guid: 'g1', state: 'registered', approvedBy: 'admin', approvedAt: 3000, mayCollect: true, hostname: 'ws1b' });
     expect(await stores.agents.approve('g1', 'admin', 3000)).toBeUndefined();
-    await stores.agents.recordIssued('g1', 'ABC', 9_000_000, 'ws1b', 3100);
+    expect(await stores.agents.recordIssued({ guid: 'g1', publicKey: new Uint8Array([9]), serial: 'ABC', notAfter: 9_000_000, hostname: 'ws1b', now: 3100 })).toBe(false);
+    expect(await stores.agents.recordIssued({ guid: 'g1', publicKey: new Uint8Array([4, 2, 3]), serial: 'ABC', notAfter: 9_000_000, hostname: 'ws1b', now: 3100 })).toBe(true);
     expect(await stores.agents.soonestCertificateExpiry()).toBe(9_000_000);
     expect(await stores.agents.registeredHolderOf('ws1b', 'other')).toBe('g1');
     expect(await stores.agents.registeredHolderOf('ws1b', 'g1')).toBeUndefined();
@@ -69,6 +70,9 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.agents.get('g1')).toMatchObject({ state: 'registered', approvedBy: 'admin', certSerial: 'ABC', certNotAfter: 9_000_000, lastSeen: 3200 });
     expect(await stores.agents.revoke('g1', 4000)).toBe(true);
     expect(await stores.agents.revoke('g1', 4000)).toBe(false);
+    // A certificate made while the revoke landed is not recorded (and so never handed out).
+    expect(await stores.agents.recordIssued({ guid: 'g1', publicKey: new Uint8Array([4, 2, 3]), serial: 'DEF', notAfter: 9_000_000, hostname: 'ws1b', now: 4100 })).toBe(false);
+    expect((await stores.agents.get('g1'))!.certSerial).toBe('ABC');
     expect(await stores.agents.countByState()).toEqual({ pending: 0, registered: 0, revoked: 1 });
   });
 
@@ -99,7 +103,7 @@ describe.each(backends)('store contract on $name', (backend) => {
     await stores.agents.insertPending(reg('g1', 'ws1', 1000));
     await stores.agents.approve('g1', 'admin', 1100);
     expect(await stores.agents.get('g1')).toMatchObject({ mayCollect: true, returning: false });
-    await stores.agents.recordIssued('g1', 'S1', 9_000, 'ws1', 1200);
+    await stores.agents.recordIssued({ guid: 'g1', publicKey: new Uint8Array([1, 2, 3]), serial: 'S1', notAfter: 9_000, hostname: 'ws1', now: 1200 });
     expect((await stores.agents.get('g1'))!.mayCollect).toBe(false);
     expect(await stores.agents.markReturning({ ...reg('g1', 'ws1', 2000), publicKey: new Uint8Array([9]) })).toBe(false);
     expect(await stores.agents.markReturning(reg('g1', 'ws1', 2000))).toBe(true);

@@ -184,3 +184,22 @@ test('ok: register and renew answer by the IssuedCertificate model, and our agen
     expect([matches(IssuedCertificate, answer), matches(AnyIssuedCertificate, answer), issuedCa(answer)]).toEqual([true, true, answer.caCertificate]);
   }
 });
+
+test('rejects: a certificate made while the agent was revoked is dropped, never handed out (AGENT_REVOKED)', async () => {
+  const clock = new FakeClock(Date.now());
+  const ca = await openAuthority({ dataDir: mkdtempSync(join(tmpdir(), 'dcvix-ca-')), hostnames: [], clock });
+  const store = new SqliteAgentStore(openDatabase(':memory:'));
+  const audit = { record: () => {}, list: async () => [] };
+  const service = testAgentService(store, ca, clock, audit, {});
+  const agent = await registration();
+  await service.register(agent).catch(() => {});
+  await service.approve(agent.guid, 'admin');
+  // The revoke lands between the checks and the write of the issued certificate.
+  const recordIssued = store.recordIssued.bind(store);
+  store.recordIssued = async (issued) => {
+    await store.revoke(agent.guid, clock.now());
+    return recordIssued(issued);
+  };
+  await expect(service.register(agent)).rejects.toMatchObject({ code: 'AGENT_REVOKED' });
+  expect((await store.get(agent.guid))!.certSerial).toBeNull();
+});

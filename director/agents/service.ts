@@ -277,7 +277,13 @@ export class AgentService {
   private async issue(record: AgentRecord, publicKeySpki: Uint8Array, hostname: string): Promise<IssuedCertificate> {
     this.accepted.delete(record.guid);
     const { pem, notAfter, serialHex } = await this.ca.issueAgentCertificate(publicKeySpki, record.guid);
-    await this.store.recordIssued(record.guid, serialHex, notAfter.getTime(), hostname, this.clock.now());
+    const recorded = await this.store.recordIssued({ guid: record.guid, publicKey: publicKeySpki, serial: serialHex, notAfter: notAfter.getTime(), hostname, now: this.clock.now() });
+    if (!recorded) {
+      // Revoked (or re-keyed) while the certificate was made: it is dropped, never handed out.
+      this.log.warn('agent certificate dropped: the registration changed while it was made', { guid: record.guid, serial: serialHex });
+      if ((await this.store.get(record.guid))?.state === 'revoked') throw forbidden('AGENT_REVOKED', 'this agent has been revoked');
+      throw forbidden('AGENT_NOT_REGISTERED', 'the registration changed while the certificate was made; register again');
+    }
     this.log.info('agent certificate issued', { guid: record.guid, serial: serialHex, notAfter: notAfter.toISOString() });
     const ca = this.ca.caCertPem;
     return { certificate: pem, caCertificate: ca, ca, agentId: record.guid, notAfter: notAfter.toISOString(), renewalIntervalSeconds: RENEWAL_INTERVAL_SECONDS };

@@ -1,5 +1,5 @@
 import type { SQL } from 'bun';
-import { fromRow, type AgentRecord, type AgentRow, type AgentState, type AgentStore } from './store.ts';
+import { fromRow, type AgentRecord, type AgentRow, type AgentState, type AgentStore, type IssuedRecord } from './store.ts';
 
 type Registration = Parameters<AgentStore['insertPending']>[0];
 
@@ -83,8 +83,10 @@ export class PostgresAgentStore implements AgentStore {
     return (await this.sql`DELETE FROM agents WHERE guid = ${guid}`).count === 1;
   }
 
-  async recordIssued(guid: string, serial: string, notAfter: number, hostname: string, now: number): Promise<void> {
-    await this.sql`UPDATE agents SET cert_serial = ${serial}, cert_not_after = ${notAfter}, hostname = ${hostname}, updated_at = ${now}, may_collect = 0 WHERE guid = ${guid}`;
+  async recordIssued({ guid, publicKey, serial, notAfter, hostname, now }: IssuedRecord): Promise<boolean> {
+    const written = await this.sql`UPDATE agents SET cert_serial = ${serial}, cert_not_after = ${notAfter}, hostname = ${hostname}, updated_at = ${now}, may_collect = 0
+      WHERE guid = ${guid} AND state = 'registered' AND public_key = ${publicKey}`;
+    return written.count === 1;
   }
 
   async markSeen(guid: string, now: number): Promise<void> {

@@ -26,6 +26,17 @@ export interface AgentRecord {
   returning: boolean;
 }
 
+/** A certificate just issued to a registered agent, as recordIssued writes it. */
+export interface IssuedRecord {
+  guid: string;
+  /** The key it was issued for: the write only happens while the agent is registered with this key. */
+  publicKey: Uint8Array;
+  serial: string;
+  notAfter: number;
+  hostname: string;
+  now: number;
+}
+
 /** A row of table agents (same columns in both stores). */
 export interface AgentRow {
   guid: string;
@@ -93,7 +104,12 @@ export interface AgentStore {
   clearConflict(guid: string, now: number): Promise<void>;
   revoke(guid: string, now: number): Promise<boolean>;
   remove(guid: string): Promise<boolean>;
-  recordIssued(guid: string, serial: string, notAfter: number, hostname: string, now: number): Promise<void>;
+  /**
+   * Records a certificate issued to the agent registered with `publicKey` (its approval is then used
+   * up). False, writing nothing, when the agent is no longer registered with that key: revoked or
+   * re-keyed while the certificate was made, which is then never handed out.
+   */
+  recordIssued(issued: IssuedRecord): Promise<boolean>;
   markSeen(guid: string, now: number): Promise<void>;
   /** Removes pending registrations not refreshed since `before`; returns how many. */
   purgePendingBefore(before: number): Promise<number>;
@@ -134,7 +150,7 @@ export class SqliteAgentStore implements AgentStore {
       clearConflict: db.query('UPDATE agents SET conflict_public_key = NULL, conflict_at = NULL, updated_at = $now WHERE guid = $guid'),
       revoke: db.query(`UPDATE agents SET state = 'revoked', revoked_at = $now, updated_at = $now WHERE guid = $guid AND state != 'revoked'`),
       remove: db.query('DELETE FROM agents WHERE guid = ?'),
-      issued: db.query('UPDATE agents SET cert_serial = $serial, cert_not_after = $notAfter, hostname = $hostname, updated_at = $now, may_collect = 0 WHERE guid = $guid'),
+      issued: db.query("UPDATE agents SET cert_serial = $serial, cert_not_after = $notAfter, hostname = $hostname, updated_at = $now, may_collect = 0 WHERE guid = $guid AND state = 'registered' AND public_key = $publicKey"),
       returning: db.query(
         `UPDATE agents SET state = 'pending', is_returning = 1, hostname = $hostname, csr = $csr, csr_fingerprint = $csrFingerprint,
          remote_address = $remoteAddress, updated_at = $now WHERE guid = $guid AND state = 'registered' AND public_key = $publicKey`,
@@ -197,8 +213,8 @@ export class SqliteAgentStore implements AgentStore {
     return this.q.remove.run(guid).changes === 1;
   }
 
-  async recordIssued(guid: string, serial: string, notAfter: number, hostname: string, now: number): Promise<void> {
-    this.q.issued.run({ guid, serial, notAfter, hostname, now });
+  async recordIssued(issued: IssuedRecord): Promise<boolean> {
+    return this.q.issued.run({ ...issued }).changes === 1;
   }
 
   async markSeen(guid: string, now: number): Promise<void> {
