@@ -197,7 +197,7 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
       ),
     );
 
-    const cadence = await cadenceRun(cfg, fleet, director, hostnames.length, log);
+    const cadence = await cadenceRun(cfg, fleet, director, { fleetSize: hostnames.length, connectPerS: populate.perS }, log);
     raw.cadence = cadence;
     const held = round(cadence.perS / cadence.ratePerS, 3);
     Object.assign(figures, {
@@ -207,7 +207,7 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
       'scale.cadence.p99': cadence.latencyMs.p99,
       'scale.cadence.rssMb': cadence.targetRssMb,
     });
-    const over = cadence.agents < hostnames.length ? `, sent by ${cadence.agents} agents (open files limit ${cadence.openFilesLimit})` : '';
+    const over = cadence.agents < hostnames.length ? `, sent by ${cadence.agents} agents (open files limit ${cadence.openFilesLimit}; HTTP/1.1 idle limit ${HTTP1_IDLE_S} s)` : '';
     rows.push(
       row(
         '5 scale',
@@ -245,16 +245,23 @@ function openFilesLimit(pid: number): number {
   return line === undefined || line === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(line);
 }
 
+/** The director closes an HTTP/1.1 connection this long after its last answer (its headers time-out). */
+const HTTP1_IDLE_S = 20;
+
 /**
  * The fleet's steady state: `fleetSize` agents each updating every 30 s, i.e. fleetSize/30 updates a
- * second, open loop, one kept-alive connection per agent (the director's idle time-out is 120 s). Each
- * connection is a socket in the director: past its open-files limit (Bun lifts the soft limit to the
- * hard one; raising the hard one takes privilege) fewer agents send the same rate, each more often.
+ * second, open loop, over kept-alive connections. Fewer agents than the fleet send that rate (each
+ * more often), for two reasons. Each connection is a socket in the director: past its open-files limit
+ * (Bun lifts the soft limit to the hard one; raising the hard one takes privilege) no more agents can
+ * keep one. And the director closes an HTTP/1.1 connection 20 s after its last answer, so every
+ * connection must be opened (at `connectPerS`, the populate rate) and used again within 20 s, or the
+ * window would measure handshakes instead of updates.
  */
-async function cadenceRun(cfg: BenchConfig, fleet: Fleet, director: BenchDirector, fleetSize: number, log: (s: string) => void): Promise<CadenceRun & { openFilesLimit: number }> {
+async function cadenceRun(cfg: BenchConfig, fleet: Fleet, director: BenchDirector, size: { fleetSize: number; connectPerS: number }, log: (s: string) => void): Promise<CadenceRun> {
+  const { fleetSize } = size;
   const limit = Math.min(openFilesLimit(director.proc.pid), openFilesLimit(process.pid));
-  // Room for the director's own files, database and listeners.
-  const agents = Math.min(fleetSize, limit - 2000);
+  // Room for the director's own files, database and listeners; the warm-up must end within half the idle time.
+  const agents = Math.max(1, Math.min(fleetSize, limit - 2000, Math.floor(size.connectPerS * (HTTP1_IDLE_S / 2))));
   const ratePerS = round(fleetSize / CADENCE_S, 1);
   log(`scale: 30 s cadence of ${fleetSize} agents, ${ratePerS} updates/s over ${agents} kept-alive connections (open files limit ${limit})`);
   const run = await runLoad<CadenceRun>(load('updates.ts'), {
