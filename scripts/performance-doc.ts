@@ -28,6 +28,9 @@ const source = args.find((arg) => !arg.startsWith('-'));
 if (source) {
   mkdirSync(recordedDir, { recursive: true });
   copyFileSync(source, recordedRun);
+  // Committed, so in the project's JSON format (biome's: short arrays on one line).
+  const formatted = Bun.spawnSync([join(root, 'node_modules', '.bin', 'biome'), 'format', '--write', recordedRun], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
+  if (formatted.exitCode !== 0) throw new Error(`biome format ${recordedRun}: ${formatted.stderr.toString()}`);
   const plot = source.replace(/\.json$/, '-sweep.svg');
   if (existsSync(plot)) copyFileSync(plot, recordedPlot);
   console.log(`recorded ${source} as ${recordedRun}${existsSync(plot) ? ` (plot ${recordedPlot})` : ''}`);

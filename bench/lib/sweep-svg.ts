@@ -34,6 +34,7 @@ export function sweepSvg(points: readonly SweepPoint[], caption: string): string
   const line = (pick: (p: SweepPoint) => number, max: number) => sorted.map((p) => `${xOf(p.agents).toFixed(1)},${yOf(pick(p), max).toFixed(1)}`).join(' ');
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(caption)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(caption)}</text>`,
     `<line x1="${PAD.left}" y1="${PAD.top + plotH}" x2="${PAD.left + plotW}" y2="${PAD.top + plotH}" stroke="black"/>`,

@@ -108,7 +108,13 @@ export async function tokensPart(cfg: BenchConfig, log: (s: string) => void): Pr
     raw.bridge = bridge;
     Object.assign(figures, { 'tokens.bridge.p50': bridge.latencyMs.p50, 'tokens.bridge.p99': bridge.latencyMs.p99, 'tokens.bridge.cores': bridge.targetCpuCores });
     rows.push(
-      row('2 tokens', 'bridge only (secure-server.ts, no director logic) at the same rate: p50 / p99 (from due time), CPU', `${bridge.latencyMs.p50} / ${bridge.latencyMs.p99} ms, ${bridge.targetCpuCores} cores`, '', 'tokens.bridge.p99'),
+      row(
+        '2 tokens',
+        'bridge only (secure-server.ts, no director logic) at the same rate: p50 / p99 (from due time), CPU',
+        `${bridge.latencyMs.p50} / ${bridge.latencyMs.p99} ms, ${bridge.targetCpuCores} cores`,
+        '',
+        'tokens.bridge.p99',
+      ),
     );
   } finally {
     await director.stop();
