@@ -22,7 +22,7 @@ export interface BenchConfig {
   concurrency: number;
   /** Sessions each simulated agent reports. */
   sessionsPerAgent: number;
-  /** Part 5 (and the RSS figure of part 1): servers = enrolled agents in state. */
+  /** Part 5: servers = agents in state (the first `agents` enrolled through the API, the rest seeded). */
   scaleServers: number;
   scalePools: number;
   scaleUsers: number;
@@ -52,7 +52,7 @@ export function benchConfig(): BenchConfig {
     durationS: num('BENCH_DURATION_S', 8, 3),
     concurrency: num('BENCH_CONCURRENCY', 32, 16),
     sessionsPerAgent: num('BENCH_SESSIONS_PER_AGENT', 2, 2),
-    scaleServers: num('BENCH_SCALE_SERVERS', 10_000, 1000),
+    scaleServers: num('BENCH_SCALE_SERVERS', 50_000, 1000),
     scalePools: num('BENCH_SCALE_POOLS', 500, 50),
     scaleUsers: num('BENCH_SCALE_USERS', 50_000, 5000),
     scaleRequests: num('BENCH_SCALE_REQUESTS', 100, 20),

@@ -4,24 +4,31 @@ export interface Row {
   metric: string;
   value: number | string;
   unit?: string;
-  /** Human-readable target, e.g. "< 5 ms". */
+  /** The figure (PartResult.figures) a target or the regression guard reads for this row. */
+  key?: string;
+  /** Human-readable target, e.g. "< 5 ms" (set from bench/lib/targets.ts). */
   target?: string;
   /** Whether the target was met; undefined when there is no target. */
   pass?: boolean;
 }
 
+/** Figures by stable key (e.g. "updates.keepalive.director.perS"): what targets, guard and docs read. */
+export type Figures = Record<string, number>;
+
 export interface PartResult {
   rows: Row[];
+  /** The numbers the rows show, by key, for targets, the regression guard and the generated docs. */
+  figures: Figures;
   /** Everything measured, for the JSON file. */
   raw: unknown;
 }
 
-export const row = (part: string, metric: string, value: number | string, unit = '', target?: { text: string; ok: boolean }): Row => ({
+export const row = (part: string, metric: string, value: number | string, unit = '', key?: string): Row => ({
   part,
   metric,
   value,
   unit,
-  ...(target ? { target: target.text, pass: target.ok } : {}),
+  ...(key ? { key } : {}),
 });
 
 /** Prints rows as an aligned text table (also valid Markdown). */

@@ -33,12 +33,17 @@ interface Args {
   targetPid: number;
   /** Seconds at the same rate before the measured window (JIT, caches); not counted. */
   warmupS?: number;
+  /** A client certificate and key (PEM), for an endpoint that asks for one (the ceiling). */
+  clientCert?: { certPem: string; keyPem: string };
 }
 
 const args = loadArgs<Args>();
 const total = Math.round(args.rate * args.durationS);
 const interval = 1000 / args.rate;
-const conns = Array.from({ length: args.connections }, () => new H1Connection({ host: '127.0.0.1', port: args.port, ca: args.caPem, rejectUnauthorized: true }));
+const conns = Array.from(
+  { length: args.connections },
+  () => new H1Connection({ host: '127.0.0.1', port: args.port, ca: args.caPem, rejectUnauthorized: true, ...(args.clientCert ? { cert: args.clientCert.certPem, key: args.clientCert.keyPem } : {}) }),
+);
 // Open every connection before the clock starts.
 await Promise.all(conns.map((c) => c.request('GET', '/v1/health', {})));
 
@@ -105,5 +110,5 @@ await reply({
   firstError,
   latencyMs: summarise(fromDue),
   serviceMs: summarise(service),
-  targetCpuCores: round(cpu / seconds, 2),
+  targetCpuCores: round(cpu / seconds, 3),
 });

@@ -3,6 +3,8 @@
  * certificates, closed loop with `concurrency` requests in flight, round-robin over the agents.
  * keepalive: one persistent TLS connection per agent (opened in the warm-up, not measured).
  * fresh: a new TLS connection (full handshake, no session resumption) for every update.
+ * With `ratePerS` the measured window is an open loop instead: update k is due at t0 + k/rate, sent on
+ * the next idle agent's connection, and its latency counts from when it was due (a fleet's cadence).
  */
 import { readFileSync } from 'node:fs';
 import { H1Connection, handshakeMs, handshakes } from '../lib/h1-client.ts';
@@ -31,6 +33,8 @@ interface Args {
   path?: string;
   /** Send each agent exactly once (populate state), instead of a timed run. */
   once?: boolean;
+  /** Open loop at this many updates a second (keep-alive), instead of `concurrency` in flight. */
+  ratePerS?: number;
 }
 
 const args = loadArgs<Args>();
@@ -119,20 +123,48 @@ let tick = 1;
 const cpu0 = cpuSeconds(args.targetPid);
 const t0 = performance.now();
 const end = t0 + args.durationS * 1000;
-await Promise.all(
-  Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      let agentIndex = cursor;
-      // Never two requests at once on one agent's connection.
-      while (busy[agentIndex]) agentIndex = (agentIndex + 1) % ids.length;
-      cursor = (agentIndex + 1) % ids.length;
-      if (cursor === 0) tick++;
-      busy[agentIndex] = 1;
-      latencies.push(await send(agentIndex, tick));
-      busy[agentIndex] = 0;
-    }
-  }),
-);
+
+/** The next agent with no request in flight, round-robin (the caller makes sure one is idle). */
+function nextIdle(): number {
+  let agentIndex = cursor;
+  while (busy[agentIndex]) agentIndex = (agentIndex + 1) % ids.length;
+  cursor = (agentIndex + 1) % ids.length;
+  if (cursor === 0) tick++;
+  return agentIndex;
+}
+
+async function sendOn(agentIndex: number, since: number): Promise<void> {
+  busy[agentIndex] = 1;
+  await send(agentIndex, tick);
+  latencies.push(performance.now() - since);
+  busy[agentIndex] = 0;
+}
+
+let overdue = 0;
+if (args.ratePerS) {
+  // Open loop: never more in flight than agents; an update that finds every agent busy waits (and is charged).
+  const interval = 1000 / args.ratePerS;
+  const inFlight = new Set<Promise<void>>();
+  for (let sequence = 0; t0 + sequence * interval < end; sequence++) {
+    const due = t0 + sequence * interval;
+    const wait = Math.floor(due - performance.now());
+    if (wait >= 1) await Bun.sleep(wait);
+    while (inFlight.size >= ids.length) await Promise.race(inFlight);
+    if (performance.now() - due > 1000) overdue++;
+    const sent = sendOn(nextIdle(), Math.min(due, performance.now())).finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+  }
+  await Promise.all(inFlight);
+} else {
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const started = performance.now();
+        await sendOn(nextIdle(), started);
+      }
+    }),
+  );
+}
 const seconds = (performance.now() - t0) / 1000;
 const cpu = cpuSeconds(args.targetPid) - cpu0;
 const mem = memoryMb(args.targetPid);
@@ -140,6 +172,7 @@ for (const conn of conns) conn.close();
 
 await reply({
   mode: args.mode,
+  ...(args.ratePerS ? { ratePerS: args.ratePerS, overdueBy1s: overdue } : {}),
   agents: ids.length,
   concurrency,
   warmupS: round(warmS, 2),

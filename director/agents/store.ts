@@ -150,7 +150,9 @@ export class SqliteAgentStore implements AgentStore {
       clearConflict: db.query('UPDATE agents SET conflict_public_key = NULL, conflict_at = NULL, updated_at = $now WHERE guid = $guid'),
       revoke: db.query(`UPDATE agents SET state = 'revoked', revoked_at = $now, updated_at = $now WHERE guid = $guid AND state != 'revoked'`),
       remove: db.query('DELETE FROM agents WHERE guid = ?'),
-      issued: db.query("UPDATE agents SET cert_serial = $serial, cert_not_after = $notAfter, hostname = $hostname, updated_at = $now, may_collect = 0 WHERE guid = $guid AND state = 'registered' AND public_key = $publicKey"),
+      issued: db.query(
+        "UPDATE agents SET cert_serial = $serial, cert_not_after = $notAfter, hostname = $hostname, updated_at = $now, may_collect = 0 WHERE guid = $guid AND state = 'registered' AND public_key = $publicKey",
+      ),
       returning: db.query(
         `UPDATE agents SET state = 'pending', is_returning = 1, hostname = $hostname, csr = $csr, csr_fingerprint = $csrFingerprint,
          remote_address = $remoteAddress, updated_at = $now WHERE guid = $guid AND state = 'registered' AND public_key = $publicKey`,

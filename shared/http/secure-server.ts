@@ -230,8 +230,10 @@ async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerRespon
 const peers = new WeakMap<TLSSocket, PeerCertificate>();
 
 function peerOf(socket: TLSSocket): PeerCertificate {
-  let peer = peers.get(socket);
-  if (!peer) peers.set(socket, (peer = readPeer(socket)));
+  const known = peers.get(socket);
+  if (known) return known;
+  const peer = readPeer(socket);
+  peers.set(socket, peer);
   return peer;
 }
 
