@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { DEFAULT_USER_CONFIG } from './config-keys.ts';
-import { entitlements, groupsOf, isAdmin, mayUseServer, poolMembers, userConfigAllowList } from './evaluate.ts';
+import { entitlements, groupsOf, isAdmin, mayUseServer, poolHas, poolMembers, userConfigAllowList } from './evaluate.ts';
 import { parsePolicy, PolicyError } from './schema.ts';
 
 const policy = parsePolicy(
@@ -19,6 +19,16 @@ test('ok: user grant plus group grants; unknown pools dropped', () => {
   expect([...entitled.pools]).toEqual(['gpu']);
   expect(mayUseServer(entitled, 'ws09')).toBe(true);
   expect(mayUseServer(entitled, 'ws01')).toBe(false);
+});
+
+test('ok: pool membership of one server, as poolMembers would say, without listing a "*" pool', () => {
+  const known = ['ws01', 'ws02', 'ws07'];
+  const isKnown = (id: string) => known.includes(id);
+  for (const pool of ['eng', 'gpu', 'missing']) {
+    for (const server of ['ws01', 'ws07', 'ws99']) expect(poolHas(policy, pool, server, isKnown)).toBe(poolMembers(policy, pool, known).includes(server));
+  }
+  expect(poolHas(policy, 'gpu', 'ws99', isKnown)).toBe(false);
+  expect(poolHas(policy, 'gpu', 'ws07', isKnown)).toBe(true);
 });
 
 test('ok: backend groups replace policy membership; admin by name or group', () => {
@@ -62,7 +72,7 @@ describe('userConfigAllowList: the config keys a user may set on a server', () =
       },
     );
   const allowed = (policy: ReturnType<typeof configPolicy>, user: string, server: string) =>
-    userConfigAllowList(policy, entitlements(policy, user, []), server, () => ['ws01', 'ws02', 'ws03', 'ws04', 'ws05', 'ws06'])?.sort();
+    userConfigAllowList(policy, entitlements(policy, user, []), server, (id) => ['ws01', 'ws02', 'ws03', 'ws04', 'ws05', 'ws06'].includes(id))?.sort();
 
   test("ok: the union of the server's own list and the lists of the pools through which the user may use it", () => {
     const policy = configPolicy();

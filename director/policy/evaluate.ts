@@ -57,6 +57,16 @@ export function poolMembers(policy: Policy, pool: string, knownServers: Iterable
   return poolEntry.servers.includes('*') ? [...knownServers] : poolEntry.servers;
 }
 
+/**
+ * Is `server` a member of `pool`? Like poolMembers(...).includes(server), without listing every known
+ * server for a "*" pool: asked once per session of a fleet-wide list, that listing made the list quadratic.
+ */
+export function poolHas(policy: Policy, pool: string, server: string, isKnownServer: (id: string) => boolean): boolean {
+  const poolEntry = policy.pools.get(pool);
+  if (!poolEntry) return false;
+  return poolEntry.servers.includes('*') ? isKnownServer(server) : poolEntry.servers.includes(server);
+}
+
 /** May this user use this server directly (not through a pool)? */
 export function mayUseServer(entitled: Entitlements, server: string): boolean {
   return entitled.allServers || entitled.servers.has(server);
@@ -69,8 +79,8 @@ export function mayUseServer(entitled: Entitlements, server: string): boolean {
  * pools.json's top-level `userConfig`, else DEFAULT_USER_CONFIG. (A pool with `"userConfig": []`
  * does name one: its users may set nothing there.)
  */
-export function userConfigAllowList(policy: Policy, entitled: Entitlements, server: string, knownServers: () => Iterable<string>): string[] | undefined {
-  const viaPools = [...entitled.pools].filter((pool) => poolMembers(policy, pool, knownServers()).includes(server));
+export function userConfigAllowList(policy: Policy, entitled: Entitlements, server: string, isKnownServer: (id: string) => boolean): string[] | undefined {
+  const viaPools = [...entitled.pools].filter((pool) => poolHas(policy, pool, server, isKnownServer));
   if (viaPools.length === 0 && !mayUseServer(entitled, server)) return undefined;
   const lists = [policy.servers.get(server)?.userConfig, ...viaPools.map((pool) => policy.pools.get(pool)?.userConfig)].filter((list) => list !== undefined);
   if (lists.length === 0) return [...(policy.userConfig ?? DEFAULT_USER_CONFIG)];

@@ -34,7 +34,7 @@ export interface ConfigCaller {
  */
 export async function setServerConfig(deps: ServerConfigDeps, caller: ConfigCaller, serverId: string, body: unknown): Promise<number> {
   const policy = deps.policy.current;
-  const allowList = userConfigAllowList(policy, entitlements(policy, caller.user, caller.groups), serverId, () => deps.state.serverIds());
+  const allowList = userConfigAllowList(policy, entitlements(policy, caller.user, caller.groups), serverId, (id) => deps.state.server(id) !== undefined);
   // Checked before the body: a caller who may not use the server learns nothing about the body's form.
   if (!allowList && !caller.admin) throw forbidden('NOT_PERMITTED', 'you may not configure this server');
   const { config } = parseConfigRequest(body);

@@ -147,7 +147,7 @@ export class SessionService {
     if (!isSessionId(id)) throw badRequest('INVALID_SESSION_ID', 'sessionId is not a valid DCV session id');
     return this.placing(userId, async () => {
       const server = this.usableServer(serverId);
-      if (!policyAllows(this.d.policy.current, userId, server.id, () => this.d.state.serverIds())) {
+      if (!policyAllows(this.d.policy.current, userId, server.id, this.isKnownServer)) {
         if (!override) throw forbidden('NOT_PERMITTED', `the policy does not allow ${userId} on ${server.id}; send "override": true to create it anyway`);
         this.d.audit.record({ type: 'session.create.override', actor: admin, target: id, outcome: 'success', detail: `${server.id} for ${userId}: not allowed by the policy` });
       }
@@ -155,9 +155,12 @@ export class SessionService {
     });
   }
 
+  /** Whether a server is one this director knows (active): a "*" pool holds exactly these. */
+  private readonly isKnownServer = (id: string): boolean => this.d.state.server(id) !== undefined;
+
   /** Whether a session is managed (created here, or its owner may use its server): see trust.ts. */
   managed(session: SessionEntry, ownerGroups?: readonly string[]): boolean {
-    return isManaged(this.d.policy.current, session, () => this.d.state.serverIds(), ownerGroups);
+    return isManaged(this.d.policy.current, session, this.isKnownServer, ownerGroups);
   }
 
   /**
