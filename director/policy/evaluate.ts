@@ -14,9 +14,7 @@ export interface Entitlements {
  */
 export function groupsOf(policy: Policy, user: string, backendGroups?: readonly string[]): string[] {
   if (backendGroups && backendGroups.length > 0) return [...backendGroups];
-  const out: string[] = [];
-  for (const [name, group] of policy.groups) if (group.members.includes(user)) out.push(name);
-  return out;
+  return [...(policy.memberOf.get(user) ?? [])];
 }
 
 /**
@@ -25,12 +23,13 @@ export function groupsOf(policy: Policy, user: string, backendGroups?: readonly 
  * plus policy groups the user was added to since.
  */
 export function currentGroups(policy: Policy, user: string, tokenGroups: readonly string[]): string[] {
+  const listedIn = policy.memberOf.get(user) ?? [];
   const out = new Set<string>();
   for (const group of tokenGroups) {
     const def = policy.groups.get(group);
-    if (!def || def.members.length === 0 || def.members.includes(user)) out.add(group);
+    if (!def || def.members.length === 0 || listedIn.includes(group)) out.add(group);
   }
-  for (const [name, group] of policy.groups) if (group.members.includes(user)) out.add(name);
+  for (const name of listedIn) out.add(name);
   return [...out];
 }
 

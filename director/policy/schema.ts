@@ -30,6 +30,8 @@ export interface Policy {
   adminGroups: Set<string>;
   users: Map<string, Grant>;
   groups: Map<string, Grant & { members: string[] }>;
+  /** user -> the groups whose member lists name them, in users.json order (made once, asked on every request). */
+  memberOf: Map<string, string[]>;
   pools: Map<string, { description: string; servers: string[] } & ConfigAllowance>;
   /** pools.json `servers`: per-server settings, by host name. */
   servers: Map<string, ConfigAllowance>;
@@ -46,11 +48,13 @@ const SERVER_RE = /^(\*|[A-Za-z0-9][A-Za-z0-9.-]{0,252})$/;
 export function parsePolicy(users: unknown, pools: unknown): Policy {
   const userMap = object(users ?? {}, 'users.json');
   const poolMap = object(pools ?? {}, 'pools.json');
+  const groups = grants(userMap.groups ?? {}, 'users.json: groups', true) as Map<string, Grant & { members: string[] }>;
   return {
     admins: new Set(names(userMap.admins ?? [], 'users.json: admins')),
     adminGroups: new Set(names(userMap.adminGroups ?? [], 'users.json: adminGroups')),
     users: grants(userMap.users ?? {}, 'users.json: users', false) as Map<string, Grant>,
-    groups: grants(userMap.groups ?? {}, 'users.json: groups', true) as Map<string, Grant & { members: string[] }>,
+    groups,
+    memberOf: memberIndex(groups),
     pools: new Map(
       Object.entries(object(poolMap.pools ?? {}, 'pools.json: pools')).map(([name, v]) => {
         const where = `pools.json: pools.${name}`;
@@ -70,6 +74,18 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
     ),
     ...allowance(poolMap.userConfig, 'pools.json: userConfig'),
   };
+}
+
+function memberIndex(groups: Map<string, { members: string[] }>): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const [name, group] of groups) {
+    for (const member of new Set(group.members)) {
+      const of = index.get(member);
+      if (of) of.push(name);
+      else index.set(member, [name]);
+    }
+  }
+  return index;
 }
 
 /** A `userConfig` list of pools.json, checked (`at` names it in errors); absent stays absent: that place says nothing. */
