@@ -27,6 +27,8 @@ export class RuntimeState {
   private readonly sessions = new Map<string, SessionEntry>();
   private readonly sessionsByServer = new Map<string, Map<string, SessionEntry>>();
   private readonly sessionsByOwner = new Map<string, Map<string, SessionEntry>>();
+  /** Ids of the active servers in order, made when first asked after a server came or went (not on every update). */
+  private sortedIds: string[] | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -116,14 +118,28 @@ export class RuntimeState {
     return this.servers.keys();
   }
 
+  /** Ids of the active servers, sorted as plain strings (host names are ASCII). Do not change the array. */
+  sortedServerIds(): readonly string[] {
+    this.sortedIds ??= [...this.servers.keys()].sort();
+    return this.sortedIds;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
   /** Not heard from since this director started: good for reconnects, not for new sessions yet. */
   isStale(server: ServerEntry): boolean {
     return server.lastSeen < this.startedAt;
   }
 
   isOnline(server: ServerEntry, offlineAfterMs: number): boolean {
-    const seen = this.isStale(server) ? Math.max(server.lastSeen, this.startedAt) : server.lastSeen;
-    return this.clock.now() - seen <= offlineAfterMs;
+    return this.clock.now() <= this.onlineUntil(server, offlineAfterMs);
+  }
+
+  /** The last moment the server counts as online without another update (a stale one counts from this director's start). */
+  onlineUntil(server: ServerEntry, offlineAfterMs: number): number {
+    return (this.isStale(server) ? Math.max(server.lastSeen, this.startedAt) : server.lastSeen) + offlineAfterMs;
   }
 
   /** The server's health now (see health.ts). */
@@ -157,6 +173,12 @@ export class RuntimeState {
   }
 
   private putServer(server: ServerEntry): void {
+    const wasActive = this.servers.has(server.id);
+    this.placeServer(server);
+    if (this.servers.has(server.id) !== wasActive) this.sortedIds = undefined;
+  }
+
+  private placeServer(server: ServerEntry): void {
     this.revisions.set(server.id, server.revision);
     const prior = this.servers.get(server.id) ?? this.orphanedServers.get(server.id);
     this.servers.delete(server.id);

@@ -4,7 +4,7 @@ import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { ConnectionTokens } from '../dcv/connection-tokens.ts';
 import { dcvFile, dcvUri, webClientUrl, type DcvEndpoint } from '../dcv/connection.ts';
-import { builtAnswer } from '../http/built-answer.ts';
+import { builtJsonAnswer } from '../http/built-answer.ts';
 import { holdsAdminRights, requireAdmin, requireUser } from '../http/guards.ts';
 import { ADMIN, errorAnswers, jsonBody, mediaType, OkAnswer, USER } from '../http/models.ts';
 import { UserServers } from '../servers/models.ts';
@@ -25,7 +25,7 @@ import {
 } from './models.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
-import { adminSessionView, sessionView, userServersView } from '../servers/views.ts';
+import { adminSessionView, sessionView, userServersJson } from '../servers/views.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 import { setServerConfig } from './server-config.ts';
 import type { SessionService } from './service.ts';
@@ -65,7 +65,7 @@ async function connectionInfo(deps: SessionRouteDeps, session: SessionEntry) {
 export const userSessionRoutes = (d: SessionRouteDeps) =>
   new Elysia({ name: 'director.sessions.user', prefix: '/v1/user' })
     .use(requireUser(d.tokens))
-    .get('/servers', ({ session }) => builtAnswer(userServersView(d.state, d.policy.current, session.sub, session.groups, d.offlineAfterMs, (s) => d.sessions.managed(s, session.groups))), {
+    .get('/servers', ({ session }) => builtJsonAnswer(userServersJson(d.state, d.policy.current, session.sub, session.groups, d.offlineAfterMs, (s) => d.sessions.managed(s, session.groups))), {
       response: { 200: UserServers, ...errorAnswers(401, 403) },
       detail: { summary: 'Servers and pools (with their members) the caller may use: live state, health, own sessions', ...USER },
     })
