@@ -28,6 +28,8 @@ export interface BenchConfig {
   scaleUsers: number;
   /** Requests per user kind when timing GET /v1/user/servers at scale. */
   scaleRequests: number;
+  /** The server lists are timed when this many of the agents have reported (the rest report after). */
+  scaleListServers: number;
   /** Part 2: fixed request rate and duration. */
   rate: number;
   rateDurationS: number;
@@ -56,6 +58,7 @@ export function benchConfig(): BenchConfig {
     scalePools: num('BENCH_SCALE_POOLS', 500, 50),
     scaleUsers: num('BENCH_SCALE_USERS', 50_000, 5000),
     scaleRequests: num('BENCH_SCALE_REQUESTS', 100, 20),
+    scaleListServers: num('BENCH_SCALE_LIST_SERVERS', 10_000, 1000),
     rate: num('BENCH_RATE', 1000, 1000),
     rateDurationS: num('BENCH_RATE_DURATION_S', 10, 3),
     flowIterations: num('BENCH_FLOW_ITERATIONS', 40, 8),

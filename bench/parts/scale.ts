@@ -48,6 +48,18 @@ function scalePolicy(hostnames: string[], pools: number, users: number, groups: 
   };
 }
 
+/** A request kind the sequential load process times (bench/load/sequential.ts). */
+interface Kind {
+  key: string;
+  name: string;
+  path: string;
+  method?: string;
+  cookie?: string;
+  json?: unknown;
+  expectStatus?: number;
+  expectText?: string;
+}
+
 /** Agents update every 30 s by default (agent config update_interval). */
 const CADENCE_S = 30;
 
@@ -79,22 +91,63 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
     raw.policyFileMb = round(statSync(join(director.dir, 'users.json')).size / 1e6, 2);
     raw.idleRssMb = round(memoryMb(director.proc.pid).rss, 1);
 
-    log(`scale: ${hostnames.length} agents report ${cfg.sessionsPerAgent} sessions each (new connection per update)`);
-    const populate = await runLoad<Once>(load('updates.ts'), {
-      port: director.port,
-      caPem: director.caPem,
-      identitiesFile: fleet.identitiesFile,
-      agents: hostnames.length,
-      mode: 'fresh',
-      once: true,
-      durationS: 0,
-      concurrency: 16,
-      sessionsPerAgent: cfg.sessionsPerAgent,
-      targetPid: director.proc.pid,
-    });
-    if (populate.errors) throw new Error(`populate: ${populate.errors} failed updates, first: ${populate.firstError}`);
-    raw.populate = populate;
+    const report = async (offset: number, agents: number) => {
+      log(`scale: agents ${offset + 1}-${offset + agents} report ${cfg.sessionsPerAgent} sessions each (new connection per update)`);
+      const sent = await runLoad<Once>(load('updates.ts'), {
+        port: director.port,
+        caPem: director.caPem,
+        identitiesFile: fleet.identitiesFile,
+        agents,
+        offset,
+        mode: 'fresh',
+        once: true,
+        durationS: 0,
+        concurrency: 16,
+        sessionsPerAgent: cfg.sessionsPerAgent,
+        targetPid: director.proc.pid,
+      });
+      if (sent.errors) throw new Error(`populate: ${sent.errors} failed updates, first: ${sent.firstError}`);
+      return sent;
+    };
     const admin = await director.login(ADMIN.user, ADMIN.password, 'admin');
+    const cookie = async (u: string) => director.login(u, 'pw');
+    const timeKinds = async (kinds: Kind[]) => {
+      log(`scale: timing ${kinds.map((kind) => kind.key).join(', ')} (${cfg.scaleRequests} requests per kind, at most 12 s each)`);
+      const timings = await runLoad<Record<string, Summary & { responseKb: number }>>(load('sequential.ts'), {
+        url: director.url,
+        caPem: director.caPem,
+        kinds,
+        count: cfg.scaleRequests,
+        maxSeconds: 12,
+        warmup: 1,
+      });
+      for (const kind of kinds) {
+        const timing = timings[kind.name]!;
+        Object.assign(figures, { [`${kind.key}.p50`]: timing.p50, [`${kind.key}.p99`]: timing.p99 });
+        const size = timing.responseKb >= 100 ? `, ${timing.responseKb} KB answer` : '';
+        rows.push(row('5 scale', `${kind.name} p50 / p99 (n=${timing.n}${size})`, `${timing.p50} / ${timing.p99}`, 'ms', `${kind.key}.p99`));
+      }
+      return timings;
+    };
+
+    // The server lists are timed over the first scaleListServers servers (the lists' target is for
+    // 10,000 servers: a "*" list of 50,000 is a 17 MB answer), then the rest of the fleet reports.
+    const listServers = Math.min(cfg.scaleListServers, hostnames.length);
+    const first = await report(0, listServers);
+    const listed = (await call(`${director.url}/v1/servers`, { ca: director.caPem, cookie: admin })).json?.servers?.length as number;
+    figures['scale.listServers'] = listed;
+    const overServers = `over ${listed} servers`;
+    raw.listTimings = await timeKinds([
+      // The director's cheapest route over the same client and TLS: the anchor the guard divides these by.
+      { key: 'scale.health', name: 'GET /v1/health (anchor: the same client, TLS and bridge, no work)', path: '/v1/health' },
+      { key: 'scale.list.typical', name: `GET /v1/user/servers (${typical}: 2 servers, 4 pools; ${overServers})`, path: '/v1/user/servers', cookie: await cookie(typical) },
+      { key: 'scale.list.starpool', name: `GET /v1/user/servers (starpool: pool "*" ${overServers})`, path: '/v1/user/servers', cookie: await cookie('starpool') },
+      { key: 'scale.list.starserver', name: `GET /v1/user/servers (starserver: servers "*" ${overServers})`, path: '/v1/user/servers', cookie: await cookie('starserver') },
+    ]);
+    const rest = hostnames.length > listServers ? await report(listServers, hostnames.length - listServers) : undefined;
+    const seconds = first.seconds + (rest?.seconds ?? 0);
+    const populate = { agents: hostnames.length, seconds: round(seconds, 2), perS: round(hostnames.length / seconds, 1), errors: 0, firstError: '' };
+    raw.populate = populate;
     const sessions = await call(`${director.url}/v1/sessions`, { ca: director.caPem, cookie: admin });
     const sessionCount = sessions.json.sessions.length as number;
     raw.sessions = sessionCount;
@@ -115,11 +168,7 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
     raw.adminServersMs = round(performance.now() - started, 1);
     if (adminServers.json?.servers?.length !== hostnames.length) throw new Error(`admin server list has ${adminServers.json?.servers?.length} servers`);
 
-    const cookie = async (u: string) => director.login(u, 'pw');
-    const kinds = [
-      // The director's cheapest route over the same client and TLS: the anchor the guard divides these by.
-      { key: 'scale.health', name: 'GET /v1/health (anchor: the same client, TLS and bridge, no work)', path: '/v1/health' },
-      { key: 'scale.list.typical', name: `GET /v1/user/servers (${typical}: 2 servers, 4 pools)`, path: '/v1/user/servers', cookie: await cookie(typical) },
+    raw.timings = await timeKinds([
       {
         key: 'scale.reconnect',
         name: `POST /v1/user/sessions (${typical}: pool reconnect)`,
@@ -129,8 +178,8 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
         json: { poolId: ownPool(TYPICAL_USER), sessionType: 'virtual' },
         expectText: '"reconnected":true',
       },
-      { key: 'scale.list.starpool', name: 'GET /v1/user/servers (starpool: pool "*")', path: '/v1/user/servers', cookie: await cookie('starpool') },
-      { key: 'scale.list.starserver', name: 'GET /v1/user/servers (starserver: servers "*")', path: '/v1/user/servers', cookie: await cookie('starserver') },
+      // The worst list over the whole fleet, for the record (no target).
+      { key: 'scale.fullList.starserver', name: `GET /v1/user/servers (starserver: servers "*" over all ${hostnames.length} servers)`, path: '/v1/user/servers', cookie: await cookie('starserver') },
       // Scrape cost: the state gauges count every server and session on each scrape.
       { key: 'scale.metrics', name: `GET /metrics (${hostnames.length} servers, ${sessionCount} sessions)`, path: '/metrics' },
       // Placement over every server; the chosen agents' port (1) refuses, so nothing is created: three
@@ -145,23 +194,7 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
         expectStatus: 503,
         expectText: 'NO_HEALTHY_SERVER',
       },
-    ];
-    log(`scale: timing the user server list and placement (${cfg.scaleRequests} requests per kind, at most 12 s each)`);
-    const timings = await runLoad<Record<string, Summary & { responseKb: number }>>(load('sequential.ts'), {
-      url: director.url,
-      caPem: director.caPem,
-      kinds,
-      count: cfg.scaleRequests,
-      maxSeconds: 12,
-      warmup: 1,
-    });
-    raw.timings = timings;
-    for (const kind of kinds) {
-      const timing = timings[kind.name]!;
-      Object.assign(figures, { [`${kind.key}.p50`]: timing.p50, [`${kind.key}.p99`]: timing.p99 });
-      const size = timing.responseKb >= 100 ? `, ${timing.responseKb} KB answer` : '';
-      rows.push(row('5 scale', `${kind.name} p50 / p99 (n=${timing.n}${size})`, `${timing.p50} / ${timing.p99}`, 'ms', `${kind.key}.p99`));
-    }
+    ]);
     rows.push(row('5 scale', `GET /v1/servers (admin, all ${hostnames.length} servers), once`, raw.adminServersMs as number, 'ms'));
 
     log('scale: policy reload on SIGHUP');
