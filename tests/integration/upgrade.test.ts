@@ -17,6 +17,7 @@ import { startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { describeWith } from '../helpers/system-packages.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
 import { manifest, postgresCopy, sqliteCopy, type Row, type StoreCopy } from '../helpers/upgrade-fixtures.ts';
+import { SCHEMA } from '../../director/store/schema/index.ts';
 
 const SCHEMA_VERSIONS_DDL = 'CREATE TABLE schema_versions (version INTEGER PRIMARY KEY, name TEXT NOT NULL, how TEXT NOT NULL, applied_at BIGINT NOT NULL)';
 const AUDIT_COLUMNS = 'id, at, type, actor, target, client_address, backend, outcome, detail';
@@ -24,12 +25,14 @@ const ADOPTED_MSG = 'store schema adopted from the earlier numbering';
 const APPLIED_MSG = 'store migration applied';
 
 /**
- * Steps of the one list each old chain already held (adopted) and those that run. Step 2 (cluster
- * identity) was never part of the old bun:sqlite chain and has nothing to do there: recorded as applied.
+ * Steps of the one list each old chain already held (adopted) and those that run: every later step of
+ * SCHEMA. Step 2 (cluster identity) was never part of the old bun:sqlite chain and has nothing to do
+ * there: recorded as applied.
  */
+const LATER = SCHEMA.map((step) => step.version).filter((version) => version > 4);
 const STEPS = {
-  sqlite: { adopted: [1, 3, 4], applied: [2, 5, 6] },
-  postgres: { adopted: [1, 2, 3, 4], applied: [5, 6] },
+  sqlite: { adopted: [1, 3, 4], applied: [2, ...LATER] },
+  postgres: { adopted: [1, 2, 3, 4], applied: LATER },
 };
 
 /** Time-limited rows and when the housekeeper may delete them; those not due within 10 minutes must survive. */
@@ -121,12 +124,12 @@ function upgradeSuite(dialect: 'sqlite' | 'postgres', open: () => Promise<StoreC
     await copy?.close();
   });
 
-  test('ok: the old schema numbering is adopted, steps 5 and 6 applied, both logged and recorded; runtime_servers became rows', async () => {
+  test('ok: the old schema numbering is adopted, the later steps applied, both logged and recorded; runtime_servers became rows', async () => {
     expect(old.counts).toEqual(store.counts);
     expect(logged(director, ADOPTED_MSG).map((record) => record.versions)).toEqual([steps.adopted]);
     expect(logged(director, APPLIED_MSG).map((record) => record.version)).toEqual(steps.applied);
     const recorded = await copy.sql('SELECT version, how FROM schema_versions ORDER BY version');
-    expect(recorded.map((row) => [Number(row.version), row.how])).toEqual([1, 2, 3, 4, 5, 6].map((version) => [version, steps.adopted.includes(version) ? 'adopted' : 'applied']));
+    expect(recorded.map((row) => [Number(row.version), row.how])).toEqual([1, 2, 3, 4, ...LATER].map((version) => [version, steps.adopted.includes(version) ? 'adopted' : 'applied']));
     await expect(copy.sql('SELECT COUNT(*) FROM runtime_servers')).rejects.toThrow(/runtime_servers/);
     const servers = await copy.sql('SELECT id, guid, state, revision, attrs_version FROM servers ORDER BY id');
     expect(servers.map((row) => ({ ...row, revision: Number(row.revision), attrs_version: Number(row.attrs_version) }))).toEqual(
