@@ -46,7 +46,13 @@ export interface UpdaterOptions {
  * While the director is unreachable the delay doubles up to maxBackoffMs, then resets on success.
  */
 export class Updater {
-  private readonly loop = new StepLoop(() => this.timedStep());
+  private readonly loop = new StepLoop(
+    () => this.timedStep(),
+    (err) => {
+      this.o.log.error('update step failed; will retry', { error: (err as Error).message, retryInMs: this.o.intervalMs });
+      return this.o.intervalMs;
+    },
+  );
   private lastSessions: DcvSession[] = [];
   private failures = 0;
   private inFlight: Promise<boolean> | undefined;

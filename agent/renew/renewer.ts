@@ -24,7 +24,13 @@ export interface RenewerOptions {
 
 /** Renews the agent certificate over mTLS on schedule; retries every retryMs on failure. */
 export class Renewer {
-  private readonly loop = new StepLoop(() => this.tick());
+  private readonly loop = new StepLoop(
+    () => this.tick(),
+    (err) => {
+      this.o.log.error('renewal step failed; will retry', { error: (err as Error).message, retryInMs: this.o.retryMs });
+      return this.o.retryMs;
+    },
+  );
   private readonly jitter: number;
 
   constructor(private readonly o: RenewerOptions) {
