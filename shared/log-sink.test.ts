@@ -1,0 +1,41 @@
+import { expect, test } from 'bun:test';
+import { join } from 'node:path';
+
+const logSink = join(import.meta.dir, 'log-sink.ts');
+
+/** Runs a child Bun that logs through batchedLineWriter and then ends as `ending` says; returns its stderr. */
+async function childStderr(lines: number, ending: string): Promise<{ stderr: string; code: number }> {
+  const script = `import { batchedLineWriter } from ${JSON.stringify(logSink)};
+const write = batchedLineWriter(2);
+for (let i = 0; i < ${lines}; i++) write(JSON.stringify({ msg: 'line', i }));
+${ending}`;
+  const child = Bun.spawn([process.execPath, '-e', script], { stdout: 'ignore', stderr: 'pipe' });
+  const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
+  return { stderr, code };
+}
+
+const indexes = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l).i as number);
+
+test('ok: every line arrives, in order, when the process exits in the same turn (process.exit)', async () => {
+  const { stderr, code } = await childStderr(50_000, 'process.exit(3);');
+  expect(code).toBe(3);
+  const seen = indexes(stderr);
+  expect(seen.length).toBe(50_000);
+  expect(seen.every((value, index) => value === index)).toBe(true);
+});
+
+test('ok: lines logged before an uncaught exception are written before the process dies', async () => {
+  const { stderr, code } = await childStderr(1_000, "throw new Error('boom');");
+  expect(code).not.toBe(0);
+  expect(indexes(stderr)).toEqual(Array.from({ length: 1_000 }, (_, index) => index));
+  expect(stderr).toContain('boom');
+});
+
+test('ok: lines logged in one turn are written at the end of that turn, not held for later ones', async () => {
+  const { stderr } = await childStderr(3, "setTimeout(() => { process.stderr.write('later\\n'); }, 50); await Bun.sleep(100);");
+  expect(stderr.split('\n').filter(Boolean).map((l) => (l.startsWith('{') ? JSON.parse(l).i : l))).toEqual([0, 1, 2, 'later']);
+});
