@@ -22,15 +22,15 @@ export interface ServerRouteDeps {
  * GET /v1/servers (admin): every known server with its health and sessions; POST drain, open and
  * close-sessions on one of them (maintenance).
  */
-export const adminServerRoutes = (d: ServerRouteDeps) => {
-  const answer = ({ changed, server }: { changed: boolean; server: ServerEntry }) => ({ changed, server: adminServerView(d.state, server, d.offlineAfterMs, d.managed) });
+export const adminServerRoutes = (deps: ServerRouteDeps) => {
+  const answer = ({ changed, server }: { changed: boolean; server: ServerEntry }) => ({ changed, server: adminServerView(deps.state, server, deps.offlineAfterMs, deps.managed) });
   return new Elysia({ name: 'director.servers.admin', prefix: '/v1' })
-    .use(requireAdmin(d.tokens))
-    .get('/servers', () => builtAnswer({ servers: adminServersView(d.state, d.offlineAfterMs, d.managed) }), {
+    .use(requireAdmin(deps.tokens))
+    .get('/servers', () => builtAnswer({ servers: adminServersView(deps.state, deps.offlineAfterMs, deps.managed) }), {
       response: { 200: AdminServers, ...errorAnswers(401, 403) },
       detail: { summary: 'Every known server with its health and sessions', ...ADMIN },
     })
-    .post('/servers/:id/drain', async ({ params, body, session }) => answer(await d.maintenance.drain(session.sub, params.id, body.reason)), {
+    .post('/servers/:id/drain', async ({ params, body, session }) => answer(await deps.maintenance.drain(session.sub, params.id, body.reason)), {
       ...optionalJsonBody,
       params: ServerIdParams,
       body: DrainBody,
@@ -40,12 +40,12 @@ export const adminServerRoutes = (d: ServerRouteDeps) => {
         ...ADMIN,
       },
     })
-    .post('/servers/:id/open', async ({ params, session }) => answer(await d.maintenance.open(session.sub, params.id)), {
+    .post('/servers/:id/open', async ({ params, session }) => answer(await deps.maintenance.open(session.sub, params.id)), {
       params: ServerIdParams,
       response: { 200: MaintenanceAnswer, ...errorAnswers(401, 403, 404, 503) },
       detail: { summary: 'Open a drained server for new sessions again. Idempotent (changed: false)', ...ADMIN },
     })
-    .post('/servers/:id/close-sessions', async ({ params, body, session }) => d.maintenance.closeSessions(session.sub, params.id, body.reason), {
+    .post('/servers/:id/close-sessions', async ({ params, body, session }) => deps.maintenance.closeSessions(session.sub, params.id, body.reason), {
       ...jsonBody,
       params: ServerIdParams,
       body: CloseSessionsBody,
