@@ -23,9 +23,8 @@ function ServerSessions({ s }: { s: AdminServer }) {
   </details>`;
 }
 
-const baseColumns: Column<AdminServer>[] = [
-  { label: 'Server', cell: (s) => html`<strong>${s.id}</strong><div class="muted small mono">${s.guid}</div>` },
-  { label: 'State', cell: (s) => html`<${OnlineBadge} online=${s.online} /><${MaintenanceBadge} server=${s} />` },
+const server: Column<AdminServer> = { label: 'Server', cell: (s) => html`<strong>${s.id}</strong><div class="muted small mono">${s.guid}</div>` };
+const figures: Column<AdminServer>[] = [
   { label: 'Health', cell: (s) => html`<${HealthBadge} health=${s.health} stale=${s.stale} />${s.dcvError ? html`<div class="small">DCV: ${s.dcvError}</div>` : null}` },
   { label: 'Agent', cell: (s) => `${s.address}:${s.agentPort}`, class: 'mono' },
   { label: 'Tags', cell: (s) => (s.tags.length ? html`<${Tags} tags=${s.tags} />` : '—') },
@@ -54,16 +53,18 @@ export function ServersPage() {
   const btn = (s: AdminServer, action: ServerAction, label: string, cls: string) =>
     html`<button type="button" class=${`btn ${cls} btn-small`} aria-disabled=${!!offlineReason} title=${offlineReason}
       aria-label=${`${label} ${s.id}`} onClick=${() => offlineReason || ask(s, action)}>${label}</button>`;
+  // The maintenance actions sit with the state they change: the table is wide enough already.
   const columns: Column<AdminServer>[] = [
-    ...baseColumns,
+    server,
     {
-      label: 'Actions',
-      class: 'actions',
-      cell: (s) => html`<div class="row-actions">
-        ${s.maintenance ? btn(s, 'open', 'Open', 'btn-primary') : btn(s, 'drain', 'Drain', 'btn-quiet')}
-        ${s.sessions.length ? btn(s, 'close-sessions', 'Close sessions', 'btn-danger-quiet') : null}
-      </div>`,
+      label: 'State',
+      cell: (s) => html`<${OnlineBadge} online=${s.online} /><${MaintenanceBadge} server=${s} />
+        <div class="row-actions server-actions">
+          ${s.maintenance ? btn(s, 'open', 'Open', 'btn-primary') : btn(s, 'drain', 'Drain', 'btn-quiet')}
+          ${s.sessions.length ? btn(s, 'close-sessions', 'Close sessions', 'btn-danger-quiet') : null}
+        </div>`,
     },
+    ...figures,
   ];
   return html`<div class="page">
     <${AdminNav} path="/admin/servers" />
