@@ -46,6 +46,7 @@ import { currentGroups, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { Fleet } from './servers/fleet.ts';
+import { ServerMaintenance } from './servers/maintenance.ts';
 import { adminServerRoutes } from './servers/routes.ts';
 import type { ServerEntry } from './servers/records.ts';
 import { RuntimeState } from './servers/runtime-state.ts';
@@ -178,6 +179,13 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     placementMetrics: metrics.placement,
     placementLock: stores.lockSql ? postgresPlacementLock(stores.lockSql) : undefined,
   });
+  const maintenance = new ServerMaintenance({
+    fleet,
+    state,
+    audit,
+    clock,
+    closeSession: (sessionId, admin, reason) => sessions.close(sessionId, { user: admin, admin: true, reason }),
+  });
   // PostgreSQL away: uses are counted in this director's memory meanwhile.
   const tokenUses = stores.sql ? fallbackTokenUses(stores.tokenUses, createSqliteTokenUses(openDatabase(':memory:')), log, metrics.countLocalTokenUse) : stores.tokenUses;
   const findSession = (id: string) => fleet.findSession(id);
@@ -245,7 +253,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
-    .use(adminServerRoutes({ tokens, state, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
+    .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
     .use(adminPolicyRoutes({ tokens, policy }))
     .use(adminAuditRoutes({ tokens, audit }))
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))

@@ -144,6 +144,7 @@ const FRIENDLY: Partial<Record<ApiError['code'], string>> = {
   NO_SERVER_AVAILABLE: 'No server in this pool can take a new session right now. Try again in a few minutes.',
   NO_HEALTHY_SERVER: 'Every server in this pool is having trouble right now. Try again in a few minutes.',
   SERVER_UNHEALTHY: 'This server cannot start desktops right now. Try again later or use another one.',
+  SERVER_DRAINED: 'This server is in maintenance: it takes no new sessions for now. Use another one, or try again later.',
   FINGERPRINT_MISMATCH: 'The agent’s request changed after you opened it. Look at it again before you approve.',
   CODE_REJECTED: 'That code does not match. Check the time on your phone and try the next code.',
   INVALID_CODE: 'Enter the six-digit code from your authenticator app.',

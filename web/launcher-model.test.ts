@@ -13,7 +13,7 @@ const session = (id: string, serverId: string, pool: string | null = null): Sess
   lastDisconnectionTime: null,
   pool,
 });
-const server = (id: string, sessions: Session[]) => ({ id, online: true, stale: false, health: null, tags: [], stats: null, lastSeen: null, sessions });
+const server = (id: string, sessions: Session[]) => ({ id, online: true, stale: false, maintenance: false, health: null, tags: [], stats: null, lastSeen: null, sessions });
 const pool = (id: string, sessions: Session[]) => ({ id, description: '', members: [], online: 2, sessions });
 
 describe('launcher model', () => {

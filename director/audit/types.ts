@@ -1,7 +1,7 @@
 /**
  * The audit trail: who did what, from where, with which outcome. Event types in use: "login",
  * "agent.approve", "agent.deny", "agent.revoke", "agent.returning", "agent.reissue", "session.create",
- * "session.close" (any string is stored). Never put secrets (passwords, OTPs, tokens) into any field.
+ * "session.close", "server.drain", "server.open", "server.close-sessions" (any string is stored). Never put secrets (passwords, OTPs, tokens) into any field.
  */
 export interface AuditEvent {
   type: string;

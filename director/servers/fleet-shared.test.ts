@@ -7,6 +7,7 @@ import { expect, test } from 'bun:test';
 import { FakeClock } from '../../shared/clock.ts';
 import { fleetHarness, freshPostgresDatabases, sampleCreated, sampleReservation } from '../../tests/helpers/fleet-harness.ts';
 import { linkedFeeds } from '../../tests/helpers/linked-feeds.ts';
+import { markDrain } from './drain-rows.ts';
 import { close, confirm, orphanAgent, reserve } from './session-rows.ts';
 
 const freshDatabase = freshPostgresDatabases('pair');
@@ -112,4 +113,21 @@ test('ok: updates of one agent through both directors at once converge on one pi
   expect(ids(directorA.state)).toEqual(ids(directorB.state));
   expect(directorA.state.revisionOf('ws1')).toBe(directorB.state.revisionOf('ws1'));
   expect((await directorA.store.loadSnapshots(['ws1']))[0]!.sessions.map((s) => s.id).sort()).toEqual(ids(directorA.state));
+});
+
+test("ok: a drain through A holds on B's placement at once (the reservation reads the row), and B's memory has it after the notice; an open through B reaches A", async () => {
+  const { directorA, directorB, clock, settled } = await pair();
+  await directorA.report('g1', 'ws1', [{ id: 'running' }]);
+  await settled();
+  await directorA.fleet.run(markDrain('ws1', { at: clock.now(), by: 'admin', reason: 'disk swap' }));
+  // Before B hears of it: its reservation is refused by the row it locks.
+  expect(await directorB.fleet.run(reserve(sampleReservation('placed-on-b'), clock.now()))).toBe('drained');
+  await settled();
+  expect(directorB.state.server('ws1')!.drain).toEqual({ at: clock.now(), by: 'admin', reason: 'disk swap' });
+  expect(directorB.state.session('running')?.state).toBe('running');
+  await directorB.fleet.run(markDrain('ws1', null));
+  await settled();
+  expect(directorA.state.server('ws1')!.drain).toBeUndefined();
+  expect(directorA.state.revisionOf('ws1')).toBe(directorB.state.revisionOf('ws1'));
+  expect(await directorA.fleet.run(reserve(sampleReservation('placed-on-a'), clock.now()))).toBe('reserved');
 });

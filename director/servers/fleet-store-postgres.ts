@@ -47,6 +47,9 @@ const SERVER_TYPES: Record<(typeof SERVER_COLUMNS)[number], string> = {
   attrs: 'text',
   attrs_version: 'int',
   updated_at: 'bigint',
+  drained_at: 'bigint',
+  drained_by: 'text',
+  drain_reason: 'text',
 };
 const SESSION_TYPES: Record<(typeof SESSION_COLUMNS)[number], string> = {
   id: 'text',

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { fleetHarness, freshPostgresDatabases, RULES, sampleCreated, sampleReservation, type FleetBackend } from '../../tests/helpers/fleet-harness.ts';
+import { markDrain } from './drain-rows.ts';
 import { abandon, close, confirm, orphanAgent, reserve, setPlacementFailure } from './session-rows.ts';
 
 const freshDatabase = freshPostgresDatabases('fleet');
@@ -173,5 +174,47 @@ describe.each(backends)('fleet rows on $name', (backend) => {
     expect((await rig.store.loadSnapshots(['ws1']))[0]!.server.placementFailure).toEqual(failure);
     await rig.fleet.run(setPlacementFailure('ws1', null, RULES, rig.clock.now()));
     expect(rig.state.health(rig.state.server('ws1')!).status).toBe('healthy');
+  });
+
+  test('ok: a drain mark is a row: no reservation there, running sessions stay, updates keep it, a restart reads it; open clears it', async () => {
+    const rig = await harness();
+    await rig.report('g1', 'ws1', [{ id: 'stays' }]);
+    const mark = { at: rig.clock.now(), by: 'admin', reason: 'kernel update' };
+    expect(await rig.fleet.run(markDrain('ws1', mark))).toMatchObject({ kind: 'changed', server: { drain: mark } });
+    const drainedAt = rig.state.revisionOf('ws1');
+    expect(rig.state.server('ws1')!.drain).toEqual(mark);
+    expect(await rig.fleet.run(reserve(sampleReservation('new'), rig.clock.now()))).toBe('drained');
+    expect(rig.state.session('stays')?.state).toBe('running');
+    // Again: nothing written, the first mark kept.
+    expect(await rig.fleet.run(markDrain('ws1', { at: rig.clock.now() + 5, by: 'other', reason: null }))).toMatchObject({ kind: 'unchanged', server: { drain: mark } });
+    expect(rig.state.revisionOf('ws1')).toBe(drainedAt);
+    // An update that writes the row (a new session) keeps the mark.
+    rig.clock.advance(1000);
+    await rig.report('g1', 'ws1', [{ id: 'stays' }, { id: 'agent-made' }]);
+    expect(rig.state.revisionOf('ws1')).toBe(drainedAt + 1);
+    expect(rig.state.server('ws1')!.drain).toEqual(mark);
+    // What a restart reads back.
+    expect((await rig.store.loadAll()).map((snapshot) => [snapshot.server.id, snapshot.server.drain])).toEqual([['ws1', mark]]);
+    expect(await rig.fleet.run(markDrain('nope', mark))).toEqual({ kind: 'not-found' });
+    expect(await rig.fleet.run(markDrain('ws1', null))).toMatchObject({ kind: 'changed' });
+    expect(rig.state.server('ws1')!.drain).toBeUndefined();
+    expect((await rig.store.loadSnapshots(['ws1']))[0]!.server.drain).toBeUndefined();
+    expect(await rig.fleet.run(reserve(sampleReservation('new'), rig.clock.now()))).toBe('reserved');
+    expect(await rig.fleet.run(markDrain('ws1', null))).toMatchObject({ kind: 'unchanged' });
+  });
+
+  test('ok: the drain mark belongs to the host name: a new agent taking over a revoked one keeps the host drained', async () => {
+    const rig = await harness();
+    await rig.report('g1', 'ws1', [{ id: 'o1' }]);
+    const mark = { at: rig.clock.now(), by: 'admin', reason: null };
+    await rig.fleet.run(markDrain('ws1', mark));
+    await rig.agents.revoke('g1', rig.clock.now());
+    await rig.fleet.run(orphanAgent('g1'));
+    // Orphaned: not placed on anyway, and not drained or opened either.
+    expect(await rig.fleet.run(markDrain('ws1', null))).toEqual({ kind: 'not-found' });
+    await rig.registerAgent('g2', 'ws1');
+    expect(await rig.report('g2', 'ws1', [])).toMatchObject({ kind: 'accepted' });
+    expect(rig.state.server('ws1')).toMatchObject({ guid: 'g2', state: 'active', drain: mark });
+    expect(await rig.fleet.run(reserve(sampleReservation('n1', { guid: 'g2' }), rig.clock.now()))).toBe('drained');
   });
 });

@@ -9,7 +9,7 @@ import { FleetPlan } from './fleet-plan.ts';
 import type { FleetStore, FleetTransaction, SweepBounds } from './fleet-store.ts';
 import { sweep, type SweepResult } from './session-rows.ts';
 import type { HealthRules } from './health.ts';
-import type { ServerEntry, ServerSeen, SessionEntry } from './records.ts';
+import type { ServerEntry, ServerSeen, ServerSnapshot, SessionEntry } from './records.ts';
 import { lateOwnerReads, planReports, reportReads, type AgentReport, type ReportOutcome } from './report-plan.ts';
 import type { RuntimeState } from './runtime-state.ts';
 import { FleetFollower } from './fleet-follower.ts';
@@ -163,6 +163,17 @@ export class Fleet {
     } catch (error) {
       this.o.log.warn('session lookup in the store failed; answering as unknown', { sessionId: id, error });
       return undefined;
+    }
+  }
+
+  /** A server and its live sessions as the store holds them now (also taken into memory when newer); undefined when not stored. */
+  async storedServer(id: string): Promise<ServerSnapshot | undefined> {
+    try {
+      const [snapshot] = await this.o.store.loadSnapshots([id]);
+      if (snapshot) this.o.state.applySnapshot(snapshot);
+      return snapshot;
+    } catch (err) {
+      throw isStoreDown(err) ? storeUnavailable() : err;
     }
   }
 

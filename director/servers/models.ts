@@ -32,10 +32,14 @@ export const SessionView = t.Object({
 /** A session in admin lists: also flagged when only an agent vouches for it and the policy does not allow its owner there. */
 export const AdminSessionView = t.Composite([SessionView, t.Object({ unmanaged: t.Optional(t.Literal(true)) })]);
 
+/** Users see only that a server is in maintenance: no new sessions there, running ones reconnect. */
+const InMaintenance = t.Boolean({ description: 'An admin drained it: no new sessions there; running ones stay and can be reconnected' });
+
 export const UserServer = t.Object({
   id: t.String(),
   online: t.Boolean(),
   stale: t.Boolean({ description: 'Loaded at director start and not updated by its agent since' }),
+  maintenance: InMaintenance,
   health: Nullable(ServerHealth),
   tags: t.Array(t.String()),
   stats: Nullable(AgentStats),
@@ -48,6 +52,7 @@ export const PoolMember = t.Object({
   id: t.String(),
   online: t.Boolean(),
   stale: t.Boolean({ description: 'Not updated since a director restart: no new sessions there yet' }),
+  maintenance: InMaintenance,
   health: Nullable(ServerHealth),
   sessionCount: Int(),
 });
@@ -63,11 +68,19 @@ export const UserPool = t.Object({
 /** GET /v1/user/servers. */
 export const UserServers = t.Object({ servers: t.Array(UserServer), pools: t.Array(UserPool) });
 
+/** An admin's drain mark: the server takes no new sessions until it is opened again. */
+export const Maintenance = t.Object({
+  since: Time(),
+  by: t.String({ description: 'The admin who drained it' }),
+  reason: Nullable(t.String()),
+});
+
 export const AdminServer = t.Object({
   id: t.String(),
   guid: t.String(),
   online: t.Boolean(),
   stale: t.Boolean(),
+  maintenance: Nullable(Maintenance),
   address: t.String(),
   agentPort: Int(),
   tags: t.Array(t.String()),
@@ -82,3 +95,20 @@ export const AdminServer = t.Object({
 
 /** GET /v1/servers (admin). */
 export const AdminServers = t.Object({ servers: t.Array(AdminServer) });
+
+export const ServerIdParams = t.Object({ id: t.String({ maxLength: 253 }) });
+
+/** Printable text for the audit: no control characters (no line breaks). */
+const reasonText = (options: { description: string }) => t.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$', ...options });
+
+/** POST /v1/servers/{id}/drain: the reason is optional (an empty body drains too). */
+export const DrainBody = t.Object({ reason: t.Optional(reasonText({ description: 'Shown to admins and kept in the audit' })) });
+/** POST /v1/servers/{id}/drain and /open: the server as it is now; `changed` false when it already was so. */
+export const MaintenanceAnswer = t.Object({ changed: t.Boolean({ description: 'False when the server already was drained (or open): nothing written, nothing audited' }), server: AdminServer });
+
+/** POST /v1/servers/{id}/close-sessions. */
+export const CloseSessionsBody = t.Object({ reason: reasonText({ description: 'Kept in the audit of every session closed' }) });
+export const CloseSessionsAnswer = t.Object({
+  closed: t.Array(t.String(), { description: 'Session ids closed (or already gone on the host)' }),
+  failed: t.Array(t.Object({ sessionId: t.String(), code: t.String(), message: t.String() })),
+});

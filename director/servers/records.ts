@@ -24,6 +24,16 @@ export interface ServerEntry extends HealthFacts {
   /** The agent's version, when it says. */
   version: string | null;
   lastSeen: number;
+  /** Set while an admin holds the server in maintenance: no new sessions there (absent: open). */
+  drain?: ServerDrain;
+}
+
+/** An admin's drain mark on a server: who, when and why (columns drained_at, drained_by, drain_reason). */
+export interface ServerDrain {
+  /** Epoch ms. */
+  at: number;
+  by: string;
+  reason: string | null;
 }
 
 /**
@@ -168,6 +178,9 @@ export interface ServerRow {
   load15: unknown;
   attrs: string;
   attrs_version: unknown;
+  drained_at: unknown;
+  drained_by: string | null;
+  drain_reason: string | null;
 }
 
 export interface SessionRow {
@@ -218,7 +231,14 @@ export function serverFromRow(row: ServerRow): ServerEntry {
     lastSeen: Number(row.last_seen),
     stats: statsOf(row),
     tags: readServerAttrs(row.attrs, Number(row.attrs_version)).tags,
+    ...drainOf(row),
   };
+}
+
+/** The drain mark held in the drained_* columns ({} when the server is open). */
+function drainOf(row: Pick<ServerRow, 'drained_at' | 'drained_by' | 'drain_reason'>): { drain?: ServerDrain } {
+  if (row.drained_at === null || row.drained_at === undefined) return {};
+  return { drain: { at: Number(row.drained_at), by: row.drained_by ?? '', reason: row.drain_reason ?? null } };
 }
 
 export function sessionFromRow(row: SessionRow): SessionEntry {
@@ -275,6 +295,9 @@ export function serverColumns(server: ServerEntry, now: number) {
     attrs: serverAttrs(server),
     attrs_version: ATTRS_VERSION,
     updated_at: now,
+    drained_at: server.drain?.at ?? null,
+    drained_by: server.drain?.by ?? null,
+    drain_reason: server.drain?.reason ?? null,
   };
 }
 
@@ -323,5 +346,8 @@ export const SERVER_COLUMNS = [
   'attrs',
   'attrs_version',
   'updated_at',
+  'drained_at',
+  'drained_by',
+  'drain_reason',
 ] as const;
 export const SESSION_COLUMNS = ['id', 'server_id', 'owner', 'type', 'pool', 'state', 'origin', 'orphaned', 'created_at', 'refreshed_at', 'attrs', 'attrs_version'] as const;

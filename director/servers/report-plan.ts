@@ -80,6 +80,8 @@ function planReport(plan: FleetPlan, report: AgentReport, rules: HealthRules): R
   // A new agent under the host name of a revoked one (kept for its orphans): from now on it says what runs there.
   const takeover = holder !== undefined && holder.guid !== report.guid;
   const next = nextServer(takeover || holder?.state === 'removed' ? undefined : holder, report, rules);
+  // A drain mark belongs to the host name, not the agent: it outlives a new agent or a removal there.
+  if (holder?.drain) next.drain = holder.drain;
   if (!holder || takeover || structureDiffers(holder, next)) plan.putServer(next);
   else plan.seen({ id: report.hostname, lastSeen: report.at, stats: report.stats });
 

@@ -22,13 +22,14 @@ export interface Reservation {
   pool?: string;
 }
 
-export type ReserveResult = 'reserved' | 'server-gone' | 'taken';
+export type ReserveResult = 'reserved' | 'server-gone' | 'drained' | 'taken';
 
 /**
  * Reserves a session id before the agent is asked: the row (state creating) makes the id unique across
  * directors, and the check that the agent is still registered and still holds the server runs in the
- * same transaction, so a host revoked a moment ago is not placed on by any director. A closed session's
- * id may be used again.
+ * same transaction, so a host revoked a moment ago is not placed on by any director; so is the drain
+ * mark, so a host drained through another director a moment ago is not placed on either. A closed
+ * session's id may be used again.
  */
 export function reserve(input: Reservation, now: number): FleetTransaction<ReserveResult> {
   return {
@@ -36,6 +37,7 @@ export function reserve(input: Reservation, now: number): FleetTransaction<Reser
     decide(plan) {
       const server = plan.server(input.serverId);
       if (plan.agentState(input.guid) !== 'registered' || server?.state !== 'active' || server.guid !== input.guid) return 'server-gone';
+      if (server.drain) return 'drained';
       const existing = plan.session(input.id);
       if (existing && existing.state !== 'closed') return 'taken';
       const row: SessionEntry = {

@@ -1,8 +1,9 @@
 import { expect, test } from 'bun:test';
 import { fleetHarness, RULES } from '../../tests/helpers/fleet-harness.ts';
 import { parsePolicy } from '../policy/schema.ts';
+import { markDrain } from './drain-rows.ts';
 import { setPlacementFailure } from './session-rows.ts';
-import { userServersJson } from './views.ts';
+import { adminServersView, userServersJson } from './views.ts';
 
 const OFFLINE_AFTER = 90_000;
 const policy = parsePolicy(
@@ -39,7 +40,7 @@ test('ok: granted servers in order (one never heard from shown offline), pools w
   ]);
   expect(list.servers[0].sessions.map((s: { id: string }) => s.id)).toEqual(['a1']);
   expect(list.servers[1]).toMatchObject({ stale: false, health: { status: 'healthy' }, tags: [], sessions: [] });
-  expect(list.servers[2]).toEqual({ id: 'ws9', online: false, stale: false, health: null, tags: [], stats: null, lastSeen: null, sessions: [] });
+  expect(list.servers[2]).toEqual({ id: 'ws9', online: false, stale: false, maintenance: false, health: null, tags: [], stats: null, lastSeen: null, sessions: [] });
   const [all, two] = list.pools;
   expect([all.id, all.description, all.online, all.members.map((m: { id: string }) => m.id)]).toEqual(['all', 'Every server', 3, ['ws1', 'ws2', 'ws3']]);
   expect(all.members[1]).toMatchObject({ id: 'ws2', online: true, sessionCount: 2 });
@@ -82,4 +83,36 @@ test('ok: a row kept from an earlier list follows time (offline, end of a cool-d
     ['ws2', false],
     ['ws3', false],
   ]);
+});
+
+test('ok: a drain and an open show at once in lists kept from before (server rows and pool members), and to admins with who and why', async () => {
+  const rig = await fleet();
+  type Row = { id: string; maintenance: boolean };
+  const star = () => listOf(rig, 'star').servers as Row[];
+  const members = () => listOf(rig, 'alice').pools[0].members as Row[];
+  expect([star().map((s) => s.maintenance), members().map((m) => m.maintenance)]).toEqual([
+    [false, false, false],
+    [false, false, false],
+  ]);
+  const revision = rig.state.revisionOf('ws2');
+  await rig.fleet.run(markDrain('ws2', { at: rig.clock.now(), by: 'admin', reason: 'BIOS update' }));
+  expect(rig.state.revisionOf('ws2')).toBe(revision + 1);
+  expect([star().map((s) => s.maintenance), members().map((m) => m.maintenance)]).toEqual([
+    [false, true, false],
+    [false, true, false],
+  ]);
+  // Her own session there is still listed (reconnect), under the server and the pool.
+  expect(
+    listOf(rig, 'alice')
+      .pools[0].sessions.map((s: { id: string }) => s.id)
+      .sort(),
+  ).toEqual(['a1', 'a2']);
+  expect(adminServersView(rig.state, OFFLINE_AFTER).map((s) => [s.id, s.maintenance])).toEqual([
+    ['ws1', null],
+    ['ws2', { since: new Date(rig.clock.now()).toISOString(), by: 'admin', reason: 'BIOS update' }],
+    ['ws3', null],
+  ]);
+  await rig.fleet.run(markDrain('ws2', null));
+  expect(star().map((s) => s.maintenance)).toEqual([false, false, false]);
+  expect(members().map((m) => m.maintenance)).toEqual([false, false, false]);
 });

@@ -50,7 +50,7 @@ export function adminSessionView(s: SessionEntry, managed: (s: SessionEntry) => 
 /**
  * A server's part of a user's list while nothing in it changes: its JSON as a user without sessions
  * there sees it, and until when that holds (it goes offline, or a placement cool-down ends). Entries are
- * replaced, never changed, so a new entry (an update) starts afresh. A list over "*" is then mostly
+ * replaced, never changed, so a new entry (an update, a drain or an open) starts afresh. A list over "*" is then mostly
  * joining these strings: 10,000 servers are listed in a few milliseconds rather than building,
  * copying and serialising 10,000 objects.
  */
@@ -91,7 +91,7 @@ function fragmentOf(
 /** A server as a user sees it in their list, with their own sessions there. */
 function userServerView(state: RuntimeState, server: ServerEntry, online: boolean, sessions: ReturnType<typeof sessionView>[]) {
   const view = shownOf(server, state.health(server));
-  return { id: server.id, online, stale: state.isStale(server), health: view.health, tags: server.tags, stats: server.stats, lastSeen: view.lastSeen, sessions };
+  return { id: server.id, online, stale: state.isStale(server), maintenance: !!server.drain, health: view.health, tags: server.tags, stats: server.stats, lastSeen: view.lastSeen, sessions };
 }
 
 /**
@@ -110,7 +110,7 @@ export function userServersJson(state: RuntimeState, policy: Policy, user: strin
   for (const id of ids) {
     const server = state.server(id);
     // Servers named in the policy but never heard from are shown offline, so users know they exist.
-    if (!server) servers.push(JSON.stringify({ id, online: false, stale: false, health: null, tags: [], stats: null, lastSeen: null, sessions: [] }));
+    if (!server) servers.push(JSON.stringify({ id, online: false, stale: false, maintenance: false, health: null, tags: [], stats: null, lastSeen: null, sessions: [] }));
     else {
       const mine = ownOn.get(id);
       if (mine) servers.push(JSON.stringify(userServerView(state, server, now <= state.onlineUntil(server, offlineAfterMs), mine)));
@@ -127,7 +127,7 @@ export function userServersJson(state: RuntimeState, policy: Policy, user: strin
     for (const memberId of memberIds) {
       const server = state.server(memberId);
       if (!server) {
-        members.push(JSON.stringify({ id: memberId, online: false, stale: false, health: null, sessionCount: 0 }));
+        members.push(JSON.stringify({ id: memberId, online: false, stale: false, maintenance: false, health: null, sessionCount: 0 }));
         continue;
       }
       const row = fragmentOf(memberRows, state, server, now, offlineAfterMs, state.sessionCountOn(memberId), (isOnline) => memberView(state, server, isOnline));
@@ -146,28 +146,40 @@ export function userServersJson(state: RuntimeState, policy: Policy, user: strin
  * never heard from it) and how many sessions it holds (anyone's; no details of others').
  */
 function memberView(state: RuntimeState, server: ServerEntry, online: boolean) {
-  return { id: server.id, online, stale: state.isStale(server), health: shownOf(server, state.health(server)).health, sessionCount: state.sessionCountOn(server.id) };
+  return {
+    id: server.id,
+    online,
+    stale: state.isStale(server),
+    maintenance: !!server.drain,
+    health: shownOf(server, state.health(server)).health,
+    sessionCount: state.sessionCountOn(server.id),
+  };
 }
 
 /** GET /v1/servers (admin): every known server with its sessions. */
 export function adminServersView(state: RuntimeState, offlineAfterMs: number, managed: (s: SessionEntry) => boolean = () => true) {
-  return [...state.allServers()].sort(byId).map((server) => {
-    const view = shownOf(server, state.health(server));
-    return {
-      id: server.id,
-      guid: server.guid,
-      online: state.isOnline(server, offlineAfterMs),
-      stale: state.isStale(server),
-      address: server.address,
-      agentPort: server.agentPort,
-      tags: server.tags,
-      stats: server.stats,
-      lastSeen: view.lastSeen,
-      version: server.version,
-      health: view.health,
-      dcvError: server.dcvError,
-      dcvTimeoutMs: server.dcvTimeoutMs,
-      sessions: state.sessionsOn(server.id).map((session) => adminSessionView(session, managed)),
-    };
-  });
+  return [...state.allServers()].sort(byId).map((server) => adminServerView(state, server, offlineAfterMs, managed));
+}
+
+/** One server as admins see it: health, drain mark, figures and sessions. */
+export function adminServerView(state: RuntimeState, server: ServerEntry, offlineAfterMs: number, managed: (s: SessionEntry) => boolean) {
+  const view = shownOf(server, state.health(server));
+  const drain = server.drain;
+  return {
+    id: server.id,
+    guid: server.guid,
+    online: state.isOnline(server, offlineAfterMs),
+    stale: state.isStale(server),
+    maintenance: drain ? { since: new Date(drain.at).toISOString(), by: drain.by, reason: drain.reason } : null,
+    address: server.address,
+    agentPort: server.agentPort,
+    tags: server.tags,
+    stats: server.stats,
+    lastSeen: view.lastSeen,
+    version: server.version,
+    health: view.health,
+    dcvError: server.dcvError,
+    dcvTimeoutMs: server.dcvTimeoutMs,
+    sessions: state.sessionsOn(server.id).map((session) => adminSessionView(session, managed)),
+  };
 }

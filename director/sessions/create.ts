@@ -27,7 +27,7 @@ type CreateDeps = Pick<SessionServiceOptions, 'fleet' | 'agents' | 'audit' | 'lo
  *   3. confirm the row as a live session before answering.
  * A refusal from the agent drops the reservation. A time-out keeps it as abandoned: the session may
  * still appear (DCV's create runs in its daemon), and is then adopted or closed (servers/report-plan.ts).
- * @throws ApiError 409 SESSION_EXISTS | 503 SERVER_GONE | the agent's error
+ * @throws ApiError 409 SESSION_EXISTS | 503 SERVER_GONE | 503 SERVER_DRAINED | the agent's error
  */
 export async function createOnServer(deps: CreateDeps, input: CreateInput): Promise<SessionEntry> {
   const { server, owner, type, id, actor, pool } = input;
@@ -35,6 +35,7 @@ export async function createOnServer(deps: CreateDeps, input: CreateInput): Prom
   const reserved = await deps.fleet.run(reserve(reservation, deps.clock.now()));
   if (reserved === 'taken') throw new ApiError(409, 'SESSION_EXISTS', 'a session with this id exists');
   if (reserved === 'server-gone') throw new ApiError(503, 'SERVER_GONE', `${server.id} is no longer available: its agent was revoked or replaced`);
+  if (reserved === 'drained') throw new ApiError(503, 'SERVER_DRAINED', `${server.id} is in maintenance: no new sessions there until an admin opens it`);
   let created: Awaited<ReturnType<typeof deps.agents.createSession>>;
   try {
     created = await deps.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id }, { timeoutMs: input.timeoutMs });

@@ -55,8 +55,8 @@ export async function createWithFailover(input: FailoverInput): Promise<SessionE
       return await input.attempt(server, remaining);
     } catch (err) {
       candidates = candidates.filter((c) => c.server.id !== server.id);
-      // Lost a console race to another user, or the host left (revoked) since this director last heard: next member, not counted.
-      const notFailed = err instanceof ApiError && (err.code === 'CONSOLE_IN_USE' || err.code === 'SERVER_GONE');
+      // Lost a console race to another user, or the host left (revoked) or was drained since this director last heard: next member, not counted.
+      const notFailed = err instanceof ApiError && (err.code === 'CONSOLE_IN_USE' || err.code === 'SERVER_GONE' || err.code === 'SERVER_DRAINED');
       if (notFailed) continue;
       const reason = hostFailureReason(err);
       if (!reason) throw err;

@@ -5,6 +5,7 @@ import { silentLogger } from '../../shared/log.ts';
 import { AgentTimeoutError } from '../agent-client/agent-timeout.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import { PolicyHolder } from '../policy/holder.ts';
+import { markDrain } from '../servers/drain-rows.ts';
 import type { HealthReason } from '../servers/health.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';
 import { fleetHarness } from '../../tests/helpers/fleet-harness.ts';
@@ -79,7 +80,7 @@ async function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
       (e: ApiError) => e,
     );
   const health = (id: string) => state.health(state.server(id)!);
-  return { service, state, clock, behaviour, calls, failures, update, create, createErr, health };
+  return { service, state, clock, behaviour, calls, failures, update, create, createErr, health, rig: fleet };
 }
 
 const dcvError = (msg = 'dcv create-session failed (exit 1): Could not create session') => new ApiError(502, 'DCV_FAILED', msg);
@@ -248,5 +249,46 @@ describe('placement routes around broken hosts', () => {
     expect((await harness.create('alice')).session.serverId).toBe('ws2');
     harness.behaviour.set('ws2', { fail: licences() });
     expect((await harness.create('bob')).session.serverId).toBe('ws1');
+  });
+});
+
+describe('drained hosts (maintenance)', () => {
+  const mark = (at: number) => ({ at, by: 'admin', reason: 'maintenance' });
+
+  test('ok: a pool create skips a drained member; a reconnect to a session there still works; a new session there by name is 503 SERVER_DRAINED', async () => {
+    const harness = await setup(['ws1', 'ws2']);
+    const before = await harness.create('alice', { serverId: 'ws1' });
+    expect((await harness.create('carol')).session.serverId).toBe('ws2');
+    // One session each: placement would now pick ws1 (ties go by id), but it is drained.
+    await harness.rig.fleet.run(markDrain('ws1', mark(harness.clock.now())));
+    expect((await harness.create('bob')).session.serverId).toBe('ws2');
+    const again = await harness.create('alice', { serverId: 'ws1' });
+    expect([again.reconnected, again.session.id]).toEqual([true, before.session.id]);
+    const consoleErr = await harness.service.createForUser({ user: 'alice', groups: [] }, { serverId: 'ws1' }, 'console').then(
+      () => undefined,
+      (e: ApiError) => e,
+    );
+    expect([consoleErr?.status, consoleErr?.code]).toEqual([503, 'SERVER_DRAINED']);
+    await expect(harness.service.createAsAdmin('admin', 'ws1', 'dave', 'virtual')).rejects.toMatchObject({ status: 503, code: 'SERVER_DRAINED' });
+    expect(harness.calls.map((c) => c.server)).toEqual(['ws1', 'ws2', 'ws2']);
+  });
+
+  test('rejects: every online member drained: 503 NO_SERVER_AVAILABLE saying so, no agent called', async () => {
+    const harness = await setup(['ws1', 'ws2']);
+    for (const id of ['ws1', 'ws2']) await harness.rig.fleet.run(markDrain(id, mark(harness.clock.now())));
+    const err = await harness.createErr('alice');
+    expect([err?.status, err?.code]).toEqual([503, 'NO_SERVER_AVAILABLE']);
+    expect(err?.message).toContain('in maintenance');
+    expect(harness.calls).toEqual([]);
+  });
+
+  test('ok: a member drained through another director a moment ago (not yet in memory) is refused by its row; the next member takes the session, nothing marked', async () => {
+    const harness = await setup(['ws1', 'ws2']);
+    // Written to the store only, as another director would.
+    await harness.rig.store.transact(markDrain('ws1', mark(harness.clock.now())), harness.clock.now());
+    expect(harness.state.server('ws1')!.drain).toBeUndefined();
+    expect((await harness.create('alice')).session.serverId).toBe('ws2');
+    expect(harness.calls.map((c) => c.server)).toEqual(['ws2']);
+    expect([harness.health('ws1').status, harness.failures]).toEqual(['healthy', []]);
   });
 });

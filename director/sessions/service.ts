@@ -95,6 +95,7 @@ export class SessionService {
         const server = this.usableServer(id);
         const existing = existingSession([{ server, sessions: await this.storedSessionsOf(who.user) }], who.user, type);
         if (existing) return { session: existing, reconnected: true };
+        this.refuseDrained(server);
         return { session: await this.create(server, who.user, type, newSessionId(who.user), who.user), reconnected: false };
       }
       const poolId = target.poolId;
@@ -114,13 +115,20 @@ export class SessionService {
       if (existing) return { session: existing, reconnected: true };
       const candidates: Candidate[] = [];
       const unhealthy: UnusableMember[] = [];
+      let drained = 0;
       for (const server of online) {
         // Not heard from since this director started: good for reconnects, not for placement.
         if (this.d.state.isStale(server)) continue;
+        // In maintenance (drained by an admin): the same, on purpose.
+        if (server.drain) {
+          drained++;
+          continue;
+        }
         const health = this.d.state.health(server);
         if (excludedFromPlacement(health)) unhealthy.push({ serverId: server.id, reason: health.reason!, message: health.message ?? '', at: health.since });
         else candidates.push({ server, sessions: this.d.state.sessionsOn(server.id), lastResort: health.status === 'unhealthy' });
       }
+      if (drained > 0 && drained === online.length) throw new ApiError(503, 'NO_SERVER_AVAILABLE', `every online server of pool ${poolId} is in maintenance`);
       const session = await createWithFailover({
         pool: poolId,
         type,
@@ -147,6 +155,7 @@ export class SessionService {
     if (!isSessionId(id)) throw badRequest('INVALID_SESSION_ID', 'sessionId is not a valid DCV session id');
     return this.placing(userId, async () => {
       const server = this.usableServer(serverId);
+      this.refuseDrained(server);
       if (!policyAllows(this.d.policy.current, userId, server.id, this.isKnownServer)) {
         if (!override) throw forbidden('NOT_PERMITTED', `the policy does not allow ${userId} on ${server.id}; send "override": true to create it anyway`);
         this.d.audit.record({ type: 'session.create.override', actor: admin, target: id, outcome: 'success', detail: `${server.id} for ${userId}: not allowed by the policy` });
@@ -166,31 +175,33 @@ export class SessionService {
   /**
    * Closes a session through its agent, then records it closed (before answering). Users may close only
    * what their own list shows (ownSession: managed under their token's groups, not orphaned); admins any.
+   * An admin's `reason` (closing every session on a host) goes into each audit event.
    */
-  async close(sessionId: string, by: { user: string; admin: boolean; groups?: readonly string[] }): Promise<void> {
+  async close(sessionId: string, by: { user: string; admin: boolean; groups?: readonly string[]; reason?: string }): Promise<void> {
     if (!isSessionId(sessionId)) throw badRequest('INVALID_SESSION_ID', 'not a valid session id');
     const session = by.admin ? await this.d.fleet.findSession(sessionId) : await this.ownSession(sessionId, by.user, by.groups);
     if (!session) throw notFound('SESSION_NOT_FOUND', 'no such session');
     const now = this.d.clock.now();
+    const because = by.reason ? `; reason: ${by.reason}` : '';
     if (session.orphaned) {
       // Its agent is revoked: the director will not talk to that host again, so it forgets the session
       // (closing it on the host, if it still runs there, is the host owner's job).
       await this.d.fleet.run(closeRow(sessionId, session.serverId, true, now));
-      this.d.audit.record({ type: 'session.close', actor: by.user, target: sessionId, outcome: 'success', detail: `${session.serverId} (orphaned: agent revoked, host not contacted)` });
+      this.d.audit.record({ type: 'session.close', actor: by.user, target: sessionId, outcome: 'success', detail: `${session.serverId} (orphaned: agent revoked, host not contacted)${because}` });
       return;
     }
     const server = this.d.state.server(session.serverId);
     if (!server) throw notFound('SERVER_NOT_FOUND', 'the session’s server is gone');
-    let detail = server.id;
+    let detail = `${server.id}${because}`;
     try {
       await this.d.agents.closeSession(server, sessionId);
     } catch (err) {
       // The host no longer has it (closed there, or reaped): the goal is reached, forget it.
       if (!(err instanceof ApiError && err.code === 'SESSION_NOT_FOUND')) {
-        this.d.audit.record({ type: 'session.close', actor: by.user, target: sessionId, outcome: 'failure', detail: (err as Error).message.slice(0, 200) });
+        this.d.audit.record({ type: 'session.close', actor: by.user, target: sessionId, outcome: 'failure', detail: `${(err as Error).message.slice(0, 200)}${because}` });
         throw err;
       }
-      detail = `${server.id} (already gone on the host)`;
+      detail = `${server.id} (already gone on the host)${because}`;
     }
     await this.d.fleet.run(closeRow(sessionId, server.id, false, this.d.clock.now()));
     this.d.audit.record({ type: 'session.close', actor: by.user, target: sessionId, outcome: 'success', detail });
@@ -201,6 +212,11 @@ export class SessionService {
     const found = isSessionId(sessionId) ? await this.d.fleet.findSession(sessionId) : undefined;
     if (!found || found.owner !== user || found.orphaned || !this.managed(found, groups)) throw notFound('SESSION_NOT_FOUND', 'no such session');
     return found;
+  }
+
+  /** A drained server (maintenance) takes no new sessions; reconnects to its running ones are checked before this. */
+  private refuseDrained(server: ServerEntry): void {
+    if (server.drain) throw new ApiError(503, 'SERVER_DRAINED', `${server.id} is in maintenance: no new sessions there until an admin opens it`);
   }
 
   /**

@@ -53,6 +53,15 @@ describe('one migration list for both dialects', () => {
     expect(db.query('SELECT how FROM schema_versions').all()).toEqual(SCHEMA.map(() => ({ how: 'applied' })));
   });
 
+  test('ok: bun:sqlite: step 8 gives servers stored before it an empty drain mark (open)', () => {
+    const db = new Database(':memory:');
+    migrateSqlite(db, silentLogger, SCHEMA.slice(0, 7));
+    db.run(`INSERT INTO servers (id, guid, revision, state, address, agent_port, health_since, last_seen, attrs, attrs_version, updated_at)
+            VALUES ('ws1', 'g1', 3, 'active', '10.0.0.1', 8446, 1, 1, '{}', 2, 1)`);
+    expect(migrateSqlite(db)).toEqual(SCHEMA.slice(7).map((s) => s.version));
+    expect(db.query('SELECT revision, drained_at, drained_by, drain_reason FROM servers').all()).toEqual([{ revision: 3, drained_at: null, drained_by: null, drain_reason: null }]);
+  });
+
   test('rejects: bun:sqlite: a failing step rolls back entirely and is not recorded', () => {
     const db = new Database(':memory:');
     const broken = [...SCHEMA, { ...step(SCHEMA.length + 1), sqlite: 'CREATE TABLE half (x int); SELECT no_such_function();' }];

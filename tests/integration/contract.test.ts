@@ -99,6 +99,12 @@ describe('contract', () => {
     await hit('GET /v1/servers', '/v1/servers', { cookie: admin });
     await hit('DELETE /v1/sessions/:id', '/v1/sessions/contract-bob', { cookie: admin });
     await hit('DELETE /v1/user/sessions/:id', `/v1/user/sessions/${id}`, { cookie: alice });
+    // Maintenance: drain (and a server that does not exist), close what runs there, open again.
+    await hit('POST /v1/servers/:id/drain', `/v1/servers/${serverId}/drain`, { cookie: admin, json: { reason: 'contract' } });
+    await hit('POST /v1/servers/:id/drain', '/v1/servers/no-such-host/drain', { cookie: admin });
+    await hit('GET /v1/user/servers', '/v1/user/servers', { cookie: alice });
+    await hit('POST /v1/servers/:id/close-sessions', `/v1/servers/${serverId}/close-sessions`, { cookie: admin, json: { reason: 'contract' } });
+    await hit('POST /v1/servers/:id/open', `/v1/servers/${serverId}/open`, { cookie: admin });
 
     // Agent routes, from simulated agents with their own keys.
     const sim = await SimAgent.create('sim-contract');

@@ -190,6 +190,8 @@ function upgradeSuite(dialect: 'sqlite' | 'postgres', open: () => Promise<StoreC
           guid,
           online: true,
           stale: true,
+          // Step 8 adds the drain mark: no upgraded server is in maintenance.
+          maintenance: null,
           address: entry.address,
           agentPort: entry.agentPort,
           tags: entry.tags,

@@ -32,20 +32,32 @@ interface CardCommon {
 /** While the director is unreachable, a badge says what it was, when, never "Online" as if live. */
 const LastKnown = ({ online, asOf }: { online: boolean; asOf: number }) => html`<${Badge} tone="neutral" label=${`${online ? 'Online' : 'Offline'} as of ${clockTime(asOf)}`} />`;
 
+/** Users may start sessions only where an admin has not drained the server (maintenance); an older director does not say. */
+const inMaintenance = (server: { maintenance?: boolean }) => server.maintenance === true;
+
 function PoolCard({ pool, shown, ...c }: CardCommon & { pool: UserPool; shown: Session[] }) {
   const total = pool.members.length;
+  const open = pool.members.filter((m) => m.online && !inMaintenance(m)).length;
   const status = c.asOf ? html`<${LastKnown} online=${pool.online > 0} asOf=${c.asOf} />` : html`<${Badge} tone=${pool.online > 0 ? 'ok' : 'off'} label=${`${pool.online} of ${total} online`} />`;
+  const reason = pool.online > 0 ? 'Every server in this pool is in maintenance right now. Your running sessions still work.' : 'No server in this pool is online right now.';
   return html`<${DesktopCard} kind="pool" id=${pool.id} title=${pool.id} status=${status} sessions=${shown} ...${c}
-    canStart=${pool.online > 0} cannotStartReason="No server in this pool is online right now.">
+    canStart=${open > 0} cannotStartReason=${reason}>
     ${pool.description ? html`<p>${pool.description}</p>` : null}
     <p class="muted small">A free server in the pool is picked for you.</p>
   <//>`;
 }
 
 function ServerCard({ server, shown, ...c }: CardCommon & { server: UserServer; shown: Session[] }) {
-  const status = c.asOf ? html`<${LastKnown} online=${server.online} asOf=${c.asOf} />` : html`<${OnlineBadge} online=${server.online} />`;
+  const maintenance = inMaintenance(server);
+  const status = c.asOf
+    ? html`<${LastKnown} online=${server.online} asOf=${c.asOf} />`
+    : html`<${OnlineBadge} online=${server.online} />${maintenance ? html` <${Badge} tone="warn" label="In maintenance" />` : null}`;
+  const reason =
+    server.online && maintenance
+      ? 'This server is in maintenance: it takes no new sessions for now. Your running sessions here still work.'
+      : `This server is offline${server.lastSeen ? ` (last seen ${relativeTime(server.lastSeen)})` : ''}.`;
   return html`<${DesktopCard} kind="server" id=${server.id} title=${server.id} status=${status} sessions=${shown} ...${c}
-    canStart=${server.online} cannotStartReason=${`This server is offline${server.lastSeen ? ` (last seen ${relativeTime(server.lastSeen)})` : ''}.`}>
+    canStart=${server.online && !maintenance} cannotStartReason=${reason}>
     <${Tags} tags=${server.tags} />
     <${HealthNote} health=${server.health} />
     ${server.online ? html`<${StatsSummary} stats=${server.stats} />` : null}

@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
 import { call, director } from '../../api.ts';
-import { ErrorNote, Freshness } from '../../components/feedback.ts';
+import { ErrorNote, Freshness, Note, useFlash } from '../../components/feedback.ts';
 import { AdminNav, PageHeader } from '../../components/shell.ts';
 import { HealthBadge, OnlineBadge, Tags } from '../../components/status.ts';
 import { Table, TableSkeleton, type Column } from '../../components/table.ts';
@@ -9,6 +10,8 @@ import { useQuery } from '../../query.ts';
 import { queryKeys } from '../../query-keys.ts';
 import { href } from '../../router.ts';
 import type { AdminServer } from '../../types.ts';
+import { useOfflineReason } from '../../connectivity.ts';
+import { MaintenanceBadge, ServerActionDialog, type ServerAction } from './server-maintenance.ts';
 
 /** A server's sessions, folded (owner, type, id), with a link to the filtered sessions page. */
 function ServerSessions({ s }: { s: AdminServer }) {
@@ -20,9 +23,8 @@ function ServerSessions({ s }: { s: AdminServer }) {
   </details>`;
 }
 
-const columns: Column<AdminServer>[] = [
-  { label: 'Server', cell: (s) => html`<strong>${s.id}</strong><div class="muted small mono">${s.guid}</div>` },
-  { label: 'State', cell: (s) => html`<${OnlineBadge} online=${s.online} />` },
+const server: Column<AdminServer> = { label: 'Server', cell: (s) => html`<strong>${s.id}</strong><div class="muted small mono">${s.guid}</div>` };
+const figures: Column<AdminServer>[] = [
   { label: 'Health', cell: (s) => html`<${HealthBadge} health=${s.health} stale=${s.stale} />${s.dcvError ? html`<div class="small">DCV: ${s.dcvError}</div>` : null}` },
   { label: 'Agent', cell: (s) => `${s.address}:${s.agentPort}`, class: 'mono' },
   { label: 'Tags', cell: (s) => (s.tags.length ? html`<${Tags} tags=${s.tags} />` : '—') },
@@ -34,17 +36,42 @@ const columns: Column<AdminServer>[] = [
   { label: 'Last update', cell: (s) => html`<span title=${dateTime(s.lastSeen)}>${relativeTime(s.lastSeen)}</span>` },
 ];
 
-/** Every server the agents report, with live stats (refreshed every 5 s). */
+/** Every server the agents report, with live stats (refreshed every 5 s); drain, open and close all sessions for maintenance. */
 export function ServersPage() {
   const query = useQuery({ queryKey: queryKeys.adminServers, queryFn: () => call(director.v1.servers.get()), refetchInterval: 5_000 });
+  const [pending, setPending] = useState<{ server: AdminServer; action: ServerAction } | null>(null);
+  const [done, setDone] = useFlash();
+  const offlineReason = useOfflineReason();
   const servers = query.data?.servers ?? [];
   const online = servers.filter((s) => s.online).length;
   const unhealthy = servers.filter((s) => s.health?.status === 'unhealthy').length;
+  const drained = servers.filter((s) => s.maintenance).length;
+  const ask = (server: AdminServer, action: ServerAction) => {
+    setDone('');
+    setPending({ server, action });
+  };
+  const btn = (s: AdminServer, action: ServerAction, label: string, cls: string) =>
+    html`<button type="button" class=${`btn ${cls} btn-small`} aria-disabled=${!!offlineReason} title=${offlineReason}
+      aria-label=${`${label} ${s.id}`} onClick=${() => offlineReason || ask(s, action)}>${label}</button>`;
+  // The maintenance actions sit with the state they change: the table is wide enough already.
+  const columns: Column<AdminServer>[] = [
+    server,
+    {
+      label: 'State',
+      cell: (s) => html`<${OnlineBadge} online=${s.online} /><${MaintenanceBadge} server=${s} />
+        <div class="row-actions server-actions">
+          ${s.maintenance ? btn(s, 'open', 'Open', 'btn-primary') : btn(s, 'drain', 'Drain', 'btn-quiet')}
+          ${s.sessions.length ? btn(s, 'close-sessions', 'Close sessions', 'btn-danger-quiet') : null}
+        </div>`,
+    },
+    ...figures,
+  ];
   return html`<div class="page">
     <${AdminNav} path="/admin/servers" />
     <${PageHeader} title="Servers" actions=${html`<${Freshness} fetching=${query.isFetching} updatedAt=${query.dataUpdatedAt} />`}>
-      ${query.data ? `${online} of ${plural(servers.length, 'server')} online${unhealthy ? `, ${unhealthy} unhealthy` : ''}.` : 'DCV hosts reported by their agents.'}
+      ${query.data ? `${online} of ${plural(servers.length, 'server')} online${unhealthy ? `, ${unhealthy} unhealthy` : ''}${drained ? `, ${drained} in maintenance` : ''}.` : 'DCV hosts reported by their agents.'}
     <//>
+    <div class="live" aria-live="polite">${done ? html`<${Note} tone="success">${done}<//>` : null}</div>
     ${query.isError && !query.data ? html`<${ErrorNote} error=${query.error} onRetry=${() => query.refetch()} />` : null}
     ${
       query.isPending
@@ -52,5 +79,6 @@ export function ServersPage() {
         : html`<${Table} caption="Servers" columns=${columns} rows=${servers} rowKey=${(s: AdminServer) => s.id}
           empty="No server has reported yet. Servers appear once their agent is approved and sends its first update." />`
     }
+    <${ServerActionDialog} pending=${pending} onDone=${(message: string) => (setPending(null), setDone(message))} onCancel=${() => setPending(null)} />
   </div>`;
 }
