@@ -167,6 +167,7 @@ export function adminServersView(state: RuntimeState, offlineAfterMs: number, ma
       health: view.health,
       dcvError: server.dcvError,
       dcvTimeoutMs: server.dcvTimeoutMs,
+      maxVirtualSessions: server.maxVirtualSessions ?? null,
       sessions: state.sessionsOn(server.id).map((session) => adminSessionView(session, managed)),
     };
   });
