@@ -71,6 +71,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     agentPort: () => config.advertise_port || server?.port || config.listen_port,
     hostname,
     dcvTimeoutMs: config.dcv_timeout,
+    maxVirtualSessions: config.max_virtual_sessions,
     intervalMs: config.update_interval,
     log,
     // The director forgot us (agents.db lost), made us pending again, or an admin approved another key

@@ -20,15 +20,22 @@ test('ok: when dcv fails, stats keep flowing with the last known sessions and th
     agentPort: () => 8446,
     hostname: 'ws1',
     dcvTimeoutMs: 10_000,
+    maxVirtualSessions: 3,
     intervalMs: 1000,
   });
   expect(await updater.sendOnce()).toBe(true);
   fail = true;
   expect(await updater.sendOnce()).toBe(true);
   const wire = { id: 's1', owner: 'alice', type: 'virtual', 'num-of-connections': 0, 'creation-time': null, 'last-disconnection-time': null };
-  expect(sent[1]).toMatchObject({ sessions: [wire], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use', dcvTimeoutMs: 10_000 });
+  expect(sent[1]).toMatchObject({ sessions: [wire], stats: { hostname: 'ws1' }, tags: ['gpu'], agentPort: 8446, dcvError: 'dcv: All licenses in use', dcvTimeoutMs: 10_000, maxVirtualSessions: 3 });
   // Every update is well-formed by the model the director reads it with: nothing of it is skipped there.
   expect(sent.map((body) => matches(AgentUpdate, body))).toEqual([true, true]);
+});
+
+test('ok: max_virtual_sessions 0 (no limit) is left out of the update', async () => {
+  const sent: Record<string, unknown>[] = [];
+  await testUpdater((body) => sent.push(body), { maxVirtualSessions: 0 }).sendOnce();
+  expect(sent[0]).not.toHaveProperty('maxVirtualSessions');
 });
 
 test("ok: the director's count of skipped sessions and tags is logged on this host too", async () => {

@@ -26,6 +26,8 @@ export interface UpdaterOptions {
   hostname: string;
   /** The agent's dcv_timeout, reported so the director can check its own time limit against it. */
   dcvTimeoutMs?: number;
+  /** max_virtual_sessions, reported so the director's placement keeps to it (absent: no limit). */
+  maxVirtualSessions?: number;
   intervalMs: number;
   /** Longest wait between attempts while the director is unreachable. */
   maxBackoffMs?: number;
@@ -99,6 +101,7 @@ export class Updater {
       version: VERSION,
       ...(dcvError ? { dcvError: dcvError.slice(0, 500) } : {}),
       ...(this.o.dcvTimeoutMs !== undefined ? { dcvTimeoutMs: this.o.dcvTimeoutMs } : {}),
+      ...(this.o.maxVirtualSessions ? { maxVirtualSessions: this.o.maxVirtualSessions } : {}),
     };
   }
 

@@ -37,5 +37,10 @@ test('ok: lines logged before an uncaught exception are written before the proce
 
 test('ok: lines logged in one turn are written at the end of that turn, not held for later ones', async () => {
   const { stderr } = await childStderr(3, "setTimeout(() => { process.stderr.write('later\\n'); }, 50); await Bun.sleep(100);");
-  expect(stderr.split('\n').filter(Boolean).map((l) => (l.startsWith('{') ? JSON.parse(l).i : l))).toEqual([0, 1, 2, 'later']);
+  expect(
+    stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (l.startsWith('{') ? JSON.parse(l).i : l)),
+  ).toEqual([0, 1, 2, 'later']);
 });

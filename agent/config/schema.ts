@@ -1,5 +1,6 @@
+import { MAX_VIRTUAL_SESSIONS } from '../../shared/api/agent-update.ts';
 import { HOST_NAME_MAX, isHostName } from '../../shared/api/host-name.ts';
-import { bool, duration, field, list, oneOf, port, str, type ConfigOf, type FieldParser } from '../../shared/config-schema.ts';
+import { bool, duration, field, int, list, oneOf, port, str, type ConfigOf, type FieldParser } from '../../shared/config-schema.ts';
 
 /** Empty (this machine's name) or a host name the director takes. */
 const hostName: FieldParser<string> = (value) => {
@@ -32,6 +33,8 @@ export const agentSchema = {
   /** Sessions without connections idle longer than this are closed; 0 disables the reaper. */
   idle_timeout: field(4 * 3_600_000, duration(0)),
   reap_console_sessions: field(false, bool),
+  /** The most virtual sessions the director places on this host (reported in every update); 0 = no limit. */
+  max_virtual_sessions: field(0, int(0, MAX_VIRTUAL_SESSIONS)),
   /** Prometheus metrics on a plain-HTTP listener of their own (GET /metrics); false: no listener, prom-client not loaded. */
   metrics_enabled: field(true, bool),
   /** Address of the metrics listener; loopback by default, so only a local scraper (or a proxy) reads it. */

@@ -35,6 +35,14 @@ describe('DcvClient argv', () => {
     ]);
   });
 
+  test('ok: create-session with launch settings, each its own option after the others, in a fixed order', async () => {
+    const runner = new FakeRunner();
+    await new DcvClient(runner).createSession({ id: 'v2', owner: 'alice', type: 'virtual', gl: 'off', maxConcurrentClients: 2, init: '/opt/dcv/init eng.sh', storageRoot: '/srv/storage' });
+    expect(runner.calls).toEqual([
+      ['create-session', '--type', 'virtual', '--owner', 'alice', '--storage-root', '/srv/storage', '--init', '/opt/dcv/init eng.sh', '--gl', 'off', '--max-concurrent-clients', '2', 'v2'],
+    ]);
+  });
+
   test('ok: list, close, set-config', async () => {
     const runner = new FakeRunner((a) => ({ code: 0, stdout: a[0] === 'list-sessions' ? '[{"id":"s1","owner":"a","type":"virtual"}]' : '', stderr: '' }));
     const dcv = new DcvClient(runner);
@@ -61,6 +69,12 @@ describe('DcvClient argv', () => {
     expect((await rejection(dcv.createSession({ ...ok, name: '--gl=off' }))).code).toBe('INVALID_SESSION_NAME');
     expect((await rejection(dcv.createSession({ ...ok, name: 'a\nb' }))).code).toBe('INVALID_SESSION_NAME');
     expect((await rejection(dcv.createSession({ ...ok, permissionsFile: 'rel.perm' }))).code).toBe('INVALID_PERMISSIONS_FILE');
+    expect((await rejection(dcv.createSession({ ...ok, init: 'init.sh' }))).code).toBe('INVALID_INIT');
+    expect((await rejection(dcv.createSession({ ...ok, init: '--init=/x' }))).code).toBe('INVALID_INIT');
+    expect((await rejection(dcv.createSession({ ...ok, storageRoot: '/srv/a\nb' }))).code).toBe('INVALID_STORAGE_ROOT');
+    expect((await rejection(dcv.createSession({ ...ok, gl: 'yes' as 'on' }))).code).toBe('INVALID_GL');
+    expect((await rejection(dcv.createSession({ ...ok, maxConcurrentClients: 0 }))).code).toBe('INVALID_MAX_CONCURRENT_CLIENTS');
+    expect((await rejection(dcv.createSession({ ...ok, maxConcurrentClients: 1.5 }))).code).toBe('INVALID_MAX_CONCURRENT_CLIENTS');
     expect((await rejection(dcv.closeSession('../x'))).code).toBe('INVALID_SESSION_ID');
     expect((await rejection(dcv.setConfig('display', 'quality', '--x'))).code).toBe('INVALID_CONFIG');
     expect((await rejection(dcv.setConfig('display\n', 'quality', '1'))).code).toBe('INVALID_CONFIG');

@@ -7,6 +7,7 @@ import {
   CONFIG_KEY_RE,
   CONFIG_SECTION_RE,
   SESSION_NAME_MAX,
+  isAbsolutePath,
   isConfigValue,
   isSafeArg,
   isSessionId,
@@ -15,6 +16,7 @@ import {
   type DcvSession,
   type SessionType,
 } from '../../shared/api/agent-wire.ts';
+import { launchSettingProblem, type LaunchSettings } from '../../shared/api/launch-settings.ts';
 import type { DcvRunner } from './runner.ts';
 import { parseSessionsJson } from './parse-sessions.ts';
 
@@ -33,7 +35,7 @@ export class DcvError extends ApiError {
   }
 }
 
-export interface CreateSessionOptions {
+export interface CreateSessionOptions extends LaunchSettings {
   id: string;
   owner: string;
   type: SessionType;
@@ -52,7 +54,10 @@ export interface DcvSessions {
 export class DcvClient implements DcvSessions {
   constructor(private readonly runner: DcvRunner) {}
 
-  /** `dcv create-session --type <t> --owner <u> [--name <n>] [--permissions-file <f>] <id>` */
+  /**
+   * `dcv create-session --type <t> --owner <u> [--name <n>] [--permissions-file <f>] [--storage-root <dir>]
+   * [--init <script>] [--gl on|off] [--max-concurrent-clients <n>] <id>`
+   */
   async createSession(options: CreateSessionOptions): Promise<void> {
     checkId(options.id);
     if (!isUserName(options.owner)) throw badRequest('INVALID_USER', 'invalid session owner');
@@ -60,9 +65,11 @@ export class DcvClient implements DcvSessions {
     if (options.name !== undefined && !isSafeArg(options.name, SESSION_NAME_MAX)) {
       throw badRequest('INVALID_SESSION_NAME', 'invalid session name');
     }
-    if (options.permissionsFile !== undefined && !(isSafeArg(options.permissionsFile, 4096) && options.permissionsFile.startsWith('/'))) {
+    if (options.permissionsFile !== undefined && !isAbsolutePath(options.permissionsFile)) {
       throw badRequest('INVALID_PERMISSIONS_FILE', 'permissions file must be an absolute path');
     }
+    const problem = launchSettingProblem(options);
+    if (problem) throw badRequest(problem.code, `${problem.field} ${problem.must}`);
     await this.exec([
       'create-session',
       '--type',
@@ -71,6 +78,10 @@ export class DcvClient implements DcvSessions {
       options.owner,
       ...(options.name !== undefined ? ['--name', options.name] : []),
       ...(options.permissionsFile !== undefined ? ['--permissions-file', options.permissionsFile] : []),
+      ...(options.storageRoot !== undefined ? ['--storage-root', options.storageRoot] : []),
+      ...(options.init !== undefined ? ['--init', options.init] : []),
+      ...(options.gl !== undefined ? ['--gl', options.gl] : []),
+      ...(options.maxConcurrentClients !== undefined ? ['--max-concurrent-clients', String(options.maxConcurrentClients)] : []),
       options.id,
     ]);
   }

@@ -75,7 +75,8 @@ export const agentApi = (d: AgentApiDeps) =>
     .post(
       '/sessions',
       async ({ body, set }) => {
-        await d.dcv.createSession({ id: body.sessionId, owner: body.userId, type: body.sessionType });
+        const { init, storageRoot, gl, maxConcurrentClients } = body;
+        await d.dcv.createSession({ id: body.sessionId, owner: body.userId, type: body.sessionType, init, storageRoot, gl, maxConcurrentClients });
         const session = (await d.dcv.listSessions()).find((s) => s.id === body.sessionId);
         d.onSessionsChanged();
         set.status = 201;

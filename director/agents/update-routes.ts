@@ -43,6 +43,7 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
         version: update.version,
         dcvError: update.dcvError,
         dcvTimeoutMs: update.dcvTimeoutMs,
+        maxVirtualSessions: update.maxVirtualSessions,
         sessions: update.sessions,
         at: deps.now(),
       });

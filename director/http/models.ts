@@ -22,6 +22,8 @@ export const ErrorEnvelope = t.Object(
         state: t.Optional(t.String({ description: 'Challenge state to send back with the next login step' })),
         section: t.Optional(t.String({ description: 'CONFIG_KEY_NOT_ALLOWED: the dcv.conf section of the refused entry' })),
         key: t.Optional(t.String({ description: 'CONFIG_KEY_NOT_ALLOWED: the refused key' })),
+        limit: t.Optional(t.String({ description: 'SESSION_LIMIT_REACHED: max_sessions_per_user (with poolId) or max_virtual_sessions (with serverId or poolId)' })),
+        max: t.Optional(t.Integer({ description: 'SESSION_LIMIT_REACHED: the value of that limit' })),
       },
       { additionalProperties: true },
     ),

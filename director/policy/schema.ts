@@ -1,4 +1,5 @@
 import { neverUserSettable, splitConfigKeyEntry } from './config-keys.ts';
+import { readPoolSettings, type PoolSettings } from './pool-settings.ts';
 
 /**
  * The access policy, from two JSON files in the policy directory:
@@ -7,12 +8,14 @@ import { neverUserSettable, splitConfigKeyEntry } from './config-keys.ts';
  *               "users":  { "alice": { "servers": ["ws01"], "pools": ["eng"] } },
  *               "groups": { "engineers": { "members": ["bob"], "servers": [], "pools": ["eng"] } } }
  * pools.json  { "userConfig": ["display.quality"],
- *               "pools": { "eng": { "description": "Engineering", "servers": ["ws01", "ws02"], "userConfig": ["display.*"] } },
+ *               "pools": { "eng": { "description": "Engineering", "servers": ["ws01", "ws02"], "userConfig": ["display.*"],
+ *                                   "max_sessions_per_user": 2, "gl": "on" } },
  *               "servers": { "ws01": { "userConfig": ["clipboard.max-text-len"] } } }
  *
  * Servers are named by the host name their agent reports; "*" in a servers list means every server.
  * A group's members come from the login backend when it knows groups (LDAP), else from "members".
  * `userConfig` lists are the dcv.conf keys users may set (config-keys.ts; evaluate.ts combines them).
+ * A pool's session limit and launch settings are read by pool-settings.ts.
  */
 export interface Grant {
   servers: string[];
@@ -32,7 +35,7 @@ export interface Policy {
   groups: Map<string, Grant & { members: string[] }>;
   /** user -> the groups whose member lists name them, in users.json order (made once, asked on every request). */
   memberOf: Map<string, string[]>;
-  pools: Map<string, { description: string; servers: string[] } & ConfigAllowance>;
+  pools: Map<string, { description: string; servers: string[] } & ConfigAllowance & PoolSettings>;
   /** pools.json `servers`: per-server settings, by host name. */
   servers: Map<string, ConfigAllowance>;
   /** pools.json top-level `userConfig`: the allow-list where no pool or server names one. */
@@ -62,7 +65,9 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
         const pool = object(v, where);
         const description = pool.description ?? '';
         if (typeof description !== 'string') throw new PolicyError(`${where}.description must be a string`);
-        return [name, { description, servers: serverList(pool.servers ?? [], `${where}.servers`), ...allowance(pool.userConfig, `${where}.userConfig`) }];
+        const read = readPoolSettings(pool, where);
+        if ('error' in read) throw new PolicyError(read.error);
+        return [name, { description, servers: serverList(pool.servers ?? [], `${where}.servers`), ...allowance(pool.userConfig, `${where}.userConfig`), ...read.settings }];
       }),
     ),
     servers: new Map(

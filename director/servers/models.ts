@@ -90,6 +90,7 @@ export const AdminServer = t.Object({
   health: ServerHealth,
   dcvError: Nullable(t.String()),
   dcvTimeoutMs: Nullable(Int()),
+  maxVirtualSessions: Nullable(Int({ description: "The agent's max_virtual_sessions; null: no limit" })),
   sessions: t.Array(AdminSessionView),
 });
 

@@ -5,6 +5,7 @@ test('ok: attrs written now (version 2) read back as written', () => {
   const session = { id: 's', owner: 'a', type: 'virtual' as const, numOfConnections: 2, status: 'READY', creationTime: '2026-01-01T00:00:00.000Z', lastDisconnectionTime: null };
   expect(readSessionAttrs(sessionAttrs(session), ATTRS_VERSION)).toEqual({ numOfConnections: 2, status: 'READY', creationTime: '2026-01-01T00:00:00.000Z', lastDisconnectionTime: null });
   expect(readServerAttrs(serverAttrs({ tags: ['gpu', 'linux'] }), ATTRS_VERSION)).toEqual({ tags: ['gpu', 'linux'] });
+  expect(readServerAttrs(serverAttrs({ tags: [], maxVirtualSessions: 4 }), ATTRS_VERSION)).toEqual({ tags: [], maxVirtualSessions: 4 });
 });
 
 test('ok: version 1 records (whole entries of the earlier release) read: what has columns now is ignored, the rest kept', () => {
@@ -33,4 +34,6 @@ test('rejects: damaged or unknown-version attrs read as empty instead of hiding 
   expect(readSessionAttrs(JSON.stringify({ numOfConnections: -3, status: 7 }), 2)).toEqual({ numOfConnections: 0 });
   expect(readSessionAttrs(JSON.stringify({ numOfConnections: 1 }), 99)).toEqual({ numOfConnections: 0 });
   expect(readServerAttrs('[]', 2)).toEqual({ tags: [] });
+  expect(readServerAttrs(JSON.stringify({ tags: ['gpu'], maxVirtualSessions: 0 }), 2)).toEqual({ tags: ['gpu'] });
+  expect(readServerAttrs(JSON.stringify({ maxVirtualSessions: '3' }), 2)).toEqual({ tags: [] });
 });

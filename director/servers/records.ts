@@ -24,6 +24,8 @@ export interface ServerEntry extends HealthFacts {
   /** The agent's version, when it says. */
   version: string | null;
   lastSeen: number;
+  /** The agent's max_virtual_sessions: placement puts no more virtual sessions here (absent: no limit). */
+  maxVirtualSessions?: number;
   /** Set while an admin holds the server in maintenance: no new sessions there (absent: open). */
   drain?: ServerDrain;
 }
@@ -89,8 +91,8 @@ export interface ServerSeen {
 export const ATTRS_VERSION = 2;
 
 /** A server's attrs column: what has no column of its own. */
-export function serverAttrs(server: Pick<ServerEntry, 'tags'>): string {
-  return JSON.stringify({ tags: server.tags });
+export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'maxVirtualSessions'>): string {
+  return JSON.stringify({ tags: server.tags, ...(server.maxVirtualSessions !== undefined ? { maxVirtualSessions: server.maxVirtualSessions } : {}) });
 }
 
 /** A session's attrs column: what DCV reports beyond id, owner and type. */
@@ -112,10 +114,12 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  * Reads a server's attrs in either format. Version 1 is the whole entry the earlier release stored as
  * JSON (tags among many fields); version 2 holds only what has no column. Unknown versions read as empty.
  */
-export function readServerAttrs(json: string, version: number): { tags: string[] } {
+export function readServerAttrs(json: string, version: number): Pick<ServerEntry, 'tags' | 'maxVirtualSessions'> {
   const parsed = safeJson(json);
-  if ((version === 1 || version === 2) && isObject(parsed) && Array.isArray(parsed.tags)) return { tags: parsed.tags.filter((tag): tag is string => typeof tag === 'string') };
-  return { tags: [] };
+  if ((version !== 1 && version !== 2) || !isObject(parsed)) return { tags: [] };
+  const tags = Array.isArray(parsed.tags) ? parsed.tags.filter((tag): tag is string => typeof tag === 'string') : [];
+  const cap = parsed.maxVirtualSessions;
+  return { tags, ...(Number.isInteger(cap) && (cap as number) > 0 ? { maxVirtualSessions: cap as number } : {}) };
 }
 
 /**
@@ -230,7 +234,7 @@ export function serverFromRow(row: ServerRow): ServerEntry {
     healthSince: Number(row.health_since),
     lastSeen: Number(row.last_seen),
     stats: statsOf(row),
-    tags: readServerAttrs(row.attrs, Number(row.attrs_version)).tags,
+    ...readServerAttrs(row.attrs, Number(row.attrs_version)),
     ...drainOf(row),
   };
 }

@@ -14,6 +14,8 @@ export interface AgentReport {
   version?: string;
   dcvError?: string;
   dcvTimeoutMs?: number;
+  /** The agent's max_virtual_sessions (absent: no limit). */
+  maxVirtualSessions?: number;
   sessions: DcvSession[];
   /** When the director received it (epoch ms). */
   at: number;
@@ -137,6 +139,7 @@ function nextServer(prior: ServerEntry | undefined, report: AgentReport, rules: 
     dcvTimeoutMs: report.dcvTimeoutMs ?? null,
     placementFailure: keptFailure,
     healthSince: report.at,
+    ...(report.maxVirtualSessions !== undefined ? { maxVirtualSessions: report.maxVirtualSessions } : {}),
   };
   next.healthSince = healthSinceAfter(prior, next, report.at, rules);
   return next;
@@ -160,6 +163,7 @@ function structureDiffers(row: ServerEntry, next: Omit<ServerEntry, 'revision'>)
     row.version !== next.version ||
     row.dcvError !== next.dcvError ||
     row.dcvTimeoutMs !== next.dcvTimeoutMs ||
+    row.maxVirtualSessions !== next.maxVirtualSessions ||
     row.healthSince !== next.healthSince ||
     JSON.stringify(row.placementFailure) !== JSON.stringify(next.placementFailure) ||
     row.tags.length !== next.tags.length ||

@@ -16,6 +16,12 @@ describe('parseAgentUpdate', () => {
     ]);
   });
 
+  test("ok: the agent's max_virtual_sessions is kept; absent (the Go agent, no limit) stays absent; out of range is a 400", () => {
+    expect(parseAgentUpdate({ sessions: [], stats, maxVirtualSessions: 4 }).update.maxVirtualSessions).toBe(4);
+    expect(parseAgentUpdate({ sessions: [], stats }).update).not.toHaveProperty('maxVirtualSessions');
+    for (const bad of [0, 10_001, 2.5, '4']) expect(() => parseAgentUpdate({ sessions: [], stats, maxVirtualSessions: bad })).toThrow('maxVirtualSessions');
+  });
+
   test('ok: a Windows owner DOMAIN\\user is a valid owner', () => {
     expect(parseAgentUpdate({ sessions: [{ ...kebab, owner: 'CORP\\alice' }], stats }).update.sessions[0]!.owner).toBe('CORP\\alice');
   });

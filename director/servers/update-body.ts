@@ -15,6 +15,8 @@ interface AgentUpdate {
   dcvError?: string;
   /** The agent's dcv_timeout (ms), so the director can check it against its own time limit. */
   dcvTimeoutMs?: number;
+  /** The agent's max_virtual_sessions: the most virtual sessions placement puts on this host. */
+  maxVirtualSessions?: number;
 }
 
 /** One item of an update that was left out, and why. */
@@ -37,7 +39,7 @@ interface ParsedUpdate {
  * session does not vanish.
  */
 export function parseAgentUpdate(body: unknown): ParsedUpdate {
-  const { sessions, stats, tags, agentPort, version, dcvError, dcvTimeoutMs } = readBody(AgentUpdateBody, body);
+  const { sessions, stats, tags, agentPort, version, dcvError, dcvTimeoutMs, maxVirtualSessions } = readBody(AgentUpdateBody, body);
   const skipped: SkippedItem[] = [];
   const goodTags: string[] = [];
   for (const [index, rawTag] of (tags ?? []).entries()) {
@@ -61,6 +63,7 @@ export function parseAgentUpdate(body: unknown): ParsedUpdate {
       ...(keptVersion ? { version: keptVersion } : {}),
       ...(keptError ? { dcvError: keptError } : {}),
       ...(dcvTimeoutMs !== undefined ? { dcvTimeoutMs } : {}),
+      ...(maxVirtualSessions !== undefined ? { maxVirtualSessions } : {}),
     },
     skipped,
   };

@@ -180,6 +180,7 @@ export function adminServerView(state: RuntimeState, server: ServerEntry, offlin
     health: view.health,
     dcvError: server.dcvError,
     dcvTimeoutMs: server.dcvTimeoutMs,
+    maxVirtualSessions: server.maxVirtualSessions ?? null,
     sessions: state.sessionsOn(server.id).map((session) => adminSessionView(session, managed)),
   };
 }

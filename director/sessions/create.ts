@@ -1,4 +1,5 @@
 import type { SessionType } from '../../shared/api/agent-wire.ts';
+import type { LaunchSettings } from '../../shared/api/launch-settings.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { AgentTimeoutError } from '../agent-client/agent-timeout.ts';
 import { hostFailureReason } from '../servers/health.ts';
@@ -16,6 +17,8 @@ export interface CreateInput {
   pool?: string;
   /** Shorter than agent_request_timeout when a pool's deadline leaves less. */
   timeoutMs?: number;
+  /** The pool's launch settings for dcv create-session (policy/pool-settings.ts). */
+  launch?: LaunchSettings;
 }
 
 type CreateDeps = Pick<SessionServiceOptions, 'fleet' | 'agents' | 'audit' | 'log' | 'clock' | 'agentRequestTimeoutMs' | 'cooldownMs' | 'healthRules' | 'onPlacementFailure'>;
@@ -38,7 +41,7 @@ export async function createOnServer(deps: CreateDeps, input: CreateInput): Prom
   if (reserved === 'drained') throw new ApiError(503, 'SERVER_DRAINED', `${server.id} is in maintenance: no new sessions there until an admin opens it`);
   let created: Awaited<ReturnType<typeof deps.agents.createSession>>;
   try {
-    created = await deps.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id }, { timeoutMs: input.timeoutMs });
+    created = await deps.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id, ...input.launch }, { timeoutMs: input.timeoutMs });
   } catch (err) {
     await giveUp(deps, input, reservation, err);
     throw err;

@@ -2,6 +2,7 @@ import type { SessionType } from '../../shared/api/agent-wire.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { hostFailureReason, type HealthReason } from '../servers/health.ts';
 import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
+import { atVirtualLimit, isLimitReached, poolFull } from './limits.ts';
 import { chooseServer, type Candidate } from './placement.ts';
 
 /** Pool members tried for one create at most (README "How placement chooses"). */
@@ -35,18 +36,19 @@ export interface FailoverInput {
 /**
  * Creates a session on the best pool member and, when that fails for a host-side reason (dcv error or
  * time-out, agent unreachable, licences exhausted), on the next best, at most MAX_PLACEMENT_ATTEMPTS
- * members under one deadline. A console race lost to another user, or a host whose agent was revoked
- * meanwhile, moves on without counting. Errors
- * that are the request's own (a 4xx from the agent) are thrown at once.
- * @throws ApiError 503 NO_HEALTHY_SERVER (with `reason`) | 503 NO_SERVER_AVAILABLE
+ * members under one deadline. A console race lost to another user, a host that reached its
+ * max_virtual_sessions meanwhile, or a host whose agent was revoked meanwhile, moves on without
+ * counting. Errors that are the request's own (a 4xx from the agent) are thrown at once.
+ * @throws ApiError 503 NO_HEALTHY_SERVER (with `reason`) | 409 SESSION_LIMIT_REACHED (every usable member full) | 503 NO_SERVER_AVAILABLE
  */
 export async function createWithFailover(input: FailoverInput): Promise<SessionEntry> {
   let candidates = input.candidates;
   let failed = 0;
   let last: UnusableMember | undefined;
+  let full = false;
   for (;;) {
     const server = chooseServer(candidates, input.type);
-    if (!server) throw nothingLeft(input, last);
+    if (!server) throw nothingLeft(input, last, full);
     const remaining = input.deadline - input.now();
     if (remaining <= 0) {
       throw last ? noHealthyServer(input.pool, last, 'the time for this request ran out') : new ApiError(503, 'NO_SERVER_AVAILABLE', 'no server in this pool could take the session in time');
@@ -58,6 +60,10 @@ export async function createWithFailover(input: FailoverInput): Promise<SessionE
       // Lost a console race to another user, or the host left (revoked) or was drained since this director last heard: next member, not counted.
       const notFailed = err instanceof ApiError && (err.code === 'CONSOLE_IN_USE' || err.code === 'SERVER_GONE' || err.code === 'SERVER_DRAINED');
       if (notFailed) continue;
+      if (isLimitReached(err)) {
+        full = true;
+        continue;
+      }
       const reason = hostFailureReason(err);
       if (!reason) throw err;
       last = { serverId: server.id, reason, message: (err as Error).message, at: input.now() };
@@ -66,8 +72,9 @@ export async function createWithFailover(input: FailoverInput): Promise<SessionE
   }
 }
 
-function nothingLeft(input: FailoverInput, last: UnusableMember | undefined): ApiError {
+function nothingLeft(input: FailoverInput, last: UnusableMember | undefined, full: boolean): ApiError {
   if (last) return noHealthyServer(input.pool, last, 'no other member is left');
+  if (full || (input.type === 'virtual' && input.candidates.some((c) => atVirtualLimit(c.server, c.sessions)))) return poolFull(input.pool);
   // Healthy members that are merely busy (a console each) are not a health problem.
   const latest = input.candidates.length === 0 ? [...input.unhealthy].sort((a, b) => b.at - a.at)[0] : undefined;
   if (latest) return noHealthyServer(input.pool, latest, 'every online member is unhealthy');

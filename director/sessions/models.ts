@@ -6,12 +6,20 @@ const TYPE = coded('INVALID_SESSION_TYPE', SessionType);
 /** Optional text where "" and null mean absent, as older clients send them. */
 const maybeText = (maxLength: number) => t.Optional(Nullable(t.String({ maxLength })));
 
-/** POST /v1/user/sessions: exactly one of serverId or poolId; `type` is an older spelling of sessionType. */
+/**
+ * POST /v1/user/sessions: exactly one of serverId or poolId; `type` is an older spelling of sessionType;
+ * `new` asks for another session instead of the caller's existing one.
+ */
 export const StartSessionBody = t.Object({
   serverId: maybeText(253),
   poolId: maybeText(128),
   sessionType: t.Optional(TYPE),
   type: t.Optional(TYPE),
+  new: t.Optional(
+    t.Boolean({
+      description: 'true: start another session even when the caller has one of this type there (no reconnect), while the limits allow (409 SESSION_LIMIT_REACHED past them)',
+    }),
+  ),
 });
 export const StartSessionAnswer = t.Object({ session: SessionView, reconnected: t.Boolean({ description: 'An existing session of the caller was returned' }) });
 

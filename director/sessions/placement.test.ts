@@ -28,6 +28,14 @@ describe('placement', () => {
     expect(chooseServer([withConsole], 'console')).toBeUndefined();
     expect(chooseServer([withConsole], 'virtual')?.id).toBe('a');
   });
+  test('ok: virtual only on hosts below their max_virtual_sessions; console sessions do not count', () => {
+    const full = cand({ ...server('a', 0, 8, 9e9), maxVirtualSessions: 2 }, [session('v1', 'a', 'x'), session('v2', 'a', 'y'), session('c', 'a', 'z', 'console')]);
+    const roomy = cand({ ...server('b', 0, 8, 9e9), maxVirtualSessions: 2 }, [session('v3', 'b', 'x'), session('c2', 'b', 'z', 'console')]);
+    expect(chooseServer([full, roomy], 'virtual')?.id).toBe('b');
+    expect(chooseServer([full], 'virtual')).toBeUndefined();
+    expect(chooseServer([full, cand(server('c', 9, 1, 0), [session('c3', 'c', 'z', 'console')])], 'console')?.id).toBeUndefined();
+    expect(chooseServer([{ ...full, sessions: full.sessions.filter((s) => s.type === 'virtual') }], 'console')?.id).toBe('a');
+  });
   test('ok: a server without stats sorts after one with stats', () => {
     const noStats = { ...server('a', 0, 1, 0), stats: null };
     expect(chooseServer([cand(noStats), cand(server('b', 3, 1, 1e9))], 'virtual')?.id).toBe('b');

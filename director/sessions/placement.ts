@@ -1,5 +1,6 @@
 import type { SessionType } from '../../shared/api/agent-wire.ts';
 import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
+import { atVirtualLimit } from './limits.ts';
 
 export interface Candidate {
   server: ServerEntry;
@@ -10,7 +11,8 @@ export interface Candidate {
 
 /**
  * Pool placement (README "How placement chooses"): among online, not excluded members, skip hosts that
- * already have a console session when a console session is wanted (one per host), prefer healthy hosts
+ * already have a console session when a console session is wanted (one per host) and hosts at their
+ * max_virtual_sessions when a virtual one is wanted, prefer healthy hosts
  * to last-resort ones, then pick the host with
  * the fewest sessions, then the lowest 1-minute load per core, then the most free memory, then the
  * server id (so equal hosts give a stable answer).
@@ -19,6 +21,7 @@ export function chooseServer(candidates: Candidate[], type: SessionType): Server
   let best: Candidate | undefined;
   for (const candidate of candidates) {
     if (type === 'console' && candidate.sessions.some((s) => s.type === 'console')) continue;
+    if (type === 'virtual' && atVirtualLimit(candidate.server, candidate.sessions)) continue;
     if (!best || better(candidate, best)) best = candidate;
   }
   return best?.server;

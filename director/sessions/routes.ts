@@ -75,14 +75,19 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
         const serverId = body.serverId || undefined;
         const poolId = body.poolId || undefined;
         if (!serverId === !poolId) throw badRequest('INVALID_BODY', 'give exactly one of serverId or poolId');
-        const started = await d.sessions.createForUser({ user: session.sub, groups: session.groups }, { serverId, poolId }, body.sessionType ?? body.type ?? 'virtual');
+        const started = await d.sessions.createForUser({ user: session.sub, groups: session.groups }, { serverId, poolId }, body.sessionType ?? body.type ?? 'virtual', body.new === true);
         return { session: sessionView(started.session), reconnected: started.reconnected };
       },
       {
         ...jsonBody,
         body: StartSessionBody,
         response: { 200: StartSessionAnswer, ...errorAnswers(400, 401, 403, 404, 409, 502, 503) },
-        detail: { summary: 'Start (or reconnect to) a session on a server or pool', ...USER },
+        detail: {
+          summary: 'Start (or reconnect to) a session on a server or pool',
+          description:
+            "Without `new` the caller's existing session of that type there is returned (`reconnected: true`). A pool's `max_sessions_per_user` and a host's `max_virtual_sessions` are kept: past either, 409 SESSION_LIMIT_REACHED with `limit` naming which, and nothing is created.",
+          ...USER,
+        },
       },
     )
     .delete(

@@ -4,6 +4,7 @@ import { ApiError } from '../../shared/errors.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { AgentTimeoutError } from '../agent-client/agent-timeout.ts';
 import type { AgentClient } from '../agent-client/client.ts';
+import type { AuditEvent } from '../audit/types.ts';
 import { PolicyHolder } from '../policy/holder.ts';
 import { markDrain } from '../servers/drain-rows.ts';
 import type { HealthReason } from '../servers/health.ts';
@@ -22,28 +23,32 @@ const COOLDOWN = 300_000;
 type Behaviour = { takesMs?: number; fail?: ApiError };
 
 /**
- * A pool `p` of `members` (equal stats, so placement tries them in id order), a fake clock, and fake
- * agents whose behaviour per server the test sets; every call is recorded with the time limit it got.
+ * A pool `p` of `members` (equal stats, so placement tries them in id order; `pool` adds to its
+ * pools.json entry), a fake clock, and fake agents whose behaviour per server the test sets; every call
+ * is recorded with the time limit it got, every request body in `requests`, every audit event in `audited`.
  */
-async function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
+async function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number; pool?: Record<string, unknown> } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dcvix-svc-'));
   writeFileSync(join(dir, 'users.json'), JSON.stringify({ users: { alice: { pools: ['p'], servers: ['ws1'] }, bob: { pools: ['p'] }, carol: { pools: ['p'] } } }));
-  writeFileSync(join(dir, 'pools.json'), JSON.stringify({ pools: { p: { servers: members } } }));
+  writeFileSync(join(dir, 'pools.json'), JSON.stringify({ pools: { p: { servers: members, ...opts.pool } } }));
   const policy = new PolicyHolder(dir, silentLogger);
   policy.reload();
   const clock = new FakeClock(Date.now());
   const fleet = fleetHarness({ kind: 'sqlite' }, { clock });
   const state = fleet.state;
-  const update = (id: string, extra: { dcvError?: string; dcvTimeoutMs?: number } = {}) => fleet.report(`g-${id}`, id, [], { stats: { ...stats, hostname: id }, ...extra });
+  const update = (id: string, extra: { dcvError?: string; dcvTimeoutMs?: number; maxVirtualSessions?: number } = {}) =>
+    fleet.report(`g-${id}`, id, [], { stats: { ...stats, hostname: id }, ...extra });
   for (const id of members) {
     await fleet.registerAgent(`g-${id}`, id);
     await update(id);
   }
   const behaviour = new Map<string, Behaviour>();
   const calls: { server: string; timeoutMs: number | undefined }[] = [];
+  const requests: Record<string, unknown>[] = [];
   const agents = {
     createSession: async (server: ServerEntry, req: { sessionId: string; userId: string; sessionType: string }, options: { timeoutMs?: number } = {}) => {
       calls.push({ server: server.id, timeoutMs: options.timeoutMs });
+      requests.push(req);
       if (opts.slowMs) await Bun.sleep(opts.slowMs);
       const planned = behaviour.get(server.id) ?? {};
       // The director's own time limit, as the real client enforces it.
@@ -57,7 +62,8 @@ async function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
       return { session: { id: req.sessionId, owner: req.userId, type: req.sessionType, numOfConnections: 0 } };
     },
   } as unknown as AgentClient;
-  const audit = { record: () => {}, list: async () => [] };
+  const audited: AuditEvent[] = [];
+  const audit = { record: (event: AuditEvent) => void audited.push(event), list: async () => [] };
   const failures: HealthReason[] = [];
   const service = new SessionService({
     fleet: fleet.fleet,
@@ -80,7 +86,7 @@ async function setup(members = ['ws1', 'ws2'], opts: { slowMs?: number } = {}) {
       (e: ApiError) => e,
     );
   const health = (id: string) => state.health(state.server(id)!);
-  return { service, state, clock, behaviour, calls, failures, update, create, createErr, health, rig: fleet };
+  return { service, state, clock, behaviour, calls, requests, audited, failures, update, create, createErr, health, rig: fleet };
 }
 
 const dcvError = (msg = 'dcv create-session failed (exit 1): Could not create session') => new ApiError(502, 'DCV_FAILED', msg);
@@ -290,5 +296,83 @@ describe('drained hosts (maintenance)', () => {
     expect((await harness.create('alice')).session.serverId).toBe('ws2');
     expect(harness.calls.map((c) => c.server)).toEqual(['ws2']);
     expect([harness.health('ws1').status, harness.failures]).toEqual(['healthy', []]);
+  });
+});
+
+describe('session limits and launch settings', () => {
+  const errOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (e: ApiError) => e,
+    );
+
+  test('ok: with `new` a user gets another virtual session in the pool until max_sessions_per_user; then 409, nothing asked, audited', async () => {
+    const harness = await setup(['ws1', 'ws2'], { pool: { max_sessions_per_user: 2 } });
+    const again = (fresh: boolean) => harness.service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'virtual', fresh);
+    const first = await again(false);
+    expect((await again(false)).session.id).toBe(first.session.id);
+    const second = await again(true);
+    expect([second.reconnected, second.session.id === first.session.id]).toEqual([false, false]);
+    const refused = await errOf(again(true));
+    expect([refused?.status, refused?.code, refused?.details]).toEqual([409, 'SESSION_LIMIT_REACHED', { limit: 'max_sessions_per_user', max: 2, poolId: 'p' }]);
+    expect(harness.calls).toHaveLength(2);
+    expect(harness.audited.at(-1)).toMatchObject({ type: 'session.create', actor: 'alice', target: 'p', outcome: 'failure', detail: expect.stringContaining('max_sessions_per_user') });
+    // Without `new` a reconnect is still answered at the limit; a console is one more session, so refused.
+    expect((await again(false)).reconnected).toBe(true);
+    expect((await errOf(harness.service.createForUser({ user: 'alice', groups: [] }, { poolId: 'p' }, 'console')))?.code).toBe('SESSION_LIMIT_REACHED');
+    // Another user has a count of their own.
+    expect((await harness.create('bob')).reconnected).toBe(false);
+  });
+
+  test('ok: a host at its max_virtual_sessions is not a candidate; when every member is full, 409 names the limit', async () => {
+    const harness = await setup(['ws1', 'ws2']);
+    await harness.update('ws1', { maxVirtualSessions: 1 });
+    await harness.update('ws2', { maxVirtualSessions: 1 });
+    expect(harness.state.server('ws1')!.maxVirtualSessions).toBe(1);
+    expect((await harness.create('alice')).session.serverId).toBe('ws1');
+    expect((await harness.create('bob')).session.serverId).toBe('ws2');
+    const full = await harness.createErr('carol');
+    expect([full?.status, full?.code, full?.details?.limit, full?.details?.poolId]).toEqual([409, 'SESSION_LIMIT_REACHED', 'max_virtual_sessions', 'p']);
+    expect(harness.calls.map((c) => c.server)).toEqual(['ws1', 'ws2']);
+    // Console sessions do not count against it; an update without the limit lifts it.
+    expect((await harness.service.createForUser({ user: 'carol', groups: [] }, { poolId: 'p' }, 'console')).session.serverId).toBe('ws1');
+    await harness.update('ws2');
+    expect((await harness.create('carol')).session.serverId).toBe('ws2');
+  });
+
+  test('rejects: a server by name at its limit (user or admin): 409 naming the server, no agent asked', async () => {
+    const harness = await setup(['ws1']);
+    await harness.update('ws1', { maxVirtualSessions: 1 });
+    await harness.create('bob');
+    const direct = await harness.createErr('alice', { serverId: 'ws1' });
+    expect([direct?.status, direct?.code, direct?.details]).toEqual([409, 'SESSION_LIMIT_REACHED', { limit: 'max_virtual_sessions', max: 1, serverId: 'ws1' }]);
+    const admin = await errOf(harness.service.createAsAdmin('root', 'ws1', 'carol', 'virtual', undefined, true));
+    expect(admin?.code).toBe('SESSION_LIMIT_REACHED');
+    expect(harness.calls).toHaveLength(1);
+    expect(harness.audited.filter((e) => e.outcome === 'failure').map((e) => [e.actor, e.target])).toEqual([
+      ['alice', 'ws1'],
+      ['root', 'ws1'],
+    ]);
+  });
+
+  test('rejects: two users placed at once cannot both take the last place on a host', async () => {
+    const harness = await setup(['ws1'], { slowMs: 30 });
+    await harness.update('ws1', { maxVirtualSessions: 1 });
+    const results = await Promise.allSettled(['alice', 'bob'].map((user) => harness.create(user)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.code).toBe('SESSION_LIMIT_REACHED');
+    expect(harness.calls).toHaveLength(1);
+  });
+
+  test("ok: a pool's launch settings go with its creates (init and gl for virtual sessions only), not with a create by server name", async () => {
+    const harness = await setup(['ws1', 'ws2'], { pool: { init: '/opt/init.sh', storage_root: '/srv/s', gl: 'on', max_concurrent_clients: 3 } });
+    await harness.create('alice');
+    await harness.service.createForUser({ user: 'bob', groups: [] }, { poolId: 'p' }, 'console');
+    await harness.service.createForUser({ user: 'alice', groups: [] }, { serverId: 'ws1' }, 'virtual', true);
+    expect(harness.requests).toEqual([
+      { userId: 'alice', sessionType: 'virtual', sessionId: expect.any(String), init: '/opt/init.sh', storageRoot: '/srv/s', gl: 'on', maxConcurrentClients: 3 },
+      { userId: 'bob', sessionType: 'console', sessionId: expect.any(String), storageRoot: '/srv/s', maxConcurrentClients: 3 },
+      { userId: 'alice', sessionType: 'virtual', sessionId: expect.any(String) },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { isSessionId, isUserName, type SessionType } from '../../shared/api/agent-wire.ts';
+import type { LaunchSettings } from '../../shared/api/launch-settings.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -7,6 +8,7 @@ import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
+import { launchSettingsFor } from '../policy/pool-settings.ts';
 import type { Fleet } from '../servers/fleet.ts';
 import { excludedFromPlacement, type HealthReason, type HealthRules } from '../servers/health.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
@@ -14,6 +16,7 @@ import { close as closeRow } from '../servers/session-rows.ts';
 import type { PlacementMetrics } from '../metrics/director-metrics.ts';
 import { createOnServer } from './create.ts';
 import { createWithFailover, PLACEMENT_DEADLINE_SLACK_MS, type UnusableMember } from './failover.ts';
+import { CreatesUnderWay, limitRefusalsAudited, userLimitReached } from './limits.ts';
 import { existingSession, type Candidate } from './placement.ts';
 import { newSessionId } from './session-ids.ts';
 import type { PlacementLock } from './placement-lock.ts';
@@ -55,6 +58,8 @@ export interface UserRef {
 export class SessionService {
   /** One create at a time per owner on this director (the placement lock extends it to every director). */
   private readonly ownerLocks = new Map<string, Promise<unknown>>();
+  /** Virtual creates under way on servers with a max_virtual_sessions. */
+  private readonly underWay = new CreatesUnderWay();
   private readonly d: SessionServiceOptions;
 
   constructor(options: SessionServiceOptions) {
@@ -84,8 +89,12 @@ export class SessionService {
     return server;
   }
 
-  /** POST /v1/user/sessions: a server the user may use directly, or a pool (placement + reconnect). */
-  createForUser(who: UserRef, target: { serverId?: string; poolId?: string }, type: SessionType): Promise<{ session: SessionEntry; reconnected: boolean }> {
+  /**
+   * POST /v1/user/sessions: a server the user may use directly, or a pool (placement + reconnect).
+   * `fresh` (the body's `new`) skips the reconnect: another session, where the limits allow one.
+   * @throws ApiError 409 SESSION_LIMIT_REACHED (the pool's max_sessions_per_user, or max_virtual_sessions) | ...
+   */
+  createForUser(who: UserRef, target: { serverId?: string; poolId?: string }, type: SessionType, fresh = false): Promise<{ session: SessionEntry; reconnected: boolean }> {
     const placing = this.placing(who.user, async () => {
       const policy = this.d.policy.current;
       const entitled = entitlements(policy, who.user, who.groups);
@@ -93,7 +102,7 @@ export class SessionService {
         const id = target.serverId!;
         if (!mayUseServer(entitled, id)) throw forbidden('NOT_PERMITTED', 'you may not use this server');
         const server = this.usableServer(id);
-        const existing = existingSession([{ server, sessions: await this.storedSessionsOf(who.user) }], who.user, type);
+        const existing = fresh ? undefined : existingSession([{ server, sessions: await this.storedSessionsOf(who.user) }], who.user, type);
         if (existing) return { session: existing, reconnected: true };
         this.refuseDrained(server);
         return { session: await this.create(server, who.user, type, newSessionId(who.user), who.user), reconnected: false };
@@ -107,12 +116,17 @@ export class SessionService {
         .filter((s): s is ServerEntry => !!s && this.d.state.isOnline(s, this.d.offlineAfterMs));
       // Reconnect looks at every online member: a session on a host that turned unhealthy still exists.
       const own = await this.storedSessionsOf(who.user);
-      const existing = existingSession(
-        online.map((server) => ({ server, sessions: own.filter((s) => s.serverId === server.id) })),
-        who.user,
-        type,
-      );
+      const existing = fresh
+        ? undefined
+        : existingSession(
+            online.map((server) => ({ server, sessions: own.filter((s) => s.serverId === server.id) })),
+            who.user,
+            type,
+          );
       if (existing) return { session: existing, reconnected: true };
+      const pool = policy.pools.get(poolId)!;
+      if (pool.maxSessionsPerUser !== undefined && own.filter((s) => s.pool === poolId).length >= pool.maxSessionsPerUser) throw userLimitReached(poolId, pool.maxSessionsPerUser);
+      const launch = launchSettingsFor(pool, type);
       const candidates: Candidate[] = [];
       const unhealthy: UnusableMember[] = [];
       let drained = 0;
@@ -137,11 +151,12 @@ export class SessionService {
         now: () => this.d.clock.now(),
         deadline: this.d.clock.now() + this.d.agentRequestTimeoutMs + PLACEMENT_DEADLINE_SLACK_MS,
         // A fresh id per attempt: an attempt the director gave up on may still finish on its host.
-        attempt: (server, timeoutMs) => this.create(server, who.user, type, newSessionId(who.user), who.user, poolId, timeoutMs),
+        attempt: (server, timeoutMs) => this.create(server, who.user, type, newSessionId(who.user), who.user, { pool: poolId, timeoutMs, launch }),
       });
       return { session, reconnected: false };
     });
-    return target.poolId !== undefined && this.d.placementMetrics ? this.d.placementMetrics.track(placing) : placing;
+    const audited = limitRefusalsAudited(this.d.audit, who.user, target.poolId ?? target.serverId ?? '', placing);
+    return target.poolId !== undefined && this.d.placementMetrics ? this.d.placementMetrics.track(audited) : audited;
   }
 
   /**
@@ -153,7 +168,7 @@ export class SessionService {
     if (!isUserName(userId)) throw badRequest('INVALID_USER', 'userId is not a valid user name');
     const id = sessionId ?? newSessionId(userId);
     if (!isSessionId(id)) throw badRequest('INVALID_SESSION_ID', 'sessionId is not a valid DCV session id');
-    return this.placing(userId, async () => {
+    const creating = this.placing(userId, async () => {
       const server = this.usableServer(serverId);
       this.refuseDrained(server);
       if (!policyAllows(this.d.policy.current, userId, server.id, this.isKnownServer)) {
@@ -162,6 +177,7 @@ export class SessionService {
       }
       return this.create(server, userId, type, id, admin);
     });
+    return limitRefusalsAudited(this.d.audit, admin, serverId, creating);
   }
 
   /** Whether a server is one this director knows (active): a "*" pool holds exactly these. */
@@ -236,9 +252,9 @@ export class SessionService {
     return (await this.d.fleet.liveSessionsOf(owner)).filter((session) => !session.orphaned);
   }
 
-  private create(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, pool?: string, timeoutMs?: number): Promise<SessionEntry> {
-    const attempt = () => createOnServer(this.d, { server, owner, type, id, actor, pool, timeoutMs });
-    if (type !== 'console') return attempt();
+  private create(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, more: { pool?: string; timeoutMs?: number; launch?: LaunchSettings } = {}): Promise<SessionEntry> {
+    const attempt = () => createOnServer(this.d, { server, owner, type, id, actor, ...more });
+    if (type === 'virtual') return this.underWay.withinLimit(server, this.d.state.sessionsOn(server.id), id, attempt);
     // DCV allows one console session per host: serialise console creates per server and re-check.
     return this.locked(`console:${server.id}`, async () => {
       if (this.d.state.sessionsOn(server.id).some((s) => s.type === 'console')) {

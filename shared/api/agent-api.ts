@@ -8,18 +8,23 @@
 import { CloneType, Type, type Static } from '@sinclair/typebox';
 import { AgentStats, ConfigKey, ConfigSection, ConfigValue, SessionId, SessionType, UserName } from './agent-wire.ts';
 import { coded } from './coded.ts';
+import { LaunchSettingFields } from './launch-settings.ts';
 import { readBody } from './model-check.ts';
 import { WireSession } from './wire-session.ts';
 
 /** dcv.conf entries one POST /v1/config may carry. */
 const CONFIG_ENTRIES_MAX = 64;
 
-/** POST /v1/sessions. The public Go dcvix director adds `serverId`, which is ignored. */
+/**
+ * POST /v1/sessions, with the pool's launch settings when it has any (launch-settings.ts). The public Go
+ * dcvix director adds `serverId`, which is ignored; the public Go dcvix agent ignores the launch settings.
+ */
 export const CreateSessionBody = Type.Object(
   {
     userId: coded('INVALID_USER', UserName()),
     sessionType: coded('INVALID_SESSION_TYPE', CloneType(SessionType)),
     sessionId: coded('INVALID_SESSION_ID', SessionId()),
+    ...LaunchSettingFields,
   },
   { additionalProperties: true },
 );
@@ -67,11 +72,12 @@ export const AgentHealthAnswer = Type.Object({ status: Type.Literal('ok') });
 
 /**
  * Reads a POST /v1/sessions body by CreateSessionBody, for code that gets it outside the agent's route.
- * @throws ApiError 400 INVALID_BODY | INVALID_USER | INVALID_SESSION_TYPE | INVALID_SESSION_ID
+ * @throws ApiError 400 INVALID_BODY | INVALID_USER | INVALID_SESSION_TYPE | INVALID_SESSION_ID | a launch setting's code
  */
 export const parseCreateSessionRequest = (body: unknown): CreateSessionBody => {
-  const { userId, sessionType, sessionId } = readBody(CreateSessionBody, body);
-  return { userId, sessionType, sessionId };
+  const { userId, sessionType, sessionId, init, storageRoot, gl, maxConcurrentClients } = readBody(CreateSessionBody, body);
+  const launch = { init, storageRoot, gl, maxConcurrentClients };
+  return { userId, sessionType, sessionId, ...Object.fromEntries(Object.entries(launch).filter(([, value]) => value !== undefined)) };
 };
 
 /** A config body's entries as `dcv set-config` takes them: numbers and booleans become their bare literals. */

@@ -14,6 +14,8 @@ export const UPDATE_MAX_SESSIONS = 2000;
 export const UPDATE_MAX_TAGS = 64;
 /** Longest dcv_timeout an agent may report (one day). */
 const MAX_DCV_TIMEOUT_MS = 86_400_000;
+/** Largest max_virtual_sessions an agent may set and report. */
+export const MAX_VIRTUAL_SESSIONS = 10_000;
 
 /** A short tag: a letter or digit, then letters, digits and _ . : = / - (at most TAG_MAX). */
 export const TAG_MAX = 64;
@@ -30,6 +32,9 @@ const updateOf = <S extends TSchema, T extends TSchema, X extends TSchema>(sessi
       version: Type.Optional(text('Agent version (a string; anything else is ignored)')),
       dcvError: Type.Optional(text('Set when `dcv list-sessions` failed: the sessions are the last known list (a string; anything else is ignored)')),
       dcvTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_DCV_TIMEOUT_MS, description: "The agent's dcv_timeout" })),
+      maxVirtualSessions: Type.Optional(
+        Type.Integer({ minimum: 1, maximum: MAX_VIRTUAL_SESSIONS, description: "The agent's max_virtual_sessions: placement puts no more virtual sessions on this host (absent: no limit)" }),
+      ),
     },
     // Keys of other agents (the Go agent's, newer ones') are ignored.
     { additionalProperties: true },

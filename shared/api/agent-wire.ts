@@ -48,6 +48,9 @@ export const SESSION_NAME_MAX = 256;
 const CONTROL_CHARS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029';
 /** A single-line argv token that can not be mistaken for an option: no control characters, no leading '-'. */
 const SAFE_ARG_RE = new RegExp(`^[^-${CONTROL_CHARS}][^${CONTROL_CHARS}]*$`);
+/** An absolute path as one argv token: '/' first (so never an option), no control characters. */
+const ABSOLUTE_PATH_RE = new RegExp(`^/[^${CONTROL_CHARS}]*$`);
+const PATH_MAX = 4096;
 
 /** True if `v` is a safe session id. */
 export const isSessionId = (v: unknown): v is string => typeof v === 'string' && SESSION_ID_RE.test(v);
@@ -64,6 +67,9 @@ export function isSafeArg(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length <= max && SAFE_ARG_RE.test(value);
 }
 
+/** True if `v` is an absolute path that may go into a `dcv` argv (ABSOLUTE_PATH_RE, at most PATH_MAX characters). */
+export const isAbsolutePath = (v: unknown): v is string => typeof v === 'string' && v.length <= PATH_MAX && ABSOLUTE_PATH_RE.test(v);
+
 /**
  * True if `v` may be passed as a `dcv set-config` value: a typed literal such as `'debug'`, `(30,80)`,
  * `8443` or `true`. Negative numbers are refused because a leading '-' would read as an option.
@@ -79,6 +85,8 @@ export const UserName = () => Type.String({ pattern: USER_NAME_RE.source, descri
  * from updates only label sessions; they never reach a `dcv` argv on the director side.
  */
 export const SessionOwner = () => Type.String({ pattern: SESSION_OWNER_RE.source, description: 'Login name (name@domain) or DOMAIN\\user' });
+/** An absolute path field (isAbsolutePath). */
+export const AbsolutePath = (description: string) => Type.String({ maxLength: PATH_MAX, pattern: ABSOLUTE_PATH_RE.source, description });
 /** A dcv.conf section, key and value (isConfigValue). */
 export const ConfigSection = () => Type.String({ pattern: CONFIG_SECTION_RE.source });
 export const ConfigKey = () => Type.String({ pattern: CONFIG_KEY_RE.source });

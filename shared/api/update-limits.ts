@@ -8,7 +8,7 @@
  * are not counted: the free-text allowance below is about ten times what real sessions use.
  */
 import { SESSION_NAME_MAX, type AgentStats } from './agent-wire.ts';
-import { TAG_MAX, UPDATE_MAX_SESSIONS, UPDATE_MAX_TAGS, type AgentUpdate } from './agent-update.ts';
+import { MAX_VIRTUAL_SESSIONS, TAG_MAX, UPDATE_MAX_SESSIONS, UPDATE_MAX_TAGS, type AgentUpdate } from './agent-update.ts';
 import { HOST_NAME_MAX } from './host-name.ts';
 import { SESSION_STATUS_MAX, SESSION_USER_MAX, type WireSession } from './wire-session.ts';
 
@@ -70,6 +70,7 @@ export function largestUpdate(sessions = UPDATE_MAX_SESSIONS) {
     version: wide(VERSION_KEPT),
     dcvError: wide(DCV_ERROR_KEPT),
     dcvTimeoutMs: 86_400_000,
+    maxVirtualSessions: MAX_VIRTUAL_SESSIONS,
   } satisfies AgentUpdate;
 }
 

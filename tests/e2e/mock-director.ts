@@ -10,6 +10,8 @@
  * `state.revoked` a 401 SESSION_REVOKED. Revoking ws01's agent, which has a live session, answers 409
  * AGENT_HAS_SESSIONS until the body says {"force": true}; POST /v1/admin/agents/bulk "clear" removes
  * revoked or pending entries. Like the real director, a pool session is also listed under its server.
+ * Session starts are recorded in `bodies`; with `poolLimit` set, a start on a pool where the user
+ * already holds that many sessions answers 409 SESSION_LIMIT_REACHED (max_sessions_per_user).
  */
 import { afterAll, beforeAll } from 'bun:test';
 import { Elysia } from 'elysia';
@@ -53,6 +55,8 @@ export interface MockDirector {
     sessionTtlMs: number;
     /** Whether GET /v1/admin/agents carries sessionCount (off: the list is older than the sessions). */
     reportSessionCount: boolean;
+    /** Every pool's max_sessions_per_user (undefined: no limit). */
+    poolLimit?: number;
   };
   stop(): void;
 }
@@ -132,6 +136,7 @@ export function startMockDirector(): MockDirector {
       maintenance: null,
       dcvError: null,
       dcvTimeoutMs: null,
+      maxVirtualSessions: null,
       sessions: state.sessions.filter((s) => s.serverId === 'ws01.example.com'),
     },
     {
@@ -149,6 +154,7 @@ export function startMockDirector(): MockDirector {
       maintenance: null,
       dcvError: null,
       dcvTimeoutMs: null,
+      maxVirtualSessions: null,
       sessions: state.sessions.filter((s) => s.serverId === 'ws02.example.com'),
     },
     {
@@ -166,6 +172,7 @@ export function startMockDirector(): MockDirector {
       maintenance: null,
       dcvError: null,
       dcvTimeoutMs: null,
+      maxVirtualSessions: null,
       sessions: [],
     },
   ];
@@ -239,8 +246,14 @@ export function startMockDirector(): MockDirector {
     .post('/v1/user/totp/confirm', async ({ request }) => ({ ok: ((await request.json()) as { code: string }).code === '123456' }))
     .post('/v1/user/sessions', async ({ request }) =>
       withUser(request, async (user) => {
-        const body = (await request.json()) as { poolId?: string; serverId?: string; sessionType: 'virtual' | 'console' };
+        const body = (await request.json()) as { poolId?: string; serverId?: string; sessionType: 'virtual' | 'console'; new?: boolean };
+        state.bodies.push({ path: '/v1/user/sessions', body });
         await Bun.sleep(1200);
+        const held = state.sessions.filter((s) => s.owner === user.user && s.pool === body.poolId).length;
+        if (body.poolId && state.poolLimit !== undefined && held >= state.poolLimit) {
+          const message = `you already have ${held} sessions in pool ${body.poolId}, the most it allows (max_sessions_per_user); end one to start another`;
+          return err(409, 'SESSION_LIMIT_REACHED', message, { limit: 'max_sessions_per_user', max: state.poolLimit, poolId: body.poolId });
+        }
         if (body.sessionType === 'console') return err(502, 'DCV_FAILED', 'All licenses in use');
         const created: Session = {
           id: `${user.user}-${crypto.randomUUID().slice(0, 4)}`,

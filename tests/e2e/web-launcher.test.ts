@@ -88,6 +88,8 @@ describeWith(['chromium'], 'launcher (mock API)', () => {
     expect(outline).toMatch(/^solid [1-9]/);
     await alicePage.keyboard.press('Enter');
     await alicePage.waitForSelector('dialog[open] h2:has-text("Your session is ready")', { timeout: 10_000 });
+    // A first session on a card ("Start session") is a plain start: no `new`.
+    expect(mock.state.bodies.filter((b) => b.path === '/v1/user/sessions').at(-1)?.body).toEqual({ serverId: 'ws01.example.com', sessionType: 'virtual' });
     await alicePage.keyboard.press('Escape');
     await alicePage.waitForFunction(() => !document.querySelector('dialog[open]'));
     await alicePage.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Start another');
@@ -119,6 +121,38 @@ describeWith(['chromium'], 'launcher (mock API)', () => {
     expect(await contrastOf(page, 'button[type=submit]')).toBeGreaterThanOrEqual(4.5);
     await page.context().close();
   }, 20_000);
+
+  test('ok: "Start another" asks for a new session (new: true), not a reconnect; at the pool\'s limit the card says why and nothing is added', async () => {
+    const page = await alice();
+    const card = page.locator('[data-testid="pool-workstations"]');
+    const shown = () => card.locator('.session').count();
+    const before = await shown();
+    expect(before).toBeGreaterThan(0);
+    mock.state.poolLimit = before + 1;
+    try {
+      const starts = () => mock.state.bodies.filter((b) => b.path === '/v1/user/sessions').map((b) => b.body);
+      const already = starts().length;
+      await card.locator('button:has-text("Start another")').click();
+      await page.waitForSelector('dialog[open] h2:has-text("Your session is ready")', { timeout: 10_000 });
+      expect(starts().slice(already)).toEqual([{ poolId: 'workstations', sessionType: 'virtual', new: true }]);
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(() => !document.querySelector('dialog[open]'));
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="pool-workstations"] .session').length === n, before + 1);
+      // The limit: the director's 409 is shown in the card, and no session appears.
+      await card.locator('button:has-text("Start another")').click();
+      await card.locator('text=The session did not start').waitFor({ timeout: 10_000 });
+      expect(await card.textContent()).toContain(`You already have ${before + 1} sessions in pool workstations, the most it allows (max_sessions_per_user)`);
+      expect(
+        starts()
+          .slice(already)
+          .map((b) => (b as { new?: boolean }).new),
+      ).toEqual([true, true]);
+      expect(await shown()).toBe(before + 1);
+    } finally {
+      mock.state.poolLimit = undefined;
+    }
+    await page.context().close();
+  }, 40_000);
 
   test('ok: signed out elsewhere (SESSION_REVOKED): "You were signed out", sign in, back on the same page', async () => {
     const page = await alice();

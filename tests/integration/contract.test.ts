@@ -39,8 +39,10 @@ beforeAll(async () => {
   for (const route of local.app.routes) declared.set(`${route.method} ${route.path}`, (route.hooks?.response ?? {}) as Record<string, TSchema>);
   await local.stop();
 
-  // Alice may use every server directly and through the pool, so her server list shows both kinds.
-  const policy = { ...DEFAULT_POLICY, users: { ...DEFAULT_POLICY.users, users: { ...DEFAULT_POLICY.users.users, alice: { servers: ['*'], pools: ['workstations'] } } } };
+  // Alice may use every server directly and through the pool, so her server list shows both kinds;
+  // the pool allows her two sessions, so a third `new` one is refused.
+  const users = { ...DEFAULT_POLICY.users, users: { ...DEFAULT_POLICY.users.users, alice: { servers: ['*'], pools: ['workstations'] } } };
+  const policy = { users, pools: { pools: { workstations: { ...DEFAULT_POLICY.pools.pools.workstations, max_sessions_per_user: 2 } } } };
   director = await startDirector({ policy });
   agent = await startAgent(director.url, { config: { hostname: 'ws-contract', update_interval: '500ms', idle_timeout: 0 } });
   ({ adminCookie: admin, serverId } = await approveAgent(director, agent));
@@ -81,6 +83,10 @@ describe('contract', () => {
     const started = await hit('POST /v1/user/sessions', '/v1/user/sessions', { cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual' } });
     expect(started.status).toBe(200);
     const id = started.json.session.id as string;
+    const another = await hit('POST /v1/user/sessions', '/v1/user/sessions', { cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual', new: true } });
+    expect([another.status, another.json.reconnected, another.json.session.id === id]).toEqual([200, false, false]);
+    const beyond = await hit('POST /v1/user/sessions', '/v1/user/sessions', { cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual', new: true } });
+    expect([beyond.status, beyond.json.error.code, beyond.json.error.limit, beyond.json.error.max]).toEqual([409, 'SESSION_LIMIT_REACHED', 'max_sessions_per_user', 2]);
     const mine = await hit('GET /v1/user/servers', '/v1/user/servers', { cookie: alice });
     expect(mine.json.servers.length).toBeGreaterThan(0);
     expect(mine.json.pools[0].members.length).toBeGreaterThan(0);
@@ -99,6 +105,7 @@ describe('contract', () => {
     await hit('GET /v1/servers', '/v1/servers', { cookie: admin });
     await hit('DELETE /v1/sessions/:id', '/v1/sessions/contract-bob', { cookie: admin });
     await hit('DELETE /v1/user/sessions/:id', `/v1/user/sessions/${id}`, { cookie: alice });
+    await hit('DELETE /v1/user/sessions/:id', `/v1/user/sessions/${another.json.session.id}`, { cookie: alice });
     // Maintenance: drain (and a server that does not exist), close what runs there, open again.
     await hit('POST /v1/servers/:id/drain', `/v1/servers/${serverId}/drain`, { cookie: admin, json: { reason: 'contract' } });
     await hit('POST /v1/servers/:id/drain', '/v1/servers/no-such-host/drain', { cookie: admin });

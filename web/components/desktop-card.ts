@@ -38,15 +38,23 @@ function useElapsed(active: boolean): number {
   return elapsed;
 }
 
-/** A pool or a server the user may use: its state, their sessions there, and "Start session". */
+/**
+ * A pool or a server the user may use: its state, their sessions there, and "Start session", which
+ * becomes "Start another" once they have one there: that asks for a new session (`new: true`) instead
+ * of the director's reconnect, within the pool's and the hosts' session limits.
+ */
 export function DesktopCard(props: DesktopCardProps) {
   const [type, setType] = useState<SessionType>('virtual');
   const titleId = useId();
   const selectId = useId();
   const reasonId = useId();
   const startButton = useRef<HTMLButtonElement>(null);
+  const another = props.sessions.length > 0;
   const start = useMutation({
-    mutationFn: (sessionType: SessionType) => call(director.v1.user.sessions.post(props.kind === 'pool' ? { poolId: props.id, sessionType } : { serverId: props.id, sessionType })),
+    mutationFn: ({ sessionType, fresh }: { sessionType: SessionType; fresh: boolean }) => {
+      const target = props.kind === 'pool' ? { poolId: props.id } : { serverId: props.id };
+      return call(director.v1.user.sessions.post({ ...target, sessionType, ...(fresh ? { new: true } : {}) }));
+    },
     onSuccess: (started) => {
       props.onReady({ sessionId: started.session.id, serverId: started.session.serverId, reconnected: started.reconnected, returnFocus: () => startButton.current });
       void queryClient.invalidateQueries({ queryKey: queryKeys.userServers });
@@ -74,8 +82,8 @@ export function DesktopCard(props: DesktopCardProps) {
               <option value="console">Console (physical screen)</option>
             </select>
             <button ref=${startButton} type="button" class="btn btn-primary" aria-disabled=${held || start.isPending} aria-describedby=${held ? reasonId : undefined}
-              onClick=${() => held || start.isPending || start.mutate(type)}>
-              ${props.sessions.length ? 'Start another' : 'Start session'}
+              onClick=${() => held || start.isPending || start.mutate({ sessionType: type, fresh: another })}>
+              ${another ? 'Start another' : 'Start session'}
             </button>
             ${
               start.isPending
