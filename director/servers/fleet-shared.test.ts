@@ -131,3 +131,17 @@ test("ok: a drain through A holds on B's placement at once (the reservation read
   expect(directorA.state.revisionOf('ws1')).toBe(directorB.state.revisionOf('ws1'));
   expect(await directorA.fleet.run(reserve(sampleReservation('placed-on-a'), clock.now()))).toBe('reserved');
 });
+
+test("rejects: two directors reserving a host's last virtual place at once: one gets it, the other is told it is full (max_virtual_sessions counted on the locked rows)", async () => {
+  const { directorA, directorB, clock } = await pair();
+  await directorA.report('g1', 'ws1', [{ id: 'held' }], { maxVirtualSessions: 2 });
+  const answers = await Promise.all([
+    directorA.fleet.run(reserve(sampleReservation('from-a', { owner: 'bob' }), clock.now())),
+    directorB.fleet.run(reserve(sampleReservation('from-b', { owner: 'carol' }), clock.now())),
+  ]);
+  expect(answers.sort()).toEqual(['full', 'reserved']);
+  // A console session is not counted against it; once a virtual one closes, the place is free again.
+  expect(await directorB.fleet.run(reserve(sampleReservation('console', { type: 'console' }), clock.now()))).toBe('reserved');
+  await directorA.fleet.run(close('held', 'ws1', false, clock.now()));
+  expect(await directorB.fleet.run(reserve(sampleReservation('after-close', { owner: 'dave' }), clock.now()))).toBe('reserved');
+});

@@ -22,22 +22,26 @@ export interface Reservation {
   pool?: string;
 }
 
-export type ReserveResult = 'reserved' | 'server-gone' | 'drained' | 'taken';
+export type ReserveResult = 'reserved' | 'server-gone' | 'drained' | 'full' | 'taken';
 
 /**
  * Reserves a session id before the agent is asked: the row (state creating) makes the id unique across
  * directors, and the check that the agent is still registered and still holds the server runs in the
  * same transaction, so a host revoked a moment ago is not placed on by any director; so is the drain
- * mark, so a host drained through another director a moment ago is not placed on either. A closed
- * session's id may be used again.
+ * mark, so a host drained through another director a moment ago is not placed on either. A virtual
+ * session is counted against the host's max_virtual_sessions here, on the locked server row, with every
+ * session row on it that is not closed (creates under way through any director included), so two
+ * directors placing at once cannot both take its last place. A closed session's id may be used again.
  */
 export function reserve(input: Reservation, now: number): FleetTransaction<ReserveResult> {
+  const virtual = input.type === 'virtual';
   return {
-    reads: { agents: [input.guid], servers: [input.serverId], sessions: [input.id] },
+    reads: { agents: [input.guid], servers: [input.serverId], sessions: [input.id], ...(virtual ? { sessionsOn: [input.serverId] } : {}) },
     decide(plan) {
       const server = plan.server(input.serverId);
       if (plan.agentState(input.guid) !== 'registered' || server?.state !== 'active' || server.guid !== input.guid) return 'server-gone';
       if (server.drain) return 'drained';
+      if (virtual && server.maxVirtualSessions !== undefined && virtualHeld(plan.sessionsOn(server.id)) >= server.maxVirtualSessions) return 'full';
       const existing = plan.session(input.id);
       if (existing && existing.state !== 'closed') return 'taken';
       const row: SessionEntry = {
@@ -58,6 +62,11 @@ export function reserve(input: Reservation, now: number): FleetTransaction<Reser
       return 'reserved';
     },
   };
+}
+
+/** Virtual sessions a server holds or is being given: every row not closed (creating, starting, running, abandoned). */
+function virtualHeld(rows: readonly SessionEntry[]): number {
+  return rows.filter((row) => row.type === 'virtual' && row.state !== 'closed' && !row.orphaned).length;
 }
 
 export type ConfirmResult = { kind: 'confirmed'; session: SessionEntry } | { kind: 'revoked'; session: SessionEntry };

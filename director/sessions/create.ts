@@ -4,6 +4,7 @@ import { ApiError } from '../../shared/errors.ts';
 import { AgentTimeoutError } from '../agent-client/agent-timeout.ts';
 import { hostFailureReason } from '../servers/health.ts';
 import type { ServerEntry, SessionEntry } from '../servers/records.ts';
+import { hostLimitReached } from './limits.ts';
 import { abandon, confirm, reserve, setPlacementFailure, type Reservation } from '../servers/session-rows.ts';
 import type { SessionServiceOptions } from './service.ts';
 
@@ -30,7 +31,7 @@ type CreateDeps = Pick<SessionServiceOptions, 'fleet' | 'agents' | 'audit' | 'lo
  *   3. confirm the row as a live session before answering.
  * A refusal from the agent drops the reservation. A time-out keeps it as abandoned: the session may
  * still appear (DCV's create runs in its daemon), and is then adopted or closed (servers/report-plan.ts).
- * @throws ApiError 409 SESSION_EXISTS | 503 SERVER_GONE | 503 SERVER_DRAINED | the agent's error
+ * @throws ApiError 409 SESSION_EXISTS | 409 SESSION_LIMIT_REACHED | 503 SERVER_GONE | 503 SERVER_DRAINED | the agent's error
  */
 export async function createOnServer(deps: CreateDeps, input: CreateInput): Promise<SessionEntry> {
   const { server, owner, type, id, actor, pool } = input;
@@ -39,6 +40,8 @@ export async function createOnServer(deps: CreateDeps, input: CreateInput): Prom
   if (reserved === 'taken') throw new ApiError(409, 'SESSION_EXISTS', 'a session with this id exists');
   if (reserved === 'server-gone') throw new ApiError(503, 'SERVER_GONE', `${server.id} is no longer available: its agent was revoked or replaced`);
   if (reserved === 'drained') throw new ApiError(503, 'SERVER_DRAINED', `${server.id} is in maintenance: no new sessions there until an admin opens it`);
+  // Full by the rows: creates through other directors took its last places since this one last heard.
+  if (reserved === 'full') throw hostLimitReached(server);
   let created: Awaited<ReturnType<typeof deps.agents.createSession>>;
   try {
     created = await deps.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id, ...input.launch }, { timeoutMs: input.timeoutMs });

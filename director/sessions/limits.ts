@@ -15,7 +15,7 @@ export function userLimitReached(pool: string, max: number): ApiError {
 }
 
 /** 409 SESSION_LIMIT_REACHED: the server holds as many virtual sessions as its agent allows. */
-function hostLimitReached(server: Pick<ServerEntry, 'id' | 'maxVirtualSessions'>): ApiError {
+export function hostLimitReached(server: Pick<ServerEntry, 'id' | 'maxVirtualSessions'>): ApiError {
   const max = server.maxVirtualSessions ?? 0;
   const message = `${server.id} already holds ${max} virtual session${max === 1 ? '' : 's'}, the most its agent allows (max_virtual_sessions)`;
   return new ApiError(409, 'SESSION_LIMIT_REACHED', message, undefined, undefined, { limit: 'max_virtual_sessions', max, serverId: server.id });
@@ -50,9 +50,9 @@ export function atVirtualLimit(server: Pick<ServerEntry, 'maxVirtualSessions'>, 
 
 /**
  * Virtual creates under way on this director, by server: counted with a server's live sessions against
- * its max_virtual_sessions, so two users placed at once cannot both take its last place. (Creates
- * through other directors at the same moment are not seen; as with a console, the agent's next update
- * shows the truth.)
+ * its max_virtual_sessions, so a host at its cap is refused before a reservation is tried. The rows
+ * decide in the end: the reservation counts every session row on the locked server (creates through
+ * other directors included) and is refused when the host is full (servers/session-rows.ts).
  */
 export class CreatesUnderWay {
   private readonly byServer = new Map<string, Set<string>>();
