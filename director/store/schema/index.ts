@@ -5,7 +5,8 @@ import { revocations } from './004-revocations.ts';
 import { auditEventIds } from './005-audit-event-ids.ts';
 import { fleetRows } from './006-fleet-rows.ts';
 import { agentsHostnameIndex } from './007-agents-hostname-index.ts';
+import { joinTokens } from './009-join-tokens.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */
-export const SCHEMA: readonly SchemaStep[] = [base, cluster, runtimeState, revocations, auditEventIds, fleetRows, agentsHostnameIndex];
+export const SCHEMA: readonly SchemaStep[] = [base, cluster, runtimeState, revocations, auditEventIds, fleetRows, agentsHostnameIndex, joinTokens];
