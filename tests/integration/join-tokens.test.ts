@@ -98,7 +98,7 @@ describe('join tokens', () => {
     expect(listed).toMatchObject({ state: 'expired', used: 0 });
   }, 60_000);
 
-  test('rejects: a host name outside the token's pattern: JOIN_TOKEN_HOSTNAME_MISMATCH, and the agent waits for approval', async () => {
+  test('rejects: a host name outside the token pattern: JOIN_TOKEN_HOSTNAME_MISMATCH, and the agent waits for approval', async () => {
     const { token } = await createToken({ expiresIn: 3600, uses: 5, hostnamePattern: 'gpu-*.example.com' });
     const outside = await agentWith(token, 'cpu-1.example.com');
     expect(await outside.proc.waitForMsg('join token refused; registering without it, to wait for approval', 30_000)).toMatchObject({ code: 'JOIN_TOKEN_HOSTNAME_MISMATCH' });
