@@ -20,7 +20,10 @@ let sqliteDir = '';
 const backends: Backend[] = [
   {
     name: 'bun:sqlite',
-    open: () => openStores({ url: '', dataDir: (sqliteDir = tempDir('dcvix-store-')) }, silentLogger),
+    open() {
+      sqliteDir = tempDir('dcvix-store-');
+      return openStores({ url: '', dataDir: sqliteDir }, silentLogger);
+    },
     twin: () => openStores({ url: '', dataDir: sqliteDir }, silentLogger),
   },
   {

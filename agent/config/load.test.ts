@@ -24,12 +24,19 @@ test('ok: the join token comes from join_token, or from the first line of join_t
 });
 
 test('rejects: both keys, an unreadable file, an empty file or a token of the wrong form stop start-up naming the key, never quoting the token', async () => {
-  const failures = await Promise.all([
-    load([`join_token = "${TOKEN}"`, 'join_token_file = "join.token"'], { 'join.token': TOKEN }),
-    load(['join_token_file = "missing.token"']),
-    load(['join_token_file = "empty.token"'], { 'empty.token': '\n' }),
-    load([`join_token = "${TOKEN}x"`]),
-  ].map((loading) => loading.then(() => 'loaded', (err: Error) => err.message)));
+  const failures = await Promise.all(
+    [
+      load([`join_token = "${TOKEN}"`, 'join_token_file = "join.token"'], { 'join.token': TOKEN }),
+      load(['join_token_file = "missing.token"']),
+      load(['join_token_file = "empty.token"'], { 'empty.token': '\n' }),
+      load([`join_token = "${TOKEN}x"`]),
+    ].map((loading) =>
+      loading.then(
+        () => 'loaded',
+        (err: Error) => err.message,
+      ),
+    ),
+  );
   expect(failures[0]).toContain('keys "join_token" and "join_token_file" exclude each other');
   expect(failures[1]).toMatch(/key "join_token_file": .*missing\.token cannot be read \(ENOENT\)/);
   expect(failures[2]).toContain('key "join_token_file" must hold a join token');

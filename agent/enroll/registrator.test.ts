@@ -76,7 +76,11 @@ test('ok: the key-change back-off doubles from the interval and stops at 5 min (
 test('ok: the join token goes with each registration until the director refuses it; then it is dropped, logged by id only, and the agent asks at once without it', async () => {
   const identity = await ensureIdentity(mkdtempSync(join(tmpdir(), 'dcvix-reg-')));
   const token = `dcvix-join_0123456789abcdef_${'s'.repeat(43)}`;
-  const answers: Error[] = [new Error('connect ECONNREFUSED'), new DirectorError(403, 'JOIN_TOKEN_EXPIRED', 'join token has expired; register without it and wait for approval'), new DirectorError(403, 'AGENT_PENDING', 'pending approval')];
+  const answers: Error[] = [
+    new Error('connect ECONNREFUSED'),
+    new DirectorError(403, 'JOIN_TOKEN_EXPIRED', 'join token has expired; register without it and wait for approval'),
+    new DirectorError(403, 'AGENT_PENDING', 'pending approval'),
+  ];
   const sent: (string | undefined)[] = [];
   const client = {
     register: async (body: { guid: string; joinToken?: string }) => {
@@ -89,7 +93,15 @@ test('ok: the join token goes with each registration until the director refuses 
   const slept: number[] = [];
   const lines: string[] = [];
   const joinToken = { token };
-  await registerUntilApproved({ identity, client, hostname: 'ws1', intervalMs: 30_000, joinToken, log: createLogger({}, 'debug', (line) => lines.push(line)), sleep: async (ms) => void slept.push(ms) });
+  await registerUntilApproved({
+    identity,
+    client,
+    hostname: 'ws1',
+    intervalMs: 30_000,
+    joinToken,
+    log: createLogger({}, 'debug', (line) => lines.push(line)),
+    sleep: async (ms) => void slept.push(ms),
+  });
   expect(sent).toEqual([token, token, undefined, undefined]);
   expect(slept).toEqual([30_000, 0, 30_000]);
   expect(joinToken.token).toBeUndefined();

@@ -75,7 +75,7 @@ export interface JoinTokenStore {
 
 /** JoinTokenStore on the embedded database: every statement prepared once. */
 export function createSqliteJoinTokenStore(db: Database): JoinTokenStore {
-  const q = {
+  const statements = {
     insert: db.query(
       `INSERT INTO join_tokens (id, secret_hash, hostname_pattern, uses, expires_at, created_at, created_by)
        VALUES ($id, $secretHash, $hostnamePattern, $uses, $expiresAt, $createdAt, $createdBy)`,
@@ -90,11 +90,11 @@ export function createSqliteJoinTokenStore(db: Database): JoinTokenStore {
   const record = (row: JoinTokenRow | null) => (row ? joinTokenFromRow(row) : undefined);
   return {
     async create(token) {
-      q.insert.run({ ...token });
+      statements.insert.run({ ...token });
     },
-    get: async (id) => record(q.get.get(id)),
-    list: async () => q.list.all().map(joinTokenFromRow),
-    consume: async (id, now) => record(q.consume.get({ id, now })),
-    revoke: async (id, by, now) => record(q.revoke.get({ id, by, now })),
+    get: async (id) => record(statements.get.get(id)),
+    list: async () => statements.list.all().map(joinTokenFromRow),
+    consume: async (id, now) => record(statements.consume.get({ id, now })),
+    revoke: async (id, by, now) => record(statements.revoke.get({ id, by, now })),
   };
 }

@@ -24,7 +24,7 @@ function setup() {
 
 const who = { guid: '3f2a9c1d-7b4e-4c2a-9d1e-0a1b2c3d4e5f', hostname: 'gpu-1.example.com', remoteAddress: '192.0.2.9' };
 
-test('ok: a new token is shown once as dcvix-join_<id>_<secret>; only the secret\'s SHA-256 is stored, and nothing logs or audits the secret', async () => {
+test("ok: a new token is shown once as dcvix-join_<id>_<secret>; only the secret's SHA-256 is stored, and nothing logs or audits the secret", async () => {
   const { joinTokens, events, lines, db } = setup();
   const { token, record } = await joinTokens.create({ expiresInSeconds: 3600, uses: 2, hostnamePattern: 'gpu-*.example.com' }, 'admin');
   expect(token).toMatch(/^dcvix-join_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
@@ -85,7 +85,13 @@ test('ok: a refusal is audited with the code, host and address, and answers 403 
   const error = joinTokens.refuse(verdict, who);
   expect([error.status, error.code]).toEqual([403, 'JOIN_TOKEN_HOSTNAME_MISMATCH']);
   expect(error.message).toBe("this host name does not match the join token's host name pattern; register without it and wait for approval");
-  expect(events.at(-1)).toEqual({ type: 'join-token.refuse', target: record.id, clientAddress: '192.0.2.9', outcome: 'failure', detail: `JOIN_TOKEN_HOSTNAME_MISMATCH: gpu-1.example.com (${who.guid})` });
+  expect(events.at(-1)).toEqual({
+    type: 'join-token.refuse',
+    target: record.id,
+    clientAddress: '192.0.2.9',
+    outcome: 'failure',
+    detail: `JOIN_TOKEN_HOSTNAME_MISMATCH: gpu-1.example.com (${who.guid})`,
+  });
 });
 
 test('ok: revoke is audited and shown; a second revoke is 409 INVALID_STATE, an unknown id 404 JOIN_TOKEN_NOT_FOUND', async () => {

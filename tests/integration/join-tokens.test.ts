@@ -122,14 +122,24 @@ describe('join tokens', () => {
     const events = audit.json.events as { type: string; outcome: string; detail?: string }[];
     const count = (type: string) => events.filter((e) => e.type === type).length;
     expect([count('join-token.create'), count('join-token.use'), count('join-token.refuse')]).toEqual([5, 3, 3]);
-    expect(events.filter((e) => e.type === 'join-token.refuse').map((e) => e.detail!.split(':')[0]).sort()).toEqual(['JOIN_TOKEN_EXPIRED', 'JOIN_TOKEN_HOSTNAME_MISMATCH', 'JOIN_TOKEN_USED_UP']);
+    expect(
+      events
+        .filter((e) => e.type === 'join-token.refuse')
+        .map((e) => e.detail!.split(':')[0])
+        .sort(),
+    ).toEqual(['JOIN_TOKEN_EXPIRED', 'JOIN_TOKEN_HOSTNAME_MISMATCH', 'JOIN_TOKEN_USED_UP']);
     const everything = [audit.text, ...director.proc.lines, ...agents.flatMap((agent) => agent.proc.lines)].join('\n');
     for (const secret of secrets) expect(everything).not.toContain(secret);
   });
 
   test('rejects: bad create bodies get their codes; a non-admin can neither list nor create; revoke is 200 then 409, unknown 404', async () => {
     const post = (json: unknown, cookie = admin) => call(`${director.url}/v1/admin/join-tokens`, { method: 'POST', ca: director.caPem, cookie, json });
-    const codes = await Promise.all([post({ expiresIn: 10, uses: 1 }), post({ expiresIn: 3600, uses: 0 }), post({ expiresIn: 3600, uses: 1, hostnamePattern: '!gpu-*' })].map(async (answer) => [(await answer).status, (await answer).json.error.code]));
+    const codes = await Promise.all(
+      [post({ expiresIn: 10, uses: 1 }), post({ expiresIn: 3600, uses: 0 }), post({ expiresIn: 3600, uses: 1, hostnamePattern: '!gpu-*' })].map(async (answer) => [
+        (await answer).status,
+        (await answer).json.error.code,
+      ]),
+    );
     expect(codes).toEqual([
       [400, 'INVALID_EXPIRES_IN'],
       [400, 'INVALID_USES'],
