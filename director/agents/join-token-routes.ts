@@ -16,8 +16,10 @@ export const joinTokenAdminRoutes = (joinTokens: JoinTokens, tokens: TokenServic
     })
     .post(
       '',
-      async ({ body, session }) => {
+      async ({ body, session, set }) => {
         const created = await joinTokens.create({ expiresInSeconds: body.expiresIn, uses: body.uses, hostnamePattern: body.hostnamePattern }, session.sub);
+        // The one answer that carries the secret: no cache keeps a copy.
+        set.headers['cache-control'] = 'no-store';
         return { token: created.token, joinToken: joinTokenView(joinTokens, created.record) };
       },
       {

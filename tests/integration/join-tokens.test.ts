@@ -23,6 +23,8 @@ const secrets: string[] = [];
 async function createToken(body: Record<string, unknown>): Promise<{ token: string; id: string }> {
   const created = await call(`${director.url}/v1/admin/join-tokens`, { method: 'POST', ca: director.caPem, cookie: admin, json: body });
   expect(created.status).toBe(200);
+  // The only answer that carries the secret is not kept by any cache.
+  expect(created.headers.get('cache-control')).toBe('no-store');
   secrets.push(created.json.token.slice(-43));
   return { token: created.json.token, id: created.json.joinToken.id };
 }
