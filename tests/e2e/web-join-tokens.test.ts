@@ -54,6 +54,10 @@ describeWith(['chromium'], 'join tokens in the web app (real director)', () => {
     expect(await row.textContent()).toContain('0 of 2');
     expect(await row.textContent()).toContain('jt-web-*');
     expect(await row.textContent()).toContain('Active');
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: director.url });
+    await page.click('button:has-text("Copy token")');
+    await page.waitForSelector('button:has-text("Copied")');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await saveScreenshot(page, 'admin-join-token-created');
     expect(describeViolations(await axeViolations(page))).toEqual([]);
 

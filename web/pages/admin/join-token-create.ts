@@ -31,8 +31,9 @@ export function CreateJoinTokenForm() {
     },
   });
   const value = (e: Event) => (e.currentTarget as HTMLInputElement | HTMLSelectElement).value;
+  // No clipboard (not a secure context, or refused): the token stays on screen to select by hand.
   const copy = async () => {
-    if (!shown) return;
+    if (!shown || !navigator.clipboard) return;
     await navigator.clipboard.writeText(shown.token).then(
       () => setCopied(true),
       () => setCopied(false),
