@@ -5,6 +5,7 @@ import { HOSTNAME_PATTERN } from './hostname-pattern.ts';
 /** Longest life a join token may be given: 1 year. */
 const MAX_EXPIRES_IN_SECONDS = 365 * 86_400;
 
+/** Only an active token admits; the others stay listed for the record. */
 export const JoinTokenState = OneOf(['active', 'revoked', 'expired', 'used-up']);
 
 /** POST /v1/admin/join-tokens. */
@@ -34,6 +35,7 @@ export const JoinTokenView = t.Object({
   lastUsedAt: Nullable(Time()),
 });
 
+/** GET /v1/admin/join-tokens, and the answers of create and revoke. */
 export const JoinTokenList = t.Object({ joinTokens: t.Array(JoinTokenView) });
 export const JoinTokenAnswer = t.Object({ joinToken: JoinTokenView });
 export const CreatedJoinToken = t.Object({
