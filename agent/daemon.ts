@@ -48,8 +48,10 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   let reRegistering = false;
 
   const usable = (c: StoredCertificate | undefined) => c && c.info.notAfter.getTime() > clock.now();
+  // Kept across registrations (a returning agent may pass re-approval with it) until it is refused.
+  const joinToken = { token: config.joinToken };
   const enrol = async () => {
-    await registerUntilApproved({ identity, client, hostname, caPem: config.caPem, intervalMs: config.register_interval, log, signal: abort.signal });
+    await registerUntilApproved({ identity, client, hostname, caPem: config.caPem, intervalMs: config.register_interval, joinToken, log, signal: abort.signal });
     cert = loadCertificate(identity);
     if (!cert) throw new Error('stored certificate could not be read back');
   };

@@ -12,6 +12,8 @@ import { StartupSteps } from '../shared/startup-steps.ts';
 import { AgentClient } from './agent-client/client.ts';
 import { AGENT_TOPIC } from './agents/notifying-store.ts';
 import { createRegisterRate } from './agents/register-rate.ts';
+import { joinTokenAdminRoutes } from './agents/join-token-routes.ts';
+import { JoinTokens } from './agents/join-tokens.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentService } from './agents/service.ts';
 import { agentUpdateRoutes } from './agents/update-routes.ts';
@@ -145,6 +147,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     seenNoticeMs: Math.min(10_000, config.server_offline_after / 6, config.session_stale_after / 3),
     creatingTimeoutMs: config.agent_request_timeout + PLACEMENT_DEADLINE_SLACK_MS + 30_000,
   });
+  const joinTokens = new JoinTokens({ store: stores.joinTokens, clock, audit, log });
   const agents = new AgentService({
     store: stores.agents,
     ca,
@@ -161,6 +164,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       return server ? state.sessionsOn(server.id).length : 0;
     },
     admitNewRegistration: createRegisterRate(config.register_rate_per_minute, clock),
+    joinTokens,
   });
   stores.feed.subscribe(AGENT_TOPIC, (guid) => agents.forgetCertificate(guid));
   const sessions = new SessionService({
@@ -250,6 +254,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(agentEnrolmentRoutes(agents))
     .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, log, onSkipped: metrics.countSkippedUpdateItems }))
     .use(agentAdminRoutes(agents, tokens))
+    .use(joinTokenAdminRoutes(joinTokens, tokens))
     .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))

@@ -8,6 +8,8 @@ import type { AuditStore } from './audit/types.ts';
 import { SqliteAgentStore, type AgentStore } from './agents/store.ts';
 import { PostgresAgentStore } from './agents/store-postgres.ts';
 import { notifyingAgentStore } from './agents/notifying-store.ts';
+import { createSqliteJoinTokenStore, type JoinTokenStore } from './agents/join-token-store.ts';
+import { createPostgresJoinTokenStore } from './agents/join-token-store-postgres.ts';
 import { createSqliteThrottleStore, type ThrottleStore } from './auth/throttle-store.ts';
 import { createPostgresThrottleStore } from './auth/throttle-store-postgres.ts';
 import { postgresFeed, silentFeed, type ChangeFeed } from './cluster/change-feed.ts';
@@ -29,6 +31,8 @@ import { createPostgresRevocationStore } from './tokens/revocation-store-postgre
 export interface DirectorStores {
   kind: 'sqlite' | 'postgres';
   agents: AgentStore;
+  /** Join tokens admitting agents without approval (a use is one conditional write, atomic across directors). */
+  joinTokens: JoinTokenStore;
   audit: AuditStore;
   totp: TotpSecretStore;
   auditRetention: AuditRetention;
@@ -75,6 +79,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     return {
       kind: 'sqlite',
       agents: new SqliteAgentStore(db),
+      joinTokens: createSqliteJoinTokenStore(db),
       audit: createSqliteAuditStore(db),
       totp: createSqliteTotpStore(db),
       auditRetention: createSqliteAuditRetention(db),
@@ -98,6 +103,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
   return {
     kind: 'postgres',
     agents: guardStore(notifyingAgentStore(new PostgresAgentStore(sql), feed), down),
+    joinTokens: guardStore(createPostgresJoinTokenStore(sql), down),
     audit: guardStore(createPostgresAuditStore(sql), down),
     totp: guardStore(createPostgresTotpStore(sql), down),
     auditRetention: guardStore(createPostgresAuditRetention(sql), down),

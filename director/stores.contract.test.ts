@@ -11,20 +11,41 @@ import { openStores, type DirectorStores } from './open-stores.ts';
 interface Backend {
   name: string;
   open(): Promise<DirectorStores>;
+  /** A second, independent handle on the store open() last made (as a second director has). */
+  twin(): Promise<DirectorStores>;
 }
 
 let pg: Postgres | undefined;
+let sqliteDir = '';
 const backends: Backend[] = [
-  { name: 'bun:sqlite', open: () => openStores({ url: '', dataDir: tempDir('dcvix-store-') }, silentLogger) },
+  {
+    name: 'bun:sqlite',
+    open() {
+      sqliteDir = tempDir('dcvix-store-');
+      return openStores({ url: '', dataDir: sqliteDir }, silentLogger);
+    },
+    twin: () => openStores({ url: '', dataDir: sqliteDir }, silentLogger),
+  },
   {
     name: 'PostgreSQL',
     async open() {
       const stores = await openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger);
-      await stores.sql!`TRUNCATE agents, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions RESTART IDENTITY`;
+      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions RESTART IDENTITY`;
       return stores;
     },
+    twin: () => openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger),
   },
 ];
+
+const joinToken = (id: string, limits: { uses?: number; expiresAt?: number; hostnamePattern?: string } = {}) => ({
+  id,
+  secretHash: new Uint8Array(32).fill(5),
+  hostnamePattern: limits.hostnamePattern ?? '',
+  uses: limits.uses ?? 1,
+  expiresAt: limits.expiresAt ?? 10_000,
+  createdAt: 1000,
+  createdBy: 'admin',
+});
 
 beforeAll(async () => {
   if (postgresMissingTools().length) throw new Error(`PostgreSQL 15 is not installed (${postgresMissingTools().join(', ')}): run .ci/install-system-packages.sh`);
@@ -111,6 +132,47 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.agents.purgePendingBefore(10_000)).toBe(0);
     await stores.agents.approve('g1', 'admin', 3000);
     expect(await stores.agents.get('g1')).toMatchObject({ state: 'registered', returning: false, mayCollect: true });
+  });
+
+  test('ok: join tokens: created, listed newest first, used while valid, revoked once', async () => {
+    await stores.joinTokens.create(joinToken('aaaa000000000001', { uses: 2, hostnamePattern: 'gpu-*' }));
+    await stores.joinTokens.create({ ...joinToken('aaaa000000000002'), createdAt: 2000 });
+    expect(await stores.joinTokens.get('aaaa000000000001')).toEqual({
+      ...joinToken('aaaa000000000001', { uses: 2, hostnamePattern: 'gpu-*' }),
+      used: 0,
+      revokedAt: null,
+      revokedBy: null,
+      lastUsedAt: null,
+    });
+    expect(await stores.joinTokens.get('nope')).toBeUndefined();
+    expect((await stores.joinTokens.list()).map((token) => token.id)).toEqual(['aaaa000000000002', 'aaaa000000000001']);
+    expect(await stores.joinTokens.consume('aaaa000000000001', 3000)).toMatchObject({ used: 1, lastUsedAt: 3000 });
+    expect(await stores.joinTokens.consume('aaaa000000000001', 10_000)).toBeUndefined(); // expired at 10,000
+    expect(await stores.joinTokens.consume('aaaa000000000001', 4000)).toMatchObject({ used: 2 });
+    expect(await stores.joinTokens.consume('aaaa000000000001', 4000)).toBeUndefined(); // used up
+    expect(await stores.joinTokens.revoke('aaaa000000000002', 'root', 5000)).toMatchObject({ revokedAt: 5000, revokedBy: 'root', used: 0 });
+    expect(await stores.joinTokens.revoke('aaaa000000000002', 'root', 6000)).toBeUndefined();
+    expect(await stores.joinTokens.consume('aaaa000000000002', 5000)).toBeUndefined(); // revoked
+    expect(await stores.joinTokens.revoke('nope', 'root', 6000)).toBeUndefined();
+  });
+
+  test('ok: join tokens: agents racing through two store handles (two directors) for the last uses: exactly as many win as there were uses', async () => {
+    const twin = await backend.twin();
+    try {
+      await stores.joinTokens.create(joinToken('bbbb000000000001', { uses: 1 }));
+      await stores.joinTokens.create(joinToken('bbbb000000000002', { uses: 5 }));
+      for (const [id, uses] of [
+        ['bbbb000000000001', 1],
+        ['bbbb000000000002', 5],
+      ] as const) {
+        const racers = Array.from({ length: 12 }, (_, index) => (index % 2 ? twin : stores).joinTokens.consume(id, 2000));
+        const won = (await Promise.all(racers)).filter((row) => row !== undefined);
+        expect(won.map((row) => row.used).sort((a, b) => a - b)).toEqual(Array.from({ length: uses }, (_, index) => index + 1));
+        expect((await twin.joinTokens.get(id))!.used).toBe(uses);
+      }
+    } finally {
+      await twin.close();
+    }
   });
 
   test('ok: audit: appends and lists newest first with filters', async () => {

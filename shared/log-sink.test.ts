@@ -7,7 +7,7 @@ const logSink = join(import.meta.dir, 'log-sink.ts');
 async function childStderr(lines: number, ending: string): Promise<{ stderr: string; code: number }> {
   const script = `import { batchedLineWriter } from ${JSON.stringify(logSink)};
 const write = batchedLineWriter(2);
-for (let i = 0; i < ${lines}; i++) write(JSON.stringify({ msg: 'line', i }));
+for (let index = 0; index < ${lines}; index++) write(JSON.stringify({ msg: 'line', i: index }));
 ${ending}`;
   const child = Bun.spawn([process.execPath, '-e', script], { stdout: 'ignore', stderr: 'pipe' });
   const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);

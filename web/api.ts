@@ -146,6 +146,7 @@ const FRIENDLY: Partial<Record<ApiError['code'], string>> = {
   SERVER_UNHEALTHY: 'This server cannot start desktops right now. Try again later or use another one.',
   SERVER_DRAINED: 'This server is in maintenance: it takes no new sessions for now. Use another one, or try again later.',
   FINGERPRINT_MISMATCH: 'The agent’s request changed after you opened it. Look at it again before you approve.',
+  INVALID_HOSTNAME_PATTERN: 'Host names: letters, digits, dots and hyphens, with * for any run of characters and ? for one (for example gpu-*.example.com).',
   CODE_REJECTED: 'That code does not match. Check the time on your phone and try the next code.',
   INVALID_CODE: 'Enter the six-digit code from your authenticator app.',
   ENROLMENT_EXPIRED: 'The time to set up your authenticator app ran out. Sign in again to start over.',

@@ -18,6 +18,7 @@ export const queryKeys = {
   /** Prefix of every admin query: what an admin action invalidates. */
   admin: ['admin'] as const,
   adminAgents: ['admin', 'agents'] as const,
+  adminJoinTokens: ['admin', 'join-tokens'] as const,
   adminServers: ['admin', 'servers'] as const,
   adminSessions: ['admin', 'sessions'] as const,
   adminPolicy: ['admin', 'policy'] as const,

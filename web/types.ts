@@ -6,6 +6,7 @@
  */
 import type { Static } from 'elysia';
 import type { AgentList, AgentState as AgentStateModel, BulkAnswer } from '../director/agents/models.ts';
+import type { JoinTokenView } from '../director/agents/join-token-models.ts';
 import type { LoginAnswer, MeAnswer } from '../director/login/models.ts';
 import type { AuditEvent as AuditEventModel } from '../director/audit/models.ts';
 import type { PolicyAnswer } from '../director/policy/models.ts';
@@ -48,6 +49,8 @@ type AgentEntry = Static<typeof AgentList>['agents'][number];
 /** A registration in GET /v1/admin/agents; sessionCount may be missing from older directors. */
 export type Agent = Omit<AgentEntry, 'sessionCount'> & Partial<Pick<AgentEntry, 'sessionCount'>>;
 export type BulkResult = Static<typeof BulkAnswer>;
+/** A join token in GET /v1/admin/join-tokens (never its secret). */
+export type JoinToken = Static<typeof JoinTokenView>;
 
 export type AdminServer = Static<typeof AdminServerModel>;
 export type PolicyView = Static<typeof PolicyAnswer>;

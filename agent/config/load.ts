@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { parseJoinToken } from '../../shared/api/join-token.ts';
 import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
 import { agentSchema, type AgentConfig } from './schema.ts';
 
@@ -29,8 +30,32 @@ export async function loadAgentConfig(file = DEFAULT_AGENT_CONFIG_FILE, explicit
     dcv_path: cfg.dcv_path.includes('/') ? resolve(base, cfg.dcv_path) : cfg.dcv_path,
     ca_file: caFile,
     caPem: caFile ? readCaFile(file, caFile) : undefined,
+    join_token_file: cfg.join_token_file ? resolve(base, cfg.join_token_file) : '',
+    joinToken: readJoinToken(file, cfg.join_token, cfg.join_token_file ? resolve(base, cfg.join_token_file) : ''),
     configFile: resolve(file),
   });
+}
+
+/**
+ * The join token, from the key or the file's first line. Its form is checked here (the secret itself
+ * only by the director), so a mistyped token stops start-up instead of failing every registration;
+ * no message quotes it.
+ */
+function readJoinToken(file: string, inline: string, path: string): string | undefined {
+  if (inline && path) throw new ConfigError(`${file}: keys "join_token" and "join_token_file" exclude each other`);
+  let token = inline.trim();
+  let key = 'join_token';
+  if (path) {
+    key = 'join_token_file';
+    try {
+      token = (readFileSync(path, 'utf8').split('\n')[0] ?? '').trim();
+    } catch (err) {
+      throw new ConfigError(`${file}: key "join_token_file": ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  if (!token && !path) return undefined;
+  if (!parseJoinToken(token)) throw new ConfigError(`${file}: key "${key}" must hold a join token as the director made it: dcvix-join_ then 16 hex digits, "_" and 43 base64url characters`);
+  return token;
 }
 
 /**

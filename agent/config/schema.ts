@@ -29,6 +29,10 @@ export const agentSchema = {
   dcv_timeout: field(10_000, duration(100)),
   /** Pre-deployed director CA (PEM): strict verification from the first connection, no TOFU. */
   ca_file: field('', str),
+  /** An admin's join token (dcvix-join_…): registration is admitted without approval while it is valid. A secret: prefer join_token_file. */
+  join_token: field('', str),
+  /** File holding the join token (its first line), read at start; not together with join_token. */
+  join_token_file: field('', str),
   reaper_interval: field(60_000, duration(100)),
   /** Sessions without connections idle longer than this are closed; 0 disables the reaper. */
   idle_timeout: field(4 * 3_600_000, duration(0)),
@@ -48,4 +52,6 @@ export type AgentConfig = ConfigOf<typeof agentSchema> & {
   readonly configFile: string;
   /** The certificate in ca_file, read and checked at load; undefined without ca_file. */
   readonly caPem?: string;
+  /** The join token from join_token or join_token_file, its form checked at load; undefined without. Never logged. */
+  readonly joinToken?: string;
 };

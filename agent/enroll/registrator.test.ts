@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applySchema } from '../../shared/config-schema.ts';
-import { silentLogger } from '../../shared/log.ts';
+import { createLogger, silentLogger } from '../../shared/log.ts';
 import { agentSchema } from '../config/schema.ts';
 import { DirectorError, type DirectorClient } from '../director-client.ts';
 import { ensureIdentity } from '../identity/identity.ts';
@@ -71,4 +71,41 @@ test('ok: while its key waits as a key change (409 AGENT_KEY_MISMATCH) the agent
 test('ok: the key-change back-off doubles from the interval and stops at 5 min (or a longer interval)', () => {
   expect([1, 2, 3, 4, 5, 100].map((waits) => keyChangeDelay(1000, waits))).toEqual([1000, 2000, 4000, 8000, 16_000, MAX_BACKOFF_MS]);
   expect([1, 2].map((waits) => keyChangeDelay(600_000, waits))).toEqual([600_000, 600_000]);
+});
+
+test('ok: the join token goes with each registration until the director refuses it; then it is dropped, logged by id only, and the agent asks at once without it', async () => {
+  const identity = await ensureIdentity(mkdtempSync(join(tmpdir(), 'dcvix-reg-')));
+  const token = `dcvix-join_0123456789abcdef_${'s'.repeat(43)}`;
+  const answers: Error[] = [
+    new Error('connect ECONNREFUSED'),
+    new DirectorError(403, 'JOIN_TOKEN_EXPIRED', 'join token has expired; register without it and wait for approval'),
+    new DirectorError(403, 'AGENT_PENDING', 'pending approval'),
+  ];
+  const sent: (string | undefined)[] = [];
+  const client = {
+    register: async (body: { guid: string; joinToken?: string }) => {
+      sent.push(body.joinToken);
+      const next = answers.shift();
+      if (next) throw next;
+      return { certificate: 'CERT', caCertificate: 'CA', agentId: body.guid, notAfter: new Date().toISOString() };
+    },
+  } as unknown as DirectorClient;
+  const slept: number[] = [];
+  const lines: string[] = [];
+  const joinToken = { token };
+  await registerUntilApproved({
+    identity,
+    client,
+    hostname: 'ws1',
+    intervalMs: 30_000,
+    joinToken,
+    log: createLogger({}, 'debug', (line) => lines.push(line)),
+    sleep: async (ms) => void slept.push(ms),
+  });
+  expect(sent).toEqual([token, token, undefined, undefined]);
+  expect(slept).toEqual([30_000, 0, 30_000]);
+  expect(joinToken.token).toBeUndefined();
+  const refused = lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'join token refused; registering without it, to wait for approval');
+  expect(refused).toMatchObject({ joinToken: '0123456789abcdef', code: 'JOIN_TOKEN_EXPIRED' });
+  expect(lines.join('\n')).not.toContain('s'.repeat(43));
 });

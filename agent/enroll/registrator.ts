@@ -4,6 +4,7 @@ import { createCsr } from '../identity/ed25519-csr.ts';
 import { sha256Fingerprint } from '../../shared/pki/native-cert.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { AnyIssuedCertificate } from '../../shared/api/agent-enrolment.ts';
+import { parseJoinToken } from '../../shared/api/join-token.ts';
 import { type DirectorClient, DirectorError, issuedCa, type TrustMode } from '../director-client.ts';
 import { readCaIfPresent, storeCertificate, type AgentIdentity } from '../identity/identity.ts';
 
@@ -14,6 +15,11 @@ export interface RegistratorOptions {
   /** Pre-deployed CA (PEM) read from config's ca_file (strict from the first connection). */
   caPem?: string;
   intervalMs: number;
+  /**
+   * The join token registrations carry (config join_token or join_token_file) until the director
+   * refuses it; then it is dropped (set to undefined) for good and the agent waits for approval.
+   */
+  joinToken?: { token?: string };
   log: Logger;
   sleep?: (ms: number) => Promise<void>;
   signal?: AbortSignal;
@@ -41,7 +47,9 @@ export async function registrationCsr(identity: AgentIdentity): Promise<{ der: U
 export async function registerOnce(options: RegistratorOptions): Promise<AnyIssuedCertificate> {
   const csr = (await registrationCsr(options.identity)).der;
   const trust = trustFor(options.identity, options.caPem);
-  const issued = await options.client.register({ guid: options.identity.guid, hostname: options.hostname || osHostname(), csr: Buffer.from(csr).toString('base64') }, trust);
+  const token = options.joinToken?.token;
+  const body = { guid: options.identity.guid, hostname: options.hostname || osHostname(), csr: Buffer.from(csr).toString('base64'), ...(token ? { joinToken: token } : {}) };
+  const issued = await options.client.register(body, trust);
   // Our director names the CA `caCertificate`, the Go dcvix director `ca`; without one there is nothing to trust.
   const caPem = issuedCa(issued);
   if (!caPem) throw new Error('director answered a certificate without a CA');
@@ -71,6 +79,17 @@ export async function registerUntilApproved(options: RegistratorOptions): Promis
       if (err instanceof DirectorError && err.code === 'AGENT_PENDING') {
         // The fingerprint lets an admin check out of band that the request they approve is this host's.
         options.log.info('registration pending approval', { guid: options.identity.guid, csrFingerprint: (await registrationCsr(options.identity)).fingerprint });
+      } else if (err instanceof DirectorError && err.code.startsWith('JOIN_TOKEN_') && options.joinToken?.token) {
+        // Expired, used up, revoked, not this host's: the token is dropped and the agent asks for
+        // approval at once. The log names the token by its id, never its secret.
+        options.log.warn('join token refused; registering without it, to wait for approval', {
+          guid: options.identity.guid,
+          joinToken: parseJoinToken(options.joinToken.token)?.id,
+          code: err.code,
+          error: err.message,
+        });
+        options.joinToken.token = undefined;
+        delay = 0;
       } else if (err instanceof DirectorError && err.code === 'AGENT_KEY_MISMATCH') {
         delay = keyChangeDelay(options.intervalMs, ++keyChangeWaits);
         options.log.info('registration waiting for approval of a key change', {

@@ -10,6 +10,8 @@ import type { CertificateAuthority } from '../ca/authority.ts';
 import type { AgentIdentity } from '../http/guards.ts';
 import { checkOptions } from '../../shared/options.ts';
 import { checkAgentCsr } from './csr-checks.ts';
+import type { JoinTokenRecord } from './join-token-store.ts';
+import type { JoinTokens } from './join-tokens.ts';
 import type { AgentRecord, AgentState, AgentStore } from './store.ts';
 
 /** How often an agent should try to renew (12 h, as the Go dcvix director says); certificates live 14 days. */
@@ -31,6 +33,18 @@ export interface AgentServiceOptions {
   liveSessions: (guid: string) => number;
   /** Throws 429 when this address may not start another new registration now (register-rate.ts). */
   admitNewRegistration: (address: string) => void;
+  /** Join tokens an agent may register with to be admitted without approval. */
+  joinTokens: JoinTokens;
+}
+
+/** A registration as the agent sends it, with the address it came from. */
+interface RegisterInput {
+  guid: string;
+  hostname: string;
+  csr: string;
+  remoteAddress: string;
+  /** A join token's text form (never logged, audited or answered). */
+  joinToken?: string;
 }
 
 /** Enrolment, renewal and the admin's approve / deny / revoke, over agents.db and the CA. */
@@ -58,6 +72,7 @@ export class AgentService {
       onRevoked: 'function',
       liveSessions: 'function',
       admitNewRegistration: 'function',
+      joinTokens: 'object',
     });
     ({ store: this.store, ca: this.ca, clock: this.clock, audit: this.audit, log: this.log } = options);
   }
@@ -69,19 +84,25 @@ export class AgentService {
    * agent registers on every start); registered with the same key after that certificate expired ->
    * pending again, shown as returning (403), unless reissue_to_known_key; a different key never takes
    * over a registered identity: it is parked for the admin (409); revoked -> refused.
+   * A valid join token stands in for the approval of a new, pending or returning agent (even while the
+   * pending list is full); an invalid one is refused (403 JOIN_TOKEN_*, nothing written) and the agent
+   * registers again without it.
    */
-  async register(input: { guid: string; hostname: string; csr: string; remoteAddress: string }): Promise<IssuedCertificate> {
+  async register(input: RegisterInput): Promise<IssuedCertificate> {
     if (!isGuid(input.guid)) throw badRequest('INVALID_GUID', 'guid must be a lower-case UUIDv4');
     if (!isHostName(input.hostname)) throw badRequest('INVALID_HOSTNAME', 'hostname is not a valid host name');
-    // Rate-limit unknown GUIDs per address before any CSR work: a flood must stay cheap to refuse.
+    // Rate-limit unknown GUIDs per address before any CSR work: a flood must stay cheap to refuse. A
+    // valid join token (one indexed read and a hash) is exempt: 1,000 hosts behind one NAT may enrol.
     const known = await this.store.get(input.guid);
-    if (!known) this.o.admitNewRegistration(input.remoteAddress);
+    const newcomerToken = !known && input.joinToken ? await this.admittingToken(input, input.joinToken, true) : undefined;
+    if (!known && !newcomerToken) this.o.admitNewRegistration(input.remoteAddress);
     const csr = checkAgentCsr(input.csr, input.guid);
     const now = this.clock.now();
     this.accepted.delete(input.guid);
     const row = { guid: input.guid, hostname: input.hostname, publicKey: csr.parsed.publicKeySpki, csr: csr.der, csrFingerprint: csr.fingerprint, remoteAddress: input.remoteAddress, now };
 
     if (!known) {
+      if (newcomerToken && (await this.hostnameFreeFor(input))) return this.admitWithToken(newcomerToken, row, undefined);
       if ((await this.store.pendingCount()) >= this.o.maxPending) {
         // 2 min: below the agents' 5-min back-off cap, so their jitter (up to +50 %) spreads the returns.
         throw new ApiError(429, 'TOO_MANY_PENDING', 'too many registrations are waiting for approval; try later', undefined, { 'retry-after': '120' });
@@ -92,6 +113,7 @@ export class AgentService {
     }
     if (known.state === 'revoked') throw forbidden('AGENT_REVOKED', 'this agent has been revoked');
     if (known.state === 'pending') {
+      if (input.joinToken && (await this.hostnameFreeFor(input))) return this.admitWithToken(await this.admittingToken(input, input.joinToken, false), row, known);
       await this.store.updatePending(row);
       throw pending();
     }
@@ -104,6 +126,13 @@ export class AgentService {
     if (known.mayCollect) return this.issue(known, csr.parsed.publicKeySpki, input.hostname);
     const stillValid = known.certNotAfter !== null && known.certNotAfter > now;
     if (stillValid || this.o.reissueToKnownKey) return this.reissue(known, csr.parsed.publicKeySpki, input, stillValid);
+    if (input.joinToken) {
+      // Returning with its old key past expiry: the token re-approves it, as an admin would.
+      const token = await this.admittingToken(input, input.joinToken, false);
+      await this.o.joinTokens.use(token, input);
+      this.auditTokenApproval(token, input, 'returning with the same key');
+      return this.issue(known, csr.parsed.publicKeySpki, input.hostname);
+    }
     // Expired: the agent.key alone must not mint certificates: an admin approves the returning agent again.
     await this.store.markReturning(row);
     this.accepted.delete(input.guid);
@@ -272,6 +301,47 @@ export class AgentService {
     });
     this.log.info('registered agent registers again with the same key; re-issued without approval', { guid: input.guid, hostname: input.hostname, stillValid });
     return this.issue(known, publicKeySpki, input.hostname);
+  }
+
+  /**
+   * The join token presented, when it admits this host now; else its refusal is audited and thrown. A
+   * newcomer's refused token counts against its address like any new registration (guessing is
+   * rate-limited too), and the 429 then answers instead.
+   */
+  private async admittingToken(input: RegisterInput, text: string, newcomer: boolean): Promise<JoinTokenRecord> {
+    const verdict = await this.o.joinTokens.check(text, input.hostname);
+    if ('admits' in verdict) return verdict.admits;
+    if (newcomer) this.o.admitNewRegistration(input.remoteAddress);
+    throw this.o.joinTokens.refuse(verdict, input);
+  }
+
+  /**
+   * Whether a join token may admit this host now: not while another registered agent holds its name.
+   * The registration then waits pending, as without a token (a re-imaged host shows up for the admin),
+   * and the token admits it once the old registration is revoked.
+   */
+  private async hostnameFreeFor(input: RegisterInput): Promise<boolean> {
+    const holder = await this.store.registeredHolderOf(input.hostname, input.guid);
+    if (holder) this.log.warn('join token not applied: another registered agent holds the host name', { guid: input.guid, hostname: input.hostname, holder });
+    return !holder;
+  }
+
+  /** A new or pending agent admitted by a join token: one use taken, registered, its certificate issued. */
+  private async admitWithToken(token: JoinTokenRecord, row: Parameters<AgentStore['insertPending']>[0], known: AgentRecord | undefined): Promise<IssuedCertificate> {
+    await this.o.joinTokens.use(token, row);
+    if (known) await this.store.updatePending(row);
+    else await this.store.insertPending(row);
+    const approved = await this.store.approve(row.guid, `join token ${token.id}`, row.now);
+    // Approved (or denied) by an admin in the same instant: the agent's next registration says which.
+    if (!approved) throw pending();
+    this.auditTokenApproval(token, row, known ? 'was pending' : 'new');
+    return this.issue(approved, row.publicKey, row.hostname);
+  }
+
+  /** The approval a join token gave, as agent.approve (beside the token's own join-token.use event). */
+  private auditTokenApproval(token: JoinTokenRecord, who: { guid: string; hostname: string; remoteAddress: string }, how: string): void {
+    this.audit.record({ type: 'agent.approve', actor: `join token ${token.id}`, target: who.guid, clientAddress: who.remoteAddress, outcome: 'success', detail: `${who.hostname} (${how})` });
+    this.log.info('agent admitted by a join token', { guid: who.guid, hostname: who.hostname, joinToken: token.id });
   }
 
   private async issue(record: AgentRecord, publicKeySpki: Uint8Array, hostname: string): Promise<IssuedCertificate> {

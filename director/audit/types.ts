@@ -1,7 +1,9 @@
 /**
  * The audit trail: who did what, from where, with which outcome. Event types in use: "login",
- * "agent.approve", "agent.deny", "agent.revoke", "agent.returning", "agent.reissue", "session.create",
- * "session.close", "server.drain", "server.open", "server.close-sessions" (any string is stored). Never put secrets (passwords, OTPs, tokens) into any field.
+ * "agent.approve", "agent.deny", "agent.revoke", "agent.returning", "agent.reissue", "join-token.create",
+ * "join-token.use", "join-token.refuse", "join-token.revoke", "session.create", "session.close",
+ * "server.drain", "server.open", "server.close-sessions" (any string is stored). Never put secrets
+ * (passwords, OTPs, tokens) into any field.
  */
 export interface AuditEvent {
   type: string;

@@ -8,12 +8,16 @@ import { HostName } from './host-name.ts';
 
 const Csr = () => Type.String({ minLength: 1, maxLength: 8192, description: 'Base64 DER PKCS#10 request, Ed25519 key, subject CN dcvix-agent-{guid}' });
 
-/** POST /v1/agent/register: an agent asks for a certificate (pending until an admin approves). */
+/** POST /v1/agent/register: an agent asks for a certificate (pending until an admin approves, or admitted by a join token). */
 export const RegisterBody = Type.Object(
   {
     guid: coded('INVALID_GUID', Type.String({ minLength: 1, maxLength: 64, description: 'Lower-case UUIDv4' })),
     hostname: coded('INVALID_HOSTNAME', HostName({ description: "The server's name in the policy" })),
     csr: coded('INVALID_CSR_ENCODING', Csr()),
+    // Optional: the public Go dcvix agent sends only the three fields above.
+    joinToken: Type.Optional(
+      coded('JOIN_TOKEN_INVALID', Type.String({ minLength: 1, maxLength: 200, description: 'An admin-made join token (dcvix-join_<id>_<secret>): admitted without approval while it is valid' })),
+    ),
   },
   { additionalProperties: true },
 );

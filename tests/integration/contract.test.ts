@@ -129,6 +129,15 @@ describe('contract', () => {
     await hit('POST /v1/admin/agents/:guid/deny', `/v1/admin/agents/${denied.guid}/deny`, { cookie: admin });
     await hit('POST /v1/admin/agents/bulk', '/v1/admin/agents/bulk', { cookie: admin, json: { action: 'clear', guids: [denied.guid, crypto.randomUUID()] } });
     await hit('GET /v1/admin/agents', '/v1/admin/agents', { cookie: admin });
+    const joinToken = await hit('POST /v1/admin/join-tokens', '/v1/admin/join-tokens', { cookie: admin, json: { expiresIn: 600, uses: 1, hostnamePattern: 'sim-*' } });
+    const joining = await SimAgent.create('sim-joining');
+    const joined = await hit('POST /v1/agent/register', '/v1/agent/register', { json: { guid: joining.guid, hostname: joining.hostname, csr: await joining.csr(), joinToken: joinToken.json.token } });
+    expect(joined.status).toBe(200);
+    const late = await SimAgent.create('sim-late');
+    const usedUp = await hit('POST /v1/agent/register', '/v1/agent/register', { json: { guid: late.guid, hostname: late.hostname, csr: await late.csr(), joinToken: joinToken.json.token } });
+    expect(usedUp.json.error.code).toBe('JOIN_TOKEN_USED_UP');
+    await hit('GET /v1/admin/join-tokens', '/v1/admin/join-tokens', { cookie: admin });
+    await hit('DELETE /v1/admin/join-tokens/:id', `/v1/admin/join-tokens/${joinToken.json.joinToken.id}`, { cookie: admin });
     await hit('GET /v1/admin/policy', '/v1/admin/policy', { cookie: admin });
     await hit('GET /v1/admin/directors', '/v1/admin/directors', { cookie: admin });
     await hit('GET /v1/admin/audit', '/v1/admin/audit?limit=50', { cookie: admin });

@@ -88,6 +88,7 @@ export function Shell({ me, path, children }: { me: Me; path: string; children: 
 
 const ADMIN_TABS = [
   ['/admin/agents', 'Agents'],
+  ['/admin/join-tokens', 'Join tokens'],
   ['/admin/servers', 'Servers'],
   ['/admin/sessions', 'Sessions'],
   ['/admin/policy', 'Policy'],
