@@ -118,6 +118,8 @@ describe('contract', () => {
     await hit('GET /v1/admin/agents', '/v1/admin/agents', { cookie: admin });
     await hit('GET /v1/admin/policy', '/v1/admin/policy', { cookie: admin });
     await hit('GET /v1/admin/directors', '/v1/admin/directors', { cookie: admin });
+    const overview = await hit('GET /v1/admin/overview', '/v1/admin/overview', { cookie: admin });
+    expect(overview.json.history.times.length).toBeGreaterThan(0);
     await hit('GET /v1/admin/audit', '/v1/admin/audit?limit=50', { cookie: admin });
     await hit('POST /v1/admin/users/:user/totp/reset', '/v1/admin/users/alice/totp/reset', { cookie: admin });
 
