@@ -43,6 +43,9 @@ import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { metricsRoutes } from './metrics/routes.ts';
 import { inAllowList } from './net/cidr.ts';
 import { openStores } from './open-stores.ts';
+import { FleetHistory } from './overview/history.ts';
+import { fleetSample } from './overview/overview.ts';
+import { adminOverviewRoute } from './overview/routes.ts';
 import { adminPolicyRoutes } from './policy/admin-routes.ts';
 import { currentGroups, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
@@ -226,6 +229,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     now: () => clock.now(),
   });
 
+  // The admin overview's 24 hours: this director's own samples, in memory, from its start.
+  const fleetHistory = new FleetHistory(clock, () => fleetSample(state, config.server_offline_after), log);
+
   let tlsInUse = { cert: ca.serverCertPem, key: ca.serverKeyPem };
   metrics.addStateGauges({
     agents,
@@ -262,6 +268,16 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(adminPolicyRoutes({ tokens, policy }))
     .use(adminAuditRoutes({ tokens, audit }))
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
+    .use(
+      adminOverviewRoute({
+        tokens,
+        state,
+        policy: () => policy.current,
+        history: () => fleetHistory.series(),
+        offlineAfterMs: config.server_offline_after,
+        director: () => ({ name: `${hostname()}:${server?.port ?? config.director_port}`, startedAt }),
+      }),
+    )
     .use(config.web_dir ? await diskWebRoutes(config.web_dir) : webRoutes({ log }));
   mounted = app;
   steps.mark('routes');
@@ -278,6 +294,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     { name: 'fleet', start: () => fleet.start(), stop: () => fleet.settled() },
     { name: 'housekeeper', start: () => housekeeper.start(), stop: () => housekeeper.stop() },
+    { name: 'overview history', start: () => fleetHistory.start(), stop: () => fleetHistory.stop() },
     { name: 'login throttle', start: () => throttleState.start(), stop: () => throttleState.stop() },
     {
       name: 'revocation refresh',

@@ -8,6 +8,7 @@ import { PageHeader, Shell } from './components/shell.ts';
 import { AgentsPage } from './pages/admin/agents.ts';
 import { AuditPage } from './pages/admin/audit.ts';
 import { JoinTokensPage } from './pages/admin/join-tokens.ts';
+import { OverviewPage } from './pages/admin/overview.ts';
 import { PolicyPage } from './pages/admin/policy.ts';
 import { ServersPage } from './pages/admin/servers.ts';
 import { SessionsPage } from './pages/admin/sessions.ts';
@@ -42,6 +43,7 @@ function page(route: Route, me: Me) {
   if (path.startsWith('/admin/') && me.role !== 'admin') return html`<${NeedsAdmin} />`;
   if (path === '/admin' || path === '/admin/agents') return html`<${AgentsPage} route=${route} />`;
   if (path === '/admin/join-tokens') return html`<${JoinTokensPage} />`;
+  if (path === '/admin/overview') return html`<${OverviewPage} />`;
   if (path === '/admin/servers') return html`<${ServersPage} />`;
   if (path === '/admin/sessions') return html`<${SessionsPage} route=${route} />`;
   if (path === '/admin/policy') return html`<${PolicyPage} />`;

@@ -23,6 +23,7 @@ export const queryKeys = {
   adminSessions: ['admin', 'sessions'] as const,
   adminPolicy: ['admin', 'policy'] as const,
   adminDirectors: ['admin', 'directors'] as const,
+  adminOverview: ['admin', 'overview'] as const,
   /** GET /v1/admin/audit with these filters (a query string). */
   adminAudit: (filters: string) => ['admin', 'audit', filters] as const,
 };

@@ -27,7 +27,8 @@ export async function buildWeb(root: string = repoRoot): Promise<WebBundle> {
     target: 'browser',
     format: 'esm',
     minify: true,
-    // The QR encoder (TOTP enrolment only) becomes its own chunk, loaded when that page opens.
+    // The QR encoder (TOTP enrolment only) and the charts (admin overview only, with uPlot's style
+    // sheet) become chunks of their own, loaded when those pages open.
     splitting: true,
     sourcemap: 'none',
     naming: { entry: '[name]-[hash].[ext]', chunk: '[name]-[hash].[ext]', asset: '[name]-[hash].[ext]' },
@@ -44,7 +45,8 @@ export async function buildWeb(root: string = repoRoot): Promise<WebBundle> {
     assets.push(asset);
     if (out.kind === 'entry-point') js = asset;
   }
-  const css = assets.find((a) => a.path.endsWith('.css'));
+  // The entry's style sheet (main-<hash>.css); others belong to lazily loaded chunks, which link their own.
+  const css = assets.find((a) => /^\/assets\/main-[^/]+\.css$/.test(a.path));
   if (!js || !css) throw new Error('web build produced no .js or no .css output');
   const template = await Bun.file(join(root, 'web', 'index.html')).text();
   const html = template.replaceAll('{{js}}', js.path).replaceAll('{{css}}', css.path);

@@ -21,6 +21,7 @@ import { silentLogger } from '../../shared/log.ts';
 import { webRoutes } from '../../director/web/routes.ts';
 import type { Agent, AdminServer, Session, UserServers } from '../../web/types.ts';
 import { launchBrowser, requireChromium } from './browser.ts';
+import { mockOverview } from './mock-overview.ts';
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const err = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
@@ -324,6 +325,7 @@ export function startMockDirector(): MockDirector {
       return { agent: found };
     })
     .get('/v1/servers', () => ({ servers: servers() }))
+    .get('/v1/admin/overview', () => mockOverview())
     .get('/v1/sessions', () => ({
       sessions: state.sessions.map((s) => ({ ...s, status: 'running', lastDisconnectionTime: ago(600_000), orphaned: state.agents.find((a) => a.hostname === s.serverId)?.state === 'revoked' })),
     }))

@@ -16,6 +16,7 @@ let browser: Browser;
 const PAGES: { name: string; path: string; ready: string; admin?: boolean }[] = [
   { name: 'launcher', path: '/#/', ready: '[data-testid="pool-workstations"]' },
   { name: 'authenticator', path: '/#/totp', ready: 'h1:has-text("Authenticator app")' },
+  { name: 'overview', path: '/#/admin/overview', ready: '[data-testid="chart-hosts"] .trend-plot[data-drawn] canvas', admin: true },
   { name: 'agents', path: '/#/admin/agents', ready: 'table', admin: true },
   { name: 'agents (revoked)', path: '/#/admin/agents?state=revoked', ready: 'table', admin: true },
   { name: 'servers', path: '/#/admin/servers', ready: 'table', admin: true },

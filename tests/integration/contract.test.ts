@@ -140,6 +140,8 @@ describe('contract', () => {
     await hit('DELETE /v1/admin/join-tokens/:id', `/v1/admin/join-tokens/${joinToken.json.joinToken.id}`, { cookie: admin });
     await hit('GET /v1/admin/policy', '/v1/admin/policy', { cookie: admin });
     await hit('GET /v1/admin/directors', '/v1/admin/directors', { cookie: admin });
+    const overview = await hit('GET /v1/admin/overview', '/v1/admin/overview', { cookie: admin });
+    expect(overview.json.history.times.length).toBeGreaterThan(0);
     await hit('GET /v1/admin/audit', '/v1/admin/audit?limit=50', { cookie: admin });
     await hit('POST /v1/admin/users/:user/totp/reset', '/v1/admin/users/alice/totp/reset', { cookie: admin });
 

@@ -87,6 +87,7 @@ export function Shell({ me, path, children }: { me: Me; path: string; children: 
 }
 
 const ADMIN_TABS = [
+  ['/admin/overview', 'Overview'],
   ['/admin/agents', 'Agents'],
   ['/admin/join-tokens', 'Join tokens'],
   ['/admin/servers', 'Servers'],
