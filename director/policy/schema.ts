@@ -1,4 +1,7 @@
 import { neverUserSettable, splitConfigKeyEntry } from './config-keys.ts';
+import type { Requirement } from './requirements/parse.ts';
+import { readPolicyRequirements } from './requirements/server-facts.ts';
+import { RequirementsError } from './requirements/tokenize.ts';
 
 /**
  * The access policy, from two JSON files in the policy directory:
@@ -7,12 +10,15 @@ import { neverUserSettable, splitConfigKeyEntry } from './config-keys.ts';
  *               "users":  { "alice": { "servers": ["ws01"], "pools": ["eng"] } },
  *               "groups": { "engineers": { "members": ["bob"], "servers": [], "pools": ["eng"] } } }
  * pools.json  { "userConfig": ["display.quality"],
- *               "pools": { "eng": { "description": "Engineering", "servers": ["ws01", "ws02"], "userConfig": ["display.*"] } },
+ *               "pools": { "eng": { "description": "Engineering", "servers": ["ws01", "ws02"], "userConfig": ["display.*"],
+ *                                   "requirements": "tag:gpu = 'a10'" } },
  *               "servers": { "ws01": { "userConfig": ["clipboard.max-text-len"] } } }
  *
  * Servers are named by the host name their agent reports; "*" in a servers list means every server.
  * A group's members come from the login backend when it knows groups (LDAP), else from "members".
  * `userConfig` lists are the dcv.conf keys users may set (config-keys.ts; evaluate.ts combines them).
+ * A pool's `requirements` (Session Manager's expression language, requirements/) narrows placement to
+ * the members that satisfy it.
  */
 export interface Grant {
   servers: string[];
@@ -32,7 +38,7 @@ export interface Policy {
   groups: Map<string, Grant & { members: string[] }>;
   /** user -> the groups whose member lists name them, in users.json order (made once, asked on every request). */
   memberOf: Map<string, string[]>;
-  pools: Map<string, { description: string; servers: string[] } & ConfigAllowance>;
+  pools: Map<string, { description: string; servers: string[]; requirements?: Requirement } & ConfigAllowance>;
   /** pools.json `servers`: per-server settings, by host name. */
   servers: Map<string, ConfigAllowance>;
   /** pools.json top-level `userConfig`: the allow-list where no pool or server names one. */
@@ -62,7 +68,8 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
         const pool = object(v, where);
         const description = pool.description ?? '';
         if (typeof description !== 'string') throw new PolicyError(`${where}.description must be a string`);
-        return [name, { description, servers: serverList(pool.servers ?? [], `${where}.servers`), ...allowance(pool.userConfig, `${where}.userConfig`) }];
+        const requirements = requirementsOf(pool.requirements, `${where}.requirements`);
+        return [name, { description, servers: serverList(pool.servers ?? [], `${where}.servers`), ...(requirements ? { requirements } : {}), ...allowance(pool.userConfig, `${where}.userConfig`) }];
       }),
     ),
     servers: new Map(
@@ -99,6 +106,18 @@ function allowance(list: unknown, at: string): ConfigAllowance {
     if (never) throw new PolicyError(`${at}[${index}]: "${entry}": ${never}`);
   });
   return { userConfig: [...new Set(list as string[])] };
+}
+
+/** A pool's `requirements` expression, parsed and its references checked (`at` names it in errors); absent stays absent. */
+function requirementsOf(value: unknown, at: string): Requirement | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new PolicyError(`${at} must be a string: an expression such as "tag:gpu = 'a10'"`);
+  try {
+    return readPolicyRequirements(value);
+  } catch (err) {
+    if (err instanceof RequirementsError) throw new PolicyError(`${at}: ${err.message}`);
+    throw err;
+  }
 }
 
 function grants(value: unknown, where: string, withMembers: boolean): Map<string, Grant & { members?: string[] }> {

@@ -162,6 +162,8 @@ export function adminServersView(state: RuntimeState, offlineAfterMs: number, ma
       agentPort: server.agentPort,
       tags: server.tags,
       stats: server.stats,
+      ...(server.gpus?.length ? { gpus: server.gpus } : {}),
+      ...(server.host ? { host: server.host } : {}),
       lastSeen: view.lastSeen,
       version: server.version,
       health: view.health,

@@ -7,6 +7,7 @@ import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
 import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
+import { serverSatisfies } from '../policy/requirements/server-facts.ts';
 import type { Fleet } from '../servers/fleet.ts';
 import { excludedFromPlacement, type HealthReason, type HealthRules } from '../servers/health.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
@@ -104,23 +105,32 @@ export class SessionService {
       const online = poolMembers(policy, poolId, this.d.state.serverIds())
         .map((id) => this.d.state.server(id))
         .filter((s): s is ServerEntry => !!s && this.d.state.isOnline(s, this.d.offlineAfterMs));
+      const requirements = policy.pools.get(poolId)?.requirements;
+      const meets = (server: ServerEntry) => !requirements || serverSatisfies(requirements, server);
       // Reconnect looks at every online member: a session on a host that turned unhealthy still exists.
+      // With requirements, only where they are met, or where this pool placed it (GPU memory may have filled since).
       const own = await this.storedSessionsOf(who.user);
       const existing = existingSession(
-        online.map((server) => ({ server, sessions: own.filter((s) => s.serverId === server.id) })),
+        online.map((server) => ({ server, sessions: own.filter((s) => s.serverId === server.id && (s.pool === poolId || meets(server))) })),
         who.user,
         type,
       );
       if (existing) return { session: existing, reconnected: true };
       const candidates: Candidate[] = [];
       const unhealthy: UnusableMember[] = [];
+      let unmet = 0;
       for (const server of online) {
         // Not heard from since this director started: good for reconnects, not for placement.
         if (this.d.state.isStale(server)) continue;
+        if (!meets(server)) {
+          unmet++;
+          continue;
+        }
         const health = this.d.state.health(server);
         if (excludedFromPlacement(health)) unhealthy.push({ serverId: server.id, reason: health.reason!, message: health.message ?? '', at: health.since });
         else candidates.push({ server, sessions: this.d.state.sessionsOn(server.id), lastResort: health.status === 'unhealthy' });
       }
+      if (unmet && !candidates.length && !unhealthy.length) throw new ApiError(503, 'NO_SERVER_AVAILABLE', `no online member of pool ${poolId} meets its requirements (${unmet} online do not)`);
       const session = await createWithFailover({
         pool: poolId,
         type,
