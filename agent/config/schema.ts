@@ -12,7 +12,8 @@ const hostName: FieldParser<string> = (value) => {
 /** `name` or `key=value` as the director takes it (shared/api/tags.ts): a tag it would skip stops start-up instead. */
 const tag: FieldParser<string> = (value) => {
   const text = str(value);
-  if (!isTag(text)) throw new Error(`"${String(value).slice(0, 80)}" is not a tag: "name" or "key=value", a key of up to 64 letters, digits and _ . : / -, a value of up to 128 letters, digits and _ . : = / @ + , -`);
+  if (!isTag(text))
+    throw new Error(`"${String(value).slice(0, 80)}" is not a tag: "name" or "key=value", a key of up to 64 letters, digits and _ . : / -, a value of up to 128 letters, digits and _ . : = / @ + , -`);
   return text;
 };
 

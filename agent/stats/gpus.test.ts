@@ -20,7 +20,11 @@ function simulated(gpus: object[] | undefined) {
   const logged: string[] = [];
   const log = createLogger({}, 'info', (line) => logged.push(JSON.parse(line).msg));
   const reader = new GpuReader(SIM, log, new SpawnDcvRunner({ binary: SIM, env, timeoutMs: 20_000 }));
-  const argv = () => readFileSync(env.NVIDIA_SMI_SIM_ARGV_LOG, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  const argv = () =>
+    readFileSync(env.NVIDIA_SMI_SIM_ARGV_LOG, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
   return { reader, logged, argv, gpusFile: env.NVIDIA_SMI_SIM_GPUS };
 }
 

@@ -56,7 +56,9 @@ describe('policy: pool requirements in pools.json', () => {
     expect(pools({ pools: { gpu: { servers: ['*'], requirements: 'server:Host.Memory.Total > 1' } } })).toThrow(
       'pools.json: pools.gpu.requirements: at character 1: unknown server property "server:Host.Memory.Total"',
     );
-    expect(pools({ pools: { gpu: { servers: ['*'], requirements: "server:Host.Aws.Region = 'x'" } } })).toThrow('pools.json: pools.gpu.requirements: at character 1: server:Host.Aws.Region is a Session Manager property dcvix agents do not report');
+    expect(pools({ pools: { gpu: { servers: ['*'], requirements: "server:Host.Aws.Region = 'x'" } } })).toThrow(
+      'pools.json: pools.gpu.requirements: at character 1: server:Host.Aws.Region is a Session Manager property dcvix agents do not report',
+    );
     expect(pools({ pools: { gpu: { servers: ['*'], requirements: ['tag:gpu'] } } })).toThrow('pools.json: pools.gpu.requirements must be a string');
     expect(pools({ pools: { gpu: { servers: ['*'], requirements: '' } } })).toThrow('pools.json: pools.gpu.requirements: at character 1: empty expression');
   });

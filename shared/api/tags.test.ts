@@ -10,7 +10,21 @@ afterAll(() => cleanupTempDirs());
 
 const stats = { hostname: 'ws1', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
 /** Tags the earlier rule took (still taken) and key=value ones. */
-const GOOD = ['gpu', 'linux', 'a10', 'building-3', 'x:y/z.w_v', 'a=b=c', 'gpu=', 'gpu=a10', 'site=eu:west/rack-1', 'owner=team@corp', 'gpus=a10,t4', 'v=1.2+3', `${'k'.repeat(TAG_KEY_MAX)}=${'v'.repeat(TAG_VALUE_MAX)}`];
+const GOOD = [
+  'gpu',
+  'linux',
+  'a10',
+  'building-3',
+  'x:y/z.w_v',
+  'a=b=c',
+  'gpu=',
+  'gpu=a10',
+  'site=eu:west/rack-1',
+  'owner=team@corp',
+  'gpus=a10,t4',
+  'v=1.2+3',
+  `${'k'.repeat(TAG_KEY_MAX)}=${'v'.repeat(TAG_VALUE_MAX)}`,
+];
 const BAD = ['', 'bad tag!', '=a10', '-gpu', 'gpu=NVIDIA A10G', "gpu='a10'", 'gpu="a10"', 'gpu=a\\b', 'gpü', 'gpu=a10\n', `${'k'.repeat(TAG_KEY_MAX + 1)}=v`, `k=${'v'.repeat(TAG_VALUE_MAX + 1)}`];
 
 /** Whether the agent starts with `tags = [tag]` in its config file. */

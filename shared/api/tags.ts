@@ -16,7 +16,10 @@ export const TAG_MAX = TAG_KEY_MAX + 1 + TAG_VALUE_MAX;
 const TAG_RE = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,${TAG_KEY_MAX - 1}}(=[A-Za-z0-9_.:=/@+,-]{0,${TAG_VALUE_MAX}})?$`);
 
 /** A tag field of a wire model. */
-export const Tag = Type.String({ pattern: TAG_RE.source, description: '`name` or `key=value`: a key of up to 64 letters, digits and _ . : / -, a value of up to 128 letters, digits and _ . : = / @ + , -' });
+export const Tag = Type.String({
+  pattern: TAG_RE.source,
+  description: '`name` or `key=value`: a key of up to 64 letters, digits and _ . : / -, a value of up to 128 letters, digits and _ . : = / @ + , -',
+});
 
 /** True if `value` is a tag by the rule above. */
 export const isTag = (value: unknown): value is string => typeof value === 'string' && TAG_RE.test(value);

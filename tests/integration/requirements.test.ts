@@ -41,10 +41,12 @@ const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${dir
 const createOnPool = (user: string, poolId: string) => api('/v1/user/sessions', { method: 'POST', cookie: cookies.get(user), json: { poolId, sessionType: 'virtual' } });
 const adminServer = async (id: string) => (await api('/v1/servers', { cookie: admin })).json.servers.find((server: { id: string }) => server.id === id);
 /** The user's one session on gpu-b, as the admin list shows it. */
-const adminSessionOf = async (user: string) => (await api('/v1/sessions', { cookie: admin })).json.sessions.find((session: { owner: string; serverId: string }) => session.owner === user && session.serverId === 'gpu-b');
+const adminSessionOf = async (user: string) =>
+  (await api('/v1/sessions', { cookie: admin })).json.sessions.find((session: { owner: string; serverId: string }) => session.owner === user && session.serverId === 'gpu-b');
 const creates = (agent: AgentHandle) => dcvArgvLog(agent).filter((argv) => argv[0] === 'create-session').length;
 /** A GPU list for the nvidia-smi simulator: each entry [total GiB, used GiB]. */
-const gpuList = (...gpus: [number, number][]) => JSON.stringify(gpus.map(([total, used]) => ({ name: 'NVIDIA A10G', memoryTotalMiB: total * GIB_IN_MIB, memoryUsedMiB: used * GIB_IN_MIB, utilization: 10 })));
+const gpuList = (...gpus: [number, number][]) =>
+  JSON.stringify(gpus.map(([total, used]) => ({ name: 'NVIDIA A10G', memoryTotalMiB: total * GIB_IN_MIB, memoryUsedMiB: used * GIB_IN_MIB, utilization: 10 })));
 
 /** gpu-b's GPUs with room (38 GiB free) and full (2 GiB free: below the a10 pool's 3E9 bytes). */
 const ROOMY = gpuList([24, 5], [24, 5]);
@@ -99,7 +101,10 @@ describe('pool requirements and GPUs', () => {
     const plainServer = await adminServer('ws-plain');
     expect(plainServer.gpus).toBeUndefined();
     expect(plainServer.tags).toEqual(['linux', 'site=eu']);
-    const asked = readFileSync(gpuB.env.NVIDIA_SMI_SIM_ARGV_LOG!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const asked = readFileSync(gpuB.env.NVIDIA_SMI_SIM_ARGV_LOG!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(asked[0]).toEqual(['--query-gpu=name,memory.total,memory.used,utilization.gpu', '--format=csv,noheader,nounits']);
     // No nvidia-smi at ws-plain's path: no GPUs, and nothing about it in its log, update after update.
     expect(existsSync(plain.env.NVIDIA_SMI_SIM_ARGV_LOG!)).toBe(false);

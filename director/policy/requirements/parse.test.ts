@@ -98,7 +98,7 @@ describe('requirements grammar', () => {
       ["tag:a = 'open", 9, 'string not closed'],
       ["tag:a = 'bad \\n'", 14, 'a backslash escapes only a quote or a backslash'],
       ['tag:a = test', 9, 'unexpected "test": expected tag:<key>, server:<property>, a quoted string, a number, and, or, not or parentheses'],
-      ["tag:a := 1", 10, ':= (contains) takes a quoted string'],
+      ['tag:a := 1', 10, ':= (contains) takes a quoted string'],
       ["tag:a > 'x'", 9, '> takes a number'],
       ["tag:a 'x'", 7, 'expected an operator (= != > >= < <= :=) after tag:a, found a string'],
       ['tag:a =', 8, 'expected a quoted string or a number after =, found the end'],

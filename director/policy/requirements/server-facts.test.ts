@@ -84,9 +84,7 @@ describe('requirements on a server', () => {
       }
     };
     expect(refused("tag:gpu = 'a10' and server:Host.Memory.Total > 1")).toBe('at character 21: unknown server property "server:Host.Memory.Total"');
-    expect(refused("server:Host.Aws.Region = 'eu-west-1'")).toBe(
-      'at character 1: server:Host.Aws.Region is a Session Manager property dcvix agents do not report: no server would ever satisfy it',
-    );
+    expect(refused("server:Host.Aws.Region = 'eu-west-1'")).toBe('at character 1: server:Host.Aws.Region is a Session Manager property dcvix agents do not report: no server would ever satisfy it');
     expect(refused("tag:anything-at-all = 'x'")).toBeUndefined();
     expect(refused("tag:gpu = 'a10' and")).toBe('at character 20: expected tag:<key>, server:<property>, not or "(", found the end');
   });
