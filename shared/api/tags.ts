@@ -9,8 +9,6 @@ import { Type } from '@sinclair/typebox';
 /** Longest tag key and value (the part after the first `=`). */
 export const TAG_KEY_MAX = 64;
 export const TAG_VALUE_MAX = 128;
-/** Longest tag: key, `=`, value. */
-export const TAG_MAX = TAG_KEY_MAX + 1 + TAG_VALUE_MAX;
 
 /** Key: a letter or digit, then letters, digits and `_ . : / -`; value: letters, digits and `_ . : = / @ + , -` (no spaces, no quotes). */
 const TAG_RE = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,${TAG_KEY_MAX - 1}}(=[A-Za-z0-9_.:=/@+,-]{0,${TAG_VALUE_MAX}})?$`);
