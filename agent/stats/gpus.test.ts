@@ -65,6 +65,15 @@ describe('GpuReader with the nvidia-smi simulator', () => {
     expect(logged).toEqual([]);
   });
 
+  test('rejects: an nvidia-smi that cannot be started is no GPUs, logged once in its own words', async () => {
+    const path = join(tempDir('nvidia-smi-noexec-'), 'nvidia-smi');
+    writeFileSync(path, 'not a program');
+    const logged: Record<string, unknown>[] = [];
+    const reader = new GpuReader(path, createLogger({}, 'info', (line) => logged.push(JSON.parse(line))));
+    expect([await reader.read(), await reader.read()]).toEqual([[], []]);
+    expect(logged.map((line) => [line.msg, line.problem])).toEqual([['nvidia-smi failed; reporting no GPUs until it answers', `nvidia-smi "${path}" could not be started (EACCES)`]]);
+  });
+
   test('rejects: a failing nvidia-smi (no driver) is no GPUs, logged once while it fails and once when it answers again', async () => {
     const sim = simulated(undefined);
     for (let round = 0; round < 3; round++) expect(await sim.reader.read()).toEqual([]);

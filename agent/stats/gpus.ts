@@ -70,7 +70,9 @@ export class GpuReader {
       if (result.code === 0) gpus = parseNvidiaSmi(result.stdout);
       else problem = `exit ${result.code}: ${(result.stderr || result.stdout).trim().slice(0, 200)}`;
     } catch (err) {
-      problem = err instanceof ApiError && err.code === 'DCV_TIMEOUT' ? `no answer within ${NVIDIA_SMI_TIMEOUT_MS} ms` : (err as Error).message;
+      // The runner is the one dcv runs through: its words name dcv, these name nvidia-smi.
+      if (err instanceof ApiError && err.code === 'DCV_TIMEOUT') problem = `no answer within ${NVIDIA_SMI_TIMEOUT_MS} ms`;
+      else problem = (err as Error).message.replace(/^dcv binary/, 'nvidia-smi');
     }
     if (problem && !this.failing) this.log.warn('nvidia-smi failed; reporting no GPUs until it answers', { path: this.path, problem });
     if (!problem && this.failing) this.log.info('nvidia-smi answers again', { path: this.path, gpus: gpus.length });
