@@ -69,7 +69,10 @@ describe('GpuReader with the nvidia-smi simulator', () => {
     const path = join(tempDir('nvidia-smi-noexec-'), 'nvidia-smi');
     writeFileSync(path, 'not a program');
     const logged: Record<string, unknown>[] = [];
-    const reader = new GpuReader(path, createLogger({}, 'info', (line) => logged.push(JSON.parse(line))));
+    const reader = new GpuReader(
+      path,
+      createLogger({}, 'info', (line) => logged.push(JSON.parse(line))),
+    );
     expect([await reader.read(), await reader.read()]).toEqual([[], []]);
     expect(logged.map((line) => [line.msg, line.problem])).toEqual([['nvidia-smi failed; reporting no GPUs until it answers', `nvidia-smi "${path}" could not be started (EACCES)`]]);
   });
