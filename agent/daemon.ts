@@ -19,6 +19,8 @@ import { MeasuredDcvRunner } from './metrics/measured-runner.ts';
 import { Reaper } from './reaper.ts';
 import { Renewer } from './renew/renewer.ts';
 import { CpuSampler, collectStats } from './stats/collect.ts';
+import { GpuReader } from './stats/gpus.ts';
+import { readHostInfo } from './stats/host-info.ts';
 import { Updater } from './updater.ts';
 
 const MAX_BODY = 64 * 1024;
@@ -42,6 +44,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   const sampler = new CpuSampler();
   const hostname = config.hostname || osHostname();
   const stats = async () => ({ ...(await collectStats(sampler)), hostname });
+  const gpuReader = new GpuReader(config.nvidia_smi_path, log);
   const abort = new AbortController();
 
   let server: SecureServer | undefined;
@@ -69,6 +72,8 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
       return sessions;
     },
     stats,
+    gpus: () => gpuReader.read(),
+    host: readHostInfo(),
     tags: config.tags,
     agentPort: () => config.advertise_port || server?.port || config.listen_port,
     hostname,

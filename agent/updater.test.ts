@@ -38,6 +38,21 @@ test('ok: max_virtual_sessions 0 (no limit) is left out of the update', async ()
   expect(sent[0]).not.toHaveProperty('maxVirtualSessions');
 });
 
+test('ok: GPUs and host facts ride along when there are any; none: no gpus key, as agents without GPUs always sent', async () => {
+  const sent: Record<string, unknown>[] = [];
+  const reported = [{ name: 'NVIDIA A10G', memoryTotalBytes: 24e9, memoryUsedBytes: 1e9, utilizationPercent: 4 }];
+  let gpus = reported;
+  const host = { osFamily: 'linux', architecture: 'x86_64' };
+  const updater = testUpdater((body) => sent.push(body), { gpus: async () => gpus, host, tags: ['gpu=a10', 'linux'] });
+  await updater.sendOnce();
+  gpus = [];
+  await updater.sendOnce();
+  expect(sent[0]).toMatchObject({ gpus: reported, host, tags: ['gpu=a10', 'linux'] });
+  expect('gpus' in sent[1]!).toBe(false);
+  expect(sent[1]!.host).toEqual(host);
+  expect(sent.map((body) => matches(AgentUpdate, body))).toEqual([true, true]);
+});
+
 test("ok: the director's count of skipped sessions and tags is logged on this host too", async () => {
   const logged: string[] = [];
   const log = createLogger({}, 'info', (line) => logged.push(JSON.parse(line).msg));

@@ -1,5 +1,6 @@
 import type { AgentUpdate } from '../shared/api/agent-update.ts';
 import type { AgentStats, DcvSession } from '../shared/api/agent-wire.ts';
+import type { Gpu, HostInfo } from '../shared/api/host-facts.ts';
 import { toWireSession } from '../shared/api/wire-session.ts';
 import type { Logger } from '../shared/log.ts';
 import { VERSION } from '../shared/version.ts';
@@ -20,6 +21,10 @@ export interface UpdaterOptions {
   credentials: () => ClientCredentials | undefined;
   listSessions: () => Promise<DcvSession[]>;
   stats: () => Promise<AgentStats>;
+  /** The host's GPUs now (never throws); absent: none reported. */
+  gpus?: () => Promise<Gpu[]>;
+  /** Operating system and CPU, read once at start. */
+  host?: HostInfo;
   tags: string[];
   /** Port the director calls back on (known only once the server listens). */
   agentPort: () => number;
@@ -43,7 +48,7 @@ export interface UpdaterOptions {
 }
 
 /**
- * POST /v1/agent/update every interval (the specification: 30 s) with sessions, stats and tags. When dcv fails the
+ * POST /v1/agent/update every interval (the specification: 30 s) with sessions, stats, tags, GPUs and host facts. When dcv fails the
  * last known sessions are sent, so stats keep flowing and the director does not forget sessions.
  * While the director is unreachable the delay doubles up to maxBackoffMs, then resets on success.
  */
@@ -92,11 +97,14 @@ export class Updater {
     } catch (err) {
       dcvError = (err as Error).message;
     }
-    const stats = await this.o.stats();
+    const [stats, gpus = []] = await Promise.all([this.o.stats(), this.o.gpus?.()]);
     return {
       sessions: this.lastSessions.map(toWireSession),
       stats: { ...stats, hostname: this.o.hostname || stats.hostname },
       tags: this.o.tags,
+      // Both optional on the wire: directors that predate them (and the Go director) ignore them.
+      ...(gpus.length ? { gpus } : {}),
+      ...(this.o.host ? { host: this.o.host } : {}),
       agentPort: this.o.agentPort(),
       version: VERSION,
       ...(dcvError ? { dcvError: dcvError.slice(0, 500) } : {}),

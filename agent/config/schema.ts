@@ -1,5 +1,6 @@
 import { MAX_VIRTUAL_SESSIONS } from '../../shared/api/agent-update.ts';
 import { HOST_NAME_MAX, isHostName } from '../../shared/api/host-name.ts';
+import { isTag } from '../../shared/api/tags.ts';
 import { bool, duration, field, int, list, oneOf, port, str, type ConfigOf, type FieldParser } from '../../shared/config-schema.ts';
 
 /** Empty (this machine's name) or a host name the director takes. */
@@ -7,6 +8,14 @@ const hostName: FieldParser<string> = (value) => {
   const name = str(value);
   if (name && !isHostName(name)) throw new Error(`must be a host name: dot-separated labels of 1-63 letters, digits and hyphens (either case), at most ${HOST_NAME_MAX} characters`);
   return name;
+};
+
+/** `name` or `key=value` as the director takes it (shared/api/tags.ts): a tag it would skip stops start-up instead. */
+const tag: FieldParser<string> = (value) => {
+  const text = str(value);
+  if (!isTag(text))
+    throw new Error(`"${String(value).slice(0, 80)}" is not a tag: "name" or "key=value", a key of up to 64 letters, digits and _ . : / -, a value of up to 128 letters, digits and _ . : = / @ + , -`);
+  return text;
 };
 
 /** Every key of dcvix-agent.conf with its default. */
@@ -23,8 +32,11 @@ export const agentSchema = {
   register_interval: field(30_000, duration(100)),
   renew_interval: field(12 * 3_600_000, duration(100)),
   renew_retry_interval: field(5 * 60_000, duration(100)),
-  tags: field<string[]>([], list(str)),
+  /** `name` or `key=value` tags, for pool requirements (`tag:gpu = 'a10'`). */
+  tags: field<string[]>([], list(tag)),
   dcv_path: field('/usr/bin/dcv', str),
+  /** GPUs are read with this on every update; not there = no GPUs; '' = never look. */
+  nvidia_smi_path: field('/usr/bin/nvidia-smi', str),
   /** Time limit of one dcv command; a create runs two, so 2 x this + 2 s must stay below the director's agent_request_timeout. */
   dcv_timeout: field(10_000, duration(100)),
   /** Pre-deployed director CA (PEM): strict verification from the first connection, no TOFU. */

@@ -22,7 +22,7 @@ export interface AgentUpdateDeps {
   onSkipped?: (items: SkippedItem[]) => void;
 }
 
-/** POST /v1/agent/update (mTLS): an agent reports its sessions, stats and tags. */
+/** POST /v1/agent/update (mTLS): an agent reports its sessions, stats, tags, GPUs and host facts. */
 export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
   new Elysia({ name: 'director.agents.update', prefix: '/v1/agent' }).use(requireAgent(deps.agents)).post(
     '/update',
@@ -40,6 +40,8 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
         agentPort: update.agentPort ?? deps.defaultAgentPort,
         stats: update.stats,
         tags: update.tags,
+        gpus: update.gpus,
+        host: update.host,
         version: update.version,
         dcvError: update.dcvError,
         dcvTimeoutMs: update.dcvTimeoutMs,
@@ -55,7 +57,7 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
       ...jsonBody,
       body: AgentUpdateBody,
       response: { 200: AgentUpdateAnswer, ...errorAnswers(400, 401, 403, 409, 503) },
-      detail: { summary: 'Sessions, stats (snake_case) and tags from an agent; malformed sessions and tags are skipped and counted', security: AGENT_CERT },
+      detail: { summary: 'Sessions, stats (snake_case), tags, GPUs and host facts from an agent; malformed sessions, tags and GPUs are skipped and counted', security: AGENT_CERT },
     },
   );
 

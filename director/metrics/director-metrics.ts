@@ -51,7 +51,7 @@ export function createDirectorMetrics() {
   });
   const skippedUpdateItems = new Counter({
     name: 'dcvix_agent_update_items_skipped_total',
-    help: 'Sessions and tags left out of agent updates because they were malformed',
+    help: 'Sessions, tags, GPUs and host facts left out of agent updates because they were malformed',
     labelNames: ['kind'],
     registers,
   });

@@ -41,3 +41,25 @@ describe('policy: userConfig lists in pools.json', () => {
     expect(pools({ servers: [] })).toThrow('pools.json: servers must be an object');
   });
 });
+
+describe('policy: pool requirements in pools.json', () => {
+  test('ok: an expression is parsed at load and kept with its pool; absent means every member', () => {
+    const policy = parsePolicy({}, { pools: { gpu: { servers: ['*'], requirements: "tag:gpu = 'a10' and server:Host.Memory.TotalBytes > 32E9" }, lab: { servers: ['*'] } } });
+    expect(policy.pools.get('gpu')!.requirements).toMatchObject({ kind: 'and', left: { kind: 'compare', ref: { scope: 'tag', name: 'gpu' }, op: '=', value: 'a10' } });
+    expect(policy.pools.get('lab')!.requirements).toBeUndefined();
+  });
+
+  test('rejects: a bad expression stops the load, naming the file, the key and the character', () => {
+    expect(pools({ pools: { gpu: { servers: ['*'], requirements: "tag:gpu = 'a10' and" } } })).toThrow(
+      'pools.json: pools.gpu.requirements: at character 20: expected tag:<key>, server:<property>, not or "(", found the end',
+    );
+    expect(pools({ pools: { gpu: { servers: ['*'], requirements: 'server:Host.Memory.Total > 1' } } })).toThrow(
+      'pools.json: pools.gpu.requirements: at character 1: unknown server property "server:Host.Memory.Total"',
+    );
+    expect(pools({ pools: { gpu: { servers: ['*'], requirements: "server:Host.Aws.Region = 'x'" } } })).toThrow(
+      'pools.json: pools.gpu.requirements: at character 1: server:Host.Aws.Region is a Session Manager property dcvix agents do not report',
+    );
+    expect(pools({ pools: { gpu: { servers: ['*'], requirements: ['tag:gpu'] } } })).toThrow('pools.json: pools.gpu.requirements must be a string');
+    expect(pools({ pools: { gpu: { servers: ['*'], requirements: '' } } })).toThrow('pools.json: pools.gpu.requirements: at character 1: empty expression');
+  });
+});

@@ -1,5 +1,8 @@
 import { neverUserSettable, splitConfigKeyEntry } from './config-keys.ts';
 import { readPoolSettings, type PoolSettings } from './pool-settings.ts';
+import type { Requirement } from './requirements/parse.ts';
+import { readPolicyRequirements } from './requirements/server-facts.ts';
+import { RequirementsError } from './requirements/tokenize.ts';
 
 /**
  * The access policy, from two JSON files in the policy directory:
@@ -9,13 +12,15 @@ import { readPoolSettings, type PoolSettings } from './pool-settings.ts';
  *               "groups": { "engineers": { "members": ["bob"], "servers": [], "pools": ["eng"] } } }
  * pools.json  { "userConfig": ["display.quality"],
  *               "pools": { "eng": { "description": "Engineering", "servers": ["ws01", "ws02"], "userConfig": ["display.*"],
- *                                   "max_sessions_per_user": 2, "gl": "on" } },
+ *                                   "max_sessions_per_user": 2, "gl": "on", "requirements": "tag:gpu = 'a10'" } },
  *               "servers": { "ws01": { "userConfig": ["clipboard.max-text-len"] } } }
  *
  * Servers are named by the host name their agent reports; "*" in a servers list means every server.
  * A group's members come from the login backend when it knows groups (LDAP), else from "members".
  * `userConfig` lists are the dcv.conf keys users may set (config-keys.ts; evaluate.ts combines them).
  * A pool's session limit and launch settings are read by pool-settings.ts.
+ * A pool's `requirements` (Session Manager's expression language, requirements/) narrows placement to
+ * the members that satisfy it.
  */
 export interface Grant {
   servers: string[];
@@ -35,7 +40,7 @@ export interface Policy {
   groups: Map<string, Grant & { members: string[] }>;
   /** user -> the groups whose member lists name them, in users.json order (made once, asked on every request). */
   memberOf: Map<string, string[]>;
-  pools: Map<string, { description: string; servers: string[] } & ConfigAllowance & PoolSettings>;
+  pools: Map<string, { description: string; servers: string[]; requirements?: Requirement } & ConfigAllowance & PoolSettings>;
   /** pools.json `servers`: per-server settings, by host name. */
   servers: Map<string, ConfigAllowance>;
   /** pools.json top-level `userConfig`: the allow-list where no pool or server names one. */
@@ -67,7 +72,17 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
         if (typeof description !== 'string') throw new PolicyError(`${where}.description must be a string`);
         const read = readPoolSettings(pool, where);
         if ('error' in read) throw new PolicyError(read.error);
-        return [name, { description, servers: serverList(pool.servers ?? [], `${where}.servers`), ...allowance(pool.userConfig, `${where}.userConfig`), ...read.settings }];
+        const requirements = requirementsOf(pool.requirements, `${where}.requirements`);
+        return [
+          name,
+          {
+            description,
+            servers: serverList(pool.servers ?? [], `${where}.servers`),
+            ...(requirements ? { requirements } : {}),
+            ...allowance(pool.userConfig, `${where}.userConfig`),
+            ...read.settings,
+          },
+        ];
       }),
     ),
     servers: new Map(
@@ -104,6 +119,18 @@ function allowance(list: unknown, at: string): ConfigAllowance {
     if (never) throw new PolicyError(`${at}[${index}]: "${entry}": ${never}`);
   });
   return { userConfig: [...new Set(list as string[])] };
+}
+
+/** A pool's `requirements` expression, parsed and its references checked (`at` names it in errors); absent stays absent. */
+function requirementsOf(value: unknown, at: string): Requirement | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new PolicyError(`${at} must be a string: an expression such as "tag:gpu = 'a10'"`);
+  try {
+    return readPolicyRequirements(value);
+  } catch (err) {
+    if (err instanceof RequirementsError) throw new PolicyError(`${at}: ${err.message}`);
+    throw err;
+  }
 }
 
 function grants(value: unknown, where: string, withMembers: boolean): Map<string, Grant & { members?: string[] }> {

@@ -107,7 +107,8 @@ export class FleetPlan {
   seen(seen: ServerSeen): void {
     const server = this.servers.get(seen.id);
     if (!server) return;
-    this.setServer({ ...server, lastSeen: Math.max(server.lastSeen, seen.lastSeen), stats: seen.lastSeen >= server.lastSeen ? seen.stats : server.stats });
+    const newer = seen.lastSeen >= server.lastSeen;
+    this.setServer({ ...server, lastSeen: Math.max(server.lastSeen, seen.lastSeen), stats: newer ? seen.stats : server.stats, gpus: newer ? seen.gpus : server.gpus });
     const change = this.touched.get(seen.id);
     if (change) change.server = this.servers.get(seen.id)!;
     else this.seenOnly.set(seen.id, seen);

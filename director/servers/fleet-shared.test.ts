@@ -56,6 +56,18 @@ test("ok: a session's figures written through A (no new revision) reach B with t
   expect(directorB.state.server('ws1')!.lastSeen).toBe(clock.now());
 });
 
+test("ok: a server's GPU figures written through A (no new revision) reach B with the next last-contact notice", async () => {
+  const { directorA, directorB, clock, settled } = await pair();
+  const gpus = (used: number) => [{ name: 'T4', memoryTotalBytes: 16e9, memoryUsedBytes: used }];
+  await directorA.report('g1', 'ws1', [], { gpus: gpus(1e9) });
+  await settled();
+  clock.advance(2000);
+  await directorA.report('g1', 'ws1', [], { gpus: gpus(9e9) });
+  await settled();
+  expect(directorB.state.revisionOf('ws1')).toBe(directorA.state.revisionOf('ws1'));
+  expect(directorB.state.server('ws1')!.gpus).toEqual(gpus(9e9));
+});
+
 test('rejects: both directors reserving one session id: one gets it, the other is told it is taken', async () => {
   const { directorA, directorB } = await pair();
   await directorA.report('g1', 'ws1', []);

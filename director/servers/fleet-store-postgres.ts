@@ -65,7 +65,7 @@ const SESSION_TYPES: Record<(typeof SESSION_COLUMNS)[number], string> = {
   attrs: 'text',
   attrs_version: 'int',
 };
-const SEEN = ['id', 'last_seen', 'reported_hostname', 'free_memory', 'total_memory', 'cores', 'cpu_usage', 'load1', 'load5', 'load15'] as const;
+const SEEN = ['id', 'last_seen', 'reported_hostname', 'free_memory', 'total_memory', 'cores', 'cpu_usage', 'load1', 'load5', 'load15', 'attrs', 'attrs_version'] as const;
 
 const recordset = (types: Record<string, string>, columns: readonly string[]) => `jsonb_to_recordset($1::text::jsonb) AS x(${columns.map((c) => `${c} ${types[c]}`).join(', ')})`;
 const upsertSql = (table: string, types: Record<string, string>, columns: readonly string[], onConflict: string) =>

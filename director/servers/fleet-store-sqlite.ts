@@ -46,7 +46,8 @@ export function createSqliteFleetStore(db: Database): FleetStore {
     putServer: db.query(upsertInto('servers', SERVER_COLUMNS)),
     seen: db.query(
       `UPDATE servers SET last_seen = $last_seen, reported_hostname = $reported_hostname, free_memory = $free_memory, total_memory = $total_memory,
-       cores = $cores, cpu_usage = $cpu_usage, load1 = $load1, load5 = $load5, load15 = $load15 WHERE id = $id AND last_seen <= $last_seen`,
+       cores = $cores, cpu_usage = $cpu_usage, load1 = $load1, load5 = $load5, load15 = $load15, attrs = $attrs, attrs_version = $attrs_version
+       WHERE id = $id AND last_seen <= $last_seen`,
     ),
     putSession: db.query(upsertInto('sessions', SESSION_COLUMNS)),
     figures: db.query(`UPDATE sessions SET attrs = $attrs, attrs_version = $attrs_version WHERE id = $id AND server_id = $server_id AND ${LIVE}`),
@@ -68,7 +69,8 @@ export function createSqliteFleetStore(db: Database): FleetStore {
          reported_hostname = iif($last_seen >= last_seen, $reported_hostname, reported_hostname), free_memory = iif($last_seen >= last_seen, $free_memory, free_memory),
          total_memory = iif($last_seen >= last_seen, $total_memory, total_memory), cores = iif($last_seen >= last_seen, $cores, cores),
          cpu_usage = iif($last_seen >= last_seen, $cpu_usage, cpu_usage), load1 = iif($last_seen >= last_seen, $load1, load1),
-         load5 = iif($last_seen >= last_seen, $load5, load5), load15 = iif($last_seen >= last_seen, $load15, load15)
+         load5 = iif($last_seen >= last_seen, $load5, load5), load15 = iif($last_seen >= last_seen, $load15, load15),
+         attrs = iif($last_seen >= last_seen, $attrs, attrs), attrs_version = iif($last_seen >= last_seen, $attrs_version, attrs_version)
        WHERE id = $id AND guid = $guid AND state = 'active' AND EXISTS (SELECT 1 FROM agents WHERE guid = $guid AND state = 'registered')`,
     ),
   };

@@ -57,6 +57,38 @@ describe.each(backends)('fleet rows on $name', (backend) => {
     expect(rig.state.revisionOf('ws1')).toBe(first + 1);
   });
 
+  test('ok: GPU figures are figures: no new revision, stored beside the tags by every write path; new host facts raise the revision', async () => {
+    const rig = await harness();
+    const gpus = (used: number) => [{ name: 'NVIDIA A10G', memoryTotalBytes: 24e9, memoryUsedBytes: used, utilizationPercent: 3 }];
+    const facts = { tags: ['gpu=a10', 'linux'], host: { osFamily: 'linux', osName: 'Ubuntu' } };
+    const stored = async () => (await rig.store.loadSnapshots(['ws1']))[0]!.server;
+    await rig.report('g1', 'ws1', [{ id: 'a' }], { ...facts, gpus: gpus(1e9) });
+    const first = rig.state.revisionOf('ws1');
+    expect(await stored()).toMatchObject({ ...facts, gpus: gpus(1e9), revision: first });
+    // Figures only: the quick path (one statement for the batch).
+    rig.clock.advance(1000);
+    await rig.report('g1', 'ws1', [{ id: 'a' }], { ...facts, gpus: gpus(5e9) });
+    expect([rig.state.revisionOf('ws1'), rig.state.server('ws1')!.gpus]).toEqual([first, gpus(5e9)]);
+    expect(await stored()).toMatchObject({ ...facts, gpus: gpus(5e9), revision: first });
+    // Figures only, in a transaction (the path a report takes when this director's memory is behind).
+    rig.clock.advance(1000);
+    const seen = { id: 'ws1', lastSeen: rig.clock.now(), stats: rig.state.server('ws1')!.stats, ...facts, gpus: gpus(7e9) };
+    await rig.store.transact({ reads: { servers: ['ws1'] }, decide: (plan) => plan.seen(seen) }, rig.clock.now());
+    expect(await stored()).toMatchObject({ ...facts, gpus: gpus(7e9), revision: first });
+    // An older report's figures do not overwrite newer ones.
+    await rig.store.transact({ reads: { servers: ['ws1'] }, decide: (plan) => plan.seen({ ...seen, lastSeen: seen.lastSeen - 500, gpus: gpus(9e9) }) }, rig.clock.now());
+    expect((await stored()).gpus).toEqual(gpus(7e9));
+    // New host facts are not figures: a new revision, GPUs written with the row.
+    rig.clock.advance(1000);
+    await rig.report('g1', 'ws1', [{ id: 'a' }], { ...facts, host: { osFamily: 'linux', osName: 'Debian GNU/Linux' }, gpus: gpus(2e9) });
+    expect(rig.state.revisionOf('ws1')).toBe(first + 1);
+    expect(await stored()).toMatchObject({ host: { osFamily: 'linux', osName: 'Debian GNU/Linux' }, gpus: gpus(2e9), revision: first + 1 });
+    // GPUs gone (driver unloaded): none stored.
+    rig.clock.advance(1000);
+    await rig.report('g1', 'ws1', [{ id: 'a' }], { ...facts, host: { osFamily: 'linux', osName: 'Debian GNU/Linux' } });
+    expect([rig.state.server('ws1')!.gpus, (await stored()).gpus]).toEqual([undefined, undefined]);
+  });
+
   test('ok: a create is reserved, confirmed and kept through an update built before it; its pool survives a reload', async () => {
     const rig = await harness();
     await rig.report('g1', 'ws1', []);

@@ -106,7 +106,7 @@ export class Fleet {
     } catch (err) {
       const known = this.o.state.serverByGuid(report.guid);
       if (!isStoreDown(err) || known?.id !== report.hostname || known.state !== 'active') throw isStoreDown(err) ? storeUnavailable() : err;
-      this.o.state.applySeen({ id: report.hostname, lastSeen: report.at, stats: report.stats });
+      this.o.state.applySeen({ id: report.hostname, lastSeen: report.at, stats: report.stats, tags: report.tags, gpus: report.gpus, host: report.host });
       this.o.onDegradedReport?.();
       return { kind: 'accepted', adopted: [], lateCloses: [] };
     }
@@ -205,7 +205,16 @@ export class Fleet {
     }
     for (const report of [...quick.keys()]) if (needsRows.has(report.hostname)) quick.delete(report);
     if (quick.size) {
-      const items = [...quick].map(([report, plan]) => ({ id: report.hostname, guid: report.guid, lastSeen: report.at, stats: report.stats, figures: plan.writes().figures }));
+      const items = [...quick].map(([report, plan]) => ({
+        id: report.hostname,
+        guid: report.guid,
+        lastSeen: report.at,
+        stats: report.stats,
+        tags: report.tags,
+        gpus: report.gpus,
+        host: report.host,
+        figures: plan.writes().figures,
+      }));
       const taken = new Set(await this.o.store.refreshSeen(items));
       const seen = [];
       for (const item of items) {

@@ -1,5 +1,6 @@
 import { t } from 'elysia';
 import { AgentStats } from '../../shared/api/agent-wire.ts';
+import { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
 import { Int, Nullable, OneOf, Time } from '../http/models.ts';
 
 // An agent's host figures are the agent protocol's model, passed on as the agent sent them.
@@ -85,6 +86,8 @@ export const AdminServer = t.Object({
   agentPort: Int(),
   tags: t.Array(t.String()),
   stats: Nullable(AgentStats),
+  gpus: t.Optional(t.Array(Gpu, { description: 'GPUs from the last update (nvidia-smi); absent: none reported' })),
+  host: t.Optional(HostInfo),
   lastSeen: Time(),
   version: Nullable(t.String()),
   health: ServerHealth,

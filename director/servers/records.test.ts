@@ -8,6 +8,18 @@ test('ok: attrs written now (version 2) read back as written', () => {
   expect(readServerAttrs(serverAttrs({ tags: [], maxVirtualSessions: 4 }), ATTRS_VERSION)).toEqual({ tags: [], maxVirtualSessions: 4 });
 });
 
+test('ok: GPUs and host facts travel in the server attrs beside the tags; none reported writes only the tags (the earlier form)', () => {
+  const gpus = [{ name: 'NVIDIA A10G', memoryTotalBytes: 24e9, memoryUsedBytes: 1e9, utilizationPercent: 3 }];
+  const host = { osFamily: 'linux', osName: 'Ubuntu', architecture: 'x86_64' };
+  expect(readServerAttrs(serverAttrs({ tags: ['gpu=a10'], gpus, host }), ATTRS_VERSION)).toEqual({ tags: ['gpu=a10'], gpus, host });
+  expect(serverAttrs({ tags: ['linux'], gpus: [] })).toBe('{"tags":["linux"]}');
+});
+
+test('rejects: a malformed GPU or host facts in stored attrs are left out, the rest kept', () => {
+  const stored = JSON.stringify({ tags: ['gpu'], gpus: [{ name: 'ok', memoryTotalBytes: 1, memoryUsedBytes: 0 }, { name: 7 }], host: { osFamily: 3 } });
+  expect(readServerAttrs(stored, 2)).toEqual({ tags: ['gpu'], gpus: [{ name: 'ok', memoryTotalBytes: 1, memoryUsedBytes: 0 }] });
+});
+
 test('ok: version 1 records (whole entries of the earlier release) read: what has columns now is ignored, the rest kept', () => {
   const oldSession = JSON.stringify({
     id: 'alice-1',

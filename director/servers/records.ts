@@ -1,4 +1,6 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
+import { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
+import { matches } from '../../shared/api/model-check.ts';
 import type { HealthFacts, PlacementFailure } from './health.ts';
 
 /**
@@ -21,6 +23,10 @@ export interface ServerEntry extends HealthFacts {
   agentPort: number;
   stats: AgentStats | null;
   tags: string[];
+  /** GPUs from the last update (figures, refreshed like stats); absent: none reported. */
+  gpus?: Gpu[];
+  /** Operating system and CPU, when the agent says. */
+  host?: HostInfo;
   /** The agent's version, when it says. */
   version: string | null;
   lastSeen: number;
@@ -80,19 +86,24 @@ export interface ServerChange {
   gone: string[];
 }
 
-/** Last contact and figures of a server: refreshed by every update without a new revision. */
-export interface ServerSeen {
-  id: string;
-  lastSeen: number;
-  stats: AgentStats | null;
-}
+/**
+ * Last contact and figures of a server: refreshed by every update without a new revision. GPU figures
+ * live in the attrs column with the tags and host facts, so that column is written whole with them
+ * (tags and host facts as they are: a change of those is a new revision).
+ */
+export type ServerSeen = Pick<ServerEntry, 'id' | 'lastSeen' | 'stats' | 'tags' | 'gpus' | 'host'>;
 
 /** The attrs format the director writes now (1 = the blob entries of the earlier release). */
 export const ATTRS_VERSION = 2;
 
-/** A server's attrs column: what has no column of its own. */
-export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'maxVirtualSessions'>): string {
-  return JSON.stringify({ tags: server.tags, ...(server.maxVirtualSessions !== undefined ? { maxVirtualSessions: server.maxVirtualSessions } : {}) });
+/** A server's attrs column: what has no column of its own (tags, GPUs, host facts, the agent's session cap). */
+export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions'>): string {
+  return JSON.stringify({
+    tags: server.tags,
+    ...(server.gpus?.length ? { gpus: server.gpus } : {}),
+    ...(server.host ? { host: server.host } : {}),
+    ...(server.maxVirtualSessions !== undefined ? { maxVirtualSessions: server.maxVirtualSessions } : {}),
+  });
 }
 
 /** A session's attrs column: what DCV reports beyond id, owner and type. */
@@ -112,14 +123,22 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 
 /**
  * Reads a server's attrs in either format. Version 1 is the whole entry the earlier release stored as
- * JSON (tags among many fields); version 2 holds only what has no column. Unknown versions read as empty.
+ * JSON (tags among many fields); version 2 holds only what has no column: tags, and since GPUs and host
+ * facts were added (optional keys, so either release reads the other's rows) those too. Unknown
+ * versions read as empty; a GPU or host facts that do not match their model are left out.
  */
-export function readServerAttrs(json: string, version: number): Pick<ServerEntry, 'tags' | 'maxVirtualSessions'> {
+export function readServerAttrs(json: string, version: number): Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions'> {
   const parsed = safeJson(json);
   if ((version !== 1 && version !== 2) || !isObject(parsed)) return { tags: [] };
   const tags = Array.isArray(parsed.tags) ? parsed.tags.filter((tag): tag is string => typeof tag === 'string') : [];
+  const gpus = Array.isArray(parsed.gpus) ? parsed.gpus.filter((gpu): gpu is Gpu => matches(Gpu, gpu)) : [];
   const cap = parsed.maxVirtualSessions;
-  return { tags, ...(Number.isInteger(cap) && (cap as number) > 0 ? { maxVirtualSessions: cap as number } : {}) };
+  return {
+    tags,
+    ...(gpus.length ? { gpus } : {}),
+    ...(matches(HostInfo, parsed.host) ? { host: parsed.host } : {}),
+    ...(Number.isInteger(cap) && (cap as number) > 0 ? { maxVirtualSessions: cap as number } : {}),
+  };
 }
 
 /**
@@ -261,11 +280,13 @@ export function sessionFromRow(row: SessionRow): SessionEntry {
   };
 }
 
-/** Last contact and figures as the columns a write binds. */
+/** Last contact and figures as the columns a write binds (attrs whole: it holds the GPU figures). */
 export function seenColumns(seen: ServerSeen) {
   const stats = seen.stats;
   return {
     id: seen.id,
+    attrs: serverAttrs(seen),
+    attrs_version: ATTRS_VERSION,
     last_seen: seen.lastSeen,
     reported_hostname: stats?.hostname ?? null,
     free_memory: stats?.free_memory ?? null,
@@ -296,8 +317,6 @@ export function serverColumns(server: ServerEntry, now: number) {
     failure_at: failure?.at ?? null,
     failure_until: failure?.until ?? null,
     health_since: server.healthSince,
-    attrs: serverAttrs(server),
-    attrs_version: ATTRS_VERSION,
     updated_at: now,
     drained_at: server.drain?.at ?? null,
     drained_by: server.drain?.by ?? null,

@@ -1,4 +1,5 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
+import type { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
 import type { FleetPlan, FleetReads } from './fleet-plan.ts';
 import { clearedByHealthyUpdate, serverHealth, type HealthRules } from './health.ts';
 import type { ServerEntry, SessionEntry } from './records.ts';
@@ -11,6 +12,9 @@ export interface AgentReport {
   agentPort: number;
   stats: AgentStats;
   tags: string[];
+  /** Figures, like stats: written without a new revision (absent or empty: none). */
+  gpus?: Gpu[];
+  host?: HostInfo;
   version?: string;
   dcvError?: string;
   dcvTimeoutMs?: number;
@@ -85,7 +89,7 @@ function planReport(plan: FleetPlan, report: AgentReport, rules: HealthRules): R
   // A drain mark belongs to the host name, not the agent: it outlives a new agent or a removal there.
   if (holder?.drain) next.drain = holder.drain;
   if (!holder || takeover || structureDiffers(holder, next)) plan.putServer(next);
-  else plan.seen({ id: report.hostname, lastSeen: report.at, stats: report.stats });
+  else plan.seen({ id: report.hostname, lastSeen: report.at, stats: report.stats, tags: report.tags, gpus: report.gpus, host: report.host });
 
   const outcome = { kind: 'accepted' as const, adopted: [] as SessionEntry[], lateCloses: [] as SessionEntry[] };
   const reported = new Set<string>();
@@ -133,6 +137,8 @@ function nextServer(prior: ServerEntry | undefined, report: AgentReport, rules: 
     agentPort: report.agentPort,
     stats: report.stats,
     tags: report.tags,
+    ...(report.gpus?.length ? { gpus: report.gpus } : {}),
+    ...(report.host ? { host: report.host } : {}),
     version: report.version ?? null,
     lastSeen: Math.max(report.at, prior?.lastSeen ?? 0),
     dcvError,
@@ -167,7 +173,8 @@ function structureDiffers(row: ServerEntry, next: Omit<ServerEntry, 'revision'>)
     row.healthSince !== next.healthSince ||
     JSON.stringify(row.placementFailure) !== JSON.stringify(next.placementFailure) ||
     row.tags.length !== next.tags.length ||
-    row.tags.some((tag, index) => tag !== next.tags[index])
+    row.tags.some((tag, index) => tag !== next.tags[index]) ||
+    JSON.stringify(row.host) !== JSON.stringify(next.host)
   );
 }
 

@@ -52,7 +52,7 @@ export class RuntimeState {
   applySnapshot(snapshot: ServerSnapshot): boolean {
     const held = this.revisions.get(snapshot.server.id);
     if (held !== undefined && snapshot.server.revision <= held) {
-      this.applySeen({ id: snapshot.server.id, lastSeen: snapshot.server.lastSeen, stats: snapshot.server.stats });
+      this.applySeen(snapshot.server);
       return false;
     }
     this.putServer(snapshot.server);
@@ -66,7 +66,7 @@ export class RuntimeState {
   applySeen(seen: ServerSeen): void {
     for (const map of [this.servers, this.orphanedServers]) {
       const server = map.get(seen.id);
-      if (server && seen.lastSeen >= server.lastSeen) map.set(seen.id, { ...server, lastSeen: seen.lastSeen, stats: seen.stats ?? server.stats });
+      if (server && seen.lastSeen >= server.lastSeen) map.set(seen.id, { ...server, lastSeen: seen.lastSeen, stats: seen.stats ?? server.stats, gpus: seen.gpus });
     }
   }
 
@@ -185,7 +185,7 @@ export class RuntimeState {
     this.orphanedServers.delete(server.id);
     if (prior && this.serverIdByGuid.get(prior.guid) === server.id) this.serverIdByGuid.delete(prior.guid);
     // Last contact refreshed in memory may be newer than the row: keep the newer.
-    const held = prior && prior.lastSeen > server.lastSeen ? { ...server, lastSeen: prior.lastSeen, stats: prior.stats } : server;
+    const held = prior && prior.lastSeen > server.lastSeen ? { ...server, lastSeen: prior.lastSeen, stats: prior.stats, gpus: prior.gpus } : server;
     if (server.state === 'removed') {
       for (const id of [...(this.sessionsByServer.get(server.id)?.keys() ?? [])]) this.removeSession(id);
       return;

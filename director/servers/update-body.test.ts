@@ -38,6 +38,30 @@ describe('parseAgentUpdate', () => {
     expect(skipped[2]!.reason).toContain('neither num-of-connections nor numOfConnections');
   });
 
+  test('ok: GPUs and host facts are read (other keys of theirs dropped); absent, an update has no GPUs and no host facts', () => {
+    const gpu = { name: 'NVIDIA A10G', memoryTotalBytes: 24e9, memoryUsedBytes: 1e9, utilizationPercent: 12, pciBus: '00:1e.0' };
+    const { update, skipped } = parseAgentUpdate({ sessions: [], stats, gpus: [gpu], host: { osFamily: 'linux', kernelVersion: '6.1.0', extra: 1 } });
+    expect(skipped).toEqual([]);
+    expect(update.gpus).toEqual([{ name: 'NVIDIA A10G', memoryTotalBytes: 24e9, memoryUsedBytes: 1e9, utilizationPercent: 12 }]);
+    expect(update.host).toEqual({ osFamily: 'linux', kernelVersion: '6.1.0' });
+    const bare = parseAgentUpdate({ sessions: [], stats, gpus: null }).update;
+    expect({ gpus: bare.gpus, host: bare.host }).toEqual({ gpus: [], host: undefined });
+  });
+
+  test('rejects: a bad GPU is skipped and counted, the others kept; bad host facts are skipped whole', () => {
+    const good = { name: 'T4', memoryTotalBytes: 16e9, memoryUsedBytes: 0 };
+    const { update, skipped } = parseAgentUpdate({
+      sessions: [],
+      stats,
+      gpus: [good, { name: 'T4', memoryTotalBytes: -1, memoryUsedBytes: 0 }, { name: '', memoryTotalBytes: 1, memoryUsedBytes: 0 }, 'gpu', { ...good, utilizationPercent: 101 }],
+      host: { osFamily: 'linux', osName: 'bad\nname' },
+    });
+    expect(update.gpus).toEqual([good]);
+    expect(update.host).toBeUndefined();
+    expect(skipped.map((item) => item.kind)).toEqual(['gpu', 'gpu', 'gpu', 'gpu', 'host']);
+    expect(() => parseAgentUpdate({ sessions: [], stats, gpus: Array.from({ length: 17 }, () => good) })).toThrow(expect.objectContaining({ code: 'INVALID_UPDATE' }));
+  });
+
   test('rejects: a broken envelope is still a 400', () => {
     // In the words of the route's own 400 for the same body: the model speaks in both.
     expect(() => parseAgentUpdate({ sessions: {}, stats })).toThrow('field "sessions": expected array');

@@ -1,6 +1,8 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
-import { AgentUpdateBody, Tag } from '../../shared/api/agent-update.ts';
+import { AgentUpdateBody } from '../../shared/api/agent-update.ts';
+import { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
 import { matches, readBody } from '../../shared/api/model-check.ts';
+import { Tag } from '../../shared/api/tags.ts';
 import { DCV_ERROR_KEPT, VERSION_KEPT } from '../../shared/api/update-limits.ts';
 import { readReportedSession } from '../../shared/api/wire-session.ts';
 
@@ -9,6 +11,10 @@ interface AgentUpdate {
   sessions: DcvSession[];
   stats: AgentStats;
   tags: string[];
+  /** GPUs as the agent read them (none when it sent none). */
+  gpus: Gpu[];
+  /** Operating system and CPU, when the agent says. */
+  host?: HostInfo;
   agentPort?: number;
   version?: string;
   /** Set when `dcv list-sessions` failed: the sessions are the last known list. */
@@ -21,7 +27,7 @@ interface AgentUpdate {
 
 /** One item of an update that was left out, and why. */
 export interface SkippedItem {
-  kind: 'session' | 'tag';
+  kind: 'session' | 'tag' | 'gpu' | 'host';
   reason: string;
 }
 
@@ -34,18 +40,25 @@ interface ParsedUpdate {
 /**
  * Reads POST /v1/agent/update by its model. The envelope (AgentUpdateBody: sessions list, stats, tags
  * list) must be right or the whole update is a 400 INVALID_UPDATE. Each session (WireSession, in the
- * kebab-case or the older camelCase form) and each tag (Tag) is read on its own: a bad one is skipped
- * and reported back to the caller (who logs and counts it), so a host whose agent reports one strange
- * session does not vanish.
+ * kebab-case or the older camelCase form), each tag (Tag) and each GPU (Gpu) is read on its own: a bad
+ * one is skipped and reported back to the caller (who logs and counts it), so a host whose agent
+ * reports one strange session does not vanish. Host facts of another shape are skipped whole.
  */
 export function parseAgentUpdate(body: unknown): ParsedUpdate {
-  const { sessions, stats, tags, agentPort, version, dcvError, dcvTimeoutMs, maxVirtualSessions } = readBody(AgentUpdateBody, body);
+  const { sessions, stats, tags, gpus, host, agentPort, version, dcvError, dcvTimeoutMs, maxVirtualSessions } = readBody(AgentUpdateBody, body);
   const skipped: SkippedItem[] = [];
   const goodTags: string[] = [];
   for (const [index, rawTag] of (tags ?? []).entries()) {
     if (matches(Tag, rawTag)) goodTags.push(rawTag);
-    else skipped.push({ kind: 'tag', reason: `tags[${index}] is not a short tag` });
+    else skipped.push({ kind: 'tag', reason: `tags[${index}] is not a tag (name or key=value)` });
   }
+  const goodGpus: Gpu[] = [];
+  for (const [index, rawGpu] of (gpus ?? []).entries()) {
+    if (matches(Gpu, rawGpu)) goodGpus.push(keptGpu(rawGpu));
+    else skipped.push({ kind: 'gpu', reason: `gpus[${index}] is not a GPU (name, memoryTotalBytes, memoryUsedBytes)` });
+  }
+  const hostFacts = host === undefined ? undefined : matches(HostInfo, host) ? keptHost(host) : undefined;
+  if (host !== undefined && !hostFacts) skipped.push({ kind: 'host', reason: 'host is not host facts (osFamily, osName, ... as strings)' });
   const goodSessions: DcvSession[] = [];
   for (const [index, rawSession] of sessions.entries()) {
     const read = readReportedSession(rawSession);
@@ -59,6 +72,8 @@ export function parseAgentUpdate(body: unknown): ParsedUpdate {
       sessions: goodSessions,
       stats: keptStats(stats),
       tags: goodTags,
+      gpus: goodGpus,
+      ...(hostFacts ? { host: hostFacts } : {}),
       ...(agentPort ? { agentPort } : {}),
       ...(keptVersion ? { version: keptVersion } : {}),
       ...(keptError ? { dcvError: keptError } : {}),
@@ -73,4 +88,17 @@ export function parseAgentUpdate(body: unknown): ParsedUpdate {
 function keptStats(stats: AgentStats): AgentStats {
   const { hostname, free_memory, total_memory, cores, cpu_usage, load1, load5, load15 } = stats;
   return { hostname, free_memory, total_memory, cores, cpu_usage, load1, load5, load15 };
+}
+
+/** A GPU's declared fields, without whatever else an agent sent along. */
+function keptGpu(gpu: Gpu): Gpu {
+  const { name, memoryTotalBytes, memoryUsedBytes, utilizationPercent } = gpu;
+  return { name, memoryTotalBytes, memoryUsedBytes, ...(utilizationPercent !== undefined ? { utilizationPercent } : {}) };
+}
+
+/** The host facts the model declares, without other keys. */
+function keptHost(host: HostInfo): HostInfo {
+  const kept: HostInfo = {};
+  for (const key of ['osFamily', 'osName', 'osVersion', 'kernelVersion', 'architecture', 'cpuModel'] as const) if (host[key] !== undefined) kept[key] = host[key];
+  return kept;
 }

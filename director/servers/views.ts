@@ -175,6 +175,8 @@ export function adminServerView(state: RuntimeState, server: ServerEntry, offlin
     agentPort: server.agentPort,
     tags: server.tags,
     stats: server.stats,
+    ...(server.gpus?.length ? { gpus: server.gpus } : {}),
+    ...(server.host ? { host: server.host } : {}),
     lastSeen: view.lastSeen,
     version: server.version,
     health: view.health,

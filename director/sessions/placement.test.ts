@@ -51,6 +51,21 @@ describe('placement', () => {
     expect(chooseServer([idle, busy], 'virtual')?.id).toBe('b');
     expect(chooseServer([idle], 'virtual')?.id).toBe('a');
   });
+  test('ok: when every candidate reports a GPU, the most free GPU memory wins before fewer sessions and load', () => {
+    const gpu = (used: number) => [{ name: 'NVIDIA A10G', memoryTotalBytes: 24e9, memoryUsedBytes: used }];
+    const roomy = cand({ ...server('a', 7, 8, 1e9), gpus: gpu(2e9) }, [session('x', 'a', 'u'), session('y', 'a', 'v')]);
+    const idle = cand({ ...server('b', 0, 8, 9e9), gpus: gpu(20e9) });
+    const twoGpus = cand({ ...server('c', 0, 8, 9e9), gpus: [...gpu(20e9), ...gpu(20e9)] });
+    expect(chooseServer([idle, roomy], 'virtual')?.id).toBe('a');
+    expect(chooseServer([idle, twoGpus], 'virtual')?.id).toBe('c');
+    // Healthy hosts still come before last-resort ones.
+    expect(chooseServer([{ ...roomy, lastResort: true }, idle], 'virtual')?.id).toBe('b');
+  });
+  test('ok: a candidate without GPUs turns the GPU rule off: fewest sessions wins as usual', () => {
+    const roomy = cand({ ...server('a', 0, 8, 1e9), gpus: [{ name: 'T4', memoryTotalBytes: 16e9, memoryUsedBytes: 0 }] }, [session('x', 'a', 'u')]);
+    const plain = cand(server('b', 0, 8, 1e9));
+    expect(chooseServer([roomy, plain], 'virtual')?.id).toBe('b');
+  });
   test('rejects: no candidates -> undefined', () => {
     expect(chooseServer([], 'virtual')).toBeUndefined();
   });

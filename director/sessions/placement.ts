@@ -1,4 +1,5 @@
 import type { SessionType } from '../../shared/api/agent-wire.ts';
+import { freeGpuMemory } from '../../shared/api/host-facts.ts';
 import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
 import { atVirtualLimit } from './limits.ts';
 
@@ -10,27 +11,31 @@ export interface Candidate {
 }
 
 /**
- * Pool placement (README "How placement chooses"): among online, not excluded members, skip hosts that
- * already have a console session when a console session is wanted (one per host) and hosts at their
- * max_virtual_sessions when a virtual one is wanted, prefer healthy hosts
- * to last-resort ones, then pick the host with
+ * Pool placement (README "How placement chooses"): among online, not excluded members (those meeting
+ * the pool's requirements), skip hosts that already have a console session when a console session is
+ * wanted (one per host) and hosts at their max_virtual_sessions when a virtual one is wanted, prefer
+ * healthy hosts to last-resort ones, then, when every candidate reports a GPU, the host with the most
+ * free GPU memory, then the host with
  * the fewest sessions, then the lowest 1-minute load per core, then the most free memory, then the
  * server id (so equal hosts give a stable answer).
  */
 export function chooseServer(candidates: Candidate[], type: SessionType): ServerEntry | undefined {
+  // A GPU pool (its requirements ask for GPUs, or its hosts all have them): GPU memory is what runs out first.
+  const byGpuMemory = candidates.length > 0 && candidates.every((candidate) => !!candidate.server.gpus?.length);
   let best: Candidate | undefined;
   for (const candidate of candidates) {
     if (type === 'console' && candidate.sessions.some((s) => s.type === 'console')) continue;
     if (type === 'virtual' && atVirtualLimit(candidate.server, candidate.sessions)) continue;
-    if (!best || better(candidate, best)) best = candidate;
+    if (!best || better(candidate, best, byGpuMemory)) best = candidate;
   }
   return best?.server;
 }
 
 /** One pass instead of a sort: a pool of "*" may hold every server of a large fleet. */
-function better(left: Candidate, right: Candidate): boolean {
+function better(left: Candidate, right: Candidate, byGpuMemory: boolean): boolean {
   const order =
     Number(!!left.lastResort) - Number(!!right.lastResort) ||
+    (byGpuMemory ? freeGpuMemory(right.server.gpus) - freeGpuMemory(left.server.gpus) : 0) ||
     left.sessions.length - right.sessions.length ||
     loadPerCore(left.server) - loadPerCore(right.server) ||
     freeMemory(right.server) - freeMemory(left.server) ||

@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/types.ts';
 import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import { launchSettingsFor } from '../policy/pool-settings.ts';
+import { serverSatisfies } from '../policy/requirements/server-facts.ts';
 import type { Fleet } from '../servers/fleet.ts';
 import { excludedFromPlacement, type HealthReason, type HealthRules } from '../servers/health.ts';
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
@@ -114,12 +115,15 @@ export class SessionService {
       const online = poolMembers(policy, poolId, this.d.state.serverIds())
         .map((id) => this.d.state.server(id))
         .filter((s): s is ServerEntry => !!s && this.d.state.isOnline(s, this.d.offlineAfterMs));
+      const requirements = policy.pools.get(poolId)?.requirements;
+      const meets = (server: ServerEntry) => !requirements || serverSatisfies(requirements, server);
       // Reconnect looks at every online member: a session on a host that turned unhealthy still exists.
+      // With requirements, only where they are met, or where this pool placed it (GPU memory may have filled since).
       const own = await this.storedSessionsOf(who.user);
       const existing = fresh
         ? undefined
         : existingSession(
-            online.map((server) => ({ server, sessions: own.filter((s) => s.serverId === server.id) })),
+            online.map((server) => ({ server, sessions: own.filter((s) => s.serverId === server.id && (s.pool === poolId || meets(server))) })),
             who.user,
             type,
           );
@@ -130,9 +134,14 @@ export class SessionService {
       const candidates: Candidate[] = [];
       const unhealthy: UnusableMember[] = [];
       let drained = 0;
+      let unmet = 0;
       for (const server of online) {
         // Not heard from since this director started: good for reconnects, not for placement.
         if (this.d.state.isStale(server)) continue;
+        if (!meets(server)) {
+          unmet++;
+          continue;
+        }
         // In maintenance (drained by an admin): the same, on purpose.
         if (server.drain) {
           drained++;
@@ -142,7 +151,10 @@ export class SessionService {
         if (excludedFromPlacement(health)) unhealthy.push({ serverId: server.id, reason: health.reason!, message: health.message ?? '', at: health.since });
         else candidates.push({ server, sessions: this.d.state.sessionsOn(server.id), lastResort: health.status === 'unhealthy' });
       }
-      if (drained > 0 && drained === online.length) throw new ApiError(503, 'NO_SERVER_AVAILABLE', `every online server of pool ${poolId} is in maintenance`);
+      if (!candidates.length && !unhealthy.length) {
+        if (drained) throw new ApiError(503, 'NO_SERVER_AVAILABLE', `every online server of pool ${poolId}${unmet ? ' that meets its requirements' : ''} is in maintenance`);
+        if (unmet) throw new ApiError(503, 'NO_SERVER_AVAILABLE', `no online member of pool ${poolId} meets its requirements (${unmet} online do not)`);
+      }
       const session = await createWithFailover({
         pool: poolId,
         type,

@@ -5,6 +5,7 @@ import { goSession, goUpdate } from '../../tests/fixtures/go-dcvix/wire.ts';
 import { AgentUpdate, AgentUpdateBody } from './agent-update.ts';
 
 const stats = { hostname: 'ws01.example.com', free_memory: 1e9, total_memory: 2e9, cores: 8, cpu_usage: 3.5, load1: 0.1, load5: 0.2, load15: 0.3 };
+const gpu = { name: 'NVIDIA A10G', memoryTotalBytes: 24e9, memoryUsedBytes: 1e9, utilizationPercent: 5 };
 const session = { id: 's1', owner: 'alice', type: 'virtual', 'num-of-connections': 0, 'creation-time': '2026-01-02T03:04:05Z', 'last-disconnection-time': null };
 
 /** What agents send, down to the odd: every one of these the tolerant reader takes (skipping bad items). */
@@ -14,6 +15,8 @@ const TAKEN: Record<string, unknown>[] = [
   { sessions: [session, 'x', 7, null, { id: '-rf' }], stats: { ...stats, extra_gpu: 2 }, tags: ['gpu', 'bad tag!', 7, null] },
   { sessions: [], stats, version: 12, dcvError: { why: 'object' }, agentPort: 8446, dcvTimeoutMs: 30_000, unknownKey: true },
   { sessions: Array.from({ length: 2000 }, () => session), stats, tags: Array.from({ length: 64 }, () => 'gpu') },
+  { sessions: [], stats, tags: ['gpu=a10', 'linux'], gpus: [gpu, { name: 7 }, 'x'], host: 'not an object' },
+  { sessions: [], stats, gpus: null, host: { osFamily: 'linux', unknownFact: true } },
 ];
 /** Envelopes the reader refuses as a whole (400 INVALID_UPDATE). */
 const REFUSED: Record<string, unknown>[] = [
@@ -23,6 +26,8 @@ const REFUSED: Record<string, unknown>[] = [
   { sessions: [], stats: { ...stats, hostname: 'bad host' } },
   { sessions: [], stats, agentPort: 70_000 },
   { sessions: [], stats, tags: Array.from({ length: 65 }, () => 'gpu') },
+  { sessions: [], stats, gpus: Array.from({ length: 17 }, () => gpu) },
+  { sessions: [], stats, gpus: { name: 'T4' } },
 ];
 
 describe('agent update model', () => {
@@ -43,27 +48,45 @@ describe('agent update model', () => {
 
 describe('a well-formed update', () => {
   const bodies: [string, Record<string, unknown>][] = [
-    ["our agent's", { sessions: [session], stats, tags: ['gpu'], agentPort: 8446, version: '1.2.0', dcvError: 'dcv: All licenses in use', dcvTimeoutMs: 10_000 }],
+    [
+      "our agent's",
+      {
+        sessions: [session],
+        stats,
+        tags: ['gpu=a10', 'linux'],
+        gpus: [gpu, { ...gpu, utilizationPercent: undefined }],
+        host: { osFamily: 'linux', osName: 'Ubuntu', osVersion: '22.04', kernelVersion: '6.1.0', architecture: 'x86_64', cpuModel: 'AMD EPYC' },
+        agentPort: 8446,
+        version: '1.2.0',
+        dcvError: 'dcv: All licenses in use',
+        dcvTimeoutMs: 10_000,
+      },
+    ],
     ["the Go agent's (no agentPort, Go's session keys, zero times)", goUpdate('ws01', [goSession('s1', 'alice', 'virtual'), goSession('c1', 'CORP\\dana', 'console')], ['gpu'])],
     ['one with tags: null', { sessions: [], stats, tags: null }],
   ];
 
-  test('ok: what AgentUpdate takes, the reader keeps whole: every session and tag, nothing skipped', () => {
+  test('ok: what AgentUpdate takes, the reader keeps whole: every session, tag and GPU, nothing skipped', () => {
     for (const [what, body] of bodies) {
       expect({ what, model: Value.Check(AgentUpdate, body), envelope: Value.Check(AgentUpdateBody, body) }).toEqual({ what, model: true, envelope: true });
       const { update, skipped } = parseAgentUpdate(body);
-      expect({ what, skipped, sessions: update.sessions.length, tags: update.tags.length }).toEqual({
+      expect({ what, skipped, sessions: update.sessions.length, tags: update.tags.length, gpus: update.gpus.length, host: update.host }).toEqual({
         what,
         skipped: [],
         sessions: (body.sessions as unknown[]).length,
         tags: ((body.tags as unknown[] | null) ?? []).length,
+        gpus: ((body.gpus as unknown[] | undefined) ?? []).length,
+        host: body.host as never,
       });
     }
   });
 
-  test('rejects: one bad session or tag fails AgentUpdate but not the envelope; the reader skips exactly that one', () => {
+  test('rejects: one bad session, tag or GPU fails AgentUpdate but not the envelope; the reader skips exactly that one', () => {
     const [, ours] = bodies[0]!;
-    const cases: [Record<string, unknown>, 'session' | 'tag'][] = [
+    const cases: [Record<string, unknown>, 'session' | 'tag' | 'gpu' | 'host'][] = [
+      [{ ...ours, gpus: [gpu, { ...gpu, memoryUsedBytes: 'lots' }] }, 'gpu'],
+      [{ ...ours, host: { osFamily: '' } }, 'host'],
+      [{ ...ours, tags: ['gpu=NVIDIA A10G'] }, 'tag'],
       [{ ...ours, sessions: [session, { ...session, id: 's2', owner: '--root' }] }, 'session'],
       [{ ...ours, sessions: [session, { ...session, id: 's2', 'creation-time': 'soon' }] }, 'session'],
       [{ ...ours, tags: ['gpu', 'bad tag!'] }, 'tag'],

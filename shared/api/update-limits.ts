@@ -8,8 +8,10 @@
  * are not counted: the free-text allowance below is about ten times what real sessions use.
  */
 import { SESSION_NAME_MAX, type AgentStats } from './agent-wire.ts';
-import { MAX_VIRTUAL_SESSIONS, TAG_MAX, UPDATE_MAX_SESSIONS, UPDATE_MAX_TAGS, type AgentUpdate } from './agent-update.ts';
+import { MAX_VIRTUAL_SESSIONS, UPDATE_MAX_SESSIONS, UPDATE_MAX_TAGS, type AgentUpdate } from './agent-update.ts';
+import { HOST_TEXT_MAX, UPDATE_MAX_GPUS, type Gpu } from './host-facts.ts';
 import { HOST_NAME_MAX } from './host-name.ts';
+import { TAG_KEY_MAX, TAG_VALUE_MAX } from './tags.ts';
 import { SESSION_STATUS_MAX, SESSION_USER_MAX, type WireSession } from './wire-session.ts';
 
 /** Longest values the patterns allow: the session id pattern and the login name pattern (name@domain). */
@@ -34,6 +36,11 @@ const LONGEST_NUMBER = 0.0000012345678901234567;
 const LONGEST_WHOLE_NUMBER = 1.2345678901234567e300;
 
 const wide = (length: number) => WIDEST_CHAR.repeat(length);
+
+/** The longest tag: a key and a value each at their longest. */
+const LONGEST_TAG = `${'k'.repeat(TAG_KEY_MAX)}=${'v'.repeat(TAG_VALUE_MAX)}`;
+/** The largest GPU the reader keeps. */
+const LARGEST_GPU: Gpu = { name: wide(HOST_TEXT_MAX), memoryTotalBytes: LONGEST_NUMBER, memoryUsedBytes: LONGEST_NUMBER, utilizationPercent: LONGEST_NUMBER };
 
 /** The largest session the reader accepts, under the longer (kebab-case) keys; `index` only varies the id. */
 export function largestSession(index = 0): WireSession {
@@ -65,7 +72,16 @@ export function largestUpdate(sessions = UPDATE_MAX_SESSIONS) {
   return {
     sessions: Array.from({ length: sessions }, (_, index) => largestSession(index)),
     stats,
-    tags: Array.from({ length: UPDATE_MAX_TAGS }, () => 't'.repeat(TAG_MAX)),
+    tags: Array.from({ length: UPDATE_MAX_TAGS }, () => LONGEST_TAG),
+    gpus: Array.from({ length: UPDATE_MAX_GPUS }, () => LARGEST_GPU),
+    host: {
+      osFamily: wide(HOST_TEXT_MAX),
+      osName: wide(HOST_TEXT_MAX),
+      osVersion: wide(HOST_TEXT_MAX),
+      kernelVersion: wide(HOST_TEXT_MAX),
+      architecture: wide(HOST_TEXT_MAX),
+      cpuModel: wide(HOST_TEXT_MAX),
+    },
     agentPort: 65535,
     version: wide(VERSION_KEPT),
     dcvError: wide(DCV_ERROR_KEPT),

@@ -101,6 +101,7 @@ describeWith(['chromium'], 'admin pages (mock API)', () => {
     expect(await ws02.textContent()).toContain('All DCV licences are in use');
     expect(await rowOf(page, 'ws03.example.com').textContent()).toContain('Not updated since restart');
     expect(await rowOf(page, 'ws01.example.com').textContent()).toContain('Healthy');
+    expect(await rowOf(page, 'ws01.example.com').textContent()).toContain('NVIDIA A10G18 GiB free of 24 GiB · 35%');
     const sessions = rowOf(page, 'ws01.example.com').locator('details.server-sessions');
     await sessions.locator('summary').click();
     expect(await sessions.textContent()).toContain('bob');

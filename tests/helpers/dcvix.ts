@@ -139,6 +139,9 @@ export async function startAgent(directorUrl: string, opts: { config?: Record<st
     PATH: `${join(repoRoot, 'node_modules/.bin')}:${process.env.PATH}`,
     DCV_SIM_STATE: join(dir, 'dcv-state.json'),
     DCV_SIM_ARGV_LOG: join(dir, 'dcv-argv.log'),
+    // Read only by tests/fixtures/nvidia-smi-simulator.ts, for an agent whose nvidia_smi_path names it.
+    NVIDIA_SMI_SIM_GPUS: join(dir, 'gpus.json'),
+    NVIDIA_SMI_SIM_ARGV_LOG: join(dir, 'nvidia-smi-argv.log'),
   } as Record<string, string>;
   const proc = new LoggedProcess('agent', Bun.spawn([...(opts.command ?? command('agent')), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env }), opts.log);
   return {

@@ -23,6 +23,15 @@ function ServerSessions({ s }: { s: AdminServer }) {
   </details>`;
 }
 
+/** A server's GPUs as its agent reads them with nvidia-smi: model, then free memory and utilisation. */
+function ServerGpus({ s }: { s: AdminServer }) {
+  if (!s.gpus?.length) return '—';
+  return s.gpus.map(
+    (gpu, index) =>
+      html`<div key=${index}>${gpu.name}<div class="muted small">${bytes(Math.max(0, gpu.memoryTotalBytes - gpu.memoryUsedBytes))} free of ${bytes(gpu.memoryTotalBytes)}${gpu.utilizationPercent === undefined ? '' : ` · ${percent(gpu.utilizationPercent)}`}</div></div>`,
+  );
+}
+
 const server: Column<AdminServer> = { label: 'Server', cell: (s) => html`<strong>${s.id}</strong><div class="muted small mono">${s.guid}</div>` };
 const figures: Column<AdminServer>[] = [
   { label: 'Health', cell: (s) => html`<${HealthBadge} health=${s.health} stale=${s.stale} />${s.dcvError ? html`<div class="small">DCV: ${s.dcvError}</div>` : null}` },
@@ -30,6 +39,7 @@ const figures: Column<AdminServer>[] = [
   { label: 'Tags', cell: (s) => (s.tags.length ? html`<${Tags} tags=${s.tags} />` : '—') },
   { label: 'CPU', cell: (s) => (s.stats ? `${percent(s.stats.cpu_usage)} · ${s.stats.cores} cores` : '—'), class: 'num' },
   { label: 'Memory free', cell: (s) => (s.stats ? `${bytes(s.stats.free_memory)} of ${bytes(s.stats.total_memory)}` : '—'), class: 'num' },
+  { label: 'GPUs', cell: (s) => html`<${ServerGpus} s=${s} />` },
   { label: 'Load', cell: (s) => (s.stats ? s.stats.load1.toFixed(2) : '—'), class: 'num' },
   { label: 'Sessions', cell: (s) => html`<${ServerSessions} s=${s} />` },
   { label: 'Version', cell: (s) => s.version ?? '—' },
