@@ -6,6 +6,10 @@ interface GpuMemory {
   memoryUsedMiB: number;
 }
 
+const MIB = 1024 * 1024;
+/** Agents report GPU memory in bytes; the overview counts whole MiB, as nvidia-smi shows them. */
+const toMiB = (bytes: number) => Math.round(bytes / MIB);
+
 /** What the overview needs to know about a host's capacity beyond health and sessions. */
 export interface HostFacts {
   /** An admin marked it to take no new sessions (its sessions carry on). */
@@ -25,6 +29,6 @@ export function hostFacts(server: ServerEntry): HostFacts {
   return {
     drained: server.drain !== undefined,
     ...(server.maxVirtualSessions !== undefined ? { maxVirtualSessions: server.maxVirtualSessions } : {}),
-    gpus: [],
+    gpus: (server.gpus ?? []).map((gpu) => ({ memoryTotalMiB: toMiB(gpu.memoryTotalBytes), memoryUsedMiB: toMiB(gpu.memoryUsedBytes) })),
   };
 }

@@ -56,12 +56,15 @@ test('ok: a minute’s sample counts live sessions, healthy hosts and known host
   expect(fleetSample(state, OFFLINE_AFTER)).toEqual({ sessions: 3, healthyHosts: 0, hosts: 4 });
 });
 
-test("ok: a host's drain mark and its agent's max_virtual_sessions reach the figures (draining, free places, the attention list)", () => {
+test("ok: a host's drain mark, its agent's max_virtual_sessions and its GPUs reach the figures (draining, free places, GPU memory, the attention list)", () => {
   const clock = new FakeClock(1_000_000);
   const now = clock.now();
   const state = stateHolding(clock, [
     { server: sampleServer('ws1', { lastSeen: now, drain: { at: now, by: 'admin', reason: 'disk swap' } }), sessions: [sampleSession('a', 'ws1')] },
-    { server: sampleServer('ws2', { lastSeen: now, maxVirtualSessions: 3 }), sessions: [sampleSession('b', 'ws2')] },
+    {
+      server: sampleServer('ws2', { lastSeen: now, maxVirtualSessions: 3, gpus: [{ name: 'NVIDIA A10G', memoryTotalBytes: 24 * 1024 ** 3, memoryUsedBytes: 6 * 1024 ** 3 }] }),
+      sessions: [sampleSession('b', 'ws2')],
+    },
   ]);
   const policy = parsePolicy({}, { pools: { all: { servers: ['*'] } } });
   const answer = fleetOverview({
@@ -71,6 +74,6 @@ test("ok: a host's drain mark and its agent's max_virtual_sessions reach the fig
     offlineAfterMs: OFFLINE_AFTER,
     director: () => ({ name: 'd', startedAt: 0 }),
   });
-  expect(answer.fleet).toMatchObject({ hosts: 2, draining: 1, inUse: 2, free: 2, capped: 1 });
+  expect(answer.fleet).toMatchObject({ hosts: 2, draining: 1, inUse: 2, free: 2, capped: 1, gpu: { count: 1, memoryUsedMiB: 6144, memoryTotalMiB: 24576 } });
   expect(answer.attention.hosts.map((host) => [host.id, host.reasons.map((reason) => reason.code)])).toEqual([['ws1', ['DRAINING_WITH_SESSIONS']]]);
 });
