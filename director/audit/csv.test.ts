@@ -5,7 +5,13 @@ import type { AuditRecord, AuditStore, PagedAuditLog } from './types.ts';
 
 /** A log over events held in memory (ids 1..count), newest first, honouring before and limit. */
 function logOf(count: number, make: (id: number) => Partial<AuditRecord> = () => ({})): PagedAuditLog {
-  const all: AuditRecord[] = Array.from({ length: count }, (_, index) => ({ id: index + 1, at: Date.UTC(2026, 0, 1) + index, type: 'login', outcome: 'success' as const, ...make(index + 1) })).reverse();
+  const all: AuditRecord[] = Array.from({ length: count }, (_, index) => ({
+    id: index + 1,
+    at: Date.UTC(2026, 0, 1) + index,
+    type: 'login',
+    outcome: 'success' as const,
+    ...make(index + 1),
+  })).reverse();
   const store: AuditStore = { append: async () => {}, list: async (f) => all.filter((e) => f.before === undefined || e.id < f.before).slice(0, f.limit) };
   return { record: () => {}, list: async (f) => store.list({ ...f, limit: f?.limit ?? 100 }), page: (f) => auditPage(store, f) };
 }

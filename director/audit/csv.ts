@@ -21,8 +21,7 @@ export function csvCell(value: string): string {
 
 const csvLine = (cells: string[]) => `${cells.map(csvCell).join(',')}\r\n`;
 
-const eventLine = (e: AuditRecord) =>
-  csvLine([String(e.id), new Date(e.at).toISOString(), e.type, e.outcome, e.actor ?? '', e.target ?? '', e.clientAddress ?? '', e.backend ?? '', e.detail ?? '']);
+const eventLine = (e: AuditRecord) => csvLine([String(e.id), new Date(e.at).toISOString(), e.type, e.outcome, e.actor ?? '', e.target ?? '', e.clientAddress ?? '', e.backend ?? '', e.detail ?? '']);
 
 /**
  * The events the filter matches as CSV text (UTF-8, CRLF line ends, a header row), newest first, read

@@ -37,6 +37,6 @@ export const AuditCsv = mediaType(
   'text/csv',
   t.String({
     description:
-      'RFC 4180, UTF-8, CRLF, a header row (id,time,type,outcome,actor,target,client_address,backend,detail), newest first. Cells starting with = + - @ tab or CR are prefixed with `\'`. At most 50,000 rows: when more match, the X-Audit-Next header holds the `before` of the rest.',
+      "RFC 4180, UTF-8, CRLF, a header row (id,time,type,outcome,actor,target,client_address,backend,detail), newest first. Cells starting with = + - @ tab or CR are prefixed with `'`. At most 50,000 rows: when more match, the X-Audit-Next header holds the `before` of the rest.",
   }),
 );

@@ -15,7 +15,7 @@ const bad = (target: string, clientAddress = '192.0.2.1'): AuditEvent => ({ type
 describe('rate-limited audit', () => {
   test('ok: N events a minute per key are kept; the rest are counted in one summary when the minute is over', () => {
     const { clock, recorded, limited } = setup(3);
-    for (let n = 0; n < 10; n++) limited.record(bad('s1'));
+    for (let count = 0; count < 10; count++) limited.record(bad('s1'));
     limited.record(bad('s2'));
     limited.record({ ...bad('s1'), outcome: 'success', actor: 'alice' });
     expect(recorded.map((e) => `${e.target} ${e.outcome}`)).toEqual(['s1 failure', 's1 failure', 's1 failure', 's2 failure', 's1 success']);
@@ -54,13 +54,13 @@ describe('rate-limited audit', () => {
   test('ok: describe() runs only for the events kept', () => {
     const { recorded, limited } = setup(2);
     let described = 0;
-    for (let n = 0; n < 100; n++) limited.record(bad('s1'), () => `detail ${++described}`);
+    for (let count = 0; count < 100; count++) limited.record(bad('s1'), () => `detail ${++described}`);
     expect([described, recorded.map((e) => e.detail)]).toEqual([2, ['detail 1', 'detail 2']]);
   });
 
   test('rejects: a flood of ever new targets shares one key per type and outcome past maxKeys', () => {
     const { clock, recorded, limited } = setup(2, 3);
-    for (let n = 0; n < 1000; n++) limited.record(bad(`s${n}`, `198.51.100.${n % 250}`));
+    for (let index = 0; index < 1000; index++) limited.record(bad(`s${index}`, `198.51.100.${index % 250}`));
     // One event for each of the 3 keys followed, 2 for the shared key, the rest counted there.
     expect(recorded).toHaveLength(3 + 2);
     clock.advance(60_000);

@@ -30,8 +30,7 @@ export interface RateLimitedAuditOptions {
   maxKeys?: number;
 }
 
-const keyOf = (event: AuditEvent) =>
-  [event.type, event.outcome, event.actor ?? '', event.target ?? '', event.clientAddress ?? ''].map((field) => field.slice(0, KEY_FIELD_MAX)).join('\u0000');
+const keyOf = (event: AuditEvent) => [event.type, event.outcome, event.actor ?? '', event.target ?? '', event.clientAddress ?? ''].map((field) => field.slice(0, KEY_FIELD_MAX)).join('\u0000');
 
 /**
  * An audit log in front of another that keeps at most `perMinute` events a minute per key (type,
