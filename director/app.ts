@@ -130,7 +130,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const metrics = createDirectorMetrics();
   const auditWriter = openAuditLog({ store: stores.audit, kind: stores.kind, available: stores.available, dataDir: config.data_dir, clock, log, counters: metrics.auditSpool });
   const audit = metrics.countingAudit(auditWriter.audit);
-  // DCV connection events come at the verifier's rate: at most so many a minute per kind, target and address.
+  // DCV connection events come at the verifier's rate: at most so many a minute per type, outcome, user, session and address.
   const connectionAudit = new RateLimitedAudit({ audit, clock, perMinute: config.audit_connection_events_per_minute });
   // Throttles survive restarts (the specification keeps them in memory only).
   const throttleState = new ThrottlePersistence(stores.throttle, log);

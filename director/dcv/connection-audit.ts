@@ -49,6 +49,6 @@ export function auditResolution(audit: ConnectionAuditLog, call: { found: boolea
   const caller = callerOf(call.request);
   audit.record(
     { type: 'connection.resolve', outcome: call.found ? 'success' : 'failure', target: cut(call.sessionId), clientAddress: cut(call.clientAddress) ?? caller },
-    () => `${call.found ? `found: ${call.where}` : `not found: ${call.reason}`}; caller ${caller}`,
+    () => `${call.found ? `found: ${call.where}` : `refused: ${call.reason}`}; caller ${caller}`,
   );
 }

@@ -79,7 +79,7 @@ describe('DCV connections in the audit log', () => {
     expect(fileEvent).toMatchObject({ outcome: 'success', actor: 'alice', target: sessionId, clientAddress: '127.0.0.1' });
     const resolved = await events('type=connection.resolve');
     expect(resolved.map((e) => [e.outcome, e.target, e.clientAddress, e.detail])).toEqual([
-      ['failure', 'nope', '192.0.2.2', 'not found: SESSION_NOT_FOUND; caller 127.0.0.1'],
+      ['failure', 'nope', '192.0.2.2', 'refused: SESSION_NOT_FOUND; caller 127.0.0.1'],
       ['success', sessionId, '192.0.2.1', 'found: ws-audit:8443 (HTTP); caller 127.0.0.1'],
     ]);
 
