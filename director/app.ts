@@ -18,6 +18,7 @@ import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentService } from './agents/service.ts';
 import { agentUpdateRoutes } from './agents/update-routes.ts';
 import { openAuditLog } from './audit/open.ts';
+import { RateLimitedAudit } from './audit/rate-limit.ts';
 import { adminAuditRoutes } from './audit/routes.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
@@ -129,6 +130,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const metrics = createDirectorMetrics();
   const auditWriter = openAuditLog({ store: stores.audit, kind: stores.kind, available: stores.available, dataDir: config.data_dir, clock, log, counters: metrics.auditSpool });
   const audit = metrics.countingAudit(auditWriter.audit);
+  // DCV connection events come at the verifier's rate: at most so many a minute per type, outcome, user, session and address.
+  const connectionAudit = new RateLimitedAudit({ audit, clock, perMinute: config.audit_connection_events_per_minute });
   // Throttles survive restarts (the specification keeps them in memory only).
   const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
@@ -209,6 +212,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     offlineAfterMs: config.server_offline_after,
     certificateValidationPolicy: config.dcv_certificate_validation,
     audit,
+    connectionAudit,
   };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
   const selfId = crypto.randomUUID();
@@ -261,7 +265,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, log, onSkipped: metrics.countSkippedUpdateItems }))
     .use(agentAdminRoutes(agents, tokens))
     .use(joinTokenAdminRoutes(joinTokens, tokens))
-    .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome }))
+    .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome, audit: connectionAudit }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
@@ -295,6 +299,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     { name: 'fleet', start: () => fleet.start(), stop: () => fleet.settled() },
     { name: 'housekeeper', start: () => housekeeper.start(), stop: () => housekeeper.stop() },
     { name: 'overview history', start: () => fleetHistory.start(), stop: () => fleetHistory.stop() },
+    // Stopped before the audit log closes: the summaries of events it left out are written.
+    { name: 'connection audit', start: () => connectionAudit.start(), stop: () => connectionAudit.stop() },
     { name: 'login throttle', start: () => throttleState.start(), stop: () => throttleState.stop() },
     {
       name: 'revocation refresh',

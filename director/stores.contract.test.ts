@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import { silentLogger } from '../shared/log.ts';
 import { postgresMissingTools, startPostgres, type Postgres } from '../tests/helpers/postgres.ts';
 import { tempDir, cleanupTempDirs } from '../tests/helpers/temp.ts';
+import { auditPage } from './audit/log.ts';
 import { openStores, type DirectorStores } from './open-stores.ts';
 
 interface Backend {
@@ -186,6 +187,19 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.audit.list({ actor: 'admin', limit: 100 })).toHaveLength(1);
     expect(await stores.audit.list({ since: 1_001_000, limit: 100 })).toHaveLength(2);
     expect(await stores.audit.list({ limit: 1 })).toHaveLength(1);
+  });
+
+  test('ok: audit: pages by cursor stay put while events are added, and until ends the time range', async () => {
+    const event = (n: number) => ({ eventId: `p${n}`, at: 1000 * n, type: n % 2 ? 'login' : 'session.create', actor: `u${n}`, outcome: 'success' as const });
+    await stores.audit.append([1, 2, 3, 4, 5, 6, 7].map(event));
+    const first = await auditPage(stores.audit, { limit: 3 });
+    expect([first.events.map((e) => e.actor), first.next]).toEqual([['u7', 'u6', 'u5'], '5']);
+    await stores.audit.append([event(8)]);
+    const second = await auditPage(stores.audit, { limit: 3, before: Number(first.next) });
+    expect([second.events.map((e) => e.actor), second.next]).toEqual([['u4', 'u3', 'u2'], '2']);
+    expect(await auditPage(stores.audit, { limit: 3, before: Number(second.next) })).toEqual({ events: [expect.objectContaining({ actor: 'u1' })] });
+    expect((await auditPage(stores.audit, { type: 'login', since: 2000, until: 7000, limit: 10 })).events.map((e) => e.actor)).toEqual(['u5', 'u3']);
+    expect(await auditPage(stores.audit, { type: 'login', limit: 4 })).toEqual({ events: expect.any(Array), next: undefined });
   });
 
   test('ok: audit: a batch keeps its order, and an event id already stored is skipped (a replay inserts each event once)', async () => {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.ts';
-import type { AuditEvent, AuditFilter, AuditLog, AuditRecord, AuditStore, RecordedAuditEvent } from './types.ts';
+import type { AuditEvent, AuditFilter, AuditPage, AuditRecord, AuditStore, PagedAuditLog, RecordedAuditEvent } from './types.ts';
 
 const FIELD_MAX = 1024;
 const cut = (v: string | undefined) => (v === undefined ? undefined : v.slice(0, FIELD_MAX));
@@ -11,22 +11,58 @@ export function recordedEvent(entry: AuditEvent, clock: Clock): RecordedAuditEve
   return event;
 }
 
+/** Most events one page (or list) holds. */
+export const AUDIT_PAGE_MAX = 1000;
+const clampLimit = (limit: number | undefined) => Math.min(Math.max(Math.trunc(limit ?? 100), 1), AUDIT_PAGE_MAX);
+
 /** Lists from the store with the limit clamped to 1..1000 (default 100). */
 export function listAudit(store: AuditStore, filter: AuditFilter = {}): Promise<AuditRecord[]> {
-  return store.list({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit ?? 100), 1), 1000) });
+  return store.list({ ...filter, limit: clampLimit(filter.limit) });
 }
 
 /**
- * The AuditLog over a store that is always there (the embedded database, where the insert happens
- * before record() returns): a failed write is reported to `onError` instead of failing the action that
- * was audited. A store that can be away uses the spooling log (spooling-log.ts) instead.
+ * One page from the store (limit clamped like listAudit): one row more is read than shown, so `next`
+ * is there exactly when older events match. The cursor is the id of the page's last event: ids only
+ * grow, so events added meanwhile land before the first page and never shift the pages after it.
  */
-export function createAuditLog(store: AuditStore, clock: Clock, onError: (err: unknown) => void = () => {}): AuditLog {
+export async function auditPage(store: AuditStore, filter: AuditFilter = {}): Promise<AuditPage> {
+  const limit = clampLimit(filter.limit);
+  const rows = await store.list({ ...filter, limit: limit + 1 });
+  if (rows.length <= limit) return { events: rows };
+  const events = rows.slice(0, limit);
+  return { events, next: String(events[limit - 1]!.id) };
+}
+
+/**
+ * The AuditLog over a store that is always there (the embedded database): record() only queues the
+ * event; what is queued is written in one transaction once the current turn of the event loop is over,
+ * so a burst of events (a flood of DCV connections) costs one write, not one per event, and no request
+ * waits for it. list() and page() write what is queued first. A failed write is reported to `onError`
+ * instead of failing the action that was audited. A store that can be away uses the spooling log
+ * (spooling-log.ts) instead.
+ */
+export function createAuditLog(store: AuditStore, clock: Clock, onError: (err: unknown) => void = () => {}): PagedAuditLog & { flush(): Promise<void> } {
+  let queued: RecordedAuditEvent[] = [];
+  const flush = async () => {
+    if (!queued.length) return;
+    const batch = queued;
+    queued = [];
+    await store.append(batch).catch(onError);
+  };
   return {
     record(entry: AuditEvent): void {
-      store.append([recordedEvent(entry, clock)]).catch(onError);
+      if (!queued.length) setImmediate(() => void flush());
+      queued.push(recordedEvent(entry, clock));
     },
-    list: (filter) => listAudit(store, filter),
+    async list(filter) {
+      await flush();
+      return listAudit(store, filter);
+    },
+    async page(filter) {
+      await flush();
+      return auditPage(store, filter);
+    },
+    flush,
   };
 }
 

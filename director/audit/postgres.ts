@@ -25,9 +25,11 @@ export function createPostgresAuditStore(sql: SQL): AuditStore {
       await sql`INSERT INTO audit_events ${sql(rows)} ON CONFLICT (event_id) DO NOTHING`;
     },
     async list(filter) {
+      const [type, actor, outcome, since, until, before] = [filter.type ?? null, filter.actor ?? null, filter.outcome ?? null, filter.since ?? null, filter.until ?? null, filter.before ?? null];
       const rows = await sql`SELECT * FROM audit_events
-        WHERE (${filter.type ?? null}::text IS NULL OR type = ${filter.type ?? null}) AND (${filter.actor ?? null}::text IS NULL OR actor = ${filter.actor ?? null})
-          AND (${filter.outcome ?? null}::text IS NULL OR outcome = ${filter.outcome ?? null}) AND (${filter.since ?? null}::bigint IS NULL OR at >= ${filter.since ?? null})
+        WHERE (${type}::text IS NULL OR type = ${type}) AND (${actor}::text IS NULL OR actor = ${actor})
+          AND (${outcome}::text IS NULL OR outcome = ${outcome}) AND (${since}::bigint IS NULL OR at >= ${since})
+          AND (${until}::bigint IS NULL OR at < ${until}) AND (${before}::bigint IS NULL OR id < ${before})
         ORDER BY id DESC LIMIT ${filter.limit}`;
       return rows.map(auditRecordFromRow);
     },

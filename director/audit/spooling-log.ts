@@ -3,9 +3,9 @@ import type { Clock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { isStoreDown } from '../store/availability.ts';
-import { listAudit, recordedEvent } from './log.ts';
+import { auditPage, listAudit, recordedEvent } from './log.ts';
 import type { AuditSpool } from './spool-file.ts';
-import type { AuditEvent, AuditFilter, AuditLog, AuditStore, RecordedAuditEvent } from './types.ts';
+import type { AuditEvent, AuditFilter, AuditStore, PagedAuditLog, RecordedAuditEvent } from './types.ts';
 
 /** Where the spooling log reports what it did with events (metrics); each call says how many. */
 export interface AuditSpoolCounters {
@@ -31,7 +31,7 @@ export interface SpoolingAuditLogOptions {
 }
 
 /** The audit log that survives an absent store; close() at stop puts whatever is still in memory into the spool. */
-export interface SpoolingAuditLog extends AuditLog {
+export interface SpoolingAuditLog extends PagedAuditLog {
   /** Resolves once no write or replay runs and nothing waits in memory (the spool may still hold events). */
   settled(): Promise<void>;
   /** Graceful stop: waits up to `graceMs` for the write in flight, then spools what is not yet stored. */
@@ -50,8 +50,8 @@ const unreachable = (err: unknown) => isStoreDown(err) || (err instanceof ApiErr
  * it (appended and fsync'd before record() returns) until a replay has put the whole spool into the
  * store, in order; the store skips event ids it already holds, so a replay cut short and tried again
  * stores each event once. Only then is the spool emptied and the queue used again. An event the store
- * refuses for another reason is logged and dropped, so it cannot hold up the others. list() reads the
- * store as before (503 while it is away).
+ * refuses for another reason is logged and dropped, so it cannot hold up the others. list() and page()
+ * read the store as before (503 while it is away).
  */
 export function createSpoolingAuditLog(options: SpoolingAuditLogOptions): SpoolingAuditLog {
   return new SpoolingPipeline(options);
@@ -107,6 +107,10 @@ class SpoolingPipeline implements SpoolingAuditLog {
 
   list(filter?: AuditFilter) {
     return listAudit(this.store, filter);
+  }
+
+  page(filter?: AuditFilter) {
+    return auditPage(this.store, filter);
   }
 
   async settled(): Promise<void> {

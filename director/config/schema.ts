@@ -34,6 +34,11 @@ export const directorSchema = {
   housekeeper_interval: field(10_000, duration(100)),
   /** Audit events older than this are deleted by the housekeeper. */
   audit_retention: field(400 * 86_400_000, duration(60_000)),
+  /**
+   * DCV connection events (token issued, .dcv file, verifier and resolver answers) recorded per minute
+   * for one type, outcome, user, session and client address; the rest are counted in one summary event.
+   */
+  audit_connection_events_per_minute: field(20, int(1, 100_000)),
   /** New registrations (unknown GUIDs) accepted per client address per minute; more get 429 with Retry-After. */
   register_rate_per_minute: field(30, int(1, 1_000_000)),
   /** Sessions not refreshed by an agent update within this are dropped (the specification: 40 s). */

@@ -23,19 +23,38 @@ test('rejects: a token used its maximum number of times before a restart is refu
   const before = setup(createSqliteTokenUses(openDatabase(path)), tokens);
   const { token } = await before.connections.issue(before.session);
   const { token: other } = await before.connections.issue(before.session);
-  for (let use = 0; use < 3; use++) expect(await before.connections.verify(token, 's1')).toBe('alice');
-  expect(await before.connections.verify(other, 's1')).toBe('alice');
+  const user = async (connections: ConnectionTokens, t: string) => (await connections.verify(t, 's1')).user;
+  for (let use = 0; use < 3; use++) expect(await user(before.connections, token)).toBe('alice');
+  expect(await user(before.connections, other)).toBe('alice');
 
   const after = setup(createSqliteTokenUses(openDatabase(path)), tokens);
-  expect(await after.connections.verify(token, 's1')).toBeUndefined();
-  expect(await after.connections.verify(other, 's1')).toBe('alice');
-  expect(await after.connections.verify(other, 's1')).toBe('alice');
-  expect(await after.connections.verify(other, 's1')).toBeUndefined();
+  expect(await after.connections.verify(token, 's1')).toMatchObject({ reason: 'used_up' });
+  expect(await user(after.connections, other)).toBe('alice');
+  expect(await user(after.connections, other)).toBe('alice');
+  expect(await after.connections.verify(other, 's1')).toMatchObject({ reason: 'used_up' });
 });
 
 test('rejects: a use the store cannot count is refused (fail closed)', async () => {
   const tokens = new TokenService({ key: generateTokenKey(), clock: new FakeClock(Date.now()) });
   const broken: TokenUseStore = { addUse: () => Promise.reject(new Error('disk full')), purgeExpired: async () => 0 };
   const { connections, session } = setup(broken, tokens);
-  expect(await connections.verify((await connections.issue(session)).token, 's1')).toBeUndefined();
+  const issued = await connections.issue(session);
+  expect(await connections.verify(issued.token, 's1')).toEqual({ reason: 'use_not_counted', jti: issued.jti });
+});
+
+test('rejects: each refusal says why, with the token id once the token could be read (never the token)', async () => {
+  const tokenClock = new FakeClock(Date.now());
+  const tokens = new TokenService({ key: generateTokenKey(), clock: tokenClock });
+  const { connections, session } = setup(undefined, tokens);
+  const issued = await connections.issue(session);
+  expect(await connections.verify(issued.token, 's1')).toEqual({ user: 'alice', reason: 'valid', jti: issued.jti });
+  const early = await connections.issue(session);
+  expect(await connections.verify(issued.token, 's2')).toEqual({ reason: 'wrong_session', jti: issued.jti });
+  expect(await connections.verify(`${issued.token.slice(0, -2)}xx`, 's1')).toEqual({ reason: 'token_invalid' });
+  const gone = await connections.issue({ ...session, id: 'gone' });
+  expect(await connections.verify(gone.token, 'gone')).toEqual({ reason: 'session_not_found', jti: gone.jti });
+  const other = await connections.issue({ ...session, owner: 'bob' });
+  expect(await connections.verify(other.token, 's1')).toEqual({ reason: 'token_mismatch', jti: other.jti });
+  tokenClock.advance(61_000);
+  expect(await connections.verify(early.token, 's1')).toEqual({ reason: 'token_expired' });
 });

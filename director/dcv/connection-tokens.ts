@@ -26,6 +26,20 @@ export interface ConnectionTokensOptions {
   store?: TokenUseStore;
 }
 
+/**
+ * What the verifier answers and why: `valid` (with the user), or the refusal: expired or not a
+ * connection token of ours, a token for another session, a session gone or orphaned, a session that now
+ * runs on another server or for another user, uses spent, or a use the store could not count.
+ */
+export type VerifyReason = 'valid' | 'token_expired' | 'token_invalid' | 'wrong_session' | 'session_not_found' | 'session_orphaned' | 'token_mismatch' | 'used_up' | 'use_not_counted';
+
+/** A verification's outcome; `jti` (the token's id, never the token) once the token could be read. */
+export interface Verdict {
+  user?: string;
+  reason: VerifyReason;
+  jti?: string;
+}
+
 export class ConnectionTokens {
   /** jti -> { uses so far, expiry }: counts uses; entries go once their token expired. */
   private readonly uses = new Map<string, { count: number; expiresAt: number }>();
@@ -51,37 +65,42 @@ export class ConnectionTokens {
   }
 
   /**
-   * The user a token lets into `sessionId`, or undefined: a token for another session, an expired,
-   * tampered or over-used one, or one for a session that no longer exists (closed) or is orphaned is refused.
+   * Whether a token lets its user into `sessionId` (`user` set), and why not: a token for another
+   * session, an expired, tampered or over-used one, or one for a session that no longer exists (closed)
+   * or is orphaned is refused.
    */
-  async verify(token: string, sessionId: string): Promise<string | undefined> {
+  async verify(token: string, sessionId: string): Promise<Verdict> {
     this.sweep();
     let claims: Awaited<ReturnType<TokenService['verifyConnection']>>;
     try {
       claims = await this.tokens.verifyConnection(token);
     } catch (err) {
-      if (err instanceof ApiError) return undefined;
+      if (err instanceof ApiError) return { reason: err.code === 'TOKEN_EXPIRED' ? 'token_expired' : 'token_invalid' };
       throw err;
     }
-    if (claims.sessionId !== sessionId) return undefined;
+    const refused = (reason: VerifyReason): Verdict => ({ reason, jti: claims.jti });
+    if (claims.sessionId !== sessionId) return refused('wrong_session');
     // A session created through another director a moment ago is found in the store.
     const session = await this.findSession(sessionId);
+    if (!session) return refused('session_not_found');
     // An orphaned session's agent is revoked: the director no longer vouches for anything on that host.
-    if (!session || session.orphaned || session.serverId !== claims.serverId || session.owner !== claims.sub) return undefined;
+    if (session.orphaned) return refused('session_orphaned');
+    if (session.serverId !== claims.serverId || session.owner !== claims.sub) return refused('token_mismatch');
     const used = this.uses.get(claims.jti) ?? { count: 0, expiresAt: Date.parse(claims.exp) };
-    if (used.count >= this.maxUses) return undefined;
+    if (used.count >= this.maxUses) return refused('used_up');
     used.count++;
     this.uses.set(claims.jti, used);
     if (this.store) {
       // Fail closed: a use that cannot be counted is refused.
       const stored = await this.store.addUse(claims.jti, used.expiresAt).catch((error: unknown) => {
         ignoredError(this.log, 'connection-tokens.count', 'a token use that cannot be counted is refused', error, 'warn');
-        return Number.POSITIVE_INFINITY;
+        return Number.NaN;
       });
+      if (Number.isNaN(stored)) return refused('use_not_counted');
       used.count = Math.max(used.count, stored);
-      if (stored > this.maxUses) return undefined;
+      if (stored > this.maxUses) return refused('used_up');
     }
-    return claims.sub;
+    return { user: claims.sub, reason: 'valid', jti: claims.jti };
   }
 
   /** Forgets expired counts, at most once a second: a walk over every count on each verification would grow with the traffic. */

@@ -3,32 +3,35 @@ import { ApiError } from '../../shared/errors.ts';
 /** Outcome of one DCV auth-token verification or gateway session resolution. */
 export type DcvOutcome = (endpoint: 'verifier' | 'resolver', result: 'yes' | 'no', reason: string) => void;
 
+/** Hears each resolver outcome with the call's context (for the audit) and, on yes, the answer. */
+export type ResolverReport<C> = (result: 'yes' | 'no', reason: string, ctx: C, answer?: unknown) => void;
+
 /**
  * Wraps a gateway resolver step (route hook or handler) so each call reports no with the error's code
  * as reason (GATEWAY_NOT_ALLOWED, INVALID_JSON, SESSION_NOT_FOUND, ...), and the handler (`answers`)
- * reports yes ("resolved"); the error still goes to the client.
+ * reports yes ("resolved") with its answer; the error still goes to the client.
  */
-export function countedResolver<C, R>(onOutcome: DcvOutcome | undefined, step: (ctx: C) => R, answers = true): (ctx: C) => R {
-  const refused = (err: unknown) => onOutcome?.('resolver', 'no', err instanceof ApiError ? err.code : 'INTERNAL');
+export function countedResolver<C, R>(report: ResolverReport<C>, step: (ctx: C) => R, answers = true): (ctx: C) => R {
+  const refused = (err: unknown, ctx: C) => report('no', err instanceof ApiError ? err.code : 'INTERNAL', ctx);
   return (ctx) => {
     try {
       const answer = step(ctx);
       if (answer instanceof Promise) {
         return answer.then(
           (value) => {
-            if (answers) onOutcome?.('resolver', 'yes', 'resolved');
+            if (answers) report('yes', 'resolved', ctx, value);
             return value;
           },
           (err) => {
-            refused(err);
+            refused(err, ctx);
             throw err;
           },
         ) as R;
       }
-      if (answers) onOutcome?.('resolver', 'yes', 'resolved');
+      if (answers) report('yes', 'resolved', ctx, answer);
       return answer;
     } catch (err) {
-      refused(err);
+      refused(err, ctx);
       throw err;
     }
   };

@@ -4,6 +4,7 @@ import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.t
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { RuntimeState } from '../servers/runtime-state.ts';
+import { auditResolution, auditVerification, type ConnectionAuditLog } from './connection-audit.ts';
 import { countedResolver, verifierReason, type DcvOutcome } from './outcome.ts';
 import { inAllowList, type CidrBlock } from '../net/cidr.ts';
 import type { ConnectionTokens } from './connection-tokens.ts';
@@ -25,22 +26,38 @@ export interface DcvRouteDeps {
   endpoint: (server: ServerEntry) => DcvEndpoint;
   /** Counts verifier and resolver outcomes for /metrics. */
   onOutcome?: DcvOutcome;
+  /** Records each verification and resolution (connection.verify, connection.resolve), rate-limited. */
+  audit?: ConnectionAuditLog;
 }
+
+type ResolverContext = { request: Request; query?: Record<string, string | undefined>; body: unknown };
 
 /**
  * The two routes AWS software calls: DCV server's auth-token verifier and the DCV
  * Connection Gateway's session resolver (docs/dcv-wire.md sections 1 and 3). Neither carries a user cookie.
  */
 export const dcvRoutes = (deps: DcvRouteDeps) => {
+  // Every resolver outcome, from a hook or the handler: counted for /metrics and audited.
+  const resolverReport = (result: 'yes' | 'no', reason: string, ctx: ResolverContext, answer?: unknown) => {
+    deps.onOutcome?.('resolver', result, reason);
+    if (!deps.audit) return;
+    const field = (name: string) => ctx.query?.[name] ?? (typeof ctx.body === 'object' && ctx.body !== null ? (ctx.body as Record<string, unknown>)[name] : undefined);
+    const text = (name: string) => (typeof field(name) === 'string' ? (field(name) as string) : undefined);
+    const found = answer as Static<typeof ResolverAnswer> | undefined;
+    const where = found && `${found.DcvServerEndpoint}:${found.Port} (${found.TransportProtocol})`;
+    auditResolution(deps.audit, { found: result === 'yes', reason, sessionId: text('sessionId'), clientAddress: text('clientIpAddress'), where, request: ctx.request });
+  };
   return new Elysia({ name: 'director.dcv' })
     .post(
       '/v1/user/authtokenverify',
-      async ({ body }) => {
+      async ({ body, request }) => {
         const sessionId = body.sessionId ?? '';
         const token = body.authenticationToken ?? '';
         const wellFormed = isSessionId(sessionId) && token.length > 0 && token.length < 4096;
-        const user = wellFormed ? await deps.tokens.verify(token, sessionId) : undefined;
+        const verdict = wellFormed ? await deps.tokens.verify(token, sessionId) : undefined;
+        const user = verdict?.user;
         deps.onOutcome?.('verifier', user ? 'yes' : 'no', verifierReason(wellFormed, user));
+        if (deps.audit) auditVerification(deps.audit, { sessionId, token, clientAddress: body.clientAddress, verdict, request });
         deps.log.info('auth token verification', { sessionId: sessionId.slice(0, 64), clientAddress: (body.clientAddress ?? '').slice(0, 64), result: user ? 'yes' : 'no' });
         return user ? xml(`<auth result="yes"><username>${escapeXml(user)}</username></auth>`) : xml('<auth result="no"><message>token not valid for this session</message></auth>');
       },
@@ -53,7 +70,7 @@ export const dcvRoutes = (deps: DcvRouteDeps) => {
     )
     .post(
       '/resolveSession',
-      countedResolver(deps.onOutcome, async ({ body, query }: { body: Static<typeof ResolverBody>; query: Static<typeof ResolverQuery> }) => {
+      countedResolver(resolverReport, async ({ body, query }: { request: Request; body: Static<typeof ResolverBody>; query: Static<typeof ResolverQuery> }) => {
         const sessionId = query.sessionId ?? body.sessionId;
         const transport = (query.transport ?? body.transport ?? 'HTTP').toUpperCase();
         if (!sessionId || !isSessionId(sessionId)) throw badRequest('INVALID_SESSION_ID', 'sessionId is missing or invalid');
@@ -69,13 +86,13 @@ export const dcvRoutes = (deps: DcvRouteDeps) => {
         // The gateway check comes first, before the body is looked at; refusals are counted too.
         transform: [
           countedResolver(
-            deps.onOutcome,
-            ({ request }: { request: Request }) => {
+            resolverReport,
+            ({ request }: ResolverContext) => {
               if (!inAllowList(connectionInfo(request).remoteAddress, deps.gatewayAllow)) throw forbidden('GATEWAY_NOT_ALLOWED', 'caller is not an allowed gateway');
             },
             false,
           ),
-          countedResolver(deps.onOutcome, rejectUnreadBody, false),
+          countedResolver(resolverReport, rejectUnreadBody, false),
         ],
         query: ResolverQuery,
         body: ResolverBody,

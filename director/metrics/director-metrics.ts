@@ -5,7 +5,7 @@ import { addDefaultMetrics } from './default-metrics.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { createBaseRegistry, DURATION_BUCKETS } from '../../shared/metrics/base-registry.ts';
 import type { AuditSpoolCounters } from '../audit/spooling-log.ts';
-import type { AuditEvent, AuditLog } from '../audit/types.ts';
+import type { AuditEvent, PagedAuditLog } from '../audit/types.ts';
 import type { DcvOutcome } from '../dcv/outcome.ts';
 import { addStateGauges, type StateGaugeSources } from './state-gauges.ts';
 
@@ -108,7 +108,7 @@ export function createDirectorMetrics() {
       for (const item of items) skippedUpdateItems.inc({ kind: item.kind });
     },
     /** Wraps the audit log so login events are counted as they are recorded. */
-    countingAudit(audit: AuditLog): AuditLog {
+    countingAudit(audit: PagedAuditLog): PagedAuditLog {
       return {
         record(event: AuditEvent) {
           if (event.type === 'login') logins.inc({ outcome: event.outcome, backend: event.backend ?? 'none' });
@@ -116,6 +116,7 @@ export function createDirectorMetrics() {
           audit.record(event);
         },
         list: (f) => audit.list(f),
+        page: (f) => audit.page(f),
       };
     },
     /** Gauges read at scrape time from the live services. */

@@ -2,6 +2,7 @@ import { Elysia, t } from 'elysia';
 import { badRequest } from '../../shared/errors.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
+import { auditTokenIssued, type ConnectionAuditLog } from '../dcv/connection-audit.ts';
 import type { ConnectionTokens } from '../dcv/connection-tokens.ts';
 import { dcvFile, dcvUri, webClientUrl, type DcvEndpoint } from '../dcv/connection.ts';
 import { builtJsonAnswer } from '../http/built-answer.ts';
@@ -41,13 +42,16 @@ export interface SessionRouteDeps {
   offlineAfterMs: number;
   certificateValidationPolicy: string;
   audit: AuditLog;
+  /** Where connection tokens handed out are recorded (connection.token, connection.file), rate-limited. */
+  connectionAudit: ConnectionAuditLog;
 }
 
-/** Everything a client needs to open a session: token, .dcv link, web-client URL, dcv:// URI. */
-async function connectionInfo(deps: SessionRouteDeps, session: SessionEntry) {
+/** Everything a client needs to open a session: token, .dcv link, web-client URL, dcv:// URI (the token issued is audited). */
+async function connectionInfo(deps: SessionRouteDeps, session: SessionEntry, caller: { user: string; request: Request }) {
   const server = deps.sessions.onlineServer(session.serverId);
   const endpoint = deps.endpoint(server);
-  const { token, expiresAt } = await deps.connections.issue(session);
+  const { token, expiresAt, jti } = await deps.connections.issue(session);
+  auditTokenIssued(deps.connectionAudit, 'token', caller.user, session, jti, caller.request);
   return {
     sessionId: session.id,
     serverId: session.serverId,
@@ -100,18 +104,19 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
     )
     .get(
       '/sessions/:id/connection',
-      async ({ params, session, set }) => {
+      async ({ params, session, set, request }) => {
         set.headers['cache-control'] = 'no-store';
-        return connectionInfo(d, await d.sessions.ownSession(params.id, session.sub, session.groups));
+        return connectionInfo(d, await d.sessions.ownSession(params.id, session.sub, session.groups), { user: session.sub, request });
       },
       { params: SessionParams, response: { 200: ConnectionAnswer, ...errorAnswers(401, 403, 404, 503) }, detail: { summary: 'Connection token, web-client URL, dcv:// URI, .dcv link', ...USER } },
     )
     .get(
       '/sessions/:id/connection.dcv',
-      async ({ params, session }) => {
+      async ({ params, session, request }) => {
         const own = await d.sessions.ownSession(params.id, session.sub, session.groups);
         const server = d.sessions.onlineServer(own.serverId);
-        const { token } = await d.connections.issue(own);
+        const { token, jti } = await d.connections.issue(own);
+        auditTokenIssued(d.connectionAudit, 'file', session.sub, own, jti, request);
         return new Response(dcvFile(d.endpoint(server), own, token, d.certificateValidationPolicy), {
           headers: {
             'content-type': 'application/x-dcv',
@@ -128,11 +133,11 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
     )
     .get(
       '/connectiontoken',
-      async ({ query, session, set }) => {
+      async ({ query, session, set, request }) => {
         set.headers['cache-control'] = 'no-store';
         const own = await d.sessions.ownSession(query.sessionId ?? '', session.sub, session.groups);
         if (query.serverId !== undefined && query.serverId !== own.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');
-        const info = await connectionInfo(d, own);
+        const info = await connectionInfo(d, own, { user: session.sub, request });
         return { token: info.authToken, expiresAt: info.expiresAt, sessionId: own.id, serverId: own.serverId };
       },
       { query: ConnectionTokenQuery, response: { 200: ConnectionTokenAnswer, ...errorAnswers(400, 401, 403, 404, 503) }, detail: { summary: 'A connection token for one session', ...USER } },

@@ -142,7 +142,9 @@ describe('contract', () => {
     await hit('GET /v1/admin/directors', '/v1/admin/directors', { cookie: admin });
     const overview = await hit('GET /v1/admin/overview', '/v1/admin/overview', { cookie: admin });
     expect(overview.json.history.times.length).toBeGreaterThan(0);
-    await hit('GET /v1/admin/audit', '/v1/admin/audit?limit=50', { cookie: admin });
+    const audit = await hit('GET /v1/admin/audit', '/v1/admin/audit?limit=2', { cookie: admin });
+    await hit('GET /v1/admin/audit', `/v1/admin/audit?limit=2&before=${audit.json.next}`, { cookie: admin });
+    await hit('GET /v1/admin/audit.csv', '/v1/admin/audit.csv?type=login', { cookie: admin });
     await hit('POST /v1/admin/users/:user/totp/reset', '/v1/admin/users/alice/totp/reset', { cookie: admin });
 
     const page = await hit('GET /', '/');
