@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { ApiError } from '../../shared/errors.ts';
+import type { ApiError } from '../../shared/errors.ts';
 import { simulatedPng } from '../../tests/fixtures/sim-png.ts';
 import { readScreenshotAnswer } from './screenshot-answer.ts';
 

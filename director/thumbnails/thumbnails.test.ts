@@ -33,7 +33,10 @@ function thumbnails(cacheMs = 30_000) {
   /** Holds the next screenshots until released (two requests arriving while one is taken). */
   const hold = () => {
     held = new Promise((resolve) => (release = resolve));
-    return () => ((held = undefined), release());
+    return () => {
+      held = undefined;
+      release();
+    };
   };
   return { service, clock, taken, hold };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { ApiError } from '../errors.ts';
+import type { ApiError } from '../errors.ts';
 import { isPng, screenshotSize } from './screenshot.ts';
 
 describe('screenshot size and format', () => {
