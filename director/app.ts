@@ -62,6 +62,8 @@ import { postgresPlacementLock } from './sessions/placement-lock.ts';
 import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
 import { openDatabase } from './store/db.ts';
+import { adminThumbnailRoutes, userThumbnailRoutes } from './thumbnails/routes.ts';
+import { SessionThumbnails } from './thumbnails/thumbnails.ts';
 import { Revocations } from './tokens/revocations.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 import { signoutRoutes } from './users/signout-routes.ts';
@@ -214,6 +216,20 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     audit,
     connectionAudit,
   };
+  const thumbnails = new SessionThumbnails({
+    store: stores.thumbnails,
+    take: (server, sessionId, size) => agentClient.screenshot(server, sessionId, size),
+    clock,
+    cacheMs: config.screenshot_cache_time,
+  });
+  const thumbnailDeps = {
+    tokens,
+    thumbnails,
+    findSession,
+    ownSession: (id: string, user: string, groups: readonly string[]) => sessions.ownSession(id, user, groups),
+    onlineServer: (id: string) => sessions.onlineServer(id),
+    cacheMs: config.screenshot_cache_time,
+  };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
   const selfId = crypto.randomUUID();
   const startedAt = clock.now();
@@ -230,6 +246,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     audit: stores.auditRetention,
     auditMaxAgeMs: config.audit_retention,
     revocations,
+    thumbnails,
     now: () => clock.now(),
   });
 
@@ -268,6 +285,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome, audit: connectionAudit }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
+    .use(userThumbnailRoutes(thumbnailDeps))
+    .use(adminThumbnailRoutes(thumbnailDeps))
     .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
     .use(adminPolicyRoutes({ tokens, policy }))
     .use(adminAuditRoutes({ tokens, audit }))

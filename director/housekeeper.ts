@@ -21,6 +21,8 @@ export interface HousekeeperOptions {
   auditMaxAgeMs?: number;
   /** Revoked token ids whose tokens expired are forgotten on the same tick. */
   revocations?: { prune(): Promise<number> };
+  /** Session screenshots past their cache time, or of sessions gone, are dropped on the fleet sweep's tick. */
+  thumbnails?: { purge(): Promise<number> };
   now?: () => number;
   /** Timer functions; tests pass fakes to fire the timers by hand. */
   timers?: { setInterval: (fn: () => void, ms: number) => unknown; clearInterval: (t: unknown) => void };
@@ -35,7 +37,7 @@ const realTimers = {
   clearInterval: (t: unknown) => clearInterval(t as ReturnType<typeof setInterval>),
 };
 
-/** Periodic cleanup: fleet rows no agent confirms any more, stale pending registrations, audit retention, expired revocations. */
+/** Periodic cleanup: fleet rows no agent confirms any more, stale pending registrations, audit retention, expired revocations, old screenshots. */
 export class Housekeeper {
   private timers: unknown[] = [];
 
@@ -54,6 +56,7 @@ export class Housekeeper {
       audit: 'object?',
       auditMaxAgeMs: 'number?',
       revocations: 'object?',
+      thumbnails: 'object?',
       now: 'function?',
       timers: 'object?',
     });
@@ -63,6 +66,7 @@ export class Housekeeper {
     const timers = this.o.timers ?? realTimers;
     this.timers.push(timers.setInterval(() => void this.sweepSessions(), this.o.intervalMs));
     this.timers.push(timers.setInterval(() => void this.sweepPending().catch((error) => this.o.log.warn('pending clean-up failed', { error })), this.o.pendingCleanupIntervalMs));
+    if (this.o.thumbnails) this.timers.push(timers.setInterval(() => void this.sweepThumbnails(), this.o.intervalMs));
     if (this.o.audit || this.o.revocations) {
       this.timers.push(timers.setInterval(() => void this.sweepStores(), this.o.pendingCleanupIntervalMs));
       void this.sweepStores();
@@ -85,6 +89,17 @@ export class Housekeeper {
     } catch (error) {
       this.o.log.warn('fleet sweep failed; the next tick tries again', { error });
       return [];
+    }
+  }
+
+  /** Screenshots no request may be answered with any more (SessionThumbnails.purge); the leader's job. */
+  async sweepThumbnails(): Promise<number> {
+    if (!this.o.thumbnails || (this.o.isLeader && !this.o.isLeader())) return 0;
+    try {
+      return await this.o.thumbnails.purge();
+    } catch (error) {
+      this.o.log.warn('session screenshot clean-up failed; the next tick tries again', { error });
+      return 0;
     }
   }
 

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test';
+import { SCREENSHOT_MAX_BYTES } from '../../shared/api/screenshot.ts';
 import { ApiError } from '../../shared/errors.ts';
+import { simulatedPng } from '../../tests/fixtures/sim-png.ts';
 import { DcvClient, DcvError } from './commands.ts';
 import type { DcvResult, DcvRunner } from './runner.ts';
 
@@ -105,5 +107,28 @@ describe('DcvClient argv', () => {
     const err = await rejection(dcv.listSessions());
     expect(err.status).toBe(502);
     expect(err.code).toBe('DCV_BAD_OUTPUT');
+  });
+
+  test('ok: get-screenshot runs the documented command line and hands back the PNG', async () => {
+    const png = simulatedPng(16, 9);
+    const runner = new FakeRunner(() => ({ code: 0, stdout: JSON.stringify({ format: 'png', data: Buffer.from(png).toString('base64') }), stderr: '' }));
+    expect([...(await new DcvClient(runner).getScreenshot('alice-1', { width: 160, height: 100 }))]).toEqual([...png]);
+    expect(runner.calls).toEqual([['get-screenshot', '--max-width', '160', '--max-height', '100', '--format', 'PNG', '--json', 'alice-1']]);
+  });
+
+  test('rejects: get-screenshot with a bad id or size before spawning; output without a PNG is DCV_BAD_OUTPUT', async () => {
+    const quiet = new FakeRunner();
+    const dcv = new DcvClient(quiet);
+    expect((await rejection(dcv.getScreenshot('--help', { width: 160, height: 100 }))).code).toBe('INVALID_SESSION_ID');
+    expect((await rejection(dcv.getScreenshot('s', { width: 15, height: 100 }))).code).toBe('INVALID_SCREENSHOT_SIZE');
+    expect((await rejection(dcv.getScreenshot('s', { width: 160, height: 100.5 }))).code).toBe('INVALID_SCREENSHOT_SIZE');
+    expect(quiet.calls).toEqual([]);
+    const printing = (stdout: string) => new DcvClient(new FakeRunner(() => ({ code: 0, stdout, stderr: '' })));
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]).toString('base64');
+    const big = Buffer.concat([Buffer.from(simulatedPng(1, 1)), Buffer.alloc(SCREENSHOT_MAX_BYTES)]).toString('base64');
+    for (const stdout of ['', 'Screenshot saved', '{"data": 5}', JSON.stringify({ data: jpeg }), JSON.stringify({ data: big })]) {
+      const err = await rejection(printing(stdout).getScreenshot('s', { width: 160, height: 100 }));
+      expect({ stdout: stdout.slice(0, 30), status: err.status, code: err.code }).toEqual({ stdout: stdout.slice(0, 30), status: 502, code: 'DCV_BAD_OUTPUT' });
+    }
   });
 });

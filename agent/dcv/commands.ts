@@ -17,7 +17,9 @@ import {
   type SessionType,
 } from '../../shared/api/agent-wire.ts';
 import { launchSettingProblem, type LaunchSettings } from '../../shared/api/launch-settings.ts';
+import { isPng, SCREENSHOT_MAX_BYTES, SCREENSHOT_MAX_SIDE, SCREENSHOT_MIN_SIDE, type ScreenshotSize } from '../../shared/api/screenshot.ts';
 import type { DcvRunner } from './runner.ts';
+import { parseScreenshotJson } from './parse-screenshot.ts';
 import { parseSessionsJson } from './parse-sessions.ts';
 
 /** Longest dcv output quoted in an error message. */
@@ -100,6 +102,26 @@ export class DcvClient implements DcvSessions {
   async closeSession(id: string): Promise<void> {
     checkId(id);
     await this.exec(['close-session', id]);
+  }
+
+  /**
+   * `dcv get-screenshot --max-width <w> --max-height <h> --format PNG --json <id>`: the PNG bytes. Output
+   * without a PNG of at most SCREENSHOT_MAX_BYTES -> ApiError 502 DCV_BAD_OUTPUT.
+   */
+  async getScreenshot(id: string, size: ScreenshotSize): Promise<Uint8Array<ArrayBuffer>> {
+    checkId(id);
+    const within = (n: number) => Number.isInteger(n) && n >= SCREENSHOT_MIN_SIDE && n <= SCREENSHOT_MAX_SIDE;
+    if (!within(size.width) || !within(size.height)) throw badRequest('INVALID_SCREENSHOT_SIZE', `screenshot sides must be ${SCREENSHOT_MIN_SIDE} to ${SCREENSHOT_MAX_SIDE} pixels`);
+    const stdout = await this.exec(['get-screenshot', '--max-width', String(size.width), '--max-height', String(size.height), '--format', 'PNG', '--json', id]);
+    let image: Uint8Array<ArrayBuffer>;
+    try {
+      image = parseScreenshotJson(stdout);
+    } catch (err) {
+      throw new ApiError(502, 'DCV_BAD_OUTPUT', `dcv get-screenshot printed no image (${(err as Error).message}): ${clip(stdout.slice(0, 200))}`);
+    }
+    if (!isPng(image)) throw new ApiError(502, 'DCV_BAD_OUTPUT', 'dcv get-screenshot printed an image that is not a PNG');
+    if (image.length > SCREENSHOT_MAX_BYTES) throw new ApiError(502, 'DCV_BAD_OUTPUT', `dcv get-screenshot printed a PNG of ${image.length} bytes, more than ${SCREENSHOT_MAX_BYTES}`);
+    return image;
   }
 
   /** `dcv set-config --section <s> --key <k> <value>`; value is a typed literal (see config-literal.ts). */

@@ -9,7 +9,7 @@ import { errorHandler } from '../../shared/http/error-handler.ts';
 import { attachConnectionInfo } from '../../shared/http/connection-info.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { DIRECTOR_CN } from '../../shared/pki/names.ts';
-import type { DcvClient } from '../dcv/commands.ts';
+import { DcvError, type DcvClient } from '../dcv/commands.ts';
 import { agentApi } from './routes.ts';
 
 const stats: AgentStats = { hostname: 'ws1', free_memory: 1, total_memory: 2, cores: 1, cpu_usage: 0, load1: 0, load5: 0, load15: 0 };
@@ -119,5 +119,59 @@ describe("the agent's API", () => {
       const answer = await call(app, method, path, { body, type: 'application/json', stranger: true });
       expect({ path, status: answer.status, code: answer.json.error.code }).toEqual({ path, status: 401, code: 'CLIENT_CERT_REQUIRED' });
     }
+  });
+});
+
+describe("the agent's screenshot route", () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+  /** The API over a fake dcv whose get-screenshot answers `png`, or fails as dcv does. */
+  function screenshotApp(fail?: DcvError) {
+    const asked: string[] = [];
+    const dcv = {
+      listSessions: async () => [session],
+      getScreenshot: async (id: string, size: { width: number; height: number }) => {
+        asked.push(`${id} ${size.width}x${size.height}`);
+        if (fail) throw fail;
+        return png;
+      },
+    } as unknown as DcvClient;
+    const app = new Elysia().use(errorHandler(silentLogger)).use(agentApi({ dcv, stats: async () => stats, onSessionsChanged: () => {}, log: silentLogger }));
+    const get = async (path: string, stranger = false) => {
+      const request = new Request(`https://agent${path}`);
+      if (!stranger) attachConnectionInfo(request, { remoteAddress: '127.0.0.1', peer: { authorized: true, subjectCn: DIRECTOR_CN, raw: new Uint8Array([1]) } });
+      const response = await app.handle(request);
+      return { status: response.status, type: response.headers.get('content-type'), body: new Uint8Array(await response.arrayBuffer()) };
+    };
+    return { get, asked };
+  }
+  const codeOf = (body: Uint8Array) => JSON.parse(new TextDecoder().decode(body)).error.code;
+
+  test('ok: the PNG as image/png, 160x100 unless the query says otherwise', async () => {
+    const { get, asked } = screenshotApp();
+    const plain = await get('/v1/sessions/s1/screenshot');
+    expect([plain.status, plain.type, [...plain.body]]).toEqual([200, 'image/png', [...png]]);
+    expect((await get('/v1/sessions/s1/screenshot?maxWidth=320&maxHeight=200')).status).toBe(200);
+    expect(asked).toEqual(['s1 160x100', 's1 320x200']);
+  });
+
+  test('rejects: a size outside 16..1920 or not a number is 400 INVALID_SCREENSHOT_SIZE, a bad id 400 INVALID_SESSION_ID; dcv never runs', async () => {
+    const { get, asked } = screenshotApp();
+    for (const query of ['maxWidth=15', 'maxHeight=1921', 'maxWidth=abc', 'maxWidth=-1', 'maxHeight=1e3', 'maxWidth=']) {
+      const answer = await get(`/v1/sessions/s1/screenshot?${query}`);
+      expect({ query, status: answer.status, code: codeOf(answer.body) }).toEqual({ query, status: 400, code: 'INVALID_SCREENSHOT_SIZE' });
+    }
+    const badId = await get('/v1/sessions/-rf/screenshot');
+    expect([badId.status, codeOf(badId.body)]).toEqual([400, 'INVALID_SESSION_ID']);
+    const stranger = await get('/v1/sessions/s1/screenshot', true);
+    expect([stranger.status, codeOf(stranger.body)]).toEqual([401, 'CLIENT_CERT_REQUIRED']);
+    expect(asked).toEqual([]);
+  });
+
+  test("rejects: dcv failing for a session the host does not have is 404 SESSION_NOT_FOUND; for one it has, dcv's own error", async () => {
+    const { get } = screenshotApp(new DcvError('get-screenshot', 1, "Could not find session 'gone'"));
+    const gone = await get('/v1/sessions/gone/screenshot');
+    expect([gone.status, codeOf(gone.body)]).toEqual([404, 'SESSION_NOT_FOUND']);
+    const failing = await get('/v1/sessions/s1/screenshot');
+    expect([failing.status, codeOf(failing.body)]).toEqual([502, 'DCV_FAILED']);
   });
 });

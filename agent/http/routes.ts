@@ -1,12 +1,13 @@
 import { Elysia } from 'elysia';
 import { AgentHealthAnswer, AgentStatsAnswer, ConfigAnswer, ConfigBody, configEntries, CreateSessionAnswer, CreateSessionBody, SessionList, SessionParams } from '../../shared/api/agent-api.ts';
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
+import { ScreenshotQuery, screenshotSize } from '../../shared/api/screenshot.ts';
 import { toWireSession } from '../../shared/api/wire-session.ts';
 import { badRequest, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { parseJsonSafely } from '../../shared/http/safe-json.ts';
 import { DIRECTOR_CN } from '../../shared/pki/names.ts';
-import type { DcvClient } from '../dcv/commands.ts';
+import { DcvError, type DcvClient } from '../dcv/commands.ts';
 import { ignoredError } from '../../shared/ignored.ts';
 import type { Logger } from '../../shared/log.ts';
 
@@ -93,6 +94,22 @@ export const agentApi = (d: AgentApiDeps) =>
         return new Response(null, { status: 200 });
       },
       { params: SessionParams },
+    )
+    .get(
+      '/sessions/:id/screenshot',
+      async ({ params, query }) => {
+        const size = screenshotSize(query);
+        let png: Uint8Array<ArrayBuffer>;
+        try {
+          png = await d.dcv.getScreenshot(params.id, size);
+        } catch (err) {
+          // dcv's words for a missing session are not documented: the list says whether it exists.
+          if (err instanceof DcvError && !(await d.dcv.listSessions()).some((s) => s.id === params.id)) throw notFound('SESSION_NOT_FOUND', 'no such session on this host');
+          throw err;
+        }
+        return new Response(png, { headers: { 'content-type': 'image/png', 'cache-control': 'no-store' } });
+      },
+      { params: SessionParams, query: ScreenshotQuery },
     )
     .post(
       '/config',

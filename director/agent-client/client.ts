@@ -1,11 +1,13 @@
 import type { ConfigBody, CreateSessionBody } from '../../shared/api/agent-api.ts';
 import type { DcvSession } from '../../shared/api/agent-wire.ts';
+import type { ScreenshotSize } from '../../shared/api/screenshot.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { AgentTimeoutError } from './agent-timeout.ts';
 import { agentCn } from '../../shared/pki/names.ts';
 import type { ServerEntry } from '../servers/runtime-state.ts';
 import { currentRequestId } from '../../shared/http/request-context.ts';
 import { agentError, readCreateAnswer, readSessionList } from './answers.ts';
+import { readScreenshotAnswer } from './screenshot-answer.ts';
 
 const requestIdHeader = (): Record<string, string> => {
   const id = currentRequestId();
@@ -19,10 +21,12 @@ export interface AgentClientOptions {
   timeoutMs: number;
 }
 
-/** A raw agent answer: status and body text, read before any parsing. */
+/** A raw agent answer: status and body text, read before any parsing (and the bytes, when asked for). */
 interface RawAnswer {
   status: number;
   text: string;
+  contentType: string;
+  bytes?: Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -67,7 +71,17 @@ export class AgentClient {
     return readSessionList(server.id, res.text);
   }
 
-  private async call(server: ServerEntry, method: string, path: string, body?: unknown, timeoutMs = this.o.timeoutMs): Promise<RawAnswer> {
+  /**
+   * A PNG screenshot of a session (`GET /v1/sessions/{id}/screenshot` on the agent).
+   * @throws ApiError 404 SESSION_NOT_FOUND | 502 AGENT_ERROR (an agent without screenshots) | 502 AGENT_BAD_RESPONSE | dcv's errors
+   */
+  async screenshot(server: ServerEntry, sessionId: string, size: ScreenshotSize): Promise<Uint8Array<ArrayBuffer>> {
+    const query = `maxWidth=${size.width}&maxHeight=${size.height}`;
+    const res = await this.call(server, 'GET', `/v1/sessions/${encodeURIComponent(sessionId)}/screenshot?${query}`, undefined, undefined, true);
+    return readScreenshotAnswer(server.id, res);
+  }
+
+  private async call(server: ServerEntry, method: string, path: string, body?: unknown, timeoutMs = this.o.timeoutMs, binary = false): Promise<RawAnswer> {
     const host = server.address.includes(':') ? `[${server.address}]` : server.address;
     const expected = agentCn(server.guid);
     const limit = Math.max(1, Math.min(timeoutMs, this.o.timeoutMs));
@@ -86,7 +100,9 @@ export class AgentClient {
           checkServerIdentity: (_host: string, cert: { subject?: { CN?: string } }) => (cert?.subject?.CN === expected ? undefined : new Error(`agent certificate is not ${expected}`)),
         },
       } as RequestInit);
-      return { status: res.status, text: await res.text() };
+      const contentType = res.headers.get('content-type') ?? '';
+      if (!binary || res.status !== 200) return { status: res.status, text: await res.text(), contentType };
+      return { status: res.status, text: '', contentType, bytes: new Uint8Array(await res.arrayBuffer()) };
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') throw new AgentTimeoutError(server.id, limit);
       throw new ApiError(502, 'AGENT_UNREACHABLE', `agent on ${server.id} is unreachable: ${(err as Error).message}`);

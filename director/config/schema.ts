@@ -51,6 +51,8 @@ export const directorSchema = {
   agent_request_timeout: field(30_000, duration(100)),
   /** How long pool placement skips a server after a create failed there for a host-side reason. */
   placement_cooldown: field(5 * 60_000, duration(0)),
+  /** A session screenshot answers every request for that session this long before the agent is asked again. */
+  screenshot_cache_time: field(30_000, duration(1_000)),
   /** CIDRs allowed to call POST /resolveSession (the DCV Connection Gateway). */
   gateway_allow: field<CidrBlock[]>(cidrs('127.0.0.1/32', '::1/128'), list(cidr)),
   /** CIDRs allowed to scrape GET /metrics. */

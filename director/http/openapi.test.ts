@@ -56,6 +56,14 @@ test('ok: the DCV verifier and gateway resolver are described as they are on the
   expect(Object.keys(doc.paths['/metrics']!.get!.responses!['200']!.content!)).toEqual(['text/plain']);
 });
 
+test('ok: both screenshot routes answer image/png and take maxWidth and maxHeight', () => {
+  for (const path of ['/v1/user/sessions/{id}/screenshot', '/v1/sessions/{id}/screenshot']) {
+    const op = doc.paths[path]!.get!;
+    expect({ path, types: Object.keys(op.responses!['200']!.content!) }).toEqual({ path, types: ['image/png'] });
+    expect({ path, query: (op.parameters as { name: string; in: string }[]).filter((p) => p.in === 'query').map((p) => p.name) }).toEqual({ path, query: ['maxWidth', 'maxHeight'] });
+  }
+});
+
 test('ok: the server config route documents who may set which keys, and the envelope names the refused entry', () => {
   const config = doc.paths['/v1/user/servers/{server}/config']!.post!;
   expect(Object.keys(config.responses!)).toContain('403');

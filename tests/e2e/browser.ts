@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM, INSTALL_COMMAND } from '../helpers/system-packages.ts';
 import { repoRoot } from '../helpers/temp.ts';
 
@@ -94,3 +94,10 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 /** Violations in a line each, for a readable failing assertion. */
 export const describeViolations = (vs: AxeViolation[]) =>
   vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => `${n.target.join(' ')} [${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}]`).join(', ')}`);
+
+/** Scrolls an image into view, waits until it has loaded and answers its natural [width, height]. */
+export async function loadedImageSize(img: Locator, timeoutMs = 10_000): Promise<number[]> {
+  await img.scrollIntoViewIfNeeded();
+  await img.page().waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await img.elementHandle(), { timeout: timeoutMs });
+  return img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight]);
+}

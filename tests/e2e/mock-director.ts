@@ -11,7 +11,8 @@
  * AGENT_HAS_SESSIONS until the body says {"force": true}; POST /v1/admin/agents/bulk "clear" removes
  * revoked or pending entries. Like the real director, a pool session is also listed under its server.
  * Session starts are recorded in `bodies`; with `poolLimit` set, a start on a pool where the user
- * already holds that many sessions answers 409 SESSION_LIMIT_REACHED (max_sessions_per_user).
+ * already holds that many sessions answers 409 SESSION_LIMIT_REACHED (max_sessions_per_user). Session
+ * screenshots are a small PNG (503 SERVER_OFFLINE on the offline ws03, 409 for orphaned sessions).
  */
 import { afterAll, beforeAll } from 'bun:test';
 import { Elysia } from 'elysia';
@@ -22,6 +23,7 @@ import { webRoutes } from '../../director/web/routes.ts';
 import type { Agent, AdminServer, Session, UserServers } from '../../web/types.ts';
 import { launchBrowser, requireChromium } from './browser.ts';
 import { mockOverview } from './mock-overview.ts';
+import { simulatedPng } from '../fixtures/sim-png.ts';
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const err = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
@@ -210,6 +212,14 @@ export function startMockDirector(): MockDirector {
     ],
   });
 
+  /** A session's thumbnail as the director answers it: a small PNG; 503 when its host is offline, 409 when orphaned. */
+  const screenshotOf = (found: Session | undefined) => {
+    if (!found) return err(404, 'SESSION_NOT_FOUND', 'no such session');
+    if (state.agents.find((a) => a.hostname === found.serverId)?.state === 'revoked') return err(409, 'INVALID_STATE', 'the session is orphaned');
+    if (!servers().find((x) => x.id === found.serverId)?.online) return err(503, 'SERVER_OFFLINE', `${found.serverId} is offline`);
+    return new Response(simulatedPng(160, 90), { headers: { 'content-type': 'image/png', 'cache-control': 'private, max-age=30' } });
+  };
+
   const api = new Elysia()
     .onRequest(({ request }) => {
       const path = new URL(request.url).pathname;
@@ -294,6 +304,7 @@ export function startMockDirector(): MockDirector {
         headers: { 'content-type': 'application/x-dcv', 'content-disposition': `attachment; filename="ws01-${id}.dcv"` },
       });
     })
+    .get('/v1/user/sessions/:id/screenshot', ({ params, request }) => withUser(request, (u) => screenshotOf(state.sessions.find((x) => x.id === params.id && x.owner === u.user))))
     .delete('/v1/user/sessions/:id', ({ params }) => {
       state.sessions = state.sessions.filter((s) => s.id !== params.id);
       return { ok: true };
@@ -330,6 +341,9 @@ export function startMockDirector(): MockDirector {
     .get('/v1/sessions', () => ({
       sessions: state.sessions.map((s) => ({ ...s, status: 'running', lastDisconnectionTime: ago(600_000), orphaned: state.agents.find((a) => a.hostname === s.serverId)?.state === 'revoked' })),
     }))
+    .get('/v1/sessions/:id/screenshot', ({ params, request }) =>
+      withUser(request, (u) => (u.role === 'admin' ? screenshotOf(state.sessions.find((x) => x.id === params.id)) : err(403, 'NOT_ADMIN', 'administrator login required'))),
+    )
     .delete('/v1/sessions/:id', ({ params }) => {
       state.sessions = state.sessions.filter((s) => s.id !== params.id);
       return { ok: true };

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { newContext, saveScreenshot, signInAs } from './browser.ts';
+import { loadedImageSize, newContext, saveScreenshot, signInAs } from './browser.ts';
 import { describeWith } from '../helpers/system-packages.ts';
 import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
@@ -27,6 +27,21 @@ describeWith(['chromium'], 'admin pages (mock API)', () => {
     mock = startedMock;
     browser = startedBrowser;
   });
+
+  test("ok: the sessions page shows each session's screenshot from the admin route, loaded lazily, with an alt text", async () => {
+    const page = await admin(1280, '/#/admin/sessions');
+    const shot = rowOf(page, 'bob-3f2e').locator('img.thumbnail');
+    await shot.waitFor();
+    expect([await shot.getAttribute('alt'), await shot.getAttribute('loading'), await shot.getAttribute('src')]).toEqual([
+      "Screenshot of bob's session bob-3f2e",
+      'lazy',
+      '/v1/sessions/bob-3f2e/screenshot',
+    ]);
+    expect(await loadedImageSize(shot)).toEqual([160, 90]);
+    expect(mock.state.calls).toContainEqual({ method: 'GET', path: '/v1/sessions/bob-3f2e/screenshot' });
+    expect(await page.locator('tbody img.thumbnail').count()).toBe(await page.locator('tbody tr').count());
+    await page.context().close();
+  }, 20_000);
 
   test('ok: the admin navigation counts agents waiting for approval; approving one clears the badge', async () => {
     const page = await admin();

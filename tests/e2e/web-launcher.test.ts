@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { fillSignIn, newContext, signInAs } from './browser.ts';
+import { fillSignIn, loadedImageSize, newContext, signInAs } from './browser.ts';
 import { describeWith } from '../helpers/system-packages.ts';
 import { type MockDirector, withMockDirectorAndBrowser } from './mock-director.ts';
 
@@ -51,6 +51,25 @@ describeWith(['chromium'], 'launcher (mock API)', () => {
     expect(await page.locator('[data-testid="pool-workstations"] .session').count()).toBe(2);
     expect(await page.locator('[data-testid="server-ws01.example.com"] .session').count()).toBe(0);
     await page.context().close();
+  }, 20_000);
+
+  test('ok: each session shows its screenshot, loaded lazily from the owner\'s route with an alt text; a host that is offline shows "No preview"', async () => {
+    mock.state.sessions.push({ ...mock.state.sessions[0]!, id: 'alice-off1', serverId: 'ws03.example.com', pool: null });
+    try {
+      const page = await alice();
+      const shot = page.locator('[data-testid="pool-workstations"] img[alt="Screenshot of your virtual session alice-7c1e"]');
+      expect(await shot.getAttribute('loading')).toBe('lazy');
+      expect(await shot.getAttribute('src')).toBe('/v1/user/sessions/alice-7c1e/screenshot');
+      expect(await loadedImageSize(shot)).toEqual([160, 90]);
+      expect(mock.state.calls).toContainEqual({ method: 'GET', path: '/v1/user/sessions/alice-7c1e/screenshot' });
+      const offline = page.locator('[data-testid="server-ws03.example.com"] .thumbnail-none');
+      await offline.scrollIntoViewIfNeeded();
+      await offline.waitFor();
+      expect(await offline.getAttribute('aria-label')).toBe('Screenshot of your virtual session alice-off1: no preview');
+      await page.context().close();
+    } finally {
+      mock.state.sessions = mock.state.sessions.filter((x) => x.id !== 'alice-off1');
+    }
   }, 20_000);
 
   test('ok: search filters pools and servers; favourites (localStorage) come first and survive a reload', async () => {

@@ -6,7 +6,7 @@ import { expireCertificateRecord } from '../helpers/agent-record.ts';
 import { approveAgent, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually } from '../helpers/https.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { artifactsDir, launchBrowser, newContext, requireChromium, saveScreenshot } from './browser.ts';
+import { artifactsDir, launchBrowser, loadedImageSize, newContext, requireChromium, saveScreenshot } from './browser.ts';
 import { describeWith } from '../helpers/system-packages.ts';
 import { parseDcvFile } from './dcv-file.ts';
 
@@ -108,6 +108,9 @@ describeWith(['chromium'], 'web app in Chromium against the real director', () =
     expect(await page.locator('[data-testid=open-dcv-uri]').getAttribute('href')).toMatch(new RegExp(`^dcv://ws-e2e:8443/?\\?authToken=[^#]+#${sessionId}$`));
     await page.keyboard.press('Escape');
     await pool.locator('text=Your sessions').waitFor({ timeout: 10_000 });
+    // Its thumbnail, through the director from the agent's (simulated) dcv get-screenshot.
+    const shot = pool.locator(`img[alt="Screenshot of your virtual session ${sessionId}"]`);
+    expect(await loadedImageSize(shot)).toEqual([160, 90]);
     await saveScreenshot(page, 'launcher', { docs: true });
     await page.context().close();
   }, 45_000);

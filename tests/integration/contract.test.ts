@@ -92,6 +92,9 @@ describe('contract', () => {
     expect(mine.json.pools[0].members.length).toBeGreaterThan(0);
     const connection = await hit('GET /v1/user/sessions/:id/connection', `/v1/user/sessions/${id}/connection`, { cookie: alice });
     await hit('GET /v1/user/sessions/:id/connection.dcv', `/v1/user/sessions/${id}/connection.dcv`, { cookie: alice });
+    const shot = await hit('GET /v1/user/sessions/:id/screenshot', `/v1/user/sessions/${id}/screenshot`, { cookie: alice });
+    expect([shot.status, shot.headers.get('content-type'), shot.headers.get('cache-control')]).toEqual([200, 'image/png', 'private, max-age=30']);
+    await hit('GET /v1/sessions/:id/screenshot', `/v1/sessions/${id}/screenshot?maxWidth=320`, { cookie: admin });
     await hit('GET /v1/user/connectiontoken', `/v1/user/connectiontoken?sessionId=${id}`, { cookie: alice });
     const form = new URLSearchParams({ sessionId: id, authenticationToken: connection.json.authToken, clientAddress: '192.0.2.7' });
     const verified = await hit('POST /v1/user/authtokenverify', '/v1/user/authtokenverify', { body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });

@@ -7,6 +7,7 @@ import { queryKeys } from '../query-keys.ts';
 import type { Session } from '../types.ts';
 import { ConfirmDialog } from './dialog.ts';
 import { useFlash } from './feedback.ts';
+import { SessionThumbnail } from './session-thumbnail.ts';
 
 const typeName = (t: Session['type']) => (t === 'console' ? 'Console session' : 'Virtual session');
 
@@ -42,6 +43,7 @@ export function SessionList({
     <ul class="session-list">
       ${sessions.map(
         (s) => html`<li key=${s.id} class="session">
+          <${SessionThumbnail} scope="user" sessionId=${s.id} alt=${`Screenshot of your ${typeName(s.type).toLowerCase()} ${s.id}`} />
           <div class="session-info">
             <strong>${typeName(s.type)}</strong>
             <span class="muted small">

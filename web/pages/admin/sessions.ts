@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { call, director } from '../../api.ts';
 import { ConfirmDialog } from '../../components/dialog.ts';
 import { ErrorNote, Freshness, Note, useFlash } from '../../components/feedback.ts';
+import { SessionThumbnail } from '../../components/session-thumbnail.ts';
 import { AdminNav, PageHeader } from '../../components/shell.ts';
 import { Badge } from '../../components/status.ts';
 import { Table, TableSkeleton, type Column } from '../../components/table.ts';
@@ -38,6 +39,7 @@ export function SessionsPage({ route }: { route: Route }) {
       cell: (s) =>
         html`<span class="mono">${s.id}</span>${s.orphaned ? html` <${Badge} tone="bad" label="Orphaned" />` : null}${s.unmanaged ? html` <${Badge} tone="warn" label="Unmanaged" />` : null}`,
     },
+    { label: 'Preview', cell: (s) => html`<${SessionThumbnail} scope="admin" sessionId=${s.id} alt=${`Screenshot of ${s.owner}'s session ${s.id}`} />` },
     { label: 'Owner', cell: (s) => s.owner },
     { label: 'Server', cell: (s) => html`${s.serverId}${s.pool ? html`<div class="muted small">pool ${s.pool}</div>` : null}` },
     { label: 'Type', cell: (s) => (s.type === 'console' ? 'Console' : 'Virtual') },
