@@ -7,7 +7,7 @@ import { fleetRows } from './006-fleet-rows.ts';
 import { agentsHostnameIndex } from './007-agents-hostname-index.ts';
 import { serverDrain } from './008-server-drain.ts';
 import { joinTokens } from './009-join-tokens.ts';
-import { sessionThumbnails } from './012-session-thumbnails.ts';
+import { sessionThumbnails } from './010-session-thumbnails.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */

@@ -8,7 +8,7 @@ import type { SchemaStep } from './step.ts';
  * housekeeper deletes rows past the cache time and rows whose session is no longer live.
  */
 export const sessionThumbnails: SchemaStep = {
-  version: 12,
+  version: 10,
   name: 'session thumbnails',
   sqlite: `
     CREATE TABLE session_thumbnails (
