@@ -229,6 +229,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     ownSession: (id: string, user: string, groups: readonly string[]) => sessions.ownSession(id, user, groups),
     onlineServer: (id: string) => sessions.onlineServer(id),
     cacheMs: config.screenshot_cache_time,
+    audit,
   };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
   const selfId = crypto.randomUUID();

@@ -2,7 +2,8 @@
  * The audit trail: who did what, from where, with which outcome. Event types in use: "login",
  * "agent.approve", "agent.deny", "agent.revoke", "agent.returning", "agent.reissue", "join-token.create",
  * "join-token.use", "join-token.refuse", "join-token.revoke", "session.create", "session.close",
- * "server.drain", "server.open", "server.close-sessions", and the DCV connection events
+ * "session.screenshot" (an admin shown a session's screenshot), "server.drain", "server.open",
+ * "server.close-sessions", and the DCV connection events
  * "connection.token" (a connection token issued), "connection.file" (a .dcv file downloaded),
  * "connection.verify" (a DCV server's auth-token verification: yes or no with the reason) and
  * "connection.resolve" (a gateway's session resolution: found or not), which are rate-limited per key

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import { isSessionId } from '../../shared/api/agent-wire.ts';
 import { screenshotSize, type ScreenshotSize } from '../../shared/api/screenshot.ts';
 import { ApiError, badRequest, notFound } from '../../shared/errors.ts';
+import type { AuditLog } from '../audit/types.ts';
 import { requireAdmin, requireUser } from '../http/guards.ts';
 import { ADMIN, errorAnswers, USER } from '../http/models.ts';
 import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
@@ -19,6 +20,8 @@ export interface ThumbnailRouteDeps {
   /** The session's server while it is online (SessionService.onlineServer: 404/503 otherwise). */
   onlineServer: (id: string) => ServerEntry;
   cacheMs: number;
+  /** An admin looking at another user's desktop is recorded (session.screenshot). */
+  audit: AuditLog;
 }
 
 const checkedId = (id: string): string => {
@@ -49,17 +52,23 @@ export const userThumbnailRoutes = (d: ThumbnailRouteDeps) =>
     },
   );
 
-/** GET /v1/sessions/{id}/screenshot: any session, for admins. */
+/**
+ * GET /v1/sessions/{id}/screenshot: any session, for admins. Each image an admin is answered is
+ * audited (session.screenshot, naming the owner): a picture of someone's desktop is theirs to know of.
+ * The browser keeps it for the cache time, so a page of thumbnails is one entry a session per window.
+ */
 export const adminThumbnailRoutes = (d: ThumbnailRouteDeps) =>
   new Elysia({ name: 'director.thumbnails.admin', prefix: '/v1' }).use(requireAdmin(d.tokens)).get(
     '/sessions/:id/screenshot',
-    async ({ params, query }) => {
+    async ({ params, query, session: caller }) => {
       const size = screenshotSize(query);
       const session = await d.findSession(checkedId(params.id));
       if (!session) throw notFound('SESSION_NOT_FOUND', 'no such session');
       // Its agent was revoked: the director does not talk to that host any more.
       if (session.orphaned) throw new ApiError(409, 'INVALID_STATE', 'the session is orphaned (its agent was revoked): no screenshot');
-      return pngAnswer(d, session, size);
+      const answer = await pngAnswer(d, session, size);
+      d.audit.record({ type: 'session.screenshot', actor: caller.sub, target: session.id, outcome: 'success', detail: `screenshot of ${session.owner}'s session on ${session.serverId}` });
+      return answer;
     },
     {
       ...models,

@@ -55,6 +55,11 @@ describe('session thumbnails end to end', () => {
     expect([admin.status, admin.type]).toEqual([200, 'image/png']);
     expect([...admin.body]).toEqual([...own.body]);
     expect(screenshots()).toHaveLength(1);
+    // The admin's look is audited, naming the owner; the owner's own is not.
+    const audit = await call(`${fleet.director.url}/v1/admin/audit?type=session.screenshot`, { ca: fleet.director.caPem, cookie: fleet.admin });
+    expect(audit.json.events.map((event: { actor: string; target: string; detail: string }) => [event.actor, event.target, event.detail.includes("alice's session")])).toEqual([
+      ['admin', sessionId, true],
+    ]);
   });
 
   test('ok: after the cache time the agent is asked again, at the size asked for', async () => {
