@@ -50,6 +50,7 @@ import { adminPolicyRoutes } from './policy/admin-routes.ts';
 import { currentGroups, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
 import { PolicyHolder } from './policy/holder.ts';
+import { PolicyVersions } from './policy/versions.ts';
 import { Fleet } from './servers/fleet.ts';
 import { ServerMaintenance } from './servers/maintenance.ts';
 import { adminServerRoutes } from './servers/routes.ts';
@@ -129,6 +130,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const metrics = createDirectorMetrics();
   const auditWriter = openAuditLog({ store: stores.audit, kind: stores.kind, available: stores.available, dataDir: config.data_dir, clock, log, counters: metrics.auditSpool });
   const audit = metrics.countingAudit(auditWriter.audit);
+  // The policy in force is the store's newest version from here on; the files only seed an empty store.
+  const versions = new PolicyVersions({ store: stores.policyVersions, holder: policy, audit, feed: stores.feed, log, clock });
+  await versions.open(config.policy);
   // Throttles survive restarts (the specification keeps them in memory only).
   const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
@@ -265,7 +269,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
-    .use(adminPolicyRoutes({ tokens, policy }))
+    .use(adminPolicyRoutes({ tokens, policy, versions, isKnownServer: (id) => state.server(id) !== undefined }))
     .use(adminAuditRoutes({ tokens, audit }))
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
     .use(
@@ -287,6 +291,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   let revocationRefresh: ReturnType<typeof setInterval> | undefined;
   const components: Component[] = [
     { name: 'leadership', start: () => leadership.start(), stop: () => leadership.stop() },
+    { name: 'policy versions', start: () => versions.start(), stop: () => versions.stop() },
     {
       name: 'director registry',
       start: () => directors.start(() => ({ id: selfId, name: `${hostname()}:${server!.port}`, policyHash: policyHash(policy.documents), startedAt })),
@@ -339,10 +344,23 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/`, startupMs: steps.toJSON() });
       return server.port;
     },
-    /** SIGHUP: reload the policy files, and the server certificate if it was replaced on disk. */
+    /**
+     * SIGHUP: re-read the stored policy (its files are not applied: they only seed an empty store, and
+     * `policy import` stores them; a difference is logged), and the server certificate if it was replaced on disk.
+     */
     reload(): void {
-      const result = policy.reload();
-      audit.record({ type: 'policy.reload', actor: 'SIGHUP', outcome: result.ok ? 'success' : 'failure', ...(result.ok ? {} : { detail: result.error }) });
+      void versions.reload(true).then(
+        (result) => audit.record({ type: 'policy.reload', actor: 'SIGHUP', outcome: result.ok ? 'success' : 'failure', detail: result.ok ? `version ${result.version}` : result.error }),
+        (error: unknown) => {
+          log.error('policy reload failed: the store could not be read; keeping the policy in force', { error });
+          audit.record({ type: 'policy.reload', actor: 'SIGHUP', outcome: 'failure', detail: 'the policy store could not be read' });
+        },
+      );
+      const files = versions.filesDiffer();
+      if ('error' in files) log.warn('policy files not readable; they only seed an empty store and are what policy import reads', { dir: config.policyDir, error: files.error });
+      else if (files.differ) {
+        log.warn('the policy files differ from the stored policy in force and are not applied: store them with dcvix-director policy import', { dir: config.policyDir, version: policy.versionNumber });
+      }
       const fresh = readServerTls(config.data_dir);
       if (server && fresh && (fresh.cert !== tlsInUse.cert || fresh.key !== tlsInUse.key)) {
         try {

@@ -17,6 +17,8 @@ import { createSqliteTokenUses, type TokenUseStore } from './dcv/token-uses.ts';
 import { createPostgresTokenUses } from './dcv/token-uses-postgres.ts';
 import { createSqliteTotpStore, type TotpSecretStore } from './otp/totp-store.ts';
 import { createPostgresTotpStore } from './otp/totp-store-postgres.ts';
+import { createSqlitePolicyVersionStore, type PolicyVersionStore } from './policy/version-store.ts';
+import { createPostgresPolicyVersionStore } from './policy/version-store-postgres.ts';
 import type { FleetStore } from './servers/fleet-store.ts';
 import { createPostgresFleetStore } from './servers/fleet-store-postgres.ts';
 import { createSqliteFleetStore } from './servers/fleet-store-sqlite.ts';
@@ -47,6 +49,8 @@ export interface DirectorStores {
   throttle: ThrottleStore;
   /** Connection-token use counts (on PostgreSQL with a per-director fallback while it is away). */
   tokenUses: TokenUseStore;
+  /** The access policy's versions: the newest is in force on every director. */
+  policyVersions: PolicyVersionStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -87,6 +91,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       fleet: createSqliteFleetStore(db),
       throttle: createSqliteThrottleStore(db),
       tokenUses: createSqliteTokenUses(db),
+      policyVersions: createSqlitePolicyVersionStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
@@ -111,6 +116,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     fleet: createPostgresFleetStore(sql),
     throttle: createPostgresThrottleStore(sql),
     tokenUses: createPostgresTokenUses(sql),
+    policyVersions: guardStore(createPostgresPolicyVersionStore(sql), down),
     sql,
     lockSql,
     feed,

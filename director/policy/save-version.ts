@@ -42,13 +42,20 @@ export function loadVersion(version: PolicyVersion): LoadedPolicy {
  */
 export async function saveVersion(store: PolicyVersionStore, documents: PolicyDocuments, meta: { after?: number; by: string; source: PolicySource; now: number }): Promise<SavedPolicy> {
   let policy: LoadedPolicy['policy'];
+  // Both whole: a document left out is not an empty one (that would take every grant away).
+  for (const [name, document] of [
+    ['users.json', documents.users],
+    ['pools.json', documents.pools],
+  ] as const) {
+    if (typeof document !== 'object' || document === null || Array.isArray(document)) throw badRequest('POLICY_INVALID', `${name} must be an object`);
+  }
   try {
     policy = parsePolicy(documents.users, documents.pools);
   } catch (err) {
     if (err instanceof PolicyError) throw badRequest('POLICY_INVALID', err.message);
     throw err;
   }
-  const loaded = { policy, documents: { users: documents.users ?? {}, pools: documents.pools ?? {} } };
+  const loaded = { policy, documents: { users: documents.users, pools: documents.pools } };
   for (let tries = 0; ; tries++) {
     const newest = await store.latest();
     const newestNumber = newest?.version ?? 0;

@@ -149,6 +149,6 @@ function checkName(candidate: unknown, where: string, pattern = NAME_RE): void {
 }
 
 /** Whether `value` may name a group (of the policy, or as a login backend reports it). */
-export const isGroupName = (value: unknown): value is string => typeof value === 'string' && GROUP_NAME_RE.test(value);
+export const isGroupName = (value: string): boolean => GROUP_NAME_RE.test(value);
 
 export const emptyPolicy = (): Policy => parsePolicy({}, {});
