@@ -136,7 +136,7 @@ export class PolicyVersions {
    */
   filesDiffer(): { differ: boolean } | { error: string } {
     try {
-      const files = readPolicyFiles(this.d.holder.directory);
+      const files = readPolicyFiles(this.d.holder.directory, true);
       return { differ: policyHash(files.documents) !== policyHash(this.d.holder.documents) };
     } catch (err) {
       return { error: (err as Error).message };
