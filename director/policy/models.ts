@@ -42,7 +42,7 @@ export const ExplainQuery = coded(
     server: t.Optional(t.String({ minLength: 1, maxLength: 253, description: 'A server (host name); give server or pool' })),
     pool: t.Optional(t.String({ minLength: 1, maxLength: 128, description: 'A pool' })),
     groups: t.Optional(
-      t.String({
+      t.Union([t.String(), t.Array(t.String())], {
         description:
           'A group the login backend reports for the user; repeat for each group (groups=Domain%20Users&groups=eng), never comma-separated (group names may hold commas). None: the policy member lists decide',
       }),
