@@ -50,7 +50,7 @@ const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.@\\-]{0,127}$/;
  * "Domain Users" (or "Domänen-Benutzer", or "eng,ops"). Up to 128 characters, no control characters,
  * no space at either end.
  */
-const GROUP_NAME_RE = /^(?=[^]{1,128}$)[^\s\p{C}](?:[^\p{C}]*[^\s\p{C}])?$/u;
+const GROUP_NAME_RE = /^(?=[\s\S]{1,128}$)[^\s\p{C}](?:[^\p{C}]*[^\s\p{C}])?$/u;
 const SERVER_RE = /^(\*|[A-Za-z0-9][A-Za-z0-9.-]{0,252})$/;
 
 /** Validates parsed JSON into a Policy; throws PolicyError naming the file and the path of the bad value. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '../../shared/clock.ts';
-import { ApiError } from '../../shared/errors.ts';
+import type { ApiError } from '../../shared/errors.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { linkedFeeds } from '../../tests/helpers/linked-feeds.ts';
 import { eventually } from '../../tests/helpers/https.ts';
@@ -53,7 +53,7 @@ describe('policy versions in the store', () => {
 
   test('ok: an edit is stored, in force at once, audited with a diff, and in force on the other director after the notice', async () => {
     const { directors, events } = rig();
-    for (const d of directors) await d.versions.open(readPolicyFiles(d.holder.directory));
+    for (const each of directors) await each.versions.open(readPolicyFiles(each.holder.directory));
     const users = { ...USERS, users: { ...USERS.users, bob: { servers: [], pools: ['eng'] } } };
     const saved = await directors[0].versions.save({ users, pools: POOLS }, 1, 'admin');
     expect(saved).toMatchObject({ changed: true, version: { version: 2, source: 'edit', createdBy: 'admin' } });
@@ -67,7 +67,7 @@ describe('policy versions in the store', () => {
 
   test('rejects: a save from an older version is refused (409, naming who saved since), nothing stored or merged', async () => {
     const { directors, store, events } = rig();
-    for (const d of directors) await d.versions.open(readPolicyFiles(d.holder.directory));
+    for (const each of directors) await each.versions.open(readPolicyFiles(each.holder.directory));
     await directors[0].versions.save({ users: { ...USERS, admins: ['admin', 'carol'] }, pools: POOLS }, 1, 'admin');
     const [status, code, message] = (await refusal(directors[1].versions.save({ users: USERS, pools: { pools: {} } }, 1, 'dora')))!;
     expect([status, code]).toEqual([409, 'POLICY_VERSION_CONFLICT']);
@@ -78,7 +78,7 @@ describe('policy versions in the store', () => {
 
   test('rejects: two saves from the same version at once: exactly one lands', async () => {
     const { directors, store } = rig();
-    for (const d of directors) await d.versions.open(readPolicyFiles(d.holder.directory));
+    for (const each of directors) await each.versions.open(readPolicyFiles(each.holder.directory));
     const outcomes = await Promise.allSettled(directors.map((d, index) => d.versions.save({ users: { ...USERS, admins: [`admin${index}`] }, pools: POOLS }, 1, `admin${index}`)));
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((await store.history(10)).map((v) => v.version)).toEqual([2, 1]);

@@ -44,7 +44,7 @@ export interface DirectorHandle {
    * on this director's config), then sends SIGHUP so the director re-reads the store at once. The
    * import's exit code and output come back (a refused import changes nothing).
    */
-  importPolicy(p: { users?: unknown; pools?: unknown }): Promise<{ code: number; stdout: string; stderr: string }>;
+  importPolicy(policy: { users?: unknown; pools?: unknown }): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Runs `dcvix-director <args> --config <this director's config>` as a process (its environment too). */
   command(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** The director's own certificate, key and CA (PEM): what it presents to agents. */
