@@ -51,6 +51,7 @@ import { adminPolicyRoutes } from './policy/admin-routes.ts';
 import { currentGroups, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
 import { PolicyHolder } from './policy/holder.ts';
+import { PolicyVersions } from './policy/versions.ts';
 import { Fleet } from './servers/fleet.ts';
 import { ServerMaintenance } from './servers/maintenance.ts';
 import { adminServerRoutes } from './servers/routes.ts';
@@ -134,6 +135,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const audit = metrics.countingAudit(auditWriter.audit);
   // DCV connection events come at the verifier's rate: at most so many a minute per type, outcome, user, session and address.
   const connectionAudit = new RateLimitedAudit({ audit, clock, perMinute: config.audit_connection_events_per_minute });
+  // The policy in force is the store's newest version from here on; the files only seed an empty store.
+  const versions = new PolicyVersions({ store: stores.policyVersions, holder: policy, audit, feed: stores.feed, log, clock });
+  await versions.open(config.policy);
   // Throttles survive restarts (the specification keeps them in memory only).
   const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
@@ -289,7 +293,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(userThumbnailRoutes(thumbnailDeps))
     .use(adminThumbnailRoutes(thumbnailDeps))
     .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
-    .use(adminPolicyRoutes({ tokens, policy }))
+    .use(adminPolicyRoutes({ tokens, policy, versions, isKnownServer: (id) => state.server(id) !== undefined }))
     .use(adminAuditRoutes({ tokens, audit }))
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
     .use(
@@ -311,6 +315,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   let revocationRefresh: ReturnType<typeof setInterval> | undefined;
   const components: Component[] = [
     { name: 'leadership', start: () => leadership.start(), stop: () => leadership.stop() },
+    { name: 'policy versions', start: () => versions.start(), stop: () => versions.stop() },
     {
       name: 'director registry',
       start: () => directors.start(() => ({ id: selfId, name: `${hostname()}:${server!.port}`, policyHash: policyHash(policy.documents), startedAt })),
@@ -365,10 +370,24 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       log.info('director listening', { host: config.director_host, port: server.port, url: `https://127.0.0.1:${server.port}/`, startupMs: steps.toJSON() });
       return server.port;
     },
-    /** SIGHUP: reload the policy files, and the server certificate if it was replaced on disk. */
+    /**
+     * SIGHUP: the policy files stored as a new version when they changed since this director read them,
+     * else the stored policy re-read (PolicyVersions.signal); and the server certificate if it was replaced on disk.
+     */
     reload(): void {
-      const result = policy.reload();
-      audit.record({ type: 'policy.reload', actor: 'SIGHUP', outcome: result.ok ? 'success' : 'failure', ...(result.ok ? {} : { detail: result.error }) });
+      void versions.signal().then(
+        (result) =>
+          audit.record({
+            type: 'policy.reload',
+            actor: 'SIGHUP',
+            outcome: result.ok ? 'success' : 'failure',
+            detail: result.ok ? `version ${result.version}${result.imported ? ', stored from the changed policy files' : ''}` : result.error,
+          }),
+        (error: unknown) => {
+          log.error('policy reload failed: the store could not be read or written; keeping the policy in force', { error });
+          audit.record({ type: 'policy.reload', actor: 'SIGHUP', outcome: 'failure', detail: 'the policy store could not be read or written' });
+        },
+      );
       const fresh = readServerTls(config.data_dir);
       if (server && fresh && (fresh.cert !== tlsInUse.cert || fresh.key !== tlsInUse.key)) {
         try {

@@ -17,6 +17,8 @@ import { createSqliteTokenUses, type TokenUseStore } from './dcv/token-uses.ts';
 import { createPostgresTokenUses } from './dcv/token-uses-postgres.ts';
 import { createSqliteTotpStore, type TotpSecretStore } from './otp/totp-store.ts';
 import { createPostgresTotpStore } from './otp/totp-store-postgres.ts';
+import { createSqlitePolicyVersionStore, type PolicyVersionStore } from './policy/version-store.ts';
+import { createPostgresPolicyVersionStore } from './policy/version-store-postgres.ts';
 import type { FleetStore } from './servers/fleet-store.ts';
 import { createPostgresFleetStore } from './servers/fleet-store-postgres.ts';
 import { createSqliteFleetStore } from './servers/fleet-store-sqlite.ts';
@@ -51,6 +53,8 @@ export interface DirectorStores {
   tokenUses: TokenUseStore;
   /** Session screenshots, one per session, shared by the directors (so one of them asks the agent). */
   thumbnails: ThumbnailStore;
+  /** The access policy's versions: the newest is in force on every director. */
+  policyVersions: PolicyVersionStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -92,6 +96,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       throttle: createSqliteThrottleStore(db),
       tokenUses: createSqliteTokenUses(db),
       thumbnails: createSqliteThumbnailStore(db),
+      policyVersions: createSqlitePolicyVersionStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
@@ -117,6 +122,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     throttle: createPostgresThrottleStore(sql),
     tokenUses: createPostgresTokenUses(sql),
     thumbnails: guardStore(createPostgresThumbnailStore(sql), down),
+    policyVersions: guardStore(createPostgresPolicyVersionStore(sql), down),
     sql,
     lockSql,
     feed,

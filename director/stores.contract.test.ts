@@ -31,7 +31,7 @@ const backends: Backend[] = [
     name: 'PostgreSQL',
     async open() {
       const stores = await openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger);
-      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions RESTART IDENTITY`;
+      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions, policy_versions RESTART IDENTITY`;
       return stores;
     },
     twin: () => openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger),
@@ -171,6 +171,41 @@ describe.each(backends)('store contract on $name', (backend) => {
         expect(won.map((row) => row.used).sort((a, b) => a - b)).toEqual(Array.from({ length: uses }, (_, index) => index + 1));
         expect((await twin.joinTokens.get(id))!.used).toBe(uses);
       }
+    } finally {
+      await twin.close();
+    }
+  });
+
+  test('ok: policy versions: appended after the newest only, read back whole, listed newest first without documents', async () => {
+    const entry = (by: string, admins: string[]) => ({
+      users: { admins, groups: { 'Domain Users': { pools: ['eng'] } } },
+      pools: { pools: { eng: { servers: ['*'] } } },
+      source: 'edit' as const,
+      createdAt: 1000,
+      createdBy: by,
+    });
+    expect([await stores.policyVersions.latest(), await stores.policyVersions.latestNumber()]).toEqual([undefined, 0]);
+    expect(await stores.policyVersions.append(1, entry('admin', ['a']))).toBeUndefined();
+    expect(await stores.policyVersions.append(0, { ...entry('start-up', ['root']), source: 'files' })).toEqual({ version: 1, ...entry('start-up', ['root']), source: 'files' });
+    expect(await stores.policyVersions.append(0, entry('admin', ['a']))).toBeUndefined();
+    expect((await stores.policyVersions.append(1, entry('admin', ['a', 'b'])))?.version).toBe(2);
+    expect(await stores.policyVersions.latest()).toEqual({ version: 2, ...entry('admin', ['a', 'b']) });
+    expect(await stores.policyVersions.latestNumber()).toBe(2);
+    expect(await stores.policyVersions.history(1)).toEqual([{ version: 2, source: 'edit', createdAt: 1000, createdBy: 'admin' }]);
+    expect((await stores.policyVersions.history(10)).map((info) => info.version)).toEqual([2, 1]);
+  });
+
+  test('ok: policy versions: saves racing from the same version through two store handles (two directors): exactly one lands each round', async () => {
+    const twin = await backend.twin();
+    try {
+      for (let after = 0; after < 3; after++) {
+        const racers = Array.from({ length: 8 }, (_, index) =>
+          (index % 2 ? twin : stores).policyVersions.append(after, { users: { admins: [`r${index}`] }, pools: {}, source: 'edit', createdAt: after, createdBy: `r${index}` }),
+        );
+        const landed = (await Promise.all(racers)).filter((row) => row !== undefined);
+        expect(landed.map((row) => row.version)).toEqual([after + 1]);
+      }
+      expect((await twin.policyVersions.history(10)).map((info) => info.version)).toEqual([3, 2, 1]);
     } finally {
       await twin.close();
     }

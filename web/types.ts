@@ -10,7 +10,7 @@ import type { JoinTokenView } from '../director/agents/join-token-models.ts';
 import type { LoginAnswer, MeAnswer } from '../director/login/models.ts';
 import type { AuditEvent as AuditEventModel } from '../director/audit/models.ts';
 import type { OverviewAnswer } from '../director/overview/models.ts';
-import type { PolicyAnswer } from '../director/policy/models.ts';
+import type { ExplainAnswer, PolicyAnswer } from '../director/policy/models.ts';
 import type {
   AdminServer as AdminServerModel,
   AdminSessionView,
@@ -55,6 +55,7 @@ export type JoinToken = Static<typeof JoinTokenView>;
 
 export type AdminServer = Static<typeof AdminServerModel>;
 export type PolicyView = Static<typeof PolicyAnswer>;
+export type PolicyExplanation = Static<typeof ExplainAnswer>;
 export type AuditEvent = Static<typeof AuditEventModel>;
 
 /** GET /v1/admin/overview; Capacity is the fleet's or a pool's figures, AttentionHost a host of the attention list. */

@@ -18,6 +18,14 @@ export interface ChangeFeed {
 
 const CHANNEL = 'dcvix_changes';
 
+/**
+ * Tells every director listening on `sql`'s database that `topic`/`key` changed, from a process that
+ * is not a director (a `dcvix-director` subcommand): settles once PostgreSQL took the notice.
+ */
+export async function announce(sql: SQL, topic: string, key: string): Promise<void> {
+  await sql.notify(CHANNEL, JSON.stringify({ o: 'command', t: topic, k: key }));
+}
+
 export const silentFeed: ChangeFeed = { publish() {}, subscribe() {}, resync() {}, close: async () => {} };
 
 /** The feed on PostgreSQL; this director's own notifications are ignored (it already acted). */

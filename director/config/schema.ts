@@ -99,7 +99,7 @@ export const directorSchema = {
 export type DirectorConfig = ConfigOf<typeof directorSchema> & {
   readonly configFile: string;
   readonly policyDir: string;
-  /** users.json and pools.json as read and checked at load (start-up adopts them; SIGHUP re-reads). */
+  /** users.json and pools.json as read and checked at load (they seed an empty policy store at start-up). */
   readonly policy: LoadedPolicy;
   /** The store password (store_password_file or DCVIX_STORE_PASSWORD), never logged. */
   readonly storePassword?: string;

@@ -7,7 +7,8 @@ import type { TokenService } from '../tokens/token-service.ts';
 
 /**
  * GET /v1/admin/directors: the directors sharing this store, each with the hash of the policy it
- * loaded, and a warning when they disagree (policy files differ between hosts, or a SIGHUP was missed).
+ * loaded, and a warning when they disagree (one has not loaded the stored policy's newest version, or
+ * runs a release that reads only the policy files).
  */
 export const adminDirectorsRoute = (d: { tokens: TokenService; registry: DirectorRegistry; selfId: string }) =>
   new Elysia({ name: 'director.admin.directors', prefix: '/v1/admin' }).use(requireAdmin(d.tokens)).get(
@@ -25,7 +26,12 @@ export const adminDirectorsRoute = (d: { tokens: TokenService; registry: Directo
           self: x.id === d.selfId,
         })),
         policyConsistent: !disagree,
-        ...(disagree ? { warning: 'directors run with different policies: make the policy files equal on every director and send SIGHUP' } : {}),
+        ...(disagree
+          ? {
+              warning:
+                "directors run with different policies: one has not loaded the stored policy's newest version (its log says why; SIGHUP makes it re-read the store), or runs a release that reads only its policy files",
+            }
+          : {}),
       };
     },
     {

@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/log.ts';
 import { emptyPolicy, parsePolicy, PolicyError, type Policy } from './schema.ts';
+import type { PolicyVersionInfo } from './version-store.ts';
 
 export const POLICY_FILES = { users: 'users.json', pools: 'pools.json' } as const;
 
@@ -39,11 +40,14 @@ export interface PolicyStatus {
   lastAttemptAt: string | null;
   lastError: string | null;
   files: string[];
+  /** The stored version in force (null: not read from the store, e.g. a holder fed from files only). */
+  version: PolicyVersionInfo | null;
 }
 
 /**
- * The current policy. Loaded at start (a broken file then fails start-up) and on SIGHUP, where a
- * broken file keeps the last good policy and records why (docs/failure-modes.md).
+ * The policy in force. The director puts the store's newest version in force at start and whenever
+ * it changes (versions.ts); a version that cannot be loaded keeps the last good policy and records
+ * why (docs/failure-modes.md). Without a store (unit tests) it reads the files itself (reload()).
  */
 export class PolicyHolder {
   private policy: Policy = emptyPolicy();
@@ -55,7 +59,7 @@ export class PolicyHolder {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.status = { loadedAt: null, lastAttemptAt: null, lastError: null, files: Object.values(POLICY_FILES).map((f) => join(dir, f)) };
+    this.status = { loadedAt: null, lastAttemptAt: null, lastError: null, files: Object.values(POLICY_FILES).map((f) => join(dir, f)), version: null };
   }
 
   get current(): Policy {
@@ -66,19 +70,40 @@ export class PolicyHolder {
     return { ...this.status };
   }
 
-  /** The policy documents as loaded (for the read-only admin view). */
+  /** The policy documents as loaded (for the admin view). */
   get documents(): { users: unknown; pools: unknown } {
     return this.raw;
   }
 
-  /** Puts a policy read at config load in force (start-up reads the files once, before writing anything). */
-  adopt(loaded: LoadedPolicy): void {
+  /** The number of the stored version in force, 0 when none is. */
+  get versionNumber(): number {
+    return this.status.version?.version ?? 0;
+  }
+
+  /** The files' directory (what `policy import` reads and SIGHUP compares with the version in force). */
+  get directory(): string {
+    return this.dir;
+  }
+
+  /**
+   * Puts a checked policy in force: the files read at config load (start-up reads them once, before
+   * writing anything), or a stored version (`version`).
+   */
+  adopt(loaded: LoadedPolicy, version?: PolicyVersionInfo): void {
     this.status.lastAttemptAt = new Date(this.now()).toISOString();
     this.policy = loaded.policy;
     this.raw = loaded.documents;
     this.status.loadedAt = this.status.lastAttemptAt;
     this.status.lastError = null;
-    this.log.info('policy loaded', { dir: this.dir, users: this.policy.users.size, groups: this.policy.groups.size, pools: this.policy.pools.size });
+    if (version) this.status.version = version;
+    const where = version ? { version: version.version } : { dir: this.dir };
+    this.log.info('policy loaded', { ...where, users: this.policy.users.size, groups: this.policy.groups.size, pools: this.policy.pools.size });
+  }
+
+  /** Records a failed load: the policy in force stays, the admin page shows why. */
+  fail(error: string): void {
+    this.status.lastAttemptAt = new Date(this.now()).toISOString();
+    this.status.lastError = error;
   }
 
   /** Reads both files; on success swaps the policy in, on failure keeps the old one and returns the error. */

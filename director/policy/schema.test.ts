@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { parsePolicy, PolicyError } from './schema.ts';
+import { isGroupName, parsePolicy, PolicyError } from './schema.ts';
 
 const pools = (doc: Record<string, unknown>) => () => parsePolicy({}, doc);
 
@@ -61,5 +61,24 @@ describe('policy: pool requirements in pools.json', () => {
     );
     expect(pools({ pools: { gpu: { servers: ['*'], requirements: ['tag:gpu'] } } })).toThrow('pools.json: pools.gpu.requirements must be a string');
     expect(pools({ pools: { gpu: { servers: ['*'], requirements: '' } } })).toThrow('pools.json: pools.gpu.requirements: at character 1: empty expression');
+  });
+});
+
+describe('policy: group names as login backends report them', () => {
+  test('ok: spaces inside, other scripts and punctuation, in groups and adminGroups', () => {
+    const policy = parsePolicy({ adminGroups: ['Domain Admins'], groups: { 'Domain Users': { pools: ['eng'] }, 'Domänen-Benutzer': {}, 'eng,ops (Berlin)': {} } }, {});
+    expect([...policy.groups.keys()]).toEqual(['Domain Users', 'Domänen-Benutzer', 'eng,ops (Berlin)']);
+    expect([...policy.adminGroups]).toEqual(['Domain Admins']);
+    expect(isGroupName('Domain Users')).toBe(true);
+  });
+
+  test('rejects: spaces at either end, control characters, empty or over 128 characters; user names stay strict', () => {
+    for (const bad of [' Domain Users', 'Domain Users ', 'a\nb', 'tab\there', '', 'x'.repeat(129)]) {
+      expect([bad, isGroupName(bad)]).toEqual([bad, false]);
+      expect(() => parsePolicy({ groups: { [bad]: {} } }, {})).toThrow('users.json: groups.');
+    }
+    expect(() => parsePolicy({ adminGroups: ['ok', ' padded'] }, {})).toThrow('users.json: adminGroups: " padded" is not a valid name');
+    expect(() => parsePolicy({ users: { 'Domain Users': {} } }, {})).toThrow('users.json: users.Domain Users: "Domain Users" is not a valid name');
+    expect(() => parsePolicy({ groups: { eng: { members: ['Domain Users'] } } }, {})).toThrow('users.json: groups.eng.members');
   });
 });

@@ -50,6 +50,12 @@ export interface Policy {
 export class PolicyError extends Error {}
 
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.@\\-]{0,127}$/;
+/**
+ * Group names are wider: they are whatever the login backend reports, and an LDAP group may be called
+ * "Domain Users" (or "Domänen-Benutzer", or "eng,ops"). Up to 128 characters, no control characters,
+ * no space at either end.
+ */
+const GROUP_NAME_RE = /^(?=[\s\S]{1,128}$)[^\s\p{C}](?:[^\p{C}]*[^\s\p{C}])?$/u;
 const SERVER_RE = /^(\*|[A-Za-z0-9][A-Za-z0-9.-]{0,252})$/;
 
 /** Validates parsed JSON into a Policy; throws PolicyError naming the file and the path of the bad value. */
@@ -59,7 +65,7 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
   const groups = grants(userMap.groups ?? {}, 'users.json: groups', true) as Map<string, Grant & { members: string[] }>;
   return {
     admins: new Set(names(userMap.admins ?? [], 'users.json: admins')),
-    adminGroups: new Set(names(userMap.adminGroups ?? [], 'users.json: adminGroups')),
+    adminGroups: new Set(names(userMap.adminGroups ?? [], 'users.json: adminGroups', GROUP_NAME_RE)),
     users: grants(userMap.users ?? {}, 'users.json: users', false) as Map<string, Grant>,
     groups,
     memberOf: memberIndex(groups),
@@ -136,7 +142,7 @@ function requirementsOf(value: unknown, at: string): Requirement | undefined {
 function grants(value: unknown, where: string, withMembers: boolean): Map<string, Grant & { members?: string[] }> {
   const out = new Map<string, Grant & { members?: string[] }>();
   for (const [name, raw] of Object.entries(object(value, where))) {
-    checkName(name, `${where}.${name}`);
+    checkName(name, `${where}.${name}`, withMembers ? GROUP_NAME_RE : NAME_RE);
     const grant = object(raw, `${where}.${name}`);
     out.set(name, {
       servers: serverList(grant.servers ?? [], `${where}.${name}.servers`),
@@ -152,9 +158,9 @@ function object(value: unknown, where: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function names(value: unknown, where: string): string[] {
+function names(value: unknown, where: string, pattern = NAME_RE): string[] {
   if (!Array.isArray(value)) throw new PolicyError(`${where} must be a list of names`);
-  for (const name of value) checkName(name, where);
+  for (const name of value) checkName(name, where, pattern);
   return value as string[];
 }
 
@@ -165,8 +171,11 @@ function serverList(value: unknown, where: string): string[] {
   return value as string[];
 }
 
-function checkName(candidate: unknown, where: string): void {
-  if (typeof candidate !== 'string' || !NAME_RE.test(candidate)) throw new PolicyError(`${where}: "${String(candidate).slice(0, 40)}" is not a valid name`);
+function checkName(candidate: unknown, where: string, pattern = NAME_RE): void {
+  if (typeof candidate !== 'string' || !pattern.test(candidate)) throw new PolicyError(`${where}: "${String(candidate).slice(0, 40)}" is not a valid name`);
 }
+
+/** Whether `value` may name a group (of the policy, or as a login backend reports it). */
+export const isGroupName = (value: string): boolean => GROUP_NAME_RE.test(value);
 
 export const emptyPolicy = (): Policy => parsePolicy({}, {});

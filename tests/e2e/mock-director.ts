@@ -349,7 +349,17 @@ export function startMockDirector(): MockDirector {
       return { ok: true };
     })
     .get('/v1/admin/policy', () => ({
-      status: { loadedAt: ago(3_600_000), lastAttemptAt: ago(60_000), lastError: 'users.json: users.bob.pools must be a list of names', files: ['/etc/dcvix/users.json', '/etc/dcvix/pools.json'] },
+      status: {
+        loadedAt: ago(3_600_000),
+        lastAttemptAt: ago(60_000),
+        lastError: 'stored policy version 4: users.json: users.bob.pools must be a list of names',
+        files: ['/etc/dcvix/users.json', '/etc/dcvix/pools.json'],
+        version: { version: 3, source: 'edit' as const, createdAt: ago(3_600_000), createdBy: 'admin' },
+      },
+      history: [
+        { version: 3, source: 'edit' as const, createdAt: ago(3_600_000), createdBy: 'admin' },
+        { version: 1, source: 'files' as const, createdAt: ago(86_400_000), createdBy: 'start-up' },
+      ],
       documents: {
         users: {
           admins: ['admin'],

@@ -39,6 +39,14 @@ export interface DirectorHandle {
   proc: LoggedProcess;
   configFile: string;
   writePolicy(p: { users?: unknown; pools?: unknown }): void;
+  /**
+   * Writes the policy files given and stores them with `dcvix-director policy import` (a real process
+   * on this director's config), then sends SIGHUP so the director re-reads the store at once. The
+   * import's exit code and output come back (a refused import changes nothing).
+   */
+  importPolicy(policy: { users?: unknown; pools?: unknown }): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Runs `dcvix-director <args> --config <this director's config>` as a process (its environment too). */
+  command(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** The director's own certificate, key and CA (PEM): what it presents to agents. */
   clientCredentials(): { cert: string; key: string; ca: string };
   stop(): Promise<void>;
@@ -82,6 +90,10 @@ export async function startDirector(
   );
   const listening = await proc.waitForMsg('director listening', 20_000);
   const caFile = join(dataDir, 'ca.pem');
+  const runCommand = async (...args: string[]) => {
+    const { run } = await import('./run.ts');
+    return run([...command('director'), ...args, '--config', configFile], { allowFail: true, env: { ...process.env, ...opts.env } as Record<string, string> });
+  };
   return {
     url: `https://127.0.0.1:${listening.port}`,
     port: listening.port,
@@ -92,6 +104,14 @@ export async function startDirector(
     proc,
     configFile,
     writePolicy,
+    command: runCommand,
+    async importPolicy(policy) {
+      writePolicy(policy);
+      const files = [...(policy.users === undefined ? [] : ['users.json']), ...(policy.pools === undefined ? [] : ['pools.json'])].map((file) => join(dir, file));
+      const result = await runCommand('policy', 'import', ...files);
+      if (result.code === 0) proc.proc.kill('SIGHUP');
+      return result;
+    },
     clientCredentials: () => ({
       cert: readFileSync(join(dataDir, 'dcvix-director.crt'), 'utf8'),
       key: readFileSync(join(dataDir, 'dcvix-director.key'), 'utf8'),

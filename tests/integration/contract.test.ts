@@ -141,7 +141,13 @@ describe('contract', () => {
     expect(usedUp.json.error.code).toBe('JOIN_TOKEN_USED_UP');
     await hit('GET /v1/admin/join-tokens', '/v1/admin/join-tokens', { cookie: admin });
     await hit('DELETE /v1/admin/join-tokens/:id', `/v1/admin/join-tokens/${joinToken.json.joinToken.id}`, { cookie: admin });
-    await hit('GET /v1/admin/policy', '/v1/admin/policy', { cookie: admin });
+    const inForce = await hit('GET /v1/admin/policy', '/v1/admin/policy', { cookie: admin });
+    const edit = { users: inForce.json.documents.users, pools: inForce.json.documents.pools };
+    await hit('PUT /v1/admin/policy', '/v1/admin/policy', { cookie: admin, json: { version: inForce.json.status.version.version, ...edit, users: { ...edit.users, admins: ['admin', 'carol'] } } });
+    await hit('PUT /v1/admin/policy', '/v1/admin/policy', { cookie: admin, json: { version: inForce.json.status.version.version, ...edit } });
+    await hit('PUT /v1/admin/policy', '/v1/admin/policy', { cookie: admin, json: { version: 0, users: { users: 7 }, pools: {} } });
+    await hit('GET /v1/admin/policy/explain', `/v1/admin/policy/explain?user=alice&server=${serverId}&groups=Domain%20Users`, { cookie: admin });
+    await hit('GET /v1/admin/policy/explain', '/v1/admin/policy/explain?user=alice', { cookie: admin });
     await hit('GET /v1/admin/directors', '/v1/admin/directors', { cookie: admin });
     const overview = await hit('GET /v1/admin/overview', '/v1/admin/overview', { cookie: admin });
     expect(overview.json.history.times.length).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { SCHEMA } from '../../director/store/schema/index.ts';
 import { DEFAULT_POLICY, startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually, login } from '../helpers/https.ts';
+import { otherPolicyDirector } from '../helpers/other-policy-director.ts';
 import { startPostgres, type Postgres } from '../helpers/postgres.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
 
@@ -78,7 +79,7 @@ describe('directors on PostgreSQL', () => {
     expect(refused.json.error.code).toBe('SESSION_REVOKED');
   });
 
-  test('ok: each director reports its policy hash; admins see a warning while one runs another policy', async () => {
+  test('ok: each director reports its policy hash; admins see a warning while one runs another policy; an edit reaches all', async () => {
     const [directorA, , directorC] = directors as [DirectorHandle, DirectorHandle, DirectorHandle];
     const admin = await login(directorA.url, directorA.caPem, 'admin', TEST_USERS.admin!, 'admin');
     const view = () => call(`${directorA.url}/v1/admin/directors`, { ca: directorA.caPem, cookie: admin }).then((r) => r.json);
@@ -87,8 +88,8 @@ describe('directors on PostgreSQL', () => {
     expect(new Set(agreed.directors.map((x: { policyHash: string }) => x.policyHash)).size).toBe(1);
     expect(agreed.directors.filter((x: { self: boolean }) => x.self)).toHaveLength(1);
 
-    directorC.writePolicy({ users: { ...DEFAULT_POLICY.users, admins: ['admin', 'carol'] } });
-    directorC.proc.proc.kill('SIGHUP');
+    // One running another policy (a release that reads only its policy files) splits them.
+    const other = await otherPolicyDirector(pg.url);
     const split = await eventually(
       async () => {
         const state = await view();
@@ -100,9 +101,24 @@ describe('directors on PostgreSQL', () => {
     expect(split.warning).toContain('different policies');
     await eventually(() => directors.some((d) => d.proc.count('directors disagree on the policy') > 0), 5000, 'a warning in the log');
 
-    directorC.writePolicy(DEFAULT_POLICY);
-    directorC.proc.proc.kill('SIGHUP');
+    await other.stop();
     await eventually(async () => (await view()).policyConsistent === true, 5000, 'agreement again');
+    // An edit through C is in force on all three: they agree on its hash.
+    const before = agreed.directors[0].policyHash;
+    const adminC = await login(directorC.url, directorC.caPem, 'admin', TEST_USERS.admin!, 'admin');
+    const version = (await call(`${directorC.url}/v1/admin/policy`, { ca: directorC.caPem, cookie: adminC })).json.status.version.version;
+    const users = { ...DEFAULT_POLICY.users, admins: ['admin', 'carol'] };
+    const saved = await call(`${directorC.url}/v1/admin/policy`, { method: 'PUT', ca: directorC.caPem, cookie: adminC, json: { version, users, pools: DEFAULT_POLICY.pools } });
+    expect(saved.status).toBe(200);
+    const edited = await eventually(
+      async () => {
+        const state = await view();
+        return state.policyConsistent && state.directors.every((x: { policyHash: string }) => x.policyHash !== before) && state;
+      },
+      10_000,
+      'all three on the edited policy',
+    );
+    expect(edited.directors).toHaveLength(3);
   });
 
   test('ok: one director leads background work; when it is killed another takes over within seconds', async () => {

@@ -112,18 +112,13 @@ describe('session limits and launch settings', () => {
     ]);
   });
 
-  test('rejects: a bad launch setting fails the policy reload, naming the file, the pool and the key; the last good policy stays', async () => {
-    director.writePolicy({ users: POLICY.users, pools: { pools: { eng: { servers: ['ws-a'], storage_root: 'relative/dir' } } } });
-    director.proc.proc.kill('SIGHUP');
-    const status = await eventually(
-      async () => {
-        const answer = (await api('/v1/admin/policy', { cookie: admin })).json.status;
-        return answer.lastError ? answer : undefined;
-      },
-      10_000,
-      'failed reload',
-    );
-    expect(status.lastError).toStartWith('pools.json: pools.eng.storage_root must be an absolute path');
+  test('rejects: a bad launch setting is refused, naming the file, the pool and the key; the policy in force stays', async () => {
+    const before = (await api('/v1/admin/policy', { cookie: admin })).json.status.version.version;
+    const refused = await director.importPolicy({ users: POLICY.users, pools: { pools: { eng: { servers: ['ws-a'], storage_root: 'relative/dir' } } } });
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('pools.json: pools.eng.storage_root must be an absolute path')]);
+    const edited = await api('/v1/admin/policy', { method: 'PUT', cookie: admin, json: { version: before, users: POLICY.users, pools: { pools: { eng: { servers: ['ws-a'], gl: 'sometimes' } } } } });
+    expect([edited.status, edited.json.error.code, edited.json.error.message]).toEqual([400, 'POLICY_INVALID', expect.stringMatching(/^pools\.json: pools\.eng\.gl /)]);
+    expect((await api('/v1/admin/policy', { cookie: admin })).json.status.version.version).toBe(before);
     expect((await start('alice', { poolId: 'eng' })).json.reconnected).toBe(true);
   });
 });

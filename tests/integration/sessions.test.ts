@@ -9,7 +9,7 @@ import { cleanupTempDirs, repoRoot } from '../helpers/temp.ts';
 /**
  * Issue 3 end to end through real processes: login -> policy-filtered server list -> session on a
  * pool -> exact dcv command line -> update shows it -> connection token -> DCV verifier and gateway
- * resolver -> .dcv file -> close through the agent. Plus SIGHUP policy reloads and hostile input.
+ * resolver -> .dcv file -> close through the agent. Plus policy imports while it runs and hostile input.
  */
 let director: DirectorHandle;
 let agent: AgentHandle;
@@ -35,12 +35,12 @@ const nextConfigAudit = (before: number) =>
     5000,
     'a new server.config audit event',
   );
-/** Writes the policy files, sends SIGHUP and waits for the director's log line about the reload. */
-const reloadPolicy = async (policy: { users: unknown; pools: unknown }, outcome: string) => {
+/** Stores the policy with `dcvix-director policy import` and waits until the director has it in force; a refused import answers its output. */
+const reloadPolicy = async (policy: { users: unknown; pools: unknown }) => {
   const since = director.proc.lines.length;
-  director.writePolicy(policy);
-  director.proc.proc.kill('SIGHUP');
-  await director.proc.waitForMsg(outcome, 5000, since);
+  const imported = await director.importPolicy(policy);
+  if (imported.code === 0) await director.proc.waitForMsg('policy loaded', 5000, since);
+  return imported;
 };
 
 beforeAll(async () => {
@@ -203,12 +203,11 @@ describe('sessions end to end', () => {
     expect(dcvArgvLog(agent).length).toBe(argvBefore);
   });
 
-  test('ok: SIGHUP applies a changed policy without restart; a corrupt file keeps the last good one', async () => {
+  test('ok: an imported policy applies without restart; a corrupt file is refused and the policy in force stays', async () => {
     const bob = await login(director.url, director.caPem, 'bob', TEST_USERS.bob!);
     const users = structuredClone(DEFAULT_POLICY.users) as any;
     users.users.bob = { servers: [serverId], pools: ['workstations'] };
-    director.writePolicy({ users });
-    director.proc.proc.kill('SIGHUP');
+    expect((await director.importPolicy({ users })).code).toBe(0);
     const seen = await eventually(
       async () => {
         const response = await api('/v1/user/servers', { cookie: bob });
@@ -219,11 +218,11 @@ describe('sessions end to end', () => {
     );
     expect(seen.servers.map((s: { id: string }) => s.id)).toEqual([serverId]);
     writeFileSync(join(director.dir, 'users.json'), '{ "users": { broken');
+    const refused = await director.command('policy', 'import', join(director.dir, 'users.json'));
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('users.json: not valid JSON')]);
     director.proc.proc.kill('SIGHUP');
     await director.proc.waitForMsg('policy reload failed; keeping the last good policy', 5000);
     expect((await api('/v1/user/servers', { cookie: bob })).json.pools).toHaveLength(1);
-    const status = await api('/v1/admin/policy', { cookie: admin });
-    expect(status.json.status.lastError).toContain('users.json');
   });
 
   test('ok: a user entitled to a server sets DCV config through its agent (typed literal)', async () => {
@@ -253,16 +252,15 @@ describe('sessions end to end', () => {
     expect([refusal.actor, refusal.outcome, refusal.detail]).toEqual(['bob', 'failure', `refused display.enable-yuv444-encoding: ${serverId}: display.enable-yuv444-encoding`]);
   });
 
-  test("ok: a pool's userConfig is what its users may set there; a never-settable key in it fails the reload naming file and key", async () => {
+  test("ok: a pool's userConfig is what its users may set there; a never-settable key in it is refused naming file and key", async () => {
     const users = structuredClone(DEFAULT_POLICY.users) as any;
     users.users.bob = { servers: [serverId], pools: ['workstations'] };
     const pools = structuredClone(DEFAULT_POLICY.pools) as any;
     pools.pools.workstations.userConfig = ['display.quality', 'security.auth-token-verifier'];
-    await reloadPolicy({ users, pools }, 'policy reload failed; keeping the last good policy');
-    const status = await api('/v1/admin/policy', { cookie: admin });
-    expect(status.json.status.lastError).toContain('pools.json: pools.workstations.userConfig[1]: "security.auth-token-verifier": section security');
+    const refused = await reloadPolicy({ users, pools });
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('pools.json: pools.workstations.userConfig[1]: "security.auth-token-verifier": section security')]);
     pools.pools.workstations.userConfig = ['clipboard.max-text-len'];
-    await reloadPolicy({ users, pools }, 'policy loaded');
+    expect((await reloadPolicy({ users, pools })).code).toBe(0);
     // alice may use the server only through the pool: its list, and no longer the default.
     const allowed = await setConfig(alice, [{ section: 'clipboard', key: 'max-text-len', value: 20000 }]);
     expect([allowed.status, allowed.json.applied]).toEqual([200, 1]);

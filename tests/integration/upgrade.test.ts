@@ -131,6 +131,9 @@ function upgradeSuite(dialect: 'sqlite' | 'postgres', open: () => Promise<StoreC
     const recorded = await copy.sql('SELECT version, how FROM schema_versions ORDER BY version');
     expect(recorded.map((row) => [Number(row.version), row.how])).toEqual([1, 2, 3, 4, ...LATER].map((version) => [version, steps.adopted.includes(version) ? 'adopted' : 'applied']));
     await expect(copy.sql('SELECT COUNT(*) FROM runtime_servers')).rejects.toThrow(/runtime_servers/);
+    // Step 13: the policy the old release read from its files is the store's first version.
+    const policy = await copy.sql('SELECT version, source, created_by, users, pools FROM policy_versions');
+    expect(policy.map((row) => [Number(row.version), row.source, row.created_by, json(row.users), json(row.pools)])).toEqual([[1, 'files', 'start-up', manifest.policy.users, manifest.policy.pools]]);
     const servers = await copy.sql('SELECT id, guid, state, revision, attrs_version FROM servers ORDER BY id');
     expect(servers.map((row) => ({ ...row, revision: Number(row.revision), attrs_version: Number(row.attrs_version) }))).toEqual(
       old.servers.map((server) => ({ id: server.id, guid: server.guid, state: 'active', revision: 1, attrs_version: 1 })),
@@ -246,6 +249,7 @@ function upgradeSuite(dialect: 'sqlite' | 'postgres', open: () => Promise<StoreC
     director = await copy.start({ otp: { backend: 'totp' } });
     expect([logged(director, ADOPTED_MSG), logged(director, APPLIED_MSG)]).toEqual([[], []]);
     expect(await copy.sql('SELECT version, name, how, applied_at FROM schema_versions ORDER BY version')).toEqual(recorded);
+    expect((await copy.sql('SELECT version FROM policy_versions')).map((row) => Number(row.version))).toEqual([1]);
     expect(logged(director, 'runtime state loaded')).toEqual([expect.objectContaining({ servers: 3, sessions: 3 })]);
     const password = manifest.passwords.alice!;
     const noCode = await api('/v1/user/login', { method: 'POST', json: { userID: 'alice', password } });

@@ -1,0 +1,41 @@
+import { existsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../shared/log.ts';
+import { readDirectorConfig } from '../config/load.ts';
+import { openStores, type DirectorStores } from '../open-stores.ts';
+import type { CommandContext } from './command.ts';
+
+/** The embedded store's database in data_dir (what openStores opens). */
+const SQLITE_FILE = 'agents.db';
+
+/**
+ * Opens the store the director's config names (its data_dir's database, or PostgreSQL) for a
+ * subcommand, runs `work` and closes it. The embedded database must already exist (the director made
+ * it) and belong to whoever runs this: a database file, or its journal, made by root would lock the
+ * director out of its own store.
+ */
+export async function withCommandStores<T>(context: CommandContext, work: (stores: DirectorStores, config: Awaited<ReturnType<typeof readDirectorConfig>>) => Promise<T>): Promise<T> {
+  const config = await readDirectorConfig(context.configFile, context.explicit);
+  if (!config.store_url) {
+    const file = join(config.data_dir, SQLITE_FILE);
+    if (!existsSync(file)) throw new Error(`no store at ${file}: start the director with this config once first`);
+    const owner = statSync(file).uid;
+    if (process.getuid && owner !== process.getuid()) throw new Error(`${file} belongs to uid ${owner}: run this as that user (e.g. sudo -u dcvix dcvix-director ...)`);
+  }
+  const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, createLogger({ program: 'dcvix-director' }, 'warn'));
+  try {
+    return await work(stores, config);
+  } finally {
+    await stores.close();
+  }
+}
+
+/** Who ran a subcommand, for the audit: cli:<the user sudo was run by, else the user>. */
+export function commandActor(): string {
+  try {
+    return `cli:${process.env.SUDO_USER || userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
