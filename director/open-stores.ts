@@ -24,6 +24,8 @@ import { guardStore, StoreMonitor } from './store/availability.ts';
 import { openDatabase } from './store/db.ts';
 import { migratePostgres } from './store/migrate.ts';
 import { connectPostgres, redactUrl } from './store/postgres.ts';
+import { createSqliteShareStore, type ShareStore } from './sharing/share-store.ts';
+import { createPostgresShareStore } from './sharing/share-store-postgres.ts';
 import { createSqliteRevocationStore, type RevocationStore } from './tokens/revocation-store.ts';
 import { createPostgresRevocationStore } from './tokens/revocation-store-postgres.ts';
 
@@ -47,6 +49,8 @@ export interface DirectorStores {
   throttle: ThrottleStore;
   /** Connection-token use counts (on PostgreSQL with a per-director fallback while it is away). */
   tokenUses: TokenUseStore;
+  /** Session shares: who an owner let into which session (the DCV verifier asks it for every invitee). */
+  shares: ShareStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -87,6 +91,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       fleet: createSqliteFleetStore(db),
       throttle: createSqliteThrottleStore(db),
       tokenUses: createSqliteTokenUses(db),
+      shares: createSqliteShareStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
@@ -111,6 +116,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     fleet: createPostgresFleetStore(sql),
     throttle: createPostgresThrottleStore(sql),
     tokenUses: createPostgresTokenUses(sql),
+    shares: guardStore(createPostgresShareStore(sql), down),
     sql,
     lockSql,
     feed,

@@ -7,7 +7,8 @@ import { fleetRows } from './006-fleet-rows.ts';
 import { agentsHostnameIndex } from './007-agents-hostname-index.ts';
 import { serverDrain } from './008-server-drain.ts';
 import { joinTokens } from './009-join-tokens.ts';
+import { sessionShares } from './011-session-shares.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */
-export const SCHEMA: readonly SchemaStep[] = [base, cluster, runtimeState, revocations, auditEventIds, fleetRows, agentsHostnameIndex, serverDrain, joinTokens];
+export const SCHEMA: readonly SchemaStep[] = [base, cluster, runtimeState, revocations, auditEventIds, fleetRows, agentsHostnameIndex, serverDrain, joinTokens, sessionShares];
