@@ -60,6 +60,8 @@ import { PLACEMENT_DEADLINE_SLACK_MS } from './sessions/failover.ts';
 import { postgresPlacementLock } from './sessions/placement-lock.ts';
 import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
+import { sharingRoutes } from './sharing/routes.ts';
+import { SharingService } from './sharing/service.ts';
 import { openDatabase } from './store/db.ts';
 import { Revocations } from './tokens/revocations.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
@@ -196,10 +198,31 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   // PostgreSQL away: uses are counted in this director's memory meanwhile.
   const tokenUses = stores.sql ? fallbackTokenUses(stores.tokenUses, createSqliteTokenUses(openDatabase(':memory:')), log, metrics.countLocalTokenUse) : stores.tokenUses;
   const findSession = (id: string) => fleet.findSession(id);
-  const connections = new ConnectionTokens({ tokens, findSession, clock, log, ttlMs: config.connection_token_ttl, maxUses: config.connection_token_max_uses, store: tokenUses });
+  const sharing = new SharingService({
+    shares: stores.shares,
+    sessions,
+    findSession,
+    isKnownServer: (id) => state.server(id) !== undefined,
+    policy,
+    agents: agentClient,
+    audit,
+    clock,
+    log,
+  });
+  const connections = new ConnectionTokens({
+    tokens,
+    findSession,
+    clock,
+    log,
+    ttlMs: config.connection_token_ttl,
+    maxUses: config.connection_token_max_uses,
+    store: tokenUses,
+    admits: (session, user) => sharing.admits(session, user),
+  });
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
   const sessionDeps = {
     sessions,
+    openSession: (sessionId: string, who: { user: string; groups: readonly string[] }) => sharing.openable(sessionId, who),
     state,
     policy,
     tokens,
@@ -226,6 +249,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     audit: stores.auditRetention,
     auditMaxAgeMs: config.audit_retention,
     revocations,
+    shares: stores.shares,
     now: () => clock.now(),
   });
 
@@ -264,6 +288,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome }))
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
+    .use(sharingRoutes({ tokens, sharing }))
     .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
     .use(adminPolicyRoutes({ tokens, policy }))
     .use(adminAuditRoutes({ tokens, audit }))

@@ -24,6 +24,8 @@ export interface ConnectionTokensOptions {
   maxUses: number;
   /** Where uses are counted durably (absent: in memory only). */
   store?: TokenUseStore;
+  /** Whether a user other than the owner may be let in (a share of the session stands); absent: owners only. */
+  admits?: (session: SessionEntry, user: string) => Promise<boolean>;
 }
 
 export class ConnectionTokens {
@@ -37,22 +39,25 @@ export class ConnectionTokens {
   private readonly maxUses: number;
   private readonly store?: TokenUseStore;
   private readonly findSession: (id: string) => Promise<SessionEntry | undefined>;
+  private readonly admits?: (session: SessionEntry, user: string) => Promise<boolean>;
 
   constructor(options: ConnectionTokensOptions) {
-    checkOptions('ConnectionTokens', options, { tokens: 'object', findSession: 'function', clock: 'object', log: 'object', ttlMs: 'number', maxUses: 'number', store: 'object?' });
-    ({ tokens: this.tokens, findSession: this.findSession, clock: this.clock, log: this.log, ttlMs: this.ttlMs, maxUses: this.maxUses, store: this.store } = options);
+    checkOptions('ConnectionTokens', options, { tokens: 'object', findSession: 'function', clock: 'object', log: 'object', ttlMs: 'number', maxUses: 'number', store: 'object?', admits: 'function?' });
+    ({ tokens: this.tokens, findSession: this.findSession, clock: this.clock, log: this.log, ttlMs: this.ttlMs, maxUses: this.maxUses, store: this.store, admits: this.admits } = options);
   }
 
   private lastPurge = 0;
   private lastSweep = 0;
 
-  issue(session: SessionEntry) {
-    return this.tokens.issueConnection({ sub: session.owner, sessionId: session.id, serverId: session.serverId, ttlMs: this.ttlMs });
+  /** A token letting `user` (the owner unless given: an invitee of a share) into the session. */
+  issue(session: SessionEntry, user: string = session.owner) {
+    return this.tokens.issueConnection({ sub: user, sessionId: session.id, serverId: session.serverId, ttlMs: this.ttlMs });
   }
 
   /**
    * The user a token lets into `sessionId`, or undefined: a token for another session, an expired,
-   * tampered or over-used one, or one for a session that no longer exists (closed) or is orphaned is refused.
+   * tampered or over-used one, or one for a session that no longer exists (closed) or is orphaned is
+   * refused; so is an invitee's once their share was taken back.
    */
   async verify(token: string, sessionId: string): Promise<string | undefined> {
     this.sweep();
@@ -67,7 +72,8 @@ export class ConnectionTokens {
     // A session created through another director a moment ago is found in the store.
     const session = await this.findSession(sessionId);
     // An orphaned session's agent is revoked: the director no longer vouches for anything on that host.
-    if (!session || session.orphaned || session.serverId !== claims.serverId || session.owner !== claims.sub) return undefined;
+    if (!session || session.orphaned || session.serverId !== claims.serverId) return undefined;
+    if (session.owner !== claims.sub && !(await this.admits?.(session, claims.sub))) return undefined;
     const used = this.uses.get(claims.jti) ?? { count: 0, expiresAt: Date.parse(claims.exp) };
     if (used.count >= this.maxUses) return undefined;
     used.count++;

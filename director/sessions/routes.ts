@@ -28,10 +28,12 @@ import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime
 import { adminSessionView, sessionView, userServersJson } from '../servers/views.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 import { setServerConfig } from './server-config.ts';
-import type { SessionService } from './service.ts';
+import type { SessionService, UserRef } from './service.ts';
 
 export interface SessionRouteDeps {
   sessions: SessionService;
+  /** A session the caller may connect to: their own, or one shared with them (404 SESSION_NOT_FOUND otherwise). */
+  openSession: (sessionId: string, who: UserRef) => Promise<SessionEntry>;
   state: RuntimeState;
   policy: PolicyHolder;
   tokens: TokenService;
@@ -43,11 +45,11 @@ export interface SessionRouteDeps {
   audit: AuditLog;
 }
 
-/** Everything a client needs to open a session: token, .dcv link, web-client URL, dcv:// URI. */
-async function connectionInfo(deps: SessionRouteDeps, session: SessionEntry) {
+/** Everything `user` (the owner, or an invitee) needs to open a session: token, .dcv link, web-client URL, dcv:// URI. */
+async function connectionInfo(deps: SessionRouteDeps, session: SessionEntry, user: string) {
   const server = deps.sessions.onlineServer(session.serverId);
   const endpoint = deps.endpoint(server);
-  const { token, expiresAt } = await deps.connections.issue(session);
+  const { token, expiresAt } = await deps.connections.issue(session, user);
   return {
     sessionId: session.id,
     serverId: session.serverId,
@@ -102,17 +104,21 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       '/sessions/:id/connection',
       async ({ params, session, set }) => {
         set.headers['cache-control'] = 'no-store';
-        return connectionInfo(d, await d.sessions.ownSession(params.id, session.sub, session.groups));
+        return connectionInfo(d, await d.openSession(params.id, { user: session.sub, groups: session.groups }), session.sub);
       },
-      { params: SessionParams, response: { 200: ConnectionAnswer, ...errorAnswers(401, 403, 404, 503) }, detail: { summary: 'Connection token, web-client URL, dcv:// URI, .dcv link', ...USER } },
+      {
+        params: SessionParams,
+        response: { 200: ConnectionAnswer, ...errorAnswers(401, 403, 404, 503) },
+        detail: { summary: "Connection token, web-client URL, dcv:// URI, .dcv link (the caller's session, or one shared with them)", ...USER },
+      },
     )
     .get(
       '/sessions/:id/connection.dcv',
       async ({ params, session }) => {
-        const own = await d.sessions.ownSession(params.id, session.sub, session.groups);
+        const own = await d.openSession(params.id, { user: session.sub, groups: session.groups });
         const server = d.sessions.onlineServer(own.serverId);
-        const { token } = await d.connections.issue(own);
-        return new Response(dcvFile(d.endpoint(server), own, token, d.certificateValidationPolicy), {
+        const { token } = await d.connections.issue(own, session.sub);
+        return new Response(dcvFile(d.endpoint(server), own, token, d.certificateValidationPolicy, session.sub), {
           headers: {
             'content-type': 'application/x-dcv',
             'content-disposition': `attachment; filename="${server.id}-${own.id}.dcv"`,
@@ -130,9 +136,9 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       '/connectiontoken',
       async ({ query, session, set }) => {
         set.headers['cache-control'] = 'no-store';
-        const own = await d.sessions.ownSession(query.sessionId ?? '', session.sub, session.groups);
+        const own = await d.openSession(query.sessionId ?? '', { user: session.sub, groups: session.groups });
         if (query.serverId !== undefined && query.serverId !== own.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');
-        const info = await connectionInfo(d, own);
+        const info = await connectionInfo(d, own, session.sub);
         return { token: info.authToken, expiresAt: info.expiresAt, sessionId: own.id, serverId: own.serverId };
       },
       { query: ConnectionTokenQuery, response: { 200: ConnectionTokenAnswer, ...errorAnswers(400, 401, 403, 404, 503) }, detail: { summary: 'A connection token for one session', ...USER } },

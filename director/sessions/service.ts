@@ -278,6 +278,14 @@ export class SessionService {
     });
   }
 
+  /**
+   * Runs `fn` while nothing else holds `key`, here or (with a placement lock) on any director: for work
+   * on one session that must not interleave (its shares). Keys hold a ':' so they never meet an owner's.
+   */
+  serialised<T>(key: `${string}:${string}`, fn: () => Promise<T>): Promise<T> {
+    return this.placing(key, fn);
+  }
+
   /** Runs `fn` while no other create for `owner` runs, here or (with a placement lock) on any director. */
   private placing<T>(owner: string, fn: () => Promise<T>): Promise<T> {
     const acrossDirectors = this.d.placementLock;
