@@ -273,7 +273,15 @@ describe.each(backends)('store contract on $name', (backend) => {
       createdAt,
       refreshedAt: createdAt,
     });
-    await stores.fleet.transact({ reads: {}, decide: (plan) => [row('s1', 'alice', 1000), row('s2', 'dan', 2600), row('s4', 'erin', 1000)].forEach((session) => plan.insertSession(session)) }, 3000);
+    await stores.fleet.transact(
+      {
+        reads: {},
+        decide: (plan) => {
+          for (const session of [row('s1', 'alice', 1000), row('s2', 'dan', 2600), row('s4', 'erin', 1000)]) plan.insertSession(session);
+        },
+      },
+      3000,
+    );
     expect(await stores.shares.purgeStale()).toBe(3);
     expect((await stores.shares.withUser('bob')).map((found) => found.sessionId)).toEqual(['s1']);
   });

@@ -61,7 +61,19 @@ function setup() {
       () => 'ok',
       (err: ApiError) => err.code,
     );
-  return { sharing, shares, sessions, applied, audited, clock, alice, codeOf, failHost: (err?: ApiError) => void (hostFails = err) };
+  return {
+    sharing,
+    shares,
+    sessions,
+    applied,
+    audited,
+    clock,
+    alice,
+    codeOf,
+    failHost: (err?: ApiError) => {
+      hostFails = err;
+    },
+  };
 }
 
 describe('session sharing', () => {
