@@ -116,8 +116,8 @@ export function SharedWithYou({ onReady, offlineReason }: { onReady: (ready: Rea
             </div>
             <div class="session-actions">
               <button type="button" class="btn btn-primary btn-small" aria-disabled=${held} title=${offlineReason} aria-label=${`Connect to ${entry.owner}’s session ${entry.session.id}`}
-                onClick=${(e: Event) => {
-                  const opener = e.currentTarget as HTMLElement;
+                onClick=${(event: Event) => {
+                  const opener = event.currentTarget as HTMLElement;
                   if (!held) onReady({ sessionId: entry.session.id, serverId: entry.session.serverId, reconnected: true, sharedBy: entry.owner, returnFocus: () => opener });
                 }}>Connect</button>
             </div>
