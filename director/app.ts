@@ -62,6 +62,8 @@ import { PLACEMENT_DEADLINE_SLACK_MS } from './sessions/failover.ts';
 import { postgresPlacementLock } from './sessions/placement-lock.ts';
 import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
+import { sharingRoutes } from './sharing/routes.ts';
+import { SharingService } from './sharing/service.ts';
 import { openDatabase } from './store/db.ts';
 import { adminThumbnailRoutes, userThumbnailRoutes } from './thumbnails/routes.ts';
 import { SessionThumbnails } from './thumbnails/thumbnails.ts';
@@ -205,10 +207,31 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   // PostgreSQL away: uses are counted in this director's memory meanwhile.
   const tokenUses = stores.sql ? fallbackTokenUses(stores.tokenUses, createSqliteTokenUses(openDatabase(':memory:')), log, metrics.countLocalTokenUse) : stores.tokenUses;
   const findSession = (id: string) => fleet.findSession(id);
-  const connections = new ConnectionTokens({ tokens, findSession, clock, log, ttlMs: config.connection_token_ttl, maxUses: config.connection_token_max_uses, store: tokenUses });
+  const sharing = new SharingService({
+    shares: stores.shares,
+    sessions,
+    findSession,
+    isKnownServer: (id) => state.server(id) !== undefined,
+    policy,
+    agents: agentClient,
+    audit,
+    clock,
+    log,
+  });
+  const connections = new ConnectionTokens({
+    tokens,
+    findSession,
+    clock,
+    log,
+    ttlMs: config.connection_token_ttl,
+    maxUses: config.connection_token_max_uses,
+    store: tokenUses,
+    admits: (session, user) => sharing.admits(session, user),
+  });
   const endpoint = (server: ServerEntry) => dcvEndpoint(server, { port: config.dcv_port, webUrlPath: config.dcv_web_url_path, hostSource: config.dcv_host_source });
   const sessionDeps = {
     sessions,
+    openSession: (sessionId: string, who: { user: string; groups: readonly string[] }) => sharing.openable(sessionId, who),
     state,
     policy,
     tokens,
@@ -252,6 +275,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     auditMaxAgeMs: config.audit_retention,
     revocations,
     thumbnails,
+    shares: stores.shares,
     now: () => clock.now(),
   });
 
@@ -292,6 +316,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(adminSessionRoutes(sessionDeps))
     .use(userThumbnailRoutes(thumbnailDeps))
     .use(adminThumbnailRoutes(thumbnailDeps))
+    .use(sharingRoutes({ tokens, sharing }))
     .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
     .use(adminPolicyRoutes({ tokens, policy, versions, isKnownServer: (id) => state.server(id) !== undefined }))
     .use(adminAuditRoutes({ tokens, audit }))

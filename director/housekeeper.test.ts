@@ -98,3 +98,22 @@ test('ok: the pending clean-up runs on the leader only (several directors on one
   expect(await leader.h.sweepPending()).toBe(2);
   expect(leader.purged).toEqual([5000]);
 });
+
+test('ok: the store sweep deletes stale shares on the leader only', async () => {
+  let leader = false;
+  let purged = 0;
+  const keeper = new Housekeeper({
+    agents: {} as AgentService,
+    fleet: { sweep: async () => ({ stale: [], settled: 0, abandoned: 0, purged: 0 }) },
+    log: silentLogger,
+    intervalMs: 1000,
+    sessionStaleAfterMs: 40_000,
+    pendingCleanupIntervalMs: 3_600_000,
+    pendingMaxAgeMs: 86_400_000,
+    isLeader: () => leader,
+    shares: { purgeStale: async () => ++purged },
+  });
+  expect(await keeper.sweepStores()).toEqual({ audit: 0, revocations: 0, shares: 0 });
+  leader = true;
+  expect(await keeper.sweepStores()).toEqual({ audit: 0, revocations: 0, shares: 1 });
+});

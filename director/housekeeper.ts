@@ -23,6 +23,8 @@ export interface HousekeeperOptions {
   revocations?: { prune(): Promise<number> };
   /** Session screenshots past their cache time, or of sessions gone, are dropped on the fleet sweep's tick. */
   thumbnails?: { purge(): Promise<number> };
+  /** Session shares whose session is gone (closed, or its id used again) are deleted on the same tick. */
+  shares?: { purgeStale(): Promise<number> };
   now?: () => number;
   /** Timer functions; tests pass fakes to fire the timers by hand. */
   timers?: { setInterval: (fn: () => void, ms: number) => unknown; clearInterval: (t: unknown) => void };
@@ -57,6 +59,7 @@ export class Housekeeper {
       auditMaxAgeMs: 'number?',
       revocations: 'object?',
       thumbnails: 'object?',
+      shares: 'object?',
       now: 'function?',
       timers: 'object?',
     });
@@ -67,7 +70,7 @@ export class Housekeeper {
     this.timers.push(timers.setInterval(() => void this.sweepSessions(), this.o.intervalMs));
     this.timers.push(timers.setInterval(() => void this.sweepPending().catch((error) => this.o.log.warn('pending clean-up failed', { error })), this.o.pendingCleanupIntervalMs));
     if (this.o.thumbnails) this.timers.push(timers.setInterval(() => void this.sweepThumbnails(), this.o.intervalMs));
-    if (this.o.audit || this.o.revocations) {
+    if (this.o.audit || this.o.revocations || this.o.shares) {
       this.timers.push(timers.setInterval(() => void this.sweepStores(), this.o.pendingCleanupIntervalMs));
       void this.sweepStores();
     }
@@ -103,13 +106,14 @@ export class Housekeeper {
     }
   }
 
-  /** Audit retention and expired token revocations; failures are logged, the next tick retries. */
-  async sweepStores(): Promise<{ audit: number; revocations: number }> {
-    const out = { audit: 0, revocations: 0 };
+  /** Audit retention, expired token revocations and stale shares; failures are logged, the next tick retries. */
+  async sweepStores(): Promise<{ audit: number; revocations: number; shares: number }> {
+    const out = { audit: 0, revocations: 0, shares: 0 };
     if (this.o.isLeader && !this.o.isLeader()) return out;
     try {
       if (this.o.audit && this.o.auditMaxAgeMs) out.audit = await this.o.audit.pruneBefore((this.o.now ?? Date.now)() - this.o.auditMaxAgeMs);
       if (this.o.revocations) out.revocations = await this.o.revocations.prune();
+      if (this.o.shares) out.shares = await this.o.shares.purgeStale();
       if (out.audit) this.o.log.info('pruned audit events past retention', { count: out.audit });
     } catch (error) {
       this.o.log.error('store housekeeping failed', { error });

@@ -28,6 +28,8 @@ import { migratePostgres } from './store/migrate.ts';
 import { connectPostgres, redactUrl } from './store/postgres.ts';
 import { createSqliteThumbnailStore, type ThumbnailStore } from './thumbnails/store.ts';
 import { createPostgresThumbnailStore } from './thumbnails/store-postgres.ts';
+import { createSqliteShareStore, type ShareStore } from './sharing/share-store.ts';
+import { createPostgresShareStore } from './sharing/share-store-postgres.ts';
 import { createSqliteRevocationStore, type RevocationStore } from './tokens/revocation-store.ts';
 import { createPostgresRevocationStore } from './tokens/revocation-store-postgres.ts';
 
@@ -55,6 +57,8 @@ export interface DirectorStores {
   thumbnails: ThumbnailStore;
   /** The access policy's versions: the newest is in force on every director. */
   policyVersions: PolicyVersionStore;
+  /** Session shares: who an owner let into which session (the DCV verifier asks it for every invitee). */
+  shares: ShareStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -97,6 +101,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       tokenUses: createSqliteTokenUses(db),
       thumbnails: createSqliteThumbnailStore(db),
       policyVersions: createSqlitePolicyVersionStore(db),
+      shares: createSqliteShareStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
@@ -123,6 +128,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     tokenUses: createPostgresTokenUses(sql),
     thumbnails: guardStore(createPostgresThumbnailStore(sql), down),
     policyVersions: guardStore(createPostgresPolicyVersionStore(sql), down),
+    shares: guardStore(createPostgresShareStore(sql), down),
     sql,
     lockSql,
     feed,

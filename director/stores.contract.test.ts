@@ -31,7 +31,7 @@ const backends: Backend[] = [
     name: 'PostgreSQL',
     async open() {
       const stores = await openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger);
-      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions, policy_versions RESTART IDENTITY`;
+      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions, policy_versions, session_shares RESTART IDENTITY`;
       return stores;
     },
     twin: () => openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger),
@@ -291,6 +291,48 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.tokenUses.purgeExpired(1000)).toBe(1);
     expect(await stores.tokenUses.addUse('old', 100)).toBe(1);
     expect(await stores.tokenUses.addUse('j1', 5000)).toBe(4);
+  });
+
+  test('ok: shares: made, made again (role, owner and time replaced), listed in order, removed; those no live session holds are purged', async () => {
+    const share = (sessionId: string, user: string, role: 'viewer' | 'collaborator', owner: string, grantedAt: number) => ({ sessionId, user, role, owner, grantedAt });
+    await stores.shares.put(share('s1', 'carol', 'collaborator', 'alice', 2000));
+    await stores.shares.put(share('s1', 'bob', 'viewer', 'alice', 2000));
+    await stores.shares.put(share('s2', 'bob', 'viewer', 'dan', 2000));
+    await stores.shares.put(share('s3', 'bob', 'viewer', 'alice', 2000));
+    await stores.shares.put(share('s4', 'bob', 'viewer', 'alice', 2000));
+    expect(await stores.shares.get('s1', 'bob')).toEqual(share('s1', 'bob', 'viewer', 'alice', 2000));
+    expect(await stores.shares.get('s1', 'nobody')).toBeUndefined();
+    expect((await stores.shares.ofSession('s1')).map((found) => found.user)).toEqual(['bob', 'carol']);
+    expect((await stores.shares.withUser('bob')).map((found) => found.sessionId)).toEqual(['s1', 's2', 's3', 's4']);
+    expect((await stores.shares.byOwner('alice')).map((found) => `${found.sessionId}/${found.user}`)).toEqual(['s1/bob', 's1/carol', 's3/bob', 's4/bob']);
+    await stores.shares.put(share('s1', 'bob', 'collaborator', 'alice', 2500));
+    expect(await stores.shares.get('s1', 'bob')).toEqual(share('s1', 'bob', 'collaborator', 'alice', 2500));
+    expect(await stores.shares.remove('s1', 'carol')).toEqual(share('s1', 'carol', 'collaborator', 'alice', 2000));
+    expect(await stores.shares.remove('s1', 'carol')).toBeUndefined();
+    // s1 runs for alice since before the grant; s2's session started after the grant (the id was used again); s3 has no session; s4's has another owner.
+    const row = (id: string, owner: string, createdAt: number) => ({
+      id,
+      owner,
+      type: 'virtual' as const,
+      numOfConnections: 0,
+      serverId: 'ws1',
+      state: 'running' as const,
+      origin: 'director' as const,
+      orphaned: false,
+      createdAt,
+      refreshedAt: createdAt,
+    });
+    await stores.fleet.transact(
+      {
+        reads: {},
+        decide: (plan) => {
+          for (const session of [row('s1', 'alice', 1000), row('s2', 'dan', 2600), row('s4', 'erin', 1000)]) plan.insertSession(session);
+        },
+      },
+      3000,
+    );
+    expect(await stores.shares.purgeStale()).toBe(3);
+    expect((await stores.shares.withUser('bob')).map((found) => found.sessionId)).toEqual(['s1']);
   });
 
   test('ok: throttle entries by opaque key; those older than the window do not load (and are purged)', async () => {

@@ -1,17 +1,10 @@
 import './styles.css';
 import { html } from 'htm/preact';
 import { render } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { call, director, isSignedOut, setSignedOutHandler } from './api.ts';
 import { ErrorNote, Skeleton } from './components/feedback.ts';
 import { PageHeader, Shell } from './components/shell.ts';
-import { AgentsPage } from './pages/admin/agents.ts';
-import { AuditPage } from './pages/admin/audit.ts';
-import { JoinTokensPage } from './pages/admin/join-tokens.ts';
-import { OverviewPage } from './pages/admin/overview.ts';
-import { PolicyPage } from './pages/admin/policy.ts';
-import { ServersPage } from './pages/admin/servers.ts';
-import { SessionsPage } from './pages/admin/sessions.ts';
 import { LauncherPage } from './pages/launcher.ts';
 import { LoginPage } from './pages/login.ts';
 import { TotpPage } from './pages/totp.ts';
@@ -36,18 +29,35 @@ function NeedsAdmin() {
   <//></div>`;
 }
 
+type AdminPages = typeof import('./pages/admin/pages.ts');
+/** The admin pages' chunk once loaded (kept for the next admin page). */
+let adminPages: AdminPages | undefined;
+
+/** An admin page: its chunk is fetched the first time one opens, so the launcher's first load stays small. */
+function AdminRoute({ route }: { route: Route }) {
+  const [pages, setPages] = useState(adminPages);
+  const [failed, setFailed] = useState<unknown>(null);
+  useEffect(() => {
+    if (pages) return;
+    import('./pages/admin/pages.ts').then(
+      (loaded) => {
+        adminPages = loaded;
+        setPages(loaded);
+      },
+      (err: unknown) => setFailed(err),
+    );
+  }, [pages, failed]);
+  if (failed) return html`<main class="page page-narrow" id="main"><${ErrorNote} error=${failed} onRetry=${() => setFailed(null)} /></main>`;
+  if (!pages) return html`<div class="boot" aria-busy="true"><${Skeleton} lines=${3} /></div>`;
+  return pages.adminPage(route) ?? html`<${NotFound} />`;
+}
+
 function page(route: Route, me: Me) {
   const path = route.path;
   if (path === '/') return html`<${LauncherPage} />`;
   if (path === '/totp') return html`<${TotpPage} />`;
   if (path.startsWith('/admin/') && me.role !== 'admin') return html`<${NeedsAdmin} />`;
-  if (path === '/admin' || path === '/admin/agents') return html`<${AgentsPage} route=${route} />`;
-  if (path === '/admin/join-tokens') return html`<${JoinTokensPage} />`;
-  if (path === '/admin/overview') return html`<${OverviewPage} />`;
-  if (path === '/admin/servers') return html`<${ServersPage} />`;
-  if (path === '/admin/sessions') return html`<${SessionsPage} route=${route} />`;
-  if (path === '/admin/policy') return html`<${PolicyPage} />`;
-  if (path === '/admin/audit') return html`<${AuditPage} route=${route} />`;
+  if (path === '/admin' || path.startsWith('/admin/')) return html`<${AdminRoute} route=${route} />`;
   return html`<${NotFound} />`;
 }
 

@@ -13,6 +13,8 @@ export const queryKeys = {
   totp: ['totp'] as const,
   /** GET /v1/user/servers: the launcher's servers, pools and sessions. */
   userServers: ['user-servers'] as const,
+  /** GET /v1/user/shares: sessions shared with the user, and their own shares. */
+  userShares: ['user-shares'] as const,
   /** GET /v1/user/sessions/{id}/connection. */
   connection: (sessionId: string) => ['connection', sessionId] as const,
   /** Prefix of every admin query: what an admin action invalidates. */

@@ -23,6 +23,7 @@ import type {
   UserServers as UserServersModel,
 } from '../director/servers/models.ts';
 import type { ConnectionAnswer } from '../director/sessions/models.ts';
+import type { SharesAnswer } from '../director/sharing/models.ts';
 
 export type Role = Static<typeof LoginAnswer>['role'];
 
@@ -44,6 +45,9 @@ export type PoolMember = Static<typeof PoolMemberModel>;
 export type UserPool = Static<typeof UserPoolModel>;
 export type UserServers = Static<typeof UserServersModel>;
 export type Connection = Static<typeof ConnectionAnswer>;
+/** GET /v1/user/shares: sessions shared with the caller, and the shares the caller made. */
+export type Shares = Static<typeof SharesAnswer>;
+export type ShareRole = Shares['myShares'][number]['role'];
 
 export type AgentState = Static<typeof AgentStateModel>;
 type AgentEntry = Static<typeof AgentList>['agents'][number];

@@ -45,6 +45,15 @@ describe('DcvClient argv', () => {
     ]);
   });
 
+  test('ok: set-permissions by absolute file; rejects: a relative file or a bad id, before dcv runs', async () => {
+    const runner = new FakeRunner();
+    const dcv = new DcvClient(runner);
+    await dcv.setPermissions('s1', '/tmp/dcvix-permissions-x/session.perm');
+    expect((await rejection(dcv.setPermissions('s1', 'session.perm'))).code).toBe('INVALID_PERMISSIONS_FILE');
+    expect((await rejection(dcv.setPermissions('-rf', '/tmp/x.perm'))).code).toBe('INVALID_SESSION_ID');
+    expect(runner.calls).toEqual([['set-permissions', '--session', 's1', '--file', '/tmp/dcvix-permissions-x/session.perm']]);
+  });
+
   test('ok: list, close, set-config', async () => {
     const runner = new FakeRunner((a) => ({ code: 0, stdout: a[0] === 'list-sessions' ? '[{"id":"s1","owner":"a","type":"virtual"}]' : '', stderr: '' }));
     const dcv = new DcvClient(runner);

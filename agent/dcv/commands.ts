@@ -124,6 +124,13 @@ export class DcvClient implements DcvSessions {
     return image;
   }
 
+  /** `dcv set-permissions --session <id> --file <f>`: the session's permissions from now on are the file's. */
+  async setPermissions(id: string, file: string): Promise<void> {
+    checkId(id);
+    if (!isAbsolutePath(file)) throw badRequest('INVALID_PERMISSIONS_FILE', 'permissions file must be an absolute path');
+    await this.exec(['set-permissions', '--session', id, '--file', file]);
+  }
+
   /** `dcv set-config --section <s> --key <k> <value>`; value is a typed literal (see config-literal.ts). */
   async setConfig(section: string, key: string, value: string): Promise<void> {
     if (!CONFIG_SECTION_RE.test(section) || !CONFIG_KEY_RE.test(key) || !isConfigValue(value)) {

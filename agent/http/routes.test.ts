@@ -1,8 +1,9 @@
 /** The agent's own API held to its models, and each answer to the director's reader of it. */
 import { describe, expect, test } from 'bun:test';
 import { Elysia } from 'elysia';
+import { readFileSync } from 'node:fs';
 import { readCreateAnswer, readSessionList } from '../../director/agent-client/answers.ts';
-import { AgentHealthAnswer, AgentStatsAnswer, ConfigAnswer, CreateSessionAnswer, SessionList } from '../../shared/api/agent-api.ts';
+import { AgentHealthAnswer, AgentStatsAnswer, ConfigAnswer, CreateSessionAnswer, SessionList, SetPermissionsAnswer } from '../../shared/api/agent-api.ts';
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import { matches } from '../../shared/api/model-check.ts';
 import { errorHandler } from '../../shared/http/error-handler.ts';
@@ -19,11 +20,12 @@ function agentApp(sessions: DcvSession[] = []) {
   const argv: string[] = [];
   const dcv = {
     listSessions: async () => sessions,
-    createSession: async (options: { id: string; owner: string; type: DcvSession['type'] }) => {
-      argv.push(`create-session ${options.id}`);
+    createSession: async (options: { id: string; owner: string; type: DcvSession['type']; permissionsFile?: string }) => {
+      argv.push(options.permissionsFile ? `create-session ${options.id} ${readFileSync(options.permissionsFile, 'utf8')}` : `create-session ${options.id}`);
       sessions.push({ ...options, numOfConnections: 0, status: 'running', creationTime: '2026-03-01T08:15:30.123Z' });
     },
     closeSession: async (id: string) => void argv.push(`close-session ${id}`),
+    setPermissions: async (id: string, file: string) => void argv.push(`set-permissions ${id} ${readFileSync(file, 'utf8')}`),
     setConfig: async (section: string, key: string, value: string) => void argv.push(`set-config ${section}.${key}=${value}`),
   } as unknown as DcvClient;
   const app = new Elysia().use(errorHandler(silentLogger)).use(agentApi({ dcv, stats: async () => stats, onSessionsChanged: () => {}, log: silentLogger }));
@@ -75,6 +77,19 @@ describe("the agent's API", () => {
     expect(argv).toEqual(['create-session bob-1', 'set-config display.quality=(30,80)', 'set-config connectivity.web-port=8443', 'close-session s1']);
   });
 
+  test('ok: permissions text goes to dcv as a file, on create and on PUT /v1/sessions/{id}/permissions', async () => {
+    const { app, argv } = agentApp([session]);
+    const text = '[groups]\n[aliases]\n[permissions]\n%owner% allow builtin\n%any% deny usb\n';
+    const created = await call(app, 'POST', '/v1/sessions', { body: JSON.stringify({ userId: 'bob', sessionType: 'virtual', sessionId: 'bob-2', permissions: text }) });
+    expect(created.status).toBe(201);
+    const shared = `${text}carol allow display\n`;
+    const put = await call(app, 'PUT', '/v1/sessions/s1/permissions', { body: JSON.stringify({ permissions: shared }) });
+    expect([put.status, matches(SetPermissionsAnswer, put.json)]).toEqual([200, true]);
+    const missing = await call(app, 'PUT', '/v1/sessions/nope/permissions', { body: JSON.stringify({ permissions: shared }) });
+    expect([missing.status, missing.json.error.code]).toEqual([404, 'SESSION_NOT_FOUND']);
+    expect(argv).toEqual([`create-session bob-2 ${text}`, `set-permissions s1 ${shared}`]);
+  });
+
   test('rejects: each bad field with the code its model gives it, whatever the Content-Type; dcv never runs', async () => {
     const { app, argv } = agentApp([session]);
     const cases: [string, string, string | undefined, string][] = [
@@ -98,6 +113,11 @@ describe("the agent's API", () => {
       // An object whose toString is not a function would break the validator's message: a 400 all the same.
       ['POST', '/v1/config', '{"config":[{"section":{"toString":1},"key":"quality","value":"1"}]}', 'INVALID_CONFIG'],
       ['DELETE', '/v1/sessions/-rf', undefined, 'INVALID_SESSION_ID'],
+      ['POST', '/v1/sessions', '{"userId":"alice","sessionType":"virtual","sessionId":"x","permissions":"[permissions]\\n%owner% allow builtin\\n"}', 'INVALID_PERMISSIONS'],
+      ['PUT', '/v1/sessions/s1/permissions', '{"permissions":""}', 'INVALID_PERMISSIONS'],
+      ['PUT', '/v1/sessions/s1/permissions', '{"permissions":"[groups]\\n[aliases]\\n[permissions]\\nbob allow rootshell\\n"}', 'INVALID_PERMISSIONS'],
+      ['PUT', '/v1/sessions/s1/permissions', `{"permissions":"${'x'.repeat(40_000)}"}`, 'INVALID_PERMISSIONS'],
+      ['PUT', '/v1/sessions/-rf/permissions', '{"permissions":"x"}', 'INVALID_SESSION_ID'],
     ];
     for (const [method, path, body, code] of cases) {
       for (const type of ['application/json', 'text/plain', undefined]) {
@@ -114,6 +134,7 @@ describe("the agent's API", () => {
       ['POST', '/v1/sessions', '{'],
       ['POST', '/v1/config', '{"config":[]}'],
       ['DELETE', '/v1/sessions/-rf', undefined],
+      ['PUT', '/v1/sessions/s1/permissions', '{'],
       ['GET', '/v1/sessions', undefined],
     ] as const) {
       const answer = await call(app, method, path, { body, type: 'application/json', stranger: true });

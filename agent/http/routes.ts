@@ -1,5 +1,17 @@
 import { Elysia } from 'elysia';
-import { AgentHealthAnswer, AgentStatsAnswer, ConfigAnswer, ConfigBody, configEntries, CreateSessionAnswer, CreateSessionBody, SessionList, SessionParams } from '../../shared/api/agent-api.ts';
+import {
+  AgentHealthAnswer,
+  AgentStatsAnswer,
+  ConfigAnswer,
+  ConfigBody,
+  configEntries,
+  CreateSessionAnswer,
+  CreateSessionBody,
+  SessionList,
+  SessionParams,
+  SetPermissionsAnswer,
+  SetPermissionsBody,
+} from '../../shared/api/agent-api.ts';
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import { ScreenshotQuery, screenshotSize } from '../../shared/api/screenshot.ts';
 import { toWireSession } from '../../shared/api/wire-session.ts';
@@ -8,6 +20,7 @@ import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { parseJsonSafely } from '../../shared/http/safe-json.ts';
 import { DIRECTOR_CN } from '../../shared/pki/names.ts';
 import { DcvError, type DcvClient } from '../dcv/commands.ts';
+import { withPermissionsFile } from '../dcv/permissions-file.ts';
 import { ignoredError } from '../../shared/ignored.ts';
 import type { Logger } from '../../shared/log.ts';
 
@@ -76,8 +89,10 @@ export const agentApi = (d: AgentApiDeps) =>
     .post(
       '/sessions',
       async ({ body, set }) => {
-        const { init, storageRoot, gl, maxConcurrentClients } = body;
-        await d.dcv.createSession({ id: body.sessionId, owner: body.userId, type: body.sessionType, init, storageRoot, gl, maxConcurrentClients });
+        const { init, storageRoot, gl, maxConcurrentClients, permissions } = body;
+        const options = { id: body.sessionId, owner: body.userId, type: body.sessionType, init, storageRoot, gl, maxConcurrentClients };
+        if (permissions === undefined) await d.dcv.createSession(options);
+        else await withPermissionsFile(permissions, (permissionsFile) => d.dcv.createSession({ ...options, permissionsFile }));
         const session = (await d.dcv.listSessions()).find((s) => s.id === body.sessionId);
         d.onSessionsChanged();
         set.status = 201;
@@ -110,6 +125,15 @@ export const agentApi = (d: AgentApiDeps) =>
         return new Response(png, { headers: { 'content-type': 'image/png', 'cache-control': 'no-store' } });
       },
       { params: SessionParams, query: ScreenshotQuery },
+    )
+    .put(
+      '/sessions/:id/permissions',
+      async ({ params, body }) => {
+        if (!(await d.dcv.listSessions()).some((s) => s.id === params.id)) throw notFound('SESSION_NOT_FOUND', 'no such session on this host');
+        await withPermissionsFile(body.permissions, (file) => d.dcv.setPermissions(params.id, file));
+        return { ok: true as const };
+      },
+      { parse: directorJson, params: SessionParams, body: SetPermissionsBody, response: { 200: SetPermissionsAnswer } },
     )
     .post(
       '/config',

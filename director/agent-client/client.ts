@@ -1,4 +1,4 @@
-import type { ConfigBody, CreateSessionBody } from '../../shared/api/agent-api.ts';
+import type { ConfigBody, CreateSessionBody, SetPermissionsBody } from '../../shared/api/agent-api.ts';
 import type { DcvSession } from '../../shared/api/agent-wire.ts';
 import type { ScreenshotSize } from '../../shared/api/screenshot.ts';
 import { ApiError } from '../../shared/errors.ts';
@@ -55,6 +55,13 @@ export class AgentClient {
   /** Closes a session; "already gone" (404, or a dcv error saying so) becomes SESSION_NOT_FOUND. */
   async closeSession(server: ServerEntry, sessionId: string): Promise<void> {
     const res = await this.call(server, 'DELETE', `/v1/sessions/${encodeURIComponent(sessionId)}`);
+    if (res.status < 200 || res.status > 299) throw agentError(server.id, res.status, res.text);
+  }
+
+  /** Replaces a session's DCV permissions with `permissions`, a whole permissions file (PUT /v1/sessions/{id}/permissions). */
+  async setPermissions(server: ServerEntry, sessionId: string, permissions: string): Promise<void> {
+    const body: SetPermissionsBody = { permissions };
+    const res = await this.call(server, 'PUT', `/v1/sessions/${encodeURIComponent(sessionId)}/permissions`, body);
     if (res.status < 200 || res.status > 299) throw agentError(server.id, res.status, res.text);
   }
 

@@ -58,3 +58,23 @@ test('rejects: each refusal says why, with the token id once the token could be 
   tokenClock.advance(61_000);
   expect(await connections.verify(early.token, 's1')).toEqual({ reason: 'token_expired' });
 });
+
+test("ok: an invitee's token is accepted only while the share stands; without a share check, only the owner's", async () => {
+  const tokens = new TokenService({ key: generateTokenKey(), clock: new FakeClock(Date.now()) });
+  const clock = new FakeClock(Date.now());
+  const state = stateHolding(clock, [{ server: sampleServer('ws1'), sessions: [sampleSession('s1', 'ws1')] }]);
+  const findSession = async (id: string) => state.session(id);
+  const shared = new Set(['s1/bob']);
+  const options = { tokens, findSession, clock, log: silentLogger, ttlMs: 60_000, maxUses: 10 };
+  const sharing = new ConnectionTokens({ ...options, admits: async (session, user) => shared.has(`${session.id}/${user}`) });
+  const session = state.session('s1')!;
+  const bob = (await sharing.issue(session, 'bob')).token;
+  const carol = (await sharing.issue(session, 'carol')).token;
+  expect(await sharing.verify(bob, 's1')).toMatchObject({ user: 'bob', reason: 'valid' });
+  expect(await sharing.verify(carol, 's1')).toMatchObject({ reason: 'not_shared' });
+  shared.delete('s1/bob');
+  expect(await sharing.verify(bob, 's1')).toMatchObject({ reason: 'not_shared' });
+  expect((await sharing.verify(bob, 's1')).user).toBeUndefined();
+  shared.add('s1/bob');
+  expect(await new ConnectionTokens(options).verify(bob, 's1')).toMatchObject({ reason: 'token_mismatch' });
+});

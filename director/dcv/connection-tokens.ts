@@ -24,6 +24,8 @@ export interface ConnectionTokensOptions {
   maxUses: number;
   /** Where uses are counted durably (absent: in memory only). */
   store?: TokenUseStore;
+  /** Whether a user other than the owner may be let in (a share of the session stands); absent: owners only. */
+  admits?: (session: SessionEntry, user: string) => Promise<boolean>;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface ConnectionTokensOptions {
  * connection token of ours, a token for another session, a session gone or orphaned, a session that now
  * runs on another server or for another user, uses spent, or a use the store could not count.
  */
-export type VerifyReason = 'valid' | 'token_expired' | 'token_invalid' | 'wrong_session' | 'session_not_found' | 'session_orphaned' | 'token_mismatch' | 'used_up' | 'use_not_counted';
+export type VerifyReason = 'valid' | 'token_expired' | 'token_invalid' | 'wrong_session' | 'session_not_found' | 'session_orphaned' | 'token_mismatch' | 'not_shared' | 'used_up' | 'use_not_counted';
 
 /** A verification's outcome; `jti` (the token's id, never the token) once the token could be read. */
 export interface Verdict {
@@ -51,23 +53,25 @@ export class ConnectionTokens {
   private readonly maxUses: number;
   private readonly store?: TokenUseStore;
   private readonly findSession: (id: string) => Promise<SessionEntry | undefined>;
+  private readonly admits?: (session: SessionEntry, user: string) => Promise<boolean>;
 
   constructor(options: ConnectionTokensOptions) {
-    checkOptions('ConnectionTokens', options, { tokens: 'object', findSession: 'function', clock: 'object', log: 'object', ttlMs: 'number', maxUses: 'number', store: 'object?' });
-    ({ tokens: this.tokens, findSession: this.findSession, clock: this.clock, log: this.log, ttlMs: this.ttlMs, maxUses: this.maxUses, store: this.store } = options);
+    checkOptions('ConnectionTokens', options, { tokens: 'object', findSession: 'function', clock: 'object', log: 'object', ttlMs: 'number', maxUses: 'number', store: 'object?', admits: 'function?' });
+    ({ tokens: this.tokens, findSession: this.findSession, clock: this.clock, log: this.log, ttlMs: this.ttlMs, maxUses: this.maxUses, store: this.store, admits: this.admits } = options);
   }
 
   private lastPurge = 0;
   private lastSweep = 0;
 
-  issue(session: SessionEntry) {
-    return this.tokens.issueConnection({ sub: session.owner, sessionId: session.id, serverId: session.serverId, ttlMs: this.ttlMs });
+  /** A token letting `user` (the owner unless given: an invitee of a share) into the session. */
+  issue(session: SessionEntry, user: string = session.owner) {
+    return this.tokens.issueConnection({ sub: user, sessionId: session.id, serverId: session.serverId, ttlMs: this.ttlMs });
   }
 
   /**
    * Whether a token lets its user into `sessionId` (`user` set), and why not: a token for another
    * session, an expired, tampered or over-used one, or one for a session that no longer exists (closed)
-   * or is orphaned is refused.
+   * or is orphaned is refused; so is an invitee's once their share was taken back.
    */
   async verify(token: string, sessionId: string): Promise<Verdict> {
     this.sweep();
@@ -85,7 +89,9 @@ export class ConnectionTokens {
     if (!session) return refused('session_not_found');
     // An orphaned session's agent is revoked: the director no longer vouches for anything on that host.
     if (session.orphaned) return refused('session_orphaned');
-    if (session.serverId !== claims.serverId || session.owner !== claims.sub) return refused('token_mismatch');
+    if (session.serverId !== claims.serverId) return refused('token_mismatch');
+    // An invitee's token holds only while the owner's share exists (read from the store: any director may have taken it back).
+    if (session.owner !== claims.sub && !(await this.admits?.(session, claims.sub))) return refused(this.admits ? 'not_shared' : 'token_mismatch');
     const used = this.uses.get(claims.jti) ?? { count: 0, expiresAt: Date.parse(claims.exp) };
     if (used.count >= this.maxUses) return refused('used_up');
     used.count++;

@@ -24,11 +24,12 @@ export function dcvUri(endpoint: DcvEndpoint, token: string, sessionId: string):
 }
 
 /**
- * The .dcv connection file (docs/dcv-wire.md): [version] first or DCV Viewer refuses it; values never
- * quoted; never a password. Values are checked to be single-line so nothing can inject a key.
+ * The .dcv connection file (docs/dcv-wire.md) for `user` (the owner unless given: an invitee): [version]
+ * first or DCV Viewer refuses it; values never quoted; never a password. Values are checked to be
+ * single-line so nothing can inject a key.
  */
-export function dcvFile(endpoint: DcvEndpoint, session: SessionEntry, token: string, certificateValidationPolicy: string): string {
-  const values = { host: endpoint.host, port: String(endpoint.port), weburlpath: endpoint.webUrlPath, sessionid: session.id, user: session.owner, authtoken: token };
+export function dcvFile(endpoint: DcvEndpoint, session: SessionEntry, token: string, certificateValidationPolicy: string, user: string = session.owner): string {
+  const values = { host: endpoint.host, port: String(endpoint.port), weburlpath: endpoint.webUrlPath, sessionid: session.id, user, authtoken: token };
   for (const [key, text] of Object.entries(values)) if (/[\r\n]/.test(text)) throw new Error(`.dcv value ${key} is not single-line`);
   return [
     '[version]',

@@ -82,3 +82,42 @@ describe('policy: group names as login backends report them', () => {
     expect(() => parsePolicy({ groups: { eng: { members: ['Domain Users'] } } }, {})).toThrow('users.json: groups.eng.members');
   });
 });
+
+describe('policy: DCV permission profiles', () => {
+  const restricted = ['%owner% allow builtin', '%owner% deny clipboard-copy file-download usb'];
+
+  test('ok: profiles in pools.json, named by pools, servers and groups; full is built in', () => {
+    const policy = parsePolicy(
+      { groups: { leads: { members: ['carol'], permissions: 'full' }, eng: { members: ['bob'] } } },
+      { permissionProfiles: { restricted }, pools: { eng: { servers: ['*'], permissions: 'restricted' } }, servers: { ws01: { permissions: 'restricted' }, ws02: {} } },
+    );
+    expect(policy.permissionProfiles).toEqual(
+      new Map<string, readonly string[]>([
+        ['full', ['%owner% allow builtin']],
+        ['restricted', restricted],
+      ]),
+    );
+    expect(policy.pools.get('eng')!.permissions).toBe('restricted');
+    expect(policy.servers.get('ws01')!.permissions).toBe('restricted');
+    expect(policy.servers.get('ws02')!.permissions).toBeUndefined();
+    expect(policy.groupPermissions).toEqual(new Map([['leads', 'full']]));
+  });
+
+  test('rejects: unknown features, rules and actors, naming the file, the profile and the line', () => {
+    expect(pools({ permissionProfiles: { restricted: ['%owner% allow builtin', '%owner% deny clipbord-copy'] } })).toThrow(
+      'pools.json: permissionProfiles.restricted[1]: "%owner% deny clipbord-copy": unknown feature "clipbord-copy"',
+    );
+    expect(pools({ permissionProfiles: { restricted: ['%owner% forbid usb'] } })).toThrow('pools.json: permissionProfiles.restricted[0]: "%owner% forbid usb": "forbid" is not a rule');
+    expect(pools({ permissionProfiles: { restricted: ['%nobody% deny usb'] } })).toThrow('pools.json: permissionProfiles.restricted[0]: "%nobody% deny usb": "%nobody%" is not an actor');
+    expect(pools({ permissionProfiles: { restricted: [] } })).toThrow('pools.json: permissionProfiles.restricted must be a list of 1 to 64 permission lines');
+    expect(pools({ permissionProfiles: { restricted: [7] } })).toThrow('pools.json: permissionProfiles.restricted[0] must be a text line');
+    expect(pools({ permissionProfiles: { full: ['%any% allow builtin'] } })).toThrow('pools.json: permissionProfiles.full: "full" is built in');
+    expect(pools({ permissionProfiles: ['%owner% allow builtin'] })).toThrow('pools.json: permissionProfiles must be an object');
+  });
+
+  test('rejects: a pool, server or group naming a profile that is not defined', () => {
+    expect(pools({ pools: { eng: { servers: [], permissions: 'restricted' } } })).toThrow('pools.json: pools.eng.permissions: "restricted" is not a permission profile');
+    expect(pools({ servers: { ws01: { permissions: ['full'] } } })).toThrow('pools.json: servers.ws01.permissions: "full" is not a permission profile');
+    expect(() => parsePolicy({ groups: { leads: { members: [], permissions: 'admin' } } }, {})).toThrow('users.json: groups.leads.permissions: "admin" is not a permission profile');
+  });
+});

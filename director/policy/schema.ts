@@ -1,4 +1,5 @@
 import { neverUserSettable, splitConfigKeyEntry } from './config-keys.ts';
+import { readPermissionProfiles, readProfileChoice, type ProfileChoice } from './permission-profiles.ts';
 import { readPoolSettings, type PoolSettings } from './pool-settings.ts';
 import type { Requirement } from './requirements/parse.ts';
 import { readPolicyRequirements } from './requirements/server-facts.ts';
@@ -18,7 +19,8 @@ import { RequirementsError } from './requirements/tokenize.ts';
  * Servers are named by the host name their agent reports; "*" in a servers list means every server.
  * A group's members come from the login backend when it knows groups (LDAP), else from "members".
  * `userConfig` lists are the dcv.conf keys users may set (config-keys.ts; evaluate.ts combines them).
- * A pool's session limit and launch settings are read by pool-settings.ts.
+ * A pool's session limit and launch settings are read by pool-settings.ts; DCV permission profiles
+ * (`permissionProfiles`, and `permissions` on pools, servers and groups) by permission-profiles.ts.
  * A pool's `requirements` (Session Manager's expression language, requirements/) narrows placement to
  * the members that satisfy it.
  */
@@ -40,9 +42,13 @@ export interface Policy {
   groups: Map<string, Grant & { members: string[] }>;
   /** user -> the groups whose member lists name them, in users.json order (made once, asked on every request). */
   memberOf: Map<string, string[]>;
-  pools: Map<string, { description: string; servers: string[]; requirements?: Requirement } & ConfigAllowance & PoolSettings>;
+  pools: Map<string, { description: string; servers: string[]; requirements?: Requirement } & ConfigAllowance & PoolSettings & ProfileChoice>;
   /** pools.json `servers`: per-server settings, by host name. */
-  servers: Map<string, ConfigAllowance>;
+  servers: Map<string, ConfigAllowance & ProfileChoice>;
+  /** pools.json `permissionProfiles`: DCV permission lines by profile name, `full` built in. */
+  permissionProfiles: Map<string, readonly string[]>;
+  /** users.json groups' `permissions`: group -> the profile its members' sessions get, in users.json order. */
+  groupPermissions: Map<string, string>;
   /** pools.json top-level `userConfig`: the allow-list where no pool or server names one. */
   userConfig?: string[];
 }
@@ -63,12 +69,15 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
   const userMap = object(users ?? {}, 'users.json');
   const poolMap = object(pools ?? {}, 'pools.json');
   const groups = grants(userMap.groups ?? {}, 'users.json: groups', true) as Map<string, Grant & { members: string[] }>;
+  const profiles = readPermissionProfiles(poolMap.permissionProfiles, 'pools.json: permissionProfiles', fail);
   return {
     admins: new Set(names(userMap.admins ?? [], 'users.json: admins')),
     adminGroups: new Set(names(userMap.adminGroups ?? [], 'users.json: adminGroups', GROUP_NAME_RE)),
     users: grants(userMap.users ?? {}, 'users.json: users', false) as Map<string, Grant>,
     groups,
     memberOf: memberIndex(groups),
+    permissionProfiles: profiles,
+    groupPermissions: groupProfiles(userMap.groups, profiles),
     pools: new Map(
       Object.entries(object(poolMap.pools ?? {}, 'pools.json: pools')).map(([name, v]) => {
         const where = `pools.json: pools.${name}`;
@@ -87,6 +96,7 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
             ...(requirements ? { requirements } : {}),
             ...allowance(pool.userConfig, `${where}.userConfig`),
             ...read.settings,
+            ...readProfileChoice(pool.permissions, `${where}.permissions`, profiles, fail),
           },
         ];
       }),
@@ -95,11 +105,26 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
       Object.entries(object(poolMap.servers ?? {}, 'pools.json: servers')).map(([host, v]) => {
         const where = `pools.json: servers.${host.slice(0, 80)}`;
         if (host === '*' || !SERVER_RE.test(host)) throw new PolicyError(`${where}: not a host name (for every server use the top-level userConfig)`);
-        return [host, allowance(object(v, where).userConfig, `${where}.userConfig`)];
+        const server = object(v, where);
+        return [host, { ...allowance(server.userConfig, `${where}.userConfig`), ...readProfileChoice(server.permissions, `${where}.permissions`, profiles, fail) }];
       }),
     ),
     ...allowance(poolMap.userConfig, 'pools.json: userConfig'),
   };
+}
+
+const fail = (message: string): never => {
+  throw new PolicyError(message);
+};
+
+/** users.json groups that name a permission profile (already checked to be objects), in file order. */
+function groupProfiles(groups: unknown, profiles: ReadonlyMap<string, unknown>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, group] of Object.entries((groups ?? {}) as Record<string, Record<string, unknown>>)) {
+    const { permissions } = readProfileChoice(group.permissions, `users.json: groups.${name}.permissions`, profiles, fail);
+    if (permissions !== undefined) out.set(name, permissions);
+  }
+  return out;
 }
 
 function memberIndex(groups: Map<string, { members: string[] }>): Map<string, string[]> {

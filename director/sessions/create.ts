@@ -20,6 +20,8 @@ export interface CreateInput {
   timeoutMs?: number;
   /** The pool's launch settings for dcv create-session (policy/pool-settings.ts). */
   launch?: LaunchSettings;
+  /** The permission profile's name and the permissions file made from it (absent: DCV's default file). */
+  permissions?: { profile: string; text: string };
 }
 
 type CreateDeps = Pick<SessionServiceOptions, 'fleet' | 'agents' | 'audit' | 'log' | 'clock' | 'agentRequestTimeoutMs' | 'cooldownMs' | 'healthRules' | 'onPlacementFailure'>;
@@ -44,7 +46,8 @@ export async function createOnServer(deps: CreateDeps, input: CreateInput): Prom
   if (reserved === 'full') throw hostLimitReached(server);
   let created: Awaited<ReturnType<typeof deps.agents.createSession>>;
   try {
-    created = await deps.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id, ...input.launch }, { timeoutMs: input.timeoutMs });
+    const permissions = input.permissions ? { permissions: input.permissions.text } : {};
+    created = await deps.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id, ...input.launch, ...permissions }, { timeoutMs: input.timeoutMs });
   } catch (err) {
     await giveUp(deps, input, reservation, err);
     throw err;
@@ -56,7 +59,14 @@ export async function createOnServer(deps: CreateDeps, input: CreateInput): Prom
     throw new ApiError(503, 'SERVER_GONE', `${server.id} was revoked while the session was being created`);
   }
   if (server.placementFailure) await deps.fleet.run(setPlacementFailure(server.id, null, deps.healthRules, deps.clock.now()));
-  deps.audit.record({ type: 'session.create', actor, target: sid, outcome: 'success', detail: `${server.id} ${type} for ${owner}${sid === id ? '' : ` (agent reused ${sid} instead of ${id})`}` });
+  const profile = input.permissions ? ` with permission profile ${input.permissions.profile}` : '';
+  deps.audit.record({
+    type: 'session.create',
+    actor,
+    target: sid,
+    outcome: 'success',
+    detail: `${server.id} ${type} for ${owner}${profile}${sid === id ? '' : ` (agent reused ${sid} instead of ${id})`}`,
+  });
   deps.log.info('session created', { sessionId: sid, server: server.id, owner, type, pool });
   return confirmed.session;
 }

@@ -29,10 +29,12 @@ import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime
 import { adminSessionView, sessionView, userServersJson } from '../servers/views.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 import { setServerConfig } from './server-config.ts';
-import type { SessionService } from './service.ts';
+import type { SessionService, UserRef } from './service.ts';
 
 export interface SessionRouteDeps {
   sessions: SessionService;
+  /** A session the caller may connect to: their own, or one shared with them (404 SESSION_NOT_FOUND otherwise). */
+  openSession: (sessionId: string, who: UserRef) => Promise<SessionEntry>;
   state: RuntimeState;
   policy: PolicyHolder;
   tokens: TokenService;
@@ -46,11 +48,11 @@ export interface SessionRouteDeps {
   connectionAudit: ConnectionAuditLog;
 }
 
-/** Everything a client needs to open a session: token, .dcv link, web-client URL, dcv:// URI (the token issued is audited). */
+/** Everything `user` (the owner, or an invitee) needs to open a session: token, .dcv link, web-client URL, dcv:// URI (the token issued is audited). */
 async function connectionInfo(deps: SessionRouteDeps, session: SessionEntry, caller: { user: string; request: Request }) {
   const server = deps.sessions.onlineServer(session.serverId);
   const endpoint = deps.endpoint(server);
-  const { token, expiresAt, jti } = await deps.connections.issue(session);
+  const { token, expiresAt, jti } = await deps.connections.issue(session, caller.user);
   auditTokenIssued(deps.connectionAudit, 'token', caller.user, session, jti, caller.request);
   return {
     sessionId: session.id,
@@ -106,18 +108,22 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       '/sessions/:id/connection',
       async ({ params, session, set, request }) => {
         set.headers['cache-control'] = 'no-store';
-        return connectionInfo(d, await d.sessions.ownSession(params.id, session.sub, session.groups), { user: session.sub, request });
+        return connectionInfo(d, await d.openSession(params.id, { user: session.sub, groups: session.groups }), { user: session.sub, request });
       },
-      { params: SessionParams, response: { 200: ConnectionAnswer, ...errorAnswers(401, 403, 404, 503) }, detail: { summary: 'Connection token, web-client URL, dcv:// URI, .dcv link', ...USER } },
+      {
+        params: SessionParams,
+        response: { 200: ConnectionAnswer, ...errorAnswers(401, 403, 404, 503) },
+        detail: { summary: "Connection token, web-client URL, dcv:// URI, .dcv link (the caller's session, or one shared with them)", ...USER },
+      },
     )
     .get(
       '/sessions/:id/connection.dcv',
       async ({ params, session, request }) => {
-        const own = await d.sessions.ownSession(params.id, session.sub, session.groups);
+        const own = await d.openSession(params.id, { user: session.sub, groups: session.groups });
         const server = d.sessions.onlineServer(own.serverId);
-        const { token, jti } = await d.connections.issue(own);
+        const { token, jti } = await d.connections.issue(own, session.sub);
         auditTokenIssued(d.connectionAudit, 'file', session.sub, own, jti, request);
-        return new Response(dcvFile(d.endpoint(server), own, token, d.certificateValidationPolicy), {
+        return new Response(dcvFile(d.endpoint(server), own, token, d.certificateValidationPolicy, session.sub), {
           headers: {
             'content-type': 'application/x-dcv',
             'content-disposition': `attachment; filename="${server.id}-${own.id}.dcv"`,
@@ -135,7 +141,7 @@ export const userSessionRoutes = (d: SessionRouteDeps) =>
       '/connectiontoken',
       async ({ query, session, set, request }) => {
         set.headers['cache-control'] = 'no-store';
-        const own = await d.sessions.ownSession(query.sessionId ?? '', session.sub, session.groups);
+        const own = await d.openSession(query.sessionId ?? '', { user: session.sub, groups: session.groups });
         if (query.serverId !== undefined && query.serverId !== own.serverId) throw badRequest('SERVER_MISMATCH', 'the session is not on that server');
         const info = await connectionInfo(d, own, { user: session.sub, request });
         return { token: info.authToken, expiresAt: info.expiresAt, sessionId: own.id, serverId: own.serverId };

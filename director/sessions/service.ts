@@ -1,12 +1,13 @@
 import { isSessionId, isUserName, type SessionType } from '../../shared/api/agent-wire.ts';
-import type { LaunchSettings } from '../../shared/api/launch-settings.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { checkOptions } from '../../shared/options.ts';
 import type { AgentClient } from '../agent-client/client.ts';
 import type { AuditLog } from '../audit/types.ts';
-import { entitlements, mayUseServer, poolMembers } from '../policy/evaluate.ts';
+import { permissionsFileText } from '../../shared/api/dcv-permissions.ts';
+import { entitlements, groupsOf, mayUseServer, poolMembers } from '../policy/evaluate.ts';
+import { profileFor } from '../policy/permission-profiles.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import { launchSettingsFor } from '../policy/pool-settings.ts';
 import { serverSatisfies } from '../policy/requirements/server-facts.ts';
@@ -15,7 +16,7 @@ import { excludedFromPlacement, type HealthReason, type HealthRules } from '../s
 import type { RuntimeState, ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
 import { close as closeRow } from '../servers/session-rows.ts';
 import type { PlacementMetrics } from '../metrics/director-metrics.ts';
-import { createOnServer } from './create.ts';
+import { createOnServer, type CreateInput } from './create.ts';
 import { createWithFailover, PLACEMENT_DEADLINE_SLACK_MS, type UnusableMember } from './failover.ts';
 import { CreatesUnderWay, limitRefusalsAudited, userLimitReached } from './limits.ts';
 import { existingSession, type Candidate } from './placement.ts';
@@ -106,7 +107,7 @@ export class SessionService {
         const existing = fresh ? undefined : existingSession([{ server, sessions: await this.storedSessionsOf(who.user) }], who.user, type);
         if (existing) return { session: existing, reconnected: true };
         this.refuseDrained(server);
-        return { session: await this.create(server, who.user, type, newSessionId(who.user), who.user), reconnected: false };
+        return { session: await this.create(server, who.user, type, newSessionId(who.user), who.user, this.permissions(who.groups, server.id)), reconnected: false };
       }
       const poolId = target.poolId;
       if (!entitled.pools.has(poolId)) {
@@ -163,7 +164,7 @@ export class SessionService {
         now: () => this.d.clock.now(),
         deadline: this.d.clock.now() + this.d.agentRequestTimeoutMs + PLACEMENT_DEADLINE_SLACK_MS,
         // A fresh id per attempt: an attempt the director gave up on may still finish on its host.
-        attempt: (server, timeoutMs) => this.create(server, who.user, type, newSessionId(who.user), who.user, { pool: poolId, timeoutMs, launch }),
+        attempt: (server, timeoutMs) => this.create(server, who.user, type, newSessionId(who.user), who.user, { pool: poolId, timeoutMs, launch, ...this.permissions(who.groups, server.id, poolId) }),
       });
       return { session, reconnected: false };
     });
@@ -187,9 +188,15 @@ export class SessionService {
         if (!override) throw forbidden('NOT_PERMITTED', `the policy does not allow ${userId} on ${server.id}; send "override": true to create it anyway`);
         this.d.audit.record({ type: 'session.create.override', actor: admin, target: id, outcome: 'success', detail: `${server.id} for ${userId}: not allowed by the policy` });
       }
-      return this.create(server, userId, type, id, admin);
+      return this.create(server, userId, type, id, admin, this.permissions(groupsOf(this.d.policy.current, userId), server.id));
     });
     return limitRefusalsAudited(this.d.audit, admin, serverId, creating);
+  }
+
+  /** The permissions file a new session gets from its profile (policy/permission-profiles.ts); none: DCV's default file. */
+  private permissions(ownerGroups: readonly string[], serverId: string, pool?: string): Pick<CreateInput, 'permissions'> {
+    const profile = profileFor(this.d.policy.current, ownerGroups, serverId, pool);
+    return profile ? { permissions: { profile: profile.name, text: permissionsFileText(profile.lines) } } : {};
   }
 
   /** Whether a server is one this director knows (active): a "*" pool holds exactly these. */
@@ -264,7 +271,14 @@ export class SessionService {
     return (await this.d.fleet.liveSessionsOf(owner)).filter((session) => !session.orphaned);
   }
 
-  private create(server: ServerEntry, owner: string, type: SessionType, id: string, actor: string, more: { pool?: string; timeoutMs?: number; launch?: LaunchSettings } = {}): Promise<SessionEntry> {
+  private create(
+    server: ServerEntry,
+    owner: string,
+    type: SessionType,
+    id: string,
+    actor: string,
+    more: Pick<CreateInput, 'pool' | 'timeoutMs' | 'launch' | 'permissions'> = {},
+  ): Promise<SessionEntry> {
     const attempt = () => createOnServer(this.d, { server, owner, type, id, actor, ...more });
     if (type === 'virtual') return this.underWay.withinLimit(server, this.d.state.sessionsOn(server.id), id, attempt);
     // DCV allows one console session per host: serialise console creates per server and re-check.
@@ -274,6 +288,14 @@ export class SessionService {
       }
       return attempt();
     });
+  }
+
+  /**
+   * Runs `fn` while nothing else holds `key`, here or (with a placement lock) on any director: for work
+   * on one session that must not interleave (its shares). Keys hold a ':' so they never meet an owner's.
+   */
+  serialised<T>(key: `${string}:${string}`, fn: () => Promise<T>): Promise<T> {
+    return this.placing(key, fn);
   }
 
   /** Runs `fn` while no other create for `owner` runs, here or (with a placement lock) on any director. */

@@ -62,6 +62,20 @@ describe('one migration list for both dialects', () => {
     expect(db.query('SELECT revision, drained_at, drained_by, drain_reason FROM servers').all()).toEqual([{ revision: 3, drained_at: null, drained_by: null, drain_reason: null }]);
   });
 
+  test('ok: bun:sqlite: step 11 adds session shares to a store made before it; a role other than viewer or collaborator is refused', () => {
+    const db = new Database(':memory:');
+    migrateSqlite(
+      db,
+      silentLogger,
+      SCHEMA.filter((s) => s.version < 11),
+    );
+    expect(migrateSqlite(db)).toEqual(SCHEMA.filter((s) => s.version >= 11).map((s) => s.version));
+    db.run("INSERT INTO session_shares (session_id, username, role, owner, granted_at) VALUES ('s1', 'bob', 'viewer', 'alice', 1)");
+    expect(() => db.run("INSERT INTO session_shares (session_id, username, role, owner, granted_at) VALUES ('s1', 'carol', 'admin', 'alice', 1)")).toThrow(/CHECK/);
+    expect(() => db.run("INSERT INTO session_shares (session_id, username, role, owner, granted_at) VALUES ('s1', 'bob', 'viewer', 'alice', 2)")).toThrow(/UNIQUE/);
+    expect(db.query('SELECT session_id, username, role, owner, granted_at FROM session_shares').all()).toEqual([{ session_id: 's1', username: 'bob', role: 'viewer', owner: 'alice', granted_at: 1 }]);
+  });
+
   test('rejects: bun:sqlite: a failing step rolls back entirely and is not recorded', () => {
     const db = new Database(':memory:');
     const broken = [...SCHEMA, { ...step(SCHEMA.length + 1), sqlite: 'CREATE TABLE half (x int); SELECT no_such_function();' }];

@@ -8,6 +8,7 @@
 import { CloneType, Type, type Static } from '@sinclair/typebox';
 import { AgentStats, ConfigKey, ConfigSection, ConfigValue, SessionId, SessionType, UserName } from './agent-wire.ts';
 import { coded } from './coded.ts';
+import { PERMISSIONS_TEXT_MAX } from './dcv-permissions.ts';
 import { LaunchSettingFields } from './launch-settings.ts';
 import { readBody } from './model-check.ts';
 import { WireSession } from './wire-session.ts';
@@ -15,9 +16,15 @@ import { WireSession } from './wire-session.ts';
 /** dcv.conf entries one POST /v1/config may carry. */
 const CONFIG_ENTRIES_MAX = 64;
 
+/** The text of a DCV permissions file (dcv-permissions.ts); the agent checks its grammar before writing it. */
+const PermissionsText = () =>
+  coded('INVALID_PERMISSIONS', Type.String({ minLength: 1, maxLength: PERMISSIONS_TEXT_MAX, description: 'A DCV permissions file: [groups], [aliases], [permissions], then lines' }));
+
 /**
- * POST /v1/sessions, with the pool's launch settings when it has any (launch-settings.ts). The public Go
- * dcvix director adds `serverId`, which is ignored; the public Go dcvix agent ignores the launch settings.
+ * POST /v1/sessions, with the pool's launch settings when it has any (launch-settings.ts) and the
+ * permissions file text when the policy names a profile (absent: DCV's default file). The public Go
+ * dcvix director adds `serverId`, which is ignored; the public Go dcvix agent ignores the launch
+ * settings and the permissions.
  */
 export const CreateSessionBody = Type.Object(
   {
@@ -25,6 +32,7 @@ export const CreateSessionBody = Type.Object(
     sessionType: coded('INVALID_SESSION_TYPE', CloneType(SessionType)),
     sessionId: coded('INVALID_SESSION_ID', SessionId()),
     ...LaunchSettingFields,
+    permissions: Type.Optional(PermissionsText()),
   },
   { additionalProperties: true },
 );
@@ -47,6 +55,10 @@ export type CreateSessionAnswer = Static<typeof CreateSessionAnswer>;
 /** DELETE /v1/sessions/{id}: 200 with an empty body, 404 SESSION_NOT_FOUND when the host has no such session. */
 export const SessionParams = Type.Object({ id: coded('INVALID_SESSION_ID', SessionId()) });
 
+/** PUT /v1/sessions/{id}/permissions: the session's whole permissions file, for `dcv set-permissions --file`. */
+export const SetPermissionsBody = Type.Object({ permissions: PermissionsText() }, { additionalProperties: true });
+export type SetPermissionsBody = Static<typeof SetPermissionsBody>;
+
 /** GET /v1/sessions: a bare array, as the public Go dcvix agent answers too. */
 export const SessionList = Type.Array(WireSession);
 
@@ -64,6 +76,9 @@ type ConfigEntry = { section: string; key: string; value: string };
 
 export const ConfigAnswer = Type.Object({ ok: Type.Literal(true), applied: Type.Integer() });
 
+/** 200 to PUT /v1/sessions/{id}/permissions. */
+export const SetPermissionsAnswer = Type.Object({ ok: Type.Literal(true) });
+
 /** GET /v1/stats: the host's figures and its sessions. */
 export const AgentStatsAnswer = Type.Object({ stats: AgentStats, sessions: SessionList });
 
@@ -72,11 +87,11 @@ export const AgentHealthAnswer = Type.Object({ status: Type.Literal('ok') });
 
 /**
  * Reads a POST /v1/sessions body by CreateSessionBody, for code that gets it outside the agent's route.
- * @throws ApiError 400 INVALID_BODY | INVALID_USER | INVALID_SESSION_TYPE | INVALID_SESSION_ID | a launch setting's code
+ * @throws ApiError 400 INVALID_BODY | INVALID_USER | INVALID_SESSION_TYPE | INVALID_SESSION_ID | INVALID_PERMISSIONS | a launch setting's code
  */
 export const parseCreateSessionRequest = (body: unknown): CreateSessionBody => {
-  const { userId, sessionType, sessionId, init, storageRoot, gl, maxConcurrentClients } = readBody(CreateSessionBody, body);
-  const launch = { init, storageRoot, gl, maxConcurrentClients };
+  const { userId, sessionType, sessionId, init, storageRoot, gl, maxConcurrentClients, permissions } = readBody(CreateSessionBody, body);
+  const launch = { init, storageRoot, gl, maxConcurrentClients, permissions };
   return { userId, sessionType, sessionId, ...Object.fromEntries(Object.entries(launch).filter(([, value]) => value !== undefined)) };
 };
 

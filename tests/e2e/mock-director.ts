@@ -253,6 +253,8 @@ export function startMockDirector(): MockDirector {
     })
     .post('/v1/renew', ({ request }) => withUser(request, (u) => Response.json({ user: u.user, role: u.role, groups: ['engineering'], expiresAt: ago(-state.sessionTtlMs) })))
     .get('/v1/user/servers', ({ request }) => withUser(request, (u) => Response.json(userServers(u.user))))
+    // Nothing is shared in the mock (sharing runs against the real director: web-sharing.test.ts).
+    .get('/v1/user/shares', ({ request }) => withUser(request, () => Response.json({ sharedWithMe: [], myShares: [] })))
     .get('/v1/user/totp', () => ({ enabled: true, enrolled: false }))
     .post('/v1/user/totp/enrol', () => ({ otpauthUri: 'otpauth://totp/dcvix:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=dcvix', secret: 'JBSWY3DPEHPK3PXPJBSWY3DP' }))
     .post('/v1/user/totp/confirm', async ({ request }) => ({ ok: ((await request.json()) as { code: string }).code === '123456' }))

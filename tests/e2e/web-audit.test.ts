@@ -48,7 +48,10 @@ describeWith(['chromium'], 'admin audit page in Chromium against the real direct
       const older = page.locator('button:has-text("Older events")');
       if (!(await older.count())) break;
       const url = page.url();
+      // The older page's own answer, not the page before's rows still on screen (they may read the same).
+      const answered = page.waitForResponse((response) => response.url().includes('/v1/admin/audit?') && response.url().includes('before='));
       await older.click();
+      await answered;
       await page.waitForFunction((before) => location.href !== before, url);
       expect(page.url()).toMatch(/[?&]before=\d+/);
       await page.locator('button:has-text("Newest events")').waitFor();

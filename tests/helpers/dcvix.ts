@@ -162,6 +162,7 @@ export async function startAgent(directorUrl: string, opts: { config?: Record<st
     // Read only by tests/fixtures/nvidia-smi-simulator.ts, for an agent whose nvidia_smi_path names it.
     NVIDIA_SMI_SIM_GPUS: join(dir, 'gpus.json'),
     NVIDIA_SMI_SIM_ARGV_LOG: join(dir, 'nvidia-smi-argv.log'),
+    DCV_SIM_PERMISSIONS_LOG: join(dir, 'dcv-permissions.log'),
   } as Record<string, string>;
   const proc = new LoggedProcess('agent', Bun.spawn([...(opts.command ?? command('agent')), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env }), opts.log);
   return {
@@ -205,6 +206,27 @@ export async function approveAgent(
 export function dcvArgvLog(agent: Pick<AgentHandle, 'env'>): string[][] {
   try {
     return readFileSync(agent.env.DCV_SIM_ARGV_LOG!, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+  } catch {
+    return [];
+  }
+}
+
+/** One permissions file the dcv simulator was handed: by which command, for which session, and its text at that moment. */
+export interface DcvPermissionsUse {
+  command: 'create-session' | 'set-permissions';
+  session: string;
+  file: string;
+  text: string;
+}
+
+/** The permissions files the dcv simulator read for this agent, in order (DCV_SIM_PERMISSIONS_LOG). */
+export function dcvPermissionsLog(agent: Pick<AgentHandle, 'env'>): DcvPermissionsUse[] {
+  try {
+    return readFileSync(agent.env.DCV_SIM_PERMISSIONS_LOG!, 'utf8')
       .trim()
       .split('\n')
       .filter(Boolean)

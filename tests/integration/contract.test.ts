@@ -40,8 +40,8 @@ beforeAll(async () => {
   await local.stop();
 
   // Alice may use every server directly and through the pool, so her server list shows both kinds;
-  // the pool allows her two sessions, so a third `new` one is refused.
-  const users = { ...DEFAULT_POLICY.users, users: { ...DEFAULT_POLICY.users.users, alice: { servers: ['*'], pools: ['workstations'] } } };
+  // the pool allows her two sessions, so a third `new` one is refused. Bob may use the pool: she can share with him.
+  const users = { ...DEFAULT_POLICY.users, users: { ...DEFAULT_POLICY.users.users, alice: { servers: ['*'], pools: ['workstations'] }, bob: { servers: [], pools: ['workstations'] } } };
   const policy = { users, pools: { pools: { workstations: { ...DEFAULT_POLICY.pools.pools.workstations, max_sessions_per_user: 2 } } } };
   director = await startDirector({ policy });
   agent = await startAgent(director.url, { config: { hostname: 'ws-contract', update_interval: '500ms', idle_timeout: 0 } });
@@ -96,6 +96,10 @@ describe('contract', () => {
     expect([shot.status, shot.headers.get('content-type'), shot.headers.get('cache-control')]).toEqual([200, 'image/png', 'private, max-age=30']);
     await hit('GET /v1/sessions/:id/screenshot', `/v1/sessions/${id}/screenshot?maxWidth=320`, { cookie: admin });
     await hit('GET /v1/user/connectiontoken', `/v1/user/connectiontoken?sessionId=${id}`, { cookie: alice });
+    expect((await hit('POST /v1/user/sessions/:id/shares', `/v1/user/sessions/${id}/shares`, { cookie: alice, json: { user: 'bob', role: 'viewer' } })).status).toBe(200);
+    await hit('GET /v1/user/shares', '/v1/user/shares', { cookie: alice });
+    await hit('DELETE /v1/user/sessions/:id/shares/:user', `/v1/user/sessions/${id}/shares/bob`, { cookie: alice });
+    await hit('DELETE /v1/user/sessions/:id/shares/:user', `/v1/user/sessions/${id}/shares/bob`, { cookie: alice });
     const form = new URLSearchParams({ sessionId: id, authenticationToken: connection.json.authToken, clientAddress: '192.0.2.7' });
     const verified = await hit('POST /v1/user/authtokenverify', '/v1/user/authtokenverify', { body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(verified.text).toBe('<auth result="yes"><username>alice</username></auth>');

@@ -12,6 +12,8 @@ export interface ReadySession {
   serverId: string;
   /** True when the director handed back an existing session instead of starting one. */
   reconnected: boolean;
+  /** Set for a session another user shared with this one: its owner. */
+  sharedBy?: string;
   /** The control focus returns to when the dialog closes. */
   returnFocus?: () => Element | null | undefined;
 }
@@ -52,11 +54,11 @@ export function ConnectionDialog({ ready, onClose }: { ready: ReadySession | nul
     refetchOnWindowFocus: false,
   });
   const expired = query.data ? Date.parse(query.data.expiresAt) <= Date.now() : false;
-  const title = ready?.reconnected ? 'Your session is still running' : 'Your session is ready';
+  const title = ready?.sharedBy ? `${ready.sharedBy}’s shared session` : ready?.reconnected ? 'Your session is still running' : 'Your session is ready';
   return html`<${Modal} open=${!!ready} title=${title} onClose=${onClose} returnFocus=${ready?.returnFocus}>
     <p class="dialog-lead">
       ${ready ? html`Session <code>${ready.sessionId}</code> on <strong>${ready.serverId}</strong>. ` : null}
-      ${ready?.reconnected ? 'You can pick up where you left off.' : 'Choose how to open it.'}
+      ${ready?.sharedBy ? 'Shared with you. Choose how to open it.' : ready?.reconnected ? 'You can pick up where you left off.' : 'Choose how to open it.'}
     </p>
     ${query.isPending && ready ? html`<${Skeleton} lines=${3} class="skeleton-connect" />` : null}
     <${ErrorNote} error=${query.error} onRetry=${() => query.refetch()} />

@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { call, director } from '../api.ts';
 import { plural, relativeTime } from '../format.ts';
 import { queryClient, useMutation } from '../query.ts';
@@ -8,6 +8,9 @@ import type { Session } from '../types.ts';
 import { ConfirmDialog } from './dialog.ts';
 import { useFlash } from './feedback.ts';
 import { SessionThumbnail } from './session-thumbnail.ts';
+import { sharesOf, useShares } from './sharing.ts';
+
+type ShareDialogModule = typeof import('./share-dialog.ts');
 
 const typeName = (t: Session['type']) => (t === 'console' ? 'Console session' : 'Virtual session');
 
@@ -24,6 +27,13 @@ export function SessionList({
   offlineReason?: string;
 }) {
   const [ending, setEnding] = useState<Session | null>(null);
+  const [sharing, setSharing] = useState<Session | null>(null);
+  // The share dialog is a chunk of its own, fetched the first time an owner opens it.
+  const [shareDialog, setShareDialog] = useState<ShareDialogModule | null>(null);
+  useEffect(() => {
+    if (sharing && !shareDialog) void import('./share-dialog.ts').then((module) => setShareDialog(module));
+  }, [sharing, shareDialog]);
+  const shares = useShares();
   const [done, setDone] = useFlash();
   const end = useMutation({
     mutationFn: (s: Session) => call(director.v1.user.sessions({ id: encodeURIComponent(s.id) }).delete()),
@@ -49,10 +59,13 @@ export function SessionList({
             <span class="muted small">
               ${showServer ? html`on ${s.serverId} · ` : null}${s.creationTime ? `started ${relativeTime(s.creationTime)} · ` : ''}${s.numOfConnections > 0 ? `${plural(s.numOfConnections, 'viewer')} connected` : 'nobody connected'}
             </span>
+            ${sharedWith(sharesOf(shares.data, s.id))}
           </div>
           <div class="session-actions">
             <button type="button" class="btn btn-primary btn-small" aria-disabled=${held} title=${offlineReason}
               onClick=${(e: Event) => held || onConnect(s, e.currentTarget as HTMLElement)}>Connect</button>
+            <button type="button" class="btn btn-quiet btn-small" aria-disabled=${held} title=${offlineReason}
+              onClick=${() => held || setSharing(s)} aria-label=${`Share session ${s.id}`}>Share</button>
             <button type="button" class="btn btn-quiet btn-small" aria-disabled=${held} title=${offlineReason}
               onClick=${() => held || ((end.reset(), setEnding(s)))} aria-label=${`End session ${s.id}`}>End</button>
           </div>
@@ -71,5 +84,12 @@ export function SessionList({
     >
       <p>The desktop <code>${ending?.id}</code> on ${ending?.serverId} will be closed. Programs still running in it stop, and unsaved work is lost.</p>
     <//>
+    ${shareDialog ? html`<${shareDialog.ShareDialog} session=${sharing} onClose=${() => setSharing(null)} />` : null}
   </div>`;
+}
+
+/** "Shared with bob (viewer), carol (collaborator)" under a session the user shared, else nothing. */
+function sharedWith(shares: ReturnType<typeof sharesOf>) {
+  if (!shares.length) return null;
+  return html`<span class="muted small" data-testid="shared-with">Shared with ${shares.map((share) => `${share.user} (${share.role})`).join(', ')}</span>`;
 }

@@ -4,6 +4,7 @@ import { call, director } from '../api.ts';
 import { ConnectionDialog, type ReadySession } from '../components/connection.ts';
 import { DesktopCard } from '../components/desktop-card.ts';
 import { Empty, ErrorNote, Freshness, Skeleton } from '../components/feedback.ts';
+import { SharedWithYou } from '../components/sharing.ts';
 import { PageHeader } from '../components/shell.ts';
 import { Badge, HealthNote, OnlineBadge, StatsSummary, Tags } from '../components/status.ts';
 import { useConnectivity, useOfflineReason } from '../connectivity.ts';
@@ -128,6 +129,7 @@ export function LauncherPage() {
         </section>`
         : null
     }
+    <${SharedWithYou} onReady=${setReady} offlineReason=${offlineReason} />
     <aside class="hint">
       <strong>First time?</strong> Install <a href="https://www.amazondcv.com/" target="_blank" rel="noopener noreferrer">Amazon DCV Viewer</a> for the best
       experience, or use “Open in browser”, which needs nothing installed.

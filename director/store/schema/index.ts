@@ -9,7 +9,21 @@ import { serverDrain } from './008-server-drain.ts';
 import { joinTokens } from './009-join-tokens.ts';
 import { sessionThumbnails } from './010-session-thumbnails.ts';
 import { policyVersions } from './011-policy-versions.ts';
+import { sessionShares } from './012-session-shares.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */
-export const SCHEMA: readonly SchemaStep[] = [base, cluster, runtimeState, revocations, auditEventIds, fleetRows, agentsHostnameIndex, serverDrain, joinTokens, sessionThumbnails, policyVersions];
+export const SCHEMA: readonly SchemaStep[] = [
+  base,
+  cluster,
+  runtimeState,
+  revocations,
+  auditEventIds,
+  fleetRows,
+  agentsHostnameIndex,
+  serverDrain,
+  joinTokens,
+  sessionThumbnails,
+  policyVersions,
+  sessionShares,
+];
