@@ -396,7 +396,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
       return server.port;
     },
     /**
-     * SIGHUP: the policy files stored as a new version when they changed since this director read them,
+     * SIGHUP: the policy files stored as a new version when they differ from the newest taken from them,
      * else the stored policy re-read (PolicyVersions.signal); and the server certificate if it was replaced on disk.
      */
     reload(): void {

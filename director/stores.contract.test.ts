@@ -193,6 +193,8 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.policyVersions.latestNumber()).toBe(2);
     expect(await stores.policyVersions.history(1)).toEqual([{ version: 2, source: 'edit', createdAt: 1000, createdBy: 'admin' }]);
     expect((await stores.policyVersions.history(10)).map((info) => info.version)).toEqual([2, 1]);
+    // The newest version taken from the policy files (what SIGHUP compares the files with), not the newest of all.
+    expect(await stores.policyVersions.latestFromFiles()).toEqual({ version: 1, ...entry('start-up', ['root']), source: 'files' });
   });
 
   test('ok: policy versions: saves racing from the same version through two store handles (two directors): exactly one lands each round', async () => {

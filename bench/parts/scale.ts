@@ -84,6 +84,11 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
   const typical = userName(TYPICAL_USER);
   const passwords = { [typical]: 'pw', starpool: 'pw', starserver: 'pw' };
   const director = await startDirector({ dir: fleet.dir, policy, passwords });
+  // The fleet's data dir already holds the fleet director's policy: the files only seed an empty store,
+  // and a SIGHUP stores files that differ from the last version taken from them.
+  const inForce = director.proc.next('changed policy files stored as a new version', 60_000);
+  director.proc.proc.kill('SIGHUP');
+  await inForce;
   const rows: Row[] = [];
   const figures: Figures = { 'scale.servers': hostnames.length };
   const raw: Record<string, unknown> = { servers: hostnames.length, pools: cfg.scalePools + 1, users: cfg.scaleUsers + 2, groups };

@@ -12,6 +12,10 @@ export function createPostgresPolicyVersionStore(sql: SQL): PolicyVersionStore {
       const rows = (await sql`SELECT * FROM policy_versions ORDER BY version DESC LIMIT 1`) as PolicyVersionRow[];
       return rows[0] ? versionFromRow(rows[0]) : undefined;
     },
+    async latestFromFiles() {
+      const rows = (await sql`SELECT * FROM policy_versions WHERE source = 'files' ORDER BY version DESC LIMIT 1`) as PolicyVersionRow[];
+      return rows[0] ? versionFromRow(rows[0]) : undefined;
+    },
     latestNumber: async () => Number((await sql`SELECT COALESCE(MAX(version), 0) AS version FROM policy_versions`)[0].version),
     async append(after, entry) {
       const row = versionColumns(after, entry);

@@ -28,6 +28,8 @@ export interface PolicyVersionStore {
   latest(): Promise<PolicyVersion | undefined>;
   /** The newest version's number, 0 while there is none: what a director asks to learn of a change. */
   latestNumber(): Promise<number>;
+  /** The newest version taken from the policy files (seeded, or stored at start-up or on SIGHUP). */
+  latestFromFiles(): Promise<PolicyVersion | undefined>;
   /**
    * Stores `entry` as version `after + 1` only while `after` is the newest version (0: none yet), in
    * one conditional statement: of two saves made from the same version, on any director, exactly one
@@ -74,6 +76,7 @@ export const versionColumns = (after: number, entry: NewPolicyVersion) => ({
 export function createSqlitePolicyVersionStore(db: Database): PolicyVersionStore {
   const statements = {
     latest: db.query<PolicyVersionRow, []>('SELECT * FROM policy_versions ORDER BY version DESC LIMIT 1'),
+    latestFromFiles: db.query<PolicyVersionRow, []>("SELECT * FROM policy_versions WHERE source = 'files' ORDER BY version DESC LIMIT 1"),
     latestNumber: db.query<{ version: number }, []>('SELECT COALESCE(MAX(version), 0) AS version FROM policy_versions'),
     append: db.query<PolicyVersionRow, [ReturnType<typeof versionColumns>]>(
       `INSERT INTO policy_versions (version, users, pools, source, created_at, created_by)
@@ -89,6 +92,10 @@ export function createSqlitePolicyVersionStore(db: Database): PolicyVersionStore
       return row ? versionFromRow(row) : undefined;
     },
     latestNumber: async () => statements.latestNumber.get()?.version ?? 0,
+    latestFromFiles: async () => {
+      const row = statements.latestFromFiles.get();
+      return row ? versionFromRow(row) : undefined;
+    },
     append: async (after, entry) => {
       const row = statements.append.get(versionColumns(after, entry));
       return row ? versionFromRow(row) : undefined;

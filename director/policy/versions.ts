@@ -37,8 +37,10 @@ const info = ({ version, source, createdAt, createdBy }: PolicyVersion): PolicyV
  * The policy in the store, versioned: the newest version is in force on every director. Start-up puts
  * it in force (the policy files seed an empty store); an admin's save stores a new version (a save
  * from an older version is refused, never merged), puts it in force, audits it with a diff and tells
- * the other directors, who reload it; SIGHUP stores the policy files when they changed, else re-reads
- * the store.
+ * the other directors, who reload it. The policy files seed an empty store; after that they count
+ * when an operator signals: on SIGHUP, files that differ from the newest version taken from them are
+ * stored as a new version (so editing the files and reloading works as it always did), while files
+ * as they were leave the store's newest version in force, whatever was edited in the browser since.
  */
 export class PolicyVersions {
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -46,8 +48,6 @@ export class PolicyVersions {
   private queue: Promise<unknown> = Promise.resolve();
   /** A stored version that could not be loaded: reported once, tried again only on SIGHUP or a newer one. */
   private failedVersion = 0;
-  /** The policy files as this director last read them (start-up, SIGHUP): SIGHUP stores them when they changed. */
-  private filesSeen: string | undefined;
 
   constructor(private readonly d: PolicyVersionsOptions) {
     d.feed.subscribe(POLICY_TOPIC, () => void this.reload().catch((error: unknown) => this.storeAway(error)));
@@ -59,7 +59,6 @@ export class PolicyVersions {
    * @throws PolicyError when the newest version does not load (start-up stops, naming the version, file and key)
    */
   async open(files: LoadedPolicy): Promise<void> {
-    this.filesSeen = policyHash(files.documents);
     let newest = await this.d.store.latest();
     if (!newest) {
       const seeded = await this.d.store.append(0, { ...files.documents, source: 'files', createdAt: this.d.clock.now(), createdBy: 'start-up' });
@@ -135,11 +134,11 @@ export class PolicyVersions {
   }
 
   /**
-   * SIGHUP. Policy files changed since this director last read them (at start-up or the last SIGHUP)
-   * are stored as a new version (`policy.import` by SIGHUP, with a diff) and put in force, as an operator
-   * who edits the files and signals expects; files that did not change leave the store's newest version
-   * in force, re-read (an edit made in the browser is not undone by a signal). Files that cannot be read
-   * or do not validate are a failed reload: the policy in force stays, the error is shown.
+   * SIGHUP. Policy files that differ from the newest version taken from them are stored as a new
+   * version (`policy.import` by SIGHUP, with a diff) and put in force, as an operator who edits the files
+   * and signals expects; files as they were leave the store's newest version in force, re-read (an edit
+   * made in the browser is not undone by a signal, nor by a reload for a new server certificate). Files
+   * that cannot be read or do not validate are a failed reload: the policy in force stays, the error is shown.
    */
   signal(): Promise<ReloadOutcome & { imported?: boolean }> {
     let files: LoadedPolicy;
@@ -151,20 +150,30 @@ export class PolicyVersions {
       this.d.log.error('policy reload failed; keeping the last good policy', { dir: this.d.holder.directory, error: err.message });
       return Promise.resolve({ ok: false, error: err.message });
     }
-    const hash = policyHash(files.documents);
-    if (hash === this.filesSeen) return this.reload(true);
-    return this.serially(async () => {
-      const saved = await saveVersion(this.d.store, files.documents, { by: 'SIGHUP', source: 'files', now: this.d.clock.now() });
-      this.filesSeen = hash;
-      this.d.holder.adopt(saved.loaded, info(saved.version));
-      this.failedVersion = 0;
-      if (saved.changed) {
-        this.d.audit.record({ type: 'policy.import', actor: 'SIGHUP', target: `version ${saved.version.version}`, outcome: 'success', detail: saved.diff });
-        this.d.feed.publish(POLICY_TOPIC, String(saved.version.version));
-        this.d.log.info('changed policy files stored as a new version', { version: saved.version.version, dir: this.d.holder.directory });
-      }
+    return this.serially(async (): Promise<{ inForce: true } | (ReloadOutcome & { imported: boolean })> => {
+      if (!(await this.filesChanged(files))) return { inForce: true };
+      const saved = await this.storeFiles(files, 'SIGHUP');
       return { ok: true, version: saved.version.version, changed: saved.changed, imported: saved.changed };
-    });
+    }).then((outcome) => ('inForce' in outcome ? this.reload(true) : outcome));
+  }
+
+  /** Whether the policy files differ from the newest version taken from them (none yet: they do). */
+  private async filesChanged(files: LoadedPolicy): Promise<boolean> {
+    const last = await this.d.store.latestFromFiles();
+    return !last || policyHash({ users: last.users, pools: last.pools }) !== policyHash(files.documents);
+  }
+
+  /** Stores the policy files as the newest version and puts it in force, audited (`policy.import` by `by`) and announced. */
+  private async storeFiles(files: LoadedPolicy, by: 'SIGHUP') {
+    const saved = await saveVersion(this.d.store, files.documents, { by, source: 'files', now: this.d.clock.now() });
+    this.d.holder.adopt(saved.loaded, info(saved.version));
+    this.failedVersion = 0;
+    if (saved.changed) {
+      this.d.audit.record({ type: 'policy.import', actor: by, target: `version ${saved.version.version}`, outcome: 'success', detail: saved.diff });
+      this.d.feed.publish(POLICY_TOPIC, String(saved.version.version));
+      this.d.log.info('changed policy files stored as a new version', { version: saved.version.version, by, dir: this.d.holder.directory });
+    }
+    return saved;
   }
 
   /** Asks the store for a newer version every few seconds (a missed notice, an import on the embedded store). */
