@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchConfig } from '../lib/config.ts';
-import { ADMIN, startDirector, type BenchDirector } from '../lib/director.ts';
+import { ADMIN, command, prepareDirectorDir, startDirector, type BenchDirector } from '../lib/director.ts';
 import type { Fleet, Identity } from '../lib/fleet.ts';
 import { call } from '../../scripts/lib/https.ts';
 import { round, summarise, type Summary } from '../lib/http.ts';
@@ -83,12 +83,13 @@ export async function scalePart(cfg: BenchConfig, fleet: Fleet, log: (s: string)
   const { policy, ownPool } = scalePolicy(hostnames, cfg.scalePools, cfg.scaleUsers, groups);
   const typical = userName(TYPICAL_USER);
   const passwords = { [typical]: 'pw', starpool: 'pw', starserver: 'pw' };
+  // The fleet's data dir already holds the fleet director's policy (the files only seed an empty store):
+  // the scale policy is stored first with `policy import`, as an operator would, so the director under
+  // measurement starts with it and pays none of the import's transient memory.
+  const { configFile } = prepareDirectorDir({ dir: fleet.dir, policy, passwords });
+  const imported = Bun.spawnSync([...command('director'), 'policy', 'import', join(fleet.dir, 'users.json'), join(fleet.dir, 'pools.json'), '--config', configFile]);
+  if (imported.exitCode !== 0) throw new Error(`policy import: ${imported.stderr.toString().slice(0, 300)}`);
   const director = await startDirector({ dir: fleet.dir, policy, passwords });
-  // The fleet's data dir already holds the fleet director's policy: the files only seed an empty store,
-  // and a SIGHUP stores files that differ from the last version taken from them.
-  const inForce = director.proc.next('changed policy files stored as a new version', 60_000);
-  director.proc.proc.kill('SIGHUP');
-  await inForce;
   const rows: Row[] = [];
   const figures: Figures = { 'scale.servers': hostnames.length };
   const raw: Record<string, unknown> = { servers: hostnames.length, pools: cfg.scalePools + 1, users: cfg.scaleUsers + 2, groups };
