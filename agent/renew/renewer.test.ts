@@ -70,3 +70,15 @@ test('ok: a renewal the director refuses for good (unknown, not registered, anot
   }
   expect(expired).toBe(3);
 });
+
+test('ok: a certificate file dated in the future (the clock was set back since) is renewed an interval after the agent first saw it, not after the jump', async () => {
+  const clock = new FakeClock(Date.now());
+  const { identity, client } = await agentWithCert(clock);
+  const renewed: string[] = [];
+  const renewer = new Renewer({ identity, client, clock, log: silentLogger, intervalMs: 1000, retryMs: 50, random: () => 0, onRenewed: (c) => renewed.push(c.info.serialHex), onExpired: () => {} });
+  clock.advance(-6 * 3_600_000);
+  expect(await renewer.tick()).toBe(1000);
+  clock.advance(1000);
+  expect(await renewer.tick()).toBe(1);
+  expect(renewed).toHaveLength(1);
+});

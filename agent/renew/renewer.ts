@@ -32,6 +32,8 @@ export class Renewer {
     },
   );
   private readonly jitter: number;
+  /** A certificate whose file is dated in the future, and when this agent first saw it (see obtainedAt). */
+  private futureDated: { pem: string; seenAt: number } | undefined;
 
   constructor(private readonly o: RenewerOptions) {
     this.jitter = (o.random ?? Math.random)();
@@ -51,6 +53,18 @@ export class Renewer {
     this.o.onExpired();
   }
 
+  /**
+   * When the certificate was obtained: its file's date, except for a file dated after now (the clock
+   * was set back since, as a fresh machine's first time sync may do), which counts from when this
+   * agent first saw it so: else renewal would wait out the clock's jump.
+   */
+  private obtainedAt(current: StoredCertificate): number {
+    const now = this.o.clock.now();
+    if (current.obtainedAt <= now) return current.obtainedAt;
+    if (this.futureDated?.pem !== current.pem) this.futureDated = { pem: current.pem, seenAt: now };
+    return this.futureDated.seenAt;
+  }
+
   /** One step: renew if due; returns the delay until the next step. */
   async tick(): Promise<number> {
     const current = loadCertificate(this.o.identity);
@@ -58,7 +72,7 @@ export class Renewer {
       this.o.onExpired();
       return -1;
     }
-    const times = { obtainedAt: current.obtainedAt, notBefore: current.info.notBefore.getTime(), notAfter: current.info.notAfter.getTime() };
+    const times = { obtainedAt: this.obtainedAt(current), notBefore: current.info.notBefore.getTime(), notAfter: current.info.notAfter.getTime() };
     const decision = decideRenewal(this.o.clock.now(), times, this.o.intervalMs, this.jitter);
     if (decision.action === 'register') {
       this.o.log.warn('certificate expired; registering again with the same GUID and key');
