@@ -1,6 +1,6 @@
 import { bool, duration, field, int, list, oneOf, port, section, str, type ConfigOf } from '../../shared/config-schema.ts';
 import { authSchema, otpSchema } from './auth-schema.ts';
-import { certificateName, cidr, cidrs, keyBytes, requiredKeyBytes } from './typed-fields.ts';
+import { certificateName, cidr, cidrs, keyBytes, publicUrl, requiredKeyBytes } from './typed-fields.ts';
 import type { CidrBlock } from '../net/cidr.ts';
 import type { LoadedPolicy } from '../policy/holder.ts';
 
@@ -17,6 +17,12 @@ export const directorSchema = {
   token_key_previous: field<Uint8Array[]>([], list(requiredKeyBytes)),
   /** Extra DNS names or IPv4 addresses for the director's server certificate. */
   hostnames: field<string[]>([], list(certificateName)),
+  /**
+   * The address users reach the web app by ("https://dcv.example.com", a port if not 443). Passkeys'
+   * relying-party id is its host name and single sign-on redirect URIs start with it, so changing it later
+   * invalidates every registered passkey. "" = https://<first of hostnames, else this host's name>:<director_port>.
+   */
+  public_url: field('', publicUrl),
   max_body_bytes: field(64 * 1024, int(1024, 16 * 1024 * 1024)),
   /** HTTP/1.1: time a connection gets to send each complete request head (slow-header clients are cut). */
   http_headers_timeout: field(20_000, duration(1_000)),

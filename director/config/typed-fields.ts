@@ -49,3 +49,23 @@ export const certificateName: FieldParser<string> = (value) => {
   if (looksNumeric ? isIP(value) !== 4 : !DNS_NAME.test(value)) throw new Error(`"${value}" is not a DNS name or an IPv4 address`);
   return value;
 };
+
+/**
+ * The address users reach the web app by: an https origin ("https://dcv.example.com" or with a port),
+ * parsed to its canonical form (no path, query or trailing slash); "" = not configured.
+ */
+export const publicUrl: FieldParser<string> = (value) => {
+  if (value === '') return '';
+  if (typeof value !== 'string') throw new Error('must be a string');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`"${value}" is not a URL`);
+  }
+  if (url.protocol !== 'https:') throw new Error('must be an https:// URL (browsers allow passkeys only on secure origins)');
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new Error('must be an origin only: scheme, host and optional port, no path, query or credentials');
+  }
+  return url.origin;
+};
