@@ -2,6 +2,7 @@
 import { parseProgramArgs } from '../shared/cli.ts';
 import { ConfigError } from '../shared/config-schema.ts';
 import { createLogger } from '../shared/log.ts';
+import { agentCommands } from './cli/dispatch.ts';
 import { DEFAULT_AGENT_CONFIG_FILE, loadAgentConfig } from './config/load.ts';
 import { startAgent } from './daemon.ts';
 import { DataDirError } from './identity/identity.ts';
@@ -9,13 +10,17 @@ import { DataDirError } from './identity/identity.ts';
 const USAGE = `dcvix-agent: enrols this DCV host with the dcvix director and drives the dcv CLI
 
 Usage: dcvix-agent [--config FILE] [--help] [--version]
+       dcvix-agent COMMAND [--config FILE] ...
 
   --config FILE   TOML config (default ${DEFAULT_AGENT_CONFIG_FILE}; missing default file = all defaults)
   --help          this text
-  --version       version and git commit`;
+  --version       version and git commit
+${agentCommands.usage ? `\nCommands (run, print and exit):\n${agentCommands.usage}\n` : ''}`;
 
 /** argv -> config -> startAgent -> signals. Returns an exit code, or -1 to keep running. */
 async function main(argv: string[]): Promise<number> {
+  const subcommand = await agentCommands.run(argv);
+  if (subcommand !== undefined) return subcommand;
   const action = parseProgramArgs(argv, 'dcvix-agent', DEFAULT_AGENT_CONFIG_FILE, USAGE);
   if (action.kind === 'exit') return action.code;
   try {

@@ -3,7 +3,7 @@ import { parseProgramArgs } from '../shared/cli.ts';
 import { ConfigError } from '../shared/config-schema.ts';
 import { createLogger } from '../shared/log.ts';
 import { createDirector } from './app.ts';
-import { runSubcommand, SUBCOMMAND_USAGE } from './cli/dispatch.ts';
+import { directorCommands } from './cli/dispatch.ts';
 import { DEFAULT_CONFIG_FILE } from './config/load.ts';
 import { loadDirectorConfig } from './load-config.ts';
 
@@ -17,14 +17,14 @@ Usage: dcvix-director [--config FILE] [--help] [--version]
   --version       version and git commit
 
 Commands (run against the store the config names, then exit):
-${SUBCOMMAND_USAGE}
+${directorCommands.usage}
 
 Signals: SIGHUP stores changed policy files as a new version, else re-reads the stored policy (and a
 replaced server certificate); SIGINT/SIGTERM stop.`;
 
 /** argv -> config -> createDirector -> listen -> signals. Returns an exit code, or -1 to keep running. */
 async function main(argv: string[]): Promise<number> {
-  const subcommand = await runSubcommand(argv);
+  const subcommand = await directorCommands.run(argv);
   if (subcommand !== undefined) return subcommand;
   const action = parseProgramArgs(argv, 'dcvix-director', DEFAULT_CONFIG_FILE, USAGE);
   if (action.kind === 'exit') return action.code;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../shared/log.ts';
 import { readDirectorConfig } from '../config/load.ts';
 import { openStores, type DirectorStores } from '../open-stores.ts';
-import type { CommandContext } from './command.ts';
+import type { CommandContext } from '../../shared/subcommand.ts';
 
 /** The embedded store's database in data_dir (what openStores opens). */
 const SQLITE_FILE = 'agents.db';

@@ -1,12 +1,12 @@
 import { describe, expect, spyOn, test } from 'bun:test';
-import { runSubcommand } from './dispatch.ts';
+import { directorCommands } from './dispatch.ts';
 
 /** Runs argv through the dispatcher with console output caught. */
 async function dispatch(argv: string[]) {
   const out = spyOn(console, 'log').mockImplementation(() => {});
   const err = spyOn(console, 'error').mockImplementation(() => {});
   try {
-    const code = await runSubcommand(argv);
+    const code = await directorCommands.run(argv);
     return { code, out: out.mock.calls.flat().join('\n'), err: err.mock.calls.flat().join('\n') };
   } finally {
     out.mockRestore();

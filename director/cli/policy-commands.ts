@@ -10,7 +10,7 @@ import { POLICY_FILES } from '../policy/holder.ts';
 import { saveVersion, type PolicyDocuments } from '../policy/save-version.ts';
 import type { PolicyVersion } from '../policy/version-store.ts';
 import { POLICY_TOPIC } from '../policy/versions.ts';
-import { UsageError, type Subcommand } from './command.ts';
+import { UsageError, type Subcommand } from '../../shared/subcommand.ts';
 import { commandActor, withCommandStores } from './command-stores.ts';
 
 const describe = (version: PolicyVersion) => `version ${version.version} (${version.source}, saved by ${version.createdBy} at ${new Date(version.createdAt).toISOString()})`;
