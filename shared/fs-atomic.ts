@@ -30,12 +30,41 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     throw err;
   }
   closeSync(fd);
-  renameSync(tmp, path);
+  renameOver(tmp, path);
   try {
     const dfd = openSync(dirname(path), 'r');
     fsyncSync(dfd);
     closeSync(dfd);
   } catch {
     // Directory fsync is best effort (not supported on every filesystem).
+  }
+}
+
+/** Codes Windows gives for a rename over a file another process holds open (a scanner, an indexer, a reader). */
+const BUSY_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
+
+/**
+ * renameSync(from, to), tried again for up to about a second where Windows refuses to replace a file
+ * that is open elsewhere (POSIX replaces it at once, so a refusal there is final); the temp file is
+ * removed when it never succeeds.
+ */
+export function renameOver(from: string, to: string, deps: { rename?: typeof renameSync; platform?: NodeJS.Platform; sleep?: (ms: number) => void } = {}): void {
+  const rename = deps.rename ?? renameSync;
+  const retries = (deps.platform ?? process.platform) === 'win32' ? 10 : 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rename(from, to);
+      return;
+    } catch (err) {
+      if (attempt >= retries || !BUSY_CODES.has((err as NodeJS.ErrnoException).code ?? '')) {
+        try {
+          unlinkSync(from);
+        } catch {
+          // Already gone: nothing to tidy.
+        }
+        throw err;
+      }
+      (deps.sleep ?? Bun.sleepSync)(20 * (attempt + 1));
+    }
   }
 }

@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseJoinToken } from '../../shared/api/join-token.ts';
 import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
+import { platformPaths, programPath } from './platform-paths.ts';
 import { agentSchema, type AgentConfig } from './schema.ts';
 
-export const DEFAULT_AGENT_CONFIG_FILE = '/etc/dcvix/dcvix-agent.conf';
+/** /etc/dcvix/dcvix-agent.conf, or %ProgramData%\dcvix\dcvix-agent.conf on Windows. */
+export const DEFAULT_AGENT_CONFIG_FILE = platformPaths().configFile;
 
 /**
  * read file -> defaults -> parse and check every value (ca_file read and parsed) -> freeze; relative
@@ -27,7 +29,7 @@ export async function loadAgentConfig(file = DEFAULT_AGENT_CONFIG_FILE, explicit
     ...cfg,
     director_url: url.origin,
     data_dir: resolve(base, cfg.data_dir),
-    dcv_path: cfg.dcv_path.includes('/') ? resolve(base, cfg.dcv_path) : cfg.dcv_path,
+    dcv_path: programPath(base, cfg.dcv_path),
     nvidia_smi_path: cfg.nvidia_smi_path && resolve(base, cfg.nvidia_smi_path),
     ca_file: caFile,
     caPem: caFile ? readCaFile(file, caFile) : undefined,

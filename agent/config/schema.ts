@@ -1,6 +1,7 @@
 import { MAX_VIRTUAL_SESSIONS } from '../../shared/api/agent-update.ts';
 import { HOST_NAME_MAX, isHostName } from '../../shared/api/host-name.ts';
 import { isTag } from '../../shared/api/tags.ts';
+import { platformPaths } from './platform-paths.ts';
 import { bool, duration, field, int, list, oneOf, port, str, type ConfigOf, type FieldParser } from '../../shared/config-schema.ts';
 
 /** Empty (this machine's name) or a host name the director takes. */
@@ -18,10 +19,12 @@ const tag: FieldParser<string> = (value) => {
   return text;
 };
 
-/** Every key of dcvix-agent.conf with its default. */
+const PLATFORM = platformPaths();
+
+/** Every key of dcvix-agent.conf with its default (paths: this platform's, see platform-paths.ts). */
 export const agentSchema = {
   director_url: field('https://dcvix-director:8445', str),
-  data_dir: field('/var/lib/dcvix-agent', str),
+  data_dir: field(PLATFORM.dataDir, str),
   listen_host: field('0.0.0.0', str),
   listen_port: field(8446, port),
   /** Port the director should call back on, when it differs from listen_port (NAT, port 0 in tests). */
@@ -34,9 +37,9 @@ export const agentSchema = {
   renew_retry_interval: field(5 * 60_000, duration(100)),
   /** `name` or `key=value` tags, for pool requirements (`tag:gpu = 'a10'`). */
   tags: field<string[]>([], list(tag)),
-  dcv_path: field('/usr/bin/dcv', str),
+  dcv_path: field(PLATFORM.dcvPath, str),
   /** GPUs are read with this on every update; not there = no GPUs; '' = never look. */
-  nvidia_smi_path: field('/usr/bin/nvidia-smi', str),
+  nvidia_smi_path: field(PLATFORM.nvidiaSmiPath, str),
   /** Time limit of one dcv command; a create runs two, so 2 x this + 2 s must stay below the director's agent_request_timeout. */
   dcv_timeout: field(10_000, duration(100)),
   /** Pre-deployed director CA (PEM): strict verification from the first connection, no TOFU. */

@@ -3,6 +3,7 @@ import { removeStaleTempFiles, writeFileAtomic } from '../../shared/fs-atomic.ts
 import { bytesEqual, certFacts, type CertFacts } from '../../shared/pki/native-cert.ts';
 import { generateEd25519, keyPairFromPem, privateKeyToPem, publicKeySpki } from '../../shared/pki/keys.ts';
 import { agentCn, isGuid } from '../../shared/pki/names.ts';
+import { restrictToAdministrators } from '../windows/private-acl.ts';
 import { identityPaths, type IdentityPaths } from './files.ts';
 
 export interface AgentIdentity {
@@ -29,8 +30,10 @@ export function ensureDataDir(dataDir: string): void {
 /**
  * Loads or creates the Ed25519 key (0600) and the GUID. A lost key means a new identity: new key and
  * new GUID, and any old certificate is dropped (a failure mode of the specification, see docs/failure-modes.md).
+ * On Windows a new key's directory and file are closed to all but SYSTEM and Administrators (`protect`,
+ * injectable for tests) before the key is written into it.
  */
-export async function ensureIdentity(dataDir: string): Promise<AgentIdentity & { created: boolean }> {
+export async function ensureIdentity(dataDir: string, protect = restrictToAdministrators): Promise<AgentIdentity & { created: boolean }> {
   const paths = identityPaths(dataDir);
   let created = false;
   let keyPem: string;
@@ -40,7 +43,9 @@ export async function ensureIdentity(dataDir: string): Promise<AgentIdentity & {
     const keys = await generateEd25519();
     keyPem = await privateKeyToPem(keys.privateKey);
     for (const stale of [paths.cert, paths.guid]) if (existsSync(stale)) unlinkSync(stale);
+    await protect(dataDir, true);
     writeFileAtomic(paths.key, keyPem, 0o600);
+    await protect(paths.key, false);
     created = true;
   }
   const keys = await keyPairFromPem(keyPem, 'Ed25519');
