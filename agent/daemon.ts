@@ -21,6 +21,7 @@ import { Renewer } from './renew/renewer.ts';
 import { CpuSampler, collectStats } from './stats/collect.ts';
 import { GpuReader } from './stats/gpus.ts';
 import { readHostInfo } from './stats/host-info.ts';
+import { platformFacts } from './stats/platform-facts.ts';
 import { Updater } from './updater.ts';
 
 const MAX_BODY = 64 * 1024;
@@ -79,6 +80,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     hostname,
     dcvTimeoutMs: config.dcv_timeout,
     maxVirtualSessions: config.max_virtual_sessions,
+    platform: platformFacts(),
     intervalMs: config.update_interval,
     log,
     // The director forgot us (agents.db lost), made us pending again, or an admin approved another key

@@ -5,6 +5,7 @@ import { toWireSession } from '../shared/api/wire-session.ts';
 import type { Logger } from '../shared/log.ts';
 import { VERSION } from '../shared/version.ts';
 import { DirectorError, REGISTER_AGAIN, type ClientCredentials, type DirectorClient } from './director-client.ts';
+import type { PlatformFacts } from './stats/platform-facts.ts';
 import { StepLoop } from './step-loop.ts';
 
 /**
@@ -33,6 +34,8 @@ export interface UpdaterOptions {
   dcvTimeoutMs?: number;
   /** max_virtual_sessions, reported so the director's placement keeps to it (absent: no limit). */
   maxVirtualSessions?: number;
+  /** What this platform's DCV and statistics lack (Windows: console sessions only, no load average). */
+  platform?: PlatformFacts;
   intervalMs: number;
   /** Longest wait between attempts while the director is unreachable. */
   maxBackoffMs?: number;
@@ -110,6 +113,7 @@ export class Updater {
       ...(dcvError ? { dcvError: dcvError.slice(0, 500) } : {}),
       ...(this.o.dcvTimeoutMs !== undefined ? { dcvTimeoutMs: this.o.dcvTimeoutMs } : {}),
       ...(this.o.maxVirtualSessions ? { maxVirtualSessions: this.o.maxVirtualSessions } : {}),
+      ...this.o.platform,
     };
   }
 

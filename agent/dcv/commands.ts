@@ -12,7 +12,7 @@ import {
   isSafeArg,
   isSessionId,
   isSessionType,
-  isUserName,
+  isSessionOwner,
   type DcvSession,
   type SessionType,
 } from '../../shared/api/agent-wire.ts';
@@ -62,7 +62,7 @@ export class DcvClient implements DcvSessions {
    */
   async createSession(options: CreateSessionOptions): Promise<void> {
     checkId(options.id);
-    if (!isUserName(options.owner)) throw badRequest('INVALID_USER', 'invalid session owner');
+    if (!isSessionOwner(options.owner)) throw badRequest('INVALID_USER', 'invalid session owner');
     if (!isSessionType(options.type)) throw badRequest('INVALID_SESSION_TYPE', 'session type must be console or virtual');
     if (options.name !== undefined && !isSafeArg(options.name, SESSION_NAME_MAX)) {
       throw badRequest('INVALID_SESSION_NAME', 'invalid session name');

@@ -97,3 +97,16 @@ describe('CpuSampler / collectStats', () => {
     expect(stats.load1).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('Windows: no /proc, CPU use from os.cpus() deltas', () => {
+  test('ok: CPU use is the busy share of the summed per-core times between two samples', async () => {
+    const times = (user: number, idle: number) => ({ times: { user, nice: 0, sys: 0, idle, irq: 0 } });
+    const samples = [
+      [times(100, 900), times(100, 900)],
+      [times(400, 1000), times(250, 1050)],
+    ];
+    const windows: StatsSource = { readFile: () => undefined, sleep: async () => {}, cpus: () => samples.shift() ?? [] };
+    // 450 busy of 700 elapsed: 64.29 %.
+    expect(await new CpuSampler(windows, 0).sample()).toBe(64.29);
+  });
+});

@@ -1,7 +1,9 @@
 /**
  * System statistics for the director's placement: memory from /proc/meminfo, CPU usage from /proc/stat
  * deltas between samples, load averages from os.loadavg(). Falls back to node:os when /proc is missing
- * (macOS development machines), so stats reporting never fails.
+ * (macOS development machines, Windows), so stats reporting never fails. On Windows /proc is never read
+ * (under wine it would be the Linux host's): CPU use comes from os.cpus() time deltas, and the load
+ * averages, which Windows does not have, are 0 (the update says so: see platform-facts.ts).
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -61,10 +63,13 @@ export function cpuPercent(prev: CpuTimes, next: CpuTimes): number {
 export interface StatsSource {
   readFile(path: string): string | undefined;
   sleep(ms: number): Promise<void>;
+  /** Per-CPU time counters (default os.cpus()). */
+  cpus?: () => Pick<os.CpuInfo, 'times'>[];
 }
 
 const realSource: StatsSource = {
   readFile: (path) => {
+    if (process.platform === 'win32') return undefined;
     try {
       return readFileSync(path, 'utf8');
     } catch {
@@ -81,7 +86,7 @@ function readCpuTimes(src: StatsSource): CpuTimes {
   if (parsed) return parsed;
   let idle = 0;
   let total = 0;
-  for (const { times } of os.cpus()) {
+  for (const { times } of (src.cpus ?? os.cpus)()) {
     idle += times.idle;
     total += times.user + times.nice + times.sys + times.idle + times.irq;
   }

@@ -46,6 +46,8 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
         dcvError: update.dcvError,
         dcvTimeoutMs: update.dcvTimeoutMs,
         maxVirtualSessions: update.maxVirtualSessions,
+        consoleOnly: update.consoleOnly,
+        loadAverage: update.loadAverage,
         sessions: update.sessions,
         at: deps.now(),
       });

@@ -6,6 +6,7 @@ test('ok: attrs written now (version 2) read back as written', () => {
   expect(readSessionAttrs(sessionAttrs(session), ATTRS_VERSION)).toEqual({ numOfConnections: 2, status: 'READY', creationTime: '2026-01-01T00:00:00.000Z', lastDisconnectionTime: null });
   expect(readServerAttrs(serverAttrs({ tags: ['gpu', 'linux'] }), ATTRS_VERSION)).toEqual({ tags: ['gpu', 'linux'] });
   expect(readServerAttrs(serverAttrs({ tags: [], maxVirtualSessions: 4 }), ATTRS_VERSION)).toEqual({ tags: [], maxVirtualSessions: 4 });
+  expect(readServerAttrs(serverAttrs({ tags: [], consoleOnly: true, loadAverage: false }), ATTRS_VERSION)).toEqual({ tags: [], consoleOnly: true, loadAverage: false });
 });
 
 test('ok: GPUs and host facts travel in the server attrs beside the tags; none reported writes only the tags (the earlier form)', () => {

@@ -32,6 +32,10 @@ export interface ServerEntry extends HealthFacts {
   lastSeen: number;
   /** The agent's max_virtual_sessions: placement puts no more virtual sessions here (absent: no limit). */
   maxVirtualSessions?: number;
+  /** The host runs console sessions only (DCV on Windows): no virtual session goes there (absent: both kinds). */
+  consoleOnly?: true;
+  /** The host has no load average (Windows): placement ranks it by cpu_usage (absent: it has one). */
+  loadAverage?: false;
   /** Set while an admin holds the server in maintenance: no new sessions there (absent: open). */
   drain?: ServerDrain;
 }
@@ -91,18 +95,20 @@ export interface ServerChange {
  * live in the attrs column with the tags and host facts, so that column is written whole with them
  * (tags and host facts as they are: a change of those is a new revision).
  */
-export type ServerSeen = Pick<ServerEntry, 'id' | 'lastSeen' | 'stats' | 'tags' | 'gpus' | 'host'>;
+export type ServerSeen = Pick<ServerEntry, 'id' | 'lastSeen' | 'stats' | 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'consoleOnly' | 'loadAverage'>;
 
 /** The attrs format the director writes now (1 = the blob entries of the earlier release). */
 export const ATTRS_VERSION = 2;
 
 /** A server's attrs column: what has no column of its own (tags, GPUs, host facts, the agent's session cap). */
-export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions'>): string {
+export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'consoleOnly' | 'loadAverage'>): string {
   return JSON.stringify({
     tags: server.tags,
     ...(server.gpus?.length ? { gpus: server.gpus } : {}),
     ...(server.host ? { host: server.host } : {}),
     ...(server.maxVirtualSessions !== undefined ? { maxVirtualSessions: server.maxVirtualSessions } : {}),
+    ...(server.consoleOnly ? { consoleOnly: true } : {}),
+    ...(server.loadAverage === false ? { loadAverage: false } : {}),
   });
 }
 
@@ -127,7 +133,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  * facts were added (optional keys, so either release reads the other's rows) those too. Unknown
  * versions read as empty; a GPU or host facts that do not match their model are left out.
  */
-export function readServerAttrs(json: string, version: number): Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions'> {
+export function readServerAttrs(json: string, version: number): Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'consoleOnly' | 'loadAverage'> {
   const parsed = safeJson(json);
   if ((version !== 1 && version !== 2) || !isObject(parsed)) return { tags: [] };
   const tags = Array.isArray(parsed.tags) ? parsed.tags.filter((tag): tag is string => typeof tag === 'string') : [];
@@ -138,6 +144,8 @@ export function readServerAttrs(json: string, version: number): Pick<ServerEntry
     ...(gpus.length ? { gpus } : {}),
     ...(matches(HostInfo, parsed.host) ? { host: parsed.host } : {}),
     ...(Number.isInteger(cap) && (cap as number) > 0 ? { maxVirtualSessions: cap as number } : {}),
+    ...(parsed.consoleOnly === true ? { consoleOnly: true as const } : {}),
+    ...(parsed.loadAverage === false ? { loadAverage: false as const } : {}),
   };
 }
 

@@ -20,6 +20,10 @@ export interface AgentReport {
   dcvTimeoutMs?: number;
   /** The agent's max_virtual_sessions (absent: no limit). */
   maxVirtualSessions?: number;
+  /** The host runs console sessions only (absent: both kinds). */
+  consoleOnly?: true;
+  /** The host has no load average (absent: it has). */
+  loadAverage?: false;
   sessions: DcvSession[];
   /** When the director received it (epoch ms). */
   at: number;
@@ -89,7 +93,19 @@ function planReport(plan: FleetPlan, report: AgentReport, rules: HealthRules): R
   // A drain mark belongs to the host name, not the agent: it outlives a new agent or a removal there.
   if (holder?.drain) next.drain = holder.drain;
   if (!holder || takeover || structureDiffers(holder, next)) plan.putServer(next);
-  else plan.seen({ id: report.hostname, lastSeen: report.at, stats: report.stats, tags: report.tags, gpus: report.gpus, host: report.host });
+  else
+    plan.seen({
+      id: report.hostname,
+      lastSeen: report.at,
+      stats: report.stats,
+      tags: report.tags,
+      gpus: report.gpus,
+      host: report.host,
+      // The attrs column is written whole from these: what it holds beyond the figures goes along unchanged.
+      maxVirtualSessions: report.maxVirtualSessions,
+      ...(report.consoleOnly ? { consoleOnly: true as const } : {}),
+      ...(report.loadAverage === false ? { loadAverage: false as const } : {}),
+    });
 
   const outcome = { kind: 'accepted' as const, adopted: [] as SessionEntry[], lateCloses: [] as SessionEntry[] };
   const reported = new Set<string>();
@@ -146,6 +162,8 @@ function nextServer(prior: ServerEntry | undefined, report: AgentReport, rules: 
     placementFailure: keptFailure,
     healthSince: report.at,
     ...(report.maxVirtualSessions !== undefined ? { maxVirtualSessions: report.maxVirtualSessions } : {}),
+    ...(report.consoleOnly ? { consoleOnly: true as const } : {}),
+    ...(report.loadAverage === false ? { loadAverage: false as const } : {}),
   };
   next.healthSince = healthSinceAfter(prior, next, report.at, rules);
   return next;
@@ -170,6 +188,8 @@ function structureDiffers(row: ServerEntry, next: Omit<ServerEntry, 'revision'>)
     row.dcvError !== next.dcvError ||
     row.dcvTimeoutMs !== next.dcvTimeoutMs ||
     row.maxVirtualSessions !== next.maxVirtualSessions ||
+    row.consoleOnly !== next.consoleOnly ||
+    row.loadAverage !== next.loadAverage ||
     row.healthSince !== next.healthSince ||
     JSON.stringify(row.placementFailure) !== JSON.stringify(next.placementFailure) ||
     row.tags.length !== next.tags.length ||

@@ -22,6 +22,16 @@ describe('parseAgentUpdate', () => {
     for (const bad of [0, 10_001, 2.5, '4']) expect(() => parseAgentUpdate({ sessions: [], stats, maxVirtualSessions: bad })).toThrow('maxVirtualSessions');
   });
 
+  test('ok: a Windows agent says consoleOnly and no loadAverage; absent (Linux, the Go agent) they stay absent; false/true are not kept', () => {
+    expect(parseAgentUpdate({ sessions: [], stats, consoleOnly: true, loadAverage: false }).update).toMatchObject({ consoleOnly: true, loadAverage: false });
+    const linux = parseAgentUpdate({ sessions: [], stats, consoleOnly: false, loadAverage: true }).update;
+    expect([linux, parseAgentUpdate({ sessions: [], stats }).update].map((update) => ['consoleOnly' in update, 'loadAverage' in update])).toEqual([
+      [false, false],
+      [false, false],
+    ]);
+    expect(() => parseAgentUpdate({ sessions: [], stats, consoleOnly: 'yes' })).toThrow('consoleOnly');
+  });
+
   test('ok: a Windows owner DOMAIN\\user is a valid owner', () => {
     expect(parseAgentUpdate({ sessions: [{ ...kebab, owner: 'CORP\\alice' }], stats }).update.sessions[0]!.owner).toBe('CORP\\alice');
   });

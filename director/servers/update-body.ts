@@ -23,6 +23,10 @@ interface AgentUpdate {
   dcvTimeoutMs?: number;
   /** The agent's max_virtual_sessions: the most virtual sessions placement puts on this host. */
   maxVirtualSessions?: number;
+  /** The host runs console sessions only (DCV on Windows). */
+  consoleOnly?: true;
+  /** The host has no load average (Windows): placement reads cpu_usage. */
+  loadAverage?: false;
 }
 
 /** One item of an update that was left out, and why. */
@@ -45,7 +49,7 @@ interface ParsedUpdate {
  * reports one strange session does not vanish. Host facts of another shape are skipped whole.
  */
 export function parseAgentUpdate(body: unknown): ParsedUpdate {
-  const { sessions, stats, tags, gpus, host, agentPort, version, dcvError, dcvTimeoutMs, maxVirtualSessions } = readBody(AgentUpdateBody, body);
+  const { sessions, stats, tags, gpus, host, agentPort, version, dcvError, dcvTimeoutMs, maxVirtualSessions, consoleOnly, loadAverage } = readBody(AgentUpdateBody, body);
   const skipped: SkippedItem[] = [];
   const goodTags: string[] = [];
   for (const [index, rawTag] of (tags ?? []).entries()) {
@@ -79,6 +83,8 @@ export function parseAgentUpdate(body: unknown): ParsedUpdate {
       ...(keptError ? { dcvError: keptError } : {}),
       ...(dcvTimeoutMs !== undefined ? { dcvTimeoutMs } : {}),
       ...(maxVirtualSessions !== undefined ? { maxVirtualSessions } : {}),
+      ...(consoleOnly === true ? { consoleOnly } : {}),
+      ...(loadAverage === false ? { loadAverage } : {}),
     },
     skipped,
   };

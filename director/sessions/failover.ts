@@ -74,6 +74,9 @@ export async function createWithFailover(input: FailoverInput): Promise<SessionE
 
 function nothingLeft(input: FailoverInput, last: UnusableMember | undefined, full: boolean): ApiError {
   if (last) return noHealthyServer(input.pool, last, 'no other member is left');
+  if (input.type === 'virtual' && input.candidates.length > 0 && input.candidates.every((c) => c.server.consoleOnly)) {
+    return new ApiError(409, 'CONSOLE_ONLY', `every usable member of pool ${input.pool} runs console sessions only (DCV on Windows): ask for a console session`);
+  }
   if (full || (input.type === 'virtual' && input.candidates.some((c) => atVirtualLimit(c.server, c.sessions)))) return poolFull(input.pool);
   // Healthy members that are merely busy (a console each) are not a health problem.
   const latest = input.candidates.length === 0 ? [...input.unhealthy].sort((a, b) => b.at - a.at)[0] : undefined;

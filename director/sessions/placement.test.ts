@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
-import { chooseServer, existingSession, type Candidate } from './placement.ts';
+import { busyPerCore, chooseServer, consoleOnlyRefusal, existingSession, type Candidate } from './placement.ts';
 import { sampleServer, sampleSession } from '../../tests/helpers/fleet.ts';
 
 const server = (id: string, load1: number, cores: number, free: number): ServerEntry =>
@@ -68,5 +68,35 @@ describe('placement', () => {
   });
   test('rejects: no candidates -> undefined', () => {
     expect(chooseServer([], 'virtual')).toBeUndefined();
+  });
+});
+
+describe('placement in a mixed pool of Linux and Windows hosts', () => {
+  /** A Windows host: load averages 0 (Windows has none), CPU use from the agent's CPU time deltas. */
+  const windows = (id: string, cpuUsage: number, cores: number): ServerEntry => ({
+    ...sampleServer(id, { lastSeen: 0, healthSince: 0, stats: { hostname: id, free_memory: 1e9, total_memory: 64e9, cores, cpu_usage: cpuUsage, load1: 0, load5: 0, load15: 0 } }),
+    consoleOnly: true,
+    loadAverage: false,
+  });
+
+  test('ok: a busy Windows host (load average 0) ranks by its CPU use, behind a less busy Linux host', () => {
+    const linux = cand(server('linux', 2, 8, 1e9)); // 0.25 per core
+    expect(chooseServer([cand(windows('win-busy', 90, 8)), linux], 'console')?.id).toBe('linux');
+    expect(chooseServer([cand(windows('win-idle', 10, 8)), linux], 'console')?.id).toBe('win-idle');
+    expect(busyPerCore(windows('w', 250, 8))).toBe(1);
+    expect(busyPerCore(server('l', 2, 8, 0))).toBe(0.25);
+  });
+
+  test('ok: a virtual session never goes to a console-only (Windows) host, however idle', () => {
+    const idleWindows = cand(windows('win', 0, 64));
+    const loadedLinux = cand(server('linux', 7, 8, 1e9), [session('x', 'linux', 'u')]);
+    expect(chooseServer([idleWindows, loadedLinux], 'virtual')?.id).toBe('linux');
+    expect(chooseServer([idleWindows], 'virtual')).toBeUndefined();
+    expect(chooseServer([idleWindows, loadedLinux], 'console')?.id).toBe('win');
+  });
+
+  test('rejects: a virtual session on a console-only host by name is 409 CONSOLE_ONLY naming it', () => {
+    const refusal = consoleOnlyRefusal('win-ws1');
+    expect([refusal.status, refusal.code, refusal.message]).toEqual([409, 'CONSOLE_ONLY', 'win-ws1 runs console sessions only (DCV on Windows): ask for a console session']);
   });
 });

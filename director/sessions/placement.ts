@@ -1,4 +1,5 @@
 import type { SessionType } from '../../shared/api/agent-wire.ts';
+import { ApiError } from '../../shared/errors.ts';
 import { freeGpuMemory } from '../../shared/api/host-facts.ts';
 import type { ServerEntry, SessionEntry } from '../servers/runtime-state.ts';
 import { atVirtualLimit } from './limits.ts';
@@ -13,10 +14,11 @@ export interface Candidate {
 /**
  * Pool placement (README "How placement chooses"): among online, not excluded members (those meeting
  * the pool's requirements), skip hosts that already have a console session when a console session is
- * wanted (one per host) and hosts at their max_virtual_sessions when a virtual one is wanted, prefer
+ * wanted (one per host), and hosts at their max_virtual_sessions or running console sessions only (Windows)
+ * when a virtual one is wanted, prefer
  * healthy hosts to last-resort ones, then, when every candidate reports a GPU, the host with the most
  * free GPU memory, then the host with
- * the fewest sessions, then the lowest 1-minute load per core, then the most free memory, then the
+ * the fewest sessions, then the least busy (busyPerCore), then the most free memory, then the
  * server id (so equal hosts give a stable answer).
  */
 export function chooseServer(candidates: Candidate[], type: SessionType): ServerEntry | undefined {
@@ -25,7 +27,7 @@ export function chooseServer(candidates: Candidate[], type: SessionType): Server
   let best: Candidate | undefined;
   for (const candidate of candidates) {
     if (type === 'console' && candidate.sessions.some((s) => s.type === 'console')) continue;
-    if (type === 'virtual' && atVirtualLimit(candidate.server, candidate.sessions)) continue;
+    if (type === 'virtual' && (candidate.server.consoleOnly || atVirtualLimit(candidate.server, candidate.sessions))) continue;
     if (!best || better(candidate, best, byGpuMemory)) best = candidate;
   }
   return best?.server;
@@ -37,10 +39,15 @@ function better(left: Candidate, right: Candidate, byGpuMemory: boolean): boolea
     Number(!!left.lastResort) - Number(!!right.lastResort) ||
     (byGpuMemory ? freeGpuMemory(right.server.gpus) - freeGpuMemory(left.server.gpus) : 0) ||
     left.sessions.length - right.sessions.length ||
-    loadPerCore(left.server) - loadPerCore(right.server) ||
+    busyPerCore(left.server) - busyPerCore(right.server) ||
     freeMemory(right.server) - freeMemory(left.server) ||
     left.server.id.localeCompare(right.server.id);
   return order < 0;
+}
+
+/** 409 CONSOLE_ONLY: a virtual session asked for on a host whose DCV runs console sessions only (Windows). */
+export function consoleOnlyRefusal(serverId: string): ApiError {
+  return new ApiError(409, 'CONSOLE_ONLY', `${serverId} runs console sessions only (DCV on Windows): ask for a console session`, undefined, undefined, { serverId });
 }
 
 /** A session this user already has among the candidates, of the wanted type (reconnect). */
@@ -52,5 +59,15 @@ export function existingSession(candidates: Candidate[], user: string, type: Ses
   return undefined;
 }
 
-const loadPerCore = (s: ServerEntry) => (s.stats ? s.stats.load1 / Math.max(1, s.stats.cores) : Number.POSITIVE_INFINITY);
+/**
+ * How busy a host is per core, 0 = idle, 1 = every core busy: the 1-minute load per core, or for a host
+ * without a load average (Windows, where it reads 0, so every such host would look idle) its CPU use
+ * (cpu_usage %, from CPU time deltas) as a fraction. The two agree on a host that is not overloaded;
+ * past full use the load keeps rising while CPU use stays at 1, so a saturated Windows host still ranks
+ * behind any Linux host that has a core to spare.
+ */
+export const busyPerCore = (s: Pick<ServerEntry, 'stats' | 'loadAverage'>) => {
+  if (!s.stats) return Number.POSITIVE_INFINITY;
+  return s.loadAverage === false ? Math.min(100, s.stats.cpu_usage) / 100 : s.stats.load1 / Math.max(1, s.stats.cores);
+};
 const freeMemory = (s: ServerEntry) => s.stats?.free_memory ?? 0;

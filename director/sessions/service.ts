@@ -1,4 +1,4 @@
-import { isSessionId, isUserName, type SessionType } from '../../shared/api/agent-wire.ts';
+import { isSessionId, isSessionOwner, type SessionType } from '../../shared/api/agent-wire.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -19,7 +19,7 @@ import type { PlacementMetrics } from '../metrics/director-metrics.ts';
 import { createOnServer, type CreateInput } from './create.ts';
 import { createWithFailover, PLACEMENT_DEADLINE_SLACK_MS, type UnusableMember } from './failover.ts';
 import { CreatesUnderWay, limitRefusalsAudited, userLimitReached } from './limits.ts';
-import { existingSession, type Candidate } from './placement.ts';
+import { consoleOnlyRefusal, existingSession, type Candidate } from './placement.ts';
 import { newSessionId } from './session-ids.ts';
 import type { PlacementLock } from './placement-lock.ts';
 import { isManaged, policyAllows } from './trust.ts';
@@ -178,7 +178,7 @@ export class SessionService {
    * which is audited on its own. An id taken on any director: 409 SESSION_EXISTS.
    */
   async createAsAdmin(admin: string, serverId: string, userId: string, type: SessionType, sessionId?: string, override = false): Promise<SessionEntry> {
-    if (!isUserName(userId)) throw badRequest('INVALID_USER', 'userId is not a valid user name');
+    if (!isSessionOwner(userId)) throw badRequest('INVALID_USER', 'userId is not a valid user name (name, name@domain or DOMAIN\\user)');
     const id = sessionId ?? newSessionId(userId);
     if (!isSessionId(id)) throw badRequest('INVALID_SESSION_ID', 'sessionId is not a valid DCV session id');
     const creating = this.placing(userId, async () => {
@@ -279,6 +279,7 @@ export class SessionService {
     actor: string,
     more: Pick<CreateInput, 'pool' | 'timeoutMs' | 'launch' | 'permissions'> = {},
   ): Promise<SessionEntry> {
+    if (type === 'virtual' && server.consoleOnly) throw consoleOnlyRefusal(server.id);
     const attempt = () => createOnServer(this.d, { server, owner, type, id, actor, ...more });
     if (type === 'virtual') return this.underWay.withinLimit(server, this.d.state.sessionsOn(server.id), id, attempt);
     // DCV allows one console session per host: serialise console creates per server and re-check.

@@ -6,7 +6,7 @@
  * close is 200 with an empty body.
  */
 import { CloneType, Type, type Static } from '@sinclair/typebox';
-import { AgentStats, ConfigKey, ConfigSection, ConfigValue, SessionId, SessionType, UserName } from './agent-wire.ts';
+import { AgentStats, ConfigKey, ConfigSection, ConfigValue, SessionId, SessionOwner, SessionType } from './agent-wire.ts';
 import { coded } from './coded.ts';
 import { PERMISSIONS_TEXT_MAX } from './dcv-permissions.ts';
 import { LaunchSettingFields } from './launch-settings.ts';
@@ -28,7 +28,7 @@ const PermissionsText = () =>
  */
 export const CreateSessionBody = Type.Object(
   {
-    userId: coded('INVALID_USER', UserName()),
+    userId: coded('INVALID_USER', SessionOwner()),
     sessionType: coded('INVALID_SESSION_TYPE', CloneType(SessionType)),
     sessionId: coded('INVALID_SESSION_ID', SessionId()),
     ...LaunchSettingFields,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ApiError } from '../errors.ts';
 import { parseConfigRequest, parseCreateSessionRequest } from './agent-api.ts';
-import { isConfigValue, isSessionId, isUserName } from './agent-wire.ts';
+import { isConfigValue, isSessionId, isSessionOwner, isUserName } from './agent-wire.ts';
 
 const INJECTIONS = ['--foo', '-x', 'a;rm -rf /', '../x', 'a/b', 'a b', 'sé', 'ß', 'a\nb', 'a\u0000', '$(id)', '`id`', 'x'.repeat(200), ''];
 
@@ -110,4 +110,9 @@ describe('parseConfigRequest', () => {
       expect(codeOf(() => parseConfigRequest({ config: [bad] }))).toBe('INVALID_CONFIG');
     }
   });
+});
+
+test('ok: a create may name a Windows owner DOMAIN\\user as well as a login name; anything else is refused', () => {
+  for (const owner of ['alice', 'alice@corp.example', 'CORP\\alice', 'CORP\\Alice Smith']) expect([owner, isSessionOwner(owner)]).toEqual([owner, true]);
+  for (const owner of ['-rf', 'CORP\\', '\\alice', 'a\\b\\c', 'CORP\\al\nice', '']) expect([owner, isSessionOwner(owner)]).toEqual([owner, false]);
 });

@@ -56,6 +56,8 @@ const PATH_MAX = 4096;
 export const isSessionId = (v: unknown): v is string => typeof v === 'string' && SESSION_ID_RE.test(v);
 /** True if `v` is a safe login name. */
 export const isUserName = (v: unknown): v is string => typeof v === 'string' && USER_NAME_RE.test(v);
+/** True if `v` is a session owner a host may have: a login name or `DOMAIN\\user` (Windows). */
+export const isSessionOwner = (v: unknown): v is string => typeof v === 'string' && SESSION_OWNER_RE.test(v);
 /** True if `v` is 'console' or 'virtual'. */
 export const isSessionType = (v: unknown): v is SessionType => v === 'console' || v === 'virtual';
 

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'CODE_REJECTED'
   | 'CONFIG_KEY_NOT_ALLOWED'
   | 'CONSOLE_IN_USE'
+  | 'CONSOLE_ONLY'
   | 'CSRF_REJECTED'
   | 'CSR_CN_MISMATCH'
   | 'CSR_KEY_NOT_ED25519'

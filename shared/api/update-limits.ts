@@ -87,6 +87,8 @@ export function largestUpdate(sessions = UPDATE_MAX_SESSIONS) {
     dcvError: wide(DCV_ERROR_KEPT),
     dcvTimeoutMs: 86_400_000,
     maxVirtualSessions: MAX_VIRTUAL_SESSIONS,
+    consoleOnly: false,
+    loadAverage: false,
   } satisfies AgentUpdate;
 }
 
