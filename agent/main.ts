@@ -6,6 +6,7 @@ import { agentCommands } from './cli/dispatch.ts';
 import { DEFAULT_AGENT_CONFIG_FILE, loadAgentConfig } from './config/load.ts';
 import { startAgent } from './daemon.ts';
 import { DataDirError } from './identity/identity.ts';
+import { stopWhenInputEnds } from './windows/service-stop.ts';
 
 const USAGE = `dcvix-agent: enrols this DCV host with the dcvix director and drives the dcv CLI
 
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Under the Windows service host, which has no signal to send: it closes our stdin to stop us.
+    if (process.env.DCVIX_SERVICE_HOST === '1') stopWhenInputEnds(process.stdin, stop);
     return -1;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DataDirError) return (console.error(`dcvix-agent: ${err.message}`), 2);

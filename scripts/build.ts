@@ -3,7 +3,8 @@
  * npm run build: dist/dcvix-director and dist/dcvix-agent as single-file executables
  * (bun build --compile, as bytecode), with the web app and migrations embedded and --version showing the version
  * and git commit; and dist/dcvix-agent-windows-x64.exe, the agent cross-compiled for Windows on Bun's
- * Windows runtime (from npm, cached), with version metadata and no console window (it runs as a service).
+ * Windows runtime (from npm, cached), with version metadata and no console window (it runs as a service),
+ * with its service host dist/dcvix-agent-service-windows-x64.exe (C, built with mingw-w64).
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -64,3 +65,17 @@ for (const { program, file, extra } of targets) {
   console.log(`dist/${file}  ${mb} MB  (${Math.round(performance.now() - started)} ms)`);
 }
 rmSync(stampedRuntime, { force: true });
+
+// The Windows service host (C, packaging/windows): the agent cannot talk to the service manager itself.
+const serviceHost = join(root, 'dist', 'dcvix-agent-service-windows-x64.exe');
+const mingw = 'x86_64-w64-mingw32-gcc';
+if (Bun.which(mingw)) {
+  const cc = Bun.spawnSync([mingw, '-O2', '-Wall', '-municode', '-s', '-o', serviceHost, join(root, 'packaging/windows/dcvix-agent-service.c')], { stdout: 'pipe', stderr: 'pipe' });
+  if (cc.exitCode !== 0) {
+    console.error(cc.stderr.toString());
+    process.exit(1);
+  }
+  console.log(`dist/dcvix-agent-service-windows-x64.exe  ${(statSync(serviceHost).size / 1024).toFixed(0)} KB`);
+} else {
+  console.log(`dist/dcvix-agent-service-windows-x64.exe  not built: ${mingw} is missing (Debian: gcc-mingw-w64-x86-64-win32)`);
+}

@@ -94,6 +94,7 @@ export const AdminServer = t.Object({
   dcvError: Nullable(t.String()),
   dcvTimeoutMs: Nullable(Int()),
   maxVirtualSessions: Nullable(Int({ description: "The agent's max_virtual_sessions; null: no limit" })),
+  consoleOnly: t.Optional(t.Literal(true, { description: 'The host runs console sessions only (DCV on Windows): no virtual session is placed there' })),
   sessions: t.Array(AdminSessionView),
 });
 

@@ -1,6 +1,6 @@
 /**
  * The one place suites ask whether the Debian packages they start for real are installed (slapd,
- * freeradius, Chromium, HAProxy, PostgreSQL 15, promtool, PAM as root). Where one is missing, `describeWith` /
+ * freeradius, Chromium, HAProxy, PostgreSQL 15, promtool, PAM as root, wine and mingw-w64). Where one is missing, `describeWith` /
  * `testWith` skip the suite or test and register it with what it lacks; the preload
  * (tests/helpers/skip-summary.ts, bunfig.toml) prints every skip and the install command at the end of
  * the run. On CI (env CI set) nothing is skipped: a missing package is an error naming the command.
@@ -14,6 +14,7 @@ import { freeradiusMissingTools } from './freeradius.ts';
 import { pamUnavailableReason } from './pam-user.ts';
 import { postgresMissingTools } from './postgres.ts';
 import { slapdMissingTools } from './slapd.ts';
+import { wineMissingTools } from './wine.ts';
 
 /** Debian's chromium package; the binary, not the /usr/bin wrapper. */
 export const CHROMIUM = process.env.DCVIX_CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -39,6 +40,7 @@ const NEEDS = {
   haproxy: { packages: ['haproxy', 'curl', 'openssl'], missing: () => notOnPath('haproxy', 'curl', 'openssl') },
   postgresql: { packages: ['postgresql-15'], missing: postgresMissingTools },
   prometheus: { packages: ['prometheus'], missing: () => notOnPath('promtool') },
+  wine: { packages: ['wine', 'wine64', 'gcc-mingw-w64-x86-64-win32', 'binutils-mingw-w64-x86-64'], missing: wineMissingTools },
 } satisfies Record<string, { packages: string[]; missing: () => string[] }>;
 
 export type SystemNeed = keyof typeof NEEDS;
