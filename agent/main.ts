@@ -24,17 +24,19 @@ async function main(argv: string[]): Promise<number> {
   if (subcommand !== undefined) return subcommand;
   const action = parseProgramArgs(argv, 'dcvix-agent', DEFAULT_AGENT_CONFIG_FILE, USAGE);
   if (action.kind === 'exit') return action.code;
+  // Under the Windows service host, which has no signal to send: it closes our stdin to stop us, and
+  // may do so while the agent still waits for approval, so this is listened for from the start.
+  let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
+  const stop = async () => {
+    await agent?.stop();
+    process.exit(0);
+  };
+  if (process.env.DCVIX_SERVICE_HOST === '1') stopWhenInputEnds(process.stdin, stop);
   try {
     const config = await loadAgentConfig(action.configFile, action.explicit);
-    const agent = await startAgent(config, { log: createLogger({ program: 'dcvix-agent' }, config.log_level) });
-    const stop = async () => {
-      await agent.stop();
-      process.exit(0);
-    };
+    agent = await startAgent(config, { log: createLogger({ program: 'dcvix-agent' }, config.log_level) });
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    // Under the Windows service host, which has no signal to send: it closes our stdin to stop us.
-    if (process.env.DCVIX_SERVICE_HOST === '1') stopWhenInputEnds(process.stdin, stop);
     return -1;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DataDirError) return (console.error(`dcvix-agent: ${err.message}`), 2);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { approveAgent, dcvArgvLog, startAgent, startDirector, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
+import { approveAgent, dcvArgvLog, startAgent, startDirector, toml, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually } from '../helpers/https.ts';
 import { run } from '../helpers/run.ts';
 import { describeWith } from '../helpers/system-packages.ts';
@@ -13,7 +13,8 @@ import { buildWindowsExe, winePath, winePrefix, type WinePrefix } from '../helpe
  * --help and carries its version metadata; then a Linux director and that agent (the dcv simulator
  * compiled for Windows as its dcv.exe) beside a Linux agent: registration, approval, updates with
  * Windows stats and facts, console sessions created and closed through the director (a DOMAIN\user
- * owner among them), virtual sessions kept off the Windows host, certificate renewal.
+ * owner among them), virtual sessions kept off the Windows host, certificate renewal; and the agent as a
+ * real service under wine's service manager (install, start, log file, clean stop, uninstall).
  */
 const AGENT_EXE = join(repoRoot, 'dist', 'dcvix-agent-windows-x64.exe');
 
@@ -107,6 +108,32 @@ describeWith(['wine'], 'the Windows agent under wine', () => {
     // The idle Windows host is no candidate: the Linux host takes it, whatever its load.
     const placed = await api('/v1/user/sessions', { method: 'POST', cookie: alice, json: { poolId: 'workstations', sessionType: 'virtual' } });
     expect([placed.status, placed.json?.session?.serverId]).toEqual([200, linuxId]);
+  });
+
+  test('ok: as a Windows service (wine\'s service manager): installed, started, logging to its file, stopped cleanly by the host closing its stdin, uninstalled', async () => {
+    const dir = tempDir('dcvix-windows-service-');
+    for (const [from, to] of [
+      [AGENT_EXE, 'dcvix-agent.exe'],
+      [join(repoRoot, 'dist', 'dcvix-agent-service-windows-x64.exe'), 'dcvix-agent-service.exe'],
+    ] as const)
+      copyFileSync(from, join(dir, to));
+    const configFile = join(dir, 'dcvix-agent.conf');
+    writeFileSync(configFile, toml({ director_url: director.url, data_dir: winePath(join(dir, 'agent')), listen_host: '127.0.0.1', listen_port: 0, metrics_enabled: false, hostname: 'win-svc', register_interval: '500ms' }));
+    const agentExe = join(dir, 'dcvix-agent.exe');
+    const query = async () => (await wine.run(['sc.exe', 'query', 'dcvix-agent'])).stdout;
+    const install = await wine.run([agentExe, 'service', 'install', '--config', winePath(configFile)]);
+    expect([install.code, install.stdout]).toEqual([0, expect.stringContaining('installed the service dcvix-agent')]);
+    expect((await wine.run([agentExe, 'service', 'start'])).code).toBe(0);
+    const log = join(dir, 'logs', 'dcvix-agent.log');
+    const logText = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    await eventually(async () => logText().includes('registration pending approval'), 30_000, 'the service agent waiting for approval, in its log');
+    expect(await query()).toMatch(/STATE\s+:\s+4\s+RUNNING/);
+    expect((await wine.run([agentExe, 'service', 'stop'])).code).toBe(0);
+    await eventually(async () => /STATE\s+:\s+1\s+STOPPED/.test(await query()), 15_000, 'the service stopped');
+    expect(logText()).toContain("stop requested: closing the agent's standard input");
+    expect(logText()).not.toContain('did not stop in time');
+    expect((await wine.run([agentExe, 'service', 'uninstall'])).code).toBe(0);
+    expect(await query()).not.toContain('dcvix-agent');
   });
 
   test('ok: the Windows agent renews its certificate', async () => {
