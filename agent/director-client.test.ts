@@ -1,12 +1,11 @@
 /** The agent's update over real TLS: plain JSON until the director offers gzip, gzipped after (large ones). */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AgentUpdate } from '../shared/api/agent-update.ts';
 import { registerAnswer as registerAnswerOf } from '../tests/fixtures/go-dcvix/wire.ts';
 import { createLogger } from '../shared/log.ts';
-import { run } from '../tests/helpers/run.ts';
+import { openAuthority, readServerTls } from '../director/ca/authority.ts';
+import { systemClock } from '../shared/clock.ts';
 import { cleanupTempDirs, tempDir } from '../tests/helpers/temp.ts';
 import { DirectorClient, DirectorError, type ClientCredentials } from './director-client.ts';
 
@@ -26,13 +25,12 @@ let server: ReturnType<typeof Bun.serve>;
 let credentials: ClientCredentials;
 
 beforeAll(async () => {
+  // A director CA and server certificate as the director makes them (CN dcvix-director, 127.0.0.1 among
+  // its names, and the agent only talks to a peer named dcvix-director): no openssl, so this runs on Windows too.
   const dir = tempDir('dcvix-client-');
-  const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
-  // The agent only talks to a peer named dcvix-director.
-  const subject = ['-subj', '/CN=dcvix-director', '-addext', 'subjectAltName=IP:127.0.0.1'];
-  await run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', ...subject]);
-  const pem = { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-  credentials = { certPem: pem.cert, keyPem: pem.key, caPem: pem.cert };
+  const ca = await openAuthority({ dataDir: dir, hostnames: [], clock: systemClock });
+  const pem = readServerTls(dir)!;
+  credentials = { certPem: pem.cert, keyPem: pem.key, caPem: ca.caCertPem };
   server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,

@@ -7,7 +7,6 @@ import {
   CONFIG_KEY_RE,
   CONFIG_SECTION_RE,
   SESSION_NAME_MAX,
-  isAbsolutePath,
   isConfigValue,
   isSafeArg,
   isSessionId,
@@ -19,8 +18,15 @@ import {
 import { launchSettingProblem, type LaunchSettings } from '../../shared/api/launch-settings.ts';
 import { isPng, SCREENSHOT_MAX_BYTES, SCREENSHOT_MAX_SIDE, SCREENSHOT_MIN_SIDE, type ScreenshotSize } from '../../shared/api/screenshot.ts';
 import type { DcvRunner } from './runner.ts';
+import { isAbsolute } from 'node:path';
 import { parseScreenshotJson } from './parse-screenshot.ts';
 import { parseSessionsJson } from './parse-sessions.ts';
+
+/**
+ * A file the agent made on this host (a permissions file) as one dcv argv token: absolute by this
+ * platform's rules (C:\... on Windows), single-line, never read as an option.
+ */
+const isLocalFile = (path: string) => isAbsolute(path) && isSafeArg(path, 4096);
 
 /** Longest dcv output quoted in an error message. */
 export const DCV_ERROR_TEXT_MAX = 500;
@@ -67,7 +73,7 @@ export class DcvClient implements DcvSessions {
     if (options.name !== undefined && !isSafeArg(options.name, SESSION_NAME_MAX)) {
       throw badRequest('INVALID_SESSION_NAME', 'invalid session name');
     }
-    if (options.permissionsFile !== undefined && !isAbsolutePath(options.permissionsFile)) {
+    if (options.permissionsFile !== undefined && !isLocalFile(options.permissionsFile)) {
       throw badRequest('INVALID_PERMISSIONS_FILE', 'permissions file must be an absolute path');
     }
     const problem = launchSettingProblem(options);
@@ -127,7 +133,7 @@ export class DcvClient implements DcvSessions {
   /** `dcv set-permissions --session <id> --file <f>`: the session's permissions from now on are the file's. */
   async setPermissions(id: string, file: string): Promise<void> {
     checkId(id);
-    if (!isAbsolutePath(file)) throw badRequest('INVALID_PERMISSIONS_FILE', 'permissions file must be an absolute path');
+    if (!isLocalFile(file)) throw badRequest('INVALID_PERMISSIONS_FILE', 'permissions file must be an absolute path');
     await this.exec(['set-permissions', '--session', id, '--file', file]);
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { permissionsTextProblem } from '../../shared/api/dcv-permissions.ts';
@@ -16,11 +16,13 @@ export async function withPermissionsFile<T>(text: string, use: (path: string) =
   if (problem) throw badRequest('INVALID_PERMISSIONS', `not a DCV permissions file: ${problem}`);
   // dcv gets an absolute path even where TMPDIR is set to a relative one.
   const dir = mkdtempSync(join(resolve(tmpdir()), 'dcvix-permissions-'));
+  const path = join(dir, 'session.perm');
   try {
-    const path = join(dir, 'session.perm');
     writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
     return await use(path);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // The one file, then its directory (not a recursive rm: that one fails under wine, where the Windows build is tested).
+    rmSync(path, { force: true });
+    rmdirSync(dir);
   }
 }

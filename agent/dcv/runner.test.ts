@@ -5,23 +5,36 @@ import { join } from 'node:path';
 import { ApiError } from '../../shared/errors.ts';
 import { loggableArgv, SpawnDcvRunner } from './runner.ts';
 
-// Stand-in binaries from coreutils: the runner does not care what it runs.
+/**
+ * Stand-in dcv: this Bun running a line of JavaScript (`bun -e CODE ARGS...`), the same on Linux and
+ * Windows; the runner does not care what it runs.
+ */
+const bunDcv = (code: string, options: { timeoutMs?: number; maxOutputBytes?: number } = {}) => ({
+  runner: new SpawnDcvRunner({ binary: process.execPath, ...options }),
+  args: (...rest: string[]) => ['-e', code, ...rest],
+});
+const WINDOWS = process.platform === 'win32';
+/** Under wine, Bun prints "Internal error: directory mismatch ..." lines of its own to stderr: not the stand-in's. */
+const withoutWineNoise = (result: { code: number; stdout: string; stderr: string }) => ({ ...result, stderr: result.stderr.replace(/^Internal error: directory mismatch.*\r?\n/gm, '') });
+
 describe('SpawnDcvRunner', () => {
   test('ok: argv is passed verbatim, no shell expansion', async () => {
-    const result = await new SpawnDcvRunner({ binary: 'echo' }).run(['$(id)', 'a;b', '*', "'x'"]);
-    expect(result).toEqual({ code: 0, stdout: "$(id) a;b * 'x'\n", stderr: '' });
+    const { runner, args } = bunDcv('console.log(process.argv.slice(1).join(" "))');
+    const result = withoutWineNoise(await runner.run(args('$(id)', 'a;b', '*', "'x'", '%PATH%')));
+    expect(result).toEqual({ code: 0, stdout: "$(id) a;b * 'x' %PATH%\n", stderr: '' });
   });
 
   test('ok: non-zero exit and stderr are returned, not thrown', async () => {
-    const result = await new SpawnDcvRunner({ binary: 'ls' }).run(['/definitely/not/here']);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('/definitely/not/here');
+    const { runner, args } = bunDcv('console.error("no such file: " + process.argv[1]); process.exit(2)');
+    const result = withoutWineNoise(await runner.run(args('/definitely/not/here')));
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'no such file: /definitely/not/here\n' });
   });
 
   test('ok: output beyond the cap is drained and dropped', async () => {
-    const result = await new SpawnDcvRunner({ binary: 'head', maxOutputBytes: 10 }).run(['-c', '200000', '/dev/zero']);
+    const { runner, args } = bunDcv('process.stdout.write(Buffer.alloc(200000, 48))', { maxOutputBytes: 10 });
+    const result = await runner.run(args());
     expect(result.code).toBe(0);
-    expect(result.stdout.length).toBe(10);
+    expect(result.stdout).toBe('0000000000');
   });
 
   test('rejects: missing binary -> 502 DCV_UNAVAILABLE', async () => {
@@ -33,10 +46,28 @@ describe('SpawnDcvRunner', () => {
 
   test('rejects: a hung dcv is killed -> 504 DCV_TIMEOUT', async () => {
     const started = Date.now();
-    const err = await new SpawnDcvRunner({ binary: 'sleep', timeoutMs: 100 }).run(['10']).catch((e: unknown) => e);
+    const { runner, args } = bunDcv('setTimeout(() => {}, 10000)', { timeoutMs: 100 });
+    const err = await runner.run(args()).catch((e: unknown) => e);
     expect((err as ApiError).code).toBe('DCV_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  test('rejects: at the time-out a hung dcv and the child it started are both gone (process group on Linux, process tree on Windows)', async () => {
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'dcvix-runner-')), 'pids');
+    const child = 'setTimeout(() => {}, 30000)';
+    const { runner, args } = bunDcv(
+      `const c = Bun.spawn([process.execPath, "-e", ${JSON.stringify(child)}], { stdio: ["ignore", "ignore", "ignore"] }); require("fs").writeFileSync(process.argv[1], process.pid + " " + c.pid); setTimeout(() => {}, 30000)`,
+      { timeoutMs: 3000 },
+    );
+    const err = await runner.run(args(pidFile)).catch((e: unknown) => e);
+    const pids = await pidsOf(pidFile);
+    try {
+      expect((err as ApiError).code).toBe('DCV_TIMEOUT');
+      expect(await allDead(pids, 5000)).toBe(true);
+    } finally {
+      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 15_000);
 });
 
 /** A stand-in `dcv` shell script in a fresh directory; it gets the path of a file for pids as $1. */
@@ -65,7 +96,8 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  // Under wine /proc is the Linux host's, its pids not these: only Linux has zombies to look for.
+  const stat = !WINDOWS && existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
   return !/^\d+ \(.*\) Z/.test(stat);
 }
 
@@ -75,7 +107,8 @@ async function allDead(pids: number[], withinMs: number): Promise<boolean> {
   return !pids.some(alive);
 }
 
-describe('SpawnDcvRunner time-out with children', () => {
+// Shell scripts and POSIX signals (SIGTERM ignored, then SIGKILL): Linux only; the Windows build ends the process tree at once.
+describe.skipIf(WINDOWS)('SpawnDcvRunner time-out with children (shell stand-ins)', () => {
   /** Clean-up whatever the assertions found: no process of a test outlives it. */
   const killAll = (pids: number[]) => {
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');

@@ -115,9 +115,14 @@ const KILL_GRACE_MS = 1000;
 
 /**
  * SIGTERM to the whole process group of a timed-out dcv (it and every child that stayed in the group),
- * SIGKILL to what is left of it a moment later. A group that is already gone is not an error.
+ * SIGKILL to what is left of it a moment later. A group that is already gone is not an error. Windows
+ * has no process groups to signal: there taskkill ends dcv.exe and the processes it started (/T) at once.
  */
 function killGroup(proc: Bun.Subprocess): void {
+  if (process.platform === 'win32') {
+    killTree(proc);
+    return;
+  }
   const signal = (name: NodeJS.Signals) => {
     try {
       process.kill(-proc.pid, name);
@@ -127,6 +132,17 @@ function killGroup(proc: Bun.Subprocess): void {
   };
   signal('SIGTERM');
   setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref();
+}
+
+/** taskkill /T /F on dcv's process tree, then dcv itself (should taskkill be missing or fail). */
+function killTree(proc: Bun.Subprocess): void {
+  try {
+    const taskkill = Bun.spawn(['taskkill', '/PID', String(proc.pid), '/T', '/F'], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+    // The tree is found from dcv's pid, so dcv itself is ended only after taskkill walked it.
+    void taskkill.exited.finally(() => proc.kill());
+  } catch {
+    proc.kill();
+  }
 }
 
 function unavailable(binary: string, err: unknown): ApiError {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,7 +20,23 @@ export function tempDir(prefix = 'dcvix-'): string {
 export function cleanupTempDirs(keepEnv?: string): void {
   // A test hook may be handed an argument of the runner's own: only a string names the variable.
   if (process.env[typeof keepEnv === 'string' ? keepEnv : 'DCVIX_KEEP_TEMP']) return;
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Bun's recursive rm fails (EFAULT) under wine 8, where the Windows agent's tests run: one by one.
+      removeTree(dir);
+    }
+  }
+}
+
+function removeTree(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) removeTree(path);
+    else unlinkSync(path);
+  }
+  rmdirSync(dir);
 }
 
 export const repoRoot = join(import.meta.dir, '..', '..');

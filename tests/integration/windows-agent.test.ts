@@ -6,6 +6,7 @@ import { call, eventually } from '../helpers/https.ts';
 import { run } from '../helpers/run.ts';
 import { describeWith } from '../helpers/system-packages.ts';
 import { cleanupTempDirs, repoRoot, tempDir } from '../helpers/temp.ts';
+import { windowsBunExe } from '../../scripts/lib/windows-runtime.ts';
 import { buildWindowsExe, winePath, winePrefix, type WinePrefix } from '../helpers/wine.ts';
 
 /**
@@ -14,7 +15,8 @@ import { buildWindowsExe, winePath, winePrefix, type WinePrefix } from '../helpe
  * compiled for Windows as its dcv.exe) beside a Linux agent: registration, approval, updates with
  * Windows stats and facts, console sessions created and closed through the director (a DOMAIN\user
  * owner among them), virtual sessions kept off the Windows host, certificate renewal; and the agent as a
- * real service under wine's service manager (install, start, log file, clean stop, uninstall).
+ * real service under wine's service manager (install, start, log file, clean stop, uninstall); and the
+ * agent's unit tests run by the Windows bun.exe.
  */
 const AGENT_EXE = join(repoRoot, 'dist', 'dcvix-agent-windows-x64.exe');
 
@@ -135,6 +137,14 @@ describeWith(['wine'], 'the Windows agent under wine', () => {
     expect((await wine.run([agentExe, 'service', 'uninstall'])).code).toBe(0);
     expect(await query()).not.toContain('dcvix-agent');
   });
+
+  test("ok: the agent's unit tests pass under the Windows bun.exe (Linux-only cases skip themselves)", async () => {
+    const files = [...new Bun.Glob('agent/**/*.test.ts').scanSync({ cwd: repoRoot })].sort().map((file) => `./${file}`);
+    const result = await wine.run([windowsBunExe(repoRoot), 'test', '--timeout', '60000', ...files]);
+    const output = result.stdout + result.stderr;
+    expect([result.code, output.match(/^ +(\d+) fail$/m)?.[1], output.match(/^Ran \d+ tests across (\d+) files/m)?.[1]]).toEqual([0, '0', String(files.length)]);
+    expect(Number(output.match(/^ +(\d+) pass$/m)?.[1])).toBeGreaterThan(100);
+  }, 120_000);
 
   test('ok: the Windows agent renews its certificate', async () => {
     const renewed = await windowsAgent.proc.waitForMsg('certificate renewed', 30_000);
