@@ -18,9 +18,9 @@ test('ok: on Windows a rename refused while the target is open elsewhere is trie
   renameOver(from, to, {
     platform: 'win32',
     sleep: (ms) => waits.push(ms),
-    rename: (a, b) => {
+    rename: (source, target) => {
       if (refusals-- > 0) throw busy();
-      renameSync(a, b);
+      renameSync(source, target);
     },
   });
   expect(readFileSync(to, 'utf8')).toBe('new');

@@ -27,7 +27,11 @@ function machine(codes: Record<string, number> = {}, platform: NodeJS.Platform =
       return { code, output: code ? 'The specified service does not exist as an installed service.' : '' };
     },
   };
-  const dispatcher = subcommands('dcvix-agent', 'unused.conf', serviceCommands(() => deps));
+  const dispatcher = subcommands(
+    'dcvix-agent',
+    'unused.conf',
+    serviceCommands(() => deps),
+  );
   return { calls, made, printed, run: (argv: string[]) => dispatcher.run(argv) };
 }
 

@@ -16,7 +16,14 @@ export interface ServiceDeps {
   print: (line: string) => void;
 }
 
-const realDeps = (): ServiceDeps => ({ run: spawnSystemCommand, platform: process.platform, agentExe: process.execPath, exists: existsSync, mkdir: (path) => mkdirSync(path, { recursive: true }), print: (line) => console.log(line) });
+const realDeps = (): ServiceDeps => ({
+  run: spawnSystemCommand,
+  platform: process.platform,
+  agentExe: process.execPath,
+  exists: existsSync,
+  mkdir: (path) => mkdirSync(path, { recursive: true }),
+  print: (line) => console.log(line),
+});
 
 function windowsOnly(deps: ServiceDeps, args: string[]): void {
   if (args.length) throw new UsageError(`unexpected argument: ${args[0]}`);

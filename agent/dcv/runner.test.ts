@@ -56,8 +56,9 @@ describe('SpawnDcvRunner', () => {
     const pidFile = join(mkdtempSync(join(tmpdir(), 'dcvix-runner-')), 'pids');
     const child = 'setTimeout(() => {}, 30000)';
     const { runner, args } = bunDcv(
-      `const c = Bun.spawn([process.execPath, "-e", ${JSON.stringify(child)}], { stdio: ["ignore", "ignore", "ignore"] }); require("fs").writeFileSync(process.argv[1], process.pid + " " + c.pid); setTimeout(() => {}, 30000)`,
-      { timeoutMs: 3000 },
+      `const started = Bun.spawn([process.execPath, "-e", ${JSON.stringify(child)}], { stdio: ["ignore", "ignore", "ignore"] }); require("fs").writeFileSync(process.argv[1], process.pid + " " + started.pid); setTimeout(() => {}, 30000)`,
+      // Long enough for both to start and write their pids first (a Bun start under wine takes about a second).
+      { timeoutMs: WINDOWS ? 8000 : 3000 },
     );
     const err = await runner.run(args(pidFile)).catch((e: unknown) => e);
     const pids = await pidsOf(pidFile);
@@ -67,7 +68,7 @@ describe('SpawnDcvRunner', () => {
     } finally {
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
-  }, 15_000);
+  }, 30_000);
 });
 
 /** A stand-in `dcv` shell script in a fresh directory; it gets the path of a file for pids as $1. */

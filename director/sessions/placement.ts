@@ -66,8 +66,8 @@ export function existingSession(candidates: Candidate[], user: string, type: Ses
  * past full use the load keeps rising while CPU use stays at 1, so a saturated Windows host still ranks
  * behind any Linux host that has a core to spare.
  */
-export const busyPerCore = (s: Pick<ServerEntry, 'stats' | 'loadAverage'>) => {
-  if (!s.stats) return Number.POSITIVE_INFINITY;
-  return s.loadAverage === false ? Math.min(100, s.stats.cpu_usage) / 100 : s.stats.load1 / Math.max(1, s.stats.cores);
+export const busyPerCore = (server: Pick<ServerEntry, 'stats' | 'loadAverage'>) => {
+  if (!server.stats) return Number.POSITIVE_INFINITY;
+  return server.loadAverage === false ? Math.min(100, server.stats.cpu_usage) / 100 : server.stats.load1 / Math.max(1, server.stats.cores);
 };
 const freeMemory = (s: ServerEntry) => s.stats?.free_memory ?? 0;

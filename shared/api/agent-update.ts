@@ -35,9 +35,7 @@ const updateOf = <S extends TSchema, T extends TSchema, G extends TSchema, H ext
       maxVirtualSessions: Type.Optional(
         Type.Integer({ minimum: 1, maximum: MAX_VIRTUAL_SESSIONS, description: "The agent's max_virtual_sessions: placement puts no more virtual sessions on this host (absent: no limit)" }),
       ),
-      consoleOnly: Type.Optional(
-        Type.Boolean({ description: 'true: the host runs console sessions only (DCV on Windows), so no virtual session is placed or created there (absent: both kinds)' }),
-      ),
+      consoleOnly: Type.Optional(Type.Boolean({ description: 'true: the host runs console sessions only (DCV on Windows), so no virtual session is placed or created there (absent: both kinds)' })),
       loadAverage: Type.Optional(
         Type.Boolean({
           description: 'false: the host has no load average (Windows), load1/5/15 are 0 and placement reads its CPU use (cpu_usage, from CPU time deltas) instead (absent: load averages are real)',

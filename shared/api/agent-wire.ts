@@ -80,8 +80,6 @@ export const isConfigValue = (v: unknown): v is string => isSafeArg(v, CONFIG_VA
 
 /** A session id field (SESSION_ID_RE). */
 export const SessionId = () => Type.String({ pattern: SESSION_ID_RE.source, description: '1-64 characters of A-Z a-z 0-9 _ . -, the first a letter or digit' });
-/** A login name field (isUserName). */
-export const UserName = () => Type.String({ pattern: USER_NAME_RE.source, description: 'Login name, optionally name@domain' });
 /**
  * A session owner as a host reports it: a login name, or `DOMAIN\\user` from a Windows host. Owners
  * from updates only label sessions; they never reach a `dcv` argv on the director side.
