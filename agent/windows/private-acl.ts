@@ -9,7 +9,7 @@ const SYSTEM_SID = '*S-1-5-18';
 const ADMINISTRATORS_SID = '*S-1-5-32-544';
 
 /** The icacls argv that leaves `path` to SYSTEM and Administrators; on a directory, its files inherit it. */
-export function privateAclArgv(path: string, directory: boolean): string[] {
+function privateAclArgv(path: string, directory: boolean): string[] {
   const rights = directory ? '(OI)(CI)F' : 'F';
   return ['icacls', path, '/inheritance:r', '/grant:r', `${SYSTEM_SID}:${rights}`, `${ADMINISTRATORS_SID}:${rights}`];
 }

@@ -7,11 +7,11 @@
  */
 import { win32 } from 'node:path';
 
-export const SERVICE_NAME = 'dcvix-agent';
+const SERVICE_NAME = 'dcvix-agent';
 const DISPLAY_NAME = 'dcvix agent';
 const DESCRIPTION = 'Enrols this DCV host with the dcvix director and drives the DCV Server for it.';
 /** The firewall rule's name, which uninstall deletes by. */
-export const FIREWALL_RULE = 'dcvix agent';
+const FIREWALL_RULE = 'dcvix agent';
 
 /** What install needs to know. */
 export interface ServiceLayout {
