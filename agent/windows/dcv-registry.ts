@@ -33,7 +33,8 @@ export function parseRegQuery(output: string, root: string): DcvSettings {
     if (!section || !match) continue;
     const [, name, type, raw = ''] = match;
     const value = type === 'REG_DWORD' || type === 'REG_QWORD' ? String(BigInt(raw)) : ['REG_SZ', 'REG_EXPAND_SZ', 'REG_MULTI_SZ'].includes(type!) ? raw : undefined;
-    if (value !== undefined) (settings[section] ??= {})[name!] = value;
+    if (value === undefined) continue;
+    settings[section] = { ...settings[section], [name!]: value };
   }
   return settings;
 }
