@@ -52,9 +52,17 @@ test('ok: install registers the service host as dcvix-agent (LocalSystem, auto s
     ['sc.exe', 'create', 'dcvix-agent', 'binPath=', `"${HOST}" "${logFile}" "${AGENT}" "--config" "${file}"`, 'start=', 'auto', 'obj=', 'LocalSystem', 'DisplayName=', 'dcvix agent'],
     ['sc.exe', 'description', 'dcvix-agent', 'Enrols this DCV host with the dcvix director and drives the DCV Server for it.'],
     ['sc.exe', 'failure', 'dcvix-agent', 'reset=', '86400', 'actions=', 'restart/5000/restart/5000/restart/60000'],
+    ['sc.exe', 'failureflag', 'dcvix-agent', '1'],
     ['netsh', 'advfirewall', 'firewall', 'add', 'rule', 'name=dcvix agent', 'dir=in', 'action=allow', 'protocol=TCP', 'localport=8446', `program=${AGENT}`, 'enable=yes'],
   ]);
   expect(pc.made).toEqual([win32.dirname(logFile)]);
+});
+
+test('ok: an sc.exe without failureflag (older, or wine) is noted and the install goes on', async () => {
+  const pc = machine({ 'sc.exe failureflag': 1 });
+  expect(await pc.run(['service', 'install', '--config', config()])).toBe(0);
+  expect(pc.calls.map((argv) => argv.slice(0, 2).join(' '))).toEqual(['sc.exe create', 'sc.exe description', 'sc.exe failure', 'sc.exe failureflag', 'netsh advfirewall']);
+  expect(pc.printed[0]).toStartWith('note: sc.exe failureflag answered 1');
 });
 
 test('ok: uninstall stops (not running is fine), deletes the service and the firewall rule; start and stop call sc.exe', async () => {

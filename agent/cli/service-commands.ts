@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { win32 } from 'node:path';
 import { UsageError, type Subcommand } from '../../shared/subcommand.ts';
 import { loadAgentConfig } from '../config/load.ts';
-import { controlCall, installCalls, serviceLayout, uninstallCalls } from '../windows/service-plan.ts';
+import { controlCall, installCalls, serviceLayout, uninstallCalls, type ServiceCall } from '../windows/service-plan.ts';
 import { mustRun, spawnSystemCommand, type SystemCommandRunner } from '../windows/system-command.ts';
 
 /** What the service commands use of the machine; injected by the tests. */
@@ -24,6 +24,18 @@ const realDeps = (): ServiceDeps => ({
   mkdir: (path) => mkdirSync(path, { recursive: true }),
   print: (line) => console.log(line),
 });
+
+/** Runs `calls` in order: one that must not fail stops the rest; one that may is printed when it does. */
+async function runCalls(machine: ServiceDeps, calls: readonly ServiceCall[]): Promise<void> {
+  for (const { argv, mayFail } of calls) {
+    if (!mayFail) {
+      await mustRun(machine.run, argv);
+      continue;
+    }
+    const result = await machine.run(argv);
+    if (result.code !== 0) machine.print(`note: ${argv.slice(0, 2).join(' ')} answered ${result.code} (not needed to go on): ${result.output.split('\n')[0]?.slice(0, 200) ?? ''}`);
+  }
+}
 
 function windowsOnly(deps: ServiceDeps, args: string[]): void {
   if (args.length) throw new UsageError(`unexpected argument: ${args[0]}`);
@@ -48,7 +60,7 @@ export function serviceCommands(deps: () => ServiceDeps = realDeps): Subcommand[
         const layout = serviceLayout(machine.agentExe, config.configFile, config.data_dir, config.listen_port);
         if (!machine.exists(layout.hostExe)) throw new Error(`the service host ${layout.hostExe} is missing: it ships beside dcvix-agent.exe`);
         machine.mkdir(win32.dirname(layout.logFile));
-        for (const argv of installCalls(layout)) await mustRun(machine.run, argv);
+        await runCalls(machine, installCalls(layout));
         machine.print(`installed the service dcvix-agent (log: ${layout.logFile}); start it with: dcvix-agent service start`);
         return 0;
       },
@@ -60,10 +72,7 @@ export function serviceCommands(deps: () => ServiceDeps = realDeps): Subcommand[
       async run({ args }) {
         const machine = deps();
         windowsOnly(machine, args);
-        for (const { argv, mayFail } of uninstallCalls()) {
-          if (mayFail) await machine.run(argv);
-          else await mustRun(machine.run, argv);
-        }
+        await runCalls(machine, uninstallCalls());
         machine.print('removed the service dcvix-agent and its firewall rule');
         return 0;
       },
