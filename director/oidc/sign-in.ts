@@ -48,8 +48,7 @@ export interface Navigation {
 type Role = 'user' | 'admin';
 
 /** The sign-in page showing a failure (the web app reads sso_error and provider). */
-const failurePage = (role: Role, code: string, provider: string) =>
-  `/#/${role === 'admin' ? 'admin/login' : 'login'}?${new URLSearchParams({ sso_error: code, provider })}`;
+const failurePage = (role: Role, code: string, provider: string) => `/#/${role === 'admin' ? 'admin/login' : 'login'}?${new URLSearchParams({ sso_error: code, provider })}`;
 
 /** A same-app path to return to after sign-in ("/" when absent or not one). */
 export function safeNext(next: string | undefined): string {

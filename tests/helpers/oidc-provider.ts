@@ -92,9 +92,7 @@ export async function startTestProvider(opts: TestProviderOptions): Promise<Test
     ctx.body = {
       ...body,
       id_token:
-        changed === 'unsigned'
-          ? `${b64({ alg: 'none' })}.${b64(decodeJwt(body.id_token))}.`
-          : await new SignJWT(changed).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).sign(privateKey),
+        changed === 'unsigned' ? `${b64({ alg: 'none' })}.${b64(decodeJwt(body.id_token))}.` : await new SignJWT(changed).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).sign(privateKey),
     };
   });
   const server: Server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, provider.callback());

@@ -131,7 +131,14 @@ describe('single sign-on (OpenID Connect)', () => {
     const unknown = await visit(`${scene.director.url}/v1/auth/oidc/nope/start`, new CookieJar());
     expect(unknown.headers.get('location')).toBe(failurePage('OIDC_UNKNOWN_PROVIDER', 'nope'));
     const providers = await call(`${scene.director.url}/v1/auth/oidc/providers`, { ca: scene.director.caPem });
-    expect(providers.json).toEqual({ providers: [{ name: 'corp', displayName: 'Corp' }, { name: 'down', displayName: 'down' }, { name: 'slow', displayName: 'slow' }], passwordForm: true });
+    expect(providers.json).toEqual({
+      providers: [
+        { name: 'corp', displayName: 'Corp' },
+        { name: 'down', displayName: 'down' },
+        { name: 'slow', displayName: 'slow' },
+      ],
+      passwordForm: true,
+    });
   }, 30_000);
 
   test('ok: every outcome is a login.oidc audit event with its reason', async () => {
