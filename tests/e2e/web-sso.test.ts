@@ -85,4 +85,16 @@ describeWith(['chromium'], 'web app: single sign-on (OpenID Connect)', () => {
     expect((await page.context().cookies()).some((c) => c.name === 'dcvix_session')).toBe(false);
     await page.context().close();
   }, 30_000);
+
+  test('ok: with password_form = false the sign-in page offers only the providers (axe clean)', async () => {
+    const page = await freshPage();
+    await page.route('**/v1/auth/oidc/providers', (route) => route.fulfill({ json: { providers: [{ name: 'corp', displayName: 'Corp' }], passwordForm: false } }));
+    await page.goto(`${scene.director.url}/#/login`);
+    await page.waitForSelector('[data-testid="sso-corp"]');
+    expect(await page.isVisible('input[name=username]')).toBe(false);
+    expect(await page.isVisible('button[type=submit]')).toBe(false);
+    expect(await page.isVisible('.sso-or')).toBe(false);
+    expect(describeViolations(await axeViolations(page))).toEqual([]);
+    await page.context().close();
+  }, 30_000);
 });

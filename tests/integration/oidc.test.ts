@@ -101,6 +101,10 @@ describe('single sign-on (OpenID Connect)', () => {
       nonce: (c: Record<string, unknown>) => ({ ...c, nonce: 'replayed-nonce' }),
     };
     try {
+      // The control: the same token re-signed unchanged is accepted (the rewriting itself breaks nothing).
+      const control = await signInAtProvider(scene, 'erin');
+      scene.provider.tamper = (c) => c;
+      expect((await finishAtDirector(control.callback, control.jar)).location).toBe('/#/');
       for (const [name, tamper] of Object.entries(cases)) {
         const { jar, callback } = await signInAtProvider(scene, 'erin');
         scene.provider.tamper = tamper;
@@ -157,6 +161,10 @@ describe('single sign-on (OpenID Connect)', () => {
     expect(details).toContain('failure oidc:corp - role=user; OIDC_TOKEN_INVALID');
     expect(details).toContain('failure oidc:corp mallory role=user; OIDC_USER_UNKNOWN');
     expect(details).toContain('failure oidc:down - role=user; OIDC_PROVIDER_UNAVAILABLE');
+    // The reasons name what failed; the ID token itself is never in them.
+    const reasons = events.filter((e) => e.detail.includes('OIDC_TOKEN_INVALID')).map((e) => e.detail);
+    for (const what of ['"aud"', '"iss"', '"exp"', 'nonce']) expect(reasons.some((r) => r.includes(what))).toBe(true);
+    expect(events.some((e) => /eyJ[\w-]+\.eyJ/.test(e.detail))).toBe(false);
   }, 20_000);
 
   // Last: it stops the provider.
