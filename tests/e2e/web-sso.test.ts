@@ -13,8 +13,8 @@ import { axeViolations, describeViolations, launchBrowser, newContext, requireCh
 let scene: SsoScene;
 let browser: Browser;
 
-async function freshPage(): Promise<Page> {
-  return (await newContext(browser, { width: 1000, height: 900 })).newPage();
+async function freshPage(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  return (await newContext(browser, { width: 1000, height: 900, colorScheme })).newPage();
 }
 
 /** Clicks "Sign in with Corp" on the director's page and signs in at the provider's form. */
@@ -68,8 +68,8 @@ describeWith(['chromium'], 'web app: single sign-on (OpenID Connect)', () => {
     await page.context().close();
   }, 30_000);
 
-  test('rejects: a failed sign-in shows its code and message on the sign-in page (axe clean), and signs nobody in', async () => {
-    const page = await freshPage();
+  test('rejects: a failed sign-in shows its code and message on the sign-in page (axe clean, dark), and signs nobody in', async () => {
+    const page = await freshPage('dark');
     await page.goto(`${scene.director.url}/#/login`);
     await page.waitForSelector('[data-testid="sso-corp"]');
     await throughProvider(page, 'mallory');
