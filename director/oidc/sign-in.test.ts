@@ -7,6 +7,6 @@ describe('the return path after a single sign-on', () => {
   });
 
   test('rejects: absent, another site, a backslash trick, the sign-in page itself, control characters, too long', () => {
-    for (const next of [undefined, '', 'https://evil.test', '//evil.test', '/\\evil.test', '/login?x', 'x', '/a\nb', `/${'a'.repeat(600)}`]) expect(safeNext(next)).toBe('');
+    for (const next of [undefined, '', 'https://evil.test', '//evil.test', '/\\evil.test', '/login?x', 'x', '/a\nb', '/caf\u00e9', '/a b', `/${'a'.repeat(600)}`]) expect(safeNext(next)).toBe('');
   });
 });

@@ -52,9 +52,13 @@ const failurePage = (role: Role, code: string, provider: string) => `/#/${role =
 
 /** A same-app path to return to after sign-in ("/" when absent or not one). */
 export function safeNext(next: string | undefined): string {
-  if (!next || next.length > MAX_NEXT || !next.startsWith('/') || next.startsWith('//') || /[\u0000-\u001f\\]/.test(next) || next.startsWith('/login')) return '';
+  // Printable ASCII only: it goes into a Location header.
+  if (!next || next.length > MAX_NEXT || !/^\/[\x21-\x7e]*$/.test(next) || next.startsWith('//') || next.includes('\\') || next.startsWith('/login')) return '';
   return next;
 }
+
+/** A provider name fit for the audit log and the address bar (it comes from the URL). */
+const label = (name: string) => name.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64) || '-';
 
 /** Does the policy give this user anything: listed, an admin, or in a group it names? */
 function knownToPolicy(policy: Policy, user: string, groups: readonly string[]): boolean {
@@ -76,7 +80,7 @@ export function createOidcSignIn(deps: OidcSignInDeps) {
 
   function providerNamed(name: string): OidcProvider {
     const provider = byName.get(name);
-    if (!provider) throw new OidcFailure('OIDC_UNKNOWN_PROVIDER', `no provider "${name.slice(0, 64)}"`);
+    if (!provider) throw new OidcFailure('OIDC_UNKNOWN_PROVIDER', `no provider "${label(name)}"`);
     return provider;
   }
 
@@ -87,12 +91,10 @@ export function createOidcSignIn(deps: OidcSignInDeps) {
 
   async function exchange(provider: OidcProvider, tx: LoginTransaction, query: URLSearchParams) {
     const config = await configurationOf(provider);
-    const maxAge = Math.floor(deps.sessionAbsoluteMaxMs / 1000);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(`${redirectUri(provider.name)}?${query}`), {
       pkceCodeVerifier: tx.verifier,
       expectedState: tx.state,
       expectedNonce: tx.nonce,
-      maxAge,
       idTokenExpected: true,
     });
     const claims = tokens.claims();
@@ -123,7 +125,7 @@ export function createOidcSignIn(deps: OidcSignInDeps) {
         const sealed = await seal(deps.key, 'transaction', tx, deps.clock.now(), TRANSACTION_TTL_MS);
         return { location: url.href, cookies: [sealedCookie(TRANSACTION_COOKIE, sealed, TRANSACTION_TTL_MS)] };
       } catch (err) {
-        return fail(role, name.slice(0, 64), err, clientAddress);
+        return fail(role, label(name), err, clientAddress);
       }
     },
 
@@ -148,6 +150,7 @@ export function createOidcSignIn(deps: OidcSignInDeps) {
         if (role === 'admin' && !isAdmin(policy, user, groups)) throw new OidcFailure('NOT_ADMIN', 'not an admin');
 
         const now = deps.clock.now();
+        // auth_time when the provider sends it (max_age asks for it; not every provider does), else now.
         const authMs = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : now;
         // The sign-in cannot outlive session_absolute_max counted from the provider's authentication.
         const ttlMs = Math.min(deps.sessionTtlMs, authMs + deps.sessionAbsoluteMaxMs - now);
@@ -162,7 +165,7 @@ export function createOidcSignIn(deps: OidcSignInDeps) {
         deps.log.info('login ok', { user, role, backend: `oidc:${provider.name}`, clientAddress });
         return { location: `/#${tx.next || (role === 'admin' ? '/admin/agents' : '/')}`, cookies };
       } catch (err) {
-        return fail(role, name.slice(0, 64), err, clientAddress, user);
+        return fail(role, label(name), err, clientAddress, user);
       }
     },
 

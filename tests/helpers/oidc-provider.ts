@@ -1,5 +1,5 @@
 /**
- * A real OpenID provider for tests: panva's `oidc-provider` on 127.0.0.1 over TLS (a self-signed
+ * A real OpenID provider for tests: panva's `oidc-provider` on 127.0.0.1 (named localhost) over TLS (a self-signed
  * certificate, its own CA), with its development login form (any user name signs in), users' groups in
  * a `groups` claim, PKCE required and consent skipped. `tamper` rewrites the next ID tokens the token
  * endpoint hands out (another audience, expired, unsigned), re-signed with the provider's own key.
@@ -36,9 +36,11 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 /** Starts the provider; `stop` closes it (and every open connection). */
 export async function startTestProvider(opts: TestProviderOptions): Promise<TestProvider> {
   const dir = tempDir('dcvix-oidc-provider-');
-  const { cert, key } = await selfSignedCert(dir);
+  // "localhost", while the director is reached as 127.0.0.1: another site, as a real provider is, so the
+  // browser applies its cross-site cookie rules to the redirects both ways.
+  const { cert, key } = await selfSignedCert(dir, { cn: 'localhost', san: 'DNS:localhost,IP:127.0.0.1' });
   const port = opts.port ?? (await freePort());
-  const issuer = `https://127.0.0.1:${port}`;
+  const issuer = `https://localhost:${port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const provider = new Provider(issuer, {

@@ -1,7 +1,7 @@
 /**
  * A director with single sign-on through a real OpenID provider (tests/helpers/oidc-provider.ts), and a
- * scripted browser for the flow (fetch with a cookie jar shared by both, as one browser's would be:
- * localhost cookies are shared across ports).
+ * scripted browser for the flow (fetch with one cookie jar for both hosts: a simplification that does
+ * no harm, each side's cookies have names of their own).
  * Users: admin (password, for the audit log), erin (group engineers: the workstations pool), oscar (group dcv-ops: admins), mallory (a group
  * the policy does not know). Providers: corp (the real one), down (nothing listening), slow (accepts,
  * never answers; 1 s timeout).
@@ -66,7 +66,7 @@ export async function startSsoScene(): Promise<SsoScene> {
   };
 }
 
-/** Cookies by name, as a browser would keep them for 127.0.0.1 (all ports). */
+/** Cookies by name (for every host and path: see the module comment). */
 export class CookieJar {
   readonly cookies = new Map<string, string>();
 
