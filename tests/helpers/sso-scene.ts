@@ -101,11 +101,12 @@ export async function visit(url: string, jar: CookieJar, init: { method?: string
 }
 
 /**
- * Starts a sign-in at the director and signs in at the provider's form as `user`; answers the jar and
- * the callback URL the provider sent the browser to (not yet visited).
+ * Starts a sign-in at the director (returning to `next`) and signs in at the provider's form as `user`;
+ * answers the jar and the callback URL the provider sent the browser to (not yet visited).
  */
-export async function signInAtProvider(scene: SsoScene, user: string, role: 'user' | 'admin' = 'user', jar = new CookieJar()): Promise<{ jar: CookieJar; callback: string }> {
-  let response = await visit(`${scene.director.url}/v1/auth/oidc/corp/start?role=${role}`, jar);
+export async function signInAtProvider(scene: SsoScene, user: string, role: 'user' | 'admin' = 'user', next = ''): Promise<{ jar: CookieJar; callback: string }> {
+  const jar = new CookieJar();
+  let response = await visit(`${scene.director.url}/v1/auth/oidc/corp/start?${new URLSearchParams({ role, ...(next ? { next } : {}) })}`, jar);
   if (response.status !== 302) throw new Error(`start answered ${response.status}`);
   let url = response.headers.get('location')!;
   for (let hop = 0; hop < 8; hop++) {

@@ -40,7 +40,7 @@ describe('single sign-on (OpenID Connect)', () => {
     expect(servers.json.pools.map((p: { id: string }) => p.id)).toEqual(['workstations']);
   }, 20_000);
 
-  test('ok: the session cookie is the one a password login sets; an admin group signs in at the admin sign-in', async () => {
+  test('ok: the session cookie is the one a password login sets; an admin group signs in at the admin sign-in and returns to the page it came from', async () => {
     const password = await fetch(`${scene.director.url}/v1/user/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -48,9 +48,9 @@ describe('single sign-on (OpenID Connect)', () => {
       tls: { rejectUnauthorized: false },
     } as RequestInit);
     const attributes = (line: string) => line.split('; ').slice(1).join('; ');
-    const { jar, callback } = await signInAtProvider(scene, 'oscar', 'admin');
+    const { jar, callback } = await signInAtProvider(scene, 'oscar', 'admin', '/admin/servers');
     const response = await visit(callback, jar);
-    expect(response.headers.get('location')).toBe('/#/admin/agents');
+    expect(response.headers.get('location')).toBe('/#/admin/servers');
     const sso = response.headers.getSetCookie().find((line) => line.startsWith('dcvix_session='))!;
     expect(attributes(sso)).toBe(attributes(password.headers.getSetCookie()[0]!));
     const answer = await me(jar.cookies.get('dcvix_session')!);
