@@ -15,7 +15,7 @@ const ProviderParams = t.Object({ provider: t.String({ maxLength: 64 }) });
 
 /** A 302 setting each cookie (several Set-Cookie headers, which a plain header record cannot hold). */
 function navigate({ location, cookies }: Navigation): Response {
-  const headers = new Headers({ location, 'cache-control': 'no-store' });
+  const headers = new Headers({ location, 'cache-control': 'no-store', 'content-type': 'text/plain; charset=utf-8' });
   for (const cookie of cookies) headers.append('set-cookie', cookie);
   return new Response(null, { status: 302, headers });
 }
