@@ -26,6 +26,7 @@ import { openSharedAuthority } from './ca/shared-authority.ts';
 import { postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
 import { postgresLeadership, soleLeader } from './cluster/leader.ts';
 import { namingConfigFile } from './config/load.ts';
+import { publicOrigin } from './config/public-origin.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
@@ -43,6 +44,10 @@ import { totpRoutes } from './login/totp-routes.ts';
 import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { metricsRoutes } from './metrics/routes.ts';
 import { inAllowList } from './net/cidr.ts';
+import { ProviderDirectory } from './oidc/discovery.ts';
+import { oidcRoutes } from './oidc/routes.ts';
+import { oidcProviders } from './oidc/settings.ts';
+import { createOidcSignIn } from './oidc/sign-in.ts';
 import { openStores } from './open-stores.ts';
 import { FleetHistory } from './overview/history.ts';
 import { fleetSample } from './overview/overview.ts';
@@ -105,6 +110,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
   policy.adopt(config.policy);
   const preparedLogin = namingConfigFile(config.configFile, () => prepareLogin(config, { clock, log }));
+  const ssoProviders = namingConfigFile(config.configFile, () => oidcProviders(config.auth, config.configFile));
   steps.mark('login backends');
   const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
   const caOptions = { dataDir: config.data_dir, hostnames: config.hostnames, clock, onEvent: (msg: string, fields: Record<string, unknown>) => log.info(msg, fields) };
@@ -144,6 +150,20 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
   const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures });
+  const ssoDirectory = new ProviderDirectory();
+  const signIn = createOidcSignIn({
+    providers: ssoProviders,
+    directory: ssoDirectory,
+    key: tokenKey,
+    publicOrigin: publicOrigin(config),
+    tokens,
+    policy: () => policy.current,
+    audit,
+    log,
+    clock,
+    sessionTtlMs: config.session_token_ttl,
+    sessionAbsoluteMaxMs: config.session_absolute_max,
+  });
 
   const healthRules = { agentRequestTimeoutMs: config.agent_request_timeout };
   const state = new RuntimeState(clock, healthRules);
@@ -304,6 +324,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(metricsRoutes({ allow: config.metrics_allow, registry: metrics.registry, refresh: () => agents.refreshSummary(), log }))
     .use(openApiRoutes(() => mounted!))
     .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
+    .use(oidcRoutes({ signIn, passwordForm: config.auth.password_form }))
     .use(signoutRoutes({ tokens, revocations, audit, policy: () => policy.current }))
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
@@ -351,6 +372,16 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     { name: 'overview history', start: () => fleetHistory.start(), stop: () => fleetHistory.stop() },
     // Stopped before the audit log closes: the summaries of events it left out are written.
     { name: 'connection audit', start: () => connectionAudit.start(), stop: () => connectionAudit.stop() },
+    {
+      // Discovery never holds up the start: each provider is asked once in the background, failures only logged (its button retries).
+      name: 'single sign-on discovery',
+      start: () => {
+        for (const provider of ssoProviders) {
+          ssoDirectory.configuration(provider).catch((error: unknown) => log.warn('single sign-on provider not reachable yet; its sign-in button will retry', { provider: provider.name, error }));
+        }
+      },
+      stop: () => undefined,
+    },
     { name: 'login throttle', start: () => throttleState.start(), stop: () => throttleState.stop() },
     {
       name: 'revocation refresh',

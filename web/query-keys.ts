@@ -9,6 +9,8 @@ import type { Me } from './types.ts';
 export const queryKeys = {
   /** GET /v1/me; the login and renew answers are written here too, hence tagged with its type. */
   me: ['me'] as unknown as DataTag<readonly ['me'], Me>,
+  /** GET /v1/auth/oidc/providers: the sign-in page's single sign-on buttons. */
+  ssoProviders: ['sso-providers'] as const,
   /** GET /v1/user/totp. */
   totp: ['totp'] as const,
   /** GET /v1/user/servers: the launcher's servers, pools and sessions. */

@@ -9,6 +9,7 @@ import type { Me } from '../types.ts';
 import { ExpiryWatch } from './expiry-watch.ts';
 import { OutageBanner, RETRY_MS } from './outage-banner.ts';
 import { PolicyWarning } from './policy-warning.ts';
+import { providerSignOut } from './sso-buttons.ts';
 
 /**
  * Signs out, forgets every cached answer and returns to the login page, but only once the director
@@ -17,10 +18,15 @@ import { PolicyWarning } from './policy-warning.ts';
  */
 export function useSignOut() {
   const signOut = useMutation({
-    mutationFn: () => call(director.v1.logout.post(), { noSignOut: true }),
-    onSuccess: () => {
+    mutationFn: async () => {
+      await call(director.v1.logout.post(), { noSignOut: true });
+      return providerSignOut();
+    },
+    onSuccess: (providerUrl) => {
       queryClient.clear();
-      navigate('/login?reason=signed-out', true);
+      // Signed in through a provider that can end its own session: go there, it sends the browser back.
+      if (providerUrl) location.assign(providerUrl);
+      else navigate('/login?reason=signed-out', true);
     },
   });
   const unreachable = signOut.error instanceof ApiError && signOut.error.code === 'SERVER_UNAVAILABLE';

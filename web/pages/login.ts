@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call, describeError, director, formatWait } from '../api.ts';
 import { Note } from '../components/feedback.ts';
+import { SsoButtons, useSso } from '../components/sso-buttons.ts';
 import { TotpEnrolment } from '../components/totp-enrolment.ts';
 import { queryClient, useMutation } from '../query.ts';
 import { queryKeys } from '../query-keys.ts';
@@ -50,6 +51,7 @@ export function LoginPage({ route }: { route: Route }) {
   const [wait, setWait] = useCountdown();
   const [problem, setProblem] = useState<unknown>(null);
   const firstField = useRef<HTMLInputElement>(null);
+  const sso = useSso();
 
   useEffect(() => firstField.current?.focus(), [challenge, admin]);
 
@@ -109,7 +111,7 @@ export function LoginPage({ route }: { route: Route }) {
   const busy = login.isPending || wait > 0;
 
   return html`<main class="login" id="main">
-    <form class="login-card" onSubmit=${submit} aria-describedby="login-status" novalidate>
+    <form class=${sso.passwordForm || challenge ? 'login-card' : 'login-card sso-only'} onSubmit=${submit} aria-describedby="login-status" novalidate>
       <div class="login-brand"><span class="brand-mark" aria-hidden="true"></span>Remote desktops</div>
       <h1>${admin ? 'Administrator sign-in' : 'Sign in'}</h1>
       <div id="login-status" class="login-status">
@@ -117,6 +119,7 @@ export function LoginPage({ route }: { route: Route }) {
         ${problem ? html`<div class="note note-error" role="alert"><p>${problemText(problem, wait)}</p></div>` : null}
         ${challenge && !problem ? html`<${Note} tone="info">${challenge.message}<//>` : null}
       </div>
+      ${challenge ? null : html`<${SsoButtons} route=${route} sso=${sso} admin=${admin} next=${next} />`}
       ${
         challenge
           ? html`<p class="muted">Signing in as <strong>${userID}</strong>.</p>
