@@ -338,7 +338,16 @@ describe.each(backends)('store contract on $name', (backend) => {
   });
 
   test('ok: api clients: created (a name once), listed newest first, rotated and disabled only while enabled', async () => {
-    const client = (id: string, name: string, createdAt: number) => ({ id, name, secretHash: `hash-${id}`, scopes: ['sessions:read' as const], users: null, pools: ['eng'], createdAt, createdBy: 'admin' });
+    const client = (id: string, name: string, createdAt: number) => ({
+      id,
+      name,
+      secretHash: `hash-${id}`,
+      scopes: ['sessions:read' as const],
+      users: null,
+      pools: ['eng'],
+      createdAt,
+      createdBy: 'admin',
+    });
     expect(await stores.apiClients.create(client('c1', 'portal', 1000))).toBe('created');
     expect(await stores.apiClients.create(client('c2', 'portal', 1001))).toBe('name-taken');
     expect(await stores.apiClients.create({ ...client('c3', 'cron', 2000), users: ['alice'], pools: null })).toBe('created');

@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { parsePolicy, PolicyError } from './schema.ts';
 
-const withPool = (sessionManager: unknown) =>
-  parsePolicy({}, { permissionProfiles: { 'view-only': ['%owner% allow display'] }, pools: { eng: { servers: ['*'], session_manager: sessionManager } } });
+const withPool = (sessionManager: unknown) => parsePolicy({}, { permissionProfiles: { 'view-only': ['%owner% allow display'] }, pools: { eng: { servers: ['*'], session_manager: sessionManager } } });
 
 describe('a pool’s session_manager allow-list', () => {
   test('ok: absolute paths and defined profiles are kept; absent lists allow nothing', () => {
