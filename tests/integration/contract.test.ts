@@ -120,7 +120,10 @@ describe('contract', () => {
     await hit('POST /describeSessions', '/describeSessions', { headers: bearer, json: { SessionIds: [id] } });
     await hit('POST /describeSessions', '/describeSessions', { headers: bearer, json: { Filters: [{ Key: 'colour', Value: 'red' }] } });
     await hit('GET /sessionConnectionData/:sessionId/:user', `/sessionConnectionData/${id}/alice`, { headers: bearer });
-    await hit('PUT /sessionPermissions', '/sessionPermissions', { headers: bearer, json: [{ SessionId: id, Owner: 'alice', PermissionsFile: Buffer.from('%owner% allow builtin\n').toString('base64') }] });
+    await hit('PUT /sessionPermissions', '/sessionPermissions', {
+      headers: bearer,
+      json: [{ SessionId: id, Owner: 'alice', PermissionsFile: Buffer.from('%owner% allow builtin\n').toString('base64') }],
+    });
     await hit('POST /getSessionScreenshots', '/getSessionScreenshots', { headers: bearer, json: [{ SessionId: id }, { SessionId: 'nowhere' }] });
     const viaApi = await hit('POST /createSessions', '/createSessions', { headers: bearer, json: [{ Owner: 'bob' }, { Owner: 'carol' }] });
     await hit('POST /deleteSessions', '/deleteSessions', { headers: bearer, json: [{ SessionId: viaApi.json.SuccessfulList[0].Id, Owner: 'bob' }, { SessionId: 'nowhere' }] });

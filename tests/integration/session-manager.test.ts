@@ -26,7 +26,7 @@ let serverId: string;
 const check = yamlChecker();
 const problems: string[] = [];
 /** Checks an answer against the YAML and hands it back. */
-const held = <T extends { response: Response; data?: unknown; error?: unknown }>(operation: string, answer: T): T => {
+const held = <Answer extends { response: Response; data?: unknown; error?: unknown }>(operation: string, answer: Answer): Answer => {
   problems.push(...check(operation, answer.response.status, answer.data ?? answer.error));
   return answer;
 };
