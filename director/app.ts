@@ -17,10 +17,13 @@ import { JoinTokens } from './agents/join-tokens.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentService } from './agents/service.ts';
 import { agentUpdateRoutes } from './agents/update-routes.ts';
+import { apiClientAdminRoutes, oauthTokenRoutes } from './api-clients/routes.ts';
+import { ApiClients } from './api-clients/service.ts';
 import { openAuditLog } from './audit/open.ts';
 import { RateLimitedAudit } from './audit/rate-limit.ts';
 import { adminAuditRoutes } from './audit/routes.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
+import { createThrottle } from './auth/throttle.ts';
 import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
 import { openSharedAuthority } from './ca/shared-authority.ts';
 import { postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
@@ -67,6 +70,7 @@ import { PLACEMENT_DEADLINE_SLACK_MS } from './sessions/failover.ts';
 import { postgresPlacementLock } from './sessions/placement-lock.ts';
 import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
+import { sessionManagerRoutes } from './session-manager/routes.ts';
 import { sharingRoutes } from './sharing/routes.ts';
 import { SharingService } from './sharing/service.ts';
 import { openDatabase } from './store/db.ts';
@@ -278,6 +282,16 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     cacheMs: config.screenshot_cache_time,
     audit,
   };
+  // API clients' wrong secrets count in the login throttle's persisted failures, under keys of their own.
+  const apiClients = new ApiClients({
+    store: stores.apiClients,
+    tokens,
+    audit,
+    clock,
+    throttle: createThrottle(config.throttle, clock, undefined, throttleState.failures),
+    tokenTtlMs: config.api_token_ttl,
+  });
+  const sessionManagerDeps = { state, policy, sessions, sharing, maintenance, connections, thumbnails, findSession, endpoint, offlineAfterMs: config.server_offline_after, audit };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
   const selfId = crypto.randomUUID();
   const startedAt = clock.now();
@@ -341,6 +355,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
     .use(adminPolicyRoutes({ tokens, policy, versions, isKnownServer: (id) => state.server(id) !== undefined }))
     .use(adminAuditRoutes({ tokens, audit }))
+    .use(apiClientAdminRoutes(apiClients, tokens))
+    .use(oauthTokenRoutes(apiClients))
+    .use(sessionManagerRoutes(sessionManagerDeps, apiClients))
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
     .use(
       adminOverviewRoute({

@@ -5,6 +5,8 @@ import { createPostgresAuditRetention, createPostgresAuditStore } from './audit/
 import { createSqliteAuditRetention, type AuditRetention } from './audit/retention.ts';
 import { createSqliteAuditStore } from './audit/sqlite.ts';
 import type { AuditStore } from './audit/types.ts';
+import { createSqliteApiClientStore, type ApiClientStore } from './api-clients/store.ts';
+import { createPostgresApiClientStore } from './api-clients/store-postgres.ts';
 import { SqliteAgentStore, type AgentStore } from './agents/store.ts';
 import { PostgresAgentStore } from './agents/store-postgres.ts';
 import { notifyingAgentStore } from './agents/notifying-store.ts';
@@ -59,6 +61,8 @@ export interface DirectorStores {
   policyVersions: PolicyVersionStore;
   /** Session shares: who an owner let into which session (the DCV verifier asks it for every invitee). */
   shares: ShareStore;
+  /** API clients of the Session Manager API (their tokens are checked against the row on every request). */
+  apiClients: ApiClientStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -102,6 +106,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       thumbnails: createSqliteThumbnailStore(db),
       policyVersions: createSqlitePolicyVersionStore(db),
       shares: createSqliteShareStore(db),
+      apiClients: createSqliteApiClientStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
@@ -129,6 +134,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     thumbnails: guardStore(createPostgresThumbnailStore(sql), down),
     policyVersions: guardStore(createPostgresPolicyVersionStore(sql), down),
     shares: guardStore(createPostgresShareStore(sql), down),
+    apiClients: guardStore(createPostgresApiClientStore(sql), down),
     sql,
     lockSql,
     feed,

@@ -31,7 +31,7 @@ const backends: Backend[] = [
     name: 'PostgreSQL',
     async open() {
       const stores = await openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger);
-      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions, policy_versions, session_shares RESTART IDENTITY`;
+      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions, policy_versions, session_shares, api_clients RESTART IDENTITY`;
       return stores;
     },
     twin: () => openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger),
@@ -335,6 +335,30 @@ describe.each(backends)('store contract on $name', (backend) => {
     );
     expect(await stores.shares.purgeStale()).toBe(3);
     expect((await stores.shares.withUser('bob')).map((found) => found.sessionId)).toEqual(['s1']);
+  });
+
+  test('ok: api clients: created (a name once), listed newest first, rotated and disabled only while enabled', async () => {
+    const client = (id: string, name: string, createdAt: number) => ({
+      id,
+      name,
+      secretHash: `hash-${id}`,
+      scopes: ['sessions:read' as const],
+      users: null,
+      pools: ['eng'],
+      createdAt,
+      createdBy: 'admin',
+    });
+    expect(await stores.apiClients.create(client('c1', 'portal', 1000))).toBe('created');
+    expect(await stores.apiClients.create(client('c2', 'portal', 1001))).toBe('name-taken');
+    expect(await stores.apiClients.create({ ...client('c3', 'cron', 2000), users: ['alice'], pools: null })).toBe('created');
+    expect((await stores.apiClients.list()).map((row) => row.id)).toEqual(['c3', 'c1']);
+    expect(await stores.apiClients.get('c3')).toEqual({ ...client('c3', 'cron', 2000), users: ['alice'], pools: null, rotatedAt: null, disabledAt: null, disabledBy: null });
+    expect(await stores.apiClients.rotate('c1', 'hash-new', 3000)).toMatchObject({ secretHash: 'hash-new', rotatedAt: 3000 });
+    expect(await stores.apiClients.disable('c1', 'root', 4000)).toMatchObject({ disabledAt: 4000, disabledBy: 'root' });
+    expect(await stores.apiClients.disable('c1', 'root', 5000)).toBeUndefined();
+    expect(await stores.apiClients.rotate('c1', 'hash-later', 5000)).toBeUndefined();
+    expect(await stores.apiClients.get('c1')).toMatchObject({ secretHash: 'hash-new', disabledAt: 4000 });
+    expect(await stores.apiClients.get('nope')).toBeUndefined();
   });
 
   test('ok: throttle entries by opaque key; those older than the window do not load (and are purged)', async () => {

@@ -23,6 +23,7 @@ export const queryKeys = {
   admin: ['admin'] as const,
   adminAgents: ['admin', 'agents'] as const,
   adminJoinTokens: ['admin', 'join-tokens'] as const,
+  adminApiClients: ['admin', 'api-clients'] as const,
   adminServers: ['admin', 'servers'] as const,
   adminSessions: ['admin', 'sessions'] as const,
   adminPolicy: ['admin', 'policy'] as const,

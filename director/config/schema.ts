@@ -32,6 +32,8 @@ export const directorSchema = {
   /** POST /v1/renew extends a sign-in at most this long after the password login (authTime). */
   session_absolute_max: field(12 * 3_600_000, duration(60_000)),
   connection_token_ttl: field(5 * 60_000, duration(10_000)),
+  /** Lifetime of an API client's access token (POST /oauth2/token, the Session Manager API). */
+  api_token_ttl: field(3_600_000, duration(60_000)),
   /** Pending registrations older than this are removed by the housekeeper. */
   pending_max_age: field(7 * 86_400_000, duration(60_000)),
   pending_cleanup_interval: field(3_600_000, duration(1_000)),

@@ -106,6 +106,32 @@ describe('contract', () => {
     await hit('POST /resolveSession', `/resolveSession?sessionId=${id}&transport=quic&clientIpAddress=192.0.2.7`);
     await hit('POST /v1/user/servers/:server/config', `/v1/user/servers/${serverId}/config`, { cookie: admin, json: { config: [{ section: 'display', key: 'quality', value: 80 }] } });
 
+    // The Session Manager API, with an API client's access token.
+    const SCOPES = ['sessions:read', 'sessions:write', 'servers:read', 'servers:write', 'screenshots:read'];
+    const apiClient = await hit('POST /v1/admin/api-clients', '/v1/admin/api-clients', { cookie: admin, json: { name: 'contract', scopes: SCOPES } });
+    await hit('GET /v1/admin/api-clients', '/v1/admin/api-clients', { cookie: admin });
+    const rotated = await hit('POST /v1/admin/api-clients/:id/rotate', `/v1/admin/api-clients/${apiClient.json.clientId}/rotate`, { cookie: admin });
+    await hit('POST /oauth2/token', '/oauth2/token', { headers: { authorization: 'Basic bm9ib2R5Om5vdGhpbmc=' }, body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+    await hit('POST /oauth2/token', '/oauth2/token?grant_type=refresh_token');
+    const basic = `Basic ${Buffer.from(`${apiClient.json.clientId}:${rotated.json.clientSecret}`).toString('base64')}`;
+    const accessToken = await hit('POST /oauth2/token', '/oauth2/token?grant_type=client_credentials', { headers: { authorization: basic } });
+    const bearer = { authorization: `Bearer ${accessToken.json.access_token}` };
+    await hit('POST /describeServers', '/describeServers', { headers: bearer });
+    await hit('POST /describeSessions', '/describeSessions', { headers: bearer, json: { SessionIds: [id] } });
+    await hit('POST /describeSessions', '/describeSessions', { headers: bearer, json: { Filters: [{ Key: 'colour', Value: 'red' }] } });
+    await hit('GET /sessionConnectionData/:sessionId/:user', `/sessionConnectionData/${id}/alice`, { headers: bearer });
+    await hit('PUT /sessionPermissions', '/sessionPermissions', {
+      headers: bearer,
+      json: [{ SessionId: id, Owner: 'alice', PermissionsFile: Buffer.from('%owner% allow builtin\n').toString('base64') }],
+    });
+    await hit('POST /getSessionScreenshots', '/getSessionScreenshots', { headers: bearer, json: [{ SessionId: id }, { SessionId: 'nowhere' }] });
+    const viaApi = await hit('POST /createSessions', '/createSessions', { headers: bearer, json: [{ Owner: 'bob' }, { Owner: 'carol' }] });
+    await hit('POST /deleteSessions', '/deleteSessions', { headers: bearer, json: [{ SessionId: viaApi.json.SuccessfulList[0].Id, Owner: 'bob' }, { SessionId: 'nowhere' }] });
+    await hit('POST /closeServers', '/closeServers', { headers: bearer, json: [{ ServerId: serverId }, { ServerId: 'nowhere' }] });
+    await hit('POST /openServers', '/openServers', { headers: bearer, json: [{ ServerId: serverId }] });
+    await hit('POST /v1/admin/api-clients/:id/disable', `/v1/admin/api-clients/${apiClient.json.clientId}/disable`, { cookie: admin });
+    await hit('POST /describeServers', '/describeServers', { headers: bearer });
+
     const forBob = await hit('POST /v1/sessions', '/v1/sessions', { cookie: admin, json: { serverId, userId: 'bob', sessionType: 'virtual', sessionId: 'contract-bob', override: true } });
     expect(forBob.status).toBe(200);
     await hit('GET /v1/sessions', '/v1/sessions', { cookie: admin });

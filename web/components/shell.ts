@@ -99,6 +99,7 @@ const ADMIN_TABS = [
   ['/admin/servers', 'Servers'],
   ['/admin/sessions', 'Sessions'],
   ['/admin/policy', 'Policy'],
+  ['/admin/api-clients', 'API clients'],
   ['/admin/audit', 'Audit log'],
 ] as const;
 

@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import type { Route } from '../../router.ts';
 import { AgentsPage } from './agents.ts';
+import { ApiClientsPage } from './api-clients.ts';
 import { AuditPage } from './audit.ts';
 import { JoinTokensPage } from './join-tokens.ts';
 import { OverviewPage } from './overview.ts';
@@ -27,6 +28,8 @@ export function adminPage(route: Route) {
       return html`<${SessionsPage} route=${route} />`;
     case '/admin/policy':
       return html`<${PolicyPage} />`;
+    case '/admin/api-clients':
+      return html`<${ApiClientsPage} />`;
     case '/admin/audit':
       return html`<${AuditPage} route=${route} />`;
     default:
