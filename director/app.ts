@@ -21,11 +21,12 @@ import { openAuditLog } from './audit/open.ts';
 import { RateLimitedAudit } from './audit/rate-limit.ts';
 import { adminAuditRoutes } from './audit/routes.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
-import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
+import { CA_FILES, openAuthority, readServerTls, serverNames } from './ca/authority.ts';
 import { openSharedAuthority } from './ca/shared-authority.ts';
-import { postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
+import { DIRECTOR_ALIVE_MS, postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
 import { postgresLeadership, soleLeader } from './cluster/leader.ts';
 import { namingConfigFile } from './config/load.ts';
+import { publicOrigin } from './config/public-origin.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
@@ -52,6 +53,7 @@ import { currentGroups, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { PolicyVersions } from './policy/versions.ts';
+import { dcvCheckJudge } from './servers/dcv-check.ts';
 import { Fleet } from './servers/fleet.ts';
 import { ServerMaintenance } from './servers/maintenance.ts';
 import { adminServerRoutes } from './servers/routes.ts';
@@ -259,6 +261,14 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     audit,
   };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
+  // DCV hosts must send tokens to this director or another of the cluster (docs/operations.md, DCV host self-check).
+  const ownNames = serverNames(config.hostnames);
+  const judgeDcvCheck = dcvCheckJudge({
+    names: [...ownNames.dns, ...ownNames.ips],
+    ports: () => [server?.port ?? config.director_port],
+    origins: [publicOrigin(config)],
+    peers: async () => (await directors.list(DIRECTOR_ALIVE_MS)).map((director) => director.name),
+  });
   const selfId = crypto.randomUUID();
   const startedAt = clock.now();
   const leadership = stores.sql ? postgresLeadership(stores.sql, log) : soleLeader;
@@ -308,7 +318,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
     .use(agentEnrolmentRoutes(agents))
-    .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, log, onSkipped: metrics.countSkippedUpdateItems }))
+    .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, judgeDcvCheck, log, onSkipped: metrics.countSkippedUpdateItems }))
     .use(agentAdminRoutes(agents, tokens))
     .use(joinTokenAdminRoutes(joinTokens, tokens))
     .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome, audit: connectionAudit }))
