@@ -37,6 +37,7 @@ import { Housekeeper } from './housekeeper.ts';
 import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { openApiRoutes } from './http/openapi-routes.ts';
+import { publicSide } from './http/public-side.ts';
 import { requestLog } from './http/request-log.ts';
 import { buildLogin, prepareLogin } from './login/build.ts';
 import { loginRoutes } from './login/routes.ts';
@@ -264,8 +265,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   // DCV hosts must send tokens to this director or another of the cluster (docs/operations.md, DCV host self-check).
   const ownNames = serverNames(config.hostnames);
   const judgeDcvCheck = dcvCheckJudge({
-    names: [...ownNames.dns, ...ownNames.ips],
-    ports: () => [server?.port ?? config.director_port],
+    names: [...ownNames.dns, ...ownNames.ips, ...config.public_hostnames],
+    ports: () => [server?.port ?? config.director_port, publicFront?.port() ?? 0],
     origins: [publicOrigin(config)],
     peers: async () => (await directors.list(DIRECTOR_ALIVE_MS)).map((director) => director.name),
   });
@@ -346,6 +347,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   steps.mark('routes');
 
   let server: SecureServer | undefined;
+  const publicFront = publicSide(config, ca.caCertPem, log);
   // Several directors: logouts and sign-outs made on another director arrive within a second.
   let revocationRefresh: ReturnType<typeof setInterval> | undefined;
   const components: Component[] = [
@@ -396,7 +398,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
         proxy: config.trusted_proxies.length ? { isTrusted: (a) => inAllowList(a, config.trusted_proxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) } : undefined,
+        ...(publicFront?.sniContext ? { sniContext: publicFront.sniContext } : {}),
       });
+      await publicFront?.start((request) => withRequestId(request, false, () => app.handle(request)));
       steps.mark('listening');
       for (const component of components) component.start();
       const what = `loaded ${loaded.servers} servers (stale until their agents update), ${loaded.sessions} sessions, ${throttleKeys} login throttle keys`;
@@ -407,9 +411,11 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     /**
      * SIGHUP: the policy files stored as a new version when they differ from the newest taken from them,
-     * else the stored policy re-read (PolicyVersions.signal); and the server certificate if it was replaced on disk.
+     * else the stored policy re-read (PolicyVersions.signal); the server certificate if it was replaced on
+     * disk; the public certificate's files.
      */
     reload(): void {
+      publicFront?.reload();
       void versions.signal().then(
         (result) =>
           audit.record({
@@ -436,7 +442,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     /** Stops listening, then the components in reverse order (writing what they hold), then the store. */
     async stop(): Promise<void> {
-      await server?.close();
+      await Promise.all([server?.close(), publicFront?.close()]);
       const failed: string[] = [];
       for (const component of [...components].reverse()) {
         try {
