@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { approveAgent, startAgent, startDirector, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually } from '../helpers/https.ts';
+import { freePort } from '../../scripts/lib/free-port.ts';
 import { run } from '../helpers/run.ts';
 import { cleanupTempDirs, tempDir } from '../helpers/temp.ts';
 
@@ -55,14 +55,6 @@ async function curl(port: number, path: string, ca: string, extra: string[] = []
   });
   const lines = out.stdout.trimEnd().split('\n');
   return { code: out.code, status: Number(lines.at(-1)), body: lines.slice(0, -1).join('\n'), subject: /subject: (.*)/.exec(out.stderr)?.[1] ?? '', stderr: out.stderr };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 beforeAll(async () => {
