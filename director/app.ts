@@ -24,9 +24,9 @@ import { RateLimitedAudit } from './audit/rate-limit.ts';
 import { adminAuditRoutes } from './audit/routes.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
 import { createThrottle } from './auth/throttle.ts';
-import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
+import { CA_FILES, openAuthority, readServerTls, serverNames } from './ca/authority.ts';
 import { openSharedAuthority } from './ca/shared-authority.ts';
-import { postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
+import { DIRECTOR_ALIVE_MS, postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
 import { postgresLeadership, soleLeader } from './cluster/leader.ts';
 import { namingConfigFile } from './config/load.ts';
 import { publicOrigin } from './config/public-origin.ts';
@@ -40,6 +40,7 @@ import { Housekeeper } from './housekeeper.ts';
 import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { openApiRoutes } from './http/openapi-routes.ts';
+import { publicSide } from './http/public-side.ts';
 import { requestLog } from './http/request-log.ts';
 import { buildLogin, prepareLogin } from './login/build.ts';
 import { loginRoutes } from './login/routes.ts';
@@ -60,6 +61,7 @@ import { currentGroups, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { PolicyVersions } from './policy/versions.ts';
+import { dcvCheckJudge } from './servers/dcv-check.ts';
 import { Fleet } from './servers/fleet.ts';
 import { ServerMaintenance } from './servers/maintenance.ts';
 import { adminServerRoutes } from './servers/routes.ts';
@@ -293,6 +295,14 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   });
   const sessionManagerDeps = { state, policy, sessions, sharing, maintenance, connections, thumbnails, findSession, endpoint, offlineAfterMs: config.server_offline_after, audit };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
+  // DCV hosts must send tokens to this director or another of the cluster (docs/operations.md, DCV host self-check).
+  const ownNames = serverNames(config.hostnames);
+  const judgeDcvCheck = dcvCheckJudge({
+    names: [...ownNames.dns, ...ownNames.ips, ...config.public_hostnames],
+    ports: () => [server?.port ?? config.director_port, publicFront?.port() ?? 0],
+    origins: [publicOrigin(config)],
+    peers: async () => (await directors.list(DIRECTOR_ALIVE_MS)).map((director) => director.name),
+  });
   const selfId = crypto.randomUUID();
   const startedAt = clock.now();
   const leadership = stores.sql ? postgresLeadership(stores.sql, log) : soleLeader;
@@ -343,7 +353,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
     .use(agentEnrolmentRoutes(agents))
-    .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, log, onSkipped: metrics.countSkippedUpdateItems }))
+    .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, judgeDcvCheck, log, onSkipped: metrics.countSkippedUpdateItems }))
     .use(agentAdminRoutes(agents, tokens))
     .use(joinTokenAdminRoutes(joinTokens, tokens))
     .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome, audit: connectionAudit }))
@@ -374,6 +384,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   steps.mark('routes');
 
   let server: SecureServer | undefined;
+  const publicFront = publicSide(config, ca.caCertPem, log);
   // Several directors: logouts and sign-outs made on another director arrive within a second.
   let revocationRefresh: ReturnType<typeof setInterval> | undefined;
   const components: Component[] = [
@@ -434,7 +445,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
         proxy: config.trusted_proxies.length ? { isTrusted: (a) => inAllowList(a, config.trusted_proxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) } : undefined,
+        ...(publicFront?.sniContext ? { sniContext: publicFront.sniContext } : {}),
       });
+      await publicFront?.start((request) => withRequestId(request, false, () => app.handle(request)));
       steps.mark('listening');
       for (const component of components) component.start();
       const what = `loaded ${loaded.servers} servers (stale until their agents update), ${loaded.sessions} sessions, ${throttleKeys} login throttle keys`;
@@ -445,9 +458,11 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     /**
      * SIGHUP: the policy files stored as a new version when they differ from the newest taken from them,
-     * else the stored policy re-read (PolicyVersions.signal); and the server certificate if it was replaced on disk.
+     * else the stored policy re-read (PolicyVersions.signal); the server certificate if it was replaced on
+     * disk; the public certificate's files.
      */
     reload(): void {
+      publicFront?.reload();
       void versions.signal().then(
         (result) =>
           audit.record({
@@ -474,7 +489,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     /** Stops listening, then the components in reverse order (writing what they hold), then the store. */
     async stop(): Promise<void> {
-      await server?.close();
+      await Promise.all([server?.close(), publicFront?.close()]);
       const failed: string[] = [];
       for (const component of [...components].reverse()) {
         try {

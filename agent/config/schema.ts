@@ -35,6 +35,8 @@ export const agentSchema = {
   /** `name` or `key=value` tags, for pool requirements (`tag:gpu = 'a10'`). */
   tags: field<string[]>([], list(tag)),
   dcv_path: field('/usr/bin/dcv', str),
+  /** DCV server's config, read for the self-check ([security] auth-token-verifier) on every update; '' = no self-check. */
+  dcv_conf_file: field('/etc/dcv/dcv.conf', str),
   /** GPUs are read with this on every update; not there = no GPUs; '' = never look. */
   nvidia_smi_path: field('/usr/bin/nvidia-smi', str),
   /** Time limit of one dcv command; a create runs two, so 2 x this + 2 s must stay below the director's agent_request_timeout. */

@@ -1,6 +1,7 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
 import { matches } from '../../shared/api/model-check.ts';
+import { ServerDcvCheck } from './dcv-check.ts';
 import type { HealthFacts, PlacementFailure } from './health.ts';
 
 /**
@@ -34,6 +35,8 @@ export interface ServerEntry extends HealthFacts {
   maxVirtualSessions?: number;
   /** Set while an admin holds the server in maintenance: no new sessions there (absent: open). */
   drain?: ServerDrain;
+  /** The DCV self-check from the last update with the director's verdict (absent: the agent sends none). */
+  dcvCheck?: ServerDcvCheck;
 }
 
 /** An admin's drain mark on a server: who, when and why (columns drained_at, drained_by, drain_reason). */
@@ -91,18 +94,19 @@ export interface ServerChange {
  * live in the attrs column with the tags and host facts, so that column is written whole with them
  * (tags and host facts as they are: a change of those is a new revision).
  */
-export type ServerSeen = Pick<ServerEntry, 'id' | 'lastSeen' | 'stats' | 'tags' | 'gpus' | 'host'>;
+export type ServerSeen = Pick<ServerEntry, 'id' | 'lastSeen' | 'stats' | 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'dcvCheck'>;
 
 /** The attrs format the director writes now (1 = the blob entries of the earlier release). */
 export const ATTRS_VERSION = 2;
 
-/** A server's attrs column: what has no column of its own (tags, GPUs, host facts, the agent's session cap). */
-export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions'>): string {
+/** A server's attrs column: what has no column of its own (tags, GPUs, host facts, the agent's session cap, the DCV self-check). */
+export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'dcvCheck'>): string {
   return JSON.stringify({
     tags: server.tags,
     ...(server.gpus?.length ? { gpus: server.gpus } : {}),
     ...(server.host ? { host: server.host } : {}),
     ...(server.maxVirtualSessions !== undefined ? { maxVirtualSessions: server.maxVirtualSessions } : {}),
+    ...(server.dcvCheck ? { dcvCheck: server.dcvCheck } : {}),
   });
 }
 
@@ -127,7 +131,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  * facts were added (optional keys, so either release reads the other's rows) those too. Unknown
  * versions read as empty; a GPU or host facts that do not match their model are left out.
  */
-export function readServerAttrs(json: string, version: number): Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions'> {
+export function readServerAttrs(json: string, version: number): Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'dcvCheck'> {
   const parsed = safeJson(json);
   if ((version !== 1 && version !== 2) || !isObject(parsed)) return { tags: [] };
   const tags = Array.isArray(parsed.tags) ? parsed.tags.filter((tag): tag is string => typeof tag === 'string') : [];
@@ -138,6 +142,7 @@ export function readServerAttrs(json: string, version: number): Pick<ServerEntry
     ...(gpus.length ? { gpus } : {}),
     ...(matches(HostInfo, parsed.host) ? { host: parsed.host } : {}),
     ...(Number.isInteger(cap) && (cap as number) > 0 ? { maxVirtualSessions: cap as number } : {}),
+    ...(matches(ServerDcvCheck, parsed.dcvCheck) ? { dcvCheck: parsed.dcvCheck } : {}),
   };
 }
 

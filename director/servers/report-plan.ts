@@ -1,5 +1,6 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import type { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
+import type { ServerDcvCheck } from './dcv-check.ts';
 import type { FleetPlan, FleetReads } from './fleet-plan.ts';
 import { clearedByHealthyUpdate, serverHealth, type HealthRules } from './health.ts';
 import type { ServerEntry, SessionEntry } from './records.ts';
@@ -20,6 +21,8 @@ export interface AgentReport {
   dcvTimeoutMs?: number;
   /** The agent's max_virtual_sessions (absent: no limit). */
   maxVirtualSessions?: number;
+  /** The DCV self-check with the director's verdict (absent: the agent sends none). */
+  dcvCheck?: ServerDcvCheck;
   sessions: DcvSession[];
   /** When the director received it (epoch ms). */
   at: number;
@@ -89,7 +92,11 @@ function planReport(plan: FleetPlan, report: AgentReport, rules: HealthRules): R
   // A drain mark belongs to the host name, not the agent: it outlives a new agent or a removal there.
   if (holder?.drain) next.drain = holder.drain;
   if (!holder || takeover || structureDiffers(holder, next)) plan.putServer(next);
-  else plan.seen({ id: report.hostname, lastSeen: report.at, stats: report.stats, tags: report.tags, gpus: report.gpus, host: report.host });
+  else {
+    // attrs is written whole by a seen write: everything it holds goes along, or the store would lose it.
+    const { maxVirtualSessions, dcvCheck } = next;
+    plan.seen({ id: report.hostname, lastSeen: report.at, stats: report.stats, tags: report.tags, gpus: report.gpus, host: report.host, maxVirtualSessions, dcvCheck });
+  }
 
   const outcome = { kind: 'accepted' as const, adopted: [] as SessionEntry[], lateCloses: [] as SessionEntry[] };
   const reported = new Set<string>();
@@ -146,6 +153,7 @@ function nextServer(prior: ServerEntry | undefined, report: AgentReport, rules: 
     placementFailure: keptFailure,
     healthSince: report.at,
     ...(report.maxVirtualSessions !== undefined ? { maxVirtualSessions: report.maxVirtualSessions } : {}),
+    ...(report.dcvCheck ? { dcvCheck: report.dcvCheck } : {}),
   };
   next.healthSince = healthSinceAfter(prior, next, report.at, rules);
   return next;
@@ -174,7 +182,8 @@ function structureDiffers(row: ServerEntry, next: Omit<ServerEntry, 'revision'>)
     JSON.stringify(row.placementFailure) !== JSON.stringify(next.placementFailure) ||
     row.tags.length !== next.tags.length ||
     row.tags.some((tag, index) => tag !== next.tags[index]) ||
-    JSON.stringify(row.host) !== JSON.stringify(next.host)
+    JSON.stringify(row.host) !== JSON.stringify(next.host) ||
+    JSON.stringify(row.dcvCheck) !== JSON.stringify(next.dcvCheck)
   );
 }
 

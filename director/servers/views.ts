@@ -183,6 +183,7 @@ export function adminServerView(state: RuntimeState, server: ServerEntry, offlin
     dcvError: server.dcvError,
     dcvTimeoutMs: server.dcvTimeoutMs,
     maxVirtualSessions: server.maxVirtualSessions ?? null,
+    ...(server.dcvCheck ? { dcvCheck: server.dcvCheck } : {}),
     sessions: state.sessionsOn(server.id).map((session) => adminSessionView(session, managed)),
   };
 }

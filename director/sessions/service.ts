@@ -281,7 +281,8 @@ export class SessionService {
   }
 
   /**
-   * A server picked by name (not through a pool): online, and not known to have a broken dcv. A server
+   * A server picked by name (not through a pool): online, and not known to have a broken dcv or a DCV
+   * asking another verifier. A server
    * cooling down after a failed create is still tried: the caller has no other host to go to.
    */
   private usableServer(id: string): ServerEntry {
@@ -289,6 +290,9 @@ export class SessionService {
     if (server.dcvError !== null) {
       throw new ApiError(503, 'SERVER_UNHEALTHY', `${id} cannot start sessions now: DCV_UNAVAILABLE: ${server.dcvError}`, undefined, undefined, { reason: 'DCV_UNAVAILABLE' });
     }
+    // Its DCV would ask another verifier: no user could open a session made there.
+    const problem = server.dcvCheck?.problem;
+    if (problem) throw new ApiError(503, 'SERVER_UNHEALTHY', `${id} cannot start sessions now: DCV_MISCONFIGURED: ${problem}`, undefined, undefined, { reason: 'DCV_MISCONFIGURED' });
     return server;
   }
 
