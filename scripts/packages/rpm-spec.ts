@@ -22,7 +22,7 @@ export function rpmSpec(layout: PackageLayout, opts: { version: string; tree: st
 Version: ${opts.version}
 Release: 1
 Summary: ${layout.summary}
-License: Unspecified
+License: Apache-2.0
 Packager: ${opts.maintainer}
 AutoReqProv: no
 ${layout.user ? 'Requires(pre): shadow-utils\n' : ''}%define debug_package %{nil}
