@@ -30,6 +30,8 @@ import { createSqliteThumbnailStore, type ThumbnailStore } from './thumbnails/st
 import { createPostgresThumbnailStore } from './thumbnails/store-postgres.ts';
 import { createSqliteShareStore, type ShareStore } from './sharing/share-store.ts';
 import { createPostgresShareStore } from './sharing/share-store-postgres.ts';
+import { createSqlitePasskeyStore, type PasskeyStore } from './passkeys/store.ts';
+import { createPostgresPasskeyStore } from './passkeys/store-postgres.ts';
 import { createSqliteRevocationStore, type RevocationStore } from './tokens/revocation-store.ts';
 import { createPostgresRevocationStore } from './tokens/revocation-store-postgres.ts';
 
@@ -59,6 +61,8 @@ export interface DirectorStores {
   policyVersions: PolicyVersionStore;
   /** Session shares: who an owner let into which session (the DCV verifier asks it for every invitee). */
   shares: ShareStore;
+  /** Passkeys and the challenges of registrations and sign-ins in progress (any director finishes them). */
+  passkeys: PasskeyStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -102,6 +106,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       thumbnails: createSqliteThumbnailStore(db),
       policyVersions: createSqlitePolicyVersionStore(db),
       shares: createSqliteShareStore(db),
+      passkeys: createSqlitePasskeyStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
@@ -129,6 +134,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     thumbnails: guardStore(createPostgresThumbnailStore(sql), down),
     policyVersions: guardStore(createPostgresPolicyVersionStore(sql), down),
     shares: guardStore(createPostgresShareStore(sql), down),
+    passkeys: guardStore(createPostgresPasskeyStore(sql), down),
     sql,
     lockSql,
     feed,
