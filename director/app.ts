@@ -48,7 +48,7 @@ import { FleetHistory } from './overview/history.ts';
 import { fleetSample } from './overview/overview.ts';
 import { adminOverviewRoute } from './overview/routes.ts';
 import { adminPolicyRoutes } from './policy/admin-routes.ts';
-import { currentGroups, isAdmin } from './policy/evaluate.ts';
+import { currentGroups, groupsOf, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { PolicyVersions } from './policy/versions.ts';
@@ -71,6 +71,12 @@ import { Revocations } from './tokens/revocations.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 import { signoutRoutes } from './users/signout-routes.ts';
 import { totpAdminRoutes } from './users/totp-reset-routes.ts';
+import { passkeyAdminRoutes } from './users/passkeys-reset-routes.ts';
+import { buildPasskeys, passkeyFactor } from './passkeys/build.ts';
+import { passwordlessRoutes } from './passkeys/login-routes.ts';
+import { passkeyRoutes } from './passkeys/routes.ts';
+import { checkHeaderAuthConfig, createHeaderAuth } from './header-auth/service.ts';
+import { headerAuthRoutes } from './header-auth/routes.ts';
 import { diskWebRoutes } from './web/disk-routes.ts';
 import { webRoutes } from './web/routes.ts';
 
@@ -105,6 +111,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
   policy.adopt(config.policy);
   const preparedLogin = namingConfigFile(config.configFile, () => prepareLogin(config, { clock, log }));
+  namingConfigFile(config.configFile, () => checkHeaderAuthConfig(config.auth.header));
   steps.mark('login backends');
   const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
   const caOptions = { dataDir: config.data_dir, hostnames: config.hostnames, clock, onEvent: (msg: string, fields: Record<string, unknown>) => log.info(msg, fields) };
@@ -143,7 +150,12 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   // Throttles survive restarts (the specification keeps them in memory only).
   const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
-  const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures });
+  const passkeys = buildPasskeys({ config, store: stores.passkeys, audit, clock, log });
+  const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures, passkeys: passkeys && passkeyFactor(passkeys) });
+  // Sign-ins without the password form (a passkey alone, a proxy's header) get the policy's groups as a password login does.
+  const policyGroups = (user: string, backendGroups: readonly string[] = []) => groupsOf(policy.current, user, backendGroups);
+  const policyAdmin = (user: string, groups: readonly string[]) => isAdmin(policy.current, user, groups);
+  const headerAuth = createHeaderAuth({ config: config.auth.header, audit, log, groupsOf: policyGroups, isAdmin: policyAdmin });
 
   const healthRules = { agentRequestTimeoutMs: config.agent_request_timeout };
   const state = new RuntimeState(clock, healthRules);
@@ -307,6 +319,10 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     .use(signoutRoutes({ tokens, revocations, audit, policy: () => policy.current }))
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
+    .use(passkeyRoutes({ tokens, passkeys }))
+    .use(passwordlessRoutes({ tokens, sessionTtlMs: config.session_token_ttl, passkeys, groupsOf: (user) => policyGroups(user), isAdmin: policyAdmin }))
+    .use(passkeyAdminRoutes({ tokens, passkeys }))
+    .use(headerAuthRoutes({ tokens, sessionTtlMs: config.session_token_ttl, header: headerAuth }))
     .use(agentEnrolmentRoutes(agents))
     .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, log, onSkipped: metrics.countSkippedUpdateItems }))
     .use(agentAdminRoutes(agents, tokens))

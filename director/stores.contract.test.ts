@@ -293,12 +293,12 @@ describe.each(backends)('store contract on $name', (backend) => {
   });
 
   test('ok: passkey challenges are taken once, and not after they expire', async () => {
-    await stores.passkeys.putChallenge({ id: 'c1', challenge: 'abc', username: 'carol', purpose: 'register', expiresAt: 5000 }, 1000);
-    await stores.passkeys.putChallenge({ id: 'c2', challenge: 'def', username: '', purpose: 'login', expiresAt: 3000 }, 1000);
+    await stores.passkeys.putChallenge({ id: 'c1', challenge: 'abc', username: 'carol', userHandle: 'h1', purpose: 'register' as const, expiresAt: 5000 }, 1000);
+    await stores.passkeys.putChallenge({ id: 'c2', challenge: 'def', username: '', userHandle: '', purpose: 'login' as const, expiresAt: 3000 }, 1000);
     const other = await backend.twin();
     try {
       // Another director finishes what this one began.
-      expect(await other.passkeys.takeChallenge('c1', 2000)).toEqual({ id: 'c1', challenge: 'abc', username: 'carol', purpose: 'register', expiresAt: 5000 });
+      expect(await other.passkeys.takeChallenge('c1', 2000)).toEqual({ id: 'c1', challenge: 'abc', username: 'carol', userHandle: 'h1', purpose: 'register' as const, expiresAt: 5000 });
     } finally {
       await other.close();
     }

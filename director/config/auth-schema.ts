@@ -1,3 +1,5 @@
+import { headerAuthSchema } from './header-auth-schema.ts';
+import { passkeysSchema } from './passkeys-schema.ts';
 import { bool, duration, field, int, list, oneOf, section, str, type ConfigOf } from '../../shared/config-schema.ts';
 
 /** Login backends the registry knows (director/auth/registry.ts maps each to its factory). */
@@ -27,6 +29,10 @@ const commandSection = (timeoutMs: number) =>
  */
 export const authSchema = section({
   backends: field<string[]>(['external'], list(oneOf(...AUTH_BACKENDS))),
+  /** Header sign-in behind an authenticating proxy (header-auth-schema.ts). */
+  header: headerAuthSchema,
+  /** Passkeys (passkeys-schema.ts). */
+  passkeys: passkeysSchema,
   external: commandSection(10_000),
   pam: section({
     /** PAM service name: a file of that name must exist in /etc/pam.d (or config_dir). */

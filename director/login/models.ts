@@ -1,5 +1,6 @@
 import { t } from 'elysia';
 import { coded, Nullable, OneOf, Time } from '../http/models.ts';
+import { PasskeyAnswerBody } from '../passkeys/models.ts';
 
 const Role = OneOf(['user', 'admin']);
 /** Absent, null and "" all mean "not sent" (older clients send empty fields). */
@@ -14,6 +15,7 @@ export const LoginBody = t.Object({
   password: t.String({ maxLength: 1024 }),
   otp: maybeText(64),
   state: maybeText(1024),
+  passkey: t.Optional(t.Union([PasskeyAnswerBody, t.Null()], { description: 'In place of otp: a passkey answering the `passkey` offer of INSUFFICIENT_CREDENTIALS' })),
 });
 
 /** A successful login; the token itself travels only in the HttpOnly dcvix_session cookie. */

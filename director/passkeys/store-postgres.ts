@@ -31,12 +31,13 @@ export function createPostgresPasskeyStore(sql: SQL): PasskeyStore {
     },
     async putChallenge(c, now) {
       await sql`DELETE FROM passkey_challenges WHERE expires_at <= ${now}`;
-      await sql`INSERT INTO passkey_challenges (id, challenge, username, purpose, expires_at) VALUES (${c.id}, ${c.challenge}, ${c.username}, ${c.purpose}, ${c.expiresAt})`;
+      await sql`INSERT INTO passkey_challenges (id, challenge, username, user_handle, purpose, expires_at)
+        VALUES (${c.id}, ${c.challenge}, ${c.username}, ${c.userHandle}, ${c.purpose}, ${c.expiresAt})`;
     },
     async takeChallenge(id, now) {
-      const [row] = await sql`DELETE FROM passkey_challenges WHERE id = ${id} RETURNING id, challenge, username, purpose, expires_at`;
+      const [row] = await sql`DELETE FROM passkey_challenges WHERE id = ${id} RETURNING id, challenge, username, user_handle, purpose, expires_at`;
       if (!row || Number(row.expires_at) <= now) return undefined;
-      return { id: row.id, challenge: row.challenge, username: row.username, purpose: row.purpose, expiresAt: Number(row.expires_at) };
+      return { id: row.id, challenge: row.challenge, username: row.username, userHandle: row.user_handle, purpose: row.purpose, expiresAt: Number(row.expires_at) };
     },
   };
 }

@@ -23,6 +23,8 @@ export interface PasskeyChallenge {
   id: string;
   challenge: string;
   username: string;
+  /** Registration: the WebAuthn user id its options gave (base64url); sign-in: "". */
+  userHandle: string;
   purpose: 'register' | 'login';
   expiresAt: number;
 }
@@ -90,9 +92,11 @@ export function createSqlitePasskeyStore(db: Database): PasskeyStore {
   const remove = db.query<never, [string, string]>('DELETE FROM passkeys WHERE username = ? AND credential_id = ?');
   const removeAll = db.query<never, [string]>('DELETE FROM passkeys WHERE username = ?');
   const dropExpired = db.query<never, [number]>('DELETE FROM passkey_challenges WHERE expires_at <= ?');
-  const putChallenge = db.query<never, [string, string, string, string, number]>('INSERT INTO passkey_challenges (id, challenge, username, purpose, expires_at) VALUES (?, ?, ?, ?, ?)');
-  const takeChallenge = db.query<{ id: string; challenge: string; username: string; purpose: 'register' | 'login'; expires_at: number }, [string]>(
-    'DELETE FROM passkey_challenges WHERE id = ? RETURNING id, challenge, username, purpose, expires_at',
+  const putChallenge = db.query<never, [string, string, string, string, string, number]>(
+    'INSERT INTO passkey_challenges (id, challenge, username, user_handle, purpose, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const takeChallenge = db.query<{ id: string; challenge: string; username: string; user_handle: string; purpose: 'register' | 'login'; expires_at: number }, [string]>(
+    'DELETE FROM passkey_challenges WHERE id = ? RETURNING id, challenge, username, user_handle, purpose, expires_at',
   );
   return {
     async list(username) {
@@ -116,12 +120,12 @@ export function createSqlitePasskeyStore(db: Database): PasskeyStore {
     },
     async putChallenge(c, now) {
       dropExpired.run(now);
-      putChallenge.run(c.id, c.challenge, c.username, c.purpose, c.expiresAt);
+      putChallenge.run(c.id, c.challenge, c.username, c.userHandle, c.purpose, c.expiresAt);
     },
     async takeChallenge(id, now) {
       const row = takeChallenge.get(id);
       if (!row || row.expires_at <= now) return undefined;
-      return { id: row.id, challenge: row.challenge, username: row.username, purpose: row.purpose, expiresAt: row.expires_at };
+      return { id: row.id, challenge: row.challenge, username: row.username, userHandle: row.user_handle, purpose: row.purpose, expiresAt: row.expires_at };
     },
   };
 }

@@ -5,7 +5,8 @@ import type { SchemaStep } from './step.ts';
  * sign-ins in progress. A challenge is a row (not a cookie) so that any director can finish what
  * another began, and so that taking it deletes it: an assertion cannot be replayed against it.
  * `user_handle` is the random WebAuthn user id given at registration (the same for all of a user's
- * passkeys); a passwordless sign-in names the user only by it.
+ * passkeys; a registration's challenge row carries the one its options gave); a passwordless sign-in
+ * names the user only by it.
  */
 export const passkeys: SchemaStep = {
   version: 13,
@@ -27,6 +28,7 @@ export const passkeys: SchemaStep = {
       id          TEXT PRIMARY KEY,
       challenge   TEXT NOT NULL,
       username    TEXT NOT NULL,
+      user_handle TEXT NOT NULL,
       purpose     TEXT NOT NULL CHECK (purpose IN ('register', 'login')),
       expires_at  INTEGER NOT NULL
     );
@@ -48,6 +50,7 @@ export const passkeys: SchemaStep = {
       id          TEXT PRIMARY KEY,
       challenge   TEXT NOT NULL,
       username    TEXT NOT NULL,
+      user_handle TEXT NOT NULL,
       purpose     TEXT NOT NULL CHECK (purpose IN ('register', 'login')),
       expires_at  BIGINT NOT NULL
     );

@@ -1,0 +1,30 @@
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/log.ts';
+import type { AuditLog } from '../audit/types.ts';
+import type { PasskeyFactor } from '../auth/login-service.ts';
+import type { DirectorConfig } from '../config/schema.ts';
+import { publicOrigin } from '../config/public-origin.ts';
+import { createPasskeys, type Passkeys } from './service.ts';
+import type { PasskeyStore } from './store.ts';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+
+/** The passkey service from config ([auth.passkeys], public_url); undefined when passkeys are off. */
+export function buildPasskeys(d: { config: DirectorConfig; store: PasskeyStore; audit: AuditLog; clock: Clock; log: Logger }): Passkeys | undefined {
+  if (!d.config.auth.passkeys.enabled) return undefined;
+  const origin = publicOrigin(d.config);
+  const passkeys = createPasskeys({ store: d.store, audit: d.audit, clock: d.clock, log: d.log, config: d.config.auth.passkeys, origin });
+  d.log.info('passkeys enabled', { origin, rpId: passkeys.rpID, passwordless: passkeys.allowPasswordless });
+  return passkeys;
+}
+
+/** Passkeys as the login service's second factor: a refused answer is `false` (audited by the service). */
+export function passkeyFactor(passkeys: Passkeys): PasskeyFactor {
+  return {
+    offer: (username) => passkeys.loginOffer(username),
+    verify: (username, answer, clientAddress) =>
+      passkeys.verifyLogin({ challengeId: answer.challengeId, response: answer.response as AuthenticationResponseJSON }, clientAddress, username).then(
+        () => true,
+        () => false,
+      ),
+  };
+}
