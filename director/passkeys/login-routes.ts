@@ -1,4 +1,4 @@
-import { Elysia } from 'elysia';
+import { Elysia, t } from 'elysia';
 import { forbidden, notFound } from '../../shared/errors.ts';
 import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { checkSameOrigin } from '../http/guards.ts';
@@ -17,7 +17,8 @@ export interface PasswordlessDeps extends SessionStarter {
 }
 
 /**
- * Passwordless sign-in ([auth.passkeys] allow_passwordless): POST /v1/passkeys/login/options (a
+ * Passwordless sign-in ([auth.passkeys] allow_passwordless): GET /v1/passkeys/login (whether it is
+ * on, for the login page), POST /v1/passkeys/login/options (a
  * discoverable-credential request) and POST /v1/passkeys/login (the answer; the user is the
  * credential's owner, role user or admin as the policy allows).
  */
@@ -27,6 +28,10 @@ export const passwordlessRoutes = (d: PasswordlessDeps) => {
     return d.passkeys;
   };
   return new Elysia({ name: 'director.passkeys.login', prefix: '/v1/passkeys/login' })
+    .get('', () => ({ passwordless: !!d.passkeys?.allowPasswordless }), {
+      response: { 200: t.Object({ passwordless: t.Boolean() }) },
+      detail: { summary: 'Whether a passkey alone may sign in', security: [] },
+    })
     .post(
       '/options',
       async ({ request, set }) => {
