@@ -151,7 +151,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
   const passkeys = buildPasskeys({ config, store: stores.passkeys, audit, clock, log });
-  const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures, passkeys: passkeys && passkeyFactor(passkeys) });
+  const passkeyStep = passkeys && passkeyFactor(passkeys);
+  const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures, passkeys: passkeyStep });
   // Sign-ins without the password form (a passkey alone, a proxy's header) get the policy's groups as a password login does.
   const policyGroups = (user: string, backendGroups: readonly string[] = []) => groupsOf(policy.current, user, backendGroups);
   const policyAdmin = (user: string, groups: readonly string[]) => isAdmin(policy.current, user, groups);

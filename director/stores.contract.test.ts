@@ -272,7 +272,16 @@ describe.each(backends)('store contract on $name', (backend) => {
   });
 
   test('ok: passkeys: add, list, conditional counter, remove, reset', async () => {
-    const key = (id: string, username: string, createdAt: number) => ({ id, username, userHandle: 'h-' + username, name: `key ${id}`, publicKey: 'pk', counter: 0, transports: ['internal'], createdAt });
+    const key = (id: string, username: string, createdAt: number) => ({
+      id,
+      username,
+      userHandle: `h-${username}`,
+      name: `key ${id}`,
+      publicKey: 'pk',
+      counter: 0,
+      transports: ['internal'],
+      createdAt,
+    });
     expect(await stores.passkeys.add(key('k1', 'carol', 1000))).toBe(true);
     expect(await stores.passkeys.add(key('k2', 'carol', 1100))).toBe(true);
     expect(await stores.passkeys.add(key('k3', 'dave', 1200))).toBe(true);

@@ -11,9 +11,9 @@ import type { HeaderAuth } from './service.ts';
  * front set ([auth.header]); answers like a password login. GET /v1/auth/header says whether the
  * director signs in by header at all (the login page tries it first when it does).
  */
-export const headerAuthRoutes = (d: SessionStarter & { header: HeaderAuth }) =>
+export const headerAuthRoutes = (deps: SessionStarter & { header: HeaderAuth }) =>
   new Elysia({ name: 'director.header-auth', prefix: '/v1/auth/header' })
-    .get('', () => ({ enabled: d.header.enabled }), {
+    .get('', () => ({ enabled: deps.header.enabled }), {
       response: { 200: t.Object({ enabled: t.Boolean() }) },
       detail: { summary: 'Whether header sign-in is configured', security: [] },
     })
@@ -21,8 +21,8 @@ export const headerAuthRoutes = (d: SessionStarter & { header: HeaderAuth }) =>
       '',
       async ({ request, body, set }) => {
         checkSameOrigin(request);
-        const who = d.header.signIn({ headers: request.headers, clientAddress: connectionInfo(request).remoteAddress, role: body.role ?? 'user' });
-        return startSession(d, who, set);
+        const who = deps.header.signIn({ headers: request.headers, clientAddress: connectionInfo(request).remoteAddress, role: body.role ?? 'user' });
+        return startSession(deps, who, set);
       },
       {
         ...optionalJsonBody,

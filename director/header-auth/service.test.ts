@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { silentLogger } from '../../shared/log.ts';
 import type { AuditEvent } from '../audit/types.ts';
-import { headerAuthSchema, headerName } from '../config/header-auth-schema.ts';
+import { type headerAuthSchema, headerName } from '../config/header-auth-schema.ts';
 import { cidrs } from '../config/typed-fields.ts';
 import { checkHeaderAuthConfig, createHeaderAuth, splitGroups } from './service.ts';
 

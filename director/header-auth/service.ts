@@ -8,7 +8,7 @@
  * backend "header".
  */
 import { ConfigError } from '../../shared/config-schema.ts';
-import { ApiError, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
+import { type ApiError, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { AuditLog } from '../audit/types.ts';
 import { hasControlChars } from '../auth/username.ts';
@@ -41,8 +41,8 @@ export function splitGroups(value: string | null, separator: string): string[] {
 }
 
 /** Header sign-in; signIn throws the refusals as ApiErrors after auditing them. */
-export function createHeaderAuth(d: HeaderAuthDeps) {
-  const { config } = d;
+export function createHeaderAuth(deps: HeaderAuthDeps) {
+  const { config } = deps;
   return {
     enabled: config.user_header !== '',
     signIn(input: { headers: Headers; clientAddress: string; role: 'user' | 'admin' }): { user: string; role: 'user' | 'admin'; groups: string[] } {
@@ -50,8 +50,8 @@ export function createHeaderAuth(d: HeaderAuthDeps) {
       const claimed = input.headers.get(config.user_header)?.trim() ?? '';
       const event = { type: 'login', backend: 'header', clientAddress: input.clientAddress };
       const refuse = (reason: string, err: ApiError, actor?: string) => {
-        d.audit.record({ ...event, actor, outcome: 'failure', detail: `role=${input.role}; ${reason}` });
-        d.log.warn('header sign-in refused', { reason, clientAddress: input.clientAddress });
+        deps.audit.record({ ...event, actor, outcome: 'failure', detail: `role=${input.role}; ${reason}` });
+        deps.log.warn('header sign-in refused', { reason, clientAddress: input.clientAddress });
         return err;
       };
       if (!input.clientAddress || !inAllowList(input.clientAddress, config.trusted)) {
@@ -63,11 +63,11 @@ export function createHeaderAuth(d: HeaderAuthDeps) {
         throw refuse('no valid user header', unauthorized('HEADER_AUTH_MISSING', 'the proxy in front did not name a user'));
       }
       const proxyGroups = config.groups_header ? splitGroups(input.headers.get(config.groups_header), config.groups_separator) : [];
-      const groups = d.groupsOf(claimed, proxyGroups);
-      if (input.role === 'admin' && !d.isAdmin(claimed, groups)) {
+      const groups = deps.groupsOf(claimed, proxyGroups);
+      if (input.role === 'admin' && !deps.isAdmin(claimed, groups)) {
         throw refuse('not an admin', forbidden('NOT_ADMIN', 'this account may not use the admin interface'), claimed);
       }
-      d.audit.record({ ...event, actor: claimed, outcome: 'success', detail: `role=${input.role}` });
+      deps.audit.record({ ...event, actor: claimed, outcome: 'success', detail: `role=${input.role}` });
       return { user: claimed, role: input.role, groups };
     },
   };

@@ -1,10 +1,25 @@
 import { t } from 'elysia';
 import { coded, Nullable, OneOf, Time } from '../http/models.ts';
-import { PasskeyAnswerBody } from '../passkeys/models.ts';
 
 const Role = OneOf(['user', 'admin']);
 /** Absent, null and "" all mean "not sent" (older clients send empty fields). */
 const maybeText = (maxLength: number) => t.Optional(Nullable(t.String({ maxLength })));
+
+/** A WebAuthn answer as @simplewebauthn/browser sends it (checked in depth by @simplewebauthn/server). */
+export const CredentialResponse = t.Object(
+  {
+    id: t.String({ maxLength: 1400 }),
+    rawId: t.String({ maxLength: 1400 }),
+    type: t.Literal('public-key'),
+    response: t.Object({}, { additionalProperties: true }),
+    clientExtensionResults: t.Optional(t.Object({}, { additionalProperties: true })),
+    authenticatorAttachment: t.Optional(t.String({ maxLength: 32 })),
+  },
+  { additionalProperties: true, description: 'The browser credential as JSON (PublicKeyCredential.toJSON())' },
+);
+
+/** A sign-in answer to an offer: the offer's challenge id and the credential. */
+export const PasskeyAnswerBody = t.Object({ challengeId: t.String({ maxLength: 64 }), response: CredentialResponse });
 
 /** POST /v1/user/login and /v1/admin/login: the user name under any of four spellings (userID first). */
 export const LoginBody = t.Object({

@@ -12,12 +12,12 @@ export interface SessionStarter {
  * cookie and answers as the password login does; the token never appears in the body.
  */
 export async function startSession(
-  d: SessionStarter,
+  deps: SessionStarter,
   who: { user: string; role: 'user' | 'admin'; groups: string[] },
   set: { headers: Record<string, unknown> },
 ): Promise<{ user: string; role: 'user' | 'admin'; groups: string[]; expiresAt: string }> {
-  const { token, expiresAt } = await d.tokens.issueSession({ sub: who.user, role: who.role, groups: who.groups, ttlMs: d.sessionTtlMs });
-  set.headers['set-cookie'] = sessionCookie(token, d.sessionTtlMs);
+  const { token, expiresAt } = await deps.tokens.issueSession({ sub: who.user, role: who.role, groups: who.groups, ttlMs: deps.sessionTtlMs });
+  set.headers['set-cookie'] = sessionCookie(token, deps.sessionTtlMs);
   set.headers['cache-control'] = 'no-store';
   return { user: who.user, role: who.role, groups: who.groups, expiresAt: new Date(expiresAt).toISOString() };
 }

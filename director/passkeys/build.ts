@@ -9,11 +9,11 @@ import type { PasskeyStore } from './store.ts';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 
 /** The passkey service from config ([auth.passkeys], public_url); undefined when passkeys are off. */
-export function buildPasskeys(d: { config: DirectorConfig; store: PasskeyStore; audit: AuditLog; clock: Clock; log: Logger }): Passkeys | undefined {
-  if (!d.config.auth.passkeys.enabled) return undefined;
-  const origin = publicOrigin(d.config);
-  const passkeys = createPasskeys({ store: d.store, audit: d.audit, clock: d.clock, log: d.log, config: d.config.auth.passkeys, origin });
-  d.log.info('passkeys enabled', { origin, rpId: passkeys.rpID, passwordless: passkeys.allowPasswordless });
+export function buildPasskeys(deps: { config: DirectorConfig; store: PasskeyStore; audit: AuditLog; clock: Clock; log: Logger }): Passkeys | undefined {
+  if (!deps.config.auth.passkeys.enabled) return undefined;
+  const origin = publicOrigin(deps.config);
+  const passkeys = createPasskeys({ store: deps.store, audit: deps.audit, clock: deps.clock, log: deps.log, config: deps.config.auth.passkeys, origin });
+  deps.log.info('passkeys enabled', { origin, rpId: passkeys.rpID, passwordless: passkeys.allowPasswordless });
   return passkeys;
 }
 

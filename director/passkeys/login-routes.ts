@@ -22,13 +22,13 @@ export interface PasswordlessDeps extends SessionStarter {
  * discoverable-credential request) and POST /v1/passkeys/login (the answer; the user is the
  * credential's owner, role user or admin as the policy allows).
  */
-export const passwordlessRoutes = (d: PasswordlessDeps) => {
+export const passwordlessRoutes = (deps: PasswordlessDeps) => {
   const service = () => {
-    if (!d.passkeys?.allowPasswordless) throw notFound('PASSWORDLESS_DISABLED', 'signing in with a passkey alone is not enabled on this director');
-    return d.passkeys;
+    if (!deps.passkeys?.allowPasswordless) throw notFound('PASSWORDLESS_DISABLED', 'signing in with a passkey alone is not enabled on this director');
+    return deps.passkeys;
   };
   return new Elysia({ name: 'director.passkeys.login', prefix: '/v1/passkeys/login' })
-    .get('', () => ({ passwordless: !!d.passkeys?.allowPasswordless }), {
+    .get('', () => ({ passwordless: !!deps.passkeys?.allowPasswordless }), {
       response: { 200: t.Object({ passwordless: t.Boolean() }) },
       detail: { summary: 'Whether a passkey alone may sign in', security: [] },
     })
@@ -49,9 +49,9 @@ export const passwordlessRoutes = (d: PasswordlessDeps) => {
         const answer = { challengeId: body.challengeId, response: body.response as unknown as AuthenticationResponseJSON };
         const user = await service().verifyLogin(answer, clientAddress);
         const role = body.role ?? 'user';
-        const groups = d.groupsOf(user);
-        if (role === 'admin' && !d.isAdmin(user, groups)) throw forbidden('NOT_ADMIN', 'this account may not use the admin interface');
-        return startSession(d, { user, role, groups }, set);
+        const groups = deps.groupsOf(user);
+        if (role === 'admin' && !deps.isAdmin(user, groups)) throw forbidden('NOT_ADMIN', 'this account may not use the admin interface');
+        return startSession(deps, { user, role, groups }, set);
       },
       {
         ...jsonBody,

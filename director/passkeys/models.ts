@@ -1,21 +1,6 @@
 import { t } from 'elysia';
 import { Time } from '../http/models.ts';
-
-/** A WebAuthn answer as @simplewebauthn/browser sends it (checked in depth by @simplewebauthn/server). */
-export const CredentialResponse = t.Object(
-  {
-    id: t.String({ maxLength: 1400 }),
-    rawId: t.String({ maxLength: 1400 }),
-    type: t.Literal('public-key'),
-    response: t.Object({}, { additionalProperties: true }),
-    clientExtensionResults: t.Optional(t.Object({}, { additionalProperties: true })),
-    authenticatorAttachment: t.Optional(t.String({ maxLength: 32 })),
-  },
-  { additionalProperties: true, description: 'The browser credential as JSON (PublicKeyCredential.toJSON())' },
-);
-
-/** A sign-in answer to an offer: the offer's challenge id and the credential. */
-export const PasskeyAnswerBody = t.Object({ challengeId: t.String({ maxLength: 64 }), response: CredentialResponse });
+import { CredentialResponse, PasskeyAnswerBody } from '../login/models.ts';
 
 /** Options for navigator.credentials (JSON form) and the id of the stored challenge to send back. */
 export const PasskeyOffer = t.Object({

@@ -12,19 +12,19 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
  * A signed-in user's passkeys: GET /v1/user/passkeys, POST /v1/user/passkeys/options (registration
  * options), POST /v1/user/passkeys (the registration answer, with a name), DELETE /v1/user/passkeys/{id}.
  */
-export const passkeyRoutes = (d: { tokens: TokenService; passkeys?: Passkeys }) => {
+export const passkeyRoutes = (deps: { tokens: TokenService; passkeys?: Passkeys }) => {
   const service = () => {
-    if (!d.passkeys) throw notFound('PASSKEYS_DISABLED', 'passkeys are not enabled on this director');
-    return d.passkeys;
+    if (!deps.passkeys) throw notFound('PASSKEYS_DISABLED', 'passkeys are not enabled on this director');
+    return deps.passkeys;
   };
   return new Elysia({ name: 'director.passkeys', prefix: '/v1/user/passkeys' })
-    .use(requireUser(d.tokens))
+    .use(requireUser(deps.tokens))
     .get(
       '',
       async ({ session }) => ({
-        enabled: !!d.passkeys,
-        allowPasswordless: d.passkeys?.allowPasswordless ?? false,
-        passkeys: d.passkeys ? await d.passkeys.list(session.sub) : [],
+        enabled: !!deps.passkeys,
+        allowPasswordless: deps.passkeys?.allowPasswordless ?? false,
+        passkeys: deps.passkeys ? await deps.passkeys.list(session.sub) : [],
       }),
       { response: { 200: PasskeyList, ...errorAnswers(401, 403) }, detail: { summary: "The caller's passkeys", ...USER } },
     )

@@ -70,9 +70,9 @@ const reasonOf = (err: unknown) => {
 };
 
 /** The passkey service; `undefined` config.enabled callers get PASSKEYS_DISABLED from the routes. */
-export function createPasskeys(d: PasskeyDeps) {
-  const rpID = new URL(d.origin).hostname;
-  const { store, audit, clock, config } = d;
+export function createPasskeys(deps: PasskeyDeps) {
+  const rpID = new URL(deps.origin).hostname;
+  const { store, audit, clock, config } = deps;
 
   async function newChallenge(challenge: string, username: string, purpose: 'register' | 'login', userHandle = ''): Promise<string> {
     const id = random();
@@ -98,13 +98,14 @@ export function createPasskeys(d: PasskeyDeps) {
     if (!stored) return { reason: 'unknown credential', credential: credentialId };
     if (username !== undefined && stored.username !== username) return { reason: 'credential of another user', credential: stored.id };
     // Passwordless: the authenticator names the user by the handle given at registration.
-    if (username === undefined && answer.response.response?.userHandle !== stored.userHandle) return { reason: 'user handle does not match the credential', user: stored.username, credential: stored.id };
+    if (username === undefined && answer.response.response?.userHandle !== stored.userHandle)
+      return { reason: 'user handle does not match the credential', user: stored.username, credential: stored.id };
     let newCounter: number;
     try {
       const verified = await verifyAuthenticationResponse({
         response: answer.response,
         expectedChallenge: challenge.challenge,
-        expectedOrigin: d.origin,
+        expectedOrigin: deps.origin,
         expectedRPID: rpID,
         credential: { id: stored.id, publicKey: Buffer.from(stored.publicKey, 'base64url'), counter: stored.counter, transports: stored.transports as AuthenticatorTransport[] },
         requireUserVerification: username === undefined || config.user_verification === 'required',
@@ -163,7 +164,7 @@ export function createPasskeys(d: PasskeyDeps) {
         verified = await verifyRegistrationResponse({
           response: input.response,
           expectedChallenge: challenge.challenge,
-          expectedOrigin: d.origin,
+          expectedOrigin: deps.origin,
           expectedRPID: rpID,
           requireUserVerification: config.user_verification === 'required' || config.allow_passwordless,
         });
@@ -225,7 +226,7 @@ export function createPasskeys(d: PasskeyDeps) {
       const mode = username === undefined ? 'passwordless' : 'second factor';
       if ('reason' in outcome) {
         audit.record({ type: 'passkey.login', actor: username ?? outcome.user, target: outcome.credential, clientAddress, outcome: 'failure', detail: `${mode}; ${outcome.reason}` });
-        d.log.info('passkey refused', { user: username ?? outcome.user, reason: outcome.reason, clientAddress });
+        deps.log.info('passkey refused', { user: username ?? outcome.user, reason: outcome.reason, clientAddress });
         throw rejected();
       }
       audit.record({ type: 'passkey.login', actor: outcome.user, target: outcome.credential, clientAddress, outcome: 'success', detail: mode });

@@ -12,9 +12,9 @@ export function createPostgresPasskeyStore(sql: SQL): PasskeyStore {
       const [row] = await sql`SELECT * FROM passkeys WHERE credential_id = ${id}`;
       return row ? passkeyFromRow(row) : undefined;
     },
-    async add(r) {
+    async add(record) {
       const result = await sql`INSERT INTO passkeys (credential_id, username, user_handle, name, public_key, counter, transports, created_at)
-        VALUES (${r.id}, ${r.username}, ${r.userHandle}, ${r.name}, ${r.publicKey}, ${r.counter}, ${JSON.stringify(r.transports)}, ${r.createdAt})
+        VALUES (${record.id}, ${record.username}, ${record.userHandle}, ${record.name}, ${record.publicKey}, ${record.counter}, ${JSON.stringify(record.transports)}, ${record.createdAt})
         ON CONFLICT (credential_id) DO NOTHING`;
       return result.count === 1;
     },
@@ -29,10 +29,10 @@ export function createPostgresPasskeyStore(sql: SQL): PasskeyStore {
     async removeAll(username) {
       return (await sql`DELETE FROM passkeys WHERE username = ${username}`).count;
     },
-    async putChallenge(c, now) {
+    async putChallenge(challenge, now) {
       await sql`DELETE FROM passkey_challenges WHERE expires_at <= ${now}`;
       await sql`INSERT INTO passkey_challenges (id, challenge, username, user_handle, purpose, expires_at)
-        VALUES (${c.id}, ${c.challenge}, ${c.username}, ${c.userHandle}, ${c.purpose}, ${c.expiresAt})`;
+        VALUES (${challenge.id}, ${challenge.challenge}, ${challenge.username}, ${challenge.userHandle}, ${challenge.purpose}, ${challenge.expiresAt})`;
     },
     async takeChallenge(id, now) {
       const [row] = await sql`DELETE FROM passkey_challenges WHERE id = ${id} RETURNING id, challenge, username, user_handle, purpose, expires_at`;

@@ -106,8 +106,8 @@ export function createSqlitePasskeyStore(db: Database): PasskeyStore {
       const row = get.get(id);
       return row ? passkeyFromRow(row) : undefined;
     },
-    async add(r) {
-      return add.run(r.id, r.username, r.userHandle, r.name, r.publicKey, r.counter, JSON.stringify(r.transports), r.createdAt).changes === 1;
+    async add(record) {
+      return add.run(record.id, record.username, record.userHandle, record.name, record.publicKey, record.counter, JSON.stringify(record.transports), record.createdAt).changes === 1;
     },
     async recordUse(id, seenCounter, counter, now) {
       return use.run(counter, now, id, seenCounter).changes === 1;
@@ -118,9 +118,9 @@ export function createSqlitePasskeyStore(db: Database): PasskeyStore {
     async removeAll(username) {
       return removeAll.run(username).changes;
     },
-    async putChallenge(c, now) {
+    async putChallenge(challenge, now) {
       dropExpired.run(now);
-      putChallenge.run(c.id, c.challenge, c.username, c.userHandle, c.purpose, c.expiresAt);
+      putChallenge.run(challenge.id, challenge.challenge, challenge.username, challenge.userHandle, challenge.purpose, challenge.expiresAt);
     },
     async takeChallenge(id, now) {
       const row = takeChallenge.get(id);

@@ -13,22 +13,22 @@ import { t } from 'elysia';
  * GET /v1/admin/users/{user}/passkeys (what a user has registered) and POST
  * /v1/admin/users/{user}/passkeys/reset: an admin removes them all (a lost device; audited passkey.reset).
  */
-export const passkeyAdminRoutes = (d: { tokens: TokenService; passkeys?: Passkeys }) => {
+export const passkeyAdminRoutes = (deps: { tokens: TokenService; passkeys?: Passkeys }) => {
   const checked = (user: string) => {
-    if (!d.passkeys) throw notFound('PASSKEYS_DISABLED', 'passkeys are not enabled on this director');
+    if (!deps.passkeys) throw notFound('PASSKEYS_DISABLED', 'passkeys are not enabled on this director');
     if (!isUserName(user)) throw badRequest('INVALID_USER', 'not a valid user name');
-    return d.passkeys;
+    return deps.passkeys;
   };
   return new Elysia({ name: 'director.users.passkeys', prefix: '/v1/admin/users' })
-    .use(requireAdmin(d.tokens))
+    .use(requireAdmin(deps.tokens))
     .get('/:user/passkeys', async ({ params }) => ({ passkeys: await checked(params.user).list(params.user) }), {
       params: UserParams,
       response: { 200: t.Object({ passkeys: t.Array(PasskeyInfo) }), ...errorAnswers(400, 401, 403, 404) },
       detail: { summary: "A user's passkeys", ...ADMIN },
     })
-    .post(
-      '/:user/passkeys/reset',
-      async ({ params, session }) => ({ ok: true as const, removed: await checked(params.user).reset(session.sub, params.user) }),
-      { params: UserParams, response: { 200: ResetAnswer, ...errorAnswers(400, 401, 403, 404) }, detail: { summary: "Remove all of a user's passkeys", ...ADMIN } },
-    );
+    .post('/:user/passkeys/reset', async ({ params, session }) => ({ ok: true as const, removed: await checked(params.user).reset(session.sub, params.user) }), {
+      params: UserParams,
+      response: { 200: ResetAnswer, ...errorAnswers(400, 401, 403, 404) },
+      detail: { summary: "Remove all of a user's passkeys", ...ADMIN },
+    });
 };

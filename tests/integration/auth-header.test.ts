@@ -9,10 +9,13 @@ import { cleanupTempDirs } from '../helpers/temp.ts';
  * auth.header.trusted (127.0.0.1 here) and is refused and audited from any other address (127.0.0.2).
  */
 let director: DirectorHandle;
-const cookieOf = (setCookie: string | string[] | undefined) => [setCookie ?? []].flat().join(';').match(/dcvix_session=[^;]+/)?.[0];
+const cookieOf = (setCookie: string | string[] | undefined) =>
+  [setCookie ?? []]
+    .flat()
+    .join(';')
+    .match(/dcvix_session=[^;]+/)?.[0];
 
-const signIn = (from: string, headers: Record<string, string>, json: unknown = {}) =>
-  callFrom(from, `${director.url}/v1/auth/header`, director.caPem, { method: 'POST', json, headers });
+const signIn = (from: string, headers: Record<string, string>, json: unknown = {}) => callFrom(from, `${director.url}/v1/auth/header`, director.caPem, { method: 'POST', json, headers });
 
 describe('header sign-in behind an authenticating proxy', () => {
   beforeAll(async () => {

@@ -10,8 +10,7 @@ import { passkeyProblem } from './passkey-login.ts';
 import { Table } from './table.ts';
 
 /** GET /v1/user/passkeys; a director without passkeys answers `enabled: false` and the link does not show. */
-export const usePasskeys = () =>
-  useQuery({ queryKey: queryKeys.passkeys, queryFn: () => call(director.v1.user.passkeys.get()), retry: false, staleTime: 60_000, refetchOnWindowFocus: false });
+export const usePasskeys = () => useQuery({ queryKey: queryKeys.passkeys, queryFn: () => call(director.v1.user.passkeys.get()), retry: false, staleTime: 60_000, refetchOnWindowFocus: false });
 
 type Passkey = NonNullable<ReturnType<typeof usePasskeys>['data']>['passkeys'][number];
 

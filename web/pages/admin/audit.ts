@@ -13,7 +13,7 @@ import type { AuditEvent } from '../../types.ts';
 
 const FILTERS = ['type', 'actor', 'outcome', 'since', 'until', 'limit'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
-const TYPES = ['login', 'passkey.login', 'passkey.register', 'passkey.remove', 'passkey.reset', 'agent.approve', 'agent.deny', 'agent.revoke', 'session.create', 'session.close', 'connection.token', 'connection.file', 'connection.verify', 'connection.resolve'];
+const TYPES = ['login', 'agent.approve', 'agent.deny', 'agent.revoke', 'session.create', 'session.close', 'connection.token', 'connection.file', 'connection.verify', 'connection.resolve'];
 /** What the API is asked: the filters as the address holds them, times (local, from the form) as RFC 3339. */
 const apiFilters = (applied: Filters): Record<string, string> =>
   Object.fromEntries(
