@@ -9,13 +9,14 @@ import type { HeaderAuth } from './service.ts';
 /**
  * POST /v1/auth/header: the web app asks for a session from the header the authenticating proxy in
  * front set ([auth.header]); answers like a password login. GET /v1/auth/header says whether the
- * director signs in by header at all (the login page tries it first when it does).
+ * director signs in by header, and whether this request could (the login page tries it only then, so
+ * users reaching the director directly see no button and leave no refused sign-ins in the audit).
  */
 export const headerAuthRoutes = (deps: SessionStarter & { header: HeaderAuth }) =>
   new Elysia({ name: 'director.header-auth', prefix: '/v1/auth/header' })
-    .get('', () => ({ enabled: deps.header.enabled }), {
-      response: { 200: t.Object({ enabled: t.Boolean() }) },
-      detail: { summary: 'Whether header sign-in is configured', security: [] },
+    .get('', ({ request }) => ({ enabled: deps.header.enabled, available: deps.header.available(request.headers, connectionInfo(request).remoteAddress) }), {
+      response: { 200: t.Object({ enabled: t.Boolean(), available: t.Boolean({ description: 'This request came from a trusted proxy with the user header: POST would sign in' }) }) },
+      detail: { summary: 'Whether header sign-in is configured, and open to this request', security: [] },
     })
     .post(
       '',

@@ -43,8 +43,13 @@ export function splitGroups(value: string | null, separator: string): string[] {
 /** Header sign-in; signIn throws the refusals as ApiErrors after auditing them. */
 export function createHeaderAuth(deps: HeaderAuthDeps) {
   const { config } = deps;
+  const trusted = (clientAddress: string) => clientAddress !== '' && inAllowList(clientAddress, config.trusted);
   return {
     enabled: config.user_header !== '',
+    /** Whether this request could sign in: from a trusted proxy, with the user header (so the login page tries only then). */
+    available(headers: Headers, clientAddress: string): boolean {
+      return config.user_header !== '' && trusted(clientAddress) && !!headers.get(config.user_header)?.trim();
+    },
     signIn(input: { headers: Headers; clientAddress: string; role: 'user' | 'admin' }): { user: string; role: 'user' | 'admin'; groups: string[] } {
       if (!config.user_header) throw notFound('HEADER_AUTH_DISABLED', 'header sign-in is not enabled on this director');
       const claimed = input.headers.get(config.user_header)?.trim() ?? '';
@@ -54,7 +59,7 @@ export function createHeaderAuth(deps: HeaderAuthDeps) {
         deps.log.warn('header sign-in refused', { reason, clientAddress: input.clientAddress });
         return err;
       };
-      if (!input.clientAddress || !inAllowList(input.clientAddress, config.trusted)) {
+      if (!trusted(input.clientAddress)) {
         // The claimed name goes into the detail only, shortened: it came from an untrusted party.
         const shown = claimed ? `; header named ${JSON.stringify(claimed.slice(0, 64))}` : '';
         throw refuse(`not from a trusted proxy${shown}`, forbidden('HEADER_AUTH_UNTRUSTED', 'this address may not sign in by header'));

@@ -195,9 +195,9 @@ export function createPasskeys(deps: PasskeyDeps) {
     },
 
     /** An admin removes every passkey of a user (a lost device); how many there were. */
-    async reset(admin: string, username: string): Promise<number> {
+    async reset(admin: string, username: string, clientAddress: string): Promise<number> {
       const removed = await store.removeAll(username);
-      audit.record({ type: 'passkey.reset', actor: admin, target: username, outcome: 'success', detail: `removed=${removed}` });
+      audit.record({ type: 'passkey.reset', actor: admin, target: username, clientAddress, outcome: 'success', detail: `removed=${removed}` });
       return removed;
     },
 

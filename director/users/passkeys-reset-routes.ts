@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import { isUserName } from '../../shared/api/agent-wire.ts';
 import { badRequest, notFound } from '../../shared/errors.ts';
+import { connectionInfo } from '../../shared/http/connection-info.ts';
 import { requireAdmin } from '../http/guards.ts';
 import { ADMIN, errorAnswers } from '../http/models.ts';
 import { PasskeyInfo, ResetAnswer } from '../passkeys/models.ts';
@@ -26,9 +27,13 @@ export const passkeyAdminRoutes = (deps: { tokens: TokenService; passkeys?: Pass
       response: { 200: t.Object({ passkeys: t.Array(PasskeyInfo) }), ...errorAnswers(400, 401, 403, 404) },
       detail: { summary: "A user's passkeys", ...ADMIN },
     })
-    .post('/:user/passkeys/reset', async ({ params, session }) => ({ ok: true as const, removed: await checked(params.user).reset(session.sub, params.user) }), {
-      params: UserParams,
-      response: { 200: ResetAnswer, ...errorAnswers(400, 401, 403, 404) },
-      detail: { summary: "Remove all of a user's passkeys", ...ADMIN },
-    });
+    .post(
+      '/:user/passkeys/reset',
+      async ({ params, session, request }) => ({ ok: true as const, removed: await checked(params.user).reset(session.sub, params.user, connectionInfo(request).remoteAddress) }),
+      {
+        params: UserParams,
+        response: { 200: ResetAnswer, ...errorAnswers(400, 401, 403, 404) },
+        detail: { summary: "Remove all of a user's passkeys", ...ADMIN },
+      },
+    );
 };

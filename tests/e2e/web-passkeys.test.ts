@@ -13,7 +13,8 @@ import { axeViolations, describeViolations, launchBrowser, newContext, requireCh
  * Passkeys in Chromium with its virtual authenticator (DevTools WebAuthn domain) against a real
  * director reached as https://localhost:PORT (public_url; the relying-party id is "localhost"). A
  * one-time code is required (an external command accepting 123456), so a passkey stands in for it;
- * passwordless sign-in is allowed too.
+ * passwordless sign-in is allowed too. Header sign-in is on for 127.0.0.1, where a browser context
+ * sending X-Forwarded-User plays the authenticating proxy.
  */
 interface VirtualCredential {
   credentialId: string;
@@ -76,7 +77,7 @@ describeWith(['chromium'], 'web app: passkeys (Chromium virtual authenticator)',
         director_port: port,
         public_url: base,
         otp: { backend: 'external', external: { command: [otpCommand] } },
-        auth: { passkeys: { allow_passwordless: true } },
+        auth: { passkeys: { allow_passwordless: true }, header: { user_header: 'X-Forwarded-User', trusted: ['127.0.0.1'] } },
       },
     });
     browser = await launchBrowser();
@@ -183,4 +184,20 @@ describeWith(['chromium'], 'web app: passkeys (Chromium virtual authenticator)',
     expect((await events('passkey.remove')).length).toBe(1);
     expect((await events('passkey.register')).map((e) => e[2])).toEqual(['name=desk', 'name=work laptop']);
   }, 40_000);
+
+  test('ok: behind a proxy naming the user, the login page signs in at once; after a sign-out it offers a button', async () => {
+    const proxied = await (await newContext(browser)).newPage();
+    await proxied.context().setExtraHTTPHeaders({ 'X-Forwarded-User': 'bob' });
+    await proxied.goto(`${base}/#/login`);
+    await proxied.waitForSelector('h1:has-text("Your desktops")');
+    expect(await proxied.textContent('.who-name')).toContain('bob');
+    await proxied.click('button:has-text("Sign out")');
+    await proxied.waitForSelector('[data-testid=header-sign-in]');
+    expect(describeViolations(await axeViolations(proxied))).toEqual([]);
+    await proxied.click('[data-testid=header-sign-in]');
+    await proxied.waitForSelector('h1:has-text("Your desktops")');
+    // Without the header (a user reaching the director directly) there is no such button.
+    expect(await page.locator('[data-testid=header-sign-in]').count()).toBe(0);
+    await proxied.context().close();
+  }, 30_000);
 });

@@ -16,7 +16,13 @@ export function callFrom(
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: init.method ?? 'GET', ca, localAddress, agent: init.agent ?? false, headers: { ...(body ? { 'content-type': type } : {}), ...(init.cookie ? { cookie: init.cookie } : {}), ...init.headers } },
+      {
+        method: init.method ?? 'GET',
+        ca,
+        localAddress,
+        agent: init.agent ?? false,
+        headers: { ...(body ? { 'content-type': type } : {}), ...(init.cookie ? { cookie: init.cookie } : {}), ...init.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));

@@ -36,7 +36,10 @@ describe('header sign-in behind an authenticating proxy', () => {
     expect(cookie).toBeDefined();
     const me = await callFrom('127.0.0.1', `${director.url}/v1/me`, director.caPem, { cookie });
     expect(me.json).toMatchObject({ user: 'alice', role: 'user' });
-    expect((await call(`${director.url}/v1/auth/header`, { ca: director.caPem })).json).toEqual({ enabled: true });
+    const probe = (from: string, headers: Record<string, string>) => callFrom(from, `${director.url}/v1/auth/header`, director.caPem, { headers });
+    expect((await probe('127.0.0.1', { 'x-forwarded-user': 'alice' })).json).toEqual({ enabled: true, available: true });
+    expect((await probe('127.0.0.1', {})).json).toEqual({ enabled: true, available: false });
+    expect((await probe('127.0.0.2', { 'x-forwarded-user': 'alice' })).json).toEqual({ enabled: true, available: false });
   });
 
   test('rejects: the same header from another address signs no one in, and is audited', async () => {

@@ -17,7 +17,7 @@ export function HeaderSignIn({ admin, auto, onSignedIn }: { admin: boolean; auto
     mutationFn: () => call(director.v1.auth.header.post({ role: admin ? 'admin' : 'user' }), { noSignOut: true }),
     onSuccess: onSignedIn,
   });
-  const on = enabled.data?.enabled === true;
+  const on = enabled.data?.available === true;
   useEffect(() => {
     if (on && auto) signIn.mutate(false);
   }, [on, auto]);
