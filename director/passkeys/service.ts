@@ -9,7 +9,6 @@
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
-  verifyAuthenticationResponse,
   verifyRegistrationResponse,
   type AuthenticationResponseJSON,
   type AuthenticatorTransport,
@@ -23,6 +22,8 @@ import type { Logger } from '../../shared/log.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { PasskeysConfig } from '../config/passkeys-schema.ts';
 import type { PasskeyRecord, PasskeyStore } from './store.ts';
+import { checkAnswer, reasonOf } from './assertion.ts';
+import { createChallenges, randomId } from './challenges.ts';
 
 /** A ceremony's options for the browser and the id of its stored challenge. */
 export interface PasskeyOffer<Options = PublicKeyCredentialRequestOptionsJSON> {
@@ -55,7 +56,6 @@ export interface PasskeyDeps {
 }
 
 const MAX_PASSKEYS = 20;
-const random = () => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url');
 const info = (p: PasskeyRecord): PasskeyInfo => ({
   id: p.id,
   name: p.name,
@@ -63,63 +63,14 @@ const info = (p: PasskeyRecord): PasskeyInfo => ({
   ...(p.lastUsedAt ? { lastUsedAt: new Date(p.lastUsedAt).toISOString() } : {}),
 });
 const rejected = () => new ApiError(401, 'PASSKEY_REJECTED', 'the passkey was not accepted');
-/** Why an answer failed, for the audit trail: the library's words for a stale counter, else its message. */
-const reasonOf = (err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  return /counter value/i.test(message) ? `stale signature counter (cloned authenticator?): ${message}` : `verification failed: ${message}`;
-};
 
 /** The passkey service; `undefined` config.enabled callers get PASSKEYS_DISABLED from the routes. */
 export function createPasskeys(deps: PasskeyDeps) {
   const rpID = new URL(deps.origin).hostname;
   const { store, audit, clock, config } = deps;
 
-  async function newChallenge(challenge: string, username: string, purpose: 'register' | 'login', userHandle = ''): Promise<string> {
-    const id = random();
-    await store.putChallenge({ id, challenge, username, userHandle, purpose, expiresAt: clock.now() + config.timeout }, clock.now());
-    return id;
-  }
-
-  async function takeChallenge(id: string, purpose: 'register' | 'login', username: string | undefined) {
-    const taken = typeof id === 'string' && id.length <= 64 ? await store.takeChallenge(id, clock.now()) : undefined;
-    if (!taken || taken.purpose !== purpose || (username !== undefined && taken.username !== username)) return undefined;
-    return taken;
-  }
-
-  /**
-   * Checks an answer against a taken challenge and the stored credential, then moves the counter on.
-   * Returns the credential's owner, or a reason for the audit trail.
-   */
-  async function check(answer: PasskeyAnswer, username: string | undefined): Promise<{ user: string; credential: string } | { reason: string; user?: string; credential?: string }> {
-    const challenge = await takeChallenge(answer.challengeId, 'login', username ?? '');
-    if (!challenge) return { reason: 'challenge unknown, used or expired' };
-    const credentialId = answer.response?.id;
-    const stored = typeof credentialId === 'string' ? await store.get(credentialId) : undefined;
-    if (!stored) return { reason: 'unknown credential', credential: credentialId };
-    if (username !== undefined && stored.username !== username) return { reason: 'credential of another user', credential: stored.id };
-    // Passwordless: the authenticator names the user by the handle given at registration.
-    if (username === undefined && answer.response.response?.userHandle !== stored.userHandle)
-      return { reason: 'user handle does not match the credential', user: stored.username, credential: stored.id };
-    let newCounter: number;
-    try {
-      const verified = await verifyAuthenticationResponse({
-        response: answer.response,
-        expectedChallenge: challenge.challenge,
-        expectedOrigin: deps.origin,
-        expectedRPID: rpID,
-        credential: { id: stored.id, publicKey: Buffer.from(stored.publicKey, 'base64url'), counter: stored.counter, transports: stored.transports as AuthenticatorTransport[] },
-        requireUserVerification: username === undefined || config.user_verification === 'required',
-      });
-      if (!verified.verified) return { reason: 'signature rejected', user: stored.username, credential: stored.id };
-      newCounter = verified.authenticationInfo.newCounter;
-    } catch (err) {
-      return { reason: reasonOf(err), user: stored.username, credential: stored.id };
-    }
-    if (!(await store.recordUse(stored.id, stored.counter, newCounter, clock.now()))) {
-      return { reason: 'stale signature counter (used at the same time elsewhere)', user: stored.username, credential: stored.id };
-    }
-    return { user: stored.username, credential: stored.id };
-  }
+  const challenges = createChallenges(store, clock, config.timeout);
+  const check = (answer: PasskeyAnswer, username: string | undefined) => checkAnswer({ store, clock, challenges, origin: deps.origin, rpID, config }, answer, username);
 
   return {
     rpID,
@@ -134,7 +85,7 @@ export function createPasskeys(deps: PasskeyDeps) {
       const existing = await store.list(username);
       if (existing.length >= MAX_PASSKEYS) throw new ApiError(409, 'PASSKEY_LIMIT_REACHED', `at most ${MAX_PASSKEYS} passkeys per user: remove one first`);
       // One random handle per user (never the name: authenticators may show or sync it).
-      const userHandle = existing[0]?.userHandle ?? random();
+      const userHandle = existing[0]?.userHandle ?? randomId();
       const options = await generateRegistrationOptions({
         rpName: config.rp_name,
         rpID,
@@ -145,7 +96,7 @@ export function createPasskeys(deps: PasskeyDeps) {
         authenticatorSelection: { residentKey: config.allow_passwordless ? 'required' : 'preferred', userVerification: config.user_verification },
         timeout: config.timeout,
       });
-      return { challengeId: await newChallenge(options.challenge, username, 'register', userHandle), options };
+      return { challengeId: await challenges.issue(options.challenge, username, 'register', userHandle), options };
     },
 
     /** Verifies a registration answer and stores the passkey under `name`. */
@@ -157,7 +108,7 @@ export function createPasskeys(deps: PasskeyDeps) {
       };
       const name = input.name.trim();
       if (!name || name.length > 64 || /[\p{Cc}]/u.test(name)) throw badRequest('INVALID_PASSKEY_NAME', 'a passkey name is 1 to 64 characters, no control characters');
-      const challenge = await takeChallenge(input.challengeId, 'register', input.username);
+      const challenge = await challenges.take(input.challengeId, 'register', input.username);
       if (!challenge) throw fail('challenge unknown, used or expired', new ApiError(400, 'PASSKEY_CHALLENGE_EXPIRED', 'the registration took too long or was already used; start again'));
       let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
       try {
@@ -214,7 +165,7 @@ export function createPasskeys(deps: PasskeyDeps) {
         userVerification: username === undefined ? 'required' : config.user_verification,
         timeout: config.timeout,
       });
-      return { challengeId: await newChallenge(options.challenge, username ?? '', 'login'), options };
+      return { challengeId: await challenges.issue(options.challenge, username ?? '', 'login'), options };
     },
 
     /**
