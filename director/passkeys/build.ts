@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.ts';
+import { ApiError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { AuditLog } from '../audit/types.ts';
 import type { PasskeyFactor } from '../auth/login-service.ts';
@@ -17,14 +18,20 @@ export function buildPasskeys(deps: { config: DirectorConfig; store: PasskeyStor
   return passkeys;
 }
 
-/** Passkeys as the login service's second factor: a refused answer is `false` (audited by the service). */
+/**
+ * Passkeys as the login service's second factor: a refused answer is `false` (audited by the service);
+ * anything else (the store away) stays an error, not a wrong factor.
+ */
 export function passkeyFactor(passkeys: Passkeys): PasskeyFactor {
   return {
     offer: (username) => passkeys.loginOffer(username),
     verify: (username, answer, clientAddress) =>
       passkeys.verifyLogin({ challengeId: answer.challengeId, response: answer.response as AuthenticationResponseJSON }, clientAddress, username).then(
         () => true,
-        () => false,
+        (err: unknown) => {
+          if (err instanceof ApiError && err.code === 'PASSKEY_REJECTED') return false;
+          throw err;
+        },
       ),
   };
 }

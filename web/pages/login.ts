@@ -68,7 +68,7 @@ export function LoginPage({ route }: { route: Route }) {
   const login = useMutation({
     mutationFn: (body: LoginBody) => call((admin ? director.v1.admin.login : director.v1.user.login).post(body), { noSignOut: true }),
     onSuccess: signedIn,
-    onError: (err) => {
+    onError: (err, body) => {
       if (err.code === 'INSUFFICIENT_CREDENTIALS' && err.enrolmentRequired) {
         setProblem(null);
         setEnrolling(true);
@@ -83,7 +83,8 @@ export function LoginPage({ route }: { route: Route }) {
         setProblem(challenge ? err : null); // a second challenge means the code was not accepted
         return;
       }
-      setProblem(err);
+      // A refused passkey answers like a wrong code; say which it was.
+      setProblem(err.code === 'INVALID_CREDENTIALS' && body.passkey ? new ApiError(401, 'PASSKEY_REJECTED', 'passkey not accepted') : err);
       if (err.code === 'TOO_MANY_ATTEMPTS') setWait(err.retryAfter ?? 30);
       if (err.code === 'INVALID_CREDENTIALS') {
         setPassword('');
