@@ -57,7 +57,7 @@ import { FleetHistory } from './overview/history.ts';
 import { fleetSample } from './overview/overview.ts';
 import { adminOverviewRoute } from './overview/routes.ts';
 import { adminPolicyRoutes } from './policy/admin-routes.ts';
-import { currentGroups, isAdmin } from './policy/evaluate.ts';
+import { currentGroups, groupsOf, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { PolicyVersions } from './policy/versions.ts';
@@ -82,6 +82,12 @@ import { Revocations } from './tokens/revocations.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 import { signoutRoutes } from './users/signout-routes.ts';
 import { totpAdminRoutes } from './users/totp-reset-routes.ts';
+import { passkeyAdminRoutes } from './users/passkeys-reset-routes.ts';
+import { buildPasskeys, passkeyFactor } from './passkeys/build.ts';
+import { passwordlessRoutes } from './passkeys/login-routes.ts';
+import { passkeyRoutes } from './passkeys/routes.ts';
+import { checkHeaderAuthConfig, createHeaderAuth } from './header-auth/service.ts';
+import { headerAuthRoutes } from './header-auth/routes.ts';
 import { diskWebRoutes } from './web/disk-routes.ts';
 import { webRoutes } from './web/routes.ts';
 
@@ -117,6 +123,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   policy.adopt(config.policy);
   const preparedLogin = namingConfigFile(config.configFile, () => prepareLogin(config, { clock, log }));
   const ssoProviders = namingConfigFile(config.configFile, () => oidcProviders(config.auth, config.configFile));
+  namingConfigFile(config.configFile, () => checkHeaderAuthConfig(config.auth.header));
   steps.mark('login backends');
   const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
   const caOptions = { dataDir: config.data_dir, hostnames: config.hostnames, clock, onEvent: (msg: string, fields: Record<string, unknown>) => log.info(msg, fields) };
@@ -155,7 +162,13 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   // Throttles survive restarts (the specification keeps them in memory only).
   const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
-  const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures });
+  const passkeys = buildPasskeys({ config, store: stores.passkeys, audit, clock, log });
+  const passkeyStep = passkeys && passkeyFactor(passkeys);
+  const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures, passkeys: passkeyStep });
+  // Sign-ins without the password form (a passkey alone, a proxy's header) get the policy's groups as a password login does.
+  const policyGroups = (user: string, backendGroups: readonly string[] = []) => groupsOf(policy.current, user, backendGroups);
+  const policyAdmin = (user: string, groups: readonly string[]) => isAdmin(policy.current, user, groups);
+  const headerAuth = createHeaderAuth({ config: config.auth.header, audit, log, groupsOf: policyGroups, isAdmin: policyAdmin });
   const ssoDirectory = new ProviderDirectory();
   const signIn = createOidcSignIn({
     providers: ssoProviders,
@@ -340,34 +353,38 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const allowedMethods = allowedMethodsIndex(() => app.routes);
   // The answer check and the OpenAPI document read the routes of the app once it is built.
   let mounted: AnyElysia | undefined;
-  const app = new Elysia()
-    .use(errorHandler(log, (path) => allowedMethods(path)))
-    .use(requestLog(log, metrics.observeRequest, (r) => connectionInfo(r).remoteAddress))
-    .use(process.env[CHECK_ANSWERS_ENV] === '1' ? answerCheck(() => mounted?.routes ?? [], log) : new Elysia())
-    .use(healthRoutes())
-    .use(metricsRoutes({ allow: config.metrics_allow, registry: metrics.registry, refresh: () => agents.refreshSummary(), log }))
-    .use(openApiRoutes(() => mounted!))
+  // Route plugins in groups: one chain of every plugin is too deep for TypeScript to type (the web
+  // app's Eden Treaty client reads the mounted app's type).
+  // Sign-in and sign-out, every way: password, single sign-on, TOTP, passkeys, a proxy header.
+  const signInRoutes = new Elysia()
     .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
     .use(oidcRoutes({ signIn, passwordForm: config.auth.password_form }))
     .use(signoutRoutes({ tokens, revocations, audit, policy: () => policy.current }))
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
+    .use(passkeyRoutes({ tokens, passkeys }))
+    .use(passwordlessRoutes({ tokens, sessionTtlMs: config.session_token_ttl, passkeys, groupsOf: (user) => policyGroups(user), isAdmin: policyAdmin }))
+    .use(passkeyAdminRoutes({ tokens, passkeys }))
+    .use(headerAuthRoutes({ tokens, sessionTtlMs: config.session_token_ttl, header: headerAuth }));
+  // What agents, DCV servers and the gateway call, and the admin routes over agents.
+  const agentSideRoutes = new Elysia()
     .use(agentEnrolmentRoutes(agents))
     .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, judgeDcvCheck, log, onSkipped: metrics.countSkippedUpdateItems }))
     .use(agentAdminRoutes(agents, tokens))
     .use(joinTokenAdminRoutes(joinTokens, tokens))
-    .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome, audit: connectionAudit }))
+    .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome, audit: connectionAudit }));
+  // Sessions: create, list, close, screenshots, sharing.
+  const sessionRoutes = new Elysia()
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(userThumbnailRoutes(thumbnailDeps))
     .use(adminThumbnailRoutes(thumbnailDeps))
-    .use(sharingRoutes({ tokens, sharing }))
+    .use(sharingRoutes({ tokens, sharing }));
+  // Admin pages: servers, policy, audit, directors, the overview.
+  const adminRoutes = new Elysia()
     .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
     .use(adminPolicyRoutes({ tokens, policy, versions, isKnownServer: (id) => state.server(id) !== undefined }))
     .use(adminAuditRoutes({ tokens, audit }))
-    .use(apiClientAdminRoutes(apiClients, tokens))
-    .use(oauthTokenRoutes(apiClients))
-    .use(sessionManagerRoutes(sessionManagerDeps, apiClients))
     .use(adminDirectorsRoute({ tokens, registry: directors, selfId }))
     .use(
       adminOverviewRoute({
@@ -378,7 +395,21 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         offlineAfterMs: config.server_offline_after,
         director: () => ({ name: `${hostname()}:${server?.port ?? config.director_port}`, startedAt }),
       }),
-    )
+    );
+  // API clients and the Session Manager-compatible API.
+  const apiRoutes = new Elysia().use(apiClientAdminRoutes(apiClients, tokens)).use(oauthTokenRoutes(apiClients)).use(sessionManagerRoutes(sessionManagerDeps, apiClients));
+  const app = new Elysia()
+    .use(errorHandler(log, (path) => allowedMethods(path)))
+    .use(requestLog(log, metrics.observeRequest, (r) => connectionInfo(r).remoteAddress))
+    .use(process.env[CHECK_ANSWERS_ENV] === '1' ? answerCheck(() => mounted?.routes ?? [], log) : new Elysia())
+    .use(healthRoutes())
+    .use(metricsRoutes({ allow: config.metrics_allow, registry: metrics.registry, refresh: () => agents.refreshSummary(), log }))
+    .use(openApiRoutes(() => mounted!))
+    .use(signInRoutes)
+    .use(agentSideRoutes)
+    .use(sessionRoutes)
+    .use(adminRoutes)
+    .use(apiRoutes)
     .use(config.web_dir ? await diskWebRoutes(config.web_dir) : webRoutes({ log }));
   mounted = app;
   steps.mark('routes');

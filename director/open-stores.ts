@@ -32,6 +32,8 @@ import { createSqliteThumbnailStore, type ThumbnailStore } from './thumbnails/st
 import { createPostgresThumbnailStore } from './thumbnails/store-postgres.ts';
 import { createSqliteShareStore, type ShareStore } from './sharing/share-store.ts';
 import { createPostgresShareStore } from './sharing/share-store-postgres.ts';
+import { createSqlitePasskeyStore, type PasskeyStore } from './passkeys/store.ts';
+import { createPostgresPasskeyStore } from './passkeys/store-postgres.ts';
 import { createSqliteRevocationStore, type RevocationStore } from './tokens/revocation-store.ts';
 import { createPostgresRevocationStore } from './tokens/revocation-store-postgres.ts';
 
@@ -63,6 +65,8 @@ export interface DirectorStores {
   shares: ShareStore;
   /** API clients of the Session Manager API (their tokens are checked against the row on every request). */
   apiClients: ApiClientStore;
+  /** Passkeys and the challenges of registrations and sign-ins in progress (any director finishes them). */
+  passkeys: PasskeyStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -107,6 +111,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       policyVersions: createSqlitePolicyVersionStore(db),
       shares: createSqliteShareStore(db),
       apiClients: createSqliteApiClientStore(db),
+      passkeys: createSqlitePasskeyStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
@@ -135,6 +140,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     policyVersions: guardStore(createPostgresPolicyVersionStore(sql), down),
     shares: guardStore(createPostgresShareStore(sql), down),
     apiClients: guardStore(createPostgresApiClientStore(sql), down),
+    passkeys: guardStore(createPostgresPasskeyStore(sql), down),
     sql,
     lockSql,
     feed,

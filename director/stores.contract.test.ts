@@ -31,7 +31,7 @@ const backends: Backend[] = [
     name: 'PostgreSQL',
     async open() {
       const stores = await openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger);
-      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions, policy_versions, session_shares, api_clients RESTART IDENTITY`;
+      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions, policy_versions, session_shares, passkeys, passkey_challenges, api_clients RESTART IDENTITY`;
       return stores;
     },
     twin: () => openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger),
@@ -269,6 +269,51 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.totp.putPending('carol', 'SECRET3', 1400)).toBe(false);
     await stores.totp.remove('carol');
     expect(await stores.totp.get('carol')).toBeUndefined();
+  });
+
+  test('ok: passkeys: add, list, conditional counter, remove, reset', async () => {
+    const key = (id: string, username: string, createdAt: number) => ({
+      id,
+      username,
+      userHandle: `h-${username}`,
+      name: `key ${id}`,
+      publicKey: 'pk',
+      counter: 0,
+      transports: ['internal'],
+      createdAt,
+    });
+    expect(await stores.passkeys.add(key('k1', 'carol', 1000))).toBe(true);
+    expect(await stores.passkeys.add(key('k2', 'carol', 1100))).toBe(true);
+    expect(await stores.passkeys.add(key('k3', 'dave', 1200))).toBe(true);
+    // A credential id is unique across users.
+    expect(await stores.passkeys.add(key('k1', 'dave', 1300))).toBe(false);
+    expect((await stores.passkeys.list('carol')).map((p) => p.id)).toEqual(['k1', 'k2']);
+    expect(await stores.passkeys.get('k1')).toEqual(key('k1', 'carol', 1000));
+    expect(await stores.passkeys.recordUse('k1', 0, 5, 2000)).toBe(true);
+    // The same stored counter cannot win twice (a replay or a clone racing the original).
+    expect(await stores.passkeys.recordUse('k1', 0, 6, 2001)).toBe(false);
+    expect(await stores.passkeys.get('k1')).toMatchObject({ counter: 5, lastUsedAt: 2000 });
+    expect(await stores.passkeys.remove('dave', 'k1')).toBe(false);
+    expect(await stores.passkeys.remove('carol', 'k1')).toBe(true);
+    expect(await stores.passkeys.get('k1')).toBeUndefined();
+    expect(await stores.passkeys.removeAll('carol')).toBe(1);
+    expect(await stores.passkeys.list('carol')).toEqual([]);
+    expect((await stores.passkeys.list('dave')).length).toBe(1);
+  });
+
+  test('ok: passkey challenges are taken once, and not after they expire', async () => {
+    await stores.passkeys.putChallenge({ id: 'c1', challenge: 'abc', username: 'carol', userHandle: 'h1', purpose: 'register' as const, expiresAt: 5000 }, 1000);
+    await stores.passkeys.putChallenge({ id: 'c2', challenge: 'def', username: '', userHandle: '', purpose: 'login' as const, expiresAt: 3000 }, 1000);
+    const other = await backend.twin();
+    try {
+      // Another director finishes what this one began.
+      expect(await other.passkeys.takeChallenge('c1', 2000)).toEqual({ id: 'c1', challenge: 'abc', username: 'carol', userHandle: 'h1', purpose: 'register' as const, expiresAt: 5000 });
+    } finally {
+      await other.close();
+    }
+    expect(await stores.passkeys.takeChallenge('c1', 2000)).toBeUndefined();
+    expect(await stores.passkeys.takeChallenge('c2', 3000)).toBeUndefined();
+    expect(await stores.passkeys.takeChallenge('nope', 1000)).toBeUndefined();
   });
 
   test('ok: audit retention deletes only events before the cut', async () => {

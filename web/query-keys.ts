@@ -13,6 +13,11 @@ export const queryKeys = {
   ssoProviders: ['sso-providers'] as const,
   /** GET /v1/user/totp. */
   totp: ['totp'] as const,
+  /** GET /v1/user/passkeys. */
+  passkeys: ['passkeys'] as const,
+  /** GET /v1/passkeys/login and GET /v1/auth/header: the login page's other ways to sign in. */
+  passwordless: ['passwordless'] as const,
+  headerSignIn: ['header-sign-in'] as const,
   /** GET /v1/user/servers: the launcher's servers, pools and sessions. */
   userServers: ['user-servers'] as const,
   /** GET /v1/user/shares: sessions shared with the user, and their own shares. */
@@ -29,6 +34,8 @@ export const queryKeys = {
   adminPolicy: ['admin', 'policy'] as const,
   adminDirectors: ['admin', 'directors'] as const,
   adminOverview: ['admin', 'overview'] as const,
+  /** GET /v1/admin/users/{user}/passkeys. */
+  adminPasskeys: (user: string) => ['admin', 'passkeys', user] as const,
   /** GET /v1/admin/audit with these filters (a query string). */
   adminAudit: (filters: string) => ['admin', 'audit', filters] as const,
 };

@@ -1,4 +1,6 @@
 import { bool, duration, field, int, list, oneOf, section, sectionMap, str, type ConfigOf } from '../../shared/config-schema.ts';
+import { headerAuthSchema } from './header-auth-schema.ts';
+import { passkeysSchema } from './passkeys-schema.ts';
 import { stringTable } from './typed-fields.ts';
 
 /** Login backends the registry knows (director/auth/registry.ts maps each to its factory). */
@@ -59,6 +61,10 @@ export const authSchema = section({
     /** Sign-out also ends the provider's session when it offers end_session_endpoint. */
     end_session: field(true, bool),
   }),
+  /** Header sign-in behind an authenticating proxy (header-auth-schema.ts). */
+  header: headerAuthSchema,
+  /** Passkeys (passkeys-schema.ts). */
+  passkeys: passkeysSchema,
   external: commandSection(10_000),
   pam: section({
     /** PAM service name: a file of that name must exist in /etc/pam.d (or config_dir). */

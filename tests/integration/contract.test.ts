@@ -185,6 +185,12 @@ describe('contract', () => {
     await hit('GET /v1/admin/audit', `/v1/admin/audit?limit=2&before=${audit.json.next}`, { cookie: admin });
     await hit('GET /v1/admin/audit.csv', '/v1/admin/audit.csv?type=login', { cookie: admin });
     await hit('POST /v1/admin/users/:user/totp/reset', '/v1/admin/users/alice/totp/reset', { cookie: admin });
+    await hit('GET /v1/user/passkeys', '/v1/user/passkeys', { cookie: alice });
+    await hit('POST /v1/user/passkeys/options', '/v1/user/passkeys/options', { cookie: alice });
+    await hit('GET /v1/passkeys/login', '/v1/passkeys/login');
+    await hit('GET /v1/admin/users/:user/passkeys', '/v1/admin/users/alice/passkeys', { cookie: admin });
+    await hit('POST /v1/admin/users/:user/passkeys/reset', '/v1/admin/users/alice/passkeys/reset', { cookie: admin });
+    await hit('GET /v1/auth/header', '/v1/auth/header');
 
     const page = await hit('GET /', '/');
     await hit('GET /index.html', '/index.html');
@@ -219,12 +225,23 @@ describe('contract', () => {
     expect(problems).toEqual([]);
 
     // And every operation of the document got a 2xx answer, except the TOTP enrolment pair, which needs
-    // a director with built-in TOTP (tests/integration/login-http.test.ts runs it with the answer check on).
+    // a director with built-in TOTP (tests/integration/login-http.test.ts runs it with the answer check on),
+    // the passkey answers, which need a browser's authenticator (tests/e2e/web-passkeys.test.ts), and
+    // header sign-in, which needs [auth.header] (tests/integration/auth-header.test.ts); both run with the check on.
     // (A browser navigation's success is its redirect.)
     const answered = new Set(seen.filter((s) => s.status >= 200 && s.status < 400).map((s) => s.op));
     const documented = Object.entries(doc.json.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
     const missing = documented.filter((op) => !answered.has(op));
-    expect(missing.sort()).toEqual(['POST /v1/admin/users/:user/totp/reset', 'POST /v1/user/totp/confirm', 'POST /v1/user/totp/enrol']);
+    expect(missing.sort()).toEqual([
+      'DELETE /v1/user/passkeys/:id',
+      'POST /v1/admin/users/:user/totp/reset',
+      'POST /v1/auth/header',
+      'POST /v1/passkeys/login',
+      'POST /v1/passkeys/login/options',
+      'POST /v1/user/passkeys',
+      'POST /v1/user/totp/confirm',
+      'POST /v1/user/totp/enrol',
+    ]);
     expect(seen.find((s) => s.op === 'POST /v1/admin/users/:user/totp/reset')!.answer.json.error.code).toBe('TOTP_DISABLED');
     expect(director.proc.lines.filter((l) => l.includes('does not match its declared model') || l.includes('has no declared model'))).toEqual([]);
   }, 90_000);

@@ -8,6 +8,7 @@ import { OverviewPage } from './overview.ts';
 import { PolicyPage } from './policy.ts';
 import { ServersPage } from './servers.ts';
 import { SessionsPage } from './sessions.ts';
+import { UsersPage } from './users.ts';
 
 /**
  * The admin pages by path: one chunk of their own, loaded when an admin first opens one, so a user's
@@ -30,6 +31,8 @@ export function adminPage(route: Route) {
       return html`<${PolicyPage} />`;
     case '/admin/api-clients':
       return html`<${ApiClientsPage} />`;
+    case '/admin/users':
+      return html`<${UsersPage} />`;
     case '/admin/audit':
       return html`<${AuditPage} route=${route} />`;
     default:
