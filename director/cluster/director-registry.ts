@@ -1,6 +1,7 @@
 import type { SQL } from 'bun';
 import type { Logger } from '../../shared/log.ts';
 import { ignoredError } from '../../shared/ignored.ts';
+import { knownSchemaVersion } from '../store/schema/extra-steps.ts';
 
 export interface DirectorInstance {
   id: string;
@@ -49,7 +50,8 @@ export function postgresDirectorRegistry(sql: SQL, log: Logger, intervalMs = 200
   let selfId = '';
   const beat = async (self: Omit<DirectorInstance, 'lastSeen'>) => {
     const now = Date.now();
-    await sql`INSERT INTO director_instances (id, name, policy_hash, started_at, last_seen) VALUES (${self.id}, ${self.name}, ${self.policyHash}, ${self.startedAt}, ${now})
+    // schema_known: a newer director does not apply a schema step this one cannot run beside (store/migrate.ts).
+    await sql`INSERT INTO director_instances (id, name, policy_hash, started_at, last_seen, schema_known) VALUES (${self.id}, ${self.name}, ${self.policyHash}, ${self.startedAt}, ${now}, ${knownSchemaVersion()})
       ON CONFLICT (id) DO UPDATE SET policy_hash = EXCLUDED.policy_hash, last_seen = EXCLUDED.last_seen`;
     await sql`DELETE FROM director_instances WHERE last_seen < ${now - 86_400_000}`;
     const present = await list(DIRECTOR_ALIVE_MS);

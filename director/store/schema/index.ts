@@ -10,6 +10,7 @@ import { joinTokens } from './009-join-tokens.ts';
 import { sessionThumbnails } from './010-session-thumbnails.ts';
 import { policyVersions } from './011-policy-versions.ts';
 import { sessionShares } from './012-session-shares.ts';
+import { auditChain } from './016-audit-chain.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */
@@ -26,4 +27,5 @@ export const SCHEMA: readonly SchemaStep[] = [
   sessionThumbnails,
   policyVersions,
   sessionShares,
+  auditChain,
 ];
