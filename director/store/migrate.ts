@@ -81,8 +81,8 @@ const logApplied = (log: Logger, step: SchemaStep) => log.info('store migration 
 /** Brings a bun:sqlite store up to date; each step in its own transaction. Returns the versions run. */
 export function migrateSqlite(db: Database, log: Logger = silentLogger, list: readonly SchemaStep[] = schemaInUse()): number[] {
   db.exec(HISTORY_TABLE);
-  if (!db.query("SELECT 1 FROM pragma_table_info('schema_versions') WHERE name = 'oldest_reader'").get()) db.exec(READER_COLUMN);
-  const history = db.query<HistoryRow, []>('SELECT version, oldest_reader FROM schema_versions').all();
+  const hasReaders = db.query("SELECT 1 FROM pragma_table_info('schema_versions') WHERE name = 'oldest_reader'").get() !== null;
+  const history = db.query<HistoryRow, []>(`SELECT version, ${hasReaders ? 'oldest_reader' : 'NULL AS oldest_reader'} FROM schema_versions`).all();
   const recorded = new Set(history.map((row) => row.version));
   const hasLegacy = recorded.size === 0 && db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== null;
   const legacy = hasLegacy
@@ -95,6 +95,8 @@ export function migrateSqlite(db: Database, log: Logger = silentLogger, list: re
     : undefined;
   const plan = planMigrations('sqlite', recorded, legacy, list, readersOf(history));
   logAhead(log, plan, list);
+  // Only now (a store this director refuses is left exactly as it was).
+  if (!hasReaders) db.exec(READER_COLUMN);
   const record = db.query('INSERT INTO schema_versions (version, name, how, applied_at, oldest_reader) VALUES (?, ?, ?, ?, ?)');
   db.transaction(() => {
     for (const step of plan.adopt) record.run(step.version, step.name, 'adopted', Date.now(), oldestReader(step));
@@ -121,14 +123,15 @@ export async function migratePostgres(sql: SQL, log: Logger, list: readonly Sche
     await conn`SELECT pg_advisory_lock(${ADVISORY_LOCKS.migrate})`;
     try {
       await conn.unsafe(HISTORY_TABLE);
-      await conn.unsafe(READER_COLUMN.replace('ADD COLUMN', 'ADD COLUMN IF NOT EXISTS'));
-      const history: HistoryRow[] = await conn`SELECT version, oldest_reader FROM schema_versions`;
+      const [{ readers: hasReaders }] = await conn`SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'schema_versions' AND column_name = 'oldest_reader') AS readers`;
+      const history: HistoryRow[] = await conn.unsafe(`SELECT version, ${hasReaders ? 'oldest_reader' : 'NULL::int AS oldest_reader'} FROM schema_versions`);
       const recorded = new Set<number>(history.map((row) => row.version));
       const [{ legacy: hasLegacy }] = await conn`SELECT to_regclass('schema_migrations') IS NOT NULL AS legacy`;
       const legacy = recorded.size === 0 && hasLegacy ? new Set<number>((await conn`SELECT version FROM schema_migrations`).map((row: { version: number }) => row.version)) : undefined;
       const plan = planMigrations('postgres', recorded, legacy, list, readersOf(history));
       logAhead(log, plan, list);
       refuseBesideOlder(plan.apply, await liveDirectors(conn));
+      if (!hasReaders) await conn.unsafe(READER_COLUMN);
       for (const step of plan.adopt) await conn`INSERT INTO schema_versions (version, name, how, applied_at, oldest_reader) VALUES (${step.version}, ${step.name}, 'adopted', ${Date.now()}, ${oldestReader(step)})`;
       logAdopted(log, plan.adopt);
       for (const step of plan.apply) {
