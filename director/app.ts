@@ -17,6 +17,7 @@ import { JoinTokens } from './agents/join-tokens.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentService } from './agents/service.ts';
 import { agentUpdateRoutes } from './agents/update-routes.ts';
+import { openAuditExports } from './audit/exports.ts';
 import { openAuditLog } from './audit/open.ts';
 import { RateLimitedAudit } from './audit/rate-limit.ts';
 import { adminAuditRoutes } from './audit/routes.ts';
@@ -133,7 +134,17 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
   });
   const metrics = createDirectorMetrics();
-  const auditWriter = openAuditLog({ store: stores.audit, kind: stores.kind, available: stores.available, dataDir: config.data_dir, clock, log, counters: metrics.auditSpool });
+  const auditWriter = await openAuditLog({
+    store: stores.audit,
+    chainStore: stores.auditChain,
+    exports: openAuditExports(config.audit, log),
+    kind: stores.kind,
+    available: stores.available,
+    dataDir: config.data_dir,
+    clock,
+    log,
+    counters: metrics.auditSpool,
+  });
   const audit = metrics.countingAudit(auditWriter.audit);
   // DCV connection events come at the verifier's rate: at most so many a minute per type, outcome, user, session and address.
   const connectionAudit = new RateLimitedAudit({ audit, clock, perMinute: config.audit_connection_events_per_minute });

@@ -1,6 +1,8 @@
 import type { SQL } from 'bun';
 import { join } from 'node:path';
 import type { Logger } from '../shared/log.ts';
+import { createPostgresChainStore } from './audit/chain-store-postgres.ts';
+import { createSqliteChainStore, type AuditChainStore } from './audit/chain-store.ts';
 import { createPostgresAuditRetention, createPostgresAuditStore } from './audit/postgres.ts';
 import { createSqliteAuditRetention, type AuditRetention } from './audit/retention.ts';
 import { createSqliteAuditStore } from './audit/sqlite.ts';
@@ -40,6 +42,8 @@ export interface DirectorStores {
   /** Join tokens admitting agents without approval (a use is one conditional write, atomic across directors). */
   joinTokens: JoinTokenStore;
   audit: AuditStore;
+  /** The audit hash chains' heads, rows and checkpoints (for the writer's start and `audit verify`). */
+  auditChain: AuditChainStore;
   totp: TotpSecretStore;
   auditRetention: AuditRetention;
   /** Logouts and sign-outs; with PostgreSQL shared by every director (each re-reads it every second). */
@@ -93,6 +97,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       agents: new SqliteAgentStore(db),
       joinTokens: createSqliteJoinTokenStore(db),
       audit: createSqliteAuditStore(db),
+      auditChain: createSqliteChainStore(db),
       totp: createSqliteTotpStore(db),
       auditRetention: createSqliteAuditRetention(db),
       revocations: createSqliteRevocationStore(db),
@@ -120,6 +125,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     agents: guardStore(notifyingAgentStore(new PostgresAgentStore(sql), feed), down),
     joinTokens: guardStore(createPostgresJoinTokenStore(sql), down),
     audit: guardStore(createPostgresAuditStore(sql), down),
+    auditChain: guardStore(createPostgresChainStore(sql), down),
     totp: guardStore(createPostgresTotpStore(sql), down),
     auditRetention: guardStore(createPostgresAuditRetention(sql), down),
     revocations: guardStore(createPostgresRevocationStore(sql), down),

@@ -22,7 +22,19 @@ export interface ChainedFields {
  * field, or removing an event, makes the stored hashes after it stop following from the ones before.
  */
 export function chainHash(previous: string, chain: string, event: ChainedFields): string {
-  const fields = [previous, chain, event.eventId, event.at, event.type, event.outcome, event.actor ?? null, event.target ?? null, event.clientAddress ?? null, event.backend ?? null, event.detail ?? null];
+  const fields = [
+    previous,
+    chain,
+    event.eventId,
+    event.at,
+    event.type,
+    event.outcome,
+    event.actor ?? null,
+    event.target ?? null,
+    event.clientAddress ?? null,
+    event.backend ?? null,
+    event.detail ?? null,
+  ];
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 

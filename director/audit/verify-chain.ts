@@ -51,7 +51,8 @@ export async function verifyChains(store: AuditChainStore, pageSize = 1000): Pro
         chains.set(row.chain, state);
       }
       if (row.hash !== chainHash(state.head, row.chain, row)) {
-        const before = state.previousId !== undefined ? `event ${state.previousId}` : state.checkpoint ? `the checkpoint left by pruning (up to event ${state.checkpoint.lastId})` : 'the start of the chain';
+        const before =
+          state.previousId !== undefined ? `event ${state.previousId}` : state.checkpoint ? `the checkpoint left by pruning (up to event ${state.checkpoint.lastId})` : 'the start of the chain';
         verdict.breaks.push({ id: row.id, chain: row.chain, reason: `does not follow from ${before}: an event between them was deleted, or this one was edited` });
       }
       state.events++;

@@ -39,18 +39,37 @@ describe('one migration list for both dialects', () => {
   });
 
   test('ok: a store newer than this director is accepted when every newer step lets older directors run beside it', () => {
-    const plan = planMigrations('sqlite', new Set([1, 2, 3, 4, 5, 6]), undefined, LIST, new Map([[5, 4], [6, 4]]));
+    const plan = planMigrations(
+      'sqlite',
+      new Set([1, 2, 3, 4, 5, 6]),
+      undefined,
+      LIST,
+      new Map([
+        [5, 4],
+        [6, 4],
+      ]),
+    );
     expect([versions(plan.apply), plan.ahead]).toEqual([[], 6]);
   });
 
   test('rejects: a newer step that does not allow it names the schema version the store needs', () => {
-    expect(() => planMigrations('postgres', new Set([1, 2, 3, 4, 5, 6]), undefined, LIST, new Map([[5, 4]]))).toThrow(/at version 6 and needs a director that knows schema version 6 or later; this one knows up to 4/);
+    expect(() => planMigrations('postgres', new Set([1, 2, 3, 4, 5, 6]), undefined, LIST, new Map([[5, 4]]))).toThrow(
+      /at version 6 and needs a director that knows schema version 6 or later; this one knows up to 4/,
+    );
   });
 
   test('rejects: a step older directors cannot run beside is not applied while one runs; a compatible one is', () => {
     const strict = { ...step(5), name: 'strict' };
     const additive = { ...step(5), oldestReader: 4 };
-    expect(() => refuseBesideOlder([strict], [{ name: 'd1:8445', known: 5 }, { name: 'd2:8445', known: 4 }])).toThrow(/director d2:8445 \(knows schema up to 4\) is running.*schema version 5 \(strict\) needs every director to know version 5/);
+    expect(() =>
+      refuseBesideOlder(
+        [strict],
+        [
+          { name: 'd1:8445', known: 5 },
+          { name: 'd2:8445', known: 4 },
+        ],
+      ),
+    ).toThrow(/director d2:8445 \(knows schema up to 4\) is running.*schema version 5 \(strict\) needs every director to know version 5/);
     expect(() => refuseBesideOlder([additive], [{ name: 'd2:8445', known: 4 }])).not.toThrow();
     expect(() => refuseBesideOlder([additive], [{ name: 'old:8445', known: null }])).toThrow(/knows schema up to version 15 or earlier/);
   });

@@ -132,7 +132,8 @@ export async function migratePostgres(sql: SQL, log: Logger, list: readonly Sche
       logAhead(log, plan, list);
       refuseBesideOlder(plan.apply, await liveDirectors(conn));
       if (!hasReaders) await conn.unsafe(READER_COLUMN);
-      for (const step of plan.adopt) await conn`INSERT INTO schema_versions (version, name, how, applied_at, oldest_reader) VALUES (${step.version}, ${step.name}, 'adopted', ${Date.now()}, ${oldestReader(step)})`;
+      for (const step of plan.adopt)
+        await conn`INSERT INTO schema_versions (version, name, how, applied_at, oldest_reader) VALUES (${step.version}, ${step.name}, 'adopted', ${Date.now()}, ${oldestReader(step)})`;
       logAdopted(log, plan.adopt);
       for (const step of plan.apply) {
         await conn.begin(async (tx) => {

@@ -13,9 +13,13 @@ let inUse: readonly SchemaStep[] | undefined;
 
 /** The schema list this process runs: SCHEMA, plus the steps the test-only variable names. */
 export function schemaInUse(): readonly SchemaStep[] {
-  if (inUse) return inUse;
+  inUse ??= readSchemaInUse();
+  return inUse;
+}
+
+function readSchemaInUse(): readonly SchemaStep[] {
   const file = process.env[EXTRA_STEPS_ENV];
-  if (!file) return (inUse = SCHEMA);
+  if (!file) return SCHEMA;
   const extra = JSON.parse(readFileSync(file, 'utf8')) as SchemaStep[];
   let last = SCHEMA.at(-1)!.version;
   for (const step of extra) {
@@ -24,7 +28,7 @@ export function schemaInUse(): readonly SchemaStep[] {
     }
     last = step.version;
   }
-  return (inUse = [...SCHEMA, ...extra]);
+  return [...SCHEMA, ...extra];
 }
 
 /** The newest schema version this process knows (what it records as its own in the director registry). */

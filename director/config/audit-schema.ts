@@ -1,0 +1,64 @@
+import { field, int, oneOf, section, str, type FieldParser } from '../../shared/config-schema.ts';
+
+/** Syslog facilities by name (RFC 5424 numbers are their index). */
+export const SYSLOG_FACILITIES = [
+  'kern',
+  'user',
+  'mail',
+  'daemon',
+  'auth',
+  'syslog',
+  'lpr',
+  'news',
+  'uucp',
+  'cron',
+  'authpriv',
+  'ftp',
+  'ntp',
+  'security',
+  'console',
+  'solaris-cron',
+  'local0',
+  'local1',
+  'local2',
+  'local3',
+  'local4',
+  'local5',
+  'local6',
+  'local7',
+] as const;
+
+/** Where syslog messages go: "udp://host:port" or "tcp://host:port" ("" = no syslog). */
+export interface SyslogTarget {
+  transport: 'udp' | 'tcp';
+  host: string;
+  port: number;
+}
+
+const syslogTarget: FieldParser<SyslogTarget | undefined> = (value) => {
+  if (typeof value !== 'string') throw new Error('must be a string');
+  if (value === '') return undefined;
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  const transport = url?.protocol.slice(0, -1);
+  if (!url || (transport !== 'udp' && transport !== 'tcp') || !url.hostname || url.pathname.replace(/^\/$/, '') || url.search || url.username) {
+    throw new Error(`must be "udp://host:port" or "tcp://host:port" (the local socket /dev/log is not supported: use the local syslog daemon's UDP or TCP input), got "${value}"`);
+  }
+  return { transport, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : transport === 'udp' ? 514 : 601 };
+};
+
+/**
+ * [audit]: copies of every audit event besides the store, for a SIEM. Example:
+ *   [audit]  syslog = "tcp://siem.example.com:601"  syslog_facility = "authpriv"
+ *            file = "/var/log/dcvix/audit.jsonl"  file_max_bytes = 104857600  file_keep = 10
+ */
+export const auditSchema = section({
+  /** "udp://host:port" (default port 514) or "tcp://host:port" (601; RFC 6587 octet counting); "" = none. RFC 5424 messages. */
+  syslog: field<SyslogTarget | undefined>(undefined, syslogTarget),
+  syslog_facility: field<(typeof SYSLOG_FACILITIES)[number]>('authpriv', oneOf(...SYSLOG_FACILITIES)),
+  /** A JSON-lines file, one event a line; "" = none. */
+  file: field('', str),
+  /** The file is rotated (file -> file.1 -> file.2 ...) before a line would take it past this size. */
+  file_max_bytes: field(100 * 1024 * 1024, int(4096, 2 ** 40)),
+  /** Rotated files kept (file.1 .. file.N); older ones are deleted. */
+  file_keep: field(5, int(1, 1000)),
+});
