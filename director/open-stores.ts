@@ -15,6 +15,7 @@ import { createPostgresJoinTokenStore } from './agents/join-token-store-postgres
 import { createSqliteThrottleStore, type ThrottleStore } from './auth/throttle-store.ts';
 import { createPostgresThrottleStore } from './auth/throttle-store-postgres.ts';
 import { postgresFeed, silentFeed, type ChangeFeed } from './cluster/change-feed.ts';
+import { liveDirectorSchemas } from './cluster/director-registry.ts';
 import { createSqliteTokenUses, type TokenUseStore } from './dcv/token-uses.ts';
 import { createPostgresTokenUses } from './dcv/token-uses-postgres.ts';
 import { createSqliteTotpStore, type TotpSecretStore } from './otp/totp-store.ts';
@@ -113,7 +114,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     };
   }
   const sql = await connectPostgres(settings.url, settings.password);
-  await migratePostgres(sql, log);
+  await migratePostgres(sql, log, undefined, () => liveDirectorSchemas(sql));
   log.info('store ready', { store: redactUrl(settings.url) });
   const feed = await postgresFeed(sql, log);
   const lockSql = await connectPostgres(settings.url, settings.password, { max: 8 });

@@ -1,6 +1,7 @@
 import type { SQL } from 'bun';
 import type { Logger } from '../../shared/log.ts';
 import { ignoredError } from '../../shared/ignored.ts';
+import type { LiveDirector } from '../store/migrate.ts';
 import { knownSchemaVersion } from '../store/schema/extra-steps.ts';
 
 export interface DirectorInstance {
@@ -79,4 +80,20 @@ export function postgresDirectorRegistry(sql: SQL, log: Logger, intervalMs = 200
       if (selfId) await sql`DELETE FROM director_instances WHERE id = ${selfId}`.catch((error: unknown) => ignoredError(log, 'director-registry.stop', 'own heartbeat row left to age out', error));
     },
   };
+}
+
+/**
+ * Directors whose heartbeat is recent, with the newest schema version each knows (null: it does not
+ * say, i.e. it predates schema version 16), for the migration's refuseBesideOlder. Works on any store
+ * state: before the registry table, or its schema_known column, exists.
+ */
+export async function liveDirectorSchemas(sql: SQL): Promise<LiveDirector[]> {
+  const [{ table, column }] = await sql`SELECT to_regclass('director_instances') IS NOT NULL AS table,
+    EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'director_instances' AND column_name = 'schema_known') AS column`;
+  if (!table) return [];
+  const since = Date.now() - DIRECTOR_ALIVE_MS;
+  const rows = column
+    ? await sql`SELECT name, schema_known AS known FROM director_instances WHERE last_seen >= ${since}`
+    : await sql`SELECT name, NULL AS known FROM director_instances WHERE last_seen >= ${since}`;
+  return rows.map((row: { name: string; known: number | null }) => ({ name: row.name, known: row.known === null ? null : Number(row.known) }));
 }

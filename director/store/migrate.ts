@@ -1,7 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import type { SQL } from 'bun';
 import { silentLogger, type Logger } from '../../shared/log.ts';
-import { DIRECTOR_ALIVE_MS } from '../cluster/director-registry.ts';
 import { ADVISORY_LOCKS } from './postgres.ts';
 import { schemaInUse } from './schema/extra-steps.ts';
 import type { Dialect, SchemaStep } from './schema/step.ts';
@@ -115,9 +114,10 @@ export function migrateSqlite(db: Database, log: Logger = silentLogger, list: re
 /**
  * Brings a PostgreSQL store up to date once, even when several directors start together: one
  * connection holds a session advisory lock while it plans and runs the steps (each in its own
- * transaction); the others wait on the lock and then find nothing left to do. Returns the versions run.
+ * transaction); the others wait on the lock and then find nothing left to do. `running` lists the
+ * directors heartbeating on the store (refuseBesideOlder). Returns the versions run.
  */
-export async function migratePostgres(sql: SQL, log: Logger, list: readonly SchemaStep[] = schemaInUse()): Promise<number[]> {
+export async function migratePostgres(sql: SQL, log: Logger, list: readonly SchemaStep[] = schemaInUse(), running: () => Promise<LiveDirector[]> = async () => []): Promise<number[]> {
   const conn = await sql.reserve();
   try {
     await conn`SELECT pg_advisory_lock(${ADVISORY_LOCKS.migrate})`;
@@ -130,7 +130,7 @@ export async function migratePostgres(sql: SQL, log: Logger, list: readonly Sche
       const legacy = recorded.size === 0 && hasLegacy ? new Set<number>((await conn`SELECT version FROM schema_migrations`).map((row: { version: number }) => row.version)) : undefined;
       const plan = planMigrations('postgres', recorded, legacy, list, readersOf(history));
       logAhead(log, plan, list);
-      refuseBesideOlder(plan.apply, await liveDirectors(conn));
+      refuseBesideOlder(plan.apply, await running());
       if (!hasReaders) await conn.unsafe(READER_COLUMN);
       for (const step of plan.adopt)
         await conn`INSERT INTO schema_versions (version, name, how, applied_at, oldest_reader) VALUES (${step.version}, ${step.name}, 'adopted', ${Date.now()}, ${oldestReader(step)})`;
@@ -155,18 +155,6 @@ export async function migratePostgres(sql: SQL, log: Logger, list: readonly Sche
 export interface LiveDirector {
   name: string;
   known: number | null;
-}
-
-/** Directors whose heartbeat is recent (the same window the director list uses). */
-async function liveDirectors(conn: SQL): Promise<LiveDirector[]> {
-  const [{ table, column }] = await conn`SELECT to_regclass('director_instances') IS NOT NULL AS table,
-    EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'director_instances' AND column_name = 'schema_known') AS column`;
-  if (!table) return [];
-  const since = Date.now() - DIRECTOR_ALIVE_MS;
-  const rows = column
-    ? await conn`SELECT name, schema_known AS known FROM director_instances WHERE last_seen >= ${since}`
-    : await conn`SELECT name, NULL AS known FROM director_instances WHERE last_seen >= ${since}`;
-  return rows.map((row: { name: string; known: number | null }) => ({ name: row.name, known: row.known === null ? null : Number(row.known) }));
 }
 
 /**
