@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { silentLogger } from '../../shared/log.ts';
 import { recordedEvent } from './log.ts';
 import { syslogMessage } from './syslog-format.ts';
@@ -63,4 +66,27 @@ describe('syslog export', () => {
     await late.close();
     await second.stop();
   });
+
+  test('ok: the local socket (a Unix datagram socket like /dev/log) gets RFC 5424 messages through logger, PRI per event', { timeout: 15_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcvix-syslog-'));
+    const socket = join(dir, 'log');
+    // A datagram listener: Bun cannot open one, perl-base (always on Debian) can.
+    const listener = Bun.spawn(['perl', '-MIO::Socket::UNIX', '-MSocket', '-e', LISTENER, socket], { stdout: 'pipe', stderr: 'inherit' });
+    const lines: string[] = [];
+    void (async () => {
+      for await (const chunk of listener.stdout) lines.push(...new TextDecoder().decode(chunk).split('\n').filter(Boolean));
+    })();
+    await until(() => lines.includes('ready'));
+    const out = syslogExport({ transport: 'unix', path: socket }, header, silentLogger);
+    out.send(event('alice'));
+    out.send({ ...event('mallory'), outcome: 'failure' });
+    await until(() => lines.length === 3);
+    await out.close();
+    listener.kill();
+    rmSync(dir, { recursive: true, force: true });
+    const [first, second] = lines.slice(1).map((line) => /^<(\d+)>1 \S+ \S+ dcvix-director 42 audit - (\{.*\})$/.exec(line));
+    expect([first?.[1], JSON.parse(first![2]!).actor, second?.[1], JSON.parse(second![2]!).actor]).toEqual(['86', 'alice', '84', 'mallory']);
+  });
 });
+
+const LISTENER = '$|=1; my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => $ARGV[0]) or die "bind: $!"; print "ready\n"; while (defined $s->recv(my $m, 65536)) { print "$m\n" }';

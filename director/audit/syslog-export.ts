@@ -4,19 +4,23 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from '../../shared/log.ts';
 import type { SyslogTarget } from '../config/audit-schema.ts';
 import type { AuditExport } from './export-record.ts';
+import { localSyslogExport } from './syslog-local.ts';
 import { octetCounted, syslogMessage, type SyslogHeader } from './syslog-format.ts';
 
 /** Messages held while a TCP collector is away; past this the oldest are dropped (and counted in the log). */
 const TCP_BACKLOG = 10_000;
 const RECONNECT_MS = { first: 1000, max: 30_000 };
 
-/** Sends every audit event as an RFC 5424 message to a syslog collector over UDP or TCP. */
+type NetworkTarget = Exclude<SyslogTarget, { transport: 'unix' }>;
+
+/** Sends every audit event as an RFC 5424 message to a syslog collector over UDP or TCP, or to the local socket. */
 export function syslogExport(target: SyslogTarget, header: SyslogHeader, log: Logger): AuditExport {
+  if (target.transport === 'unix') return localSyslogExport(target.path, header, log);
   return target.transport === 'udp' ? udpExport(target, header, log) : new TcpSyslog(target, header, log);
 }
 
 /** UDP: one datagram a message, fire and forget (as syslog over UDP is); a send error is logged once until one succeeds. */
-function udpExport(target: SyslogTarget, header: SyslogHeader, log: Logger): AuditExport {
+function udpExport(target: NetworkTarget, header: SyslogHeader, log: Logger): AuditExport {
   const socket: UdpSocket = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');
   socket.unref();
   let failing = false;
@@ -45,7 +49,7 @@ class TcpSyslog implements AuditExport {
   private closed = false;
 
   constructor(
-    private readonly target: SyslogTarget,
+    private readonly target: NetworkTarget,
     private readonly header: SyslogHeader,
     private readonly log: Logger,
   ) {

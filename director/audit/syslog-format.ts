@@ -21,9 +21,13 @@ const headerField = (value: string, max: number) => value.replace(/[^\x21-\x7e]/
  * only or bring their own transports and loggers.
  */
 export function syslogMessage(event: RecordedAuditEvent, header: SyslogHeader): string {
-  const severity = event.outcome === 'failure' ? 4 : 6;
   const time = new Date(event.at).toISOString();
-  return `<${header.facility * 8 + severity}>1 ${time} ${headerField(header.hostname, 255)} ${headerField(header.appName, 48)} ${headerField(header.procId, 128)} ${headerField(event.type, 32)} - ${JSON.stringify(exportRecord(event))}`;
+  return `<${syslogPri(event, header)}>1 ${time} ${headerField(header.hostname, 255)} ${headerField(header.appName, 48)} ${headerField(header.procId, 128)} ${headerField(event.type, 32)} - ${JSON.stringify(exportRecord(event))}`;
+}
+
+/** PRI: the facility, and severity informational (6) for a success, warning (4) for a failure. */
+export function syslogPri(event: RecordedAuditEvent, header: Pick<SyslogHeader, 'facility'>): number {
+  return header.facility * 8 + (event.outcome === 'failure' ? 4 : 6);
 }
 
 /** RFC 6587 octet counting, for syslog over TCP: the message's length in bytes, a space, the message. */

@@ -28,20 +28,21 @@ export const SYSLOG_FACILITIES = [
   'local7',
 ] as const;
 
-/** Where syslog messages go: "udp://host:port" or "tcp://host:port" ("" = no syslog). */
-export interface SyslogTarget {
-  transport: 'udp' | 'tcp';
-  host: string;
-  port: number;
-}
+/** Where syslog messages go: "udp://host:port", "tcp://host:port" or "unix:/dev/log" ("" = no syslog). */
+export type SyslogTarget = { transport: 'udp' | 'tcp'; host: string; port: number } | { transport: 'unix'; path: string };
 
 const syslogTarget: FieldParser<SyslogTarget | undefined> = (value) => {
   if (typeof value !== 'string') throw new Error('must be a string');
   if (value === '') return undefined;
+  if (value.startsWith('unix:')) {
+    const path = value.slice('unix:'.length);
+    if (!path.startsWith('/')) throw new Error(`must name an absolute socket path after "unix:" (e.g. "unix:/dev/log"), got "${value}"`);
+    return { transport: 'unix', path };
+  }
   const url = URL.canParse(value) ? new URL(value) : undefined;
   const transport = url?.protocol.slice(0, -1);
   if (!url || (transport !== 'udp' && transport !== 'tcp') || !url.hostname || url.pathname.replace(/^\/$/, '') || url.search || url.username) {
-    throw new Error(`must be "udp://host:port" or "tcp://host:port" (the local socket /dev/log is not supported: use the local syslog daemon's UDP or TCP input), got "${value}"`);
+    throw new Error(`must be "udp://host:port", "tcp://host:port" or "unix:/dev/log", got "${value}"`);
   }
   return { transport, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : transport === 'udp' ? 514 : 601 };
 };
@@ -52,7 +53,7 @@ const syslogTarget: FieldParser<SyslogTarget | undefined> = (value) => {
  *            file = "/var/log/dcvix/audit.jsonl"  file_max_bytes = 104857600  file_keep = 10
  */
 export const auditSchema = section({
-  /** "udp://host:port" (default port 514) or "tcp://host:port" (601; RFC 6587 octet counting); "" = none. RFC 5424 messages. */
+  /** "udp://host:port" (default port 514), "tcp://host:port" (601; RFC 6587 octet counting) or "unix:/dev/log" (the local socket, through util-linux logger); "" = none. RFC 5424 messages. */
   syslog: field<SyslogTarget | undefined>(undefined, syslogTarget),
   syslog_facility: field<(typeof SYSLOG_FACILITIES)[number]>('authpriv', oneOf(...SYSLOG_FACILITIES)),
   /** A JSON-lines file, one event a line; "" = none. */
