@@ -84,7 +84,7 @@ export function postgresDirectorRegistry(sql: SQL, log: Logger, intervalMs = 200
 
 /**
  * Directors whose heartbeat is recent, with the newest schema version each knows (null: it does not
- * say, i.e. it predates schema version 16), for the migration's refuseBesideOlder. Works on any store
+ * say, i.e. it predates the audit chain's schema step, which added the column), for the migration's refuseBesideOlder. Works on any store
  * state: before the registry table, or its schema_known column, exists.
  */
 export async function liveDirectorSchemas(sql: SQL): Promise<LiveDirector[]> {

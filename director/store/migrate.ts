@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import type { SQL } from 'bun';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import { ADVISORY_LOCKS } from './postgres.ts';
+import { auditChain } from './schema/016-audit-chain.ts';
 import { schemaInUse } from './schema/extra-steps.ts';
 import type { Dialect, SchemaStep } from './schema/step.ts';
 
@@ -151,7 +152,7 @@ export async function migratePostgres(sql: SQL, log: Logger, list: readonly Sche
   }
 }
 
-/** A director heartbeating on the store, with the newest schema version it knows (null: it does not say, i.e. it predates schema version 16). */
+/** A director heartbeating on the store, with the newest schema version it knows (null: it does not say, i.e. it predates the schema step that records it, the audit chain's). */
 export interface LiveDirector {
   name: string;
   known: number | null;
@@ -167,7 +168,7 @@ export function refuseBesideOlder(apply: readonly SchemaStep[], running: readonl
     const tooOld = running.find((director) => (director.known ?? 0) < oldestReader(step));
     if (tooOld) {
       throw new StoreSchemaError(
-        `director ${tooOld.name} (knows schema up to ${tooOld.known ?? 'version 15 or earlier'}) is running on this store, and schema version ${step.version} (${step.name}) needs every director to know version ${oldestReader(step)} or later: stop the older directors first, then start this one`,
+        `director ${tooOld.name} (knows schema up to ${tooOld.known ?? `version ${auditChain.version - 1} or earlier`}) is running on this store, and schema version ${step.version} (${step.name}) needs every director to know version ${oldestReader(step)} or later: stop the older directors first, then start this one`,
       );
     }
   }
