@@ -19,6 +19,7 @@ import { AgentService } from './agents/service.ts';
 import { agentUpdateRoutes } from './agents/update-routes.ts';
 import { apiClientAdminRoutes, oauthTokenRoutes } from './api-clients/routes.ts';
 import { ApiClients } from './api-clients/service.ts';
+import { openAuditExports } from './audit/exports.ts';
 import { openAuditLog } from './audit/open.ts';
 import { RateLimitedAudit } from './audit/rate-limit.ts';
 import { adminAuditRoutes } from './audit/routes.ts';
@@ -152,7 +153,17 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
   });
   const metrics = createDirectorMetrics();
-  const auditWriter = openAuditLog({ store: stores.audit, kind: stores.kind, available: stores.available, dataDir: config.data_dir, clock, log, counters: metrics.auditSpool });
+  const auditWriter = await openAuditLog({
+    store: stores.audit,
+    chainStore: stores.auditChain,
+    exports: openAuditExports(config.audit, log),
+    kind: stores.kind,
+    available: stores.available,
+    dataDir: config.data_dir,
+    clock,
+    log,
+    counters: metrics.auditSpool,
+  });
   const audit = metrics.countingAudit(auditWriter.audit);
   // DCV connection events come at the verifier's rate: at most so many a minute per type, outcome, user, session and address.
   const connectionAudit = new RateLimitedAudit({ audit, clock, perMinute: config.audit_connection_events_per_minute });

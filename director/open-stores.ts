@@ -1,6 +1,8 @@
 import type { SQL } from 'bun';
 import { join } from 'node:path';
 import type { Logger } from '../shared/log.ts';
+import { createPostgresChainStore } from './audit/chain-store-postgres.ts';
+import { createSqliteChainStore, type AuditChainStore } from './audit/chain-store.ts';
 import { createPostgresAuditRetention, createPostgresAuditStore } from './audit/postgres.ts';
 import { createSqliteAuditRetention, type AuditRetention } from './audit/retention.ts';
 import { createSqliteAuditStore } from './audit/sqlite.ts';
@@ -15,6 +17,7 @@ import { createPostgresJoinTokenStore } from './agents/join-token-store-postgres
 import { createSqliteThrottleStore, type ThrottleStore } from './auth/throttle-store.ts';
 import { createPostgresThrottleStore } from './auth/throttle-store-postgres.ts';
 import { postgresFeed, silentFeed, type ChangeFeed } from './cluster/change-feed.ts';
+import { liveDirectorSchemas } from './cluster/director-registry.ts';
 import { createSqliteTokenUses, type TokenUseStore } from './dcv/token-uses.ts';
 import { createPostgresTokenUses } from './dcv/token-uses-postgres.ts';
 import { createSqliteTotpStore, type TotpSecretStore } from './otp/totp-store.ts';
@@ -44,6 +47,8 @@ export interface DirectorStores {
   /** Join tokens admitting agents without approval (a use is one conditional write, atomic across directors). */
   joinTokens: JoinTokenStore;
   audit: AuditStore;
+  /** The audit hash chains' heads, rows and checkpoints (for the writer's start and `audit verify`). */
+  auditChain: AuditChainStore;
   totp: TotpSecretStore;
   auditRetention: AuditRetention;
   /** Logouts and sign-outs; with PostgreSQL shared by every director (each re-reads it every second). */
@@ -101,6 +106,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       agents: new SqliteAgentStore(db),
       joinTokens: createSqliteJoinTokenStore(db),
       audit: createSqliteAuditStore(db),
+      auditChain: createSqliteChainStore(db),
       totp: createSqliteTotpStore(db),
       auditRetention: createSqliteAuditRetention(db),
       revocations: createSqliteRevocationStore(db),
@@ -118,7 +124,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     };
   }
   const sql = await connectPostgres(settings.url, settings.password);
-  await migratePostgres(sql, log);
+  await migratePostgres(sql, log, undefined, () => liveDirectorSchemas(sql));
   log.info('store ready', { store: redactUrl(settings.url) });
   const feed = await postgresFeed(sql, log);
   const lockSql = await connectPostgres(settings.url, settings.password, { max: 8 });
@@ -130,6 +136,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     agents: guardStore(notifyingAgentStore(new PostgresAgentStore(sql), feed), down),
     joinTokens: guardStore(createPostgresJoinTokenStore(sql), down),
     audit: guardStore(createPostgresAuditStore(sql), down),
+    auditChain: guardStore(createPostgresChainStore(sql), down),
     totp: guardStore(createPostgresTotpStore(sql), down),
     auditRetention: guardStore(createPostgresAuditRetention(sql), down),
     revocations: guardStore(createPostgresRevocationStore(sql), down),

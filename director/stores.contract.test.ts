@@ -8,6 +8,8 @@ import { postgresMissingTools, startPostgres, type Postgres } from '../tests/hel
 import { tempDir, cleanupTempDirs } from '../tests/helpers/temp.ts';
 import { auditPage } from './audit/log.ts';
 import { openStores, type DirectorStores } from './open-stores.ts';
+import { AuditChain, CHAIN_START } from './audit/chain.ts';
+import { verifyChains } from './audit/verify-chain.ts';
 
 interface Backend {
   name: string;
@@ -320,6 +322,20 @@ describe.each(backends)('store contract on $name', (backend) => {
     await stores.audit.append([1000, 2000, 3000].map((at) => ({ eventId: `e${at}`, at, type: 'login', outcome: 'success' as const })));
     expect(await stores.auditRetention.pruneBefore(2500)).toBe(2);
     expect((await stores.audit.list({ limit: 10 })).map((e) => e.at)).toEqual([3000]);
+  });
+
+  test('ok: audit retention prunes each hash chain as a prefix and keeps its last hash as the checkpoint verification starts from', async () => {
+    const chain = new AuditChain('contract', CHAIN_START);
+    const events = [10_000, 20_000, 30_000, 40_000].map((at) => chain.link({ eventId: `c${at}`, at, type: 'login', outcome: 'success' }));
+    await stores.audit.append(events);
+    expect(await stores.auditChain.head('contract')).toBe(events[3]!.hash);
+    expect(await stores.auditRetention.pruneBefore(25_000)).toBe(2);
+    const verdict = await verifyChains(stores.auditChain);
+    expect(verdict.breaks).toEqual([]);
+    expect(verdict.chains.find((checked) => checked.chain === 'contract')).toMatchObject({ events: 2, checkpoint: { chain: 'contract', hash: events[1]!.hash } });
+    // A second, earlier cut does not move the checkpoint back.
+    expect(await stores.auditRetention.pruneBefore(15_000)).toBe(0);
+    expect((await stores.auditChain.checkpoints()).find((checkpoint) => checkpoint.chain === 'contract')?.hash).toBe(events[1]!.hash);
   });
 
   test('ok: revocations: tokens until they expire, validAfter only moves forward', async () => {

@@ -26,6 +26,7 @@ export async function readDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
     data_dir: resolve(base, cfg.data_dir),
     web_dir: cfg.web_dir ? resolve(base, cfg.web_dir) : '',
     ...publicTlsFiles(cfg, file),
+    audit: { ...cfg.audit, file: cfg.audit.file ? resolve(base, cfg.audit.file) : '' },
     auth: authWithPaths(cfg.auth, file),
     otp: otpWithPaths(cfg.otp, file),
     configFile: resolve(file),

@@ -1,4 +1,5 @@
 import { bool, duration, field, int, list, oneOf, port, section, str, type ConfigOf } from '../../shared/config-schema.ts';
+import { auditSchema } from './audit-schema.ts';
 import { authSchema, otpSchema } from './auth-schema.ts';
 import { certificateName, cidr, cidrs, keyBytes, publicUrl, requiredKeyBytes } from './typed-fields.ts';
 import type { CidrBlock } from '../net/cidr.ts';
@@ -110,6 +111,7 @@ export const directorSchema = {
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
   auth: authSchema,
   otp: otpSchema,
+  audit: auditSchema,
   throttle: section({
     enabled: field(true, bool),
     max_failures: field(5, int(1, 1000)),

@@ -12,6 +12,7 @@ import { policyVersions } from './011-policy-versions.ts';
 import { sessionShares } from './012-session-shares.ts';
 import { passkeys } from './013-passkeys.ts';
 import { apiClients } from './014-api-clients.ts';
+import { auditChain } from './015-audit-chain.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */
@@ -30,4 +31,5 @@ export const SCHEMA: readonly SchemaStep[] = [
   sessionShares,
   passkeys,
   apiClients,
+  auditChain,
 ];
