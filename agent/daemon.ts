@@ -9,6 +9,8 @@ import type { AgentConfig } from './config/schema.ts';
 import { DcvClient } from './dcv/commands.ts';
 import { SpawnDcvRunner } from './dcv/runner.ts';
 import { DirectorClient } from './director-client.ts';
+import { dcvConfFile } from './selfcheck/dcv-conf.ts';
+import { DcvSelfCheck } from './selfcheck/self-check.ts';
 import { registerUntilApproved } from './enroll/registrator.ts';
 import { agentApi, fromDirector } from './http/routes.ts';
 import { agentRequestLog } from './http/request-log.ts';
@@ -46,6 +48,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   const hostname = config.hostname || osHostname();
   const stats = async () => ({ ...(await collectStats(sampler)), hostname });
   const gpuReader = new GpuReader(config.nvidia_smi_path, log);
+  const selfCheck = config.dcv_conf_file ? new DcvSelfCheck(dcvConfFile(config.dcv_conf_file), () => dcv.version()) : undefined;
   const abort = new AbortController();
 
   let server: SecureServer | undefined;
@@ -79,6 +82,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     agentPort: () => config.advertise_port || server?.port || config.listen_port,
     hostname,
     dcvTimeoutMs: config.dcv_timeout,
+    ...(selfCheck ? { dcvCheck: () => selfCheck.check() } : {}),
     maxVirtualSessions: config.max_virtual_sessions,
     platform: platformFacts(),
     intervalMs: config.update_interval,

@@ -1,5 +1,6 @@
 import type { AgentUpdate } from '../shared/api/agent-update.ts';
 import type { AgentStats, DcvSession } from '../shared/api/agent-wire.ts';
+import type { DcvCheck } from '../shared/api/dcv-check.ts';
 import type { Gpu, HostInfo } from '../shared/api/host-facts.ts';
 import { toWireSession } from '../shared/api/wire-session.ts';
 import type { Logger } from '../shared/log.ts';
@@ -32,6 +33,8 @@ export interface UpdaterOptions {
   hostname: string;
   /** The agent's dcv_timeout, reported so the director can check its own time limit against it. */
   dcvTimeoutMs?: number;
+  /** The DCV host self-check, sent with every update (absent: dcv_conf_file = '', no check). */
+  dcvCheck?: () => Promise<DcvCheck>;
   /** max_virtual_sessions, reported so the director's placement keeps to it (absent: no limit). */
   maxVirtualSessions?: number;
   /** What this platform's DCV and statistics lack (Windows: console sessions only, no load average). */
@@ -100,7 +103,7 @@ export class Updater {
     } catch (err) {
       dcvError = (err as Error).message;
     }
-    const [stats, gpus = []] = await Promise.all([this.o.stats(), this.o.gpus?.()]);
+    const [stats, gpus = [], dcvCheck] = await Promise.all([this.o.stats(), this.o.gpus?.(), this.o.dcvCheck?.()]);
     return {
       sessions: this.lastSessions.map(toWireSession),
       stats: { ...stats, hostname: this.o.hostname || stats.hostname },
@@ -114,6 +117,7 @@ export class Updater {
       ...(this.o.dcvTimeoutMs !== undefined ? { dcvTimeoutMs: this.o.dcvTimeoutMs } : {}),
       ...(this.o.maxVirtualSessions ? { maxVirtualSessions: this.o.maxVirtualSessions } : {}),
       ...this.o.platform,
+      ...(dcvCheck ? { dcvCheck } : {}),
     };
   }
 

@@ -17,15 +17,20 @@ import { JoinTokens } from './agents/join-tokens.ts';
 import { agentAdminRoutes, agentEnrolmentRoutes } from './agents/routes.ts';
 import { AgentService } from './agents/service.ts';
 import { agentUpdateRoutes } from './agents/update-routes.ts';
+import { apiClientAdminRoutes, oauthTokenRoutes } from './api-clients/routes.ts';
+import { ApiClients } from './api-clients/service.ts';
+import { openAuditExports } from './audit/exports.ts';
 import { openAuditLog } from './audit/open.ts';
 import { RateLimitedAudit } from './audit/rate-limit.ts';
 import { adminAuditRoutes } from './audit/routes.ts';
 import { ThrottlePersistence } from './auth/throttle-persistence.ts';
-import { CA_FILES, openAuthority, readServerTls } from './ca/authority.ts';
+import { createThrottle } from './auth/throttle.ts';
+import { CA_FILES, openAuthority, readServerTls, serverNames } from './ca/authority.ts';
 import { openSharedAuthority } from './ca/shared-authority.ts';
-import { postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
+import { DIRECTOR_ALIVE_MS, postgresDirectorRegistry, soleDirectorRegistry } from './cluster/director-registry.ts';
 import { postgresLeadership, soleLeader } from './cluster/leader.ts';
 import { namingConfigFile } from './config/load.ts';
+import { publicOrigin } from './config/public-origin.ts';
 import type { DirectorConfig } from './config/schema.ts';
 import { ConnectionTokens } from './dcv/connection-tokens.ts';
 import { dcvEndpoint } from './dcv/connection.ts';
@@ -36,6 +41,7 @@ import { Housekeeper } from './housekeeper.ts';
 import { answerCheck, CHECK_ANSWERS_ENV } from './http/answer-check.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { openApiRoutes } from './http/openapi-routes.ts';
+import { publicSide } from './http/public-side.ts';
 import { requestLog } from './http/request-log.ts';
 import { buildLogin, prepareLogin } from './login/build.ts';
 import { loginRoutes } from './login/routes.ts';
@@ -43,15 +49,20 @@ import { totpRoutes } from './login/totp-routes.ts';
 import { createDirectorMetrics } from './metrics/director-metrics.ts';
 import { metricsRoutes } from './metrics/routes.ts';
 import { inAllowList } from './net/cidr.ts';
+import { ProviderDirectory } from './oidc/discovery.ts';
+import { oidcRoutes } from './oidc/routes.ts';
+import { oidcProviders } from './oidc/settings.ts';
+import { createOidcSignIn } from './oidc/sign-in.ts';
 import { openStores } from './open-stores.ts';
 import { FleetHistory } from './overview/history.ts';
 import { fleetSample } from './overview/overview.ts';
 import { adminOverviewRoute } from './overview/routes.ts';
 import { adminPolicyRoutes } from './policy/admin-routes.ts';
-import { currentGroups, isAdmin } from './policy/evaluate.ts';
+import { currentGroups, groupsOf, isAdmin } from './policy/evaluate.ts';
 import { policyHash } from './policy/hash.ts';
 import { PolicyHolder } from './policy/holder.ts';
 import { PolicyVersions } from './policy/versions.ts';
+import { dcvCheckJudge } from './servers/dcv-check.ts';
 import { Fleet } from './servers/fleet.ts';
 import { ServerMaintenance } from './servers/maintenance.ts';
 import { adminServerRoutes } from './servers/routes.ts';
@@ -62,6 +73,7 @@ import { PLACEMENT_DEADLINE_SLACK_MS } from './sessions/failover.ts';
 import { postgresPlacementLock } from './sessions/placement-lock.ts';
 import { adminSessionRoutes, userSessionRoutes } from './sessions/routes.ts';
 import { SessionService } from './sessions/service.ts';
+import { sessionManagerRoutes } from './session-manager/routes.ts';
 import { sharingRoutes } from './sharing/routes.ts';
 import { SharingService } from './sharing/service.ts';
 import { openDatabase } from './store/db.ts';
@@ -71,6 +83,12 @@ import { Revocations } from './tokens/revocations.ts';
 import { generateTokenKey, TokenService } from './tokens/token-service.ts';
 import { signoutRoutes } from './users/signout-routes.ts';
 import { totpAdminRoutes } from './users/totp-reset-routes.ts';
+import { passkeyAdminRoutes } from './users/passkeys-reset-routes.ts';
+import { buildPasskeys, passkeyFactor } from './passkeys/build.ts';
+import { passwordlessRoutes } from './passkeys/login-routes.ts';
+import { passkeyRoutes } from './passkeys/routes.ts';
+import { checkHeaderAuthConfig, createHeaderAuth } from './header-auth/service.ts';
+import { headerAuthRoutes } from './header-auth/routes.ts';
 import { diskWebRoutes } from './web/disk-routes.ts';
 import { webRoutes } from './web/routes.ts';
 
@@ -105,6 +123,8 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const policy = new PolicyHolder(config.policyDir, log, () => clock.now());
   policy.adopt(config.policy);
   const preparedLogin = namingConfigFile(config.configFile, () => prepareLogin(config, { clock, log }));
+  const ssoProviders = namingConfigFile(config.configFile, () => oidcProviders(config.auth, config.configFile));
+  namingConfigFile(config.configFile, () => checkHeaderAuthConfig(config.auth.header));
   steps.mark('login backends');
   const stores = await openStores({ url: config.store_url, password: config.storePassword, dataDir: config.data_dir }, log);
   const caOptions = { dataDir: config.data_dir, hostnames: config.hostnames, clock, onEvent: (msg: string, fields: Record<string, unknown>) => log.info(msg, fields) };
@@ -133,7 +153,17 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
   });
   const metrics = createDirectorMetrics();
-  const auditWriter = openAuditLog({ store: stores.audit, kind: stores.kind, available: stores.available, dataDir: config.data_dir, clock, log, counters: metrics.auditSpool });
+  const auditWriter = await openAuditLog({
+    store: stores.audit,
+    chainStore: stores.auditChain,
+    exports: openAuditExports(config.audit, log),
+    kind: stores.kind,
+    available: stores.available,
+    dataDir: config.data_dir,
+    clock,
+    log,
+    counters: metrics.auditSpool,
+  });
   const audit = metrics.countingAudit(auditWriter.audit);
   // DCV connection events come at the verifier's rate: at most so many a minute per type, outcome, user, session and address.
   const connectionAudit = new RateLimitedAudit({ audit, clock, perMinute: config.audit_connection_events_per_minute });
@@ -143,7 +173,27 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   // Throttles survive restarts (the specification keeps them in memory only).
   const throttleState = new ThrottlePersistence(stores.throttle, log);
   throttleState.follow(stores.feed);
-  const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures });
+  const passkeys = buildPasskeys({ config, store: stores.passkeys, audit, clock, log });
+  const passkeyStep = passkeys && passkeyFactor(passkeys);
+  const { login, totp } = buildLogin({ config, prepared: preparedLogin, totpStore: stores.totp, audit, policy, clock, log, throttleFailures: throttleState.failures, passkeys: passkeyStep });
+  // Sign-ins without the password form (a passkey alone, a proxy's header) get the policy's groups as a password login does.
+  const policyGroups = (user: string, backendGroups: readonly string[] = []) => groupsOf(policy.current, user, backendGroups);
+  const policyAdmin = (user: string, groups: readonly string[]) => isAdmin(policy.current, user, groups);
+  const headerAuth = createHeaderAuth({ config: config.auth.header, audit, log, groupsOf: policyGroups, isAdmin: policyAdmin });
+  const ssoDirectory = new ProviderDirectory();
+  const signIn = createOidcSignIn({
+    providers: ssoProviders,
+    directory: ssoDirectory,
+    key: tokenKey,
+    publicOrigin: publicOrigin(config),
+    tokens,
+    policy: () => policy.current,
+    audit,
+    log,
+    clock,
+    sessionTtlMs: config.session_token_ttl,
+    sessionAbsoluteMaxMs: config.session_absolute_max,
+  });
 
   const healthRules = { agentRequestTimeoutMs: config.agent_request_timeout };
   const state = new RuntimeState(clock, healthRules);
@@ -258,7 +308,25 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     cacheMs: config.screenshot_cache_time,
     audit,
   };
+  // API clients' wrong secrets count in the login throttle's persisted failures, under keys of their own.
+  const apiClients = new ApiClients({
+    store: stores.apiClients,
+    tokens,
+    audit,
+    clock,
+    throttle: createThrottle(config.throttle, clock, undefined, throttleState.failures),
+    tokenTtlMs: config.api_token_ttl,
+  });
+  const sessionManagerDeps = { state, policy, sessions, sharing, maintenance, connections, thumbnails, findSession, endpoint, offlineAfterMs: config.server_offline_after, audit };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
+  // DCV hosts must send tokens to this director or another of the cluster (docs/operations.md, DCV host self-check).
+  const ownNames = serverNames(config.hostnames);
+  const judgeDcvCheck = dcvCheckJudge({
+    names: [...ownNames.dns, ...ownNames.ips, ...config.public_hostnames],
+    ports: () => [server?.port ?? config.director_port, publicFront?.port() ?? 0],
+    origins: [publicOrigin(config)],
+    peers: async () => (await directors.list(DIRECTOR_ALIVE_MS)).map((director) => director.name),
+  });
   const selfId = crypto.randomUUID();
   const startedAt = clock.now();
   const leadership = stores.sql ? postgresLeadership(stores.sql, log) : soleLeader;
@@ -296,27 +364,35 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   const allowedMethods = allowedMethodsIndex(() => app.routes);
   // The answer check and the OpenAPI document read the routes of the app once it is built.
   let mounted: AnyElysia | undefined;
-  const app = new Elysia()
-    .use(errorHandler(log, (path) => allowedMethods(path)))
-    .use(requestLog(log, metrics.observeRequest, (r) => connectionInfo(r).remoteAddress))
-    .use(process.env[CHECK_ANSWERS_ENV] === '1' ? answerCheck(() => mounted?.routes ?? [], log) : new Elysia())
-    .use(healthRoutes())
-    .use(metricsRoutes({ allow: config.metrics_allow, registry: metrics.registry, refresh: () => agents.refreshSummary(), log }))
-    .use(openApiRoutes(() => mounted!))
+  // Route plugins in groups: one chain of every plugin is too deep for TypeScript to type (the web
+  // app's Eden Treaty client reads the mounted app's type).
+  // Sign-in and sign-out, every way: password, single sign-on, TOTP, passkeys, a proxy header.
+  const signInRoutes = new Elysia()
     .use(loginRoutes({ login, tokens, revocations, sessionTtlMs: config.session_token_ttl, sessionAbsoluteMaxMs: config.session_absolute_max }))
+    .use(oidcRoutes({ signIn, passwordForm: config.auth.password_form }))
     .use(signoutRoutes({ tokens, revocations, audit, policy: () => policy.current }))
     .use(totpRoutes({ tokens, totp }))
     .use(totpAdminRoutes({ tokens, totp, audit }))
+    .use(passkeyRoutes({ tokens, passkeys }))
+    .use(passwordlessRoutes({ tokens, sessionTtlMs: config.session_token_ttl, passkeys, groupsOf: (user) => policyGroups(user), isAdmin: policyAdmin }))
+    .use(passkeyAdminRoutes({ tokens, passkeys }))
+    .use(headerAuthRoutes({ tokens, sessionTtlMs: config.session_token_ttl, header: headerAuth }));
+  // What agents, DCV servers and the gateway call, and the admin routes over agents.
+  const agentSideRoutes = new Elysia()
     .use(agentEnrolmentRoutes(agents))
-    .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, log, onSkipped: metrics.countSkippedUpdateItems }))
+    .use(agentUpdateRoutes({ agents, fleet, now: () => clock.now(), defaultAgentPort: config.agent_port, judgeDcvCheck, log, onSkipped: metrics.countSkippedUpdateItems }))
     .use(agentAdminRoutes(agents, tokens))
     .use(joinTokenAdminRoutes(joinTokens, tokens))
-    .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome, audit: connectionAudit }))
+    .use(dcvRoutes({ tokens: connections, findSession, state, log, gatewayAllow: config.gateway_allow, endpoint, onOutcome: metrics.dcvOutcome, audit: connectionAudit }));
+  // Sessions: create, list, close, screenshots, sharing.
+  const sessionRoutes = new Elysia()
     .use(userSessionRoutes(sessionDeps))
     .use(adminSessionRoutes(sessionDeps))
     .use(userThumbnailRoutes(thumbnailDeps))
     .use(adminThumbnailRoutes(thumbnailDeps))
-    .use(sharingRoutes({ tokens, sharing }))
+    .use(sharingRoutes({ tokens, sharing }));
+  // Admin pages: servers, policy, audit, directors, the overview.
+  const adminRoutes = new Elysia()
     .use(adminServerRoutes({ tokens, state, maintenance, offlineAfterMs: config.server_offline_after, managed: (session) => sessions.managed(session) }))
     .use(adminPolicyRoutes({ tokens, policy, versions, isKnownServer: (id) => state.server(id) !== undefined }))
     .use(adminAuditRoutes({ tokens, audit }))
@@ -330,12 +406,27 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         offlineAfterMs: config.server_offline_after,
         director: () => ({ name: `${hostname()}:${server?.port ?? config.director_port}`, startedAt }),
       }),
-    )
+    );
+  // API clients and the Session Manager-compatible API.
+  const apiRoutes = new Elysia().use(apiClientAdminRoutes(apiClients, tokens)).use(oauthTokenRoutes(apiClients)).use(sessionManagerRoutes(sessionManagerDeps, apiClients));
+  const app = new Elysia()
+    .use(errorHandler(log, (path) => allowedMethods(path)))
+    .use(requestLog(log, metrics.observeRequest, (r) => connectionInfo(r).remoteAddress))
+    .use(process.env[CHECK_ANSWERS_ENV] === '1' ? answerCheck(() => mounted?.routes ?? [], log) : new Elysia())
+    .use(healthRoutes())
+    .use(metricsRoutes({ allow: config.metrics_allow, registry: metrics.registry, refresh: () => agents.refreshSummary(), log }))
+    .use(openApiRoutes(() => mounted!))
+    .use(signInRoutes)
+    .use(agentSideRoutes)
+    .use(sessionRoutes)
+    .use(adminRoutes)
+    .use(apiRoutes)
     .use(config.web_dir ? await diskWebRoutes(config.web_dir) : webRoutes({ log }));
   mounted = app;
   steps.mark('routes');
 
   let server: SecureServer | undefined;
+  const publicFront = publicSide(config, ca.caCertPem, log);
   // Several directors: logouts and sign-outs made on another director arrive within a second.
   let revocationRefresh: ReturnType<typeof setInterval> | undefined;
   const components: Component[] = [
@@ -351,6 +442,16 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     { name: 'overview history', start: () => fleetHistory.start(), stop: () => fleetHistory.stop() },
     // Stopped before the audit log closes: the summaries of events it left out are written.
     { name: 'connection audit', start: () => connectionAudit.start(), stop: () => connectionAudit.stop() },
+    {
+      // Discovery never holds up the start: each provider is asked once in the background, failures only logged (its button retries).
+      name: 'single sign-on discovery',
+      start: () => {
+        for (const provider of ssoProviders) {
+          ssoDirectory.configuration(provider).catch((error: unknown) => log.warn('single sign-on provider not reachable yet; its sign-in button will retry', { provider: provider.name, error }));
+        }
+      },
+      stop: () => undefined,
+    },
     { name: 'login throttle', start: () => throttleState.start(), stop: () => throttleState.stop() },
     {
       name: 'revocation refresh',
@@ -386,7 +487,9 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         handle: (request) => withRequestId(request, false, () => app.handle(request)),
         onError: (error) => log.error('request bridge failed', { error }),
         proxy: config.trusted_proxies.length ? { isTrusted: (a) => inAllowList(a, config.trusted_proxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) } : undefined,
+        ...(publicFront?.sniContext ? { sniContext: publicFront.sniContext } : {}),
       });
+      await publicFront?.start((request) => withRequestId(request, false, () => app.handle(request)));
       steps.mark('listening');
       for (const component of components) component.start();
       const what = `loaded ${loaded.servers} servers (stale until their agents update), ${loaded.sessions} sessions, ${throttleKeys} login throttle keys`;
@@ -397,9 +500,11 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     /**
      * SIGHUP: the policy files stored as a new version when they differ from the newest taken from them,
-     * else the stored policy re-read (PolicyVersions.signal); and the server certificate if it was replaced on disk.
+     * else the stored policy re-read (PolicyVersions.signal); the server certificate if it was replaced on
+     * disk; the public certificate's files.
      */
     reload(): void {
+      publicFront?.reload();
       void versions.signal().then(
         (result) =>
           audit.record({
@@ -426,7 +531,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     },
     /** Stops listening, then the components in reverse order (writing what they hold), then the store. */
     async stop(): Promise<void> {
-      await server?.close();
+      await Promise.all([server?.close(), publicFront?.close()]);
       const failed: string[] = [];
       for (const component of [...components].reverse()) {
         try {

@@ -1,10 +1,14 @@
 import type { SQL } from 'bun';
 import { join } from 'node:path';
 import type { Logger } from '../shared/log.ts';
+import { createPostgresChainStore } from './audit/chain-store-postgres.ts';
+import { createSqliteChainStore, type AuditChainStore } from './audit/chain-store.ts';
 import { createPostgresAuditRetention, createPostgresAuditStore } from './audit/postgres.ts';
 import { createSqliteAuditRetention, type AuditRetention } from './audit/retention.ts';
 import { createSqliteAuditStore } from './audit/sqlite.ts';
 import type { AuditStore } from './audit/types.ts';
+import { createSqliteApiClientStore, type ApiClientStore } from './api-clients/store.ts';
+import { createPostgresApiClientStore } from './api-clients/store-postgres.ts';
 import { SqliteAgentStore, type AgentStore } from './agents/store.ts';
 import { PostgresAgentStore } from './agents/store-postgres.ts';
 import { notifyingAgentStore } from './agents/notifying-store.ts';
@@ -13,6 +17,7 @@ import { createPostgresJoinTokenStore } from './agents/join-token-store-postgres
 import { createSqliteThrottleStore, type ThrottleStore } from './auth/throttle-store.ts';
 import { createPostgresThrottleStore } from './auth/throttle-store-postgres.ts';
 import { postgresFeed, silentFeed, type ChangeFeed } from './cluster/change-feed.ts';
+import { liveDirectorSchemas } from './cluster/director-registry.ts';
 import { createSqliteTokenUses, type TokenUseStore } from './dcv/token-uses.ts';
 import { createPostgresTokenUses } from './dcv/token-uses-postgres.ts';
 import { createSqliteTotpStore, type TotpSecretStore } from './otp/totp-store.ts';
@@ -30,6 +35,8 @@ import { createSqliteThumbnailStore, type ThumbnailStore } from './thumbnails/st
 import { createPostgresThumbnailStore } from './thumbnails/store-postgres.ts';
 import { createSqliteShareStore, type ShareStore } from './sharing/share-store.ts';
 import { createPostgresShareStore } from './sharing/share-store-postgres.ts';
+import { createSqlitePasskeyStore, type PasskeyStore } from './passkeys/store.ts';
+import { createPostgresPasskeyStore } from './passkeys/store-postgres.ts';
 import { createSqliteRevocationStore, type RevocationStore } from './tokens/revocation-store.ts';
 import { createPostgresRevocationStore } from './tokens/revocation-store-postgres.ts';
 
@@ -40,6 +47,8 @@ export interface DirectorStores {
   /** Join tokens admitting agents without approval (a use is one conditional write, atomic across directors). */
   joinTokens: JoinTokenStore;
   audit: AuditStore;
+  /** The audit hash chains' heads, rows and checkpoints (for the writer's start and `audit verify`). */
+  auditChain: AuditChainStore;
   totp: TotpSecretStore;
   auditRetention: AuditRetention;
   /** Logouts and sign-outs; with PostgreSQL shared by every director (each re-reads it every second). */
@@ -59,6 +68,10 @@ export interface DirectorStores {
   policyVersions: PolicyVersionStore;
   /** Session shares: who an owner let into which session (the DCV verifier asks it for every invitee). */
   shares: ShareStore;
+  /** API clients of the Session Manager API (their tokens are checked against the row on every request). */
+  apiClients: ApiClientStore;
+  /** Passkeys and the challenges of registrations and sign-ins in progress (any director finishes them). */
+  passkeys: PasskeyStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -93,6 +106,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       agents: new SqliteAgentStore(db),
       joinTokens: createSqliteJoinTokenStore(db),
       audit: createSqliteAuditStore(db),
+      auditChain: createSqliteChainStore(db),
       totp: createSqliteTotpStore(db),
       auditRetention: createSqliteAuditRetention(db),
       revocations: createSqliteRevocationStore(db),
@@ -102,13 +116,15 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       thumbnails: createSqliteThumbnailStore(db),
       policyVersions: createSqlitePolicyVersionStore(db),
       shares: createSqliteShareStore(db),
+      apiClients: createSqliteApiClientStore(db),
+      passkeys: createSqlitePasskeyStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
     };
   }
   const sql = await connectPostgres(settings.url, settings.password);
-  await migratePostgres(sql, log);
+  await migratePostgres(sql, log, undefined, () => liveDirectorSchemas(sql));
   log.info('store ready', { store: redactUrl(settings.url) });
   const feed = await postgresFeed(sql, log);
   const lockSql = await connectPostgres(settings.url, settings.password, { max: 8 });
@@ -120,6 +136,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     agents: guardStore(notifyingAgentStore(new PostgresAgentStore(sql), feed), down),
     joinTokens: guardStore(createPostgresJoinTokenStore(sql), down),
     audit: guardStore(createPostgresAuditStore(sql), down),
+    auditChain: guardStore(createPostgresChainStore(sql), down),
     totp: guardStore(createPostgresTotpStore(sql), down),
     auditRetention: guardStore(createPostgresAuditRetention(sql), down),
     revocations: guardStore(createPostgresRevocationStore(sql), down),
@@ -129,6 +146,8 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     thumbnails: guardStore(createPostgresThumbnailStore(sql), down),
     policyVersions: guardStore(createPostgresPolicyVersionStore(sql), down),
     shares: guardStore(createPostgresShareStore(sql), down),
+    apiClients: guardStore(createPostgresApiClientStore(sql), down),
+    passkeys: guardStore(createPostgresPasskeyStore(sql), down),
     sql,
     lockSql,
     feed,

@@ -8,6 +8,8 @@ import { postgresMissingTools, startPostgres, type Postgres } from '../tests/hel
 import { tempDir, cleanupTempDirs } from '../tests/helpers/temp.ts';
 import { auditPage } from './audit/log.ts';
 import { openStores, type DirectorStores } from './open-stores.ts';
+import { AuditChain, CHAIN_START } from './audit/chain.ts';
+import { verifyChains } from './audit/verify-chain.ts';
 
 interface Backend {
   name: string;
@@ -31,7 +33,7 @@ const backends: Backend[] = [
     name: 'PostgreSQL',
     async open() {
       const stores = await openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger);
-      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions, policy_versions, session_shares RESTART IDENTITY`;
+      await stores.sql!`TRUNCATE agents, join_tokens, audit_events, totp_secrets, revoked_tokens, user_valid_after, login_throttle, connection_token_uses, servers, sessions, policy_versions, session_shares, passkeys, passkey_challenges, api_clients RESTART IDENTITY`;
       return stores;
     },
     twin: () => openStores({ url: pg!.urlWithoutPassword, password: pg!.password, dataDir: '' }, silentLogger),
@@ -271,10 +273,69 @@ describe.each(backends)('store contract on $name', (backend) => {
     expect(await stores.totp.get('carol')).toBeUndefined();
   });
 
+  test('ok: passkeys: add, list, conditional counter, remove, reset', async () => {
+    const key = (id: string, username: string, createdAt: number) => ({
+      id,
+      username,
+      userHandle: `h-${username}`,
+      name: `key ${id}`,
+      publicKey: 'pk',
+      counter: 0,
+      transports: ['internal'],
+      createdAt,
+    });
+    expect(await stores.passkeys.add(key('k1', 'carol', 1000))).toBe(true);
+    expect(await stores.passkeys.add(key('k2', 'carol', 1100))).toBe(true);
+    expect(await stores.passkeys.add(key('k3', 'dave', 1200))).toBe(true);
+    // A credential id is unique across users.
+    expect(await stores.passkeys.add(key('k1', 'dave', 1300))).toBe(false);
+    expect((await stores.passkeys.list('carol')).map((p) => p.id)).toEqual(['k1', 'k2']);
+    expect(await stores.passkeys.get('k1')).toEqual(key('k1', 'carol', 1000));
+    expect(await stores.passkeys.recordUse('k1', 0, 5, 2000)).toBe(true);
+    // The same stored counter cannot win twice (a replay or a clone racing the original).
+    expect(await stores.passkeys.recordUse('k1', 0, 6, 2001)).toBe(false);
+    expect(await stores.passkeys.get('k1')).toMatchObject({ counter: 5, lastUsedAt: 2000 });
+    expect(await stores.passkeys.remove('dave', 'k1')).toBe(false);
+    expect(await stores.passkeys.remove('carol', 'k1')).toBe(true);
+    expect(await stores.passkeys.get('k1')).toBeUndefined();
+    expect(await stores.passkeys.removeAll('carol')).toBe(1);
+    expect(await stores.passkeys.list('carol')).toEqual([]);
+    expect((await stores.passkeys.list('dave')).length).toBe(1);
+  });
+
+  test('ok: passkey challenges are taken once, and not after they expire', async () => {
+    await stores.passkeys.putChallenge({ id: 'c1', challenge: 'abc', username: 'carol', userHandle: 'h1', purpose: 'register' as const, expiresAt: 5000 }, 1000);
+    await stores.passkeys.putChallenge({ id: 'c2', challenge: 'def', username: '', userHandle: '', purpose: 'login' as const, expiresAt: 3000 }, 1000);
+    const other = await backend.twin();
+    try {
+      // Another director finishes what this one began.
+      expect(await other.passkeys.takeChallenge('c1', 2000)).toEqual({ id: 'c1', challenge: 'abc', username: 'carol', userHandle: 'h1', purpose: 'register' as const, expiresAt: 5000 });
+    } finally {
+      await other.close();
+    }
+    expect(await stores.passkeys.takeChallenge('c1', 2000)).toBeUndefined();
+    expect(await stores.passkeys.takeChallenge('c2', 3000)).toBeUndefined();
+    expect(await stores.passkeys.takeChallenge('nope', 1000)).toBeUndefined();
+  });
+
   test('ok: audit retention deletes only events before the cut', async () => {
     await stores.audit.append([1000, 2000, 3000].map((at) => ({ eventId: `e${at}`, at, type: 'login', outcome: 'success' as const })));
     expect(await stores.auditRetention.pruneBefore(2500)).toBe(2);
     expect((await stores.audit.list({ limit: 10 })).map((e) => e.at)).toEqual([3000]);
+  });
+
+  test('ok: audit retention prunes each hash chain as a prefix and keeps its last hash as the checkpoint verification starts from', async () => {
+    const chain = new AuditChain('contract', CHAIN_START);
+    const events = [10_000, 20_000, 30_000, 40_000].map((at) => chain.link({ eventId: `c${at}`, at, type: 'login', outcome: 'success' }));
+    await stores.audit.append(events);
+    expect(await stores.auditChain.head('contract')).toBe(events[3]!.hash);
+    expect(await stores.auditRetention.pruneBefore(25_000)).toBe(2);
+    const verdict = await verifyChains(stores.auditChain);
+    expect(verdict.breaks).toEqual([]);
+    expect(verdict.chains.find((checked) => checked.chain === 'contract')).toMatchObject({ events: 2, checkpoint: { chain: 'contract', hash: events[1]!.hash } });
+    // A second, earlier cut does not move the checkpoint back.
+    expect(await stores.auditRetention.pruneBefore(15_000)).toBe(0);
+    expect((await stores.auditChain.checkpoints()).find((checkpoint) => checkpoint.chain === 'contract')?.hash).toBe(events[1]!.hash);
   });
 
   test('ok: revocations: tokens until they expire, validAfter only moves forward', async () => {
@@ -335,6 +396,30 @@ describe.each(backends)('store contract on $name', (backend) => {
     );
     expect(await stores.shares.purgeStale()).toBe(3);
     expect((await stores.shares.withUser('bob')).map((found) => found.sessionId)).toEqual(['s1']);
+  });
+
+  test('ok: api clients: created (a name once), listed newest first, rotated and disabled only while enabled', async () => {
+    const client = (id: string, name: string, createdAt: number) => ({
+      id,
+      name,
+      secretHash: `hash-${id}`,
+      scopes: ['sessions:read' as const],
+      users: null,
+      pools: ['eng'],
+      createdAt,
+      createdBy: 'admin',
+    });
+    expect(await stores.apiClients.create(client('c1', 'portal', 1000))).toBe('created');
+    expect(await stores.apiClients.create(client('c2', 'portal', 1001))).toBe('name-taken');
+    expect(await stores.apiClients.create({ ...client('c3', 'cron', 2000), users: ['alice'], pools: null })).toBe('created');
+    expect((await stores.apiClients.list()).map((row) => row.id)).toEqual(['c3', 'c1']);
+    expect(await stores.apiClients.get('c3')).toEqual({ ...client('c3', 'cron', 2000), users: ['alice'], pools: null, rotatedAt: null, disabledAt: null, disabledBy: null });
+    expect(await stores.apiClients.rotate('c1', 'hash-new', 3000)).toMatchObject({ secretHash: 'hash-new', rotatedAt: 3000 });
+    expect(await stores.apiClients.disable('c1', 'root', 4000)).toMatchObject({ disabledAt: 4000, disabledBy: 'root' });
+    expect(await stores.apiClients.disable('c1', 'root', 5000)).toBeUndefined();
+    expect(await stores.apiClients.rotate('c1', 'hash-later', 5000)).toBeUndefined();
+    expect(await stores.apiClients.get('c1')).toMatchObject({ secretHash: 'hash-new', disabledAt: 4000 });
+    expect(await stores.apiClients.get('nope')).toBeUndefined();
   });
 
   test('ok: throttle entries by opaque key; those older than the window do not load (and are purged)', async () => {

@@ -68,8 +68,14 @@ export function duration(minMs = 0): FieldParser<number> {
   };
 }
 
-export type Schema = Record<string, { default: unknown; parse: FieldParser<unknown> } | { section: Schema }>;
-type FieldOf<S> = S extends { parse: FieldParser<infer T> } ? T : S extends { section: infer Sub } ? ConfigOf<Sub> : never;
+export type Schema = Record<string, { default: unknown; parse: FieldParser<unknown> } | { section: Schema } | { sectionMap: Schema }>;
+type FieldOf<S> = S extends { parse: FieldParser<infer T> }
+  ? T
+  : S extends { section: infer Sub }
+    ? ConfigOf<Sub>
+    : S extends { sectionMap: infer Sub }
+      ? Readonly<Record<string, ConfigOf<Sub>>>
+      : never;
 export type ConfigOf<S> = { readonly [K in keyof S]: FieldOf<S[K]> };
 
 export function field<T>(defaultValue: T, parse: FieldParser<T>): { default: T; parse: FieldParser<T> } {
@@ -78,6 +84,21 @@ export function field<T>(defaultValue: T, parse: FieldParser<T>): { default: T; 
 
 export function section<S extends Schema>(sub: S): { section: S } {
   return { section: sub };
+}
+
+/**
+ * Named tables of one shape, as many as the file has: `[auth.oidc.corp]`, `[auth.oidc.partner]`, each
+ * checked like a section ("" to none). Names are what users and URLs see: letters, digits, "-" and "_".
+ */
+export function sectionMap<S extends Schema>(sub: S): { sectionMap: S } {
+  return { sectionMap: sub };
+}
+
+const SECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+function tableOf(value: unknown, file: string, name: string): Record<string, unknown> {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) throw new ConfigError(`${file}: [${name}] must be a table`);
+  return (value ?? {}) as Record<string, unknown>;
 }
 
 /** Applies defaults and parsers to a parsed TOML object; unknown keys are errors (typos hide otherwise). */
@@ -89,10 +110,15 @@ export function applySchema<S extends Schema>(schema: S, raw: Record<string, unk
   for (const [key, spec] of Object.entries(schema)) {
     const value = raw[key];
     if ('section' in spec) {
-      if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-        throw new ConfigError(`${file}: [${prefix}${key}] must be a table`);
-      }
-      out[key] = applySchema(spec.section, (value ?? {}) as Record<string, unknown>, file, `${prefix}${key}.`);
+      out[key] = applySchema(spec.section, tableOf(value, file, `${prefix}${key}`), file, `${prefix}${key}.`);
+      continue;
+    }
+    if ('sectionMap' in spec) {
+      const entries = Object.entries(tableOf(value, file, `${prefix}${key}`)).map(([name, sub]) => {
+        if (!SECTION_NAME.test(name)) throw new ConfigError(`${file}: [${prefix}${key}.${name}] name must be letters, digits, "-" or "_" (up to 64)`);
+        return [name, applySchema(spec.sectionMap, tableOf(sub, file, `${prefix}${key}.${name}`), file, `${prefix}${key}.${name}.`)] as const;
+      });
+      out[key] = Object.freeze(Object.fromEntries(entries));
       continue;
     }
     try {

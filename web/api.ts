@@ -21,12 +21,14 @@ export class ApiError extends Error {
   /** The password was right but no second factor is enrolled yet: enrol first (built-in TOTP). */
   readonly enrolmentRequired: boolean;
   readonly requestId?: string;
+  /** When `expected` names "passkey": the sign-in options to answer with one (web/components/passkey-login.ts). */
+  readonly passkey?: { challengeId: string; options: Record<string, unknown> };
 
   constructor(
     readonly status: number,
     readonly code: ErrorCode | ClientErrorCode,
     message: string,
-    extra: { expected?: readonly string[]; state?: string; retryAfter?: number; enrolmentRequired?: boolean; requestId?: string } = {},
+    extra: { expected?: readonly string[]; state?: string; retryAfter?: number; enrolmentRequired?: boolean; requestId?: string; passkey?: ApiError['passkey'] } = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -35,6 +37,7 @@ export class ApiError extends Error {
     this.retryAfter = extra.retryAfter;
     this.enrolmentRequired = extra.enrolmentRequired ?? false;
     this.requestId = extra.requestId;
+    this.passkey = extra.passkey;
   }
 }
 
@@ -126,7 +129,13 @@ function toApiError(res: Response, data: unknown): ApiError {
     retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined,
     enrolmentRequired: errorBody.enrolmentRequired === true,
     requestId: typeof errorBody.requestId === 'string' ? errorBody.requestId : undefined,
+    passkey: isPasskeyOffer(errorBody.passkey) ? errorBody.passkey : undefined,
   });
+}
+
+function isPasskeyOffer(value: unknown): value is ApiError['passkey'] {
+  const offer = value as ApiError['passkey'];
+  return typeof offer?.challengeId === 'string' && typeof offer.options === 'object' && offer.options !== null;
 }
 
 const FRIENDLY: Partial<Record<ApiError['code'], string>> = {
@@ -155,6 +164,11 @@ const FRIENDLY: Partial<Record<ApiError['code'], string>> = {
   ENROLMENT_EXPIRED: 'The time to set up your authenticator app ran out. Sign in again to start over.',
   ALREADY_ENROLLED: 'An authenticator app is already set up for you. To replace it, ask an administrator to reset it.',
   TOTP_DISABLED: 'Authenticator apps are not used on this server.',
+  PASSKEY_REJECTED: 'That passkey was not accepted. Try again, or use another way to sign in.',
+  PASSKEY_CHALLENGE_EXPIRED: 'That took too long. Start again.',
+  PASSKEY_EXISTS: 'This passkey is registered already.',
+  INVALID_PASSKEY_NAME: 'Give the passkey a name of 1 to 64 characters.',
+  HEADER_AUTH_UNTRUSTED: 'Single sign-on is not available from this address. Sign in with your user name and password.',
   CSRF_REJECTED: 'The request was refused for security reasons. Reload the page and try again.',
   INTERNAL: 'Something went wrong on the server. If it keeps happening, tell your administrator.',
 };

@@ -8,6 +8,7 @@ import { PageHeader, Shell } from './components/shell.ts';
 import { LauncherPage } from './pages/launcher.ts';
 import { LoginPage } from './pages/login.ts';
 import { TotpPage } from './pages/totp.ts';
+import { PasskeysPage } from './pages/passkeys.ts';
 import { useQuery } from './query.ts';
 import { queryKeys } from './query-keys.ts';
 import { href, useRoute, type Route } from './router.ts';
@@ -56,6 +57,7 @@ function page(route: Route, me: Me) {
   const path = route.path;
   if (path === '/') return html`<${LauncherPage} />`;
   if (path === '/totp') return html`<${TotpPage} />`;
+  if (path === '/passkeys') return html`<${PasskeysPage} />`;
   if (path.startsWith('/admin/') && me.role !== 'admin') return html`<${NeedsAdmin} />`;
   if (path === '/admin' || path.startsWith('/admin/')) return html`<${AdminRoute} route=${route} />`;
   return html`<${NotFound} />`;
@@ -69,7 +71,7 @@ function SignedIn({ route }: { route: Route }) {
     if (signedOut) endSession(endReason(me.error.code));
   }, [signedOut]);
   useEffect(() => {
-    const title = route.path.startsWith('/admin') ? 'Administration' : route.path === '/totp' ? 'Authenticator app' : 'Your desktops';
+    const title = route.path.startsWith('/admin') ? 'Administration' : route.path === '/totp' ? 'Authenticator app' : route.path === '/passkeys' ? 'Passkeys' : 'Your desktops';
     document.title = `${title} · Remote desktops`;
   }, [route.path]);
   if (me.data) return html`<${Shell} me=${me.data} path=${route.path}>${page(route, me.data)}<//>`;

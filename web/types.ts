@@ -7,6 +7,7 @@
 import type { Static } from 'elysia';
 import type { AgentList, AgentState as AgentStateModel, BulkAnswer } from '../director/agents/models.ts';
 import type { JoinTokenView } from '../director/agents/join-token-models.ts';
+import type { ApiClientView } from '../director/api-clients/models.ts';
 import type { LoginAnswer, MeAnswer } from '../director/login/models.ts';
 import type { AuditEvent as AuditEventModel } from '../director/audit/models.ts';
 import type { OverviewAnswer } from '../director/overview/models.ts';
@@ -56,6 +57,8 @@ export type Agent = Omit<AgentEntry, 'sessionCount'> & Partial<Pick<AgentEntry, 
 export type BulkResult = Static<typeof BulkAnswer>;
 /** A join token in GET /v1/admin/join-tokens (never its secret). */
 export type JoinToken = Static<typeof JoinTokenView>;
+/** An API client in GET /v1/admin/api-clients (never its secret). */
+export type ApiClient = Static<typeof ApiClientView>;
 
 export type AdminServer = Static<typeof AdminServerModel>;
 export type PolicyView = Static<typeof PolicyAnswer>;

@@ -1,6 +1,7 @@
 import { subcommands } from '../../shared/subcommand.ts';
 import { DEFAULT_AGENT_CONFIG_FILE } from '../config/load.ts';
+import { doctorCommand } from './doctor.ts';
 import { serviceCommands } from './service-commands.ts';
 
-/** dcvix-agent's subcommands, in the order the usage lists them (doctor, service ... are one entry each). */
-export const agentCommands = subcommands('dcvix-agent', DEFAULT_AGENT_CONFIG_FILE, [...serviceCommands()]);
+/** dcvix-agent's subcommands, in the order the usage lists them. */
+export const agentCommands = subcommands('dcvix-agent', DEFAULT_AGENT_CONFIG_FILE, [doctorCommand, ...serviceCommands()]);

@@ -31,6 +31,7 @@ export async function loadAgentConfig(file = DEFAULT_AGENT_CONFIG_FILE, explicit
     data_dir: resolve(base, cfg.data_dir),
     dcv_path: programPath(base, cfg.dcv_path),
     nvidia_smi_path: cfg.nvidia_smi_path && resolve(base, cfg.nvidia_smi_path),
+    dcv_conf_file: cfg.dcv_conf_file && resolve(base, cfg.dcv_conf_file),
     ca_file: caFile,
     caPem: caFile ? readCaFile(file, caFile) : undefined,
     join_token_file: cfg.join_token_file ? resolve(base, cfg.join_token_file) : '',

@@ -8,12 +8,19 @@ test('ok: on Windows config and data live under %ProgramData%\\dcvix and dcv is 
     dataDir: 'D:\\PD\\dcvix\\agent',
     dcvPath: 'C:\\Program Files\\NICE\\DCV\\Server\\bin\\dcv.exe',
     nvidiaSmiPath: 'C:\\Windows\\System32\\nvidia-smi.exe',
+    dcvConfFile: '',
   });
   expect(platformPaths('win32', {}).configFile).toBe('C:\\ProgramData\\dcvix\\dcvix-agent.conf');
 });
 
 test('ok: on Linux the packaged paths', () => {
-  expect(platformPaths('linux', {})).toEqual({ configFile: '/etc/dcvix/dcvix-agent.conf', dataDir: '/var/lib/dcvix-agent', dcvPath: '/usr/bin/dcv', nvidiaSmiPath: '/usr/bin/nvidia-smi' });
+  expect(platformPaths('linux', {})).toEqual({
+    configFile: '/etc/dcvix/dcvix-agent.conf',
+    dataDir: '/var/lib/dcvix-agent',
+    dcvPath: '/usr/bin/dcv',
+    nvidiaSmiPath: '/usr/bin/nvidia-smi',
+    dcvConfFile: '/etc/dcv/dcv.conf',
+  });
 });
 
 test('ok: a program path with a directory resolves against the config directory, a bare name is kept for PATH', () => {

@@ -11,6 +11,8 @@ export interface PlatformPaths {
   dataDir: string;
   dcvPath: string;
   nvidiaSmiPath: string;
+  /** DCV's config file for the host self-check; "" on Windows, where DCV keeps its settings in the registry. */
+  dcvConfFile: string;
 }
 
 /** The defaults for `platform` (default: this one); `env` supplies %ProgramData% on Windows. */
@@ -23,9 +25,10 @@ export function platformPaths(platform: NodeJS.Platform = process.platform, env:
       dataDir: win32.join(programData, 'dcvix', 'agent'),
       dcvPath: 'C:\\Program Files\\NICE\\DCV\\Server\\bin\\dcv.exe',
       nvidiaSmiPath: win32.join(systemRoot, 'System32', 'nvidia-smi.exe'),
+      dcvConfFile: '',
     };
   }
-  return { configFile: posix.join('/etc/dcvix', 'dcvix-agent.conf'), dataDir: '/var/lib/dcvix-agent', dcvPath: '/usr/bin/dcv', nvidiaSmiPath: '/usr/bin/nvidia-smi' };
+  return { configFile: posix.join('/etc/dcvix', 'dcvix-agent.conf'), dataDir: '/var/lib/dcvix-agent', dcvPath: '/usr/bin/dcv', nvidiaSmiPath: '/usr/bin/nvidia-smi', dcvConfFile: '/etc/dcv/dcv.conf' };
 }
 
 /**

@@ -38,6 +38,8 @@ export const agentSchema = {
   /** `name` or `key=value` tags, for pool requirements (`tag:gpu = 'a10'`). */
   tags: field<string[]>([], list(tag)),
   dcv_path: field(PLATFORM.dcvPath, str),
+  /** DCV server's config, read for the self-check ([security] auth-token-verifier) on every update; '' = no self-check (the default on Windows, where DCV keeps its settings in the registry). */
+  dcv_conf_file: field(PLATFORM.dcvConfFile, str),
   /** GPUs are read with this on every update; not there = no GPUs; '' = never look. */
   nvidia_smi_path: field(PLATFORM.nvidiaSmiPath, str),
   /** Time limit of one dcv command; a create runs two, so 2 x this + 2 s must stay below the director's agent_request_timeout. */

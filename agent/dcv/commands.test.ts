@@ -141,3 +141,16 @@ describe('DcvClient argv', () => {
     }
   });
 });
+
+describe('dcv version', () => {
+  test('ok: the version and build of Amazon DCV and of the older NICE DCV banner', async () => {
+    const banner = (text: string) => new DcvClient(new FakeRunner(() => ({ code: 0, stdout: text, stderr: '' })));
+    expect(await banner('\nAmazon DCV 2024.0 (r18131)\nCopyright (C) 2010-2024 Amazon.com, Inc.\n').version()).toBe('2024.0 (r18131)');
+    expect(await banner('NICE DCV 2022.2 (r14521)\n').version()).toBe('2022.2 (r14521)');
+  });
+
+  test('rejects: output without a version -> 502 DCV_BAD_OUTPUT', async () => {
+    const err = await rejection(new DcvClient(new FakeRunner(() => ({ code: 0, stdout: 'hello', stderr: '' }))).version());
+    expect([err.status, err.code]).toEqual([502, 'DCV_BAD_OUTPUT']);
+  });
+});

@@ -145,6 +145,14 @@ export class DcvClient implements DcvSessions {
     await this.exec(['set-config', '--section', section, '--key', key, value]);
   }
 
+  /** `dcv version`: the DCV server's version as `2024.0 (r18131)`. Output without one -> ApiError 502 DCV_BAD_OUTPUT. */
+  async version(): Promise<string> {
+    const stdout = await this.exec(['version']);
+    const found = /DCV\s+(\d{4}\.\d+(?:\.\d+)?)(?:\s+\((r\d+)\))?/.exec(stdout);
+    if (!found) throw new ApiError(502, 'DCV_BAD_OUTPUT', `dcv version printed no version: ${clip(stdout.slice(0, 200))}`);
+    return found[2] ? `${found[1]} (${found[2]})` : found[1]!;
+  }
+
   /** Runs dcv and returns stdout; a non-zero exit becomes a DcvError. */
   private async exec(args: string[]): Promise<string> {
     const result = await this.runner.run(args);

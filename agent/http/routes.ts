@@ -12,7 +12,7 @@ import {
   SetPermissionsAnswer,
   SetPermissionsBody,
 } from '../../shared/api/agent-api.ts';
-import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
+import type { AgentStats } from '../../shared/api/agent-wire.ts';
 import { ScreenshotQuery, screenshotSize } from '../../shared/api/screenshot.ts';
 import { toWireSession } from '../../shared/api/wire-session.ts';
 import { badRequest, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
@@ -69,12 +69,9 @@ async function directorJson({ request }: { request: Request }): Promise<unknown>
   return value;
 }
 
-/** The create answer: the session's id under `sessionID` (and `id`) and its string facts. */
-function createAnswer(session: DcvSession): CreateSessionAnswer {
-  const answer: CreateSessionAnswer = { sessionID: session.id, id: session.id, owner: session.owner, type: session.type };
-  if (session.status) answer.status = session.status;
-  if (session.creationTime) answer['creation-time'] = session.creationTime;
-  return answer;
+/** The create answer: the session's id under `sessionID` (and `id`), its owner and type. */
+function createAnswer(body: CreateSessionBody): CreateSessionAnswer {
+  return { sessionID: body.sessionId, id: body.sessionId, owner: body.userId, type: body.sessionType };
 }
 
 /**
@@ -93,10 +90,11 @@ export const agentApi = (d: AgentApiDeps) =>
         const options = { id: body.sessionId, owner: body.userId, type: body.sessionType, init, storageRoot, gl, maxConcurrentClients };
         if (permissions === undefined) await d.dcv.createSession(options);
         else await withPermissionsFile(permissions, (permissionsFile) => d.dcv.createSession({ ...options, permissionsFile }));
-        const session = (await d.dcv.listSessions()).find((s) => s.id === body.sessionId);
+        // No list-sessions to describe it: a second dcv run would double the create's time, and the
+        // director needs only the id; the update sent now (onSessionsChanged) carries its status.
         d.onSessionsChanged();
         set.status = 201;
-        return createAnswer(session ?? { id: body.sessionId, owner: body.userId, type: body.sessionType, numOfConnections: 0 });
+        return createAnswer(body);
       },
       { parse: directorJson, body: CreateSessionBody, response: { 201: CreateSessionAnswer } },
     )

@@ -8,6 +8,8 @@ import type { Fleet } from '../servers/fleet.ts';
 import type { ReportRefusal } from '../servers/report-plan.ts';
 import { type ApiError, conflict, forbidden } from '../../shared/errors.ts';
 import { AgentUpdateAnswer, AgentUpdateBody } from '../../shared/api/agent-update.ts';
+import type { DcvCheck } from '../../shared/api/dcv-check.ts';
+import type { ServerDcvCheck } from '../servers/dcv-check.ts';
 import { parseAgentUpdate, type SkippedItem } from '../servers/update-body.ts';
 
 export interface AgentUpdateDeps {
@@ -18,6 +20,8 @@ export interface AgentUpdateDeps {
   /** Port to call an agent on when its updates name none (the public Go dcvix agent sends no agentPort). */
   defaultAgentPort: number;
   log?: Logger;
+  /** The director's verdict on an agent's DCV self-check (is its verifier one of ours?); absent: kept unjudged. */
+  judgeDcvCheck?: (check: DcvCheck) => Promise<ServerDcvCheck>;
   /** Counts skipped items (metrics). */
   onSkipped?: (items: SkippedItem[]) => void;
 }
@@ -32,6 +36,7 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
         deps.log?.warn('agent update items skipped', { guid: agent.guid, hostname: agent.hostname, skipped: skipped.length, reasons: skipped.slice(0, 5).map((s) => s.reason) });
         deps.onSkipped?.(skipped);
       }
+      const dcvCheck = update.dcvCheck && (deps.judgeDcvCheck ? await deps.judgeDcvCheck(update.dcvCheck) : update.dcvCheck);
       const outcome = await deps.fleet.report({
         guid: agent.guid,
         // The registered host name, not whatever the body claims: policy names servers by it.
@@ -48,6 +53,7 @@ export const agentUpdateRoutes = (deps: AgentUpdateDeps) =>
         maxVirtualSessions: update.maxVirtualSessions,
         consoleOnly: update.consoleOnly,
         loadAverage: update.loadAverage,
+        dcvCheck,
         sessions: update.sessions,
         at: deps.now(),
       });

@@ -11,6 +11,12 @@ export function recordedEvent(entry: AuditEvent, clock: Clock): RecordedAuditEve
   return event;
 }
 
+/**
+ * What happens to each event once recorded, in the order recorded, before it is queued for the store:
+ * the hash chain links it and the exports send it (open.ts).
+ */
+export type AuditStamp = (event: RecordedAuditEvent) => RecordedAuditEvent;
+
 /** Most events one page (or list) holds. */
 export const AUDIT_PAGE_MAX = 1000;
 const clampLimit = (limit: number | undefined) => Math.min(Math.max(Math.trunc(limit ?? 100), 1), AUDIT_PAGE_MAX);
@@ -39,9 +45,9 @@ export async function auditPage(store: AuditStore, filter: AuditFilter = {}): Pr
  * so a burst of events (a flood of DCV connections) costs one write, not one per event, and no request
  * waits for it. list() and page() write what is queued first. A failed write is reported to `onError`
  * instead of failing the action that was audited. A store that can be away uses the spooling log
- * (spooling-log.ts) instead.
+ * (spooling-log.ts) instead. `stamp` links and exports each event as it is recorded.
  */
-export function createAuditLog(store: AuditStore, clock: Clock, onError: (err: unknown) => void = () => {}): PagedAuditLog & { flush(): Promise<void> } {
+export function createAuditLog(store: AuditStore, clock: Clock, onError: (err: unknown) => void = () => {}, stamp: AuditStamp = (event) => event): PagedAuditLog & { flush(): Promise<void> } {
   let queued: RecordedAuditEvent[] = [];
   const flush = async () => {
     if (!queued.length) return;
@@ -52,7 +58,7 @@ export function createAuditLog(store: AuditStore, clock: Clock, onError: (err: u
   return {
     record(entry: AuditEvent): void {
       if (!queued.length) setImmediate(() => void flush());
-      queued.push(recordedEvent(entry, clock));
+      queued.push(stamp(recordedEvent(entry, clock)));
     },
     async list(filter) {
       await flush();

@@ -21,6 +21,8 @@ export function createPostgresAuditStore(sql: SQL): AuditStore {
         backend: orNull(event.backend),
         outcome: event.outcome,
         detail: orNull(event.detail),
+        chain: orNull(event.chain),
+        hash: orNull(event.hash),
       }));
       await sql`INSERT INTO audit_events ${sql(rows)} ON CONFLICT (event_id) DO NOTHING`;
     },
@@ -39,8 +41,16 @@ export function createPostgresAuditStore(sql: SQL): AuditStore {
 /** AuditRetention on PostgreSQL. */
 export function createPostgresAuditRetention(sql: SQL): AuditRetention {
   return {
+    // Checkpoint and delete in one transaction, as on the embedded store (retention.ts).
     async pruneBefore(at) {
-      return (await sql`DELETE FROM audit_events WHERE at < ${at}`).count;
+      return sql.begin(async (tx) => {
+        await tx`INSERT INTO audit_checkpoints (chain, last_id, hash, pruned_at)
+          SELECT chain, id, hash, ${Date.now()} FROM audit_events WHERE id IN (SELECT MAX(id) FROM audit_events WHERE at < ${at} AND chain IS NOT NULL GROUP BY chain)
+          ON CONFLICT (chain) DO UPDATE SET last_id = EXCLUDED.last_id, hash = EXCLUDED.hash, pruned_at = EXCLUDED.pruned_at WHERE EXCLUDED.last_id > audit_checkpoints.last_id`;
+        const chained = await tx`DELETE FROM audit_events e USING audit_checkpoints c WHERE e.chain = c.chain AND e.id <= c.last_id`;
+        const unchained = await tx`DELETE FROM audit_events WHERE chain IS NULL AND at < ${at}`;
+        return chained.count + unchained.count;
+      });
     },
   };
 }

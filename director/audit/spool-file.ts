@@ -7,7 +7,7 @@ export const AUDIT_SPOOL_FILE = 'audit-spool.jsonl';
 
 const BLOCK_BYTES = 64 * 1024;
 const OUTCOMES = new Set(['success', 'failure']);
-const OPTIONAL_FIELDS = ['actor', 'target', 'clientAddress', 'backend', 'detail'] as const;
+const OPTIONAL_FIELDS = ['actor', 'target', 'clientAddress', 'backend', 'detail', 'chain', 'hash'] as const;
 
 /** A line of the spool as an event, or undefined when it is not one (a line torn by a crash). */
 function parseEvent(line: string): RecordedAuditEvent | undefined {

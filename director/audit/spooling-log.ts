@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { isStoreDown } from '../store/availability.ts';
-import { auditPage, listAudit, recordedEvent } from './log.ts';
+import { auditPage, listAudit, recordedEvent, type AuditStamp } from './log.ts';
 import type { AuditSpool } from './spool-file.ts';
 import type { AuditEvent, AuditFilter, AuditStore, PagedAuditLog, RecordedAuditEvent } from './types.ts';
 
@@ -23,6 +23,8 @@ export interface SpoolingAuditLogOptions {
   /** False while the store is known to be away (the store monitor): no replay is tried meanwhile. */
   isAvailable?: () => boolean;
   counters?: AuditSpoolCounters;
+  /** Applied to each event as it is recorded (the hash chain, the exports); default: none. */
+  stamp?: AuditStamp;
   /** Events per INSERT (default 500). */
   batchSize?: number;
   /** First wait before a replay is tried again (default 1 s); doubled after each failed try up to `maxRetryMs` (30 s). */
@@ -97,7 +99,8 @@ class SpoolingPipeline implements SpoolingAuditLog {
   }
 
   record(entry: AuditEvent): void {
-    const event = recordedEvent(entry, this.options.clock);
+    const recorded = recordedEvent(entry, this.options.clock);
+    const event = this.options.stamp ? this.options.stamp(recorded) : recorded;
     if (this.spooling || this.closed) this.toSpool([event]);
     else {
       this.queue.push(event);

@@ -12,13 +12,25 @@ const orNull = (v: string | undefined) => v ?? null;
  * Filters are bound parameters; an absent filter matches everything (`? IS NULL OR ...`).
  */
 export function createSqliteAuditStore(db: Database): AuditStore {
-  const insert = db.query<never, [string, number, string, string | null, string | null, string | null, string | null, string, string | null]>(
-    `INSERT INTO audit_events (event_id, at, type, actor, target, client_address, backend, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  const insert = db.query<never, [string, number, string, string | null, string | null, string | null, string | null, string, string | null, string | null, string | null]>(
+    `INSERT INTO audit_events (event_id, at, type, actor, target, client_address, backend, outcome, detail, chain, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (event_id) DO NOTHING`,
   );
   const insertAll = db.transaction((events: RecordedAuditEvent[]) => {
     for (const event of events)
-      insert.run(event.eventId, event.at, event.type, orNull(event.actor), orNull(event.target), orNull(event.clientAddress), orNull(event.backend), event.outcome, orNull(event.detail));
+      insert.run(
+        event.eventId,
+        event.at,
+        event.type,
+        orNull(event.actor),
+        orNull(event.target),
+        orNull(event.clientAddress),
+        orNull(event.backend),
+        event.outcome,
+        orNull(event.detail),
+        orNull(event.chain),
+        orNull(event.hash),
+      );
   });
   // Walks the primary key backwards from the cursor and stops after `limit` matches.
   const select = db.query<Row, [string | null, string | null, string | null, number | null, number | null, number | null, number]>(

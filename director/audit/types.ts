@@ -30,6 +30,10 @@ export interface AuditEvent {
 export interface RecordedAuditEvent extends AuditEvent {
   eventId: string;
   at: number;
+  /** The hash chain the event belongs to (one per director; absent for subcommands' events). */
+  chain?: string;
+  /** SHA-256 (hex) over the chain's previous hash and this event (chain.ts). */
+  hash?: string;
 }
 
 /** A stored event: the recorded fields plus an id and the time in epoch milliseconds. */

@@ -14,10 +14,13 @@ export class ChallengeError extends ApiError {
     readonly enrolmentRequired = false,
     /** The verified user name (canonical form) when enrolment is required; not sent to the client. */
     readonly subject?: string,
+    /** More fields of the envelope (e.g. `passkey`: the sign-in options when "passkey" is expected). */
+    extra?: Readonly<Record<string, unknown>>,
   ) {
     super(401, 'INSUFFICIENT_CREDENTIALS', message, expected, undefined, {
       ...(state ? { state } : {}),
       ...(enrolmentRequired ? { enrolmentRequired } : {}),
+      ...extra,
     });
     this.name = 'ChallengeError';
   }

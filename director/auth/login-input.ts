@@ -8,6 +8,8 @@ export interface LoginInput {
   otp?: string;
   /** The `state` of a previous INSUFFICIENT_CREDENTIALS answer. */
   state?: string;
+  /** A passkey's answer to the offer of an earlier INSUFFICIENT_CREDENTIALS (in place of `otp`). */
+  passkey?: { challengeId: string; response: unknown };
   clientAddress: string;
   role: 'user' | 'admin';
 }
@@ -29,6 +31,9 @@ export function validateLoginInput(input: LoginInput): void {
   if (input.otp !== undefined && (typeof input.otp !== 'string' || input.otp.length > LIMITS.otp || hasControlChars(input.otp))) throw invalid('field "otp" is not valid');
   if (input.state !== undefined && (typeof input.state !== 'string' || input.state.length > LIMITS.state || !/^[a-z]+:[A-Za-z0-9+/=]*$/.test(input.state))) {
     throw invalid('field "state" is not valid');
+  }
+  if (input.passkey !== undefined && (typeof input.passkey?.challengeId !== 'string' || typeof input.passkey.response !== 'object' || input.passkey.response === null)) {
+    throw invalid('field "passkey" is not valid');
   }
   if (input.role !== 'user' && input.role !== 'admin') throw invalid('unknown role');
 }

@@ -5,7 +5,7 @@ import { silentLogger } from '../../shared/log.ts';
 import { createSqliteAuditLog } from '../audit/sqlite.ts';
 import { openDatabase } from '../store/db.ts';
 import { ChallengeError } from './challenge-error.ts';
-import { createLoginService, type LoginInput } from './login-service.ts';
+import { createLoginService, type LoginInput, type PasskeyFactor } from './login-service.ts';
 import { createThrottle } from './throttle.ts';
 import type { AuthResult, Authenticator, Credentials, OtpVerifier } from './types.ts';
 
@@ -38,13 +38,20 @@ const challenger: Authenticator = {
 
 const otpVerifier = (enrolled = true): OtpVerifier => ({ name: 'fake-otp', verify: async (_u, otp) => otp === '111111', needsEnrolment: async () => !enrolled });
 
-function setup(authenticators: Authenticator[], extra: { otp?: OtpVerifier; otpRequired?: boolean } = {}) {
+/** Passkeys as the second factor: alice has one; the answer "good" for her challenge is accepted. */
+const passkeyFactor: PasskeyFactor = {
+  offer: async (user) => (user === 'alice' ? { challengeId: `c-${user}`, options: { challenge: 'x' } } : undefined),
+  verify: async (user, answer) => user === 'alice' && answer.challengeId === 'c-alice' && (answer.response as { id?: string }).id === 'good',
+};
+
+function setup(authenticators: Authenticator[], extra: { otp?: OtpVerifier; otpRequired?: boolean; passkeys?: PasskeyFactor } = {}) {
   const clock = new FakeClock();
   const audit = createSqliteAuditLog(openDatabase(':memory:'), clock);
   const service = createLoginService({
     authenticators,
     otp: extra.otp,
     otpRequired: extra.otpRequired ?? false,
+    passkeys: extra.passkeys,
     throttle: createThrottle({ enabled: true, max_failures: 3, window: 60_000 }, clock),
     audit,
     isAdmin: (_user, groups) => groups.includes('admins'),
@@ -111,6 +118,22 @@ describe('login service', () => {
   test('rejects: OTP required but not enrolled -> challenge flagged enrolmentRequired', async () => {
     const { service } = setup([fakeBackend('a', { alice: 'alice-pw' })], { otp: otpVerifier(false), otpRequired: true });
     expect(await failure(service.login(input({ otp: '111111' })))).toMatchObject({ code: 'INSUFFICIENT_CREDENTIALS', expected: ['otp'], enrolmentRequired: true });
+  });
+
+  test('ok: a user with passkeys is offered one beside the code; an accepted passkey stands in for it', async () => {
+    const { service } = setup([fakeBackend('a', { alice: 'alice-pw', bob: 'bob-pw' })], { otp: otpVerifier(), otpRequired: true, passkeys: passkeyFactor });
+    expect(await failure(service.login(input({})))).toMatchObject({ code: 'INSUFFICIENT_CREDENTIALS', expected: ['otp', 'passkey'], details: { passkey: { challengeId: 'c-alice' } } });
+    expect(await failure(service.login(input({ username: 'bob', password: 'bob-pw' })))).toMatchObject({ expected: ['otp'] });
+    expect(await service.login(input({ passkey: { challengeId: 'c-alice', response: { id: 'good' } } }))).toMatchObject({ username: 'alice' });
+  });
+
+  test('rejects: a refused passkey is a wrong second factor; a passkey never skips the password', async () => {
+    const { service } = setup([fakeBackend('a', { alice: 'alice-pw' })], { otp: otpVerifier(false), otpRequired: true, passkeys: passkeyFactor });
+    expect(await failure(service.login(input({ passkey: { challengeId: 'c-alice', response: { id: 'bad' } } })))).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect(await failure(service.login(input({ password: 'nope', passkey: { challengeId: 'c-alice', response: { id: 'good' } } })))).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    // No code enrolled yet: the passkey is the way in, not enrolment.
+    expect(await failure(service.login(input({})))).toMatchObject({ expected: ['passkey'], enrolmentRequired: false });
+    expect(await failure(service.login(input({ passkey: { challengeId: 'c-alice', response: 'x' } as never })))).toMatchObject({ code: 'INVALID_BODY' });
   });
 
   test('ok: a backend challenge carries message and state; the follow-up reaches that backend', async () => {

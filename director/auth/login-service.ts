@@ -7,8 +7,9 @@
  * missing OTP is a ChallengeError (401 INSUFFICIENT_CREDENTIALS, `expected`, `state`). The OTP verifier
  * is asked whenever it is required, even after a backend's own challenge step: the state comes from the
  * client, and a RADIUS server may accept a password with any State, so skipping would be a bypass.
- * (When RADIUS does the OTP itself, leave otp.backend empty.) Every attempt is one audit event; secrets
- * never go into it.
+ * (When RADIUS does the OTP itself, leave otp.backend empty.) A user with passkeys may answer with one
+ * in place of the code: the challenge then expects "passkey" too and carries the sign-in options.
+ * Every attempt is one audit event; secrets never go into it.
  */
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
@@ -38,9 +39,18 @@ export interface LoginService {
   health(): Promise<AuthHealth>;
 }
 
+/** Passkeys as the second factor (director/passkeys/service.ts). */
+export interface PasskeyFactor {
+  /** Sign-in options for the user's passkeys; undefined when they have none. */
+  offer(username: string): Promise<{ challengeId: string; options: unknown } | undefined>;
+  /** Whether the answer is a valid use of one of the user's passkeys (audited there). */
+  verify(username: string, answer: NonNullable<LoginInput['passkey']>, clientAddress: string): Promise<boolean>;
+}
+
 export interface LoginServiceDeps {
   authenticators: readonly Authenticator[];
   otp?: OtpVerifier;
+  passkeys?: PasskeyFactor;
   otpRequired: boolean;
   throttle: Throttle;
   audit: AuditLog;
@@ -111,14 +121,30 @@ export function createLoginService(deps: LoginServiceDeps): LoginService {
         throw new ChallengeError(result.expected, result.message ?? 'more credentials required', result.state ? wrapState(result.backend, result.state) : undefined);
       }
 
-      if (deps.otpRequired && otp) {
-        if (await otp.needsEnrolment?.(result.username)) {
+      const passkeyOffer = async () => {
+        const offer = await deps.passkeys?.offer(result.username);
+        return offer ? { passkey: offer } : undefined;
+      };
+      if (deps.otpRequired && otp && input.passkey) {
+        if (!(await deps.passkeys?.verify(result.username, input.passkey, input.clientAddress))) {
+          fail(result.backend, 'passkey rejected');
+          throw new ApiError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS);
+        }
+      } else if (deps.otpRequired && otp) {
+        const needsEnrolment = await otp.needsEnrolment?.(result.username);
+        // A user without a code to give yet (or without one in this step) may answer with a passkey.
+        const offer = needsEnrolment || !input.otp ? await passkeyOffer() : undefined;
+        if (needsEnrolment && offer) {
+          fail(result.backend, 'second factor missing', false);
+          throw new ChallengeError(['passkey'], 'sign in with your passkey', undefined, false, undefined, offer);
+        }
+        if (needsEnrolment) {
           fail(result.backend, 'otp enrolment required', false);
           throw new ChallengeError(['otp'], 'a one-time password is required but none is enrolled for this user: enrol an authenticator app first', undefined, true, result.username);
         }
         if (!input.otp) {
           fail(result.backend, 'otp missing', false);
-          throw new ChallengeError(['otp'], 'one-time password required');
+          throw new ChallengeError(offer ? ['otp', 'passkey'] : ['otp'], 'one-time password required', undefined, false, undefined, offer);
         }
         const accepted = await otp.verify(result.username, input.otp, input.clientAddress).catch((error: unknown) => {
           ignoredError(deps.log, 'login.otp', `the ${otp.name} check failed: the code counts as rejected`, error, 'warn');

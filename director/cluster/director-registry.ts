@@ -1,6 +1,8 @@
 import type { SQL } from 'bun';
 import type { Logger } from '../../shared/log.ts';
 import { ignoredError } from '../../shared/ignored.ts';
+import type { LiveDirector } from '../store/migrate.ts';
+import { knownSchemaVersion } from '../store/schema/extra-steps.ts';
 
 export interface DirectorInstance {
   id: string;
@@ -49,7 +51,8 @@ export function postgresDirectorRegistry(sql: SQL, log: Logger, intervalMs = 200
   let selfId = '';
   const beat = async (self: Omit<DirectorInstance, 'lastSeen'>) => {
     const now = Date.now();
-    await sql`INSERT INTO director_instances (id, name, policy_hash, started_at, last_seen) VALUES (${self.id}, ${self.name}, ${self.policyHash}, ${self.startedAt}, ${now})
+    // schema_known: a newer director does not apply a schema step this one cannot run beside (store/migrate.ts).
+    await sql`INSERT INTO director_instances (id, name, policy_hash, started_at, last_seen, schema_known) VALUES (${self.id}, ${self.name}, ${self.policyHash}, ${self.startedAt}, ${now}, ${knownSchemaVersion()})
       ON CONFLICT (id) DO UPDATE SET policy_hash = EXCLUDED.policy_hash, last_seen = EXCLUDED.last_seen`;
     await sql`DELETE FROM director_instances WHERE last_seen < ${now - 86_400_000}`;
     const present = await list(DIRECTOR_ALIVE_MS);
@@ -77,4 +80,20 @@ export function postgresDirectorRegistry(sql: SQL, log: Logger, intervalMs = 200
       if (selfId) await sql`DELETE FROM director_instances WHERE id = ${selfId}`.catch((error: unknown) => ignoredError(log, 'director-registry.stop', 'own heartbeat row left to age out', error));
     },
   };
+}
+
+/**
+ * Directors whose heartbeat is recent, with the newest schema version each knows (null: it does not
+ * say, i.e. it predates the audit chain's schema step, which added the column), for the migration's refuseBesideOlder. Works on any store
+ * state: before the registry table, or its schema_known column, exists.
+ */
+export async function liveDirectorSchemas(sql: SQL): Promise<LiveDirector[]> {
+  const [{ table, column }] = await sql`SELECT to_regclass('director_instances') IS NOT NULL AS table,
+    EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'director_instances' AND column_name = 'schema_known') AS column`;
+  if (!table) return [];
+  const since = Date.now() - DIRECTOR_ALIVE_MS;
+  const rows = column
+    ? await sql`SELECT name, schema_known AS known FROM director_instances WHERE last_seen >= ${since}`
+    : await sql`SELECT name, NULL AS known FROM director_instances WHERE last_seen >= ${since}`;
+  return rows.map((row: { name: string; known: number | null }) => ({ name: row.name, known: row.known === null ? null : Number(row.known) }));
 }

@@ -1,4 +1,7 @@
-import { bool, duration, field, int, list, oneOf, section, str, type ConfigOf } from '../../shared/config-schema.ts';
+import { bool, duration, field, int, list, oneOf, section, sectionMap, str, type ConfigOf } from '../../shared/config-schema.ts';
+import { headerAuthSchema } from './header-auth-schema.ts';
+import { passkeysSchema } from './passkeys-schema.ts';
+import { stringTable } from './typed-fields.ts';
 
 /** Login backends the registry knows (director/auth/registry.ts maps each to its factory). */
 export const AUTH_BACKENDS = ['pam', 'ldap', 'radius', 'external'] as const;
@@ -24,9 +27,44 @@ const commandSection = (timeoutMs: number) =>
  *   [auth.radius]     servers = ["10.0.0.5:1812", "10.0.0.6"]  secret_file = "/etc/dcvix/radius.secret"
  *   [auth.pam]        service = "dcvix"
  *   [auth.external]   command = ["/usr/local/libexec/dcvix-auth"]  timeout = "10s"
+ *   [auth.oidc.corp]  issuer = "https://login.example.com/realms/staff"  client_id = "dcvix"
+ *                     client_secret_file = "/etc/dcvix/oidc-corp.secret"  groups_claim = "groups"
  */
 export const authSchema = section({
   backends: field<string[]>(['external'], list(oneOf(...AUTH_BACKENDS))),
+  /** Show the user name and password form on the sign-in pages; false = single sign-on buttons only. */
+  password_form: field(true, bool),
+  /** Single sign-on: one OpenID Connect provider per named table; each gets a "Sign in with" button. */
+  oidc: sectionMap({
+    /** The button's text after "Sign in with"; "" = the table's name. */
+    display_name: field('', str),
+    /** The issuer URL (https); its /.well-known/openid-configuration is read on first use, not at start. */
+    issuer: field('', str),
+    client_id: field('', str),
+    /** The client secret: a file holding it, or the name of an environment variable; neither = a public client (PKCE only). */
+    client_secret_file: field('', str),
+    client_secret_env: field('', str),
+    scopes: field<string[]>(['openid', 'profile', 'email'], list(str)),
+    /** The ID token claim that names the user; when the token lacks it, username_fallback_claim ("" = none). */
+    username_claim: field('preferred_username', str),
+    username_fallback_claim: field('email', str),
+    /** The ID token claim listing the user's groups (fed into the policy's groups); "" = the policy's own member lists. */
+    groups_claim: field('groups', str),
+    /** Only users whose `email` claim ends in one of these domains ("example.com"); [] = any. */
+    allowed_domains: field<string[]>([], list(str)),
+    /** Claims the ID token must carry with these values (a list claim must contain the value), e.g. { hd = "example.com" }. */
+    required_claims: field<Readonly<Record<string, string>>>({}, stringTable),
+    /** PEM CA bundle for the issuer's TLS; "" = the system trust store. */
+    ca_file: field('', str),
+    /** Time limit of each call to the provider (discovery, token, keys). */
+    timeout: field(10_000, duration(500)),
+    /** Sign-out also ends the provider's session when it offers end_session_endpoint. */
+    end_session: field(true, bool),
+  }),
+  /** Header sign-in behind an authenticating proxy (header-auth-schema.ts). */
+  header: headerAuthSchema,
+  /** Passkeys (passkeys-schema.ts). */
+  passkeys: passkeysSchema,
   external: commandSection(10_000),
   pam: section({
     /** PAM service name: a file of that name must exist in /etc/pam.d (or config_dir). */
@@ -106,3 +144,4 @@ export type OtpConfig = ConfigOf<typeof otpSchema.section>;
 export type LdapConfig = AuthConfig['ldap'];
 export type RadiusConfig = AuthConfig['radius'];
 export type PamConfig = AuthConfig['pam'];
+export type OidcProviderConfig = AuthConfig['oidc'][string];

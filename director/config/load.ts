@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
 import { directorSchema, type DirectorConfig } from './schema.ts';
+import { readPublicTls } from './public-tls.ts';
 import { parseTokenKey } from './typed-fields.ts';
 
 export const DEFAULT_CONFIG_FILE = '/etc/dcvix/dcvix-director.conf';
@@ -24,6 +25,8 @@ export async function readDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
     ...cfg,
     data_dir: resolve(base, cfg.data_dir),
     web_dir: cfg.web_dir ? resolve(base, cfg.web_dir) : '',
+    ...publicTlsFiles(cfg, file),
+    audit: { ...cfg.audit, file: cfg.audit.file ? resolve(base, cfg.audit.file) : '' },
     auth: authWithPaths(cfg.auth, file),
     otp: otpWithPaths(cfg.otp, file),
     configFile: resolve(file),
@@ -34,6 +37,27 @@ export async function readDirectorConfig(file = DEFAULT_CONFIG_FILE, explicit = 
     Object.defineProperty(out, key, { value, enumerable: false });
   }
   return Object.freeze(out) as Omit<DirectorConfig, 'policy'>;
+}
+
+/**
+ * public_tls_cert_file and public_tls_key_file: both or neither, resolved against the config file, and
+ * a certificate with its key; public_port and public_hostnames need them, public_port another port.
+ */
+function publicTlsFiles(cfg: { public_tls_cert_file: string; public_tls_key_file: string; public_port: number; public_hostnames: string[]; director_port: number }, file: string) {
+  const certFile = cfg.public_tls_cert_file && resolve(dirname(resolve(file)), cfg.public_tls_cert_file);
+  const keyFile = cfg.public_tls_key_file && resolve(dirname(resolve(file)), cfg.public_tls_key_file);
+  if (!certFile !== !keyFile) throw new ConfigError(`${file}: keys "public_tls_cert_file" and "public_tls_key_file" go together`);
+  const used = cfg.public_port ? 'public_port' : cfg.public_hostnames.length ? 'public_hostnames' : '';
+  if (used && !certFile) throw new ConfigError(`${file}: key "${used}" needs public_tls_cert_file and public_tls_key_file`);
+  if (cfg.public_port && cfg.public_port === cfg.director_port) throw new ConfigError(`${file}: key "public_port" must differ from director_port`);
+  if (certFile) {
+    try {
+      readPublicTls(certFile, keyFile);
+    } catch (err) {
+      throw new ConfigError(`${file}: key "public_tls_cert_file": ${(err as Error).message}`);
+    }
+  }
+  return { public_tls_cert_file: certFile, public_tls_key_file: keyFile };
 }
 
 type DirectorSections = Pick<ReturnType<typeof applySchema<typeof directorSchema>>, 'auth' | 'otp'>;

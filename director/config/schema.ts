@@ -1,4 +1,5 @@
 import { bool, duration, field, int, list, oneOf, port, section, str, type ConfigOf } from '../../shared/config-schema.ts';
+import { auditSchema } from './audit-schema.ts';
 import { authSchema, otpSchema } from './auth-schema.ts';
 import { certificateName, cidr, cidrs, keyBytes, publicUrl, requiredKeyBytes } from './typed-fields.ts';
 import type { CidrBlock } from '../net/cidr.ts';
@@ -23,6 +24,19 @@ export const directorSchema = {
    * invalidates every registered passkey. "" = https://<first of hostnames, else this host's name>:<director_port>.
    */
   public_url: field('', publicUrl),
+  /**
+   * The site's own certificate for browsers (PEM: the certificate then its chain; and its key), e.g. from
+   * a corporate CA or ACME. Presented on public_port and, by SNI, for public_hostnames on director_port;
+   * re-read when the files change and on SIGHUP. Agents keep the director's own CA. Both or neither.
+   */
+  public_tls_cert_file: field('', str),
+  public_tls_key_file: field('', str),
+  /** A second listener (e.g. 443) with the public certificate: web app, API, verifier, resolver; no agent routes. 0 = none. */
+  public_port: field(0, port),
+  /** Names for which director_port presents the public certificate (SNI); any other name gets the director's own. */
+  public_hostnames: field<string[]>([], list(certificateName)),
+  /** How often the public certificate files are looked at for a change (SIGHUP reloads at once). */
+  public_tls_check_interval: field(10_000, duration(100)),
   max_body_bytes: field(64 * 1024, int(1024, 16 * 1024 * 1024)),
   /** HTTP/1.1: time a connection gets to send each complete request head (slow-header clients are cut). */
   http_headers_timeout: field(20_000, duration(1_000)),
@@ -32,6 +46,8 @@ export const directorSchema = {
   /** POST /v1/renew extends a sign-in at most this long after the password login (authTime). */
   session_absolute_max: field(12 * 3_600_000, duration(60_000)),
   connection_token_ttl: field(5 * 60_000, duration(10_000)),
+  /** Lifetime of an API client's access token (POST /oauth2/token, the Session Manager API). */
+  api_token_ttl: field(3_600_000, duration(60_000)),
   /** Pending registrations older than this are removed by the housekeeper. */
   pending_max_age: field(7 * 86_400_000, duration(60_000)),
   pending_cleanup_interval: field(3_600_000, duration(1_000)),
@@ -95,6 +111,7 @@ export const directorSchema = {
   log_level: field<'debug' | 'info' | 'warn' | 'error'>('info', oneOf('debug', 'info', 'warn', 'error')),
   auth: authSchema,
   otp: otpSchema,
+  audit: auditSchema,
   throttle: section({
     enabled: field(true, bool),
     max_failures: field(5, int(1, 1000)),

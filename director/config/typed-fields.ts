@@ -69,3 +69,10 @@ export const publicUrl: FieldParser<string> = (value) => {
   }
   return url.origin;
 };
+
+/** A table of text values (`{ hd = "example.com", tenant = "abc" }`). */
+export const stringTable: FieldParser<Readonly<Record<string, string>>> = (value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('must be a table of strings');
+  for (const [key, text] of Object.entries(value)) if (typeof text !== 'string') throw new Error(`"${key}" must be a string`);
+  return Object.freeze({ ...(value as Record<string, string>) });
+};

@@ -71,6 +71,8 @@ export function openApiDocument(app: AnyElysia): OpenApiDocument {
         session: { type: 'apiKey', in: 'cookie', name: 'dcvix_session', description: 'Set by /v1/user/login or /v1/admin/login (a Bearer token works too)' },
         enrolment: { type: 'apiKey', in: 'cookie', name: 'dcvix_enrol', description: 'Short-lived cookie of a login that asked for TOTP enrolment' },
         agentCertificate: { type: 'mutualTLS', description: 'Agent certificate issued by the director CA' },
+        clientCredentials: { type: 'http', scheme: 'basic', description: "An API client's id and secret (POST /v1/admin/api-clients)" },
+        apiClient: { type: 'http', scheme: 'bearer', description: "An API client's access token from POST /oauth2/token (Session Manager API)" },
       },
       schemas: { ...(generated.components?.schemas as Json | undefined), ErrorEnvelope: envelope ?? {} },
     },

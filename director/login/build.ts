@@ -13,6 +13,7 @@ import type { TotpVerifier } from '../otp/totp.ts';
 import { groupsOf, isAdmin } from '../policy/evaluate.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import type { LoginPort } from './routes.ts';
+import type { PasskeyFactor } from '../auth/login-service.ts';
 
 /** What of the login wiring can be built without the store: building it checks the backends' settings. */
 interface PreparedLogin {
@@ -42,6 +43,8 @@ export function buildLogin(d: {
   clock: Clock;
   log: Logger;
   throttleFailures?: Map<string, number[]>;
+  /** Passkeys in place of the one-time code. */
+  passkeys?: PasskeyFactor;
 }) {
   const audit = d.audit;
   const otp = d.prepared.otp(d.totpStore);
@@ -49,6 +52,7 @@ export function buildLogin(d: {
     authenticators: d.prepared.authenticators,
     otp,
     otpRequired: !!otp,
+    passkeys: d.passkeys,
     throttle: createThrottle(d.config.throttle, d.clock, undefined, d.throttleFailures),
     audit,
     isAdmin: (user, groups) => isAdmin(d.policy.current, user, groupsOf(d.policy.current, user, groups)),

@@ -5,6 +5,22 @@ const Role = OneOf(['user', 'admin']);
 /** Absent, null and "" all mean "not sent" (older clients send empty fields). */
 const maybeText = (maxLength: number) => t.Optional(Nullable(t.String({ maxLength })));
 
+/** A WebAuthn answer as @simplewebauthn/browser sends it (checked in depth by @simplewebauthn/server). */
+export const CredentialResponse = t.Object(
+  {
+    id: t.String({ maxLength: 1400 }),
+    rawId: t.String({ maxLength: 1400 }),
+    type: t.Literal('public-key'),
+    response: t.Object({}, { additionalProperties: true }),
+    clientExtensionResults: t.Optional(t.Object({}, { additionalProperties: true })),
+    authenticatorAttachment: t.Optional(t.String({ maxLength: 32 })),
+  },
+  { additionalProperties: true, description: 'The browser credential as JSON (PublicKeyCredential.toJSON())' },
+);
+
+/** A sign-in answer to an offer: the offer's challenge id and the credential. */
+export const PasskeyAnswerBody = t.Object({ challengeId: t.String({ maxLength: 64 }), response: CredentialResponse });
+
 /** POST /v1/user/login and /v1/admin/login: the user name under any of four spellings (userID first). */
 export const LoginBody = t.Object({
   userID: t.Optional(t.String({ maxLength: 256, description: 'User name (required under one of userID, userId, username, user)' })),
@@ -14,6 +30,7 @@ export const LoginBody = t.Object({
   password: t.String({ maxLength: 1024 }),
   otp: maybeText(64),
   state: maybeText(1024),
+  passkey: t.Optional(t.Union([PasskeyAnswerBody, t.Null()], { description: 'In place of otp: a passkey answering the `passkey` offer of INSUFFICIENT_CREDENTIALS' })),
 });
 
 /** A successful login; the token itself travels only in the HttpOnly dcvix_session cookie. */

@@ -6,12 +6,13 @@ import { clearedSessionCookie, enrolmentCookie, readSessionCookie, sessionCookie
 import { authenticateSession } from '../http/guards.ts';
 import { errorAnswers, jsonBody, OkAnswer, USER } from '../http/models.ts';
 import { AuthHealthAnswer, LoginAnswer, LoginBody, MeAnswer } from './models.ts';
+import type { LoginInput } from '../auth/login-input.ts';
 import type { Revocations } from '../tokens/revocations.ts';
 import type { TokenService } from '../tokens/token-service.ts';
 
 /** The part of the login service these routes need (director/auth/login-service.ts). */
 export interface LoginPort {
-  login(input: { username: string; password: string; otp?: string; state?: string; clientAddress: string; role: 'user' | 'admin' }): Promise<{ username: string; groups: string[]; backend: string }>;
+  login(input: LoginInput): Promise<{ username: string; groups: string[]; backend: string }>;
   health(): Promise<{ ok: boolean; backends: { name: string; ok: boolean; detail?: string }[] }>;
 }
 
@@ -46,6 +47,7 @@ export const loginRoutes = ({ login, tokens, revocations, sessionTtlMs, sessionA
           password,
           otp: body.otp || undefined,
           state: body.state || undefined,
+          passkey: body.passkey ?? undefined,
           clientAddress: connectionInfo(request).remoteAddress,
           role,
         });

@@ -1,3 +1,4 @@
+import { readApiAllowance, type ApiAllowance } from './api-allowance.ts';
 import { neverUserSettable, splitConfigKeyEntry } from './config-keys.ts';
 import { readPermissionProfiles, readProfileChoice, type ProfileChoice } from './permission-profiles.ts';
 import { readPoolSettings, type PoolSettings } from './pool-settings.ts';
@@ -22,7 +23,8 @@ import { RequirementsError } from './requirements/tokenize.ts';
  * A pool's session limit and launch settings are read by pool-settings.ts; DCV permission profiles
  * (`permissionProfiles`, and `permissions` on pools, servers and groups) by permission-profiles.ts.
  * A pool's `requirements` (Session Manager's expression language, requirements/) narrows placement to
- * the members that satisfy it.
+ * the members that satisfy it. What API clients may ask of a pool beyond its launch settings
+ * (`session_manager`) is read by api-allowance.ts.
  */
 export interface Grant {
   servers: string[];
@@ -42,7 +44,7 @@ export interface Policy {
   groups: Map<string, Grant & { members: string[] }>;
   /** user -> the groups whose member lists name them, in users.json order (made once, asked on every request). */
   memberOf: Map<string, string[]>;
-  pools: Map<string, { description: string; servers: string[]; requirements?: Requirement } & ConfigAllowance & PoolSettings & ProfileChoice>;
+  pools: Map<string, { description: string; servers: string[]; requirements?: Requirement; sessionManager?: ApiAllowance } & ConfigAllowance & PoolSettings & ProfileChoice>;
   /** pools.json `servers`: per-server settings, by host name. */
   servers: Map<string, ConfigAllowance & ProfileChoice>;
   /** pools.json `permissionProfiles`: DCV permission lines by profile name, `full` built in. */
@@ -97,6 +99,7 @@ export function parsePolicy(users: unknown, pools: unknown): Policy {
             ...allowance(pool.userConfig, `${where}.userConfig`),
             ...read.settings,
             ...readProfileChoice(pool.permissions, `${where}.permissions`, profiles, fail),
+            ...readApiAllowance(pool.session_manager, `${where}.session_manager`, profiles, fail),
           },
         ];
       }),

@@ -7,11 +7,13 @@
  *     cool-down ends, a create there succeeds, or (for DCV_UNAVAILABLE, the one reason an update can
  *     disprove) an update shows dcv answering again;
  *   - `dcvTimeoutMs`: the agent's dcv time limit -> MISCONFIGURED_TIMEOUTS when an agent create (two dcv
- *     commands in a row) could outlast the director's request to the agent.
+ *     commands in a row) could outlast the director's request to the agent;
+ *   - `dcvCheck.problem`: the host's DCV asks another verifier than this cluster's directors (or none)
+ *     -> DCV_MISCONFIGURED, until an update reports a verifier of ours (dcv-check.ts).
  */
 import { ApiError } from '../../shared/errors.ts';
 
-export type HealthReason = 'DCV_UNAVAILABLE' | 'DCV_TIMEOUT' | 'AGENT_UNREACHABLE' | 'AGENT_ERROR' | 'LICENSES_EXHAUSTED' | 'DCV_FAILED' | 'MISCONFIGURED_TIMEOUTS';
+export type HealthReason = 'DCV_UNAVAILABLE' | 'DCV_MISCONFIGURED' | 'DCV_TIMEOUT' | 'AGENT_UNREACHABLE' | 'AGENT_ERROR' | 'LICENSES_EXHAUSTED' | 'DCV_FAILED' | 'MISCONFIGURED_TIMEOUTS';
 
 /** A failed create on a server, remembered so placement skips it for a while. */
 export interface PlacementFailure {
@@ -28,6 +30,8 @@ export interface HealthFacts {
   dcvError: string | null;
   placementFailure: PlacementFailure | null;
   dcvTimeoutMs: number | null;
+  /** The director's verdict on the host's DCV self-check (absent: no check reported). */
+  dcvCheck?: { problem?: string };
   /** When the health last changed (status or reason), epoch ms. */
   healthSince: number;
 }
@@ -63,6 +67,7 @@ export function timeoutsMisconfigured(dcvTimeoutMs: number | null, rules: Health
 /** The health of a server now. */
 export function serverHealth(facts: HealthFacts, now: number, rules: HealthRules): ServerHealth {
   if (facts.dcvError !== null) return { status: 'unhealthy', reason: 'DCV_UNAVAILABLE', message: facts.dcvError, since: facts.healthSince };
+  if (facts.dcvCheck?.problem) return { status: 'unhealthy', reason: 'DCV_MISCONFIGURED', message: facts.dcvCheck.problem, since: facts.healthSince };
   const failure = facts.placementFailure;
   if (failure && now < failure.until) return { status: 'unhealthy', reason: failure.reason, message: failure.message, since: facts.healthSince };
   // A cool-down that ran out changed the health at its end, without any event to record it.

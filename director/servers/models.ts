@@ -2,6 +2,7 @@ import { t } from 'elysia';
 import { AgentStats } from '../../shared/api/agent-wire.ts';
 import { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
 import { Int, Nullable, OneOf, Time } from '../http/models.ts';
+import { ServerDcvCheck } from './dcv-check.ts';
 
 // An agent's host figures are the agent protocol's model, passed on as the agent sent them.
 export { AgentStats };
@@ -9,7 +10,7 @@ export { AgentStats };
 /** Whether placement may use a server, and why not (reason/message only when unhealthy). */
 export const ServerHealth = t.Object({
   status: OneOf(['healthy', 'unhealthy']),
-  reason: t.Optional(t.String({ examples: ['DCV_UNAVAILABLE', 'DCV_TIMEOUT', 'AGENT_UNREACHABLE', 'LICENSES_EXHAUSTED', 'MISCONFIGURED_TIMEOUTS'] })),
+  reason: t.Optional(t.String({ examples: ['DCV_UNAVAILABLE', 'DCV_MISCONFIGURED', 'DCV_TIMEOUT', 'AGENT_UNREACHABLE', 'LICENSES_EXHAUSTED', 'MISCONFIGURED_TIMEOUTS'] })),
   message: t.Optional(t.String()),
   since: Time(),
 });
@@ -95,6 +96,7 @@ export const AdminServer = t.Object({
   dcvTimeoutMs: Nullable(Int()),
   maxVirtualSessions: Nullable(Int({ description: "The agent's max_virtual_sessions; null: no limit" })),
   consoleOnly: t.Optional(t.Literal(true, { description: 'The host runs console sessions only (DCV on Windows): no virtual session is placed there' })),
+  dcvCheck: t.Optional(ServerDcvCheck),
   sessions: t.Array(AdminSessionView),
 });
 

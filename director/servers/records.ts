@@ -1,6 +1,7 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
 import { matches } from '../../shared/api/model-check.ts';
+import { ServerDcvCheck } from './dcv-check.ts';
 import type { HealthFacts, PlacementFailure } from './health.ts';
 
 /**
@@ -38,6 +39,8 @@ export interface ServerEntry extends HealthFacts {
   loadAverage?: false;
   /** Set while an admin holds the server in maintenance: no new sessions there (absent: open). */
   drain?: ServerDrain;
+  /** The DCV self-check from the last update with the director's verdict (absent: the agent sends none). */
+  dcvCheck?: ServerDcvCheck;
 }
 
 /** An admin's drain mark on a server: who, when and why (columns drained_at, drained_by, drain_reason). */
@@ -95,13 +98,13 @@ export interface ServerChange {
  * live in the attrs column with the tags and host facts, so that column is written whole with them
  * (tags and host facts as they are: a change of those is a new revision).
  */
-export type ServerSeen = Pick<ServerEntry, 'id' | 'lastSeen' | 'stats' | 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'consoleOnly' | 'loadAverage'>;
+export type ServerSeen = Pick<ServerEntry, 'id' | 'lastSeen' | 'stats' | 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'dcvCheck' | 'consoleOnly' | 'loadAverage'>;
 
 /** The attrs format the director writes now (1 = the blob entries of the earlier release). */
 export const ATTRS_VERSION = 2;
 
-/** A server's attrs column: what has no column of its own (tags, GPUs, host facts, the agent's session cap). */
-export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'consoleOnly' | 'loadAverage'>): string {
+/** A server's attrs column: what has no column of its own (tags, GPUs, host facts, the agent's session cap, the DCV self-check). */
+export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'dcvCheck' | 'consoleOnly' | 'loadAverage'>): string {
   return JSON.stringify({
     tags: server.tags,
     ...(server.gpus?.length ? { gpus: server.gpus } : {}),
@@ -109,6 +112,7 @@ export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'gpus' | 'host' |
     ...(server.maxVirtualSessions !== undefined ? { maxVirtualSessions: server.maxVirtualSessions } : {}),
     ...(server.consoleOnly ? { consoleOnly: true } : {}),
     ...(server.loadAverage === false ? { loadAverage: false } : {}),
+    ...(server.dcvCheck ? { dcvCheck: server.dcvCheck } : {}),
   });
 }
 
@@ -133,7 +137,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  * facts were added (optional keys, so either release reads the other's rows) those too. Unknown
  * versions read as empty; a GPU or host facts that do not match their model are left out.
  */
-export function readServerAttrs(json: string, version: number): Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'consoleOnly' | 'loadAverage'> {
+export function readServerAttrs(json: string, version: number): Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'dcvCheck' | 'consoleOnly' | 'loadAverage'> {
   const parsed = safeJson(json);
   if ((version !== 1 && version !== 2) || !isObject(parsed)) return { tags: [] };
   const tags = Array.isArray(parsed.tags) ? parsed.tags.filter((tag): tag is string => typeof tag === 'string') : [];
@@ -146,6 +150,7 @@ export function readServerAttrs(json: string, version: number): Pick<ServerEntry
     ...(Number.isInteger(cap) && (cap as number) > 0 ? { maxVirtualSessions: cap as number } : {}),
     ...(parsed.consoleOnly === true ? { consoleOnly: true as const } : {}),
     ...(parsed.loadAverage === false ? { loadAverage: false as const } : {}),
+    ...(matches(ServerDcvCheck, parsed.dcvCheck) ? { dcvCheck: parsed.dcvCheck } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import type { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
+import type { ServerDcvCheck } from './dcv-check.ts';
 import type { FleetPlan, FleetReads } from './fleet-plan.ts';
 import { clearedByHealthyUpdate, serverHealth, type HealthRules } from './health.ts';
 import type { ServerEntry, SessionEntry } from './records.ts';
@@ -24,6 +25,8 @@ export interface AgentReport {
   consoleOnly?: true;
   /** The host has no load average (absent: it has). */
   loadAverage?: false;
+  /** The DCV self-check with the director's verdict (absent: the agent sends none). */
+  dcvCheck?: ServerDcvCheck;
   sessions: DcvSession[];
   /** When the director received it (epoch ms). */
   at: number;
@@ -93,19 +96,11 @@ function planReport(plan: FleetPlan, report: AgentReport, rules: HealthRules): R
   // A drain mark belongs to the host name, not the agent: it outlives a new agent or a removal there.
   if (holder?.drain) next.drain = holder.drain;
   if (!holder || takeover || structureDiffers(holder, next)) plan.putServer(next);
-  else
-    plan.seen({
-      id: report.hostname,
-      lastSeen: report.at,
-      stats: report.stats,
-      tags: report.tags,
-      gpus: report.gpus,
-      host: report.host,
-      // The attrs column is written whole from these: what it holds beyond the figures goes along unchanged.
-      maxVirtualSessions: report.maxVirtualSessions,
-      ...(report.consoleOnly ? { consoleOnly: true as const } : {}),
-      ...(report.loadAverage === false ? { loadAverage: false as const } : {}),
-    });
+  else {
+    // attrs is written whole by a seen write: everything it holds goes along, or the store would lose it.
+    const { maxVirtualSessions, dcvCheck, consoleOnly, loadAverage } = next;
+    plan.seen({ id: report.hostname, lastSeen: report.at, stats: report.stats, tags: report.tags, gpus: report.gpus, host: report.host, maxVirtualSessions, dcvCheck, consoleOnly, loadAverage });
+  }
 
   const outcome = { kind: 'accepted' as const, adopted: [] as SessionEntry[], lateCloses: [] as SessionEntry[] };
   const reported = new Set<string>();
@@ -164,6 +159,7 @@ function nextServer(prior: ServerEntry | undefined, report: AgentReport, rules: 
     ...(report.maxVirtualSessions !== undefined ? { maxVirtualSessions: report.maxVirtualSessions } : {}),
     ...(report.consoleOnly ? { consoleOnly: true as const } : {}),
     ...(report.loadAverage === false ? { loadAverage: false as const } : {}),
+    ...(report.dcvCheck ? { dcvCheck: report.dcvCheck } : {}),
   };
   next.healthSince = healthSinceAfter(prior, next, report.at, rules);
   return next;
@@ -194,7 +190,8 @@ function structureDiffers(row: ServerEntry, next: Omit<ServerEntry, 'revision'>)
     JSON.stringify(row.placementFailure) !== JSON.stringify(next.placementFailure) ||
     row.tags.length !== next.tags.length ||
     row.tags.some((tag, index) => tag !== next.tags[index]) ||
-    JSON.stringify(row.host) !== JSON.stringify(next.host)
+    JSON.stringify(row.host) !== JSON.stringify(next.host) ||
+    JSON.stringify(row.dcvCheck) !== JSON.stringify(next.dcvCheck)
   );
 }
 

@@ -1,5 +1,6 @@
 import type { AgentStats, DcvSession } from '../../shared/api/agent-wire.ts';
 import { AgentUpdateBody } from '../../shared/api/agent-update.ts';
+import { DcvCheck } from '../../shared/api/dcv-check.ts';
 import { Gpu, HostInfo } from '../../shared/api/host-facts.ts';
 import { matches, readBody } from '../../shared/api/model-check.ts';
 import { Tag } from '../../shared/api/tags.ts';
@@ -27,11 +28,13 @@ interface AgentUpdate {
   consoleOnly?: true;
   /** The host has no load average (Windows): placement reads cpu_usage. */
   loadAverage?: false;
+  /** The DCV host self-check (dcv.conf verifier, DCV version), when the agent sends one. */
+  dcvCheck?: DcvCheck;
 }
 
 /** One item of an update that was left out, and why. */
 export interface SkippedItem {
-  kind: 'session' | 'tag' | 'gpu' | 'host';
+  kind: 'session' | 'tag' | 'gpu' | 'host' | 'dcvCheck';
   reason: string;
 }
 
@@ -49,7 +52,7 @@ interface ParsedUpdate {
  * reports one strange session does not vanish. Host facts of another shape are skipped whole.
  */
 export function parseAgentUpdate(body: unknown): ParsedUpdate {
-  const { sessions, stats, tags, gpus, host, agentPort, version, dcvError, dcvTimeoutMs, maxVirtualSessions, consoleOnly, loadAverage } = readBody(AgentUpdateBody, body);
+  const { sessions, stats, tags, gpus, host, agentPort, version, dcvError, dcvTimeoutMs, maxVirtualSessions, consoleOnly, loadAverage, dcvCheck } = readBody(AgentUpdateBody, body);
   const skipped: SkippedItem[] = [];
   const goodTags: string[] = [];
   for (const [index, rawTag] of (tags ?? []).entries()) {
@@ -63,6 +66,8 @@ export function parseAgentUpdate(body: unknown): ParsedUpdate {
   }
   const hostFacts = host === undefined ? undefined : matches(HostInfo, host) ? keptHost(host) : undefined;
   if (host !== undefined && !hostFacts) skipped.push({ kind: 'host', reason: 'host is not host facts (osFamily, osName, ... as strings)' });
+  const check = dcvCheck === undefined ? undefined : matches(DcvCheck, dcvCheck) ? keptCheck(dcvCheck) : undefined;
+  if (dcvCheck !== undefined && !check) skipped.push({ kind: 'dcvCheck', reason: 'dcvCheck is not a DCV self-check (source, verifier, readError, dcvVersion as strings)' });
   const goodSessions: DcvSession[] = [];
   for (const [index, rawSession] of sessions.entries()) {
     const read = readReportedSession(rawSession);
@@ -85,6 +90,7 @@ export function parseAgentUpdate(body: unknown): ParsedUpdate {
       ...(maxVirtualSessions !== undefined ? { maxVirtualSessions } : {}),
       ...(consoleOnly === true ? { consoleOnly } : {}),
       ...(loadAverage === false ? { loadAverage } : {}),
+      ...(check ? { dcvCheck: check } : {}),
     },
     skipped,
   };
@@ -100,6 +106,12 @@ function keptStats(stats: AgentStats): AgentStats {
 function keptGpu(gpu: Gpu): Gpu {
   const { name, memoryTotalBytes, memoryUsedBytes, utilizationPercent } = gpu;
   return { name, memoryTotalBytes, memoryUsedBytes, ...(utilizationPercent !== undefined ? { utilizationPercent } : {}) };
+}
+
+/** The self-check's declared fields, without other keys. */
+function keptCheck(check: DcvCheck): DcvCheck {
+  const { source, verifier, readError, dcvVersion } = check;
+  return { source, ...(verifier !== undefined ? { verifier } : {}), ...(readError !== undefined ? { readError } : {}), ...(dcvVersion !== undefined ? { dcvVersion } : {}) };
 }
 
 /** The host facts the model declares, without other keys. */

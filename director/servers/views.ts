@@ -184,6 +184,7 @@ export function adminServerView(state: RuntimeState, server: ServerEntry, offlin
     dcvTimeoutMs: server.dcvTimeoutMs,
     maxVirtualSessions: server.maxVirtualSessions ?? null,
     ...(server.consoleOnly ? { consoleOnly: true as const } : {}),
+    ...(server.dcvCheck ? { dcvCheck: server.dcvCheck } : {}),
     sessions: state.sessionsOn(server.id).map((session) => adminSessionView(session, managed)),
   };
 }

@@ -10,6 +10,8 @@ import { entitlements, groupsOf, mayUseServer, poolMembers } from '../policy/eva
 import { profileFor } from '../policy/permission-profiles.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import { launchSettingsFor } from '../policy/pool-settings.ts';
+import type { LaunchSettings } from '../../shared/api/launch-settings.ts';
+import type { Requirement } from '../policy/requirements/parse.ts';
 import { serverSatisfies } from '../policy/requirements/server-facts.ts';
 import type { Fleet } from '../servers/fleet.ts';
 import { excludedFromPlacement, type HealthReason, type HealthRules } from '../servers/health.ts';
@@ -49,6 +51,18 @@ export interface SessionServiceOptions {
 export interface UserRef {
   user: string;
   groups: readonly string[];
+}
+
+/**
+ * What an API client's create (the Session Manager API) adds to a pool placement: its own
+ * requirements on top of the pool's, launch settings over the pool's (already checked against the
+ * pool's allow-list), a permission profile it picked, and who asked, for the audit.
+ */
+export interface PlacementExtras {
+  requirements?: Requirement;
+  launch?: LaunchSettings;
+  permissions?: { profile: string; text: string };
+  actor?: string;
 }
 
 /**
@@ -96,7 +110,13 @@ export class SessionService {
    * `fresh` (the body's `new`) skips the reconnect: another session, where the limits allow one.
    * @throws ApiError 409 SESSION_LIMIT_REACHED (the pool's max_sessions_per_user, or max_virtual_sessions) | ...
    */
-  createForUser(who: UserRef, target: { serverId?: string; poolId?: string }, type: SessionType, fresh = false): Promise<{ session: SessionEntry; reconnected: boolean }> {
+  createForUser(
+    who: UserRef,
+    target: { serverId?: string; poolId?: string },
+    type: SessionType,
+    fresh = false,
+    extras: PlacementExtras = {},
+  ): Promise<{ session: SessionEntry; reconnected: boolean }> {
     const placing = this.placing(who.user, async () => {
       const policy = this.d.policy.current;
       const entitled = entitlements(policy, who.user, who.groups);
@@ -117,7 +137,7 @@ export class SessionService {
         .map((id) => this.d.state.server(id))
         .filter((s): s is ServerEntry => !!s && this.d.state.isOnline(s, this.d.offlineAfterMs));
       const requirements = policy.pools.get(poolId)?.requirements;
-      const meets = (server: ServerEntry) => !requirements || serverSatisfies(requirements, server);
+      const meets = (server: ServerEntry) => (!requirements || serverSatisfies(requirements, server)) && (!extras.requirements || serverSatisfies(extras.requirements, server));
       // Reconnect looks at every online member: a session on a host that turned unhealthy still exists.
       // With requirements, only where they are met, or where this pool placed it (GPU memory may have filled since).
       const own = await this.storedSessionsOf(who.user);
@@ -131,7 +151,7 @@ export class SessionService {
       if (existing) return { session: existing, reconnected: true };
       const pool = policy.pools.get(poolId)!;
       if (pool.maxSessionsPerUser !== undefined && own.filter((s) => s.pool === poolId).length >= pool.maxSessionsPerUser) throw userLimitReached(poolId, pool.maxSessionsPerUser);
-      const launch = launchSettingsFor(pool, type);
+      const launch = { ...launchSettingsFor(pool, type), ...extras.launch };
       const candidates: Candidate[] = [];
       const unhealthy: UnusableMember[] = [];
       let drained = 0;
@@ -164,11 +184,17 @@ export class SessionService {
         now: () => this.d.clock.now(),
         deadline: this.d.clock.now() + this.d.agentRequestTimeoutMs + PLACEMENT_DEADLINE_SLACK_MS,
         // A fresh id per attempt: an attempt the director gave up on may still finish on its host.
-        attempt: (server, timeoutMs) => this.create(server, who.user, type, newSessionId(who.user), who.user, { pool: poolId, timeoutMs, launch, ...this.permissions(who.groups, server.id, poolId) }),
+        attempt: (server, timeoutMs) =>
+          this.create(server, who.user, type, newSessionId(who.user), extras.actor ?? who.user, {
+            pool: poolId,
+            timeoutMs,
+            launch,
+            ...(extras.permissions ? { permissions: extras.permissions } : this.permissions(who.groups, server.id, poolId)),
+          }),
       });
       return { session, reconnected: false };
     });
-    const audited = limitRefusalsAudited(this.d.audit, who.user, target.poolId ?? target.serverId ?? '', placing);
+    const audited = limitRefusalsAudited(this.d.audit, extras.actor ?? who.user, target.poolId ?? target.serverId ?? '', placing);
     return target.poolId !== undefined && this.d.placementMetrics ? this.d.placementMetrics.track(audited) : audited;
   }
 
@@ -255,7 +281,8 @@ export class SessionService {
   }
 
   /**
-   * A server picked by name (not through a pool): online, and not known to have a broken dcv. A server
+   * A server picked by name (not through a pool): online, and not known to have a broken dcv or a DCV
+   * asking another verifier. A server
    * cooling down after a failed create is still tried: the caller has no other host to go to.
    */
   private usableServer(id: string): ServerEntry {
@@ -263,6 +290,9 @@ export class SessionService {
     if (server.dcvError !== null) {
       throw new ApiError(503, 'SERVER_UNHEALTHY', `${id} cannot start sessions now: DCV_UNAVAILABLE: ${server.dcvError}`, undefined, undefined, { reason: 'DCV_UNAVAILABLE' });
     }
+    // Its DCV would ask another verifier: no user could open a session made there.
+    const problem = server.dcvCheck?.problem;
+    if (problem) throw new ApiError(503, 'SERVER_UNHEALTHY', `${id} cannot start sessions now: DCV_MISCONFIGURED: ${problem}`, undefined, undefined, { reason: 'DCV_MISCONFIGURED' });
     return server;
   }
 

@@ -2,8 +2,9 @@ import { Database } from 'bun:sqlite';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { silentLogger } from '../../shared/log.ts';
 import { startPostgres, type Postgres } from '../../tests/helpers/postgres.ts';
-import { migratePostgres, migrateSqlite, planMigrations, StoreSchemaError } from './migrate.ts';
+import { migratePostgres, migrateSqlite, planMigrations, refuseBesideOlder, StoreSchemaError } from './migrate.ts';
 import { connectPostgres, redactUrl } from './postgres.ts';
+import { auditChain } from './schema/015-audit-chain.ts';
 import { SCHEMA } from './schema/index.ts';
 import type { SchemaStep } from './schema/step.ts';
 
@@ -34,8 +35,44 @@ describe('one migration list for both dialects', () => {
 
   test('rejects: a store newer than this director, or an old version no step names', () => {
     expect(() => planMigrations('sqlite', new Set([1, 2, 3, 4, 5]), undefined, LIST)).toThrow(StoreSchemaError);
-    expect(() => planMigrations('sqlite', new Set([1, 2, 3, 4, 5]), undefined, LIST)).toThrow(/version 5, newer than this director knows \(up to 4\)/);
+    expect(() => planMigrations('sqlite', new Set([1, 2, 3, 4, 5]), undefined, LIST)).toThrow(/at version 5 and needs a director that knows schema version 5 or later; this one knows up to 4/);
     expect(() => planMigrations('postgres', new Set(), new Set([1, 9]), LIST)).toThrow(/old schema versions this director does not know \(9\)/);
+  });
+
+  test('ok: a store newer than this director is accepted when every newer step lets older directors run beside it', () => {
+    const plan = planMigrations(
+      'sqlite',
+      new Set([1, 2, 3, 4, 5, 6]),
+      undefined,
+      LIST,
+      new Map([
+        [5, 4],
+        [6, 4],
+      ]),
+    );
+    expect([versions(plan.apply), plan.ahead]).toEqual([[], 6]);
+  });
+
+  test('rejects: a newer step that does not allow it names the schema version the store needs', () => {
+    expect(() => planMigrations('postgres', new Set([1, 2, 3, 4, 5, 6]), undefined, LIST, new Map([[5, 4]]))).toThrow(
+      /at version 6 and needs a director that knows schema version 6 or later; this one knows up to 4/,
+    );
+  });
+
+  test('rejects: a step older directors cannot run beside is not applied while one runs; a compatible one is', () => {
+    const strict = { ...step(5), name: 'strict' };
+    const additive = { ...step(5), oldestReader: 4 };
+    expect(() =>
+      refuseBesideOlder(
+        [strict],
+        [
+          { name: 'd1:8445', known: 5 },
+          { name: 'd2:8445', known: 4 },
+        ],
+      ),
+    ).toThrow(/director d2:8445 \(knows schema up to 4\) is running.*schema version 5 \(strict\) needs every director to know version 5/);
+    expect(() => refuseBesideOlder([additive], [{ name: 'd2:8445', known: 4 }])).not.toThrow();
+    expect(() => refuseBesideOlder([additive], [{ name: 'old:8445', known: null }])).toThrow(new RegExp(`knows schema up to version ${auditChain.version - 1} or earlier`));
   });
 
   test('ok: the real list numbers its steps 1..n, and every old version of both chains is named once', () => {

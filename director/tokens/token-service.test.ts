@@ -53,6 +53,18 @@ describe('TokenService', () => {
     expect((await tokens.verifySession((await tokens.issueSession({ sub: 'bob', role: 'user', ttlMs: MIN })).token)).groups).toEqual([]);
   });
 
+  test('ok: an API client token verifies as one; rejects: it is never a session or connection token, nor they an API token', async () => {
+    const { tokens } = setup();
+    const api = await tokens.issueApi({ sub: 'client-1', ttlMs: 60 * MIN });
+    expect(await tokens.verifyApi(api.token)).toMatchObject({ sub: 'client-1' });
+    await rejects(tokens.verifySession(api.token), 'TOKEN_INVALID', api.token);
+    await rejects(tokens.verifyConnection(api.token), 'TOKEN_INVALID', api.token);
+    const session = await tokens.issueSession({ sub: 'alice', role: 'admin', ttlMs: MIN });
+    const connection = await tokens.issueConnection({ sub: 'alice', sessionId: 's-1', serverId: 'srv-1', ttlMs: MIN });
+    await rejects(tokens.verifyApi(session.token), 'TOKEN_INVALID', session.token);
+    await rejects(tokens.verifyApi(connection.token), 'TOKEN_INVALID', connection.token);
+  });
+
   test('ok: connection token issue and verify, with distinct jti per token', async () => {
     const { tokens } = setup();
     const input = { sub: 'alice', sessionId: 's-1', serverId: 'srv-1', ttlMs: MIN };

@@ -9,10 +9,12 @@ import type { Clock } from '../../shared/clock.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { decryptV4Local, encryptV4Local } from './paseto-v4-local.ts';
 
-type Purpose = 'session' | 'connection' | 'enrolment';
+type Purpose = 'session' | 'connection' | 'enrolment' | 'api';
 const IMPLICIT: Record<Purpose, string> = {
   session: 'dcvix-director/session-token/v1',
   connection: 'dcvix-director/connection-token/v1',
+  // An API client's OAuth2 access token (Session Manager API): never a user's session nor a DCV connection.
+  api: 'dcvix-director/api-client-token/v1',
   // Proof that a user's password was right while their second factor is not enrolled yet.
   enrolment: 'dcvix-director/totp-enrolment-token/v1',
 };
@@ -38,6 +40,9 @@ export interface ConnectionClaims extends RegisteredClaims {
   sessionId: string;
   serverId: string;
 }
+
+/** A verified API client access token: `sub` is the client id. */
+export type ApiClaims = RegisteredClaims;
 
 /** A freshly issued token; `expiresAt` is epoch milliseconds on the service's clock. */
 export interface IssuedToken {
@@ -125,6 +130,18 @@ export class TokenService {
     const claims = await this.verify('connection', token);
     if (!isString(claims.sessionId) || !isString(claims.serverId)) throw invalid();
     return { sub: claims.sub, sessionId: claims.sessionId, serverId: claims.serverId, exp: claims.exp, iat: claims.iat, jti: claims.jti };
+  }
+
+  /** Issues an API client's access token (OAuth2 client credentials); `sub` is the client id. */
+  async issueApi(input: { sub: string; ttlMs: number }): Promise<IssuedToken> {
+    const { token, expiresAt } = await this.issue('api', input.ttlMs, { sub: input.sub });
+    return { token, expiresAt };
+  }
+
+  /** Verifies an API client's access token; throws ApiError 401 TOKEN_INVALID or TOKEN_EXPIRED. */
+  async verifyApi(token: string): Promise<ApiClaims> {
+    const { sub, exp, iat, jti } = await this.verify('api', token);
+    return { sub, exp, iat, jti };
   }
 
   /** Issues a short-lived token that only allows TOTP enrolment for `sub`. */

@@ -7,6 +7,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AgentStats } from './agent-wire.ts';
 import { coded } from './coded.ts';
+import { DcvCheck } from './dcv-check.ts';
 import { Gpu, HostInfo, UPDATE_MAX_GPUS } from './host-facts.ts';
 import { Tag } from './tags.ts';
 import { WireSession } from './wire-session.ts';
@@ -19,8 +20,15 @@ const MAX_DCV_TIMEOUT_MS = 86_400_000;
 /** Largest max_virtual_sessions an agent may set and report. */
 export const MAX_VIRTUAL_SESSIONS = 10_000;
 
-/** The update with `session`, `tag` and `gpu` standing for a session, a tag and a GPU, `text` for version and dcvError, `host` for the host facts. */
-const updateOf = <S extends TSchema, T extends TSchema, G extends TSchema, H extends TSchema, X extends TSchema>(session: S, tag: T, gpu: G, host: H, text: (description: string) => X) =>
+/** The update with `session`, `tag` and `gpu` standing for a session, a tag and a GPU, `text` for version and dcvError, `host` for the host facts, `check` for the DCV self-check. */
+const updateOf = <S extends TSchema, T extends TSchema, G extends TSchema, H extends TSchema, X extends TSchema, C extends TSchema>(
+  session: S,
+  tag: T,
+  gpu: G,
+  host: H,
+  text: (description: string) => X,
+  check: C,
+) =>
   Type.Object(
     {
       sessions: Type.Array(session, { maxItems: UPDATE_MAX_SESSIONS, description: 'Sessions as `dcv list-sessions --json` prints them (kebab-case keys) or the older camelCase form' }),
@@ -41,6 +49,7 @@ const updateOf = <S extends TSchema, T extends TSchema, G extends TSchema, H ext
           description: 'false: the host has no load average (Windows), load1/5/15 are 0 and placement reads its CPU use (cpu_usage, from CPU time deltas) instead (absent: load averages are real)',
         }),
       ),
+      dcvCheck: Type.Optional(check),
     },
     // Keys of other agents (the Go agent's, newer ones') are ignored.
     { additionalProperties: true },
@@ -49,13 +58,20 @@ const updateOf = <S extends TSchema, T extends TSchema, G extends TSchema, H ext
 const ANY_ITEM = Type.Unknown({ description: 'Read one by one: a bad item is skipped and counted, never fatal' });
 
 /** An update whose every session and tag is well-formed: what our agent sends. */
-export const AgentUpdate = updateOf(WireSession, Tag, Gpu, HostInfo, (description) => Type.String({ description }));
+export const AgentUpdate = updateOf(WireSession, Tag, Gpu, HostInfo, (description) => Type.String({ description }), DcvCheck);
 export type AgentUpdate = Static<typeof AgentUpdate>;
 
-/** The update as the director checks it whole: sessions, tags and GPUs are read one by one; version, dcvError and host facts of another shape are ignored. */
+/** The update as the director checks it whole: sessions, tags and GPUs are read one by one; version, dcvError, host facts and the DCV self-check of another shape are ignored. */
 export const AgentUpdateBody = coded(
   'INVALID_UPDATE',
-  updateOf(ANY_ITEM, ANY_ITEM, ANY_ITEM, Type.Unknown({ description: 'Host facts (operating system, CPU); ignored when malformed' }), (description) => Type.Unknown({ description })),
+  updateOf(
+    ANY_ITEM,
+    ANY_ITEM,
+    ANY_ITEM,
+    Type.Unknown({ description: 'Host facts (operating system, CPU); ignored when malformed' }),
+    (description) => Type.Unknown({ description }),
+    Type.Unknown({ description: 'DCV self-check (dcv.conf verifier, DCV version); ignored when malformed' }),
+  ),
 );
 
 /** The director's answer: how many sessions it took and how many items (sessions, tags, GPUs, host facts) it skipped as malformed. */

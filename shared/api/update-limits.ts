@@ -9,6 +9,7 @@
  */
 import { SESSION_NAME_MAX, type AgentStats } from './agent-wire.ts';
 import { MAX_VIRTUAL_SESSIONS, UPDATE_MAX_SESSIONS, UPDATE_MAX_TAGS, type AgentUpdate } from './agent-update.ts';
+import { DCV_CHECK_ERROR_MAX, DCV_CHECK_URL_MAX, DCV_CHECK_WHERE_MAX, DCV_VERSION_MAX } from './dcv-check.ts';
 import { HOST_TEXT_MAX, UPDATE_MAX_GPUS, type Gpu } from './host-facts.ts';
 import { HOST_NAME_MAX } from './host-name.ts';
 import { TAG_KEY_MAX, TAG_VALUE_MAX } from './tags.ts';
@@ -89,6 +90,7 @@ export function largestUpdate(sessions = UPDATE_MAX_SESSIONS) {
     maxVirtualSessions: MAX_VIRTUAL_SESSIONS,
     consoleOnly: false,
     loadAverage: false,
+    dcvCheck: { source: wide(DCV_CHECK_WHERE_MAX), verifier: wide(DCV_CHECK_URL_MAX), readError: wide(DCV_CHECK_ERROR_MAX), dcvVersion: wide(DCV_VERSION_MAX) },
   } satisfies AgentUpdate;
 }
 

@@ -1,6 +1,6 @@
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import { MAX_UPDATE_BODY_BYTES } from '../api/update-limits.ts';
 import { ApiError, envelope } from '../errors.ts';
 import { attachConnectionInfo, type PeerCertificate } from './connection-info.ts';
@@ -30,6 +30,10 @@ export interface SecureServerOptions {
   onError?: (err: unknown) => void;
   /** PROXY protocol v2 from trusted load balancers (see proxy-front.ts); absent = plain TLS only. */
   proxy?: Omit<ProxyFrontOptions, 'host' | 'port'>;
+  /** Ask clients for a certificate (default true); false for a listener only browsers use, so none is asked to pick one. */
+  requestCert?: boolean;
+  /** Another certificate for some server names (SNI): its context, or undefined for the default one. */
+  sniContext?: (serverName: string) => SecureContext | undefined;
 }
 
 export interface SecureServer {
@@ -109,13 +113,15 @@ export const HARDENING_HEADERS: Readonly<Record<string, string>> = {
  * the verified peer attached (see connection-info.ts).
  */
 export function startSecureServer(opts: SecureServerOptions): Promise<SecureServer> {
+  const sni = opts.sniContext;
   const server = http2.createSecureServer({
     allowHTTP1: true,
-    requestCert: true,
+    requestCert: opts.requestCert ?? true,
     rejectUnauthorized: false,
     ...TLS_POLICY,
     ...HTTP2_LIMITS,
     ...opts.tls,
+    ...(sni ? { SNICallback: (name: string, done: (err: Error | null, context?: SecureContext) => void) => done(null, sni(name)) } : {}),
   });
   enforceTimeouts(server, opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS);
 

@@ -247,6 +247,9 @@ export function startMockDirector(): MockDirector {
       });
     })
     .post('/v1/logout', () => new Response('{"ok":true}', { headers: { 'content-type': 'application/json', 'set-cookie': 'mock=; Path=/; Max-Age=0' } }))
+    // One single sign-on provider, so every sign-in page the accessibility suite checks shows its button.
+    .get('/v1/auth/oidc/providers', () => ({ providers: [{ name: 'corp', displayName: 'Corp' }], passwordForm: true }))
+    .post('/v1/auth/oidc/signout', () => ({}))
     .get('/v1/me', ({ request }) => {
       const who = whoIs(request);
       return who ? { user: who.user, role: who.role, groups: ['engineering'], expiresAt: ago(-state.sessionTtlMs) } : err(401, 'UNAUTHENTICATED', 'not logged in');

@@ -9,14 +9,20 @@ export function callFrom(
   localAddress: string,
   url: string,
   ca: string,
-  init: { method?: string; json?: unknown; form?: Record<string, string>; cookie?: string; agent?: Agent } = {},
+  init: { method?: string; json?: unknown; form?: Record<string, string>; cookie?: string; agent?: Agent; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; json: any; text: string }> {
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.form ? new URLSearchParams(init.form).toString() : undefined;
   const type = init.json !== undefined ? 'application/json' : 'application/x-www-form-urlencoded';
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: init.method ?? 'GET', ca, localAddress, agent: init.agent ?? false, headers: { ...(body ? { 'content-type': type } : {}), ...(init.cookie ? { cookie: init.cookie } : {}) } },
+      {
+        method: init.method ?? 'GET',
+        ca,
+        localAddress,
+        agent: init.agent ?? false,
+        headers: { ...(body ? { 'content-type': type } : {}), ...(init.cookie ? { cookie: init.cookie } : {}), ...init.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));

@@ -132,7 +132,9 @@ export interface AgentHandle {
 
 /**
  * An agent whose dcv binary is the simulator (state and argv log in its temp dir). `command` replaces
- * the program to run (the config file arguments follow it); `log` tunes how its output is kept.
+ * the program to run (the config file arguments follow it); `log` tunes how its output is kept. The
+ * agent's dcv_conf_file is the simulator's dcv.conf in the temp dir (none until `dcv sim-verifier`
+ * writes one, see dcvSim).
  */
 export async function startAgent(directorUrl: string, opts: { config?: Record<string, unknown>; dir?: string; command?: string[]; log?: LoggedProcessOptions } = {}): Promise<AgentHandle> {
   const dir = opts.dir ?? tempDir('dcvix-agent-');
@@ -150,6 +152,7 @@ export async function startAgent(directorUrl: string, opts: { config?: Record<st
       register_interval: '200ms',
       update_interval: '1s',
       dcv_path: join(repoRoot, 'tests/fixtures/dcv-simulator.ts'),
+      dcv_conf_file: join(dir, 'dcv.conf'),
       tags: ['test'],
       ...opts.config,
     }),
@@ -163,6 +166,7 @@ export async function startAgent(directorUrl: string, opts: { config?: Record<st
     NVIDIA_SMI_SIM_GPUS: join(dir, 'gpus.json'),
     NVIDIA_SMI_SIM_ARGV_LOG: join(dir, 'nvidia-smi-argv.log'),
     DCV_SIM_PERMISSIONS_LOG: join(dir, 'dcv-permissions.log'),
+    DCV_SIM_DCV_CONF: join(dir, 'dcv.conf'),
   } as Record<string, string>;
   const proc = new LoggedProcess('agent', Bun.spawn([...(opts.command ?? command('agent')), '--config', configFile], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env }), opts.log);
   return {

@@ -1,6 +1,6 @@
 /**
  * The one place suites ask whether the Debian packages they start for real are installed (slapd,
- * freeradius, Chromium, HAProxy, PostgreSQL 15, promtool, PAM as root, wine and mingw-w64). Where one is missing, `describeWith` /
+ * freeradius, Chromium, HAProxy, PostgreSQL 15, promtool, PAM as root, dpkg as root, rpmbuild, wine and mingw-w64). Where one is missing, `describeWith` /
  * `testWith` skip the suite or test and register it with what it lacks; the preload
  * (tests/helpers/skip-summary.ts, bunfig.toml) prints every skip and the install command at the end of
  * the run. On CI (env CI set) nothing is skipped: a missing package is an error naming the command.
@@ -41,6 +41,9 @@ const NEEDS = {
   postgresql: { packages: ['postgresql-15'], missing: postgresMissingTools },
   prometheus: { packages: ['prometheus'], missing: () => notOnPath('promtool') },
   wine: { packages: ['wine', 'wine64', 'gcc-mingw-w64-x86-64-win32', 'binutils-mingw-w64-x86-64'], missing: wineMissingTools },
+  // dpkg -i installs into /usr and adds a system user: root only (CI runs as root).
+  dpkg: { packages: ['dpkg', 'passwd'], missing: () => [...notOnPath('dpkg-deb', 'dpkg', 'useradd', 'runuser'), ...(process.getuid?.() === 0 ? [] : ['root (dpkg -i)'])] },
+  rpm: { packages: ['rpm'], missing: () => notOnPath('rpmbuild', 'rpm', 'rpm2archive') },
 } satisfies Record<string, { packages: string[]; missing: () => string[] }>;
 
 export type SystemNeed = keyof typeof NEEDS;

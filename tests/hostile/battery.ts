@@ -27,8 +27,11 @@ export interface OpenApiOperation {
   requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, { type?: string }> } }> };
 }
 
-/** Non-GET routes allowed to answer 2xx to garbage: they change nothing (renew only re-issues the caller's own token). */
-const HARMLESS = new Set(['POST /v1/logout', 'POST /v1/renew', 'POST /v1/user/authtokenverify']);
+/**
+ * Non-GET routes allowed to answer 2xx to garbage: they change nothing (renew only re-issues the caller's
+ * own token; the single sign-on sign-out only clears the caller's own sign-out hint cookie).
+ */
+const HARMLESS = new Set(['POST /v1/logout', 'POST /v1/renew', 'POST /v1/user/authtokenverify', 'POST /v1/auth/oidc/signout']);
 
 /** Strings no validator should accept as a name, id, type or credential. */
 export const HOSTILE_STRINGS: string[] = [

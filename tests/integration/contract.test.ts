@@ -106,6 +106,32 @@ describe('contract', () => {
     await hit('POST /resolveSession', `/resolveSession?sessionId=${id}&transport=quic&clientIpAddress=192.0.2.7`);
     await hit('POST /v1/user/servers/:server/config', `/v1/user/servers/${serverId}/config`, { cookie: admin, json: { config: [{ section: 'display', key: 'quality', value: 80 }] } });
 
+    // The Session Manager API, with an API client's access token.
+    const SCOPES = ['sessions:read', 'sessions:write', 'servers:read', 'servers:write', 'screenshots:read'];
+    const apiClient = await hit('POST /v1/admin/api-clients', '/v1/admin/api-clients', { cookie: admin, json: { name: 'contract', scopes: SCOPES } });
+    await hit('GET /v1/admin/api-clients', '/v1/admin/api-clients', { cookie: admin });
+    const rotated = await hit('POST /v1/admin/api-clients/:id/rotate', `/v1/admin/api-clients/${apiClient.json.clientId}/rotate`, { cookie: admin });
+    await hit('POST /oauth2/token', '/oauth2/token', { headers: { authorization: 'Basic bm9ib2R5Om5vdGhpbmc=' }, body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+    await hit('POST /oauth2/token', '/oauth2/token?grant_type=refresh_token');
+    const basic = `Basic ${Buffer.from(`${apiClient.json.clientId}:${rotated.json.clientSecret}`).toString('base64')}`;
+    const accessToken = await hit('POST /oauth2/token', '/oauth2/token?grant_type=client_credentials', { headers: { authorization: basic } });
+    const bearer = { authorization: `Bearer ${accessToken.json.access_token}` };
+    await hit('POST /describeServers', '/describeServers', { headers: bearer });
+    await hit('POST /describeSessions', '/describeSessions', { headers: bearer, json: { SessionIds: [id] } });
+    await hit('POST /describeSessions', '/describeSessions', { headers: bearer, json: { Filters: [{ Key: 'colour', Value: 'red' }] } });
+    await hit('GET /sessionConnectionData/:sessionId/:user', `/sessionConnectionData/${id}/alice`, { headers: bearer });
+    await hit('PUT /sessionPermissions', '/sessionPermissions', {
+      headers: bearer,
+      json: [{ SessionId: id, Owner: 'alice', PermissionsFile: Buffer.from('%owner% allow builtin\n').toString('base64') }],
+    });
+    await hit('POST /getSessionScreenshots', '/getSessionScreenshots', { headers: bearer, json: [{ SessionId: id }, { SessionId: 'nowhere' }] });
+    const viaApi = await hit('POST /createSessions', '/createSessions', { headers: bearer, json: [{ Owner: 'bob' }, { Owner: 'carol' }] });
+    await hit('POST /deleteSessions', '/deleteSessions', { headers: bearer, json: [{ SessionId: viaApi.json.SuccessfulList[0].Id, Owner: 'bob' }, { SessionId: 'nowhere' }] });
+    await hit('POST /closeServers', '/closeServers', { headers: bearer, json: [{ ServerId: serverId }, { ServerId: 'nowhere' }] });
+    await hit('POST /openServers', '/openServers', { headers: bearer, json: [{ ServerId: serverId }] });
+    await hit('POST /v1/admin/api-clients/:id/disable', `/v1/admin/api-clients/${apiClient.json.clientId}/disable`, { cookie: admin });
+    await hit('POST /describeServers', '/describeServers', { headers: bearer });
+
     const forBob = await hit('POST /v1/sessions', '/v1/sessions', { cookie: admin, json: { serverId, userId: 'bob', sessionType: 'virtual', sessionId: 'contract-bob', override: true } });
     expect(forBob.status).toBe(200);
     await hit('GET /v1/sessions', '/v1/sessions', { cookie: admin });
@@ -159,6 +185,12 @@ describe('contract', () => {
     await hit('GET /v1/admin/audit', `/v1/admin/audit?limit=2&before=${audit.json.next}`, { cookie: admin });
     await hit('GET /v1/admin/audit.csv', '/v1/admin/audit.csv?type=login', { cookie: admin });
     await hit('POST /v1/admin/users/:user/totp/reset', '/v1/admin/users/alice/totp/reset', { cookie: admin });
+    await hit('GET /v1/user/passkeys', '/v1/user/passkeys', { cookie: alice });
+    await hit('POST /v1/user/passkeys/options', '/v1/user/passkeys/options', { cookie: alice });
+    await hit('GET /v1/passkeys/login', '/v1/passkeys/login');
+    await hit('GET /v1/admin/users/:user/passkeys', '/v1/admin/users/alice/passkeys', { cookie: admin });
+    await hit('POST /v1/admin/users/:user/passkeys/reset', '/v1/admin/users/alice/passkeys/reset', { cookie: admin });
+    await hit('GET /v1/auth/header', '/v1/auth/header');
 
     const page = await hit('GET /', '/');
     await hit('GET /index.html', '/index.html');
@@ -166,6 +198,12 @@ describe('contract', () => {
     await hit('GET /assets/:file', `/assets/${asset}`);
     await hit('POST /v1/admin/users/:user/signout', '/v1/admin/users/alice/signout', { cookie: admin });
     await hit('POST /v1/logout', '/v1/logout', { cookie: alice });
+    // Single sign-on: no provider is configured here, so start and callback redirect to the sign-in page.
+    await hit('GET /v1/auth/oidc/providers', '/v1/auth/oidc/providers');
+    await hit('POST /v1/auth/oidc/signout', '/v1/auth/oidc/signout');
+    const sso = await hit('GET /v1/auth/oidc/:provider/start', '/v1/auth/oidc/corp/start', { redirect: 'manual' });
+    expect([sso.status, sso.headers.get('location')]).toEqual([302, '/#/login?sso_error=OIDC_UNKNOWN_PROVIDER&provider=corp']);
+    await hit('GET /v1/auth/oidc/:provider/callback', '/v1/auth/oidc/corp/callback?code=x&state=y', { redirect: 'manual' });
 
     // Every answer against its declared model.
     const problems: string[] = [];
@@ -187,11 +225,23 @@ describe('contract', () => {
     expect(problems).toEqual([]);
 
     // And every operation of the document got a 2xx answer, except the TOTP enrolment pair, which needs
-    // a director with built-in TOTP (tests/integration/login-http.test.ts runs it with the answer check on).
-    const answered = new Set(seen.filter((s) => s.status >= 200 && s.status < 300).map((s) => s.op));
+    // a director with built-in TOTP (tests/integration/login-http.test.ts runs it with the answer check on),
+    // the passkey answers, which need a browser's authenticator (tests/e2e/web-passkeys.test.ts), and
+    // header sign-in, which needs [auth.header] (tests/integration/auth-header.test.ts); both run with the check on.
+    // (A browser navigation's success is its redirect.)
+    const answered = new Set(seen.filter((s) => s.status >= 200 && s.status < 400).map((s) => s.op));
     const documented = Object.entries(doc.json.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
     const missing = documented.filter((op) => !answered.has(op));
-    expect(missing.sort()).toEqual(['POST /v1/admin/users/:user/totp/reset', 'POST /v1/user/totp/confirm', 'POST /v1/user/totp/enrol']);
+    expect(missing.sort()).toEqual([
+      'DELETE /v1/user/passkeys/:id',
+      'POST /v1/admin/users/:user/totp/reset',
+      'POST /v1/auth/header',
+      'POST /v1/passkeys/login',
+      'POST /v1/passkeys/login/options',
+      'POST /v1/user/passkeys',
+      'POST /v1/user/totp/confirm',
+      'POST /v1/user/totp/enrol',
+    ]);
     expect(seen.find((s) => s.op === 'POST /v1/admin/users/:user/totp/reset')!.answer.json.error.code).toBe('TOTP_DISABLED');
     expect(director.proc.lines.filter((l) => l.includes('does not match its declared model') || l.includes('has no declared model'))).toEqual([]);
   }, 90_000);

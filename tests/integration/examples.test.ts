@@ -5,6 +5,7 @@ import { loadAgentConfig } from '../../agent/config/load.ts';
 import { agentSchema } from '../../agent/config/schema.ts';
 import { loadDirectorConfig } from '../../director/load-config.ts';
 import { directorSchema } from '../../director/config/schema.ts';
+import { applySchema } from '../../shared/config-schema.ts';
 import { parsePolicy } from '../../director/policy/schema.ts';
 import { repoRoot } from '../helpers/temp.ts';
 
@@ -20,6 +21,14 @@ test('ok: the example director and agent configs load and mention every top-leve
   for (const key of Object.keys(directorSchema)) expect([key, directorText.includes(key)]).toEqual([key, true]);
   const agentText = readFileSync(join(examples, 'dcvix-agent.conf'), 'utf8');
   for (const key of Object.keys(agentSchema)) expect([key, agentText.includes(key)]).toEqual([key, true]);
+});
+
+test('ok: the commented single sign-on example parses once uncommented and names every provider key', () => {
+  const text = readFileSync(join(examples, 'dcvix-director.conf'), 'utf8');
+  const block = /^#\[auth\.oidc\.corp\]\n(?:#[a-z_]+ = .*\n)+/m.exec(text)![0].replace(/^#/gm, '');
+  const parsed = applySchema(directorSchema, Bun.TOML.parse(block) as Record<string, unknown>, 'example');
+  expect(parsed.auth.oidc.corp).toMatchObject({ issuer: 'https://login.example.com/realms/staff', client_id: 'dcvix', groups_claim: 'groups' });
+  for (const key of Object.keys(parsed.auth.oidc.corp!)) expect([key, block.includes(`${key} = `)]).toEqual([key, true]);
 });
 
 test('ok: the example policy files parse', () => {

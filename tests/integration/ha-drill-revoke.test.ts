@@ -90,7 +90,9 @@ describeWith(['haproxy', 'postgresql'], 'HA drill: revoking an agent while users
     const revoke = await drill.call('a', `/v1/admin/agents/${revoked.guid}/revoke`, { method: 'POST', cookie: drill.admin, json: { force: true } });
     const revokedAt = Date.now();
     expect(revoke.status).toBe(200);
-    await Bun.sleep(4000);
+    // At least 4 s after the revoke, and on until every way in took a few creates (a busy machine is slower).
+    const sentAfter = (target: string) => creates.filter((c) => c.sentAt > revokedAt && c.target === target).length;
+    for (const until = revokedAt + 20_000; Date.now() < revokedAt + 4000 || (Date.now() < until && !['lb', 'a', 'b'].every((target) => sentAfter(target) > 3)); ) await Bun.sleep(100);
     running = false;
     await Promise.all([...loops, sampling]);
 

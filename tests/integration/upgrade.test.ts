@@ -274,7 +274,7 @@ async function expectNewerSchemaRefused(copy: StoreCopy, fileHash?: () => string
   expect(outcome).toBeInstanceOf(Error);
   const message = (outcome as Error).message;
   expect(message).toMatch(/exited with [1-9]/);
-  expect(message).toContain("start-up failed: the store's schema is at version 99, newer than this director knows");
+  expect(message).toContain("start-up failed: the store's schema is at version 99 and needs a director that knows schema version 99 or later");
   expect(fileHash?.()).toBe(hashBefore);
   expect((await copy.sql('SELECT version FROM schema_versions')).map((row) => Number(row.version))).toEqual([99]);
   for (const [table, count] of Object.entries(copy.store.counts)) expect([table, await countOf(copy, table)]).toEqual([table, count]);

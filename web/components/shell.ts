@@ -9,6 +9,8 @@ import type { Me } from '../types.ts';
 import { ExpiryWatch } from './expiry-watch.ts';
 import { OutageBanner, RETRY_MS } from './outage-banner.ts';
 import { PolicyWarning } from './policy-warning.ts';
+import { providerSignOut } from './sso-buttons.ts';
+import { usePasskeys } from './passkey-manager.ts';
 
 /**
  * Signs out, forgets every cached answer and returns to the login page, but only once the director
@@ -17,10 +19,15 @@ import { PolicyWarning } from './policy-warning.ts';
  */
 export function useSignOut() {
   const signOut = useMutation({
-    mutationFn: () => call(director.v1.logout.post(), { noSignOut: true }),
-    onSuccess: () => {
+    mutationFn: async () => {
+      await call(director.v1.logout.post(), { noSignOut: true });
+      return providerSignOut();
+    },
+    onSuccess: (providerUrl) => {
       queryClient.clear();
-      navigate('/login?reason=signed-out', true);
+      // Signed in through a provider that can end its own session: go there, it sends the browser back.
+      if (providerUrl) location.assign(providerUrl);
+      else navigate('/login?reason=signed-out', true);
     },
   });
   const unreachable = signOut.error instanceof ApiError && signOut.error.code === 'SERVER_UNAVAILABLE';
@@ -51,6 +58,7 @@ const NavLink = ({ to, current, children }: { to: string; current: boolean; chil
 export function Shell({ me, path, children }: { me: Me; path: string; children: ComponentChildren }) {
   const signOut = useSignOut();
   const totp = useTotpStatus();
+  const passkeys = usePasskeys();
   const inAdmin = path.startsWith('/admin');
   const pending = usePendingAgents(me.role === 'admin');
   return html`<a class="skip-link" href="#main" onClick=${(e: Event) => (e.preventDefault(), document.getElementById('main')?.focus())}>Skip to content</a>
@@ -60,6 +68,7 @@ export function Shell({ me, path, children }: { me: Me; path: string; children: 
         <nav class="nav" aria-label="Sections">
           <${NavLink} to="/" current=${path === '/'}>Desktops<//>
           ${totp.data?.enabled ? html`<${NavLink} to="/totp" current=${path === '/totp'}>Authenticator<//>` : null}
+          ${passkeys.data?.enabled ? html`<${NavLink} to="/passkeys" current=${path === '/passkeys'}>Passkeys<//>` : null}
           ${me.role === 'admin' ? html`<${NavLink} to="/admin/agents" current=${inAdmin}>Administration<${PendingBadge} n=${pending} /><//>` : null}
         </nav>
         <div class="who">
@@ -93,6 +102,8 @@ const ADMIN_TABS = [
   ['/admin/servers', 'Servers'],
   ['/admin/sessions', 'Sessions'],
   ['/admin/policy', 'Policy'],
+  ['/admin/api-clients', 'API clients'],
+  ['/admin/users', 'Users'],
   ['/admin/audit', 'Audit log'],
 ] as const;
 

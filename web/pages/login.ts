@@ -2,7 +2,10 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call, describeError, director, formatWait } from '../api.ts';
 import { Note } from '../components/feedback.ts';
+import { SsoButtons, useSso } from '../components/sso-buttons.ts';
 import { TotpEnrolment } from '../components/totp-enrolment.ts';
+import { HeaderSignIn } from '../components/header-signin.ts';
+import { PasskeyStep, PasswordlessSignIn, type answerOffer, type SignedIn } from '../components/passkey-login.ts';
 import { queryClient, useMutation } from '../query.ts';
 import { queryKeys } from '../query-keys.ts';
 import { href, navigate, type Route } from '../router.ts';
@@ -12,6 +15,7 @@ interface LoginBody {
   password: string;
   otp?: string;
   state?: string;
+  passkey?: Awaited<ReturnType<typeof answerOffer>>;
 }
 
 /** Why the sign-in form is showing (the `reason` the app put in the address when a sign-in ended). */
@@ -23,6 +27,10 @@ const ENDED: Record<string, string> = {
 
 const FIELD_LABELS: Record<string, string> = { otp: 'One-time code' };
 const DEFAULT_CHALLENGE = 'Enter the one-time code from your authenticator app.';
+const PASSKEY_CHALLENGE = {
+  either: 'Use one of your passkeys, or enter the one-time code from your authenticator app.',
+  only: 'Use one of your passkeys to finish signing in.',
+};
 
 /** Counts a Retry-After down to zero, one second at a time. */
 function useCountdown(): [number, (s: number) => void] {
@@ -45,22 +53,24 @@ export function LoginPage({ route }: { route: Route }) {
   const [userID, setUser] = useState('');
   const [password, setPassword] = useState('');
   const [extra, setExtra] = useState<Record<string, string>>({});
-  const [challenge, setChallenge] = useState<{ expected: readonly string[]; message: string; state?: string } | null>(null);
+  const [challenge, setChallenge] = useState<{ expected: readonly string[]; message: string; state?: string; passkey?: ApiError['passkey'] } | null>(null);
   const [enrolling, setEnrolling] = useState(false);
   const [wait, setWait] = useCountdown();
   const [problem, setProblem] = useState<unknown>(null);
   const firstField = useRef<HTMLInputElement>(null);
+  const sso = useSso();
 
   useEffect(() => firstField.current?.focus(), [challenge, admin]);
 
+  const signedIn = (me: SignedIn) => {
+    queryClient.clear();
+    queryClient.setQueryData(queryKeys.me, { user: me.user, role: me.role, groups: me.groups ?? [], expiresAt: me.expiresAt });
+    navigate(next.startsWith('/') && !next.startsWith('/login') ? next : admin ? '/admin/agents' : '/', true);
+  };
   const login = useMutation({
     mutationFn: (body: LoginBody) => call((admin ? director.v1.admin.login : director.v1.user.login).post(body), { noSignOut: true }),
-    onSuccess: (me) => {
-      queryClient.clear();
-      queryClient.setQueryData(queryKeys.me, { user: me.user, role: me.role, groups: me.groups ?? [], expiresAt: me.expiresAt });
-      navigate(next.startsWith('/') && !next.startsWith('/login') ? next : admin ? '/admin/agents' : '/', true);
-    },
-    onError: (err) => {
+    onSuccess: signedIn,
+    onError: (err, body) => {
       if (err.code === 'INSUFFICIENT_CREDENTIALS' && err.enrolmentRequired) {
         setProblem(null);
         setEnrolling(true);
@@ -68,12 +78,15 @@ export function LoginPage({ route }: { route: Route }) {
       }
       if (err.code === 'INSUFFICIENT_CREDENTIALS') {
         const generic = !err.message || /^(more credentials|one-time password|otp) (is )?required\.?$/i.test(err.message);
-        setChallenge({ expected: err.expected.length ? err.expected : ['otp'], message: generic ? DEFAULT_CHALLENGE : err.message, state: err.state });
+        const expected = err.expected.length ? err.expected : ['otp'];
+        const message = expected.includes('passkey') ? PASSKEY_CHALLENGE[expected.length > 1 ? 'either' : 'only'] : generic ? DEFAULT_CHALLENGE : err.message;
+        setChallenge({ expected, message, state: err.state, passkey: err.passkey });
         setExtra({});
         setProblem(challenge ? err : null); // a second challenge means the code was not accepted
         return;
       }
-      setProblem(err);
+      // A refused passkey answers like a wrong code; say which it was.
+      setProblem(err.code === 'INVALID_CREDENTIALS' && body.passkey ? new ApiError(401, 'PASSKEY_REJECTED', 'passkey not accepted') : err);
       if (err.code === 'TOO_MANY_ATTEMPTS') setWait(err.retryAfter ?? 30);
       if (err.code === 'INVALID_CREDENTIALS') {
         setPassword('');
@@ -105,11 +118,13 @@ export function LoginPage({ route }: { route: Route }) {
     </main>`;
   }
   const reason = route.params.get('reason') ?? (route.params.get('expired') === '1' ? 'expired' : '');
+  const fields = challenge?.expected.filter((f) => f !== 'passkey') ?? [];
+  const offer = challenge?.expected.includes('passkey') ? challenge.passkey : undefined;
   const ended = !problem && !challenge ? ENDED[reason] : undefined;
   const busy = login.isPending || wait > 0;
 
   return html`<main class="login" id="main">
-    <form class="login-card" onSubmit=${submit} aria-describedby="login-status" novalidate>
+    <form class=${sso.passwordForm || challenge ? 'login-card' : 'login-card sso-only'} onSubmit=${submit} aria-describedby="login-status" novalidate>
       <div class="login-brand"><span class="brand-mark" aria-hidden="true"></span>Remote desktops</div>
       <h1>${admin ? 'Administrator sign-in' : 'Sign in'}</h1>
       <div id="login-status" class="login-status">
@@ -117,10 +132,12 @@ export function LoginPage({ route }: { route: Route }) {
         ${problem ? html`<div class="note note-error" role="alert"><p>${problemText(problem, wait)}</p></div>` : null}
         ${challenge && !problem ? html`<${Note} tone="info">${challenge.message}<//>` : null}
       </div>
+      ${challenge ? null : html`<${SsoButtons} route=${route} sso=${sso} admin=${admin} next=${next} />`}
       ${
         challenge
           ? html`<p class="muted">Signing in as <strong>${userID}</strong>.</p>
-            ${challenge.expected.map(
+            ${offer ? html`<${PasskeyStep} offer=${offer} busy=${login.isPending} onAnswer=${(passkey: LoginBody['passkey']) => login.mutate({ userID: userID.trim(), password, passkey })} />` : null}
+            ${fields.map(
               (f, i) => html`<label class="field" key=${f}>
                 <span>${FIELD_LABELS[f] ?? f}</span>
                 <input ref=${i === 0 ? firstField : undefined} name=${f} value=${extra[f] ?? ''} required
@@ -139,9 +156,14 @@ export function LoginPage({ route }: { route: Route }) {
                 onInput=${(e: Event) => setPassword((e.currentTarget as HTMLInputElement).value)} />
             </label>`
       }
-      <button type="submit" class="btn btn-primary btn-block" disabled=${busy || !userID.trim() || !password} aria-busy=${login.isPending}>
-        ${login.isPending ? 'Signing in…' : wait > 0 ? `Try again in ${formatWait(wait)}` : challenge ? 'Verify' : 'Sign in'}
-      </button>
+      ${
+        challenge && fields.length === 0
+          ? null
+          : html`<button type="submit" class=${`btn ${offer ? '' : 'btn-primary '}btn-block`} disabled=${busy || !userID.trim() || !password} aria-busy=${login.isPending}>
+              ${login.isPending ? 'Signing in…' : wait > 0 ? `Try again in ${formatWait(wait)}` : challenge ? 'Verify' : 'Sign in'}
+            </button>`
+      }
+      ${challenge ? null : html`<${PasswordlessSignIn} admin=${admin} onSignedIn=${signedIn} /><${HeaderSignIn} admin=${admin} auto=${!reason} onSignedIn=${signedIn} />`}
       <p class="login-switch">
         ${
           challenge

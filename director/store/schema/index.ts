@@ -10,6 +10,9 @@ import { joinTokens } from './009-join-tokens.ts';
 import { sessionThumbnails } from './010-session-thumbnails.ts';
 import { policyVersions } from './011-policy-versions.ts';
 import { sessionShares } from './012-session-shares.ts';
+import { passkeys } from './013-passkeys.ts';
+import { apiClients } from './014-api-clients.ts';
+import { auditChain } from './015-audit-chain.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */
@@ -26,4 +29,7 @@ export const SCHEMA: readonly SchemaStep[] = [
   sessionThumbnails,
   policyVersions,
   sessionShares,
+  passkeys,
+  apiClients,
+  auditChain,
 ];

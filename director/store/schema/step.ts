@@ -24,4 +24,12 @@ export interface SchemaStep {
    * without running it; one that has only some runs it (such steps are written to be re-runnable).
    */
   legacy?: Partial<Record<Dialect, number[]>>;
+  /**
+   * The oldest schema version a director may know and still run on a store with this step applied
+   * (recorded with the step in schema_versions, so directors that do not know the step can read it).
+   * Default: the step's own version, i.e. directors that do not know the step refuse the store. A step
+   * that only adds what older code neither reads nor must fill in (a table, an index, a nullable
+   * column) may name a lower version: then older directors keep running beside the newer one.
+   */
+  oldestReader?: number;
 }

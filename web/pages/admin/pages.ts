@@ -1,12 +1,14 @@
 import { html } from 'htm/preact';
 import type { Route } from '../../router.ts';
 import { AgentsPage } from './agents.ts';
+import { ApiClientsPage } from './api-clients.ts';
 import { AuditPage } from './audit.ts';
 import { JoinTokensPage } from './join-tokens.ts';
 import { OverviewPage } from './overview.ts';
 import { PolicyPage } from './policy.ts';
 import { ServersPage } from './servers.ts';
 import { SessionsPage } from './sessions.ts';
+import { UsersPage } from './users.ts';
 
 /**
  * The admin pages by path: one chunk of their own, loaded when an admin first opens one, so a user's
@@ -27,6 +29,10 @@ export function adminPage(route: Route) {
       return html`<${SessionsPage} route=${route} />`;
     case '/admin/policy':
       return html`<${PolicyPage} />`;
+    case '/admin/api-clients':
+      return html`<${ApiClientsPage} />`;
+    case '/admin/users':
+      return html`<${UsersPage} />`;
     case '/admin/audit':
       return html`<${AuditPage} route=${route} />`;
     default:
