@@ -9,7 +9,7 @@ import type { AgentConfig } from './config/schema.ts';
 import { DcvClient } from './dcv/commands.ts';
 import { SpawnDcvRunner } from './dcv/runner.ts';
 import { DirectorClient } from './director-client.ts';
-import { dcvConfFile } from './selfcheck/dcv-conf.ts';
+import { dcvConfigSource } from './selfcheck/source.ts';
 import { DcvSelfCheck } from './selfcheck/self-check.ts';
 import { registerUntilApproved } from './enroll/registrator.ts';
 import { agentApi, fromDirector } from './http/routes.ts';
@@ -48,7 +48,8 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
   const hostname = config.hostname || osHostname();
   const stats = async () => ({ ...(await collectStats(sampler)), hostname });
   const gpuReader = new GpuReader(config.nvidia_smi_path, log);
-  const selfCheck = config.dcv_conf_file ? new DcvSelfCheck(dcvConfFile(config.dcv_conf_file), () => dcv.version()) : undefined;
+  const dcvSettings = dcvConfigSource(config.dcv_conf_file);
+  const selfCheck = dcvSettings ? new DcvSelfCheck(dcvSettings, () => dcv.version()) : undefined;
   const abort = new AbortController();
 
   let server: SecureServer | undefined;

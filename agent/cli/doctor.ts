@@ -4,7 +4,7 @@ import { loadAgentConfig } from '../config/load.ts';
 import { DcvClient } from '../dcv/commands.ts';
 import { SpawnDcvRunner } from '../dcv/runner.ts';
 import { identityPaths } from '../identity/files.ts';
-import { dcvConfFile } from '../selfcheck/dcv-conf.ts';
+import { dcvConfigSource } from '../selfcheck/source.ts';
 import { certificateFinding, directorFinding, type Finding, verifierFinding } from '../selfcheck/doctor-checks.ts';
 import { DcvSelfCheck } from '../selfcheck/self-check.ts';
 import { silentLogger } from '../../shared/log.ts';
@@ -33,7 +33,8 @@ export const doctorCommand: Subcommand = {
       version = { check: `DCV (${config.dcv_path})`, level: 'fail', detail: (err as Error).message };
     }
     const findings: Finding[] = [version];
-    if (config.dcv_conf_file) findings.push(await verifierFinding(await new DcvSelfCheck(dcvConfFile(config.dcv_conf_file), async () => '').check(), config.director_url, caPem));
+    const dcvSettings = dcvConfigSource(config.dcv_conf_file);
+    if (dcvSettings) findings.push(await verifierFinding(await new DcvSelfCheck(dcvSettings, async () => '').check(), config.director_url, caPem));
     else findings.push({ check: 'DCV auth-token-verifier', level: 'warn', detail: 'not checked: dcv_conf_file is empty' });
     findings.push(await directorFinding(config, caPem), certificateFinding(config.data_dir, Date.now()));
     for (const finding of findings) console.log(`[${MARK[finding.level]}] ${finding.check}: ${finding.detail}`);

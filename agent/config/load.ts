@@ -5,6 +5,7 @@ import { parseJoinToken } from '../../shared/api/join-token.ts';
 import { applySchema, ConfigError, readToml } from '../../shared/config-schema.ts';
 import { platformPaths, programPath } from './platform-paths.ts';
 import { agentSchema, type AgentConfig } from './schema.ts';
+import { DCV_REGISTRY_SOURCE } from '../selfcheck/source.ts';
 
 /** /etc/dcvix/dcvix-agent.conf, or %ProgramData%\dcvix\dcvix-agent.conf on Windows. */
 export const DEFAULT_AGENT_CONFIG_FILE = platformPaths().configFile;
@@ -31,7 +32,7 @@ export async function loadAgentConfig(file = DEFAULT_AGENT_CONFIG_FILE, explicit
     data_dir: resolve(base, cfg.data_dir),
     dcv_path: programPath(base, cfg.dcv_path),
     nvidia_smi_path: cfg.nvidia_smi_path && resolve(base, cfg.nvidia_smi_path),
-    dcv_conf_file: cfg.dcv_conf_file && resolve(base, cfg.dcv_conf_file),
+    dcv_conf_file: cfg.dcv_conf_file === DCV_REGISTRY_SOURCE ? cfg.dcv_conf_file : cfg.dcv_conf_file && resolve(base, cfg.dcv_conf_file),
     ca_file: caFile,
     caPem: caFile ? readCaFile(file, caFile) : undefined,
     join_token_file: cfg.join_token_file ? resolve(base, cfg.join_token_file) : '',

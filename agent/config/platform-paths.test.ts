@@ -8,7 +8,7 @@ test('ok: on Windows config and data live under %ProgramData%\\dcvix and dcv is 
     dataDir: 'D:\\PD\\dcvix\\agent',
     dcvPath: 'C:\\Program Files\\NICE\\DCV\\Server\\bin\\dcv.exe',
     nvidiaSmiPath: 'C:\\Windows\\System32\\nvidia-smi.exe',
-    dcvConfFile: '',
+    dcvConfFile: 'registry',
   });
   expect(platformPaths('win32', {}).configFile).toBe('C:\\ProgramData\\dcvix\\dcvix-agent.conf');
 });

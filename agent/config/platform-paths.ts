@@ -11,7 +11,7 @@ export interface PlatformPaths {
   dataDir: string;
   dcvPath: string;
   nvidiaSmiPath: string;
-  /** DCV's config file for the host self-check; "" on Windows, where DCV keeps its settings in the registry. */
+  /** Where the host self-check reads DCV's settings: its config file, or "registry" on Windows, where DCV keeps them there. */
   dcvConfFile: string;
 }
 
@@ -25,7 +25,7 @@ export function platformPaths(platform: NodeJS.Platform = process.platform, env:
       dataDir: win32.join(programData, 'dcvix', 'agent'),
       dcvPath: 'C:\\Program Files\\NICE\\DCV\\Server\\bin\\dcv.exe',
       nvidiaSmiPath: win32.join(systemRoot, 'System32', 'nvidia-smi.exe'),
-      dcvConfFile: '',
+      dcvConfFile: 'registry',
     };
   }
   return { configFile: posix.join('/etc/dcvix', 'dcvix-agent.conf'), dataDir: '/var/lib/dcvix-agent', dcvPath: '/usr/bin/dcv', nvidiaSmiPath: '/usr/bin/nvidia-smi', dcvConfFile: '/etc/dcv/dcv.conf' };

@@ -38,7 +38,11 @@ export const agentSchema = {
   /** `name` or `key=value` tags, for pool requirements (`tag:gpu = 'a10'`). */
   tags: field<string[]>([], list(tag)),
   dcv_path: field(PLATFORM.dcvPath, str),
-  /** DCV server's config, read for the self-check ([security] auth-token-verifier) on every update; '' = no self-check (the default on Windows, where DCV keeps its settings in the registry). */
+  /**
+   * Where the self-check reads DCV's settings ([security] auth-token-verifier) on every update: dcv.conf's
+   * path, or "registry" (the default on Windows: DCV Server for Windows keeps them in the registry);
+   * "" = no self-check.
+   */
   dcv_conf_file: field(PLATFORM.dcvConfFile, str),
   /** GPUs are read with this on every update; not there = no GPUs; '' = never look. */
   nvidia_smi_path: field(PLATFORM.nvidiaSmiPath, str),

@@ -1,6 +1,8 @@
 import { expect, test } from 'bun:test';
 import { spawnSystemCommand } from './system-command.ts';
-import { DCV_REGISTRY_KEY, parseRegQuery, readDcvRegistry } from './dcv-registry.ts';
+import { DCV_REGISTRY_KEY, dcvRegistrySource, parseRegQuery, readDcvRegistry } from './dcv-registry.ts';
+import { DcvSelfCheck } from '../selfcheck/self-check.ts';
+import { DCV_REGISTRY_SOURCE, dcvConfigSource } from '../selfcheck/source.ts';
 
 /** `reg query KEY /s` as reg.exe prints it (CRLF, four-space columns), for a few DCV settings. */
 const REG_OUTPUT = [
@@ -50,4 +52,15 @@ test.skipIf(process.platform !== 'win32')('ok: reads what reg add wrote, through
   } finally {
     await spawnSystemCommand(['reg', 'delete', root.replace(/\\dcv$/, ''), '/f']);
   }
+});
+
+test('ok: as the self-check source ("registry"), the verifier comes from the registry and the check names the key', async () => {
+  const source = dcvRegistrySource(async () => ({ code: 0, output: REG_OUTPUT }));
+  const check = await new DcvSelfCheck(source, async () => '2024.0 (r18131)').check();
+  expect(check).toMatchObject({ source: DCV_REGISTRY_KEY, verifier: 'https://director.example.com:8445/v1/verify' });
+  expect(dcvConfigSource(DCV_REGISTRY_SOURCE)?.where).toBe(DCV_REGISTRY_KEY);
+  expect(dcvConfigSource('/etc/dcv/dcv.conf')?.where).toBe('/etc/dcv/dcv.conf');
+  expect(dcvConfigSource('')).toBeUndefined();
+  const missing = dcvRegistrySource(async () => ({ code: 1, output: 'ERROR: The system was unable to find the specified registry key or value.' }));
+  expect(await new DcvSelfCheck(missing, async () => '').check()).toMatchObject({ source: DCV_REGISTRY_KEY, readError: expect.stringContaining('DCV Server is not installed') });
 });
