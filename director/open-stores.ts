@@ -7,6 +7,8 @@ import { createSqliteAuditStore } from './audit/sqlite.ts';
 import type { AuditStore } from './audit/types.ts';
 import { createSqliteApiClientStore, type ApiClientStore } from './api-clients/store.ts';
 import { createPostgresApiClientStore } from './api-clients/store-postgres.ts';
+import { createSqliteRequestStore, type SessionRequestStore } from './session-manager/request-store.ts';
+import { createPostgresRequestStore } from './session-manager/request-store-postgres.ts';
 import { SqliteAgentStore, type AgentStore } from './agents/store.ts';
 import { PostgresAgentStore } from './agents/store-postgres.ts';
 import { notifyingAgentStore } from './agents/notifying-store.ts';
@@ -63,6 +65,8 @@ export interface DirectorStores {
   shares: ShareStore;
   /** API clients of the Session Manager API (their tokens are checked against the row on every request). */
   apiClients: ApiClientStore;
+  /** The Session Manager API's creates still placing, failed creates and deletes (describeSessions on any director). */
+  sessionRequests: SessionRequestStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -107,6 +111,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       policyVersions: createSqlitePolicyVersionStore(db),
       shares: createSqliteShareStore(db),
       apiClients: createSqliteApiClientStore(db),
+      sessionRequests: createSqliteRequestStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
@@ -135,6 +140,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     policyVersions: guardStore(createPostgresPolicyVersionStore(sql), down),
     shares: guardStore(createPostgresShareStore(sql), down),
     apiClients: guardStore(createPostgresApiClientStore(sql), down),
+    sessionRequests: guardStore(createPostgresRequestStore(sql), down),
     sql,
     lockSql,
     feed,

@@ -11,6 +11,7 @@ import { sessionThumbnails } from './010-session-thumbnails.ts';
 import { policyVersions } from './011-policy-versions.ts';
 import { sessionShares } from './012-session-shares.ts';
 import { apiClients } from './014-api-clients.ts';
+import { sessionRequests } from './015-session-requests.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */
@@ -28,4 +29,5 @@ export const SCHEMA: readonly SchemaStep[] = [
   policyVersions,
   sessionShares,
   apiClients,
+  sessionRequests,
 ];
