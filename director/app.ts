@@ -291,7 +291,10 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     throttle: createThrottle(config.throttle, clock, undefined, throttleState.failures),
     tokenTtlMs: config.api_token_ttl,
   });
-  const sessionManagerDeps = { state, policy, sessions, sharing, maintenance, connections, thumbnails, findSession, endpoint, offlineAfterMs: config.server_offline_after, audit };
+  const sessionManagerDeps = {
+    ...{ state, policy, sessions, sharing, maintenance, connections, thumbnails, findSession, endpoint, offlineAfterMs: config.server_offline_after, audit },
+    ...{ requests: stores.sessionRequests, clock, log, onCreateFailed: metrics.countSessionManagerCreateFailure },
+  };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
   const selfId = crypto.randomUUID();
   const startedAt = clock.now();
