@@ -317,7 +317,10 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     throttle: createThrottle(config.throttle, clock, undefined, throttleState.failures),
     tokenTtlMs: config.api_token_ttl,
   });
-  const sessionManagerDeps = { state, policy, sessions, sharing, maintenance, connections, thumbnails, findSession, endpoint, offlineAfterMs: config.server_offline_after, audit };
+  const sessionManagerDeps = {
+    ...{ state, policy, sessions, sharing, maintenance, connections, thumbnails, findSession, endpoint, offlineAfterMs: config.server_offline_after, audit },
+    ...{ requests: stores.sessionRequests, clock, log, onCreateFailed: metrics.countSessionManagerCreateFailure },
+  };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
   // DCV hosts must send tokens to this director or another of the cluster (docs/operations.md, DCV host self-check).
   const ownNames = serverNames(config.hostnames);

@@ -9,6 +9,8 @@ import { createSqliteAuditStore } from './audit/sqlite.ts';
 import type { AuditStore } from './audit/types.ts';
 import { createSqliteApiClientStore, type ApiClientStore } from './api-clients/store.ts';
 import { createPostgresApiClientStore } from './api-clients/store-postgres.ts';
+import { createSqliteRequestStore, type SessionRequestStore } from './session-manager/request-store.ts';
+import { createPostgresRequestStore } from './session-manager/request-store-postgres.ts';
 import { SqliteAgentStore, type AgentStore } from './agents/store.ts';
 import { PostgresAgentStore } from './agents/store-postgres.ts';
 import { notifyingAgentStore } from './agents/notifying-store.ts';
@@ -72,6 +74,8 @@ export interface DirectorStores {
   apiClients: ApiClientStore;
   /** Passkeys and the challenges of registrations and sign-ins in progress (any director finishes them). */
   passkeys: PasskeyStore;
+  /** The Session Manager API's creates still placing, failed creates and deletes (describeSessions on any director). */
+  sessionRequests: SessionRequestStore;
   /** Changes other directors must hear of (silent on the embedded store). */
   feed: ChangeFeed;
   /** False while PostgreSQL cannot be reached (always true on the embedded store). */
@@ -118,6 +122,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       shares: createSqliteShareStore(db),
       apiClients: createSqliteApiClientStore(db),
       passkeys: createSqlitePasskeyStore(db),
+      sessionRequests: createSqliteRequestStore(db),
       feed: silentFeed,
       available: () => true,
       close: async () => db.close(),
@@ -148,6 +153,7 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
     shares: guardStore(createPostgresShareStore(sql), down),
     apiClients: guardStore(createPostgresApiClientStore(sql), down),
     passkeys: guardStore(createPostgresPasskeyStore(sql), down),
+    sessionRequests: guardStore(createPostgresRequestStore(sql), down),
     sql,
     lockSql,
     feed,

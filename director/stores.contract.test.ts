@@ -10,6 +10,7 @@ import { auditPage } from './audit/log.ts';
 import { openStores, type DirectorStores } from './open-stores.ts';
 import { AuditChain, CHAIN_START } from './audit/chain.ts';
 import { verifyChains } from './audit/verify-chain.ts';
+import type { SessionRequest } from './session-manager/request-store.ts';
 
 interface Backend {
   name: string;
@@ -406,20 +407,36 @@ describe.each(backends)('store contract on $name', (backend) => {
       scopes: ['sessions:read' as const],
       users: null,
       pools: ['eng'],
+      owners: null,
       createdAt,
       createdBy: 'admin',
     });
     expect(await stores.apiClients.create(client('c1', 'portal', 1000))).toBe('created');
     expect(await stores.apiClients.create(client('c2', 'portal', 1001))).toBe('name-taken');
-    expect(await stores.apiClients.create({ ...client('c3', 'cron', 2000), users: ['alice'], pools: null })).toBe('created');
+    expect(await stores.apiClients.create({ ...client('c3', 'cron', 2000), users: ['alice'], pools: null, owners: ['alice'] })).toBe('created');
     expect((await stores.apiClients.list()).map((row) => row.id)).toEqual(['c3', 'c1']);
-    expect(await stores.apiClients.get('c3')).toEqual({ ...client('c3', 'cron', 2000), users: ['alice'], pools: null, rotatedAt: null, disabledAt: null, disabledBy: null });
+    expect(await stores.apiClients.get('c3')).toEqual({ ...client('c3', 'cron', 2000), users: ['alice'], pools: null, owners: ['alice'], rotatedAt: null, disabledAt: null, disabledBy: null });
     expect(await stores.apiClients.rotate('c1', 'hash-new', 3000)).toMatchObject({ secretHash: 'hash-new', rotatedAt: 3000 });
     expect(await stores.apiClients.disable('c1', 'root', 4000)).toMatchObject({ disabledAt: 4000, disabledBy: 'root' });
     expect(await stores.apiClients.disable('c1', 'root', 5000)).toBeUndefined();
     expect(await stores.apiClients.rotate('c1', 'hash-later', 5000)).toBeUndefined();
     expect(await stores.apiClients.get('c1')).toMatchObject({ secretHash: 'hash-new', disabledAt: 4000 });
     expect(await stores.apiClients.get('nope')).toBeUndefined();
+  });
+
+  test('ok: session requests: written and replaced by id, listed from a time on, removed; settled ones purged on the next write', async () => {
+    const request = (id: string, state: SessionRequest['state'], at: number): SessionRequest => ({ id, owner: 'alice', clientId: 'c1', type: 'virtual', state, createdAt: at, updatedAt: at });
+    await stores.sessionRequests.put({ ...request('s1', 'creating', 1000), name: 'My desk' }, 0);
+    await stores.sessionRequests.put({ ...request('s1', 'failed', 1000), name: 'My desk', pool: 'eng', reason: 'NO_SERVER_AVAILABLE: none', updatedAt: 2000 }, 0);
+    await stores.sessionRequests.put(request('s2', 'deleted', 1500), 0);
+    await stores.sessionRequests.put(request('s3', 'creating', 1500), 0);
+    expect(await stores.sessionRequests.list(1000)).toContainEqual({ ...request('s1', 'failed', 1000), name: 'My desk', pool: 'eng', reason: 'NO_SERVER_AVAILABLE: none', updatedAt: 2000 });
+    expect((await stores.sessionRequests.list(1600)).map((row) => row.id)).toEqual(['s1']);
+    // A write purges failed and deleted rows last written before the bound; creating ones stay (describe gives them up).
+    await stores.sessionRequests.put(request('s4', 'deleting', 3000), 1800);
+    expect((await stores.sessionRequests.list(0)).map((row) => row.id).sort()).toEqual(['s1', 's3', 's4']);
+    await stores.sessionRequests.remove('s1');
+    expect((await stores.sessionRequests.list(0)).map((row) => row.id).sort()).toEqual(['s3', 's4']);
   });
 
   test('ok: throttle entries by opaque key; those older than the window do not load (and are purged)', async () => {

@@ -20,8 +20,9 @@ function agentApp(sessions: DcvSession[] = []) {
   const argv: string[] = [];
   const dcv = {
     listSessions: async () => sessions,
-    createSession: async (options: { id: string; owner: string; type: DcvSession['type']; permissionsFile?: string }) => {
-      argv.push(options.permissionsFile ? `create-session ${options.id} ${readFileSync(options.permissionsFile, 'utf8')}` : `create-session ${options.id}`);
+    createSession: async (options: { id: string; owner: string; type: DcvSession['type']; name?: string; permissionsFile?: string }) => {
+      const named = options.name === undefined ? '' : ` --name ${options.name}`;
+      argv.push(options.permissionsFile ? `create-session ${options.id}${named} ${readFileSync(options.permissionsFile, 'utf8')}` : `create-session ${options.id}${named}`);
       sessions.push({ ...options, numOfConnections: 0, status: 'running', creationTime: '2026-03-01T08:15:30.123Z' });
     },
     closeSession: async (id: string) => void argv.push(`close-session ${id}`),
@@ -42,7 +43,7 @@ async function call(app: { handle: (request: Request) => Promise<Response> }, me
 }
 
 const session: DcvSession = { id: 's1', owner: 'alice', type: 'virtual', numOfConnections: 2, status: 'running', creationTime: '2026-03-01T08:15:30.123Z', lastDisconnectionTime: null };
-const create = JSON.stringify({ userId: 'bob', sessionType: 'console', sessionId: 'bob-1', serverId: 'ws1' });
+const create = JSON.stringify({ userId: 'bob', sessionType: 'console', sessionId: 'bob-1', name: 'Bob’s desk', serverId: 'ws1' });
 
 describe("the agent's API", () => {
   test("ok: every answer matches its model, and the director's reader reads it back whole", async () => {
@@ -56,7 +57,10 @@ describe("the agent's API", () => {
     const list = await call(app, 'GET', '/v1/sessions');
     expect([list.status, Array.isArray(list.json), matches(SessionList, list.json)]).toEqual([200, true, true]);
     expect(readSessionList('ws1', list.text)).toEqual({
-      sessions: [session, { id: 'bob-1', owner: 'bob', type: 'console', numOfConnections: 0, status: 'running', creationTime: '2026-03-01T08:15:30.123Z', lastDisconnectionTime: null }],
+      sessions: [
+        session,
+        { id: 'bob-1', owner: 'bob', type: 'console', name: 'Bob’s desk', numOfConnections: 0, status: 'running', creationTime: '2026-03-01T08:15:30.123Z', lastDisconnectionTime: null },
+      ],
       skipped: 0,
     });
     const config = await call(app, 'POST', '/v1/config', {
@@ -74,7 +78,7 @@ describe("the agent's API", () => {
     expect([health.status, matches(AgentHealthAnswer, health.json)]).toEqual([200, true]);
     const closed = await call(app, 'DELETE', '/v1/sessions/s1');
     expect([closed.status, closed.text]).toEqual([200, '']);
-    expect(argv).toEqual(['create-session bob-1', 'set-config display.quality=(30,80)', 'set-config connectivity.web-port=8443', 'close-session s1']);
+    expect(argv).toEqual(['create-session bob-1 --name Bob’s desk', 'set-config display.quality=(30,80)', 'set-config connectivity.web-port=8443', 'close-session s1']);
   });
 
   test('ok: permissions text goes to dcv as a file, on create and on PUT /v1/sessions/{id}/permissions', async () => {
@@ -107,6 +111,9 @@ describe("the agent's API", () => {
       ['POST', '/v1/sessions', '{"userId":"alice","sessionType":"virtual","sessionId":"x","gl":"true"}', 'INVALID_GL'],
       ['POST', '/v1/sessions', '{"userId":"alice","sessionType":"virtual","sessionId":"x","maxConcurrentClients":0}', 'INVALID_MAX_CONCURRENT_CLIENTS'],
       ['POST', '/v1/sessions', '{"userId":"alice","sessionType":"virtual","sessionId":"x","maxConcurrentClients":"2"}', 'INVALID_MAX_CONCURRENT_CLIENTS'],
+      ['POST', '/v1/sessions', '{"userId":"alice","sessionType":"virtual","sessionId":"x","name":"--gl=off"}', 'INVALID_SESSION_NAME'],
+      ['POST', '/v1/sessions', '{"userId":"alice","sessionType":"virtual","sessionId":"x","name":"a\\u0007b"}', 'INVALID_SESSION_NAME'],
+      ['POST', '/v1/sessions', `{"userId":"alice","sessionType":"virtual","sessionId":"x","name":"${'n'.repeat(257)}"}`, 'INVALID_SESSION_NAME'],
       ['POST', '/v1/config', '{"config":[]}', 'INVALID_CONFIG'],
       ['POST', '/v1/config', '{"config":[{"section":"display","key":"quality","value":"-x"}]}', 'INVALID_CONFIG'],
       ['POST', '/v1/config', '{"config":[{"section":"display","key":"quality","value":-1}]}', 'INVALID_CONFIG'],

@@ -86,8 +86,8 @@ export const agentApi = (d: AgentApiDeps) =>
     .post(
       '/sessions',
       async ({ body, set }) => {
-        const { init, storageRoot, gl, maxConcurrentClients, permissions } = body;
-        const options = { id: body.sessionId, owner: body.userId, type: body.sessionType, init, storageRoot, gl, maxConcurrentClients };
+        const { name, init, storageRoot, gl, maxConcurrentClients, permissions } = body;
+        const options = { id: body.sessionId, owner: body.userId, type: body.sessionType, name, init, storageRoot, gl, maxConcurrentClients };
         if (permissions === undefined) await d.dcv.createSession(options);
         else await withPermissionsFile(permissions, (permissionsFile) => d.dcv.createSession({ ...options, permissionsFile }));
         // No list-sessions to describe it: a second dcv run would double the create's time, and the

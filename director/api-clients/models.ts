@@ -10,6 +10,13 @@ export const CreateApiClientBody = t.Object({
   scopes: t.Array(t.String(), { minItems: 1, maxItems: API_SCOPES.length, description: `One or more of ${API_SCOPES.join(', ')}` }),
   users: t.Optional(t.Array(t.String({ maxLength: 128 }), { maxItems: 1000, description: 'The session owners it may act for (absent: any the policy allows)' })),
   pools: t.Optional(t.Array(t.String({ maxLength: 128 }), { maxItems: 1000, description: 'The pools it may place in and see (absent: any)' })),
+  owners: t.Optional(
+    t.Array(t.String({ maxLength: 128 }), {
+      maxItems: 1000,
+      description:
+        'Users (or "*": every user it acts for) it may create sessions for in its pools though the policy does not let them use those pools; needs `pools` (absent: the policy alone decides)',
+    }),
+  ),
 });
 
 /** What admins see of a client: never its secret or the secret's hash. */
@@ -19,6 +26,7 @@ export const ApiClientView = t.Object({
   scopes: t.Array(Scope),
   users: Nullable(t.Array(t.String())),
   pools: Nullable(t.Array(t.String())),
+  owners: Nullable(t.Array(t.String())),
   createdAt: Time(),
   createdBy: t.String(),
   rotatedAt: Nullable(Time()),

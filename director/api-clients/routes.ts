@@ -16,6 +16,7 @@ function clientView(client: ApiClientRecord) {
     scopes: client.scopes,
     users: client.users,
     pools: client.pools,
+    owners: client.owners,
     createdAt: new Date(client.createdAt).toISOString(),
     createdBy: client.createdBy,
     rotatedAt: time(client.rotatedAt),

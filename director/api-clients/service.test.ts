@@ -55,6 +55,17 @@ describe('API clients', () => {
     expect(await code(clients.register('admin', { name: 'x', scopes: ['servers:read'] }))).toBe('API_CLIENT_NAME_TAKEN');
   });
 
+  test('ok: an owners limit is kept with its pools and audited; rejects: owners without pools, beyond the users limit, or not login names', async () => {
+    const { clients, events } = setup();
+    const { client } = await clients.register('admin', { name: 'sched', scopes: ['sessions:write'], pools: ['eng'], users: ['carol', 'dave'], owners: ['carol'] });
+    expect(client).toMatchObject({ users: ['carol', 'dave'], pools: ['eng'], owners: ['carol'] });
+    expect(events[0]?.detail).toBe('scopes sessions:write; users carol dave; pools eng; owners beyond the policy carol');
+    expect((await clients.list())[0]?.owners).toEqual(['carol']);
+    for (const bad of [{ owners: ['*'] }, { owners: ['*'], pools: [] }, { owners: ['erin'], pools: ['eng'], users: ['carol'] }, { owners: ['not a name'], pools: ['eng'] }]) {
+      expect(await code(clients.register('admin', { name: 'y', scopes: ['sessions:write'], ...bad }))).toBe('INVALID_BODY');
+    }
+  });
+
   test('rejects: wrong secrets and unknown ids are invalid_client, and count in the login throttle', async () => {
     const { clients, events } = setup();
     const { client, clientSecret } = await clients.register('admin', { name: 'portal', scopes: ['sessions:read'] });

@@ -24,6 +24,7 @@ export interface NewClientInput {
   scopes: string[];
   users?: string[];
   pools?: string[];
+  owners?: string[];
 }
 
 /** An OAuth2 error answer (RFC 6749 section 5.2), as the token endpoint gives it. */
@@ -68,6 +69,11 @@ export class ApiClients {
     if (unknown.length || input.scopes.length === 0) throw badRequest('INVALID_BODY', `scopes: one or more of ${API_SCOPES.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}`);
     if (input.users?.some((user) => !isUserName(user))) throw badRequest('INVALID_BODY', 'users: login names only');
     if (input.pools?.some((pool) => !POOL_RE.test(pool))) throw badRequest('INVALID_BODY', 'pools: pool names only');
+    if (input.owners?.some((owner) => owner !== '*' && !isUserName(owner))) throw badRequest('INVALID_BODY', 'owners: login names, or "*"');
+    // Creating beyond the policy is bounded by pools the admin names: never every pool at once.
+    if (input.owners && !input.pools?.length) throw badRequest('INVALID_BODY', 'owners needs pools: the pools where the client may create sessions for them');
+    if (input.owners && input.users && input.owners.some((owner) => owner !== '*' && !input.users!.includes(owner)))
+      throw badRequest('INVALID_BODY', 'owners: only users the client acts for (its users)');
     const clientSecret = newSecret();
     const client = {
       id: crypto.randomUUID(),
@@ -76,11 +82,14 @@ export class ApiClients {
       scopes: [...new Set(input.scopes)] as ApiScope[],
       users: input.users ? [...new Set(input.users)] : null,
       pools: input.pools ? [...new Set(input.pools)] : null,
+      owners: input.owners ? [...new Set(input.owners)] : null,
       createdAt: this.o.clock.now(),
       createdBy: admin,
     };
     if ((await this.o.store.create(client)) === 'name-taken') throw conflict('API_CLIENT_NAME_TAKEN', `an API client named ${input.name} exists`);
-    this.o.audit.record({ type: 'api-client.create', actor: admin, target: client.name, outcome: 'success', detail: `scopes ${client.scopes.join(' ')}` });
+    const limits = [client.users && `users ${client.users.join(' ')}`, client.pools && `pools ${client.pools.join(' ')}`, client.owners && `owners beyond the policy ${client.owners.join(' ')}`];
+    const detail = [`scopes ${client.scopes.join(' ')}`, ...limits.filter(Boolean)].join('; ').slice(0, 500);
+    this.o.audit.record({ type: 'api-client.create', actor: admin, target: client.name, outcome: 'success', detail });
     return { client: { ...client, rotatedAt: null, disabledAt: null, disabledBy: null }, clientSecret };
   }
 

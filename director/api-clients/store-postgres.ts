@@ -7,8 +7,8 @@ export function createPostgresApiClientStore(sql: SQL): ApiClientStore {
   return {
     async create(client) {
       const row = apiClientColumns(client);
-      const written = await sql`INSERT INTO api_clients (id, name, secret_hash, scopes, users, pools, created_at, created_by)
-        VALUES (${row.id}, ${row.name}, ${row.secretHash}, ${row.scopes}, ${row.users}, ${row.pools}, ${row.createdAt}, ${row.createdBy}) ON CONFLICT DO NOTHING RETURNING id`;
+      const written = await sql`INSERT INTO api_clients (id, name, secret_hash, scopes, users, pools, owners, created_at, created_by)
+        VALUES (${row.id}, ${row.name}, ${row.secretHash}, ${row.scopes}, ${row.users}, ${row.pools}, ${row.owners}, ${row.createdAt}, ${row.createdBy}) ON CONFLICT DO NOTHING RETURNING id`;
       return written.length === 1 ? 'created' : 'name-taken';
     },
     get: async (id) => records(await sql`SELECT * FROM api_clients WHERE id = ${id}`)[0],

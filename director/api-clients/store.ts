@@ -14,6 +14,8 @@ export interface ApiClientRecord {
   users: string[] | null;
   /** The pools it may place in and see; null: any. */
   pools: string[] | null;
+  /** The owners it may create sessions for in its pools though the policy does not let them use those pools (user names or "*"); null: the policy alone decides. */
+  owners: string[] | null;
   createdAt: number;
   createdBy: string;
   rotatedAt: number | null;
@@ -22,7 +24,7 @@ export interface ApiClientRecord {
 }
 
 /** What create() writes: a new, enabled client. */
-export type NewApiClient = Pick<ApiClientRecord, 'id' | 'name' | 'secretHash' | 'scopes' | 'users' | 'pools' | 'createdAt' | 'createdBy'>;
+export type NewApiClient = Pick<ApiClientRecord, 'id' | 'name' | 'secretHash' | 'scopes' | 'users' | 'pools' | 'owners' | 'createdAt' | 'createdBy'>;
 
 /** A row of table api_clients (same columns in both stores). */
 export interface ApiClientRow {
@@ -32,6 +34,8 @@ export interface ApiClientRow {
   scopes: string;
   users: string | null;
   pools: string | null;
+  /** Added by schema step 16. */
+  owners: string | null;
   created_at: number | string;
   created_by: string;
   rotated_at: number | string | null;
@@ -50,6 +54,7 @@ export const apiClientFromRow = (row: ApiClientRow): ApiClientRecord => ({
   scopes: JSON.parse(row.scopes) as ApiScope[],
   users: nullableList(row.users),
   pools: nullableList(row.pools),
+  owners: nullableList(row.owners ?? null),
   createdAt: Number(row.created_at),
   createdBy: row.created_by,
   rotatedAt: nullableNumber(row.rotated_at),
@@ -65,6 +70,7 @@ export const apiClientColumns = (client: NewApiClient) => ({
   scopes: JSON.stringify(client.scopes),
   users: client.users === null ? null : JSON.stringify(client.users),
   pools: client.pools === null ? null : JSON.stringify(client.pools),
+  owners: client.owners === null ? null : JSON.stringify(client.owners),
   createdAt: client.createdAt,
   createdBy: client.createdBy,
 });
@@ -89,8 +95,8 @@ export interface ApiClientStore {
 export function createSqliteApiClientStore(db: Database): ApiClientStore {
   const statements = {
     insert: db.query(
-      `INSERT INTO api_clients (id, name, secret_hash, scopes, users, pools, created_at, created_by)
-       VALUES ($id, $name, $secretHash, $scopes, $users, $pools, $createdAt, $createdBy) ON CONFLICT DO NOTHING`,
+      `INSERT INTO api_clients (id, name, secret_hash, scopes, users, pools, owners, created_at, created_by)
+       VALUES ($id, $name, $secretHash, $scopes, $users, $pools, $owners, $createdAt, $createdBy) ON CONFLICT DO NOTHING`,
     ),
     get: db.query<ApiClientRow, [string]>('SELECT * FROM api_clients WHERE id = ?'),
     list: db.query<ApiClientRow, []>('SELECT * FROM api_clients ORDER BY created_at DESC, id'),

@@ -63,6 +63,11 @@ export function createDirectorMetrics() {
   const auditSpooled = new Counter({ name: 'dcvix_audit_events_spooled_total', help: 'Audit events written to the local spool file because the store was unreachable', registers });
   const auditReplayed = new Counter({ name: 'dcvix_audit_events_replayed_total', help: 'Spooled audit events replayed into the store', registers });
   const auditDropped = new Counter({ name: 'dcvix_audit_events_dropped_total', help: 'Audit events that could not be stored, by reason', labelNames: ['reason'], registers });
+  const smCreateFailures = new Counter({
+    name: 'dcvix_session_manager_create_failures_total',
+    help: 'createSessions items answered CREATING whose placement then failed (describeSessions shows them DELETED with the reason)',
+    registers,
+  });
   const placementFailures = new Counter({
     name: 'dcvix_placement_failures_total',
     help: 'Session creates that failed on a host for a host-side reason, by health reason',
@@ -103,6 +108,7 @@ export function createDirectorMetrics() {
     dcvOutcome: ((endpoint, result, reason) => (endpoint === 'verifier' ? verifier : resolver).inc({ result, reason })) as DcvOutcome,
     placement,
     countLocalTokenUse: () => localTokenUses.inc(),
+    countSessionManagerCreateFailure: () => smCreateFailures.inc(),
     auditSpool,
     countSkippedUpdateItems(items: { kind: string }[]): void {
       for (const item of items) skippedUpdateItems.inc({ kind: item.kind });

@@ -1,5 +1,5 @@
 import type { Static } from 'elysia';
-import { isUserName, type SessionType } from '../../shared/api/agent-wire.ts';
+import { isSafeArg, isUserName, SESSION_NAME_MAX, type SessionType } from '../../shared/api/agent-wire.ts';
 import { launchSettingProblem, type LaunchSettings } from '../../shared/api/launch-settings.ts';
 import { permissionsFileText } from '../../shared/api/dcv-permissions.ts';
 import { ApiError } from '../../shared/errors.ts';
@@ -10,22 +10,24 @@ import type { Requirement } from '../policy/requirements/parse.ts';
 import { readPolicyRequirements } from '../policy/requirements/server-facts.ts';
 import { RequirementsError } from '../policy/requirements/tokenize.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { SessionEntry } from '../servers/records.ts';
-import { actsFor, failureReason, ItemFailure, type SessionManagerDeps } from './deps.ts';
+import { newSessionId } from '../sessions/session-ids.ts';
+import { actsFor, createsBeyondPolicy, failureReason, ItemFailure, type SessionManagerDeps } from './deps.ts';
 import type { CreateSessionItem } from './models.ts';
 import { matchingProfile, permissionLines } from './permissions-file.ts';
-import { smSession } from './views.ts';
+import { REQUESTS_KEPT_MS, requestState } from './request-states.ts';
+import type { SessionRequest } from './request-store.ts';
+import { smRequest } from './views.ts';
 
 type Item = Static<typeof CreateSessionItem>;
 
 /** Fields of the YAML dcvix cannot honour: a request that sets one is refused, never half-done. */
 function unsupported(item: Item): string | undefined {
-  if (item.Name) return 'Name is not supported: dcvix creates sessions without a display name (leave Name out)';
   if (item.AutorunFile || item.AutorunFileArguments?.length)
     return 'AutorunFile is not supported: dcv create-session has no option that runs a file inside the session (use an InitFile the pool allows)';
-  if (item.EnqueueRequest) return 'EnqueueRequest is not supported: dcvix answers at once and queues nothing';
+  if (item.EnqueueRequest) return 'EnqueueRequest is not supported: dcvix places at once and queues nothing';
   if (item.DisableRetryOnFailure) return "DisableRetryOnFailure is not supported: a pool create always tries the pool's next server after a host-side failure";
   if (item.InitFile && item.InitFilePath && item.InitFile !== item.InitFilePath) return 'InitFile and InitFilePath (its deprecated name) differ';
+  if (item.Name && !isSafeArg(item.Name, SESSION_NAME_MAX)) return `Name must be 1 to ${SESSION_NAME_MAX} characters without control characters, not starting with "-"`;
   return undefined;
 }
 
@@ -70,12 +72,24 @@ function poolAllows(policy: Policy, poolId: string, item: Item, launch: LaunchSe
 /** Placement found nothing usable in this pool: the next pool may do. */
 const poolUnusable = (err: unknown) => err instanceof ApiError && (err.code === 'NO_SERVER_AVAILABLE' || err.code === 'NO_HEALTHY_SERVER');
 
+/** An item that passed every check made before the answer: who, what, and the pools to try in order. */
+interface Plan {
+  owner: string;
+  groups: string[];
+  type: SessionType;
+  name?: string;
+  requirements?: Requirement;
+  launch: LaunchSettings;
+  pools: { poolId: string; profile?: { profile: string; text: string }; beyondPolicy: boolean }[];
+}
+
 /**
- * One createSessions item: a pool placement for Owner, in the first pool (policy order) that the policy
- * lets Owner use, the client may place in, and whose allow-list takes the item's files, trying the next
- * when a pool has no usable server.
+ * The checks made before createSessions answers, each refusal an UnsuccessfulList entry: fields dcvix
+ * cannot honour, Owner and whether the client acts for it, the item's wishes, and the pools (policy
+ * order) that the policy lets Owner use (or the client's owners limit does) and the client may place in,
+ * whose allow-lists take the item's files.
  */
-async function createOne(deps: SessionManagerDeps, client: ApiClientRecord, item: Item): Promise<SessionEntry> {
+function prepare(deps: SessionManagerDeps, client: ApiClientRecord, item: Item): Plan {
   const refusal = unsupported(item);
   if (refusal) throw new ItemFailure(refusal);
   const owner = item.Owner ?? '';
@@ -85,39 +99,95 @@ async function createOne(deps: SessionManagerDeps, client: ApiClientRecord, item
   const policy = deps.policy.current;
   const groups = groupsOf(policy, owner);
   const entitled = entitlements(policy, owner, groups);
-  const pools = [...policy.pools.keys()].filter((pool) => entitled.pools.has(pool) && (client.pools === null || client.pools.includes(pool)));
-  if (!pools.length) throw new ItemFailure(`NOT_PERMITTED: the policy lets ${owner} use no pool this API client may place in`);
-  let last: unknown = new ItemFailure('no pool takes this request');
-  for (const poolId of pools) {
+  const beyond = createsBeyondPolicy(client, owner);
+  const poolIds = [...policy.pools.keys()].filter((pool) => (entitled.pools.has(pool) || beyond) && (client.pools === null || client.pools.includes(pool)));
+  if (!poolIds.length) throw new ItemFailure(`NOT_PERMITTED: the policy lets ${owner} use no pool this API client may place in`);
+  const pools: Plan['pools'] = [];
+  let refused = '';
+  for (const poolId of poolIds) {
     const allows = poolAllows(policy, poolId, item, launch);
-    if ('refused' in allows) {
-      last = new ItemFailure(allows.refused);
-      continue;
-    }
-    try {
-      const extras = { requirements, launch, permissions: allows.profile, actor: clientActor(client) };
-      return (await deps.sessions.createForUser({ user: owner, groups }, { poolId }, type, true, extras)).session;
-    } catch (err) {
-      if (!poolUnusable(err)) throw err;
-      last = err;
-    }
+    if ('refused' in allows) refused = allows.refused;
+    else pools.push({ poolId, ...(allows.profile ? { profile: allows.profile } : {}), beyondPolicy: !entitled.pools.has(poolId) });
   }
-  throw last;
+  if (!pools.length) throw new ItemFailure(refused);
+  return { owner, groups: [...groups], type, ...(item.Name ? { name: item.Name } : {}), ...(requirements ? { requirements } : {}), launch, pools };
 }
 
-/** createSessions: each item on its own; a refused or failed one goes to UnsuccessfulList with its reason. */
+/**
+ * Places a prepared item after the answer, under the id it was answered with: in its first pool with a
+ * usable server. Placed: the request is dropped (the session row tells the rest). Failed: the request
+ * keeps the reason (describeSessions' StateReason), and the failure is logged, audited and counted.
+ * Never throws.
+ */
+async function place(deps: SessionManagerDeps, client: ApiClientRecord, plan: Plan, request: SessionRequest): Promise<void> {
+  const actor = clientActor(client);
+  let last: unknown = new ItemFailure('no pool takes this request');
+  let pool: string | undefined;
+  for (const candidate of plan.pools) {
+    pool = candidate.poolId;
+    if (candidate.beyondPolicy) {
+      deps.audit.record({
+        type: 'session.create.override',
+        actor,
+        target: request.id,
+        outcome: 'success',
+        detail: `pool ${pool} for ${plan.owner}: not allowed by the policy; the API client's owners limit allows it`,
+      });
+    }
+    try {
+      const extras = { requirements: plan.requirements, launch: plan.launch, permissions: candidate.profile, actor, sessionId: request.id, name: plan.name, beyondPolicy: candidate.beyondPolicy };
+      await deps.sessions.createForUser({ user: plan.owner, groups: plan.groups }, { poolId: pool }, plan.type, true, extras);
+      await deps.requests
+        .remove(request.id)
+        .catch((error: unknown) => deps.log.warn('placed session request not removed (describeSessions still shows the session)', { sessionId: request.id, error }));
+      return;
+    } catch (err) {
+      last = err;
+      if (!poolUnusable(err)) break;
+    }
+  }
+  // The promised id is held by an attempt the director gave up waiting for (a time-out): the next
+  // server cannot take that id, and the session may still appear on the first (it is then READY).
+  const heldByTimedOut = last instanceof ApiError && last.code === 'SESSION_EXISTS';
+  const reason = heldByTimedOut ? 'PLACEMENT_TIMED_OUT: a server did not finish creating the session in time; it may still appear there' : failureReason(last);
+  const now = deps.clock.now();
+  deps.onCreateFailed?.();
+  deps.log.warn('createSessions item not placed', { sessionId: request.id, owner: plan.owner, pool, client: client.name, reason });
+  deps.audit.record({ type: 'session.create', actor, target: request.id, outcome: 'failure', detail: `for ${plan.owner}: ${reason}`.slice(0, 300) });
+  await deps.requests
+    .put({ ...request, ...(pool ? { pool } : {}), state: 'failed', reason, updatedAt: now }, now - REQUESTS_KEPT_MS)
+    .catch((error: unknown) => deps.log.error('failed create not recorded: describeSessions keeps showing it CREATING until it is given up', { sessionId: request.id, error }));
+}
+
+/**
+ * createSessions as Session Manager answers it: each item checked at once (a refused one goes to
+ * UnsuccessfulList with its reason), each accepted one recorded under a new session id and answered
+ * CREATING, then placed in the background (`placing` settles when every placement has ended).
+ */
 export async function createSessions(deps: SessionManagerDeps, client: ApiClientRecord, items: Item[]) {
-  const SuccessfulList: ReturnType<typeof smSession>[] = [];
+  const SuccessfulList: ReturnType<typeof smRequest>[] = [];
   const UnsuccessfulList: { CreateSessionRequestData: Item; FailureReason: string }[] = [];
+  const placements: Promise<void>[] = [];
   for (const item of items) {
     try {
-      const session = await createOne(deps, client, item);
-      const server = deps.state.server(session.serverId);
-      if (!server) throw new ApiError(503, 'SERVER_GONE', `${session.serverId} is gone`);
-      SuccessfulList.push(smSession(deps, session, server));
+      const plan = prepare(deps, client, item);
+      const now = deps.clock.now();
+      const request: SessionRequest = {
+        id: newSessionId(plan.owner),
+        owner: plan.owner,
+        clientId: client.id,
+        type: plan.type,
+        ...(plan.name ? { name: plan.name } : {}),
+        state: 'creating',
+        createdAt: now,
+        updatedAt: now,
+      };
+      await deps.requests.put(request, now - REQUESTS_KEPT_MS);
+      SuccessfulList.push(smRequest(request, requestState(request, now)));
+      placements.push(place(deps, client, plan, request));
     } catch (err) {
       UnsuccessfulList.push({ CreateSessionRequestData: item, FailureReason: failureReason(err) });
     }
   }
-  return { SuccessfulList, UnsuccessfulList };
+  return { answer: { SuccessfulList, UnsuccessfulList }, placing: Promise.all(placements).then(() => undefined) };
 }

@@ -8,6 +8,8 @@ import { FULL_PROFILE_LINES, profileFor } from '../policy/permission-profiles.ts
 import { failureReason, ItemFailure, seesServer, visibleSession, type SessionManagerDeps } from './deps.ts';
 import type { CloseServersBody, DeleteSessionsBody, OpenServersBody, ScreenshotsBody, UpdatePermissionsBody } from './models.ts';
 import { permissionLines, sharesFrom } from './permissions-file.ts';
+import { REQUESTS_KEPT_MS } from './request-states.ts';
+import type { SessionRequest } from './request-store.ts';
 import { smSession } from './views.ts';
 
 /** A session the client sees whose owner is `owner` when given (Session Manager names both), or an Error for its FailureReason. */
@@ -31,13 +33,36 @@ async function perItem<I, S, U>(items: I[], each: (item: I) => Promise<S>, faile
   return { SuccessfulList, UnsuccessfulList };
 }
 
-/** deleteSessions: each session closed through its agent (Force changes nothing: dcvix always closes at once). */
+/**
+ * deleteSessions: each session closed through its agent before the answer (Force changes nothing: dcvix
+ * always closes at once). describeSessions shows it DELETING meanwhile, then DELETED for REQUESTS_KEPT_MS;
+ * a close that fails leaves it READY.
+ */
 export const deleteSessions = (deps: SessionManagerDeps, client: ApiClientRecord, items: Static<typeof DeleteSessionsBody>) =>
   perItem(
     items,
     async (item) => {
       const session = await ownedSession(deps, client, item.SessionId, item.Owner);
-      await deps.sessions.close(session.id, { user: clientActor(client), admin: true });
+      const at = deps.clock.now();
+      const request: SessionRequest = {
+        id: session.id,
+        owner: session.owner,
+        clientId: client.id,
+        type: session.type,
+        ...(session.pool ? { pool: session.pool } : {}),
+        state: 'deleting',
+        createdAt: at,
+        updatedAt: at,
+      };
+      await deps.requests.put(request, at - REQUESTS_KEPT_MS);
+      try {
+        await deps.sessions.close(session.id, { user: clientActor(client), admin: true });
+      } catch (err) {
+        await deps.requests.remove(session.id).catch((error: unknown) => deps.log.warn('delete mark not taken back after a failed close', { sessionId: session.id, error }));
+        throw err;
+      }
+      const done = deps.clock.now();
+      await deps.requests.put({ ...request, state: 'deleted', updatedAt: done }, done - REQUESTS_KEPT_MS);
       return { SessionId: session.id, State: 'DELETED' };
     },
     (item, FailureReason) => ({ SessionId: item.SessionId, FailureReason }),

@@ -94,10 +94,13 @@ export const sessionManagerRoutes = (d: SessionManagerDeps, clients: ApiClients)
       response: { 200: DescribeSessionsAnswer, ...ERRORS },
       detail: { summary: 'Session Manager describeSessions: filters owner and tag:<key>, MaxResults and NextToken paging (sessions:read)', ...SECURITY },
     })
-    .post('/createSessions', ({ body, client }) => operation(d, client, 'createSessions', 'sessions:write', () => createSessions(d, client, body)), {
+    .post('/createSessions', ({ body, client }) => operation(d, client, 'createSessions', 'sessions:write', async () => (await createSessions(d, client, body)).answer), {
       ...jsonValue(false, CreateSessionsBody),
       response: { 200: CreateSessionsAnswer, ...ERRORS },
-      detail: { summary: 'Session Manager createSessions: pool placements for each Owner; refused items in UnsuccessfulList (sessions:write)', ...SECURITY },
+      detail: {
+        summary: 'Session Manager createSessions: each accepted item answered CREATING and placed in a pool after the answer; refused items in UnsuccessfulList (sessions:write)',
+        ...SECURITY,
+      },
     })
     .post('/deleteSessions', ({ body, client }) => operation(d, client, 'deleteSessions', 'sessions:write', () => deleteSessions(d, client, body)), {
       ...jsonValue(false, DeleteSessionsBody),

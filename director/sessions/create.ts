@@ -22,6 +22,8 @@ export interface CreateInput {
   launch?: LaunchSettings;
   /** The permission profile's name and the permissions file made from it (absent: DCV's default file). */
   permissions?: { profile: string; text: string };
+  /** The session's display name (dcv create-session --name; absent: DCV names it by its id). */
+  name?: string;
 }
 
 type CreateDeps = Pick<SessionServiceOptions, 'fleet' | 'agents' | 'audit' | 'log' | 'clock' | 'agentRequestTimeoutMs' | 'cooldownMs' | 'healthRules' | 'onPlacementFailure'>;
@@ -47,12 +49,15 @@ export async function createOnServer(deps: CreateDeps, input: CreateInput): Prom
   let created: Awaited<ReturnType<typeof deps.agents.createSession>>;
   try {
     const permissions = input.permissions ? { permissions: input.permissions.text } : {};
-    created = await deps.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id, ...input.launch, ...permissions }, { timeoutMs: input.timeoutMs });
+    const name = input.name ? { name: input.name } : {};
+    created = await deps.agents.createSession(server, { userId: owner, sessionType: type, sessionId: id, ...name, ...input.launch, ...permissions }, { timeoutMs: input.timeoutMs });
   } catch (err) {
     await giveUp(deps, input, reservation, err);
     throw err;
   }
-  const confirmed = await deps.fleet.run(confirm(reservation, { ...created.session, numOfConnections: created.session.numOfConnections ?? 0 }, deps.clock.now()));
+  // The name asked for until an update lists the session with the name dcv gave it.
+  const reported = { ...(input.name ? { name: input.name } : {}), ...created.session, numOfConnections: created.session.numOfConnections ?? 0 };
+  const confirmed = await deps.fleet.run(confirm(reservation, reported, deps.clock.now()));
   const sid = confirmed.session.id;
   if (confirmed.kind === 'revoked') {
     deps.audit.record({ type: 'session.create', actor, target: sid, outcome: 'failure', detail: `${server.id}: the agent was revoked while the session was made; kept as orphaned` });

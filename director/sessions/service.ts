@@ -63,6 +63,12 @@ export interface PlacementExtras {
   launch?: LaunchSettings;
   permissions?: { profile: string; text: string };
   actor?: string;
+  /** The id already promised to the client: every attempt uses it (absent: a fresh id per attempt). */
+  sessionId?: string;
+  /** The session's display name (dcv create-session --name). */
+  name?: string;
+  /** The pool may be used though the policy does not let the owner use it (an API client's owners limit; audited by the caller). */
+  beyondPolicy?: boolean;
 }
 
 /**
@@ -130,7 +136,7 @@ export class SessionService {
         return { session: await this.create(server, who.user, type, newSessionId(who.user), who.user, this.permissions(who.groups, server.id)), reconnected: false };
       }
       const poolId = target.poolId;
-      if (!entitled.pools.has(poolId)) {
+      if (!entitled.pools.has(poolId) && !(extras.beyondPolicy && policy.pools.has(poolId))) {
         throw policy.pools.has(poolId) ? forbidden('NOT_PERMITTED', 'you may not use this pool') : notFound('POOL_NOT_FOUND', 'no such pool');
       }
       const online = poolMembers(policy, poolId, this.d.state.serverIds())
@@ -183,12 +189,14 @@ export class SessionService {
         unhealthy,
         now: () => this.d.clock.now(),
         deadline: this.d.clock.now() + this.d.agentRequestTimeoutMs + PLACEMENT_DEADLINE_SLACK_MS,
-        // A fresh id per attempt: an attempt the director gave up on may still finish on its host.
+        // A fresh id per attempt (unless one was promised): an attempt the director gave up on may still
+        // finish on its host, and then holds its id (a promised id's next attempt is refused: SESSION_EXISTS).
         attempt: (server, timeoutMs) =>
-          this.create(server, who.user, type, newSessionId(who.user), extras.actor ?? who.user, {
+          this.create(server, who.user, type, extras.sessionId ?? newSessionId(who.user), extras.actor ?? who.user, {
             pool: poolId,
             timeoutMs,
             launch,
+            ...(extras.name ? { name: extras.name } : {}),
             ...(extras.permissions ? { permissions: extras.permissions } : this.permissions(who.groups, server.id, poolId)),
           }),
       });
@@ -307,7 +315,7 @@ export class SessionService {
     type: SessionType,
     id: string,
     actor: string,
-    more: Pick<CreateInput, 'pool' | 'timeoutMs' | 'launch' | 'permissions'> = {},
+    more: Pick<CreateInput, 'pool' | 'timeoutMs' | 'launch' | 'permissions' | 'name'> = {},
   ): Promise<SessionEntry> {
     if (type === 'virtual' && server.consoleOnly) throw consoleOnlyRefusal(server.id);
     const attempt = () => createOnServer(this.d, { server, owner, type, id, actor, ...more });

@@ -6,7 +6,7 @@
  * close is 200 with an empty body.
  */
 import { CloneType, Type, type Static } from '@sinclair/typebox';
-import { AgentStats, ConfigKey, ConfigSection, ConfigValue, SessionId, SessionOwner, SessionType } from './agent-wire.ts';
+import { AgentStats, ConfigKey, ConfigSection, ConfigValue, SessionId, SessionName, SessionOwner, SessionType } from './agent-wire.ts';
 import { coded } from './coded.ts';
 import { PERMISSIONS_TEXT_MAX } from './dcv-permissions.ts';
 import { LaunchSettingFields } from './launch-settings.ts';
@@ -21,16 +21,18 @@ const PermissionsText = () =>
   coded('INVALID_PERMISSIONS', Type.String({ minLength: 1, maxLength: PERMISSIONS_TEXT_MAX, description: 'A DCV permissions file: [groups], [aliases], [permissions], then lines' }));
 
 /**
- * POST /v1/sessions, with the pool's launch settings when it has any (launch-settings.ts) and the
- * permissions file text when the policy names a profile (absent: DCV's default file). The public Go
- * dcvix director adds `serverId`, which is ignored; the public Go dcvix agent ignores the launch
- * settings and the permissions.
+ * POST /v1/sessions, with the pool's launch settings when it has any (launch-settings.ts), the
+ * permissions file text when the policy names a profile (absent: DCV's default file), and the session's
+ * display name when one was asked for (`dcv create-session --name`; absent: DCV names it by its id).
+ * The public Go dcvix director adds `serverId`, which is ignored; the public Go dcvix agent ignores the
+ * launch settings, the permissions and the name.
  */
 export const CreateSessionBody = Type.Object(
   {
     userId: coded('INVALID_USER', SessionOwner()),
     sessionType: coded('INVALID_SESSION_TYPE', CloneType(SessionType)),
     sessionId: coded('INVALID_SESSION_ID', SessionId()),
+    name: Type.Optional(coded('INVALID_SESSION_NAME', SessionName())),
     ...LaunchSettingFields,
     permissions: Type.Optional(PermissionsText()),
   },
@@ -87,11 +89,11 @@ export const AgentHealthAnswer = Type.Object({ status: Type.Literal('ok') });
 
 /**
  * Reads a POST /v1/sessions body by CreateSessionBody, for code that gets it outside the agent's route.
- * @throws ApiError 400 INVALID_BODY | INVALID_USER | INVALID_SESSION_TYPE | INVALID_SESSION_ID | INVALID_PERMISSIONS | a launch setting's code
+ * @throws ApiError 400 INVALID_BODY | INVALID_USER | INVALID_SESSION_TYPE | INVALID_SESSION_ID | INVALID_SESSION_NAME | INVALID_PERMISSIONS | a launch setting's code
  */
 export const parseCreateSessionRequest = (body: unknown): CreateSessionBody => {
-  const { userId, sessionType, sessionId, init, storageRoot, gl, maxConcurrentClients, permissions } = readBody(CreateSessionBody, body);
-  const launch = { init, storageRoot, gl, maxConcurrentClients, permissions };
+  const { userId, sessionType, sessionId, name, init, storageRoot, gl, maxConcurrentClients, permissions } = readBody(CreateSessionBody, body);
+  const launch = { name, init, storageRoot, gl, maxConcurrentClients, permissions };
   return { userId, sessionType, sessionId, ...Object.fromEntries(Object.entries(launch).filter(([, value]) => value !== undefined)) };
 };
 

@@ -54,6 +54,8 @@ describe('parseCreateSessionRequest', () => {
       sessionType: 'console',
       sessionId: 'test',
     });
+    // An optional display name: free text on one line, kept as given.
+    expect(parseCreateSessionRequest({ userId: 'john', sessionType: 'virtual', sessionId: 'test', name: 'Design review: 3D (GPU)' })).toMatchObject({ name: 'Design review: 3D (GPU)' });
   });
 
   test('rejects: each bad field with its own code', () => {
@@ -68,6 +70,7 @@ describe('parseCreateSessionRequest', () => {
     for (const bad of INJECTIONS) {
       expect(codeOf(() => parseCreateSessionRequest({ ...base, sessionId: bad }))).toBe('INVALID_SESSION_ID');
     }
+    for (const bad of ['', '-x', 'a\nb', 'a\u0000b', 'n'.repeat(257)]) expect(codeOf(() => parseCreateSessionRequest({ ...base, name: bad }))).toBe('INVALID_SESSION_NAME');
   });
 });
 

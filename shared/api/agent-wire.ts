@@ -78,6 +78,10 @@ export const isAbsolutePath = (v: unknown): v is string => typeof v === 'string'
  */
 export const isConfigValue = (v: unknown): v is string => isSafeArg(v, CONFIG_VALUE_MAX);
 
+/** A session's display name for `dcv create-session --name`: one safe argv token (isSafeArg), at most SESSION_NAME_MAX characters. */
+export const SessionName = () =>
+  Type.String({ minLength: 1, maxLength: SESSION_NAME_MAX, pattern: SAFE_ARG_RE.source, description: `1 to ${SESSION_NAME_MAX} characters, no control characters, not starting with "-"` });
+
 /** A session id field (SESSION_ID_RE). */
 export const SessionId = () => Type.String({ pattern: SESSION_ID_RE.source, description: '1-64 characters of A-Z a-z 0-9 _ . -, the first a letter or digit' });
 /**

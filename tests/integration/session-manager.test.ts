@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { approveAgent, dcvArgvLog, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
+import { approveAgent, dcvArgvLog, dcvSim, startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorHandle } from '../helpers/dcvix.ts';
 import { call, eventually, login } from '../helpers/https.ts';
 import { accessToken, sessionManagerClient, yamlChecker } from '../helpers/session-manager.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
@@ -31,7 +31,7 @@ const held = <Answer extends { response: Response; data?: unknown; error?: unkno
   return answer;
 };
 /** Registers an API client through the admin route; its id and the secret shown once. */
-const register = async (name: string, scopes: string[], limits: { pools?: string[]; users?: string[] } = {}) => {
+const register = async (name: string, scopes: string[], limits: { pools?: string[]; users?: string[]; owners?: string[] } = {}) => {
   const created = await call(`${director.url}/v1/admin/api-clients`, { method: 'POST', ca: director.caPem, cookie: admin, json: { name, scopes, ...limits } });
   expect(created.status).toBe(200);
   return { id: created.json.clientId as string, secret: created.json.clientSecret as string };
@@ -75,7 +75,7 @@ describe('the Session Manager API', () => {
       'POST /createSessions',
       await sm.POST('/createSessions', {
         body: [
-          { Owner: 'alice', Type: 'Virtual', InitFile: INIT, MaxConcurrentClients: 2, DcvGlEnabled: true },
+          { Owner: 'alice', Type: 'Virtual', Name: 'Design review', InitFile: INIT, MaxConcurrentClients: 2, DcvGlEnabled: true },
           { Owner: 'bob', Type: 'Virtual' },
           { Owner: 'alice', InitFile: '/etc/evil.sh' },
           { Owner: 'alice', AutorunFile: 'run.sh', AutorunFileArguments: ['-x'] },
@@ -83,9 +83,10 @@ describe('the Session Manager API', () => {
         ],
       }),
     );
-    expect(created.data?.SuccessfulList?.map((session) => [session.Owner, session.Type, session.Server?.Id])).toEqual([
-      ['alice', 'Virtual', serverId],
-      ['bob', 'Virtual', serverId],
+    // Answered at once, CREATING: placement runs after the answer.
+    expect(created.data?.SuccessfulList?.map((session) => [session.Owner, session.Type, session.Name, session.State])).toEqual([
+      ['alice', 'Virtual', 'Design review', 'CREATING'],
+      ['bob', 'Virtual', undefined, 'CREATING'],
     ]);
     expect(created.data?.UnsuccessfulList?.map((item) => item.FailureReason)).toEqual([
       `InitFile /etc/evil.sh is not allowed in pool eng (its session_manager.init_files)`,
@@ -94,19 +95,21 @@ describe('the Session Manager API', () => {
     ]);
     const aliceId = created.data!.SuccessfulList![0]!.Id!;
     const bobId = created.data!.SuccessfulList![1]!.Id!;
+    const readyBoth = async () => {
+      const described = held('POST /describeSessions', await sm.POST('/describeSessions', { body: { SessionIds: [aliceId, bobId] } }));
+      const states = described.data?.Sessions?.map((session) => session.State);
+      return states?.length === 2 && states.every((state) => state === 'READY') ? described.data!.Sessions! : undefined;
+    };
+    const ready = await eventually(readyBoth, 10_000, 'sessions READY');
+    expect(ready.map((session) => [session.Id, session.Name, session.Server?.Id])).toContainEqual([aliceId, 'Design review', serverId]);
     const createArgv = dcvArgvLog(agent).find((argv) => argv.includes('create-session') && argv.includes(aliceId))!;
-    expect(createArgv.join(' ')).toContain(`--init ${INIT}`);
-    expect(createArgv.join(' ')).toContain('--max-concurrent-clients 2');
-    expect(createArgv.join(' ')).toContain('--gl on');
-
-    await eventually(
-      async () => {
-        const described = held('POST /describeSessions', await sm.POST('/describeSessions', { body: { SessionIds: [aliceId] } }));
-        return described.data?.Sessions?.[0]?.State === 'READY';
-      },
-      10_000,
-      'session READY',
-    );
+    expect(createArgv).toEqual([
+      ...['create-session', '--type', 'virtual', '--owner', 'alice', '--name', 'Design review'],
+      ...['--init', INIT, '--gl', 'on', '--max-concurrent-clients', '2', aliceId],
+    ]);
+    // DCV lists the session under the name it was given.
+    const listed = JSON.parse((await dcvSim(agent, 'list-sessions', '--json')).stdout) as { id: string; name: string }[];
+    expect(listed.find((session) => session.id === aliceId)?.name).toBe('Design review');
     const firstPage = held('POST /describeSessions', await sm.POST('/describeSessions', { body: { MaxResults: 1 } }));
     const secondPage = held('POST /describeSessions', await sm.POST('/describeSessions', { body: { MaxResults: 1, NextToken: firstPage.data!.NextToken! } }));
     expect([...firstPage.data!.Sessions!, ...secondPage.data!.Sessions!].map((session) => session.Id).sort()).toEqual([aliceId, bobId].sort());
@@ -146,8 +149,18 @@ describe('the Session Manager API', () => {
     expect(refused.data?.UnsuccessfulList?.map((item) => item.FailureCode)).toEqual(['SERVER_HAS_SESSIONS']);
     const closed = held('POST /closeServers', await sm.POST('/closeServers', { body: [{ ServerId: serverId, Force: true }] }));
     expect(closed.data?.SuccessfulList).toEqual([{ ServerId: serverId }]);
+    // Nothing to place on: answered CREATING like any accepted item, then DELETED with the reason.
     const blocked = held('POST /createSessions', await sm.POST('/createSessions', { body: [{ Owner: 'alice' }] }));
-    expect(blocked.data?.UnsuccessfulList?.[0]?.FailureReason).toStartWith('NO_SERVER_AVAILABLE: ');
+    const blockedId = blocked.data!.SuccessfulList![0]!.Id!;
+    const failed = await eventually(
+      async () => {
+        const found = held('POST /describeSessions', await sm.POST('/describeSessions', { body: { SessionIds: [blockedId] } })).data?.Sessions?.[0];
+        return found?.State === 'DELETED' ? found : undefined;
+      },
+      10_000,
+      'failed create described',
+    );
+    expect(failed.StateReason).toStartWith('NO_SERVER_AVAILABLE: every online server of pool eng is in maintenance');
     const described = held('POST /describeServers', await sm.POST('/describeServers', { body: { ServerIds: [serverId] } }));
     expect(described.data?.Servers?.[0]?.UnavailabilityReason).toBe('SERVER_CLOSED');
     expect(held('POST /openServers', await sm.POST('/openServers', { body: [{ ServerId: serverId }, { ServerId: 'ws-nowhere' }] })).data?.UnsuccessfulList?.[0]?.FailureCode).toBe('SERVER_NOT_FOUND');
@@ -162,7 +175,9 @@ describe('the Session Manager API', () => {
       }),
     );
     expect(deleted.data?.SuccessfulList?.map((item) => item.State)).toEqual(['DELETED', 'DELETED']);
-    expect(held('POST /describeSessions', await sm.POST('/describeSessions', {})).data?.Sessions).toEqual([]);
+    // Deleted and failed sessions stay described, DELETED, for a while.
+    const after = held('POST /describeSessions', await sm.POST('/describeSessions', {})).data?.Sessions;
+    expect(after?.map((session) => [session.Id, session.State]).sort()).toEqual([aliceId, bobId, blockedId].sort().map((id) => [id, 'DELETED']));
 
     const audit = await call(`${director.url}/v1/admin/audit?actor=api-client:portal&limit=200`, { ca: director.caPem, cookie: admin });
     const types = new Set((audit.json.events as { type: string; actor: string }[]).map((event) => event.type));
@@ -225,6 +240,24 @@ describe('the Session Manager API', () => {
       ['portal', false],
     ]);
     expect(JSON.stringify(listed.json)).not.toContain(rotated.json.clientSecret);
+    expect(problems).toEqual([]);
+  }, 60_000);
+  test('ok: an admin-set owners limit lets a client create for a user the policy keeps out of its pool; refused without it', async () => {
+    const withoutPools = await call(`${director.url}/v1/admin/api-clients`, { method: 'POST', ca: director.caPem, cookie: admin, json: { name: 'wide', scopes: ['sessions:write'], owners: ['*'] } });
+    expect([withoutPools.status, withoutPools.json.error.message]).toEqual([400, 'owners needs pools: the pools where the client may create sessions for them']);
+    const scheduler = await register('scheduler', ['sessions:read', 'sessions:write'], { pools: ['eng'], owners: ['carol'] });
+    const listed = await call(`${director.url}/v1/admin/api-clients`, { ca: director.caPem, cookie: admin });
+    expect(listed.json.clients.find((client: { name: string }) => client.name === 'scheduler').owners).toEqual(['carol']);
+    const plain = sessionManagerClient(director, await tokenOf(await register('plain', ['sessions:write'], { pools: ['eng'] })));
+    const refused = held('POST /createSessions', await plain.POST('/createSessions', { body: [{ Owner: 'carol' }] }));
+    expect(refused.data?.UnsuccessfulList?.map((item) => item.FailureReason)).toEqual(['NOT_PERMITTED: the policy lets carol use no pool this API client may place in']);
+    const sm = sessionManagerClient(director, await tokenOf(scheduler));
+    const created = held('POST /createSessions', await sm.POST('/createSessions', { body: [{ Owner: 'carol' }] }));
+    const id = created.data!.SuccessfulList![0]!.Id!;
+    await eventually(async () => held('POST /describeSessions', await sm.POST('/describeSessions', { body: { SessionIds: [id] } })).data?.Sessions?.[0]?.State === 'READY', 10_000, 'READY');
+    const audit = await call(`${director.url}/v1/admin/audit?actor=api-client:scheduler&limit=50`, { ca: director.caPem, cookie: admin });
+    expect(audit.json.events).toContainEqual(expect.objectContaining({ type: 'session.create.override', target: id, outcome: 'success' }));
+    held('POST /deleteSessions', await sm.POST('/deleteSessions', { body: [{ SessionId: id, Owner: 'carol' }] }));
     expect(problems).toEqual([]);
   }, 60_000);
 });

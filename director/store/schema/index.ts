@@ -13,6 +13,7 @@ import { sessionShares } from './012-session-shares.ts';
 import { passkeys } from './013-passkeys.ts';
 import { apiClients } from './014-api-clients.ts';
 import { auditChain } from './015-audit-chain.ts';
+import { sessionRequests } from './016-session-requests.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */
@@ -32,4 +33,5 @@ export const SCHEMA: readonly SchemaStep[] = [
   passkeys,
   apiClients,
   auditChain,
+  sessionRequests,
 ];

@@ -35,10 +35,19 @@ export function CreateApiClientForm() {
   const [scopes, setScopes] = useState<string[]>(['sessions:read']);
   const [pools, setPools] = useState('');
   const [users, setUsers] = useState('');
+  const [owners, setOwners] = useState('');
   const [shown, setShown] = useState<{ clientId: string; clientSecret: string } | null>(null);
   const create = useMutation({
     mutationFn: () =>
-      call(director.v1.admin['api-clients'].post({ name: name.trim(), scopes, ...(listOf(pools) ? { pools: listOf(pools) } : {}), ...(listOf(users) ? { users: listOf(users) } : {}) })),
+      call(
+        director.v1.admin['api-clients'].post({
+          name: name.trim(),
+          scopes,
+          ...(listOf(pools) ? { pools: listOf(pools) } : {}),
+          ...(listOf(users) ? { users: listOf(users) } : {}),
+          ...(listOf(owners) ? { owners: listOf(owners) } : {}),
+        }),
+      ),
     onSuccess: async (created) => {
       setShown({ clientId: created.clientId, clientSecret: created.clientSecret });
       setName('');
@@ -60,6 +69,9 @@ export function CreateApiClientForm() {
         </label>
         <label class="field"><span>Acts for users (optional, blank: any)</span>
           <input name="users" placeholder="alice, bob" autocapitalize="none" spellcheck=${false} value=${users} onInput=${(e: Event) => setUsers(value(e))} />
+        </label>
+        <label class="field"><span>Creates for, beyond the policy, in its pools (optional, blank: none; * for every user)</span>
+          <input name="owners" placeholder="batch, render-svc" autocapitalize="none" spellcheck=${false} value=${owners} onInput=${(e: Event) => setOwners(value(e))} />
         </label>
       </div>
       <fieldset class="field">

@@ -41,7 +41,15 @@ export function ApiClientsPage() {
     { label: 'Name', cell: (c) => html`<strong>${c.name}</strong><div class="mono small muted">${c.id}</div>` },
     { label: 'State', cell: (c) => (c.disabledAt ? html`<${Badge} tone="bad" label="Disabled" />` : html`<${Badge} tone="ok" label="Enabled" />`) },
     { label: 'Scopes', cell: (c) => html`<span class="mono small">${c.scopes.join(' ')}</span>` },
-    { label: 'Limits', cell: (c) => [c.pools ? `pools ${c.pools.join(', ')}` : 'any pool', c.users ? `users ${c.users.join(', ')}` : 'any user'].join('; ') },
+    {
+      label: 'Limits',
+      cell: (c) =>
+        [
+          c.pools ? `pools ${c.pools.join(', ')}` : 'any pool',
+          c.users ? `users ${c.users.join(', ')}` : 'any user',
+          ...(c.owners ? [`creates beyond the policy for ${c.owners.join(', ')}`] : []),
+        ].join('; '),
+    },
     { label: 'Created', cell: (c) => html`<span title=${dateTime(c.createdAt)}>${relativeTime(c.createdAt)}</span> by ${c.createdBy}` },
     {
       label: 'Actions',
