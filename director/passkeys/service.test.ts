@@ -99,5 +99,8 @@ describe('passkey service', () => {
     expect(await passkeys.list('alice')).toEqual([]);
     expect(events).toEqual([{ type: 'passkey.reset', actor: 'admin', target: 'alice', clientAddress: '10.0.0.9', outcome: 'success', detail: 'removed=2' }]);
     await expect(passkeys.remove('alice', 'a1', '10.0.0.1')).rejects.toMatchObject({ code: 'PASSKEY_NOT_FOUND' });
+    // Nothing to reset (a mistyped name): 404, no audit event.
+    await expect(passkeys.reset('admin', 'alcie', '10.0.0.9')).rejects.toMatchObject({ code: 'PASSKEY_NOT_FOUND', status: 404 });
+    expect(events).toHaveLength(1);
   });
 });

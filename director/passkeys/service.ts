@@ -148,6 +148,8 @@ export function createPasskeys(deps: PasskeyDeps) {
     /** An admin removes every passkey of a user (a lost device); how many there were. */
     async reset(admin: string, username: string, clientAddress: string): Promise<number> {
       const removed = await store.removeAll(username);
+      // A name without passkeys (a typo, most likely) must not look like a reset that happened.
+      if (removed === 0) throw notFound('PASSKEY_NOT_FOUND', `${username} has no passkeys`);
       audit.record({ type: 'passkey.reset', actor: admin, target: username, clientAddress, outcome: 'success', detail: `removed=${removed}` });
       return removed;
     },

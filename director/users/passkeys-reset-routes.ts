@@ -33,7 +33,7 @@ export const passkeyAdminRoutes = (deps: { tokens: TokenService; passkeys?: Pass
       {
         params: UserParams,
         response: { 200: ResetAnswer, ...errorAnswers(400, 401, 403, 404) },
-        detail: { summary: "Remove all of a user's passkeys", ...ADMIN },
+        detail: { summary: "Remove all of a user's passkeys (audited passkey.reset); 404 PASSKEY_NOT_FOUND when they have none", ...ADMIN },
       },
     );
 };

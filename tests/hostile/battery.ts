@@ -31,7 +31,11 @@ export interface OpenApiOperation {
  * Non-GET routes allowed to answer 2xx to garbage: they change nothing (renew only re-issues the caller's
  * own token; the single sign-on sign-out only clears the caller's own sign-out hint cookie).
  */
-const HARMLESS = new Set(['POST /v1/logout', 'POST /v1/renew', 'POST /v1/user/authtokenverify', 'POST /v1/auth/oidc/signout']);
+// Passkey options only start a ceremony: a single-use challenge row that expires in minutes, nothing lasting.
+const HARMLESS = new Set(['POST /v1/logout', 'POST /v1/renew', 'POST /v1/user/authtokenverify', 'POST /v1/auth/oidc/signout', 'POST /v1/user/passkeys/options', 'POST /v1/passkeys/login/options']);
+
+/** The OAuth2 token endpoint answers errors as RFC 6749 section 5.2 says, not in the director's envelope. */
+const OAUTH_ERRORS = new Set(['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']);
 
 /** Strings no validator should accept as a name, id, type or credential. */
 export const HOSTILE_STRINGS: string[] = [
@@ -250,6 +254,10 @@ export function expectInvariant(req: HostileRequest, res: Call): void {
     const key = `${req.method} ${req.path.split('?')[0]}`;
     expect(req.method === 'GET' || HARMLESS.has(key), `${what} -> ${res.status}: a state-changing route accepted garbage`).toBe(true);
     if (key === 'POST /v1/user/authtokenverify') expect(res.text, what).toStartWith('<auth result="no"');
+    return;
+  }
+  if (req.path.split('?')[0] === '/oauth2/token' && res.status !== 413 && res.status !== 431) {
+    expect(OAUTH_ERRORS.has(res.json?.error) && typeof res.json?.error_description === 'string', `${what} -> ${res.status} ${res.text.slice(0, 200)}: not an RFC 6749 error`).toBe(true);
     return;
   }
   // Refusals written by the transport before the app runs (413 by the bridge, 431 by the HTTP parser)
