@@ -1,45 +1,42 @@
 import { afterAll, describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openAuthority, type CertificateAuthority } from '../../director/ca/authority.ts';
+import { systemClock } from '../../shared/clock.ts';
+import { cleanupTempDirs, tempDir } from '../../tests/helpers/temp.ts';
 import { certificateFinding, verifierFinding } from './doctor-checks.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'dcvix-doctor-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Certificates from the director's own CA code (no openssl), so this runs on Windows too; each in a
+// temp dir of its own (under wine, Bun does not list a directory's subdirectories to remove them).
+afterAll(() => cleanupTempDirs());
 
-const openssl = (...args: string[]) => {
-  const done = Bun.spawnSync(['openssl', ...args], { cwd: dir, stderr: 'pipe' });
-  if (done.exitCode !== 0) throw new Error(done.stderr.toString());
-};
-const ca = (name: string) =>
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.pem`);
-
-/** A data dir holding agent.crt issued by `issuer` for 2 days, and `held` as its ca.pem. */
-function dataDir(name: string, issuer: string, held: string): string {
-  const data = join(dir, name);
-  mkdirSync(data);
-  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=agent', '-keyout', join(data, 'agent.key'), '-out', join(data, 'agent.csr'));
-  openssl('x509', '-req', '-in', join(data, 'agent.csr'), '-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`, '-CAcreateserial', '-days', '2', '-out', join(data, 'agent.crt'));
-  writeFileSync(join(data, 'ca.pem'), readFileSync(join(dir, `${held}.pem`)));
-  return data;
+/** A data dir holding an agent.crt `issuer` made (14 days, as agents get), and `held`'s certificate as its ca.pem. */
+async function dataDir(name: string, issuer: CertificateAuthority, held: CertificateAuthority): Promise<{ data: string; notAfter: number }> {
+  const data = tempDir(`dcvix-doctor-${name}-`);
+  const keys = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const spki = new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey));
+  const issued = await issuer.issueAgentCertificate(spki, crypto.randomUUID());
+  writeFileSync(join(data, 'agent.crt'), issued.pem);
+  writeFileSync(join(data, 'ca.pem'), held.caCertPem);
+  return { data, notAfter: issued.notAfter.getTime() };
 }
 
-describe('doctor: the agent certificate', () => {
-  ca('director-ca');
-  ca('other-ca');
-  const good = dataDir('good', 'director-ca', 'director-ca');
+describe('doctor: the agent certificate', async () => {
+  const directorCa = await openAuthority({ dataDir: tempDir('dcvix-doctor-ca-'), hostnames: [], clock: systemClock });
+  const otherCa = await openAuthority({ dataDir: tempDir('dcvix-doctor-other-ca-'), hostnames: [], clock: systemClock });
+  const good = await dataDir('good', directorCa, directorCa);
   const now = Date.now();
 
   test('ok: issued by the CA held, in date', () => {
-    expect(certificateFinding(good, now)).toMatchObject({ level: 'ok', detail: expect.stringContaining('issued by the CA the agent holds') });
+    expect(certificateFinding(good.data, now)).toMatchObject({ level: 'ok', detail: expect.stringContaining('issued by the CA the agent holds') });
   });
 
-  test('rejects: another CA, expired, in its last day, not yet valid, none at all', () => {
-    expect(certificateFinding(dataDir('foreign', 'other-ca', 'director-ca'), now)).toMatchObject({ level: 'fail', detail: expect.stringContaining('not issued by the CA in') });
-    expect(certificateFinding(good, now + 3 * 86_400_000)).toMatchObject({ level: 'fail', detail: expect.stringContaining('expired at') });
-    expect(certificateFinding(good, now + 2 * 86_400_000 - 3_600_000)).toMatchObject({ level: 'warn', detail: expect.stringContaining('less than a day') });
-    expect(certificateFinding(good, now - 86_400_000)).toMatchObject({ level: 'fail', detail: expect.stringContaining("check this host's clock") });
-    expect(certificateFinding(join(dir, 'nowhere'), now)).toMatchObject({ level: 'fail', detail: expect.stringContaining('has not been approved yet') });
+  test('rejects: another CA, expired, in its last day, not yet valid, none at all', async () => {
+    expect(certificateFinding((await dataDir('foreign', otherCa, directorCa)).data, now)).toMatchObject({ level: 'fail', detail: expect.stringContaining('not issued by the CA in') });
+    expect(certificateFinding(good.data, good.notAfter + 86_400_000)).toMatchObject({ level: 'fail', detail: expect.stringContaining('expired at') });
+    expect(certificateFinding(good.data, good.notAfter - 3_600_000)).toMatchObject({ level: 'warn', detail: expect.stringContaining('less than a day') });
+    expect(certificateFinding(good.data, now - 2 * 86_400_000)).toMatchObject({ level: 'fail', detail: expect.stringContaining("check this host's clock") });
+    expect(certificateFinding(join(tempDir('dcvix-doctor-'), 'nowhere'), now)).toMatchObject({ level: 'fail', detail: expect.stringContaining('has not been approved yet') });
   });
 });
 
