@@ -1,8 +1,9 @@
-import { verifyAuthenticationResponse, type AuthenticationResponseJSON, type AuthenticatorTransport } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, AuthenticatorTransport } from '@simplewebauthn/server';
 import type { Clock } from '../../shared/clock.ts';
 import type { PasskeysConfig } from '../config/passkeys-schema.ts';
 import type { Challenges } from './challenges.ts';
 import type { PasskeyStore } from './store.ts';
+import { webauthn } from './webauthn.ts';
 
 /** The outcome of a sign-in answer: its credential's owner, or why it failed (for the audit trail). */
 export type AnswerOutcome = { user: string; credential: string } | { reason: string; user?: string; credential?: string };
@@ -36,7 +37,7 @@ export async function checkAnswer(
   if (username === undefined && answer.response.response?.userHandle !== stored.userHandle) return { reason: 'user handle does not match the credential', ...which };
   let newCounter: number;
   try {
-    const verified = await verifyAuthenticationResponse({
+    const verified = await (await webauthn()).verifyAuthenticationResponse({
       response: answer.response,
       expectedChallenge: challenge.challenge,
       expectedOrigin: deps.origin,

@@ -6,15 +6,13 @@
  * cloned authenticator) is refused and audited. Every event is audited (passkey.register,
  * passkey.login, passkey.remove, passkey.reset), failures with their reason.
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
+import type {
   verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Clock } from '../../shared/clock.ts';
 import { ApiError, badRequest, notFound } from '../../shared/errors.ts';
@@ -23,6 +21,7 @@ import type { AuditLog } from '../audit/types.ts';
 import type { PasskeysConfig } from '../config/passkeys-schema.ts';
 import type { PasskeyRecord, PasskeyStore } from './store.ts';
 import { checkAnswer, reasonOf } from './assertion.ts';
+import { webauthn } from './webauthn.ts';
 import { createChallenges, randomId } from './challenges.ts';
 
 /** A ceremony's options for the browser and the id of its stored challenge. */
@@ -86,7 +85,7 @@ export function createPasskeys(deps: PasskeyDeps) {
       if (existing.length >= MAX_PASSKEYS) throw new ApiError(409, 'PASSKEY_LIMIT_REACHED', `at most ${MAX_PASSKEYS} passkeys per user: remove one first`);
       // One random handle per user (never the name: authenticators may show or sync it).
       const userHandle = existing[0]?.userHandle ?? randomId();
-      const options = await generateRegistrationOptions({
+      const options = await (await webauthn()).generateRegistrationOptions({
         rpName: config.rp_name,
         rpID,
         userName: username,
@@ -112,7 +111,7 @@ export function createPasskeys(deps: PasskeyDeps) {
       if (!challenge) throw fail('challenge unknown, used or expired', new ApiError(400, 'PASSKEY_CHALLENGE_EXPIRED', 'the registration took too long or was already used; start again'));
       let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
       try {
-        verified = await verifyRegistrationResponse({
+        verified = await (await webauthn()).verifyRegistrationResponse({
           response: input.response,
           expectedChallenge: challenge.challenge,
           expectedOrigin: deps.origin,
@@ -161,7 +160,7 @@ export function createPasskeys(deps: PasskeyDeps) {
     async loginOffer(username?: string): Promise<PasskeyOffer | undefined> {
       const mine = username === undefined ? [] : await store.list(username);
       if (username !== undefined && mine.length === 0) return undefined;
-      const options = await generateAuthenticationOptions({
+      const options = await (await webauthn()).generateAuthenticationOptions({
         rpID,
         allowCredentials: mine.map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransport[] })),
         userVerification: username === undefined ? 'required' : config.user_verification,
