@@ -323,9 +323,16 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
   };
   const directors = stores.sql ? postgresDirectorRegistry(stores.sql, log) : soleDirectorRegistry();
   // DCV hosts must send tokens to this director or another of the cluster (docs/operations.md, DCV host self-check).
-  const ownNames = serverNames(config.hostnames);
+  // The names run `hostname -f`: asked when the first self-check arrives, not on the start-up path.
+  let ownNames: readonly string[] | undefined;
   const judgeDcvCheck = dcvCheckJudge({
-    names: [...ownNames.dns, ...ownNames.ips, ...config.public_hostnames],
+    names: () => {
+      if (!ownNames) {
+        const names = serverNames(config.hostnames);
+        ownNames = [...names.dns, ...names.ips, ...config.public_hostnames];
+      }
+      return ownNames;
+    },
     ports: () => [server?.port ?? config.director_port, publicFront?.port() ?? 0],
     origins: [publicOrigin(config)],
     peers: async () => (await directors.list(DIRECTOR_ALIVE_MS)).map((director) => director.name),

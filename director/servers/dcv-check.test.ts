@@ -37,7 +37,7 @@ describe('verifier judge', () => {
     let now = 0;
     let listed = 0;
     const peers = [['dir-a:8445']];
-    const judge = dcvCheckJudge({ names: ['localhost'], ports: () => [40001], origins: [], peers: async () => (listed++, peers.at(-1)!), now: () => now });
+    const judge = dcvCheckJudge({ names: () => ['localhost'], ports: () => [40001], origins: [], peers: async () => (listed++, peers.at(-1)!), now: () => now });
     expect((await judge(check('https://localhost:40001/v1/user/authtokenverify'))).problem).toBeUndefined();
     expect((await judge(check('https://dir-a:8445/v1/user/authtokenverify'))).problem).toBeUndefined();
     peers.push(['dir-b:8445']);

@@ -72,8 +72,8 @@ function normalOrigin(text: string): string {
 const PEERS_REUSE_MS = 10_000;
 
 export interface DcvCheckJudgeOptions {
-  /** The names this director's certificates carry. */
-  names: readonly string[];
+  /** The names this director's certificates carry (asked on the first judgement, not at start-up). */
+  names: () => readonly string[];
   /** Its listening ports now (the bound ones: 0 in the config means any). */
   ports: () => number[];
   /** Origins it is reached by beside those (public_url). */
@@ -93,6 +93,6 @@ export function dcvCheckJudge(opts: DcvCheckJudgeOptions): (check: DcvCheck) => 
       const names = await opts.peers().catch(() => peers?.origins.map((origin) => origin.slice('https://'.length)) ?? []);
       peers = { origins: names.map((name) => `https://${name}`), at: now() };
     }
-    return judgedDcvCheck(check, verifierTargets(opts.names, opts.ports(), [...opts.origins, ...peers.origins]));
+    return judgedDcvCheck(check, verifierTargets(opts.names(), opts.ports(), [...opts.origins, ...peers.origins]));
   };
 }
