@@ -226,7 +226,8 @@ describe('contract', () => {
 
     // And every operation of the document got a 2xx answer, except the TOTP enrolment pair, which needs
     // a director with built-in TOTP (tests/integration/login-http.test.ts runs it with the answer check on),
-    // the passkey answers, which need a browser's authenticator (tests/e2e/web-passkeys.test.ts), and
+    // the passkey answers, which need a browser's authenticator (tests/e2e/web-passkeys.test.ts; an admin's
+    // reset too, since a user without passkeys answers 404 PASSKEY_NOT_FOUND), and
     // header sign-in, which needs [auth.header] (tests/integration/auth-header.test.ts); both run with the check on.
     // (A browser navigation's success is its redirect.)
     const answered = new Set(seen.filter((s) => s.status >= 200 && s.status < 400).map((s) => s.op));
@@ -234,6 +235,7 @@ describe('contract', () => {
     const missing = documented.filter((op) => !answered.has(op));
     expect(missing.sort()).toEqual([
       'DELETE /v1/user/passkeys/:id',
+      'POST /v1/admin/users/:user/passkeys/reset',
       'POST /v1/admin/users/:user/totp/reset',
       'POST /v1/auth/header',
       'POST /v1/passkeys/login',
@@ -243,6 +245,7 @@ describe('contract', () => {
       'POST /v1/user/totp/enrol',
     ]);
     expect(seen.find((s) => s.op === 'POST /v1/admin/users/:user/totp/reset')!.answer.json.error.code).toBe('TOTP_DISABLED');
+    expect(seen.find((s) => s.op === 'POST /v1/admin/users/:user/passkeys/reset')!.answer.json.error.code).toBe('PASSKEY_NOT_FOUND');
     expect(director.proc.lines.filter((l) => l.includes('does not match its declared model') || l.includes('has no declared model'))).toEqual([]);
   }, 90_000);
 
