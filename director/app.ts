@@ -193,6 +193,13 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
     clock,
     sessionTtlMs: config.session_token_ttl,
     sessionAbsoluteMaxMs: config.session_absolute_max,
+    signedOut: async ({ sub, authTime }) => {
+      const login = { sub, authTime, jti: '', iat: authTime, exp: authTime };
+      if (revocations.isRevoked(login)) return true;
+      // The logout may have been answered by another director a moment ago: read the store once more.
+      await revocations.refresh();
+      return revocations.isRevoked(login);
+    },
   });
 
   const healthRules = { agentRequestTimeoutMs: config.agent_request_timeout };

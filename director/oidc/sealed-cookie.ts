@@ -3,7 +3,8 @@
  * authenticated) so any director behind a load balancer can read them and nothing is stored:
  * - the login transaction (state, nonce, PKCE verifier, provider, role, return path), ten minutes,
  *   sent only to the callback (SameSite=Lax: the provider's redirect back is a cross-site navigation);
- * - the provider sign-out hint (provider and ID token), for ending the provider's session at sign-out.
+ * - the provider sign-out hint (provider, ID token, and the sign-in it came with), for ending the
+ *   provider's session when that sign-in is signed out.
  * Each has its own implicit assertion, so neither opens as the other or as a session token.
  */
 import { decryptV4Local, encryptV4Local } from '../tokens/paseto-v4-local.ts';
@@ -28,10 +29,12 @@ export interface LoginTransaction {
   next: string;
 }
 
-/** What sign-out needs to end the provider's session. */
+/** What sign-out needs to end the provider's session, and which sign-in (user, authTime) it belongs to. */
 export interface SignoutHint {
   provider: string;
   idToken: string;
+  sub: string;
+  authTime: string;
 }
 
 /** Seals `value` for `ttlMs` (epoch ms `now`). */
@@ -40,7 +43,7 @@ export function seal(key: Uint8Array, purpose: Purpose, value: LoginTransaction 
 }
 
 type Unsealed<T extends Purpose> = T extends 'transaction' ? LoginTransaction : SignoutHint;
-const FIELDS: Record<Purpose, readonly string[]> = { transaction: ['provider', 'role', 'state', 'nonce', 'verifier', 'next'], signout: ['provider', 'idToken'] };
+const FIELDS: Record<Purpose, readonly string[]> = { transaction: ['provider', 'role', 'state', 'nonce', 'verifier', 'next'], signout: ['provider', 'idToken', 'sub', 'authTime'] };
 
 /** The sealed value, or undefined when it is missing, expired, tampered with or sealed for another purpose. */
 export async function unseal<T extends Purpose>(key: Uint8Array, purpose: T, token: string | undefined, now: number): Promise<Unsealed<T> | undefined> {

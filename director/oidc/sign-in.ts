@@ -37,6 +37,12 @@ export interface OidcSignInDeps {
   clock: Clock;
   sessionTtlMs: number;
   sessionAbsoluteMaxMs: number;
+  /**
+   * Whether the sign-in of `sub` at `authTime` has been signed out (POST /v1/logout revokes the whole
+   * login). Sign-out at the provider waits for it: a hint left by an earlier single sign-on must not end
+   * the provider's session when the browser signed in again another way and signs out of that.
+   */
+  signedOut: (login: { sub: string; authTime: string }) => Promise<boolean>;
 }
 
 /** A browser navigation's answer: where to go next and the cookies to set on the way. */
@@ -155,10 +161,11 @@ export function createOidcSignIn(deps: OidcSignInDeps) {
         // The sign-in cannot outlive session_absolute_max counted from the provider's authentication.
         const ttlMs = Math.min(deps.sessionTtlMs, authMs + deps.sessionAbsoluteMaxMs - now);
         if (ttlMs < 1000) throw new OidcFailure('OIDC_TOKEN_INVALID', 'auth_time older than session_absolute_max');
-        const { token } = await deps.tokens.issueSession({ sub: user, role, groups, ttlMs, authTime: new Date(authMs).toISOString() });
+        const authTime = new Date(authMs).toISOString();
+        const { token } = await deps.tokens.issueSession({ sub: user, role, groups, ttlMs, authTime });
         const cookies = [clearTransaction, sessionCookie(token, ttlMs)];
         if (provider.endSession && idToken) {
-          const hint = await seal(deps.key, 'signout', { provider: provider.name, idToken }, now, deps.sessionAbsoluteMaxMs);
+          const hint = await seal(deps.key, 'signout', { provider: provider.name, idToken, sub: user, authTime }, now, deps.sessionAbsoluteMaxMs);
           cookies.push(sealedCookie(SIGNOUT_COOKIE, hint, deps.sessionAbsoluteMaxMs));
         }
         deps.audit.record({ type: 'login.oidc', actor: user, clientAddress, backend: `oidc:${provider.name}`, outcome: 'success', detail: `role=${role}; groups=${groups.join(',')}` });
@@ -171,13 +178,16 @@ export function createOidcSignIn(deps: OidcSignInDeps) {
 
     /**
      * Sign-out at the provider: its end_session_endpoint URL (with the ID token as hint and the web app
-     * as the return address) when the provider offers one and the config allows; the hint cookie cleared.
+     * as the return address) when the provider offers one, the config allows, and the sign-in the hint
+     * came with has been signed out; the hint cookie cleared.
      */
     async signOut(hintCookie: string | undefined): Promise<{ url?: string; cookies: string[] }> {
       const cookies = [sealedCookie(SIGNOUT_COOKIE, '', 0)];
       const hint = await unseal(deps.key, 'signout', hintCookie, deps.clock.now());
       const provider = hint ? byName.get(hint.provider) : undefined;
       if (!hint || !provider?.endSession) return { cookies };
+      // Only the sign-out of that very sign-in ends the provider's session (not a later password login's).
+      if (!(await deps.signedOut({ sub: hint.sub, authTime: hint.authTime }))) return { cookies };
       try {
         const config = await deps.directory.configuration(provider);
         if (!config.serverMetadata().end_session_endpoint) return { cookies };

@@ -72,6 +72,20 @@ describe('single sign-on (OpenID Connect)', () => {
     expect(await (await visit(`${scene.director.url}/v1/auth/oidc/signout`, jar, { method: 'POST' })).json()).toEqual({});
   }, 20_000);
 
+  test('rejects: a hint left by an earlier single sign-on does not end the provider session when a later password sign-in signs out', async () => {
+    // oscar: erin's sign-ins of this second were signed out above (a login is its user and auth_time, in seconds).
+    const { jar, callback } = await signInAtProvider(scene, 'oscar');
+    await finishAtDirector(callback, jar);
+    expect(jar.cookies.has('dcvix_oidc_signout')).toBe(true);
+    // The same browser signs in with a password (its session cookie replaced), then signs out of that.
+    const password = await call(`${scene.director.url}/v1/user/login`, { method: 'POST', ca: scene.director.caPem, json: { userID: 'alice', password: 'alice-pw' } });
+    jar.cookies.set('dcvix_session', password.headers.get('set-cookie')!.split(';')[0]!.slice('dcvix_session='.length));
+    expect((await visit(`${scene.director.url}/v1/logout`, jar, { method: 'POST' })).status).toBe(200);
+    const signout = await visit(`${scene.director.url}/v1/auth/oidc/signout`, jar, { method: 'POST' });
+    expect(await signout.json()).toEqual({});
+    expect(jar.cookies.has('dcvix_oidc_signout')).toBe(false);
+  }, 20_000);
+
   test('rejects: a tampered state, or a callback without the transaction cookie, gets OIDC_STATE_MISMATCH and no session', async () => {
     const { jar, callback } = await signInAtProvider(scene, 'erin');
     const tampered = new URL(callback);
