@@ -62,6 +62,14 @@ export async function signInAs(page: Page, base: string, user: string, password:
   await fillSignIn(page, user, password);
 }
 
+/** A fresh page signed in as `admin` (password `password`) through the admin form, on the admin start page (Agents). */
+export async function adminPage(browser: Browser, base: string, password: string, width = 1280): Promise<Page> {
+  const page = await (await newContext(browser, { width, height: 900 })).newPage();
+  await signInAs(page, base, 'admin', password, '/#/admin/login');
+  await page.waitForSelector('h1:has-text("Agents")');
+  return page;
+}
+
 /** Fills and submits the sign-in form already on the page. */
 export async function fillSignIn(page: Page, user: string, password: string): Promise<void> {
   await page.fill('input[name=username]', user);

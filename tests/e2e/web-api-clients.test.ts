@@ -4,7 +4,7 @@ import { startDirector, TEST_USERS, type DirectorHandle } from '../helpers/dcvix
 import { accessToken } from '../helpers/session-manager.ts';
 import { describeWith } from '../helpers/system-packages.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { axeViolations, describeViolations, launchBrowser, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+import { adminPage, axeViolations, describeViolations, launchBrowser, requireChromium, saveScreenshot } from './browser.ts';
 
 /**
  * The API clients page in a real Chromium against a real director: an admin registers a client (its
@@ -13,12 +13,7 @@ import { axeViolations, describeViolations, launchBrowser, newContext, requireCh
 let director: DirectorHandle;
 let browser: Browser;
 
-async function adminPage(): Promise<Page> {
-  const page = await (await newContext(browser, { width: 1280, height: 900 })).newPage();
-  await signInAs(page, director.url, 'admin', TEST_USERS.admin!, '/#/admin/login');
-  await page.waitForSelector('h1:has-text("Agents")');
-  return page;
-}
+const signedInAdmin = (): Promise<Page> => adminPage(browser, director.url, TEST_USERS.admin!);
 
 describeWith(['chromium'], 'API clients in the web app (real director)', () => {
   beforeAll(async () => {
@@ -34,7 +29,7 @@ describeWith(['chromium'], 'API clients in the web app (real director)', () => {
   });
 
   test('ok: an admin registers a client and sees its secret once, rotates it, and disables the client', async () => {
-    const page = await adminPage();
+    const page = await signedInAdmin();
     await page.click('.tabs a:has-text("API clients")');
     await page.waitForSelector('text=No API client yet.');
     await page.fill('input[name=name]', 'portal');

@@ -6,7 +6,7 @@ import { startAgent, startDirector, TEST_USERS, type AgentHandle, type DirectorH
 import { call, eventually, login } from '../helpers/https.ts';
 import { describeWith } from '../helpers/system-packages.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { axeViolations, describeViolations, launchBrowser, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+import { adminPage, axeViolations, describeViolations, launchBrowser, requireChromium, saveScreenshot } from './browser.ts';
 
 /**
  * The join-token page in a real Chromium against a real director: an admin creates a token (its secret
@@ -17,12 +17,7 @@ let director: DirectorHandle;
 let agent: AgentHandle | undefined;
 let browser: Browser;
 
-async function adminPage(width = 1280): Promise<Page> {
-  const page = await (await newContext(browser, { width, height: 900 })).newPage();
-  await signInAs(page, director.url, 'admin', TEST_USERS.admin!, '/#/admin/login');
-  await page.waitForSelector('h1:has-text("Agents")');
-  return page;
-}
+const signedInAdmin = (width?: number): Promise<Page> => adminPage(browser, director.url, TEST_USERS.admin!, width);
 
 describeWith(['chromium'], 'join tokens in the web app (real director)', () => {
   beforeAll(async () => {
@@ -39,7 +34,7 @@ describeWith(['chromium'], 'join tokens in the web app (real director)', () => {
   });
 
   test('ok: an admin creates a token and sees its secret once; an agent with it is registered without approval; the admin revokes it', async () => {
-    const page = await adminPage();
+    const page = await signedInAdmin();
     await page.click('.tabs a:has-text("Join tokens")');
     await page.waitForSelector('h1:has-text("Join tokens")');
     await page.waitForSelector('text=No join token yet.');
@@ -87,7 +82,7 @@ describeWith(['chromium'], 'join tokens in the web app (real director)', () => {
   }, 60_000);
 
   test('ok: at 375 px the page fits and its tab is in view; a bad pattern is refused with the reason', async () => {
-    const page = await adminPage(375);
+    const page = await signedInAdmin(375);
     await page.click('.tabs a:has-text("Join tokens")');
     await page.waitForSelector('h1:has-text("Join tokens")');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);

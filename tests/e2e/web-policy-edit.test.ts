@@ -4,7 +4,7 @@ import { DEFAULT_POLICY, startDirector, TEST_USERS, type DirectorHandle } from '
 import { call, login } from '../helpers/https.ts';
 import { describeWith } from '../helpers/system-packages.ts';
 import { cleanupTempDirs } from '../helpers/temp.ts';
-import { axeViolations, describeViolations, launchBrowser, newContext, requireChromium, saveScreenshot, signInAs } from './browser.ts';
+import { adminPage, axeViolations, describeViolations, launchBrowser, requireChromium, saveScreenshot } from './browser.ts';
 
 /**
  * Editing the policy in a real Chromium against a real director: an edit saved is the next version
@@ -19,9 +19,7 @@ const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${dir
 const usersWith = (extra: Record<string, unknown>) => ({ ...DEFAULT_POLICY.users, ...extra });
 
 async function policyPage(width = 1280): Promise<Page> {
-  const page = await (await newContext(browser, { width, height: 900 })).newPage();
-  await signInAs(page, director.url, 'admin', TEST_USERS.admin!, '/#/admin/login');
-  await page.waitForSelector('h1:has-text("Agents")');
+  const page = await adminPage(browser, director.url, TEST_USERS.admin!, width);
   await page.click('.tabs a:has-text("Policy")');
   await page.waitForSelector('h1:has-text("Access policy")');
   return page;
