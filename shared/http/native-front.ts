@@ -1,0 +1,361 @@
+/**
+ * The native TLS front: Bun's own sockets (`Bun.listen`, each connection upgraded to TLS with the
+ * options current at accept time) and a strict HTTP/1.1 reader (h1-parser.ts), handing each request
+ * to the fetch-style handler with the verified peer attached. Bun.serve runs at the same speed but
+ * cannot show the handler which certificate a client presented; Bun's TLS socket can
+ * (`getPeerCertificate`, `authorized`).
+ *
+ * What it takes on:
+ * - One request at a time per connection, answered in order; bytes a client pipelines meanwhile wait
+ *   (reading pauses past one request head's worth).
+ * - A complete request (head and body) must arrive within `headersTimeoutMs` of the connection or of
+ *   the previous answer, the TLS handshake included; a silent or slow client is closed.
+ * - Body limits per path are applied before the body is read (a declared length over the limit is
+ *   refused at once) and while a chunked body arrives; gzip is inflated under the same limit.
+ * - Anything the reader refuses is answered with the JSON envelope and the connection is closed, so a
+ *   request the front did not understand can never be read as the start of another.
+ * - HTTP/1.1 only: ALPN offers `http/1.1`, and the HTTP/2 preface is a malformed request.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Socket, TCPSocketListener } from 'bun';
+import { ApiError } from '../errors.ts';
+import { attachConnectionInfo, type PeerCertificate } from './connection-info.ts';
+import { ChunkedReader, HeadError, parseHead, type RequestHead } from './h1-parser.ts';
+import { checkBodyHead, inflateBody, tooLarge, type BodyRule } from './request-body.ts';
+import {
+  answerFields,
+  bodyRule,
+  HEADERS_TIMEOUT_MS,
+  MAX_HEADER_BYTES,
+  normaliseAddress,
+  refusalBody,
+  TLS_POLICY,
+  type SecureServer,
+  type SecureServerOptions,
+  type TlsMaterial,
+} from './server-options.ts';
+
+/** BoringSSL's number for TLS 1.2, Bun's form of `minVersion`. */
+const TLS1_2 = 0x0303;
+/** ALPN in wire form: one protocol, `http/1.1`. */
+const ALPN_HTTP1 = Buffer.concat([Buffer.from([8]), Buffer.from('http/1.1')]);
+/** Answers up to this size go out in one write with their head; larger ones as head, then body. */
+const ONE_WRITE_BYTES = 64 * 1024;
+
+/** A request whose head has been read, while its body arrives. */
+interface Incoming {
+  head: RequestHead;
+  url: string;
+  rule: BodyRule;
+  gzip: boolean;
+  parts: Buffer[];
+  bytes: number;
+  chunked?: ChunkedReader;
+}
+
+/** One client connection. */
+interface Connection {
+  /** Bytes received and not yet read as a request. */
+  buffer: Buffer | undefined;
+  incoming: Incoming | undefined;
+  /** Reading a request; the handler has one; or its answer is being written. */
+  phase: 'reading' | 'handling' | 'answering';
+  /** Answer bytes the socket has not taken yet. */
+  unsent: Uint8Array[];
+  /** Close once the answer is out. */
+  closeAfter: boolean;
+  /** When the next complete request must have arrived (ms since epoch); 0 while busy. */
+  deadline: number;
+  peer: PeerCertificate | undefined;
+  closed: boolean;
+}
+
+type Tls = Socket<Connection>;
+
+export function startNativeFront(opts: SecureServerOptions): Promise<SecureServer> {
+  const headersMs = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  let tlsOptions = tlsOptionsOf(opts.tls, opts.requestCert ?? true);
+  const open = new Set<Tls>();
+
+  const handlers = {
+    open(socket: Tls) {
+      open.add(socket);
+      socket.data.deadline = Date.now() + headersMs;
+    },
+    data(socket: Tls, chunk: Buffer) {
+      received(socket, chunk);
+    },
+    drain(socket: Tls) {
+      flush(socket);
+    },
+    close(socket: Tls) {
+      socket.data.closed = true;
+      open.delete(socket);
+    },
+    // A failed handshake or a reset: nothing to answer, the socket closes.
+    error() {},
+  };
+
+  function received(socket: Tls, chunk: Buffer): void {
+    const conn = socket.data;
+    if (conn.closed || conn.closeAfter) return;
+    // Bun may reuse the chunk's memory once this callback returns: keep a copy of what stays.
+    conn.buffer = conn.buffer ? Buffer.concat([conn.buffer, chunk]) : Buffer.from(chunk);
+    if (conn.phase !== 'reading') {
+      if (conn.buffer.length > MAX_HEADER_BYTES) socket.pause();
+      return;
+    }
+    pump(socket);
+  }
+
+  /** Reads requests from the buffer until one is complete (then hands it over) or more bytes are needed. */
+  function pump(socket: Tls): void {
+    const conn = socket.data;
+    while (conn.phase === 'reading' && !conn.closeAfter && conn.buffer) {
+      if (!conn.incoming) {
+        let head: RequestHead | undefined;
+        try {
+          head = parseHead(conn.buffer, MAX_HEADER_BYTES);
+        } catch (error) {
+          const tooBig = error instanceof HeadError && error.tooLarge;
+          return refuse(socket, tooBig ? new ApiError(431, 'HEADERS_TOO_LARGE', 'request headers are too large') : new ApiError(400, 'MALFORMED_REQUEST', 'malformed HTTP request'));
+        }
+        if (!head) return;
+        conn.buffer = rest(conn.buffer, head.headBytes);
+        const started = startIncoming(socket, head);
+        if (started instanceof ApiError) return refuse(socket, started);
+        conn.incoming = started;
+        if (head.expectContinue && head.body.kind !== 'none') write(socket, [Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')]);
+      }
+      const incoming = conn.incoming;
+      const outcome = readBody(incoming, conn);
+      if (outcome === 'more') return;
+      if (outcome instanceof ApiError) return refuse(socket, outcome);
+      conn.incoming = undefined;
+      conn.phase = 'handling';
+      conn.deadline = 0;
+      conn.closeAfter = incoming.head.close;
+      dispatch(socket, incoming).catch((error) => {
+        opts.onError?.(error);
+        if (!conn.closed) refuse(socket, new ApiError(500, 'INTERNAL', 'internal error'));
+      });
+    }
+  }
+
+  /** The head's URL, peer and body rule; a refusal when the body is refused from the head alone. */
+  function startIncoming(socket: Tls, head: RequestHead): Incoming | ApiError {
+    const host = head.fields.find(([name]) => name === 'host')?.[1] ?? 'localhost';
+    const url = `https://${/^[\w.\-:[\]]+$/.test(host) ? host : 'localhost'}${head.target === '*' ? '/' : head.target}`;
+    const query = head.target.indexOf('?');
+    const path = query < 0 ? head.target : head.target.slice(0, query);
+    const peer = peerOf(socket);
+    const rule = bodyRule(opts, path, peer.authorized);
+    const encoding = head.fields.filter(([name]) => name === 'content-encoding').map(([, value]) => value);
+    const checked = checkBodyHead(encoding, head.body.kind === 'length' ? head.body.bytes : 0, rule);
+    if ('refusal' in checked) return checked.refusal;
+    return { head, url, rule, gzip: checked.gzip, parts: [], bytes: 0, ...(head.body.kind === 'chunked' ? { chunked: new ChunkedReader() } : {}) };
+  }
+
+  /** Moves body bytes from the buffer into the request: 'more' until it is complete, or a refusal. */
+  function readBody(incoming: Incoming, conn: Connection): 'more' | 'done' | ApiError {
+    const framing = incoming.head.body;
+    if (framing.kind === 'none') return 'done';
+    const buffer = conn.buffer;
+    if (framing.kind === 'length') {
+      if (!buffer) return 'more';
+      const take = Math.min(framing.bytes - incoming.bytes, buffer.length);
+      incoming.parts.push(buffer.subarray(0, take));
+      incoming.bytes += take;
+      conn.buffer = rest(buffer, take);
+      return incoming.bytes === framing.bytes ? 'done' : 'more';
+    }
+    const reader = incoming.chunked!;
+    if (!buffer) return 'more';
+    let used: number;
+    try {
+      used = reader.feed(buffer);
+    } catch {
+      return new ApiError(400, 'MALFORMED_REQUEST', 'malformed chunked request body');
+    }
+    conn.buffer = rest(buffer, used);
+    if (reader.received > incoming.rule.maxBytes) return tooLarge(incoming.rule, '').refusal;
+    if (!reader.done) return 'more';
+    incoming.parts = reader.chunks;
+    incoming.bytes = reader.received;
+    return 'done';
+  }
+
+  async function dispatch(socket: Tls, incoming: Incoming): Promise<void> {
+    const { head, rule } = incoming;
+    let body: Uint8Array = incoming.parts.length === 1 ? incoming.parts[0]! : Buffer.concat(incoming.parts);
+    if (incoming.gzip) {
+      const inflated = inflateBody(body, rule);
+      if ('refusal' in inflated) return refuse(socket, inflated.refusal);
+      body = inflated.body;
+    }
+    const headers = new Headers();
+    for (const [name, value] of head.fields) headers.append(name, value);
+    if (incoming.gzip || head.body.kind === 'chunked') {
+      headers.delete('content-encoding');
+      headers.delete('transfer-encoding');
+      headers.set('content-length', String(body.byteLength));
+    }
+    const method = head.method;
+    const request = new Request(incoming.url, {
+      method,
+      headers,
+      body: method === 'GET' || method === 'HEAD' || body.byteLength === 0 ? undefined : (body as Uint8Array<ArrayBuffer>),
+    });
+    attachConnectionInfo(request, { remoteAddress: normaliseAddress(socket.remoteAddress ?? ''), peer: peerOf(socket) });
+    const response = await opts.handle(request);
+    const payload = new Uint8Array(await response.arrayBuffer());
+    answer(socket, response.status, answerFields(response, rule), method === 'HEAD' ? undefined : payload, payload.byteLength);
+  }
+
+  /** Writes an answer: status line, fields, framing, body (none for HEAD, 204 and 304). */
+  function answer(socket: Tls, status: number, fields: [string, string][], payload: Uint8Array | undefined, length: number): void {
+    const conn = socket.data;
+    if (conn.closed) return;
+    const bodiless = status === 204 || status === 304;
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    for (const [name, value] of fields) head += `${name}: ${value}\r\n`;
+    if (!bodiless) head += `content-length: ${length}\r\n`;
+    if (conn.closeAfter) head += 'connection: close\r\n';
+    head += '\r\n';
+    const headBytes = Buffer.from(head, 'latin1');
+    conn.phase = 'answering';
+    const bytes = bodiless || !payload || payload.byteLength === 0 ? [headBytes] : payload.byteLength <= ONE_WRITE_BYTES ? [Buffer.concat([headBytes, payload])] : [headBytes, payload];
+    write(socket, bytes);
+  }
+
+  /** Answers a refusal with the envelope and closes the connection once it is out; the rest is never read. */
+  function refuse(socket: Tls, err: ApiError): void {
+    const conn = socket.data;
+    conn.closeAfter = true;
+    conn.incoming = undefined;
+    conn.buffer = undefined;
+    conn.deadline = 0;
+    const { requestId, body } = refusalBody(err);
+    const fields: [string, string][] = [...answerFields(new Response(null, { headers: err.headers }), { maxBytes: 0, gzip: false }), ['content-type', 'application/json'], ['x-request-id', requestId]];
+    const payload = Buffer.from(body);
+    answer(socket, err.status, fields, payload, payload.byteLength);
+  }
+
+  function write(socket: Tls, chunks: Uint8Array[]): void {
+    socket.data.unsent.push(...chunks);
+    flush(socket);
+  }
+
+  /** Writes what the socket takes; the rest waits for drain. Once all is out, the next request may start. */
+  function flush(socket: Tls): void {
+    const conn = socket.data;
+    while (conn.unsent.length) {
+      const next = conn.unsent[0]!;
+      const wrote = socket.write(next);
+      if (wrote < 0 || conn.closed) return;
+      if (wrote < next.byteLength) {
+        conn.unsent[0] = next.subarray(wrote);
+        return;
+      }
+      conn.unsent.shift();
+    }
+    // A 100 Continue going out is not the answer: only an answer's last byte lets the next request start.
+    if (conn.phase === 'answering') finished(socket);
+  }
+
+  function finished(socket: Tls): void {
+    const conn = socket.data;
+    if (conn.closeAfter) {
+      socket.end();
+      return;
+    }
+    conn.phase = 'reading';
+    conn.deadline = Date.now() + headersMs;
+    socket.resume();
+    pump(socket);
+  }
+
+  // Connections past their deadline are closed; checked a few times per time-out, not per request.
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const socket of open) if (socket.data.deadline !== 0 && socket.data.deadline < now) socket.terminate();
+    },
+    Math.max(50, Math.min(1000, headersMs / 4)),
+  );
+  sweep.unref?.();
+
+  let listener: TCPSocketListener<undefined>;
+  try {
+    listener = Bun.listen({
+      hostname: opts.host,
+      port: opts.port,
+      exclusive: true,
+      socket: {
+        open(raw) {
+          raw.upgradeTLS<Connection>({ tls: tlsOptions, socket: handlers, data: newConnection() });
+        },
+        // The raw socket sees the encrypted bytes too; the TLS socket above reads them.
+        data() {},
+        error() {},
+      },
+    });
+  } catch (error) {
+    clearInterval(sweep);
+    return Promise.reject(error);
+  }
+  return Promise.resolve({
+    port: listener.port,
+    setTls: (tls) => {
+      tlsOptions = tlsOptionsOf(tls, opts.requestCert ?? true);
+    },
+    close: async () => {
+      clearInterval(sweep);
+      listener.stop(true);
+      for (const socket of open) socket.terminate();
+      open.clear();
+    },
+  });
+}
+
+function newConnection(): Connection {
+  return { buffer: undefined, incoming: undefined, phase: 'reading', unsent: [], closeAfter: false, deadline: 0, peer: undefined, closed: false };
+}
+
+/** Bun's TLS options for accepted connections: the policy of TLS_POLICY, a certificate asked for but not required. */
+function tlsOptionsOf(tls: TlsMaterial, requestCert: boolean) {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.ca,
+    requestCert,
+    rejectUnauthorized: false,
+    isServer: true,
+    minVersion: TLS1_2,
+    ciphers: TLS_POLICY.ciphers,
+    ALPNProtocols: ALPN_HTTP1,
+  } as unknown as import('bun').TLSOptions;
+}
+
+/** The rest of `buffer` after `used` bytes, or undefined when nothing is left. */
+function rest(buffer: Buffer, used: number): Buffer | undefined {
+  return used >= buffer.length ? undefined : buffer.subarray(used);
+}
+
+/**
+ * The connection's verified peer, read once: the certificate cannot change on a connection (TLS 1.3
+ * has no renegotiation, and BoringSSL refuses a client's TLS 1.2 renegotiation).
+ */
+function peerOf(socket: Tls): PeerCertificate {
+  const conn = socket.data;
+  if (conn.peer) return conn.peer;
+  const cert = socket.getPeerCertificate();
+  const present = !!cert && Object.keys(cert).length > 0;
+  const cn = present ? cert.subject?.CN : undefined;
+  conn.peer = {
+    authorized: present && socket.authorized === true,
+    subjectCn: Array.isArray(cn) ? cn[0] : cn,
+    raw: present && cert.raw ? new Uint8Array(cert.raw) : undefined,
+  };
+  return conn.peer;
+}
