@@ -99,13 +99,11 @@ describe('parseHead', () => {
   });
 
   test('rejects: a Content-Length that is not plain digits', () => {
-    for (const value of ['+5', '-5', '5 5', '0x5', '5.0', '', 'five', '1234567890123456'])
-      expectMalformed(`POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: ${value}\r\n\r\n`);
+    for (const value of ['+5', '-5', '5 5', '0x5', '5.0', '', 'five', '1234567890123456']) expectMalformed(`POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: ${value}\r\n\r\n`);
   });
 
   test('rejects: any coding but a lone chunked (gzip, chunked; chunked twice; identity; empty)', () => {
-    for (const value of ['gzip, chunked', 'chunked, chunked', 'identity', 'chunked;q=1', ''])
-      expectMalformed(`POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${value}\r\n\r\n`);
+    for (const value of ['gzip, chunked', 'chunked, chunked', 'identity', 'chunked;q=1', '']) expectMalformed(`POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${value}\r\n\r\n`);
     expectMalformed('POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n');
   });
 
@@ -143,13 +141,11 @@ describe('parseHead', () => {
   });
 
   test('rejects: a method that is not a token, an empty one, and a request line with more or fewer parts', () => {
-    for (const line of ['G(T / HTTP/1.1', 'G\x01T / HTTP/1.1', ' / HTTP/1.1', 'GET  / HTTP/1.1', 'GET / HTTP/1.1 ', 'GET /', 'GET\t/ HTTP/1.1'])
-      expectMalformed(`${line}\r\nHost: x\r\n\r\n`);
+    for (const line of ['G(T / HTTP/1.1', 'G\x01T / HTTP/1.1', ' / HTTP/1.1', 'GET  / HTTP/1.1', 'GET / HTTP/1.1 ', 'GET /', 'GET\t/ HTTP/1.1']) expectMalformed(`${line}\r\nHost: x\r\n\r\n`);
   });
 
   test('rejects: a target in absolute or authority form, with a fragment, a space or a control byte; * outside OPTIONS', () => {
-    for (const target of ['http://x/', 'x:443', 'a', '/a#b', '/a b', '/a\x7fb', '/a\x01'])
-      expectMalformed(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    for (const target of ['http://x/', 'x:443', 'a', '/a#b', '/a b', '/a\x7fb', '/a\x01']) expectMalformed(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
     expectMalformed('GET * HTTP/1.1\r\nHost: x\r\n\r\n');
   });
 
@@ -230,8 +226,7 @@ describe('ChunkedReader', () => {
   });
 
   test('rejects: a chunk size that is not hex, or has a sign, prefix, or spaces around it', () => {
-    for (const size of ['g', 'x5', '0x5', '+5', '-5', ' 5', '5 ', '\t5', '', '5 ;ext', '1234567890abc'])
-      expectChunkRefusal(`${size}\r\n${'a'.repeat(5)}\r\n0\r\n\r\n`);
+    for (const size of ['g', 'x5', '0x5', '+5', '-5', ' 5', '5 ', '\t5', '', '5 ;ext', '1234567890abc']) expectChunkRefusal(`${size}\r\n${'a'.repeat(5)}\r\n0\r\n\r\n`);
   });
 
   test('rejects: chunk data not followed by CRLF', () => {

@@ -60,7 +60,7 @@ export function parseHead(buffer: Buffer, maxBytes: number): RequestHead | undef
   const lines = text.split('\r\n');
   const head = requestLine(lines[0]!);
   const fields: [string, string][] = [];
-  for (let i = 1; i < lines.length; i++) fields.push(fieldLine(lines[i]!));
+  for (const line of lines.slice(1)) fields.push(fieldLine(line));
   return { ...head, fields, ...framing(fields, head.minor), headBytes: end + 4 };
 }
 
@@ -158,7 +158,7 @@ export class ChunkedReader {
 
   /** Takes `bytes`; returns how many were consumed (all of them until done; the rest belong to the next request). */
   feed(bytes: Buffer): number {
-    let input = this.pending ? Buffer.concat([this.pending, bytes]) : bytes;
+    const input = this.pending ? Buffer.concat([this.pending, bytes]) : bytes;
     const carried = this.pending?.length ?? 0;
     this.pending = undefined;
     let at = 0;

@@ -29,6 +29,7 @@ import {
   MAX_HEADER_BYTES,
   normaliseAddress,
   refusalBody,
+  requestUrl,
   TLS_POLICY,
   type SecureServer,
   type SecureServerOptions,
@@ -78,10 +79,6 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
   const open = new Set<Tls>();
 
   const handlers = {
-    open(socket: Tls) {
-      open.add(socket);
-      socket.data.deadline = Date.now() + headersMs;
-    },
     data(socket: Tls, chunk: Buffer) {
       received(socket, chunk);
     },
@@ -118,19 +115,26 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
           head = parseHead(conn.buffer, MAX_HEADER_BYTES);
         } catch (error) {
           const tooBig = error instanceof HeadError && error.tooLarge;
-          return refuse(socket, tooBig ? new ApiError(431, 'HEADERS_TOO_LARGE', 'request headers are too large') : new ApiError(400, 'MALFORMED_REQUEST', 'malformed HTTP request'));
+          refuse(socket, tooBig ? new ApiError(431, 'HEADERS_TOO_LARGE', 'request headers are too large') : new ApiError(400, 'MALFORMED_REQUEST', 'malformed HTTP request'));
+          return;
         }
         if (!head) return;
         conn.buffer = rest(conn.buffer, head.headBytes);
         const started = startIncoming(socket, head);
-        if (started instanceof ApiError) return refuse(socket, started);
+        if (started instanceof ApiError) {
+          refuse(socket, started);
+          return;
+        }
         conn.incoming = started;
         if (head.expectContinue && head.body.kind !== 'none') write(socket, [Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')]);
       }
       const incoming = conn.incoming;
       const outcome = readBody(incoming, conn);
       if (outcome === 'more') return;
-      if (outcome instanceof ApiError) return refuse(socket, outcome);
+      if (outcome instanceof ApiError) {
+        refuse(socket, outcome);
+        return;
+      }
       conn.incoming = undefined;
       conn.phase = 'handling';
       conn.deadline = 0;
@@ -144,8 +148,8 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
 
   /** The head's URL, peer and body rule; a refusal when the body is refused from the head alone. */
   function startIncoming(socket: Tls, head: RequestHead): Incoming | ApiError {
-    const host = head.fields.find(([name]) => name === 'host')?.[1] ?? 'localhost';
-    const url = `https://${/^[\w.\-:[\]]+$/.test(host) ? host : 'localhost'}${head.target === '*' ? '/' : head.target}`;
+    const url = requestUrl(head.fields.find(([name]) => name === 'host')?.[1], head.target === '*' ? '/' : head.target);
+    if (url === undefined) return new ApiError(400, 'MALFORMED_REQUEST', 'malformed HTTP request: the Host is no valid authority');
     const query = head.target.indexOf('?');
     const path = query < 0 ? head.target : head.target.slice(0, query);
     const peer = peerOf(socket);
@@ -190,7 +194,10 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
     let body: Uint8Array = incoming.parts.length === 1 ? incoming.parts[0]! : Buffer.concat(incoming.parts);
     if (incoming.gzip) {
       const inflated = inflateBody(body, rule);
-      if ('refusal' in inflated) return refuse(socket, inflated.refusal);
+      if ('refusal' in inflated) {
+        refuse(socket, inflated.refusal);
+        return;
+      }
       body = inflated.body;
     }
     const headers = new Headers();
@@ -201,15 +208,23 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
       headers.set('content-length', String(body.byteLength));
     }
     const method = head.method;
-    const request = new Request(incoming.url, {
-      method,
-      headers,
-      body: method === 'GET' || method === 'HEAD' || body.byteLength === 0 ? undefined : (body as Uint8Array<ArrayBuffer>),
-    });
+    let request: Request;
+    try {
+      request = new Request(incoming.url, {
+        method,
+        headers,
+        body: method === 'GET' || method === 'HEAD' || body.byteLength === 0 ? undefined : (body as Uint8Array<ArrayBuffer>),
+      });
+    } catch {
+      refuse(socket, new ApiError(400, 'MALFORMED_REQUEST', 'malformed HTTP request'));
+      return;
+    }
     attachConnectionInfo(request, { remoteAddress: normaliseAddress(socket.remoteAddress ?? ''), peer: peerOf(socket) });
     const response = await opts.handle(request);
     const payload = new Uint8Array(await response.arrayBuffer());
-    answer(socket, response.status, answerFields(response, rule), method === 'HEAD' ? undefined : payload, payload.byteLength);
+    // A HEAD answer carries the length the GET would have: the handler's, when it says so.
+    const length = method === 'HEAD' ? Number(response.headers.get('content-length') ?? payload.byteLength) : payload.byteLength;
+    answer(socket, response.status, answerFields(response, rule), method === 'HEAD' ? undefined : payload, length);
   }
 
   /** Writes an answer: status line, fields, framing, body (none for HEAD, 204 and 304). */
@@ -279,7 +294,11 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
   const sweep = setInterval(
     () => {
       const now = Date.now();
-      for (const socket of open) if (socket.data.deadline !== 0 && socket.data.deadline < now) socket.terminate();
+      for (const socket of open) {
+        if (socket.data.deadline === 0 || socket.data.deadline >= now) continue;
+        open.delete(socket);
+        socket.terminate();
+      }
     },
     Math.max(50, Math.min(1000, headersMs / 4)),
   );
@@ -293,7 +312,11 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
       exclusive: true,
       socket: {
         open(raw) {
-          raw.upgradeTLS<Connection>({ tls: tlsOptions, socket: handlers, data: newConnection() });
+          // Tracked from here, not from the TLS socket's own open (which runs once the handshake is
+          // done), so the deadline covers the handshake and close() ends connections still in it.
+          const [, tls] = raw.upgradeTLS<Connection>({ tls: tlsOptions, socket: handlers, data: newConnection() });
+          open.add(tls);
+          tls.data.deadline = Date.now() + headersMs;
         },
         // The raw socket sees the encrypted bytes too; the TLS socket above reads them.
         data() {},

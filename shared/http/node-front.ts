@@ -13,6 +13,7 @@ import {
   IDLE_TIMEOUT_MS,
   MAX_HEADER_BYTES,
   normaliseAddress,
+  requestUrl,
   TLS_POLICY,
   type SecureServer,
   type SecureServerOptions,
@@ -115,8 +116,10 @@ function enforceTimeouts(server: http2.Http2SecureServer, headersMs: number, idl
 }
 
 async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, opts: SecureServerOptions) {
-  const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost');
-  const url = new URL(req.url, `https://${/^[\w.\-:[\]]+$/.test(host) ? host : 'localhost'}`);
+  const host = req.headers[':authority'] ?? req.headers.host;
+  const href = requestUrl(host === undefined ? undefined : String(host), req.url);
+  const url = href === undefined ? undefined : URL.parse(href);
+  if (!url) return refuseBody(req, res, new ApiError(400, 'MALFORMED_REQUEST', 'malformed HTTP request: the Host is no valid authority'));
   const socket = req.socket as TLSSocket;
   const peer = peerOf(socket);
   // The limit is chosen by path before anything routes, and checked while the body streams in.
@@ -142,8 +145,8 @@ async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerRespon
   const response = await opts.handle(request);
   const answerHeaders: Record<string, string | string[]> = {};
   for (const [name, value] of answerFields(response, rule)) {
-    if (name === 'set-cookie') ((answerHeaders[name] ??= []) as string[]).push(value);
-    else answerHeaders[name] = value;
+    const held = answerHeaders[name];
+    answerHeaders[name] = name !== 'set-cookie' ? value : Array.isArray(held) ? [...held, value] : [value];
   }
   const payload = method === 'HEAD' ? new Uint8Array() : new Uint8Array(await response.arrayBuffer());
   const length = method === 'HEAD' ? response.headers.get('content-length') : String(payload.byteLength);

@@ -6,7 +6,7 @@
  */
 import type { SecureContext } from 'node:tls';
 import { MAX_UPDATE_BODY_BYTES } from '../api/update-limits.ts';
-import { ApiError, envelope } from '../errors.ts';
+import { type ApiError, envelope } from '../errors.ts';
 import type { ProxyFrontOptions } from './proxy-front.ts';
 import type { BodyRule } from './request-body.ts';
 
@@ -110,13 +110,14 @@ export function normaliseAddress(address: string): string {
 }
 
 /**
- * The header fields of an answer: the hardening headers, `Accept-Encoding: gzip` on a path that takes
- * gzip, then the handler's own (hop-by-hop ones dropped: the front frames the answer), each Set-Cookie
- * on its own.
+ * The header fields of an answer: the hardening headers (unless the handler set its own value), then
+ * the handler's own (hop-by-hop ones dropped: the front frames the answer), `Accept-Encoding: gzip` on
+ * a path that takes gzip, and each Set-Cookie on its own.
  */
 export function answerFields(response: Response, rule: BodyRule): [string, string][] {
-  const fields: [string, string][] = Object.entries(HARDENING_HEADERS);
-  if (rule.gzip) fields.push(['accept-encoding', 'gzip']);
+  const fields: [string, string][] = [];
+  for (const [name, value] of Object.entries(HARDENING_HEADERS)) if (!response.headers.has(name)) fields.push([name, value]);
+  if (rule.gzip && !response.headers.has('accept-encoding')) fields.push(['accept-encoding', 'gzip']);
   response.headers.forEach((value, name) => {
     if (name === 'set-cookie' || HOP_BY_HOP.has(name)) return;
     fields.push([name, value]);
@@ -124,6 +125,20 @@ export function answerFields(response: Response, rule: BodyRule): [string, strin
   for (const cookie of response.headers.getSetCookie()) fields.push(['set-cookie', cookie]);
   return fields;
 }
+
+/**
+ * The URL a request is routed by: its Host (a host name, IPv4 address or bracketed IPv6 address, with
+ * an optional port) and its target; undefined when the Host is no valid authority. Without a Host
+ * (HTTP/1.0), `localhost`.
+ */
+export function requestUrl(host: string | undefined, target: string): string | undefined {
+  if (host === undefined) return `https://localhost${target}`;
+  const match = AUTHORITY.exec(host);
+  if (!match || (match[1] !== undefined && Number(match[1]) > 65_535)) return undefined;
+  return `https://${host}${target}`;
+}
+
+const AUTHORITY = /^(?:[A-Za-z0-9\-._~]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 
 const HOP_BY_HOP = new Set(['connection', 'transfer-encoding', 'keep-alive', 'content-length', 'upgrade']);
 
