@@ -4,7 +4,7 @@ import type { SecureContext, TLSSocket } from 'node:tls';
 import { ApiError, envelope } from '../errors.ts';
 import { attachConnectionInfo, type PeerCertificate } from './connection-info.ts';
 import { proxiedClientAddress, startProxyFront } from './proxy-front.ts';
-import { readRequestBody } from './request-body.ts';
+import { readRequestBody } from './node-request-body.ts';
 import {
   answerFields,
   bodyRule,

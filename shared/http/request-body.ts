@@ -1,11 +1,8 @@
 /**
- * Request bodies as the TLS bridge reads them, before anything routes or parses them: counted as they
- * stream in and refused as soon as they pass their limit (never more than the limit is held), and on
- * paths that take gzip, inflated as they stream in with the same limit on the inflated bytes, so a
- * small body that would inflate to gigabytes stops at the limit.
+ * Request body rules as both TLS fronts apply them, before anything routes or parses a body: the
+ * coding a path takes, its size limit (refused from a declared length at once), and gzip inflated
+ * under the same limit, so a small body that would inflate to gigabytes stops at the limit.
  */
-import type http2 from 'node:http2';
-import { createGunzip, gunzipSync } from 'node:zlib';
 import { ApiError } from '../errors.ts';
 
 /** What a request on one path may send. */
@@ -44,8 +41,10 @@ const advertised = (rule: BodyRule) => (rule.gzip ? { 'accept-encoding': 'gzip' 
  * A whole gzip body (already within the limit as sent) inflated under the same limit: inflating stops
  * at the limit, so a small body that would inflate to gigabytes costs no more than the limit.
  */
-export function inflateBody(bytes: Uint8Array, rule: BodyRule): BodyOutcome {
+export async function inflateBody(bytes: Uint8Array, rule: BodyRule): Promise<BodyOutcome> {
   if (bytes.byteLength === 0) return { body: new Uint8Array(), inflated: true };
+  // Loaded on the first gzip body: node:zlib costs memory and start-up time a listener may never need.
+  const { gunzipSync } = await import('node:zlib');
   try {
     return { body: new Uint8Array(gunzipSync(bytes, { maxOutputLength: rule.maxBytes })), inflated: true };
   } catch (error) {
@@ -53,54 +52,6 @@ export function inflateBody(bytes: Uint8Array, rule: BodyRule): BodyOutcome {
     if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) return tooLarge(rule, ' once inflated');
     return { refusal: new ApiError(400, 'INVALID_GZIP', 'request body is not valid gzip', undefined, advertised(rule)) };
   }
-}
-
-/** Reads `req`'s body under `rule`. Rejects only when the request stream itself fails. */
-export function readRequestBody(req: http2.Http2ServerRequest, rule: BodyRule): Promise<BodyOutcome> {
-  const head = checkBodyHead(req.headers['content-encoding'], Number(req.headers['content-length'] ?? 0), rule);
-  if ('refusal' in head) return Promise.resolve(head);
-  const coding = head.gzip ? 'gzip' : 'identity';
-  const gunzip = coding === 'gzip' ? createGunzip() : undefined;
-
-  return new Promise((resolve, reject) => {
-    const kept: Buffer[] = [];
-    let received = 0;
-    let keptBytes = 0;
-    let settled = false;
-    const settle = (outcome: BodyOutcome) => {
-      if (settled) return;
-      settled = true;
-      gunzip?.destroy();
-      resolve(outcome);
-    };
-    const body = (): BodyOutcome => ({ body: new Uint8Array(Buffer.concat(kept)), inflated: !!gunzip });
-    const keep = (chunk: Buffer) => {
-      keptBytes += chunk.length;
-      if (keptBytes > rule.maxBytes) settle(tooLarge(rule, ' once inflated'));
-      else kept.push(chunk);
-    };
-    gunzip?.on('data', keep);
-    gunzip?.on('end', () => settle(body()));
-    gunzip?.on('error', () => settle({ refusal: new ApiError(400, 'INVALID_GZIP', 'request body is not valid gzip', undefined, advertised(rule)) }));
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      received += chunk.length;
-      if (received > rule.maxBytes) settle(tooLarge(rule, ''));
-      else if (gunzip) gunzip.write(chunk);
-      else keep(chunk);
-    });
-    req.on('end', () => {
-      if (settled) return;
-      if (gunzip && received > 0) gunzip.end();
-      else settle(body());
-    });
-    req.on('error', (err) => {
-      if (settled) return;
-      settled = true;
-      gunzip?.destroy();
-      reject(err);
-    });
-  });
 }
 
 /**

@@ -9,7 +9,6 @@
  *   protocol header before the TLS handshake (load balancers) and a second certificate by SNI.
  */
 import { startNativeFront } from './native-front.ts';
-import { startNodeFront } from './node-front.ts';
 import type { SecureServer, SecureServerOptions } from './server-options.ts';
 
 export * from './server-options.ts';
@@ -19,6 +18,9 @@ export function frontFor(opts: Pick<SecureServerOptions, 'proxy' | 'sniContext'>
   return opts.proxy || opts.sniContext ? 'node' : 'native';
 }
 
-export function startSecureServer(opts: SecureServerOptions): Promise<SecureServer> {
-  return frontFor(opts) === 'node' ? startNodeFront(opts) : startNativeFront(opts);
+/** Starts the listener on its front. node:http2 is loaded only by a listener that needs it (it costs memory and start-up time). */
+export async function startSecureServer(opts: SecureServerOptions): Promise<SecureServer> {
+  if (frontFor(opts) === 'native') return startNativeFront(opts);
+  const { startNodeFront } = await import('./node-front.ts');
+  return startNodeFront(opts);
 }
