@@ -138,7 +138,7 @@ export async function startAgent(config: AgentConfig, deps: { log: Logger; clock
     bodyRoutes: [],
     // Only the director's X-Request-Id is kept: anyone else could plant an id to blur the director's trail.
     handle: (r) => withRequestId(r, fromDirector(r), () => app.handle(r)),
-    onError: (error) => log.error('request bridge failed', { error }),
+    onError: (error) => log.error('request failed in the HTTPS front', { error }),
   });
   log.info('agent listening', { port: server.port, guid: identity.guid, certNotAfter: cert!.info.notAfter.toISOString() });
 

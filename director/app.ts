@@ -502,7 +502,7 @@ export async function createDirector(config: DirectorConfig, deps: DirectorDeps)
         idleTimeoutMs: config.http_idle_timeout,
         // Every log line written while handling a request carries its request id (shared/log.ts).
         handle: (request) => withRequestId(request, false, () => app.handle(request)),
-        onError: (error) => log.error('request bridge failed', { error }),
+        onError: (error) => log.error('request failed in the HTTPS front', { error }),
         proxy: config.trusted_proxies.length ? { isTrusted: (a) => inAllowList(a, config.trusted_proxies), onRefused: (reason, from) => log.warn('connection refused', { reason, from }) } : undefined,
         ...(publicFront?.sniContext ? { sniContext: publicFront.sniContext } : {}),
       });

@@ -54,7 +54,7 @@ export function publicSide(config: DirectorConfig, clientCa: string, log: Logger
         headersTimeoutMs: config.http_headers_timeout,
         idleTimeoutMs: config.http_idle_timeout,
         handle: (request) => (new URL(request.url).pathname.startsWith(AGENT_PREFIX) ? notForAgents() : handle(request)),
-        onError: (error) => log.error('request bridge failed', { error, listener: 'public' }),
+        onError: (error) => log.error('request failed in the HTTPS front', { error, listener: 'public' }),
       });
       log.info('public listener', { host: config.director_host, port: listener.port });
     },
