@@ -137,8 +137,8 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
   function received(socket: Tls, chunk: Buffer): void {
     const conn = socket.data;
     if (conn.closed || conn.closeAfter) return;
-    // Bun may reuse the chunk's memory once this callback returns: keep a copy of what stays.
-    conn.buffer = conn.buffer ? Buffer.concat([conn.buffer, chunk]) : Buffer.from(chunk);
+    // Each chunk is a buffer of its own (Bun does not reuse it), so bodies may point into it.
+    conn.buffer = conn.buffer ? Buffer.concat([conn.buffer, chunk]) : chunk;
     if (conn.phase !== 'reading') {
       if (conn.buffer.length > MAX_HEADER_BYTES) socket.pause();
       return;
