@@ -14,6 +14,7 @@ import { passkeys } from './013-passkeys.ts';
 import { apiClients } from './014-api-clients.ts';
 import { auditChain } from './015-audit-chain.ts';
 import { sessionRequests } from './016-session-requests.ts';
+import { serversLastSeenUnindexed } from './017-servers-last-seen-unindexed.ts';
 import type { SchemaStep } from './step.ts';
 
 /** The store's schema: one ordered list for both dialects (see step.ts). */
@@ -34,4 +35,5 @@ export const SCHEMA: readonly SchemaStep[] = [
   apiClients,
   auditChain,
   sessionRequests,
+  serversLastSeenUnindexed,
 ];
