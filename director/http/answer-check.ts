@@ -55,7 +55,8 @@ export function answerCheck(routes: () => readonly MountedRoute[], log: Logger) 
     const responseValue = answer instanceof Response ? builtValueOf(answer) : answer;
     if (responseValue === undefined) return;
     const status = String(answer instanceof Response ? answer.status : (set.status ?? 200));
-    const model = modelFor(request.method, route, status);
+    // A HEAD is answered by its GET route (the front sends the head only).
+    const model = modelFor(request.method === 'HEAD' ? 'GET' : request.method, route, status);
     if (!model) {
       log.error('answer has no declared model', { method: request.method, route, status });
       throw new ApiError(500, 'ANSWER_MISMATCH', 'this answer has no declared model');

@@ -272,6 +272,8 @@ describe('contract', () => {
       expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([500, 'ANSWER_MISMATCH']);
     }
     expect((await app.handle(new Request('http://localhost/fine'))).status).toBe(200);
+    // A HEAD is checked against its GET route's model, not refused as undeclared.
+    expect((await app.handle(new Request('http://localhost/fine', { method: 'HEAD' }))).status).toBe(200);
     expect(lines.filter((l) => l.includes('does not match its declared model'))).toHaveLength(3);
     expect(lines.join('\n')).not.toContain('secret');
   });
