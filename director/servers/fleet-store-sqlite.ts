@@ -3,11 +3,13 @@ import type { AgentState } from '../agents/store.ts';
 import { FleetPlan, SessionIdTaken, type FleetReads, type FleetWrites } from './fleet-plan.ts';
 import type { FleetStore, FleetTransaction } from './fleet-store.ts';
 import {
+  ATTRS_VERSION,
   SERVER_COLUMNS,
   SESSION_COLUMNS,
   seenColumns,
   serverColumns,
   serverFromRow,
+  sessionAttrs,
   sessionColumns,
   sessionFromRow,
   type ServerRow,
@@ -113,11 +115,9 @@ export function createSqliteFleetStore(db: Database): FleetStore {
     }
   };
 
+  // Only the attrs column moves: the other columns are not built (this runs for every session of every update).
   const writeFigures = (sessions: readonly SessionEntry[]) => {
-    for (const session of sessions) {
-      const { id, server_id, attrs, attrs_version } = sessionColumns(session);
-      statements.figures.run({ id, server_id, attrs, attrs_version });
-    }
+    for (const session of sessions) statements.figures.run({ id: session.id, server_id: session.serverId, attrs: sessionAttrs(session), attrs_version: ATTRS_VERSION });
   };
 
   const snapshots = (servers: ServerRow[], sessions: SessionRow[]): ServerSnapshot[] => {
@@ -165,7 +165,11 @@ export function createSqliteFleetStore(db: Database): FleetStore {
     },
     async refreshSeen(items) {
       return db.transaction(() => {
-        const taken = items.filter((item) => statements.refreshSeen.run({ ...seenColumns(item), guid: item.guid }).changes === 1);
+        const taken = items.filter((item) => {
+          const columns: ReturnType<typeof seenColumns> & { guid?: string } = seenColumns(item);
+          columns.guid = item.guid;
+          return statements.refreshSeen.run(columns).changes === 1;
+        });
         for (const item of taken) writeFigures(item.figures);
         return taken.map((item) => item.id);
       })();
