@@ -1,8 +1,9 @@
 /**
- * The director's TLS bridge alone: shared/http/secure-server.ts (node:http2 with HTTP/1.1 fallback,
- * client certificate requested, Request built per call, peer attached) in front of a handler that
- * only reads the body, with no Elysia and no director logic. Between the ceiling (bare Bun.serve) and
- * the director, it shows which share of the gap is the bridge. Prints its port as one JSON line.
+ * The director's HTTPS front alone ("bridge only" in the tables): shared/http/secure-server.ts as the
+ * director starts it (the native front: Bun's TLS sockets, client certificate requested, our HTTP/1.1
+ * reader, Request built per call, peer attached) in front of a handler that only reads the body, with
+ * no Elysia and no director logic. Between the ceiling (bare Bun.serve) and the director, it shows
+ * which share of the gap is the front. Prints its port as one JSON line.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { startSecureServer } from '../../shared/http/secure-server.ts';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
 exitOnHelp(
-  `Usage: bun bench/load/bridge-server.ts ...  (a load process the benchmark runner starts: npm run bench)\n  The director's TLS bridge alone: shared/http/secure-server.ts (node:http2 with HTTP/1.1 fallback, client certificate requested, Request built per call, peer attached) in front of a handler that only r`,
+  `Usage: bun bench/load/bridge-server.ts ...  (a load process the benchmark runner starts: npm run bench)\n  The director's HTTPS front alone: shared/http/secure-server.ts as the director starts it, in front of a handler that only reads the body`,
 );
 
 const dataDir = process.argv[2]!;

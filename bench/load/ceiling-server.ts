@@ -1,8 +1,8 @@
 /**
  * The runtime's ceiling: a bare Bun.serve HTTPS endpoint that requires and verifies a client
  * certificate against the same CA and only reads the request body. It cannot tell which agent called
- * (on Bun 1.4 its fetch handler sees no peer certificate), which is why the director uses node:http2 instead; the gap between the two is the price
- * of that bridge plus the director's own work. Prints its port as one JSON line.
+ * (on Bun 1.4 its fetch handler sees no peer certificate), which is why the director runs a front of its
+ * own on Bun's TLS sockets; the gap between the two is the price of that front plus the director's own work. Prints its port as one JSON line.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
