@@ -177,7 +177,7 @@ function feedInPieces(body: string, size: number, maxLineBytes?: number): { read
   return { reader, used };
 }
 
-const dataOf = (reader: ChunkedReader) => Buffer.concat(reader.chunks).toString('latin1');
+const dataOf = (reader: ChunkedReader) => reader.body().toString('latin1');
 
 /** Expects feeding `body` (all at once) to throw a HeadError. */
 function expectChunkRefusal(body: string, maxLineBytes?: number): void {

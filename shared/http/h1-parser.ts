@@ -48,6 +48,16 @@ const CRLF_CRLF = Buffer.from('\r\n\r\n');
  * `maxBytes`), the head once its blank line has arrived, or a HeadError.
  */
 export function parseHead(buffer: Buffer, maxBytes: number): RequestHead | undefined {
+  // One empty line before a request line is ignored (RFC 9112 section 2.2: some clients send a CRLF
+  // after a POST body); a second one is a malformed request line.
+  if (buffer.length >= 2 && buffer[0] === 13 && buffer[1] === 10) {
+    const head = parseHeadAtStart(buffer.subarray(2), maxBytes - 2);
+    return head && { ...head, headBytes: head.headBytes + 2 };
+  }
+  return parseHeadAtStart(buffer, maxBytes);
+}
+
+function parseHeadAtStart(buffer: Buffer, maxBytes: number): RequestHead | undefined {
   const end = buffer.indexOf(CRLF_CRLF);
   if (end < 0) {
     if (buffer.length > maxBytes) throw new HeadError('request headers are too large', true);
@@ -77,7 +87,8 @@ function requestLine(line: string): { method: string; target: string; minor: 0 |
   const parts = line.split(' ');
   if (parts.length !== 3) throw new HeadError('malformed HTTP request');
   const [method, target, version] = parts as [string, string, string];
-  if (!TOKEN.test(method)) throw new HeadError('malformed HTTP request');
+  // Methods are case-sensitive, and fetch's Request would turn `head` into HEAD: only upper case is taken.
+  if (!TOKEN.test(method) || method !== method.toUpperCase()) throw new HeadError('malformed HTTP request');
   if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') throw new HeadError('malformed HTTP request');
   if (!(ORIGIN_FORM.test(target) || (target === '*' && method === 'OPTIONS'))) throw new HeadError('malformed HTTP request');
   if (target.includes('#')) throw new HeadError('malformed HTTP request');
@@ -148,7 +159,11 @@ export class ChunkedReader {
   private pending: Buffer | undefined;
   /** Data bytes received so far. */
   received = 0;
-  readonly chunks: Buffer[] = [];
+  /**
+   * The data, copied into one buffer that doubles as it fills: never more than twice what was sent,
+   * however small the chunks (a view per chunk would cost ~90 bytes for each one-byte chunk).
+   */
+  private data = Buffer.allocUnsafe(0);
 
   constructor(private readonly maxLineBytes = 4096) {}
 
@@ -165,8 +180,7 @@ export class ChunkedReader {
     while (at < input.length && this.state !== 'done') {
       if (this.state === 'data') {
         const take = Math.min(this.remaining, input.length - at);
-        this.chunks.push(input.subarray(at, at + take));
-        this.received += take;
+        this.keep(input.subarray(at, at + take));
         this.remaining -= take;
         at += take;
         if (this.remaining === 0) this.state = 'data-crlf';
@@ -183,7 +197,7 @@ export class ChunkedReader {
       if (lineEnd - at > this.maxLineBytes) throw new HeadError('malformed chunked body');
       const line = input.toString('latin1', at, lineEnd);
       at = lineEnd + 2;
-      if (line.includes('\n')) throw new HeadError('malformed chunked body');
+      if (line.includes('\n') || line.includes('\r')) throw new HeadError('malformed chunked body');
       if (this.state === 'data-crlf') {
         if (line !== '') throw new HeadError('malformed chunked body');
         this.state = 'size';
@@ -194,11 +208,27 @@ export class ChunkedReader {
         this.state = this.remaining === 0 ? 'trailer' : 'data';
       } else if (line === '') {
         this.state = 'done';
-      } else if (line.indexOf(':') <= 0) {
+      } else if (line.indexOf(':') <= 0 || line[0] === ' ' || line[0] === '\t') {
+        // A trailer field, read and dropped; folded (leading space) or nameless lines are refused.
         throw new HeadError('malformed chunked body');
       }
     }
     // Bytes carried over from an earlier feed are not part of this call's count.
     return Math.max(0, at - carried);
+  }
+
+  /** The body received so far (all of it once done). */
+  body(): Buffer {
+    return this.data.subarray(0, this.received);
+  }
+
+  private keep(bytes: Buffer): void {
+    if (this.received + bytes.length > this.data.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.received + bytes.length, this.data.length * 2, 1024));
+      this.data.copy(grown, 0, 0, this.received);
+      this.data = grown;
+    }
+    bytes.copy(this.data, this.received);
+    this.received += bytes.length;
   }
 }

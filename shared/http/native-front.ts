@@ -17,6 +17,7 @@
  * - HTTP/1.1 only: ALPN offers `http/1.1`, and the HTTP/2 preface is a malformed request.
  */
 import type { Socket, TCPSocketListener } from 'bun';
+import { constants, createPrivateKey, X509Certificate } from 'node:crypto';
 import { ApiError } from '../errors.ts';
 import { attachConnectionInfo, type PeerCertificate } from './connection-info.ts';
 import { ChunkedReader, HeadError, parseHead, type RequestHead } from './h1-parser.ts';
@@ -81,6 +82,9 @@ const REASONS: Readonly<Record<number, string>> = {
   504: 'Gateway Timeout',
 };
 
+/** A connection the front ended (close_notify sent) is cut this long after if the client keeps it open. */
+const CLOSE_GRACE_MS = 2000;
+
 /** Answers up to this size go out in one write with their head; larger ones as head, then body. */
 const ONE_WRITE_BYTES = 64 * 1024;
 
@@ -106,8 +110,16 @@ interface Connection {
   unsent: Uint8Array[];
   /** Close once the answer is out. */
   closeAfter: boolean;
-  /** When the next complete request must have arrived (ms since epoch); 0 while busy. */
+  /**
+   * When the connection is closed unless something happens (ms since epoch): the next complete request
+   * must have arrived by then, an answer being written must make progress, a closing connection must be
+   * gone; 0 while the handler has the request.
+   */
   deadline: number;
+  /** The method of the request being read or answered (a HEAD's refusal carries no body). */
+  method: string | undefined;
+  /** An HTTP/1.0 client asked to keep the connection: its answers say so. */
+  keepAlive10: boolean;
   peer: PeerCertificate | undefined;
   closed: boolean;
 }
@@ -161,6 +173,8 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
         }
         if (!head) return;
         conn.buffer = rest(conn.buffer, head.headBytes);
+        conn.method = head.method;
+        conn.keepAlive10 = head.minor === 0 && !head.close;
         const started = startIncoming(socket, head);
         if (started instanceof ApiError) {
           refuse(socket, started);
@@ -225,7 +239,7 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
     conn.buffer = rest(buffer, used);
     if (reader.received > incoming.rule.maxBytes) return tooLarge(incoming.rule, '').refusal;
     if (!reader.done) return 'more';
-    incoming.parts = reader.chunks;
+    incoming.parts = [reader.body()];
     incoming.bytes = reader.received;
     return 'done';
   }
@@ -246,8 +260,9 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
     if (incoming.gzip || head.body.kind === 'chunked') {
       headers.delete('content-encoding');
       headers.delete('transfer-encoding');
-      headers.set('content-length', String(body.byteLength));
     }
+    // One length, the one read (repeats of the same Content-Length were taken as one).
+    if (head.body.kind !== 'none' || incoming.gzip) headers.set('content-length', String(body.byteLength));
     const method = head.method;
     let request: Request;
     try {
@@ -277,9 +292,11 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
     for (const [name, value] of fields) head += `${name}: ${value}\r\n`;
     if (!bodiless) head += `content-length: ${length}\r\n`;
     if (conn.closeAfter) head += 'connection: close\r\n';
+    else if (conn.keepAlive10) head += 'connection: keep-alive\r\n';
     head += '\r\n';
     const headBytes = Buffer.from(head, 'latin1');
     conn.phase = 'answering';
+    conn.deadline = Date.now() + headersMs;
     const bytes = bodiless || !payload || payload.byteLength === 0 ? [headBytes] : payload.byteLength <= ONE_WRITE_BYTES ? [Buffer.concat([headBytes, payload])] : [headBytes, payload];
     write(socket, bytes);
   }
@@ -294,7 +311,7 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
     const { requestId, body } = refusalBody(err);
     const fields: [string, string][] = [...answerFields(new Response(null, { headers: err.headers }), { maxBytes: 0, gzip: false }), ['content-type', 'application/json'], ['x-request-id', requestId]];
     const payload = Buffer.from(body);
-    answer(socket, err.status, fields, payload, payload.byteLength);
+    answer(socket, err.status, fields, conn.method === 'HEAD' ? undefined : payload, payload.byteLength);
   }
 
   function write(socket: Tls, chunks: Uint8Array[]): void {
@@ -311,6 +328,8 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
       if (wrote < 0 || conn.closed) return;
       if (wrote < next.byteLength) {
         conn.unsent[0] = next.subarray(wrote);
+        // A reader that takes bytes keeps its connection; one that stops is closed at the deadline.
+        if (wrote > 0) conn.deadline = Date.now() + headersMs;
         return;
       }
       conn.unsent.shift();
@@ -323,9 +342,11 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
     const conn = socket.data;
     if (conn.closeAfter) {
       socket.end();
+      conn.deadline = Date.now() + CLOSE_GRACE_MS;
       return;
     }
     conn.phase = 'reading';
+    conn.method = undefined;
     conn.deadline = Date.now() + headersMs;
     socket.resume();
     pump(socket);
@@ -371,6 +392,7 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
   return Promise.resolve({
     port: listener.port,
     setTls: (tls) => {
+      checkTlsMaterial(tls);
       tlsOptions = tlsOptionsOf(tls, opts.requestCert ?? true);
     },
     close: async () => {
@@ -383,7 +405,7 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
 }
 
 function newConnection(): Connection {
-  return { buffer: undefined, incoming: undefined, phase: 'reading', unsent: [], closeAfter: false, deadline: 0, peer: undefined, closed: false };
+  return { buffer: undefined, incoming: undefined, phase: 'reading', unsent: [], closeAfter: false, deadline: 0, method: undefined, keepAlive10: false, peer: undefined, closed: false };
 }
 
 /** Bun's TLS options for accepted connections: the policy of TLS_POLICY, a certificate asked for but not required. */
@@ -397,8 +419,21 @@ function tlsOptionsOf(tls: TlsMaterial, requestCert: boolean) {
     isServer: true,
     minVersion: TLS1_2,
     ciphers: TLS_POLICY.ciphers,
+    // TLS_POLICY.honorCipherOrder: the server's order of the suites wins.
+    secureOptions: constants.SSL_OP_CIPHER_SERVER_PREFERENCE,
     ALPNProtocols: ALPN_HTTP1,
   } as unknown as import('bun').TLSOptions;
+}
+
+/**
+ * New TLS material must be usable before it replaces the old: a certificate and a key that do not
+ * match would fail every later handshake (node:tls refuses them the same way).
+ * @throws Error naming what is wrong
+ */
+function checkTlsMaterial(tls: TlsMaterial): void {
+  const certificate = new X509Certificate(tls.cert);
+  if (!certificate.checkPrivateKey(createPrivateKey(tls.key))) throw new Error('the TLS certificate and key do not match');
+  new X509Certificate(tls.ca);
 }
 
 /** The rest of `buffer` after `used` bytes, or undefined when nothing is left. */

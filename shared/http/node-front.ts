@@ -117,9 +117,11 @@ function enforceTimeouts(server: http2.Http2SecureServer, headersMs: number, idl
 
 async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, opts: SecureServerOptions) {
   const host = req.headers[':authority'] ?? req.headers.host;
-  const href = requestUrl(host === undefined ? undefined : String(host), req.url);
+  // Origin form only (a path), as the native front reads it; `OPTIONS *` is routed as /.
+  const target = req.url === '*' ? '/' : req.url;
+  const href = target.startsWith('/') ? requestUrl(host === undefined ? undefined : String(host), target) : undefined;
   const url = href === undefined ? undefined : URL.parse(href);
-  if (!url) return refuseBody(req, res, new ApiError(400, 'MALFORMED_REQUEST', 'malformed HTTP request: the Host is no valid authority'));
+  if (!url) return refuseBody(req, res, new ApiError(400, 'MALFORMED_REQUEST', 'malformed HTTP request: a target other than a path, or a Host that is no valid authority'));
   const socket = req.socket as TLSSocket;
   const peer = peerOf(socket);
   // The limit is chosen by path before anything routes, and checked while the body streams in.
@@ -150,7 +152,8 @@ async function serve(req: http2.Http2ServerRequest, res: http2.Http2ServerRespon
   }
   const payload = method === 'HEAD' ? new Uint8Array() : new Uint8Array(await response.arrayBuffer());
   const length = method === 'HEAD' ? response.headers.get('content-length') : String(payload.byteLength);
-  if (length !== null) answerHeaders['content-length'] = length;
+  // 204 and 304 carry no length (RFC 9110 section 8.6).
+  if (length !== null && response.status !== 204 && response.status !== 304) answerHeaders['content-length'] = length;
   res.writeHead(response.status, answerHeaders);
   res.end(payload);
 }
