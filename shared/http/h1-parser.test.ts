@@ -154,6 +154,23 @@ describe('parseHead', () => {
     for (const version of ['HTTP/2.0', 'HTTP/1.2', 'HTTP/0.9', 'http/1.1', 'HTTP/1.1x']) expectMalformed(`GET / ${version}\r\nHost: x\r\n\r\n`);
   });
 
+  test('rejects: a method in lower or mixed case (methods are case-sensitive; fetch would read `head` as HEAD)', () => {
+    for (const method of ['get', 'head', 'post', 'Get', 'gET']) expectMalformed(`${method} / HTTP/1.1\r\nHost: x\r\n\r\n`);
+  });
+
+  test('ok: one CRLF before the request line is skipped, counted in headBytes and in the limit', () => {
+    const text = '\r\nGET /after-crlf HTTP/1.1\r\nHost: x\r\n\r\n';
+    expect(head(text)).toMatchObject({ method: 'GET', target: '/after-crlf', headBytes: text.length });
+    expect(head('\r\n')).toBeUndefined();
+    expect(head('\r\nGET / HT')).toBeUndefined();
+    expect(head(text, text.length)).toBeDefined();
+    expect(refusal(text, text.length - 1).tooLarge).toBe(true);
+  });
+
+  test('rejects: two CRLFs before the request line', () => {
+    expectMalformed('\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  });
+
   test('rejects: an Expect other than 100-continue', () => {
     expectMalformed('POST /a HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\n');
   });
@@ -222,7 +239,18 @@ describe('ChunkedReader', () => {
   test('ok: an incomplete body is not done and holds what arrived', () => {
     const reader = new ChunkedReader();
     expect(reader.feed(Buffer.from('5\r\nhel'))).toBe(6);
-    expect([reader.done, reader.received]).toEqual([false, 3]);
+    expect([reader.done, reader.received, dataOf(reader)]).toEqual([false, 3, 'hel']);
+  });
+
+  test('ok: 50,000 one-byte chunks: body() is every byte in order, fed at once and byte by byte', () => {
+    // Every byte value in turn, so a byte lost, repeated or moved while the buffer grows shows.
+    const data = Buffer.from(Array.from({ length: 50_000 }, (_, index) => (index * 7) & 0xff));
+    const body = `${Array.from(data, (byte) => `1\r\n${String.fromCharCode(byte)}\r\n`).join('')}0\r\n\r\n`;
+    for (const size of [body.length, 1]) {
+      const { reader, used } = feedInPieces(body, size);
+      expect([reader.done, reader.received, used], `pieces of ${size}`).toEqual([true, data.length, body.length]);
+      expect(reader.body().equals(data), `pieces of ${size}`).toBe(true);
+    }
   });
 
   test('rejects: a chunk size that is not hex, or has a sign, prefix, or spaces around it', () => {
@@ -253,5 +281,18 @@ describe('ChunkedReader', () => {
   test('rejects: a trailer line without a field name', () => {
     expectChunkRefusal('0\r\nno colon\r\n\r\n');
     expectChunkRefusal('0\r\n: nameless\r\n\r\n');
+  });
+
+  test('rejects: a CR inside a chunk extension or a trailer line, fed at once or byte by byte', () => {
+    for (const body of ['3;a\rb\r\nabc\r\n0\r\n\r\n', '3\r\nabc\r\n0;x\ry\r\n\r\n', '0\r\nX-Trailer: a\rb\r\n\r\n']) {
+      expectChunkRefusal(body);
+      expect(() => feedInPieces(body, 1), JSON.stringify(body)).toThrow(HeadError);
+    }
+  });
+
+  test('rejects: a trailer line starting with a space or a tab (obsolete folding)', () => {
+    expectChunkRefusal('0\r\n X-Trailer: one\r\n\r\n');
+    expectChunkRefusal('0\r\n\tX-Trailer: one\r\n\r\n');
+    expectChunkRefusal('0\r\nX-Trailer: one\r\n X-Folded: two\r\n\r\n');
   });
 });

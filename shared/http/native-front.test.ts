@@ -1,7 +1,8 @@
 /**
  * The native TLS front over real sockets: connection reuse, pipelining, close semantics, refusals that
  * close the connection, Expect: 100-continue, chunked bodies, time-outs, client certificates, ALPN,
- * certificate swaps and the TLS policy. Raw node:tls sockets write what fetch cannot express.
+ * certificate swaps and the TLS policy; and the node front (chosen by an SNI callback) on the requests
+ * both must read alike. Raw node:tls sockets write what fetch cannot express.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -19,6 +20,15 @@ import { frontFor, startSecureServer, type SecureServer, type SecureServerOption
 const BIG = Buffer.alloc(3 * 1024 * 1024);
 for (let at = 0; at < BIG.length; at++) BIG[at] = (at * 31 + (at >> 12)) & 0xff;
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** The 63 MB answer (21 times BIG), far more than the socket buffers hold; made on first use. */
+let huge: Buffer<ArrayBuffer> | undefined;
+function hugeAnswer(): Buffer<ArrayBuffer> {
+  if (huge) return huge;
+  huge = Buffer.alloc(21 * BIG.length);
+  for (let at = 0; at < huge.length; at += BIG.length) BIG.copy(huge, at);
+  return huge;
+}
+const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
 
 /** A request as the handler saw it. */
 interface Seen {
@@ -55,7 +65,7 @@ async function clientOf(signer: Signer, cn: string): Promise<{ cert: string; key
   return { cert: await signer.sign({ cn, publicKey: keys.publicKey, eku: ['clientAuth'] }), key: pem };
 }
 
-/** Answers by path: /slow waits, /big is 3 MB, /peer names the client certificate; the rest echo the path and body size. */
+/** Answers by path: /slow waits, /big is 3 MB, /huge 63 MB, /no-content 204, /peer names the client certificate; the rest echo the path and body size. */
 async function handle(request: Request): Promise<Response> {
   const url = new URL(request.url);
   const body = new Uint8Array(await request.arrayBuffer());
@@ -70,6 +80,8 @@ async function handle(request: Request): Promise<Response> {
   if (url.pathname === '/throw') throw new Error('handler failed');
   if (url.pathname === '/slow') await Bun.sleep(Number(url.searchParams.get('ms') ?? 300));
   if (url.pathname === '/big') return new Response(BIG, { headers: { 'content-type': 'application/octet-stream' } });
+  if (url.pathname === '/huge') return new Response(hugeAnswer(), { headers: { 'content-type': 'application/octet-stream' } });
+  if (url.pathname === '/no-content') return new Response(null, { status: 204 });
   // As a router answers HEAD: no body, the length the GET would have.
   if (url.pathname === '/declared' && request.method === 'HEAD') return new Response(null, { headers: { 'content-length': '42' } });
   if (url.pathname === '/own-headers') return new Response('own', { headers: { 'x-content-type-options': 'nosniff', 'strict-transport-security': 'max-age=63072000', 'set-cookie': 'a=1' } });
@@ -130,12 +142,8 @@ class RawConnection {
     );
   }
 
-  static open(port: number, opts: ConnectionOptions = {}): Promise<RawConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, ca: `${pemA.cert}${pemB.cert}`, ALPNProtocols: ['http/1.1'], ...opts });
-      socket.once('secureConnect', () => resolve(new RawConnection(socket)));
-      socket.once('error', reject);
-    });
+  static async open(port: number, opts: ConnectionOptions = {}): Promise<RawConnection> {
+    return new RawConnection(await connectTls(port, opts));
   }
 
   send(bytes: string | Uint8Array): void {
@@ -167,6 +175,12 @@ class RawConnection {
     return Promise.race([this.whenClosed.then(() => true), Bun.sleep(timeoutMs).then(() => this.closed)]);
   }
 
+  /** Everything not yet read as an answer once the server has closed (any framing, chunked too); throws if it does not close within `timeoutMs`. */
+  async untilClosed(timeoutMs = 10_000): Promise<string> {
+    if (!(await this.closedWithin(timeoutMs))) throw new Error(`not closed within ${timeoutMs} ms`);
+    return this.buffer.toString('latin1');
+  }
+
   end(): void {
     this.socket.destroy();
   }
@@ -189,6 +203,65 @@ class RawConnection {
     this.buffer = this.buffer.subarray(end + 4 + length);
     return { status, headers, body };
   }
+}
+
+/** A TLS connection to the test server (either test certificate trusted), once its handshake is done. */
+function connectTls(port: number, opts: ConnectionOptions = {}): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, ca: `${pemA.cert}${pemB.cert}`, ALPNProtocols: ['http/1.1'], ...opts });
+    socket.once('secureConnect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** A large answer as read: its head, and the length and hash of its body (not kept: it is 63 MB). */
+interface LargeAnswer {
+  status: number;
+  headers: Record<string, string>;
+  bytes: number;
+  sha: string;
+}
+
+/**
+ * Reads one answer off `socket` without keeping its body; `onBody` sees the size of each body piece
+ * as it arrives (it may pause the socket). Rejects when the connection closes first.
+ */
+function readLarge(socket: TLSSocket, onBody: (bytes: number) => void = () => {}): Promise<LargeAnswer> {
+  return new Promise((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    let answer: LargeAnswer | undefined;
+    let length = 0;
+    const hash = createHash('sha256');
+    const done = () => {
+      socket.off('data', data);
+      socket.off('close', closed);
+    };
+    const take = (body: Buffer) => {
+      answer!.bytes += body.length;
+      hash.update(body);
+      onBody(body.length);
+      if (answer!.bytes < length) return;
+      done();
+      resolve({ ...answer!, sha: hash.digest('hex') });
+    };
+    const data = (chunk: Buffer) => {
+      if (answer) return take(chunk);
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const lines = head.toString('latin1', 0, end).split('\r\n');
+      const headers = Object.fromEntries(lines.slice(1).map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      answer = { status: Number(lines[0]!.split(' ')[1]), headers, bytes: 0, sha: '' };
+      length = Number(headers['content-length'] ?? 0);
+      take(head.subarray(end + 4));
+    };
+    const closed = () => {
+      done();
+      reject(new Error(`connection closed after ${answer?.bytes ?? 0} body bytes of ${length}`));
+    };
+    socket.on('data', data);
+    socket.on('close', closed);
+  });
 }
 
 /** A plain TCP connection (no TLS from the client side), to stall a handshake. */
@@ -292,12 +365,33 @@ describe('connections', () => {
     expect(await conn.closedWithin(10_000)).toBe(true);
   });
 
-  test('ok: HTTP/1.0 with Connection: keep-alive keeps the connection', async () => {
+  test('ok: HTTP/1.0 with Connection: keep-alive is answered with connection: keep-alive and keeps the connection', async () => {
     const conn = await RawConnection.open(server.port);
-    conn.send('GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
-    expect((await conn.next()).status).toBe(200);
+    for (const path of ['/old', '/old-again']) {
+      conn.send(`GET ${path} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`);
+      const answer = await conn.next();
+      expect([answer.status, answer.body.toString(), answer.headers.connection]).toEqual([200, `GET ${path} 0`, 'keep-alive']);
+    }
+    // An HTTP/1.1 request after them is kept alive by default, and its answer says nothing.
     conn.send(get('/then'));
-    expect((await conn.next()).body.toString()).toBe('GET /then 0');
+    const then = await conn.next();
+    expect([then.body.toString(), then.headers.connection]).toEqual(['GET /then 0', undefined]);
+    expect(conn.closed).toBe(false);
+    conn.end();
+  });
+
+  test('ok: one CRLF before a request line is ignored, at the start of a connection and after a body', async () => {
+    const before = seen.length;
+    const conn = await RawConnection.open(server.port);
+    conn.send(`\r\n${get('/after-crlf')}`);
+    expect((await conn.next()).body.toString()).toBe('GET /after-crlf 0');
+    conn.send(`POST /crlf-body HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc\r\n${get('/after-body-crlf')}`);
+    expect([(await conn.next()).body.toString(), (await conn.next()).body.toString()]).toEqual(['POST /crlf-body 3', 'GET /after-body-crlf 0']);
+    expect(seen.slice(before).map((request) => [request.path, request.body])).toEqual([
+      ['/after-crlf', ''],
+      ['/crlf-body', 'abc'],
+      ['/after-body-crlf', ''],
+    ]);
     conn.end();
   });
 
@@ -391,6 +485,55 @@ describe('refusals', () => {
     expect(errors.slice(errorsBefore)).toEqual([]);
   });
 
+  test('rejects: two CRLFs before a request line are 400 MALFORMED_REQUEST and a close', async () => {
+    const before = seen.length;
+    const conn = await RawConnection.open(server.port);
+    conn.send(`\r\n\r\n${get('/after-two-crlf')}`);
+    const answer = await conn.next();
+    expect([answer.status, JSON.parse(answer.body.toString()).error.code]).toEqual([400, 'MALFORMED_REQUEST']);
+    expect(await conn.closedWithin(10_000)).toBe(true);
+    expect(seen.length).toBe(before);
+  });
+
+  test('rejects: a method in lower case (get, head) is 400 MALFORMED_REQUEST, never served as GET or HEAD', async () => {
+    const before = seen.length;
+    for (const method of ['get', 'head']) {
+      const conn = await RawConnection.open(server.port);
+      conn.send(`${method} /lower-case HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      const answer = await conn.next();
+      expect([method, answer.status, JSON.parse(answer.body.toString()).error.code]).toEqual([method, 400, 'MALFORMED_REQUEST']);
+      expect(await conn.closedWithin(10_000)).toBe(true);
+    }
+    expect(seen.length).toBe(before);
+  });
+
+  test('rejects: a HEAD the front refuses (bad Host) gets the status and the content-length of the envelope, and no body byte', async () => {
+    const before = seen.length;
+    const conn = await RawConnection.open(server.port);
+    conn.send('HEAD /bad-host-head HTTP/1.1\r\nHost: [\r\n\r\n');
+    const answer = await conn.next(true);
+    expect([answer.status, answer.headers['content-type'], answer.headers.connection]).toEqual([400, 'application/json', 'close']);
+    expect(Number(answer.headers['content-length'])).toBeGreaterThan(0);
+    // Everything the server sent before closing: nothing follows the blank line.
+    expect(await conn.closedWithin(10_000)).toBe(true);
+    expect(conn.leftover).toBe(0);
+    expect(seen.length).toBe(before);
+  });
+
+  test('rejects: after a HEAD on the connection, a refused GET still gets its envelope body (the method is per request)', async () => {
+    for (const refused of [get('/bad-host').replace('Host: 127.0.0.1', 'Host: ['), get('/no-colon', 'no colon here\r\n')]) {
+      const conn = await RawConnection.open(server.port);
+      conn.send('HEAD /headed HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      expect((await conn.next(true)).status).toBe(200);
+      conn.send(refused);
+      const answer = await conn.next();
+      expect([answer.status, JSON.parse(answer.body.toString()).error.code]).toEqual([400, 'MALFORMED_REQUEST']);
+      expect(answer.body.length).toBe(Number(answer.headers['content-length']));
+      expect(await conn.closedWithin(10_000)).toBe(true);
+      expect(conn.leftover).toBe(0);
+    }
+  });
+
   test('rejects: a handler that throws gets the 500 INTERNAL envelope and a close; onError hears of it', async () => {
     const errorsBefore = errors.length;
     const conn = await RawConnection.open(server.port);
@@ -472,6 +615,31 @@ describe('bodies', () => {
     conn.end();
   });
 
+  test('ok: 50,000 one-byte chunks reach the handler as the 50,000 bytes in order, with content-length: 50000', async () => {
+    const before = seen.length;
+    const data = Array.from({ length: 50_000 }, (_, index) => String.fromCharCode(97 + (index % 26))).join('');
+    const chunks = Array.from(data, (char) => `1\r\n${char}\r\n`).join('');
+    const conn = await RawConnection.open(server.port);
+    conn.send(`POST /one-byte-chunks HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`);
+    expect((await conn.next()).body.toString()).toBe('POST /one-byte-chunks 50000');
+    const [request] = seen.slice(before);
+    expect([request?.path, request?.bytes, request?.length, request?.coding]).toEqual(['/one-byte-chunks', 50_000, '50000', null]);
+    expect(request?.body === data).toBe(true);
+    conn.end();
+  });
+
+  test('ok: two identical Content-Length: 3 fields reach the handler as one content-length: 3, with the 3 bytes', async () => {
+    const before = seen.length;
+    const conn = await RawConnection.open(server.port);
+    conn.send(`POST /twice-length HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc${get('/after-twice')}`);
+    expect([(await conn.next()).body.toString(), (await conn.next()).body.toString()]).toEqual(['POST /twice-length 3', 'GET /after-twice 0']);
+    expect(seen.slice(before).map((request) => [request.path, request.body, request.length])).toEqual([
+      ['/twice-length', 'abc', '3'],
+      ['/after-twice', '', null],
+    ]);
+    conn.end();
+  });
+
   test('rejects: a malformed chunk size is 400 and a close, the handler never runs', async () => {
     const before = seen.length;
     const conn = await RawConnection.open(server.port);
@@ -525,6 +693,58 @@ describe('time-outs', () => {
     silent.socket.end();
     cut.socket.end();
     expect(closed).toEqual([true, true]);
+  });
+});
+
+describe('answers and closing connections under the deadline', () => {
+  const DEADLINE_MS = 600;
+  let deadlines: SecureServer;
+  beforeAll(async () => {
+    deadlines = await start({ headersTimeoutMs: DEADLINE_MS });
+  });
+
+  test('rejects: a client that stops reading a 63 MB answer is closed once headersTimeoutMs passes without progress', async () => {
+    const conn = await RawConnection.open(deadlines.port);
+    // Never read: the socket buffers fill and the server's writes stop making progress.
+    conn.socket.pause();
+    conn.send(get('/huge'));
+    expect(await conn.closedWithin(15_000)).toBe(true);
+  });
+
+  test('ok: a client that reads a 63 MB answer slowly but steadily (a pause shorter than the deadline every 4 MB) gets it whole and keeps the connection', async () => {
+    const socket = await connectTls(deadlines.port);
+    socket.on('error', () => {});
+    let sincePause = 0;
+    let pauses = 0;
+    socket.write(get('/huge'));
+    const answer = await readLarge(socket, (bytes) => {
+      sincePause += bytes;
+      if (sincePause < 4 * 1024 * 1024) return;
+      sincePause = 0;
+      pauses++;
+      socket.pause();
+      setTimeout(() => socket.resume(), DEADLINE_MS / 3);
+    });
+    const expected = hugeAnswer();
+    expect([answer.status, answer.headers['content-length'], answer.bytes]).toEqual([200, String(expected.length), expected.length]);
+    expect(answer.sha).toBe(sha(expected));
+    // The answer took many deadlines' worth of pauses: only its progress kept the connection.
+    expect(pauses).toBeGreaterThanOrEqual(10);
+    socket.resume();
+    socket.write(get('/after-huge'));
+    const after = await readLarge(socket);
+    expect([after.status, after.sha]).toEqual([200, sha(Buffer.from('GET /after-huge 0'))]);
+    socket.destroy();
+  });
+
+  test('ok: after Connection: close the server closes the TCP connection even when the client never closes its side', async () => {
+    // allowHalfOpen: the client does not close when the server ends its side; only the server can.
+    const conn = await RawConnection.open(deadlines.port, { allowHalfOpen: true } as ConnectionOptions);
+    conn.send(get('/last-half-open', 'Connection: close\r\n'));
+    const answer = await conn.next();
+    expect([answer.status, answer.headers.connection]).toEqual([200, 'close']);
+    expect(await conn.closedWithin(5000)).toBe(true);
+    conn.end();
   });
 });
 
@@ -601,7 +821,6 @@ describe('ALPN', () => {
 describe('setTls', () => {
   test('ok: new connections get the new certificate; a kept-alive connection from before goes on working', async () => {
     const swapping = await start();
-    const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
     const old = await RawConnection.open(swapping.port);
     expect(old.socket.getPeerCertificate().fingerprint256).toBe(fingerprintOf(pemA.cert));
     old.send(get('/before-swap'));
@@ -616,6 +835,19 @@ describe('setTls', () => {
     expect((await old.next()).body.toString()).toBe('GET /old-after-swap 0');
     old.end();
     fresh.end();
+  });
+
+  test('rejects: a certificate and a key that do not match: setTls throws naming the mismatch, new connections keep the old certificate', async () => {
+    const swapping = await start();
+    const before = await RawConnection.open(swapping.port);
+    expect(before.socket.getPeerCertificate().fingerprint256).toBe(fingerprintOf(pemA.cert));
+    before.end();
+    expect(() => swapping.setTls({ cert: pemB.cert, key: pemA.key, ca: ca.caPem })).toThrow('do not match');
+    const after = await RawConnection.open(swapping.port);
+    expect(after.socket.getPeerCertificate().fingerprint256).toBe(fingerprintOf(pemA.cert));
+    after.send(get('/after-refused-swap'));
+    expect((await after.next()).body.toString()).toBe('GET /after-refused-swap 0');
+    after.end();
   });
 
   test('ok: a new CA applies to new connections: the stranger becomes authorized, the old CA no longer', async () => {
@@ -656,5 +888,46 @@ describe('TLS policy', () => {
       expect(output).not.toContain(`Cipher is ${weak}`);
     }
     for (const good of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305']) expect(await handshake(['-tls1_2', '-cipher', good])).toContain(`Cipher is ${good}`);
+  });
+
+  test("ok: TLS 1.2 suites are picked in the server's order, not the client's", async () => {
+    // The ECDHE-ECDSA suites apply because the test certificate's key is an EC key.
+    expect(new X509Certificate(pemA.cert).publicKey.asymmetricKeyType).toBe('ec');
+    const ciphers = 'ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256';
+    const conn = await RawConnection.open(server.port, { ciphers, maxVersion: 'TLSv1.2' });
+    expect([conn.socket.getProtocol(), conn.socket.getCipher().name]).toEqual(['TLSv1.2', 'ECDHE-ECDSA-AES128-GCM-SHA256']);
+    conn.end();
+  });
+});
+
+describe('node front (chosen by an SNI callback)', () => {
+  let nodeFront: SecureServer;
+  beforeAll(async () => {
+    const opts: SecureServerOptions = { host: '127.0.0.1', port: 0, tls: tlsA(), maxBodyBytes: 64 * 1024, handle, sniContext: () => undefined };
+    expect(frontFor(opts)).toBe('node');
+    nodeFront = await startSecureServer(opts);
+    servers.push(nodeFront);
+  });
+
+  test('rejects: an absolute-form target is 400 MALFORMED_REQUEST whatever the Host, and the handler never runs', async () => {
+    const before = seen.length;
+    const conn = await RawConnection.open(nodeFront.port);
+    conn.send('GET http://evil.example/x HTTP/1.1\r\nHost: good.example\r\n\r\n');
+    // node:http frames its refusal chunked, then closes: read it whole.
+    const answer = await conn.untilClosed();
+    expect(answer).toStartWith('HTTP/1.1 400 ');
+    expect(answer).toContain('"code":"MALFORMED_REQUEST"');
+    expect(seen.length).toBe(before);
+  });
+
+  test('ok: a 204 answer over HTTP/1.1 carries no content-length (on both fronts), and the connection goes on', async () => {
+    for (const front of [nodeFront, server]) {
+      const conn = await RawConnection.open(front.port);
+      conn.send(`${get('/no-content')}${get('/after-no-content')}`);
+      const answer = await conn.next();
+      expect([answer.status, answer.headers['content-length']]).toEqual([204, undefined]);
+      expect((await conn.next()).body.toString()).toBe('GET /after-no-content 0');
+      conn.end();
+    }
   });
 });
