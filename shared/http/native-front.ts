@@ -122,6 +122,11 @@ interface Connection {
   keepAlive10: boolean;
   peer: PeerCertificate | undefined;
   closed: boolean;
+  /**
+   * The TCP socket under the TLS one: ending the TLS socket sends only close_notify, and terminating it
+   * once ended does nothing, so a client that ignores close_notify is cut here.
+   */
+  tcp: { terminate(): void } | undefined;
 }
 
 type Tls = Socket<Connection>;
@@ -359,7 +364,7 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
       for (const socket of open) {
         if (socket.data.deadline === 0 || socket.data.deadline >= now) continue;
         open.delete(socket);
-        socket.terminate();
+        cut(socket);
       }
     },
     Math.max(50, Math.min(1000, headersMs / 4)),
@@ -376,7 +381,8 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
         open(raw) {
           // Tracked from here, not from the TLS socket's own open (which runs once the handshake is
           // done), so the deadline covers the handshake and close() ends connections still in it.
-          const [, tls] = raw.upgradeTLS<Connection>({ tls: tlsOptions, socket: handlers, data: newConnection() });
+          const [tcp, tls] = raw.upgradeTLS<Connection>({ tls: tlsOptions, socket: handlers, data: newConnection() });
+          tls.data.tcp = tcp;
           open.add(tls);
           tls.data.deadline = Date.now() + headersMs;
         },
@@ -398,14 +404,32 @@ export function startNativeFront(opts: SecureServerOptions): Promise<SecureServe
     close: async () => {
       clearInterval(sweep);
       listener.stop(true);
-      for (const socket of open) socket.terminate();
+      for (const socket of open) cut(socket);
       open.clear();
     },
   });
 }
 
+/** Closes a connection now: the TLS socket, and the TCP socket under it (see Connection.tcp). */
+function cut(socket: Tls): void {
+  socket.terminate();
+  socket.data.tcp?.terminate();
+}
+
 function newConnection(): Connection {
-  return { buffer: undefined, incoming: undefined, phase: 'reading', unsent: [], closeAfter: false, deadline: 0, method: undefined, keepAlive10: false, peer: undefined, closed: false };
+  return {
+    buffer: undefined,
+    incoming: undefined,
+    phase: 'reading',
+    unsent: [],
+    closeAfter: false,
+    deadline: 0,
+    method: undefined,
+    keepAlive10: false,
+    peer: undefined,
+    closed: false,
+    tcp: undefined,
+  };
 }
 
 /** Bun's TLS options for accepted connections: the policy of TLS_POLICY, a certificate asked for but not required. */
