@@ -89,6 +89,22 @@ describe.each(backends)('fleet rows on $name', (backend) => {
     expect([rig.state.server('ws1')!.gpus, (await stored()).gpus]).toEqual([undefined, undefined]);
   });
 
+  test('ok: the quick path keeps what attrs holds beyond figures: console only, the session cap, no load average, the self-check', async () => {
+    const rig = await harness();
+    const stored = async () => (await rig.store.loadSnapshots(['ws1']))[0]!.server;
+    const dcvCheck = { source: 'registry', verifier: 'https://director:8445/v1/user/authtokenverify' };
+    const facts = { consoleOnly: true, maxVirtualSessions: 4, loadAverage: false, dcvCheck } as const;
+    const kept = { consoleOnly: true, maxVirtualSessions: 4, loadAverage: false, dcvCheck: expect.objectContaining(dcvCheck) };
+    await rig.report('g1', 'ws1', [{ id: 'a' }], facts);
+    const first = rig.state.revisionOf('ws1');
+    expect(await stored()).toMatchObject(kept);
+    // The same report again changes nothing but last contact: the quick path writes attrs whole.
+    rig.clock.advance(1000);
+    await rig.report('g1', 'ws1', [{ id: 'a', numOfConnections: 1 }], facts);
+    expect(rig.state.revisionOf('ws1')).toBe(first);
+    expect(await stored()).toMatchObject(kept);
+  });
+
   test('ok: a create is reserved, confirmed and kept through an update built before it; its pool survives a reload', async () => {
     const rig = await harness();
     await rig.report('g1', 'ws1', []);

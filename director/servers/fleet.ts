@@ -205,16 +205,14 @@ export class Fleet {
     }
     for (const report of [...quick.keys()]) if (needsRows.has(report.hostname)) quick.delete(report);
     if (quick.size) {
-      const items = [...quick].map(([report, plan]) => ({
-        id: report.hostname,
-        guid: report.guid,
-        lastSeen: report.at,
-        stats: report.stats,
-        tags: report.tags,
-        gpus: report.gpus,
-        host: report.host,
-        figures: plan.writes().figures,
-      }));
+      // The plan's seen entry, as the full path writes it: attrs is written whole, so everything it holds
+      // (console only, the session cap, the self-check, no load average) must go along or the store loses it.
+      const items = [...quick].map(([report, plan]) => {
+        const writes = plan.writes();
+        // A plan that changes nothing took the planner's seen branch for this server.
+        const seen = writes.seen.find((entry) => entry.id === report.hostname)!;
+        return { ...seen, guid: report.guid, figures: writes.figures };
+      });
       const taken = new Set(await this.o.store.refreshSeen(items));
       const seen = [];
       for (const item of items) {
