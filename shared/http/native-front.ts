@@ -440,6 +440,8 @@ function tlsOptionsOf(tls: TlsMaterial, requestCert: boolean) {
     ca: tls.ca,
     requestCert,
     rejectUnauthorized: false,
+    // upgradeTLS makes a client socket unless told otherwise (Bun's own node:tls server passes this too;
+    // bun-types does not list it, so native-front.test.ts is what notices if it ever changes).
     isServer: true,
     minVersion: TLS1_2,
     ciphers: TLS_POLICY.ciphers,
