@@ -77,6 +77,20 @@ describe('v4.local round trip', () => {
     expect(() => v4LocalKey(new Uint8Array(31))).toThrow();
   });
 
+  test('keys: the same bytes object is one key; bytes changed in place since are another key', async () => {
+    const mutable = Uint8Array.from(key);
+    const token = await encryptV4Local(mutable, claims, { implicit: 'ctx' });
+    expect(await decryptV4Local(mutable, token, { implicit: 'ctx', now })).toEqual(claims);
+    mutable[0] = mutable[0]! ^ 0xff;
+    await expect(decryptV4Local(mutable, token, { implicit: 'ctx', now })).rejects.toThrow();
+    // A token made under the changed bytes is theirs, not the original key's.
+    const other = await encryptV4Local(mutable, claims, { implicit: 'ctx' });
+    expect(await decryptV4Local(mutable, other, { implicit: 'ctx', now })).toEqual(claims);
+    await expect(decryptV4Local(key, other, { implicit: 'ctx', now })).rejects.toThrow();
+    mutable[0] = mutable[0]! ^ 0xff;
+    expect(await decryptV4Local(mutable, token, { implicit: 'ctx', now })).toEqual(claims);
+  });
+
   test('rejects: expired at the given time', async () => {
     const token = await encryptV4Local(key, claims);
     await expect(decryptV4Local(key, token, { now: new Date('2031-01-01T00:00:00Z') })).rejects.toThrow('expired');

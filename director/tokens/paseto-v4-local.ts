@@ -54,39 +54,47 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 /**
  * The two keyed BLAKE2b hashers that derive a token's subkeys from one key, made once per key (making
  * one compiles WebAssembly state; re-keying a shared one to another output length costs ~400 µs).
- * A director holds its current key and a few previous ones.
+ * Held per key material (a WeakMap: a key's hashers go with it), and once made, taken without an await.
  */
-const derivers = new Map<string, Promise<{ encryption: IHasher; auth: IHasher }>>();
-const MAX_DERIVERS = 8;
+interface Derivers {
+  encryption: IHasher;
+  auth: IHasher;
+}
+const derivers = new WeakMap<Uint8Array, Derivers | Promise<Derivers>>();
 
-function deriversFor(key: Uint8Array) {
-  const id = Buffer.from(key).toString('base64');
-  let held = derivers.get(id);
+function deriversFor(key: Uint8Array): Derivers | Promise<Derivers> {
+  let held = derivers.get(key);
   if (!held) {
-    if (derivers.size >= MAX_DERIVERS) derivers.delete(derivers.keys().next().value!);
-    held = Promise.all([createBLAKE2b(56 * 8, key), createBLAKE2b(32 * 8, key)]).then(([encryption, auth]) => ({ encryption, auth }));
-    derivers.set(id, held);
+    held = Promise.all([createBLAKE2b(56 * 8, key), createBLAKE2b(32 * 8, key)]).then(([encryption, auth]) => {
+      const made = { encryption, auth };
+      derivers.set(key, made);
+      return made;
+    });
+    derivers.set(key, held);
   }
   return held;
 }
 
-const digest = (hasher: IHasher, message: Uint8Array) => {
+/** BLAKE2b of `label || nonce` with a held keyed hasher (two updates, no concatenated copy). */
+const derive = (hasher: IHasher, label: Uint8Array, nonce: Uint8Array) => {
   hasher.init();
-  hasher.update(message);
+  hasher.update(label);
+  hasher.update(nonce);
   return hasher.digest('binary');
 };
 
 /** Ek || n2 (56 bytes) and Ak (32 bytes), both derived from the key and the per-token nonce. */
 async function subkeys(key: Uint8Array, nonce: Uint8Array) {
-  const { encryption, auth } = await deriversFor(key);
-  const tmp = digest(encryption, concat(ENCRYPTION_LABEL, nonce));
-  const ak = digest(auth, concat(AUTH_LABEL, nonce));
+  const held = deriversFor(key);
+  const { encryption, auth } = held instanceof Promise ? await held : held;
+  const tmp = derive(encryption, ENCRYPTION_LABEL, nonce);
+  const ak = derive(auth, AUTH_LABEL, nonce);
   return { ek: tmp.subarray(0, 32), n2: tmp.subarray(32), ak };
 }
 
 /** The tag, keyed with the token's own Ak (a one-shot hash: always 32 bytes out, so never re-keyed to another length). */
 async function tag(ak: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, footer: Uint8Array, implicit: Uint8Array) {
-  return new Uint8Array(Buffer.from(await blake2b(PAE([HEADER, nonce, ciphertext, footer, implicit]), 32 * 8, ak), 'hex'));
+  return Buffer.from(await blake2b(PAE([HEADER, nonce, ciphertext, footer, implicit]), 32 * 8, ak), 'hex');
 }
 
 /**
@@ -126,6 +134,20 @@ export function createV4Local(nonce: () => Uint8Array = () => crypto.getRandomVa
 /** The production v4.local protocol (random nonces); takes keys from `v4LocalKey`. */
 export const v4Local = createV4Local();
 
+/**
+ * The key object for raw key bytes, made once per bytes object (a director verifies with the same
+ * key on every request; a new key object each call cost a copy, two freezes and a weak entry the
+ * collector must visit). Bytes changed in place since are taken as a new key.
+ */
+const keyObjects = new WeakMap<Uint8Array, LocalKey>();
+function keyObjectFor(bytes: Uint8Array): LocalKey {
+  const held = keyObjects.get(bytes);
+  if (held && equalBytes(material(held), bytes)) return held;
+  const made = v4LocalKey(bytes);
+  keyObjects.set(bytes, made);
+  return made;
+}
+
 const bytes = (v: Uint8Array | string | undefined) => (typeof v === 'string' ? encoder.encode(v) : v);
 
 /** Options shared by encryption and decryption. */
@@ -143,7 +165,7 @@ export interface V4LocalOptions {
 export async function encryptV4Local(key: Uint8Array, claims: Claims, opts: V4LocalOptions & { nonceForTests?: Uint8Array } = {}): Promise<string> {
   const fixed = opts.nonceForTests;
   const protocol = fixed ? createV4Local(() => fixed) : v4Local;
-  return protocol.Encrypt(v4LocalKey(key), claims, {
+  return protocol.Encrypt(keyObjectFor(key), claims, {
     addIssuedAt: false,
     // paseto adds a 1 h `exp` unless one is present or nonExpiring is set.
     nonExpiring: claims.exp === undefined,
@@ -158,7 +180,7 @@ export async function encryptV4Local(key: Uint8Array, claims: Claims, opts: V4Lo
  * mismatch, a missing `exp`, or `exp`/`nbf`/`iat` out of range at `now` (default: the system clock).
  */
 export async function decryptV4Local(key: Uint8Array, token: string, opts: V4LocalOptions & { now?: Date } = {}): Promise<Claims> {
-  const { claims } = await v4Local.Decrypt(v4LocalKey(key), token, {
+  const { claims } = await v4Local.Decrypt(keyObjectFor(key), token, {
     footer: bytes(opts.footer),
     implicitAssertion: bytes(opts.implicit),
     now: opts.now,
