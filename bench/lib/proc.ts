@@ -17,6 +17,23 @@ export function memoryMb(pid: number): { rss: number; peak: number } {
 }
 
 /**
+ * How long a process's main thread waited runnable while another task had its CPU (ms, from
+ * /proc/<pid>/task/<pid>/schedstat), and how often it was preempted (nonvoluntary context switches).
+ * Undefined where the kernel keeps no schedstat. A latency tail from the machine's scheduler, not from
+ * the process's own work, shows here.
+ */
+export function mainThreadWaits(pid: number): { waitMs: number; preempted: number } | undefined {
+  try {
+    const waitNs = Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ')[1]);
+    const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    const preempted = Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
+    return Number.isFinite(waitNs) && Number.isFinite(preempted) ? { waitMs: waitNs / 1e6, preempted } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * How the benchmarks watch a child's JSON log lines (stdout and stderr): only the last 100 lines are
  * kept, so a chatty director under load costs the harness no memory; BENCH_VERBOSE echoes them.
  */

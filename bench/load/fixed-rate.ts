@@ -6,7 +6,7 @@
  */
 import { H1Connection } from '../lib/h1-client.ts';
 import { round, summarise } from '../lib/http.ts';
-import { cpuSeconds, loadArgs, reply } from '../lib/proc.ts';
+import { cpuSeconds, loadArgs, mainThreadWaits, reply } from '../lib/proc.ts';
 import { exitOnHelp } from '../../scripts/lib/help.ts';
 
 exitOnHelp(
@@ -96,10 +96,12 @@ fromDue = [];
 service = [];
 errors = 0;
 const cpu0 = cpuSeconds(args.targetPid);
+const waits0 = mainThreadWaits(args.targetPid);
 const tStart = performance.now();
 await phase(total, warm);
 const seconds = (performance.now() - tStart) / 1000;
 const cpu = cpuSeconds(args.targetPid) - cpu0;
+const waits1 = mainThreadWaits(args.targetPid);
 for (const conn of conns) conn.close();
 await reply({
   rate: args.rate,
@@ -111,4 +113,6 @@ await reply({
   latencyMs: summarise(fromDue),
   serviceMs: summarise(service),
   targetCpuCores: round(cpu / seconds, 3),
+  // The target's main thread, runnable but not running (ms per second), and preemptions per second.
+  ...(waits0 && waits1 ? { targetWaitMsPerS: round((waits1.waitMs - waits0.waitMs) / seconds, 1), targetPreemptedPerS: round((waits1.preempted - waits0.preempted) / seconds, 0) } : {}),
 });

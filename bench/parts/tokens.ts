@@ -18,7 +18,13 @@ interface RateRun {
   latencyMs: Summary;
   serviceMs: Summary;
   targetCpuCores: number;
+  /** Absent where the kernel keeps no schedstat. */
+  targetWaitMsPerS?: number;
+  targetPreemptedPerS?: number;
 }
+
+/** The scheduler's share of a tail: how long the target's main thread waited runnable, and how often it was preempted. */
+const waited = (run: RateRun) => (run.targetWaitMsPerS === undefined ? 'not kept by this kernel' : `${run.targetWaitMsPerS} ms/s, preempted ${run.targetPreemptedPerS}/s`);
 
 const USES = 100;
 
@@ -97,21 +103,33 @@ export async function tokensPart(cfg: BenchConfig, log: (s: string) => void): Pr
       });
       if (run.errors) throw new Error(`${name}: ${run.errors} bad answers, first: ${run.firstError}`);
       raw[name] = run;
-      Object.assign(figures, { [`tokens.${name}.perS`]: run.perS, [`tokens.${name}.p50`]: run.latencyMs.p50, [`tokens.${name}.p99`]: run.latencyMs.p99, [`tokens.${name}.cores`]: run.targetCpuCores });
+      Object.assign(figures, {
+        [`tokens.${name}.perS`]: run.perS,
+        [`tokens.${name}.p50`]: run.latencyMs.p50,
+        [`tokens.${name}.p99`]: run.latencyMs.p99,
+        [`tokens.${name}.cores`]: run.targetCpuCores,
+        ...(run.targetWaitMsPerS === undefined ? {} : { [`tokens.${name}.waitMsPerS`]: run.targetWaitMsPerS }),
+      });
       rows.push(
         row('2 tokens', `${name}: achieved rate (${run.requests} requests)`, run.perS, '/s', `tokens.${name}.perS`),
         row('2 tokens', `${name}: p50 / p99 (from due time)`, `${run.latencyMs.p50} / ${run.latencyMs.p99}`, 'ms', `tokens.${name}.p99`),
         row('2 tokens', `${name}: director CPU`, run.targetCpuCores, 'cores', `tokens.${name}.cores`),
+        row('2 tokens', `${name}: director main thread runnable but waiting for a CPU (run queue)`, waited(run), '', `tokens.${name}.waitMsPerS`),
       );
     }
     const bridge = await bridgeAtRate(cfg, director.dataDir, director.caPem, JSON.parse(readFileSync(identitiesFile, 'utf8'))[0]);
     raw.bridge = bridge;
-    Object.assign(figures, { 'tokens.bridge.p50': bridge.latencyMs.p50, 'tokens.bridge.p99': bridge.latencyMs.p99, 'tokens.bridge.cores': bridge.targetCpuCores });
+    Object.assign(figures, {
+      'tokens.bridge.p50': bridge.latencyMs.p50,
+      'tokens.bridge.p99': bridge.latencyMs.p99,
+      'tokens.bridge.cores': bridge.targetCpuCores,
+      ...(bridge.targetWaitMsPerS === undefined ? {} : { 'tokens.bridge.waitMsPerS': bridge.targetWaitMsPerS }),
+    });
     rows.push(
       row(
         '2 tokens',
-        'bridge only (secure-server.ts, no director logic) at the same rate: p50 / p99 (from due time), CPU',
-        `${bridge.latencyMs.p50} / ${bridge.latencyMs.p99} ms, ${bridge.targetCpuCores} cores`,
+        'bridge only (secure-server.ts, no director logic) at the same rate: p50 / p99 (from due time), CPU, main thread waiting',
+        `${bridge.latencyMs.p50} / ${bridge.latencyMs.p99} ms, ${bridge.targetCpuCores} cores, ${waited(bridge)}`,
         '',
         'tokens.bridge.p99',
       ),
