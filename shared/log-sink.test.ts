@@ -1,5 +1,8 @@
 import { expect, test } from 'bun:test';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../tests/helpers/temp.ts';
+import { batchedLineWriter } from './log-sink.ts';
 
 const logSink = join(import.meta.dir, 'log-sink.ts');
 
@@ -35,7 +38,7 @@ test('ok: lines logged before an uncaught exception are written before the proce
   expect(stderr).toContain('boom');
 });
 
-test('ok: lines logged in one turn are written at the end of that turn, not held for later ones', async () => {
+test('ok: routine lines are held briefly, never past what the process logs later', async () => {
   const { stderr } = await childStderr(3, "setTimeout(() => { process.stderr.write('later\\n'); }, 50); await Bun.sleep(100);");
   expect(
     stderr
@@ -43,4 +46,43 @@ test('ok: lines logged in one turn are written at the end of that turn, not held
       .filter(Boolean)
       .map((l) => (l.startsWith('{') ? JSON.parse(l).i : l)),
   ).toEqual([0, 1, 2, 'later']);
+});
+
+/** A writer into a fresh file, and what the file holds so far. */
+function fileWriter(holdMs: number) {
+  const path = join(tempDir('log-sink'), 'lines.log');
+  const fd = openSync(path, 'w');
+  return { write: batchedLineWriter(fd, holdMs), written: () => readFileSync(path, 'utf8'), close: () => closeSync(fd) };
+}
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+test('ok: routine lines of many turns share one write, made once the hold is over', async () => {
+  const sink = fileWriter(40);
+  try {
+    for (let index = 0; index < 5; index++) {
+      sink.write(`routine ${index}`);
+      await nextTurn();
+    }
+    expect(sink.written()).toBe('');
+    await Bun.sleep(80);
+    expect(sink.written()).toBe('routine 0\nroutine 1\nroutine 2\nroutine 3\nroutine 4\n');
+  } finally {
+    sink.close();
+  }
+});
+
+test('ok: a warning or error is written at the end of its turn, with the routine lines waiting before it', async () => {
+  const sink = fileWriter(10_000);
+  try {
+    sink.write('routine');
+    sink.write('urgent', true);
+    expect(sink.written()).toBe('');
+    await nextTurn();
+    expect(sink.written()).toBe('routine\nurgent\n');
+    sink.write('after');
+    await nextTurn();
+    expect(sink.written()).toBe('routine\nurgent\n');
+  } finally {
+    sink.close();
+  }
 });

@@ -1,6 +1,6 @@
 /** Structured JSON logs, one object a line on stderr. Never pass secrets in fields. */
 import { currentRequestId } from './http/request-context.ts';
-import { batchedLineWriter } from './log-sink.ts';
+import { batchedLineWriter, type LineWriter } from './log-sink.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -18,10 +18,10 @@ export interface Logger {
  * (request-context.ts: it follows the request through awaits, timers and callbacks it starts), then
  * the call's fields.
  */
-export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = 'info', write: (line: string) => void = stderrLines()): Logger {
+export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = 'info', write: LineWriter = stderrLines()): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < order[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...requestIdField(), ...fields }, errorReplacer));
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...requestIdField(), ...fields }, errorReplacer), order[lvl] >= order.warn);
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -32,9 +32,9 @@ export function createLogger(base: Record<string, unknown> = {}, level: LogLevel
   };
 }
 
-let stderrWriter: ((line: string) => void) | undefined;
+let stderrWriter: LineWriter | undefined;
 /** One batched stderr writer per process, made on first use (unit tests with their own writer never make it). */
-function stderrLines(): (line: string) => void {
+function stderrLines(): LineWriter {
   stderrWriter ??= batchedLineWriter(2);
   return stderrWriter;
 }
