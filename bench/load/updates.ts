@@ -43,7 +43,7 @@ const ids = all.slice(args.offset ?? 0, (args.offset ?? 0) + args.agents);
 if (ids.length < args.agents) throw new Error(`only ${ids.length} identities for ${args.agents} agents`);
 const path = args.path ?? '/v1/agent/update';
 
-/** A realistic update body (shape of agent/updater.ts): sessions as `dcv list-sessions` shows them. */
+/** A realistic update body (shape of agent/updater.ts): sessions in the kebab-case wire form, as our agent and the Go dcvix send them. */
 function updateBody(id: Identity, index: number, sessions: number, tick: number): string {
   const owner = (k: number) => `user${String((index * sessions + k) % 50_000).padStart(5, '0')}`;
   return JSON.stringify({
@@ -54,9 +54,9 @@ function updateBody(id: Identity, index: number, sessions: number, tick: number)
       name: `${owner(k)} desktop`,
       type: k === 0 ? 'virtual' : 'console',
       status: 'RUNNING',
-      numOfConnections: (tick + k) % 2,
-      creationTime: '2026-01-05T08:00:00.000Z',
-      lastDisconnectionTime: null,
+      'num-of-connections': (tick + k) % 2,
+      'creation-time': '2026-01-05T08:00:00.000Z',
+      'last-disconnection-time': null,
     })),
     stats: { hostname: id.hostname, free_memory: 54545088512 - tick, total_memory: 66996871168, cores: 8, cpu_usage: 1.16, load1: 0.11, load5: 0.13, load15: 0.15 },
     tags: ['bench', 'gpu', `rack=${index % 40}`],

@@ -57,8 +57,9 @@ export class FleetPlan {
   private readonly sessions = new Map<string, SessionEntry>();
   /** Session ids by server and by owner, and server ids by GUID: a batch of a thousand reports must not scan all rows per report. */
   private readonly byServer = new Map<string, Set<string>>();
-  private readonly byOwner = new Map<string, Set<string>>();
   private readonly byGuid = new Map<string, Set<string>>();
+  /** Made on the first `liveOf` (most plans never ask: an update's sessions are rarely ones the director gave up on). */
+  private byOwner: Map<string, Set<string>> | undefined;
   private readonly touched = new Map<string, ServerChange>();
   private readonly seenOnly = new Map<string, ServerSeen>();
   private readonly upserts = new Map<string, SessionEntry>();
@@ -93,6 +94,10 @@ export class FleetPlan {
 
   /** The live, not orphaned sessions of `owner` (read with `liveOf`, plus what this plan changed). */
   liveOf(owner: string): SessionEntry[] {
+    if (!this.byOwner) {
+      this.byOwner = new Map();
+      for (const session of this.sessions.values()) addTo(this.byOwner, session.owner, session.id);
+    }
     return [...(this.byOwner.get(owner) ?? [])].map((id) => this.sessions.get(id)!).filter((session) => isLive(session) && !session.orphaned);
   }
 
@@ -165,6 +170,21 @@ export class FleetPlan {
     };
   }
 
+  /** The last contact and figures written for a server that is not otherwise written. */
+  seenOf(id: string): ServerSeen | undefined {
+    return this.seenOnly.get(id);
+  }
+
+  /** The sessions whose figures alone are written (`writes().figures`). */
+  figureWrites(): SessionEntry[] {
+    return [...this.figureUpdates.values()];
+  }
+
+  /** Whether any server gets a new revision (a row written, a session put or gone). */
+  hasChanges(): boolean {
+    return this.touched.size > 0;
+  }
+
   /** Per server written: its new row and its live sessions put or gone (for the director's memory). */
   changes(): ServerChange[] {
     return [...this.touched.values()];
@@ -218,18 +238,18 @@ export class FleetPlan {
   private setSession(session: SessionEntry): void {
     this.sessions.set(session.id, session);
     addTo(this.byServer, session.serverId, session.id);
-    addTo(this.byOwner, session.owner, session.id);
+    if (this.byOwner) addTo(this.byOwner, session.owner, session.id);
   }
 
   private unsetSession(session: SessionEntry): void {
     this.sessions.delete(session.id);
     this.byServer.get(session.serverId)?.delete(session.id);
-    this.byOwner.get(session.owner)?.delete(session.id);
+    this.byOwner?.get(session.owner)?.delete(session.id);
   }
 }
 
 function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
-  const bucket = index.get(key) ?? new Set<string>();
-  index.set(key, bucket);
-  bucket.add(id);
+  const bucket = index.get(key);
+  if (bucket) bucket.add(id);
+  else index.set(key, new Set([id]));
 }

@@ -207,12 +207,9 @@ export class Fleet {
     if (quick.size) {
       // The plan's seen entry, as the full path writes it: attrs is written whole, so everything it holds
       // (console only, the session cap, the self-check, no load average) must go along or the store loses it.
-      const items = [...quick].map(([report, plan]) => {
-        const writes = plan.writes();
-        // A plan that changes nothing took the planner's seen branch for this server.
-        const seen = writes.seen.find((entry) => entry.id === report.hostname)!;
-        return { ...seen, guid: report.guid, figures: writes.figures };
-      });
+      const items = [];
+      // A plan that changes nothing took the planner's seen branch for this server.
+      for (const [report, plan] of quick) items.push({ ...plan.seenOf(report.hostname)!, guid: report.guid, figures: plan.figureWrites() });
       const taken = new Set(await this.o.store.refreshSeen(items));
       const seen = [];
       for (const item of items) {
@@ -246,14 +243,15 @@ export class Fleet {
   private figuresOnly(report: AgentReport): FleetPlan | undefined {
     const server = this.o.state.server(report.hostname);
     if (!server || server.guid !== report.guid) return undefined;
-    const sessions = new Map(this.o.state.sessionsOn(server.id).map((session) => [session.id, session]));
+    const sessions = new Map<string, SessionEntry>();
+    for (const session of this.o.state.sessionsOn(server.id)) sessions.set(session.id, session);
     for (const wire of report.sessions) {
       const held = this.o.state.session(wire.id);
       if (held) sessions.set(held.id, held);
     }
     const plan = new FleetPlan({ agents: new Map([[report.guid, 'registered']]), servers: new Map([[server.id, server]]), sessions, owners: new Set() });
     planReports(plan, [report], this.o.healthRules);
-    return plan.changes().length === 0 ? plan : undefined;
+    return plan.hasChanges() ? undefined : plan;
   }
 
   /** Applies a committed transaction to memory and tells the other directors which servers changed. */

@@ -105,27 +105,26 @@ export const ATTRS_VERSION = 2;
 
 /** A server's attrs column: what has no column of its own (tags, GPUs, host facts, the agent's session cap, the DCV self-check). */
 export function serverAttrs(server: Pick<ServerEntry, 'tags' | 'gpus' | 'host' | 'maxVirtualSessions' | 'dcvCheck' | 'consoleOnly' | 'loadAverage'>): string {
-  return JSON.stringify({
-    tags: server.tags,
-    ...(server.gpus?.length ? { gpus: server.gpus } : {}),
-    ...(server.host ? { host: server.host } : {}),
-    ...(server.maxVirtualSessions !== undefined ? { maxVirtualSessions: server.maxVirtualSessions } : {}),
-    ...(server.consoleOnly ? { consoleOnly: true } : {}),
-    ...(server.loadAverage === false ? { loadAverage: false } : {}),
-    ...(server.dcvCheck ? { dcvCheck: server.dcvCheck } : {}),
-  });
+  // Keys assigned in a fixed order, present ones only (not spread in: this runs for every update).
+  const attrs: Record<string, unknown> = { tags: server.tags };
+  if (server.gpus?.length) attrs.gpus = server.gpus;
+  if (server.host) attrs.host = server.host;
+  if (server.maxVirtualSessions !== undefined) attrs.maxVirtualSessions = server.maxVirtualSessions;
+  if (server.consoleOnly) attrs.consoleOnly = true;
+  if (server.loadAverage === false) attrs.loadAverage = false;
+  if (server.dcvCheck) attrs.dcvCheck = server.dcvCheck;
+  return JSON.stringify(attrs);
 }
 
 /** A session's attrs column: what DCV reports beyond id, owner and type. */
 export function sessionAttrs(session: DcvSession): string {
-  return JSON.stringify({
-    numOfConnections: session.numOfConnections,
-    ...(session.status !== undefined ? { status: session.status } : {}),
-    ...(session.user !== undefined ? { user: session.user } : {}),
-    ...(session.name !== undefined ? { name: session.name } : {}),
-    ...(session.creationTime !== undefined ? { creationTime: session.creationTime } : {}),
-    ...(session.lastDisconnectionTime !== undefined ? { lastDisconnectionTime: session.lastDisconnectionTime } : {}),
-  });
+  const attrs: Record<string, unknown> = { numOfConnections: session.numOfConnections };
+  if (session.status !== undefined) attrs.status = session.status;
+  if (session.user !== undefined) attrs.user = session.user;
+  if (session.name !== undefined) attrs.name = session.name;
+  if (session.creationTime !== undefined) attrs.creationTime = session.creationTime;
+  if (session.lastDisconnectionTime !== undefined) attrs.lastDisconnectionTime = session.lastDisconnectionTime;
+  return JSON.stringify(attrs);
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -140,27 +140,28 @@ function nextServer(prior: ServerEntry | undefined, report: AgentReport, rules: 
   // A remembered create failure ends when it runs out, or when this update shows dcv answering, if it can show that.
   const failure = prior?.placementFailure ?? null;
   const keptFailure = failure && !(dcvError === null && clearedByHealthyUpdate(failure)) && report.at < failure.until ? failure : null;
-  const next = {
+  const next: Omit<ServerEntry, 'revision'> = {
     id: report.hostname,
     guid: report.guid,
-    state: 'active' as const,
+    state: 'active',
     address: report.address,
     agentPort: report.agentPort,
     stats: report.stats,
     tags: report.tags,
-    ...(report.gpus?.length ? { gpus: report.gpus } : {}),
-    ...(report.host ? { host: report.host } : {}),
     version: report.version ?? null,
     lastSeen: Math.max(report.at, prior?.lastSeen ?? 0),
     dcvError,
     dcvTimeoutMs: report.dcvTimeoutMs ?? null,
     placementFailure: keptFailure,
     healthSince: report.at,
-    ...(report.maxVirtualSessions !== undefined ? { maxVirtualSessions: report.maxVirtualSessions } : {}),
-    ...(report.consoleOnly ? { consoleOnly: true as const } : {}),
-    ...(report.loadAverage === false ? { loadAverage: false as const } : {}),
-    ...(report.dcvCheck ? { dcvCheck: report.dcvCheck } : {}),
   };
+  // Optional facts only when present (assigned, not spread in: this runs for every update).
+  if (report.gpus?.length) next.gpus = report.gpus;
+  if (report.host) next.host = report.host;
+  if (report.maxVirtualSessions !== undefined) next.maxVirtualSessions = report.maxVirtualSessions;
+  if (report.consoleOnly) next.consoleOnly = true;
+  if (report.loadAverage === false) next.loadAverage = false;
+  if (report.dcvCheck) next.dcvCheck = report.dcvCheck;
   next.healthSince = healthSinceAfter(prior, next, report.at, rules);
   return next;
 }
@@ -187,13 +188,16 @@ function structureDiffers(row: ServerEntry, next: Omit<ServerEntry, 'revision'>)
     row.consoleOnly !== next.consoleOnly ||
     row.loadAverage !== next.loadAverage ||
     row.healthSince !== next.healthSince ||
-    JSON.stringify(row.placementFailure) !== JSON.stringify(next.placementFailure) ||
+    !sameJson(row.placementFailure, next.placementFailure) ||
     row.tags.length !== next.tags.length ||
     row.tags.some((tag, index) => tag !== next.tags[index]) ||
-    JSON.stringify(row.host) !== JSON.stringify(next.host) ||
-    JSON.stringify(row.dcvCheck) !== JSON.stringify(next.dcvCheck)
+    !sameJson(row.host, next.host) ||
+    !sameJson(row.dcvCheck, next.dcvCheck)
   );
 }
+
+/** Equal as JSON; the same object (or both absent) without serialising. */
+const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 /** Whether DCV says something new about what a session is (a new revision). */
 function identityDiffers(row: SessionEntry, wire: DcvSession): boolean {

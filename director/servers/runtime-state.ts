@@ -64,10 +64,8 @@ export class RuntimeState {
 
   /** Last contact and figures, from any director's update: taken unless older than what is held (as the store does). */
   applySeen(seen: ServerSeen): void {
-    for (const map of [this.servers, this.orphanedServers]) {
-      const server = map.get(seen.id);
-      if (server && seen.lastSeen >= server.lastSeen) map.set(seen.id, { ...server, lastSeen: seen.lastSeen, stats: seen.stats ?? server.stats, gpus: seen.gpus });
-    }
+    seenInto(this.servers, seen);
+    seenInto(this.orphanedServers, seen);
   }
 
   /** Live figures of sessions (connections, status, last disconnection), written without a new revision. */
@@ -216,10 +214,15 @@ export class RuntimeState {
   }
 }
 
+function seenInto(servers: Map<string, ServerEntry>, seen: ServerSeen): void {
+  const server = servers.get(seen.id);
+  if (server && seen.lastSeen >= server.lastSeen) servers.set(seen.id, { ...server, lastSeen: seen.lastSeen, stats: seen.stats ?? server.stats, gpus: seen.gpus });
+}
+
 function indexSet(index: Map<string, Map<string, SessionEntry>>, key: string, entry: SessionEntry): void {
-  const bucket = index.get(key) ?? new Map<string, SessionEntry>();
-  index.set(key, bucket);
-  bucket.set(entry.id, entry);
+  const bucket = index.get(key);
+  if (bucket) bucket.set(entry.id, entry);
+  else index.set(key, new Map([[entry.id, entry]]));
 }
 
 function indexDelete(index: Map<string, Map<string, SessionEntry>>, key: string, id: string): void {

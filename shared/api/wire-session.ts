@@ -60,13 +60,20 @@ export function toWireSession(session: DcvSession): WireSession {
 
 /** The camelCase twin of each kebab-case key older agents of this project sent. */
 const CAMEL_TWINS = { 'num-of-connections': 'numOfConnections', 'creation-time': 'creationTime', 'last-disconnection-time': 'lastDisconnectionTime' } as const;
+const TWIN_PAIRS = Object.entries(CAMEL_TWINS);
 
 /** The session with each kebab-case key it lacks taken from its camelCase twin (an agent deployed before kebab-case). */
 export function withKebabKeys(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const record = value as Record<string, unknown>;
-  const missing = Object.entries(CAMEL_TWINS).filter(([kebab, camel]) => !(kebab in record) && camel in record);
-  return missing.length ? { ...record, ...Object.fromEntries(missing.map(([kebab, camel]) => [kebab, record[camel]])) } : record;
+  // Agents of today send kebab-case: the session is taken as it is, with no copy (this runs for every session of every update).
+  let filled: Record<string, unknown> | undefined;
+  for (const [kebab, camel] of TWIN_PAIRS) {
+    if (kebab in record || !(camel in record)) continue;
+    filled ??= { ...record };
+    filled[kebab] = record[camel];
+  }
+  return filled ?? record;
 }
 
 type ReadSession = { ok: true; session: DcvSession } | { ok: false; reason: string };
