@@ -81,7 +81,12 @@ export class FleetPlan {
   }
 
   serversOfGuid(guid: string): ServerEntry[] {
-    return [...(this.byGuid.get(guid) ?? [])].map((id) => this.servers.get(id)!).filter((server) => server.guid === guid);
+    const found: ServerEntry[] = [];
+    for (const id of this.byGuid.get(guid) ?? []) {
+      const server = this.servers.get(id)!;
+      if (server.guid === guid) found.push(server);
+    }
+    return found;
   }
 
   session(id: string): SessionEntry | undefined {
@@ -89,7 +94,9 @@ export class FleetPlan {
   }
 
   sessionsOn(serverId: string): SessionEntry[] {
-    return [...(this.byServer.get(serverId) ?? [])].map((id) => this.sessions.get(id)!);
+    const found: SessionEntry[] = [];
+    for (const id of this.byServer.get(serverId) ?? []) found.push(this.sessions.get(id)!);
+    return found;
   }
 
   /** The live, not orphaned sessions of `owner` (read with `liveOf`, plus what this plan changed). */

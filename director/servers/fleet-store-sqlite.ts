@@ -130,16 +130,28 @@ export function createSqliteFleetStore(db: Database): FleetStore {
     return servers.map((row) => ({ server: serverFromRow(row), sessions: byServer.get(row.id) ?? [] }));
   };
 
+  // Transaction functions made once (bun:sqlite builds four wrappers per db.transaction call).
+  const transaction = db.transaction((tx: FleetTransaction<unknown>, now: number) => {
+    let plan = read(undefined, tx.reads);
+    const more = tx.more?.(plan);
+    if (more) plan = read(plan, more);
+    const result = tx.decide(plan);
+    write(plan.writes(), now);
+    return { result, plan };
+  });
+  const refresh = db.transaction((items: Parameters<FleetStore['refreshSeen']>[0]) => {
+    const taken = items.filter((item) => {
+      const columns: ReturnType<typeof seenColumns> & { guid?: string } = seenColumns(item);
+      columns.guid = item.guid;
+      return statements.refreshSeen.run(columns).changes === 1;
+    });
+    for (const item of taken) writeFigures(item.figures);
+    return taken.map((item) => item.id);
+  });
+
   return {
     async transact<T>(tx: FleetTransaction<T>, now: number) {
-      return db.transaction(() => {
-        let plan = read(undefined, tx.reads);
-        const more = tx.more?.(plan);
-        if (more) plan = read(plan, more);
-        const result = tx.decide(plan);
-        write(plan.writes(), now);
-        return { result, plan };
-      })();
+      return transaction(tx, now) as { result: T; plan: FleetPlan };
     },
     async loadAll() {
       return snapshots(statements.allServers.all(), statements.allLive.all());
@@ -164,15 +176,7 @@ export function createSqliteFleetStore(db: Database): FleetStore {
       return statements.purgeRemoved.run(before).changes;
     },
     async refreshSeen(items) {
-      return db.transaction(() => {
-        const taken = items.filter((item) => {
-          const columns: ReturnType<typeof seenColumns> & { guid?: string } = seenColumns(item);
-          columns.guid = item.guid;
-          return statements.refreshSeen.run(columns).changes === 1;
-        });
-        for (const item of taken) writeFigures(item.figures);
-        return taken.map((item) => item.id);
-      })();
+      return refresh(items) as string[];
     },
   };
 }
