@@ -256,7 +256,10 @@ export class FleetPlan {
 }
 
 function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
-  const bucket = index.get(key);
-  if (bucket) bucket.add(id);
-  else index.set(key, new Set([id]));
+  let bucket = index.get(key);
+  if (!bucket) {
+    bucket = new Set<string>();
+    index.set(key, bucket);
+  }
+  bucket.add(id);
 }

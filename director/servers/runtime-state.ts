@@ -220,9 +220,12 @@ function seenInto(servers: Map<string, ServerEntry>, seen: ServerSeen): void {
 }
 
 function indexSet(index: Map<string, Map<string, SessionEntry>>, key: string, entry: SessionEntry): void {
-  const bucket = index.get(key);
-  if (bucket) bucket.set(entry.id, entry);
-  else index.set(key, new Map([[entry.id, entry]]));
+  let bucket = index.get(key);
+  if (!bucket) {
+    bucket = new Map<string, SessionEntry>();
+    index.set(key, bucket);
+  }
+  bucket.set(entry.id, entry);
 }
 
 function indexDelete(index: Map<string, Map<string, SessionEntry>>, key: string, id: string): void {
