@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
-import { mainThreadWaits } from './proc.ts';
+import { mainThreadWaits, memoryMb, settledRss } from './proc.ts';
 
 test("mainThreadWaits: this process's main thread, counting up; undefined for a process that is gone", () => {
   if (!existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`)) return; // a kernel without schedstat
@@ -11,4 +11,13 @@ test("mainThreadWaits: this process's main thread, counting up; undefined for a 
   expect(later.waitMs).toBeGreaterThanOrEqual(first.waitMs);
   expect(later.preempted).toBeGreaterThanOrEqual(first.preempted);
   expect(mainThreadWaits(2 ** 22 + 1)).toBeUndefined();
+});
+
+test('settledRss: the lowest reading over the window, one at the mark, and the peak, for this process', async () => {
+  const settled = await settledRss(process.pid, 120, { everyMs: 20, markMs: 60 });
+  const now = memoryMb(process.pid);
+  expect(settled.lowest).toBeGreaterThan(0);
+  expect(settled.lowest).toBeLessThanOrEqual(settled.atMark);
+  expect(settled.atMark).toBeLessThanOrEqual(settled.peak);
+  expect(settled.peak).toBeGreaterThanOrEqual(now.rss);
 });

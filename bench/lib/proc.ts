@@ -17,6 +17,26 @@ export function memoryMb(pid: number): { rss: number; peak: number } {
 }
 
 /**
+ * A process's RSS sampled every `everyMs` for `forMs` while it idles: the lowest reading (what it holds
+ * once its collector has run, not the garbage of what came before), the first reading from `markMs` on,
+ * and the peak (VmHWM), in MB.
+ */
+export async function settledRss(pid: number, forMs: number, { everyMs = 250, markMs = 2000 } = {}): Promise<{ lowest: number; atMark: number; peak: number }> {
+  const started = performance.now();
+  let lowest = Number.POSITIVE_INFINITY;
+  let atMark: number | undefined;
+  for (;;) {
+    const { rss } = memoryMb(pid);
+    lowest = Math.min(lowest, rss);
+    const elapsed = performance.now() - started;
+    if (atMark === undefined && elapsed >= markMs) atMark = rss;
+    if (elapsed >= forMs) break;
+    await Bun.sleep(everyMs);
+  }
+  return { lowest, atMark: atMark ?? memoryMb(pid).rss, peak: memoryMb(pid).peak };
+}
+
+/**
  * How long a process's main thread waited runnable while another task had its CPU (ms, from
  * /proc/<pid>/task/<pid>/schedstat), and how often it was preempted (nonvoluntary context switches).
  * Undefined where the kernel keeps no schedstat. A latency tail from the machine's scheduler, not from
