@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../tests/helpers/temp.ts';
-import { batchedLineWriter } from './log-sink.ts';
+import { batchedLineWriter, type LineWriter } from './log-sink.ts';
 
 const logSink = join(import.meta.dir, 'log-sink.ts');
 
@@ -48,17 +48,20 @@ test('ok: routine lines are held briefly, never past what the process logs later
   ).toEqual([0, 1, 2, 'later']);
 });
 
-/** A writer into a fresh file, and what the file holds so far. */
-function fileWriter(holdMs: number) {
+/** Runs `body` with a writer into a fresh file and what the file holds so far; the file is closed after. */
+async function withFileWriter(holdMs: number, body: (sink: { write: LineWriter; written: () => string }) => Promise<void>): Promise<void> {
   const path = join(tempDir('log-sink'), 'lines.log');
   const fd = openSync(path, 'w');
-  return { write: batchedLineWriter(fd, holdMs), written: () => readFileSync(path, 'utf8'), close: () => closeSync(fd) };
+  try {
+    await body({ write: batchedLineWriter(fd, holdMs), written: () => readFileSync(path, 'utf8') });
+  } finally {
+    closeSync(fd);
+  }
 }
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-test('ok: routine lines of many turns share one write, made once the hold is over', async () => {
-  const sink = fileWriter(40);
-  try {
+test('ok: routine lines of many turns share one write, made once the hold is over', () =>
+  withFileWriter(40, async (sink) => {
     for (let index = 0; index < 5; index++) {
       sink.write(`routine ${index}`);
       await nextTurn();
@@ -66,14 +69,10 @@ test('ok: routine lines of many turns share one write, made once the hold is ove
     expect(sink.written()).toBe('');
     await Bun.sleep(80);
     expect(sink.written()).toBe('routine 0\nroutine 1\nroutine 2\nroutine 3\nroutine 4\n');
-  } finally {
-    sink.close();
-  }
-});
+  }));
 
-test('ok: a warning or error is written at the end of its turn, with the routine lines waiting before it', async () => {
-  const sink = fileWriter(150);
-  try {
+test('ok: a warning or error is written at the end of its turn, with the routine lines waiting before it', () =>
+  withFileWriter(150, async (sink) => {
     sink.write('routine');
     sink.write('urgent', true);
     expect(sink.written()).toBe('');
@@ -85,7 +84,4 @@ test('ok: a warning or error is written at the end of its turn, with the routine
     // Nothing may wait past the close: the descriptor's number is soon another file's or socket's.
     await Bun.sleep(200);
     expect(sink.written()).toBe('routine\nurgent\nafter\n');
-  } finally {
-    sink.close();
-  }
-});
+  }));
