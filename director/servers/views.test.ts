@@ -28,7 +28,7 @@ async function fleet() {
   return rig;
 }
 
-const listOf = (rig: Awaited<ReturnType<typeof fleet>>, user: string) => JSON.parse(userServersJson(rig.state, policy, user, [], OFFLINE_AFTER));
+const listOf = (rig: Awaited<ReturnType<typeof fleet>>, user: string) => JSON.parse(new TextDecoder().decode(userServersJson(rig.state, policy, user, [], OFFLINE_AFTER)));
 
 test('ok: granted servers in order (one never heard from shown offline), pools with members and own sessions', async () => {
   const rig = await fleet();
@@ -115,4 +115,31 @@ test('ok: a drain and an open show at once in lists kept from before (server row
   await rig.fleet.run(markDrain('ws2', null));
   expect(star().map((s) => s.maintenance)).toEqual([false, false, false]);
   expect(members().map((m) => m.maintenance)).toEqual([false, false, false]);
+});
+
+test("ok: a pool's members kept from one list to the next are never another fleet's or an older state's", async () => {
+  // One policy (one pool definition, the key the members are kept under) over two fleets.
+  const first = await fleet();
+  const second = fleetHarness({ kind: 'sqlite' });
+  await second.registerAgent('g7', 'ws7');
+  await second.report('g7', 'ws7', [{ id: 'x7', owner: 'xavier' }]);
+  const members = (rig: { state: typeof first.state }) =>
+    (JSON.parse(new TextDecoder().decode(userServersJson(rig.state, policy, 'alice', [], OFFLINE_AFTER))).pools[0].members as { id: string; sessionCount: number }[]).map((m) => [
+      m.id,
+      m.sessionCount,
+    ]);
+  const before = userServersJson(first.state, policy, 'alice', [], OFFLINE_AFTER);
+  expect(userServersJson(first.state, policy, 'alice', [], OFFLINE_AFTER)).toEqual(before);
+  expect(members(second)).toEqual([['ws7', 1]]);
+  expect(members(first)).toEqual([
+    ['ws1', 1],
+    ['ws2', 2],
+    ['ws3', 0],
+  ]);
+  await first.report('g3', 'ws3', [{ id: 'd3', owner: 'dave' }]);
+  expect(members(first)).toEqual([
+    ['ws1', 1],
+    ['ws2', 2],
+    ['ws3', 1],
+  ]);
 });
