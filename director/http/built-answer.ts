@@ -7,7 +7,7 @@
  * answer check (answer-check.ts) checks what was sent exactly, as it checks every other answer.
  */
 
-type Built = { value: unknown } | { json: string | Uint8Array };
+type Built = { value: unknown } | { text: string };
 const built = new WeakMap<Response, Built>();
 
 /** The answer as a JSON Response, its value kept for the answer check. */
@@ -17,10 +17,10 @@ export function builtAnswer(value: unknown): Response {
   return response;
 }
 
-/** An answer already written as JSON, text or UTF-8 bytes (the view wrote it); the answer check parses it back. */
-export function builtJsonAnswer(json: string | Uint8Array): Response {
-  const response = new Response(json as BodyInit, { headers: { 'content-type': 'application/json;charset=utf-8' } });
-  built.set(response, { json });
+/** An answer already written as JSON text (the view wrote it); the answer check parses it back. */
+export function builtJsonAnswer(text: string): Response {
+  const response = new Response(text, { headers: { 'content-type': 'application/json;charset=utf-8' } });
+  built.set(response, { text });
   return response;
 }
 
@@ -28,6 +28,5 @@ export function builtJsonAnswer(json: string | Uint8Array): Response {
 export function builtValueOf(response: Response): unknown {
   const answer = built.get(response);
   if (!answer) return undefined;
-  if ('value' in answer) return answer.value;
-  return JSON.parse(typeof answer.json === 'string' ? answer.json : new TextDecoder().decode(answer.json));
+  return 'value' in answer ? answer.value : JSON.parse(answer.text);
 }

@@ -28,7 +28,7 @@ async function fleet() {
   return rig;
 }
 
-const listOf = (rig: Awaited<ReturnType<typeof fleet>>, user: string) => JSON.parse(new TextDecoder().decode(userServersJson(rig.state, policy, user, [], OFFLINE_AFTER)));
+const listOf = (rig: Awaited<ReturnType<typeof fleet>>, user: string) => JSON.parse(userServersJson(rig.state, policy, user, [], OFFLINE_AFTER));
 
 test('ok: granted servers in order (one never heard from shown offline), pools with members and own sessions', async () => {
   const rig = await fleet();
@@ -124,10 +124,7 @@ test("ok: a pool's members kept from one list to the next are never another flee
   await second.registerAgent('g7', 'ws7');
   await second.report('g7', 'ws7', [{ id: 'x7', owner: 'xavier' }]);
   const members = (rig: { state: typeof first.state }) =>
-    (JSON.parse(new TextDecoder().decode(userServersJson(rig.state, policy, 'alice', [], OFFLINE_AFTER))).pools[0].members as { id: string; sessionCount: number }[]).map((m) => [
-      m.id,
-      m.sessionCount,
-    ]);
+    (JSON.parse(userServersJson(rig.state, policy, 'alice', [], OFFLINE_AFTER)).pools[0].members as { id: string; sessionCount: number }[]).map((m) => [m.id, m.sessionCount]);
   const before = userServersJson(first.state, policy, 'alice', [], OFFLINE_AFTER);
   expect(userServersJson(first.state, policy, 'alice', [], OFFLINE_AFTER)).toEqual(before);
   expect(members(second)).toEqual([['ws7', 1]]);

@@ -94,37 +94,33 @@ function userServerView(state: RuntimeState, server: ServerEntry, online: boolea
   return { id: server.id, online, stale: state.isStale(server), maintenance: !!server.drain, health: view.health, tags: server.tags, stats: server.stats, lastSeen: view.lastSeen, sessions };
 }
 
-const encoder = new TextEncoder();
-
 /**
- * A pool's members as UTF-8 JSON, kept per pool definition (a policy reload makes new ones) while
- * every member's part reads the same as at the last list. A list over a pool of 10,000 servers then
- * reuses 1.4 MB of bytes instead of joining, flattening and encoding them again. Their garbage, more
- * than their CPU, made the list's tail: while the collector marks a large heap it slows the program in
- * proportion to what the program allocates meanwhile. Parts are compared by content, so a member
- * whose entry was replaced by an update that changed nothing a member row shows still matches.
+ * A pool's members as JSON text, kept per pool definition (a policy reload makes new ones) while every
+ * member's part reads the same as at the last list. A list over a pool of 10,000 servers then reuses
+ * 1.4 MB of text instead of joining it again: its garbage, more than its CPU, made the list's tail,
+ * since while the collector marks a large heap it slows the program in proportion to what the program
+ * allocates meanwhile. Parts are compared by content, so a member whose entry was replaced by an update
+ * that changed nothing a member row shows still matches.
  */
 interface PoolRows {
   parts: string[];
-  bytes: Uint8Array;
+  joined: string;
 }
 const poolRows = new WeakMap<object, PoolRows>();
 
-function membersBytes(pool: object | undefined, parts: string[]): Uint8Array {
+function membersJson(pool: object | undefined, parts: string[]): string {
   const held = pool ? poolRows.get(pool) : undefined;
-  if (held && held.parts.length === parts.length && held.parts.every((part, i) => part === parts[i])) return held.bytes;
-  const bytes = encoder.encode(parts.join(','));
-  if (pool) poolRows.set(pool, { parts, bytes });
-  return bytes;
+  if (held && held.parts.length === parts.length && held.parts.every((part, i) => part === parts[i])) return held.joined;
+  const joined = parts.join(',');
+  if (pool) poolRows.set(pool, { parts, joined });
+  return joined;
 }
 
 /**
- * GET /v1/user/servers as UTF-8 JSON: the servers and pools this user may use, live state, and their
+ * GET /v1/user/servers as JSON text: the servers and pools this user may use, live state, and their
  * own sessions. Lists cost what they show: a user granted two servers is not walked past the fleet.
- * The answer is assembled from byte pieces (a pool's members are one piece, see `membersBytes`), so
- * the only large allocation per list is the answer itself.
  */
-export function userServersJson(state: RuntimeState, policy: Policy, user: string, groups: readonly string[], offlineAfterMs: number, managed: (s: SessionEntry) => boolean = () => true): Uint8Array {
+export function userServersJson(state: RuntimeState, policy: Policy, user: string, groups: readonly string[], offlineAfterMs: number, managed: (s: SessionEntry) => boolean = () => true): string {
   const now = state.now();
   const entitled = entitlements(policy, user, groups);
   const own = state.sessionsOf(user).filter((s) => !s.orphaned && managed(s));
@@ -145,8 +141,7 @@ export function userServersJson(state: RuntimeState, policy: Policy, user: strin
   }
 
   const isKnown = (id: string) => state.server(id) !== undefined;
-  const pieces: Uint8Array[] = [encoder.encode(`{"servers":[${servers.join(',')}],"pools":[`)];
-  [...entitled.pools].sort().forEach((id, index) => {
+  const pools = [...entitled.pools].sort().map((id) => {
     const pool = policy.pools.get(id);
     const memberIds = pool?.servers.includes('*') ? state.sortedServerIds() : [...(pool?.servers ?? [])].sort();
     const members: string[] = [];
@@ -162,14 +157,9 @@ export function userServersJson(state: RuntimeState, policy: Policy, user: strin
       if (row.online) online++;
     }
     const sessions = own.filter((s) => poolHas(policy, id, s.serverId, isKnown)).map(sessionView);
-    pieces.push(
-      encoder.encode(`${index ? ',' : ''}{"id":${JSON.stringify(id)},"description":${JSON.stringify(pool?.description ?? '')},"members":[`),
-      membersBytes(pool, members),
-      encoder.encode(`],"online":${online},"sessions":${JSON.stringify(sessions)}}`),
-    );
+    return `{"id":${JSON.stringify(id)},"description":${JSON.stringify(pool?.description ?? '')},"members":[${membersJson(pool, members)}],"online":${online},"sessions":${JSON.stringify(sessions)}}`;
   });
-  pieces.push(encoder.encode(']}'));
-  return Buffer.concat(pieces);
+  return `{"servers":[${servers.join(',')}],"pools":[${pools.join(',')}]}`;
 }
 
 /**
