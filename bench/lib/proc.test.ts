@@ -14,10 +14,11 @@ test("mainThreadWaits: this process's main thread, counting up; undefined for a 
 });
 
 test('settledRss: the lowest reading over the window, one at the mark, and the peak, for this process', async () => {
+  const before = memoryMb(process.pid);
   const settled = await settledRss(process.pid, 120, { everyMs: 20, markMs: 60 });
-  const now = memoryMb(process.pid);
   expect(settled.lowest).toBeGreaterThan(0);
   expect(settled.lowest).toBeLessThanOrEqual(settled.atMark);
   expect(settled.atMark).toBeLessThanOrEqual(settled.peak);
-  expect(settled.peak).toBeGreaterThanOrEqual(now.rss);
+  // The kernel's high-water mark never falls, so it bounds the peak from below.
+  expect(settled.peak).toBeGreaterThanOrEqual(before.peak);
 });

@@ -19,21 +19,25 @@ export function memoryMb(pid: number): { rss: number; peak: number } {
 /**
  * A process's RSS sampled every `everyMs` for `forMs` while it idles: the lowest reading (what it holds
  * once its collector has run, not the garbage of what came before), the first reading from `markMs` on,
- * and the peak (VmHWM), in MB.
+ * and the peak, in MB: the kernel's high-water mark (VmHWM) or the highest reading, whichever is higher
+ * (pages an allocator hands back with madvise leave VmHWM where it was, below an earlier reading).
  */
 export async function settledRss(pid: number, forMs: number, { everyMs = 250, markMs = 2000 } = {}): Promise<{ lowest: number; atMark: number; peak: number }> {
   const started = performance.now();
   let lowest = Number.POSITIVE_INFINITY;
+  let highest = 0;
   let atMark: number | undefined;
   for (;;) {
     const { rss } = memoryMb(pid);
     lowest = Math.min(lowest, rss);
+    highest = Math.max(highest, rss);
     const elapsed = performance.now() - started;
     if (atMark === undefined && elapsed >= markMs) atMark = rss;
     if (elapsed >= forMs) break;
     await Bun.sleep(everyMs);
   }
-  return { lowest, atMark: atMark ?? memoryMb(pid).rss, peak: memoryMb(pid).peak };
+  const last = memoryMb(pid);
+  return { lowest, atMark: atMark ?? last.rss, peak: Math.max(highest, last.rss, last.peak) };
 }
 
 /**
