@@ -11,30 +11,28 @@ const QUIET = new Set(['/v1/agent/update', '/v1/health', '/metrics', '/v1/user/a
  */
 export function requestLog(log: Logger, observe: (route: string, method: string, status: number, seconds: number) => void, remote: (r: Request) => string) {
   const started = new WeakMap<Request, number>();
-  return (
-    new Elysia({ name: 'director.request-log' })
-      .onRequest(({ request }) => {
-        started.set(request, performance.now());
-      })
-      // The context is destructured, never passed on whole: Elysia reads a global hook's parameters to
-      // decide what every route prepares, and a whole context passed to a function makes every request
-      // parse its cookies and query and copy its headers into an object.
-      .onAfterResponse({ as: 'global' }, ({ request, route: matched, set, requestId }: { request: Request; route?: unknown; set: { status?: unknown }; requestId?: string }) => {
-        const route = routeLabel({ route: matched });
-        const status = typeof set.status === 'number' ? set.status : 200;
-        const ms = performance.now() - (started.get(request) ?? performance.now());
-        observe(route, request.method, status, ms / 1000);
-        const fields = {
-          requestId,
-          method: request.method,
-          route,
-          status,
-          ms: Math.round(ms * 10) / 10,
-          client: remote(request),
-        };
-        if (status >= 500) log.error('request', fields);
-        else if (QUIET.has(route) && status < 400) log.debug('request', fields);
-        else log.info('request', fields);
-      })
-  );
+  // The after-response context is destructured, never passed on whole: Elysia reads a global hook's
+  // parameters to decide what every route prepares, and a whole context passed to a function makes
+  // every request parse its cookies and query and copy its headers into an object.
+  return new Elysia({ name: 'director.request-log' })
+    .onRequest(({ request }) => {
+      started.set(request, performance.now());
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, route: matched, set, requestId }: { request: Request; route?: unknown; set: { status?: unknown }; requestId?: string }) => {
+      const route = routeLabel({ route: matched });
+      const status = typeof set.status === 'number' ? set.status : 200;
+      const ms = performance.now() - (started.get(request) ?? performance.now());
+      observe(route, request.method, status, ms / 1000);
+      const fields = {
+        requestId,
+        method: request.method,
+        route,
+        status,
+        ms: Math.round(ms * 10) / 10,
+        client: remote(request),
+      };
+      if (status >= 500) log.error('request', fields);
+      else if (QUIET.has(route) && status < 400) log.debug('request', fields);
+      else log.info('request', fields);
+    });
 }

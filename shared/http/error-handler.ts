@@ -11,38 +11,37 @@ import { currentRequestId } from './request-context.ts';
  * anything else -> 500 INTERNAL with the details only in the log, under the request id.
  */
 export function errorHandler(log: Logger, allowedMethods?: (path: string) => string[]) {
-  return (
-    new Elysia({ name: 'dcvix.errors' })
-      .derive({ as: 'global' }, () => ({ requestId: currentRequestId() ?? crypto.randomUUID() }))
-      .onAfterHandle({ as: 'global' }, ({ set, requestId }) => {
-        set.headers['x-request-id'] = requestId;
-      })
-      // Destructured, not `...rest`: Elysia reads global hooks' parameters to decide what every route
-      // prepares, and a rest element makes every request parse its cookies and query.
-      .onError({ as: 'global' }, (context) => {
-        const { error, code, set, request } = context;
-        const requestId = (context as { requestId?: string }).requestId ?? currentRequestId() ?? crypto.randomUUID();
-        let err = toApiError(error, String(code));
-        if (String(code) === 'NOT_FOUND' && !(error instanceof ApiError) && allowedMethods) {
-          const allow = allowedMethods(new URL(request.url).pathname);
-          if (allow.length > 0 && !allow.includes(request.method)) {
-            err = new ApiError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allow.join(', ')}`, undefined, { allow: allow.join(', ') });
-          }
+  // onError takes the context whole and destructures it inside, not `...rest`: Elysia reads global
+  // hooks' parameters to decide what every route prepares, and a rest element makes every request
+  // parse its cookies and query.
+  return new Elysia({ name: 'dcvix.errors' })
+    .derive({ as: 'global' }, () => ({ requestId: currentRequestId() ?? crypto.randomUUID() }))
+    .onAfterHandle({ as: 'global' }, ({ set, requestId }) => {
+      set.headers['x-request-id'] = requestId;
+    })
+    .onError({ as: 'global' }, (context) => {
+      const { error, code, set, request } = context;
+      const requestId = (context as { requestId?: string }).requestId ?? currentRequestId() ?? crypto.randomUUID();
+      let err = toApiError(error, String(code));
+      if (String(code) === 'NOT_FOUND' && !(error instanceof ApiError) && allowedMethods) {
+        const allow = allowedMethods(new URL(request.url).pathname);
+        if (allow.length > 0 && !allow.includes(request.method)) {
+          err = new ApiError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allow.join(', ')}`, undefined, { allow: allow.join(', ') });
         }
-        if (err.status >= 500) {
-          const path = new URL(request.url).pathname;
-          // Only the failing field and why: the answer itself may hold tokens.
-          const mismatch = String(code) === 'VALIDATION' ? (error as ValidationDetail).valueError : undefined;
-          if (mismatch) log.error('answer does not match its declared model', { requestId, method: request.method, path, field: mismatch.path, problem: mismatch.message });
-          else log.error('request failed', { requestId, method: request.method, path, error });
-        }
-        set.status = err.status;
-        set.headers['content-type'] = 'application/json';
-        set.headers['x-request-id'] = requestId;
-        for (const [name, value] of Object.entries(err.headers ?? {})) set.headers[name] = value;
-        return envelope(err, requestId) as unknown as Record<string, unknown>;
-      })
-  );
+      }
+      if (err.status >= 500) {
+        const path = new URL(request.url).pathname;
+        // Only the failing field and why: the answer itself may hold tokens.
+        const mismatch = String(code) === 'VALIDATION' ? (error as ValidationDetail).valueError : undefined;
+        if (mismatch) log.error('answer does not match its declared model', { requestId, method: request.method, path, field: mismatch.path, problem: mismatch.message });
+        else log.error('request failed', { requestId, method: request.method, path, error });
+      }
+      set.status = err.status;
+      set.headers['content-type'] = 'application/json';
+      set.headers['x-request-id'] = requestId;
+      for (const [name, value] of Object.entries(err.headers ?? {})) set.headers[name] = value;
+      return envelope(err, requestId) as unknown as Record<string, unknown>;
+    });
 }
 
 /** What Elysia's ValidationError tells about the first failing value (TypeBox's ValueError). */
