@@ -30,6 +30,7 @@ import type { FleetStore } from './servers/fleet-store.ts';
 import { createPostgresFleetStore } from './servers/fleet-store-postgres.ts';
 import { createSqliteFleetStore } from './servers/fleet-store-sqlite.ts';
 import { guardStore, StoreMonitor } from './store/availability.ts';
+import { WalCheckpointer } from './store/checkpointer.ts';
 import { openDatabase } from './store/db.ts';
 import { migratePostgres } from './store/migrate.ts';
 import { connectPostgres, redactUrl } from './store/postgres.ts';
@@ -104,7 +105,9 @@ export interface StoreSettings {
  */
 export async function openStores(settings: StoreSettings, log: Logger): Promise<DirectorStores> {
   if (!settings.url) {
-    const db = openDatabase(join(settings.dataDir, 'agents.db'), log);
+    const path = join(settings.dataDir, 'agents.db');
+    const db = openDatabase(path, log);
+    const checkpointer = WalCheckpointer.start(db, path, log);
     return {
       kind: 'sqlite',
       agents: new SqliteAgentStore(db),
@@ -125,7 +128,10 @@ export async function openStores(settings: StoreSettings, log: Logger): Promise<
       sessionRequests: createSqliteRequestStore(db),
       feed: silentFeed,
       available: () => true,
-      close: async () => db.close(),
+      close: async () => {
+        await checkpointer.stop();
+        db.close();
+      },
     };
   }
   const sql = await connectPostgres(settings.url, settings.password);

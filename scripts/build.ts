@@ -28,12 +28,13 @@ mkdirSync(join(root, 'dist'), { recursive: true });
 const stampedRuntime = join(root, 'dist', '.bun-windows-x64-stamped.exe');
 stampWindowsRuntime(windowsBunExe(root), stampedRuntime, { version: pkg.version, commit: commit + dirty, description: 'dcvix agent for Amazon DCV hosts', originalFilename: 'dcvix-agent.exe' });
 const targets = [
-  { program: 'director', file: 'dcvix-director', extra: [] as string[] },
+  // The director's WAL checkpoint thread is an entry point of its own, after the main one (director/store/checkpointer.ts).
+  { program: 'director', file: 'dcvix-director', extra: [] as string[], workers: [join(root, 'director/store/checkpoint-worker.ts')] },
   { program: 'agent', file: 'dcvix-agent', extra: [] as string[] },
   // A service has no console: --windows-hide-console keeps one from opening when it starts at boot.
   { program: 'agent', file: 'dcvix-agent-windows-x64.exe', extra: ['--target=bun-windows-x64', `--compile-executable-path=${stampedRuntime}`, '--windows-hide-console'] },
 ];
-for (const { program, file, extra } of targets) {
+for (const { program, file, extra, workers = [] } of targets) {
   const outfile = join(root, 'dist', file);
   const started = performance.now();
   const proc = Bun.spawnSync(
@@ -52,6 +53,7 @@ for (const { program, file, extra } of targets) {
       `--define`,
       `DCVIX_COMMIT=${JSON.stringify(commit + dirty)}`,
       join(root, program, 'main.ts'),
+      ...workers,
       '--outfile',
       outfile,
     ],
