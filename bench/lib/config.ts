@@ -33,6 +33,11 @@ export interface BenchConfig {
   /** Part 2: fixed request rate and duration. */
   rate: number;
   rateDurationS: number;
+  /**
+   * Part 2: seconds at the rate before the measured window. At 1,000/s JavaScriptCore goes on compiling
+   * the verifier's path at its top tier for ~20 s, and each compile stalls the main thread.
+   */
+  rateWarmupS: number;
   /** Part 3: user flows. */
   flowIterations: number;
   /** Part 4: start-ups per flavour. */
@@ -61,6 +66,7 @@ export function benchConfig(): BenchConfig {
     scaleListServers: num('BENCH_SCALE_LIST_SERVERS', 10_000, 1000),
     rate: num('BENCH_RATE', 1000, 1000),
     rateDurationS: num('BENCH_RATE_DURATION_S', 10, 3),
+    rateWarmupS: num('BENCH_RATE_WARMUP_S', 20, 2),
     flowIterations: num('BENCH_FLOW_ITERATIONS', 40, 8),
     starts: num('BENCH_STARTS', 5, 3),
     storeSessions: num('BENCH_STORE_SESSIONS', 100_000, 10_000),

@@ -1,6 +1,8 @@
 import { expect, test } from 'bun:test';
-import { existsSync } from 'node:fs';
-import { mainThreadWaits, memoryMb, settledRss } from './proc.ts';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../../scripts/lib/temp.ts';
+import { mainThreadWaits, memoryMb, runLoad, settledRss } from './proc.ts';
 
 test("mainThreadWaits: this process's main thread, counting up; undefined for a process that is gone", () => {
   if (!existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`)) return; // a kernel without schedstat
@@ -21,4 +23,14 @@ test('settledRss: the lowest reading over the window, one at the mark, and the p
   expect(settled.atMark).toBeLessThanOrEqual(settled.peak);
   // The kernel's high-water mark never falls, so it bounds the peak from below.
   expect(settled.peak).toBeGreaterThanOrEqual(before.peak);
+});
+
+test('runLoad: arguments longer than one argv string may be reach the load script whole (through a file)', async () => {
+  const script = join(tempDir('dcvix-bench-echo-'), 'echo.ts');
+  writeFileSync(script, `import { loadArgs, reply } from ${JSON.stringify(join(import.meta.dir, 'proc.ts'))};\nawait reply(loadArgs());\n`);
+  const small = { items: ['a', 'b'] };
+  // 200 KB of JSON: past Linux's 128 KiB limit on a single argument (E2BIG when passed inline).
+  const large = { items: Array.from({ length: 2000 }, (_, i) => `${i}:${'x'.repeat(100)}`) };
+  expect(await runLoad(script, small)).toEqual(small);
+  expect(await runLoad(script, large)).toEqual(large);
 });

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import { HZ, procStat } from '../../scripts/lib/cpu.ts';
 import { LoggedProcess, type LoggedProcessOptions } from '../../scripts/lib/logged-process.ts';
+import { tempDir } from '../../scripts/lib/temp.ts';
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
@@ -72,7 +74,7 @@ export function watch(name: string, proc: Subprocess<'ignore', 'pipe', 'pipe'>):
  * process it measures). Arguments go in as JSON (argv[2]); the result comes back as the last stdout line.
  */
 export async function runLoad<T>(script: string, args: unknown, opts: { timeoutMs?: number } = {}): Promise<T> {
-  const proc = Bun.spawn([process.execPath, script, JSON.stringify(args)], { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' });
+  const proc = Bun.spawn([process.execPath, script, argvOrFile(JSON.stringify(args))], { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' });
   const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 600_000);
   const out = await new Response(proc.stdout).text();
   const code = await proc.exited;
@@ -82,9 +84,18 @@ export async function runLoad<T>(script: string, args: unknown, opts: { timeoutM
   return JSON.parse(last) as T;
 }
 
-/** In a load script: the JSON arguments its parent passed. */
+/** Arguments longer than one argv string may be (128 KiB on Linux) go through a temp file, passed as `@path`. */
+function argvOrFile(json: string): string {
+  if (json.length < 64 * 1024) return json;
+  const file = join(tempDir('dcvix-bench-args-'), 'args.json');
+  writeFileSync(file, json);
+  return `@${file}`;
+}
+
+/** In a load script: the JSON arguments its parent passed (inline, or `@path` of a file holding them). */
 export function loadArgs<T>(): T {
-  return JSON.parse(process.argv[2] ?? '{}') as T;
+  const arg = process.argv[2] ?? '{}';
+  return JSON.parse(arg.startsWith('@') ? readFileSync(arg.slice(1), 'utf8') : arg) as T;
 }
 
 /** In a load script: hands the result to the parent (last stdout line) and exits. */

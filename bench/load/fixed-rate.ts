@@ -92,6 +92,7 @@ async function one(conn: H1Connection, due: number, sequence: number): Promise<v
 
 const warm = Math.round(args.rate * (args.warmupS ?? 1));
 await phase(warm, 0);
+const warmupLatencyMs = summarise(fromDue);
 fromDue = [];
 service = [];
 errors = 0;
@@ -111,6 +112,7 @@ await reply({
   errors,
   firstError,
   latencyMs: summarise(fromDue),
+  warmupLatencyMs,
   serviceMs: summarise(service),
   targetCpuCores: round(cpu / seconds, 3),
   // The target's main thread, runnable but not running (ms per second), and preemptions per second.
