@@ -51,7 +51,7 @@ describe('WalCheckpointer', () => {
     expect(autocheckpoint(db)).toBe(0);
     // 3,000 pages of commits: SQLite alone would have checkpointed on this thread twice.
     const insert = db.query('INSERT INTO t (v) VALUES (?)');
-    for (let i = 0; i < 3000; i++) insert.run('x'.repeat(3000));
+    for (let row = 0; row < 3000; row++) insert.run('x'.repeat(3000));
     const before = checkpointer.counts.checkpoints;
     await until(() => checkpointer.counts.checkpoints > before + 1, 'two checkpoints after the writes');
     expect(rowsInFileAlone(path, dir)).toBe(3000);
