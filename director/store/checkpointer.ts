@@ -89,6 +89,7 @@ export class WalCheckpointer {
   }
 
   private heard(message: WorkerMessage): void {
+    if (message.kind === 'started') this.log.info('WAL checkpoint thread started', {});
     if (message.kind === 'failed') this.fallBack(message.message);
     if (message.kind !== 'done') return;
     this.counts.checkpoints++;

@@ -51,6 +51,11 @@ describe('enrolment', () => {
     expect(line.fingerprintSha256).toBe(fp);
   });
 
+  test('ok: SQLite checkpoints run on a thread of their own, in the single-file build too (its second entry point)', async () => {
+    await director.proc.waitForMsg('WAL checkpoint thread started', 3000);
+    expect(director.proc.lines.some((line) => line.includes('WAL checkpoint thread failed'))).toBe(false);
+  });
+
   test('ok: the agent registers and waits pending; admin login works with the documented curl example', async () => {
     const pendingLog = await agent.proc.waitForMsg('registration pending approval');
     const jar = join(director.dir, 'cookies.txt');
